@@ -1,0 +1,3 @@
+from lautex_registry.cli.app import main
+
+main()

@@ -1,0 +1,335 @@
+"""Personal accounts, passwords, sessions and service tokens.
+
+The privacy statement (P7): every user of the electronic register has a personal
+username and password. Passwords are hashed with argon2id; session and service
+tokens are random and stored only as SHA-256 hashes (they carry 256 bits of
+entropy, so a fast hash is enough and a lookup stays cheap).
+"""
+
+import hashlib
+import os
+import re
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from lautex_registry import audit
+from lautex_registry.clock import now_utc
+from lautex_registry.errors import AuthError, Conflict, InvalidInput, NotFound
+from lautex_registry.permissions import ROLES, SYSTEM
+
+MIN_PASSWORD_LENGTH = 12
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(hours=8)
+USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,31}$")
+
+# argon2-cffi's defaults (RFC 9106 low-memory profile); tests lower the cost.
+ARGON2_PARAMS: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    full_name: str
+    role: str
+
+    @property
+    def actor(self) -> audit.Actor:
+        return audit.Actor(self.id, self.username)
+
+
+def _fmt(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _hasher() -> Any:
+    from argon2 import PasswordHasher  # heavy: loaded only when a password is handled
+
+    return PasswordHasher(**ARGON2_PARAMS)
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"password: at least {MIN_PASSWORD_LENGTH} characters are required")
+
+
+def hash_password(password: str) -> str:
+    check_password_rules(password)
+    return str(_hasher().hash(password))
+
+
+def _password_matches(stored_hash: str, password: str) -> bool:
+    from argon2.exceptions import VerificationError, VerifyMismatchError
+
+    try:
+        return bool(_hasher().verify(stored_hash, password))
+    except (VerifyMismatchError, VerificationError):
+        return False
+
+
+def _user_from_row(row: sqlite3.Row) -> User:
+    return User(row["id"], row["username"], row["full_name"], row["role"])
+
+
+def get_user(conn: sqlite3.Connection, username: str) -> sqlite3.Row:
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM users WHERE username = ?", (username,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no user named {username!r}")
+    return row
+
+
+def add_user(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    username: str,
+    full_name: str,
+    role: str,
+    password: str | None,
+) -> User:
+    """Create an account; call inside a transaction. `system` accounts have no password."""
+    if not USERNAME_PATTERN.match(username):
+        raise InvalidInput(
+            "username: 2-32 characters, lower-case letters, digits, '.', '_' or '-', "
+            "starting with a letter"
+        )
+    if role not in ROLES:
+        raise InvalidInput(f"role: must be one of {', '.join(ROLES)}")
+    if not full_name.strip():
+        raise InvalidInput("full name: every account belongs to a named person or job")
+    if role == SYSTEM:
+        password_hash = None  # jobs authenticate with service tokens only
+    else:
+        if password is None:
+            raise InvalidInput("password: required for a personal account")
+        password_hash = hash_password(password)
+    if conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+        raise Conflict(f"a user named {username!r} already exists")
+    cursor = conn.execute(
+        """INSERT INTO users (username, full_name, role, password_hash, created_at)
+           VALUES (?, ?, ?, ?, ?)""",
+        (username, full_name.strip(), role, password_hash, _fmt(now_utc())),
+    )
+    user_id = int(cursor.lastrowid or 0)
+    audit.record(conn, actor, "user add", "user", user_id, {"role": role})
+    return User(user_id, username, full_name.strip(), role)
+
+
+def list_users(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    return [
+        {
+            "username": row["username"],
+            "full_name": row["full_name"],
+            "role": row["role"],
+            "disabled": row["disabled_at"] is not None,
+            "locked_until": row["locked_until"],
+            "has_service_token": row["service_token_hash"] is not None,
+            "created_at": row["created_at"],
+        }
+        for row in conn.execute("SELECT * FROM users ORDER BY username")
+    ]
+
+
+def _refuse_unusable(row: sqlite3.Row) -> None:
+    if row["disabled_at"] is not None:
+        raise AuthError(f"user {row['username']!r} is disabled")
+
+
+def login(conn: sqlite3.Connection, username: str, password: str) -> tuple[User, str]:
+    """Check the password and start an 8-hour session; return the session token.
+
+    Five wrong passwords in a row lock the account for 15 minutes. The failure
+    count is committed even though the login fails: that is the point of it.
+    """
+    from lautex_registry.db import transaction
+
+    wrong = AuthError("wrong username or password")
+    with transaction(conn):
+        row = conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+        if row is None:
+            raise wrong
+        _refuse_unusable(row)
+        if row["role"] == SYSTEM:
+            raise AuthError("system accounts cannot log in: use a service token (LAUTEX_TOKEN)")
+        now = now_utc()
+        if row["locked_until"] and _parse(row["locked_until"]) > now:
+            raise AuthError(
+                f"account {username!r} is locked after {MAX_FAILED_LOGINS} wrong passwords "
+                f"until {row['locked_until']}"
+            )
+        ok = row["password_hash"] is not None and _password_matches(row["password_hash"], password)
+        if not ok:
+            failures = int(row["failed_logins"]) + 1
+            locked_until = _fmt(now + LOCKOUT) if failures >= MAX_FAILED_LOGINS else None
+            conn.execute(
+                "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
+                (0 if locked_until else failures, locked_until, row["id"]),
+            )
+            audit.record(
+                conn,
+                audit.Actor(row["id"], username),
+                "login failed",
+                "user",
+                row["id"],
+                {"locked": locked_until is not None},
+            )
+    if not ok:
+        raise wrong
+    user = _user_from_row(row)
+    token = "lxs_" + secrets.token_urlsafe(32)
+    with transaction(conn):
+        conn.execute(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", (user.id,)
+        )
+        conn.execute(
+            """INSERT INTO sessions (user_id, token_hash, created_at, expires_at)
+               VALUES (?, ?, ?, ?)""",
+            (user.id, _token_hash(token), _fmt(now), _fmt(now + SESSION_LIFETIME)),
+        )
+        audit.record(conn, user.actor, "login", "user", user.id)
+    return user, token
+
+
+def authenticate(conn: sqlite3.Connection, token: str) -> User:
+    """The user a session token or service token belongs to, or AuthError."""
+    digest = _token_hash(token)
+    now = _fmt(now_utc())
+    row = conn.execute(
+        """SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
+           WHERE s.token_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?""",
+        (digest, now),
+    ).fetchone()
+    if row is None:
+        row = conn.execute("SELECT * FROM users WHERE service_token_hash = ?", (digest,)).fetchone()
+    if row is None:
+        raise AuthError("the session has expired or the token is not valid: run `lautex login`")
+    _refuse_unusable(row)
+    return _user_from_row(row)
+
+
+def end_session(conn: sqlite3.Connection, user: User, token: str) -> bool:
+    cursor = conn.execute(
+        "UPDATE sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
+        (_fmt(now_utc()), _token_hash(token)),
+    )
+    if cursor.rowcount:
+        audit.record(conn, user.actor, "logout", "user", user.id)
+    return cursor.rowcount > 0
+
+
+def change_password(
+    conn: sqlite3.Connection, actor: audit.Actor, username: str, password: str
+) -> None:
+    row = get_user(conn, username)
+    if row["role"] == SYSTEM:
+        raise InvalidInput("system accounts have no password: they use service tokens")
+    conn.execute(
+        "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE id = ?",
+        (hash_password(password), row["id"]),
+    )
+    # Other sessions of this user end: a password change is often a response to a leak.
+    conn.execute(
+        "UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
+        (_fmt(now_utc()), row["id"]),
+    )
+    audit.record(conn, actor, "user passwd", "user", row["id"])
+
+
+def set_disabled(
+    conn: sqlite3.Connection, actor: audit.Actor, username: str, disabled: bool
+) -> None:
+    row = get_user(conn, username)
+    if disabled and row["id"] == actor.user_id:
+        raise InvalidInput("you cannot disable your own account")
+    if disabled:
+        conn.execute("UPDATE users SET disabled_at = ? WHERE id = ?", (_fmt(now_utc()), row["id"]))
+        conn.execute(
+            "UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
+            (_fmt(now_utc()), row["id"]),
+        )
+    else:
+        conn.execute(
+            "UPDATE users SET disabled_at = NULL, failed_logins = 0, locked_until = NULL "
+            "WHERE id = ?",
+            (row["id"],),
+        )
+    audit.record(conn, actor, "user disable" if disabled else "user enable", "user", row["id"])
+
+
+def issue_service_token(conn: sqlite3.Connection, actor: audit.Actor, username: str) -> str:
+    """A new service token for scripts and cron; replaces the previous one. Shown once."""
+    row = get_user(conn, username)
+    _refuse_unusable(row)
+    token = "lxt_" + secrets.token_urlsafe(32)
+    conn.execute(
+        "UPDATE users SET service_token_hash = ?, service_token_created_at = ? WHERE id = ?",
+        (_token_hash(token), _fmt(now_utc()), row["id"]),
+    )
+    audit.record(conn, actor, "user token", "user", row["id"])
+    return token
+
+
+def revoke_service_token(conn: sqlite3.Connection, actor: audit.Actor, username: str) -> None:
+    row = get_user(conn, username)
+    if row["service_token_hash"] is None:
+        raise NotFound(f"user {username!r} has no service token")
+    conn.execute(
+        "UPDATE users SET service_token_hash = NULL, service_token_created_at = NULL WHERE id = ?",
+        (row["id"],),
+    )
+    audit.record(conn, actor, "user revoke-token", "user", row["id"])
+
+
+# --- the session file ---------------------------------------------------------------------
+
+
+def lautex_home() -> Path:
+    """LAUTEX_HOME, else the user's state directory (e.g. ~/.local/state/lautex)."""
+    env = os.environ.get("LAUTEX_HOME")
+    if env:
+        return Path(env)
+    from platformdirs import user_state_path
+
+    return user_state_path("lautex")
+
+
+def session_file(register_id: str) -> Path:
+    return lautex_home() / "sessions" / f"{register_id}.token"
+
+
+def save_session_token(register_id: str, token: str) -> Path:
+    """Keep the token in a file only its owner can read (mode 0600), one per register."""
+    path = session_file(register_id)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(token + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def read_session_token(register_id: str) -> str | None:
+    path = session_file(register_id)
+    try:
+        return path.read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def forget_session_token(register_id: str) -> None:
+    session_file(register_id).unlink(missing_ok=True)

@@ -1,0 +1,109 @@
+"""The `audit` group, `migrate` and `settings show`."""
+
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+
+audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+settings_app = typer.Typer(help="The register's settings.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(settings_app, name="settings")
+    app.command("migrate")(migrate)
+
+
+@audit_app.command("list")
+def audit_list(
+    ctx: typer.Context,
+    user: Annotated[str | None, typer.Option("--user", help="Only this username.")] = None,
+    action: Annotated[
+        str | None, typer.Option("--action", help="Only this action, e.g. 'customer'.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="From this date or UTC time on (ISO 8601).")
+    ] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List audit rows: who did what, when, to which entity (never personal values).
+
+    Example: lautex audit list --user maija --since 2026-11-01
+    """
+    from lautex_registry import audit
+
+    with open_workspace(ctx) as ws:
+        emit_rows(
+            audit.list_entries(ws.conn, username=user, action=action, since=since),
+            fmt,
+            ["id", "at", "user", "action", "entity", "entity_id", "details"],
+        )
+
+
+@audit_app.command("verify")
+def audit_verify(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+    """Check the audit trail's hash chain; exit 4 naming the first broken row.
+
+    Example: lautex audit verify
+    """
+    from lautex_registry import audit
+    from lautex_registry.errors import Refused
+
+    with open_workspace(ctx) as ws:
+        report = audit.verify_chain(ws.conn)
+    if fmt is not Format.table:
+        emit_record(
+            {
+                "intact": report.intact,
+                "rows": report.rows,
+                "first_broken_id": report.first_broken_id,
+                "problem": report.problem,
+            },
+            fmt,
+        )
+    if not report.intact:
+        raise Refused(
+            f"the audit trail is broken at row {report.first_broken_id}: {report.problem}"
+        )
+    say(f"the audit trail is intact ({report.rows} rows)")
+
+
+def migrate(
+    ctx: typer.Context,
+    backup_dir: Annotated[
+        str | None,
+        typer.Option("--backup-dir", help="Where the pre-migration backup goes (default: beside)."),
+    ] = None,
+) -> None:
+    """Back up the register (VACUUM INTO), then apply pending schema migrations.
+
+    Example: lautex migrate
+    """
+    from pathlib import Path
+
+    from lautex_registry.register import migrate as run_migrations
+
+    with open_workspace(ctx, check_schema=False) as ws:
+        backup, applied = run_migrations(
+            ws.conn, ws.db_path, ws.actor, Path(backup_dir) if backup_dir else None
+        )
+    if not applied:
+        say("the schema is up to date; nothing to do")
+        return
+    say(f"backup written to {backup}")
+    say(f"applied migrations {', '.join(str(n) for n in applied)}")
+
+
+@settings_app.command("show")
+def settings_show(ctx: typer.Context, fmt: FormatOption = Format.json) -> None:
+    """Print the settings in force (the statement's content and the retention policy).
+
+    Example: lautex settings show
+    """
+    from lautex_registry.settings import all_settings
+
+    with open_workspace(ctx) as ws:
+        emit_record(all_settings(ws.conn), fmt)

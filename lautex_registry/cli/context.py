@@ -1,0 +1,80 @@
+"""Opening the register for a command: the file, the schema, the user and the permission.
+
+Permission is enforced here and nowhere else: the command's path ("customer add")
+is looked up in lautex_registry.permissions.PERMISSIONS.
+"""
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from lautex_registry import audit, auth
+from lautex_registry.db import connect, resolve_db_path
+from lautex_registry.errors import AuthError
+from lautex_registry.migrations import require_current
+from lautex_registry.permissions import allowed
+from lautex_registry.register import register_id
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """What a command works with: the open register and the authenticated user."""
+
+    conn: sqlite3.Connection
+    user: auth.User
+    db_path: Path
+    token: str
+
+    @property
+    def actor(self) -> audit.Actor:
+        return self.user.actor
+
+
+def command_action(ctx: typer.Context) -> str:
+    """The command's path without the program name, e.g. "customer add"."""
+    names = []
+    current: Any = ctx
+    while current is not None and current.parent is not None:
+        names.append(current.info_name or "")
+        current = current.parent
+    return " ".join(reversed(names))
+
+
+def db_path_of(ctx: typer.Context) -> Path:
+    root = ctx.find_root()
+    return resolve_db_path(root.params.get("db"))
+
+
+def current_token(conn: sqlite3.Connection) -> str:
+    """LAUTEX_TOKEN for scripts and cron, else the session file written by `lautex login`."""
+    env = os.environ.get("LAUTEX_TOKEN")
+    if env:
+        return env.strip()
+    token = auth.read_session_token(register_id(conn))
+    if token is None:
+        raise AuthError("not logged in: run `lautex login` (scripts: set LAUTEX_TOKEN)")
+    return token
+
+
+@contextmanager
+def open_workspace(ctx: typer.Context, *, check_schema: bool = True) -> Iterator[Workspace]:
+    """Open the register, authenticate, and check that the role may run this command."""
+    path = db_path_of(ctx)
+    conn = connect(path)
+    try:
+        if check_schema:
+            require_current(conn)
+        token = current_token(conn)
+        user = auth.authenticate(conn, token)
+        action = command_action(ctx)
+        if not allowed(user.role, action):
+            raise AuthError(f"the {user.role} role may not run `lautex {action}`")
+        yield Workspace(conn, user, path, token)
+    finally:
+        conn.close()

@@ -1,0 +1,131 @@
+"""The one place that renders: rich tables for people, json/jsonl/csv for scripts.
+
+Data goes to stdout, messages to stderr. JSON keys are stable: fields may be
+added, never removed or renamed. Dates are ISO 8601.
+"""
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+FormatOption = Annotated[
+    Format,
+    typer.Option(
+        "--format", "-f", help="Output: table for people; json, jsonl or csv for scripts."
+    ),
+]
+
+
+def say(message: str) -> None:
+    """A message for the person at the terminal: stderr, never mixed with data."""
+    typer.echo(message, err=True)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def emit_rows(
+    rows: Iterable[Mapping[str, Any]],
+    fmt: Format,
+    columns: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+) -> int:
+    """Write rows in the chosen format; returns how many were written.
+
+    jsonl and csv stream row by row; json and table collect first (a table must
+    know its widths, a JSON array must close).
+    """
+    count = 0
+    if fmt is Format.jsonl:
+        for row in rows:
+            sys.stdout.write(json.dumps(dict(row), ensure_ascii=False, default=str) + "\n")
+            count += 1
+        return count
+    if fmt is Format.csv:
+        writer = None
+        for row in rows:
+            if writer is None:
+                fieldnames = list(columns or row.keys())
+                writer = csv.DictWriter(sys.stdout, fieldnames=fieldnames, extrasaction="ignore")
+                writer.writeheader()
+            writer.writerow({k: _cell(row.get(k)) for k in writer.fieldnames})
+            count += 1
+        if writer is None and columns:
+            csv.writer(sys.stdout).writerow(columns)
+        return count
+    materialised = [dict(row) for row in rows]
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(materialised, ensure_ascii=False, indent=2, default=str) + "\n")
+        return len(materialised)
+    _print_table(materialised, columns, title)
+    return len(materialised)
+
+
+def _print_table(
+    rows: list[dict[str, Any]], columns: Sequence[str] | None, title: str | None
+) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    names = list(columns or (rows[0].keys() if rows else []))
+    table = Table(title=title, show_lines=False)
+    for name in names:
+        table.add_column(name.replace("_", " "))
+    for row in rows:
+        table.add_row(*(_cell(row.get(name)) for name in names))
+    console = Console()
+    if rows:
+        console.print(table)
+    else:
+        say("(nothing to show)")
+
+
+def emit_record(record: Mapping[str, Any], fmt: Format, *, title: str | None = None) -> None:
+    """One object: key/value table for people, one JSON object (or one CSV row) for scripts."""
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(dict(record), ensure_ascii=False, indent=2, default=str) + "\n")
+    elif fmt is Format.jsonl:
+        sys.stdout.write(json.dumps(dict(record), ensure_ascii=False, default=str) + "\n")
+    elif fmt is Format.csv:
+        flat = {k: v for k, v in record.items() if not isinstance(v, list | dict)}
+        emit_rows([flat], fmt)
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console()
+        table = Table(title=title, show_header=False)
+        table.add_column("field", style="bold")
+        table.add_column("value")
+        nested: list[tuple[str, list[Any]]] = []
+        for key, value in record.items():
+            if isinstance(value, list) and value and isinstance(value[0], dict):
+                nested.append((key, value))
+            else:
+                table.add_row(key.replace("_", " "), _cell(value))
+        console.print(table)
+        for key, items in nested:
+            _print_table([dict(i) for i in items], None, key.replace("_", " "))

@@ -1,0 +1,30 @@
+"""Reading passwords: twice at a prompt, or once from standard input for scripts."""
+
+import sys
+
+import typer
+
+from lautex_registry.errors import InvalidInput
+
+PasswordStdinHelp = "Read the password from the first line of standard input (for scripts)."
+
+
+def read_password(*, from_stdin: bool, confirm: bool, prompt: str = "Password") -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            raise InvalidInput("password: nothing was read from standard input")
+        return password
+    value: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    return value
+
+
+def confirm_or_abort(question: str, *, assume_yes: bool) -> None:
+    """Destructive commands ask first unless --yes; without a terminal they need --yes."""
+    if assume_yes:
+        return
+    if not sys.stdin.isatty():
+        raise InvalidInput("refusing to go on without confirmation: add --yes")
+    if not typer.confirm(question, default=False, err=True):
+        raise typer.Exit(1)

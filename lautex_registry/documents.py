@@ -1,0 +1,89 @@
+"""What the register sends to a person: letters, certificates, exports, the statement.
+
+Texts live in templates, one per language (`templates/<name>.<lang>.md.j2`),
+never in code. Markdown is the source; HTML is rendered from it with
+markdown-it-py (already installed with rich), so both formats say the same.
+Every document handed out is recorded with its SHA-256, not its content.
+"""
+
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from lautex_registry.clock import timestamp
+from lautex_registry.errors import InvalidInput
+
+LANGUAGES = ("fi", "en")
+FORMATS = ("md", "html")
+
+
+def render_markdown(name: str, lang: str, context: dict[str, Any]) -> str:
+    """Render `templates/<name>.<lang>.md.j2`; an undefined variable is an error, not a blank."""
+    if lang not in LANGUAGES:
+        raise InvalidInput(f"language: must be one of {', '.join(LANGUAGES)}")
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(
+        loader=PackageLoader("lautex_registry", "templates"),
+        undefined=StrictUndefined,
+        autoescape=False,  # Markdown source; HTML is escaped by markdown_to_html
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template(f"{name}.{lang}.md.j2").render(**context)
+
+
+def markdown_to_html(markdown: str, title: str, lang: str) -> str:
+    from markdown_it import MarkdownIt
+
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
+    from html import escape
+
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(title)}</title>\n</head>\n<body>\n{body}</body>\n</html>\n"
+    )
+
+
+def render(name: str, lang: str, fmt: str, context: dict[str, Any], title: str) -> str:
+    if fmt not in FORMATS:
+        raise InvalidInput(f"format: must be one of {', '.join(FORMATS)}")
+    text = render_markdown(name, lang, context)
+    return markdown_to_html(text, title, lang) if fmt == "html" else text
+
+
+def sha256_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def write_private(path: Path, content: str) -> None:
+    """Write a file readable only by its owner (mode 0600): it holds personal data."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(content)
+    os.chmod(path, 0o600)
+
+
+def record_document(
+    conn: sqlite3.Connection,
+    *,
+    kind: str,
+    language: str,
+    fmt: str,
+    content: str,
+    created_by: int | None,
+    customer_id: int | None = None,
+    request_id: int | None = None,
+) -> int:
+    """Record a document handed out: its kind and hash, never its content. In a transaction."""
+    cursor = conn.execute(
+        """INSERT INTO documents
+           (kind, request_id, customer_id, language, format, sha256, created_at, created_by)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+        (kind, request_id, customer_id, language, fmt, sha256_of(content), timestamp(), created_by),
+    )
+    return int(cursor.lastrowid or 0)

@@ -1,0 +1,102 @@
+"""Who may do what: one table, enforced in one place (cli/context.py), documented in the README.
+
+Keys are command paths without the program name ("customer add"). The privacy
+statement (P7): only designated employees, each with a personal account, use the
+register. admin may do everything; clerk does the register work; auditor reads
+and checks the audit trail; system runs the jobs with a service token.
+"""
+
+from typing import Final
+
+ADMIN: Final = "admin"
+CLERK: Final = "clerk"
+AUDITOR: Final = "auditor"
+SYSTEM: Final = "system"
+ROLES: Final = (ADMIN, CLERK, AUDITOR, SYSTEM)
+
+_ANY = frozenset({ADMIN, CLERK, AUDITOR, SYSTEM})
+_STAFF = frozenset({ADMIN, CLERK})
+_READERS = frozenset({ADMIN, CLERK, AUDITOR})
+_ADMIN_ONLY = frozenset({ADMIN})
+
+# Commands that need no login: they create a register or a session.
+UNAUTHENTICATED: Final = frozenset({"init", "login", "demo"})
+
+PERMISSIONS: Final[dict[str, frozenset[str]]] = {
+    # platform
+    "whoami": _ANY,
+    "logout": _ANY,
+    "migrate": _ADMIN_ONLY,
+    "backup": _ADMIN_ONLY,
+    "restore": _ADMIN_ONLY,
+    "user add": _ADMIN_ONLY,
+    "user list": _ADMIN_ONLY | {AUDITOR},
+    "user passwd": frozenset({ADMIN, CLERK, AUDITOR}),
+    "user disable": _ADMIN_ONLY,
+    "user enable": _ADMIN_ONLY,
+    "user token": _ADMIN_ONLY,
+    "user revoke-token": _ADMIN_ONLY,
+    "audit list": frozenset({ADMIN, AUDITOR}),
+    "audit verify": frozenset({ADMIN, AUDITOR, SYSTEM}),
+    "settings show": _READERS,
+    "status": _ANY,
+    # the register
+    "customer add": _STAFF,
+    "customer edit": _STAFF,
+    "customer show": _READERS,
+    "customer list": _READERS,
+    "customer search": _READERS,
+    "customer import": _STAFF,
+    "org add": _STAFF,
+    "org list": _READERS,
+    "org show": _READERS,
+    "org prohibit-marketing": _STAFF,
+    "order add": _STAFF,
+    "order list": _READERS,
+    "order show": _READERS,
+    "invoice add": _STAFF,
+    "invoice pay": _STAFF,
+    "invoice remind": _STAFF,
+    "invoice collect": _STAFF,
+    "invoice write-off": _STAFF,
+    "invoice list": _READERS,
+    # data subject requests
+    "request add": _STAFF,
+    "request extend": _STAFF,
+    "request verify": _STAFF,
+    "request list": _ANY,
+    "request show": _READERS,
+    "request close": _STAFF,
+    "request letter": _STAFF,
+    "request certificate": _STAFF,
+    "export": _STAFF,
+    # rectification, restriction, disclosures
+    "recipient add": _ADMIN_ONLY,
+    "recipient list": _READERS,
+    "disclose": _STAFF,
+    "rectify": _STAFF,
+    "notice list": _READERS,
+    "notice sent": _STAFF,
+    "restrict": _STAFF,
+    "unrestrict": _STAFF,
+    # marketing
+    "object": _STAFF,
+    "publication-ban": _STAFF,
+    "consent": _STAFF,
+    "marketing list": _STAFF,
+    "labels": _STAFF,
+    # erasure and retention
+    "erase": _STAFF,
+    "anonymize": _STAFF,
+    "retention show": _ANY,
+    "retention run": frozenset({ADMIN, SYSTEM}),
+    # documents generated from the settings
+    "statement": _READERS,
+    "processing-record": _READERS,
+}
+
+
+def allowed(role: str, action: str) -> bool:
+    """True when `role` may run the command `action`; unknown commands are refused."""
+    roles = PERMISSIONS.get(action)
+    return roles is not None and role in roles

@@ -1,0 +1,96 @@
+"""Where personal data lives: the one map that the access export, erasure,
+anonymisation and retention code and their tests all work from.
+
+Every table of the schema is listed here, either with the columns that can hold
+personal data about a customer (or a requester) and the column that links a row
+to the customer, or as holding none, with the reason. A test walks the schema
+and fails when a table or a text column is missing from this map, so a new table
+cannot slip past the access export (GDPR Art. 15) or erasure (Art. 17).
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PersonalTable:
+    table: str
+    customer_link: str | None  # the column that names the customer; None: the row is the customer
+    columns: tuple[str, ...]  # columns that hold personal values
+    why: str
+
+
+PERSONAL_TABLES: tuple[PersonalTable, ...] = (
+    PersonalTable(
+        "customers",
+        None,
+        (
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "street",
+            "postal_code",
+            "city",
+            "notes",
+            "search_text",
+            "source_detail",
+        ),
+        "the person's identity and contact data (statement P1)",
+    ),
+    PersonalTable(
+        "invoices",
+        "customer_id",
+        (
+            "billing_name",
+            "billing_organisation",
+            "billing_street",
+            "billing_postal_code",
+            "billing_city",
+            "billing_country",
+        ),
+        "vouchers keep what was billed (Accounting Act ch. 2 sec. 10)",
+    ),
+    PersonalTable("orders", "customer_id", (), "previous orders (statement P1), linked by id"),
+    PersonalTable(
+        "requests",
+        "customer_id",
+        (
+            "requester_name",
+            "requester_email",
+            "note",
+            "reasons",
+            "extension_reason",
+            "unfounded_justification",
+            "identity_method",
+        ),
+        "data subject requests and their handling",
+    ),
+    PersonalTable("documents", "customer_id", (), "letters and exports handed out: hash only"),
+    PersonalTable("disclosures", "customer_id", ("legal_reference",), "who received what"),
+    PersonalTable("notices", "customer_id", ("source",), "Art. 19 notices to sources/recipients"),
+    PersonalTable("restrictions", "customer_id", ("reason",), "Art. 18 restrictions"),
+    PersonalTable("supplements", "customer_id", ("text",), "Art. 16 supplementary statements"),
+    PersonalTable("objections", "customer_id", (), "objections and publication bans (P3, P9)"),
+    PersonalTable("consents", "customer_id", ("source",), "marketing consents (917/2014 s. 200)"),
+)
+
+NON_PERSONAL_TABLES: dict[str, str] = {
+    "meta": "register id and secret",
+    "settings": "the statement's content and the policy",
+    "schema_migrations": "schema history",
+    "users": "the company's own staff accounts, not register subjects",
+    "sessions": "staff sessions (token hashes)",
+    "audit_log": "ids, field names and counts only, never personal values",
+    "organisations": "legal persons: name and business id",
+    "order_lines": "products and prices of an order",
+    "suppression": "keyed HMACs only, not reversible without the register's secret",
+    "recipients": "companies and authorities that receive data",
+    "retention_runs": "counts per policy",
+}
+
+
+def personal_table(name: str) -> PersonalTable:
+    for entry in PERSONAL_TABLES:
+        if entry.table == name:
+            return entry
+    raise KeyError(name)

@@ -1,0 +1,125 @@
+"""Creating, opening, migrating and backing up a register file."""
+
+import os
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from lautex_registry import audit, auth, migrations
+from lautex_registry.clock import now_utc
+from lautex_registry.db import connect, transaction
+from lautex_registry.errors import Conflict, InvalidInput
+from lautex_registry.settings import store_settings
+
+SYSTEM_ACTOR = audit.Actor(None, "lautex")
+
+
+def create_register(
+    path: Path,
+    *,
+    admin_username: str,
+    admin_full_name: str,
+    admin_password: str,
+    settings: dict[str, Any],
+) -> auth.User:
+    """A new register: schema, a random per-register secret, settings and the first admin.
+
+    Nothing is left behind when any step fails: the file is removed again.
+    """
+    if path.exists() and path.stat().st_size > 0:
+        raise Conflict(f"{path} already exists: choose another --db or use `lautex migrate`")
+    auth.check_password_rules(admin_password)  # before the file is created
+    path.unlink(missing_ok=True)
+    conn = connect(path, create=True)
+    try:
+        migrations.apply_pending(conn)
+        with transaction(conn):
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('register_id', ?)",
+                (secrets.token_hex(16),),
+            )
+            # The keyed-hash secret for suppression records (DESIGN §2: a plain hash
+            # of an email is reversible by guessing).
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('secret', ?)", (secrets.token_hex(32),)
+            )
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('created_at', ?)",
+                (now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"),),
+            )
+            store_settings(conn, settings)
+            admin = auth.add_user(
+                conn, SYSTEM_ACTOR, admin_username, admin_full_name, "admin", admin_password
+            )
+            audit.record(conn, admin.actor, "init", "register", None, {"settings": len(settings)})
+    except BaseException:
+        conn.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        raise
+    conn.close()
+    return admin
+
+
+def open_register(path: Path) -> sqlite3.Connection:
+    """Open an existing register whose schema matches this code."""
+    conn = connect(path)
+    try:
+        migrations.require_current(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def meta_value(conn: sqlite3.Connection, key: str) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    if row is None:
+        raise InvalidInput(f"the register has no {key}: was it created with `lautex init`?")
+    return str(row[0])
+
+
+def register_id(conn: sqlite3.Connection) -> str:
+    return meta_value(conn, "register_id")
+
+
+def register_secret(conn: sqlite3.Connection) -> bytes:
+    return bytes.fromhex(meta_value(conn, "secret"))
+
+
+def backup_to(conn: sqlite3.Connection, destination: Path) -> Path:
+    """A consistent copy with VACUUM INTO: no free pages (nor erased data in them) carried along."""
+    if destination.exists():
+        raise Conflict(f"{destination} already exists: choose a new backup path")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    old_umask = os.umask(0o077)  # the copy is created by SQLite: make it 0600 from the start
+    try:
+        conn.execute("VACUUM INTO ?", (str(destination),))
+    finally:
+        os.umask(old_umask)
+    os.chmod(destination, 0o600)
+    return destination
+
+
+def migrate(
+    conn: sqlite3.Connection, path: Path, actor: audit.Actor, backup_dir: Path | None = None
+) -> tuple[Path | None, list[int]]:
+    """Back up the file, then apply pending migrations. Returns the backup path and numbers."""
+    version = migrations.current_version(conn)
+    if version == 0:
+        raise InvalidInput(f"{path} is not a lautex register: run `lautex init`")
+    if version > migrations.LATEST:
+        migrations.require_current(conn)
+    todo = migrations.pending(conn)
+    if not todo:
+        return None, []
+    stamp = now_utc().strftime("%Y%m%dT%H%M%SZ")
+    folder = backup_dir or path.parent
+    backup = backup_to(conn, folder / f"{path.name}.before-v{todo[0].number}-{stamp}.bak")
+    applied = migrations.apply_pending(conn)
+    with transaction(conn):
+        audit.record(
+            conn, actor, "migrate", "register", None, {"applied": [m.number for m in applied]}
+        )
+    return backup, [m.number for m in applied]

@@ -1,0 +1,69 @@
+"""The register's settings: the statement's content and the retention policy.
+
+`lautex init` loads `data/register.toml` when present (else the copy shipped in
+the package) into the `settings` table, one row per top-level table of the file.
+Everything else reads the settings from the database, so a register carries its
+own policy with it.
+"""
+
+import json
+import sqlite3
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lautex_registry.errors import InvalidInput, NotFound
+
+LOCAL_SETTINGS_FILE = Path("data") / "register.toml"
+
+
+def default_settings_text() -> str:
+    return resources.files("lautex_registry").joinpath("defaults/register.toml").read_text("utf-8")
+
+
+def parse_settings(text: str, origin: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{origin}: not valid TOML: {exc}") from exc
+
+
+def load_settings_file(path: Path | None) -> tuple[dict[str, Any], str]:
+    """The settings to load at init: the given file, else data/register.toml, else the default."""
+    if path is not None:
+        if not path.exists():
+            raise NotFound(f"settings file {path} does not exist")
+        return parse_settings(path.read_text("utf-8"), str(path)), str(path)
+    if LOCAL_SETTINGS_FILE.exists():
+        text = LOCAL_SETTINGS_FILE.read_text("utf-8")
+        return parse_settings(text, str(LOCAL_SETTINGS_FILE)), str(LOCAL_SETTINGS_FILE)
+    return parse_settings(default_settings_text(), "built-in defaults"), "built-in defaults"
+
+
+def store_settings(conn: sqlite3.Connection, settings: dict[str, Any]) -> None:
+    """Write every top-level section; call inside a transaction."""
+    for key, value in settings.items():
+        conn.execute(
+            "INSERT INTO settings (key, value_json) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value_json = excluded.value_json",
+            (key, json.dumps(value, ensure_ascii=False, sort_keys=True)),
+        )
+
+
+def all_settings(conn: sqlite3.Connection) -> dict[str, Any]:
+    return {
+        row["key"]: json.loads(row["value_json"])
+        for row in conn.execute("SELECT key, value_json FROM settings ORDER BY key")
+    }
+
+
+def section(conn: sqlite3.Connection, name: str) -> dict[str, Any]:
+    """One section of the settings; a missing one falls back to the built-in default."""
+    row = conn.execute("SELECT value_json FROM settings WHERE key = ?", (name,)).fetchone()
+    if row is not None:
+        value = json.loads(row["value_json"])
+        if isinstance(value, dict):
+            return value
+    default = parse_settings(default_settings_text(), "built-in defaults").get(name, {})
+    return dict(default) if isinstance(default, dict) else {}

@@ -1,0 +1,137 @@
+"""Shared fixtures: every test runs on its own temporary register, never on real data.
+
+A register with four accounts (admin, clerk, auditor, system) is built once per
+test session and copied for each test; `cli.run(..., user="clerk")` runs a command
+as that user through typer's CliRunner, authenticated by the user's service token.
+"""
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from lautex_registry import auth
+from lautex_registry.cli.app import app
+
+PASSWORD = "correct horse battery staple"
+USERS = {"admin": "admin", "clerk": "clerk", "auditor": "auditor", "bot": "system"}
+TODAY = "2026-11-25"
+
+# argon2id with a low cost: the same algorithm, fast enough for a test suite.
+auth.ARGON2_PARAMS.update(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@dataclass
+class RegisterTemplate:
+    path: Path
+    home: Path
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="session")
+def register_template(tmp_path_factory: pytest.TempPathFactory) -> RegisterTemplate:
+    folder = tmp_path_factory.mktemp("template")
+    template = RegisterTemplate(folder / "lautex.db", folder / "home")
+    runner = CliRunner()
+    env = {"LAUTEX_DB": str(template.path), "LAUTEX_HOME": str(template.home), "LAUTEX_TOKEN": ""}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    os.environ.pop("LAUTEX_TOKEN")
+    try:
+        result = runner.invoke(
+            app,
+            ["init", "--admin", "admin", "--full-name", "Anna Admin", "--password-stdin"],
+            input=PASSWORD + "\n",
+        )
+        assert result.exit_code == 0, result.output
+        result = runner.invoke(app, ["login", "admin", "--password-stdin"], input=PASSWORD + "\n")
+        assert result.exit_code == 0, result.output
+        for name, role in USERS.items():
+            if name != "admin":
+                result = runner.invoke(
+                    app,
+                    [
+                        "user",
+                        "add",
+                        name,
+                        "--full-name",
+                        f"{name.title()} User",
+                        "--role",
+                        role,
+                        "--password-stdin",
+                    ],
+                    input=PASSWORD + "\n",
+                )
+                assert result.exit_code == 0, result.output
+        for name in USERS:
+            result = runner.invoke(app, ["user", "token", name])
+            assert result.exit_code == 0, result.output
+            template.tokens[name] = result.stdout.strip()
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    with sqlite3.connect(template.path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return template
+
+
+@dataclass
+class Cli:
+    """Runs `lautex` commands in-process against the test's register."""
+
+    db: Path
+    home: Path
+    tokens: dict[str, str]
+    runner: CliRunner = field(default_factory=CliRunner)
+
+    def run(self, *args: str, user: str | None = "admin", input: str | None = None) -> Result:
+        env = {"LAUTEX_TOKEN": self.tokens[user] if user else ""}
+        if user is None:
+            os.environ.pop("LAUTEX_TOKEN", None)
+        return self.runner.invoke(app, list(args), input=input, env=env)
+
+    def ok(self, *args: str, user: str | None = "admin", input: str | None = None) -> Result:
+        """Run a command that must succeed; on failure the assertion shows its output."""
+        result = self.run(*args, user=user, input=input)
+        assert result.exit_code == 0, f"exit {result.exit_code}\n{result.output}"
+        return result
+
+    def connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.db)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """No test touches real data: LAUTEX_DB, LAUTEX_HOME and the working directory are temporary."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LAUTEX_DB", str(tmp_path / "data" / "lautex.db"))
+    monkeypatch.setenv("LAUTEX_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LAUTEX_TODAY", TODAY)
+    monkeypatch.delenv("LAUTEX_TOKEN", raising=False)
+    monkeypatch.delenv("LAUTEX_DEBUG", raising=False)
+    yield tmp_path
+
+
+@pytest.fixture
+def cli(
+    register_template: RegisterTemplate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Cli:
+    """A copy of the template register with admin, clerk, auditor and bot (system) accounts."""
+    db = tmp_path / "data" / "lautex.db"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(register_template.path, db)
+    home = tmp_path / "home"
+    shutil.copytree(register_template.home, home)
+    monkeypatch.setenv("LAUTEX_DB", str(db))
+    monkeypatch.setenv("LAUTEX_HOME", str(home))
+    return Cli(db, home, register_template.tokens)

@@ -1,0 +1,204 @@
+"""Personal accounts, sessions, service tokens, lockout and permissions."""
+
+import stat
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from lautex_registry import auth
+from lautex_registry.clock import now_utc
+from tests.conftest import PASSWORD, Cli
+
+
+def login(cli: Cli, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    return cli.run("login", username, "--password-stdin", user=None, input=password + "\n")
+
+
+def session_files(cli: Cli) -> list[Path]:
+    return list((cli.home / "sessions").glob("*.token"))
+
+
+def test_without_a_session_a_command_exits_5(cli: Cli) -> None:
+    for path in session_files(cli):
+        path.unlink()
+    result = cli.run("whoami", user=None)
+    assert result.exit_code == 5
+    assert result.stderr == "error: not logged in: run `lautex login` (scripts: set LAUTEX_TOKEN)\n"
+
+
+def test_login_whoami_logout(cli: Cli) -> None:
+    for path in session_files(cli):
+        path.unlink()
+    result = login(cli, "clerk")
+    assert result.exit_code == 0, result.output
+    [token_file] = session_files(cli)
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    whoami = cli.ok("whoami", "--format", "json", user=None)
+    assert '"username": "clerk"' in whoami.stdout and '"role": "clerk"' in whoami.stdout
+    cli.ok("logout", user=None)
+    assert session_files(cli) == []
+    assert cli.run("whoami", user=None).exit_code == 5
+
+
+def test_a_logged_out_token_no_longer_works(cli: Cli) -> None:
+    login(cli, "clerk")
+    [token_file] = session_files(cli)
+    token = token_file.read_text().strip()
+    cli.ok("logout", user=None)
+    result = cli.runner.invoke(
+        __import__("lautex_registry.cli.app", fromlist=["app"]).app,
+        ["whoami"],
+        env={"LAUTEX_TOKEN": token},
+    )
+    assert result.exit_code == 5
+
+
+def test_wrong_password_exits_5_and_five_in_a_row_lock_the_account(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for attempt in range(5):
+        result = login(cli, "clerk", "wrong password " + str(attempt))
+        assert result.exit_code == 5
+        assert result.stderr == "error: wrong username or password\n"
+    locked = login(cli, "clerk")
+    assert locked.exit_code == 5
+    assert "locked" in locked.stderr
+    later = now_utc() + timedelta(minutes=16)
+    monkeypatch.setattr(auth, "now_utc", lambda: later)
+    assert login(cli, "clerk").exit_code == 0
+
+
+def test_four_wrong_passwords_then_the_right_one_resets_the_count(cli: Cli) -> None:
+    for _ in range(4):
+        assert login(cli, "clerk", "not the password").exit_code == 5
+    assert login(cli, "clerk").exit_code == 0
+    for _ in range(4):
+        assert login(cli, "clerk", "not the password").exit_code == 5
+    assert login(cli, "clerk").exit_code == 0
+
+
+def test_an_unknown_user_gets_the_same_line_as_a_wrong_password(cli: Cli) -> None:
+    result = login(cli, "nobody")
+    assert result.exit_code == 5
+    assert result.stderr == "error: wrong username or password\n"
+
+
+def test_a_session_expires_after_eight_hours(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    for path in session_files(cli):
+        path.unlink()
+    login(cli, "clerk")
+    assert cli.run("whoami", user=None).exit_code == 0
+    later = now_utc() + timedelta(hours=8, minutes=1)
+    monkeypatch.setattr(auth, "now_utc", lambda: later)
+    result = cli.run("whoami", user=None)
+    assert result.exit_code == 5
+    assert "expired" in result.stderr
+
+
+def test_a_clerk_cannot_add_users(cli: Cli) -> None:
+    result = cli.run(
+        "user", "add", "eve", "--full-name", "Eve", "--role", "admin", "--password-stdin",
+        user="clerk", input=PASSWORD + "\n",
+    )
+    assert result.exit_code == 5
+    assert result.stderr == "error: the clerk role may not run `lautex user add`\n"
+    assert "eve" not in cli.ok("user", "list", "--format", "csv").stdout
+
+
+def test_admin_adds_a_clerk_who_can_log_in(cli: Cli) -> None:
+    cli.ok(
+        "user", "add", "maija", "--full-name", "Maija Äijälä", "--role", "clerk",
+        "--password-stdin", input="another long password\n",
+    )
+    assert login(cli, "maija", "another long password").exit_code == 0
+    listing = cli.ok("user", "list", "--format", "csv").stdout
+    assert "maija,Maija Äijälä,clerk" in listing
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "code", "message"),
+    [
+        (["x", "--full-name", "X", "--role", "clerk"], PASSWORD, 2, "username:"),
+        (["maija", "--full-name", "M", "--role", "boss"], PASSWORD, 2, "role:"),
+        (["maija", "--full-name", "M", "--role", "clerk"], "short", 2, "password:"),
+        (["clerk", "--full-name", "C", "--role", "clerk"], PASSWORD, 6, "already exists"),
+    ],
+)
+def test_bad_user_add_is_one_line_and_changes_nothing(
+    cli: Cli, args: list[str], stdin: str, code: int, message: str
+) -> None:
+    before = cli.ok("user", "list", "--format", "json").stdout
+    result = cli.run("user", "add", *args, "--password-stdin", input=stdin + "\n")
+    assert result.exit_code == code
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert message in result.stderr
+    assert cli.ok("user", "list", "--format", "json").stdout == before
+
+
+def test_system_accounts_use_tokens_only(cli: Cli) -> None:
+    result = login(cli, "bot")
+    assert result.exit_code == 5
+    assert "service token" in result.stderr
+    assert cli.ok("whoami", user="bot").stdout.count("system") == 1
+    # a job account is refused register work
+    assert cli.run("user", "list", user="bot").exit_code == 5
+
+
+def test_a_service_token_can_be_revoked(cli: Cli) -> None:
+    token = cli.ok("user", "token", "bot").stdout.strip()
+    assert token.startswith("lxt_")
+    from lautex_registry.cli.app import app
+
+    def as_bot() -> int:
+        return cli.runner.invoke(app, ["whoami"], env={"LAUTEX_TOKEN": token}).exit_code
+
+    assert as_bot() == 0
+    cli.ok("user", "revoke-token", "bot")
+    assert as_bot() == 5
+    assert cli.run("user", "revoke-token", "bot").exit_code == 3
+
+
+def test_a_disabled_user_is_refused_until_enabled(cli: Cli) -> None:
+    cli.ok("user", "disable", "clerk", "--yes")
+    result = cli.run("whoami", user="clerk")
+    assert result.exit_code == 5
+    assert "disabled" in result.stderr
+    assert login(cli, "clerk").exit_code == 5
+    cli.ok("user", "enable", "clerk")
+    assert cli.run("whoami", user="clerk").exit_code == 0
+
+
+def test_disable_without_yes_and_without_a_terminal_is_refused(cli: Cli) -> None:
+    result = cli.run("user", "disable", "clerk")
+    assert result.exit_code == 2
+    assert "--yes" in result.stderr
+    assert cli.run("whoami", user="clerk").exit_code == 0
+
+
+def test_passwd_changes_the_password_and_ends_other_sessions(cli: Cli) -> None:
+    assert login(cli, "clerk").exit_code == 0
+    cli.ok("user", "passwd", "--password-stdin", user="clerk", input="a brand new password\n")
+    assert login(cli, "clerk").exit_code == 5
+    assert login(cli, "clerk", "a brand new password").exit_code == 0
+    # a clerk may not change someone else's password
+    result = cli.run(
+        "user", "passwd", "admin", "--password-stdin", user="clerk", input="x" * 20 + "\n"
+    )
+    assert result.exit_code == 5
+
+
+def test_the_password_is_nowhere_in_the_file_or_the_output(cli: Cli) -> None:
+    secret = "Unique-Secret-Password-4711"
+    result = cli.run(
+        "user", "add", "maija", "--full-name", "Maija", "--role", "clerk", "--password-stdin",
+        input=secret + "\n",
+    )
+    assert secret not in result.output
+    login_result = login(cli, "maija", secret)
+    assert secret not in login_result.output
+    conn = cli.connect()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    for path in cli.db.parent.iterdir():
+        assert secret.encode() not in path.read_bytes(), path
