@@ -45,11 +45,26 @@ def main() -> None:
             ["init", "--admin", "bench", "--full-name", "Bench Mark", "--password-stdin"],
             ["login", "bench", "--password-stdin"],
         ):
-            subprocess.run(lautex + args, env=env, input=PASSWORD + "\n", text=True, check=True,
-                           capture_output=True)
+            subprocess.run(
+                lautex + args,
+                env=env,
+                input=PASSWORD + "\n",
+                text=True,
+                check=True,
+                capture_output=True,
+            )
         customer_show = [
-            *lautex, "customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
-            "--email", "aino@example.fi", "--source", "web-store",
+            *lautex,
+            "customer",
+            "add",
+            "--first-name",
+            "Aino",
+            "--last-name",
+            "Äijälä",
+            "--email",
+            "aino@example.fi",
+            "--source",
+            "web-store",
         ]
         has_customers = subprocess.run(customer_show, env=env, capture_output=True).returncode == 0
         empty = Path(folder) / "empty_app.py"
@@ -61,8 +76,10 @@ def main() -> None:
             cases["lautex customer show 1"] = [*lautex, "customer", "show", "1", "--format", "json"]
         for name, argv in cases.items():
             seconds = median_seconds(argv, env, runs)
-            print(f"{name + ':':25s} {seconds * 1000:7.1f} ms  ratio {seconds / baseline:.2f}x"
-                  "  (goal <= 1.25x)")
+            print(
+                f"{name + ':':25s} {seconds * 1000:7.1f} ms  ratio {seconds / baseline:.2f}x"
+                "  (goal <= 1.25x)"
+            )
 
 
 if __name__ == "__main__":

@@ -46,6 +46,8 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     # DESIGN §5: erased data must be overwritten, not left in free pages.
     conn.execute("PRAGMA secure_delete = ON")
+    # Temporary tables (an import's email list) stay in memory, never in a temp file.
+    conn.execute("PRAGMA temp_store = MEMORY")
     return conn
 
 

@@ -90,7 +90,7 @@ REGISTER = Migration(
         # Personal data columns: first_name .. notes, search_text. state 'anonymised'
         # keeps the row for statistics with every identifying column NULL and a dated marker.
         """CREATE TABLE customers (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- an erased id is never reused
             first_name TEXT,
             last_name TEXT,
             organisation_id INTEGER REFERENCES organisations(id),

@@ -100,3 +100,12 @@ def allowed(role: str, action: str) -> bool:
     """True when `role` may run the command `action`; unknown commands are refused."""
     roles = PERMISSIONS.get(action)
     return roles is not None and role in roles
+
+
+def permissions_markdown() -> str:
+    """The permission table as the README shows it (a test keeps the two equal)."""
+    lines = ["| command | " + " | ".join(ROLES) + " |", "|---|" + "---|" * len(ROLES)]
+    for action in sorted(PERMISSIONS):
+        marks = " | ".join("yes" if role in PERMISSIONS[action] else "" for role in ROLES)
+        lines.append(f"| `{action}` | {marks} |")
+    return "\n".join(lines)

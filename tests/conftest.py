@@ -16,11 +16,13 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from lautex_registry import auth
-from lautex_registry.cli.app import app
+from lautex_registry.cli.app import app, register_commands
 
 PASSWORD = "correct horse battery staple"
 USERS = {"admin": "admin", "clerk": "clerk", "auditor": "auditor", "bot": "system"}
 TODAY = "2026-11-25"
+
+register_commands()  # `lautex` imports only what a command needs; tests want them all
 
 # argon2id with a low cost: the same algorithm, fast enough for a test suite.
 auth.ARGON2_PARAMS.update(time_cost=1, memory_cost=1024, parallelism=1)

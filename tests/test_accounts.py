@@ -98,8 +98,16 @@ def test_a_session_expires_after_eight_hours(cli: Cli, monkeypatch: pytest.Monke
 
 def test_a_clerk_cannot_add_users(cli: Cli) -> None:
     result = cli.run(
-        "user", "add", "eve", "--full-name", "Eve", "--role", "admin", "--password-stdin",
-        user="clerk", input=PASSWORD + "\n",
+        "user",
+        "add",
+        "eve",
+        "--full-name",
+        "Eve",
+        "--role",
+        "admin",
+        "--password-stdin",
+        user="clerk",
+        input=PASSWORD + "\n",
     )
     assert result.exit_code == 5
     assert result.stderr == "error: the clerk role may not run `lautex user add`\n"
@@ -108,8 +116,15 @@ def test_a_clerk_cannot_add_users(cli: Cli) -> None:
 
 def test_admin_adds_a_clerk_who_can_log_in(cli: Cli) -> None:
     cli.ok(
-        "user", "add", "maija", "--full-name", "Maija Äijälä", "--role", "clerk",
-        "--password-stdin", input="another long password\n",
+        "user",
+        "add",
+        "maija",
+        "--full-name",
+        "Maija Äijälä",
+        "--role",
+        "clerk",
+        "--password-stdin",
+        input="another long password\n",
     )
     assert login(cli, "maija", "another long password").exit_code == 0
     listing = cli.ok("user", "list", "--format", "csv").stdout
@@ -191,7 +206,14 @@ def test_passwd_changes_the_password_and_ends_other_sessions(cli: Cli) -> None:
 def test_the_password_is_nowhere_in_the_file_or_the_output(cli: Cli) -> None:
     secret = "Unique-Secret-Password-4711"
     result = cli.run(
-        "user", "add", "maija", "--full-name", "Maija", "--role", "clerk", "--password-stdin",
+        "user",
+        "add",
+        "maija",
+        "--full-name",
+        "Maija",
+        "--role",
+        "clerk",
+        "--password-stdin",
         input=secret + "\n",
     )
     assert secret not in result.output

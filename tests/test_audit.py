@@ -16,8 +16,15 @@ def audit_rows(cli: Cli) -> list[dict[str, object]]:
 
 def test_every_change_is_attributed(cli: Cli) -> None:
     cli.ok(
-        "user", "add", "maija", "--full-name", "Maija Äijälä", "--role", "clerk",
-        "--password-stdin", input="another long password\n",
+        "user",
+        "add",
+        "maija",
+        "--full-name",
+        "Maija Äijälä",
+        "--role",
+        "clerk",
+        "--password-stdin",
+        input="another long password\n",
     )
     last = audit_rows(cli)[-1]
     assert last["user"] == "admin"
@@ -27,8 +34,9 @@ def test_every_change_is_attributed(cli: Cli) -> None:
 
 
 def test_audit_list_filters(cli: Cli) -> None:
-    rows = json.loads(cli.ok("audit", "list", "--user", "admin", "--action", "user",
-                             "--format", "json").stdout)
+    rows = json.loads(
+        cli.ok("audit", "list", "--user", "admin", "--action", "user", "--format", "json").stdout
+    )
     assert rows and all(r["user"] == "admin" and r["action"].startswith("user") for r in rows)
     assert json.loads(cli.ok("audit", "list", "--since", "2999-01-01", "-f", "json").stdout) == []
 
@@ -50,7 +58,7 @@ def test_verify_passes_then_fails_after_an_edit_with_the_sqlite3_shell(cli: Cli)
     assert "intact" in cli.ok("audit", "verify").stderr
     tamper = (
         "DROP TRIGGER audit_log_no_update;"
-        "UPDATE audit_log SET details_json = '{\"role\": \"admin\"}' WHERE id = 3;"
+        'UPDATE audit_log SET details_json = \'{"role": "admin"}\' WHERE id = 3;'
     )
     subprocess.run(["sqlite3", str(cli.db), tamper], check=True)
     result = cli.run("audit", "verify")
@@ -62,7 +70,11 @@ def test_verify_passes_then_fails_after_an_edit_with_the_sqlite3_shell(cli: Cli)
 
 def test_verify_finds_a_deleted_row(cli: Cli) -> None:
     subprocess.run(
-        ["sqlite3", str(cli.db), "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 2;"],
+        [
+            "sqlite3",
+            str(cli.db),
+            "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id = 2;",
+        ],
         check=True,
     )
     result = cli.run("audit", "verify", "--format", "json")

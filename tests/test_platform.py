@@ -11,8 +11,15 @@ from tests.conftest import PASSWORD, Cli
 
 def init(cli_runner: Cli, *extra: str, password: str = PASSWORD) -> object:
     return cli_runner.run(
-        "init", "--admin", "hannu", "--full-name", "Hannu Piispa", "--password-stdin", *extra,
-        user=None, input=password + "\n",
+        "init",
+        "--admin",
+        "hannu",
+        "--full-name",
+        "Hannu Piispa",
+        "--password-stdin",
+        *extra,
+        user=None,
+        input=password + "\n",
     )
 
 
@@ -24,8 +31,16 @@ def test_version(cli: Cli) -> None:
 def test_init_creates_a_private_file_with_every_pragma(tmp_path: Path, cli: Cli) -> None:
     target = tmp_path / "new" / "register.db"
     result = cli.run(
-        "--db", str(target), "init", "--admin", "hannu", "--full-name", "Hannu Piispa",
-        "--password-stdin", user=None, input=PASSWORD + "\n",
+        "--db",
+        str(target),
+        "init",
+        "--admin",
+        "hannu",
+        "--full-name",
+        "Hannu Piispa",
+        "--password-stdin",
+        user=None,
+        input=PASSWORD + "\n",
     )
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
@@ -42,8 +57,16 @@ def test_init_creates_a_private_file_with_every_pragma(tmp_path: Path, cli: Cli)
 def test_init_with_a_short_password_leaves_no_file(tmp_path: Path, cli: Cli) -> None:
     target = tmp_path / "short.db"
     result = cli.run(
-        "--db", str(target), "init", "--admin", "hannu", "--full-name", "Hannu Piispa",
-        "--password-stdin", user=None, input="short\n",
+        "--db",
+        str(target),
+        "init",
+        "--admin",
+        "hannu",
+        "--full-name",
+        "Hannu Piispa",
+        "--password-stdin",
+        user=None,
+        input="short\n",
     )
     assert result.exit_code == 2
     assert result.stderr.strip() == "error: password: at least 12 characters are required"
@@ -53,8 +76,14 @@ def test_init_with_a_short_password_leaves_no_file(tmp_path: Path, cli: Cli) -> 
 def test_init_refuses_an_existing_register(cli: Cli) -> None:
     before = cli.db.read_bytes()
     result = cli.run(
-        "init", "--admin", "other", "--full-name", "Other Admin", "--password-stdin",
-        user=None, input=PASSWORD + "\n",
+        "init",
+        "--admin",
+        "other",
+        "--full-name",
+        "Other Admin",
+        "--password-stdin",
+        user=None,
+        input=PASSWORD + "\n",
     )
     assert result.exit_code == 6
     assert "already exists" in result.stderr
@@ -134,3 +163,45 @@ def test_every_migration_applies_to_a_blank_database(tmp_path: Path) -> None:
     assert migrations.apply_pending(conn) == []
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"customers", "audit_log", "invoices", "requests", "suppression"} <= tables
+
+
+def test_a_usage_error_is_one_line_with_exit_2(cli: Cli) -> None:
+    for args in (["whoami", "--format", "xml"], ["user", "add"], ["no-such-command"]):
+        result = cli.run(*args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+        assert result.stdout == ""
+
+
+def test_python_dash_m_runs_the_same_command_in_a_real_process(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, LAUTEX_DB=str(tmp_path / "p.db"), LAUTEX_HOME=str(tmp_path / "h"))
+    run = [sys.executable, "-m", "lautex_registry"]
+    created = subprocess.run(
+        [*run, "init", "--admin", "hannu", "--full-name", "Hannu Piispa", "--password-stdin"],
+        input=PASSWORD + "\n",
+        text=True,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
+    logged_in = subprocess.run(
+        [*run, "login", "hannu", "--password-stdin"],
+        input=PASSWORD + "\n",
+        text=True,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert logged_in.returncode == 0, logged_in.stderr
+    [token_file] = (tmp_path / "h" / "sessions").glob("*.token")
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    whoami = subprocess.run(
+        [*run, "whoami", "-f", "json"], text=True, capture_output=True, env=env, check=False
+    )
+    assert whoami.returncode == 0 and '"role": "admin"' in whoami.stdout
+    assert whoami.stderr == ""

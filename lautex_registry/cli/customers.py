@@ -1,0 +1,322 @@
+"""The `customer` group: add, show, list, search, edit and import."""
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+
+customer_app = typer.Typer(
+    help="The people in the register: add, show, list, search, edit, import.",
+    no_args_is_help=True,
+)
+
+CustomerRef = Annotated[
+    str, typer.Argument(help="The customer's id or email address.", show_default=False)
+]
+FirstName = Annotated[str | None, typer.Option("--first-name", help="First name, as written.")]
+LastName = Annotated[str | None, typer.Option("--last-name", help="Last name, as written.")]
+Org = Annotated[
+    str | None,
+    typer.Option("--org", help="The organisation the person represents: its name or id."),
+]
+Email = Annotated[str | None, typer.Option("--email", help="Email address (syntax checked).")]
+Phone = Annotated[
+    str | None, typer.Option("--phone", help="Phone number; Finnish numbers may omit +358.")
+]
+Street = Annotated[str | None, typer.Option("--street", help="Street address.")]
+PostalCode = Annotated[
+    str | None, typer.Option("--postal-code", help="Postal code (Finland: five digits).")
+]
+City = Annotated[str | None, typer.Option("--city", help="Post office / city.")]
+Country = Annotated[
+    str | None, typer.Option("--country", help="Two-letter country code. Default on add: FI.")
+]
+Source = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help="Where the data came from: web-store, reseller, registration, "
+        "customer-service, subcontractor or partner.",
+    ),
+]
+SourceDetail = Annotated[
+    str | None, typer.Option("--source-detail", help="More about the source, e.g. the reseller.")
+]
+Language = Annotated[
+    str | None, typer.Option("--language", help="fi, en or sv. Default on add: fi.")
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(customer_app, name="customer")
+
+
+def _given(**options: str | None) -> dict[str, str | None]:
+    return {name: value for name, value in options.items() if value is not None}
+
+
+@customer_app.command("add")
+def customer_add(
+    ctx: typer.Context,
+    first_name: FirstName = None,
+    last_name: LastName = None,
+    org: Org = None,
+    email: Email = None,
+    phone: Phone = None,
+    street: Street = None,
+    postal_code: PostalCode = None,
+    city: City = None,
+    country: Country = None,
+    source: Source = None,
+    source_detail: SourceDetail = None,
+    language: Language = None,
+) -> None:
+    """Add a customer; prints the new customer's id.
+
+    Example: lautex customer add --first-name Aino --last-name Äijälä --phone "040 123 4567"
+    --email aino@example.fi --org "Puutalo Oy" --source web-store
+    """
+    from lautex_registry.cli.marketing import report_restorations
+    from lautex_registry.customers import add_customer
+    from lautex_registry.db import transaction
+    from lautex_registry.suppression import reporting_restorations
+
+    fields = _given(
+        first_name=first_name, last_name=last_name, org=org, email=email, phone=phone,
+        street=street, postal_code=postal_code, city=city, country=country, source=source,
+        source_detail=source_detail, language=language,
+    )  # fmt: skip
+    with reporting_restorations() as restored, open_workspace(ctx) as ws, transaction(ws.conn):
+        customer_id = add_customer(ws.conn, ws.actor, fields)
+    typer.echo(customer_id)
+    say(f"added customer {customer_id}")
+    report_restorations(restored)  # an erased objector's objections are back (Art. 21(3))
+
+
+@customer_app.command("show")
+def customer_show(
+    ctx: typer.Context, customer: CustomerRef, fmt: FormatOption = Format.table
+) -> None:
+    """Show everything the register holds about a customer: data, orders, invoices and more.
+
+    Example: lautex customer show aino@example.fi --format json
+    """
+    from lautex_registry.customers import resolve_customer
+    from lautex_registry.person import person_record
+
+    with open_workspace(ctx) as ws:
+        record = person_record(ws.conn, int(resolve_customer(ws.conn, customer)["id"]))
+    if fmt is Format.table:
+        emit_record(_flatten_for_table(record), fmt, title=f"customer {record['customer']['id']}")
+    else:
+        emit_record(record, fmt)
+
+
+def _flatten_for_table(record: dict[str, Any]) -> dict[str, Any]:
+    """The customer's fields, then one table per non-empty list; order lines as text.
+
+    Ids and creation stamps are left out of the nested tables to fit a terminal;
+    `--format json` has everything.
+    """
+    flat: dict[str, Any] = dict(record["customer"])
+    hidden = {"id", "customer_id", "created_at", "created_by"}
+    for key, rows in record.items():
+        if key == "customer" or not rows:
+            continue
+        flat[key] = [
+            {k: _lines_text(v) if k == "lines" else v for k, v in row.items() if k not in hidden}
+            for row in rows
+        ]
+    return flat
+
+
+def _lines_text(lines: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{x['quantity']} x {x['product']} @ {x['unit_price']}" for x in lines)
+
+
+@customer_app.command("list")
+def customer_list(
+    ctx: typer.Context,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Only this organisation (name or id).")
+    ] = None,
+    state: Annotated[
+        str | None,
+        typer.Option("--state", help="active, restricted, anonymised-with-holds or anonymised."),
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List customers, optionally of one organisation, state or source.
+
+    Example: lautex customer list --org "Puutalo Oy" --format csv
+    """
+    from lautex_registry import audit
+    from lautex_registry.customers import LIST_COLUMNS, list_customers
+    from lautex_registry.db import transaction
+
+    with open_workspace(ctx) as ws:
+        rows = list_customers(ws.conn, org=org, state=state, source=source)
+        count = emit_rows(rows, fmt, LIST_COLUMNS)
+        with transaction(ws.conn):
+            filters = [
+                name for name, v in (("org", org), ("state", state), ("source", source)) if v
+            ]
+            audit.record(
+                ws.conn, ws.actor, "customer list", "customer", None,
+                {"rows": count, "format": fmt.value, "filters": filters},
+            )  # fmt: skip
+
+
+@customer_app.command("search")
+def customer_search(
+    ctx: typer.Context,
+    text: Annotated[
+        str, typer.Argument(help="Words to find in names, email, phone, organisation.")
+    ],
+    limit: Annotated[
+        int, typer.Option("--limit", help="At most this many customers.", min=1)
+    ] = 100,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Find customers by name, email, phone or organisation; case and accents do not matter.
+
+    Example: lautex customer search aijala
+    """
+    from lautex_registry import audit
+    from lautex_registry.customers import LIST_COLUMNS, search_customers
+    from lautex_registry.db import transaction
+
+    with open_workspace(ctx) as ws:
+        rows = search_customers(ws.conn, text, limit=limit)
+        with transaction(ws.conn):
+            audit.record(
+                ws.conn, ws.actor, "customer search", "customer", None, {"rows": len(rows)}
+            )
+    emit_rows(rows, fmt, LIST_COLUMNS)
+
+
+@customer_app.command("edit")
+def customer_edit(
+    ctx: typer.Context,
+    customer: CustomerRef,
+    first_name: FirstName = None,
+    last_name: LastName = None,
+    org: Org = None,
+    email: Email = None,
+    phone: Phone = None,
+    street: Street = None,
+    postal_code: PostalCode = None,
+    city: City = None,
+    country: Country = None,
+    source: Source = None,
+    source_detail: SourceDetail = None,
+    language: Language = None,
+    clear: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--clear",
+            help="Empty an optional field: org, email, phone, street, postal_code, city, "
+            'source_detail. Repeatable. (`--org ""` does the same.)',
+        ),
+    ] = None,
+) -> None:
+    """Change a customer's fields; the audit trail names the fields, not the values.
+
+    Example: lautex customer edit 42 --phone "+358 50 765 4321" --clear org
+    """
+    from lautex_registry.cli.marketing import report_restorations
+    from lautex_registry.customers import resolve_customer, update_customer_fields
+    from lautex_registry.db import transaction
+    from lautex_registry.errors import InvalidInput
+    from lautex_registry.suppression import reporting_restorations
+
+    with reporting_restorations() as restored, open_workspace(ctx) as ws, transaction(ws.conn):
+        changes = _given(
+            first_name=first_name, last_name=last_name, org=org, email=email, phone=phone,
+            street=street, postal_code=postal_code, city=city, country=country, source=source,
+            source_detail=source_detail, language=language,
+        )  # fmt: skip
+        for name in clear or []:
+            field = name.replace("-", "_")
+            if field in changes:
+                raise InvalidInput(f"{field}: both a new value and --clear were given")
+            changes[field] = None
+        if not changes:
+            raise InvalidInput("customer edit: give at least one field to change")
+        customer_id = int(resolve_customer(ws.conn, customer)["id"])
+        changed = update_customer_fields(ws.conn, ws.actor, customer_id, changes)
+    say(
+        f"customer {customer_id}: "
+        + (f"changed {', '.join(changed)}" if changed else "nothing changed")
+    )
+    report_restorations(restored)  # an erased objector's objections are back (Art. 21(3))
+
+
+@customer_app.command("import")
+def customer_import(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="UTF-8 CSV, comma or semicolon separated.", show_default=False)
+    ],
+    source: Annotated[
+        str | None, typer.Option("--source", help="Source for rows whose source cell is empty.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and report; write nothing.")
+    ] = False,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Store the good rows, report the bad ones.")
+    ] = False,
+) -> None:
+    """Import customers from a CSV file whose header names the `customer add` options.
+
+    Every row is validated first; by default one bad row means nothing is written.
+    Each bad row and each duplicate email is reported on stderr with its line number.
+
+    Example: lautex customer import customers.csv --source reseller --skip-invalid
+    """
+    from lautex_registry.cli.marketing import report_restorations
+    from lautex_registry.errors import InvalidInput
+    from lautex_registry.importing import import_customers
+    from lautex_registry.suppression import reporting_restorations
+
+    with (
+        reporting_restorations() as restored,
+        open_workspace(ctx) as ws,
+        _progress_bar(f"importing {file.name}") as progress,
+    ):
+        report = import_customers(
+            ws.conn, ws.actor, file, default_source=source, dry_run=dry_run,
+            skip_invalid=skip_invalid, progress=progress,
+        )  # fmt: skip
+    for problem in report.problems:
+        say(f"line {problem.line}: {problem.reason}")
+    report_restorations(restored)  # erased objectors' objections are back (Art. 21(3))
+    if report.failed:
+        raise InvalidInput(f"{file.name}: {report.summary()}")
+    say(report.summary())
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when stderr is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance

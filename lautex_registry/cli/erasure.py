@@ -1,0 +1,149 @@
+"""erase, anonymize, backup and restore."""
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.output import Format, FormatOption, emit_record, say
+
+if TYPE_CHECKING:
+    from lautex_registry.erasure import ErasurePlan
+
+Customer = Annotated[str, typer.Argument(help="The customer's id or email.", show_default=False)]
+RequestOption = Annotated[
+    int | None,
+    typer.Option(
+        "--request", help="The erasure request this answers; it is closed with the outcome."
+    ),
+]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would happen; change nothing.")]
+Yes = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("erase")(erase)
+    app.command("anonymize")(anonymize)
+    app.command("backup")(backup)
+    app.command("restore")(restore)
+
+
+def _describe(result: "ErasurePlan") -> str:
+    end = result.last_hold_ends
+    if result.outcome == "erased":
+        return f"customer {result.customer_id} erased completely"
+    held = f"; {len(result.holds)} hold(s), the last ending {end.isoformat()}" if end else ""
+    return f"customer {result.customer_id} {result.outcome}{held}"
+
+
+def _erase_or_anonymize(
+    ctx: typer.Context, customer: str, mode: str, request: int | None, dry_run: bool, yes: bool,
+    fmt: Format,
+) -> None:  # fmt: skip
+    from lautex_registry import erasure
+    from lautex_registry.cli.prompts import confirm_or_abort
+    from lautex_registry.clock import today
+    from lautex_registry.customers import resolve_customer
+
+    with open_workspace(ctx) as ws:
+        customer_id = int(resolve_customer(ws.conn, customer)["id"])
+        shown = erasure.plan(ws.conn, customer_id, mode, today(), request_id=request)
+        erasure.refuse_repeat(shown)
+        record = shown.as_brief_dict() if fmt is Format.table else shown.as_dict()
+        emit_record(record, fmt, title=f"{mode} customer {customer_id}")
+        if dry_run:
+            say("dry run: nothing was changed")
+            return
+        confirm_or_abort(f"{mode.capitalize()} customer {customer_id} as shown?", assume_yes=yes)
+        done = erasure.carry_out(ws.conn, ws.actor, customer_id, mode, today(), request_id=request)
+    say(_describe(done))
+    if not done.checkpointed:
+        say("warning: another connection kept the -wal file from being truncated: old page "
+            "images stay in it until the next erasure or retention run")  # fmt: skip
+    if done.request_id is not None:
+        say(f"request {done.request_id} closed: {done.request_outcome}")
+
+
+def erase(
+    ctx: typer.Context,
+    customer: Customer,
+    request: RequestOption = None,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Erase a customer: show what goes now and what legal holds keep until when, then do it.
+
+    With no hold the person is erased completely; with holds (open invoice, claim in
+    collection, accounting vouchers) only the held billing data stays and the customer
+    becomes anonymised-with-holds until the retention job finishes the erasure.
+
+    Example: lautex erase 42 --request 7 --yes
+    """
+    _erase_or_anonymize(ctx, customer, "erase", request, dry_run, yes, fmt)
+
+
+def anonymize(
+    ctx: typer.Context,
+    customer: Customer,
+    request: RequestOption = None,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Anonymise a customer: identity gone, statistics kept, held billing data kept.
+
+    Example: lautex anonymize 42 --dry-run
+    """
+    _erase_or_anonymize(ctx, customer, "anonymise", request, dry_run, yes, fmt)
+
+
+def backup(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="The new backup file.", show_default=False)],
+) -> None:
+    """Copy the register to a new file with VACUUM INTO (mode 0600, no free pages).
+
+    Example: lautex backup /var/backups/lautex/lautex-2026-11-25.db
+    """
+    from pathlib import Path
+
+    from lautex_registry.backups import make_backup
+
+    with open_workspace(ctx) as ws:
+        written = make_backup(ws.conn, ws.actor, Path(path))
+    say(f"backed up the register to {written}")
+
+
+def restore(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="The backup file.", show_default=False)],
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Put a backup in place, then erase again everyone the erasure journal says was erased.
+
+    Nobody else may use the register meanwhile; everything written after the backup is lost.
+
+    Example: lautex restore /var/backups/lautex/lautex-2026-11-25.db --yes
+    """
+    from pathlib import Path
+
+    from lautex_registry.backups import restore_backup
+    from lautex_registry.cli.prompts import confirm_or_abort
+    from lautex_registry.clock import today
+
+    with open_workspace(ctx) as ws:
+        preview = restore_backup(ws.conn, ws.actor, Path(path), today(), dry_run=True)
+        emit_record(preview.as_dict(), fmt, title="restore")
+        if dry_run:
+            say("dry run: nothing was changed")
+            return
+        say(f"this replaces the register {ws.db_path} with {path}: later changes are lost")
+        confirm_or_abort("Restore the backup?", assume_yes=yes)
+        done = restore_backup(ws.conn, ws.actor, Path(path), today())
+    say(
+        f"restored {path}; {done.replayed} erasure(s) replayed from "
+        f"{done.journal_entries} journal entries"
+    )

@@ -1,0 +1,65 @@
+"""The `export` command: the access export (GDPR Art. 15) and portability (Art. 20)."""
+
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.output import say
+
+
+def register(app: typer.Typer) -> None:
+    app.command("export")(export)
+
+
+def export(
+    ctx: typer.Context,
+    customer: Annotated[
+        str, typer.Argument(help="The customer's id or email.", show_default=False)
+    ],
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="json, csv, html or md (portability: json or csv)."),
+    ] = "json",
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", help="fi or en. Default: the customer's language."),
+    ] = None,
+    request_id: Annotated[
+        int | None, typer.Option("--request", help="The request this export answers.")
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Write to this file (mode 0600), not stdout."),
+    ] = None,
+    portability: Annotated[
+        bool,
+        typer.Option(
+            "--portability",
+            help="Only what the person provided, and their orders (GDPR Art. 20).",
+        ),
+    ] = False,
+) -> None:
+    """Export everything the register holds about a person, with the Art. 15 information.
+
+    Example: lautex export 42 --request 7 --format html --lang en --output anna-2026-11.html
+    """
+    from pathlib import Path
+
+    from lautex_registry.access import export_customer, write_export
+    from lautex_registry.db import transaction
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        result = export_customer(
+            ws.conn, ws.actor, customer, fmt=fmt, lang=lang, request_id=request_id,
+            output=Path(output) if output else None, portability=portability,
+        )  # fmt: skip
+        # Written inside the transaction: a file that cannot be written leaves no record.
+        written = write_export(result)
+    for file in result.files:
+        if file.path is None:
+            typer.echo(file.content, nl=False)
+    for path in written:
+        say(f"wrote {path} (mode 0600)")
+    rows = sum(result.counts.values())
+    say(f"{result.kind}: {rows} rows, {result.fmt}, {result.language}; recorded and audited")

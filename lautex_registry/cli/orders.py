@@ -1,0 +1,200 @@
+"""The `order` and `invoice` groups: previous orders and the invoices billed for them."""
+
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+
+order_app = typer.Typer(help="Orders and their lines: add, list, show.", no_args_is_help=True)
+invoice_app = typer.Typer(
+    help="Invoices: add, pay, remind, collect, write-off, list.", no_args_is_help=True
+)
+
+InvoiceNumber = Annotated[str, typer.Argument(help="The invoice number.", show_default=False)]
+EventDate = Annotated[
+    str, typer.Option("--date", help="When it happened (YYYY-MM-DD or D.M.YYYY).")
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(order_app, name="order")
+    app.add_typer(invoice_app, name="invoice")
+
+
+@order_app.command("add")
+def order_add(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(help="The customer's id or email.")],
+    number: Annotated[str, typer.Option("--number", help="The order number.")],
+    order_date: Annotated[str, typer.Option("--date", help="Order date (YYYY-MM-DD).")],
+    channel: Annotated[str, typer.Option("--channel", help="web-store or reseller.")],
+    line: Annotated[
+        list[str],
+        typer.Option("--line", help='"PRODUCT;QUANTITY;UNIT_PRICE" in euros; repeatable.'),
+    ],
+    reseller: Annotated[
+        str | None, typer.Option("--reseller", help="The reseller (channel reseller).")
+    ] = None,
+) -> None:
+    """Record an order; its date becomes the customer's latest activity.
+
+    Example: lautex order add 42 --number T-1001 --date 2026-11-20 --channel web-store
+    --line "Birch plank 2 m;10;12.50" --line "Screws 100 pcs;1;4.90"
+    """
+    from lautex_registry.db import transaction
+    from lautex_registry.orders import add_order
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        add_order(
+            ws.conn, ws.actor, customer, number=number, order_date=order_date,
+            channel=channel, reseller=reseller, lines=line,
+        )  # fmt: skip
+    say(f"added order {number.strip()}")
+
+
+@order_app.command("list")
+def order_list(
+    ctx: typer.Context,
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="Only this customer (id or email).")
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Orders from this date on.")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List orders by date.
+
+    Example: lautex order list --customer aino@example.fi --since 2026-01-01
+    """
+    from lautex_registry.orders import LIST_COLUMNS, list_orders
+
+    with open_workspace(ctx) as ws:
+        emit_rows(list_orders(ws.conn, customer=customer, since=since), fmt, LIST_COLUMNS)
+
+
+@order_app.command("show")
+def order_show(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(help="The order number.", show_default=False)],
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Show an order with its lines, total and invoices.
+
+    Example: lautex order show T-1001 --format json
+    """
+    from lautex_registry.orders import show_order
+
+    with open_workspace(ctx) as ws:
+        emit_record(show_order(ws.conn, number), fmt, title=f"order {number.strip()}")
+
+
+@invoice_app.command("add")
+def invoice_add(
+    ctx: typer.Context,
+    order: Annotated[str, typer.Argument(help="The order number to bill.", show_default=False)],
+    number: Annotated[str, typer.Option("--number", help="The invoice number.")],
+    issued: Annotated[str, typer.Option("--issued", help="Issue date (YYYY-MM-DD).")],
+    due: Annotated[str, typer.Option("--due", help="Due date (YYYY-MM-DD).")],
+) -> None:
+    """Invoice an order's total; the billing name and address are kept as they are today.
+
+    Example: lautex invoice add T-1001 --number 2026-0457 --issued 2026-11-20 --due 2026-12-04
+    """
+    from lautex_registry.db import transaction
+    from lautex_registry.invoices import add_invoice
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        add_invoice(ws.conn, ws.actor, order, number=number, issued=issued, due=due)
+    say(f"added invoice {number.strip()}")
+
+
+@invoice_app.command("pay")
+def invoice_pay(ctx: typer.Context, number: InvoiceNumber, on: EventDate) -> None:
+    """Mark an invoice paid.
+
+    Example: lautex invoice pay 2026-0457 --date 2026-11-24
+    """
+    from lautex_registry.db import transaction
+    from lautex_registry.invoices import pay_invoice
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        pay_invoice(ws.conn, ws.actor, number, on)
+    say(f"invoice {number.strip()} is paid")
+
+
+@invoice_app.command("remind")
+def invoice_remind(ctx: typer.Context, number: InvoiceNumber, on: EventDate) -> None:
+    """Record a payment reminder (it restarts the 3-year limitation period).
+
+    Example: lautex invoice remind 2026-0457 --date 2026-12-10
+    """
+    from lautex_registry.db import transaction
+    from lautex_registry.invoices import remind_invoice
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        remind_invoice(ws.conn, ws.actor, number, on)
+    say(f"invoice {number.strip()}: reminder recorded")
+
+
+@invoice_app.command("collect")
+def invoice_collect(
+    ctx: typer.Context,
+    number: InvoiceNumber,
+    agency: Annotated[str, typer.Option("--agency", help="The collection agency.")],
+    on: EventDate,
+) -> None:
+    """Send an open invoice to a collection agency.
+
+    Example: lautex invoice collect 2026-0457 --agency "Perintä Oy" --date 2027-01-15
+    """
+    from lautex_registry.db import transaction
+    from lautex_registry.invoices import collect_invoice
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        collect_invoice(ws.conn, ws.actor, number, agency=agency, on=on)
+    say(f"invoice {number.strip()} is in collection")
+
+
+@invoice_app.command("write-off")
+def invoice_write_off(ctx: typer.Context, number: InvoiceNumber, on: EventDate) -> None:
+    """Write off an open or in-collection invoice.
+
+    Example: lautex invoice write-off 2026-0457 --date 2027-06-30
+    """
+    from lautex_registry.db import transaction
+    from lautex_registry.invoices import write_off_invoice
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        write_off_invoice(ws.conn, ws.actor, number, on)
+    say(f"invoice {number.strip()} is written off")
+
+
+@invoice_app.command("list")
+def invoice_list(
+    ctx: typer.Context,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only open claims (open or in collection).")
+    ] = False,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only open invoices (not in collection) past due.")
+    ] = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List invoices by due date.
+
+    Example: lautex invoice list --overdue --format csv
+    """
+    from lautex_registry import audit
+    from lautex_registry.db import transaction
+    from lautex_registry.invoices import LIST_COLUMNS, list_invoices
+
+    with open_workspace(ctx) as ws:
+        count = emit_rows(
+            list_invoices(ws.conn, open_only=open_only, overdue_only=overdue), fmt, LIST_COLUMNS
+        )
+        with transaction(ws.conn):
+            audit.record(
+                ws.conn, ws.actor, "invoice list", "invoice", None,
+                {"rows": count, "format": fmt.value},
+            )  # fmt: skip

@@ -1,0 +1,65 @@
+"""The `org` group: organisations that customers represent."""
+
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+
+# Other modules add commands to this group too (e.g. `org prohibit-marketing`).
+org_app = typer.Typer(
+    help="Organisations that customers represent: add, list, show.", no_args_is_help=True
+)
+
+OrgRef = Annotated[str, typer.Argument(help="The organisation's name or id.", show_default=False)]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(org_app, name="org")
+
+
+@org_app.command("add")
+def org_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The organisation's name.", show_default=False)],
+    business_id: Annotated[
+        str | None,
+        typer.Option("--business-id", help="Finnish business ID (Y-tunnus), e.g. 1572860-0."),
+    ] = None,
+) -> None:
+    """Add an organisation; prints its id.
+
+    Example: lautex org add "Puutalo Oy" --business-id 1572860-0
+    """
+    from lautex_registry.db import transaction
+    from lautex_registry.organisations import add_organisation
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        organisation_id = add_organisation(ws.conn, ws.actor, name, business_id)
+    typer.echo(organisation_id)
+    say(f"added organisation {organisation_id}")
+
+
+@org_app.command("list")
+def org_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+    """List organisations with their number of contacts.
+
+    Example: lautex org list --format csv
+    """
+    from lautex_registry.organisations import LIST_COLUMNS, list_organisations
+
+    with open_workspace(ctx) as ws:
+        emit_rows(list_organisations(ws.conn), fmt, LIST_COLUMNS)
+
+
+@org_app.command("show")
+def org_show(ctx: typer.Context, org: OrgRef, fmt: FormatOption = Format.table) -> None:
+    """Show an organisation and the customers who represent it.
+
+    Example: lautex org show "Puutalo Oy"
+    """
+    from lautex_registry.organisations import show_organisation
+
+    with open_workspace(ctx) as ws:
+        emit_record(show_organisation(ws.conn, org), fmt, title="organisation")

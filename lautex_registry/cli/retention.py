@@ -1,0 +1,130 @@
+"""The `retention` group: the policy and the nightly job."""
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+
+if TYPE_CHECKING:
+    from lautex_registry.cli.context import Workspace
+    from lautex_registry.retention import RunSummary
+
+retention_app = typer.Typer(
+    help="Retention policy and the job that enforces it.", no_args_is_help=True
+)
+
+AsOf = Annotated[
+    str | None, typer.Option("--as-of", help="Apply the policy as on this date. Default: today.")
+]
+# For tests and rehearsals: batch size and a pause inside each batch (seconds).
+BATCH_ENV = "LAUTEX_RETENTION_BATCH"
+PAUSE_ENV = "LAUTEX_RETENTION_PAUSE"
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(retention_app, name="retention")
+
+
+def _as_of(text: str | None) -> date:
+    from lautex_registry.clock import today
+    from lautex_registry.validation import parse_date
+
+    return parse_date(text, "as-of") if text else today()
+
+
+@retention_app.command("show")
+def retention_show(
+    ctx: typer.Context, as_of: AsOf = None, fmt: FormatOption = Format.table
+) -> None:
+    """Show each retention policy, its period and how many rows it would touch on a date.
+
+    Example: lautex retention show --as-of 2031-01-01
+    """
+    from lautex_registry.retention import show_policies
+
+    with open_workspace(ctx) as ws:
+        rows = show_policies(ws.conn, _as_of(as_of))
+    emit_rows(rows, fmt, ["policy", "period", "action", "due", "holding", "law"])
+
+
+@contextmanager
+def _progress_bar() -> Iterator[
+    tuple[Callable[[dict[str, int]], None], Callable[[str, int], None]]
+]:
+    """A progress bar on stderr, only at a terminal (cron gets nothing but the summary)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True) as bar:
+        tasks: dict[str, object] = {}
+
+        def totals(counts: dict[str, int]) -> None:
+            for name, total in counts.items():
+                tasks[name] = bar.add_task(name, total=max(total, 1))
+
+        def advance(name: str, seen: int) -> None:
+            if name in tasks:
+                bar.advance(tasks[name], seen)  # type: ignore[arg-type]
+
+        yield totals, advance
+
+
+def _run(ws: "Workspace", day: date, dry_run: bool) -> "RunSummary":
+    from lautex_registry.retention import DEFAULT_BATCH, run_retention
+
+    batch = int(os.environ.get(BATCH_ENV) or DEFAULT_BATCH)
+    pause = float(os.environ.get(PAUSE_ENV) or 0)
+    if sys.stderr.isatty() and not dry_run:
+        with _progress_bar() as (totals, advance):
+            return run_retention(
+                ws.conn, ws.actor, day, batch=batch, pause=pause, progress=advance, totals=totals
+            )
+    return run_retention(ws.conn, ws.actor, day, dry_run=dry_run, batch=batch, pause=pause)
+
+
+@retention_app.command("run")
+def retention_run(
+    ctx: typer.Context,
+    as_of: AsOf = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be touched; change nothing.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask at a terminal.")] = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Enforce the retention policy: anonymise, finish erasures, strip vouchers, purge.
+
+    Prints only the summary (counts per policy) on stdout; exit 6 if a run is already
+    going. At a terminal it shows what is due and asks first unless --yes; without one
+    (cron) it runs.
+
+    Example: LAUTEX_TOKEN=... lautex retention run --format json
+    """
+    from lautex_registry.cli.prompts import confirm_or_abort
+    from lautex_registry.clock import today
+    from lautex_registry.holds import RetentionPolicy
+    from lautex_registry.retention import due_counts
+
+    day = _as_of(as_of)
+    if day > today() and not dry_run:
+        say(f"warning: --as-of {day.isoformat()} is after today: data goes as if it were that day")
+    with open_workspace(ctx) as ws:
+        if sys.stdin.isatty() and sys.stderr.isatty() and not dry_run and not yes:
+            due = due_counts(ws.conn, day, RetentionPolicy.of(ws.conn))
+            say(", ".join(f"{name}: {count}" for name, count in due.items()))
+            confirm_or_abort("Run the retention job now?", assume_yes=False)
+        summary = _run(ws, day, dry_run)
+    if fmt is Format.json:
+        emit_record(summary.as_dict(), fmt)
+    else:
+        emit_rows(summary.rows(), fmt, ["policy", "count"])
+    if not summary.checkpointed:
+        say("warning: a reader kept the WAL from being truncated; the next run retries")

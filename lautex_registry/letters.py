@@ -1,0 +1,216 @@
+"""Reply letters of data subject requests, in Finnish or English.
+
+- the access reply's cover letter (GDPR Art. 15; the copy itself is `access.py`'s export),
+- the extension notice with its reasons (Art. 12(3), within the first month),
+- the refusal letter: reasons, the right to complain to the Data Protection
+  Ombudsman with contact details, the right to a court remedy, date and handler
+  (Art. 12(4)),
+- the "no data held" letter to a requester who is not in the register.
+
+Texts live in `templates/<name>.<lang>.md.j2`; the controller, the authority and
+the rights come from `privacy_info.art15_information` (the settings), so they are
+written down once. Every letter is recorded in `documents` with its SHA-256 and
+audited.
+"""
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from lautex_registry import audit, deadlines, documents, privacy_info, requests, validation
+from lautex_registry.clock import today
+from lautex_registry.errors import InvalidInput, Refused
+
+# letter type -> (template name, documents.kind)
+LETTERS: dict[str, tuple[str, str]] = {
+    "access-reply": ("access_reply", "access-reply"),
+    "extension-notice": ("extension_notice", "extension-notice"),
+    "refusal": ("refusal_letter", "refusal-letter"),
+    "no-data": ("no_data_letter", "no-data-letter"),
+}
+LETTER_TYPES = ("auto", *LETTERS)
+EXPORT_KINDS = ("access-export", "portability-export")
+
+
+@dataclass(frozen=True)
+class Letter:
+    kind: str
+    language: str
+    fmt: str
+    text: str
+    document_id: int
+
+
+def default_language(row: sqlite3.Row) -> str:
+    """The request's language where a template exists, else Finnish (the register's own)."""
+    lang = str(row["language"])
+    return lang if lang in documents.LANGUAGES else "fi"
+
+
+def choose_letter(row: sqlite3.Row) -> str:
+    """The letter a request's state calls for."""
+    if row["customer_id"] is None:
+        return "no-data"
+    if row["outcome"] in requests.REFUSALS:
+        return "refusal"
+    if row["state"] == "closed" and row["kind"] in ("access", "portability"):
+        return "access-reply"
+    if row["state"] == "open" and row["extended_on"]:
+        return "extension-notice"
+    state = row["outcome"] or ("open, extended" if row["extended_on"] else "open")
+    raise Refused(
+        f"request {row['id']} ({row['kind']}, {state}) has no reply letter yet: "
+        "extend it, close it, or name one with --type"
+    )
+
+
+def _check_fits(row: sqlite3.Row, which: str, conn: sqlite3.Connection) -> None:
+    """Refuse a letter that would say something untrue about the request."""
+    rid = row["id"]
+    if which == "no-data" and row["customer_id"] is not None:
+        raise Refused(f"request {rid} is about customer {row['customer_id']}: data is held")
+    if which != "no-data" and row["customer_id"] is None:
+        raise Refused(f"request {rid} is from a person not in the register: use --type no-data")
+    if which == "extension-notice" and not row["extended_on"]:
+        raise Refused(f"request {rid} was not extended: run `lautex request extend` first")
+    if which == "refusal" and row["outcome"] not in requests.REFUSALS:
+        raise Refused(f"request {rid} was not refused: close it with --outcome refused first")
+    if which == "access-reply":
+        if row["outcome"] == "refused":
+            raise Refused(f"request {rid} was refused: send the refusal letter")
+        exported = conn.execute(
+            f"""SELECT COUNT(*) FROM documents WHERE request_id = ?
+                AND kind IN ({",".join("?" * len(EXPORT_KINDS))})""",
+            (rid, *EXPORT_KINDS),
+        ).fetchone()[0]
+        if not exported:
+            raise Refused(
+                f"request {rid}: make the copy first: "
+                f"lautex export {row['customer_id']} --request {rid} --format html"
+            )
+
+
+def _addressee(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
+    if row["customer_id"] is None:
+        return {"name": row["requester_name"], "email": row["requester_email"], "address": []}
+    customer = conn.execute(
+        """SELECT c.first_name, c.last_name, c.email, c.street, c.postal_code, c.city,
+                  o.name AS organisation
+           FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id
+           WHERE c.id = ?""",
+        (row["customer_id"],),
+    ).fetchone()
+    name = " ".join(p for p in (customer["first_name"], customer["last_name"]) if p)
+    place = " ".join(p for p in (customer["postal_code"], customer["city"]) if p)
+    address = [p for p in (customer["organisation"], customer["street"], place) if p]
+    return {"name": name or None, "email": customer["email"], "address": address}
+
+
+def _handler_name(conn: sqlite3.Connection, row: sqlite3.Row, actor: audit.Actor) -> str:
+    user_id = row["handled_by"] if row["handled_by"] is not None else actor.user_id
+    user = conn.execute("SELECT full_name FROM users WHERE id = ?", (user_id,)).fetchone()
+    return str(user["full_name"]) if user else actor.username
+
+
+def _exports(conn: sqlite3.Connection, request_id: int) -> list[dict[str, Any]]:
+    return [
+        dict(doc)
+        for doc in conn.execute(
+            f"""SELECT kind, format, language, sha256, created_at FROM documents
+                WHERE request_id = ? AND kind IN ({",".join("?" * len(EXPORT_KINDS))})
+                ORDER BY id""",
+            (request_id, *EXPORT_KINDS),
+        )
+    ]
+
+
+def letter_context(
+    conn: sqlite3.Connection, row: sqlite3.Row, lang: str, actor: audit.Actor
+) -> dict[str, Any]:
+    info = privacy_info.art15_information(conn, lang)
+
+    def when(value: str | None) -> str | None:
+        return privacy_info.format_date(value, lang) if value else None
+
+    received = date.fromisoformat(row["received_on"])
+    return {
+        "info": info,
+        "controller": info["controller"],
+        "complaint": info["complaint"],
+        "addressee": _addressee(conn, row),
+        "date": when(today().isoformat()),
+        "handler": _handler_name(conn, row, actor),
+        "request": {
+            "id": row["id"],
+            "kind": row["kind"],
+            "received_on": when(row["received_on"]),
+            "first_due_on": when(deadlines.request_due(received).isoformat()),
+            "due_on": when(row["due_on"]),
+            "extended_on": when(row["extended_on"]),
+            "extension_reason": row["extension_reason"],
+            "outcome": row["outcome"],
+            "reasons": row["reasons"],
+            "manifestly_unfounded": bool(row["manifestly_unfounded"]),
+            "justification": row["unfounded_justification"],
+            "fee": None if row["fee_cents"] is None else validation.format_money(row["fee_cents"]),
+            "closed_on": when(row["closed_on"]),
+        },
+        "exports": _exports(conn, row["id"]),
+        "requests_kept_years": info["retention_settings"]["closed_requests_years"],
+    }
+
+
+def _title(markdown: str, fallback: str) -> str:
+    """The letter's first heading, for the HTML <title>: the text stays in the template."""
+    for line in markdown.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return fallback
+
+
+def request_letter(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    request_id: int,
+    *,
+    lang: str | None = None,
+    fmt: str = "md",
+    which: str = "auto",
+) -> Letter:
+    """Render, record (hash only) and audit a request's reply letter. Inside a transaction."""
+    which = validation.choice(which, LETTER_TYPES, "type")
+    fmt = validation.choice(fmt, documents.FORMATS, "format")
+    if lang is not None and lang not in documents.LANGUAGES:
+        raise InvalidInput(f"lang: must be one of {', '.join(documents.LANGUAGES)}")
+    row = requests.get_request(conn, request_id)
+    if which == "auto":
+        which = choose_letter(row)
+    _check_fits(row, which, conn)
+    language = lang or default_language(row)
+    template, kind = LETTERS[which]
+    markdown = documents.render_markdown(
+        template, language, letter_context(conn, row, language, actor)
+    )
+    text = markdown
+    if fmt == "html":
+        text = documents.markdown_to_html(markdown, _title(markdown, kind), language)
+    document_id = documents.record_document(
+        conn,
+        kind=kind,
+        language=language,
+        fmt=fmt,
+        content=text,
+        created_by=actor.user_id,
+        customer_id=row["customer_id"],
+        request_id=request_id,
+    )
+    audit.record(
+        conn,
+        actor,
+        "request letter",
+        "request",
+        request_id,
+        {"letter": kind, "language": language, "format": fmt, "document_id": document_id},
+    )
+    return Letter(kind, language, fmt, text, document_id)

@@ -1,0 +1,373 @@
+"""Objections, publication bans, marketing consents and organisations' marketing prohibitions.
+
+What a person said about marketing is recorded as they said it, with the date and
+the channel, and kept as history: a withdrawal is another dated fact recorded at
+the person's own request, never a deletion and never an override.
+
+- An objection (GDPR Art. 21(2)-(3); statement P9) to direct advertising, distance
+  selling, direct marketing, market research or opinion research, or to all of them,
+  takes effect at once and is absolute: nothing in the register can set it aside.
+- The publication ban (statement P3) is stored as an objection with purpose
+  'publication': it keeps the person out of every list and label export.
+- Consent to email and SMS marketing (Act on Electronic Communications Services
+  917/2014 sec. 200) is a dated history per channel; the latest entry is in force.
+- An organisation may prohibit marketing to all its contacts
+  (`organisations.marketing_prohibited_on`); one contact's objection covers only them.
+"""
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from lautex_registry import audit
+from lautex_registry.clock import today
+from lautex_registry.errors import InvalidInput, NotFound
+
+# Statement P9: the purposes a person may forbid; 'all' covers every one of them.
+PURPOSES = (
+    "direct-advertising",
+    "distance-selling",
+    "direct-marketing",
+    "market-research",
+    "opinion-research",
+    "all",
+)
+# Statement P3: the publication ban is an objection to publishing the person in lists.
+PUBLICATION = "publication"
+# The ways a person can tell the company (statement P3: customer service, email or the
+# contact person; a letter and the web form as well).
+CHANNELS = ("customer-service", "email", "contact-person", "letter", "web")
+# The channel of an objection put back from an erased person's suppression record.
+RESTORED_CHANNEL = "suppression-record"
+CONSENT_CHANNELS = ("email", "sms")
+CONSENT_STATUSES = ("given", "withdrawn")
+
+# GDPR Art. 21(2): direct marketing includes direct advertising and distance selling, so
+# an objection to 'direct-marketing' stops lists for both, and an objection to either
+# stops a 'direct-marketing' list. Research is a purpose of its own: an objection to
+# market research alone does not stop a direct-advertising list. When in doubt the
+# objection wins.
+_BLOCKED_BY: dict[str, frozenset[str]] = {
+    "direct-advertising": frozenset({"direct-advertising", "direct-marketing"}),
+    "distance-selling": frozenset({"distance-selling", "direct-marketing"}),
+    "direct-marketing": frozenset({"direct-marketing", "direct-advertising", "distance-selling"}),
+    "market-research": frozenset({"market-research"}),
+    "opinion-research": frozenset({"opinion-research"}),
+}
+LIST_PURPOSES = tuple(_BLOCKED_BY)
+
+
+def blocking_purposes(list_purpose: str) -> tuple[str, ...]:
+    """The objection purposes that keep a person off a list made for `list_purpose`."""
+    if list_purpose not in _BLOCKED_BY:
+        raise InvalidInput(f"purpose: must be one of {', '.join(LIST_PURPOSES)}")
+    return tuple(sorted(_BLOCKED_BY[list_purpose] | {"all"}))
+
+
+def _choice(value: str, allowed: tuple[str, ...], field: str) -> str:
+    if value not in allowed:
+        raise InvalidInput(f"{field}: must be one of {', '.join(allowed)} (got {value!r})")
+    return value
+
+
+def _not_in_future(day: date, field: str) -> str:
+    if day > today():
+        raise InvalidInput(f"{field}: {day.isoformat()} is in the future")
+    return day.isoformat()
+
+
+def _customer_exists(conn: sqlite3.Connection, customer_id: int) -> None:
+    if conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is None:
+        raise NotFound(f"customer: no customer with id {customer_id}")
+
+
+def _check_request(conn: sqlite3.Connection, request_id: int | None, customer_id: int) -> None:
+    if request_id is None:
+        return
+    row = conn.execute("SELECT customer_id FROM requests WHERE id = ?", (request_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"request: no request with id {request_id}")
+    if row["customer_id"] is not None and row["customer_id"] != customer_id:
+        raise InvalidInput(f"request: request {request_id} belongs to another customer")
+
+
+# --- objections and the publication ban ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObjectionChange:
+    """What `record_objections` or `withdraw_objections` did, purpose by purpose."""
+
+    recorded: tuple[str, ...] = ()  # new objections now in force
+    already: tuple[str, ...] = ()  # already in force: nothing written for them
+    withdrawn: tuple[str, ...] = ()  # withdrawn at the person's request
+    not_in_force: tuple[str, ...] = ()  # asked to withdraw, but none was in force
+
+
+def active_purposes(conn: sqlite3.Connection, customer_id: int) -> list[str]:
+    """The purposes the customer objects to now (the publication ban included)."""
+    rows = conn.execute(
+        """SELECT DISTINCT purpose FROM objections
+           WHERE customer_id = ? AND withdrawn_on IS NULL ORDER BY purpose""",
+        (customer_id,),
+    )
+    return [str(row[0]) for row in rows]
+
+
+def insert_objection(
+    conn: sqlite3.Connection,
+    customer_id: int,
+    purpose: str,
+    received_on: str,
+    channel: str,
+    request_id: int | None = None,
+) -> int:
+    """Store one objection row (no checks, no audit): for callers that did both."""
+    cursor = conn.execute(
+        """INSERT INTO objections (customer_id, purpose, received_on, channel, request_id)
+           VALUES (?, ?, ?, ?, ?)""",
+        (customer_id, purpose, received_on, channel, request_id),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def record_objections(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    customer_id: int,
+    purposes: list[str],
+    received: date,
+    channel: str,
+    *,
+    request_id: int | None = None,
+) -> ObjectionChange:
+    """Record that the customer objects to `purposes` (or a publication ban); in a transaction.
+
+    GDPR Art. 21(3): the objection is in force from the moment it is recorded. An
+    objection already in force is left as it is (its original date stays).
+    """
+    wanted = _validated_purposes(purposes)
+    received_on = _not_in_future(received, "received")
+    _choice(channel, CHANNELS, "channel")
+    _customer_exists(conn, customer_id)
+    _check_request(conn, request_id, customer_id)
+    in_force = set(active_purposes(conn, customer_id))
+    recorded = [p for p in wanted if p not in in_force]
+    ids = [
+        insert_objection(conn, customer_id, purpose, received_on, channel, request_id)
+        for purpose in recorded
+    ]
+    if recorded:
+        audit.record(
+            conn,
+            actor,
+            _action(recorded),
+            "customer",
+            customer_id,
+            {"purposes": recorded, "channel": channel, "objection_ids": ids, "withdraw": False},
+        )
+    return ObjectionChange(
+        recorded=tuple(recorded), already=tuple(p for p in wanted if p in in_force)
+    )
+
+
+def withdraw_objections(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    customer_id: int,
+    purposes: list[str],
+    received: date,
+    channel: str,
+    *,
+    request_id: int | None = None,
+) -> ObjectionChange:
+    """Record the person's own request to withdraw objections; the history stays.
+
+    Only the person can lift their objection: the date and channel of their request are
+    required and stored on the objection row. In a transaction.
+    """
+    wanted = _validated_purposes(purposes)
+    withdrawn_on = _not_in_future(received, "received")
+    _choice(channel, CHANNELS, "channel")
+    _customer_exists(conn, customer_id)
+    _check_request(conn, request_id, customer_id)
+    withdrawn: list[str] = []
+    ids: list[int] = []
+    for purpose in wanted:
+        rows = conn.execute(
+            """SELECT id, received_on FROM objections
+               WHERE customer_id = ? AND purpose = ? AND withdrawn_on IS NULL""",
+            (customer_id, purpose),
+        ).fetchall()
+        for row in rows:
+            if row["received_on"] > withdrawn_on:
+                raise InvalidInput(
+                    f"received: the withdrawal ({withdrawn_on}) is dated before the "
+                    f"objection to {purpose} ({row['received_on']})"
+                )
+            ids.append(int(row["id"]))
+        if rows:
+            withdrawn.append(purpose)
+    if not withdrawn:
+        raise NotFound(
+            f"purpose: customer {customer_id} has no objection in force to {', '.join(wanted)}"
+        )
+    conn.executemany(
+        "UPDATE objections SET withdrawn_on = ?, withdrawn_channel = ? WHERE id = ?",
+        [(withdrawn_on, channel, objection_id) for objection_id in ids],
+    )
+    audit.record(
+        conn,
+        actor,
+        _action(withdrawn),
+        "customer",
+        customer_id,
+        {"purposes": withdrawn, "channel": channel, "objection_ids": ids, "withdraw": True},
+    )
+    return ObjectionChange(
+        withdrawn=tuple(withdrawn), not_in_force=tuple(p for p in wanted if p not in withdrawn)
+    )
+
+
+def _validated_purposes(purposes: list[str]) -> list[str]:
+    if not purposes:
+        raise InvalidInput("purpose: give at least one purpose")
+    allowed = (*PURPOSES, PUBLICATION)
+    unique: list[str] = []
+    for purpose in purposes:
+        _choice(purpose, allowed, "purpose")
+        if purpose not in unique:
+            unique.append(purpose)
+    return unique
+
+
+def _action(purposes: list[str]) -> str:
+    """The audit action: the command that records it."""
+    return "publication-ban" if purposes == [PUBLICATION] else "object"
+
+
+def objection_history(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
+    """Every objection the customer made, withdrawn ones included, oldest first."""
+    rows = conn.execute(
+        """SELECT id, purpose, received_on, channel, withdrawn_on, withdrawn_channel,
+                  request_id FROM objections WHERE customer_id = ? ORDER BY received_on, id""",
+        (customer_id,),
+    )
+    return [{**dict(row), "in_force": row["withdrawn_on"] is None} for row in rows]
+
+
+# --- consent to email and SMS marketing ---------------------------------------------------
+
+
+def record_consent(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    customer_id: int,
+    channel: str,
+    status: str,
+    recorded: date,
+    source: str,
+) -> int:
+    """Add a dated consent entry (given or withdrawn) for email or SMS; in a transaction.
+
+    917/2014 sec. 200: email and SMS marketing to a natural person needs prior consent.
+    The latest entry per channel is the one in force; the history stays.
+    """
+    _choice(channel, CONSENT_CHANNELS, "channel")
+    _choice(status, CONSENT_STATUSES, "status")
+    recorded_on = _not_in_future(recorded, "date")
+    text = source.strip()
+    if not text:
+        raise InvalidInput("source: say where the consent came from (e.g. 'web form')")
+    if "\n" in text or len(text) > 200:
+        raise InvalidInput("source: one line of at most 200 characters")
+    _customer_exists(conn, customer_id)
+    cursor = conn.execute(
+        """INSERT INTO consents (customer_id, channel, status, recorded_on, source)
+           VALUES (?, ?, ?, ?, ?)""",
+        (customer_id, channel, status, recorded_on, text),
+    )
+    consent_id = int(cursor.lastrowid or 0)
+    audit.record(
+        conn,
+        actor,
+        "consent",
+        "customer",
+        customer_id,
+        {"channel": channel, "status": status, "consent_id": consent_id},
+    )
+    return consent_id
+
+
+def current_consent(conn: sqlite3.Connection, customer_id: int, channel: str) -> str | None:
+    """'given', 'withdrawn' or None (never asked) for email or SMS marketing."""
+    row = conn.execute(
+        """SELECT status FROM consents WHERE customer_id = ? AND channel = ?
+           ORDER BY recorded_on DESC, id DESC LIMIT 1""",
+        (customer_id, channel),
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def consent_history(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        """SELECT id, channel, status, recorded_on, source FROM consents
+           WHERE customer_id = ? ORDER BY recorded_on, id""",
+        (customer_id,),
+    )
+    return [dict(row) for row in rows]
+
+
+# --- organisations ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganisationProhibition:
+    organisation_id: int
+    prohibited_on: str | None  # in force afterwards; None: no prohibition
+    changed: bool
+    contacts: int  # customers who represent the organisation
+
+
+def set_organisation_prohibition(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    organisation_id: int,
+    received: date | None,
+    *,
+    lift: bool = False,
+) -> OrganisationProhibition:
+    """Record (or, at the organisation's own request, lift) its prohibition of marketing.
+
+    The prohibition covers every contact of the organisation; a contact's own objection
+    is separate and stays whatever the organisation decides. In a transaction.
+    """
+    row = conn.execute(
+        "SELECT marketing_prohibited_on FROM organisations WHERE id = ?", (organisation_id,)
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"org: no organisation with id {organisation_id}")
+    current = row["marketing_prohibited_on"]
+    on = _not_in_future(received or today(), "received")
+    new_value = None if lift else (current or on)
+    contacts = int(
+        conn.execute(
+            "SELECT COUNT(*) FROM customers WHERE organisation_id = ?", (organisation_id,)
+        ).fetchone()[0]
+    )
+    if new_value == current:
+        return OrganisationProhibition(organisation_id, current, False, contacts)
+    conn.execute(
+        "UPDATE organisations SET marketing_prohibited_on = ? WHERE id = ?",
+        (new_value, organisation_id),
+    )
+    audit.record(
+        conn,
+        actor,
+        "org prohibit-marketing",
+        "organisation",
+        organisation_id,
+        {"prohibited": new_value is not None, "contacts": contacts},
+    )
+    return OrganisationProhibition(organisation_id, new_value, True, contacts)

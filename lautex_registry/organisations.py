@@ -1,0 +1,77 @@
+"""Organisations: the companies and bodies customers represent (legal persons).
+
+An organisation's name and business ID are not personal data; the people who
+represent it are customers and are linked to it.
+"""
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+from lautex_registry import audit, validation
+from lautex_registry.clock import timestamp
+from lautex_registry.customers import resolve_organisation_id
+from lautex_registry.errors import Conflict, InvalidInput
+
+LIST_COLUMNS = ("id", "name", "business_id", "customers", "marketing_prohibited_on")
+
+
+def add_organisation(
+    conn: sqlite3.Connection, actor: audit.Actor, name: str, business_id: str | None = None
+) -> int:
+    """Store an organisation; the name (any case) and the business ID must be new."""
+    clean_name = validation.required_text(name, "name")
+    if clean_name.isdigit():
+        # Commands take an organisation by name or id: an all-digit name would be ambiguous.
+        raise InvalidInput("name: an organisation's name cannot be only digits")
+    clean_id = validation.business_id(business_id) if business_id else None
+    row = conn.execute(
+        "SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", (clean_name,)
+    ).fetchone()
+    if row is not None:
+        raise Conflict(f"name: organisation {row[0]} already has this name")
+    if clean_id is not None:
+        row = conn.execute(
+            "SELECT id FROM organisations WHERE business_id = ?", (clean_id,)
+        ).fetchone()
+        if row is not None:
+            raise Conflict(f"business_id: organisation {row[0]} already has business ID {clean_id}")
+    cursor = conn.execute(
+        "INSERT INTO organisations (name, business_id, created_at) VALUES (?, ?, ?)",
+        (clean_name, clean_id, timestamp()),
+    )
+    organisation_id = int(cursor.lastrowid or 0)
+    audit.record(
+        conn,
+        actor,
+        "org add",
+        "organisation",
+        organisation_id,
+        {"fields": ["name", *(["business_id"] if clean_id else [])]},
+    )
+    return organisation_id
+
+
+_SELECT = """SELECT o.id, o.name, o.business_id, o.marketing_prohibited_on, o.created_at,
+    (SELECT COUNT(*) FROM customers c WHERE c.organisation_id = o.id) AS customers
+    FROM organisations o"""
+
+
+def list_organisations(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    for row in conn.execute(f"{_SELECT} ORDER BY o.name COLLATE NOCASE"):
+        yield dict(row)
+
+
+def show_organisation(conn: sqlite3.Connection, ref: str) -> dict[str, Any]:
+    """An organisation with the ids and names of the customers who represent it."""
+    organisation_id = resolve_organisation_id(conn, ref)
+    record = dict(conn.execute(f"{_SELECT} WHERE o.id = ?", (organisation_id,)).fetchone())
+    record["contacts"] = [
+        dict(row)
+        for row in conn.execute(
+            """SELECT id, first_name, last_name, email, state FROM customers
+               WHERE organisation_id = ? ORDER BY last_name, first_name, id""",
+            (organisation_id,),
+        )
+    ]
+    return record

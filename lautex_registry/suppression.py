@@ -1,0 +1,200 @@
+"""Suppression records: an objection that outlives the erasure of the person who made it.
+
+GDPR Art. 21(3) and DESIGN §2: once a person has objected to direct marketing, a later
+re-import of their address must not bring them back into marketing, even after their
+data was erased. So erasure leaves behind only a keyed HMAC-SHA256 (the register's own
+random secret) of the normalised email and of the E.164 phone, with the purposes. A
+plain hash would not do: anyone could hash a guessed address and compare. Without the
+secret the record reveals nothing; with it, the register can only test an address it
+already holds.
+
+`customer add`, `customer edit` and `customer import` call `restore_for_customers`
+(through `customers.after_contact_written`): a match gets the objections back at once.
+"""
+
+import hashlib
+import hmac
+import json
+import sqlite3
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from lautex_registry import audit
+from lautex_registry.clock import today
+from lautex_registry.errors import InvalidInput
+from lautex_registry.objections import RESTORED_CHANNEL, active_purposes, insert_objection
+from lautex_registry.register import register_secret
+
+# SQLite's default limit of host parameters is 32766; stay far below it.
+_CHUNK = 500
+
+
+def email_key(email: str) -> str:
+    """The form of an email the HMAC is taken over: Unicode NFC, trimmed, lower case.
+
+    The register stores emails already normalised by email-validator, so this cheap
+    form is enough to make the same address give the same key on both sides.
+    """
+    return unicodedata.normalize("NFC", email.strip()).lower()
+
+
+def phone_key(phone: str) -> str:
+    """The form of a phone number the HMAC is taken over: E.164 (`+358401234567`)."""
+    text = phone.strip()
+    if text.startswith("+") and text[1:].isdigit():
+        return text  # stored phones are E.164 already: no need to parse them again
+    from lautex_registry.validation import normalise_phone
+
+    try:
+        return normalise_phone(text)
+    except InvalidInput:
+        return "".join(ch for ch in text if ch.isdigit() or ch == "+")
+
+
+def _hmac(secret: bytes, kind: str, value: str) -> str:
+    # The kind prefix keeps an email and a phone with the same text apart.
+    return hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def email_hmac(secret: bytes, email: str | None) -> str | None:
+    return None if not email else _hmac(secret, "email", email_key(email))
+
+
+def phone_hmac(secret: bytes, phone: str | None) -> str | None:
+    return None if not phone else _hmac(secret, "phone", phone_key(phone))
+
+
+def record_suppression(conn: sqlite3.Connection, customer_id: int) -> int | None:
+    """Keep the customer's objections as a suppression record before they are erased.
+
+    Returns the new record's id, or None when the customer has no objection in force
+    or no email and no phone to key it by. Stores HMACs and purposes only, nothing
+    that identifies the person without the register's secret. Call inside the erasing
+    transaction; the caller's audit row covers it.
+    """
+    row = conn.execute("SELECT email, phone FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    if row is None:
+        return None
+    purposes = active_purposes(conn, customer_id)
+    if not purposes:
+        return None
+    secret = register_secret(conn)
+    by_email = email_hmac(secret, row["email"])
+    by_phone = phone_hmac(secret, row["phone"])
+    if by_email is None and by_phone is None:
+        return None
+    cursor = conn.execute(
+        """INSERT INTO suppression (email_hmac, phone_hmac, purposes, created_on)
+           VALUES (?, ?, ?, ?)""",
+        (by_email, by_phone, json.dumps(purposes), today().isoformat()),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+@dataclass(frozen=True)
+class Restoration:
+    """Objections put back on a customer from suppression records."""
+
+    customer_id: int
+    purposes: tuple[str, ...]
+
+
+_collected: ContextVar[list[Restoration] | None] = ContextVar("restorations", default=None)
+
+
+@contextmanager
+def reporting_restorations() -> Iterator[list[Restoration]]:
+    """Collect the restorations made while the block runs, so a command can tell the clerk."""
+    found: list[Restoration] = []
+    token = _collected.set(found)
+    try:
+        yield found
+    finally:
+        _collected.reset(token)
+
+
+def restore_objections(conn: sqlite3.Connection, actor: audit.Actor, customer_id: int) -> list[str]:
+    """Re-create the objections of a suppression record matching this customer.
+
+    Returns the purposes put back (objections already in force are not repeated).
+    """
+    restored = restore_for_customers(conn, actor, [customer_id])
+    return list(restored[0].purposes) if restored else []
+
+
+def restore_for_customers(
+    conn: sqlite3.Connection, actor: audit.Actor, customer_ids: Sequence[int]
+) -> list[Restoration]:
+    """`restore_objections` for many customers at once (an import batch); in a transaction.
+
+    The common case, no suppression record at all, costs one query per batch.
+    """
+    if not customer_ids or conn.execute("SELECT 1 FROM suppression LIMIT 1").fetchone() is None:
+        return []
+    secret = register_secret(conn)
+    restored: list[Restoration] = []
+    for start in range(0, len(customer_ids), _CHUNK):
+        chunk = list(customer_ids[start : start + _CHUNK])
+        marks = ", ".join("?" for _ in chunk)
+        rows = conn.execute(
+            f"SELECT id, email, phone FROM customers WHERE id IN ({marks}) ORDER BY id", chunk
+        ).fetchall()
+        for row in rows:
+            result = _restore_one(
+                conn,
+                actor,
+                int(row["id"]),
+                email_hmac(secret, row["email"]),
+                phone_hmac(secret, row["phone"]),
+            )
+            if result is not None:
+                restored.append(result)
+    collector = _collected.get()
+    if collector is not None:
+        collector.extend(restored)
+    return restored
+
+
+def _restore_one(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    customer_id: int,
+    by_email: str | None,
+    by_phone: str | None,
+) -> Restoration | None:
+    if by_email is None and by_phone is None:
+        return None
+    matches = conn.execute(
+        "SELECT id, purposes FROM suppression WHERE email_hmac = ? OR phone_hmac = ?",
+        (by_email, by_phone),
+    ).fetchall()
+    if not matches:
+        return None
+    purposes: set[str] = set()
+    for match in matches:
+        purposes.update(json.loads(match["purposes"]))
+    in_force = set(active_purposes(conn, customer_id))
+    missing = sorted(purposes - in_force)
+    if not missing:
+        return None
+    received_on = today().isoformat()
+    ids = [
+        insert_objection(conn, customer_id, purpose, received_on, RESTORED_CHANNEL)
+        for purpose in missing
+    ]
+    audit.record(
+        conn,
+        actor,
+        "objection restore",
+        "customer",
+        customer_id,
+        {
+            "purposes": missing,
+            "objection_ids": ids,
+            "suppression_ids": [int(m["id"]) for m in matches],
+        },
+    )
+    return Restoration(customer_id, tuple(missing))

@@ -1,0 +1,279 @@
+"""Erasure and anonymisation through the CLI: the plan, the holds, and bytes really gone."""
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import Cli
+
+EMAIL = "qzx.unique-erasure@example.fi"
+PHONE_TYPED = "040 765 4321"
+PHONE = "+358407654321"
+SURNAME = "Zwyrtkiewicz"
+STREET = "Xylofonikuja 99"
+
+
+def add_customer(
+    cli: Cli, *extra: str, email: str = EMAIL, last: str = SURNAME, phone: str = PHONE_TYPED
+) -> int:
+    street = STREET if email == EMAIL else "Muu katu 1"
+    result = cli.ok(
+        "customer", "add", "--first-name", "Quinta", "--last-name", last, "--email", email,
+        "--phone", phone, "--street", street, "--postal-code", "00100",
+        "--city", "Helsinki", "--source", "web-store", *extra, user="clerk",
+    )  # fmt: skip
+    return int(result.stdout.strip())
+
+
+def add_order(cli: Cli, customer: int, number: str, day: str = "2026-11-20") -> None:
+    cli.ok(
+        "order", "add", str(customer), "--number", number, "--date", day,
+        "--channel", "web-store", "--line", "Birch plank;2;12.50", user="clerk",
+    )  # fmt: skip
+
+
+def add_invoice(cli: Cli, order: str, number: str, issued: str, due: str) -> None:
+    cli.ok("invoice", "add", order, "--number", number, "--issued", issued, "--due", due,
+           user="clerk")  # fmt: skip
+
+
+def erasure_request(cli: Cli, customer: int) -> int:
+    result = cli.ok(
+        "request", "add", str(customer), "--kind", "erasure", "--channel", "email",
+        "--language", "en", "--note", f"Please forget me, {SURNAME}", user="clerk",
+    )  # fmt: skip
+    return int(result.stdout.strip())
+
+
+def every_table(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
+    tables = [
+        r[0]
+        for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    ]
+    return {
+        t: [tuple(r) for r in conn.execute(f'SELECT * FROM "{t}" ORDER BY rowid')] for t in tables
+    }
+
+
+def needles() -> list[bytes]:
+    words = [EMAIL, PHONE, "407654321", SURNAME, SURNAME.lower(), STREET]
+    return [w.encode() for w in words]
+
+
+def assert_no_trace_in_tables(cli: Cli) -> None:
+    """Walk every table and column: no value contains any of the erased strings."""
+    with cli.connect() as conn:
+        for table, rows in every_table(conn).items():
+            for row in rows:
+                for value in row:
+                    text = value if isinstance(value, str) else str(value)
+                    for needle in needles():
+                        assert needle.decode().lower() not in text.lower(), (table, row)
+
+
+def assert_no_trace_in_files(*paths: Path) -> None:
+    for path in paths:
+        if not path.exists():
+            continue
+        data = path.read_bytes()
+        for needle in needles():
+            assert needle not in data, f"{needle!r} found in {path.name}"
+
+
+def test_a_customer_with_nothing_open_is_erased_and_no_byte_of_them_remains(cli: Cli) -> None:
+    customer = add_customer(cli)
+    add_order(cli, customer, "T-1")
+    cli.ok("consent", str(customer), "--email-marketing", "given", "--date", "2026-11-20",
+           "--source", "web store checkbox", user="clerk")  # fmt: skip
+    cli.ok("object", str(customer), "--purpose", "market-research", "--received", "2026-11-21",
+           "--channel", "email", user="clerk")  # fmt: skip
+    request = erasure_request(cli, customer)
+    with cli.connect() as conn:
+        audit_before = conn.execute("SELECT * FROM audit_log ORDER BY id").fetchall()
+
+    result = cli.ok("erase", str(customer), "--request", str(request), "--yes", user="clerk")
+
+    assert "erased completely" in result.stderr
+    assert f"request {request} closed: completed" in result.stderr
+    with cli.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 0
+        order = conn.execute("SELECT customer_id FROM orders WHERE number = 'T-1'").fetchone()
+        assert order["customer_id"] is None  # kept for statistics, no link to a person
+        assert conn.execute("SELECT count(*) FROM order_lines").fetchone()[0] == 1
+        closed = conn.execute("SELECT * FROM requests WHERE id = ?", (request,)).fetchone()
+        assert (closed["state"], closed["outcome"], closed["note"]) == ("closed", "completed", None)
+        # GDPR Art. 21(3): the objection outlives the person as a keyed HMAC.
+        assert conn.execute("SELECT count(*) FROM suppression").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM consents").fetchone()[0] == 0
+        # The audit trail is never touched, only appended to.
+        audit_after = conn.execute("SELECT * FROM audit_log ORDER BY id").fetchall()
+        assert [tuple(r) for r in audit_after[: len(audit_before)]] == [
+            tuple(r) for r in audit_before
+        ]
+    assert_no_trace_in_tables(cli)
+    assert_no_trace_in_files(cli.db, Path(f"{cli.db}-wal"))
+    backup = cli.db.parent / "after.bak"
+    cli.ok("backup", str(backup))
+    assert_no_trace_in_files(backup, cli.db, Path(f"{cli.db}-wal"))
+
+
+def test_the_plan_names_what_goes_and_dry_run_changes_nothing(cli: Cli) -> None:
+    customer = add_customer(cli)
+    add_order(cli, customer, "T-1")
+    add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")
+    cli.ok("consent", str(customer), "--email-marketing", "given", "--date", "2026-11-20",
+           "--source", "web store checkbox", user="clerk")  # fmt: skip
+    with cli.connect() as conn:
+        before = every_table(conn)
+
+    for command in ("erase", "anonymize"):
+        result = cli.ok(command, str(customer), "--dry-run", "--format", "json", user="clerk")
+        plan = json.loads(result.stdout)
+        goes = {(line["data"], line["table"]) for line in plan["goes_now"]}
+        assert {("email", "customers"), ("phone", "customers"), ("consents", "consents")} <= goes
+        assert {hold["rule"] for hold in plan["stays"]} == {"open-invoice", "voucher"}
+        assert "dry run: nothing was changed" in result.stderr
+
+    with cli.connect() as conn:
+        assert every_table(conn) == before
+    assert not Path(f"{cli.db}.erasure-journal").exists()
+
+
+def test_an_open_invoice_keeps_its_billing_data_and_the_refusal_is_recorded(cli: Cli) -> None:
+    customer = add_customer(cli)
+    add_order(cli, customer, "T-1")
+    add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")
+    request = erasure_request(cli, customer)
+
+    result = cli.ok(
+        "erase", str(customer), "--request", str(request), "--yes", "--format", "json",
+        user="clerk",
+    )  # fmt: skip
+
+    plan = json.loads(result.stdout)
+    assert plan["outcome"] == "anonymised-with-holds"
+    open_hold = next(h for h in plan["stays"] if h["rule"] == "open-invoice")
+    assert open_hold["until"] == "until paid, at most 2029-12-04"
+    assert open_hold["invoice"] == "2026-0001"
+    assert "billing_name" in open_hold["keeps"]
+    voucher = next(h for h in plan["stays"] if h["rule"] == "voucher")
+    assert voucher["ends_on"] == "2032-12-31"
+    with cli.connect() as conn:
+        row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer,)).fetchone()
+        assert row["state"] == "anonymised-with-holds"
+        assert row["anonymised_on"] == "2026-11-25"
+        assert (row["email"], row["phone"], row["last_name"], row["street"]) == (None,) * 4
+        invoice = conn.execute("SELECT * FROM invoices WHERE number = '2026-0001'").fetchone()
+        assert invoice["billing_name"] == f"Quinta {SURNAME}"
+        assert invoice["billing_street"] == STREET
+        closed = conn.execute("SELECT * FROM requests WHERE id = ?", (request,)).fetchone()
+        assert (closed["state"], closed["outcome"]) == ("closed", "partially-refused")
+        assert "2026-0001" in closed["reasons"]
+        assert "2029-12-04" in closed["reasons"]
+        assert "Limitation of Debts Act 728/2003" in closed["reasons"]
+        assert EMAIL not in closed["reasons"]
+    assert f"request {request} closed: partially-refused" in result.stderr
+
+
+def test_a_claim_in_collection_shows_its_lapse_date(cli: Cli) -> None:
+    customer = add_customer(cli)
+    add_order(cli, customer, "T-1", "2026-01-10")
+    add_invoice(cli, "T-1", "2026-0001", "2026-01-10", "2026-01-24")
+    cli.ok("invoice", "remind", "2026-0001", "--date", "2026-02-15", user="clerk")
+    cli.ok("recipient", "add", "Perintä Oy", "--kind", "third-party", "--purpose", "collection",
+           "--country", "FI")  # fmt: skip
+    cli.ok("invoice", "collect", "2026-0001", "--agency", "Perintä Oy", "--date", "2026-04-01",
+           user="clerk")  # fmt: skip
+
+    result = cli.ok("erase", str(customer), "--dry-run", user="clerk")
+
+    # Limitation of Debts Act 728/2003: 3 years from the last reminder.
+    assert "2029-02-15" in result.stdout
+    shown = json.loads(cli.ok("erase", str(customer), "--dry-run", "-f", "json").stdout)
+    claim = next(h for h in shown["stays"] if h["rule"] == "claim-in-collection")
+    assert (claim["ends_on"], claim["until_paid"]) == ("2029-02-15", False)
+
+
+def test_erasure_tells_every_recipient_the_data_was_disclosed_to(cli: Cli) -> None:
+    customer = add_customer(cli)
+    cli.ok("recipient", "add", "Laskutuspalvelu Oy", "--kind", "processor", "--purpose",
+           "billing", "--country", "FI")  # fmt: skip
+    cli.ok("disclose", str(customer), "--to", "Laskutuspalvelu Oy", "--purpose", "billing",
+           "--fields", "name,address,email", user="clerk")  # fmt: skip
+
+    cli.ok("erase", str(customer), "--yes", user="clerk")
+
+    with cli.connect() as conn:
+        notices = conn.execute("SELECT * FROM notices").fetchall()
+        assert [(n["kind"], n["addressee_kind"], n["sent_on"]) for n in notices] == [
+            ("erasure", "recipient", None)
+        ]
+        disclosure = conn.execute("SELECT customer_id FROM disclosures").fetchone()
+        assert disclosure["customer_id"] is None
+    assert_no_trace_in_tables(cli)
+
+
+def test_anonymise_keeps_statistics_and_a_dated_marker(cli: Cli) -> None:
+    customer = add_customer(cli)
+    add_order(cli, customer, "T-1")
+    add_order(cli, customer, "T-2")
+
+    result = cli.ok("anonymize", str(customer), "--yes", user="clerk")
+
+    assert "anonymised" in result.stderr
+    with cli.connect() as conn:
+        row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer,)).fetchone()
+        assert (row["state"], row["anonymised_on"], row["source"]) == (
+            "anonymised",
+            "2026-11-25",
+            "web-store",
+        )
+        for column in ("first_name", "last_name", "email", "phone", "street", "search_text"):
+            assert row[column] is None
+        linked = conn.execute("SELECT count(*) FROM orders WHERE customer_id = ?", (customer,))
+        assert linked.fetchone()[0] == 2
+    assert_no_trace_in_tables(cli)
+    again = cli.run("anonymize", str(customer), "--yes", user="clerk")
+    assert again.exit_code == 6
+    assert again.stderr.strip() == f"error: customer {customer} is already anonymised"
+
+
+def test_the_journal_holds_ids_and_dates_only_and_is_private(cli: Cli) -> None:
+    customer = add_customer(cli)
+    cli.ok("erase", str(customer), "--yes", user="clerk")
+
+    path = Path(f"{cli.db}.erasure-journal")
+    assert path.stat().st_mode & 0o777 == 0o600
+    text = path.read_text()
+    assert EMAIL not in text and SURNAME not in text
+    entry = json.loads(text.splitlines()[0])
+    assert entry["customer_id"] == customer
+    assert entry["action"] == "erase"
+    assert set(entry) == {
+        "action", "customer_id", "customer_created_at", "on", "at", "register_id", "rule",
+    }  # fmt: skip
+
+
+def test_bad_input_leaves_the_register_unchanged(cli: Cli) -> None:
+    customer = add_customer(cli)
+    access = cli.ok("request", "add", str(customer), "--kind", "access", "--channel", "email",
+                    user="clerk").stdout.strip()  # fmt: skip
+    with cli.connect() as conn:
+        before = every_table(conn)
+
+    cases = [
+        (("erase", str(customer), "--request", access, "--yes"), 2, "not an erasure"),
+        (("erase", "999", "--yes"), 3, "no customer with id 999"),
+        (("erase", str(customer)), 2, "add --yes"),
+    ]
+    for args, code, message in cases:
+        result = cli.run(*args, user="clerk")
+        assert result.exit_code == code, result.output
+        assert result.stderr.count("\n") == 1 and message in result.stderr
+    denied = cli.run("erase", str(customer), "--yes", user="auditor")
+    assert denied.exit_code == 5
+    with cli.connect() as conn:
+        assert every_table(conn) == before
+    assert not os.path.exists(f"{cli.db}.erasure-journal")

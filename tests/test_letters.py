@@ -1,0 +1,209 @@
+"""Reply letters of requests: access reply, extension notice, refusal, no data held."""
+
+import hashlib
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lautex_registry import privacy_info
+from lautex_registry.db import connect
+from tests.conftest import Cli
+
+LANGS = ("fi", "en")
+
+
+def add_customer(cli: Cli) -> str:
+    return cli.ok(
+        "customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
+        "--email", "aino@example.fi", "--street", "Koivukuja 1", "--postal-code", "00100",
+        "--city", "Helsinki", "--source", "web-store", user="clerk",
+    ).stdout.strip()  # fmt: skip
+
+
+def add_request(cli: Cli, *args: str) -> str:
+    return cli.ok("request", "add", *args, user="clerk").stdout.strip()
+
+
+def letter(cli: Cli, request_id: str, *args: str) -> str:
+    return cli.ok("request", "letter", request_id, *args, user="clerk").stdout
+
+
+def info_for(cli: Cli, lang: str) -> dict[str, Any]:
+    conn = connect(cli.db)
+    try:
+        return privacy_info.art15_information(conn, lang)
+    finally:
+        conn.close()
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def last_document(cli: Cli) -> Any:
+    with cli.connect() as conn:
+        return conn.execute("SELECT * FROM documents ORDER BY id DESC LIMIT 1").fetchone()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_refusal_letter_gives_reasons_complaint_court_date_and_handler(cli: Cli, lang: str) -> None:
+    customer = add_customer(cli)
+    request_id = add_request(cli, customer, "--kind", "erasure", "--received", "2026-11-02",
+                             "--channel", "letter")  # fmt: skip
+    cli.ok("request", "close", request_id, "--outcome", "refused", "--reason",
+           "invoice 2026-0457 is in collection", user="clerk")  # fmt: skip
+    text = flat(letter(cli, request_id, "--lang", lang))
+    assert "invoice 2026-0457 is in collection" in text
+    complaint = info_for(cli, lang)["complaint"]
+    for key in ("authority", "postal_address", "phone", "email", "website"):
+        assert complaint[key] in text, key
+    assert "tietosuojavaltuutettu" in text
+    court = {"fi": "käräjäoikeudessa", "en": "district court"}[lang]
+    assert court in text and "79" in text
+    assert privacy_info.format_date("2026-11-25", lang) in text  # the date
+    assert "Clerk User" in text  # the handler
+    assert "Aino Äijälä" in text
+    doc = last_document(cli)
+    assert doc["kind"] == "refusal-letter" and doc["language"] == lang
+    assert doc["sha256"] == hashlib.sha256(letter_bytes(cli, request_id, lang)).hexdigest()
+
+
+def letter_bytes(cli: Cli, request_id: str, lang: str) -> bytes:
+    return letter(cli, request_id, "--lang", lang).encode()
+
+
+def test_partial_refusal_and_manifestly_unfounded_are_explained(cli: Cli) -> None:
+    customer = add_customer(cli)
+    request_id = add_request(cli, customer, "--kind", "access", "--channel", "email")
+    cli.ok("request", "close", request_id, "--outcome", "partially-refused", "--reason",
+           "internal notes are withheld", "--manifestly-unfounded", "tenth request this month",
+           user="clerk")  # fmt: skip
+    text = flat(letter(cli, request_id, "--lang", "en"))
+    assert "granted your request in part" in text
+    assert "internal notes are withheld" in text and "tenth request this month" in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_extension_notice_names_the_new_due_date_and_reasons(
+    cli: Cli, lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAUTEX_TODAY", "2026-02-20")
+    customer = add_customer(cli)
+    request_id = add_request(cli, customer, "--kind", "access", "--received", "2026-01-31",
+                             "--channel", "letter", "--language", lang)  # fmt: skip
+    cli.ok("request", "extend", request_id, "--reason", "orders from three archives",
+           user="clerk")  # fmt: skip
+    text = flat(letter(cli, request_id))  # the request's language by default
+    assert privacy_info.format_date("2026-04-30", lang) in text
+    assert privacy_info.format_date("2026-02-28", lang) in text
+    assert "orders from three archives" in text
+    assert "12" in text and last_document(cli)["kind"] == "extension-notice"
+    assert last_document(cli)["language"] == lang
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_data_letter_to_a_requester_not_in_the_register(cli: Cli, lang: str) -> None:
+    request_id = add_request(cli, "--requester", "Ville Vieras <ville@example.org>",
+                             "--kind", "access", "--channel", "email")  # fmt: skip
+    text = flat(letter(cli, request_id, "--lang", lang))
+    assert "Ville Vieras" in text and "ville@example.org" in text
+    needle = {"fi": "Rekisterissä ei ole sinusta henkilötietoja", "en": "We hold no personal data"}
+    assert needle[lang] in text
+    assert info_for(cli, lang)["complaint"]["authority"] in text
+    doc = last_document(cli)
+    assert doc["kind"] == "no-data-letter" and doc["customer_id"] is None
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_access_reply_cover_letter_lists_the_copy_and_says_it_is_free(cli: Cli, lang: str) -> None:
+    customer = add_customer(cli)
+    request_id = add_request(cli, customer, "--kind", "access", "--channel", "email")
+    cli.ok("request", "close", request_id, "--outcome", "completed", user="clerk")
+    refused = cli.run("request", "letter", request_id, user="clerk")
+    assert refused.exit_code == 4 and "lautex export" in refused.stderr  # the copy comes first
+    cli.ok("export", customer, "--request", request_id, "--format", "html", "--lang", lang,
+           "--output", "copy.html", user="clerk")  # fmt: skip
+    text = flat(letter(cli, request_id, "--lang", lang))
+    assert "Aino Äijälä" in text and "Koivukuja 1" in text
+    assert {"fi": "Jäljennös on maksuton", "en": "The copy is free of charge"}[lang] in text
+    assert {"fi": "HTML-asiakirja", "en": "HTML document"}[lang] in text
+    info = info_for(cli, lang)
+    for right in info["rights"]:
+        assert right["right"] in text
+    assert info["complaint"]["email"] in text
+    assert last_document(cli)["kind"] == "access-reply"
+
+
+def test_further_copy_letter_states_the_fee(cli: Cli) -> None:
+    customer = add_customer(cli)
+    first = add_request(cli, customer, "--kind", "access", "--channel", "email")
+    cli.ok("request", "close", first, "--outcome", "completed", user="clerk")
+    second = add_request(cli, customer, "--kind", "access", "--channel", "email")
+    cli.ok("request", "close", second, "--outcome", "completed", "--fee", "15", user="clerk")
+    cli.ok("export", customer, "--request", second, "--format", "json", user="clerk")
+    assert "15.00 EUR" in flat(letter(cli, second, "--lang", "en"))
+
+
+def test_html_letter_to_a_private_file(cli: Cli, tmp_path: Path) -> None:
+    request_id = add_request(cli, "--requester", "Ville <ville@example.org>", "--kind",
+                             "erasure", "--channel", "email", "--language", "en")  # fmt: skip
+    target = tmp_path / "letters" / "reply.html"
+    result = cli.ok("request", "letter", request_id, "--format", "html", "--output",
+                    str(target), user="clerk")  # fmt: skip
+    assert result.stdout == ""
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    content = target.read_text("utf-8")
+    assert content.startswith("<!DOCTYPE html>") and '<html lang="en">' in content
+    assert "<title>Reply to your request no." in content
+    doc = last_document(cli)
+    assert doc["format"] == "html"
+    assert doc["sha256"] == hashlib.sha256(content.encode()).hexdigest()
+    with cli.connect() as conn:
+        audit = conn.execute(
+            "SELECT details_json FROM audit_log WHERE action = 'request letter'"
+        ).fetchone()[0]
+    assert json.loads(audit)["letter"] == "no-data-letter" and "Ville" not in audit
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "needle"),
+    [
+        ("open", (), "no reply letter yet"),
+        ("open", ("--type", "extension-notice"), "not extended"),
+        ("open", ("--type", "refusal"), "not refused"),
+        ("open", ("--type", "no-data"), "data is held"),
+        ("completed", ("--type", "refusal"), "not refused"),
+    ],
+)
+def test_a_letter_that_would_be_untrue_is_refused(
+    cli: Cli, setup: str, args: tuple[str, ...], needle: str
+) -> None:
+    customer = add_customer(cli)
+    request_id = add_request(cli, customer, "--kind", "rectification", "--channel", "email")
+    if setup == "completed":
+        cli.ok("request", "close", request_id, "--outcome", "completed", user="clerk")
+    with cli.connect() as conn:
+        before = conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    result = cli.run("request", "letter", request_id, *args, user="clerk")
+    assert result.exit_code == 4, result.output
+    assert needle in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    with cli.connect() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == before
+
+
+def test_bad_letter_options(cli: Cli) -> None:
+    request_id = add_request(cli, "--requester", "Ville <ville@example.org>", "--kind",
+                             "access", "--channel", "email")  # fmt: skip
+    for args in (("--lang", "de"), ("--format", "pdf"), ("--type", "poem")):
+        result = cli.run("request", "letter", request_id, *args, user="clerk")
+        assert result.exit_code == 2, (args, result.output)
+    assert cli.run("request", "letter", "999", user="clerk").exit_code == 3
+
+
+def test_swedish_request_gets_a_finnish_letter_by_default(cli: Cli) -> None:
+    request_id = add_request(cli, "--requester", "Bo Ek <bo@example.se>", "--kind", "access",
+                             "--channel", "email", "--language", "sv")  # fmt: skip
+    assert "Rekisterissä ei ole sinusta henkilötietoja" in flat(letter(cli, request_id))

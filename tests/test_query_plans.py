@@ -1,0 +1,68 @@
+"""Lookups by id, email, organisation and customer use indexes (EXPLAIN QUERY PLAN).
+
+The statements are the ones the services really run, captured with a trace
+callback, so a change to a query that loses its index fails here.
+"""
+
+import re
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from lautex_registry import customers, invoices, orders, person
+from lautex_registry.db import connect
+from tests.conftest import Cli
+from tests.test_invoices import invoiced
+
+FULL_SCAN = re.compile(r"^SCAN (\w+)$")
+
+
+def plans_of(conn: sqlite3.Connection, action: Callable[[], Any]) -> list[tuple[str, list[str]]]:
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    try:
+        action()
+    finally:
+        conn.set_trace_callback(None)
+    plans = []
+    for sql in statements:
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        details = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}")]
+        plans.append((sql, details))
+    return plans
+
+
+LOOKUPS: dict[str, tuple[Callable[[sqlite3.Connection], Any], str]] = {
+    "customer by id": (lambda c: customers.resolve_customer(c, "1"), "INTEGER PRIMARY KEY"),
+    "customer by email": (
+        lambda c: customers.resolve_customer(c, "AINO.AIJALA@example.fi"), "customers_email",
+    ),
+    "customers of an organisation": (
+        lambda c: list(customers.list_customers(c, org="Puutalo Oy")), "customers_organisation",
+    ),
+    "orders of a customer": (
+        lambda c: list(orders.list_orders(c, customer="1")), "orders_customer",
+    ),
+    "everything about a customer": (lambda c: person.person_record(c, 1), "invoices_customer"),
+    "invoice by number": (
+        lambda c: invoices.invoice_row(c, "2026-0457"), "sqlite_autoindex_invoices",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(LOOKUPS))
+def test_lookup_uses_indexes(cli: Cli, name: str) -> None:
+    invoiced(cli)
+    action, expected_index = LOOKUPS[name]
+    conn = connect(cli.db)
+    plans = plans_of(conn, lambda: action(conn))
+    conn.close()
+    assert plans, "no statement was traced"
+    every_line = [line for _sql, details in plans for line in details]
+    assert any(expected_index in line for line in every_line), every_line
+    for sql, details in plans:
+        for line in details:
+            assert not FULL_SCAN.match(line), f"full table scan ({line}) in: {sql}"

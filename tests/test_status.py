@@ -1,0 +1,52 @@
+"""lautex status: the register at a glance."""
+
+import json
+
+from tests.conftest import Cli
+from tests.test_customers import add_aino, assert_one_line_error, dump
+from tests.test_invoices import invoiced
+
+
+def test_status_counts(cli: Cli) -> None:
+    invoiced(cli, due="2026-11-21")  # overdue on 2026-11-25
+    cli.ok("customer", "add", "--first-name", "B", "--last-name", "C", "--source", "partner")
+    with cli.connect() as conn:
+        conn.execute("UPDATE customers SET state = 'restricted' WHERE id = 2")
+        for due in ("2026-11-20", "2026-11-28", "2027-01-10"):
+            conn.execute(
+                """INSERT INTO requests (kind, received_on, channel, language, due_on, created_at)
+                   VALUES ('access', '2026-11-01', 'email', 'fi', ?, 'x')""",
+                (due,),
+            )
+        conn.execute(
+            """INSERT INTO retention_runs (started_at, finished_at, as_of, state, counts_json)
+               VALUES ('2026-11-24T03:00:00Z', '2026-11-24T03:00:05Z', '2026-11-24', 'finished',
+                       '{"anonymised": 3}')"""
+        )
+    facts = json.loads(cli.ok("status", "--format", "json", user="bot").stdout)
+    assert facts["customers"] == 2
+    assert facts["customers_by_state"] == {"active": 1, "restricted": 1}
+    assert facts["organisations"] == 1
+    assert facts["orders_this_year"] == 1
+    assert facts["invoices"]["open"] == 1 and facts["invoices"]["open_amount"] == "129.90"
+    assert facts["invoices"]["overdue"] == 1
+    assert facts["open_requests"] == {
+        "overdue": 1, "due_within_7_days": 1, "due_later": 1, "next_due_on": "2026-11-20",
+    }  # fmt: skip
+    assert facts["last_retention_run"]["counts"] == {"anonymised": 3}
+    table = cli.ok("status", user="auditor").stdout
+    assert "customers restricted" in table and "129.90 EUR" in table
+
+
+def test_status_as_of(cli: Cli) -> None:
+    invoiced(cli, due="2026-11-21")
+    facts = json.loads(cli.ok("status", "--as-of", "2026-11-21", "-f", "json").stdout)
+    assert facts["invoices"]["overdue"] == 0
+    assert facts["last_retention_run"] is None
+
+
+def test_status_bad_date(cli: Cli) -> None:
+    add_aino(cli)
+    before = dump(cli)
+    assert_one_line_error(cli.run("status", "--as-of", "someday"), 2, "as_of: ")
+    assert dump(cli) == before
