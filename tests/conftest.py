@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner, Result
 
 from lautex_registry import auth
@@ -21,6 +22,12 @@ from lautex_registry.cli.app import app, register_commands
 PASSWORD = "correct horse battery staple"
 USERS = {"admin": "admin", "clerk": "clerk", "auditor": "auditor", "bot": "system"}
 TODAY = "2026-11-25"
+
+# CI runs the same examples every time (a failure is reproducible, not luck) and on a
+# loaded 2-core machine a slow example is not a failure.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 register_commands()  # `lautex` imports only what a command needs; tests want them all
 
