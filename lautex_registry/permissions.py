@@ -39,6 +39,7 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "audit list": frozenset({ADMIN, AUDITOR}),
     "audit verify": frozenset({ADMIN, AUDITOR, SYSTEM}),
     "settings show": _READERS,
+    "settings load": _ADMIN_ONLY,
     "status": _ANY,
     # the register
     "customer add": _STAFF,

@@ -10,7 +10,7 @@ from lautex_registry import audit, auth, migrations
 from lautex_registry.clock import now_utc
 from lautex_registry.db import connect, transaction
 from lautex_registry.errors import Conflict, InvalidInput
-from lautex_registry.settings import store_settings
+from lautex_registry.settings import check_settings_in_force, store_settings
 
 SYSTEM_ACTOR = audit.Actor(None, "lautex")
 
@@ -49,6 +49,7 @@ def create_register(
                 (now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"),),
             )
             store_settings(conn, settings)
+            check_settings_in_force(conn)
             admin = auth.add_user(
                 conn, SYSTEM_ACTOR, admin_username, admin_full_name, "admin", admin_password
             )

@@ -67,3 +67,27 @@ def section(conn: sqlite3.Connection, name: str) -> dict[str, Any]:
             return value
     default = parse_settings(default_settings_text(), "built-in defaults").get(name, {})
     return dict(default) if isinstance(default, dict) else {}
+
+
+def check_settings_in_force(conn: sqlite3.Connection) -> None:
+    """Refuse settings the register cannot work with: call inside the transaction that stored them.
+
+    The retention policy must respect the legal floors, and the statement and the record of
+    processing must render in both languages with no empty heading (issue 9).
+    """
+    from lautex_registry.holds import RetentionPolicy
+    from lautex_registry.processing_record import render_processing_record
+    from lautex_registry.statement import render_statement
+
+    RetentionPolicy.of(conn)
+    for lang in ("fi", "en"):
+        render_statement(conn, lang, "md")
+        render_processing_record(conn, lang, "md")
+
+
+def replace_settings(conn: sqlite3.Connection, settings: dict[str, Any]) -> list[str]:
+    """Put a whole settings file in force; call inside a transaction. Returns the sections."""
+    conn.execute("DELETE FROM settings")
+    store_settings(conn, settings)
+    check_settings_in_force(conn)
+    return sorted(settings)

@@ -97,6 +97,37 @@ def migrate(
     say(f"applied migrations {', '.join(str(n) for n in applied)}")
 
 
+@settings_app.command("load")
+def settings_load(
+    ctx: typer.Context,
+    path: Annotated[
+        str | None,
+        typer.Argument(help="Settings TOML (default: data/register.toml).", show_default=False),
+    ] = None,
+) -> None:
+    """Put a settings file in force: the statement's texts and the retention policy.
+
+    The whole file replaces the settings; it is refused (exit 2, nothing changed) when the
+    retention policy breaks a legal floor or a statement heading would render empty.
+
+    Example: lautex settings load data/register.toml
+    """
+    from pathlib import Path
+
+    from lautex_registry import audit
+    from lautex_registry.db import transaction
+    from lautex_registry.settings import LOCAL_SETTINGS_FILE, load_settings_file, replace_settings
+
+    with open_workspace(ctx) as ws:
+        settings, origin = load_settings_file(Path(path) if path else LOCAL_SETTINGS_FILE)
+        with transaction(ws.conn):
+            sections = replace_settings(ws.conn, settings)
+            audit.record(
+                ws.conn, ws.actor, "settings load", "settings", None, {"sections": sections}
+            )
+    say(f"settings from {origin} are in force ({', '.join(sections)})")
+
+
 @settings_app.command("show")
 def settings_show(ctx: typer.Context, fmt: FormatOption = Format.json) -> None:
     """Print the settings in force (the statement's content and the retention policy).
