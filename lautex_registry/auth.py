@@ -93,15 +93,8 @@ def get_user(conn: sqlite3.Connection, username: str) -> sqlite3.Row:
     return row
 
 
-def add_user(
-    conn: sqlite3.Connection,
-    actor: audit.Actor,
-    username: str,
-    full_name: str,
-    role: str,
-    password: str | None,
-) -> User:
-    """Create an account; call inside a transaction. `system` accounts have no password."""
+def check_account_fields(username: str, full_name: str, role: str) -> None:
+    """Refuse a bad username, role or name before anyone is asked for a password."""
     if not USERNAME_PATTERN.match(username):
         raise InvalidInput(
             "username: 2-32 characters, lower-case letters, digits, '.', '_' or '-', "
@@ -111,6 +104,18 @@ def add_user(
         raise InvalidInput(f"role: must be one of {', '.join(ROLES)}")
     if not full_name.strip():
         raise InvalidInput("full name: every account belongs to a named person or job")
+
+
+def add_user(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    username: str,
+    full_name: str,
+    role: str,
+    password: str | None,
+) -> User:
+    """Create an account; call inside a transaction. `system` accounts have no password."""
+    check_account_fields(username, full_name, role)
     if role == SYSTEM:
         password_hash = None  # jobs authenticate with service tokens only
     else:

@@ -43,6 +43,7 @@ FIELDS = (
     "source",
     "source_detail",
     "language",
+    "notes",
 )
 REQUIRED_FIELDS = ("first_name", "last_name", "source", "language", "country")
 ADDRESS_FIELDS = ("street", "postal_code", "city")
@@ -113,6 +114,8 @@ def validate_fields(fields: Mapping[str, str | None]) -> dict[str, str | None]:
     clean["language"] = validation.choice(
         raw["language"] or DEFAULT_LANGUAGE, LANGUAGES, "language"
     )
+    # Customer-service notes: free text about the person, erased with everything else.
+    clean["notes"] = validation.optional_text(raw["notes"], "notes", max_length=1000)
     return clean
 
 
@@ -210,10 +213,30 @@ class NewCustomer:
     fields: tuple[str, ...]  # names of the fields given, for the audit row
 
 
-INSERT_SQL = """INSERT INTO customers (first_name, last_name, organisation_id, email, phone,
-    street, postal_code, city, country, source, source_detail, language, search_text,
-    state, created_at, updated_at, last_activity)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)"""
+# The columns row_for_insert fills, in order (the import finds its slots by name here).
+INSERT_COLUMNS = (
+    "first_name",
+    "last_name",
+    "organisation_id",
+    "email",
+    "phone",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "source",
+    "source_detail",
+    "language",
+    "notes",
+    "search_text",
+    "created_at",
+    "updated_at",
+    "last_activity",
+)
+INSERT_SQL = (
+    f"INSERT INTO customers ({', '.join(INSERT_COLUMNS)}, state) "
+    f"VALUES ({', '.join('?' for _ in INSERT_COLUMNS)}, 'active')"
+)
 
 
 def row_for_insert(
@@ -237,6 +260,7 @@ def row_for_insert(
         clean["source"],
         clean["source_detail"],
         clean["language"],
+        clean["notes"],
         search_text_for(
             clean["first_name"],
             clean["last_name"],
@@ -292,7 +316,7 @@ def update_customer_fields(
     """Change some fields of a customer; returns the names of the fields that changed.
 
     A value of None or "" clears an optional field (org, email, phone, the address,
-    source_detail); required fields cannot be cleared. The result is validated as a
+    source_detail, notes); required fields cannot be cleared. The result is validated as a
     whole, `search_text` and `updated_at` are kept right, and the audit row names the
     fields, never their values. Call inside a transaction.
     """

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lautex_registry.errors import Conflict, NotFound
+from lautex_registry.errors import Conflict, InvalidInput, NotFound
 
 DEFAULT_DB = Path("data") / "lautex.db"
 BUSY_TIMEOUT_MS = 5000
@@ -24,8 +24,11 @@ def resolve_db_path(option: str | None) -> Path:
 
 def create_private_file(path: Path) -> None:
     """Create an empty file readable only by its owner (mode 0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise InvalidInput(f"db: cannot create {path}: {exc.strerror or exc}") from exc
     os.close(fd)
 
 
@@ -35,6 +38,8 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     The file is created (mode 0600) only when `create` is true; otherwise a
     missing file is NotFound, so a typo in --db never makes an empty register.
     """
+    if path.is_dir():
+        raise InvalidInput(f"db: {path} is a folder, not a register file")
     if not path.exists():
         if not create:
             raise NotFound(f"no register at {path}: run `lautex init` (or `lautex demo`) first")

@@ -21,7 +21,7 @@ from pathlib import Path
 from lautex_registry import audit, auth
 from lautex_registry.clock import today
 from lautex_registry.db import connect, transaction
-from lautex_registry.errors import Conflict
+from lautex_registry.errors import Conflict, InvalidInput
 
 DEFAULT_DEMO_DB = Path("data") / "demo.db"
 DEMO_ADMIN = "demo"
@@ -216,10 +216,13 @@ def add_disclosures(ctx: DemoContext) -> None:
     from lautex_registry.recipients import add_recipient
 
     partner = add_recipient(ctx.conn, ctx.actor, BILLING_PARTNER, "processor", ["billing"], "FI")
+    # A billing partner receives the data of someone who was billed: a customer with an
+    # invoice, so the access export of this customer shows orders, invoices and a disclosure.
     customer_id = int(
         ctx.conn.execute(
-            "SELECT id FROM customers WHERE source = 'reseller' AND street IS NOT NULL "
-            "ORDER BY id LIMIT 1"
+            "SELECT c.id FROM customers c WHERE c.source = 'reseller' AND c.street IS NOT NULL "
+            "AND EXISTS (SELECT 1 FROM orders o JOIN invoices i ON i.order_id = o.id "
+            "WHERE o.customer_id = c.id) ORDER BY c.id LIMIT 1"
         ).fetchone()[0]
     )
     record_disclosure(
@@ -243,6 +246,8 @@ def build_demo(path: Path, *, replace: bool = False) -> DemoRegister:
     from lautex_registry.register import create_register, register_id
     from lautex_registry.settings import load_settings_file
 
+    if path.is_dir():
+        raise InvalidInput(f"db: {path} is a folder: give the demo register's file name")
     if path.exists() and path.stat().st_size > 0:
         if not replace:
             raise Conflict(f"{path} already exists: add --force to build the demo anew")

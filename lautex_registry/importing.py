@@ -35,9 +35,9 @@ CHUNK_ROWS = 2000
 # validating a row (email, phone) costs 40 times storing it.
 PARALLEL_MIN_BYTES = 1_000_000
 # Positions in customers.INSERT_SQL's parameters.
-ORG_SLOT = 2
-EMAIL_SLOT = 3
-SEARCH_SLOT = 12
+ORG_SLOT = customers.INSERT_COLUMNS.index("organisation_id")
+EMAIL_SLOT = customers.INSERT_COLUMNS.index("email")
+SEARCH_SLOT = customers.INSERT_COLUMNS.index("search_text")
 
 Progress = Callable[[int, int], None]  # (bytes read, file size)
 

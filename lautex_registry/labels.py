@@ -255,11 +255,16 @@ def write_labels_file(run: LabelRun, fmt: str, path: Path) -> int:
         raise InvalidInput(f"format: must be one of {', '.join(FORMATS)}")
     if path.exists() and path.is_dir():
         raise InvalidInput(f"output: {path} is a folder; give a file name")
-    if fmt == "csv":
-        with open_private(path) as handle:
+    # Open the file before reading a single label: a path that cannot be written is bad
+    # input, and nothing has been handed out (so nothing is audited).
+    try:
+        handle = open_private(path, "w" if fmt == "csv" else "wb")
+    except OSError as exc:
+        raise InvalidInput(f"output: cannot write {path}: {exc.strerror or exc}") from exc
+    with handle:
+        if fmt == "csv":
             write_csv(run.labels(), handle)
-        return 0
-    data, simplified = pdf_bytes(run.labels())
-    with open_private(path, "wb") as handle:
+            return 0
+        data, simplified = pdf_bytes(run.labels())
         handle.write(data)
     return simplified

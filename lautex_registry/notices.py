@@ -35,12 +35,15 @@ def create_notices(
     fields: list[str] | None,
     request_id: int | None = None,
     include_source: bool = True,
+    source: tuple[str, str | None] | None = None,
 ) -> list[int]:
     """Record pending notices for a change to `fields` (None: every field); in a transaction.
 
     One for the customer's source when it is a third party (and `include_source`),
     one per recipient to whom any of the fields was disclosed. Returns the notice ids.
-    Field names are the register's own (see disclosures.DISCLOSABLE_FIELDS).
+    Field names are the register's own (see disclosures.DISCLOSABLE_FIELDS). `source`
+    (source, detail) is the one the data came from when the change corrected the
+    source itself: the one told is where the data came from, not the corrected value.
     """
     if kind not in KINDS:
         raise InvalidInput(f"kind: must be one of {', '.join(KINDS)}")
@@ -49,6 +52,8 @@ def create_notices(
     ).fetchone()
     if customer is None:
         raise NotFound(f"no customer with id {customer_id}")
+    if source is not None:
+        customer = {"source": source[0], "source_detail": source[1]}
     created_on = today().isoformat()
     ids: list[int] = []
     if include_source and customer["source"] in THIRD_PARTY_SOURCES:

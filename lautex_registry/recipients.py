@@ -37,7 +37,6 @@ EU_COUNTRIES = frozenset(
 )  # fmt: skip
 EEA_ONLY_COUNTRIES = frozenset({"IS", "LI", "NO"})
 EU_EEA_COUNTRIES = EU_COUNTRIES | EEA_ONLY_COUNTRIES
-_COUNTRY_ALIASES = {"EL": "GR", "UK": "GB"}
 
 
 def in_eu_eea(country_code: str) -> bool:
@@ -74,8 +73,8 @@ def purposes_of(row: sqlite3.Row) -> list[str]:
 
 
 def normalise_country(text: str) -> str:
-    code = validation.country(text)
-    return _COUNTRY_ALIASES.get(code, code)
+    """The ISO code (validation.country maps EL to GR and UK to GB)."""
+    return validation.country(text)
 
 
 def transfer_refusal(name: str, country_code: str, transfer_basis: str | None) -> str | None:

@@ -172,6 +172,10 @@ def rectify(
     if not changes and supplement_text is None:
         raise InvalidInput("set: give at least one --set FIELD=VALUE or a --supplement TEXT")
     request = rectification_request(conn, request_id, customer_id) if request_id else None
+    # P10: the one told is where the wrong data came from, also when the source is corrected.
+    came_from = conn.execute(
+        "SELECT source, source_detail FROM customers WHERE id = ?", (customer_id,)
+    ).fetchone()
     changed = customers.update_customer_fields(conn, actor, customer_id, changes, action="rectify")
     result = RectificationResult(customer_id, changed)
     if supplement_text is not None:
@@ -179,7 +183,10 @@ def rectify(
         result.supplement_id = _add_supplement(conn, customer_id, request_id, supplement_text)
     notice_fields = [_NOTICE_NAME.get(name, name) for name in changed]
     if notice_fields:
-        ids = notices.create_notices(conn, customer_id, "rectification", notice_fields, request_id)
+        ids = notices.create_notices(
+            conn, customer_id, "rectification", notice_fields, request_id,
+            source=(came_from["source"], came_from["source_detail"]),
+        )  # fmt: skip
         result.notices = notices.notices_by_id(conn, ids)
     result.kept_invoices, result.kept_fields = _kept_on_invoices(conn, customer_id, changed)
     if request is not None:

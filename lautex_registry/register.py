@@ -30,7 +30,8 @@ def create_register(
     if path.exists() and path.stat().st_size > 0:
         raise Conflict(f"{path} already exists: choose another --db or use `lautex migrate`")
     auth.check_password_rules(admin_password)  # before the file is created
-    path.unlink(missing_ok=True)
+    if path.exists():
+        path.unlink()  # an empty file (e.g. from `touch`) becomes the register
     conn = connect(path, create=True)
     try:
         migrations.apply_pending(conn)

@@ -78,7 +78,11 @@ def _resolve_subject(
     conn: sqlite3.Connection, customer_ref: str | None, requester: str | None
 ) -> tuple[int | None, str | None, str | None, str | None]:
     """(customer_id, requester_name, requester_email, customer language) of a new request."""
-    if (customer_ref is None) == (requester is None):
+    if customer_ref is None and requester is None:
+        raise InvalidInput(
+            'customer: who is asking? give CUSTOMER (id or email) or --requester "NAME <EMAIL>"'
+        )
+    if customer_ref is not None and requester is not None:
         raise InvalidInput("customer: give either CUSTOMER (id or email) or --requester, not both")
     if customer_ref is not None:
         from lautex_registry.customers import resolve_customer

@@ -92,6 +92,23 @@ def register_status(conn: sqlite3.Connection, as_of: date) -> dict[str, Any]:
     }
 
 
+def status_row(status: dict[str, Any]) -> dict[str, Any]:
+    """The same facts as one flat row with the same columns every day (`--format csv`)."""
+    from lautex_registry.customers import STATES
+
+    row: dict[str, Any] = {"as_of": status["as_of"], "customers": status["customers"]}
+    for state in STATES:
+        row[f"customers_{state.replace('-', '_')}"] = status["customers_by_state"].get(state, 0)
+    row["organisations"] = status["organisations"]
+    row["orders_this_year"] = status["orders_this_year"]
+    row.update({f"invoices_{key}": value for key, value in status["invoices"].items()})
+    row.update({f"open_requests_{key}": value for key, value in status["open_requests"].items()})
+    run = status["last_retention_run"] or {}
+    row["last_retention_run"] = run.get("started_at")
+    row["last_retention_run_state"] = run.get("state")
+    return row
+
+
 def status_lines(status: dict[str, Any]) -> dict[str, Any]:
     """The same facts flattened to `label: value` pairs for a table."""
     flat: dict[str, Any] = {"as of": status["as_of"], "customers": status["customers"]}

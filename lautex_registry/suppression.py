@@ -168,16 +168,21 @@ def _restore_one(
     if by_email is None and by_phone is None:
         return None
     matches = conn.execute(
-        "SELECT id, purposes FROM suppression WHERE email_hmac = ? OR phone_hmac = ?",
+        "SELECT id, purposes, created_on FROM suppression WHERE email_hmac = ? OR phone_hmac = ?",
         (by_email, by_phone),
     ).fetchall()
     if not matches:
         return None
-    purposes: set[str] = set()
+    recorded_on: dict[str, str] = {}  # purpose -> the latest record that keeps it
     for match in matches:
-        purposes.update(json.loads(match["purposes"]))
+        for purpose in json.loads(match["purposes"]):
+            recorded_on[purpose] = max(recorded_on.get(purpose, ""), match["created_on"])
     in_force = set(active_purposes(conn, customer_id))
-    missing = sorted(purposes - in_force)
+    missing = sorted(
+        purpose
+        for purpose, since in recorded_on.items()
+        if purpose not in in_force and not _withdrawn_since(conn, customer_id, purpose, since)
+    )
     if not missing:
         return None
     received_on = today().isoformat()
@@ -198,3 +203,16 @@ def _restore_one(
         },
     )
     return Restoration(customer_id, tuple(missing))
+
+
+def _withdrawn_since(conn: sqlite3.Connection, customer_id: int, purpose: str, since: str) -> bool:
+    """True when the person withdrew this objection themselves after the record was made.
+
+    Only the person lifts an objection (GDPR Art. 21; issue 6): their later withdrawal
+    stands, and a suppression record older than it must not put the objection back.
+    """
+    row = conn.execute(
+        "SELECT 1 FROM objections WHERE customer_id = ? AND purpose = ? AND withdrawn_on >= ?",
+        (customer_id, purpose, since),
+    ).fetchone()
+    return row is not None

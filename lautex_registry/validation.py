@@ -113,11 +113,20 @@ def national_phone_digits(e164: str) -> str:
     return e164.lstrip("+")
 
 
+# EU usage writes EL for Greece; UK is the everyday code for the United Kingdom.
+_COUNTRY_ALIASES = {"EL": "GR", "UK": "GB"}
+
+
 def country(text: str, field: str = "country") -> str:
     """An ISO 3166-1 alpha-2 country code, upper case (`FI`, `SE`)."""
     value = text.strip().upper()
     if not _COUNTRY.match(value):
         raise InvalidInput(f"{field}: a two-letter country code such as FI or SE is required")
+    value = _COUNTRY_ALIASES.get(value, value)
+    from phonenumbers import SUPPORTED_REGIONS  # the ISO 3166-1 codes of inhabited countries
+
+    if value not in SUPPORTED_REGIONS:
+        raise InvalidInput(f"{field}: {value} is not an ISO 3166-1 country code")
     return value
 
 

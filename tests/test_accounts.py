@@ -224,3 +224,17 @@ def test_the_password_is_nowhere_in_the_file_or_the_output(cli: Cli) -> None:
     conn.close()
     for path in cli.db.parent.iterdir():
         assert secret.encode() not in path.read_bytes(), path
+
+
+def test_without_a_terminal_the_password_must_come_from_stdin(cli: Cli) -> None:
+    result = cli.run("user", "add", "maija", "--full-name", "Maija", "--role", "clerk")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: password: no terminal to ask at; pipe it in with --password-stdin\n"
+    )
+
+
+def test_a_bad_role_is_refused_before_the_password_is_asked(cli: Cli) -> None:
+    result = cli.run("user", "add", "maija", "--full-name", "Maija", "--role", "boss")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: role:")

@@ -142,6 +142,27 @@ def test_auditor_may_not_add(cli: Cli) -> None:
 # --- show ------------------------------------------------------------------------------------
 
 
+def test_show_as_csv_is_the_customer_row(cli: Cli) -> None:
+    import csv
+    import io
+
+    customer_id = add_aino(cli)
+    result = cli.ok("customer", "show", str(customer_id), "-f", "csv", user="clerk")
+    [row] = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert row["id"] == str(customer_id) and row["last_name"] == "Äijälä"
+    assert row["postal_code"] == "00100" and row["phone"] == "+358401234567"
+
+
+def test_show_table_names_the_request_ids_a_clerk_types_next(cli: Cli) -> None:
+    customer_id = add_aino(cli)
+    request_id = cli.ok("request", "add", str(customer_id), "--kind", "access",
+                        "--channel", "email", "--note", "soitti ensin").stdout.strip()  # fmt: skip
+    table = cli.ok("customer", "show", str(customer_id), user="clerk").stdout
+    requests = table[table.index("requests") :]
+    assert f"│ {request_id} " in requests and "access" in requests and "2026-12-25" in requests
+    assert "soitti" not in requests  # the case's free text stays in `request show`
+
+
 @pytest.mark.parametrize(("ref", "code"), [("999", 3), ("nobody@example.fi", 3), ("Äijälä", 2)])
 def test_show_unknown_customer(cli: Cli, ref: str, code: int) -> None:
     add_aino(cli)
@@ -348,3 +369,28 @@ def test_fold_for_search_drops_every_latin_accent_and_case(text: str) -> None:
     if all(ord(ch) < 0x250 for ch in text):
         decomposed = unicodedata.normalize("NFKD", text.casefold())
         assert folded == "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def test_customer_service_notes_are_kept_shown_cleared_and_never_audited(cli: Cli) -> None:
+    customer_id = add_aino(cli, "--notes", "Prefers calls after 16; spoke Swedish")
+    assert show(cli, str(customer_id))["customer"]["notes"] == (
+        "Prefers calls after 16; spoke Swedish"
+    )
+    cli.ok("customer", "edit", str(customer_id), "--clear", "notes", user="clerk")
+    assert show(cli, str(customer_id))["customer"]["notes"] is None
+    trail = cli.ok("audit", "list", "--format", "json").stdout
+    assert "Prefers calls" not in trail and '"notes"' in trail
+    assert_one_line_error(
+        cli.run("customer", "edit", str(customer_id), "--notes", "x" * 1001, user="clerk"),
+        2,
+        "notes: at most 1000 characters",
+    )
+
+
+def test_looking_at_a_customer_is_audited_by_id_only(cli: Cli) -> None:
+    customer_id = add_aino(cli)
+    show(cli, "aino.aijala@example.fi")
+    rows = json.loads(cli.ok("audit", "list", "--action", "customer show", "-f", "json").stdout)
+    assert [(r["user"], r["entity_id"], r["details"]) for r in rows] == [
+        ("clerk", str(customer_id), {"format": "json"})
+    ]

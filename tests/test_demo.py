@@ -59,3 +59,19 @@ def test_demo_default_path_is_data_demo_db(cli: Cli, tmp_path: Path, monkeypatch
     # $LAUTEX_DB (the fixture's register) was not touched
     with cli.connect() as conn:
         assert conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0] == 0
+
+
+def test_the_billing_partner_received_the_data_of_a_billed_customer(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """The access export of the demo's disclosed customer shows orders, invoices and it."""
+    target = tmp_path / "demo.db"
+    assert cli.run("demo", "--db", str(target), user=None).exit_code == 0
+    with sqlite3.connect(target) as conn:
+        [customer_id] = conn.execute(
+            "SELECT customer_id FROM disclosures WHERE purpose = 'billing'"
+        ).fetchone()
+    result = cli.run("--db", str(target), "export", str(customer_id), user=None)
+    assert result.exit_code == 0, result.output
+    counts = json.loads(result.stdout)["counts"]
+    assert counts["orders"] >= 1 and counts["invoices"] >= 1 and counts["disclosures"] >= 1

@@ -6,6 +6,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import Cli
 
 EMAIL = "qzx.unique-erasure@example.fi"
@@ -277,3 +279,152 @@ def test_bad_input_leaves_the_register_unchanged(cli: Cli) -> None:
     with cli.connect() as conn:
         assert every_table(conn) == before
     assert not os.path.exists(f"{cli.db}.erasure-journal")
+
+
+# --- every personal column of personal_data.PERSONAL_TABLES, whichever way the person goes ---
+
+
+def fill_every_personal_column(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> int:
+    """One person, made through the commands a clerk uses, with every column that
+    `personal_data` lists filled in 2019; returns the customer's id."""
+    monkeypatch.setenv("LAUTEX_TODAY", "2019-05-01")
+    cli.ok("org", "add", "Puutalo Oy", user="clerk")
+    customer = add_customer(
+        cli, "--org", "Puutalo Oy", "--source", "reseller", "--source-detail", f"Kauppa {SURNAME}"
+    )
+    add_order(cli, customer, "T-1", "2019-05-01")
+    add_invoice(cli, "T-1", "2019-0001", "2019-05-01", "2019-05-15")
+    cli.ok("invoice", "pay", "2019-0001", "--date", "2019-05-01", user="clerk")
+    cli.ok("recipient", "add", "Laskutus Oy", "--kind", "processor", "--purpose", "billing",
+           "--country", "FI")  # fmt: skip
+    cli.ok("disclose", str(customer), "--to", "Laskutus Oy", "--purpose", "billing", "--fields",
+           "name,address", "--legal-reference", f"sopimus {SURNAME}", user="clerk")  # fmt: skip
+    cli.ok("consent", str(customer), "--email-marketing", "given", "--date", "2019-05-01",
+           "--source", f"lomake {SURNAME}", user="clerk")  # fmt: skip
+    cli.ok("object", str(customer), "--purpose", "market-research", "--received", "2019-05-01",
+           "--channel", "email", user="clerk")  # fmt: skip
+    cli.ok("rectify", str(customer), "--set", "city=Espoo", "--supplement", f"Lisäys {SURNAME}",
+           "--reason", "muutti", user="clerk")  # fmt: skip
+    cli.ok("restrict", str(customer), "--reason", f"kiistää {SURNAME}", user="clerk")
+    cli.ok("unrestrict", str(customer), "--informed-on", "2019-05-01", user="clerk")
+    access = erasure_request(cli, customer)  # an erasure request, answered as refused below
+    cli.ok("request", "extend", str(access), "--reason", f"arkisto {SURNAME}", user="clerk")
+    cli.ok("request", "verify", str(access), "--method", f"passi {SURNAME}", user="clerk")
+    cli.ok("request", "close", str(access), "--outcome", "refused", "--reason", f"ei {SURNAME}",
+           "--manifestly-unfounded", f"toistuva {SURNAME}", user="clerk")  # fmt: skip
+    cli.ok("export", str(customer), "--format", "md", "--output", "export.md", user="clerk")
+    with cli.connect() as conn:
+        conn.execute("UPDATE customers SET notes = ? WHERE id = ?", (f"soitti {SURNAME}", customer))
+        # The request by email before the person was in the register (not linked by id).
+        conn.execute(
+            "INSERT INTO requests (requester_name, requester_email, kind, received_on, channel, "
+            "language, due_on, created_at) VALUES (?, ?, 'access', '2019-04-01', 'email', 'fi', "
+            "'2019-05-01', '2019-04-01T10:00:00Z')",
+            (f"Quinta {SURNAME}", EMAIL),
+        )
+    monkeypatch.setenv("LAUTEX_TODAY", "2026-11-25")
+    return customer
+
+
+def personal_values(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many rows hold a value in each personal column (the register holds one person)."""
+    from lautex_registry.personal_data import PERSONAL_TABLES
+
+    return {
+        f"{entry.table}.{column}": conn.execute(
+            f'SELECT count(*) FROM "{entry.table}" WHERE "{column}" IS NOT NULL'
+        ).fetchone()[0]
+        for entry in PERSONAL_TABLES
+        for column in entry.columns
+    }
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("erase", "--yes"),
+        ("anonymize", "--yes"),
+        ("retention", "run", "--as-of", "2026-11-25"),
+    ],
+)
+def test_every_personal_column_is_cleared_by_erasure_anonymisation_and_retention(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    customer = fill_every_personal_column(cli, monkeypatch)
+    with cli.connect() as conn:
+        before = personal_values(conn)
+    # A column added to personal_data must be filled above, so that this test covers it.
+    assert [column for column, rows in before.items() if not rows] == []
+
+    if command[0] == "retention":
+        cli.ok(*command, user="bot")
+    else:
+        cli.ok(command[0], str(customer), *command[1:], user="clerk")
+
+    with cli.connect() as conn:
+        assert {column: rows for column, rows in personal_values(conn).items() if rows} == {}
+        row = conn.execute("SELECT state FROM customers WHERE id = ?", (customer,)).fetchone()
+        assert (row and row["state"]) == (None if command[0] == "erase" else "anonymised")
+    assert_no_trace_in_tables(cli)
+
+
+# Text columns of the personal tables that hold codes, not personal values (dates end in
+# _on or _at). A new text column must be added either here or to personal_data.
+CODE_COLUMNS = {
+    "customers": {"country", "source", "language", "state", "last_activity"},
+    "orders": {"number", "channel", "reseller", "order_date"},
+    "invoices": {"number", "state", "collection_agency"},
+    "requests": {"kind", "channel", "language", "state", "outcome"},
+    "documents": {"kind", "language", "format", "sha256"},
+    "disclosures": {"purpose", "fields"},
+    "notices": {"kind", "addressee_kind", "fields", "method"},
+    "objections": {"purpose", "channel", "withdrawn_channel"},
+    "consents": {"channel", "status"},
+}
+
+
+def test_every_table_and_text_column_of_the_schema_is_in_the_personal_data_map(cli: Cli) -> None:
+    from lautex_registry.personal_data import NON_PERSONAL_TABLES, PERSONAL_TABLES
+
+    mapped = {entry.table: entry for entry in PERSONAL_TABLES}
+    with cli.connect() as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        assert sorted(set(mapped) | set(NON_PERSONAL_TABLES)) == sorted(tables)
+        assert set(mapped).isdisjoint(NON_PERSONAL_TABLES)
+        unmapped = []
+        for table, entry in mapped.items():
+            columns = {c["name"]: c["type"] for c in conn.execute(f'PRAGMA table_info("{table}")')}
+            assert set(entry.columns) <= set(columns), table
+            for name, kind in columns.items():
+                personal = name in entry.columns or name == entry.customer_link
+                dated = name.endswith(("_on", "_at"))
+                if kind == "TEXT" and not (personal or dated or name in CODE_COLUMNS[table]):
+                    unmapped.append(f"{table}.{name}")
+        assert unmapped == []
+
+
+def test_the_access_export_shows_every_personal_column_it_holds(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GDPR Art. 15: whatever erasure clears, the person can first see."""
+    from lautex_registry.personal_data import PERSONAL_TABLES
+
+    customer = fill_every_personal_column(cli, monkeypatch)
+    export = cli.ok("export", str(customer), "--format", "json", user="clerk").stdout
+    text = json.dumps(json.loads(export), ensure_ascii=False)
+    missing = []
+    with cli.connect() as conn:
+        for entry in PERSONAL_TABLES:
+            # search_text is a folded copy of the name, email and phone the export shows.
+            for column in set(entry.columns) - {"search_text"}:
+                for (value,) in conn.execute(
+                    f'SELECT "{column}" FROM "{entry.table}" WHERE "{column}" IS NOT NULL'
+                ):
+                    if json.dumps(value, ensure_ascii=False).strip('"') not in text:
+                        missing.append(f"{entry.table}.{column}")
+    assert missing == []

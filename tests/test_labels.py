@@ -162,3 +162,16 @@ def test_bad_label_options(cli: Cli) -> None:
     assert table_dump(cli) == before
     assert cli.run("labels", "--format", "docx", user="clerk").exit_code == 2
     assert cli.run("labels", "--format", "csv", user="auditor").exit_code == 5
+
+
+@pytest.mark.parametrize("fmt", ["csv", "pdf"])
+def test_an_unwritable_output_is_one_clear_line_and_changes_nothing(
+    cli: Cli, mailing: dict[str, int], fmt: str
+) -> None:
+    Path("taken").write_text("a file, not a folder")
+    before = table_dump(cli)
+    result = cli.run("labels", "--format", fmt, "--output", f"taken/labels.{fmt}", user="clerk")
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: output: cannot write taken/labels.{fmt}: ")
+    assert table_dump(cli) == before  # no audit row for labels never handed out

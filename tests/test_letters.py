@@ -137,6 +137,21 @@ def test_access_reply_cover_letter_lists_the_copy_and_says_it_is_free(cli: Cli, 
     assert last_document(cli)["kind"] == "access-reply"
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_portability_reply_says_what_the_portable_copy_holds(cli: Cli, lang: str) -> None:
+    """A portability copy holds what the person provided and their orders (Art. 20), not
+    all their data with the Art. 15(1) information: the letter must not say it does."""
+    customer = add_customer(cli)
+    request_id = add_request(cli, customer, "--kind", "portability", "--channel", "email")
+    cli.ok("export", customer, "--portability", "--request", request_id, "--format", "json",
+           "--output", "portable.json", user="clerk")  # fmt: skip
+    cli.ok("request", "close", request_id, "--outcome", "completed", user="clerk")
+    text = flat(letter(cli, request_id, "--lang", lang))
+    assert {"fi": "20 artiklan 1 kohta", "en": "GDPR Art. 20(1)"}[lang] in text
+    assert {"fi": "jäljennös kaikista", "en": "copy of all the personal data"}[lang] not in text
+    assert {"fi": "JSON", "en": "JSON"}[lang] in text
+
+
 def test_further_copy_letter_states_the_fee(cli: Cli) -> None:
     customer = add_customer(cli)
     first = add_request(cli, customer, "--kind", "access", "--channel", "email")

@@ -96,3 +96,17 @@ def test_order_for_unknown_or_anonymised_customer(cli: Cli) -> None:
 
 def test_order_show_unknown(cli: Cli) -> None:
     assert_one_line_error(cli.run("order", "show", "NOPE"), 3, "order: no order numbered NOPE")
+
+
+def test_order_list_names_customers_so_it_is_audited_with_counts_only(cli: Cli) -> None:
+    add_aino(cli)
+    add_order(cli, "aino.aijala@example.fi")
+    cli.ok("order", "list", "--since", "2026-01-01", "-f", "csv", user="auditor")
+    with cli.connect() as conn:
+        rows = conn.execute(
+            "SELECT username, details_json FROM audit_log WHERE action = 'order list'"
+        ).fetchall()
+    assert [(r[0], json.loads(r[1])) for r in rows] == [
+        ("auditor", {"rows": 1, "format": "csv", "filters": ["since"]})
+    ]
+    assert "Äijälä" not in rows[0][1]

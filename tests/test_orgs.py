@@ -50,3 +50,14 @@ def test_show_unknown_and_auditor_cannot_add(cli: Cli) -> None:
     before = dump(cli)
     assert_one_line_error(cli.run("org", "add", "X Oy", user="auditor"), 5)
     assert dump(cli) == before
+
+
+def test_showing_an_organisation_audits_how_many_contacts_it_named(cli: Cli) -> None:
+    import json as _json
+
+    cli.ok("org", "add", "Puutalo Oy", "--business-id", "1572860-0", user="clerk")
+    cli.ok("customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
+           "--org", "Puutalo Oy", "--source", "web-store", user="clerk")  # fmt: skip
+    cli.ok("org", "show", "Puutalo Oy", "-f", "json", user="auditor")
+    rows = _json.loads(cli.ok("audit", "list", "--action", "org show", "-f", "json").stdout)
+    assert [(r["user"], r["details"]) for r in rows] == [("auditor", {"contacts": 1})]

@@ -1,5 +1,6 @@
 """The platform: creating a register, the database file, schema migrations."""
 
+import json
 import sqlite3
 import stat
 from pathlib import Path
@@ -205,3 +206,105 @@ def test_python_dash_m_runs_the_same_command_in_a_real_process(tmp_path: Path) -
     )
     assert whoami.returncode == 0 and '"role": "admin"' in whoami.stdout
     assert whoami.stderr == ""
+
+
+def test_a_reader_that_stops_early_is_no_error_and_the_rows_are_audited(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """`lautex customer list --format csv | head -1`: no "BrokenPipeError", exit 0, audited."""
+    import os
+    import subprocess
+    import sys
+
+    rows = [f"Aino{n},Äijälä,aino{n}@example.fi,web-store" for n in range(1500)]
+    data = tmp_path / "many.csv"
+    data.write_text("first_name,last_name,email,source\n" + "\n".join(rows) + "\n")
+    cli.ok("customer", "import", str(data))
+    env = dict(os.environ, LAUTEX_DB=str(cli.db), LAUTEX_TOKEN=cli.tokens["clerk"])
+    # More output than a pipe holds (64 KiB): the command is still writing when we stop.
+    child = subprocess.Popen(
+        [sys.executable, "-m", "lautex_registry", "customer", "list", "--format", "csv"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.readline().startswith(b"id,first_name")
+    child.stdout.close()
+    stderr = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 0, stderr
+    assert stderr == ""
+    with cli.connect() as conn:
+        [details] = conn.execute(
+            "SELECT details_json FROM audit_log WHERE action = 'customer list'"
+        ).fetchone()
+    assert 0 < json.loads(details)["rows"] < 1500
+
+
+def test_a_db_path_that_cannot_be_a_register_is_one_line(tmp_path: Path, cli: Cli) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    init_args = ("init", "--admin", "hannu", "--full-name", "Hannu Piispa", "--password-stdin")
+    for args, fragment in (
+        (("--db", str(blocker / "sub" / "r.db"), *init_args), "cannot create"),
+        (("demo", "--db", str(blocker / "sub" / "demo.db")), "cannot create"),
+        (("--db", str(tmp_path), "status"), "is a folder"),
+        (("demo", "--db", str(tmp_path), "--force"), "is a folder"),
+    ):
+        result = cli.run(*args, user=None, input=PASSWORD + "\n")
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.startswith("error: db: ") and result.stderr.count("\n") == 1
+        assert fragment in result.stderr
+    assert blocker.read_text() == "x" and tmp_path.is_dir()
+
+
+def test_audit_list_since_takes_a_date_or_a_time_and_refuses_anything_else(cli: Cli) -> None:
+    cli.ok("customer", "add", "--first-name", "A", "--last-name", "B", "--source", "partner")
+    with cli.connect() as conn:
+        [at] = conn.execute("SELECT at FROM audit_log WHERE action = 'customer add'").fetchone()
+
+    def since(value: str) -> list[str]:
+        result = cli.ok("audit", "list", "--since", value, "--action", "customer", "-f", "json")
+        return [row["at"] for row in json.loads(result.stdout)]
+
+    assert since(at[:10]) == [at]
+    assert since(at) == [at]
+    hour = int(at[11:13])
+    helsinki = f"{at[:11]}{(hour + 2) % 24:02d}{at[13:19]}+02:00"
+    if hour < 22:  # the same moment written in Helsinki time
+        assert since(helsinki) == [at]
+    for bad in ("bogus", "2026-13-01", "yesterday"):
+        result = cli.run("audit", "list", "--since", bad)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("error: since: ") and result.stderr.count("\n") == 1
+        assert result.stdout == ""
+
+
+def test_a_group_without_its_subcommand_shows_its_help_and_no_empty_error(cli: Cli) -> None:
+    for group in ("customer", "request", "invoice"):
+        result = cli.run(group)
+        assert result.exit_code == 2, result.output
+        assert "Commands" in result.stdout and "list" in result.stdout
+        assert "error:" not in result.stderr, result.stderr
+
+
+def test_an_empty_table_is_silent_without_a_terminal(tmp_path: Path) -> None:
+    """A cron job's `request list --overdue --fail-if-any` mails only when something is due."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, LAUTEX_DB=str(tmp_path / "c.db"), LAUTEX_HOME=str(tmp_path / "h"))
+    run = [sys.executable, "-m", "lautex_registry"]
+    for args in (
+        ["init", "--admin", "hannu", "--full-name", "Hannu Piispa", "--password-stdin"],
+        ["login", "hannu", "--password-stdin"],
+    ):
+        subprocess.run([*run, *args], input=PASSWORD + "\n", text=True, env=env, check=True,
+                       capture_output=True)  # fmt: skip
+    result = subprocess.run(
+        [*run, "request", "list", "--overdue", "--fail-if-any"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0
+    assert (result.stdout, result.stderr) == ("", "")

@@ -4,6 +4,7 @@ import json
 import sqlite3
 import tomllib
 from collections.abc import Iterator
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,33 @@ def test_a_negative_retention_period_is_a_settings_error(cli: Cli) -> None:
 )  # fmt: skip
 def test_which_countries_are_outside_the_eea(country: str, outside: bool) -> None:
     assert is_outside_eea(country) is outside
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_the_rendered_access_export_agrees_with_the_statement(
+    cli: Cli, conn: sqlite3.Connection, lang: str
+) -> None:
+    """Not only the information: the reply the person gets says it in their language."""
+    with transaction(conn):
+        add_recipient(
+            conn, audit.Actor(None, "test"), "Pilvi Inc", "processor",
+            ["billing", "collection"], "US", "EU:n vakiosopimuslausekkeet",
+        )  # fmt: skip
+    set_retention(cli, "customer_inactive_years", 5)
+    customer = cli.ok(
+        "customer", "add", "--first-name", "Aino", "--last-name", "Äijälä", "--email",
+        "aino@example.fi", "--source", "web-store", user="clerk",
+    ).stdout.strip()  # fmt: skip
+    export = cli.ok("export", customer, "--format", "md", "--lang", lang, user="clerk").stdout
+    statement = cli.ok("statement", "--lang", lang, user="clerk").stdout
+    (entry,) = art15_information(conn, lang)["recipients"]["entries"]
+    purposes = ", ".join(entry["purposes_text"])
+    assert purposes == ("laskutus, perintä" if lang == "fi" else "billing, debt collection")
+    for document in (export, statement):
+        assert purposes in document
+        assert "Pilvi Inc (US): EU:n vakiosopimuslausekkeet" in document
+        assert ("5 vuotta viimeisestä" if lang == "fi" else "5 years after the last") in document
+    # The transfer policy is a paragraph of its own, not part of the last recipient's item.
+    html = cli.ok("export", customer, "--format", "html", "--lang", lang, user="clerk").stdout
+    policy = art15_information(conn, lang)["transfers"]["policy"]
+    assert f"<p>{escape(policy, quote=False)}</p>" in html

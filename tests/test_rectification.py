@@ -42,6 +42,20 @@ def test_a_reseller_phone_disclosed_to_a_billing_partner_names_both_as_pending_n
     assert show(cli, str(customer_id))["customer"]["phone"] == "+358409998888"
 
 
+def test_correcting_the_source_tells_the_one_the_data_came_from(cli: Cli) -> None:
+    """The data came from the reseller: the notice goes there, not to the corrected source."""
+    customer_id = add_reseller_customer(cli)
+    result = cli.ok("rectify", str(customer_id), "--set", "source=partner",
+                    "--set", "source_detail=Puutarhakumppani Oy",
+                    "--reason", "the data came through our partner", "-f", "json")  # fmt: skip
+    [notice] = json.loads(result.stdout)
+    assert (notice["addressee_kind"], notice["addressee"]) == (
+        "source",
+        "reseller: Rautakauppa Åström Oy",
+    )
+    assert show(cli, str(customer_id))["customer"]["source"] == "partner"
+
+
 def test_the_table_output_names_both_addressees(cli: Cli) -> None:
     customer_id = add_reseller_customer(cli)
     billing_partner(cli)
@@ -92,6 +106,7 @@ def test_a_supplementary_statement_is_recorded_and_shown(cli: Cli) -> None:
                     "Asiakas ilmoittaa, ettei ole tilannut tuotetta T-9.",
                     "--reason", "the customer's own statement")  # fmt: skip
     assert "supplementary statement" in result.stderr
+    assert "corrected:" not in result.stderr  # nothing was to be corrected, nothing is claimed
     person = show(cli, str(customer_id))
     assert person["supplements"][0]["text"].startswith("Asiakas ilmoittaa")
 

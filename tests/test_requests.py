@@ -121,6 +121,16 @@ def test_bad_input_is_refused_and_changes_nothing(
     assert dump(cli) == before
 
 
+def test_a_request_from_nobody_asks_who_is_asking(cli: Cli) -> None:
+    add_customer(cli)
+    before = dump(cli)
+    result = cli.run("request", "add", "--kind", "access", "--channel", "email", user="clerk")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and "--requester" in result.stderr
+    assert "not both" not in result.stderr
+    assert dump(cli) == before
+
+
 def test_unknown_customer_and_request_are_not_found(cli: Cli) -> None:
     result = cli.run("request", "add", "999", "--kind", "access", "--channel", "email",
                      user="clerk")  # fmt: skip

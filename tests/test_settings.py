@@ -81,9 +81,7 @@ def test_init_refuses_unusable_settings_and_leaves_no_file(cli: Cli, tmp_path: P
     assert not target.exists()
 
 
-def test_init_loads_data_register_toml_from_the_working_directory(
-    cli: Cli, tmp_path: Path
-) -> None:
+def test_init_loads_data_register_toml_from_the_working_directory(cli: Cli, tmp_path: Path) -> None:
     path = settings_file(tmp_path, "customer_inactive_years = 3", "customer_inactive_years = 4")
     (tmp_path / "data").mkdir(exist_ok=True)
     (tmp_path / "data" / "register.toml").write_text(path.read_text("utf-8"), encoding="utf-8")

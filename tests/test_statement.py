@@ -215,3 +215,13 @@ def test_a_register_without_the_statement_settings_uses_the_built_in_ones(cli: C
         conn.execute("DELETE FROM settings WHERE key IN ('statement', 'supervisory_authority')")
     sections = markdown_sections(cli.ok("statement").stdout)
     assert [h for h, body in sections if not body.strip()] == []
+
+
+@pytest.mark.parametrize("command", ["statement", "processing-record"])
+def test_an_unwritable_output_is_one_clear_line_not_a_crash(cli: Cli, command: str) -> None:
+    folder = cli.db.parent  # a folder, not a file
+    result = cli.run(command, "--output", str(folder), user="auditor")
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: output: cannot write {folder}: ")
+    assert result.stdout == ""

@@ -50,3 +50,18 @@ def test_status_bad_date(cli: Cli) -> None:
     before = dump(cli)
     assert_one_line_error(cli.run("status", "--as-of", "someday"), 2, "as_of: ")
     assert dump(cli) == before
+
+
+def test_status_csv_is_one_row_with_the_same_columns_every_day(cli: Cli) -> None:
+    import csv
+    import io
+
+    empty = list(csv.DictReader(io.StringIO(cli.ok("status", "-f", "csv", user="bot").stdout)))
+    invoiced(cli, due="2026-11-21")
+    with cli.connect() as conn:
+        conn.execute("UPDATE customers SET state = 'restricted'")
+    [row] = list(csv.DictReader(io.StringIO(cli.ok("status", "-f", "csv", user="bot").stdout)))
+    assert list(row) == list(empty[0])
+    assert row["customers_restricted"] == "1" and row["customers_active"] == "0"
+    assert row["invoices_overdue"] == "1" and row["invoices_open_amount"] == "129.90"
+    assert row["open_requests_overdue"] == "0" and row["last_retention_run"] == ""

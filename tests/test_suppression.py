@@ -205,3 +205,18 @@ def test_reimported_erased_objector_gets_the_objection_back(cli: Cli) -> None:
     give_consent(cli, again)
     give_consent(cli, ville)
     assert listed_ids(cli, "--purpose", "direct-advertising", "--channel", "email") == {ville}
+
+
+def test_the_returning_persons_own_withdrawal_is_not_undone_by_the_record(
+    cli: Cli, erased_objector: int
+) -> None:
+    """Only the person lifts an objection; once they did, a later edit must not restore it."""
+    again = add_person(cli, "Aino", "Äijälä", email=EMAIL)
+    assert [p for p, _ in active(cli, again)] == ["direct-advertising", "publication"]
+    cli.ok("object", str(again), "--purpose", "direct-advertising", "--withdraw",
+           "--received", "2026-11-25", "--channel", "letter", user="clerk")  # fmt: skip
+
+    result = cli.ok("customer", "edit", str(again), "--phone", "040 123 4567", user="clerk")
+
+    assert "objection restored" not in result.stderr
+    assert [p for p, _ in active(cli, again)] == ["publication"]

@@ -257,3 +257,17 @@ def test_normalise_phone_agrees_with_phonenumbers(text: str) -> None:
 def test_common_finnish_mobile_forms_take_the_fast_path(text: str) -> None:
     assert validation._plain_finnish_mobile(text) == "+358401234567"
     assert validation._plain_email("Aino.Aijala@Example.FI") == "Aino.Aijala@example.fi"
+
+
+def test_country_codes_are_iso_codes_with_the_everyday_aliases() -> None:
+    import phonenumbers
+
+    from lautex_registry.errors import InvalidInput
+    from lautex_registry.validation import country
+
+    for code in phonenumbers.SUPPORTED_REGIONS:
+        assert country(code.lower()) == code
+    assert country(" el ") == "GR" and country("UK") == "GB"
+    for bad in ("XX", "ZZ", "F", "FIN", "1A"):
+        with pytest.raises(InvalidInput, match="country"):
+            country(bad)

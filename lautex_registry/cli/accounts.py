@@ -127,6 +127,7 @@ def user_add(
     from lautex_registry.permissions import SYSTEM
 
     with open_workspace(ctx) as ws:
+        auth.check_account_fields(username, full_name, role)
         password = None
         if role != SYSTEM:
             password = read_password(from_stdin=password_stdin, confirm=True)

@@ -33,10 +33,21 @@ class RegisterGroup(TyperGroup):
             _fail("interrupted: nothing was changed by the unfinished step", 130)
         except (typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:
+            # The reader of a pipe stopped reading (`lautex export 42 | head`): no error
+            # message, the shell's usual exit status for it (128 + SIGPIPE).
+            from lautex_registry.cli.output import reader_gone
+
+            reader_gone()
+            raise typer.Exit(141) from None
         except TyperException as exc:
             # Usage errors (a bad option value, a missing argument): one line, exit 2.
             code = getattr(exc, "exit_code", 2)
-            _fail(f"{exc.format_message()} (see --help)", code)
+            message = exc.format_message().strip()
+            if not message:
+                # A group without its subcommand (`lautex customer`): its help is shown.
+                raise typer.Exit(code) from None
+            _fail(f"{message} (see --help)", code)
         except Exception as exc:
             if os.environ.get("LAUTEX_DEBUG"):
                 raise

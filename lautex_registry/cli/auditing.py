@@ -35,12 +35,34 @@ def audit_list(
     """
     from lautex_registry import audit
 
+    since = _since(since) if since else None
     with open_workspace(ctx) as ws:
         emit_rows(
             audit.list_entries(ws.conn, username=user, action=action, since=since),
             fmt,
             ["id", "at", "user", "action", "entity", "entity_id", "details"],
         )
+
+
+def _since(text: str) -> str:
+    """A date (`2026-11-01`) or a time (`2026-11-01T08:00:00+02:00`, naive = UTC) in the
+    form the audit trail stores (`2026-11-01T06:00:00Z`), so text comparison is right."""
+    from datetime import UTC, date, datetime
+
+    from lautex_registry.errors import InvalidInput
+
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value).isoformat()
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"since: {value!r} is not a date or time (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)"
+        ) from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @audit_app.command("verify")

@@ -48,6 +48,10 @@ Source = Annotated[
 SourceDetail = Annotated[
     str | None, typer.Option("--source-detail", help="More about the source, e.g. the reseller.")
 ]
+Notes = Annotated[
+    str | None,
+    typer.Option("--notes", help="Customer-service notes (one line, at most 1000 characters)."),
+]
 Language = Annotated[
     str | None, typer.Option("--language", help="fi, en or sv. Default on add: fi.")
 ]
@@ -76,6 +80,7 @@ def customer_add(
     source: Source = None,
     source_detail: SourceDetail = None,
     language: Language = None,
+    notes: Notes = None,
 ) -> None:
     """Add a customer; prints the new customer's id.
 
@@ -90,7 +95,7 @@ def customer_add(
     fields = _given(
         first_name=first_name, last_name=last_name, org=org, email=email, phone=phone,
         street=street, postal_code=postal_code, city=city, country=country, source=source,
-        source_detail=source_detail, language=language,
+        source_detail=source_detail, language=language, notes=notes,
     )  # fmt: skip
     with reporting_restorations() as restored, open_workspace(ctx) as ws, transaction(ws.conn):
         customer_id = add_customer(ws.conn, ws.actor, fields)
@@ -107,30 +112,55 @@ def customer_show(
 
     Example: lautex customer show aino@example.fi --format json
     """
+    from lautex_registry import audit
     from lautex_registry.customers import resolve_customer
+    from lautex_registry.db import transaction
     from lautex_registry.person import person_record
 
     with open_workspace(ctx) as ws:
-        record = person_record(ws.conn, int(resolve_customer(ws.conn, customer)["id"]))
+        customer_id = int(resolve_customer(ws.conn, customer)["id"])
+        record = person_record(ws.conn, customer_id)
+        with transaction(ws.conn):
+            # Who looked at whom: a view hands the person's data out as surely as a list.
+            audit.record(ws.conn, ws.actor, "customer show", "customer", customer_id,
+                         {"format": fmt.value})  # fmt: skip
     if fmt is Format.table:
         emit_record(_flatten_for_table(record), fmt, title=f"customer {record['customer']['id']}")
+    elif fmt is Format.csv:
+        emit_record(record["customer"], fmt)  # one CSV row: the lists are in --format json
     else:
         emit_record(record, fmt)
+
+
+# The columns of a nested table in `customer show` where all of them would not fit a
+# terminal; the ids are those the clerk types next (`request show ID`, `notice sent ID`).
+_TABLE_COLUMNS = {
+    "requests": ("id", "kind", "received_on", "due_on", "state", "outcome", "closed_on"),
+    "notices": ("id", "kind", "addressee_kind", "recipient_id", "source", "fields", "sent_on"),
+}
+_KEEP_ID = ("requests", "notices")
 
 
 def _flatten_for_table(record: dict[str, Any]) -> dict[str, Any]:
     """The customer's fields, then one table per non-empty list; order lines as text.
 
-    Ids and creation stamps are left out of the nested tables to fit a terminal;
-    `--format json` has everything.
+    Ids and creation stamps are left out of the nested tables to fit a terminal
+    (except the ids a clerk needs next); `--format json` has everything.
     """
     flat: dict[str, Any] = dict(record["customer"])
-    hidden = {"id", "customer_id", "created_at", "created_by"}
     for key, rows in record.items():
         if key == "customer" or not rows:
             continue
+        hidden = {"customer_id", "created_at", "created_by"}
+        if key not in _KEEP_ID:
+            hidden.add("id")
+        shown = _TABLE_COLUMNS.get(key)
         flat[key] = [
-            {k: _lines_text(v) if k == "lines" else v for k, v in row.items() if k not in hidden}
+            {
+                k: _lines_text(v) if k == "lines" else v
+                for k, v in row.items()
+                if k not in hidden and (shown is None or k in shown)
+            }
             for row in rows
         ]
     return flat
@@ -218,12 +248,13 @@ def customer_edit(
     source: Source = None,
     source_detail: SourceDetail = None,
     language: Language = None,
+    notes: Notes = None,
     clear: Annotated[
         list[str] | None,
         typer.Option(
             "--clear",
             help="Empty an optional field: org, email, phone, street, postal_code, city, "
-            'source_detail. Repeatable. (`--org ""` does the same.)',
+            'source_detail, notes. Repeatable. (`--org ""` does the same.)',
         ),
     ] = None,
 ) -> None:
@@ -241,7 +272,7 @@ def customer_edit(
         changes = _given(
             first_name=first_name, last_name=last_name, org=org, email=email, phone=phone,
             street=street, postal_code=postal_code, city=city, country=country, source=source,
-            source_detail=source_detail, language=language,
+            source_detail=source_detail, language=language, notes=notes,
         )  # fmt: skip
         for name in clear or []:
             field = name.replace("-", "_")

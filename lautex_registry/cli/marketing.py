@@ -278,6 +278,7 @@ def labels(
     from lautex_registry import labels as service
     from lautex_registry.clock import today
     from lautex_registry.db import transaction
+    from lautex_registry.errors import InvalidInput
 
     path = output
     if path is None and fmt is LabelFormat.pdf:
@@ -285,14 +286,19 @@ def labels(
     simplified = 0
     with open_workspace(ctx) as ws:
         run = service.LabelRun(ws.conn, purpose)
+        handed_out = True
         try:
             if path is None:
                 service.write_csv(run.labels(), sys.stdout)
             else:
                 simplified = service.write_labels_file(run, fmt.value, path)
+        except InvalidInput:
+            handed_out = False  # refused before any label was written: nothing to audit
+            raise
         finally:
-            with transaction(ws.conn):
-                run.record_audit(ws.actor, fmt.value, to_file=path is not None)
+            if handed_out:
+                with transaction(ws.conn):
+                    run.record_audit(ws.actor, fmt.value, to_file=path is not None)
     where = f" to {path}" if path is not None else ""
     say(f"wrote {run.listed} labels{where}; {_left_out(run.left_out_counts())}")
     if simplified:

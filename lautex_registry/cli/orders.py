@@ -67,10 +67,20 @@ def order_list(
 
     Example: lautex order list --customer aino@example.fi --since 2026-01-01
     """
+    from lautex_registry import audit
+    from lautex_registry.db import transaction
     from lautex_registry.orders import LIST_COLUMNS, list_orders
 
     with open_workspace(ctx) as ws:
-        emit_rows(list_orders(ws.conn, customer=customer, since=since), fmt, LIST_COLUMNS)
+        rows = list_orders(ws.conn, customer=customer, since=since)
+        count = emit_rows(rows, fmt, LIST_COLUMNS)
+        # The list names customers: handing personal data out is audited (issue 2).
+        with transaction(ws.conn):
+            filters = [name for name, v in (("customer", customer), ("since", since)) if v]
+            audit.record(
+                ws.conn, ws.actor, "order list", "order", None,
+                {"rows": count, "format": fmt.value, "filters": filters},
+            )  # fmt: skip
 
 
 @order_app.command("show")

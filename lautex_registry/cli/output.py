@@ -6,8 +6,9 @@ added, never removed or renamed. Dates are ISO 8601.
 
 import csv
 import json
+import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -34,6 +35,21 @@ def say(message: str) -> None:
     typer.echo(message, err=True)
 
 
+def reader_gone() -> None:
+    """The reader of a pipe stopped reading (`lautex customer list | head`): not an error.
+
+    What is left goes to /dev/null, so Python's flush at exit stays quiet (no
+    "BrokenPipeError" on stderr).
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -56,8 +72,37 @@ def emit_rows(
     """Write rows in the chosen format; returns how many were written.
 
     jsonl and csv stream row by row; json and table collect first (a table must
-    know its widths, a JSON array must close).
+    know its widths, a JSON array must close). When the reader of a pipe stops
+    reading, the rows stop and the count says how many were handed out, so the
+    command can still audit them.
     """
+    taken = _Counted(rows)
+    try:
+        return _emit_rows(taken, fmt, columns, title)
+    except BrokenPipeError:
+        reader_gone()
+        return taken.count
+
+
+class _Counted:
+    """The rows, counting those taken for output (an audit counts what was handed out)."""
+
+    def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        self.rows = rows
+        self.count = 0
+
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
+        for row in self.rows:
+            self.count += 1
+            yield row
+
+
+def _emit_rows(
+    rows: Iterable[Mapping[str, Any]],
+    fmt: Format,
+    columns: Sequence[str] | None,
+    title: str | None,
+) -> int:
     count = 0
     if fmt is Format.jsonl:
         for row in rows:
@@ -99,7 +144,9 @@ def _print_table(
     console = Console()
     if rows:
         console.print(table)
-    else:
+    elif sys.stderr.isatty():
+        # Only a person at a terminal is told; a cron job stays silent when there is
+        # nothing to report, so its mail arrives only when something needs attention.
         say("(nothing to show)")
 
 

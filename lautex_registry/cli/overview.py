@@ -54,7 +54,7 @@ def status(
     Example: lautex --db data/demo.db status --format json
     """
     from lautex_registry.clock import today
-    from lautex_registry.status import register_status, status_lines
+    from lautex_registry.status import register_status, status_lines, status_row
     from lautex_registry.validation import parse_date
 
     day = parse_date(as_of, "as_of") if as_of else today()
@@ -62,5 +62,7 @@ def status(
         facts = register_status(ws.conn, day)
     if fmt is Format.table:
         emit_record(status_lines(facts), fmt, title="lautex status")
+    elif fmt is Format.csv:
+        emit_record(status_row(facts), fmt)
     else:
         emit_record(facts, fmt)

@@ -16,6 +16,9 @@ def read_password(*, from_stdin: bool, confirm: bool, prompt: str = "Password") 
         if not password:
             raise InvalidInput("password: nothing was read from standard input")
         return password
+    if not sys.stdin.isatty():
+        # A script or cron job has no terminal to ask at: say how to give it instead.
+        raise InvalidInput("password: no terminal to ask at; pipe it in with --password-stdin")
     value: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
     return value
 

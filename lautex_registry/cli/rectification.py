@@ -59,7 +59,8 @@ def _emit_notices(notices: list[dict[str, Any]], fmt: Format) -> None:
 
 
 def _report(result: "RectificationResult", request_id: int | None, fmt: Format) -> None:
-    say(f"corrected: {', '.join(result.changed) or 'nothing (the values were already so)'}")
+    if result.changed or result.supplement_id is None:
+        say(f"corrected: {', '.join(result.changed) or 'nothing (the values were already so)'}")
     if result.supplement_id is not None:
         say("added the supplementary statement (GDPR Art. 16)")
     if result.partially_refused:

@@ -84,6 +84,10 @@ def _deliver(text: str, output: str | None) -> None:
     from pathlib import Path
 
     from lautex_registry.documents import write_private
+    from lautex_registry.errors import InvalidInput
 
-    write_private(Path(output), text)
+    try:
+        write_private(Path(output), text)
+    except OSError as exc:
+        raise InvalidInput(f"output: cannot write {output}: {exc.strerror or exc}") from exc
     say(f"wrote {output}")
