@@ -356,7 +356,7 @@ def export_customer(
     customer_id = int(customer["id"])
     allowed = PORTABILITY_FORMATS if portability else FORMATS
     fmt = validation.choice(fmt, allowed, "format")
-    language = lang or (customer["language"] if customer["language"] in ("fi", "en") else "fi")
+    language = lang or documents.language_for(customer["language"])
     language = validation.choice(language, documents.LANGUAGES, "lang")
     files: list[ExportFile]
     if portability:
@@ -408,25 +408,17 @@ def export_customer(
     return Export(kind, fmt, language, tuple(files), counts)
 
 
-def write_output(path: Path, content: str) -> None:
-    """Write one export or letter file with mode 0600; a path that cannot be written is
-    InvalidInput naming it (the caller's transaction then rolls back its records)."""
-    try:
-        documents.write_private(path, content)
-    except OSError as exc:
-        raise InvalidInput(f"output: cannot write {path}: {exc.strerror or exc}") from exc
-
-
 def write_export(export: Export) -> list[Path]:
     """Write the export's files with mode 0600; returns the paths written.
 
-    If one file cannot be written, the ones already written are removed again.
+    If one file cannot be written (InvalidInput naming it, so the caller's transaction
+    rolls back its records), the ones already written are removed again.
     """
     written: list[Path] = []
     try:
         for file in export.files:
             if file.path is not None:
-                write_output(file.path, file.content)
+                documents.write_private(file.path, file.content)
                 written.append(file.path)
     except BaseException:
         for path in written:

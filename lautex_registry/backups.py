@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from lautex_registry import audit, journal
+from lautex_registry.customers import ANONYMISED_STATES
 from lautex_registry.db import connect, create_private_file, transaction
 from lautex_registry.erasure import ANONYMISE, ERASE, erase_customers, physical_cleanup
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, SchemaError
@@ -72,10 +73,7 @@ def _due_entries(
         if entry.action == ERASE:
             if entry.customer_id not in to_erase:
                 to_erase.append(entry.customer_id)
-        elif (
-            row["state"] not in ("anonymised", "anonymised-with-holds")
-            and entry.customer_id not in to_anonymise
-        ):
+        elif row["state"] not in ANONYMISED_STATES and entry.customer_id not in to_anonymise:
             to_anonymise.append(entry.customer_id)
     return [c for c in to_anonymise if c not in to_erase], to_erase
 

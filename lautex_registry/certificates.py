@@ -32,12 +32,6 @@ class Certificate:
     document_id: int
 
 
-def default_language(request: sqlite3.Row) -> str:
-    """The request's language where a template exists, else Finnish (the register's own)."""
-    lang = str(request["language"])
-    return lang if lang in documents.LANGUAGES else "fi"
-
-
 def _requester(conn: sqlite3.Connection, request: sqlite3.Row) -> dict[str, str | None]:
     name, email = request["requester_name"], request["requester_email"]
     if request["customer_id"] is not None:
@@ -49,12 +43,6 @@ def _requester(conn: sqlite3.Connection, request: sqlite3.Row) -> dict[str, str 
             full = " ".join(p for p in (row["first_name"], row["last_name"]) if p)
             name, email = full or name, row["email"] or email
     return {"name": name, "email": email, "customer_id": request["customer_id"]}
-
-
-def _handler(conn: sqlite3.Connection, request: sqlite3.Row, actor: audit.Actor) -> str:
-    user_id = request["handled_by"] if request["handled_by"] is not None else actor.user_id
-    row = conn.execute("SELECT full_name FROM users WHERE id = ?", (user_id,)).fetchone()
-    return str(row["full_name"]) if row else actor.username
 
 
 def certificate_context(
@@ -78,7 +66,7 @@ def certificate_context(
         "reasons": request["reasons"] or "",
         "decided_on": privacy_info.format_date(closed_on, lang),
         "date": privacy_info.format_date(today().isoformat(), lang),
-        "handler": _handler(conn, request, actor),
+        "handler": requests.handler_name(conn, request, actor),
     }
 
 
@@ -100,7 +88,7 @@ def refusal_certificate(
             f"request {request_id} is {state}: a refusal certificate is only for a refused "
             "or partially refused request (close it with `lautex request close` first)"
         )
-    language = lang or default_language(request)
+    language = lang or documents.language_for(request["language"])
     context = certificate_context(conn, request, language, actor)
     title = f"{_TITLES.get(language, _TITLES['fi'])}: {context['controller']['name']}"
     text = documents.render("refusal_certificate", language, fmt, context, title)

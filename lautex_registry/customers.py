@@ -9,7 +9,6 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 from lautex_registry import audit, validation
@@ -205,14 +204,6 @@ def after_contact_written(
 # --- writing -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class NewCustomer:
-    """A validated row ready to store (organisation resolved to an id)."""
-
-    values: tuple[Any, ...]
-    fields: tuple[str, ...]  # names of the fields given, for the audit row
-
-
 # The columns row_for_insert fills, in order (the import finds its slots by name here).
 INSERT_COLUMNS = (
     "first_name",
@@ -361,6 +352,30 @@ def update_customer_fields(
     if "email" in changed or "phone" in changed:
         after_contact_written(conn, actor, [customer_id])
     return changed
+
+
+def edit_customer(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    ref: str,
+    given: Mapping[str, str | None],
+    clear: Sequence[str] = (),
+) -> tuple[int, list[str]]:
+    """`customer edit`: new values plus fields to empty -> (customer id, fields changed).
+
+    Checked before the customer is looked up, so a usage mistake is reported as such.
+    Call inside a transaction.
+    """
+    changes = dict(given)
+    for name in clear:
+        field = name.replace("-", "_")
+        if field in changes:
+            raise InvalidInput(f"{field}: both a new value and --clear were given")
+        changes[field] = None
+    if not changes:
+        raise InvalidInput("customer edit: give at least one field to change")
+    customer_id = int(resolve_customer(conn, ref)["id"])
+    return customer_id, update_customer_fields(conn, actor, customer_id, changes)
 
 
 def touch_last_activity(conn: sqlite3.Connection, customer_id: int, on: str) -> None:

@@ -11,7 +11,6 @@ is logged. The log is what GDPR Art. 19 notices are built from
 
 import sqlite3
 from datetime import date
-from typing import Any
 
 from lautex_registry import audit, recipients, validation
 from lautex_registry.clock import timestamp, today
@@ -41,8 +40,11 @@ FIELD_ALIASES = {
 }
 
 
-# GDPR Art. 18(2): restricted data may be processed (disclosed) only for legal claims
-# or legal obligations. Debt collection is the exercise of a legal claim.
+# GDPR Art. 18(2): restricted data may be processed (disclosed) only with consent, for
+# legal claims, to protect another's rights or for an important public interest. Debt
+# collection is the exercise of a legal claim; a disclosure the law itself requires
+# (an authority's order, Art. 6(1)(c)) is the public-interest case, and the privacy
+# statement (P5) promises nothing beyond these two.
 LEGAL_PURPOSES = ("collection", "legal-obligation")
 
 
@@ -94,7 +96,7 @@ def disclosure_refusal(customer: sqlite3.Row, recipient: sqlite3.Row, purpose: s
     if state == "anonymised":
         return f"customer {customer['id']} has been anonymised: there is nothing to disclose"
     if state in ("restricted", "anonymised-with-holds") and purpose not in LEGAL_PURPOSES:
-        # GDPR Art. 18(2): only storage, legal claims and legal obligations while restricted.
+        # GDPR Art. 18(2): while restricted, storage and the legal cases above only.
         return (
             f"customer {customer['id']} is {state}: their data may be disclosed only for "
             f"legal claims or obligations ({', '.join(LEGAL_PURPOSES)}), not for {purpose!r}"
@@ -177,29 +179,6 @@ def record_disclosure(
         },
     )
     return disclosure_id
-
-
-def disclosures_of(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
-    """A customer's disclosures with the recipient's name and country, oldest first."""
-    return [
-        {
-            "id": row["id"],
-            "recipient_id": row["recipient_id"],
-            "recipient": row["name"],
-            "recipient_country": row["country"],
-            "disclosed_on": row["disclosed_on"],
-            "purpose": row["purpose"],
-            "fields": stored_fields(row["fields"]),
-            "legal_reference": row["legal_reference"],
-            "invoice_id": row["invoice_id"],
-        }
-        for row in conn.execute(
-            """SELECT d.*, r.name, r.country FROM disclosures d
-               JOIN recipients r ON r.id = d.recipient_id
-               WHERE d.customer_id = ? ORDER BY d.disclosed_on, d.id""",
-            (customer_id,),
-        )
-    ]
 
 
 def recipients_of_fields(

@@ -10,13 +10,18 @@ import hashlib
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from lautex_registry.clock import timestamp
 from lautex_registry.errors import InvalidInput
 
 LANGUAGES = ("fi", "en")
 FORMATS = ("md", "html")
+
+
+def language_for(preferred: str | None) -> str:
+    """The person's language where a template exists, else Finnish (the register's own)."""
+    return preferred if preferred is not None and preferred in LANGUAGES else "fi"
 
 
 def render_markdown(name: str, lang: str, context: dict[str, Any]) -> str:
@@ -59,13 +64,34 @@ def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _cannot_write(path: Path, exc: OSError) -> InvalidInput:
+    return InvalidInput(f"output: cannot write {path}: {exc.strerror or exc}")
+
+
+def open_private(path: Path, mode: str = "w") -> IO[Any]:
+    """Open a file for writing, readable only by its owner (mode 0600): it holds personal data.
+
+    A path that cannot be opened is bad input naming it (exit 2), raised before anything
+    is handed out, so the caller's transaction rolls back what it recorded.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # an existing file keeps its old mode otherwise
+    except OSError as exc:
+        raise _cannot_write(path, exc) from exc
+    if "b" in mode:
+        return os.fdopen(fd, mode)
+    return os.fdopen(fd, mode, encoding="utf-8", newline="")
+
+
 def write_private(path: Path, content: str) -> None:
-    """Write a file readable only by its owner (mode 0600): it holds personal data."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(content)
-    os.chmod(path, 0o600)
+    """Write a letter, export or statement with mode 0600; a failed write is InvalidInput."""
+    try:
+        with open_private(path) as handle:
+            handle.write(content)
+    except OSError as exc:  # e.g. the disk is full: the file is not what was recorded
+        raise _cannot_write(path, exc) from exc
 
 
 def record_document(

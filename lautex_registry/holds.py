@@ -32,6 +32,7 @@ from dateutil.relativedelta import relativedelta
 
 from lautex_registry.errors import InvalidInput
 from lautex_registry.personal_data import personal_table
+from lautex_registry.settings import RETENTION_YEARS
 
 VOUCHER = "voucher"
 OPEN_INVOICE = "open-invoice"
@@ -157,14 +158,7 @@ class RetentionPolicy:
     def from_settings(cls, section: Mapping[str, Any]) -> "RetentionPolicy":
         defaults = cls()
         values: dict[str, Any] = {}
-        for name in (
-            "customer_inactive_years",
-            "voucher_years",
-            "books_years",
-            "claim_lapse_years",
-            "closed_requests_years",
-            "documents_years",
-        ):
+        for name in RETENTION_YEARS:
             value = section.get(name, getattr(defaults, name))
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
                 raise InvalidInput(f"retention.{name}: a whole number of years from 1 to 100")
@@ -330,21 +324,6 @@ def holds_for_many(
         if holds:
             result.setdefault(int(row["customer_id"]), []).extend(holds)
     return result
-
-
-def holds_for(
-    conn: sqlite3.Connection,
-    customer_id: int,
-    as_of: date,
-    policy: RetentionPolicy | None = None,
-) -> list[Hold]:
-    """Every hold on the customer's data on `as_of`, by invoice; empty when nothing holds it."""
-    return holds_for_many(conn, [customer_id], as_of, policy).get(customer_id, [])
-
-
-def last_hold_end(holds: Iterable[Hold]) -> date | None:
-    ends = [hold.ends_on for hold in holds]
-    return max(ends) if ends else None
 
 
 def live_claim_sql(alias: str = "c", param: str = ":lapsed") -> str:

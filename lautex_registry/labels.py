@@ -12,7 +12,6 @@ Swedish letters (ä, ö, å, Ä, Ö, Å) and most of Western Europe; a letter ou
 """
 
 import csv
-import os
 import sqlite3
 import unicodedata
 from collections import Counter
@@ -20,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from lautex_registry import audit
+from lautex_registry import audit, documents
 from lautex_registry.errors import InvalidInput
 from lautex_registry.marketing import (
     REASONS,
@@ -161,16 +160,6 @@ def label_for(row: sqlite3.Row) -> dict[str, str]:
 # --- writing ------------------------------------------------------------------------------
 
 
-def open_private(path: Path, mode: str = "w") -> IO[Any]:
-    """Open a file for writing, readable only by its owner (mode 0600): it holds personal data."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)  # an existing file keeps its old mode otherwise
-    if "b" in mode:
-        return os.fdopen(fd, mode)
-    return os.fdopen(fd, mode, encoding="utf-8", newline="")
-
-
 def write_csv(labels: Iterable[dict[str, str]], handle: IO[str]) -> None:
     writer = csv.DictWriter(handle, fieldnames=COLUMNS)
     writer.writeheader()
@@ -256,12 +245,8 @@ def write_labels_file(run: LabelRun, fmt: str, path: Path) -> int:
     if path.exists() and path.is_dir():
         raise InvalidInput(f"output: {path} is a folder; give a file name")
     # Open the file before reading a single label: a path that cannot be written is bad
-    # input, and nothing has been handed out (so nothing is audited).
-    try:
-        handle = open_private(path, "w" if fmt == "csv" else "wb")
-    except OSError as exc:
-        raise InvalidInput(f"output: cannot write {path}: {exc.strerror or exc}") from exc
-    with handle:
+    # input (InvalidInput), and nothing has been handed out (so nothing is audited).
+    with documents.open_private(path, "w" if fmt == "csv" else "wb") as handle:
         if fmt == "csv":
             write_csv(run.labels(), handle)
             return 0

@@ -42,12 +42,6 @@ class Letter:
     document_id: int
 
 
-def default_language(row: sqlite3.Row) -> str:
-    """The request's language where a template exists, else Finnish (the register's own)."""
-    lang = str(row["language"])
-    return lang if lang in documents.LANGUAGES else "fi"
-
-
 def choose_letter(row: sqlite3.Row) -> str:
     """The letter a request's state calls for."""
     if row["customer_id"] is None:
@@ -107,12 +101,6 @@ def _addressee(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     return {"name": name or None, "email": customer["email"], "address": address}
 
 
-def _handler_name(conn: sqlite3.Connection, row: sqlite3.Row, actor: audit.Actor) -> str:
-    user_id = row["handled_by"] if row["handled_by"] is not None else actor.user_id
-    user = conn.execute("SELECT full_name FROM users WHERE id = ?", (user_id,)).fetchone()
-    return str(user["full_name"]) if user else actor.username
-
-
 def _exports(conn: sqlite3.Connection, request_id: int) -> list[dict[str, Any]]:
     return [
         dict(doc)
@@ -140,7 +128,7 @@ def letter_context(
         "complaint": info["complaint"],
         "addressee": _addressee(conn, row),
         "date": when(today().isoformat()),
-        "handler": _handler_name(conn, row, actor),
+        "handler": requests.handler_name(conn, row, actor),
         "request": {
             "id": row["id"],
             "kind": row["kind"],
@@ -187,7 +175,7 @@ def request_letter(
     if which == "auto":
         which = choose_letter(row)
     _check_fits(row, which, conn)
-    language = lang or default_language(row)
+    language = lang or documents.language_for(row["language"])
     template, kind = LETTERS[which]
     markdown = documents.render_markdown(
         template, language, letter_context(conn, row, language, actor)

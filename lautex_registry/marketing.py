@@ -27,12 +27,12 @@ from typing import Any
 
 from lautex_registry import audit
 from lautex_registry.clock import today
+from lautex_registry.customers import ANONYMISED_STATES
 from lautex_registry.errors import InvalidInput
 from lautex_registry.objections import LIST_PURPOSES, PUBLICATION, blocking_purposes
 
 CHANNELS = ("email", "post", "phone", "sms")
 CONSENT_CHANNEL = {"email": "email", "sms": "sms"}
-ANONYMISED_STATES = ("anonymised-with-holds", "anonymised")
 
 BASE_COLUMNS = ("id", "first_name", "last_name", "organisation", "language")
 CHANNEL_COLUMNS: dict[str, tuple[str, ...]] = {

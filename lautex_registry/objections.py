@@ -18,7 +18,6 @@ the person's own request, never a deletion and never an override.
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from lautex_registry import audit
 from lautex_registry.clock import today
@@ -43,7 +42,8 @@ RESTORED_CHANNEL = "suppression-record"
 CONSENT_CHANNELS = ("email", "sms")
 CONSENT_STATUSES = ("given", "withdrawn")
 
-# GDPR Art. 21(2): direct marketing includes direct advertising and distance selling, so
+# The statement (P9) lists direct advertising and distance selling as kinds of direct
+# marketing, to which GDPR Art. 21(2)-(3) gives an absolute right to object; so
 # an objection to 'direct-marketing' stops lists for both, and an objection to either
 # stops a 'direct-marketing' list. Research is a purpose of its own: an objection to
 # market research alone does not stop a direct-advertising list. When in doubt the
@@ -247,16 +247,6 @@ def _action(purposes: list[str]) -> str:
     return "publication-ban" if purposes == [PUBLICATION] else "object"
 
 
-def objection_history(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
-    """Every objection the customer made, withdrawn ones included, oldest first."""
-    rows = conn.execute(
-        """SELECT id, purpose, received_on, channel, withdrawn_on, withdrawn_channel,
-                  request_id FROM objections WHERE customer_id = ? ORDER BY received_on, id""",
-        (customer_id,),
-    )
-    return [{**dict(row), "in_force": row["withdrawn_on"] is None} for row in rows]
-
-
 # --- consent to email and SMS marketing ---------------------------------------------------
 
 
@@ -298,25 +288,6 @@ def record_consent(
         {"channel": channel, "status": status, "consent_id": consent_id},
     )
     return consent_id
-
-
-def current_consent(conn: sqlite3.Connection, customer_id: int, channel: str) -> str | None:
-    """'given', 'withdrawn' or None (never asked) for email or SMS marketing."""
-    row = conn.execute(
-        """SELECT status FROM consents WHERE customer_id = ? AND channel = ?
-           ORDER BY recorded_on DESC, id DESC LIMIT 1""",
-        (customer_id, channel),
-    ).fetchone()
-    return None if row is None else str(row[0])
-
-
-def consent_history(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        """SELECT id, channel, status, recorded_on, source FROM consents
-           WHERE customer_id = ? ORDER BY recorded_on, id""",
-        (customer_id,),
-    )
-    return [dict(row) for row in rows]
 
 
 # --- organisations ------------------------------------------------------------------------

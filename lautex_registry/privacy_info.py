@@ -28,7 +28,6 @@ The returned keys are stable (fields may be added, never removed or renamed):
 - security: {manual, electronic}
 """
 
-import json
 import sqlite3
 from datetime import date
 from typing import Any
@@ -37,7 +36,8 @@ from lautex_registry.clock import today
 from lautex_registry.documents import LANGUAGES
 from lautex_registry.errors import InvalidInput
 from lautex_registry.personal_data import PERSONAL_TABLES
-from lautex_registry.settings import section
+from lautex_registry.recipients import in_eu_eea, normalise_country, purposes_of
+from lautex_registry.settings import RETENTION_YEARS, section
 
 # What a recipient may receive data for (recipients.PURPOSES), in words.
 _RECIPIENT_PURPOSE_TEXT = {
@@ -92,15 +92,6 @@ _WORDS = {
         ),
     },
 }  # fmt: skip
-
-RETENTION_KEYS = (
-    "customer_inactive_years",
-    "voucher_years",
-    "books_years",
-    "claim_lapse_years",
-    "closed_requests_years",
-    "documents_years",
-)
 
 
 def art15_information(conn: sqlite3.Connection, lang: str) -> dict[str, Any]:
@@ -215,7 +206,6 @@ def format_date(value: str, lang: str) -> str:
 
 def is_outside_eea(country: str) -> bool:
     """GDPR Chapter V: a recipient outside the EU/EEA receives data only on a transfer basis."""
-    from lautex_registry.recipients import in_eu_eea, normalise_country
 
     try:
         code = normalise_country(country)
@@ -337,7 +327,7 @@ def _categories(statement: dict[str, Any], lang: str) -> list[dict[str, Any]]:
 
 def _retention_numbers(retention: dict[str, Any]) -> dict[str, Any]:
     numbers: dict[str, Any] = {}
-    for key in RETENTION_KEYS:
+    for key in RETENTION_YEARS:
         value = retention.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise InvalidInput(f"settings: [retention] {key} must be a whole number of years")
@@ -373,7 +363,7 @@ def _placeholders(
             f"{day}.{month}." if lang == "fi" else f"{day} {_WORDS['en']['months'][month - 1]}"
         ),
     }
-    for key in RETENTION_KEYS:
+    for key in RETENTION_YEARS:
         stem = key.removesuffix("_years")
         fill[key] = str(numbers[key])
         fill[f"{stem}_period"] = _period(int(numbers[key]), lang)
@@ -392,7 +382,7 @@ def _recipients(conn: sqlite3.Connection, lang: str) -> list[dict[str, Any]]:
     entries = []
     for row in rows:
         country = str(row["country"] or "").strip()
-        purposes = _split_purposes(row["purposes"])
+        purposes = purposes_of(row)
         entries.append(
             {
                 "name": row["name"],
@@ -406,16 +396,3 @@ def _recipients(conn: sqlite3.Connection, lang: str) -> list[dict[str, Any]]:
             }
         )
     return entries
-
-
-def _split_purposes(value: str | None) -> list[str]:
-    """The recipients table keeps purposes as a JSON list or a comma-separated text."""
-    text = (value or "").strip()
-    if text.startswith("["):
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError:
-            items = None
-        if isinstance(items, list):
-            return [str(item).strip() for item in items if str(item).strip()]
-    return [part.strip() for part in text.split(",") if part.strip()]

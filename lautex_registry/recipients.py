@@ -19,16 +19,16 @@ KINDS = ("processor", "third-party", "authority")
 # The statement's list of permitted disclosures (P5). Marketing is deliberately absent.
 PURPOSES = ("billing", "collection", "credit-decision", "value-added-service", "legal-obligation")
 
-# GDPR Art. 44-46: a transfer outside the EU/EEA needs an adequacy decision (Art. 45) or
-# appropriate safeguards (Art. 46). Within the EU/EEA data moves freely: the 27 EU member
-# states (Art. 52 TEU) and the EEA states Iceland, Liechtenstein and Norway (EEA Agreement,
-# GDPR incorporated by EEA Joint Committee Decision 154/2018). ISO 3166-1 alpha-2 codes;
-# Greece is GR in ISO (the EU's own "EL" is accepted as an alias).
 # Named so that a request to disclose for marketing is refused as a rule (exit 4), not a typo.
 MARKETING_PURPOSES = frozenset(
     {"marketing", "direct-marketing", "direct-advertising", "advertising", "distance-selling"}
 )
 
+# GDPR Art. 44-46: a transfer outside the EU/EEA needs an adequacy decision (Art. 45) or
+# appropriate safeguards (Art. 46). Within the EU/EEA data moves freely: the 27 EU member
+# states (Art. 52 TEU) and the EEA states Iceland, Liechtenstein and Norway (EEA Agreement,
+# GDPR incorporated by EEA Joint Committee Decision 154/2018). ISO 3166-1 alpha-2 codes;
+# Greece is GR in ISO (the EU's own "EL" is accepted as an alias).
 EU_COUNTRIES = frozenset(
     {
         "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",

@@ -32,19 +32,7 @@ BILLED_COPY = {
     "country": "billing_country",
 }
 # Names a clerk might give for a bookkeeping fact itself: refused outright.
-BOOKKEEPING_FACTS = frozenset(
-    {
-        "amount",
-        "invoice",
-        "invoiced_amount",
-        "billing_name",
-        "billing_organisation",
-        "billing_street",
-        "billing_postal_code",
-        "billing_city",
-        "billing_country",
-    }
-)
+BOOKKEEPING_FACTS = frozenset({"amount", "invoice", "invoiced_amount", *BILLED_COPY.values()})
 # customers.FIELDS name -> the name the disclosure log uses.
 _NOTICE_NAME = {"org": "organisation"}
 _FIELD_ALIASES = {"organisation": "org", "organization": "org"}

@@ -18,6 +18,7 @@ from typing import Any
 
 from lautex_registry import audit, deadlines, validation
 from lautex_registry.clock import timestamp, today
+from lautex_registry.customers import LANGUAGES, resolve_customer
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
 
 KINDS = (
@@ -30,7 +31,6 @@ KINDS = (
     "publication-ban",
 )
 CHANNELS = ("letter", "email", "phone", "counter", "web")
-LANGUAGES = ("fi", "en", "sv")
 OUTCOMES = ("completed", "refused", "partially-refused")
 REFUSALS = ("refused", "partially-refused")
 # GDPR Art. 15(3): the copy of the data; the first one is free.
@@ -69,6 +69,13 @@ def get_request(conn: sqlite3.Connection, request_id: int) -> sqlite3.Row:
     return row
 
 
+def handler_name(conn: sqlite3.Connection, row: sqlite3.Row, actor: audit.Actor) -> str:
+    """The full name a reply is signed with: who closed the request, else who writes now."""
+    user_id = row["handled_by"] if row["handled_by"] is not None else actor.user_id
+    user = conn.execute("SELECT full_name FROM users WHERE id = ?", (user_id,)).fetchone()
+    return str(user["full_name"]) if user else actor.username
+
+
 def _require_open(row: sqlite3.Row, doing: str) -> None:
     if row["state"] != "open":
         raise Refused(f"request {row['id']} is closed ({row['outcome']}): cannot {doing}")
@@ -85,8 +92,6 @@ def _resolve_subject(
     if customer_ref is not None and requester is not None:
         raise InvalidInput("customer: give either CUSTOMER (id or email) or --requester, not both")
     if customer_ref is not None:
-        from lautex_registry.customers import resolve_customer
-
         customer = resolve_customer(conn, customer_ref)
         return int(customer["id"]), None, None, str(customer["language"])
     assert requester is not None
@@ -119,7 +124,7 @@ def add_request(
     """Record a new request with its due date; returns its id. Call inside a transaction."""
     kind = validation.choice(kind, KINDS, "kind")
     channel = validation.choice(channel, CHANNELS, "channel")
-    received_on = validation.parse_date(received, "received") if received else today()
+    received_on = validation.date_or_today(received, "received")
     if received_on > today():
         raise InvalidInput(f"received: {received_on.isoformat()} is in the future")
     note_text = free_text(note, "note")

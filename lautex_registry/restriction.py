@@ -37,10 +37,6 @@ def _customer_state(conn: sqlite3.Connection, customer_id: int) -> str:
     return str(row["state"])
 
 
-def is_restricted(conn: sqlite3.Connection, customer_id: int) -> bool:
-    return _customer_state(conn, customer_id) == "restricted"
-
-
 def _request_for(conn: sqlite3.Connection, request_id: int, customer_id: int) -> sqlite3.Row:
     row = requests.get_request(conn, request_id)
     if row["kind"] not in REQUEST_KINDS:
@@ -146,12 +142,3 @@ def unrestrict(
         {"restriction_id": restriction_id, "fields": ["state", "lifted_on", "informed_on"]},
     )
     return restriction_id
-
-
-def restrictions_of(conn: sqlite3.Connection, customer_id: int) -> list[dict[str, Any]]:
-    return [
-        dict(row)
-        for row in conn.execute(
-            "SELECT * FROM restrictions WHERE customer_id = ? ORDER BY id", (customer_id,)
-        )
-    ]

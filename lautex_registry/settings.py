@@ -13,9 +13,20 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lautex_registry import audit
 from lautex_registry.errors import InvalidInput, NotFound
 
 LOCAL_SETTINGS_FILE = Path("data") / "register.toml"
+# The periods of the [retention] section, in years: what the retention job enforces
+# (holds.RetentionPolicy) and what the statement tells the person (privacy_info).
+RETENTION_YEARS = (
+    "customer_inactive_years",
+    "voucher_years",
+    "books_years",
+    "claim_lapse_years",
+    "closed_requests_years",
+    "documents_years",
+)
 
 
 def default_settings_text() -> str:
@@ -85,9 +96,16 @@ def check_settings_in_force(conn: sqlite3.Connection) -> None:
         render_processing_record(conn, lang, "md")
 
 
-def replace_settings(conn: sqlite3.Connection, settings: dict[str, Any]) -> list[str]:
-    """Put a whole settings file in force; call inside a transaction. Returns the sections."""
+def replace_settings(
+    conn: sqlite3.Connection, actor: audit.Actor, settings: dict[str, Any]
+) -> list[str]:
+    """Put a whole settings file in force with its audit row; call inside a transaction.
+
+    Returns the sections.
+    """
     conn.execute("DELETE FROM settings")
     store_settings(conn, settings)
     check_settings_in_force(conn)
-    return sorted(settings)
+    sections = sorted(settings)
+    audit.record(conn, actor, "settings load", "settings", None, {"sections": sections})
+    return sections

@@ -12,6 +12,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from lautex_registry.clock import today
 from lautex_registry.errors import InvalidInput
 
 DEFAULT_PHONE_REGION = "FI"
@@ -172,6 +173,11 @@ def parse_date(text: str, field: str) -> date:
         raise InvalidInput(
             f"{field}: {value!r} is not a date (use YYYY-MM-DD or D.M.YYYY)"
         ) from exc
+
+
+def date_or_today(text: str | None, field: str) -> date:
+    """The date given (as `parse_date` reads it), else today on the register's clock."""
+    return parse_date(text, field) if text else today()
 
 
 def parse_money(text: str, field: str, *, allow_negative: bool = False) -> int:

@@ -113,6 +113,14 @@ class Cli:
         assert result.exit_code == 0, f"exit {result.exit_code}\n{result.output}"
         return result
 
+    def init(self, db: Path | None, *extra: str, password: str = PASSWORD) -> Result:
+        """`lautex [--db DB] init` of a new register with admin hannu, the password on stdin."""
+        where = ("--db", str(db)) if db is not None else ()
+        return self.run(
+            *where, "init", "--admin", "hannu", "--full-name", "Hannu Piispa",
+            "--password-stdin", *extra, user=None, input=password + "\n",
+        )  # fmt: skip
+
     def connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.db)
         conn.row_factory = sqlite3.Row

@@ -123,3 +123,12 @@ def test_a_refusal_of_a_closed_request_is_refused(cli: Cli) -> None:
     result = cli.run("rectify", "1", "--refuse", "--reason", "again", "--request", str(request_id))
     assert_one_line_error(result, 4, "already closed")
     assert dump(cli) == before
+
+
+def test_a_certificate_that_cannot_be_written_is_not_recorded(cli: Cli) -> None:
+    request_id, _ = refused(cli)
+    (cli.db.parent.parent / "taken").mkdir()
+    before = dump(cli)
+    result = cli.run("request", "certificate", str(request_id), "--output", "taken")
+    assert_one_line_error(result, 2, "output: cannot write taken: ")
+    assert dump(cli) == before

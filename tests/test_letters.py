@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from lautex_registry import privacy_info
-from lautex_registry.db import connect
 from tests.conftest import Cli
+from tests.test_access import info_for
 
 LANGS = ("fi", "en")
 
@@ -29,14 +29,6 @@ def add_request(cli: Cli, *args: str) -> str:
 
 def letter(cli: Cli, request_id: str, *args: str) -> str:
     return cli.ok("request", "letter", request_id, *args, user="clerk").stdout
-
-
-def info_for(cli: Cli, lang: str) -> dict[str, Any]:
-    conn = connect(cli.db)
-    try:
-        return privacy_info.art15_information(conn, lang)
-    finally:
-        conn.close()
 
 
 def flat(text: str) -> str:

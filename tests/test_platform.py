@@ -10,20 +10,6 @@ from lautex_registry.db import connect
 from tests.conftest import PASSWORD, Cli
 
 
-def init(cli_runner: Cli, *extra: str, password: str = PASSWORD) -> object:
-    return cli_runner.run(
-        "init",
-        "--admin",
-        "hannu",
-        "--full-name",
-        "Hannu Piispa",
-        "--password-stdin",
-        *extra,
-        user=None,
-        input=password + "\n",
-    )
-
-
 def test_version(cli: Cli) -> None:
     result = cli.ok("--version", user=None)
     assert result.stdout.strip() == f"lautex {__version__}"
@@ -31,18 +17,7 @@ def test_version(cli: Cli) -> None:
 
 def test_init_creates_a_private_file_with_every_pragma(tmp_path: Path, cli: Cli) -> None:
     target = tmp_path / "new" / "register.db"
-    result = cli.run(
-        "--db",
-        str(target),
-        "init",
-        "--admin",
-        "hannu",
-        "--full-name",
-        "Hannu Piispa",
-        "--password-stdin",
-        user=None,
-        input=PASSWORD + "\n",
-    )
+    result = cli.init(target)
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     conn = connect(target)
@@ -57,18 +32,7 @@ def test_init_creates_a_private_file_with_every_pragma(tmp_path: Path, cli: Cli)
 
 def test_init_with_a_short_password_leaves_no_file(tmp_path: Path, cli: Cli) -> None:
     target = tmp_path / "short.db"
-    result = cli.run(
-        "--db",
-        str(target),
-        "init",
-        "--admin",
-        "hannu",
-        "--full-name",
-        "Hannu Piispa",
-        "--password-stdin",
-        user=None,
-        input="short\n",
-    )
+    result = cli.init(target, password="short")
     assert result.exit_code == 2
     assert result.stderr.strip() == "error: password: at least 12 characters are required"
     assert not target.exists()
@@ -76,16 +40,7 @@ def test_init_with_a_short_password_leaves_no_file(tmp_path: Path, cli: Cli) -> 
 
 def test_init_refuses_an_existing_register(cli: Cli) -> None:
     before = cli.db.read_bytes()
-    result = cli.run(
-        "init",
-        "--admin",
-        "other",
-        "--full-name",
-        "Other Admin",
-        "--password-stdin",
-        user=None,
-        input=PASSWORD + "\n",
-    )
+    result = cli.init(None)
     assert result.exit_code == 6
     assert "already exists" in result.stderr
     assert cli.db.read_bytes() == before

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from lautex_registry.settings import default_settings_text
-from tests.conftest import PASSWORD, Cli
+from tests.conftest import Cli
 
 
 def settings_file(tmp_path: Path, old: str, new: str) -> Path:
@@ -72,10 +72,7 @@ def test_a_file_that_is_not_toml_is_one_line(cli: Cli, tmp_path: Path) -> None:
 def test_init_refuses_unusable_settings_and_leaves_no_file(cli: Cli, tmp_path: Path) -> None:
     path = settings_file(tmp_path, "claim_lapse_years = 3", "claim_lapse_years = 1")
     target = tmp_path / "fresh.db"
-    result = cli.run(
-        "--db", str(target), "init", "--admin", "hannu", "--full-name", "Hannu Piispa",
-        "--settings", str(path), "--password-stdin", user=None, input=PASSWORD + "\n",
-    )  # fmt: skip
+    result = cli.init(target, "--settings", str(path))
     assert result.exit_code == 2
     assert "claim_lapse_years" in result.stderr
     assert not target.exists()
@@ -86,9 +83,6 @@ def test_init_loads_data_register_toml_from_the_working_directory(cli: Cli, tmp_
     (tmp_path / "data").mkdir(exist_ok=True)
     (tmp_path / "data" / "register.toml").write_text(path.read_text("utf-8"), encoding="utf-8")
     target = tmp_path / "fresh.db"
-    result = cli.run(
-        "--db", str(target), "init", "--admin", "hannu", "--full-name", "Hannu Piispa",
-        "--password-stdin", user=None, input=PASSWORD + "\n",
-    )  # fmt: skip
+    result = cli.init(target)
     assert result.exit_code == 0, result.output
     assert "settings from data/register.toml" in result.stderr

@@ -136,17 +136,13 @@ def settings_load(
     """
     from pathlib import Path
 
-    from lautex_registry import audit
     from lautex_registry.db import transaction
     from lautex_registry.settings import LOCAL_SETTINGS_FILE, load_settings_file, replace_settings
 
     with open_workspace(ctx) as ws:
         settings, origin = load_settings_file(Path(path) if path else LOCAL_SETTINGS_FILE)
         with transaction(ws.conn):
-            sections = replace_settings(ws.conn, settings)
-            audit.record(
-                ws.conn, ws.actor, "settings load", "settings", None, {"sections": sections}
-            )
+            sections = replace_settings(ws.conn, ws.actor, settings)
     say(f"settings from {origin} are in force ({', '.join(sections)})")
 
 

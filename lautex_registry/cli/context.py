@@ -6,7 +6,7 @@ is looked up in lautex_registry.permissions.PERMISSIONS.
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Any
 import typer
 
 from lautex_registry import audit, auth
-from lautex_registry.db import connect, resolve_db_path
+from lautex_registry.db import connect, resolve_db_path, transaction
 from lautex_registry.errors import AuthError
 from lautex_registry.migrations import require_current
 from lautex_registry.permissions import allowed
@@ -34,6 +34,21 @@ class Workspace:
     @property
     def actor(self) -> audit.Actor:
         return self.user.actor
+
+    def audit_handout(
+        self,
+        action: str,
+        entity: str,
+        entity_id: int | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Audit personal data a read command handed out (who, what, how many rows).
+
+        Its own short transaction after the read: a list streams without holding the
+        write lock, and its count is known only once the rows are out.
+        """
+        with transaction(self.conn):
+            audit.record(self.conn, self.actor, action, entity, entity_id, details)
 
 
 def command_action(ctx: typer.Context) -> str:

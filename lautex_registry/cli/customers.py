@@ -61,8 +61,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(customer_app, name="customer")
 
 
-def _given(**options: str | None) -> dict[str, str | None]:
-    return {name: value for name, value in options.items() if value is not None}
+def _given(ctx: typer.Context) -> dict[str, str | None]:
+    """The customer fields given as options: each option is named after its field."""
+    from lautex_registry.customers import FIELDS
+
+    return {name: ctx.params[name] for name in FIELDS if ctx.params.get(name) is not None}
 
 
 @customer_app.command("add")
@@ -92,13 +95,8 @@ def customer_add(
     from lautex_registry.db import transaction
     from lautex_registry.suppression import reporting_restorations
 
-    fields = _given(
-        first_name=first_name, last_name=last_name, org=org, email=email, phone=phone,
-        street=street, postal_code=postal_code, city=city, country=country, source=source,
-        source_detail=source_detail, language=language, notes=notes,
-    )  # fmt: skip
     with reporting_restorations() as restored, open_workspace(ctx) as ws, transaction(ws.conn):
-        customer_id = add_customer(ws.conn, ws.actor, fields)
+        customer_id = add_customer(ws.conn, ws.actor, _given(ctx))
     typer.echo(customer_id)
     say(f"added customer {customer_id}")
     report_restorations(restored)  # an erased objector's objections are back (Art. 21(3))
@@ -112,18 +110,14 @@ def customer_show(
 
     Example: lautex customer show aino@example.fi --format json
     """
-    from lautex_registry import audit
     from lautex_registry.customers import resolve_customer
-    from lautex_registry.db import transaction
     from lautex_registry.person import person_record
 
     with open_workspace(ctx) as ws:
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
         record = person_record(ws.conn, customer_id)
-        with transaction(ws.conn):
-            # Who looked at whom: a view hands the person's data out as surely as a list.
-            audit.record(ws.conn, ws.actor, "customer show", "customer", customer_id,
-                         {"format": fmt.value})  # fmt: skip
+        # Who looked at whom: a view hands the person's data out as surely as a list.
+        ws.audit_handout("customer show", "customer", customer_id, {"format": fmt.value})
     if fmt is Format.table:
         emit_record(_flatten_for_table(record), fmt, title=f"customer {record['customer']['id']}")
     elif fmt is Format.csv:
@@ -187,21 +181,16 @@ def customer_list(
 
     Example: lautex customer list --org "Puutalo Oy" --format csv
     """
-    from lautex_registry import audit
     from lautex_registry.customers import LIST_COLUMNS, list_customers
-    from lautex_registry.db import transaction
 
+    filters = [name for name, v in (("org", org), ("state", state), ("source", source)) if v]
     with open_workspace(ctx) as ws:
         rows = list_customers(ws.conn, org=org, state=state, source=source)
         count = emit_rows(rows, fmt, LIST_COLUMNS)
-        with transaction(ws.conn):
-            filters = [
-                name for name, v in (("org", org), ("state", state), ("source", source)) if v
-            ]
-            audit.record(
-                ws.conn, ws.actor, "customer list", "customer", None,
-                {"rows": count, "format": fmt.value, "filters": filters},
-            )  # fmt: skip
+        ws.audit_handout(
+            "customer list", "customer", None,
+            {"rows": count, "format": fmt.value, "filters": filters},
+        )  # fmt: skip
 
 
 @customer_app.command("search")
@@ -219,16 +208,11 @@ def customer_search(
 
     Example: lautex customer search aijala
     """
-    from lautex_registry import audit
     from lautex_registry.customers import LIST_COLUMNS, search_customers
-    from lautex_registry.db import transaction
 
     with open_workspace(ctx) as ws:
         rows = search_customers(ws.conn, text, limit=limit)
-        with transaction(ws.conn):
-            audit.record(
-                ws.conn, ws.actor, "customer search", "customer", None, {"rows": len(rows)}
-            )
+        ws.audit_handout("customer search", "customer", None, {"rows": len(rows)})
     emit_rows(rows, fmt, LIST_COLUMNS)
 
 
@@ -263,26 +247,12 @@ def customer_edit(
     Example: lautex customer edit 42 --phone "+358 50 765 4321" --clear org
     """
     from lautex_registry.cli.marketing import report_restorations
-    from lautex_registry.customers import resolve_customer, update_customer_fields
+    from lautex_registry.customers import edit_customer
     from lautex_registry.db import transaction
-    from lautex_registry.errors import InvalidInput
     from lautex_registry.suppression import reporting_restorations
 
     with reporting_restorations() as restored, open_workspace(ctx) as ws, transaction(ws.conn):
-        changes = _given(
-            first_name=first_name, last_name=last_name, org=org, email=email, phone=phone,
-            street=street, postal_code=postal_code, city=city, country=country, source=source,
-            source_detail=source_detail, language=language, notes=notes,
-        )  # fmt: skip
-        for name in clear or []:
-            field = name.replace("-", "_")
-            if field in changes:
-                raise InvalidInput(f"{field}: both a new value and --clear were given")
-            changes[field] = None
-        if not changes:
-            raise InvalidInput("customer edit: give at least one field to change")
-        customer_id = int(resolve_customer(ws.conn, customer)["id"])
-        changed = update_customer_fields(ws.conn, ws.actor, customer_id, changes)
+        customer_id, changed = edit_customer(ws.conn, ws.actor, customer, _given(ctx), clear or [])
     say(
         f"customer {customer_id}: "
         + (f"changed {', '.join(changed)}" if changed else "nothing changed")

@@ -125,15 +125,14 @@ def disclose(
     Example: lautex disclose aino@example.fi --to "Laskutuspalvelu Oy" --purpose billing
     --fields name,address,email
     """
-    from lautex_registry.clock import today
     from lautex_registry.customers import resolve_customer
     from lautex_registry.db import transaction
     from lautex_registry.disclosures import record_disclosure
     from lautex_registry.recipients import resolve_recipient
-    from lautex_registry.validation import parse_date
+    from lautex_registry.validation import date_or_today
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
-        day = parse_date(on_date, "date") if on_date else today()
+        day = date_or_today(on_date, "date")
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
         recipient = resolve_recipient(ws.conn, to)
         disclosure_id = record_disclosure(
@@ -173,13 +172,12 @@ def notice_sent(
 
     Example: lautex notice sent 12 --date 2026-11-26 --method letter
     """
-    from lautex_registry.clock import today
     from lautex_registry.db import transaction
     from lautex_registry.notices import mark_sent
-    from lautex_registry.validation import parse_date
+    from lautex_registry.validation import date_or_today
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
-        day = parse_date(on_date, "date") if on_date else today()
+        day = date_or_today(on_date, "date")
         record = mark_sent(ws.conn, ws.actor, notice_id, day, method)
     emit_record(record, fmt)
     say(f"notice {notice_id} marked sent")

@@ -67,20 +67,16 @@ def order_list(
 
     Example: lautex order list --customer aino@example.fi --since 2026-01-01
     """
-    from lautex_registry import audit
-    from lautex_registry.db import transaction
     from lautex_registry.orders import LIST_COLUMNS, list_orders
 
+    filters = [name for name, v in (("customer", customer), ("since", since)) if v]
     with open_workspace(ctx) as ws:
         rows = list_orders(ws.conn, customer=customer, since=since)
         count = emit_rows(rows, fmt, LIST_COLUMNS)
         # The list names customers: handing personal data out is audited (issue 2).
-        with transaction(ws.conn):
-            filters = [name for name, v in (("customer", customer), ("since", since)) if v]
-            audit.record(
-                ws.conn, ws.actor, "order list", "order", None,
-                {"rows": count, "format": fmt.value, "filters": filters},
-            )  # fmt: skip
+        ws.audit_handout(
+            "order list", "order", None, {"rows": count, "format": fmt.value, "filters": filters}
+        )
 
 
 @order_app.command("show")
@@ -195,16 +191,11 @@ def invoice_list(
 
     Example: lautex invoice list --overdue --format csv
     """
-    from lautex_registry import audit
-    from lautex_registry.db import transaction
     from lautex_registry.invoices import LIST_COLUMNS, list_invoices
 
     with open_workspace(ctx) as ws:
         count = emit_rows(
             list_invoices(ws.conn, open_only=open_only, overdue_only=overdue), fmt, LIST_COLUMNS
         )
-        with transaction(ws.conn):
-            audit.record(
-                ws.conn, ws.actor, "invoice list", "invoice", None,
-                {"rows": count, "format": fmt.value},
-            )  # fmt: skip
+        # Invoices carry billing names and addresses: handing them out is audited.
+        ws.audit_handout("invoice list", "invoice", None, {"rows": count, "format": fmt.value})

@@ -59,14 +59,12 @@ def org_show(ctx: typer.Context, org: OrgRef, fmt: FormatOption = Format.table) 
 
     Example: lautex org show "Puutalo Oy"
     """
-    from lautex_registry import audit
-    from lautex_registry.db import transaction
     from lautex_registry.organisations import show_organisation
 
     with open_workspace(ctx) as ws:
         record = show_organisation(ws.conn, org)
-        with transaction(ws.conn):
-            # The contacts are people: handing out their names is audited like a list.
-            audit.record(ws.conn, ws.actor, "org show", "organisation", record["id"],
-                         {"contacts": len(record["contacts"])})  # fmt: skip
+        # The contacts are people: handing out their names is audited like a list.
+        ws.audit_handout(
+            "org show", "organisation", record["id"], {"contacts": len(record["contacts"])}
+        )
     emit_record(record, fmt, title="organisation")

@@ -53,11 +53,10 @@ def status(
 
     Example: lautex --db data/demo.db status --format json
     """
-    from lautex_registry.clock import today
     from lautex_registry.status import register_status, status_lines, status_row
-    from lautex_registry.validation import parse_date
+    from lautex_registry.validation import date_or_today
 
-    day = parse_date(as_of, "as_of") if as_of else today()
+    day = date_or_today(as_of, "as_of")
     with open_workspace(ctx) as ws:
         facts = register_status(ws.conn, day)
     if fmt is Format.table:

@@ -35,11 +35,6 @@ def register(app: typer.Typer) -> None:
 
 def _emit_certificate(certificate: "Certificate", output: str | None) -> None:
     if output:
-        from pathlib import Path
-
-        from lautex_registry.documents import write_private
-
-        write_private(Path(output), certificate.text)
         say(f"wrote the refusal certificate ({certificate.language}) to {output}")
     else:
         typer.echo(certificate.text, nl=False)
@@ -192,9 +187,16 @@ def request_certificate(
 
     Example: lautex request certificate 7 --lang en --format html --output certificate.html
     """
+    from pathlib import Path
+
     from lautex_registry.certificates import refusal_certificate
     from lautex_registry.db import transaction
+    from lautex_registry.documents import write_private
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         certificate = refusal_certificate(ws.conn, ws.actor, request_id, lang, doc_format)
+        # Written inside the transaction, as a letter is: a file that cannot be written
+        # leaves no document row and no audit row claiming it was handed out.
+        if output:
+            write_private(Path(output), certificate.text)
     _emit_certificate(certificate, output)

@@ -231,15 +231,15 @@ def request_letter(
     """
     from pathlib import Path
 
-    from lautex_registry.access import write_output
     from lautex_registry.db import transaction
+    from lautex_registry.documents import write_private
     from lautex_registry.letters import request_letter as make_letter
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         letter = make_letter(ws.conn, ws.actor, request_id, lang=lang, fmt=letter_fmt, which=which)
         # Written inside the transaction: if the file cannot be written, nothing is recorded.
         if output:
-            write_output(Path(output), letter.text)
+            write_private(Path(output), letter.text)
     if output:
         say(f"wrote the {letter.kind} ({letter.language}) to {output}")
     else:

@@ -33,10 +33,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _as_of(text: str | None) -> date:
-    from lautex_registry.clock import today
-    from lautex_registry.validation import parse_date
+    from lautex_registry.validation import date_or_today
 
-    return parse_date(text, "as-of") if text else today()
+    return date_or_today(text, "as-of")
 
 
 @retention_app.command("show")

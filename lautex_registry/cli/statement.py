@@ -84,10 +84,6 @@ def _deliver(text: str, output: str | None) -> None:
     from pathlib import Path
 
     from lautex_registry.documents import write_private
-    from lautex_registry.errors import InvalidInput
 
-    try:
-        write_private(Path(output), text)
-    except OSError as exc:
-        raise InvalidInput(f"output: cannot write {output}: {exc.strerror or exc}") from exc
+    write_private(Path(output), text)
     say(f"wrote {output}")
