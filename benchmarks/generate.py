@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lautex_registry import auth
-from lautex_registry.customers import INSERT_SQL, search_text_for
+from lautex_registry.customers import INSERT_COLUMNS, INSERT_SQL, search_text_for
 from lautex_registry.db import connect, transaction
 from lautex_registry.register import create_register, register_id
 from lautex_registry.settings import load_settings_file
@@ -57,12 +57,14 @@ def customer_rows(n: int, organisations: int, stamp: str, day: str) -> Iterator[
         p = person(i)
         org_id = (i % organisations) + 1 if organisations and i % 3 == 0 else None
         org_name = f"Yritys {org_id} Oy" if org_id else None
-        yield (
-            p["first_name"], p["last_name"], org_id, p["email"], p["phone"], p["street"],
-            p["postal_code"], p["city"], "FI", p["source"], None, "fi",
-            search_text_for(p["first_name"], p["last_name"], p["email"], p["phone"], org_name),
-            stamp, stamp, day,
-        )  # fmt: skip
+        row: dict[str, Any] = {
+            **p, "organisation_id": org_id, "country": "FI", "source_detail": None,
+            "language": "fi", "notes": None, "created_at": stamp, "updated_at": stamp,
+            "last_activity": day,
+            "search_text": search_text_for(p["first_name"], p["last_name"], p["email"],
+                                           p["phone"], org_name),
+        }  # fmt: skip
+        yield tuple(row[column] for column in INSERT_COLUMNS)
 
 
 def batched(rows: Iterator[tuple[Any, ...]], size: int = BATCH) -> Iterator[list[tuple[Any, ...]]]:

@@ -1,22 +1,22 @@
 """The retention job over N customers of whom 10% are due, against a plain-sqlite3 script.
 
-    python benchmarks/retention.py [CUSTOMERS] [BATCH]
+    python benchmarks/retention.py [CUSTOMERS] [BATCH] [REPEATS]
 
 Defaults: 20000 customers (the issue's full size is 1000000, of whom 100000 due),
-batches of 300. Builds a register with benchmarks/generate.py (one order per
-customer), marks every tenth customer inactive since 2020 and gives every
-hundredth due customer an open invoice (it must be left alone), then copies it.
-On one copy it runs the real job in-process (`retention.run_retention`, the same
-code cron runs); on the other a plain-sqlite3 script does the same updates in
-the same batches: find the due customers, delete their consents, objections,
-restrictions and supplements, clear the free text of their requests,
-disclosures and notices, clear the customer's personal columns, write one audit
-row per person (the job's rows are hash-chained, the script's are not). The
-job also leaves the lock free after each batch (10-50% of the batch's time) so
-that a clerk waiting for it gets in (the script would starve them); those pauses
-are reported apart. The
-modules the job imports lazily are imported first, so start-up is not timed.
-Prints time and peak memory (tracemalloc) of each and the ratio
+batches of 300, medians of 3 runs each (alternating, each on a fresh copy).
+Builds a register with benchmarks/generate.py (one order per customer), marks
+every tenth customer inactive since 2020 and gives every hundredth due customer
+an open invoice (it must be left alone), then copies it. On one copy it runs the
+real job in-process (`retention.run_retention`, the same code cron runs); on the
+other a plain-sqlite3 script does the same updates in the same batches: find the
+due customers, delete their consents, objections, restrictions and supplements,
+clear the free text of their requests, disclosures and notices, clear the
+customer's personal columns, write one audit row per person (the job's rows are
+hash-chained, the script's are not). The job also leaves the lock free after
+each batch (10-50% of the batch's time) so that a clerk waiting for it gets in
+(the script would starve them); those pauses are reported apart. The modules the
+job imports lazily are imported first, so start-up is not timed.
+Prints time and peak memory (tracemalloc, one more run) of each and the ratio
 (goal: within 2x). Peak memory should not grow with CUSTOMERS: the job streams.
 """
 
@@ -24,6 +24,7 @@ import hashlib
 import json
 import shutil
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -150,7 +151,7 @@ def timed(action: Callable[[], int]) -> tuple[float, int]:
 
 
 def peak_mib(action: Callable[[], int]) -> float:
-    """Peak Python memory of a second run on a fresh copy (tracemalloc slows what it traces)."""
+    """Peak Python memory of a run on a fresh copy (tracemalloc slows what it traces)."""
     tracemalloc.start()
     action()
     _, peak = tracemalloc.get_traced_memory()
@@ -158,29 +159,39 @@ def peak_mib(action: Callable[[], int]) -> float:
     return peak / 2**20
 
 
+def fresh_copy(source: Path, name: str) -> Path:
+    copy = source.with_name(f"{name}.db")
+    for suffix in ("", "-wal", "-shm", ".erasure-journal", ".retention.lock"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, copy)
+    return copy
+
+
 def main() -> None:
     customers = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     batch = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+    repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "source.db"
         due = prepare(source, customers)
-        copies = {}
-        for name in ("ours", "plain", "ours_mem", "plain_mem"):
-            copies[name] = Path(folder) / f"{name}.db"
-            shutil.copyfile(source, copies[name])
-        ours_s, ours_n = timed(lambda: lautex_job(copies["ours"], batch))
-        plain_s, plain_n = timed(lambda: plain_script(copies["plain"], batch))
-        ours_mb = peak_mib(lambda: lautex_job(copies["ours_mem"], batch))
-        plain_mb = peak_mib(lambda: plain_script(copies["plain_mem"], batch))
-    print(f"{customers} customers, {due} due, batches of {batch}")
+        ours, plain, pauses = [], [], []
+        for _ in range(repeats):  # alternating, so a busy machine slows both alike
+            seconds, ours_n = timed(lambda: lautex_job(fresh_copy(source, "ours"), batch))
+            ours.append(seconds)
+            pauses.append(YIELDED[-1])
+            seconds, plain_n = timed(lambda: plain_script(fresh_copy(source, "plain"), batch))
+            plain.append(seconds)
+        ours_mb = peak_mib(lambda: lautex_job(fresh_copy(source, "ours"), batch))
+        plain_mb = peak_mib(lambda: plain_script(fresh_copy(source, "plain"), batch))
+    ours_s, plain_s, paused = (statistics.median(x) for x in (ours, plain, pauses))
+    working = statistics.median(o - p for o, p in zip(ours, pauses, strict=True))
+    print(f"{customers} customers, {due} due, batches of {batch}, medians of {repeats} runs")
     print(f"lautex retention run: {ours_s:7.2f} s  peak {ours_mb:6.1f} MiB  anonymised {ours_n}")
     print(f"plain sqlite3:        {plain_s:7.2f} s  peak {plain_mb:6.1f} MiB  anonymised {plain_n}")
     print(f"ratio: {ours_s / plain_s:.2f}x (goal: within 2x)")
     # Between batches the job pauses briefly so a clerk waiting for the lock gets it.
-    working = ours_s - YIELDED[0]
     print(
-        f"of which pauses for clerks: {YIELDED[0]:.2f} s; ratio without them: "
-        f"{working / plain_s:.2f}x"
+        f"of which pauses for clerks: {paused:.2f} s; ratio without them: {working / plain_s:.2f}x"
     )
 
 

@@ -10,13 +10,23 @@ the sqlite3 shell breaks the chain at that row.
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from lautex_registry.clock import timestamp
 
 GENESIS = "0" * 64
+# json.dumps(..., ensure_ascii=False, separators=(",", ":")) and
+# json.dumps(..., sort_keys=True, ensure_ascii=False), built once: the same text, without
+# making an encoder for every row (a retention run writes one row per person).
+_HASH_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_DETAILS_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+_INSERT = """INSERT INTO audit_log
+           (at, user_id, username, action, entity, entity_id, details_json, prev_hash, hash)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
 @dataclass(frozen=True)
@@ -37,12 +47,60 @@ def _row_hash(
     entity_id: str | None,
     details_json: str,
 ) -> str:
-    payload = json.dumps(
-        [prev_hash, at, user_id, username, action, entity, entity_id, details_json],
-        ensure_ascii=False,
-        separators=(",", ":"),
+    payload = _HASH_JSON.encode(
+        [prev_hash, at, user_id, username, action, entity, entity_id, details_json]
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _last_hash(conn: sqlite3.Connection) -> str:
+    last = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    return str(last[0]) if last else GENESIS
+
+
+# A row not yet chained: user_id, username, action, entity, entity_id, details_json.
+_Pending = tuple[int | None, str, str, str | None, str | None, str]
+_deferred: ContextVar[tuple[sqlite3.Connection, list[_Pending]] | None] = ContextVar(
+    "audit_deferred", default=None
+)
+
+
+def _pending(
+    actor: Actor,
+    action: str,
+    entity: str | None,
+    entity_id: int | str | None,
+    details: Mapping[str, Any] | None,
+) -> _Pending:
+    entity_key = None if entity_id is None else str(entity_id)
+    details_json = _DETAILS_JSON.encode(dict(details or {}))
+    return (actor.user_id, actor.username, action, entity, entity_key, details_json)
+
+
+def _append(conn: sqlite3.Connection, rows: list[_Pending], at: str) -> None:
+    """Chain and insert rows after the last one: one read, one executemany."""
+    if not rows:
+        return
+    prev_hash = _last_hash(conn)
+    chained = []
+    for user_id, username, action, entity, entity_key, details_json in rows:
+        digest = _row_hash(
+            prev_hash, at, user_id, username, action, entity, entity_key, details_json
+        )
+        chained.append(
+            (at, user_id, username, action, entity, entity_key, details_json, prev_hash, digest)
+        )
+        prev_hash = digest
+    conn.executemany(_INSERT, chained)
+
+
+def _write(conn: sqlite3.Connection, rows: list[_Pending]) -> None:
+    """Now, or at the end of the `deferred` block open on this connection."""
+    queue = _deferred.get()
+    if queue is not None and queue[0] is conn:
+        queue[1].extend(rows)
+    else:
+        _append(conn, rows, timestamp())
 
 
 def record(
@@ -53,31 +111,54 @@ def record(
     entity_id: int | str | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> None:
-    """Append one audit row. Call inside the transaction of the change it records."""
-    last = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    prev_hash = last[0] if last else GENESIS
-    at = timestamp()
-    entity_key = None if entity_id is None else str(entity_id)
-    details_json = json.dumps(dict(details or {}), sort_keys=True, ensure_ascii=False)
-    digest = _row_hash(
-        prev_hash, at, actor.user_id, actor.username, action, entity, entity_key, details_json
+    """Append one audit row. Call inside the transaction of the change it records.
+
+    Inside `deferred(conn)` the row is queued and written when that block ends.
+    """
+    _write(conn, [_pending(actor, action, entity, entity_id, details)])
+
+
+def record_many(
+    conn: sqlite3.Connection,
+    actor: Actor,
+    action: str,
+    rows: Iterable[tuple[str | None, int | str | None, Mapping[str, Any] | None]],
+) -> None:
+    """Append one row per (entity, entity_id, details), all with one timestamp.
+
+    The same rows and hashes as `record` called for each, in order, at one moment, but
+    the end of the chain is read once and the rows go in with one executemany: for a
+    job that records hundreds of people a batch (record costs about 0.1 ms a row).
+    Call inside the transaction of the change.
+    """
+    _write(
+        conn,
+        [
+            _pending(actor, action, entity, entity_id, details)
+            for entity, entity_id, details in rows
+        ],
     )
-    conn.execute(
-        """INSERT INTO audit_log
-           (at, user_id, username, action, entity, entity_id, details_json, prev_hash, hash)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (
-            at,
-            actor.user_id,
-            actor.username,
-            action,
-            entity,
-            entity_key,
-            details_json,
-            prev_hash,
-            digest,
-        ),
-    )
+
+
+@contextmanager
+def deferred(conn: sqlite3.Connection) -> Iterator[None]:
+    """Within the block, `record` on this connection queues its rows; they are written
+    together, in the order recorded and with one timestamp, when the block ends without
+    an error (as `record_many` does). For code that records row by row in a loop, such as
+    the retention job's batches; use it inside the transaction of the change, since an
+    error inside the block drops the queue along with the rolled-back change.
+    """
+    outer = _deferred.get()
+    if outer is not None and outer[0] is conn:  # nested: the outer block writes them all
+        yield
+        return
+    queue: list[_Pending] = []
+    token = _deferred.set((conn, queue))
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    _append(conn, queue, timestamp())
 
 
 @dataclass(frozen=True)

@@ -1,28 +1,36 @@
-"""`customer import`: many customers from a CSV file, validated first, stored fast.
+"""`customer import`: many customers from a CSV file, validated and stored in one pass.
 
 The file is UTF-8, comma or semicolon separated, with a header row whose names
-are the `customer add` options in snake_case. It is streamed twice over, never
-held in memory:
+are the `customer add` options in snake_case. It is streamed once, never held in
+memory, and validation and storing overlap:
 
-1. validation: every row is checked (on every core for large files); bad rows
-   are collected with their line numbers; good rows go, ready to store, to a
-   temporary spill file; emails already in the register or earlier in the file
-   are reported as duplicates and skipped.
-2. storing: unless a row was bad (and --skip-invalid was not given) or it is a
-   dry run, the spilled rows are stored with `executemany` in one transaction
-   with one audit row, so an import is whole or not at all.
+- the main process reads the records and hands them, CHUNK_ROWS at a time, to a
+  pool of worker processes (one per core, for large files) that validate them:
+  validating a row (email, phone, search text) costs as much as storing it;
+- as the validated chunks come back, in file order, the main process checks them
+  against the register (emails already there or earlier in the file, which the
+  register's own unique email index answers; organisations) and stores the good
+  rows with `executemany`, all in ONE write transaction with one audit row;
+- by default, after the first bad row nothing more is stored, the rest of the
+  file is only validated (every bad row is reported with its line number) and the
+  transaction is rolled back: nothing is written. `--skip-invalid` commits the
+  good rows. A dry run never opens a write transaction.
+
+The write lock is held while the file is read (a large import belongs outside
+office hours); no temporary file ever holds the rows.
 """
 
 import csv
+import gc
 import io
 import os
-import pickle
 import sqlite3
-import tempfile
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,9 +39,19 @@ from lautex_registry.clock import timestamp, today
 from lautex_registry.errors import Conflict, InvalidInput, NotFound
 
 CHUNK_ROWS = 2000
-# Files from this size on are validated by a pool of processes, one per core:
-# validating a row (email, phone) costs 40 times storing it.
+# Files from this size on are validated by a pool of processes, one per core.
 PARALLEL_MIN_BYTES = 1_000_000
+# The import's page cache (KiB). With SQLite's default 2 MB, inserting into the email
+# index of a large register evicts and re-reads a page for almost every row; 64 MiB
+# stores about 30% faster (benchmarks/import_speed.py) and is still a fixed bound,
+# whatever the size of the file.
+CACHE_KIB = 65_536
+# Rows per INSERT statement when storing. executemany runs customers.INSERT_SQL once per
+# row, and every run evaluates the table's `CHECK (source IN (...))` lists afresh (SQLite
+# builds a small index for each list on each run); one statement of many rows builds
+# them once and stores about 40% faster. 500 rows of 16 parameters stay well below
+# SQLite's limit of 32766 parameters a statement.
+MULTI_ROWS = 500
 # Positions in customers.INSERT_SQL's parameters.
 ORG_SLOT = customers.INSERT_COLUMNS.index("organisation_id")
 EMAIL_SLOT = customers.INSERT_COLUMNS.index("email")
@@ -112,36 +130,81 @@ def _delimiter(first_line: str) -> str:
     return ";" if first_line.count(";") > first_line.count(",") else ","
 
 
-Chunk = list[tuple[int, list[str]]]
+Chunk = list[tuple[int, list[str]]]  # records with the line number each starts on
+Text = tuple[int, str]  # whole records as raw text, with the line number it starts on
 
 
-def _read_chunks(
-    handle: IO[str], header_line: str, size: int, progress: Progress | None
-) -> Iterator[Chunk]:
-    """Records with the line number they start on, CHUNK_ROWS at a time."""
-    reader = csv.reader(handle, delimiter=_delimiter(header_line))
-    chunk: Chunk = []
-    previous_end = 1  # the header line was read already; reader.line_num counts after it
+class _Lines:
+    """The file's lines, each kept as it is read, so the text of whole records can be sent."""
+
+    def __init__(self, handle: IO[str]) -> None:
+        self.handle = handle
+        self.pending: str | None = None  # a line already read, given to the csv reader first
+        self.taken: list[str] = []
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        if self.pending is not None:
+            line, self.pending = self.pending, None
+            return line
+        line = next(self.handle)
+        self.taken.append(line)
+        return line
+
+
+def _read_texts(
+    handle: IO[str], delimiter: str, size: int, progress: Progress | None
+) -> Iterator[Text]:
+    """The file after its header as raw text of whole records, about CHUNK_ROWS lines at a time.
+
+    The workers parse the text (the csv module is the costly part of reading); here the
+    file is only split between records. A line without a quote character is a whole
+    record (only a quoted field spans lines); a line with one is read with the csv
+    module, the same rules the workers apply, to take the rest of its record with it.
+    """
+    lines = _Lines(handle)
+    reader = csv.reader(lines, delimiter=delimiter)
+    first_line = 2  # line 1 is the header
     buffer = handle.buffer if isinstance(handle, io.TextIOWrapper) else None
     try:
-        for record in reader:
-            start, previous_end = previous_end + 1, reader.line_num + 1
-            if not record or (len(record) == 1 and not record[0].strip()):
-                continue
-            chunk.append((start, record))
-            if len(chunk) >= CHUNK_ROWS:
-                yield chunk
-                chunk = []
+        for line in lines:
+            if '"' in line:
+                lines.pending = line
+                next(reader)
+            if len(lines.taken) >= CHUNK_ROWS:
+                yield first_line, "".join(lines.taken)
+                first_line += len(lines.taken)
+                lines.taken = []
                 if progress is not None and buffer is not None:
                     progress(buffer.tell(), size)
     except UnicodeDecodeError as exc:
-        raise InvalidInput(
-            f"file: not UTF-8 text after line {previous_end} ({exc.reason})"
-        ) from exc
+        read = first_line - 1 + len(lines.taken)
+        raise InvalidInput(f"file: not UTF-8 text after line {read} ({exc.reason})") from exc
     except csv.Error as exc:
-        raise InvalidInput(f"line {reader.line_num + 1}: {exc}") from exc
-    if chunk:
-        yield chunk
+        raise InvalidInput(f"line {first_line - 1 + len(lines.taken)}: {exc}") from exc
+    if lines.taken:
+        yield first_line, "".join(lines.taken)
+    if progress is not None:
+        progress(size, size)
+
+
+def records(text: Text, delimiter: str) -> Chunk:
+    """Parse the raw text of whole records; blank lines are left out."""
+    first_line, raw = text
+    reader = csv.reader(io.StringIO(raw, newline=""), delimiter=delimiter)
+    chunk: Chunk = []
+    previous_end = first_line - 1
+    try:
+        for record in reader:
+            start, previous_end = previous_end + 1, first_line - 1 + reader.line_num
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue
+            chunk.append((start, record))
+    except csv.Error as exc:
+        raise InvalidInput(f"line {previous_end + 1}: {exc}") from exc
+    return chunk
 
 
 # --- validation (runs in worker processes for large files) --------------------------------
@@ -155,6 +218,7 @@ class RowContext:
     default_source: str | None
     created_at: str
     last_activity: str
+    delimiter: str = ","
 
 
 Checked = tuple[int, tuple[Any, ...] | None, str | None]  # line, insert params or None, problem
@@ -188,23 +252,41 @@ def validate_chunk(chunk: Chunk, context: RowContext) -> list[Checked]:
     return results
 
 
-def _validate_serially(chunks: Iterable[Chunk], context: RowContext) -> Iterator[list[Checked]]:
-    for chunk in chunks:
-        yield validate_chunk(chunk, context)
+def validate_text(text: Text, context: RowContext) -> list[Checked]:
+    """Parse and validate the raw text of whole records (a worker's task).
+
+    The cyclic garbage collector is paused meanwhile: the chunk's thousands of short-lived
+    strings and tuples would set it off again and again (about 10% of the time), and
+    they form no cycles; reference counting frees them.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return validate_chunk(records(text, context.delimiter), context)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _validate_serially(texts: Iterable[Text], context: RowContext) -> Iterator[list[Checked]]:
+    for text in texts:
+        yield validate_text(text, context)
 
 
 def _validate_in_parallel(
-    chunks: Iterable[Chunk], context: RowContext, workers: int
+    texts: Iterable[Text], context: RowContext, workers: int
 ) -> Iterator[list[Checked]]:
     """Results in file order, with at most two chunks per worker in flight (bounded memory)."""
     import multiprocessing
 
     # forkserver: a forked copy of a process with threads (a progress bar) can deadlock.
     mp_context = multiprocessing.get_context("forkserver")
+    # Workers fork from a server that has imported the validators once.
+    mp_context.set_forkserver_preload([__name__])
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context) as pool:
         pending: deque[Future[list[Checked]]] = deque()
-        for chunk in chunks:
-            pending.append(pool.submit(validate_chunk, chunk, context))
+        for text in texts:
+            pending.append(pool.submit(validate_text, text, context))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
@@ -218,66 +300,109 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-# --- checks against the register ----------------------------------------------------------
+# --- checks against the register and storing -----------------------------------------------
+
+
+class _StoredLines:
+    """The file line of every row this import stored, kept as runs of consecutive ids.
+
+    Stored rows take consecutive ids, so a run only starts after a skipped line:
+    memory grows with the problems reported, not with the rows.
+    """
+
+    def __init__(self, first_id: int) -> None:
+        self.next_id = first_id
+        self.starts: list[int] = []
+        self.offsets: list[int] = []  # line - id within the run
+
+    def add(self, lines: Iterable[int]) -> None:
+        next_id, starts, offsets = self.next_id, self.starts, self.offsets
+        for line in lines:
+            if not offsets or offsets[-1] != line - next_id:
+                starts.append(next_id)
+                offsets.append(line - next_id)
+            next_id += 1
+        self.next_id = next_id
+
+    def line_of(self, customer_id: int) -> int:
+        return customer_id + self.offsets[bisect_right(self.starts, customer_id) - 1]
 
 
 class RegisterChecks:
     """Duplicate emails (in the register or earlier in the file) and organisation look-ups.
 
-    Emails seen in the file go to a temporary table, not a Python set, so memory
-    does not grow with the file.
+    Rows this import stored are in the customers table (uncommitted), so its unique
+    email index answers both questions. Emails of rows not stored (a dry run, or the
+    rest of a file after a bad row) go to an in-memory temporary table instead.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, first_new_id: int | None) -> None:
         self.conn = conn
         self.organisations: dict[str, int | str] = {}  # casefolded ref -> id, or name to create
         self.names: dict[int, str] = {}  # id -> name, for refs given as ids
-        conn.execute("DROP TABLE IF EXISTS temp.import_emails")
-        conn.execute(
-            "CREATE TEMP TABLE import_emails (email TEXT PRIMARY KEY COLLATE NOCASE, line INTEGER)"
-        )
+        self.first_new_id = first_new_id  # ids from here on were stored by this import
+        self.stored_lines = _StoredLines(first_new_id or 0)
+        self.remembering = False
+
+    def remember_emails(self) -> None:
+        """From now on, emails of checked rows go to a temporary table (nothing is stored)."""
+        if not self.remembering:
+            self.conn.execute("DROP TABLE IF EXISTS temp.import_emails")
+            self.conn.execute(
+                "CREATE TEMP TABLE import_emails "
+                "(email TEXT PRIMARY KEY COLLATE NOCASE, line INTEGER)"
+            )
+            self.remembering = True
 
     def close(self) -> None:
-        self.conn.execute("DROP TABLE IF EXISTS temp.import_emails")
+        if self.remembering:
+            self.conn.execute("DROP TABLE IF EXISTS temp.import_emails")
 
     def duplicates(self, emails: list[tuple[int, str]]) -> dict[int, str]:
         """Lines whose email is already in the register or on an earlier line, with the reason.
 
-        One chunk at a time: two indexed IN look-ups and one executemany, not a
-        statement per row.
+        One chunk at a time: one or two indexed IN look-ups, not a statement per row.
         """
         found: dict[int, str] = {}
         if not emails:
             return found
         marks = ",".join("?" * len(emails))
         addresses = [email for _line, email in emails]
-        registered = {
+        existing = {
             email.casefold(): customer_id
             for email, customer_id in self.conn.execute(
                 f"SELECT email, id FROM customers WHERE email COLLATE NOCASE IN ({marks})",
                 addresses,
             )
         }
-        earlier = {
-            email.casefold(): line
-            for email, line in self.conn.execute(
-                f"SELECT email, line FROM temp.import_emails WHERE email IN ({marks})", addresses
-            )
-        }
+        earlier: dict[str, int] = {}
+        if self.remembering:
+            earlier = {
+                email.casefold(): line
+                for email, line in self.conn.execute(
+                    f"SELECT email, line FROM temp.import_emails WHERE email IN ({marks})",
+                    addresses,
+                )
+            }
+        first_new = self.first_new_id
         new: list[tuple[str, int]] = []
         for line, email in emails:
             key = email.casefold()
-            if key in registered:
+            customer_id = existing.get(key)
+            if customer_id is not None and (first_new is None or customer_id < first_new):
                 found[line] = (
-                    f"email: customer {registered[key]} already has this email address; "
-                    "not imported"
+                    f"email: customer {customer_id} already has this email address; not imported"
                 )
-            elif key in earlier:
+                continue
+            if customer_id is not None:
+                earlier.setdefault(key, self.stored_lines.line_of(customer_id))
+            if key in earlier:
                 found[line] = f"email: the same address is on line {earlier[key]}; not imported"
             else:
                 earlier[key] = line
                 new.append((email, line))
-        self.conn.executemany("INSERT INTO temp.import_emails (email, line) VALUES (?, ?)", new)
+        if self.remembering and new:
+            self.conn.executemany("INSERT INTO temp.import_emails (email, line) VALUES (?, ?)", new)
         return found
 
     def organisation(self, ref: str) -> int | str:
@@ -297,91 +422,182 @@ class RegisterChecks:
         except NotFound:
             if ref.isdigit():
                 raise
-            resolved = ref  # created when the rows are stored
+            resolved = ref  # created when a row that names it is stored
         self.organisations[key] = resolved
         return resolved
 
+    def create_organisation(self, name: str, actor: audit.Actor) -> int:
+        from lautex_registry.organisations import add_organisation
 
-def _check_rows(
-    results: list[Checked], checks: RegisterChecks, report: ImportReport
-) -> list[tuple[Any, ...]]:
-    candidates: list[tuple[int, tuple[Any, ...]]] = []
-    for line, values, problem in results:
-        report.rows += 1
-        if values is None:
-            report.invalid.append(Problem(line, problem or "invalid"))
-            continue
-        org = values[ORG_SLOT]
-        if org is not None:
-            try:
-                resolved = checks.organisation(org)
-            except NotFound as exc:
-                report.invalid.append(Problem(line, str(exc)))
+        created = add_organisation(self.conn, actor, name)
+        self.organisations[name.casefold()] = created
+        return created
+
+
+class _NothingWritten(Exception):
+    """Ends the import's transaction with a rollback: a bad row, or no row to store."""
+
+
+class _Storing:
+    """Validated chunks in: problems reported, good rows stored while `storing` holds."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        actor: audit.Actor,
+        report: ImportReport,
+        first_id: int | None,
+    ) -> None:
+        self.conn = conn
+        self.actor = actor
+        self.report = report
+        self.storing = first_id is not None
+        self.checks = RegisterChecks(conn, first_id)
+        if not self.storing:
+            self.checks.remember_emails()
+
+    def take(self, results: list[Checked]) -> None:
+        report, checks = self.report, self.checks
+        candidates: list[tuple[int, tuple[Any, ...]]] = []
+        for line, values, problem in results:
+            if values is None:
+                report.invalid.append(Problem(line, problem or "invalid"))
                 continue
-            values = (*values[:ORG_SLOT], resolved, *values[ORG_SLOT + 1 :])
-            if org.isdigit():  # the worker knew only the id: add the name to what search sees
-                folded = customers.fold_for_search(checks.names[int(resolved)])
-                values = (*values[:SEARCH_SLOT], f"{values[SEARCH_SLOT]} {folded}",
-                          *values[SEARCH_SLOT + 1 :])  # fmt: skip
-        candidates.append((line, values))
-    duplicates = checks.duplicates(
-        [(line, values[EMAIL_SLOT]) for line, values in candidates if values[EMAIL_SLOT]]
-    )
-    good: list[tuple[Any, ...]] = []
-    for line, values in candidates:
-        if line in duplicates:
-            report.duplicates.append(Problem(line, duplicates[line]))
-        else:
+            org = values[ORG_SLOT]
+            if org is not None:
+                try:
+                    resolved = checks.organisation(org)
+                except NotFound as exc:
+                    report.invalid.append(Problem(line, str(exc)))
+                    continue
+                values = (*values[:ORG_SLOT], resolved, *values[ORG_SLOT + 1 :])
+                if org.isdigit():  # the worker knew only the id: add the name search sees
+                    folded = customers.fold_for_search(checks.names[int(resolved)])
+                    values = (*values[:SEARCH_SLOT], f"{values[SEARCH_SLOT]} {folded}",
+                              *values[SEARCH_SLOT + 1 :])  # fmt: skip
+            candidates.append((line, values))
+        report.rows += len(results)
+        if self.storing and report.invalid and not report.skip_invalid:
+            # A bad row: nothing will be written. Stop storing, keep checking and reporting.
+            self.storing = False
+            checks.remember_emails()
+        duplicates = checks.duplicates(
+            [(line, values[EMAIL_SLOT]) for line, values in candidates if values[EMAIL_SLOT]]
+        )
+        good: list[tuple[Any, ...]] = []
+        lines: list[int] = []
+        for line, values in candidates:
+            if line in duplicates:
+                report.duplicates.append(Problem(line, duplicates[line]))
+                continue
+            if self.storing and isinstance(values[ORG_SLOT], str):
+                org_id = checks.create_organisation(values[ORG_SLOT], self.actor)
+                report.organisations_created += 1
+                values = (*values[:ORG_SLOT], org_id, *values[ORG_SLOT + 1 :])
             good.append(values)
-    report.valid += len(good)
-    return good
+            lines.append(line)
+        report.valid += len(good)
+        if self.storing and good:
+            try:
+                insert_customers(self.conn, good)
+            except sqlite3.IntegrityError as exc:
+                raise Conflict(f"the rows cannot be stored ({exc}): nothing was written") from exc
+            checks.stored_lines.add(lines)
+            report.stored += len(good)
 
 
-# --- storing -------------------------------------------------------------------------------
+def insert_customers(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """customers.INSERT_SQL for each row, MULTI_ROWS rows a statement (see MULTI_ROWS)."""
+    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, min(MULTI_ROWS, limit // customers.INSERT_SQL.count("?")))
+    whole = len(rows) - len(rows) % per_statement
+    if whole:
+        head, values = customers.INSERT_SQL.split("VALUES")
+        sql = f"{head}VALUES {', '.join([values.strip()] * per_statement)}"
+        conn.executemany(
+            sql,
+            (
+                list(chain.from_iterable(rows[start : start + per_statement]))
+                for start in range(0, whole, per_statement)
+            ),
+        )
+    if whole < len(rows):
+        conn.executemany(customers.INSERT_SQL, rows[whole:])
 
 
-def store_customers(conn: sqlite3.Connection, batches: Iterable[list[tuple[Any, ...]]]) -> int:
-    """The storing step: `executemany` of validated rows (benchmarks/import_speed.py times it)."""
-    stored = 0
-    for batch in batches:
-        conn.executemany(customers.INSERT_SQL, batch)
-        stored += len(batch)
-    return stored
+def _next_customer_id(conn: sqlite3.Connection) -> int:
+    """customers.id is AUTOINCREMENT: new ids follow the larger of the sequence and MAX(id),
+    one by one, while the transaction holds the write lock."""
+    row = conn.execute(
+        "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'customers'), 0),"
+        " COALESCE((SELECT MAX(id) FROM customers), 0))"
+    ).fetchone()
+    return int(row[0]) + 1
 
 
-def _spilled(spill: IO[bytes]) -> Iterator[list[tuple[Any, ...]]]:
-    spill.seek(0)
-    while True:
+def _record_import(
+    conn: sqlite3.Connection, actor: audit.Actor, report: ImportReport, first_id: int
+) -> None:
+    new_ids = range(first_id, first_id + report.stored)
+    audit.record(
+        conn,
+        actor,
+        "customer import",
+        "customer",
+        None,
+        {
+            "rows": report.rows,
+            "stored": report.stored,
+            "invalid_skipped": len(report.invalid),
+            "duplicates_skipped": len(report.duplicates),
+            "organisations_created": report.organisations_created,
+            "first_id": new_ids.start,
+            "last_id": new_ids.stop - 1,
+        },
+    )
+    for start in range(0, len(new_ids), 10_000):
+        customers.after_contact_written(conn, actor, new_ids[start : start + 10_000])
+
+
+def store_validated(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    validated: Iterable[list[Checked]],
+    report: ImportReport,
+) -> ImportReport:
+    """The storing step, from validated chunks to the commit with its audit row.
+
+    A dry run only checks. Otherwise one transaction: rows are stored as their chunks
+    arrive and committed at the end, unless a bad row (without --skip-invalid) rolls
+    everything back. benchmarks/import_speed.py times this against plain `executemany`.
+    """
+    from lautex_registry.db import transaction
+
+    cache = int(conn.execute("PRAGMA cache_size").fetchone()[0])
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    step: _Storing | None = None
+    try:
+        if report.dry_run:
+            step = _Storing(conn, actor, report, None)
+            for results in validated:
+                step.take(results)
+            return report
         try:
-            yield pickle.load(spill)
-        except EOFError:
-            return
-
-
-def _with_organisation_ids(
-    batches: Iterable[list[tuple[Any, ...]]], created: dict[str, int]
-) -> Iterator[list[tuple[Any, ...]]]:
-    for batch in batches:
-        if created:
-            batch = [
-                (*v[:ORG_SLOT], created[v[ORG_SLOT]], *v[ORG_SLOT + 1 :])
-                if isinstance(v[ORG_SLOT], str)
-                else v
-                for v in batch
-            ]
-        yield batch
-
-
-def _create_organisations(
-    conn: sqlite3.Connection, checks: RegisterChecks, actor: audit.Actor
-) -> dict[str, int]:
-    from lautex_registry.organisations import add_organisation
-
-    created: dict[str, int] = {}
-    for name in checks.organisations.values():
-        if isinstance(name, str):
-            created[name] = add_organisation(conn, actor, name)
-    return created
+            with transaction(conn):
+                first_id = _next_customer_id(conn)
+                step = _Storing(conn, actor, report, first_id)
+                for results in validated:
+                    step.take(results)
+                if report.failed or not report.stored:
+                    raise _NothingWritten
+                _record_import(conn, actor, report, first_id)
+        except _NothingWritten:
+            report.stored = report.organisations_created = 0
+        return report
+    finally:
+        if step is not None:
+            step.checks.close()  # after the transaction: a rollback would undo the DROP
+        conn.execute(f"PRAGMA cache_size = {cache}")
 
 
 def import_customers(
@@ -395,7 +611,7 @@ def import_customers(
     progress: Progress | None = None,
     parallel_min_bytes: int = PARALLEL_MIN_BYTES,
 ) -> ImportReport:
-    """Validate the whole file, then store its good rows unless a bad row stops it."""
+    """Validate and store the file's good rows, unless a bad row stops it (nothing written)."""
     if default_source is not None:
         from lautex_registry.validation import choice
 
@@ -405,81 +621,20 @@ def import_customers(
     report = ImportReport(dry_run=dry_run, skip_invalid=skip_invalid)
     size = path.stat().st_size
     context_stamp = (timestamp(), today().isoformat())
-    with (
-        open(path, encoding="utf-8-sig", newline="") as handle,
-        tempfile.TemporaryFile() as spill,
-    ):
+    with open(path, encoding="utf-8-sig", newline="") as handle:
         try:
             header_line = handle.readline()
         except UnicodeDecodeError as exc:
             raise InvalidInput("file: not UTF-8 text on line 1") from exc
         if not header_line.strip():
             raise InvalidInput("header: the file is empty; the first line names the columns")
-        header = _header(next(csv.reader([header_line], delimiter=_delimiter(header_line))),
-                         default_source)  # fmt: skip
-        context = RowContext(header, default_source, *context_stamp)
-        chunks = _read_chunks(handle, header_line, size, progress)
+        delimiter = _delimiter(header_line)
+        header = _header(next(csv.reader([header_line], delimiter=delimiter)), default_source)
+        context = RowContext(header, default_source, *context_stamp, delimiter)
+        texts = _read_texts(handle, delimiter, size, progress)
         workers = usable_cores()
         if size >= parallel_min_bytes and workers > 1:
-            validated = _validate_in_parallel(chunks, context, workers)
+            validated = _validate_in_parallel(texts, context, workers)
         else:
-            validated = _validate_serially(chunks, context)
-        checks = RegisterChecks(conn)
-        try:
-            for results in validated:
-                good = _check_rows(results, checks, report)
-                if good:
-                    pickle.dump(good, spill, protocol=pickle.HIGHEST_PROTOCOL)
-            if progress is not None:
-                progress(size, size)
-            if dry_run or report.failed or report.valid == 0:
-                return report
-            _store(conn, actor, spill, checks, report)
-        finally:
-            checks.close()
-    return report
-
-
-def _store(
-    conn: sqlite3.Connection,
-    actor: audit.Actor,
-    spill: IO[bytes],
-    checks: RegisterChecks,
-    report: ImportReport,
-) -> None:
-    from lautex_registry.db import transaction
-
-    with transaction(conn):
-        created = _create_organisations(conn, checks, actor)
-        # customers.id is AUTOINCREMENT: new ids follow the larger of the sequence and MAX(id).
-        before = conn.execute(
-            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'customers'), 0),"
-            " COALESCE((SELECT MAX(id) FROM customers), 0))"
-        ).fetchone()[0]
-        try:
-            report.stored = store_customers(conn, _with_organisation_ids(_spilled(spill), created))
-        except sqlite3.IntegrityError as exc:
-            raise Conflict(
-                f"the register changed during the import ({exc}): nothing was written, run it again"
-            ) from exc
-        # New rows take ids after the largest one, in order: no per-row id collection needed.
-        new_ids = range(before + 1, before + report.stored + 1)
-        report.organisations_created = len(created)
-        audit.record(
-            conn,
-            actor,
-            "customer import",
-            "customer",
-            None,
-            {
-                "rows": report.rows,
-                "stored": report.stored,
-                "invalid_skipped": len(report.invalid),
-                "duplicates_skipped": len(report.duplicates),
-                "organisations_created": len(created),
-                "first_id": new_ids.start if report.stored else None,
-                "last_id": new_ids.stop - 1 if report.stored else None,
-            },
-        )
-        for start in range(0, len(new_ids), 10_000):
-            customers.after_contact_written(conn, actor, new_ids[start : start + 10_000])
+            validated = _validate_serially(texts, context)
+        return store_validated(conn, actor, validated, report)

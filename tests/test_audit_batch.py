@@ -1,0 +1,83 @@
+"""audit.record_many and audit.deferred: the same chain as record, written in one go."""
+
+import hashlib
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from lautex_registry import audit
+from lautex_registry.db import connect
+from tests.conftest import Cli
+
+ADMIN = audit.Actor(1, "admin")
+AT = "2026-11-25T12:00:00Z"
+ROWS = [
+    ("customer", 7, {"fields": ["email"], "outcome": "anonymised"}),
+    ("customer", "8", {"holds": [], "ä": 1}),
+    (None, None, None),
+]
+
+
+def rows_of(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+    return [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT at, user_id, username, action, entity, entity_id, details_json, prev_hash, "
+            "hash FROM audit_log ORDER BY id"
+        )
+    ]
+
+
+@pytest.fixture
+def two_registers(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    monkeypatch.setattr(audit, "timestamp", lambda: AT)
+    copies = [tmp_path / "a.db", tmp_path / "b.db"]
+    with cli.connect() as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for copy in copies:
+        shutil.copyfile(cli.db, copy)
+    return copies
+
+
+def test_record_many_writes_what_record_writes(two_registers: list[Path]) -> None:
+    one_by_one, at_once = (connect(path) for path in two_registers)
+    for entity, entity_id, details in ROWS:
+        audit.record(one_by_one, ADMIN, "retention run", entity, entity_id, details)
+    audit.record_many(at_once, ADMIN, "retention run", ROWS)
+    assert rows_of(one_by_one) == rows_of(at_once)
+    assert audit.verify_chain(at_once).intact
+
+
+def test_deferred_writes_at_the_end_in_order(two_registers: list[Path]) -> None:
+    one_by_one, batched = (connect(path) for path in two_registers)
+    before = len(rows_of(batched))
+    for entity, entity_id, details in ROWS:
+        audit.record(one_by_one, ADMIN, "erase", entity, entity_id, details)
+    with audit.deferred(batched):
+        audit.record(batched, ADMIN, "erase", *ROWS[0])
+        with audit.deferred(batched):  # nested: still one queue, still in order
+            audit.record_many(batched, ADMIN, "erase", ROWS[1:2])
+        audit.record(batched, ADMIN, "erase", *ROWS[2])
+        assert len(rows_of(batched)) == before  # nothing written yet
+    assert rows_of(one_by_one) == rows_of(batched)
+    assert audit.verify_chain(batched).intact
+
+
+def test_deferred_drops_its_rows_when_the_block_fails(two_registers: list[Path]) -> None:
+    conn = connect(two_registers[0])
+    before = rows_of(conn)
+    with pytest.raises(RuntimeError), audit.deferred(conn):
+        audit.record(conn, ADMIN, "erase", "customer", 1, {})
+        raise RuntimeError("the change failed")
+    audit.record(conn, ADMIN, "erase", "customer", 2, {})  # not deferred any more
+    assert rows_of(conn)[: len(before)] == before and len(rows_of(conn)) == len(before) + 1
+
+
+def test_the_hash_format_is_unchanged() -> None:
+    """Registers written before record_many existed still verify: the same bytes are hashed."""
+    fields = [audit.GENESIS, AT, 1, "admin", "customer add", "customer", "5", '{"ä": 1}']
+    old = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    assert audit._row_hash(*fields) == hashlib.sha256(old.encode()).hexdigest()  # type: ignore[arg-type]
