@@ -166,6 +166,8 @@ class ChainReport:
     rows: int
     first_broken_id: int | None
     problem: str | None
+    head_id: int | None = None  # the last row: record it elsewhere to detect truncation
+    head_hash: str | None = None
 
     @property
     def intact(self) -> bool:
@@ -200,7 +202,35 @@ def verify_chain(conn: sqlite3.Connection) -> ChainReport:
         if digest != row["hash"]:
             return ChainReport(count, row["id"], "its content does not match its hash")
         prev_hash = row["hash"]
-    return ChainReport(count, None, None)
+    head_id = None if expected_id is None else expected_id - 1
+    return ChainReport(count, None, None, head_id, None if head_id is None else prev_hash)
+
+
+def check_anchor(conn: sqlite3.Connection, report: ChainReport, anchor: str) -> ChainReport:
+    """Compare an intact chain with a head recorded earlier (`ID:HASH`, from `audit verify`).
+
+    A chain checks itself only from the inside: whoever deletes its newest rows leaves a
+    shorter chain that is still intact. A head mailed away each night (cron) is an anchor
+    outside the file; the row it names must still be there with the same hash.
+    """
+    from lautex_registry.errors import InvalidInput
+
+    row_id_text, _, expected = anchor.partition(":")
+    if not row_id_text.isdigit() or len(expected) != 64:
+        raise InvalidInput("anchor: give ID:HASH as printed by `lautex audit verify`")
+    row_id = int(row_id_text)
+    row = conn.execute("SELECT hash FROM audit_log WHERE id = ?", (row_id,)).fetchone()
+    if row is None:
+        return ChainReport(
+            report.rows, row_id, "the recorded head row is gone: the trail was cut short",
+            report.head_id, report.head_hash,
+        )  # fmt: skip
+    if row["hash"] != expected.lower():
+        return ChainReport(
+            report.rows, row_id, "the recorded head row has another hash: the trail was rewritten",
+            report.head_id, report.head_hash,
+        )  # fmt: skip
+    return report
 
 
 def list_entries(

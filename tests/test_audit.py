@@ -80,3 +80,30 @@ def test_verify_finds_a_deleted_row(cli: Cli) -> None:
     result = cli.run("audit", "verify", "--format", "json")
     assert result.exit_code == 4
     assert json.loads(result.stdout)["first_broken_id"] == 3
+
+
+def test_a_recorded_head_finds_the_newest_rows_cut_off(cli: Cli) -> None:
+    verified = json.loads(cli.ok("audit", "verify", "--format", "json").stdout)
+    head = verified["head"]
+    head_id = int(head.split(":")[0])
+    assert verified["intact"] and head_id == verified["rows"]
+    cli.ok("user", "token", "bot")  # the trail moves on; the old head stays where it was
+    assert cli.ok("audit", "verify", "--anchor", head).exit_code == 0
+    subprocess.run(
+        ["sqlite3", str(cli.db),
+         f"DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id >= {head_id};"],
+        check=True,
+    )  # fmt: skip
+    assert cli.ok("audit", "verify").exit_code == 0  # from the inside, a shorter chain is whole
+    result = cli.run("audit", "verify", "--anchor", head)
+    assert result.exit_code == 4
+    assert result.stderr == (
+        f"error: the audit trail is broken at row {head_id}: "
+        "the recorded head row is gone: the trail was cut short\n"
+    )
+
+
+def test_a_malformed_anchor_is_one_line(cli: Cli) -> None:
+    result = cli.run("audit", "verify", "--anchor", "12:not-a-hash")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: anchor:")

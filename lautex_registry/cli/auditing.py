@@ -66,16 +66,32 @@ def _since(text: str) -> str:
 
 
 @audit_app.command("verify")
-def audit_verify(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+def audit_verify(
+    ctx: typer.Context,
+    anchor: Annotated[
+        str | None,
+        typer.Option(
+            "--anchor",
+            help="A head recorded earlier (ID:HASH): it must still be there, unchanged.",
+        ),
+    ] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
     """Check the audit trail's hash chain; exit 4 naming the first broken row.
 
-    Example: lautex audit verify
+    Prints the head (ID:HASH); keep it outside the register (cron mails it) and give it
+    back with --anchor, so that cutting off the newest rows is found too.
+
+    Example: lautex audit verify --anchor 1234:5f1c...e9
     """
     from lautex_registry import audit
     from lautex_registry.errors import Refused
 
     with open_workspace(ctx) as ws:
         report = audit.verify_chain(ws.conn)
+        if anchor is not None and report.intact:
+            report = audit.check_anchor(ws.conn, report, anchor)
+    head = f"{report.head_id}:{report.head_hash}" if report.head_id is not None else None
     if fmt is not Format.table:
         emit_record(
             {
@@ -83,6 +99,7 @@ def audit_verify(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
                 "rows": report.rows,
                 "first_broken_id": report.first_broken_id,
                 "problem": report.problem,
+                "head": head,
             },
             fmt,
         )
@@ -90,7 +107,7 @@ def audit_verify(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
         raise Refused(
             f"the audit trail is broken at row {report.first_broken_id}: {report.problem}"
         )
-    say(f"the audit trail is intact ({report.rows} rows)")
+    say(f"the audit trail is intact ({report.rows} rows); head {head}")
 
 
 def migrate(
