@@ -206,19 +206,7 @@ def after_contact_written(
 
 # The columns row_for_insert fills, in order (the import finds its slots by name here).
 INSERT_COLUMNS = (
-    "first_name",
-    "last_name",
-    "organisation_id",
-    "email",
-    "phone",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "source",
-    "source_detail",
-    "language",
-    "notes",
+    *(_COLUMN.get(name, name) for name in FIELDS),
     "search_text",
     "created_at",
     "updated_at",
