@@ -119,3 +119,14 @@ def test_a_real_process_lists_every_subcommand_of_a_group(group: str) -> None:
     expected = {path[1] for path, _ in COMMANDS if path[0] == group}
     listed = {name for name in expected if f" {name} " in result.stdout}
     assert listed == expected
+
+
+def test_help_lists_the_commands_in_a_clerks_order_not_registration_order(cli: Cli) -> None:
+    from lautex_registry.cli.app import COMMAND_MODULES
+
+    listed = [
+        line.split()[1]
+        for line in cli.ok("--help", user=None).stdout.splitlines()
+        if line.startswith("│ ") and len(line.split()) > 1 and line.split()[1] in COMMAND_MODULES
+    ]
+    assert listed == list(COMMAND_MODULES)
