@@ -25,7 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lautex_registry import audit, documents, person, privacy_info, requests, validation
+from lautex_registry import (
+    audit,
+    customers,
+    documents,
+    person,
+    privacy_info,
+    requests,
+    validation,
+)
 from lautex_registry.clock import today
 from lautex_registry.errors import InvalidInput
 
@@ -38,18 +46,11 @@ ACCESS_KIND = "access-export"
 PORTABILITY_KIND = "portability-export"
 # GDPR Art. 20(1): the data the person provided: the `customer add` fields
 # (the CSV header of `customer import`). source is included because import needs it.
-PORTABLE_CUSTOMER_FIELDS = (
-    "first_name",
-    "last_name",
-    "org",
-    "email",
-    "phone",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "source",
-    "language",
+PORTABLE_CUSTOMER_FIELDS = tuple(
+    # source_detail and notes are the register's own words about the person, not theirs
+    name
+    for name in customers.FIELDS
+    if name not in ("source_detail", "notes")
 )
 ORDER_CSV_COLUMNS = (
     "order_number",
@@ -350,9 +351,7 @@ def export_customer(
     The documents row and the audit row are written here; if writing the files
     then fails, the caller's transaction rolls them back.
     """
-    from lautex_registry.customers import resolve_customer
-
-    customer = resolve_customer(conn, customer_ref)
+    customer = customers.resolve_customer(conn, customer_ref)
     customer_id = int(customer["id"])
     allowed = PORTABILITY_FORMATS if portability else FORMATS
     fmt = validation.choice(fmt, allowed, "format")

@@ -52,20 +52,16 @@ def parse_fields(values: list[str] | str) -> list[str]:
     """Field names from a comma-separated list or repeated options, aliases expanded."""
     items = [values] if isinstance(values, str) else values
     fields: list[str] = []
-    for item in items:
-        for part in item.split(","):
-            name = part.strip().lower().replace("-", "_")
-            if not name:
-                continue
-            expanded = FIELD_ALIASES.get(name, (name,))
-            for field in expanded:
-                if field not in DISCLOSABLE_FIELDS:
-                    raise InvalidInput(
-                        f"fields: {part.strip()!r} is not a customer field; "
-                        f"use {', '.join(DISCLOSABLE_FIELDS)} (or name, address)"
-                    )
-                if field not in fields:
-                    fields.append(field)
+    for given in validation.comma_separated(items):
+        name = given.lower().replace("-", "_")
+        for field in FIELD_ALIASES.get(name, (name,)):
+            if field not in DISCLOSABLE_FIELDS:
+                raise InvalidInput(
+                    f"fields: {given!r} is not a customer field; "
+                    f"use {', '.join(DISCLOSABLE_FIELDS)} (or name, address)"
+                )
+            if field not in fields:
+                fields.append(field)
     if not fields:
         raise InvalidInput("fields: name at least one field that was disclosed")
     return fields

@@ -46,23 +46,19 @@ def in_eu_eea(country_code: str) -> bool:
 def parse_purposes(values: list[str]) -> list[str]:
     """Purposes from repeated or comma-separated options, each one of PURPOSES, in order."""
     purposes: list[str] = []
-    for value in values:
-        for part in value.split(","):
-            purpose = part.strip()
-            if not purpose:
-                continue
-            if purpose in MARKETING_PURPOSES:
-                raise Refused(
-                    f"purpose: {purpose!r}: the privacy statement never permits disclosing "
-                    "customer data for marketing (P5)"
-                )
-            if purpose not in PURPOSES:
-                raise InvalidInput(
-                    f"purpose: {purpose!r} is not a permitted disclosure purpose; "
-                    f"the privacy statement permits {', '.join(PURPOSES)}"
-                )
-            if purpose not in purposes:
-                purposes.append(purpose)
+    for purpose in validation.comma_separated(values):
+        if purpose in MARKETING_PURPOSES:
+            raise Refused(
+                f"purpose: {purpose!r}: the privacy statement never permits disclosing "
+                "customer data for marketing (P5)"
+            )
+        if purpose not in PURPOSES:
+            raise InvalidInput(
+                f"purpose: {purpose!r} is not a permitted disclosure purpose; "
+                f"the privacy statement permits {', '.join(PURPOSES)}"
+            )
+        if purpose not in purposes:
+            purposes.append(purpose)
     if not purposes:
         raise InvalidInput("purpose: at least one purpose is required")
     return purposes

@@ -345,22 +345,26 @@ class _Job:
         if self.progress is not None and seen:
             self.progress(policy, seen)
 
+    def _next_ids(self, table: str, alias: str, where: str, after: int) -> list[int]:
+        """The next batch of ids past `after` that `where` selects, in id order, so that no
+        row is visited twice in one run."""
+        return [
+            int(r[0])
+            for r in self.conn.execute(
+                f"SELECT {alias}.id FROM {table} {alias} WHERE {alias}.id > :after "
+                f"AND {where} ORDER BY {alias}.id LIMIT :n",
+                {**self.cutoffs.params(), "after": after, "n": self.batch},
+            )
+        ]
+
     def vouchers(self) -> None:
         from lautex_registry.erasure import strip_invoices
 
-        params: dict[str, Any] = self.cutoffs.params()
         after = 0
         while True:
             started = time.monotonic()
             with transaction(self.conn):
-                ids = [
-                    int(r[0])
-                    for r in self.conn.execute(
-                        f"SELECT i.id FROM invoices i WHERE i.id > :after AND {_VOUCHERS} "
-                        "ORDER BY i.id LIMIT :n",
-                        {**params, "after": after, "n": self.batch},
-                    )
-                ]
+                ids = self._next_ids("invoices", "i", _VOUCHERS, after)
                 if not ids:
                     return
                 strip_invoices(self.conn, ids, self.cutoffs.as_of)
@@ -414,19 +418,11 @@ class _Job:
             self._report(name, len(rows), started)
 
     def _purge(self, name: str, table: str, alias: str, where: str) -> None:
-        params: dict[str, Any] = self.cutoffs.params()
         after = 0
         while True:
             started = time.monotonic()
             with transaction(self.conn):
-                ids = [
-                    int(r[0])
-                    for r in self.conn.execute(
-                        f"SELECT {alias}.id FROM {table} {alias} WHERE {alias}.id > :after "
-                        f"AND {where} ORDER BY {alias}.id LIMIT :n",
-                        {**params, "after": after, "n": self.batch},
-                    )
-                ]
+                ids = self._next_ids(table, alias, where, after)
                 if not ids:
                     return
                 self.conn.execute(

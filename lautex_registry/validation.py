@@ -9,6 +9,7 @@ Finnish business ID (Y-tunnus).
 """
 
 import re
+from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -238,3 +239,12 @@ def optional_text(text: str | None, field: str, *, max_length: int = 200) -> str
     if len(value) > max_length:
         raise InvalidInput(f"{field}: at most {max_length} characters")
     return value
+
+
+def comma_separated(values: Iterable[str]) -> Iterator[str]:
+    """The items of repeated options that may each hold a comma-separated list, trimmed."""
+    for value in values:
+        for part in value.split(","):
+            item = part.strip()
+            if item:
+                yield item
