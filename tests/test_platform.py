@@ -1,6 +1,7 @@
 """The platform: creating a register, the database file, schema migrations."""
 
 import json
+import re
 import sqlite3
 import stat
 from pathlib import Path
@@ -67,12 +68,23 @@ def test_a_file_that_is_not_a_register_is_one_line(tmp_path: Path, cli: Cli) -> 
     assert result.stderr.startswith("error: ") and "Traceback" not in result.output
 
 
+def _undo(statement: str) -> str:
+    """The statement that takes back one step of a migration (tables, indexes, columns)."""
+    created = re.match(r"\s*CREATE (TABLE|INDEX|TRIGGER)(?: IF NOT EXISTS)? (\w+)", statement)
+    if created:
+        return f"DROP {created[1]} {created[2]}"
+    added = re.match(r"\s*ALTER TABLE (\w+) ADD COLUMN (\w+)", statement)
+    if added:
+        return f"ALTER TABLE {added[1]} DROP COLUMN {added[2]}"
+    raise AssertionError(f"cannot undo: {statement[:60]}")
+
+
 def _roll_back_latest_migration(db: Path) -> None:
     """Make the file look like one written by the previous release."""
     conn = sqlite3.connect(db)
     latest = migrations.MIGRATIONS[-1]
-    for name in ("retention_runs",):
-        conn.execute(f"DROP TABLE {name}")
+    for statement in reversed(latest.statements):
+        conn.execute(_undo(statement))
     conn.execute("DELETE FROM schema_migrations WHERE number = ?", (latest.number,))
     conn.commit()
     conn.close()

@@ -66,3 +66,21 @@ def test_lookup_uses_indexes(cli: Cli, name: str) -> None:
     for sql, details in plans:
         for line in details:
             assert not FULL_SCAN.match(line), f"full table scan ({line}) in: {sql}"
+
+
+def test_every_foreign_key_has_an_index_on_its_child_column(cli: Cli) -> None:
+    """Deleting a parent row (a purged request, a stripped invoice) checks its children:
+    without an index on the child column that is a scan of the child table per row."""
+    with cli.connect() as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        unindexed = []
+        for table in tables:
+            leading = {
+                conn.execute(f"PRAGMA index_info('{index[1]}')").fetchone()[2]
+                for index in conn.execute(f"PRAGMA index_list('{table}')")
+            }
+            primary = {r[1] for r in conn.execute(f"PRAGMA table_info('{table}')") if r[5] == 1}
+            for key in conn.execute(f"PRAGMA foreign_key_list('{table}')"):
+                if key[3] not in leading | primary:
+                    unindexed.append(f"{table}.{key[3]} -> {key[2]}")
+    assert unindexed == []
