@@ -10,29 +10,29 @@ from lautex_registry.validation import format_money
 DUE_SOON_DAYS = 7
 
 
-def _counts_by(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()) -> dict[str, int]:
-    return {str(row[0]): int(row[1]) for row in conn.execute(sql, params)}
+def _counts(conn: sqlite3.Connection) -> dict[str, tuple[int, int]]:
+    """The counts the register keeps as it changes (name -> rows, cents)."""
+    return {row[0]: (row[1], row[2]) for row in conn.execute("SELECT * FROM register_counts")}
 
 
-def _invoices(conn: sqlite3.Connection, as_of: date) -> dict[str, Any]:
-    row = conn.execute(
-        """SELECT
-             COUNT(*) FILTER (WHERE state = 'open'),
-             COALESCE(SUM(amount_cents) FILTER (WHERE state = 'open'), 0),
-             COUNT(*) FILTER (WHERE state = 'open' AND due_on < ?),
-             COALESCE(SUM(amount_cents) FILTER (WHERE state = 'open' AND due_on < ?), 0),
-             COUNT(*) FILTER (WHERE state = 'in-collection'),
-             COALESCE(SUM(amount_cents) FILTER (WHERE state = 'in-collection'), 0)
-           FROM invoices""",
-        (as_of.isoformat(), as_of.isoformat()),
+def _invoices(
+    conn: sqlite3.Connection, counts: dict[str, tuple[int, int]], as_of: date
+) -> dict[str, Any]:
+    open_count, open_cents = counts.get("invoices:open", (0, 0))
+    collection_count, collection_cents = counts.get("invoices:in-collection", (0, 0))
+    # Overdue depends on the day asked about: a range of the partial index of open invoices.
+    overdue = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(amount_cents), 0) FROM invoices "
+        "INDEXED BY invoices_open_due WHERE state = 'open' AND due_on < ?",
+        (as_of.isoformat(),),
     ).fetchone()
     return {
-        "open": row[0],
-        "open_amount": format_money(row[1]),
-        "overdue": row[2],
-        "overdue_amount": format_money(row[3]),
-        "in_collection": row[4],
-        "in_collection_amount": format_money(row[5]),
+        "open": open_count,
+        "open_amount": format_money(open_cents),
+        "overdue": overdue[0],
+        "overdue_amount": format_money(overdue[1]),
+        "in_collection": collection_count,
+        "in_collection_amount": format_money(collection_cents),
     }
 
 
@@ -76,17 +76,23 @@ def _last_retention_run(conn: sqlite3.Connection) -> dict[str, Any] | None:
 
 def register_status(conn: sqlite3.Connection, as_of: date) -> dict[str, Any]:
     """Customers by state, organisations, orders this year, claims, requests, retention."""
-    by_state = _counts_by(conn, "SELECT state, COUNT(*) FROM customers GROUP BY state")
+    counts = _counts(conn)
+    by_state = {
+        name.removeprefix("customers:"): n
+        for name, (n, _cents) in sorted(counts.items())
+        if name.startswith("customers:") and n
+    }
+    # Only the states customers move into are kept; the rest are active (see the migration).
+    total = conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0]
+    active = total - sum(by_state.values())
+    by_state = {"active": active, **by_state} if active else by_state
     return {
         "as_of": as_of.isoformat(),
-        "customers": sum(by_state.values()),
+        "customers": total,
         "customers_by_state": by_state,
-        "organisations": conn.execute("SELECT COUNT(*) FROM organisations").fetchone()[0],
-        "orders_this_year": conn.execute(
-            "SELECT COUNT(*) FROM orders WHERE order_date >= ? AND order_date <= ?",
-            (date(as_of.year, 1, 1).isoformat(), date(as_of.year, 12, 31).isoformat()),
-        ).fetchone()[0],
-        "invoices": _invoices(conn, as_of),
+        "organisations": counts.get("organisations", (0, 0))[0],
+        "orders_this_year": counts.get(f"orders:{as_of.year:04d}", (0, 0))[0],
+        "invoices": _invoices(conn, counts, as_of),
         "open_requests": _requests(conn, as_of),
         "last_retention_run": _last_retention_run(conn),
     }

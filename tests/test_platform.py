@@ -73,6 +73,8 @@ def _undo(statement: str) -> str:
     created = re.match(r"\s*CREATE (TABLE|INDEX|TRIGGER)(?: IF NOT EXISTS)? (\w+)", statement)
     if created:
         return f"DROP {created[1]} {created[2]}"
+    if statement.lstrip().startswith("INSERT"):
+        return "SELECT 1"  # rows filled in by the migration go with their table
     added = re.match(r"\s*ALTER TABLE (\w+) ADD COLUMN (\w+)", statement)
     if added:
         return f"ALTER TABLE {added[1]} DROP COLUMN {added[2]}"

@@ -1,6 +1,8 @@
 """lautex status: the register at a glance."""
 
 import json
+import sqlite3
+from pathlib import Path
 
 from tests.conftest import Cli
 from tests.test_customers import add_aino, assert_one_line_error, dump
@@ -65,3 +67,57 @@ def test_status_csv_is_one_row_with_the_same_columns_every_day(cli: Cli) -> None
     assert row["customers_restricted"] == "1" and row["customers_active"] == "0"
     assert row["invoices_overdue"] == "1" and row["invoices_open_amount"] == "129.90"
     assert row["open_requests_overdue"] == "0" and row["last_retention_run"] == ""
+
+
+def recount(db: Path, as_of: str) -> dict[str, object]:
+    """The facts of `status`, counted row by row the slow way."""
+    with sqlite3.connect(db) as conn:
+        by_state = dict(conn.execute("SELECT state, count(*) FROM customers GROUP BY state"))
+        year = as_of[:4]
+        invoices = conn.execute(
+            """SELECT count(*) FILTER (WHERE state = 'open'),
+                      count(*) FILTER (WHERE state = 'open' AND due_on < ?),
+                      count(*) FILTER (WHERE state = 'in-collection'),
+                      total(amount_cents) FILTER (WHERE state = 'open')
+               FROM invoices""",
+            (as_of,),
+        ).fetchone()
+        return {
+            "customers": sum(by_state.values()),
+            "customers_by_state": by_state,
+            "organisations": conn.execute("SELECT count(*) FROM organisations").fetchone()[0],
+            "orders_this_year": conn.execute(
+                "SELECT count(*) FROM orders WHERE substr(order_date, 1, 4) = ?", (year,)
+            ).fetchone()[0],
+            "invoices": invoices[:3],
+            "open_cents": int(invoices[3]),
+        }
+
+
+def test_status_matches_a_recount_after_a_demo_year_erasure_and_retention(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """status reads counts kept by triggers; every way the register changes keeps them exact."""
+    demo = tmp_path / "demo.db"
+    cli.ok("demo", "--db", str(demo), user=None)
+
+    def on_demo(*args: str) -> str:
+        result = cli.run("--db", str(demo), *args, user=None)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    on_demo("erase", "3", "--yes")
+    on_demo("anonymize", "4", "--yes")
+    on_demo("retention", "run", "--as-of", "2026-11-25", "--yes")
+    facts = json.loads(on_demo("status", "--format", "json"))
+    expected = recount(demo, facts["as_of"])
+    invoices = facts["invoices"]
+    assert {key: facts[key] for key in ("customers", "customers_by_state", "organisations",
+                                        "orders_this_year")} == {
+        key: expected[key] for key in ("customers", "customers_by_state", "organisations",
+                                       "orders_this_year")
+    }  # fmt: skip
+    assert (invoices["open"], invoices["overdue"], invoices["in_collection"]) == expected[
+        "invoices"
+    ]
+    assert len(facts["customers_by_state"]) > 1 and facts["customers"] > 100

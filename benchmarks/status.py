@@ -1,0 +1,113 @@
+"""`lautex status` at a glance, against counting the same facts with plain SQL.
+
+    python benchmarks/status.py REGISTER [REPEATS]
+
+REGISTER is made by benchmarks/generate.py (e.g. 1000000 customers, 3 orders each).
+The script works on a copy: it invoices every order (one in twenty left open, a
+third of those overdue, one in a hundred in collection), migrates the copy to the
+current schema (which counts once and keeps counting), then times, in the same run:
+
+- `status.register_status`, the code `lautex status` runs (kept counts, plus a range
+  of the partial index of open invoices for those overdue);
+- the same facts counted with plain sqlite3 queries over the tables, as status did
+  before the counts were kept.
+
+Prints the medians (goal: status under 50 ms in-process at 1000000 customers) and
+the ratio.
+"""
+
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from lautex_registry.db import connect
+from lautex_registry.migrations import apply_pending
+from lautex_registry.status import register_status
+
+AS_OF = date(2026, 11, 25)
+
+PLAIN = (
+    ("SELECT state, COUNT(*) FROM customers GROUP BY state", ()),
+    ("SELECT COUNT(*) FROM organisations", ()),
+    ("SELECT COUNT(*) FROM orders WHERE order_date >= ? AND order_date <= ?",
+     ("2026-01-01", "2026-12-31")),
+    ("""SELECT COUNT(*) FILTER (WHERE state = 'open'),
+            SUM(amount_cents) FILTER (WHERE state = 'open'),
+            COUNT(*) FILTER (WHERE state = 'open' AND due_on < ?),
+            SUM(amount_cents) FILTER (WHERE state = 'open' AND due_on < ?),
+            COUNT(*) FILTER (WHERE state = 'in-collection'),
+            SUM(amount_cents) FILTER (WHERE state = 'in-collection')
+        FROM invoices""", ("2026-11-25", "2026-11-25")),
+)  # fmt: skip
+
+
+def invoice_every_order(conn: sqlite3.Connection) -> None:
+    conn.execute("BEGIN")
+    conn.execute(
+        """INSERT INTO invoices (number, order_id, customer_id, issued_on, due_on, amount_cents,
+               billing_name, state, paid_on, created_at)
+           SELECT 'I' || id, id, customer_id, order_date, date(order_date, '+14 days'), 12500,
+               'Bench Billing',
+               CASE WHEN id % 100 = 0 THEN 'in-collection'
+                    WHEN id % 20 = 0 THEN 'open' ELSE 'paid' END,
+               CASE WHEN id % 20 = 0 THEN NULL ELSE order_date END,
+               '2026-01-01T00:00:00Z'
+           FROM orders"""
+    )
+    conn.execute(
+        "UPDATE invoices SET due_on = '2030-01-01' WHERE state = 'open' AND order_id % 3 <> 0"
+    )
+    conn.execute("COMMIT")
+
+
+def median_ms(action: Callable[[], object], repeats: int) -> float:
+    action()  # warm the page cache
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def plain_counts(conn: sqlite3.Connection) -> None:
+    for sql, params in PLAIN:
+        conn.execute(sql, params).fetchall()
+
+
+def main() -> None:
+    source = Path(sys.argv[1])
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 11
+    with tempfile.TemporaryDirectory(dir=source.parent) as folder:
+        copy = Path(folder) / "status.db"
+        shutil.copy(source, copy)
+        conn = connect(copy)
+        conn.execute("DROP TABLE IF EXISTS register_counts")  # an older copy: count afresh
+        conn.execute("DELETE FROM schema_migrations WHERE name = 'counts kept for status'")
+        for name in ("customers", "organisations", "orders", "invoices"):
+            for kind in ("in", "out", "moved"):
+                conn.execute(f"DROP TRIGGER IF EXISTS {name}_counted_{kind}")
+        conn.execute("DROP INDEX IF EXISTS invoices_open_due")
+        invoice_every_order(conn)
+        started = time.perf_counter()
+        apply_pending(conn)
+        print(f"migrated (counting once) in {time.perf_counter() - started:.1f} s")
+        customers = conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0]
+        invoices = conn.execute("SELECT COUNT(*) FROM invoices").fetchone()[0]
+        status_ms = median_ms(lambda: register_status(conn, AS_OF), repeats)
+        plain_ms = median_ms(lambda: plain_counts(conn), repeats)
+        conn.close()
+    print(f"{customers} customers, {invoices} invoices; medians of {repeats}:")
+    print(f"  status (kept counts)     {status_ms:8.1f} ms   (goal: under 50 ms)")
+    print(f"  plain counting queries   {plain_ms:8.1f} ms")
+    print(f"  ratio                    {status_ms / plain_ms:8.3f}x")
+
+
+if __name__ == "__main__":
+    main()
