@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from lautex_registry.clock import timestamp
+from lautex_registry.clock import real_timestamp
 
 GENESIS = "0" * 64
 # json.dumps(..., ensure_ascii=False, separators=(",", ":")) and
@@ -100,7 +100,7 @@ def _write(conn: sqlite3.Connection, rows: list[_Pending]) -> None:
     if queue is not None and queue[0] is conn:
         queue[1].extend(rows)
     else:
-        _append(conn, rows, timestamp())
+        _append(conn, rows, real_timestamp())
 
 
 def record(
@@ -158,7 +158,7 @@ def deferred(conn: sqlite3.Connection) -> Iterator[None]:
         yield
     finally:
         _deferred.reset(token)
-    _append(conn, queue, timestamp())
+    _append(conn, queue, real_timestamp())
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from lautex_registry import audit
-from lautex_registry.clock import now_utc
+from lautex_registry import audit, clock
 from lautex_registry.errors import AuthError, Conflict, InvalidInput, NotFound
 from lautex_registry.permissions import ROLES, SYSTEM
 
@@ -127,7 +126,7 @@ def add_user(
     cursor = conn.execute(
         """INSERT INTO users (username, full_name, role, password_hash, created_at)
            VALUES (?, ?, ?, ?, ?)""",
-        (username, full_name.strip(), role, password_hash, _fmt(now_utc())),
+        (username, full_name.strip(), role, password_hash, _fmt(clock.real_now())),
     )
     user_id = int(cursor.lastrowid or 0)
     audit.record(conn, actor, "user add", "user", user_id, {"role": role})
@@ -170,7 +169,7 @@ def login(conn: sqlite3.Connection, username: str, password: str) -> tuple[User,
         _refuse_unusable(row)
         if row["role"] == SYSTEM:
             raise AuthError("system accounts cannot log in: use a service token (LAUTEX_TOKEN)")
-        now = now_utc()
+        now = clock.real_now()
         if row["locked_until"] and _parse(row["locked_until"]) > now:
             raise AuthError(
                 f"account {username!r} is locked after {MAX_FAILED_LOGINS} wrong passwords "
@@ -212,7 +211,7 @@ def login(conn: sqlite3.Connection, username: str, password: str) -> tuple[User,
 def authenticate(conn: sqlite3.Connection, token: str) -> User:
     """The user a session token or service token belongs to, or AuthError."""
     digest = _token_hash(token)
-    now = _fmt(now_utc())
+    now = _fmt(clock.real_now())
     row = conn.execute(
         """SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
            WHERE s.token_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?""",
@@ -229,7 +228,7 @@ def authenticate(conn: sqlite3.Connection, token: str) -> User:
 def end_session(conn: sqlite3.Connection, user: User, token: str) -> bool:
     cursor = conn.execute(
         "UPDATE sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
-        (_fmt(now_utc()), _token_hash(token)),
+        (_fmt(clock.real_now()), _token_hash(token)),
     )
     if cursor.rowcount:
         audit.record(conn, user.actor, "logout", "user", user.id)
@@ -249,7 +248,7 @@ def change_password(
     # Other sessions of this user end: a password change is often a response to a leak.
     conn.execute(
         "UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
-        (_fmt(now_utc()), row["id"]),
+        (_fmt(clock.real_now()), row["id"]),
     )
     audit.record(conn, actor, "user passwd", "user", row["id"])
 
@@ -261,10 +260,12 @@ def set_disabled(
     if disabled and row["id"] == actor.user_id:
         raise InvalidInput("you cannot disable your own account")
     if disabled:
-        conn.execute("UPDATE users SET disabled_at = ? WHERE id = ?", (_fmt(now_utc()), row["id"]))
+        conn.execute(
+            "UPDATE users SET disabled_at = ? WHERE id = ?", (_fmt(clock.real_now()), row["id"])
+        )
         conn.execute(
             "UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
-            (_fmt(now_utc()), row["id"]),
+            (_fmt(clock.real_now()), row["id"]),
         )
     else:
         conn.execute(
@@ -282,7 +283,7 @@ def issue_service_token(conn: sqlite3.Connection, actor: audit.Actor, username: 
     token = "lxt_" + secrets.token_urlsafe(32)
     conn.execute(
         "UPDATE users SET service_token_hash = ?, service_token_created_at = ? WHERE id = ?",
-        (_token_hash(token), _fmt(now_utc()), row["id"]),
+        (_token_hash(token), _fmt(clock.real_now()), row["id"]),
     )
     audit.record(conn, actor, "user token", "user", row["id"])
     return token

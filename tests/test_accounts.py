@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lautex_registry import auth
-from lautex_registry.clock import now_utc
+from lautex_registry import clock
 from tests.conftest import PASSWORD, Cli
 
 
@@ -64,8 +63,8 @@ def test_wrong_password_exits_5_and_five_in_a_row_lock_the_account(
     locked = login(cli, "clerk")
     assert locked.exit_code == 5
     assert "locked" in locked.stderr
-    later = now_utc() + timedelta(minutes=16)
-    monkeypatch.setattr(auth, "now_utc", lambda: later)
+    later = clock.real_now() + timedelta(minutes=16)
+    monkeypatch.setattr(clock, "real_now", lambda: later)
     assert login(cli, "clerk").exit_code == 0
 
 
@@ -89,8 +88,8 @@ def test_a_session_expires_after_eight_hours(cli: Cli, monkeypatch: pytest.Monke
         path.unlink()
     login(cli, "clerk")
     assert cli.run("whoami", user=None).exit_code == 0
-    later = now_utc() + timedelta(hours=8, minutes=1)
-    monkeypatch.setattr(auth, "now_utc", lambda: later)
+    later = clock.real_now() + timedelta(hours=8, minutes=1)
+    monkeypatch.setattr(clock, "real_now", lambda: later)
     result = cli.run("whoami", user=None)
     assert result.exit_code == 5
     assert "expired" in result.stderr
