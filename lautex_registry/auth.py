@@ -437,7 +437,11 @@ def save_session_token(register_id: str, token: str) -> Path:
 
 
 def read_session_token(register_id: str) -> str | None:
+    """The token `lautex login` kept, read only from folders that are private (0700)."""
     path = session_file(register_id)
+    if path.parent.exists() or path.parent.is_symlink():
+        _private_folder(lautex_home(), may_be_link=True)
+        _private_folder(path.parent, may_be_link=False)  # else another user plants a session
     try:
         return path.read_text().strip() or None
     except FileNotFoundError:

@@ -293,6 +293,19 @@ def test_login_narrows_a_home_and_sessions_folder_open_to_others(cli: Cli) -> No
     assert login(cli, "clerk").exit_code == 0
     assert stat.S_IMODE(cli.home.stat().st_mode) == 0o700
     assert stat.S_IMODE((cli.home / "sessions").stat().st_mode) == 0o700
+    os.chmod(cli.home / "sessions", 0o777)
+    assert cli.run("whoami", user=None).exit_code == 0  # a command reading its session, too
+    assert stat.S_IMODE((cli.home / "sessions").stat().st_mode) == 0o700
+
+
+def test_a_symlinked_sessions_folder_is_refused(cli: Cli, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (cli.home / "sessions").rename(elsewhere)
+    (cli.home / "sessions").symlink_to(elsewhere)
+    for result in (login(cli, "clerk"), cli.run("whoami", user=None)):
+        assert result.exit_code == 2
+        assert result.stderr.startswith("error: LAUTEX_HOME: cannot keep the session file in ")
+        assert result.stderr.endswith(": it is a symbolic link\n")
 
 
 @pytest.mark.parametrize("planted", ["symlink", "file"])
