@@ -16,9 +16,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from lautex_registry.clock import timestamp
+from lautex_registry.clock import real_timestamp
 
 GENESIS = "0" * 64
+# The rows every trail starts with: `lautex init` adds the first admin, then records itself.
+INIT_ACTIONS = ("user add", "init")
 # json.dumps(..., ensure_ascii=False, separators=(",", ":")) and
 # json.dumps(..., sort_keys=True, ensure_ascii=False), built once: the same text, without
 # making an encoder for every row (a retention run writes one row per person).
@@ -53,9 +55,10 @@ def _row_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _last_hash(conn: sqlite3.Connection) -> str:
-    last = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-    return str(last[0]) if last else GENESIS
+def _chain_end(conn: sqlite3.Connection) -> tuple[str, str]:
+    """The last row's hash and time (GENESIS and "" before the first row)."""
+    last = conn.execute("SELECT hash, at FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    return (str(last[0]), str(last[1])) if last else (GENESIS, "")
 
 
 # A row not yet chained: user_id, username, action, entity, entity_id, details_json.
@@ -81,7 +84,10 @@ def _append(conn: sqlite3.Connection, rows: list[_Pending], at: str) -> None:
     """Chain and insert rows after the last one: one read, one executemany."""
     if not rows:
         return
-    prev_hash = _last_hash(conn)
+    prev_hash, last_at = _chain_end(conn)
+    # Times never go backwards along the trail (`verify_chain` checks it): a system clock
+    # stepped back (NTP) stamps the previous row's time rather than an earlier one.
+    at = max(at, last_at)
     chained = []
     for user_id, username, action, entity, entity_key, details_json in rows:
         digest = _row_hash(
@@ -100,7 +106,7 @@ def _write(conn: sqlite3.Connection, rows: list[_Pending]) -> None:
     if queue is not None and queue[0] is conn:
         queue[1].extend(rows)
     else:
-        _append(conn, rows, timestamp())
+        _append(conn, rows, real_timestamp())
 
 
 def record(
@@ -158,7 +164,7 @@ def deferred(conn: sqlite3.Connection) -> Iterator[None]:
         yield
     finally:
         _deferred.reset(token)
-    _append(conn, queue, timestamp())
+    _append(conn, queue, real_timestamp())
 
 
 @dataclass(frozen=True)
@@ -171,39 +177,93 @@ class ChainReport:
 
     @property
     def intact(self) -> bool:
-        return self.first_broken_id is None
+        return self.problem is None
+
+
+def expected_triggers() -> dict[str, str]:
+    """The append-only triggers the migrations put on audit_log, by name, as created."""
+    from lautex_registry.migrations import MIGRATIONS
+
+    found = {}
+    for migration in MIGRATIONS:
+        for statement in migration.statements:
+            words = statement.split()
+            if words[:2] == ["CREATE", "TRIGGER"] and "audit_log" in words[3:8]:
+                found[words[2]] = _normalised(statement)
+    return found
+
+
+def _normalised(sql: str) -> str:
+    return " ".join(sql.split())
+
+
+def _trigger_problem(conn: sqlite3.Connection) -> str | None:
+    """A trigger on audit_log dropped, changed or added: its rows can then be rewritten."""
+    present = {
+        row["name"]: _normalised(row["sql"] or "")
+        for row in conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"
+        )
+    }
+    for name, sql in expected_triggers().items():
+        if name not in present:
+            return f"the append-only trigger {name} has been dropped"
+        if present[name] != sql:
+            return f"the append-only trigger {name} has been changed"
+    for name in sorted(set(present) - set(expected_triggers())):
+        return f"an unknown trigger {name} acts on the audit trail"
+    return None
+
+
+def _row_problem(row: sqlite3.Row, prev: sqlite3.Row | None, expected_id: int) -> str | None:
+    """What is wrong with one row given the one before it (None for the first row)."""
+    if row["id"] != expected_id:
+        return f"rows before id {row['id']} are missing"
+    if row["prev_hash"] != (GENESIS if prev is None else prev["hash"]):
+        return "its link to the previous row is broken"
+    digest = _row_hash(
+        row["prev_hash"],
+        row["at"],
+        row["user_id"],
+        row["username"],
+        row["action"],
+        row["entity"],
+        row["entity_id"],
+        row["details_json"],
+    )
+    if digest != row["hash"]:
+        return "its content does not match its hash"
+    if row["id"] <= len(INIT_ACTIONS) and row["action"] != INIT_ACTIONS[row["id"] - 1]:
+        return "the trail does not start with the rows of the register's `init`"
+    if prev is not None and row["at"] < prev["at"]:
+        return f"its time {row['at']} is before the previous row's ({prev['at']})"
+    return None
 
 
 def verify_chain(conn: sqlite3.Connection) -> ChainReport:
-    """Recompute every row's hash in order; name the first row that does not match."""
-    prev_hash = GENESIS
+    """Recompute every row's hash in order; name the first row that does not match.
+
+    A trail starts with the rows of the register's `init` (an empty one was emptied), its times
+    never go backwards, and its append-only triggers are those the migrations made.
+    """
+    prev = None
     count = 0
-    expected_id = None
     for row in conn.execute(
         """SELECT id, at, user_id, username, action, entity, entity_id, details_json,
                   prev_hash, hash FROM audit_log ORDER BY id"""
     ):
         count += 1
-        if expected_id is not None and row["id"] != expected_id:
-            return ChainReport(count, row["id"], f"rows before id {row['id']} are missing")
-        expected_id = row["id"] + 1
-        if row["prev_hash"] != prev_hash:
-            return ChainReport(count, row["id"], "its link to the previous row is broken")
-        digest = _row_hash(
-            prev_hash,
-            row["at"],
-            row["user_id"],
-            row["username"],
-            row["action"],
-            row["entity"],
-            row["entity_id"],
-            row["details_json"],
+        problem = _row_problem(row, prev, 1 if prev is None else prev["id"] + 1)
+        if problem is not None:
+            return ChainReport(count, row["id"], problem)
+        prev = row
+    if prev is None:
+        return ChainReport(
+            0, 1, "the trail is empty: it starts with the rows of the register's `init`"
         )
-        if digest != row["hash"]:
-            return ChainReport(count, row["id"], "its content does not match its hash")
-        prev_hash = row["hash"]
-    head_id = None if expected_id is None else expected_id - 1
-    return ChainReport(count, None, None, head_id, None if head_id is None else prev_hash)
+    head_id, head_hash = int(prev["id"]), str(prev["hash"])
+    trigger = _trigger_problem(conn)
+    return ChainReport(count, None, trigger, head_id, head_hash)
 
 
 def check_anchor(conn: sqlite3.Connection, report: ChainReport, anchor: str) -> ChainReport:

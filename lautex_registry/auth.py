@@ -11,13 +11,14 @@ import os
 import re
 import secrets
 import sqlite3
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from lautex_registry import audit
-from lautex_registry.clock import now_utc
+from lautex_registry import audit, clock
 from lautex_registry.errors import AuthError, Conflict, InvalidInput, NotFound
 from lautex_registry.permissions import ROLES, SYSTEM
 
@@ -69,6 +70,26 @@ def check_password_rules(password: str) -> None:
 def hash_password(password: str) -> str:
     check_password_rules(password)
     return str(_hasher().hash(password))
+
+
+# An argon2id hash of no one's password, with argon2-cffi's default parameters: a failed
+# login for an unknown, disabled, locked or system account is checked against it, so every
+# failed path costs one hash verification and the time taken does not tell usernames apart.
+_DEFAULT_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$8pwmV0s0CFULXk1GYj0QsA$"
+    "Ey6VzjNyCaiLvwFwroAIbZjdal6wpyh7MBamhGrDdrE"
+)
+_dummy_hashes: dict[tuple[tuple[str, Any], ...], str] = {}
+
+
+def _dummy_hash() -> str:
+    """The dummy hash made with the parameters in force (tests lower the cost)."""
+    if not ARGON2_PARAMS:
+        return _DEFAULT_DUMMY_HASH
+    key = tuple(sorted(ARGON2_PARAMS.items()))
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = str(_hasher().hash(secrets.token_urlsafe(16)))
+    return _dummy_hashes[key]
 
 
 def _password_matches(stored_hash: str, password: str) -> bool:
@@ -127,7 +148,7 @@ def add_user(
     cursor = conn.execute(
         """INSERT INTO users (username, full_name, role, password_hash, created_at)
            VALUES (?, ?, ?, ?, ?)""",
-        (username, full_name.strip(), role, password_hash, _fmt(now_utc())),
+        (username, full_name.strip(), role, password_hash, _fmt(clock.real_now())),
     )
     user_id = int(cursor.lastrowid or 0)
     audit.record(conn, actor, "user add", "user", user_id, {"role": role})
@@ -154,46 +175,67 @@ def _refuse_unusable(row: sqlite3.Row) -> None:
         raise AuthError(f"user {row['username']!r} is disabled")
 
 
-def login(conn: sqlite3.Connection, username: str, password: str) -> tuple[User, str]:
+def _refuse_login(row: sqlite3.Row | None, now: datetime) -> AuthError | None:
+    """Why this account may not log in at all, or None if its password decides."""
+    if row is None:
+        return AuthError("wrong username or password")
+    if row["disabled_at"] is not None:
+        return AuthError(f"user {row['username']!r} is disabled")
+    if row["role"] == SYSTEM:
+        return AuthError("system accounts cannot log in: use a service token (LAUTEX_TOKEN)")
+    if row["locked_until"] and _parse(row["locked_until"]) > now:
+        return AuthError(
+            f"account {row['username']!r} is locked after {MAX_FAILED_LOGINS} wrong passwords "
+            f"until {row['locked_until']}"
+        )
+    return None
+
+
+def _count_wrong_password(conn: sqlite3.Connection, row: sqlite3.Row, now: datetime) -> None:
+    failures = int(row["failed_logins"]) + 1
+    locked_until = _fmt(now + LOCKOUT) if failures >= MAX_FAILED_LOGINS else None
+    conn.execute(
+        "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
+        (0 if locked_until else failures, locked_until, row["id"]),
+    )
+    audit.record(
+        conn,
+        audit.Actor(row["id"], row["username"]),
+        "login failed",
+        "user",
+        row["id"],
+        {"locked": locked_until is not None},
+    )
+
+
+def login(
+    conn: sqlite3.Connection,
+    username: str,
+    password: str,
+    keep_token: Callable[[str], object] | None = None,
+) -> tuple[User, str]:
     """Check the password and start an 8-hour session; return the session token.
 
     Five wrong passwords in a row lock the account for 15 minutes. The failure
     count is committed even though the login fails: that is the point of it.
+    `keep_token` (the session file) runs before the session is committed: a token
+    that cannot be kept leaves no session and no audit row behind.
     """
     from lautex_registry.db import transaction
 
-    wrong = AuthError("wrong username or password")
     with transaction(conn):
         row = conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
-        if row is None:
-            raise wrong
-        _refuse_unusable(row)
-        if row["role"] == SYSTEM:
-            raise AuthError("system accounts cannot log in: use a service token (LAUTEX_TOKEN)")
-        now = now_utc()
-        if row["locked_until"] and _parse(row["locked_until"]) > now:
-            raise AuthError(
-                f"account {username!r} is locked after {MAX_FAILED_LOGINS} wrong passwords "
-                f"until {row['locked_until']}"
-            )
-        ok = row["password_hash"] is not None and _password_matches(row["password_hash"], password)
-        if not ok:
-            failures = int(row["failed_logins"]) + 1
-            locked_until = _fmt(now + LOCKOUT) if failures >= MAX_FAILED_LOGINS else None
-            conn.execute(
-                "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
-                (0 if locked_until else failures, locked_until, row["id"]),
-            )
-            audit.record(
-                conn,
-                audit.Actor(row["id"], username),
-                "login failed",
-                "user",
-                row["id"],
-                {"locked": locked_until is not None},
-            )
+        now = clock.real_now()
+        refusal = _refuse_login(row, now)
+        # Every failed path costs one verification: the time does not tell usernames apart.
+        stored = row["password_hash"] if refusal is None else None
+        ok = _password_matches(stored or _dummy_hash(), password) and stored is not None
+        if refusal is None and not ok:
+            _count_wrong_password(conn, row, now)
+    if refusal is not None:
+        raise refusal
     if not ok:
-        raise wrong
+        raise AuthError("wrong username or password")
     user = _user_from_row(row)
     token = "lxs_" + secrets.token_urlsafe(32)
     with transaction(conn):
@@ -206,13 +248,15 @@ def login(conn: sqlite3.Connection, username: str, password: str) -> tuple[User,
             (user.id, _token_hash(token), _fmt(now), _fmt(now + SESSION_LIFETIME)),
         )
         audit.record(conn, user.actor, "login", "user", user.id)
+        if keep_token is not None:
+            keep_token(token)
     return user, token
 
 
 def authenticate(conn: sqlite3.Connection, token: str) -> User:
     """The user a session token or service token belongs to, or AuthError."""
     digest = _token_hash(token)
-    now = _fmt(now_utc())
+    now = _fmt(clock.real_now())
     row = conn.execute(
         """SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
            WHERE s.token_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?""",
@@ -229,7 +273,7 @@ def authenticate(conn: sqlite3.Connection, token: str) -> User:
 def end_session(conn: sqlite3.Connection, user: User, token: str) -> bool:
     cursor = conn.execute(
         "UPDATE sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
-        (_fmt(now_utc()), _token_hash(token)),
+        (_fmt(clock.real_now()), _token_hash(token)),
     )
     if cursor.rowcount:
         audit.record(conn, user.actor, "logout", "user", user.id)
@@ -249,7 +293,7 @@ def change_password(
     # Other sessions of this user end: a password change is often a response to a leak.
     conn.execute(
         "UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
-        (_fmt(now_utc()), row["id"]),
+        (_fmt(clock.real_now()), row["id"]),
     )
     audit.record(conn, actor, "user passwd", "user", row["id"])
 
@@ -260,19 +304,29 @@ def set_disabled(
     row = get_user(conn, username)
     if disabled and row["id"] == actor.user_id:
         raise InvalidInput("you cannot disable your own account")
+    details: dict[str, Any] = {}
     if disabled:
-        conn.execute("UPDATE users SET disabled_at = ? WHERE id = ?", (_fmt(now_utc()), row["id"]))
+        now = _fmt(clock.real_now())
+        # Disabling ends every way in: sessions and the service token, which an `enable`
+        # must not bring back (issue a new one with `user token`).
+        conn.execute(
+            "UPDATE users SET disabled_at = ?, service_token_hash = NULL, "
+            "service_token_created_at = NULL WHERE id = ?",
+            (now, row["id"]),
+        )
         conn.execute(
             "UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
-            (_fmt(now_utc()), row["id"]),
+            (now, row["id"]),
         )
+        details["service_token_revoked"] = row["service_token_hash"] is not None
     else:
         conn.execute(
             "UPDATE users SET disabled_at = NULL, failed_logins = 0, locked_until = NULL "
             "WHERE id = ?",
             (row["id"],),
         )
-    audit.record(conn, actor, "user disable" if disabled else "user enable", "user", row["id"])
+    action = "user disable" if disabled else "user enable"
+    audit.record(conn, actor, action, "user", row["id"], details)
 
 
 def issue_service_token(conn: sqlite3.Connection, actor: audit.Actor, username: str) -> str:
@@ -282,7 +336,7 @@ def issue_service_token(conn: sqlite3.Connection, actor: audit.Actor, username: 
     token = "lxt_" + secrets.token_urlsafe(32)
     conn.execute(
         "UPDATE users SET service_token_hash = ?, service_token_created_at = ? WHERE id = ?",
-        (_token_hash(token), _fmt(now_utc()), row["id"]),
+        (_token_hash(token), _fmt(clock.real_now()), row["id"]),
     )
     audit.record(conn, actor, "user token", "user", row["id"])
     return token
@@ -316,20 +370,78 @@ def session_file(register_id: str) -> Path:
     return lautex_home() / "sessions" / f"{register_id}.token"
 
 
+def _cannot_keep(path: Path, reason: str) -> InvalidInput:
+    return InvalidInput(f"LAUTEX_HOME: cannot keep the session file in {path}: {reason}")
+
+
+def _make_folders(path: Path) -> None:
+    """Create `path` and any missing parent with mode 0700, whatever the umask."""
+    if path.exists() or path.is_symlink():
+        return
+    _make_folders(path.parent)
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        return  # made meanwhile by another login: checked like any existing folder
+    except OSError as exc:
+        raise _cannot_keep(path, exc.strerror or str(exc)) from exc
+    os.chmod(path, 0o700)  # mkdir's mode is cut by the umask: say it exactly
+
+
+def _private_folder(path: Path, *, may_be_link: bool) -> None:
+    """A folder only its owner may enter (0700): a wider mode of ours is narrowed; a
+    symlink (where not allowed) or someone else's folder is refused, since whoever
+    controls it could read session tokens or plant files."""
+    if not may_be_link and path.is_symlink():
+        raise _cannot_keep(path, "it is a symbolic link")
+    if not path.is_dir():
+        raise _cannot_keep(path, "it is not a folder")
+    info = os.stat(path)
+    if info.st_uid != os.getuid():
+        raise _cannot_keep(path, "it belongs to another user")
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(path, 0o700)
+
+
 def save_session_token(register_id: str, token: str) -> Path:
-    """Keep the token in a file only its owner can read (mode 0600), one per register."""
+    """Keep the token in a file only its owner can read (mode 0600), one per register.
+
+    Written to a new temp file (never one that exists or is a symlink: someone may have
+    planted it to catch the token), its mode set on the open descriptor, then renamed.
+    """
     path = session_file(register_id)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(token + "\n")
-    os.replace(tmp, path)
+    _make_folders(path.parent)
+    _private_folder(lautex_home(), may_be_link=True)  # a home moved elsewhere by a link is fine
+    _private_folder(path.parent, may_be_link=False)
+    tmp = path.with_name(path.name + ".tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(tmp, flags, 0o600)
+    except FileExistsError:
+        raise _cannot_keep(
+            path.parent, f"{tmp.name} already exists (another login, or left behind): remove it"
+        ) from None
+    except OSError as exc:
+        raise _cannot_keep(path.parent, exc.strerror or str(exc)) from exc
+    try:
+        with os.fdopen(fd, "w") as handle:
+            os.fchmod(handle.fileno(), 0o600)  # exactly 0600, whatever the umask
+            handle.write(token + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 
 def read_session_token(register_id: str) -> str | None:
+    """The token `lautex login` kept, read only from folders that are private (0700)."""
     path = session_file(register_id)
+    if path.parent.exists() or path.parent.is_symlink():
+        _private_folder(lautex_home(), may_be_link=True)
+        _private_folder(path.parent, may_be_link=False)  # else another user plants a session
     try:
         return path.read_text().strip() or None
     except FileNotFoundError:

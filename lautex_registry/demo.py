@@ -9,7 +9,7 @@ a restricted customer.
 
 Everything is written through the same service functions the commands use, so the
 demo follows the clerk's rules and has a true audit trail. The register's history is
-replayed on the register's own clock: each step is done "on the day it happened"
+replayed on the register's business date: each step is done "on the day it happened"
 (`on_day`), so a customer's last activity is that of their real orders and the
 retention periods run as they would have. The dates are relative to `clock.today()`,
 so the demo stays realistic. The data is made up and seeded: every run on the same
@@ -20,18 +20,17 @@ The build is a list of small steps (`STEPS`); another part of the register adds
 its own demo data by appending a step function that takes a `DemoContext`.
 """
 
-import os
 import random
 import secrets
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 from lautex_registry import audit, auth
-from lautex_registry.clock import today
+from lautex_registry.clock import business_day, today
 from lautex_registry.db import connect, transaction
 from lautex_registry.errors import Conflict, InvalidInput
 
@@ -91,22 +90,13 @@ BILLING_PARTNER = "Laskutuspalvelu Pöllänen Oy"
 OUTSIDER = "Raili Rantanen <raili.rantanen@example.net>"  # asks, but is not in the register
 
 
-@contextmanager
-def on_day(day: date) -> Iterator[None]:
-    """Do what is inside as the clerk did it on `day`: the register's clock shows that day.
+def on_day(day: date) -> AbstractContextManager[None]:
+    """Do what is inside as the clerk did it on `day`: the business date shows that day.
 
-    `clock.today()` reads LAUTEX_TODAY (meant for tests and rehearsals; the demo is a
-    rehearsal of the register's history). The previous value comes back afterwards.
+    Only the business date moves (`clock.business_day`, in this process): the audit
+    rows and the demo admin's session keep the real clock.
     """
-    previous = os.environ.get("LAUTEX_TODAY")
-    os.environ["LAUTEX_TODAY"] = day.isoformat()
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("LAUTEX_TODAY", None)
-        else:
-            os.environ["LAUTEX_TODAY"] = previous
+    return business_day(day)
 
 
 @dataclass

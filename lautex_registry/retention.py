@@ -41,10 +41,10 @@ from pathlib import Path
 from typing import Any
 
 from lautex_registry import audit, journal
-from lautex_registry.clock import timestamp
+from lautex_registry.clock import real_today, timestamp
 from lautex_registry.db import transaction
 from lautex_registry.erasure import ANONYMISE, ERASE, erase_customers, physical_cleanup
-from lautex_registry.errors import Conflict
+from lautex_registry.errors import Conflict, Refused
 from lautex_registry.holds import (
     RetentionPolicy,
     claim_anchor_sql,
@@ -480,6 +480,17 @@ def _end_run(conn: sqlite3.Connection, actor: audit.Actor, summary: RunSummary, 
         )
 
 
+def refuse_future_run(as_of: date, *, dry_run: bool) -> None:
+    """A real run may not act on a day that has not come: it would anonymise people and
+    strip vouchers before their periods end (Accounting Act 1336/1997 ch. 2 sec. 10;
+    GDPR Art. 5(1)(e)). A dry run may look ahead."""
+    if not dry_run and as_of > real_today():
+        raise Refused(
+            f"as-of: {as_of.isoformat()} is after today ({real_today().isoformat()}); "
+            "a real run acts only on a day that has come (look ahead with --dry-run)"
+        )
+
+
 def run_retention(
     conn: sqlite3.Connection,
     actor: audit.Actor,
@@ -492,6 +503,7 @@ def run_retention(
     totals: Callable[[dict[str, int]], None] | None = None,
 ) -> RunSummary:
     """Enforce every policy on `as_of`; a dry run only counts what would be touched."""
+    refuse_future_run(as_of, dry_run=dry_run)
     policy = RetentionPolicy.of(conn)
     summary = RunSummary(as_of, dry_run)
     if dry_run:

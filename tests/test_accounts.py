@@ -1,13 +1,17 @@
 """Personal accounts, sessions, service tokens, lockout and permissions."""
 
+import json
+import os
+import sqlite3
 import stat
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from lautex_registry import auth
-from lautex_registry.clock import now_utc
+from lautex_registry import clock
 from tests.conftest import PASSWORD, Cli
 
 
@@ -64,8 +68,8 @@ def test_wrong_password_exits_5_and_five_in_a_row_lock_the_account(
     locked = login(cli, "clerk")
     assert locked.exit_code == 5
     assert "locked" in locked.stderr
-    later = now_utc() + timedelta(minutes=16)
-    monkeypatch.setattr(auth, "now_utc", lambda: later)
+    later = clock.real_now() + timedelta(minutes=16)
+    monkeypatch.setattr(clock, "real_now", lambda: later)
     assert login(cli, "clerk").exit_code == 0
 
 
@@ -89,8 +93,8 @@ def test_a_session_expires_after_eight_hours(cli: Cli, monkeypatch: pytest.Monke
         path.unlink()
     login(cli, "clerk")
     assert cli.run("whoami", user=None).exit_code == 0
-    later = now_utc() + timedelta(hours=8, minutes=1)
-    monkeypatch.setattr(auth, "now_utc", lambda: later)
+    later = clock.real_now() + timedelta(hours=8, minutes=1)
+    monkeypatch.setattr(clock, "real_now", lambda: later)
     result = cli.run("whoami", user=None)
     assert result.exit_code == 5
     assert "expired" in result.stderr
@@ -176,12 +180,27 @@ def test_a_service_token_can_be_revoked(cli: Cli) -> None:
 
 def test_a_disabled_user_is_refused_until_enabled(cli: Cli) -> None:
     cli.ok("user", "disable", "clerk", "--yes")
-    result = cli.run("whoami", user="clerk")
-    assert result.exit_code == 5
-    assert "disabled" in result.stderr
-    assert login(cli, "clerk").exit_code == 5
+    assert cli.run("whoami", user="clerk").exit_code == 5
+    refused = login(cli, "clerk")
+    assert refused.exit_code == 5
+    assert "disabled" in refused.stderr
     cli.ok("user", "enable", "clerk")
-    assert cli.run("whoami", user="clerk").exit_code == 0
+    assert login(cli, "clerk").exit_code == 0
+
+
+def test_disabling_revokes_the_service_token_for_good(cli: Cli) -> None:
+    cli.ok("user", "disable", "bot", "--yes")
+    cli.ok("user", "enable", "bot")
+    revived = cli.run("whoami", user="bot")
+    assert revived.exit_code == 5
+    assert "not valid" in revived.stderr
+    rows = [r["has_service_token"] for r in json.loads(cli.ok("user", "list", "-f", "json").stdout)
+            if r["username"] == "bot"]  # fmt: skip
+    assert rows == [False]
+    token = cli.ok("user", "token", "bot").stdout.strip()
+    from lautex_registry.cli.app import app
+
+    assert cli.runner.invoke(app, ["whoami"], env={"LAUTEX_TOKEN": token}).exit_code == 0
 
 
 def test_disable_without_yes_and_without_a_terminal_is_refused(cli: Cli) -> None:
@@ -238,3 +257,132 @@ def test_a_bad_role_is_refused_before_the_password_is_asked(cli: Cli) -> None:
     result = cli.run("user", "add", "maija", "--full-name", "Maija", "--role", "boss")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: role:")
+
+
+# --- the session file and its folders -------------------------------------------------------
+
+
+def dump(cli: Cli) -> list[str]:
+    conn = sqlite3.connect(cli.db)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def test_login_under_umask_000_makes_private_folders_and_file(cli: Cli, tmp_path: Path) -> None:
+    home = tmp_path / "fresh" / "state" / "lautex"
+    env = {**os.environ, "LAUTEX_DB": str(cli.db), "LAUTEX_HOME": str(home)}
+    env.pop("LAUTEX_TOKEN", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "lautex_registry", "login", "clerk", "--password-stdin"],
+        env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=60,
+        preexec_fn=lambda: os.umask(0),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for folder in (tmp_path / "fresh", tmp_path / "fresh" / "state", home, home / "sessions"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    [token_file] = (home / "sessions").glob("*.token")
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+
+
+def test_login_narrows_a_home_and_sessions_folder_open_to_others(cli: Cli) -> None:
+    (cli.home / "sessions").mkdir(parents=True, exist_ok=True)
+    os.chmod(cli.home, 0o755)
+    os.chmod(cli.home / "sessions", 0o777)
+    assert login(cli, "clerk").exit_code == 0
+    assert stat.S_IMODE(cli.home.stat().st_mode) == 0o700
+    assert stat.S_IMODE((cli.home / "sessions").stat().st_mode) == 0o700
+    os.chmod(cli.home / "sessions", 0o777)
+    assert cli.run("whoami", user=None).exit_code == 0  # a command reading its session, too
+    assert stat.S_IMODE((cli.home / "sessions").stat().st_mode) == 0o700
+
+
+def test_a_symlinked_sessions_folder_is_refused(cli: Cli, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (cli.home / "sessions").rename(elsewhere)
+    (cli.home / "sessions").symlink_to(elsewhere)
+    for result in (login(cli, "clerk"), cli.run("whoami", user=None)):
+        assert result.exit_code == 2
+        assert result.stderr.startswith("error: LAUTEX_HOME: cannot keep the session file in ")
+        assert result.stderr.endswith(": it is a symbolic link\n")
+
+
+@pytest.mark.parametrize("planted", ["symlink", "file"])
+def test_a_planted_temp_file_is_refused_and_gets_no_token(
+    cli: Cli, tmp_path: Path, planted: str
+) -> None:
+    for path in session_files(cli):
+        path.unlink()
+    register_id = (
+        sqlite3.connect(cli.db)
+        .execute("SELECT value FROM meta WHERE key = 'register_id'")
+        .fetchone()[0]
+    )
+    tmp = cli.home / "sessions" / f"{register_id}.token.tmp"
+    bait = tmp_path / "bait.txt"
+    bait.write_text("")
+    if planted == "symlink":
+        tmp.symlink_to(bait)
+    else:
+        tmp.write_text("")
+    before = dump(cli)
+    result = login(cli, "clerk")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: LAUTEX_HOME: cannot keep the session file in ")
+    assert result.stderr.count("\n") == 1
+    assert bait.read_text() == ""
+    assert session_files(cli) == []
+    assert dump(cli) == before
+
+
+def test_a_login_whose_session_file_cannot_be_kept_changes_nothing(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    not_a_folder = tmp_path / "home-is-a-file"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("LAUTEX_HOME", str(not_a_folder))
+    before = dump(cli)
+    result = login(cli, "clerk")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: LAUTEX_HOME: cannot keep the session file in ")
+    assert dump(cli) == before
+
+
+# --- every failed login costs the same ------------------------------------------------------
+
+
+@pytest.fixture
+def verifications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The argon2 verifications a login makes (their count, not their wall time)."""
+    from argon2 import PasswordHasher
+
+    calls: list[str] = []
+    real_verify = PasswordHasher.verify
+
+    def counted(self: PasswordHasher, hash: str, password: str) -> bool:
+        calls.append(hash)
+        return bool(real_verify(self, hash, password))
+
+    monkeypatch.setattr(PasswordHasher, "verify", counted)
+    return calls
+
+
+def test_every_failed_login_verifies_one_hash(cli: Cli, verifications: list[str]) -> None:
+    cli.ok("user", "disable", "auditor", "--yes")
+    for attempt in range(5):
+        login(cli, "clerk", f"wrong {attempt}")
+    verifications.clear()
+    paths = {
+        "unknown user": login(cli, "nobody"),
+        "disabled": login(cli, "auditor"),
+        "locked": login(cli, "clerk"),
+        "system": login(cli, "bot"),
+        "wrong password": login(cli, "admin", "not the password"),
+        "right password": login(cli, "admin"),
+    }
+    assert {name: r.exit_code for name, r in paths.items()} == {
+        "unknown user": 5, "disabled": 5, "locked": 5, "system": 5, "wrong password": 5,
+        "right password": 0,
+    }  # fmt: skip
+    assert len(verifications) == len(paths)

@@ -8,6 +8,13 @@ import pytest
 
 from tests.conftest import Cli
 
+RESTORE_DELETE_TRIGGER = """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+           BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"""
+
+
+def sqlite3_shell(cli: Cli, script: str) -> None:
+    subprocess.run(["sqlite3", str(cli.db), script], check=True)
+
 
 def audit_rows(cli: Cli) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = json.loads(cli.ok("audit", "list", "--format", "json").stdout)
@@ -91,7 +98,8 @@ def test_a_recorded_head_finds_the_newest_rows_cut_off(cli: Cli) -> None:
     assert cli.ok("audit", "verify", "--anchor", head).exit_code == 0
     subprocess.run(
         ["sqlite3", str(cli.db),
-         f"DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id >= {head_id};"],
+         f"DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id >= {head_id};"
+         + RESTORE_DELETE_TRIGGER],
         check=True,
     )  # fmt: skip
     assert cli.ok("audit", "verify").exit_code == 0  # from the inside, a shorter chain is whole
@@ -107,3 +115,75 @@ def test_a_malformed_anchor_is_one_line(cli: Cli) -> None:
     result = cli.run("audit", "verify", "--anchor", "12:not-a-hash")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: anchor:")
+
+
+def test_a_trail_emptied_behind_its_triggers_is_broken(cli: Cli) -> None:
+    sqlite3_shell(cli, "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log;"
+                  + RESTORE_DELETE_TRIGGER)  # fmt: skip
+    result = cli.run("audit", "verify", "--format", "json")
+    assert result.exit_code == 4
+    report = json.loads(result.stdout)
+    assert report["intact"] is False and report["rows"] == 0
+    assert result.stderr == (
+        "error: the audit trail is broken at row 1: "
+        "the trail is empty: it starts with the rows of the register's `init`\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("script", "problem"),
+    [
+        ("DROP TRIGGER audit_log_no_update;",
+         "the append-only trigger audit_log_no_update has been dropped"),
+        ("DROP TRIGGER audit_log_no_delete; CREATE TRIGGER audit_log_no_delete BEFORE DELETE "
+         "ON audit_log BEGIN SELECT 1; END;",
+         "the append-only trigger audit_log_no_delete has been changed"),
+        ("CREATE TRIGGER audit_log_blank AFTER INSERT ON audit_log BEGIN SELECT 1; END;",
+         "an unknown trigger audit_log_blank acts on the audit trail"),
+    ],
+)  # fmt: skip
+def test_a_dropped_or_changed_append_only_trigger_breaks_the_trail(
+    cli: Cli, script: str, problem: str
+) -> None:
+    sqlite3_shell(cli, script)
+    result = cli.run("audit", "verify")
+    assert result.exit_code == 4
+    assert result.stderr == f"error: the audit trail is broken: {problem}\n"
+
+
+def test_a_row_dated_before_the_previous_one_breaks_the_trail(cli: Cli) -> None:
+    from lautex_registry.audit import _row_hash
+
+    conn = cli.connect()
+    last = conn.execute("SELECT id, at, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    earlier = "2020-01-01T00:00:00Z"
+    row = (earlier, None, "mallory", "user add", "user", "9", "{}", last["hash"])
+    with conn:
+        conn.execute(
+            "INSERT INTO audit_log (at, user_id, username, action, entity, entity_id, "
+            "details_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*row, _row_hash(*row[-1:], *row[:-1])),
+        )
+    conn.close()
+    result = cli.run("audit", "verify")
+    assert result.exit_code == 4
+    assert result.stderr == (
+        f"error: the audit trail is broken at row {last['id'] + 1}: its time {earlier} is "
+        f"before the previous row's ({last['at']})\n"
+    )
+
+
+def test_a_clock_stepped_back_does_not_break_the_trail(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from lautex_registry import clock
+
+    real = clock.real_now
+    cli.ok("user", "token", "bot")
+    monkeypatch.setattr(clock, "real_now", lambda: real() - timedelta(hours=3))
+    cli.ok("user", "token", "bot")
+    times = [row["at"] for row in audit_rows(cli)]
+    assert times == sorted(times)
+    assert "intact" in cli.ok("audit", "verify").stderr

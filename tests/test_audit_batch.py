@@ -4,16 +4,17 @@ import hashlib
 import json
 import shutil
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from lautex_registry import audit
+from lautex_registry import audit, clock
 from lautex_registry.db import connect
 from tests.conftest import Cli
 
 ADMIN = audit.Actor(1, "admin")
-AT = "2026-11-25T12:00:00Z"
+AT = "2032-11-25T12:00:00Z"  # after the template register was made: times go forward
 ROWS = [
     ("customer", 7, {"fields": ["email"], "outcome": "anonymised"}),
     ("customer", "8", {"holds": [], "ä": 1}),
@@ -33,7 +34,8 @@ def rows_of(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
 
 @pytest.fixture
 def two_registers(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    monkeypatch.setattr(audit, "timestamp", lambda: AT)
+    moment = datetime.strptime(AT, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    monkeypatch.setattr(clock, "real_now", lambda: moment)  # clock.py's test seam
     copies = [tmp_path / "a.db", tmp_path / "b.db"]
     with cli.connect() as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -75,8 +75,10 @@ def login(
     conn = open_register(db_path_of(ctx))
     try:
         password = read_password(from_stdin=password_stdin, confirm=False)
-        user, token = auth.login(conn, name, password)
-        auth.save_session_token(register_id(conn), token)
+        where = register_id(conn)
+        user, _token = auth.login(
+            conn, name, password, keep_token=lambda token: auth.save_session_token(where, token)
+        )
     finally:
         conn.close()
     say(f"logged in as {user.username} ({user.role}) for 8 hours")
@@ -181,7 +183,7 @@ def user_disable(
     username: Username,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Disable an account: it can no longer log in or use its token.
+    """Disable an account: its sessions end and its service token is revoked for good.
 
     Example: lautex user disable maija --yes
     """
@@ -191,7 +193,7 @@ def user_disable(
 
     with open_workspace(ctx) as ws:
         auth.get_user(ws.conn, username)
-        say(f"this disables {username!r} and ends their sessions")
+        say(f"this disables {username!r}, ends their sessions and revokes their service token")
         confirm_or_abort("Disable the account?", assume_yes=yes)
         with transaction(ws.conn):
             auth.set_disabled(ws.conn, ws.actor, username, True)

@@ -77,7 +77,8 @@ def audit_verify(
     ] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Check the audit trail's hash chain; exit 4 naming the first broken row.
+    """Check the audit trail: its hash chain from `init` on, times in order, and its
+    append-only triggers; exit 4 naming the first broken row.
 
     Prints the head (ID:HASH); keep it outside the register (cron mails it) and give it
     back with --anchor, so that cutting off the newest rows is found too.
@@ -104,9 +105,8 @@ def audit_verify(
             fmt,
         )
     if not report.intact:
-        raise Refused(
-            f"the audit trail is broken at row {report.first_broken_id}: {report.problem}"
-        )
+        where = "" if report.first_broken_id is None else f" at row {report.first_broken_id}"
+        raise Refused(f"the audit trail is broken{where}: {report.problem}")
     say(f"the audit trail is intact ({report.rows} rows); head {head}")
 
 

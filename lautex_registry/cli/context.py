@@ -6,20 +6,22 @@ is looked up in lautex_registry.permissions.PERMISSIONS.
 
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import typer
 
 from lautex_registry import audit, auth
 from lautex_registry.db import connect, resolve_db_path, transaction
-from lautex_registry.errors import AuthError
+from lautex_registry.errors import AuthError, Conflict, LautexError
 from lautex_registry.migrations import require_current
 from lautex_registry.permissions import allowed
 from lautex_registry.register import register_id
+
+_Row = TypeVar("_Row")
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,65 @@ class Workspace:
         """Audit personal data a read command handed out (who, what, how many rows).
 
         Its own short transaction after the read: a list streams without holding the
-        write lock, and its count is known only once the rows are out.
+        write lock, and its count is known only once the rows are out. A list reserves
+        this row first with `reserved_handout`.
         """
         with transaction(self.conn):
             audit.record(self.conn, self.actor, action, entity, entity_id, details)
+
+    def reserved_handout(
+        self, rows: Iterable[_Row], action: str, entity: str, details: Mapping[str, Any]
+    ) -> "Handout[_Row]":
+        """The rows of a list of personal data, audited before the first one leaves."""
+        return Handout(self, rows, action, entity, details)
+
+    def _reserve_handout(self, action: str, entity: str, details: Mapping[str, Any]) -> None:
+        try:
+            with transaction(self.conn):
+                audit.record(self.conn, self.actor, f"{action} started", entity, None, details)
+        except (Conflict, sqlite3.OperationalError) as exc:
+            failure = exc.__cause__ if isinstance(exc, Conflict) else exc
+            if getattr(failure, "sqlite_errorname", None) != "SQLITE_READONLY":
+                raise
+            raise LautexError(
+                "the register is read-only: personal data is handed out only after its "
+                "audit row is written"
+            ) from exc
+
+
+class Handout(Generic[_Row]):
+    """A list's rows, with its audit reserved before the first row leaves.
+
+    The first row is read first (a bad filter fails with nothing written), then an
+    `<action> started` row is committed, then the rows go out; `audit_handout` (or the
+    list's own audit) adds the count once they are out, or once the reader of a pipe
+    stopped. GDPR Art. 5(2): when the audit row cannot be written (busy: exit 6;
+    read-only: exit 1) nothing is handed out, and `refused` says there is nothing to
+    count. An empty list hands out nothing and reserves nothing.
+    """
+
+    def __init__(
+        self,
+        ws: Workspace,
+        rows: Iterable[_Row],
+        action: str,
+        entity: str,
+        details: Mapping[str, Any],
+    ) -> None:
+        self.ws, self.rows, self.action, self.entity = ws, rows, action, entity
+        self.details = details
+        self.refused = False
+
+    def __iter__(self) -> Iterator[_Row]:
+        remaining = iter(self.rows)
+        for first in remaining:
+            try:
+                self.ws._reserve_handout(self.action, self.entity, self.details)
+            except BaseException:
+                self.refused = True
+                raise
+            yield first
+            yield from remaining
 
 
 def command_action(ctx: typer.Context) -> str:

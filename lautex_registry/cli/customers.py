@@ -184,13 +184,12 @@ def customer_list(
     from lautex_registry.customers import LIST_COLUMNS, list_customers
 
     filters = [name for name, v in (("org", org), ("state", state), ("source", source)) if v]
+    details = {"format": fmt.value, "filters": filters}
     with open_workspace(ctx) as ws:
         rows = list_customers(ws.conn, org=org, state=state, source=source)
-        count = emit_rows(rows, fmt, LIST_COLUMNS)
-        ws.audit_handout(
-            "customer list", "customer", None,
-            {"rows": count, "format": fmt.value, "filters": filters},
-        )  # fmt: skip
+        count = emit_rows(ws.reserved_handout(rows, "customer list", "customer", details),
+                          fmt, LIST_COLUMNS)  # fmt: skip
+        ws.audit_handout("customer list", "customer", None, {"rows": count, **details})
 
 
 @customer_app.command("search")

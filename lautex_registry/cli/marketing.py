@@ -239,11 +239,15 @@ def marketing_list(
 
     with open_workspace(ctx) as ws:
         run = MarketingList(ws.conn, purpose, channel, existing_customers=existing_customers)
+        details = {"purpose": purpose, "channel": channel, "format": fmt.value,
+                   "existing_customers": existing_customers}  # fmt: skip
+        rows = ws.reserved_handout(run.rows(), "marketing list", "customer", details)
         try:
-            emit_rows(run.rows(), Format(fmt.value), run.columns)
+            emit_rows(rows, Format(fmt.value), run.columns)
         finally:
-            with transaction(ws.conn):
-                run.record_audit(ws.actor, fmt.value)
+            if not rows.refused:  # refused: nothing was handed out, nothing to count
+                with transaction(ws.conn):
+                    run.record_audit(ws.actor, fmt.value)
     say(f"listed {run.listed} for {purpose} by {channel}; {_left_out(run.left_out_counts())}")
     if existing_customers:
         say(f"note: {OPT_OUT_NOTICE}")
@@ -286,6 +290,10 @@ def labels(
     simplified = 0
     with open_workspace(ctx) as ws:
         run = service.LabelRun(ws.conn, purpose)
+        details = {"purpose": purpose, "format": fmt.value, "to_file": path is not None}
+        handout = ws.reserved_handout(run.labels(), "labels", "customer", details)
+        # A file or stdout gets no label before the audit row is written.
+        run.labels = handout.__iter__  # type: ignore[method-assign]
         handed_out = True
         try:
             if path is None:
@@ -296,7 +304,7 @@ def labels(
             handed_out = False  # refused before any label was written: nothing to audit
             raise
         finally:
-            if handed_out:
+            if handed_out and not handout.refused:
                 with transaction(ws.conn):
                     run.record_audit(ws.actor, fmt.value, to_file=path is not None)
     where = f" to {path}" if path is not None else ""

@@ -70,13 +70,13 @@ def order_list(
     from lautex_registry.orders import LIST_COLUMNS, list_orders
 
     filters = [name for name, v in (("customer", customer), ("since", since)) if v]
+    details = {"format": fmt.value, "filters": filters}
     with open_workspace(ctx) as ws:
         rows = list_orders(ws.conn, customer=customer, since=since)
-        count = emit_rows(rows, fmt, LIST_COLUMNS)
-        # The list names customers: handing personal data out is audited (issue 2).
-        ws.audit_handout(
-            "order list", "order", None, {"rows": count, "format": fmt.value, "filters": filters}
-        )
+        # The list names customers: handing personal data out is audited, before it leaves.
+        count = emit_rows(ws.reserved_handout(rows, "order list", "order", details), fmt,
+                          LIST_COLUMNS)  # fmt: skip
+        ws.audit_handout("order list", "order", None, {"rows": count, **details})
 
 
 @order_app.command("show")
@@ -193,9 +193,10 @@ def invoice_list(
     """
     from lautex_registry.invoices import LIST_COLUMNS, list_invoices
 
+    details = {"format": fmt.value}
     with open_workspace(ctx) as ws:
-        count = emit_rows(
-            list_invoices(ws.conn, open_only=open_only, overdue_only=overdue), fmt, LIST_COLUMNS
-        )
-        # Invoices carry billing names and addresses: handing them out is audited.
-        ws.audit_handout("invoice list", "invoice", None, {"rows": count, "format": fmt.value})
+        rows = list_invoices(ws.conn, open_only=open_only, overdue_only=overdue)
+        # Invoices carry billing names and addresses: handing them out is audited first.
+        count = emit_rows(ws.reserved_handout(rows, "invoice list", "invoice", details), fmt,
+                          LIST_COLUMNS)  # fmt: skip
+        ws.audit_handout("invoice list", "invoice", None, {"rows": count, **details})

@@ -108,13 +108,11 @@ def retention_run(
     Example: LAUTEX_TOKEN=... lautex retention run --format json
     """
     from lautex_registry.cli.prompts import confirm_or_abort
-    from lautex_registry.clock import today
     from lautex_registry.holds import RetentionPolicy
-    from lautex_registry.retention import due_counts
+    from lautex_registry.retention import due_counts, refuse_future_run
 
     day = _as_of(as_of)
-    if day > today() and not dry_run:
-        say(f"warning: --as-of {day.isoformat()} is after today: data goes as if it were that day")
+    refuse_future_run(day, dry_run=dry_run)
     with open_workspace(ctx) as ws:
         if sys.stdin.isatty() and sys.stderr.isatty() and not dry_run and not yes:
             due = due_counts(ws.conn, day, RetentionPolicy.of(ws.conn))

@@ -1,0 +1,135 @@
+"""Personal data is audited before it leaves: every list reserves its audit row first."""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from lautex_registry import db
+from lautex_registry.cli import context
+from tests.conftest import Cli
+
+LISTS = {
+    "customer list": ("customer", "list", "-f", "csv"),
+    "order list": ("order", "list", "-f", "csv"),
+    "invoice list": ("invoice", "list", "-f", "csv"),
+    "marketing list": ("marketing", "list", "--purpose", "direct-advertising",
+                       "--channel", "post", "--format", "csv"),
+    "labels": ("labels", "--format", "csv"),
+}  # fmt: skip
+SURNAME = "Äijälä-Handout"
+
+
+@pytest.fixture
+def listed(cli: Cli) -> Cli:
+    """A register with one customer who appears on every list: orders, invoices, mailings."""
+    added = cli.ok(
+        "customer", "add", "--first-name", "Aino", "--last-name", SURNAME,
+        "--email", "aino.handout@example.fi", "--street", "Katu 1", "--postal-code", "00100",
+        "--city", "Helsinki", "--source", "web-store", user="clerk",
+    )  # fmt: skip
+    who = added.stdout.strip()
+    cli.ok("order", "add", who, "--number", "H-1", "--date", "2026-11-01",
+           "--channel", "web-store", "--line", "Plank;1;10", user="clerk")  # fmt: skip
+    cli.ok("invoice", "add", "H-1", "--number", "9001", "--issued", "2026-11-01",
+           "--due", "2026-11-15", user="clerk")  # fmt: skip
+    for action, args in LISTS.items():
+        assert SURNAME in cli.ok(*args, user="admin").stdout, action
+    return cli
+
+
+def audit_actions(cli: Cli) -> list[str]:
+    with cli.connect() as conn:
+        return [row[0] for row in conn.execute("SELECT action FROM audit_log ORDER BY id")]
+
+
+@contextmanager
+def write_lock_held(cli: Cli) -> Iterator[None]:
+    """Another process's writer, holding the lock longer than the busy timeout."""
+    holder = sqlite3.connect(cli.db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+@pytest.mark.parametrize("action", LISTS)
+def test_a_list_is_audited_before_its_first_row_leaves(listed: Cli, action: str) -> None:
+    before = len(audit_actions(listed))
+    listed.ok(*LISTS[action], user="admin")
+    assert audit_actions(listed)[before:] == [f"{action} started", action]
+    # A filter refused before a row is read reserves nothing.
+    assert listed.run("customer", "list", "--state", "frozen", user="admin").exit_code == 2
+    assert audit_actions(listed)[before:] == [f"{action} started", action]
+
+
+@pytest.mark.parametrize("action", LISTS)
+def test_a_busy_register_hands_out_nothing_and_exits_6(
+    listed: Cli, action: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 100)
+    before = audit_actions(listed)
+    with write_lock_held(listed):
+        result = listed.run(*LISTS[action], user="admin")
+    assert result.exit_code == 6
+    assert SURNAME not in result.stdout and "H-1" not in result.stdout
+    assert (
+        result.stderr.startswith("error: the register is busy") and result.stderr.count("\n") == 1
+    )
+    assert audit_actions(listed) == before
+
+
+@pytest.mark.parametrize("action", LISTS)
+def test_a_read_only_register_hands_out_nothing_and_exits_1(
+    listed: Cli, action: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_connect = context.connect
+
+    def read_only(path: Path) -> sqlite3.Connection:
+        conn = real_connect(path)
+        conn.execute("PRAGMA query_only = ON")  # as a file the process cannot write
+        return conn
+
+    monkeypatch.setattr(context, "connect", read_only)
+    before = audit_actions(listed)
+    result = listed.run(*LISTS[action], user="admin")
+    assert result.exit_code == 1
+    assert SURNAME not in result.stdout and "H-1" not in result.stdout
+    assert result.stderr == (
+        "error: the register is read-only: personal data is handed out only after its "
+        "audit row is written\n"
+    )
+    assert audit_actions(listed) == before
+
+
+def test_a_list_cut_short_by_the_pipe_reader_is_audited_with_what_went_out(
+    cli: Cli, tmp_path: Path
+) -> None:
+    people = [f"Aino{n},Äijälä,aino{n}@example.fi,web-store" for n in range(1500)]
+    data = tmp_path / "many.csv"
+    data.write_text("first_name,last_name,email,source\n" + "\n".join(people) + "\n")
+    cli.ok("customer", "import", str(data))
+    env = dict(os.environ, LAUTEX_DB=str(cli.db), LAUTEX_TOKEN=cli.tokens["clerk"])
+    child = subprocess.Popen(
+        [sys.executable, "-m", "lautex_registry", "customer", "list", "--format", "jsonl"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    assert child.stdout is not None and child.stderr is not None
+    assert b"Aino" in child.stdout.readline()
+    child.stdout.close()
+    assert child.wait(timeout=60) == 0, child.stderr.read()
+    with cli.connect() as conn:
+        rows = conn.execute(
+            "SELECT action, details_json FROM audit_log WHERE action LIKE 'customer list%' "
+            "ORDER BY id"
+        ).fetchall()
+    assert [row[0] for row in rows] == ["customer list started", "customer list"]
+    assert 0 < json.loads(rows[1][1])["rows"] < 1500
