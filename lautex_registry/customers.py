@@ -57,9 +57,18 @@ _DIACRITICS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\
 
 
 def fold_for_search(text: str) -> str:
-    """Case- and accent-insensitive form: `Äijälä` -> `aijala`, `Åström` -> `astrom`."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return decomposed if decomposed.isascii() else _DIACRITICS.sub("", decomposed)
+    """Case- and accent-insensitive form: `Äijälä` -> `aijala`, `Åström` -> `astrom`.
+
+    Unicode's compatibility caseless form (The Unicode Standard, ch. 3.13, D146):
+    NFKD(casefold(NFKD(casefold(NFD(text))))). Folding case only before NFKD missed
+    letters whose compatibility form is upper case (`𝕬` -> `A`), so folding twice gave
+    a different word; this form is stable, and a search for `a` finds `𝕬`.
+    """
+    if text.isascii():
+        return text.lower()
+    folded = unicodedata.normalize("NFD", text).casefold()
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", folded).casefold())
+    return folded if folded.isascii() else _DIACRITICS.sub("", folded)
 
 
 def search_text_for(

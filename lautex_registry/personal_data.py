@@ -86,6 +86,7 @@ NON_PERSONAL_TABLES: dict[str, str] = {
     "suppression": "keyed HMACs only, not reversible without the register's secret",
     "recipients": "companies and authorities that receive data",
     "retention_runs": "counts per policy",
+    "register_counts": "totals per state and year for status: numbers only",
 }
 
 

@@ -394,3 +394,11 @@ def test_looking_at_a_customer_is_audited_by_id_only(cli: Cli) -> None:
     assert [(r["user"], r["entity_id"], r["details"]) for r in rows] == [
         ("clerk", str(customer_id), {"format": "json"})
     ]
+
+
+def test_fold_for_search_is_stable_for_letters_whose_compatibility_form_is_upper_case() -> None:
+    from lautex_registry.customers import fold_for_search
+
+    for found in ("𝕬", "𝖠", "Ⓐ", "ǅ"):  # cases hypothesis found or that stand beside them
+        assert fold_for_search(fold_for_search(found)) == fold_for_search(found)
+    assert fold_for_search("𝕬ijälä") == "aijala"
