@@ -21,6 +21,7 @@ import pytest
 from tests.conftest import Cli
 from tests.test_certificate import refused
 from tests.test_erasure import add_customer
+from tests.test_platform import _roll_back_latest_migration
 
 # Each command that writes a file, as a function of the file name.
 Command = Callable[[Cli, str], list[str]]
@@ -327,3 +328,42 @@ def test_backup_dash_streams_a_whole_copy_to_stdout(cli: Cli) -> None:
         ).fetchone()
     assert json.loads(details) == {"sha256": digest, "bytes": len(content), "stdout": True}
     assert cli.run("backup", "-", "--force").exit_code == 2
+
+
+def test_a_killed_migrate_leaves_no_safety_copy_that_looks_real(cli: Cli) -> None:
+    grow_register(cli.db, 60000)
+    _roll_back_latest_migration(cli.db)
+    folder = Path("before-migration")
+    folder.mkdir()
+
+    job = lautex(cli, "migrate", "--backup-dir", str(folder), stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and job.poll() is None:
+        if any(p.stat().st_size > 0 for p in folder.iterdir()):
+            break  # the safety copy is under way
+        time.sleep(0.001)
+    assert job.poll() is None, "migrate ended before it could be killed"
+    job.send_signal(signal.SIGKILL)
+    job.wait(timeout=10)
+
+    assert list(folder.glob("*.bak")) == []
+    assert cli.run("whoami").exit_code == 4  # nothing was migrated
+    cli.ok("migrate", "--backup-dir", str(folder))
+    (copy,) = folder.glob("lautex.db.before-v*.bak")
+    with closing(sqlite3.connect(copy)) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 60000
+
+
+def test_a_backup_folder_migrate_creates_is_private_whatever_the_umask(cli: Cli) -> None:
+    _roll_back_latest_migration(cli.db)
+    old = os.umask(0)
+    try:
+        cli.ok("migrate", "--backup-dir", "safety/copies")
+    finally:
+        os.umask(old)
+
+    assert stat.S_IMODE(Path("safety").stat().st_mode) == 0o700
+    assert stat.S_IMODE(Path("safety/copies").stat().st_mode) == 0o700
+    (copy,) = Path("safety/copies").glob("lautex.db.before-v*.bak")
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
