@@ -367,3 +367,24 @@ def test_a_backup_folder_migrate_creates_is_private_whatever_the_umask(cli: Cli)
     assert stat.S_IMODE(Path("safety/copies").stat().st_mode) == 0o700
     (copy,) = Path("safety/copies").glob("lautex.db.before-v*.bak")
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+
+
+def test_a_failed_demo_build_leaves_the_old_demo_and_no_half_built_file(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lautex_registry import demo
+
+    Path("demos").mkdir()
+    cli.ok("demo", "--db", "demos/demo.db", user=None)
+    before = Path("demos/demo.db").read_bytes()
+
+    def power_cut(ctx: demo.DemoContext) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(demo, "STEPS", [*demo.STEPS, power_cut])
+    result = cli.run("demo", "--db", "demos/demo.db", "--force", user=None)
+    fresh = cli.run("demo", "--db", "demos/new.db", user=None)
+
+    assert (result.exit_code, fresh.exit_code) == (1, 1)
+    assert Path("demos/demo.db").read_bytes() == before
+    assert sorted(p.name for p in Path("demos").iterdir()) == ["demo.db"]
