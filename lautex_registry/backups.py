@@ -80,6 +80,10 @@ def make_backup(
     ) as pending:
         vacuum_into(conn, pending.hand_over())
         copy = _fingerprint(pending.temp, destination)
+        try:
+            pending.sync()  # before the write lock is taken: a large copy takes a while
+        except OSError as exc:
+            raise pending.cannot_write(exc) from exc
         with transaction(conn):
             _audit_backup(conn, actor, copy)
             pending.publish()

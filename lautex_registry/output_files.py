@@ -108,6 +108,7 @@ class PendingOutput:
         name = f".{target.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}"
         self.temp = target.with_name(name)
         self.published = False
+        self.synced = False
         try:
             # O_EXCL|O_NOFOLLOW: never an existing file, never through a link.
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
@@ -144,7 +145,7 @@ class PendingOutput:
         if self.published:
             return self.target
         try:
-            self._sync()
+            self.sync()
             if self.force:
                 os.rename(self.temp, self.target)
             else:
@@ -159,7 +160,10 @@ class PendingOutput:
             raise self.cannot_write(exc) from exc
         return self.target
 
-    def _sync(self) -> None:
+    def sync(self) -> None:
+        """Force the finished content to disk (done once; `publish` does it if not yet)."""
+        if self.synced:
+            return
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
@@ -168,6 +172,7 @@ class PendingOutput:
             os.fsync(fd)
         finally:
             os.close(fd)
+        self.synced = True
 
     def _link_without_replacing(self) -> None:
         try:

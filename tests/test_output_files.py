@@ -189,10 +189,13 @@ def test_dash_is_stdout_and_no_file_named_dash(cli: Cli, command: str) -> None:
     assert "force: --force replaces a file; it has no meaning on stdout" in forced.stderr
 
 
-def test_an_export_to_dash_is_the_json_export(cli: Cli) -> None:
-    result = cli.ok("export", str(add_customer(cli)), "-o", "-")
+def test_an_export_to_dash_is_the_json_export_and_labels_the_pdf(cli: Cli) -> None:
+    export = cli.ok("export", str(add_customer(cli)), "-o", "-")
+    labels = cli.ok("labels", "--format", "pdf", "--output", "-")
 
-    assert json.loads(result.stdout)["format"] == "lautex-access-export"
+    assert json.loads(export.stdout)["format"] == "lautex-access-export"
+    assert labels.stdout_bytes.startswith(b"%PDF-")
+    assert not Path("-").exists()
 
 
 def test_a_disk_full_mid_write_leaves_no_file_and_no_record(
