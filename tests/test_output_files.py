@@ -1,15 +1,18 @@
 """Files the tool writes: never the register, never a file replaced without --force, never
 half a file under the target's name (README "Conventions": output files)."""
 
+import atexit
 import errno
 import hashlib
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from contextlib import closing
@@ -17,7 +20,11 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
+from lautex_registry.errors import InvalidInput
+from lautex_registry.output_files import check_target
 from tests.conftest import Cli
 from tests.test_certificate import refused
 from tests.test_erasure import add_customer
@@ -391,3 +398,48 @@ def test_a_failed_demo_build_leaves_the_old_demo_and_no_half_built_file(
     assert (result.exit_code, fresh.exit_code) == (1, 1)
     assert Path("demos/demo.db").read_bytes() == before
     assert sorted(p.name for p in Path("demos").iterdir()) == ["demo.db"]
+
+
+COMPANIONS = ("", "-wal", "-shm", "-journal", ".erasure-journal", ".retention.lock")
+
+
+def _spelling_register_folder() -> tuple[Path, Path]:
+    """A register folder with a sub-folder and a symbolic link to it, made once."""
+    root = Path(tempfile.mkdtemp(prefix="lautex-spellings-"))
+    atexit.register(shutil.rmtree, root, True)
+    (root / "data" / "sub").mkdir(parents=True)
+    (root / "data" / "lautex.db").write_bytes(b"")
+    (root / "alias").symlink_to(root / "data", target_is_directory=True)
+    return root, root / "data" / "lautex.db"
+
+
+SPELLING_ROOT, SPELLING_REGISTER = _spelling_register_folder()
+FOLDER_SPELLINGS = st.lists(st.sampled_from([".", "sub/..", "sub/./.."]), max_size=3)
+
+
+@given(
+    start=st.sampled_from(["data", "alias", "data/sub/..", "alias/sub/../."]),
+    hops=FOLDER_SPELLINGS,
+    suffix=st.sampled_from(COMPANIONS),
+)
+def test_every_spelling_of_a_register_file_is_refused(
+    start: str, hops: list[str], suffix: str
+) -> None:
+    target = SPELLING_ROOT.joinpath(start, *hops, f"lautex.db{suffix}")
+
+    with pytest.raises(InvalidInput, match="is the register"):
+        check_target(target, SPELLING_REGISTER, force=True)
+
+
+@given(
+    start=st.sampled_from(["data", "alias", "data/sub/.."]),
+    hops=FOLDER_SPELLINGS,
+    name=st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789.-_", min_size=1, max_size=20),
+)
+def test_any_other_new_file_beside_the_register_may_be_written(
+    start: str, hops: list[str], name: str
+) -> None:
+    assume(name not in (".", "..", "sub") and name not in {f"lautex.db{s}" for s in COMPANIONS})
+    target = SPELLING_ROOT.joinpath(start, *hops, name)
+
+    check_target(target, SPELLING_REGISTER, force=False)  # no exception: it may be written
