@@ -185,17 +185,17 @@ class PendingOutput:
                 raise FileExistsError(errno.EEXIST, "exists", str(self.target)) from exc
             os.rename(self.temp, self.target)
             return
-        os.unlink(self.temp)
+        with suppress(OSError):  # the file is in place; `discard` tries again
+            os.unlink(self.temp)
 
     def discard(self) -> None:
         """Remove the temporary file (and any SQLite side file) if it is still there."""
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
-        suffixes = (
-            ("-journal", "-wal", "-shm") if self.published else ("", "-journal", "-wal", "-shm")
-        )
-        for suffix in suffixes:
+        # After a hard-link publish the temporary name is a second name of the published file:
+        # removing it is safe. After a rename it no longer exists.
+        for suffix in ("", "-journal", "-wal", "-shm"):
             with suppress(OSError):
                 os.unlink(f"{self.temp}{suffix}")
 
