@@ -407,17 +407,24 @@ def export_customer(
     return Export(kind, fmt, language, tuple(files), counts)
 
 
-def write_export(export: Export) -> list[Path]:
+def write_export(export: Export, register: Path | None, *, force: bool = False) -> list[Path]:
     """Write the export's files with mode 0600; returns the paths written.
 
-    If one file cannot be written (InvalidInput naming it, so the caller's transaction
-    rolls back its records), the ones already written are removed again.
+    Every target is checked before the first is written (never the register, an
+    existing file only with `force`). If one file cannot be written (InvalidInput
+    naming it, so the caller's transaction rolls back its records), the ones already
+    written are removed again.
     """
+    from lautex_registry.output_files import check_target
+
+    for file in export.files:
+        if file.path is not None:
+            check_target(file.path, register, force=force)
     written: list[Path] = []
     try:
         for file in export.files:
             if file.path is not None:
-                documents.write_private(file.path, file.content)
+                documents.write_private(file.path, file.content, register, force=force)
                 written.append(file.path)
     except BaseException:
         for path in written:

@@ -12,11 +12,13 @@ live file with SQLite's online backup API, which takes the database's own locks
 (other connections see the old or the new register, never a mix).
 """
 
+import hashlib
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 from lautex_registry import audit, journal
@@ -26,17 +28,89 @@ from lautex_registry.erasure import ANONYMISE, ERASE, erase_customers, physical_
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, SchemaError
 from lautex_registry.holds import RetentionPolicy
 from lautex_registry.migrations import require_current
-from lautex_registry.register import backup_to, register_id
+from lautex_registry.output_files import PendingOutput, new_output_file
+from lautex_registry.register import register_id, vacuum_into
 
 _CHUNK = 300
 
 
-def make_backup(conn: sqlite3.Connection, actor: audit.Actor, destination: Path) -> Path:
-    """A consistent copy of the register at `destination` (mode 0600), audited."""
-    path = backup_to(conn, destination)
-    with transaction(conn):
-        audit.record(conn, actor, "backup", "register", None, {"file": path.name})
-    return path
+@dataclass(frozen=True)
+class BackupCopy:
+    """A backup handed out: where it went (None: stdout), its SHA-256 and its size."""
+
+    path: Path | None
+    sha256: str
+    size: int
+
+
+def _fingerprint(copy: Path, destination: Path | None) -> BackupCopy:
+    digest = hashlib.sha256()
+    size = 0
+    with copy.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return BackupCopy(destination, digest.hexdigest(), size)
+
+
+def _audit_backup(conn: sqlite3.Connection, actor: audit.Actor, copy: BackupCopy) -> None:
+    # The file's name may itself be personal ("backup-before-erasing-aino.db"): the audit
+    # trail holds no personal values, so it records the copy's hash and size instead.
+    audit.record(
+        conn,
+        actor,
+        "backup",
+        "register",
+        None,
+        {"sha256": copy.sha256, "bytes": copy.size, "stdout": copy.path is None},
+    )
+
+
+def make_backup(
+    conn: sqlite3.Connection, actor: audit.Actor, destination: Path, *, force: bool = False
+) -> BackupCopy:
+    """A consistent copy of the register at `destination` (mode 0600), audited.
+
+    The copy is made in a temporary file beside the target and takes the target's name
+    only when whole, inside the audit row's transaction: a killed or failed backup
+    leaves nothing under that name, and no audit row for a file that is not there.
+    """
+    with new_output_file(
+        destination, journal.database_file(conn), force=force, field="backup"
+    ) as pending:
+        vacuum_into(conn, pending.hand_over())
+        copy = _fingerprint(pending.temp, destination)
+        try:
+            pending.sync()  # before the write lock is taken: a large copy takes a while
+        except OSError as exc:
+            raise pending.cannot_write(exc) from exc
+        with transaction(conn):
+            _audit_backup(conn, actor, copy)
+            pending.publish()
+    return copy
+
+
+def stream_backup(conn: sqlite3.Connection, actor: audit.Actor, sink: IO[bytes]) -> BackupCopy:
+    """A consistent copy of the register written to `sink` (`lautex backup -`), audited.
+
+    The copy is made in a private temporary file beside the register (VACUUM INTO needs
+    a file), audited before the first byte goes out, and removed afterwards.
+    """
+    register = journal.database_file(conn)
+    scratch = PendingOutput(
+        register.with_name(register.name + ".backup"), force=False, field="backup"
+    )
+    try:
+        vacuum_into(conn, scratch.hand_over())
+        copy = _fingerprint(scratch.temp, None)
+        with transaction(conn):
+            _audit_backup(conn, actor, copy)
+        with scratch.temp.open("rb") as handle:
+            shutil.copyfileobj(handle, sink, 1 << 20)
+        sink.flush()
+    finally:
+        scratch.discard()
+    return copy
 
 
 @dataclass

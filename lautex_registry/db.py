@@ -23,10 +23,16 @@ def resolve_db_path(option: str | None) -> Path:
 
 
 def create_private_file(path: Path) -> None:
-    """Create an empty file readable only by its owner (mode 0600)."""
+    """Create an empty file readable only by its owner (mode 0600).
+
+    Missing folders on the way are created with mode 0700 whatever the umask: the
+    register's folder also holds its WAL files and erasure journal.
+    """
+    from lautex_registry.output_files import create_private_folder
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        create_private_folder(path.parent, "db")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except OSError as exc:
         raise InvalidInput(f"db: cannot create {path}: {exc.strerror or exc}") from exc
     os.close(fd)

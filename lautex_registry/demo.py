@@ -607,28 +607,51 @@ STEPS += [cast_roles, add_marketing_choices, add_requests]
 
 
 def _remove_register_files(path: Path) -> None:
-    """The register and what lives beside it: WAL files, the erasure journal of its
+    """What lives beside a register under its name: WAL files, the erasure journal of its
     erasures and the retention lock (a new demo is a new register with a new id)."""
     from lautex_registry.journal import journal_path
     from lautex_registry.retention import lock_path
 
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     journal_path(path).unlink(missing_ok=True)
     lock_path(path).unlink(missing_ok=True)
 
 
 def build_demo(path: Path, *, replace: bool = False) -> DemoRegister:
-    """Create the demo register at `path`, fill it, and log the demo admin in."""
-    from lautex_registry.register import create_register, register_id
-    from lautex_registry.settings import load_settings_file
+    """Create the demo register at `path`, fill it, and log the demo admin in.
+
+    It is built in a temporary file beside `path` and takes that name only when
+    complete: a failed or killed build never leaves a half-built demo under it.
+    """
+    from lautex_registry.journal import journal_path
+    from lautex_registry.output_files import PendingOutput, create_private_folder
 
     if path.is_dir():
         raise InvalidInput(f"db: {path} is a folder: give the demo register's file name")
-    if path.exists() and path.stat().st_size > 0:
-        if not replace:
-            raise Conflict(f"{path} already exists: add --force to build the demo anew")
+    if path.exists() and path.stat().st_size > 0 and not replace:
+        raise Conflict(f"{path} already exists: add --force to build the demo anew")
+    create_private_folder(path.parent, "db")
+    building = PendingOutput(path, force=True, field="db")
+    try:
+        password, counts = _fill_demo(building.hand_over())
+        # The old demo's WAL files, journal and lock must not meet the new register.
         _remove_register_files(path)
+        if journal_path(building.temp).exists():
+            journal_path(building.temp).rename(journal_path(path))
+        building.publish()
+    finally:
+        _remove_register_files(building.temp)
+        building.discard()
+    return DemoRegister(path, DEMO_ADMIN, password, counts)
+
+
+def _fill_demo(path: Path) -> tuple[str, dict[str, int]]:
+    """Build the demo register at `path`; returns the demo admin's password and the counts."""
+    from lautex_registry.db import checkpoint
+    from lautex_registry.register import create_register, register_id
+    from lautex_registry.settings import load_settings_file
+
     password = secrets.token_urlsafe(12)
     settings, _origin = load_settings_file(None)
     admin = create_register(
@@ -646,9 +669,7 @@ def build_demo(path: Path, *, replace: bool = False) -> DemoRegister:
                 step(ctx)
         _user, token = auth.login(conn, DEMO_ADMIN, password)
         auth.save_session_token(register_id(conn), token)
-    except BaseException:
+        checkpoint(conn)  # everything in the file itself: it is renamed without its WAL
+    finally:
         conn.close()
-        _remove_register_files(path)  # no half-built demo is left behind
-        raise
-    conn.close()
-    return DemoRegister(path, DEMO_ADMIN, password, ctx.counts)
+    return password, ctx.counts

@@ -7,10 +7,9 @@ Every document handed out is recorded with its SHA-256, not its content.
 """
 
 import hashlib
-import os
 import sqlite3
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from lautex_registry.clock import timestamp
 from lautex_registry.errors import InvalidInput
@@ -64,34 +63,18 @@ def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _cannot_write(path: Path, exc: OSError) -> InvalidInput:
-    return InvalidInput(f"output: cannot write {path}: {exc.strerror or exc}")
+def write_private(
+    path: Path, content: str | bytes, register: Path | None, *, force: bool = False
+) -> None:
+    """Write a letter, export or statement with mode 0600, whole or not at all.
 
-
-def open_private(path: Path, mode: str = "w") -> IO[Any]:
-    """Open a file for writing, readable only by its owner (mode 0600): it holds personal data.
-
-    A path that cannot be opened is bad input naming it (exit 2), raised before anything
-    is handed out, so the caller's transaction rolls back what it recorded.
+    The register and its files are refused, an existing file is replaced only with
+    `force`, and a failed write is InvalidInput naming the path (exit 2), so the
+    caller's transaction rolls back what it recorded (README "Conventions").
     """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)  # an existing file keeps its old mode otherwise
-    except OSError as exc:
-        raise _cannot_write(path, exc) from exc
-    if "b" in mode:
-        return os.fdopen(fd, mode)
-    return os.fdopen(fd, mode, encoding="utf-8", newline="")
+    from lautex_registry.output_files import write_output
 
-
-def write_private(path: Path, content: str) -> None:
-    """Write a letter, export or statement with mode 0600; a failed write is InvalidInput."""
-    try:
-        with open_private(path) as handle:
-            handle.write(content)
-    except OSError as exc:  # e.g. the disk is full: the file is not what was recorded
-        raise _cannot_write(path, exc) from exc
+    write_output(path, content, register, force=force)
 
 
 def record_document(

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from lautex_registry import audit, documents
+from lautex_registry import audit
 from lautex_registry.errors import InvalidInput
 from lautex_registry.marketing import (
     REASONS,
@@ -238,18 +238,28 @@ def default_path(fmt: str, on: str) -> Path:
     return Path(f"labels-{on}.{fmt}")
 
 
-def write_labels_file(run: LabelRun, fmt: str, path: Path) -> int:
+def write_labels_file(
+    run: LabelRun, fmt: str, path: Path, register: Path | None, *, force: bool = False
+) -> int:
     """Write the labels to `path` (mode 0600); returns how many had letters simplified."""
+    from lautex_registry.output_files import new_output_file
+
     if fmt not in FORMATS:
         raise InvalidInput(f"format: must be one of {', '.join(FORMATS)}")
-    if path.exists() and path.is_dir():
-        raise InvalidInput(f"output: {path} is a folder; give a file name")
-    # Open the file before reading a single label: a path that cannot be written is bad
-    # input (InvalidInput), and nothing has been handed out (so nothing is audited).
-    with documents.open_private(path, "w" if fmt == "csv" else "wb") as handle:
-        if fmt == "csv":
-            write_csv(run.labels(), handle)
-            return 0
-        data, simplified = pdf_bytes(run.labels())
-        handle.write(data)
+    # Check the target before reading a single label: a path that may not be written is
+    # refused (never the register, an existing file only with --force) and nothing has
+    # been handed out (so nothing is audited). The sheet is in place only when whole.
+    mode = "w" if fmt == "csv" else "wb"
+    with new_output_file(path, register, force=force) as pending, pending.open(mode) as handle:
+        simplified = write_labels(run, fmt, handle)
+    return simplified
+
+
+def write_labels(run: LabelRun, fmt: str, handle: IO[Any]) -> int:
+    """Write the labels to an open stream (a file or stdout); how many were simplified."""
+    if fmt == "csv":
+        write_csv(run.labels(), handle)
+        return 0
+    data, simplified = pdf_bytes(run.labels())
+    handle.write(data)
     return simplified

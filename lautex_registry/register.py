@@ -1,6 +1,5 @@
 """Creating, opening, migrating and backing up a register file."""
 
-import os
 import secrets
 import sqlite3
 from pathlib import Path
@@ -10,6 +9,7 @@ from lautex_registry import audit, auth, migrations
 from lautex_registry.clock import now_utc
 from lautex_registry.db import connect, transaction
 from lautex_registry.errors import Conflict, InvalidInput
+from lautex_registry.output_files import create_private_folder
 from lautex_registry.settings import check_settings_in_force, store_settings
 
 SYSTEM_ACTOR = audit.Actor(None, "lautex")
@@ -90,17 +90,23 @@ def register_secret(conn: sqlite3.Connection) -> bytes:
     return bytes.fromhex(meta_value(conn, "secret"))
 
 
-def backup_to(conn: sqlite3.Connection, destination: Path) -> Path:
-    """A consistent copy with VACUUM INTO: no free pages (nor erased data in them) carried along."""
-    if destination.exists():
-        raise Conflict(f"{destination} already exists: choose a new backup path")
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    old_umask = os.umask(0o077)  # the copy is created by SQLite: make it 0600 from the start
-    try:
-        conn.execute("VACUUM INTO ?", (str(destination),))
-    finally:
-        os.umask(old_umask)
-    os.chmod(destination, 0o600)
+def vacuum_into(conn: sqlite3.Connection, copy: Path) -> None:
+    """A consistent copy with VACUUM INTO: no free pages (nor erased data in them) carried along.
+
+    `copy` is an empty private file the caller created (VACUUM INTO accepts an empty file),
+    so the copy has mode 0600 from its first byte.
+    """
+    conn.execute("VACUUM INTO ?", (str(copy),))
+
+
+def backup_to(conn: sqlite3.Connection, destination: Path, *, force: bool = False) -> Path:
+    """Copy the register to `destination`, whole or not at all (README "Conventions")."""
+    from lautex_registry.journal import database_file
+    from lautex_registry.output_files import new_output_file
+
+    register = database_file(conn)
+    with new_output_file(destination, register, force=force, field="backup") as pending:
+        vacuum_into(conn, pending.hand_over())
     return destination
 
 
@@ -118,6 +124,7 @@ def migrate(
         return None, []
     stamp = now_utc().strftime("%Y%m%dT%H%M%SZ")
     folder = backup_dir or path.parent
+    create_private_folder(folder, "backup-dir")
     backup = backup_to(conn, folder / f"{path.name}.before-v{todo[0].number}-{stamp}.bak")
     applied = migrations.apply_pending(conn)
     with transaction(conn):

@@ -20,10 +20,11 @@ from tests.test_erasure import (
 def test_a_backup_is_a_private_consistent_copy_and_is_audited(cli: Cli) -> None:
     customer = add_customer(cli)
     backup = cli.db.parent / "backups" / "one.db"
+    backup.parent.mkdir()
 
     result = cli.ok("backup", str(backup))
 
-    assert f"backed up the register to {backup}" in result.stderr
+    assert f"backed up the register to {backup} (" in result.stderr
     assert backup.stat().st_mode & 0o777 == 0o600
     with sqlite3.connect(backup) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

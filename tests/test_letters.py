@@ -158,6 +158,7 @@ def test_html_letter_to_a_private_file(cli: Cli, tmp_path: Path) -> None:
     request_id = add_request(cli, "--requester", "Ville <ville@example.org>", "--kind",
                              "erasure", "--channel", "email", "--language", "en")  # fmt: skip
     target = tmp_path / "letters" / "reply.html"
+    target.parent.mkdir()
     result = cli.ok("request", "letter", request_id, "--format", "html", "--output",
                     str(target), user="clerk")  # fmt: skip
     assert result.stdout == ""

@@ -1,6 +1,6 @@
 """erase, anonymize, backup and restore."""
 
-from typing import TYPE_CHECKING, Annotated
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
@@ -100,19 +100,39 @@ def anonymize(
 
 def backup(
     ctx: typer.Context,
-    path: Annotated[str, typer.Argument(help="The new backup file.", show_default=False)],
+    path: Annotated[
+        str, typer.Argument(help="The new backup file; - writes it to stdout.", show_default=False)
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the backup file if it already exists.")
+    ] = False,
 ) -> None:
     """Copy the register to a new file with VACUUM INTO (mode 0600, no free pages).
 
     Example: lautex backup /var/backups/lautex/lautex-2026-11-25.db
     """
-    from pathlib import Path
+    from lautex_registry.backups import make_backup, stream_backup
+    from lautex_registry.cli.files import output_path
 
-    from lautex_registry.backups import make_backup
-
+    target = output_path(path, force)
     with open_workspace(ctx) as ws:
-        written = make_backup(ws.conn, ws.actor, Path(path))
-    say(f"backed up the register to {written}")
+        if target is None:
+            copy = stream_backup(ws.conn, ws.actor, _backup_stdout())
+        else:
+            copy = make_backup(ws.conn, ws.actor, target, force=force)
+    where = "stdout" if copy.path is None else str(copy.path)
+    say(f"backed up the register to {where} ({copy.size} bytes, sha256 {copy.sha256})")
+
+
+def _backup_stdout() -> IO[bytes]:
+    """Standard output for `backup -`; a terminal would only show a screenful of bytes."""
+    import sys
+
+    from lautex_registry.errors import InvalidInput
+
+    if sys.stdout.isatty():
+        raise InvalidInput("backup: stdout is a terminal; redirect it (lautex backup - > FILE)")
+    return sys.stdout.buffer
 
 
 def restore(

@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.files import ForceOption, output_path
 from lautex_registry.cli.output import say
 
 
@@ -30,8 +31,11 @@ def export(
     ] = None,
     output: Annotated[
         str | None,
-        typer.Option("--output", "-o", help="Write to this file (mode 0600), not stdout."),
+        typer.Option(
+            "--output", "-o", help="Write to this new file (mode 0600); - or none: stdout."
+        ),
     ] = None,
+    force: ForceOption = False,
     portability: Annotated[
         bool,
         typer.Option(
@@ -44,18 +48,17 @@ def export(
 
     Example: lautex export 42 --request 7 --format html --lang en --output anna-2026-11.html
     """
-    from pathlib import Path
-
     from lautex_registry.access import export_customer, write_export
     from lautex_registry.db import transaction
 
+    target = output_path(output, force)
     with open_workspace(ctx) as ws, transaction(ws.conn):
         result = export_customer(
             ws.conn, ws.actor, customer, fmt=fmt, lang=lang, request_id=request_id,
-            output=Path(output) if output else None, portability=portability,
+            output=target, portability=portability,
         )  # fmt: skip
         # Written inside the transaction: a file that cannot be written leaves no record.
-        written = write_export(result)
+        written = write_export(result, ws.db_path, force=force)
     for file in result.files:
         if file.path is None:
             typer.echo(file.content, nl=False)

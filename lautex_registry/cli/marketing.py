@@ -7,11 +7,12 @@ objected (GDPR Art. 21(3)): lists leave them out, always.
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.files import ForceOption, output_path
 from lautex_registry.cli.orgs import OrgRef, org_app
 from lautex_registry.cli.output import say
 
@@ -265,28 +266,25 @@ def labels(
     fmt: Annotated[LabelFormat, typer.Option("--format", "-f", help="csv or pdf (A4, 3 x 8).")],
     purpose: ListPurpose = "direct-advertising",
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--output",
             "-o",
-            help="File to write (mode 0600). Default: CSV to stdout, PDF to labels-DATE.pdf.",
+            help="New file to write (mode 0600); - is stdout. "
+            "Default: CSV to stdout, PDF to labels-DATE.pdf.",
         ),
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Mailing labels (name, organisation, address) for everyone who may get the mailing.
 
     Example: lautex labels --format pdf --output labels.pdf
     """
-    import sys
-
     from lautex_registry import labels as service
-    from lautex_registry.clock import today
     from lautex_registry.db import transaction
-    from lautex_registry.errors import InvalidInput
+    from lautex_registry.errors import Conflict, InvalidInput
 
-    path = output
-    if path is None and fmt is LabelFormat.pdf:
-        path = service.default_path(fmt.value, today().isoformat())
+    path = _labels_path(fmt, output, force)
     simplified = 0
     with open_workspace(ctx) as ws:
         run = service.LabelRun(ws.conn, purpose)
@@ -297,10 +295,12 @@ def labels(
         handed_out = True
         try:
             if path is None:
-                service.write_csv(run.labels(), sys.stdout)
+                simplified = service.write_labels(run, fmt.value, _labels_stdout(fmt))
             else:
-                simplified = service.write_labels_file(run, fmt.value, path)
-        except InvalidInput:
+                simplified = service.write_labels_file(
+                    run, fmt.value, path, ws.db_path, force=force
+                )
+        except (InvalidInput, Conflict):
             handed_out = False  # refused before any label was written: nothing to audit
             raise
         finally:
@@ -311,6 +311,28 @@ def labels(
     say(f"wrote {run.listed} labels{where}; {_left_out(run.left_out_counts())}")
     if simplified:
         say(f"note: {simplified} labels had letters outside Latin-1, printed without accents")
+
+
+def _labels_path(fmt: LabelFormat, output: str | None, force: bool) -> Path | None:
+    """The file for the labels: --output, else labels-DATE.pdf for a PDF; None is stdout."""
+    from lautex_registry import labels as service
+    from lautex_registry.clock import today
+
+    if output is None and fmt is LabelFormat.pdf:
+        return service.default_path(fmt.value, today().isoformat())
+    return output_path(output, force)
+
+
+def _labels_stdout(fmt: LabelFormat) -> IO[Any]:
+    import sys
+
+    from lautex_registry.errors import InvalidInput
+
+    if fmt is LabelFormat.csv:
+        return sys.stdout
+    if sys.stdout.isatty():
+        raise InvalidInput("output: a PDF on the terminal is unreadable; redirect stdout to a file")
+    return sys.stdout.buffer
 
 
 def org_prohibit_marketing(

@@ -5,9 +5,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.files import ForceOption, output_path
 from lautex_registry.cli.output import Format, FormatOption, emit_rows, say
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from lautex_registry.certificates import Certificate
     from lautex_registry.rectification import RectificationResult
 
@@ -19,7 +22,7 @@ RequestOption = Annotated[
 ]
 Output = Annotated[
     str | None,
-    typer.Option("--output", "-o", help="Write to this file (mode 0600) instead of stdout."),
+    typer.Option("--output", "-o", help="Write to this new file (mode 0600); - or none: stdout."),
 ]
 NOTICE_COLUMNS = ("id", "kind", "addressee_kind", "addressee", "fields", "created_on")
 
@@ -33,8 +36,8 @@ def register(app: typer.Typer) -> None:
     request_app.command("certificate")(request_certificate)
 
 
-def _emit_certificate(certificate: "Certificate", output: str | None) -> None:
-    if output:
+def _emit_certificate(certificate: "Certificate", output: "Path | None") -> None:
+    if output is not None:
         say(f"wrote the refusal certificate ({certificate.language}) to {output}")
     else:
         typer.echo(certificate.text, nl=False)
@@ -182,21 +185,21 @@ def request_certificate(
     ] = None,
     doc_format: Annotated[str, typer.Option("--format", help="md or html.")] = "md",
     output: Output = None,
+    force: ForceOption = False,
 ) -> None:
     """The refusal certificate of a refused request: reasons, Ombudsman, court remedy.
 
     Example: lautex request certificate 7 --lang en --format html --output certificate.html
     """
-    from pathlib import Path
-
     from lautex_registry.certificates import refusal_certificate
     from lautex_registry.db import transaction
     from lautex_registry.documents import write_private
 
+    target = output_path(output, force)
     with open_workspace(ctx) as ws, transaction(ws.conn):
         certificate = refusal_certificate(ws.conn, ws.actor, request_id, lang, doc_format)
         # Written inside the transaction, as a letter is: a file that cannot be written
         # leaves no document row and no audit row claiming it was handed out.
-        if output:
-            write_private(Path(output), certificate.text)
-    _emit_certificate(certificate, output)
+        if target is not None:
+            write_private(target, certificate.text, ws.db_path, force=force)
+    _emit_certificate(certificate, target)

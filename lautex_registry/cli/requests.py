@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.files import ForceOption, output_path
 from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
 
 request_app = typer.Typer(
@@ -222,25 +223,28 @@ def request_letter(
         ),
     ] = "auto",
     output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Write to this file (mode 0600).")
+        str | None,
+        typer.Option(
+            "--output", "-o", help="Write to this new file (mode 0600); - or none: stdout."
+        ),
     ] = None,
+    force: ForceOption = False,
 ) -> None:
     """Write the reply letter of a request: access reply, extension notice, refusal, no data.
 
     Example: lautex request letter 7 --lang en --format html --output reply-7.html
     """
-    from pathlib import Path
-
     from lautex_registry.db import transaction
     from lautex_registry.documents import write_private
     from lautex_registry.letters import request_letter as make_letter
 
+    target = output_path(output, force)
     with open_workspace(ctx) as ws, transaction(ws.conn):
         letter = make_letter(ws.conn, ws.actor, request_id, lang=lang, fmt=letter_fmt, which=which)
         # Written inside the transaction: if the file cannot be written, nothing is recorded.
-        if output:
-            write_private(Path(output), letter.text)
-    if output:
-        say(f"wrote the {letter.kind} ({letter.language}) to {output}")
+        if target is not None:
+            write_private(target, letter.text, ws.db_path, force=force)
+    if target is not None:
+        say(f"wrote the {letter.kind} ({letter.language}) to {target}")
     else:
         typer.echo(letter.text, nl=False)

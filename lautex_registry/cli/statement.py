@@ -1,11 +1,13 @@
 """`statement` and `processing-record`: documents generated from the register's settings."""
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.files import ForceOption, output_path
 from lautex_registry.cli.output import say
 
 
@@ -30,7 +32,7 @@ LangOption = Annotated[
 ]
 OutputOption = Annotated[
     str | None,
-    typer.Option("--output", "-o", help="Write to this file (mode 0600) instead of stdout."),
+    typer.Option("--output", "-o", help="Write to this new file (mode 0600); - or none: stdout."),
 ]
 
 
@@ -46,6 +48,7 @@ def statement(
         StatementFormat, typer.Option("--format", "-f", help="md (Markdown) or html.")
     ] = StatementFormat.md,
     output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Print the privacy statement, every heading filled from the register.
 
@@ -53,9 +56,10 @@ def statement(
     """
     from lautex_registry.statement import render_statement
 
+    target = output_path(output, force)
     with open_workspace(ctx) as ws:
         text = render_statement(ws.conn, lang.value, fmt.value)
-    _deliver(text, output)
+        _deliver(text, target, ws.db_path, force)
 
 
 def processing_record(
@@ -65,6 +69,7 @@ def processing_record(
         RecordFormat, typer.Option("--format", "-f", help="md (Markdown), html or json.")
     ] = RecordFormat.md,
     output: OutputOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Print the record of processing activities (GDPR Art. 30(1)(a)-(g)).
 
@@ -72,18 +77,17 @@ def processing_record(
     """
     from lautex_registry.processing_record import render_processing_record
 
+    target = output_path(output, force)
     with open_workspace(ctx) as ws:
         text = render_processing_record(ws.conn, lang.value, fmt.value)
-    _deliver(text, output)
+        _deliver(text, target, ws.db_path, force)
 
 
-def _deliver(text: str, output: str | None) -> None:
-    if output is None:
+def _deliver(text: str, target: Path | None, register: Path, force: bool) -> None:
+    if target is None:
         typer.echo(text, nl=False)
         return
-    from pathlib import Path
-
     from lautex_registry.documents import write_private
 
-    write_private(Path(output), text)
-    say(f"wrote {output}")
+    write_private(target, text, register, force=force)
+    say(f"wrote {target}")

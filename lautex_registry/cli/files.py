@@ -1,0 +1,29 @@
+"""The `--output`/`--force` options of every command that writes a file.
+
+`--output -` is standard output, as in every shell tool; any other path is written
+through `lautex_registry.output_files` (never the register, never replacing a file
+without `--force`). README "Conventions": output files.
+"""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lautex_registry.errors import InvalidInput
+from lautex_registry.output_files import is_stdout
+
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace the --output file if it already exists.")
+]
+
+
+def output_path(output: str | None, force: bool) -> Path | None:
+    """The file to write, or None for standard output (no --output, or `--output -`)."""
+    if output is None or is_stdout(output):
+        if force:
+            raise InvalidInput("force: --force replaces a file; it has no meaning on stdout")
+        return None
+    if not output:
+        raise InvalidInput("output: give a file name, or - for standard output")
+    return Path(output)
