@@ -239,19 +239,34 @@ def default_path(fmt: str, on: str) -> Path:
 
 
 def write_labels_file(
-    run: LabelRun, fmt: str, path: Path, register: Path | None, *, force: bool = False
+    run: LabelRun,
+    fmt: str,
+    path: Path,
+    register: Path | None,
+    actor: audit.Actor,
+    *,
+    force: bool = False,
 ) -> int:
-    """Write the labels to `path` (mode 0600); returns how many had letters simplified."""
+    """Write the labels to `path` (mode 0600); returns how many had letters simplified.
+
+    The target is checked before a single label is read: a path that may not be
+    written is refused (never the register, an existing file only with --force) and
+    nothing has been handed out. The sheet takes its name in the same transaction as
+    its audit row (GDPR Art. 5(2)): a sheet that cannot be put in place leaves no
+    record, and no sheet leaves unrecorded.
+    """
+    from lautex_registry.db import transaction
     from lautex_registry.output_files import new_output_file
 
     if fmt not in FORMATS:
         raise InvalidInput(f"format: must be one of {', '.join(FORMATS)}")
-    # Check the target before reading a single label: a path that may not be written is
-    # refused (never the register, an existing file only with --force) and nothing has
-    # been handed out (so nothing is audited). The sheet is in place only when whole.
     mode = "w" if fmt == "csv" else "wb"
-    with new_output_file(path, register, force=force) as pending, pending.open(mode) as handle:
-        simplified = write_labels(run, fmt, handle)
+    with new_output_file(path, register, force=force) as pending:
+        with pending.open(mode) as handle:
+            simplified = write_labels(run, fmt, handle)
+        with transaction(run.conn):
+            run.record_audit(actor, fmt, to_file=True)
+            pending.publish()
     return simplified
 
 

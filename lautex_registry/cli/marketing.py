@@ -17,6 +17,8 @@ from lautex_registry.cli.orgs import OrgRef, org_app
 from lautex_registry.cli.output import say
 
 if TYPE_CHECKING:
+    from lautex_registry.cli.context import Workspace
+    from lautex_registry.labels import LabelRun
     from lautex_registry.objections import ObjectionChange
     from lautex_registry.suppression import Restoration
 
@@ -281,36 +283,38 @@ def labels(
     Example: lautex labels --format pdf --output labels.pdf
     """
     from lautex_registry import labels as service
-    from lautex_registry.db import transaction
-    from lautex_registry.errors import Conflict, InvalidInput
 
     path = _labels_path(fmt, output, force)
-    simplified = 0
     with open_workspace(ctx) as ws:
         run = service.LabelRun(ws.conn, purpose)
-        details = {"purpose": purpose, "format": fmt.value, "to_file": path is not None}
-        handout = ws.reserved_handout(run.labels(), "labels", "customer", details)
-        # A file or stdout gets no label before the audit row is written.
-        run.labels = handout.__iter__  # type: ignore[method-assign]
-        handed_out = True
-        try:
-            if path is None:
-                simplified = service.write_labels(run, fmt.value, _labels_stdout(fmt))
-            else:
-                simplified = service.write_labels_file(
-                    run, fmt.value, path, ws.db_path, force=force
-                )
-        except (InvalidInput, Conflict):
-            handed_out = False  # refused before any label was written: nothing to audit
-            raise
-        finally:
-            if handed_out and not handout.refused:
-                with transaction(ws.conn):
-                    run.record_audit(ws.actor, fmt.value, to_file=path is not None)
+        if path is None:
+            simplified = _labels_to_stdout(ws, run, fmt)
+        else:
+            simplified = service.write_labels_file(
+                run, fmt.value, path, ws.db_path, ws.actor, force=force
+            )
     where = f" to {path}" if path is not None else ""
     say(f"wrote {run.listed} labels{where}; {_left_out(run.left_out_counts())}")
     if simplified:
         say(f"note: {simplified} labels had letters outside Latin-1, printed without accents")
+
+
+def _labels_to_stdout(ws: "Workspace", run: "LabelRun", fmt: LabelFormat) -> int:
+    """Labels on stdout: the audit row is reserved before the first label leaves, and
+    completed with the count once they are out (or the reader of the pipe stopped)."""
+    from lautex_registry import labels as service
+    from lautex_registry.db import transaction
+
+    stream = _labels_stdout(fmt)  # a PDF refused on a terminal: nothing read, nothing audited
+    details = {"purpose": run.purpose, "format": fmt.value, "to_file": False}
+    handout = ws.reserved_handout(run.labels(), "labels", "customer", details)
+    run.labels = handout.__iter__  # type: ignore[method-assign]
+    try:
+        return service.write_labels(run, fmt.value, stream)
+    finally:
+        if not handout.refused:
+            with transaction(ws.conn):
+                run.record_audit(ws.actor, fmt.value, to_file=False)
 
 
 def _labels_path(fmt: LabelFormat, output: str | None, force: bool) -> Path | None:
