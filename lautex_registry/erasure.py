@@ -508,7 +508,7 @@ def erase_customers(
         )
         entries.append(
             journal.JournalEntry(
-                mode, cid, created[cid], as_of.isoformat(), stamp, register_id, rule
+                mode, cid, created[cid], as_of.isoformat(), stamp, register_id, rule, request_id
             )
         )
     return outcomes, entries
@@ -573,6 +573,6 @@ def carry_out(
 
             language = str(get_request(conn, request_id)["language"])
             close_request(conn, actor, request_id, fresh.request_outcome, fresh.reasons(language))
-        journal.append(db_file, entries)
+        journal.append_and_record(conn, db_file, entries)
     fresh.checkpointed = physical_cleanup(conn)
     return fresh

@@ -268,6 +268,7 @@ def close_request(
     *,
     manifestly_unfounded_justification: str | None = None,
     fee_cents: int | None = None,
+    closed_on: date | None = None,
 ) -> None:
     """Close a request with its outcome. Call inside a transaction.
 
@@ -301,7 +302,7 @@ def close_request(
             int(justification is not None),
             justification,
             fee_cents,
-            today().isoformat(),
+            (closed_on or today()).isoformat(),
             actor.user_id,
             request_id,
         ),
