@@ -422,6 +422,57 @@ def _update_customers(
 
 
 @dataclass(frozen=True)
+class ReplyContact:
+    """Who the reply to an erasure request goes to, and where (GDPR Art. 12(3), 17(3)(b)):
+    the person's own data is gone once the reply is due, so the request keeps this much."""
+
+    name: str | None
+    email: str | None
+    address: str | None
+
+
+def reply_contact(conn: sqlite3.Connection, request_id: int, customer_id: int) -> ReplyContact:
+    """Read before the erasure: the request's own contact, else the customer's; only the
+    email (a request that came by email, or no postal address) or the postal address."""
+    request = conn.execute(
+        "SELECT channel, requester_name, requester_email, requester_address FROM requests "
+        "WHERE id = ?",
+        (request_id,),
+    ).fetchone()
+    customer = conn.execute(
+        "SELECT first_name, last_name, email, street, postal_code, city, country "
+        "FROM customers WHERE id = ?",
+        (customer_id,),
+    ).fetchone()
+    own = [customer[c] for c in ("first_name", "last_name")] if customer else []
+    name = request["requester_name"] or " ".join(p for p in own if p) or None
+    email = request["requester_email"] or (customer["email"] if customer else None)
+    address = request["requester_address"] or _postal_lines(customer)
+    # GDPR Art. 5(1)(c): only the one address the reply goes to.
+    if address and not (request["channel"] == "email" and email):
+        return ReplyContact(name, None, address)
+    return ReplyContact(name, email, None)
+
+
+def _postal_lines(customer: sqlite3.Row | None) -> str | None:
+    if customer is None or not customer["street"]:
+        return None
+    place = f"{customer['postal_code']} {customer['city']}"
+    abroad = [customer["country"]] if customer["country"] not in (None, "FI") else []
+    return "\n".join([customer["street"], place, *abroad])
+
+
+def keep_reply_contact(conn: sqlite3.Connection, request_id: int, contact: ReplyContact) -> None:
+    """After the erasure cleared the request's personal columns: put back what the reply
+    needs. It goes with the request (the retention job purges closed requests)."""
+    conn.execute(
+        "UPDATE requests SET requester_name = ?, requester_email = ?, requester_address = ? "
+        "WHERE id = ?",
+        (contact.name, contact.email, contact.address, request_id),
+    )
+
+
+@dataclass(frozen=True)
 class Outcome:
     customer_id: int
     outcome: str
@@ -467,6 +518,14 @@ def erase_customers(
 
     _record_suppressions(conn, ids_json)
     new_notices = _create_notices(conn, ids_json, request_id) if notify else set()
+    if mode == ERASE:
+        # The requests stay (their own retention) without a link: they keep the date the
+        # person was erased, so a request is not mistaken for one from a stranger.
+        conn.execute(
+            f"UPDATE requests SET subject_erased_on = ? WHERE customer_id IN {_IDS} "
+            "AND subject_erased_on IS NULL",
+            (as_of.isoformat(), ids_json),
+        )
     _clear_requests_by_email(conn, ids_json)
     _clear_linked_rows(conn, ids_json, json.dumps(erased), new_notices)
     held_invoices = {hold.invoice_id for person in holds.values() for hold in person}
@@ -558,6 +617,7 @@ def carry_out(
     with transaction(conn):
         fresh = plan(conn, customer_id, mode, as_of, request_id=request_id)
         refuse_repeat(fresh)
+        contact = reply_contact(conn, request_id, customer_id) if request_id else None
         _, entries = erase_customers(
             conn,
             actor,
@@ -568,9 +628,10 @@ def carry_out(
             rule="request" if request_id is not None else "clerk",
             request_id=request_id,
         )
-        if request_id is not None:
+        if request_id is not None and contact is not None:
             from lautex_registry.requests import close_request, get_request
 
+            keep_reply_contact(conn, request_id, contact)
             language = str(get_request(conn, request_id)["language"])
             close_request(conn, actor, request_id, fresh.request_outcome, fresh.reasons(language))
         journal.append_and_record(conn, db_file, entries)

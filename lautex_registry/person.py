@@ -86,4 +86,18 @@ def person_record(conn: sqlite3.Connection, customer_id: int) -> dict[str, Any]:
         if entry.customer_link is None:
             continue
         record[entry.table] = _linked_rows(conn, entry.table, entry.customer_link, customer_id)
+    record["requests"] += _requests_by_email(conn, record["customer"].get("email"))
     return record
+
+
+def _requests_by_email(conn: sqlite3.Connection, email: str | None) -> list[dict[str, Any]]:
+    """Requests the person made before they were in the register, found by their email
+    (erasure clears the same ones): their name and address are the person's too."""
+    if not email:
+        return []
+    rows = conn.execute(
+        "SELECT * FROM requests WHERE customer_id IS NULL "
+        "AND lower(requester_email) = lower(?) ORDER BY id",
+        (email,),
+    )
+    return [row_to_dict(row) for row in rows]

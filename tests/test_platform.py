@@ -67,12 +67,24 @@ def test_a_file_that_is_not_a_register_is_one_line(tmp_path: Path, cli: Cli) -> 
     assert result.stderr.startswith("error: ") and "Traceback" not in result.output
 
 
+# What each migration added, to make a file look as the release before it wrote it.
+_UNDO: dict[int, tuple[str, ...]] = {
+    6: ("DROP TABLE retention_runs",),
+    7: (
+        "ALTER TABLE organisations DROP COLUMN sole_trader",
+        "ALTER TABLE requests DROP COLUMN requester_address",
+        "ALTER TABLE requests DROP COLUMN done_outside",
+        "ALTER TABLE requests DROP COLUMN subject_erased_on",
+    ),
+}
+
+
 def _roll_back_latest_migration(db: Path) -> None:
     """Make the file look like one written by the previous release."""
     conn = sqlite3.connect(db)
     latest = migrations.MIGRATIONS[-1]
-    for name in ("retention_runs",):
-        conn.execute(f"DROP TABLE {name}")
+    for statement in _UNDO[latest.number]:
+        conn.execute(statement)
     conn.execute("DELETE FROM schema_migrations WHERE number = ?", (latest.number,))
     conn.commit()
     conn.close()
