@@ -22,6 +22,10 @@ deleted; rows that may exist without a person (orders, requests, documents,
 disclosures, notices) lose their personal columns and, on erasure, their link.
 The audit trail is never touched: it holds no personal values.
 
+A sole trader's business (`organisations.sole_trader`) is the person: its name and
+business ID go with its last contact, whichever way that person goes; a held
+invoice keeps its billing organisation like the rest of its billing data.
+
 Before anything is deleted, objections become a suppression record (keyed HMAC,
 Art. 21(3)) and pending notices are recorded for every recipient the data was
 disclosed to (Art. 19). Physically gone (DESIGN §5): every connection has
@@ -297,6 +301,11 @@ def plan(
             result.goes_now.append(
                 PlanLine("requester name and email", "requests", unlinked, "cleared")
             )
+    if _sole_trader_orgs(conn, json.dumps([customer_id])):
+        result.goes_now.append(
+            PlanLine("sole trader's business: name and business ID", "organisations", 1,
+                     "deleted: the business is the person")
+        )  # fmt: skip
     result.notices = _count(
         conn,
         "SELECT count(DISTINCT recipient_id) FROM disclosures WHERE customer_id = ?",
@@ -312,6 +321,27 @@ def refuse_repeat(planned: ErasurePlan) -> None:
 
 
 # --- doing it --------------------------------------------------------------------------------
+
+
+def _sole_trader_orgs(conn: sqlite3.Connection, ids_json: str) -> dict[int, int]:
+    """Customer -> the sole trader's business it is the last contact of (not counting the
+    customers being erased together)."""
+    rows = conn.execute(
+        f"""SELECT c.id, c.organisation_id FROM customers c
+            JOIN organisations o ON o.id = c.organisation_id AND o.sole_trader = 1
+            WHERE c.id IN {_IDS} AND NOT EXISTS (
+                SELECT 1 FROM customers other WHERE other.organisation_id = o.id
+                AND other.id NOT IN {_IDS})""",
+        (ids_json, ids_json),
+    )
+    return {int(r[0]): int(r[1]) for r in rows}
+
+
+def _remove_sole_traders(conn: sqlite3.Connection, organisation_ids: set[int]) -> None:
+    """After their people are unlinked: the businesses that were those people."""
+    conn.execute(
+        f"DELETE FROM organisations WHERE id IN {_IDS}", (json.dumps(sorted(organisation_ids)),)
+    )
 
 
 def _record_suppressions(conn: sqlite3.Connection, ids_json: str) -> None:
@@ -516,6 +546,7 @@ def erase_customers(
     free_people = [cid for cid in ids if cid not in holds]
     erased = free_people if mode == ERASE else []
 
+    sole_traders = _sole_trader_orgs(conn, ids_json)
     _record_suppressions(conn, ids_json)
     new_notices = _create_notices(conn, ids_json, request_id) if notify else set()
     if mode == ERASE:
@@ -539,6 +570,7 @@ def erase_customers(
         _update_customers(conn, held_people, WITH_HOLDS, as_of, "anonymised")
     else:
         _update_customers(conn, ids, ANONYMISED, as_of, None)
+    _remove_sole_traders(conn, set(sole_traders.values()))
 
     outcomes = []
     entries = []
@@ -558,6 +590,7 @@ def erase_customers(
             {
                 **(details or {}),
                 "outcome": outcome,
+                **({"sole_trader_removed": sole_traders[cid]} if cid in sole_traders else {}),
                 "request_id": request_id,
                 "holds": [
                     {"rule": h.rule, "invoice_id": h.invoice_id, "ends_on": h.ends_on.isoformat()}

@@ -37,14 +37,19 @@ def row_to_dict(row: sqlite3.Row) -> dict[str, Any]:
 
 def _customer(conn: sqlite3.Connection, customer_id: int) -> dict[str, Any]:
     row = conn.execute(
-        """SELECT c.*, o.name AS organisation, o.business_id AS organisation_business_id
+        """SELECT c.*, o.name AS organisation, o.business_id AS organisation_business_id,
+                  o.sole_trader AS organisation_sole_trader
            FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id
            WHERE c.id = ?""",
         (customer_id,),
     ).fetchone()
     if row is None:
         raise NotFound(f"customer: no customer with id {customer_id}")
-    return row_to_dict(row)
+    record = row_to_dict(row)
+    # A sole trader's business name and business ID are the person's own data.
+    sole = record.pop("organisation_sole_trader")
+    record["organisation_sole_trader"] = None if sole is None else bool(sole)
+    return record
 
 
 def _order_totals(record: dict[str, Any], lines: list[sqlite3.Row]) -> None:
