@@ -155,11 +155,16 @@ def append_and_record(
     """
     if not entries:
         return
-    append(db_path, entries)
     path = journal_path(db_path)
     mark = recorded_mark(conn) or START
-    if path.stat().st_size < mark.length:
-        mark = START  # the register's own record no longer fits: chain the file as it is
+    size = path.stat().st_size if path.exists() else 0
+    if size < mark.length:
+        # Appending to a cut journal and recording it would hide the cut from `restore`.
+        raise Refused(
+            f"erasure journal: {path} has {size} bytes, but the register recorded "
+            f"{mark.length} at its last erasure: put the journal back before erasing anyone"
+        )
+    append(db_path, entries)
     record_mark(conn, _extend(path, mark))
 
 

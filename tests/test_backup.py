@@ -275,6 +275,9 @@ def test_an_erasure_request_answered_after_the_backup_is_closed_again(cli: Cli) 
     assert rows[held_request] == ("closed", "partially-refused", "2026-11-25")
     assert rows[plain_request] == ("closed", "completed", "2026-11-25")
     assert "2026-0001" in held_reasons
+    # The reply still reaches the person: their contact is kept on the request again.
+    letter = cli.ok("request", "letter", str(plain_request), "--lang", "en", user="clerk").stdout
+    assert "Tavallinen" in letter and "plain@example.fi" in letter
 
 
 def test_a_customer_erased_before_the_backup_is_reported_as_already_erased(cli: Cli) -> None:
@@ -295,3 +298,21 @@ def test_a_customer_erased_before_the_backup_is_reported_as_already_erased(cli: 
     assert "0 erasure(s) replayed" in result.stderr
     assert f"customer {customer}: already erased" in result.stderr
     assert f"customer {gone}: already erased" in result.stderr
+
+
+def test_an_erasure_refuses_to_append_to_a_cut_journal(cli: Cli) -> None:
+    _, _ = erased_after_a_backup(cli, people=2)
+    path = journal_file(cli)
+    path.write_bytes(path.read_bytes().splitlines(keepends=True)[0])
+    other = add_customer(cli, email="other@example.fi", last="Muu", phone="040 555 0099")
+    with cli.connect() as conn:
+        before = every_table(conn)
+    cut = path.read_bytes()
+
+    result = cli.run("erase", str(other), "--yes", user="clerk")
+
+    assert result.exit_code == 4, result.output
+    assert "put the journal back" in result.stderr
+    with cli.connect() as conn:
+        assert every_table(conn) == before
+    assert path.read_bytes() == cut

@@ -148,6 +148,6 @@ def restore(
         f"{done.journal_entries} journal entries"
     )
     for customer_id in done.already_erased:
-        say(f"customer {customer_id}: already erased in the backup, nothing to replay")
+        say(f"customer {customer_id}: already erased, nothing to replay")
     for request_id in done.requests_closed_again:
         say(f"request {request_id}: closed again, as it was answered after the backup")
