@@ -27,11 +27,8 @@ from lautex_registry.erasure import (
     ANONYMISE,
     ERASE,
     WITH_HOLDS,
-    ReplyContact,
     erase_customers,
-    keep_reply_contact,
     physical_cleanup,
-    reply_contact,
 )
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, SchemaError
 from lautex_registry.holds import RetentionPolicy, holds_for_many
@@ -83,8 +80,6 @@ class Replay:
     already_erased: list[int] = field(default_factory=list)
     # Erasure requests the journal says were answered, open in the backup: id -> entry.
     requests: dict[int, journal.JournalEntry] = field(default_factory=dict)
-    # Whom each of those replies goes to, read before the replay erases it.
-    contacts: dict[int, ReplyContact] = field(default_factory=dict)
 
     @property
     def customers(self) -> list[int]:
@@ -118,9 +113,6 @@ def plan_replay(
         if _open_erasure_request(conn, entry.request_id):
             assert entry.request_id is not None
             replay.requests[entry.request_id] = entry
-            replay.contacts[entry.request_id] = reply_contact(
-                conn, entry.request_id, entry.customer_id
-            )
         if row is None:
             _add(replay.already_erased, entry.customer_id)
         elif entry.action == ERASE:
@@ -159,7 +151,6 @@ def _close_again(
 
     closed = []
     for request_id, entry in replay.requests.items():
-        keep_reply_contact(conn, request_id, replay.contacts[request_id])
         holds = holds_for_many(conn, [entry.customer_id], as_of).get(entry.customer_id, [])
         language = "fi" if get_request(conn, request_id)["language"] == "fi" else "en"
         reasons = "\n".join(h.reason(language) for h in holds) or None

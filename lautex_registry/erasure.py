@@ -301,6 +301,15 @@ def plan(
             result.goes_now.append(
                 PlanLine("requester name and email", "requests", unlinked, "cleared")
             )
+    owed = _count(
+        conn, "SELECT count(*) FROM requests WHERE state = 'open' AND customer_id = ?", customer_id
+    )
+    if owed:
+        result.goes_now.append(
+            PlanLine("requester's name and one reply address", "requests", owed,
+                     "kept on the open request for its reply (GDPR Art. 12(3), 17(3)(b)); "
+                     "purged with the request")
+        )  # fmt: skip
     if _sole_trader_orgs(conn, json.dumps([customer_id])):
         result.goes_now.append(
             PlanLine("sole trader's business: name and business ID", "organisations", 1,
@@ -493,13 +502,24 @@ def _postal_lines(customer: sqlite3.Row | None) -> str | None:
 
 
 def keep_reply_contact(conn: sqlite3.Connection, request_id: int, contact: ReplyContact) -> None:
-    """After the erasure cleared the request's personal columns: put back what the reply
-    needs. It goes with the request (the retention job purges closed requests)."""
+    """After the erasure cleared an open request's personal columns: put back what its
+    reply needs. It goes with the request (the retention job purges closed requests)."""
     conn.execute(
         "UPDATE requests SET requester_name = ?, requester_email = ?, requester_address = ? "
         "WHERE id = ?",
         (contact.name, contact.email, contact.address, request_id),
     )
+
+
+def _replies_owed(conn: sqlite3.Connection, ids_json: str) -> dict[int, ReplyContact]:
+    """GDPR Art. 12(3): every open request of these people still needs its reply."""
+    return {
+        int(r[0]): reply_contact(conn, int(r[0]), int(r[1]))
+        for r in conn.execute(
+            f"SELECT id, customer_id FROM requests WHERE state = 'open' AND customer_id IN {_IDS}",
+            (ids_json,),
+        ).fetchall()
+    }
 
 
 @dataclass(frozen=True)
@@ -547,6 +567,7 @@ def erase_customers(
     erased = free_people if mode == ERASE else []
 
     sole_traders = _sole_trader_orgs(conn, ids_json)
+    owed = _replies_owed(conn, ids_json)
     _record_suppressions(conn, ids_json)
     new_notices = _create_notices(conn, ids_json, request_id) if notify else set()
     if mode == ERASE:
@@ -571,6 +592,8 @@ def erase_customers(
     else:
         _update_customers(conn, ids, ANONYMISED, as_of, None)
     _remove_sole_traders(conn, set(sole_traders.values()))
+    for owed_request, contact in owed.items():
+        keep_reply_contact(conn, owed_request, contact)
 
     outcomes = []
     entries = []
@@ -650,7 +673,6 @@ def carry_out(
     with transaction(conn):
         fresh = plan(conn, customer_id, mode, as_of, request_id=request_id)
         refuse_repeat(fresh)
-        contact = reply_contact(conn, request_id, customer_id) if request_id else None
         _, entries = erase_customers(
             conn,
             actor,
@@ -661,10 +683,9 @@ def carry_out(
             rule="request" if request_id is not None else "clerk",
             request_id=request_id,
         )
-        if request_id is not None and contact is not None:
+        if request_id is not None:
             from lautex_registry.requests import close_request, get_request
 
-            keep_reply_contact(conn, request_id, contact)
             language = str(get_request(conn, request_id)["language"])
             close_request(conn, actor, request_id, fresh.request_outcome, fresh.reasons(language))
         journal.append_and_record(conn, db_file, entries)

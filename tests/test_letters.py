@@ -281,3 +281,19 @@ def test_a_reply_address_given_with_the_request_is_used(cli: Cli) -> None:
     bad = cli.run("request", "add", customer, "--kind", "access", "--channel", "letter",
                   "--requester-address", "Postilokero 7", user="clerk")  # fmt: skip
     assert bad.exit_code in (2, 3)
+
+
+def test_an_erasure_without_request_still_keeps_the_reply_contact_of_the_open_request(
+    cli: Cli,
+) -> None:
+    customer = add_customer(cli)
+    request_id = add_request(cli, customer, "--kind", "erasure", "--channel", "letter")
+    plan = cli.ok("erase", customer, "--dry-run", "-f", "json", user="clerk").stdout
+    assert "kept on the open request for its reply" in plan
+
+    cli.ok("erase", customer, "--yes", user="clerk")
+    cli.ok("request", "close", request_id, "--outcome", "completed", user="clerk")
+
+    text = flat(letter(cli, request_id, "--lang", "en").replace("\\\n", "\n"))
+    assert "To: Aino Äijälä Koivukuja 1 00100 Helsinki" in text
+    assert last_document(cli)["kind"] == "erasure-reply"
