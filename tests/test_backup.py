@@ -3,10 +3,13 @@
 import json
 import shutil
 import sqlite3
+import tempfile
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lautex_registry.backups import plan_replay
 from lautex_registry.journal import JournalEntry
@@ -316,3 +319,41 @@ def test_an_erasure_refuses_to_append_to_a_cut_journal(cli: Cli) -> None:
     with cli.connect() as conn:
         assert every_table(conn) == before
     assert path.read_bytes() == cut
+
+
+# --- the journal's recorded mark, whatever the batches (property) ------------------------
+
+_batches = st.lists(st.integers(min_value=1, max_value=4), min_size=1, max_size=6)
+
+
+@given(batches=_batches, cut=st.integers(min_value=0, max_value=100))
+def test_the_recorded_mark_covers_every_batch_and_notices_any_cut(
+    batches: list[int], cut: int
+) -> None:
+    from lautex_registry import journal
+    from lautex_registry.errors import Refused
+
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "x.db"
+        conn = sqlite3.connect(":memory:")
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        customer = 0
+        for size in batches:
+            entries = []
+            for _ in range(size):
+                customer += 1
+                entries.append(
+                    JournalEntry("erase", customer, "2026-01-01T00:00:00Z", "2026-11-25", "t",
+                                 "r", "request", customer if customer % 2 else None)
+                )  # fmt: skip
+            journal.append_and_record(conn, db, entries)
+        recorded = journal.recorded_mark(conn)
+        path = journal.journal_path(db)
+
+        assert recorded is not None and recorded.length == path.stat().st_size
+        journal.check_against(db, recorded)  # the whole journal passes
+        assert [e.customer_id for e in journal.read(db)] == list(range(1, customer + 1))
+        lines = path.read_bytes().splitlines(keepends=True)
+        path.write_bytes(b"".join(lines[: cut % len(lines)]))  # any whole-line cut
+        with pytest.raises(Refused):
+            journal.check_against(db, recorded)

@@ -4,6 +4,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import Result
 
 from tests.conftest import Cli
@@ -433,3 +435,24 @@ def test_a_request_is_completed_once_the_register_shows_the_work_done(cli: Cli) 
     cli.ok("erase", customer, "--yes", user="clerk")
     cli.ok("request", "close", erasure, "--outcome", "completed", user="clerk")
     assert request_json(cli, erasure)["subject_erased_on"] == "2026-11-25"
+
+
+_part = st.text(
+    alphabet=st.characters(blacklist_characters=",\n", blacklist_categories=("Cs",)),
+    min_size=1,
+    max_size=30,
+).filter(lambda text: text.strip() != "")
+
+
+@given(parts=st.lists(_part, min_size=1, max_size=5))
+def test_a_reply_address_is_whole_lines_or_refused(parts: list[str]) -> None:
+    from lautex_registry.errors import InvalidInput
+    from lautex_registry.requests import postal_address
+
+    lines = [part.strip() for part in parts]
+    if len(lines) < 2:
+        with pytest.raises(InvalidInput, match="requester-address"):
+            postal_address(", ".join(parts))
+        return
+    assert postal_address(", ".join(parts)) == "\n".join(lines)
+    assert postal_address("\n".join(parts)) == "\n".join(lines)
