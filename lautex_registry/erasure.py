@@ -44,7 +44,9 @@ from lautex_registry import audit, journal
 from lautex_registry.clock import timestamp
 from lautex_registry.errors import Conflict, InvalidInput, NotFound
 from lautex_registry.holds import Hold, RetentionPolicy, billing_columns, holds_for_many
+from lautex_registry.organisations import remove_sole_traders, sole_trader_businesses
 from lautex_registry.personal_data import PERSONAL_TABLES, PersonalTable, personal_table
+from lautex_registry.reply_contact import keep_reply_contact, replies_owed
 
 ERASE = journal.ERASE
 ANONYMISE = journal.ANONYMISE
@@ -310,7 +312,7 @@ def plan(
                      "kept on the open request for its reply (GDPR Art. 12(3), 17(3)(b)); "
                      "purged with the request")
         )  # fmt: skip
-    if _sole_trader_orgs(conn, json.dumps([customer_id])):
+    if sole_trader_businesses(conn, json.dumps([customer_id])):
         result.goes_now.append(
             PlanLine("sole trader's business: name and business ID", "organisations", 1,
                      "deleted: the business is the person")
@@ -330,27 +332,6 @@ def refuse_repeat(planned: ErasurePlan) -> None:
 
 
 # --- doing it --------------------------------------------------------------------------------
-
-
-def _sole_trader_orgs(conn: sqlite3.Connection, ids_json: str) -> dict[int, int]:
-    """Customer -> the sole trader's business it is the last contact of (not counting the
-    customers being erased together)."""
-    rows = conn.execute(
-        f"""SELECT c.id, c.organisation_id FROM customers c
-            JOIN organisations o ON o.id = c.organisation_id AND o.sole_trader = 1
-            WHERE c.id IN {_IDS} AND NOT EXISTS (
-                SELECT 1 FROM customers other WHERE other.organisation_id = o.id
-                AND other.id NOT IN {_IDS})""",
-        (ids_json, ids_json),
-    )
-    return {int(r[0]): int(r[1]) for r in rows}
-
-
-def _remove_sole_traders(conn: sqlite3.Connection, organisation_ids: set[int]) -> None:
-    """After their people are unlinked: the businesses that were those people."""
-    conn.execute(
-        f"DELETE FROM organisations WHERE id IN {_IDS}", (json.dumps(sorted(organisation_ids)),)
-    )
 
 
 def _record_suppressions(conn: sqlite3.Connection, ids_json: str) -> None:
@@ -461,68 +442,6 @@ def _update_customers(
 
 
 @dataclass(frozen=True)
-class ReplyContact:
-    """Who the reply to an erasure request goes to, and where (GDPR Art. 12(3), 17(3)(b)):
-    the person's own data is gone once the reply is due, so the request keeps this much."""
-
-    name: str | None
-    email: str | None
-    address: str | None
-
-
-def reply_contact(conn: sqlite3.Connection, request_id: int, customer_id: int) -> ReplyContact:
-    """Read before the erasure: the request's own contact, else the customer's; only the
-    email (a request that came by email, or no postal address) or the postal address."""
-    request = conn.execute(
-        "SELECT channel, requester_name, requester_email, requester_address FROM requests "
-        "WHERE id = ?",
-        (request_id,),
-    ).fetchone()
-    customer = conn.execute(
-        "SELECT first_name, last_name, email, street, postal_code, city, country "
-        "FROM customers WHERE id = ?",
-        (customer_id,),
-    ).fetchone()
-    own = [customer[c] for c in ("first_name", "last_name")] if customer else []
-    name = request["requester_name"] or " ".join(p for p in own if p) or None
-    email = request["requester_email"] or (customer["email"] if customer else None)
-    address = request["requester_address"] or _postal_lines(customer)
-    # GDPR Art. 5(1)(c): only the one address the reply goes to.
-    if address and not (request["channel"] == "email" and email):
-        return ReplyContact(name, None, address)
-    return ReplyContact(name, email, None)
-
-
-def _postal_lines(customer: sqlite3.Row | None) -> str | None:
-    if customer is None or not customer["street"]:
-        return None
-    place = f"{customer['postal_code']} {customer['city']}"
-    abroad = [customer["country"]] if customer["country"] not in (None, "FI") else []
-    return "\n".join([customer["street"], place, *abroad])
-
-
-def keep_reply_contact(conn: sqlite3.Connection, request_id: int, contact: ReplyContact) -> None:
-    """After the erasure cleared an open request's personal columns: put back what its
-    reply needs. It goes with the request (the retention job purges closed requests)."""
-    conn.execute(
-        "UPDATE requests SET requester_name = ?, requester_email = ?, requester_address = ? "
-        "WHERE id = ?",
-        (contact.name, contact.email, contact.address, request_id),
-    )
-
-
-def _replies_owed(conn: sqlite3.Connection, ids_json: str) -> dict[int, ReplyContact]:
-    """GDPR Art. 12(3): every open request of these people still needs its reply."""
-    return {
-        int(r[0]): reply_contact(conn, int(r[0]), int(r[1]))
-        for r in conn.execute(
-            f"SELECT id, customer_id FROM requests WHERE state = 'open' AND customer_id IN {_IDS}",
-            (ids_json,),
-        ).fetchall()
-    }
-
-
-@dataclass(frozen=True)
 class Outcome:
     customer_id: int
     outcome: str
@@ -566,8 +485,8 @@ def erase_customers(
     free_people = [cid for cid in ids if cid not in holds]
     erased = free_people if mode == ERASE else []
 
-    sole_traders = _sole_trader_orgs(conn, ids_json)
-    owed = _replies_owed(conn, ids_json)
+    sole_traders = sole_trader_businesses(conn, ids_json)
+    owed = replies_owed(conn, ids_json)
     _record_suppressions(conn, ids_json)
     new_notices = _create_notices(conn, ids_json, request_id) if notify else set()
     if mode == ERASE:
@@ -591,7 +510,7 @@ def erase_customers(
         _update_customers(conn, held_people, WITH_HOLDS, as_of, "anonymised")
     else:
         _update_customers(conn, ids, ANONYMISED, as_of, None)
-    _remove_sole_traders(conn, set(sole_traders.values()))
+    remove_sole_traders(conn, set(sole_traders.values()))
     for owed_request, contact in owed.items():
         keep_reply_contact(conn, owed_request, contact)
 

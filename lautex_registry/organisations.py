@@ -7,6 +7,7 @@ its name and business ID are the trader's personal data (GDPR Art. 4(1)), so it
 is marked `sole_trader` and goes with its person (`erasure.py`).
 """
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
@@ -96,3 +97,29 @@ def show_organisation(conn: sqlite3.Connection, ref: str) -> dict[str, Any]:
         )
     ]
     return record
+
+
+# --- a sole trader's business goes with its person (called by erasure.py) ----------------
+
+_IDS = "(SELECT value FROM json_each(?))"
+
+
+def sole_trader_businesses(conn: sqlite3.Connection, ids_json: str) -> dict[int, int]:
+    """Customer -> the sole trader's business it is the last contact of (not counting the
+    customers being erased together)."""
+    rows = conn.execute(
+        f"""SELECT c.id, c.organisation_id FROM customers c
+            JOIN organisations o ON o.id = c.organisation_id AND o.sole_trader = 1
+            WHERE c.id IN {_IDS} AND NOT EXISTS (
+                SELECT 1 FROM customers other WHERE other.organisation_id = o.id
+                AND other.id NOT IN {_IDS})""",
+        (ids_json, ids_json),
+    )
+    return {int(r[0]): int(r[1]) for r in rows}
+
+
+def remove_sole_traders(conn: sqlite3.Connection, organisation_ids: set[int]) -> None:
+    """After their people are unlinked: the businesses that were those people."""
+    conn.execute(
+        f"DELETE FROM organisations WHERE id IN {_IDS}", (json.dumps(sorted(organisation_ids)),)
+    )
