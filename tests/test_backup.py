@@ -3,6 +3,8 @@
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -357,3 +359,32 @@ def test_the_recorded_mark_covers_every_batch_and_notices_any_cut(
         path.write_bytes(b"".join(lines[: cut % len(lines)]))  # any whole-line cut
         with pytest.raises(Refused):
             journal.check_against(db, recorded)
+
+
+def test_a_real_restore_process_stops_at_a_corrupt_journal_line_and_changes_no_byte(
+    cli: Cli,
+) -> None:
+    from tests.test_retention_processes import lautex_env
+
+    backup, _ = erased_after_a_backup(cli)
+    path = journal_file(cli)
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[0] = b'{"action":"erase","customer_id":' + b" " * (len(lines[0]) - 33) + b"\n"
+    path.write_bytes(b"".join(lines))
+    with cli.connect() as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = cli.db.read_bytes()
+
+    done = subprocess.run(
+        [sys.executable, "-m", "lautex_registry", "restore", str(backup), "--yes"],
+        env=lautex_env(cli, "admin"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 4, done.stderr
+    assert done.stderr.startswith("error: erasure journal: line 1 of ")
+    assert done.stderr.count("\n") == 1
+    assert cli.db.read_bytes() == before
+    assert not Path(f"{cli.db}.restoring").exists()
