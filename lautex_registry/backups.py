@@ -13,9 +13,10 @@ live file with SQLite's online backup API, which takes the database's own locks
 """
 
 import hashlib
+import json
 import shutil
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -24,9 +25,15 @@ from urllib.parse import quote
 from lautex_registry import audit, journal
 from lautex_registry.customers import ANONYMISED_STATES
 from lautex_registry.db import connect, create_private_file, transaction
-from lautex_registry.erasure import ANONYMISE, ERASE, erase_customers, physical_cleanup
+from lautex_registry.erasure import (
+    ANONYMISE,
+    ERASE,
+    WITH_HOLDS,
+    erase_customers,
+    physical_cleanup,
+)
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, SchemaError
-from lautex_registry.holds import RetentionPolicy
+from lautex_registry.holds import RetentionPolicy, holds_for_many
 from lautex_registry.migrations import require_current
 from lautex_registry.output_files import PendingOutput, new_output_file
 from lautex_registry.register import register_id, vacuum_into
@@ -120,6 +127,9 @@ class RestoreResult:
     journal_entries: int
     replayed: int
     dry_run: bool
+    replayed_customers: list[int] = field(default_factory=list)
+    already_erased: list[int] = field(default_factory=list)
+    requests_closed_again: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -127,42 +137,121 @@ class RestoreResult:
             "customers_in_backup": self.customers_in_backup,
             "journal_entries": self.journal_entries,
             "replayed": self.replayed,
+            "replayed_customers": self.replayed_customers,
+            "already_erased": self.already_erased,
+            "requests_closed_again": self.requests_closed_again,
             "dry_run": self.dry_run,
         }
 
 
-def _due_entries(
-    conn: sqlite3.Connection, entries: list[journal.JournalEntry]
-) -> tuple[list[int], list[int]]:
-    """The customers to anonymise and to erase again: a journal entry applies when the
-    same customer (id and creation time) is in the backup and not already that far."""
-    to_anonymise: list[int] = []
-    to_erase: list[int] = []
+@dataclass
+class Replay:
+    """What the journal asks of a restored register, decided before anything is changed."""
+
+    to_anonymise: list[int] = field(default_factory=list)
+    to_erase: list[int] = field(default_factory=list)
+    # In the backup already as far as the journal says (or not in it at all).
+    already_erased: list[int] = field(default_factory=list)
+    # Erasure requests the journal says were answered, open in the backup: id -> entry.
+    requests: dict[int, journal.JournalEntry] = field(default_factory=dict)
+
+    @property
+    def customers(self) -> list[int]:
+        return self.to_anonymise + self.to_erase
+
+
+def _add(ids: list[int], customer_id: int) -> None:
+    if customer_id not in ids:
+        ids.append(customer_id)
+
+
+def _open_erasure_request(conn: sqlite3.Connection, request_id: int | None) -> bool:
+    if request_id is None:
+        return False
+    row = conn.execute("SELECT kind, state FROM requests WHERE id = ?", (request_id,)).fetchone()
+    return row is not None and row["kind"] == "erasure" and row["state"] == "open"
+
+
+def plan_replay(
+    conn: sqlite3.Connection, entries: list[journal.JournalEntry], as_of: date
+) -> Replay:
+    """Which customers to anonymise and erase again: a journal entry applies to the same
+    customer (id and creation time) when the backup has them and not already that far."""
+    replay = Replay()
     for entry in entries:
         row = conn.execute(
             "SELECT state, created_at FROM customers WHERE id = ?", (entry.customer_id,)
         ).fetchone()
-        if row is None or row["created_at"] != entry.customer_created_at:
-            continue  # already gone, or the id now belongs to someone else
-        if entry.action == ERASE:
-            if entry.customer_id not in to_erase:
-                to_erase.append(entry.customer_id)
-        elif row["state"] not in ANONYMISED_STATES and entry.customer_id not in to_anonymise:
-            to_anonymise.append(entry.customer_id)
-    return [c for c in to_anonymise if c not in to_erase], to_erase
+        if row is not None and row["created_at"] != entry.customer_created_at:
+            continue  # the id now belongs to someone else
+        if _open_erasure_request(conn, entry.request_id):
+            assert entry.request_id is not None
+            replay.requests[entry.request_id] = entry
+        if row is None:
+            _add(replay.already_erased, entry.customer_id)
+        elif entry.action == ERASE:
+            _add(replay.to_erase, entry.customer_id)
+        elif row["state"] in ANONYMISED_STATES:
+            _add(replay.already_erased, entry.customer_id)
+        else:
+            _add(replay.to_anonymise, entry.customer_id)
+    replay.to_anonymise = [c for c in replay.to_anonymise if c not in replay.to_erase]
+    _settle_held(conn, replay, as_of)
+    replay.already_erased = sorted(c for c in replay.already_erased if c not in replay.customers)
+    return replay
+
+
+def _settle_held(conn: sqlite3.Connection, replay: Replay, as_of: date) -> None:
+    """An erased person whose holds still stand is in the backup as erased as they can be."""
+    held_before = {
+        int(r[0])
+        for r in conn.execute(
+            "SELECT id FROM customers WHERE state = ? AND id IN (SELECT value FROM json_each(?))",
+            (WITH_HOLDS, json.dumps(replay.to_erase)),
+        )
+    }
+    still_held = set(holds_for_many(conn, held_before, as_of))
+    for customer_id in sorted(held_before & still_held):
+        replay.to_erase.remove(customer_id)
+        _add(replay.already_erased, customer_id)
+
+
+def _close_again(
+    conn: sqlite3.Connection, actor: audit.Actor, replay: Replay, as_of: date
+) -> list[int]:
+    """GDPR Art. 12(3): an erasure request answered after the backup stays answered, with
+    the outcome the erasure has now (a partial refusal names the holds), on its first date."""
+    from lautex_registry.requests import close_request, get_request
+
+    closed = []
+    for request_id, entry in replay.requests.items():
+        holds = holds_for_many(conn, [entry.customer_id], as_of).get(entry.customer_id, [])
+        language = "fi" if get_request(conn, request_id)["language"] == "fi" else "en"
+        reasons = "\n".join(h.reason(language) for h in holds) or None
+        close_request(
+            conn,
+            actor,
+            request_id,
+            "partially-refused" if holds else "completed",
+            reasons,
+            closed_on=date.fromisoformat(entry.on),
+        )
+        closed.append(request_id)
+    return closed
 
 
 def replay_journal(
     conn: sqlite3.Connection, actor: audit.Actor, db_path: Path, as_of: date, *, dry_run: bool
-) -> tuple[int, int]:
-    """Apply the journal of `db_path` to the register open on `conn`; (entries, replayed)."""
+) -> tuple[int, Replay, list[int]]:
+    """Apply the journal of `db_path` to the register open on `conn`:
+    (entries read, what was replayed, the requests closed again)."""
     rid = register_id(conn)
     entries = [e for e in journal.read(db_path) if e.register_id == rid]
-    to_anonymise, to_erase = _due_entries(conn, entries)
+    replay = plan_replay(conn, entries, as_of)
     if dry_run:
-        return len(entries), len(to_anonymise) + len(to_erase)
+        return len(entries), replay, sorted(replay.requests)
     policy = RetentionPolicy.of(conn)
-    for mode, ids in ((ANONYMISE, to_anonymise), (ERASE, to_erase)):
+    for mode, ids in ((ANONYMISE, replay.to_anonymise), (ERASE, replay.to_erase)):
         for start in range(0, len(ids), _CHUNK):
             with transaction(conn):
                 # Notices were recorded when the person was first erased; not again.
@@ -177,7 +266,9 @@ def replay_journal(
                     policy=policy,
                     notify=False,
                 )
-    return len(entries), len(to_anonymise) + len(to_erase)
+    with transaction(conn):
+        closed = _close_again(conn, actor, replay, as_of)
+    return len(entries), replay, closed
 
 
 def _remove_with_sidecars(path: Path) -> None:
@@ -230,18 +321,34 @@ def restore_backup(
             if backup_id != register_id(live):
                 raise Conflict(f"backup: {backup} is a backup of another register")
             customers = int(restored.execute("SELECT count(*) FROM customers").fetchone()[0])
-            entries, replayed = replay_journal(restored, actor, db_path, as_of, dry_run=dry_run)
-            result = RestoreResult(backup, customers, entries, replayed, dry_run)
+            # A deleted, truncated or rewritten journal would replay less than was erased.
+            recorded = journal.recorded_mark(live)
+            journal.check_against(db_path, recorded)
+            entries, replay, closed = replay_journal(
+                restored, actor, db_path, as_of, dry_run=dry_run
+            )
+            result = RestoreResult(
+                backup, customers, entries, len(replay.customers), dry_run,
+                replay.customers, replay.already_erased, closed,
+            )  # fmt: skip
             if dry_run:
                 return result
             with transaction(restored):
+                if recorded is not None:
+                    journal.record_mark(restored, recorded)
                 audit.record(
                     restored,
                     actor,
                     "restore",
                     "register",
                     None,
-                    {"file": backup.name, "journal_entries": entries, "replayed": replayed},
+                    {
+                        "file": backup.name,
+                        "journal_entries": entries,
+                        "replayed": len(replay.customers),
+                        "already_erased": len(replay.already_erased),
+                        "requests_closed_again": closed,
+                    },
                 )
             physical_cleanup(restored)
             # The online backup API writes the prepared register into the live file under

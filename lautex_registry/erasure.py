@@ -22,6 +22,10 @@ deleted; rows that may exist without a person (orders, requests, documents,
 disclosures, notices) lose their personal columns and, on erasure, their link.
 The audit trail is never touched: it holds no personal values.
 
+A sole trader's business (`organisations.sole_trader`) is the person: its name and
+business ID go with its last contact, whichever way that person goes; a held
+invoice keeps its billing organisation like the rest of its billing data.
+
 Before anything is deleted, objections become a suppression record (keyed HMAC,
 Art. 21(3)) and pending notices are recorded for every recipient the data was
 disclosed to (Art. 19). Physically gone (DESIGN §5): every connection has
@@ -40,7 +44,9 @@ from lautex_registry import audit, journal
 from lautex_registry.clock import timestamp
 from lautex_registry.errors import Conflict, InvalidInput, NotFound
 from lautex_registry.holds import Hold, RetentionPolicy, billing_columns, holds_for_many
+from lautex_registry.organisations import remove_sole_traders, sole_trader_businesses
 from lautex_registry.personal_data import PERSONAL_TABLES, PersonalTable, personal_table
+from lautex_registry.reply_contact import keep_reply_contact, replies_owed
 
 ERASE = journal.ERASE
 ANONYMISE = journal.ANONYMISE
@@ -297,6 +303,20 @@ def plan(
             result.goes_now.append(
                 PlanLine("requester name and email", "requests", unlinked, "cleared")
             )
+    owed = _count(
+        conn, "SELECT count(*) FROM requests WHERE state = 'open' AND customer_id = ?", customer_id
+    )
+    if owed:
+        result.goes_now.append(
+            PlanLine("requester's name and one reply address", "requests", owed,
+                     "kept on the open request for its reply (GDPR Art. 12(3), 17(3)(b)); "
+                     "purged with the request")
+        )  # fmt: skip
+    if sole_trader_businesses(conn, json.dumps([customer_id])):
+        result.goes_now.append(
+            PlanLine("sole trader's business: name and business ID", "organisations", 1,
+                     "deleted: the business is the person")
+        )  # fmt: skip
     result.notices = _count(
         conn,
         "SELECT count(DISTINCT recipient_id) FROM disclosures WHERE customer_id = ?",
@@ -465,8 +485,18 @@ def erase_customers(
     free_people = [cid for cid in ids if cid not in holds]
     erased = free_people if mode == ERASE else []
 
+    sole_traders = sole_trader_businesses(conn, ids_json)
+    owed = replies_owed(conn, ids_json)
     _record_suppressions(conn, ids_json)
     new_notices = _create_notices(conn, ids_json, request_id) if notify else set()
+    if mode == ERASE:
+        # The requests stay (their own retention) without a link: they keep the date the
+        # person was erased, so a request is not mistaken for one from a stranger.
+        conn.execute(
+            f"UPDATE requests SET subject_erased_on = ? WHERE customer_id IN {_IDS} "
+            "AND subject_erased_on IS NULL",
+            (as_of.isoformat(), ids_json),
+        )
     _clear_requests_by_email(conn, ids_json)
     _clear_linked_rows(conn, ids_json, json.dumps(erased), new_notices)
     held_invoices = {hold.invoice_id for person in holds.values() for hold in person}
@@ -480,6 +510,9 @@ def erase_customers(
         _update_customers(conn, held_people, WITH_HOLDS, as_of, "anonymised")
     else:
         _update_customers(conn, ids, ANONYMISED, as_of, None)
+    remove_sole_traders(conn, set(sole_traders.values()))
+    for owed_request, contact in owed.items():
+        keep_reply_contact(conn, owed_request, contact)
 
     outcomes = []
     entries = []
@@ -499,6 +532,7 @@ def erase_customers(
             {
                 **(details or {}),
                 "outcome": outcome,
+                **({"sole_trader_removed": sole_traders[cid]} if cid in sole_traders else {}),
                 "request_id": request_id,
                 "holds": [
                     {"rule": h.rule, "invoice_id": h.invoice_id, "ends_on": h.ends_on.isoformat()}
@@ -508,7 +542,7 @@ def erase_customers(
         )
         entries.append(
             journal.JournalEntry(
-                mode, cid, created[cid], as_of.isoformat(), stamp, register_id, rule
+                mode, cid, created[cid], as_of.isoformat(), stamp, register_id, rule, request_id
             )
         )
     return outcomes, entries
@@ -573,6 +607,6 @@ def carry_out(
 
             language = str(get_request(conn, request_id)["language"])
             close_request(conn, actor, request_id, fresh.request_outcome, fresh.reasons(language))
-        journal.append(db_file, entries)
+        journal.append_and_record(conn, db_file, entries)
     fresh.checkpointed = physical_cleanup(conn)
     return fresh

@@ -5,7 +5,9 @@
 - the refusal letter: reasons, the right to complain to the Data Protection
   Ombudsman with contact details, the right to a court remedy, date and handler
   (Art. 12(4)),
-- the "no data held" letter to a requester who is not in the register.
+- the "no data held" letter to a requester who is not in the register,
+- the reply to a completed erasure request (Art. 17), to the name and address kept
+  on the request for it (Art. 12(3), 17(3)(b)): the person's own are gone by then.
 
 Texts live in `templates/<name>.<lang>.md.j2`; the controller, the authority and
 the rights come from `privacy_info.art15_information` (the settings), so they are
@@ -28,6 +30,7 @@ LETTERS: dict[str, tuple[str, str]] = {
     "extension-notice": ("extension_notice", "extension-notice"),
     "refusal": ("refusal_letter", "refusal-letter"),
     "no-data": ("no_data_letter", "no-data-letter"),
+    "erasure-reply": ("erasure_reply", "erasure-reply"),
 }
 LETTER_TYPES = ("auto", *LETTERS)
 EXPORT_KINDS = ("access-export", "portability-export")
@@ -42,14 +45,21 @@ class Letter:
     document_id: int
 
 
+def _not_in_register(row: sqlite3.Row) -> bool:
+    """A requester the register never held (not a person erased since the request)."""
+    return row["customer_id"] is None and row["subject_erased_on"] is None
+
+
 def choose_letter(row: sqlite3.Row) -> str:
     """The letter a request's state calls for."""
-    if row["customer_id"] is None:
+    if _not_in_register(row):
         return "no-data"
     if row["outcome"] in requests.REFUSALS:
         return "refusal"
     if row["state"] == "closed" and row["kind"] in ("access", "portability"):
         return "access-reply"
+    if row["outcome"] == "completed" and row["kind"] == "erasure":
+        return "erasure-reply"
     if row["state"] == "open" and row["extended_on"]:
         return "extension-notice"
     state = row["outcome"] or ("open, extended" if row["extended_on"] else "open")
@@ -64,8 +74,12 @@ def _check_fits(row: sqlite3.Row, which: str, conn: sqlite3.Connection) -> None:
     rid = row["id"]
     if which == "no-data" and row["customer_id"] is not None:
         raise Refused(f"request {rid} is about customer {row['customer_id']}: data is held")
-    if which != "no-data" and row["customer_id"] is None:
+    if which == "no-data" and row["subject_erased_on"] is not None:
+        raise Refused(f"request {rid}: the person was erased on {row['subject_erased_on']}")
+    if which != "no-data" and _not_in_register(row):
         raise Refused(f"request {rid} is from a person not in the register: use --type no-data")
+    if which == "erasure-reply" and (row["kind"], row["outcome"]) != ("erasure", "completed"):
+        raise Refused(f"request {rid} is not a completed erasure request")
     if which == "extension-notice" and not row["extended_on"]:
         raise Refused(f"request {rid} was not extended: run `lautex request extend` first")
     if which == "refusal" and row["outcome"] not in requests.REFUSALS:
@@ -85,9 +99,17 @@ def _check_fits(row: sqlite3.Row, which: str, conn: sqlite3.Connection) -> None:
             )
 
 
+def _kept_contact(row: sqlite3.Row) -> list[str]:
+    """The address kept on the request for the reply: postal lines, else the email."""
+    if row["requester_address"]:
+        return str(row["requester_address"]).split("\n")
+    return [row["requester_email"]] if row["requester_email"] else []
+
+
 def _addressee(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     if row["customer_id"] is None:
-        return {"name": row["requester_name"], "email": row["requester_email"], "address": []}
+        address = _kept_contact(row) if row["subject_erased_on"] else []
+        return {"name": row["requester_name"], "email": row["requester_email"], "address": address}
     customer = conn.execute(
         """SELECT c.first_name, c.last_name, c.email, c.street, c.postal_code, c.city,
                   o.name AS organisation
@@ -98,6 +120,13 @@ def _addressee(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     name = " ".join(p for p in (customer["first_name"], customer["last_name"]) if p)
     place = " ".join(p for p in (customer["postal_code"], customer["city"]) if p)
     address = [p for p in (customer["organisation"], customer["street"], place) if p]
+    if row["requester_name"] or row["requester_address"]:
+        # GDPR Art. 12(3): the contact kept on the request (the person's own may be gone).
+        return {
+            "name": row["requester_name"] or name or None,
+            "email": row["requester_email"] or customer["email"],
+            "address": _kept_contact(row) or address,
+        }
     return {"name": name or None, "email": customer["email"], "address": address}
 
 
@@ -143,6 +172,7 @@ def letter_context(
             "justification": row["unfounded_justification"],
             "fee": None if row["fee_cents"] is None else validation.format_money(row["fee_cents"]),
             "closed_on": when(row["closed_on"]),
+            "done_outside": row["done_outside"],
         },
         "exports": _exports(conn, row["id"]),
         "requests_kept_years": info["retention_settings"]["closed_requests_years"],

@@ -346,12 +346,29 @@ RETENTION = Migration(
     ),
 )
 
+ANSWERED_FOR_REAL = Migration(
+    7,
+    "sole traders; what answered a request; the requester's contact kept for the reply",
+    (
+        # A sole trader's business (toiminimi) is the person: its name and business ID
+        # are personal data and go with the person.
+        "ALTER TABLE organisations ADD COLUMN sole_trader INTEGER NOT NULL DEFAULT 0",
+        # GDPR Art. 12(3), 17(3)(b): the postal address the reply goes to (name and email
+        # are requester_name/requester_email), kept after the person is erased.
+        "ALTER TABLE requests ADD COLUMN requester_address TEXT",
+        # What was done by other means when a request was completed outside the register.
+        "ALTER TABLE requests ADD COLUMN done_outside TEXT",
+        # The date the person the request is about was erased (the link is then gone).
+        "ALTER TABLE requests ADD COLUMN subject_erased_on TEXT",
+    ),
+)
+
 # Every foreign key gets an index on its child column: without one, deleting or
 # re-keying a parent row (a closed request purged by the retention job, an invoice
 # stripped) makes SQLite scan the whole child table once per parent row
 # (docs/rules.md §3: jobs probe an index, never scan per row).
 FOREIGN_KEY_INDEXES = Migration(
-    7,
+    8,
     "indexes on every foreign key",
     tuple(
         f"CREATE INDEX IF NOT EXISTS {table}_{column} ON {table}({column})"
@@ -424,7 +441,7 @@ def _count_triggers(
 # (benchmarks/README.md); COUNT(*) at a million customers takes a few milliseconds.
 # Overdue invoices depend on the day asked about: a range of a partial index of open ones.
 REGISTER_COUNTS = Migration(
-    8,
+    9,
     "counts kept for status",
     (
         """CREATE TABLE register_counts (
@@ -469,6 +486,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     DISCLOSURES,
     MARKETING,
     RETENTION,
+    ANSWERED_FOR_REAL,
     FOREIGN_KEY_INDEXES,
     REGISTER_COUNTS,
 )

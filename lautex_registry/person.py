@@ -37,14 +37,19 @@ def row_to_dict(row: sqlite3.Row) -> dict[str, Any]:
 
 def _customer(conn: sqlite3.Connection, customer_id: int) -> dict[str, Any]:
     row = conn.execute(
-        """SELECT c.*, o.name AS organisation, o.business_id AS organisation_business_id
+        """SELECT c.*, o.name AS organisation, o.business_id AS organisation_business_id,
+                  o.sole_trader AS organisation_sole_trader
            FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id
            WHERE c.id = ?""",
         (customer_id,),
     ).fetchone()
     if row is None:
         raise NotFound(f"customer: no customer with id {customer_id}")
-    return row_to_dict(row)
+    record = row_to_dict(row)
+    # A sole trader's business name and business ID are the person's own data.
+    sole = record.pop("organisation_sole_trader")
+    record["organisation_sole_trader"] = None if sole is None else bool(sole)
+    return record
 
 
 def _order_totals(record: dict[str, Any], lines: list[sqlite3.Row]) -> None:
@@ -86,4 +91,18 @@ def person_record(conn: sqlite3.Connection, customer_id: int) -> dict[str, Any]:
         if entry.customer_link is None:
             continue
         record[entry.table] = _linked_rows(conn, entry.table, entry.customer_link, customer_id)
+    record["requests"] += _requests_by_email(conn, record["customer"].get("email"))
     return record
+
+
+def _requests_by_email(conn: sqlite3.Connection, email: str | None) -> list[dict[str, Any]]:
+    """Requests the person made before they were in the register, found by their email
+    (erasure clears the same ones): their name and address are the person's too."""
+    if not email:
+        return []
+    rows = conn.execute(
+        "SELECT * FROM requests WHERE customer_id IS NULL "
+        "AND lower(requester_email) = lower(?) ORDER BY id",
+        (email,),
+    )
+    return [row_to_dict(row) for row in rows]

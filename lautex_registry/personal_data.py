@@ -57,7 +57,9 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
         (
             "requester_name",
             "requester_email",
+            "requester_address",
             "note",
+            "done_outside",
             "reasons",
             "extension_reason",
             "unfounded_justification",
@@ -81,7 +83,9 @@ NON_PERSONAL_TABLES: dict[str, str] = {
     "users": "the company's own staff accounts, not register subjects",
     "sessions": "staff sessions (token hashes)",
     "audit_log": "ids, field names and counts only, never personal values",
-    "organisations": "legal persons: name and business id",
+    # A sole trader's name and business ID are the person's: erasure.py removes such an
+    # organisation with its last contact, and the access export shows it.
+    "organisations": "legal persons: name and business id (a sole trader's go with the person)",
     "order_lines": "products and prices of an order",
     "suppression": "keyed HMACs only, not reversible without the register's secret",
     "recipients": "companies and authorities that receive data",

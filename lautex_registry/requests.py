@@ -7,8 +7,14 @@ or charged only with a written justification (Art. 12(5)); the first copy of the
 data is free (Art. 15(3)). A signature may be recorded but never blocks a
 request; an identity check may be recorded (Art. 12(6)).
 
+A request is completed only when the register shows it done (the export or
+letter recorded for it, the erasure carried out, the rectification, restriction
+or objection recorded with it) or the clerk says what was done by other means
+(`done_outside`): a "completed" that nothing backs would tell the person their
+right was honoured when it was not (GDPR Art. 12(3)).
+
 Audit rows hold ids, kinds and field names, never the note, reasons or the
-requester's name and email.
+requester's name, email and address.
 """
 
 import re
@@ -20,6 +26,7 @@ from lautex_registry import audit, deadlines, validation
 from lautex_registry.clock import timestamp, today
 from lautex_registry.customers import LANGUAGES, resolve_customer
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
+from lautex_registry.request_done import how_to_do, shown_done
 
 KINDS = (
     "access",
@@ -48,6 +55,22 @@ def parse_requester(text: str) -> tuple[str, str]:
     name = validation.required_text(match["name"], "requester name")
     email = validation.normalise_email(match["email"], "requester email")
     return name, email
+
+
+def postal_address(text: str | None) -> str | None:
+    """`"Kuusitie 3, 00100 Helsinki"` -> the lines of a letter's address, one per comma."""
+    if text is None or not text.strip():
+        return None
+    lines = [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
+    if len(lines) < 2:
+        raise InvalidInput(
+            'requester-address: write it as "STREET, POSTAL CODE AND CITY", '
+            'e.g. "Kuusitie 3, 00100 Helsinki"'
+        )
+    value = "\n".join(lines)
+    if len(value) > 500:
+        raise InvalidInput("requester-address: at most 500 characters")
+    return value
 
 
 def free_text(text: str | None, field: str) -> str | None:
@@ -120,25 +143,31 @@ def add_request(
     language: str | None = None,
     signed: bool = False,
     note: str | None = None,
+    requester_address: str | None = None,
 ) -> int:
-    """Record a new request with its due date; returns its id. Call inside a transaction."""
+    """Record a new request with its due date; returns its id. Call inside a transaction.
+
+    `requester_address` is the postal address the reply goes to, when the person wants
+    it elsewhere than the register's address (or is not in the register)."""
     kind = validation.choice(kind, KINDS, "kind")
     channel = validation.choice(channel, CHANNELS, "channel")
     received_on = validation.date_or_today(received, "received")
     if received_on > today():
         raise InvalidInput(f"received: {received_on.isoformat()} is in the future")
     note_text = free_text(note, "note")
+    address = postal_address(requester_address)
     customer_id, name, email, customer_language = _resolve_subject(conn, customer_ref, requester)
     lang = validation.choice(language or customer_language or "fi", LANGUAGES, "language")
     due = deadlines.request_due(received_on)
     cursor = conn.execute(
-        """INSERT INTO requests (customer_id, requester_name, requester_email, kind, received_on,
-               channel, language, signed, due_on, note, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        """INSERT INTO requests (customer_id, requester_name, requester_email, requester_address,
+               kind, received_on, channel, language, signed, due_on, note, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         (
             customer_id,
             name,
             email,
+            address,
             kind,
             received_on.isoformat(),
             channel,
@@ -155,6 +184,8 @@ def add_request(
         fields += ["requester_name", "requester_email"]
     if note_text:
         fields.append("note")
+    if address:
+        fields.append("requester_address")
     audit.record(
         conn,
         actor,
@@ -259,6 +290,17 @@ def _check_fee(
         )
 
 
+def _check_done(row: sqlite3.Row, conn: sqlite3.Connection, done_outside: str | None) -> None:
+    """GDPR Art. 12(3): "completed" only when the register shows it done, or the clerk
+    says what was done by other means."""
+    if done_outside is None and not shown_done(conn, row):
+        raise Refused(
+            f"request {row['id']}: the register does not show this {row['kind']} request "
+            f"done: run `{how_to_do(row)}`, or close it with --done-outside TEXT saying what "
+            "was done by other means"
+        )
+
+
 def close_request(
     conn: sqlite3.Connection,
     actor: audit.Actor,
@@ -268,17 +310,23 @@ def close_request(
     *,
     manifestly_unfounded_justification: str | None = None,
     fee_cents: int | None = None,
+    closed_on: date | None = None,
+    done_outside: str | None = None,
+    require_done: bool = False,
 ) -> None:
     """Close a request with its outcome. Call inside a transaction.
 
     A refusal or partial refusal needs reasons (Art. 12(4)); calling a request
     manifestly unfounded or excessive needs a written justification (Art. 12(5));
-    a fee is refused on the person's first copy (Art. 15(3)).
+    a fee is refused on the person's first copy (Art. 15(3)). The commands that carry a
+    request out (erase, rectify, restrict) close it with this; `request close` goes
+    through `close_answered_request`, which first checks that it was carried out.
     """
     row = get_request(conn, request_id)
     _require_open(row, "close it again")
     outcome = validation.choice(outcome, OUTCOMES, "outcome")
     reasons_text = free_text(reasons, "reason")
+    outside = free_text(done_outside, "done-outside")
     if outcome in REFUSALS and reasons_text is None:
         raise Refused(
             f"reason: a {outcome} request must be given reasons (GDPR Art. 12(4)): add --reason"
@@ -290,10 +338,12 @@ def close_request(
             raise Refused("manifestly-unfounded: needs a written justification (GDPR Art. 12(5))")
     if fee_cents is not None:
         _check_fee(conn, row, outcome, fee_cents, justification is not None)
+    if require_done and outcome == "completed":
+        _check_done(row, conn, outside)
     conn.execute(
         """UPDATE requests SET state = 'closed', outcome = ?, reasons = ?,
                manifestly_unfounded = ?, unfounded_justification = ?, fee_cents = ?,
-               closed_on = ?, handled_by = ?
+               closed_on = ?, handled_by = ?, done_outside = ?
            WHERE id = ?""",
         (
             outcome,
@@ -301,8 +351,9 @@ def close_request(
             int(justification is not None),
             justification,
             fee_cents,
-            today().isoformat(),
+            (closed_on or today()).isoformat(),
             actor.user_id,
+            outside,
             request_id,
         ),
     )
@@ -313,6 +364,7 @@ def close_request(
             ("reasons", reasons_text),
             ("unfounded_justification", justification),
             ("fee_cents", fee_cents),
+            ("done_outside", outside),
         )
         if value is not None
     ]
@@ -323,6 +375,32 @@ def close_request(
         "request",
         request_id,
         {"outcome": outcome, "late": today() > date.fromisoformat(row["due_on"]), "fields": fields},
+    )
+
+
+def close_answered_request(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    request_id: int,
+    outcome: str,
+    reasons: str | None = None,
+    *,
+    manifestly_unfounded_justification: str | None = None,
+    fee_cents: int | None = None,
+    done_outside: str | None = None,
+) -> None:
+    """`request close`: as `close_request`, but "completed" needs the register to show the
+    request done, or `done_outside` saying what was done by other means. In a transaction."""
+    close_request(
+        conn,
+        actor,
+        request_id,
+        outcome,
+        reasons,
+        manifestly_unfounded_justification=manifestly_unfounded_justification,
+        fee_cents=fee_cents,
+        done_outside=done_outside,
+        require_done=True,
     )
 
 
@@ -426,6 +504,9 @@ def request_record(conn: sqlite3.Connection, request_id: int) -> dict[str, Any]:
         {
             "requester_name": row["requester_name"],
             "requester_email": row["requester_email"],
+            "requester_address": row["requester_address"],
+            "subject_erased_on": row["subject_erased_on"],
+            "done_outside": row["done_outside"],
             "first_due_on": deadlines.request_due(received_on).isoformat(),
             "extend_by": deadlines.extension_deadline(received_on).isoformat(),
             "extended_on": row["extended_on"],

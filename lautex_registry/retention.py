@@ -326,7 +326,7 @@ class _Job:
         """End of a batch, still inside its transaction: the pause tests use, then the journal."""
         if self.pause:
             time.sleep(self.pause)
-        journal.append(self.db_file, entries)
+        journal.append_and_record(self.conn, self.db_file, entries)
         self.summary.counts[policy] += done
 
     def _report(self, policy: str, seen: int, started: float) -> None:

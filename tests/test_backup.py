@@ -1,18 +1,29 @@
 """Backups with VACUUM INTO, and restores that replay the erasure journal."""
 
+import json
 import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
+from datetime import date
 from pathlib import Path
 
-from lautex_registry.backups import _due_entries
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lautex_registry.backups import plan_replay
 from lautex_registry.journal import JournalEntry
 from tests.conftest import Cli
 from tests.test_erasure import (
     EMAIL,
     add_customer,
+    add_invoice,
     add_order,
     assert_no_trace_in_files,
     assert_no_trace_in_tables,
+    erasure_request,
     every_table,
 )
 
@@ -121,8 +132,9 @@ def test_a_reused_id_is_not_erased_by_an_old_journal_entry(cli: Cli) -> None:
         ).fetchone()[0]
         entry = JournalEntry("erase", customer, created, "2026-11-25", "x", "r", "request")
         stale = JournalEntry("erase", customer, "1999-01-01T00:00:00Z", "2026-11-25", "x", "r", "x")
-        assert _due_entries(conn, [stale]) == ([], [])
-        assert _due_entries(conn, [entry]) == ([], [customer])
+        conn.row_factory = sqlite3.Row
+        assert plan_replay(conn, [stale], date(2026, 11, 25)).customers == []
+        assert plan_replay(conn, [entry], date(2026, 11, 25)).to_erase == [customer]
 
 
 def test_a_torn_last_journal_line_from_a_crash_is_skipped(tmp_path: Path) -> None:
@@ -135,3 +147,245 @@ def test_a_torn_last_journal_line_from_a_crash_is_skipped(tmp_path: Path) -> Non
         handle.write('{"action":"erase","customer_id":6')  # the write a crash cut short
     assert list(journal.read(db)) == [whole]
     assert journal.journal_path(db).stat().st_mode & 0o777 == 0o600
+
+
+# --- a damaged, truncated or deleted journal stops the restore ----------------------------
+
+
+def erased_after_a_backup(cli: Cli, people: int = 3) -> tuple[Path, list[int]]:
+    """`people` customers erased one by one after a backup that still holds them."""
+    customers = [
+        add_customer(cli, email=f"p{n}@example.fi", last=f"Henkilö{n}", phone=f"040 555 000{n}")
+        for n in range(people)
+    ]
+    backup = cli.db.parent / "before.db"
+    cli.ok("backup", str(backup))
+    for customer in customers:
+        cli.ok("erase", str(customer), "--yes", user="clerk")
+    return backup, customers
+
+
+def journal_file(cli: Cli) -> Path:
+    return Path(f"{cli.db}.erasure-journal")
+
+
+def assert_refused_and_unchanged(cli: Cli, backup: Path, message: str) -> None:
+    with cli.connect() as conn:
+        before = every_table(conn)
+    for extra in (("--dry-run",), ("--yes",)):
+        result = cli.run("restore", str(backup), *extra)
+        assert result.exit_code == 4, result.output
+        assert message in result.stderr and result.stderr.count("\n") == 1
+    with cli.connect() as conn:
+        assert every_table(conn) == before
+    assert not Path(f"{cli.db}.restoring").exists()
+
+
+def test_a_corrupt_line_in_the_middle_of_the_journal_stops_restore_naming_it(cli: Cli) -> None:
+    backup, _ = erased_after_a_backup(cli)
+    path = journal_file(cli)
+    lines = path.read_bytes().splitlines(keepends=True)
+    # Same length, so only the line's content betrays it (not the recorded length).
+    lines[1] = b"#" * (len(lines[1]) - 1) + b"\n"
+    path.write_bytes(b"".join(lines))
+
+    assert_refused_and_unchanged(cli, backup, "line 2 of")
+
+
+def test_an_overwritten_journal_is_noticed_by_its_recorded_hash(cli: Cli) -> None:
+    backup, customers = erased_after_a_backup(cli)
+    path = journal_file(cli)
+    lines = path.read_bytes().splitlines(keepends=True)
+    # A valid entry, of the same length, for a customer who does not exist.
+    entry = json.loads(lines[0])
+    entry["customer_id"] = 10**6 + customers[0]
+    forged = json.dumps(entry, separators=(",", ":")).encode()
+    lines[0] = forged[: len(lines[0]) - 1] if len(forged) >= len(lines[0]) else forged
+    path.write_bytes(b"".join(lines))
+
+    result = cli.run("restore", str(backup), "--yes")
+    assert result.exit_code == 4, result.output
+    assert "erasure journal" in result.stderr
+
+
+@pytest.mark.parametrize("damage", ["truncated", "deleted", "emptied"])
+def test_a_truncated_or_deleted_journal_is_noticed_and_nothing_is_restored(
+    cli: Cli, damage: str
+) -> None:
+    backup, customers = erased_after_a_backup(cli)
+    path = journal_file(cli)
+    if damage == "truncated":
+        lines = path.read_bytes().splitlines(keepends=True)
+        path.write_bytes(b"".join(lines[:-1]))  # whole lines: it still reads cleanly
+        message = "entries are missing"
+    elif damage == "deleted":
+        path.unlink()
+        message = "is missing"
+    else:
+        path.write_bytes(b"")
+        message = "entries are missing"
+
+    assert_refused_and_unchanged(cli, backup, message)
+    with cli.connect() as conn:
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM customers WHERE id IN (?, ?, ?)", customers
+            ).fetchone()[0]
+            == 0
+        )
+
+
+def test_a_torn_last_line_is_skipped_by_restore_and_cut_off_by_the_next_erasure(
+    cli: Cli,
+) -> None:
+    backup, customers = erased_after_a_backup(cli, people=2)
+    path = journal_file(cli)
+    with path.open("a") as handle:
+        handle.write('{"action":"erase","customer_id":')  # a crash cut this write short
+
+    result = cli.ok("restore", str(backup), "--yes")
+
+    assert "2 erasure(s) replayed" in result.stderr
+    other = add_customer(cli, email="other@example.fi", last="Muu", phone="040 555 0099")
+    cli.ok("erase", str(other), "--yes", user="clerk")
+    # The fragment is gone; every line is a whole entry, the new one last.
+    lines = path.read_text().splitlines()
+    assert [json.loads(line)["customer_id"] for line in lines] == [*customers, other]
+    assert cli.ok("restore", str(backup), "--yes").exit_code == 0
+
+
+def test_an_erasure_request_answered_after_the_backup_is_closed_again(cli: Cli) -> None:
+    customer = add_customer(cli)
+    add_order(cli, customer, "T-1")
+    add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")  # open: a hold
+    plain = add_customer(cli, email="plain@example.fi", last="Tavallinen", phone="040 555 0123")
+    held_request = erasure_request(cli, customer)
+    plain_request = erasure_request(cli, plain)
+    backup = cli.db.parent / "b.db"
+    cli.ok("backup", str(backup))
+    cli.ok("erase", str(customer), "--request", str(held_request), "--yes", user="clerk")
+    cli.ok("erase", str(plain), "--request", str(plain_request), "--yes", user="clerk")
+
+    result = cli.ok("restore", str(backup), "--yes")
+
+    assert f"request {held_request}: closed again" in result.stderr
+    assert f"request {plain_request}: closed again" in result.stderr
+    with cli.connect() as conn:
+        rows = {
+            r["id"]: (r["state"], r["outcome"], r["closed_on"])
+            for r in conn.execute("SELECT * FROM requests")
+        }
+        held_reasons = conn.execute(
+            "SELECT reasons FROM requests WHERE id = ?", (held_request,)
+        ).fetchone()[0]
+    assert rows[held_request] == ("closed", "partially-refused", "2026-11-25")
+    assert rows[plain_request] == ("closed", "completed", "2026-11-25")
+    assert "2026-0001" in held_reasons
+    # The reply still reaches the person: their contact is kept on the request again.
+    letter = cli.ok("request", "letter", str(plain_request), "--lang", "en", user="clerk").stdout
+    assert "Tavallinen" in letter and "plain@example.fi" in letter
+
+
+def test_a_customer_erased_before_the_backup_is_reported_as_already_erased(cli: Cli) -> None:
+    customer = add_customer(cli)
+    add_order(cli, customer, "T-1")
+    add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")
+    gone = add_customer(cli, email="gone@example.fi", last="Poissa", phone="040 555 0456")
+    cli.ok("erase", str(customer), "--yes", user="clerk")  # anonymised-with-holds
+    cli.ok("erase", str(gone), "--yes", user="clerk")  # erased completely
+    backup = cli.db.parent / "b.db"
+    cli.ok("backup", str(backup))
+
+    preview = json.loads(cli.ok("restore", str(backup), "--dry-run", "-f", "json").stdout)
+    result = cli.ok("restore", str(backup), "--yes")
+
+    assert preview["replayed"] == 0 and preview["replayed_customers"] == []
+    assert preview["already_erased"] == [customer, gone]
+    assert "0 erasure(s) replayed" in result.stderr
+    assert f"customer {customer}: already erased" in result.stderr
+    assert f"customer {gone}: already erased" in result.stderr
+
+
+def test_an_erasure_refuses_to_append_to_a_cut_journal(cli: Cli) -> None:
+    _, _ = erased_after_a_backup(cli, people=2)
+    path = journal_file(cli)
+    path.write_bytes(path.read_bytes().splitlines(keepends=True)[0])
+    other = add_customer(cli, email="other@example.fi", last="Muu", phone="040 555 0099")
+    with cli.connect() as conn:
+        before = every_table(conn)
+    cut = path.read_bytes()
+
+    result = cli.run("erase", str(other), "--yes", user="clerk")
+
+    assert result.exit_code == 4, result.output
+    assert "put the journal back" in result.stderr
+    with cli.connect() as conn:
+        assert every_table(conn) == before
+    assert path.read_bytes() == cut
+
+
+# --- the journal's recorded mark, whatever the batches (property) ------------------------
+
+_batches = st.lists(st.integers(min_value=1, max_value=4), min_size=1, max_size=6)
+
+
+@given(batches=_batches, cut=st.integers(min_value=0, max_value=100))
+def test_the_recorded_mark_covers_every_batch_and_notices_any_cut(
+    batches: list[int], cut: int
+) -> None:
+    from lautex_registry import journal
+    from lautex_registry.errors import Refused
+
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "x.db"
+        conn = sqlite3.connect(":memory:")
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        customer = 0
+        for size in batches:
+            entries = []
+            for _ in range(size):
+                customer += 1
+                entries.append(
+                    JournalEntry("erase", customer, "2026-01-01T00:00:00Z", "2026-11-25", "t",
+                                 "r", "request", customer if customer % 2 else None)
+                )  # fmt: skip
+            journal.append_and_record(conn, db, entries)
+        recorded = journal.recorded_mark(conn)
+        path = journal.journal_path(db)
+
+        assert recorded is not None and recorded.length == path.stat().st_size
+        journal.check_against(db, recorded)  # the whole journal passes
+        assert [e.customer_id for e in journal.read(db)] == list(range(1, customer + 1))
+        lines = path.read_bytes().splitlines(keepends=True)
+        path.write_bytes(b"".join(lines[: cut % len(lines)]))  # any whole-line cut
+        with pytest.raises(Refused):
+            journal.check_against(db, recorded)
+
+
+def test_a_real_restore_process_stops_at_a_corrupt_journal_line_and_changes_no_byte(
+    cli: Cli,
+) -> None:
+    from tests.test_retention_processes import lautex_env
+
+    backup, _ = erased_after_a_backup(cli)
+    path = journal_file(cli)
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[0] = b'{"action":"erase","customer_id":' + b" " * (len(lines[0]) - 33) + b"\n"
+    path.write_bytes(b"".join(lines))
+    with cli.connect() as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = cli.db.read_bytes()
+
+    done = subprocess.run(
+        [sys.executable, "-m", "lautex_registry", "restore", str(backup), "--yes"],
+        env=lautex_env(cli, "admin"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 4, done.stderr
+    assert done.stderr.startswith("error: erasure journal: line 1 of ")
+    assert done.stderr.count("\n") == 1
+    assert cli.db.read_bytes() == before
+    assert not Path(f"{cli.db}.restoring").exists()

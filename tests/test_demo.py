@@ -253,11 +253,13 @@ README_EXAMPLES = (
     'request extend 7 --reason "order history must be fetched from the archive"',
     'request verify 7 --method "driving licence shown at the counter"',
     "request show 7 --format json",
+    "export 42 --request 7 --format html --output aino-2026-11.html",
     "request close 7 --outcome completed",
     'request close 8 --outcome refused --reason "invoice 2026-0457 is in collection"',
     'request close 9 --outcome refused --reason "repeats request 8" '
     '--manifestly-unfounded "the fifth identical request this week"',
-    "request close 10 --outcome completed --fee 15",
+    "request close 10 --outcome completed --fee 15 "
+    '--done-outside "a further paper copy was posted"',
     "export 42 --request 7 --format html --lang fi --output aino-2026-11.html",
     "request letter 7 --lang en --format html --output reply-7.html",
     "export 42 --portability --format csv --output aino.csv",

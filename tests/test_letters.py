@@ -113,11 +113,11 @@ def test_no_data_letter_to_a_requester_not_in_the_register(cli: Cli, lang: str) 
 def test_access_reply_cover_letter_lists_the_copy_and_says_it_is_free(cli: Cli, lang: str) -> None:
     customer = add_customer(cli)
     request_id = add_request(cli, customer, "--kind", "access", "--channel", "email")
-    cli.ok("request", "close", request_id, "--outcome", "completed", user="clerk")
-    refused = cli.run("request", "letter", request_id, user="clerk")
+    refused = cli.run("request", "close", request_id, "--outcome", "completed", user="clerk")
     assert refused.exit_code == 4 and "lautex export" in refused.stderr  # the copy comes first
     cli.ok("export", customer, "--request", request_id, "--format", "html", "--lang", lang,
            "--output", "copy.html", user="clerk")  # fmt: skip
+    cli.ok("request", "close", request_id, "--outcome", "completed", user="clerk")
     text = flat(letter(cli, request_id, "--lang", lang))
     assert "Aino Äijälä" in text and "Koivukuja 1" in text
     assert {"fi": "Jäljennös on maksuton", "en": "The copy is free of charge"}[lang] in text
@@ -147,10 +147,11 @@ def test_portability_reply_says_what_the_portable_copy_holds(cli: Cli, lang: str
 def test_further_copy_letter_states_the_fee(cli: Cli) -> None:
     customer = add_customer(cli)
     first = add_request(cli, customer, "--kind", "access", "--channel", "email")
+    cli.ok("export", customer, "--request", first, "--format", "json", user="clerk")
     cli.ok("request", "close", first, "--outcome", "completed", user="clerk")
     second = add_request(cli, customer, "--kind", "access", "--channel", "email")
-    cli.ok("request", "close", second, "--outcome", "completed", "--fee", "15", user="clerk")
     cli.ok("export", customer, "--request", second, "--format", "json", user="clerk")
+    cli.ok("request", "close", second, "--outcome", "completed", "--fee", "15", user="clerk")
     assert "15.00 EUR" in flat(letter(cli, second, "--lang", "en"))
 
 
@@ -192,7 +193,8 @@ def test_a_letter_that_would_be_untrue_is_refused(
     customer = add_customer(cli)
     request_id = add_request(cli, customer, "--kind", "rectification", "--channel", "email")
     if setup == "completed":
-        cli.ok("request", "close", request_id, "--outcome", "completed", user="clerk")
+        cli.ok("request", "close", request_id, "--outcome", "completed", "--done-outside",
+               "corrected in the invoicing system", user="clerk")  # fmt: skip
     with cli.connect() as conn:
         before = conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
     result = cli.run("request", "letter", request_id, *args, user="clerk")
@@ -215,3 +217,84 @@ def test_swedish_request_gets_a_finnish_letter_by_default(cli: Cli) -> None:
     request_id = add_request(cli, "--requester", "Bo Ek <bo@example.se>", "--kind", "access",
                              "--channel", "email", "--language", "sv")  # fmt: skip
     assert "Rekisterissä ei ole sinusta henkilötietoja" in flat(letter(cli, request_id))
+
+
+# --- after `erase --request`, the reply still reaches the person (Art. 12(3), 17(3)(b)) ---
+
+
+def erased_with_request(cli: Cli, channel: str, *, held: bool = False) -> str:
+    customer = add_customer(cli)
+    if held:
+        cli.ok("order", "add", customer, "--number", "T-1", "--date", "2026-11-20",
+               "--channel", "web-store", "--line", "Lauta;1;10", user="clerk")  # fmt: skip
+        cli.ok("invoice", "add", "T-1", "--number", "2026-0001", "--issued", "2026-11-20",
+               "--due", "2026-12-04", user="clerk")  # fmt: skip
+    request_id = add_request(cli, customer, "--kind", "erasure", "--channel", channel)
+    cli.ok("erase", customer, "--request", request_id, "--yes", user="clerk")
+    return request_id
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_erasure_reply_names_the_requester_and_their_postal_address(
+    cli: Cli, lang: str
+) -> None:
+    request_id = erased_with_request(cli, "letter")
+
+    text = flat(letter(cli, request_id, "--lang", lang))
+
+    assert "Aino Äijälä" in text and "Koivukuja 1" in text and "00100 Helsinki" in text
+    assert "pyynnön esittäjä" not in text and "the requester" not in text
+    assert "aino@example.fi" not in text  # only the address the reply goes to is kept
+    assert {"fi": "henkilötietosi on poistettu", "en": "has been erased"}[lang] in text
+    assert last_document(cli)["kind"] == "erasure-reply"
+    no_data = cli.run("request", "letter", request_id, "--type", "no-data", user="clerk")
+    assert no_data.exit_code == 4 and "erased" in no_data.stderr
+
+
+def test_a_request_that_came_by_email_is_answered_to_the_email_kept(cli: Cli) -> None:
+    request_id = erased_with_request(cli, "email")
+
+    text = flat(letter(cli, request_id, "--lang", "en").replace("\\\n", "\n"))
+
+    assert "To: Aino Äijälä aino@example.fi" in text
+    assert "Koivukuja" not in text
+
+
+def test_a_partial_refusal_after_erasure_names_the_requester(cli: Cli) -> None:
+    request_id = erased_with_request(cli, "letter", held=True)
+
+    text = flat(letter(cli, request_id, "--lang", "fi").replace("\\\n", "\n"))
+
+    assert "Vastaanottaja: Aino Äijälä Koivukuja 1 00100 Helsinki" in text
+    assert "2026-0001" in text  # the hold is the reason
+    assert last_document(cli)["kind"] == "refusal-letter"
+
+
+def test_a_reply_address_given_with_the_request_is_used(cli: Cli) -> None:
+    customer = add_customer(cli)
+    request_id = add_request(cli, customer, "--kind", "erasure", "--channel", "letter",
+                             "--requester-address", "Postilokero 7, 00101 Helsinki")  # fmt: skip
+    cli.ok("erase", customer, "--request", request_id, "--yes", user="clerk")
+
+    text = flat(letter(cli, request_id, "--lang", "en").replace("\\\n", "\n"))
+
+    assert "To: Aino Äijälä Postilokero 7 00101 Helsinki" in text
+    bad = cli.run("request", "add", customer, "--kind", "access", "--channel", "letter",
+                  "--requester-address", "Postilokero 7", user="clerk")  # fmt: skip
+    assert bad.exit_code in (2, 3)
+
+
+def test_an_erasure_without_request_still_keeps_the_reply_contact_of_the_open_request(
+    cli: Cli,
+) -> None:
+    customer = add_customer(cli)
+    request_id = add_request(cli, customer, "--kind", "erasure", "--channel", "letter")
+    plan = cli.ok("erase", customer, "--dry-run", "-f", "json", user="clerk").stdout
+    assert "kept on the open request for its reply" in plan
+
+    cli.ok("erase", customer, "--yes", user="clerk")
+    cli.ok("request", "close", request_id, "--outcome", "completed", user="clerk")
+
+    text = flat(letter(cli, request_id, "--lang", "en").replace("\\\n", "\n"))
+    assert "To: Aino Äijälä Koivukuja 1 00100 Helsinki" in text
+    assert last_document(cli)["kind"] == "erasure-reply"

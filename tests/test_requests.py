@@ -4,6 +4,9 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import Result
 
 from tests.conftest import Cli
 
@@ -201,7 +204,8 @@ def test_verify_records_the_identity_check(cli: Cli) -> None:
 def test_unsigned_unverified_request_can_be_closed(cli: Cli) -> None:
     customer = add_customer(cli)
     request_id = add_request(cli, customer, "--kind", "objection", "--channel", "phone")
-    cli.ok("request", "close", request_id, "--outcome", "completed", user="clerk")
+    cli.ok("request", "close", request_id, "--outcome", "completed",
+           "--done-outside", "the customer was told on the phone", user="clerk")  # fmt: skip
     record = request_json(cli, request_id)
     assert record["state"] == "closed"
     assert record["outcome"] == "completed"
@@ -242,6 +246,7 @@ def test_manifestly_unfounded_needs_a_written_justification(cli: Cli) -> None:
 def test_first_copy_is_free_a_further_copy_may_be_charged(cli: Cli) -> None:
     customer = add_customer(cli)
     first = add_request(cli, customer, "--kind", "access", "--channel", "email")
+    cli.ok("export", customer, "--request", first, "--format", "json", user="clerk")
     before = dump(cli)
     result = cli.run("request", "close", first, "--outcome", "completed", "--fee", "10",
                      user="clerk")  # fmt: skip
@@ -249,6 +254,7 @@ def test_first_copy_is_free_a_further_copy_may_be_charged(cli: Cli) -> None:
     assert dump(cli) == before
     cli.ok("request", "close", first, "--outcome", "completed", user="clerk")
     second = add_request(cli, customer, "--kind", "access", "--channel", "email")
+    cli.ok("export", customer, "--request", second, "--format", "json", user="clerk")
     cli.ok("request", "close", second, "--outcome", "completed", "--fee", "12,50", user="clerk")
     assert request_json(cli, second)["fee"] == "12.50"
 
@@ -267,6 +273,7 @@ def test_fee_on_other_kinds_needs_a_justification(cli: Cli) -> None:
 def test_closed_request_cannot_be_closed_or_extended_again(cli: Cli) -> None:
     customer = add_customer(cli)
     request_id = add_request(cli, customer, "--kind", "access", "--channel", "email")
+    cli.ok("export", customer, "--request", request_id, "--format", "json", user="clerk")
     cli.ok("request", "close", request_id, "--outcome", "completed", user="clerk")
     before = dump(cli)
     again = cli.run("request", "close", request_id, "--outcome", "completed", user="clerk")
@@ -287,7 +294,8 @@ def test_list_shows_due_dates_and_filters(cli: Cli) -> None:
                         "--channel", "email")  # fmt: skip
     done = add_request(cli, customer, "--kind", "objection", "--received", "2026-11-01",
                        "--channel", "email")  # fmt: skip
-    cli.ok("request", "close", done, "--outcome", "completed", user="clerk")
+    cli.ok("request", "close", done, "--outcome", "completed", "--done-outside",
+           "answered by letter", user="clerk")  # fmt: skip
 
     rows = listed(cli)
     assert [str(r["id"]) for r in rows] == [overdue, soon, later, done]
@@ -328,6 +336,7 @@ def test_cron_check_exits_4_when_a_request_is_overdue(cli: Cli) -> None:
     assert result.exit_code == 4
     assert f"\n{request_id}," in result.stdout  # the list is printed for the mail
     assert "1 request(s) overdue" in result.stderr
+    cli.ok("export", customer, "--request", request_id, "--format", "json", user="clerk")
     cli.ok("request", "close", request_id, "--outcome", "completed", user="clerk")
     assert cli.run("request", "list", "--overdue", "--fail-if-any", user="bot").exit_code == 0
 
@@ -362,3 +371,88 @@ def test_auditor_may_list_but_not_add(cli: Cli) -> None:
     result = cli.run("request", "add", customer, "--kind", "access", "--channel", "email",
                      user="auditor")  # fmt: skip
     assert result.exit_code == 5
+
+
+# --- "completed" only when the register shows it done, or says what was done outside ---
+
+
+def close_completed(cli: Cli, request_id: str, *extra: str) -> Result:
+    return cli.run("request", "close", request_id, "--outcome", "completed", *extra,
+                   user="clerk")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "command"),
+    [
+        ("access", "lautex export {customer} --request {request}"),
+        ("portability", "lautex export {customer} --portability --request {request}"),
+        ("erasure", "lautex erase {customer} --request {request}"),
+        ("rectification", "lautex rectify {customer} --set FIELD=VALUE"),
+        ("restriction", "lautex restrict {customer} --reason TEXT --request {request}"),
+        ("objection", "lautex object {customer} --purpose PURPOSE"),
+        ("publication-ban", "lautex publication-ban {customer} --received DATE"),
+    ],
+)
+def test_completing_a_request_nothing_was_done_for_is_refused_naming_the_command(
+    cli: Cli, kind: str, command: str
+) -> None:
+    customer = add_customer(cli)
+    request_id = add_request(cli, customer, "--kind", kind, "--channel", "email")
+    before = dump(cli)
+
+    result = close_completed(cli, request_id)
+
+    assert result.exit_code == 4, result.output
+    assert command.format(customer=customer, request=request_id) in result.stderr
+    assert "--done-outside" in result.stderr and result.stderr.count("\n") == 1
+    assert dump(cli) == before
+    outside = "answered in the web shop's own customer system"
+    cli.ok("request", "close", request_id, "--outcome", "completed", "--done-outside", outside,
+           user="clerk")  # fmt: skip
+    record = request_json(cli, request_id)
+    assert (record["outcome"], record["done_outside"]) == ("completed", outside)
+
+
+def test_a_request_is_completed_once_the_register_shows_the_work_done(cli: Cli) -> None:
+    customer = add_customer(cli)
+    access = add_request(cli, customer, "--kind", "access", "--channel", "email")
+    erasure = add_request(cli, customer, "--kind", "erasure", "--channel", "email")
+    objection = add_request(cli, customer, "--kind", "objection", "--channel", "email")
+    stranger = add_request(cli, "--requester", "Ville Vieras <ville@example.org>",
+                           "--kind", "access", "--channel", "email")  # fmt: skip
+    for request_id in (access, erasure, objection, stranger):
+        assert close_completed(cli, request_id).exit_code == 4
+    no_data = close_completed(cli, stranger)
+    assert f"lautex request letter {stranger} --type no-data" in no_data.stderr
+
+    cli.ok("export", customer, "--request", access, "--format", "json", user="clerk")
+    cli.ok("object", customer, "--purpose", "direct-advertising", "--received", "2026-11-25",
+           "--channel", "email", "--request", objection, user="clerk")  # fmt: skip
+    cli.ok("request", "letter", stranger, user="clerk")
+    for request_id in (access, objection, stranger):
+        cli.ok("request", "close", request_id, "--outcome", "completed", user="clerk")
+    # Erased without naming the request: the request keeps the date, and may be completed.
+    cli.ok("erase", customer, "--yes", user="clerk")
+    cli.ok("request", "close", erasure, "--outcome", "completed", user="clerk")
+    assert request_json(cli, erasure)["subject_erased_on"] == "2026-11-25"
+
+
+_part = st.text(
+    alphabet=st.characters(blacklist_characters=",\n", blacklist_categories=("Cs",)),
+    min_size=1,
+    max_size=30,
+).filter(lambda text: text.strip() != "")
+
+
+@given(parts=st.lists(_part, min_size=1, max_size=5))
+def test_a_reply_address_is_whole_lines_or_refused(parts: list[str]) -> None:
+    from lautex_registry.errors import InvalidInput
+    from lautex_registry.requests import postal_address
+
+    lines = [part.strip() for part in parts]
+    if len(lines) < 2:
+        with pytest.raises(InvalidInput, match="requester-address"):
+            postal_address(", ".join(parts))
+        return
+    assert postal_address(", ".join(parts)) == "\n".join(lines)
+    assert postal_address("\n".join(parts)) == "\n".join(lines)

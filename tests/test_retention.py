@@ -184,7 +184,8 @@ def test_closed_requests_and_letters_are_purged_after_their_period(
         asker = customer(cli, "Kysyjä")
         request = cli.ok("request", "add", str(asker), "--kind", "access", "--channel", "email",
                          user="clerk").stdout.strip()  # fmt: skip
-        cli.ok("request", "close", request, "--outcome", "completed", user="clerk")
+        cli.ok("request", "close", request, "--outcome", "completed", "--done-outside",
+               "the copy was handed over at the counter", user="clerk")  # fmt: skip
     with cli.connect() as conn:
         conn.execute(
             "INSERT INTO documents (kind, request_id, customer_id, language, format, sha256, "
@@ -272,3 +273,26 @@ def test_retention_show_lists_every_policy_with_its_period(cli: Cli) -> None:
     assert policies["inactive-customers"]["period"].startswith("3 years")
     assert "12-31" in policies["vouchers"]["period"]
     assert policies["books"]["period"].startswith("10 years")
+
+
+def test_the_reply_contact_kept_after_an_erasure_goes_when_the_request_is_purged(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with on_day(monkeypatch, "2023-01-10"):
+        asker = customer(cli, "Poistettava")
+        request = cli.ok("request", "add", str(asker), "--kind", "erasure", "--channel", "letter",
+                         user="clerk").stdout.strip()  # fmt: skip
+        cli.ok("erase", str(asker), "--request", request, "--yes", user="clerk")
+    with cli.connect() as conn:
+        kept = conn.execute(
+            "SELECT requester_name, requester_address FROM requests WHERE id = ?", (request,)
+        ).fetchone()
+    assert tuple(kept) == ("Ritva Poistettava", "Katu 1\n00100 Helsinki")
+
+    assert run(cli, "2026-01-09")["counts"]["closed-requests"] == 0
+    assert run(cli, "2026-01-10")["counts"]["closed-requests"] == 1
+
+    with cli.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM requests").fetchone()[0] == 0
+        for rows in every_table(conn).values():
+            assert not any("Poistettava" in str(value) for row in rows for value in row)

@@ -167,3 +167,7 @@ def restore(
         f"restored {path}; {done.replayed} erasure(s) replayed from "
         f"{done.journal_entries} journal entries"
     )
+    for customer_id in done.already_erased:
+        say(f"customer {customer_id}: already erased, nothing to replay")
+    for request_id in done.requests_closed_again:
+        say(f"request {request_id}: closed again, as it was answered after the backup")

@@ -27,16 +27,26 @@ def org_add(
         str | None,
         typer.Option("--business-id", help="Finnish business ID (Y-tunnus), e.g. 1572860-0."),
     ] = None,
+    sole_trader: Annotated[
+        bool,
+        typer.Option(
+            "--sole-trader",
+            help="A sole trader's business (toiminimi): its name and business ID are the "
+            "trader's personal data and go with the trader.",
+        ),
+    ] = False,
 ) -> None:
     """Add an organisation; prints its id.
 
-    Example: lautex org add "Puutalo Oy" --business-id 1572860-0
+    Example: lautex org add "Matti Virtanen Tmi" --business-id 0737546-2 --sole-trader
     """
     from lautex_registry.db import transaction
     from lautex_registry.organisations import add_organisation
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
-        organisation_id = add_organisation(ws.conn, ws.actor, name, business_id)
+        organisation_id = add_organisation(
+            ws.conn, ws.actor, name, business_id, sole_trader=sole_trader
+        )
     typer.echo(organisation_id)
     say(f"added organisation {organisation_id}")
 

@@ -53,6 +53,14 @@ def request_add(
         bool, typer.Option("--signed", help="The request was signed (never required).")
     ] = False,
     note: Annotated[str | None, typer.Option("--note", help="A note for the case.")] = None,
+    requester_address: Annotated[
+        str | None,
+        typer.Option(
+            "--requester-address",
+            help='Postal address for the reply, "STREET, POSTAL CODE CITY" (if not the '
+            "register's).",
+        ),
+    ] = None,
 ) -> None:
     """Record a data subject request; prints its id and due date (one month from receipt).
 
@@ -66,7 +74,7 @@ def request_add(
             request_id = add_request(
                 ws.conn, ws.actor, kind=kind, channel=channel, customer_ref=customer,
                 requester=requester, received=received, language=language, signed=signed,
-                note=note,
+                note=note, requester_address=requester_address,
             )  # fmt: skip
         due = get_request(ws.conn, request_id)["due_on"]
     typer.echo(request_id)
@@ -186,20 +194,28 @@ def request_close(
         str | None,
         typer.Option("--fee", help="Fee in euros for a further copy (the first is free)."),
     ] = None,
+    done_outside: Annotated[
+        str | None,
+        typer.Option(
+            "--done-outside",
+            help="What was done by other means, when the register cannot show it done.",
+        ),
+    ] = None,
 ) -> None:
-    """Close a request with its outcome; a refusal needs reasons.
+    """Close a request with its outcome; a refusal needs reasons, "completed" the work done.
 
     Example: lautex request close 7 --outcome refused --reason "we hold no such recordings"
     """
     from lautex_registry.db import transaction
-    from lautex_registry.requests import close_request
+    from lautex_registry.requests import close_answered_request
     from lautex_registry.validation import parse_money
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         fee_cents = parse_money(fee, "fee") if fee is not None else None
-        close_request(
+        close_answered_request(
             ws.conn, ws.actor, request_id, outcome, reason,
             manifestly_unfounded_justification=manifestly_unfounded, fee_cents=fee_cents,
+            done_outside=done_outside,
         )  # fmt: skip
     say(f"request {request_id} closed: {outcome}")
     say(f"write the reply: lautex request letter {request_id}")

@@ -1,0 +1,130 @@
+"""A sole trader's business (toiminimi) is the person: it goes with them."""
+
+import json
+
+import pytest
+
+from tests.conftest import Cli
+from tests.test_erasure import add_invoice, add_order, every_table
+
+BUSINESS = "Matti Virtanen Tmi"
+BUSINESS_ID = "0737546-2"
+
+
+def sole_trader(cli: Cli, *, contacts: int = 1) -> tuple[int, list[int]]:
+    """A sole trader's business and its contacts (the first is the trader himself)."""
+    org = int(cli.ok("org", "add", BUSINESS, "--business-id", BUSINESS_ID, "--sole-trader",
+                     user="clerk").stdout)  # fmt: skip
+    people = [contact(cli, org, "Matti", f"Virtanen{n}") for n in range(contacts)]
+    return org, people
+
+
+def contact(cli: Cli, org: int, first: str, last: str) -> int:
+    result = cli.ok(
+        "customer", "add", "--first-name", first, "--last-name", last, "--org", str(org),
+        "--email", f"{first}.{last}@example.fi".lower(), "--source", "web-store", user="clerk",
+    )  # fmt: skip
+    return int(result.stdout)
+
+
+def business_traces(cli: Cli) -> list[str]:
+    with cli.connect() as conn:
+        return [
+            table
+            for table, rows in every_table(conn).items()
+            if table != "audit_log"
+            for row in rows
+            if any(isinstance(v, str) and (BUSINESS in v or BUSINESS_ID in v) for v in row)
+        ]
+
+
+def test_org_add_records_a_sole_trader_and_lists_it(cli: Cli) -> None:
+    org, _ = sole_trader(cli)
+    cli.ok("org", "add", "Puutalo Oy", user="clerk")
+
+    listed = json.loads(cli.ok("org", "list", "-f", "json", user="auditor").stdout)
+    shown = json.loads(cli.ok("org", "show", str(org), "-f", "json").stdout)
+
+    assert [(o["name"], o["sole_trader"]) for o in listed] == [
+        (BUSINESS, True),
+        ("Puutalo Oy", False),
+    ]
+    assert shown["sole_trader"] is True
+
+
+@pytest.mark.parametrize("command", ["erase", "anonymize"])
+def test_erasing_or_anonymising_the_trader_removes_the_business(cli: Cli, command: str) -> None:
+    org, (matti,) = sole_trader(cli)
+    legal = int(cli.ok("org", "add", "Puutalo Oy", user="clerk").stdout)
+    aino = contact(cli, legal, "Aino", "Aijala")
+
+    plan = cli.ok(command, str(matti), "--dry-run", "-f", "json", user="clerk").stdout
+    assert "sole trader's business" in plan
+    cli.ok(command, str(matti), "--yes", user="clerk")
+    cli.ok(command, str(aino), "--yes", user="clerk")
+
+    assert cli.run("org", "show", str(org)).exit_code == 3
+    assert business_traces(cli) == []
+    # A legal person is not its contact: it outlives them.
+    assert json.loads(cli.ok("org", "show", str(legal), "-f", "json").stdout)["name"] == (
+        "Puutalo Oy"
+    )
+
+
+def test_a_held_trader_keeps_the_business_name_only_on_the_held_invoice(cli: Cli) -> None:
+    org, (matti,) = sole_trader(cli)
+    add_order(cli, matti, "T-1")
+    add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")  # open: a hold
+
+    cli.ok("erase", str(matti), "--yes", user="clerk")
+
+    assert cli.run("org", "show", str(org)).exit_code == 3
+    assert business_traces(cli) == ["invoices"]  # the voucher, as long as its hold lasts
+    with cli.connect() as conn:
+        invoice = conn.execute("SELECT billing_organisation FROM invoices").fetchone()
+        state = conn.execute("SELECT state FROM customers WHERE id = ?", (matti,)).fetchone()
+    assert (invoice[0], state[0]) == (BUSINESS, "anonymised-with-holds")
+
+
+def test_the_business_goes_with_its_last_contact(cli: Cli) -> None:
+    org, (matti, assistant) = sole_trader(cli, contacts=2)
+
+    cli.ok("erase", str(assistant), "--yes", user="clerk")
+    assert cli.ok("org", "show", str(org)).exit_code == 0
+    cli.ok("erase", str(matti), "--yes", user="clerk")
+
+    assert cli.run("org", "show", str(org)).exit_code == 3
+
+
+def test_the_retention_job_anonymises_the_business_with_its_trader(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAUTEX_TODAY", "2020-01-10")
+    org, _ = sole_trader(cli)
+    monkeypatch.setenv("LAUTEX_TODAY", "2026-11-25")
+
+    cli.ok("retention", "run", "--as-of", "2026-11-25", user="bot")
+
+    assert cli.run("org", "show", str(org)).exit_code == 3
+    assert business_traces(cli) == []
+
+
+def test_the_access_export_and_the_statement_treat_the_business_as_personal_data(
+    cli: Cli,
+) -> None:
+    _, (matti,) = sole_trader(cli)
+
+    export = json.loads(cli.ok("export", str(matti), "--format", "json", user="clerk").stdout)
+    letter = cli.ok("export", str(matti), "--format", "md", "--lang", "en", user="clerk").stdout
+    fi = " ".join(cli.ok("statement").stdout.split())
+    en = " ".join(cli.ok("statement", "--lang", "en").stdout.split())
+
+    customer = export["data"]["customer"]
+    assert (customer["organisation"], customer["organisation_business_id"]) == (
+        BUSINESS,
+        BUSINESS_ID,
+    )
+    assert customer["organisation_sole_trader"] is True
+    assert "sole trader's business (your own data) | ✓" in letter
+    assert "Toiminimen (yksityisen elinkeinonharjoittajan) nimi ja Y-tunnus" in fi
+    assert "A sole trader's business name and business ID (toiminimi)" in en
