@@ -333,6 +333,9 @@ def restore_backup(
             )  # fmt: skip
             if dry_run:
                 return result
+            # The file's name may be personal: the trail names the copy by hash and size,
+            # which match the backup's own audit row.
+            copy = _fingerprint(backup, backup)
             with transaction(restored):
                 if recorded is not None:
                     journal.record_mark(restored, recorded)
@@ -343,7 +346,8 @@ def restore_backup(
                     "register",
                     None,
                     {
-                        "file": backup.name,
+                        "sha256": copy.sha256,
+                        "bytes": copy.size,
                         "journal_entries": entries,
                         "replayed": len(replay.customers),
                         "already_erased": len(replay.already_erased),

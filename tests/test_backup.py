@@ -1,5 +1,6 @@
 """Backups with VACUUM INTO, and restores that replay the erasure journal."""
 
+import hashlib
 import json
 import shutil
 import sqlite3
@@ -389,3 +390,21 @@ def test_a_real_restore_process_stops_at_a_corrupt_journal_line_and_changes_no_b
     assert done.stderr.count("\n") == 1
     assert cli.db.read_bytes() == before
     assert not Path(f"{cli.db}.restoring").exists()
+
+
+def test_the_restore_audit_row_names_the_copy_by_hash_not_by_its_file_name(cli: Cli) -> None:
+    add_customer(cli)
+    backup = cli.db.parent / "before-erasing-aino-aijala.db"
+    cli.ok("backup", str(backup))
+    copy = backup.read_bytes()
+
+    cli.ok("restore", str(backup), "--yes")
+
+    with cli.connect() as conn:
+        text = conn.execute(
+            "SELECT details_json FROM audit_log WHERE action = 'restore'"
+        ).fetchone()[0]
+    details = json.loads(text)
+    assert details["sha256"] == hashlib.sha256(copy).hexdigest()
+    assert details["bytes"] == len(copy)
+    assert "aino" not in text.lower() and "file" not in details
