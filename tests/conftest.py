@@ -153,3 +153,16 @@ def cli(
     monkeypatch.setenv("LAUTEX_DB", str(db))
     monkeypatch.setenv("LAUTEX_HOME", str(home))
     return Cli(db, home, register_template.tokens)
+
+
+@pytest.fixture
+def real_clock_in_2032(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests that run the retention job for real on days up to 2031: a real run
+    refuses a day that has not come, so the real clock (clock.py's test seam) is moved
+    to 2032, while LAUTEX_TODAY keeps the business date."""
+    from datetime import UTC, datetime
+
+    from lautex_registry import clock
+
+    later = datetime(2032, 6, 1, 12, 0, tzinfo=UTC)
+    monkeypatch.setattr(clock, "real_now", lambda: later)

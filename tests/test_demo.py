@@ -260,7 +260,7 @@ README_EXAMPLES = (
     '--manifestly-unfounded "the fifth identical request this week"',
     "request close 10 --outcome completed --fee 15 "
     '--done-outside "a further paper copy was posted"',
-    "export 42 --request 7 --format html --lang fi --output aino-2026-11.html",
+    "export 42 --request 7 --format html --lang fi --output aino-2026-11-fi.html",
     "request letter 7 --lang en --format html --output reply-7.html",
     "export 42 --portability --format csv --output aino.csv",
     "object 42 --purpose market-research --purpose opinion-research --received 20.11.2026 "

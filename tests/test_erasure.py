@@ -87,6 +87,7 @@ def assert_no_trace_in_files(*paths: Path) -> None:
             assert needle not in data, f"{needle!r} found in {path.name}"
 
 
+@pytest.mark.usefixtures("real_clock_in_2032")
 def test_a_customer_with_nothing_open_is_erased_and_no_byte_of_them_remains(cli: Cli) -> None:
     customer = add_customer(cli)
     add_order(cli, customer, "T-1")

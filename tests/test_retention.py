@@ -6,25 +6,17 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from lautex_registry import clock
 from tests.conftest import Cli
 from tests.test_erasure import every_table
 
 PERSONAL = ("customers", "invoices", "orders", "requests", "consents", "objections", "documents")
 
 
-@pytest.fixture(autouse=True)
-def real_clock_in_2032(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests run the job for real on the days periods end (up to 2031), and a real
-    run refuses a day that has not come: the real clock (clock.py's test seam) is moved
-    to 2032, while LAUTEX_TODAY keeps the business date."""
-    later = datetime(2032, 6, 1, 12, 0, tzinfo=UTC)
-    monkeypatch.setattr(clock, "real_now", lambda: later)
+pytestmark = pytest.mark.usefixtures("real_clock_in_2032")
 
 
 @contextmanager
