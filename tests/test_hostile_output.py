@@ -6,9 +6,13 @@ tool): escaping must hold for whatever reaches storage.
 
 import csv
 import io
+import os
+import pty
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 import zlib
 from collections.abc import Iterator
 from contextlib import closing
@@ -357,3 +361,37 @@ def test_pdf_labels_print_control_characters_as_escapes(cli: Cli, labelled: None
     content = pdf_text(Path("labels.pdf").read_bytes())
     assert b"[/c]" in content  # the label is there ...
     assert b"\x1b" not in content and b"\\x1b[2J" in content  # ... its ESC printed visibly
+
+
+def test_import_progress_bar_at_a_terminal_shows_a_file_name_with_markup(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """A real process with stderr on a terminal (a pty), where the progress bar is drawn."""
+    path = tmp_path / "[red]list\x1b[2J.csv"
+    path.write_text("first_name,last_name,source\nAino,Äijälä,web-store\n", encoding="utf-8")
+    terminal, process_side = pty.openpty()
+    env = {**os.environ, "LAUTEX_TOKEN": cli.tokens["clerk"]}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "lautex_registry", "customer", "import", str(path)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=process_side,
+            env=env, timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(process_side)
+    shown = read_all(terminal)
+    assert done.returncode == 0, shown
+    assert b"1 customers stored" in shown and b"\x1b[2J" not in shown
+    assert b"importing [red]list\\x1b[2J.csv" in shown  # the name as it is, not markup
+
+
+def read_all(fd: int) -> bytes:
+    chunks = []
+    try:
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    except OSError:  # EIO: the other side is closed
+        pass
+    finally:
+        os.close(fd)
+    return b"".join(chunks)

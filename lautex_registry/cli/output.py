@@ -86,6 +86,13 @@ def shown(value: Any) -> "Text":
     return Text(printable(_cell(value)))
 
 
+def as_markup(text: str) -> str:
+    """`text` for a place where rich reads markup (a progress bar's label): literal."""
+    from rich.markup import escape
+
+    return escape(printable(text, one_line=True))
+
+
 def emit_rows(
     rows: Iterable[Mapping[str, Any]],
     fmt: Format,
