@@ -5,6 +5,7 @@ tool): escaping must hold for whatever reaches storage.
 """
 
 import csv
+import html
 import io
 import os
 import pty
@@ -22,7 +23,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lautex_registry.escaping import FORMULA_STARTS, as_written, spreadsheet_safe
+from lautex_registry.escaping import (
+    FORMULA_STARTS,
+    as_written,
+    markdown_text,
+    printable,
+    spreadsheet_safe,
+)
 from lautex_registry.importing import records
 from tests.conftest import Cli, RegisterTemplate
 
@@ -31,7 +38,8 @@ from tests.conftest import Cli, RegisterTemplate
 MARKUP = "[/c]"
 LINK = "[link=http://x]y[/link]"
 ESCAPES = "\x1b[31mred\x1b]8;;http://evil.example/\x07z"
-HOSTILE = f"{MARKUP} {LINK} {ESCAPES}"
+EMOJI = ":thumbs_up:"  # rich would print 👍
+HOSTILE = f"{MARKUP} {LINK} {EMOJI} {ESCAPES}"
 
 
 def build_register(cli: Cli) -> dict[str, str]:
@@ -108,7 +116,7 @@ def test_every_table_view_shows_markup_and_escapes_as_literal_text(
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "\x1b" not in out and "\x07" not in out  # no colour, no hyperlink reaches the terminal
-    assert MARKUP in out and LINK in out  # the literal text, not markup
+    assert MARKUP in out and LINK in out and EMOJI in out  # the literal text, not markup
     assert "\\x1b[31mred\\x1b]8;;http://evil.example/\\x07z" in out  # visibly escaped
 
 
@@ -395,3 +403,38 @@ def read_all(fd: int) -> bytes:
     finally:
         os.close(fd)
     return b"".join(chunks)
+
+
+# --- the Markdown escape, against the renderer the documents use -----------------------------
+
+MARKDOWN_PIECES = st.sampled_from(
+    [*"[]()!<>&*_`#|~\\-+=.:/ \n\t\r1aÄ\x1b\u00a0", "http://x", "    ", "1. ", "- ", "---", "&amp;"]
+)
+ANY_VALUE = st.one_of(st.lists(MARKDOWN_PIECES, max_size=25).map("".join), st.text(max_size=30))
+
+
+def rendered(markdown: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+@given(ANY_VALUE)
+def test_a_value_in_a_paragraph_is_text_and_nothing_else(value: str) -> None:
+    page = rendered("Name: " + markdown_text(value) + "\n")
+    assert set(re.findall(r"</?([a-z0-9]+)", page)) <= {"p", "br", "pre", "code"}
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert words(text) == words("Name: " + printable(value))
+
+
+@given(ANY_VALUE)
+def test_a_value_in_a_table_cell_stays_in_its_cell(value: str) -> None:
+    cell = words(value)  # a letter's table cell is one line
+    page = rendered(f"| field | value |\n|---|---|\n| name | {markdown_text(cell)} |\n")
+    assert set(re.findall(r"</?([a-z0-9]+)", page)) <= {"table", "thead", "tbody", "tr", "th", "td"}
+    cells = re.findall(r"<td>(.*?)</td>", page, re.DOTALL)
+    assert len(cells) == 2 and words(html.unescape(cells[1])) == words(printable(cell))
