@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from lautex_registry.clock import timestamp
 from lautex_registry.errors import InvalidInput
-from lautex_registry.escaping import markdown_text
+from lautex_registry.escaping import markdown_text, printable
 
 LANGUAGES = ("fi", "en")
 FORMATS = ("md", "html")
@@ -52,9 +52,10 @@ def markdown_to_html(markdown: str, title: str, lang: str) -> str:
     body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
     from html import escape
 
+    heading = escape(printable(title, one_line=True))  # the controller's name, from settings
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(title)}</title>\n</head>\n<body>\n{body}</body>\n</html>\n"
+        f"<title>{heading}</title>\n</head>\n<body>\n{body}</body>\n</html>\n"
     )
 
 

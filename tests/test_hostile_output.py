@@ -438,3 +438,17 @@ def test_a_value_in_a_table_cell_stays_in_its_cell(value: str) -> None:
     assert set(re.findall(r"</?([a-z0-9]+)", page)) <= {"table", "thead", "tbody", "tr", "th", "td"}
     cells = re.findall(r"<td>(.*?)</td>", page, re.DOTALL)
     assert len(cells) == 2 and words(html.unescape(cells[1])) == words(printable(cell))
+
+
+def test_a_certificate_title_from_settings_is_text(cli: Cli, register: dict[str, str]) -> None:
+    with closing(cli.connect()) as conn, conn:
+        conn.execute(
+            "UPDATE settings SET value_json = json_set(value_json, '$.name', ?)"
+            " WHERE key = 'controller'",
+            (f"{SCRIPT}\x1b[2J{MD_LINK}",),
+        )
+    page = cli.ok("request", "certificate", register["request"], "--format", "html").stdout
+    no_markup_from_values(page)
+    assert "\x1b" not in page
+    title = "Certificate of refusal: &lt;script&gt;alert(1)&lt;/script&gt;\\x1b[2J"
+    assert f"<title>{title}{MD_LINK}</title>" in page
