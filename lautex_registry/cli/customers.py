@@ -9,14 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import (
-    Format,
-    FormatOption,
-    as_markup,
-    emit_record,
-    emit_rows,
-    say,
-)
+from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
 
 customer_app = typer.Typer(
     help="The people in the register: add, show, list, search, edit, import.",
@@ -320,6 +313,8 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
         return
     from rich.console import Console
     from rich.progress import Progress
+
+    from lautex_registry.cli.output import as_markup
 
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(as_markup(label), total=None)  # a file may be named `[/c].csv`
