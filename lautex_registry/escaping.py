@@ -36,7 +36,7 @@ def printable(text: str, *, one_line: bool = False) -> str:
 # --- spreadsheets (CSV) -------------------------------------------------------------------
 
 # A cell starting with one of these is a formula to Excel and LibreOffice (OWASP "CSV
-# injection"); a leading apostrophe makes it text and is not shown.
+# injection"); a leading apostrophe makes the cell text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 GUARD = "'"
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
