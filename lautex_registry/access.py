@@ -36,6 +36,7 @@ from lautex_registry import (
 )
 from lautex_registry.clock import today
 from lautex_registry.errors import InvalidInput
+from lautex_registry.escaping import spreadsheet_safe
 
 ACCESS_FORMAT = "lautex-access-export"
 PORTABILITY_FORMAT = "lautex-portability-export"
@@ -214,11 +215,19 @@ def _flatten(value: Any, prefix: str) -> Iterator[tuple[str, Any]]:
 
 def _csv_text(header: tuple[str, ...], rows: Sequence[Mapping[str, Any]]) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore", lineterminator="\n")
+    # CRLF (RFC 4180), as the csv module writes by default: on Python 3.11 it quotes a
+    # cell with a carriage return only when the line terminator has one, and an unquoted
+    # CR would split the row when `customer import` reads the file back.
+    writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: "" if row.get(key) is None else row[key] for key in header})
+        writer.writerow({key: _csv_cell(row.get(key)) for key in header})
     return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> str:
+    """A CSV cell a spreadsheet shows as text; `customer import` reads it back as stored."""
+    return "" if value is None else spreadsheet_safe(str(value))
 
 
 def access_csv(document: Mapping[str, Any]) -> str:
@@ -228,15 +237,14 @@ def access_csv(document: Mapping[str, Any]) -> str:
 
 
 def _cell(value: Any) -> str:
-    """A Markdown table cell: one line, pipes escaped; lists joined."""
+    """A Markdown table cell: one line; lists joined. The template escapes it as text."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "✓" if value else "–"
     if isinstance(value, list):
         value = ", ".join(str(v) for v in value)
-    text = " ".join(str(value).split())
-    return text.replace("\\", "\\\\").replace("|", "\\|")
+    return " ".join(str(value).split())
 
 
 def _printable(column: str, rows: Sequence[Mapping[str, Any]]) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 
 from lautex_registry.clock import timestamp
 from lautex_registry.errors import InvalidInput
+from lautex_registry.escaping import markdown_text, printable
 
 LANGUAGES = ("fi", "en")
 FORMATS = ("md", "html")
@@ -32,7 +33,10 @@ def render_markdown(name: str, lang: str, context: dict[str, Any]) -> str:
     env = Environment(
         loader=PackageLoader("lautex_registry", "templates"),
         undefined=StrictUndefined,
-        autoescape=False,  # Markdown source; HTML is escaped by markdown_to_html
+        autoescape=False,  # HTML escaping does not fit Markdown: finalize escapes instead
+        # Every {{ value }} is text (a name, a street, a reason), never Markdown: only the
+        # template's own markup is markup, so a value cannot add a link, an image or HTML.
+        finalize=markdown_text,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -43,12 +47,14 @@ def render_markdown(name: str, lang: str, context: dict[str, Any]) -> str:
 def markdown_to_html(markdown: str, title: str, lang: str) -> str:
     from markdown_it import MarkdownIt
 
+    # Raw HTML is off: whatever got into the Markdown, no tag of it reaches the HTML.
     body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
     from html import escape
 
+    heading = escape(printable(title, one_line=True))  # the controller's name, from settings
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(title)}</title>\n</head>\n<body>\n{body}</body>\n</html>\n"
+        f"<title>{heading}</title>\n</head>\n<body>\n{body}</body>\n</html>\n"
     )
 
 

@@ -37,6 +37,7 @@ from typing import IO, Any
 from lautex_registry import audit, customers
 from lautex_registry.clock import timestamp, today
 from lautex_registry.errors import Conflict, InvalidInput, NotFound
+from lautex_registry.escaping import as_written
 
 CHUNK_ROWS = 2000
 # Files from this size on are validated by a pool of processes, one per core.
@@ -232,7 +233,9 @@ def validate_chunk(chunk: Chunk, context: RowContext) -> list[Checked]:
         if len(record) != width:
             results.append((line, None, f"expected {width} fields, found {len(record)}"))
             continue
-        fields: dict[str, str | None] = dict(zip(context.header, record, strict=True))
+        # A cell the register guarded against spreadsheet formulas reads back as stored.
+        cells = (as_written(cell) for cell in record)
+        fields: dict[str, str | None] = dict(zip(context.header, cells, strict=True))
         if context.default_source and not (fields.get("source") or "").strip():
             fields["source"] = context.default_source
         try:

@@ -21,6 +21,7 @@ from typing import IO, Any
 
 from lautex_registry import audit
 from lautex_registry.errors import InvalidInput
+from lautex_registry.escaping import printable, spreadsheet_safe
 from lautex_registry.marketing import (
     REASONS,
     candidates,
@@ -164,7 +165,7 @@ def write_csv(labels: Iterable[dict[str, str]], handle: IO[str]) -> None:
     writer = csv.DictWriter(handle, fieldnames=COLUMNS)
     writer.writeheader()
     for label in labels:
-        writer.writerow(label)
+        writer.writerow({column: spreadsheet_safe(label[column]) for column in COLUMNS})
 
 
 def latin1_text(text: str) -> tuple[str, bool]:
@@ -189,7 +190,9 @@ def label_lines(label: dict[str, str]) -> list[str]:
     lines = [label["name"], label["organisation"], label["street"]]
     lines.append(f"{label['postal_code']} {label['city']}")
     lines.append(label["country"])
-    return [line for line in lines if line]
+    # A label line is one line; a control character has no glyph in the font, so it is
+    # printed as its escape.
+    return [printable(" ".join(line.split())) for line in lines if line.strip()]
 
 
 def pdf_bytes(labels: Iterable[dict[str, str]]) -> tuple[bytes, int]:

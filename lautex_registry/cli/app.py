@@ -60,7 +60,11 @@ class RegisterGroup(TyperGroup):
 
 
 def _fail(message: str, code: int) -> None:
-    typer.echo(f"error: {message}", err=True)
+    from lautex_registry.escaping import printable
+
+    # The message may echo a value as given or stored: the terminal never acts on it,
+    # and a newline in it cannot make the error two lines.
+    typer.echo(f"error: {printable(message, one_line=True)}", err=True)
     raise typer.Exit(code)
 
 

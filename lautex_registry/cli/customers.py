@@ -313,8 +313,10 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
     from rich.console import Console
     from rich.progress import Progress
 
+    from lautex_registry.cli.output import as_markup
+
     with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=None)
+        task = bar.add_task(as_markup(label), total=None)  # a file may be named `[/c].csv`
 
         def advance(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)

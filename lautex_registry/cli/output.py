@@ -2,6 +2,10 @@
 
 Data goes to stdout, messages to stderr. JSON keys are stable: fields may be
 added, never removed or renamed. Dates are ISO 8601.
+
+Every stored value is shown as what it is (README "How output is escaped"): table
+cells are rich Text, never markup; control characters are shown as escapes in
+tables and messages; a CSV cell never starts a spreadsheet formula.
 """
 
 import csv
@@ -10,9 +14,14 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from lautex_registry.escaping import printable, spreadsheet_safe
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 class Format(StrEnum):
@@ -31,8 +40,12 @@ FormatOption = Annotated[
 
 
 def say(message: str) -> None:
-    """A message for the person at the terminal: stderr, never mixed with data."""
-    typer.echo(message, err=True)
+    """A message for the person at the terminal: stderr, never mixed with data.
+
+    Messages name stored values (an organisation, a recipient): a control character in
+    one is shown as its escape, never acted on by the terminal.
+    """
+    typer.echo(printable(message), err=True)
 
 
 def reader_gone() -> None:
@@ -60,6 +73,24 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def shown(value: Any) -> "Text":
+    """A value as a table cell or title: literal text, control characters made visible.
+
+    A rich Text is never parsed as markup or emoji codes, so a stored `[/c]` cannot
+    break the table and `[link=...]` cannot become a live terminal hyperlink.
+    """
+    from rich.text import Text
+
+    return Text(printable(_cell(value)))
+
+
+def as_markup(text: str) -> str:
+    """`text` for a place where rich reads markup (a progress bar's label): literal."""
+    from rich.markup import escape
+
+    return escape(printable(text, one_line=True))
 
 
 def emit_rows(
@@ -116,7 +147,7 @@ def _emit_rows(
                 fieldnames = list(columns or row.keys())
                 writer = csv.DictWriter(sys.stdout, fieldnames=fieldnames, extrasaction="ignore")
                 writer.writeheader()
-            writer.writerow({k: _cell(row.get(k)) for k in writer.fieldnames})
+            writer.writerow({k: spreadsheet_safe(_cell(row.get(k))) for k in writer.fieldnames})
             count += 1
         if writer is None and columns:
             csv.writer(sys.stdout).writerow(columns)
@@ -136,11 +167,11 @@ def _print_table(
     from rich.table import Table
 
     names = list(columns or (rows[0].keys() if rows else []))
-    table = Table(title=title, show_lines=False)
+    table = Table(title=None if title is None else shown(title), show_lines=False)
     for name in names:
-        table.add_column(name.replace("_", " "))
+        table.add_column(shown(name.replace("_", " ")))
     for row in rows:
-        table.add_row(*(_cell(row.get(name)) for name in names))
+        table.add_row(*(shown(row.get(name)) for name in names))
     console = Console()
     if rows:
         console.print(table)
@@ -164,7 +195,7 @@ def emit_record(record: Mapping[str, Any], fmt: Format, *, title: str | None = N
         from rich.table import Table
 
         console = Console()
-        table = Table(title=title, show_header=False)
+        table = Table(title=None if title is None else shown(title), show_header=False)
         table.add_column("field", style="bold")
         table.add_column("value")
         nested: list[tuple[str, list[Any]]] = []
@@ -172,7 +203,7 @@ def emit_record(record: Mapping[str, Any], fmt: Format, *, title: str | None = N
             if isinstance(value, list) and value and isinstance(value[0], dict):
                 nested.append((key, value))
             else:
-                table.add_row(key.replace("_", " "), _cell(value))
+                table.add_row(shown(key.replace("_", " ")), shown(value))
         console.print(table)
         for key, items in nested:
             _print_table([dict(i) for i in items], None, key.replace("_", " "))
