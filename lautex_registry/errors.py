@@ -63,7 +63,8 @@ _SQLITE_ENVIRONMENT = {
     8: "the register file or its file system is read-only",  # SQLITE_READONLY
     10: "the disk failed to read or write",  # SQLITE_IOERR
     13: "the disk is full",  # SQLITE_FULL
-    14: "the register file cannot be opened or created",  # SQLITE_CANTOPEN
+    # SQLITE_CANTOPEN
+    14: "a database file cannot be opened or created: is it readable, its folder writable?",
 }
 _SQLITE_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 _SQLITE_NOT_A_REGISTER = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB

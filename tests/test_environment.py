@@ -122,7 +122,7 @@ def test_a_folder_that_cannot_be_written_refuses_backup_and_init_with_exit_7(
     original = cli.db.read_bytes()
     token = {"LAUTEX_TOKEN": cli.tokens["admin"]}
     outcome = on_disk(disk, f"mount -o remount,ro {disk}", f"backup {disk}/b.db", token)
-    assert_one_environment_line(outcome, "cannot be opened or created")
+    assert_one_environment_line(outcome, "cannot be opened or created: is it readable")
     assert cli.db.read_bytes() == original
     init = f"--db {disk}/new.db init --admin hannu --full-name Hannu --password-stdin"
     password = tmp_path / "password.txt"
@@ -130,3 +130,45 @@ def test_a_folder_that_cannot_be_written_refuses_backup_and_init_with_exit_7(
     outcome = on_disk(disk, f"mount -o remount,ro {disk}", f"{init} < {password}", {})
     assert_one_environment_line(outcome, "read-only")
     assert not list((tmp_path / "after").iterdir())
+
+
+def as_root_without_file_permissions(cli: Cli, *args: str, user: str = "admin") -> Outcome:
+    """`lautex ARGS` as root without the power to ignore file modes (CAP_DAC_OVERRIDE), so
+    that mode 000 makes a file unreadable and mode 555 a folder unwritable, as for a user."""
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv (util-linux) to drop root's power over file modes")
+    drop = "--bounding-set=-dac_override,-dac_read_search"
+    done = subprocess.run(
+        ["setpriv", drop, sys.executable, "-m", "lautex_registry", *args],
+        env=dict(os.environ, LAUTEX_TOKEN=cli.tokens[user]),
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    return Outcome(done.returncode, done.stderr)
+
+
+def test_an_unreadable_or_read_only_register_file_is_exit_7(cli: Cli, tmp_path: Path) -> None:
+    original = cli.db.read_bytes()
+    cli.db.chmod(0o000)
+    outcome = as_root_without_file_permissions(cli, "--db", str(cli.db), "status")
+    assert_one_environment_line(outcome, "is it readable")
+    cli.db.chmod(0o400)
+    add = ("customer", "add", "--first-name", "Aino", "--last-name", "Ö", "--source", "partner")
+    outcome = as_root_without_file_permissions(cli, "--db", str(cli.db), *add, user="clerk")
+    assert_one_environment_line(outcome, "read-only")
+    cli.db.chmod(0o600)
+    assert cli.db.read_bytes() == original
+    assert holdings(cli.db)[1] == 0
+
+
+def test_a_folder_without_write_permission_refuses_init_with_exit_7(tmp_path: Path) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir(mode=0o555)
+    init = ("--db", str(folder / "new.db"), "init", "--admin", "hannu", "--full-name", "H")
+    nobody = Cli(tmp_path / "none.db", tmp_path / "home", {"admin": ""})
+    outcome = as_root_without_file_permissions(nobody, *init, "--password-stdin")
+    assert_one_environment_line(outcome, "permission denied")
+    assert list(folder.iterdir()) == []
