@@ -359,6 +359,15 @@ def _running(pid: int) -> bool:
     return True
 
 
+def pool_socket_fits() -> bool:
+    """Whether the pool's fork server can listen at $TMPDIR/pymp-XXXXXXXX/listener-XXXXXXXX:
+    a Unix socket's path holds at most 107 bytes (Linux), so under a deeper $TMPDIR the
+    pool cannot start and the file is validated in this process instead."""
+    import tempfile
+
+    return len(os.fsencode(tempfile.gettempdir())) + len("/pymp-12345678/listener-12345678") <= 107
+
+
 def usable_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -699,7 +708,7 @@ def import_customers(
         context = RowContext(header, default_source, *context_stamp, delimiter)
         texts = _read_texts(handle, delimiter, size, progress)
         workers = usable_cores()
-        if size >= parallel_min_bytes and workers > 1:
+        if size >= parallel_min_bytes and workers > 1 and pool_socket_fits():
             validated = _validate_in_parallel(texts, context, workers)
         else:
             validated = _validate_serially(texts, context)
