@@ -50,7 +50,7 @@ def test_a_killed_import_leaves_no_worker_and_no_socket_folder(
     csv = tmp_path / "big.csv"
     csv.write_text("first_name;last_name;email;phone;source\n" + rows, encoding="utf-8")
     # The pool's socket folder (pymp-*) goes here: a short path, as a Unix socket needs.
-    temp = Path(tempfile.mkdtemp(prefix="lautex-", dir="/tmp"))
+    temp = Path(tempfile.mkdtemp(prefix="lautex-pool-", dir="/tmp"))
     request.addfinalizer(lambda: shutil.rmtree(temp, ignore_errors=True))
     env = dict(os.environ, LAUTEX_DB=str(cli.db), LAUTEX_TOKEN=cli.tokens["clerk"],
                TMPDIR=str(temp))  # fmt: skip
