@@ -1,5 +1,6 @@
 """Errors that tell the truth: the user's file, the user's answer, or a bug in lautex."""
 
+import errno
 import os
 import signal
 import sqlite3
@@ -9,6 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import Result
 
 from lautex_registry import status
 from tests.conftest import Cli
@@ -98,3 +102,50 @@ def test_ctrl_c_at_the_confirmation_exits_130_saying_nothing_changed(cli: Cli) -
     assert child.returncode == 130, err
     assert "nothing changed" in err.decode().splitlines()[-1]
     assert _clerk_is_enabled(cli)
+
+
+ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+# SQLite's primary codes the machine causes: PERM, READONLY, IOERR, FULL, CANTOPEN.
+ENVIRONMENT_CODES = {3, 8, 10, 13, 14}
+
+
+def _status_failing_with(cli: Cli, monkeypatch: pytest.MonkeyPatch, exc: Exception) -> Result:
+    def fail(conn: sqlite3.Connection, day: object) -> dict[str, object]:
+        raise exc
+
+    with monkeypatch.context() as patch:
+        patch.setattr(status, "register_status", fail)
+        return cli.run("status")
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(number=st.sampled_from(sorted(errno.errorcode)))
+def test_an_os_error_is_exit_7_exactly_when_the_machine_refused(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, number: int
+) -> None:
+    exc = OSError(number, os.strerror(number), "/srv/lautex/lautex.db")
+    if isinstance(exc, BrokenPipeError):
+        return  # EPIPE, ESHUTDOWN: a closed pipe is exit 141 (README: Exit codes)
+    result = _status_failing_with(cli, monkeypatch, exc)
+    if number in ENVIRONMENT_ERRNOS:
+        assert_one_line_error(result, 7, "error: environment: ", "/srv/lautex/lautex.db")
+    else:
+        assert_one_line_error(result, 1, "unexpected ")
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(primary=st.integers(1, 28), extended=st.integers(0, 40))
+def test_a_sqlite_error_is_blamed_on_the_machine_the_file_or_lautex_by_its_code(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, primary: int, extended: int
+) -> None:
+    exc = sqlite3.OperationalError("some failure")
+    exc.sqlite_errorcode = primary | extended << 8  # an extended code keeps its primary byte
+    result = _status_failing_with(cli, monkeypatch, exc)
+    if primary in ENVIRONMENT_CODES:
+        assert_one_line_error(result, 7, "error: environment: ", "some failure")
+    elif primary in (5, 6):  # SQLITE_BUSY, SQLITE_LOCKED
+        assert_one_line_error(result, 6, "busy")
+    elif primary in (11, 26):  # SQLITE_CORRUPT, SQLITE_NOTADB
+        assert_one_line_error(result, 2, "not a usable lautex register")
+    else:
+        assert_one_line_error(result, 1, "unexpected OperationalError")
