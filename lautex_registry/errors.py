@@ -75,6 +75,8 @@ _SQLITE_ENVIRONMENT_TEXTS = {
     "database or disk is full": 13,
     "disk I/O error": 10,
 }
+# SQLite rolls an unfinished transaction back, whatever the machine refused.
+_UNCHANGED = "the register is as it was"
 _OS_ENVIRONMENT = {
     errno.ENOSPC: "the disk is full",
     errno.EDQUOT: "the disk quota is used up",
@@ -113,6 +115,3 @@ def register_error(exc: BaseException) -> LautexError | None:
         reason = _OS_ENVIRONMENT[exc.errno]
         return EnvironmentRefused(f"environment: {reason}{where}; {_UNCHANGED}")
     return None
-
-
-_UNCHANGED = "the register is as it was"
