@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from lautex_registry.errors import Conflict, InvalidInput, NotFound
+from lautex_registry.errors import Conflict, InvalidInput, NotFound, register_error
 
 DEFAULT_DB = Path("data") / "lautex.db"
 BUSY_TIMEOUT_MS = 5000
@@ -34,6 +34,9 @@ def create_private_file(path: Path) -> None:
         create_private_folder(path.parent, "db")
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except OSError as exc:
+        refused = register_error(exc)  # a full disk or a read-only folder: exit 7, not 2
+        if refused is not None:
+            raise refused from exc
         raise InvalidInput(f"db: cannot create {path}: {exc.strerror or exc}") from exc
     os.close(fd)
 

@@ -32,10 +32,14 @@ from pathlib import Path
 from lautex_registry import audit, auth
 from lautex_registry.clock import business_day, today
 from lautex_registry.db import connect, transaction
-from lautex_registry.errors import Conflict, InvalidInput
+from lautex_registry.errors import Conflict, InvalidInput, Refused
 
 DEFAULT_DEMO_DB = Path("data") / "demo.db"
 DEMO_ADMIN = "demo"
+# The row in `meta` that says `lautex demo` built the register: `--force` replaces only such a
+# file, never a real register full of people's data (nor a file that is no register).
+DEMO_MARKER = "demo_built_on"
+ONLY_DEMOS = "--force replaces only a demo register that `lautex demo` built; choose another --db"
 SEED = 20261125
 CUSTOMERS = 200
 YEAR = 365
@@ -618,6 +622,25 @@ def _remove_register_files(path: Path) -> None:
     lock_path(path).unlink(missing_ok=True)
 
 
+def is_demo_register(path: Path) -> bool:
+    """Whether the file is a lautex register that `lautex demo` built (its marker is in meta).
+
+    The file is only read: opened immutable, so no journal or WAL file appears beside it
+    and a file that is no register at all is not touched.
+    """
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        row = conn.execute("SELECT 1 FROM meta WHERE key = ?", (DEMO_MARKER,)).fetchone()
+    except sqlite3.Error:  # not a database, or a database with no meta table
+        return False
+    finally:
+        conn.close()
+    return row is not None
+
+
 def build_demo(path: Path, *, replace: bool = False) -> DemoRegister:
     """Create the demo register at `path`, fill it, and log the demo admin in.
 
@@ -628,9 +651,14 @@ def build_demo(path: Path, *, replace: bool = False) -> DemoRegister:
     from lautex_registry.output_files import PendingOutput, create_private_folder
 
     if path.is_dir():
+        if replace:
+            raise Refused(f"db: {path} is a folder, not a demo register: {ONLY_DEMOS}")
         raise InvalidInput(f"db: {path} is a folder: give the demo register's file name")
-    if path.exists() and path.stat().st_size > 0 and not replace:
-        raise Conflict(f"{path} already exists: add --force to build the demo anew")
+    if path.exists() and path.stat().st_size > 0:
+        if not replace:
+            raise Conflict(f"{path} already exists: add --force to build the demo anew")
+        if not is_demo_register(path):
+            raise Refused(f"db: {path} is not a demo register: {ONLY_DEMOS}")
     create_private_folder(path.parent, "db")
     building = PendingOutput(path, force=True, field="db")
     try:
@@ -663,6 +691,10 @@ def _fill_demo(path: Path) -> tuple[str, dict[str, int]]:
     )
     conn = connect(path)
     try:
+        with transaction(conn):
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)", (DEMO_MARKER, today().isoformat())
+            )
         ctx = DemoContext(conn, admin.actor, random.Random(SEED), today())
         for step in STEPS:
             with transaction(conn):

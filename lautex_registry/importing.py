@@ -24,7 +24,12 @@ import csv
 import gc
 import io
 import os
+import select
+import shutil
 import sqlite3
+import sys
+import threading
+import time
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -281,12 +286,18 @@ def _validate_in_parallel(
 ) -> Iterator[list[Checked]]:
     """Results in file order, with at most two chunks per worker in flight (bounded memory)."""
     import multiprocessing
+    from multiprocessing.util import get_temp_dir
 
     # forkserver: a forked copy of a process with threads (a progress bar) can deadlock.
     mp_context = multiprocessing.get_context("forkserver")
     # Workers fork from a server that has imported the validators once.
     mp_context.set_forkserver_preload([__name__])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=mp_context,
+        initializer=die_with_the_importer,
+        initargs=(os.getpid(), get_temp_dir()),
+    ) as pool:
         pending: deque[Future[list[Checked]]] = deque()
         for text in texts:
             pending.append(pool.submit(validate_text, text, context))
@@ -294,6 +305,70 @@ def _validate_in_parallel(
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+def die_with_the_importer(importer_pid: int, socket_folder: str) -> None:
+    """A worker's start: it ends when the import that started it ends, however that ends.
+
+    A killed import (kill -9, a closed terminal) cannot stop its pool, and its workers
+    would wait for work forever: they hold the pool's pipes and the fork server's
+    lifeline, so neither they nor the fork server ever see it go. A watchdog thread
+    waits for the importer's exit, removes the socket folder it can no longer remove
+    itself, and ends the worker; the fork server and the resource tracker then follow.
+    """
+    _signal_when_the_parent_dies()
+    watchdog = threading.Thread(
+        target=_end_with, args=(importer_pid, socket_folder), name="importer-watchdog"
+    )
+    watchdog.daemon = True
+    watchdog.start()
+
+
+def _signal_when_the_parent_dies() -> None:
+    """Linux: SIGKILL when the fork server, the worker's parent, is killed."""
+    if not sys.platform.startswith("linux"):
+        return  # pragma: no cover - the watchdog alone elsewhere
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def _end_with(importer_pid: int, socket_folder: str) -> None:
+    _wait_for_exit(importer_pid)
+    shutil.rmtree(socket_folder, ignore_errors=True)
+    os._exit(1)
+
+
+def _wait_for_exit(pid: int) -> None:
+    """Return when the process has ended: at once through a pidfd (Linux 5.3+), else by polling."""
+    try:
+        handle = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # no pidfd here, or the process is gone already
+        while _running(pid):
+            time.sleep(0.2)
+        return
+    select.select([handle], [], [])  # a pidfd turns readable when its process exits
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - the pid was reused by another user
+        return False
+    return True
+
+
+def pool_socket_fits() -> bool:
+    """Whether the pool's fork server can listen at $TMPDIR/pymp-XXXXXXXX/listener-XXXXXXXX:
+    a Unix socket's path holds at most 107 bytes (Linux), so under a deeper $TMPDIR the
+    pool cannot start and the file is validated in this process instead."""
+    import tempfile
+
+    return len(os.fsencode(tempfile.gettempdir())) + len("/pymp-12345678/listener-12345678") <= 107
 
 
 def usable_cores() -> int:
@@ -636,7 +711,7 @@ def import_customers(
         context = RowContext(header, default_source, *context_stamp, delimiter)
         texts = _read_texts(handle, delimiter, size, progress)
         workers = usable_cores()
-        if size >= parallel_min_bytes and workers > 1:
+        if size >= parallel_min_bytes and workers > 1 and pool_socket_fits():
             validated = _validate_in_parallel(texts, context, workers)
         else:
             validated = _validate_serially(texts, context)

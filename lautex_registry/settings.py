@@ -9,6 +9,7 @@ own policy with it.
 import json
 import sqlite3
 import tomllib
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ from lautex_registry import audit
 from lautex_registry.errors import InvalidInput, NotFound
 
 LOCAL_SETTINGS_FILE = Path("data") / "register.toml"
+# A top-level key by which a settings file says that the sections it leaves out go back to
+# the built-in defaults (without it, `settings load` refuses a file that leaves one out).
+RESET_KEY = "reset_to_defaults"
 # The periods of the [retention] section, in years: what the retention job enforces
 # (holds.RetentionPolicy) and what the statement tells the person (privacy_info).
 RETENTION_YEARS = (
@@ -55,6 +59,8 @@ def load_settings_file(path: Path | None) -> tuple[dict[str, Any], str]:
 def store_settings(conn: sqlite3.Connection, settings: dict[str, Any]) -> None:
     """Write every top-level section; call inside a transaction."""
     for key, value in settings.items():
+        if key == RESET_KEY:
+            continue  # what the file says about itself, not a setting
         conn.execute(
             "INSERT INTO settings (key, value_json) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value_json = excluded.value_json",
@@ -96,16 +102,44 @@ def check_settings_in_force(conn: sqlite3.Connection) -> None:
         render_processing_record(conn, lang, "md")
 
 
+@dataclass(frozen=True)
+class SettingsToLoad:
+    """A settings file made whole: its own sections, and the ones it resets to the defaults."""
+
+    settings: dict[str, Any]
+    reset: list[str]
+
+
+def settings_to_load(settings: dict[str, Any], origin: str) -> SettingsToLoad:
+    """Refuse a file that would silently drop sections: loading replaces every section, so
+    an empty or partial file must say `reset_to_defaults = true` to reset the rest."""
+    own = {key: value for key, value in settings.items() if key != RESET_KEY}
+    reset = settings.get(RESET_KEY, False)
+    if not isinstance(reset, bool):
+        raise InvalidInput(f"{RESET_KEY}: true or false, not {reset!r}")
+    defaults = parse_settings(default_settings_text(), "built-in defaults")
+    missing = [name for name in defaults if name not in own]
+    if missing and not reset:
+        what = "is empty" if not own else f"does not name {', '.join(missing)}"
+        raise InvalidInput(
+            f"settings: {origin} {what}: loading replaces every section, so name them all, "
+            f"or put `{RESET_KEY} = true` at the top to reset the missing ones to the "
+            "built-in defaults"
+        )
+    return SettingsToLoad({**own, **{name: defaults[name] for name in missing}}, missing)
+
+
 def replace_settings(
-    conn: sqlite3.Connection, actor: audit.Actor, settings: dict[str, Any]
+    conn: sqlite3.Connection, actor: audit.Actor, loaded: SettingsToLoad
 ) -> list[str]:
     """Put a whole settings file in force with its audit row; call inside a transaction.
 
     Returns the sections.
     """
     conn.execute("DELETE FROM settings")
-    store_settings(conn, settings)
+    store_settings(conn, loaded.settings)
     check_settings_in_force(conn)
-    sections = sorted(settings)
-    audit.record(conn, actor, "settings load", "settings", None, {"sections": sections})
+    sections = sorted(loaded.settings)
+    details = {"sections": sections, "reset_to_defaults": sorted(loaded.reset)}
+    audit.record(conn, actor, "settings load", "settings", None, details)
     return sections

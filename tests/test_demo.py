@@ -301,3 +301,33 @@ def test_demo_force_removes_the_old_registers_journal(cli: Cli, tmp_path: Path) 
     assert journal.exists()
     assert cli.run("demo", "--db", str(target), "--force", user=None).exit_code == 0
     assert not journal.exists()  # a new register: the old one's erasures are not its own
+
+
+def test_demo_force_replaces_only_a_demo_register(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("customer", "add", "--first-name", "Aino", "--last-name", "Ö", "--source", "partner")
+    notes = tmp_path / "notes.db"
+    notes.write_text("not a register, but somebody's notes\n", encoding="utf-8")
+    plain = tmp_path / "other-app.db"
+    with sqlite3.connect(plain) as conn:
+        conn.execute("CREATE TABLE meta (key TEXT, value TEXT)")
+    conn.close()
+    for target in (cli.db, notes, plain):
+        before = sorted(p.name for p in target.parent.iterdir())
+        content = target.read_bytes()
+        result = cli.run("demo", "--db", str(target), "--force", user=None)
+        assert_one_line_error(result, 4, f"error: db: {target} is not a demo register")
+        assert target.read_bytes() == content
+        assert sorted(p.name for p in target.parent.iterdir()) == before  # no -wal, no -shm
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    result = cli.run("demo", "--db", str(folder), "--force", user=None)
+    assert_one_line_error(result, 4, "is a folder, not a demo register")
+    # A demo lautex built is replaced, also after a clerk has used it.
+    demo = tmp_path / "demo.db"
+    on_demo = build(cli, demo)
+    assert on_demo("customer", "add", "--first-name", "B", "--last-name", "C",
+                   "--source", "partner").exit_code == 0  # fmt: skip
+    assert cli.run("demo", "--db", str(demo), "--force", user=None).exit_code == 0
+    with sqlite3.connect(demo) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0] == 200
+    conn.close()

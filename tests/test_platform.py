@@ -218,7 +218,7 @@ def test_a_db_path_that_cannot_be_a_register_is_one_line(tmp_path: Path, cli: Cl
         (("--db", str(blocker / "sub" / "r.db"), *init_args), "cannot create"),
         (("demo", "--db", str(blocker / "sub" / "demo.db")), "cannot create"),
         (("--db", str(tmp_path), "status"), "is a folder"),
-        (("demo", "--db", str(tmp_path), "--force"), "is a folder"),
+        (("demo", "--db", str(tmp_path)), "is a folder"),
     ):
         result = cli.run(*args, user=None, input=PASSWORD + "\n")
         assert result.exit_code == 2, (args, result.output)

@@ -1,7 +1,6 @@
 """The `lautex` command: the root group, global options and the error boundary."""
 
 import os
-import sqlite3
 import sys
 from importlib import import_module
 from typing import Annotated, Any
@@ -11,7 +10,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from lautex_registry import __version__
-from lautex_registry.errors import LautexError
+from lautex_registry.errors import LautexError, register_error
 
 
 class RegisterGroup(TyperGroup):
@@ -27,16 +26,12 @@ class RegisterGroup(TyperGroup):
             return super().invoke(ctx)
         except LautexError as exc:
             _fail(str(exc), exc.exit_code)
-        except sqlite3.OperationalError as exc:
-            text = str(exc)
-            if "locked" in text or "busy" in text:
-                _fail(f"the register is busy ({text}): try again in a moment", 6)
-            _unexpected(exc)
-        except sqlite3.DatabaseError as exc:
-            _fail(f"the file is not a usable lautex register: {exc}", 2)
         except KeyboardInterrupt:
             _fail("interrupted: nothing was changed by the unfinished step", 130)
-        except (typer.Exit, typer.Abort):
+        except typer.Abort:
+            # Ctrl-C or end of input at a prompt (click turns both into Abort).
+            _fail("interrupted at the prompt: nothing changed", 130)
+        except typer.Exit:
             raise
         except BrokenPipeError:
             # The reader of a pipe stopped reading (`lautex export 42 | head`): no error
@@ -54,6 +49,10 @@ class RegisterGroup(TyperGroup):
                 raise typer.Exit(code) from None
             _fail(f"{message} (see --help)", code)
         except Exception as exc:
+            # A full disk, a read-only file, a file that is no register: the user's to fix.
+            known = register_error(exc)
+            if known is not None:
+                _fail(str(known), known.exit_code)
             if os.environ.get("LAUTEX_DEBUG"):
                 raise
             _unexpected(exc)

@@ -146,21 +146,30 @@ def settings_load(
 ) -> None:
     """Put a settings file in force: the statement's texts and the retention policy.
 
-    The whole file replaces the settings; it is refused (exit 2, nothing changed) when the
-    retention policy breaks a legal floor or a statement heading would render empty.
+    The whole file replaces the settings; it is refused (exit 2, nothing changed) when it
+    leaves out a section (unless it says reset_to_defaults = true), when the retention
+    policy breaks a legal floor or when a statement heading would render empty.
 
     Example: lautex settings load data/register.toml
     """
     from pathlib import Path
 
     from lautex_registry.db import transaction
-    from lautex_registry.settings import LOCAL_SETTINGS_FILE, load_settings_file, replace_settings
+    from lautex_registry.settings import (
+        LOCAL_SETTINGS_FILE,
+        load_settings_file,
+        replace_settings,
+        settings_to_load,
+    )
 
     with open_workspace(ctx) as ws:
         settings, origin = load_settings_file(Path(path) if path else LOCAL_SETTINGS_FILE)
+        loaded = settings_to_load(settings, origin)
         with transaction(ws.conn):
-            sections = replace_settings(ws.conn, ws.actor, settings)
+            sections = replace_settings(ws.conn, ws.actor, loaded)
     say(f"settings from {origin} are in force ({', '.join(sections)})")
+    if loaded.reset:
+        say(f"reset to the built-in defaults: {', '.join(loaded.reset)}")
 
 
 @settings_app.command("show")

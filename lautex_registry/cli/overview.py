@@ -20,7 +20,10 @@ def demo(
         typer.Option("--db", help="Where to build it (default: data/demo.db).", show_default=False),
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Replace an existing demo register at that path.")
+        bool,
+        typer.Option(
+            "--force", help="Replace a demo register built earlier at that path (nothing else)."
+        ),
     ] = False,
 ) -> None:
     """Build a demo register with made-up data and log its demo admin in.

@@ -4,7 +4,7 @@ import sys
 
 import typer
 
-from lautex_registry.errors import InvalidInput
+from lautex_registry.errors import Declined, InvalidInput
 
 PasswordStdinHelp = "Read the password from the first line of standard input (for scripts)."
 
@@ -30,4 +30,4 @@ def confirm_or_abort(question: str, *, assume_yes: bool) -> None:
     if not sys.stdin.isatty():
         raise InvalidInput("refusing to go on without confirmation: add --yes")
     if not typer.confirm(question, default=False, err=True):
-        raise typer.Exit(1)
+        raise Declined("declined at the prompt: nothing changed")
