@@ -85,6 +85,14 @@ _OS_ENVIRONMENT = {
     errno.EPERM: "the operation is not permitted",
     errno.EIO: "the disk failed to read or write",
 }
+# The errnos by which the machine, not the user, refuses a write.
+ENVIRONMENT_ERRNOS = frozenset(_OS_ENVIRONMENT)
+
+
+def environment_refused(exc: OSError, doing: str) -> EnvironmentRefused:
+    """The one line for a write the machine refused, saying what was being done."""
+    reason = _OS_ENVIRONMENT.get(exc.errno or 0, "the machine refused")
+    return EnvironmentRefused(f"environment: {reason}: {doing} ({exc.strerror}); {_UNCHANGED}")
 
 
 def _sqlite_code(exc: sqlite3.Error) -> int | None:

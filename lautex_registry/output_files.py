@@ -21,7 +21,13 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
-from lautex_registry.errors import Conflict, InvalidInput
+from lautex_registry.errors import (
+    ENVIRONMENT_ERRNOS,
+    Conflict,
+    InvalidInput,
+    LautexError,
+    environment_refused,
+)
 
 STDOUT = "-"
 PARTIAL_SUFFIX = ".lautex-partial"
@@ -117,8 +123,12 @@ class PendingOutput:
         except OSError as exc:
             raise self.cannot_write(exc) from exc
 
-    def cannot_write(self, exc: OSError) -> InvalidInput:
-        return InvalidInput(f"{self.field}: cannot write {self.target}: {exc.strerror or exc}")
+    def cannot_write(self, exc: OSError) -> LautexError:
+        message = f"{self.field}: cannot write {self.target}: {exc.strerror or exc}"
+        if exc.errno in ENVIRONMENT_ERRNOS:
+            # The machine refused (disk full, read-only, no permission): exit 7, not a typo.
+            return environment_refused(exc, f"{self.field}: cannot write {self.target}")
+        return InvalidInput(message)
 
     def open(self, mode: str = "w") -> IO[Any]:
         """The temporary file as a stream; closing it is the caller's (or `publish`'s) job."""

@@ -122,7 +122,7 @@ def test_a_folder_that_cannot_be_written_refuses_backup_and_init_with_exit_7(
     original = cli.db.read_bytes()
     token = {"LAUTEX_TOKEN": cli.tokens["admin"]}
     outcome = on_disk(disk, f"mount -o remount,ro {disk}", f"backup {disk}/b.db", token)
-    assert_one_environment_line(outcome, "cannot be opened or created: is it readable")
+    assert_one_environment_line(outcome, "the file system is read-only")
     assert cli.db.read_bytes() == original
     init = f"--db {disk}/new.db init --admin hannu --full-name Hannu --password-stdin"
     password = tmp_path / "password.txt"

@@ -231,7 +231,9 @@ def test_portability_csv_reimports_formula_values_exactly(
 def reimported(cli: Cli, customer: str, folder: Path, template: RegisterTemplate) -> dict[str, str]:
     """Export the customer's portability CSV and import it into a fresh register."""
     target = folder / "portable.csv"
-    cli.ok("export", customer, "--portability", "--format", "csv", "--output", str(target))
+    # Each hypothesis example writes the file again: --force replaces the last one.
+    cli.ok("export", customer, "--portability", "--format", "csv", "--output", str(target),
+           "--force")  # fmt: skip
     other = folder / "other.db"
     shutil.copy2(template.path, other)
     result = cli.run("--db", str(other), "customer", "import", str(target), user="clerk")
