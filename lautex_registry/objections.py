@@ -19,7 +19,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
-from lautex_registry import audit
+from lautex_registry import audit, validation
 from lautex_registry.clock import today
 from lautex_registry.errors import InvalidInput, NotFound
 
@@ -267,11 +267,9 @@ def record_consent(
     _choice(channel, CONSENT_CHANNELS, "channel")
     _choice(status, CONSENT_STATUSES, "status")
     recorded_on = _not_in_future(recorded, "date")
-    text = source.strip()
+    text = validation.optional_text(source, "source")
     if not text:
         raise InvalidInput("source: say where the consent came from (e.g. 'web form')")
-    if "\n" in text or len(text) > 200:
-        raise InvalidInput("source: one line of at most 200 characters")
     _customer_exists(conn, customer_id)
     cursor = conn.execute(
         """INSERT INTO consents (customer_id, channel, status, recorded_on, source)

@@ -52,12 +52,7 @@ def parse_requester(text: str) -> tuple[str, str]:
 
 def free_text(text: str | None, field: str) -> str | None:
     """Reasons, notes and justifications: trimmed, may span lines, None when empty."""
-    if text is None or not text.strip():
-        return None
-    value = text.strip()
-    if len(value) > TEXT_MAX:
-        raise InvalidInput(f"{field}: at most {TEXT_MAX} characters")
-    return value
+    return validation.multiline_text(text, field, max_length=TEXT_MAX)
 
 
 def get_request(conn: sqlite3.Connection, request_id: int) -> sqlite3.Row:
