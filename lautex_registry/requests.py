@@ -42,7 +42,7 @@ _REQUESTER = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]+)>\s*$")
 
 def parse_requester(text: str) -> tuple[str, str]:
     """`"NAME <EMAIL>"` of a requester who is not in the register -> (name, normalised email)."""
-    match = _REQUESTER.match(text)
+    match = _REQUESTER.match(validation.required_text(text, "requester", max_length=500))
     if not match:
         raise InvalidInput('requester: write it as "NAME <EMAIL>", e.g. "Ville Vieras <v@ex.fi>"')
     name = validation.required_text(match["name"], "requester name")
