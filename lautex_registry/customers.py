@@ -94,6 +94,8 @@ def validate_fields(fields: Mapping[str, str | None]) -> dict[str, str | None]:
     clean["first_name"] = validation.required_text(raw["first_name"], "first_name")
     clean["last_name"] = validation.required_text(raw["last_name"], "last_name")
     clean["org"] = validation.optional_text(raw["org"], "org")
+    if clean["org"] and validation.is_record_id(clean["org"]):
+        clean["org"] = str(validation.record_id(clean["org"], "org"))
     email = validation.optional_text(raw["email"], "email", max_length=254)
     clean["email"] = validation.normalise_email(email) if email else None
     phone = validation.optional_text(raw["phone"], "phone", max_length=40)
@@ -132,8 +134,9 @@ def _check_address(clean: Mapping[str, str | None]) -> None:
 def resolve_customer(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
     """The customer named by id (`42`) or email (any case); NotFound otherwise."""
     value = ref.strip()
-    if value.isdigit():
-        row = conn.execute("SELECT * FROM customers WHERE id = ?", (int(value),)).fetchone()
+    if validation.is_record_id(value):
+        customer_id = validation.record_id(value, "customer")
+        row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
         if row is None:
             raise NotFound(f"customer: no customer with id {value}")
         return cast(sqlite3.Row, row)
@@ -145,20 +148,28 @@ def resolve_customer(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
         if row is None:
             raise NotFound(f"customer: no customer with email {value}")
         return cast(sqlite3.Row, row)
-    raise InvalidInput(f"customer: {value!r} is neither a customer id nor an email address")
+    raise InvalidInput(
+        f"customer: {validation.excerpt(value)} is neither a customer id nor an email address"
+    )
 
 
 def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:
     """The id of the organisation named by id or name (any case); NotFound otherwise."""
     value = ref.strip()
-    if value.isdigit():
-        row = conn.execute("SELECT id FROM organisations WHERE id = ?", (int(value),)).fetchone()
+    if validation.is_record_id(value):
+        organisation_id = validation.record_id(value, "org")
+        row = conn.execute(
+            "SELECT id FROM organisations WHERE id = ?", (organisation_id,)
+        ).fetchone()
     else:
         row = conn.execute(
             "SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", (value,)
         ).fetchone()
     if row is None:
-        raise NotFound(f"org: no organisation {value!r}: add it first with `lautex org add`")
+        raise NotFound(
+            f"org: no organisation {validation.excerpt(value, 60)}: "
+            "add it first with `lautex org add`"
+        )
     return int(row[0])
 
 

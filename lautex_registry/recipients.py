@@ -134,14 +134,15 @@ def resolve_recipient(conn: sqlite3.Connection, ref: str | int) -> sqlite3.Row:
     """A recipient by id or by name (case-insensitive)."""
     text = str(ref).strip()
     row: sqlite3.Row | None = None
-    if text.isdigit():
-        row = conn.execute("SELECT * FROM recipients WHERE id = ?", (int(text),)).fetchone()
+    if validation.is_record_id(text):
+        recipient_id = validation.record_id(text, "recipient")
+        row = conn.execute("SELECT * FROM recipients WHERE id = ?", (recipient_id,)).fetchone()
     if row is None:
         row = conn.execute(
             "SELECT * FROM recipients WHERE name = ? COLLATE NOCASE", (text,)
         ).fetchone()
     if row is None:
-        raise NotFound(f"no recipient {text!r}: see `lautex recipient list`")
+        raise NotFound(f"no recipient {validation.excerpt(text, 60)}: see `lautex recipient list`")
     return row
 
 

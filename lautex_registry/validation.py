@@ -351,3 +351,38 @@ def comparison_key(text: str) -> str:
     spelling, are the same; the value itself is stored as written.
     """
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+
+
+# SQLite's INTEGER is 64-bit signed: an id or a count beyond it cannot even be asked for.
+MAX_ID = 2**63 - 1
+
+
+def is_record_id(text: str) -> bool:
+    """True when the text is written as an id (digits, any script): `record_id` then checks it."""
+    return text.strip().isdigit()
+
+
+def record_id(text: str, field: str = "id", *, minimum: int = 1, maximum: int = MAX_ID) -> int:
+    """An id or a count as the register takes it: ASCII digits only, 1 to 2**63-1.
+
+    Full-width `４２` or a superscript `²` are digits to Python but not to a clerk's eye:
+    refused, never read as another customer.
+    """
+    value = text.strip()
+    if not (value.isascii() and value.isdigit()):
+        raise InvalidInput(f"{field}: {excerpt(value)} is not a number (digits 0-9 only)")
+    number = int(value)
+    if not minimum <= number <= maximum:
+        raise InvalidInput(f"{field}: {excerpt(value)} is out of range ({minimum} to {maximum})")
+    return number
+
+
+def seconds(text: str, field: str, *, maximum: float) -> float:
+    """A pause in seconds, 0 to `maximum` (`0.5`); not NaN, infinity or a negative time."""
+    value = text.strip()
+    if not re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", value):
+        raise InvalidInput(f"{field}: {excerpt(value)} is not a number of seconds such as 0.5")
+    number = float(value)
+    if number > maximum:
+        raise InvalidInput(f"{field}: at most {maximum:g} seconds")
+    return number

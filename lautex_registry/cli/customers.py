@@ -10,6 +10,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+from lautex_registry.cli.params import id_of
 
 customer_app = typer.Typer(
     help="The people in the register: add, show, list, search, edit, import.",
@@ -200,7 +201,8 @@ def customer_search(
         str, typer.Argument(help="Words to find in names, email, phone, organisation.")
     ],
     limit: Annotated[
-        int, typer.Option("--limit", help="At most this many customers.", min=1)
+        int,
+        typer.Option("--limit", help="At most this many customers.", parser=id_of("limit")),
     ] = 100,
     fmt: FormatOption = Format.table,
 ) -> None:

@@ -14,6 +14,7 @@ import typer
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.orgs import OrgRef, org_app
 from lautex_registry.cli.output import say
+from lautex_registry.cli.params import id_of
 
 if TYPE_CHECKING:
     from lautex_registry.objections import ObjectionChange
@@ -50,7 +51,11 @@ Withdraw = Annotated[
 ]
 RequestId = Annotated[
     int | None,
-    typer.Option("--request", help="The data subject request this answers, if any."),
+    typer.Option(
+        "--request",
+        help="The data subject request this answers, if any.",
+        parser=id_of("request"),
+    ),
 ]
 ListPurpose = Annotated[
     str,

@@ -6,6 +6,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, FormatOption, emit_rows, say
+from lautex_registry.cli.params import id_of
 
 if TYPE_CHECKING:
     from lautex_registry.certificates import Certificate
@@ -15,7 +16,10 @@ CustomerRef = Annotated[
     str, typer.Argument(help="The customer's id or email address.", show_default=False)
 ]
 RequestOption = Annotated[
-    int | None, typer.Option("--request", help="The data subject request this answers.")
+    int | None,
+    typer.Option(
+        "--request", help="The data subject request this answers.", parser=id_of("request")
+    ),
 ]
 Output = Annotated[
     str | None,
@@ -175,7 +179,10 @@ def unrestrict(
 
 def request_certificate(
     ctx: typer.Context,
-    request_id: Annotated[int, typer.Argument(help="The request's id.", show_default=False)],
+    request_id: Annotated[
+        int,
+        typer.Argument(help="The request's id.", show_default=False, parser=id_of("request")),
+    ],
     lang: Annotated[
         str | None,
         typer.Option("--lang", help="fi or en. Default: the request's language."),
