@@ -616,7 +616,9 @@ def import_customers(
         from lautex_registry.validation import choice
 
         default_source = choice(default_source, customers.SOURCES, "source")
-    if not path.is_file():
+    if path.is_dir():
+        raise InvalidInput(f"file: {path} is a folder; give the CSV file in it")
+    if not path.exists():
         raise NotFound(f"file: {path} does not exist")
     report = ImportReport(dry_run=dry_run, skip_invalid=skip_invalid)
     size = path.stat().st_size

@@ -98,6 +98,8 @@ def backup_to(conn: sqlite3.Connection, destination: Path) -> Path:
     old_umask = os.umask(0o077)  # the copy is created by SQLite: make it 0600 from the start
     try:
         conn.execute("VACUUM INTO ?", (str(destination),))
+    except sqlite3.OperationalError as exc:
+        raise InvalidInput(f"backup: cannot write {destination}: {exc}") from exc
     finally:
         os.umask(old_umask)
     os.chmod(destination, 0o600)

@@ -154,3 +154,151 @@ def test_a_phone_number_with_letters_is_refused_not_read_as_a_keypad(
     result = register.run("customer", "edit", "1", "--phone", phone)
     assert_refused(result, 2, "phone: digits only; letters are not allowed")
     assert dump(register) == before
+
+
+# --- ids and counts -------------------------------------------------------------------------
+
+BIG = "9" * 30
+ID_COMMANDS = [
+    ("customer", "show", "{}"),
+    ("customer", "edit", "{}", "--city", "Espoo"),
+    ("customer", "search", "aino", "--limit", "{}"),
+    ("org", "show", "{}"),
+    ("order", "list", "--customer", "{}"),
+    ("request", "show", "{}"),
+    ("request", "extend", "{}", "--reason", "archive"),
+    ("request", "verify", "{}", "--method", "passport"),
+    ("request", "close", "{}", "--outcome", "completed"),
+    ("request", "letter", "{}"),
+    ("request", "certificate", "{}"),
+    ("request", "list", "--due-within", "{}"),
+    ("request", "add", "{}", "--kind", "access", "--channel", "email"),
+    ("notice", "sent", "{}", "--method", "letter"),
+    ("export", "1", "--request", "{}"),
+    ("rectify", "1", "--set", "city=Espoo", "--reason", "moved", "--request", "{}"),
+    ("restrict", "1", "--reason", "contested", "--request", "{}"),
+    ("object", "1", "--purpose", "direct-advertising", "--channel", "email", "--request", "{}"),
+    ("erase", "1", "--dry-run", "--request", "{}"),
+    ("disclose", "1", "--to", "{}", "--purpose", "billing", "--fields", "name"),
+    ("audit", "verify", "--anchor", "{}:" + "0" * 64),
+]
+
+
+@pytest.mark.parametrize("command", ID_COMMANDS, ids=lambda c: " ".join(c[:2]))
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [("１", "is not a number (digits 0-9 only)"), ("²", "is not a number (digits 0-9 only)"),
+     (BIG, "is out of range (1 to 9223372036854775807)")],
+    ids=["full-width", "superscript", "30-digits"],
+)  # fmt: skip
+def test_ids_are_ascii_digits_within_range_on_every_command(
+    register: Cli, command: tuple[str, ...], written: str, reason: str
+) -> None:
+    args = [arg.replace("{}", written) for arg in command]
+    if command[:2] == ("request", "list") and written == BIG:
+        reason = "out of range (0 to 3650)"
+    before = dump(register)
+    result = register.run(*args)
+    assert_refused(result, 2, reason)
+    assert result.stdout == ""
+    assert dump(register) == before
+
+
+def test_a_full_width_id_never_finds_the_customer_with_that_number(register: Cli) -> None:
+    result = register.run("customer", "show", "１", "--format", "json")
+    assert_refused(result, 2, "customer: '１' is not a number")
+    assert "Äijälä" not in result.output
+
+
+def test_an_org_column_of_other_digits_is_a_bad_row_of_the_import(
+    register: Cli, tmp_path: Path
+) -> None:
+    csv = tmp_path / "new.csv"
+    csv.write_text("first_name,last_name,org,source\nBertil,Åström,１,partner\n", "utf-8")
+    before = dump(register)
+    result = register.run("customer", "import", str(csv))
+    assert result.exit_code == 2, result.output
+    assert "line 2: org: '１' is not a number" in result.stderr
+    assert dump(register) == before
+
+
+# --- order totals ---------------------------------------------------------------------------
+
+
+def test_an_order_whose_lines_sum_past_the_largest_amount_is_refused(register: Cli) -> None:
+    lines = [arg for _ in range(10) for arg in ("--line", "Saw mill;1000000;9999999999.99")]
+    before = dump(register)
+    result = register.run("order", "add", "1", "--number", "T-1", "--date", "2026-11-20",
+                          "--channel", "web-store", *lines)  # fmt: skip
+    assert_refused(result, 2, "line: the order's total is more than 9999999999.99 euros")
+    assert dump(register) == before
+    register.ok("order", "list", "--format", "json")
+
+
+def test_an_order_just_below_the_largest_total_is_billed(register: Cli) -> None:
+    register.ok("order", "add", "1", "--number", "T-1", "--date", "2026-11-20",
+                "--channel", "web-store", "--line", "Forest;1;9999999999.99")  # fmt: skip
+    register.ok("invoice", "add", "T-1", "--number", "2026-1", "--issued", "2026-11-20",
+                "--due", "2026-12-04")  # fmt: skip
+    assert "9999999999.99" in register.ok("order", "show", "T-1", "--format", "json").stdout
+
+
+# --- files and environment ------------------------------------------------------------------
+
+
+def test_importing_a_folder_says_it_is_a_folder(register: Cli, tmp_path: Path) -> None:
+    result = register.run("customer", "import", str(tmp_path))
+    assert_refused(result, 2, f"file: {tmp_path} is a folder")
+
+
+def test_importing_an_empty_device_says_the_file_is_empty(register: Cli) -> None:
+    result = register.run("customer", "import", "/dev/null")
+    assert_refused(result, 2, "header: the file is empty")
+
+
+def test_loading_settings_from_a_binary_file_or_a_folder_is_refused(
+    register: Cli, tmp_path: Path
+) -> None:
+    binary = tmp_path / "register.toml"
+    binary.write_bytes(b"[statement]\n\xff\xfe\x00\x01")
+    before = dump(register)
+    assert_refused(register.run("settings", "load", str(binary)), 2, "is not UTF-8 text")
+    assert_refused(register.run("settings", "load", str(tmp_path)), 2, "is a folder")
+    assert dump(register) == before
+
+
+def test_a_password_that_is_not_utf8_is_refused(register: Cli) -> None:
+    before = dump(register)
+    result = register.runner.invoke(
+        __import__("lautex_registry.cli.app", fromlist=["app"]).app,
+        ["user", "add", "maija", "--full-name", "Maija M", "--role", "clerk",
+         "--password-stdin"],
+        input=b"long enough \xff\xfe password\n",
+        env={"LAUTEX_TOKEN": register.tokens["admin"]},
+    )  # fmt: skip
+    assert_refused(result, 2, "password: ")
+    assert dump(register) == before
+
+
+def test_a_backup_where_no_file_can_be_made_is_a_clean_error(register: Cli) -> None:
+    result = register.run("backup", "/proc/x.db")
+    assert_refused(result, 2, "backup: cannot write /proc/x.db")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [("LAUTEX_RETENTION_BATCH", "x", "is not a number"),
+     ("LAUTEX_RETENTION_BATCH", "0", "out of range"),
+     ("LAUTEX_RETENTION_BATCH", BIG, "out of range"),
+     ("LAUTEX_RETENTION_PAUSE", "nan", "is not a number of seconds"),
+     ("LAUTEX_RETENTION_PAUSE", "-1", "is not a number of seconds"),
+     ("LAUTEX_RETENTION_PAUSE", "1e999", "is not a number of seconds")],
+)  # fmt: skip
+def test_retention_batch_and_pause_variables_are_checked(
+    register: Cli, monkeypatch: pytest.MonkeyPatch, name: str, value: str, reason: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    before = dump(register)
+    result = register.run("retention", "run", "--yes")
+    assert_refused(result, 2, f"{name}: ", reason)
+    assert dump(register) == before
