@@ -9,11 +9,15 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, cast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 from lautex_registry import audit, validation
 from lautex_registry.clock import timestamp, today
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
+
+if TYPE_CHECKING:
+    from lautex_registry.suppression import Restoration
 
 # Statement P4: the sources of the register's data.
 SOURCES = (
@@ -195,21 +199,30 @@ def refuse_duplicate_email(
 # --- the hook for suppression checks --------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CustomerWrite:
+    """What `customer add`, `customer edit` and `rectify` wrote about one customer."""
+
+    customer_id: int
+    changed: list[str]
+    # Objections put back because the new email or phone matched an erased objector's.
+    restored: list["Restoration"] = field(default_factory=list)
+
+
 def after_contact_written(
     conn: sqlite3.Connection, actor: audit.Actor, customer_ids: Sequence[int]
-) -> None:
+) -> list["Restoration"]:
     """Called in the writing transaction after customers' email or phone were written.
 
     `customer add`, `customer edit` (and `rectify`, which uses update_customer_fields)
     and `customer import` (once per stored batch) all call it. This is the one place
     where a re-imported person who objected before erasure is put back under their
-    objection (GDPR Art. 21(3); DESIGN §2: suppression by keyed HMAC).
+    objection (GDPR Art. 21(3): suppression by keyed HMAC). Returns what was put back,
+    for every one of those commands to tell the clerk the same way.
     """
     from lautex_registry.suppression import restore_for_customers
 
-    # A command that wraps its work in suppression.reporting_restorations() is told
-    # which customers got objections back, to tell the clerk.
-    restore_for_customers(conn, actor, customer_ids)
+    return restore_for_customers(conn, actor, customer_ids)
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -266,7 +279,7 @@ def row_for_insert(
 
 def add_customer(
     conn: sqlite3.Connection, actor: audit.Actor, fields: Mapping[str, str | None]
-) -> int:
+) -> CustomerWrite:
     """Validate and store one customer with its audit row; call inside a transaction."""
     clean = validate_fields(fields)
     organisation_id = resolve_organisation_id(conn, clean["org"]) if clean["org"] else None
@@ -285,9 +298,12 @@ def add_customer(
     customer_id = int(cursor.lastrowid or 0)
     given = [name for name in FIELDS if clean.get(name)]
     audit.record(conn, actor, "customer add", "customer", customer_id, {"fields": given})
-    if clean["email"] or clean["phone"]:
+    restored = (
         after_contact_written(conn, actor, [customer_id])
-    return customer_id
+        if clean["email"] or clean["phone"]
+        else []
+    )
+    return CustomerWrite(customer_id, given, restored)
 
 
 def _current_fields(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, str | None]:
@@ -302,8 +318,9 @@ def update_customer_fields(
     customer_id: int,
     changes: Mapping[str, str | None],
     action: str = "customer edit",
-) -> list[str]:
-    """Change some fields of a customer; returns the names of the fields that changed.
+) -> CustomerWrite:
+    """Change some fields of a customer; returns the fields that changed and any restored
+    objections.
 
     A value of None or "" clears an optional field (org, email, phone, the address,
     source_detail, notes); required fields cannot be cleared. The result is validated as a
@@ -330,7 +347,7 @@ def update_customer_fields(
         clean["org"] = None if organisation_id is None else str(organisation_id)
     changed = [name for name in FIELDS if name in changes and clean[name] != current[name]]
     if not changed:
-        return []
+        return CustomerWrite(customer_id, [])
     if "email" in changed:
         refuse_duplicate_email(conn, clean["email"], except_id=customer_id)
     assignments = {_COLUMN.get(name, name): clean[name] for name in changed}
@@ -348,9 +365,9 @@ def update_customer_fields(
         f"UPDATE customers SET {columns} WHERE id = ?", (*assignments.values(), customer_id)
     )
     audit.record(conn, actor, action, "customer", customer_id, {"fields": changed})
-    if "email" in changed or "phone" in changed:
-        after_contact_written(conn, actor, [customer_id])
-    return changed
+    contact = "email" in changed or "phone" in changed
+    restored = after_contact_written(conn, actor, [customer_id]) if contact else []
+    return CustomerWrite(customer_id, changed, restored)
 
 
 def edit_customer(
@@ -359,8 +376,8 @@ def edit_customer(
     ref: str,
     given: Mapping[str, str | None],
     clear: Sequence[str] = (),
-) -> tuple[int, list[str]]:
-    """`customer edit`: new values plus fields to empty -> (customer id, fields changed).
+) -> CustomerWrite:
+    """`customer edit`: new values plus fields to empty -> what was written.
 
     Checked before the customer is looked up, so a usage mistake is reported as such.
     Call inside a transaction.
@@ -374,7 +391,7 @@ def edit_customer(
     if not changes:
         raise InvalidInput("customer edit: give at least one field to change")
     customer_id = int(resolve_customer(conn, ref)["id"])
-    return customer_id, update_customer_fields(conn, actor, customer_id, changes)
+    return update_customer_fields(conn, actor, customer_id, changes)
 
 
 def touch_last_activity(conn: sqlite3.Connection, customer_id: int, on: str) -> None:

@@ -32,11 +32,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from lautex_registry import audit, customers
 from lautex_registry.clock import timestamp, today
 from lautex_registry.errors import Conflict, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from lautex_registry.suppression import Restoration
 
 CHUNK_ROWS = 2000
 # Files from this size on are validated by a pool of processes, one per core.
@@ -74,6 +77,8 @@ class ImportReport:
     invalid: list[Problem] = field(default_factory=list)
     duplicates: list[Problem] = field(default_factory=list)
     organisations_created: int = 0
+    # GDPR Art. 21(3): erased objectors' objections put back on stored rows.
+    restored: list["Restoration"] = field(default_factory=list)
     dry_run: bool = False
     skip_invalid: bool = False
 
@@ -556,7 +561,9 @@ def _record_import(
         },
     )
     for start in range(0, len(new_ids), 10_000):
-        customers.after_contact_written(conn, actor, new_ids[start : start + 10_000])
+        report.restored.extend(
+            customers.after_contact_written(conn, actor, new_ids[start : start + 10_000])
+        )
 
 
 def store_validated(

@@ -94,13 +94,12 @@ def customer_add(
     from lautex_registry.cli.marketing import report_restorations
     from lautex_registry.customers import add_customer
     from lautex_registry.db import transaction
-    from lautex_registry.suppression import reporting_restorations
 
-    with reporting_restorations() as restored, open_workspace(ctx) as ws, transaction(ws.conn):
-        customer_id = add_customer(ws.conn, ws.actor, _given(ctx))
-    typer.echo(customer_id)
-    say(f"added customer {customer_id}")
-    report_restorations(restored)  # an erased objector's objections are back (Art. 21(3))
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        written = add_customer(ws.conn, ws.actor, _given(ctx))
+    typer.echo(written.customer_id)
+    say(f"added customer {written.customer_id}")
+    report_restorations(written.restored)  # an erased objector's objections are back (Art. 21(3))
 
 
 @customer_app.command("show")
@@ -251,15 +250,15 @@ def customer_edit(
     from lautex_registry.cli.marketing import report_restorations
     from lautex_registry.customers import edit_customer
     from lautex_registry.db import transaction
-    from lautex_registry.suppression import reporting_restorations
 
-    with reporting_restorations() as restored, open_workspace(ctx) as ws, transaction(ws.conn):
-        customer_id, changed = edit_customer(ws.conn, ws.actor, customer, _given(ctx), clear or [])
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        written = edit_customer(ws.conn, ws.actor, customer, _given(ctx), clear or [])
+    changed = written.changed
     say(
-        f"customer {customer_id}: "
+        f"customer {written.customer_id}: "
         + (f"changed {', '.join(changed)}" if changed else "nothing changed")
     )
-    report_restorations(restored)  # an erased objector's objections are back (Art. 21(3))
+    report_restorations(written.restored)  # an erased objector's objections are back (Art. 21(3))
 
 
 @customer_app.command("import")
@@ -288,10 +287,8 @@ def customer_import(
     from lautex_registry.cli.marketing import report_restorations
     from lautex_registry.errors import InvalidInput
     from lautex_registry.importing import import_customers
-    from lautex_registry.suppression import reporting_restorations
 
     with (
-        reporting_restorations() as restored,
         open_workspace(ctx) as ws,
         _progress_bar(f"importing {file.name}") as progress,
     ):
@@ -301,7 +298,7 @@ def customer_import(
         )  # fmt: skip
     for problem in report.problems:
         say(f"line {problem.line}: {problem.reason}")
-    report_restorations(restored)  # erased objectors' objections are back (Art. 21(3))
+    report_restorations(report.restored)  # erased objectors' objections are back (Art. 21(3))
     if report.failed:
         raise InvalidInput(f"{file.name}: {report.summary()}")
     say(report.summary())

@@ -73,6 +73,9 @@ def _report(result: "RectificationResult", request_id: int | None, fmt: Format) 
         if result.partially_refused:
             say(f"give the person the certificate: lautex request certificate {request_id}")
     _emit_notices(result.notices, fmt)
+    from lautex_registry.cli.marketing import report_restorations
+
+    report_restorations(result.restored)  # an erased objector's objections are back
 
 
 def rectify(
