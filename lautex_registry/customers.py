@@ -177,6 +177,17 @@ def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:
     return int(row[0])
 
 
+def refuse_if_anonymised(customer_id: int, state: str) -> None:
+    """One rule for every write about a person (README "Erasure, anonymisation"): an
+    anonymised customer is a statistical unit, not a person the register can identify,
+    so nothing new is recorded about them (an erased objector's objections live on as
+    suppression HMACs, GDPR Art. 21(3))."""
+    if state in ANONYMISED_STATES:
+        raise Refused(
+            f"customer {customer_id} is anonymised: nothing new can be recorded about the person"
+        )
+
+
 def _organisation_name(conn: sqlite3.Connection, organisation_id: int | None) -> str | None:
     if organisation_id is None:
         return None
@@ -330,8 +341,7 @@ def update_customer_fields(
     row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
     if row is None:
         raise NotFound(f"customer: no customer with id {customer_id}")
-    if row["state"] in ANONYMISED_STATES:
-        raise Refused(f"customer {customer_id} is anonymised: there is no personal data to edit")
+    refuse_if_anonymised(customer_id, row["state"])
     unknown = sorted(set(changes) - set(FIELDS))
     if unknown:
         raise InvalidInput(f"{unknown[0]}: not a customer field (known: {', '.join(FIELDS)})")

@@ -90,7 +90,9 @@ def disclosure_refusal(customer: sqlite3.Row, recipient: sqlite3.Row, purpose: s
         return transfer
     state = customer["state"]
     if state == "anonymised":
-        return f"customer {customer['id']} has been anonymised: there is nothing to disclose"
+        return (
+            f"customer {customer['id']} is anonymised: nothing new can be recorded about the person"
+        )
     if state in ("restricted", "anonymised-with-holds") and purpose not in LEGAL_PURPOSES:
         # GDPR Art. 18(2): while restricted, storage and the legal cases above only.
         return (

@@ -78,8 +78,13 @@ def _not_in_future(day: date, field: str) -> str:
 
 
 def _customer_exists(conn: sqlite3.Connection, customer_id: int) -> None:
-    if conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is None:
+    """The customer is there and not anonymised (one rule for every write about a person)."""
+    from lautex_registry.customers import refuse_if_anonymised
+
+    row = conn.execute("SELECT state FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    if row is None:
         raise NotFound(f"customer: no customer with id {customer_id}")
+    refuse_if_anonymised(customer_id, row["state"])
 
 
 def _check_request(conn: sqlite3.Connection, request_id: int | None, customer_id: int) -> None:

@@ -12,8 +12,8 @@ from typing import Any, cast
 
 from lautex_registry import audit, validation
 from lautex_registry.clock import timestamp, today
-from lautex_registry.customers import ANONYMISED_STATES, resolve_customer, touch_last_activity
-from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
+from lautex_registry.customers import refuse_if_anonymised, resolve_customer, touch_last_activity
+from lautex_registry.errors import Conflict, InvalidInput, NotFound
 
 CHANNELS = ("web-store", "reseller")
 MAX_QUANTITY = 1_000_000
@@ -91,8 +91,7 @@ def add_order(
     parsed = [parse_line(text, i) for i, text in enumerate(lines, start=1)]
     _check_total(parsed)
     customer = resolve_customer(conn, customer_ref)
-    if customer["state"] in ANONYMISED_STATES:
-        raise Refused(f"customer {customer['id']} is anonymised: no new orders can be linked")
+    refuse_if_anonymised(int(customer["id"]), customer["state"])
     existing = conn.execute("SELECT id FROM orders WHERE number = ?", (clean_number,)).fetchone()
     if existing is not None:
         raise Conflict(f"number: an order numbered {clean_number} already exists")

@@ -18,7 +18,7 @@ from typing import Any
 
 from lautex_registry import audit, deadlines, validation
 from lautex_registry.clock import timestamp, today
-from lautex_registry.customers import LANGUAGES, resolve_customer
+from lautex_registry.customers import LANGUAGES, refuse_if_anonymised, resolve_customer
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
 
 KINDS = (
@@ -88,6 +88,7 @@ def _resolve_subject(
         raise InvalidInput("customer: give either CUSTOMER (id or email) or --requester, not both")
     if customer_ref is not None:
         customer = resolve_customer(conn, customer_ref)
+        refuse_if_anonymised(int(customer["id"]), customer["state"])
         return int(customer["id"]), None, None, str(customer["language"])
     assert requester is not None
     name, email = parse_requester(requester)

@@ -302,3 +302,34 @@ def test_retention_batch_and_pause_variables_are_checked(
     result = register.run("retention", "run", "--yes")
     assert_refused(result, 2, f"{name}: ", reason)
     assert dump(register) == before
+
+
+# --- one rule for anonymised customers ------------------------------------------------------
+
+WRITES_ABOUT_A_PERSON = [
+    ("customer", "edit", "1", "--city", "Espoo"),
+    ("rectify", "1", "--set", "city=Espoo", "--reason", "moved"),
+    ("restrict", "1", "--reason", "contested"),
+    ("disclose", "1", "--to", "Laskutus Oy", "--purpose", "billing", "--fields", "name"),
+    ("consent", "1", "--email-marketing", "given", "--date", "2026-11-20", "--source", "web"),
+    ("object", "1", "--purpose", "direct-advertising", "--channel", "email", "--received",
+     "2026-11-20"),
+    ("object", "1", "--purpose", "direct-advertising", "--channel", "email", "--withdraw",
+     "--received", "2026-11-20"),
+    ("publication-ban", "1", "--channel", "customer-service", "--received", "2026-11-20"),
+    ("request", "add", "1", "--kind", "access", "--channel", "email"),
+    ("order", "add", "1", "--number", "T-9", "--date", "2026-11-20", "--channel", "web-store",
+     "--line", "Lauta;1;2.50"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", WRITES_ABOUT_A_PERSON, ids=lambda c: " ".join(c[:2]))
+def test_every_write_about_an_anonymised_customer_is_refused_alike(
+    register: Cli, command: tuple[str, ...]
+) -> None:
+    register.ok("request", "close", "1", "--outcome", "completed")
+    register.ok("anonymize", "1", "--yes")
+    before = dump(register)
+    result = register.run(*command)
+    assert_refused(result, 4, "customer 1 is anonymised: nothing new can be recorded")
+    assert dump(register) == before
