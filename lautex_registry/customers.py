@@ -135,6 +135,39 @@ def _check_address(clean: Mapping[str, str | None]) -> None:
 # --- looking things up ---------------------------------------------------------------------
 
 
+# The rows of the partial indexes of migration 8: values with a character outside
+# printable ASCII, the only ones NOCASE may fail to match.
+UNICODE_EMAILS = "SELECT id, email FROM customers WHERE email GLOB '*[^ -~]*'"
+UNICODE_ORGANISATION_NAMES = "SELECT id, name FROM organisations WHERE name GLOB '*[^ -~]*'"
+
+
+def customer_id_by_email(conn: sqlite3.Connection, email: str) -> int | None:
+    """The customer with this email in any case, compared in full Unicode (README: "any case")."""
+    # COLLATE NOCASE matches the index customers_email, so this is an index look-up.
+    row = conn.execute("SELECT id FROM customers WHERE email = ? COLLATE NOCASE", (email,))
+    found = row.fetchone()
+    if found is not None:
+        return int(found[0])
+    return _by_key(conn, UNICODE_EMAILS, email)
+
+
+def _by_key(conn: sqlite3.Connection, candidates: str, value: str) -> int | None:
+    key = validation.comparison_key(value)
+    for row_id, text in conn.execute(candidates):
+        if validation.comparison_key(text) == key:
+            return int(row_id)
+    return None
+
+
+def organisation_id_by_name(conn: sqlite3.Connection, name: str) -> int | None:
+    """The organisation with this name after NFC and case folding (`PUUTALO ÄÖ OY`)."""
+    row = conn.execute("SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", (name,))
+    found = row.fetchone()
+    if found is not None:
+        return int(found[0])
+    return _by_key(conn, UNICODE_ORGANISATION_NAMES, name)
+
+
 def resolve_customer(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
     """The customer named by id (`42`) or email (any case); NotFound otherwise."""
     value = ref.strip()
@@ -145,12 +178,12 @@ def resolve_customer(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
             raise NotFound(f"customer: no customer with id {value}")
         return cast(sqlite3.Row, row)
     if "@" in value:
-        # COLLATE NOCASE matches the index customers_email, so this is an index look-up.
-        row = conn.execute(
-            "SELECT * FROM customers WHERE email = ? COLLATE NOCASE", (value,)
-        ).fetchone()
+        by_email = customer_id_by_email(conn, value)
+        row = None
+        if by_email is not None:
+            row = conn.execute("SELECT * FROM customers WHERE id = ?", (by_email,)).fetchone()
         if row is None:
-            raise NotFound(f"customer: no customer with email {value}")
+            raise NotFound(f"customer: no customer with email {validation.excerpt(value, 60)}")
         return cast(sqlite3.Row, row)
     raise InvalidInput(
         f"customer: {validation.excerpt(value)} is neither a customer id nor an email address"
@@ -166,9 +199,8 @@ def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:
             "SELECT id FROM organisations WHERE id = ?", (organisation_id,)
         ).fetchone()
     else:
-        row = conn.execute(
-            "SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", (value,)
-        ).fetchone()
+        found = organisation_id_by_name(conn, value)
+        row = None if found is None else (found,)
     if row is None:
         raise NotFound(
             f"org: no organisation {validation.excerpt(value, 60)}: "
@@ -200,11 +232,9 @@ def refuse_duplicate_email(
 ) -> None:
     if email is None:
         return
-    row = conn.execute(
-        "SELECT id FROM customers WHERE email = ? COLLATE NOCASE", (email,)
-    ).fetchone()
-    if row is not None and row[0] != except_id:
-        raise Conflict(f"email: customer {row[0]} already has this email address")
+    existing = customer_id_by_email(conn, email)
+    if existing is not None and existing != except_id:
+        raise Conflict(f"email: customer {existing} already has this email address")
 
 
 # --- the hook for suppression checks --------------------------------------------------------

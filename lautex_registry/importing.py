@@ -37,6 +37,7 @@ from typing import IO, TYPE_CHECKING, Any
 from lautex_registry import audit, customers
 from lautex_registry.clock import timestamp, today
 from lautex_registry.errors import Conflict, InvalidInput, NotFound
+from lautex_registry.validation import comparison_key
 
 if TYPE_CHECKING:
     from lautex_registry.suppression import Restoration
@@ -343,8 +344,17 @@ class RegisterChecks:
 
     def __init__(self, conn: sqlite3.Connection, first_new_id: int | None) -> None:
         self.conn = conn
-        self.organisations: dict[str, int | str] = {}  # casefolded ref -> id, or name to create
+        # comparison_key(ref) -> id, or the name to create
+        self.organisations: dict[str, int | str] = {}
         self.names: dict[int, str] = {}  # id -> name, for refs given as ids
+        # Emails and organisation names with characters beyond ASCII compare in full
+        # Unicode (NFC, case folding), which the NOCASE indexes do not: the register's
+        # few such values are read once, and this file's are remembered as they come.
+        self.unicode_emails: dict[str, int | str] = {
+            comparison_key(email): int(customer_id)
+            for customer_id, email in conn.execute(customers.UNICODE_EMAILS)
+        }
+        self.unicode_organisations: dict[str, int] | None = None
         self.first_new_id = first_new_id  # ids from here on were stored by this import
         self.stored_lines = _StoredLines(first_new_id or 0)
         self.remembering = False
@@ -394,6 +404,12 @@ class RegisterChecks:
         for line, email in emails:
             key = email.casefold()
             customer_id = existing.get(key)
+            unicode_match = self._unicode_email(email, line)
+            if customer_id is None and isinstance(unicode_match, int):
+                customer_id = unicode_match
+            elif customer_id is None and isinstance(unicode_match, str):
+                found[line] = f"email: the same address is on line {unicode_match}; not imported"
+                continue
             if customer_id is not None and (first_new is None or customer_id < first_new):
                 found[line] = (
                     f"email: customer {customer_id} already has this email address; not imported"
@@ -410,13 +426,42 @@ class RegisterChecks:
             self.conn.executemany("INSERT INTO temp.import_emails (email, line) VALUES (?, ?)", new)
         return found
 
+    def _unicode_email(self, email: str, line: int) -> int | str | None:
+        """A customer id (in the register before), or the line (as text) of the same
+        address earlier in the file, by full Unicode comparison; None when new."""
+        key = comparison_key(email)
+        if email.isascii() and key == email.lower() and key not in self.unicode_emails:
+            return None
+        known = self.unicode_emails.get(key)
+        if known is None and not email.isascii():
+            self.unicode_emails[key] = str(line)
+        return known
+
+    def _organisation_by_name(self, name: str) -> int | None:
+        row = self.conn.execute(
+            "SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", (name,)
+        ).fetchone()
+        if row is not None:
+            return int(row[0])
+        if self.unicode_organisations is None:
+            self.unicode_organisations = {
+                comparison_key(text): int(org_id)
+                for org_id, text in self.conn.execute(customers.UNICODE_ORGANISATION_NAMES)
+            }
+        return self.unicode_organisations.get(comparison_key(name))
+
     def organisation(self, ref: str) -> int | str:
         """An existing organisation's id, or the name of one to create; NotFound for an id."""
-        key = ref.casefold()
+        key = comparison_key(ref)
         known = self.organisations.get(key)
         if known is not None:
             return known
         resolved: int | str
+        if not ref.isdigit():
+            found = self._organisation_by_name(ref)
+            resolved = ref if found is None else found  # a new name is created when stored
+            self.organisations[key] = resolved
+            return resolved
         try:
             resolved = customers.resolve_organisation_id(self.conn, ref)
             if ref.isdigit():
@@ -434,8 +479,14 @@ class RegisterChecks:
     def create_organisation(self, name: str, actor: audit.Actor) -> int:
         from lautex_registry.organisations import add_organisation
 
+        key = comparison_key(name)
+        known = self.organisations.get(key)
+        if isinstance(known, int):  # an earlier row of the same chunk created it
+            return known
         created = add_organisation(self.conn, actor, name)
-        self.organisations[name.casefold()] = created
+        self.organisations[key] = created
+        if self.unicode_organisations is not None and not name.isascii():
+            self.unicode_organisations[key] = created
         return created
 
 

@@ -92,9 +92,10 @@ def _resolve_subject(
         return int(customer["id"]), None, None, str(customer["language"])
     assert requester is not None
     name, email = parse_requester(requester)
-    known = conn.execute(
-        "SELECT id FROM customers WHERE email = ? COLLATE NOCASE", (email,)
-    ).fetchone()
+    from lautex_registry.customers import customer_id_by_email
+
+    known_id = customer_id_by_email(conn, email)
+    known = None if known_id is None else {"id": known_id}
     if known is not None:
         # A "no data held" answer to someone the register does hold would be false.
         raise Conflict(

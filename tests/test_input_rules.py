@@ -333,3 +333,112 @@ def test_every_write_about_an_anonymised_customer_is_refused_alike(
     result = register.run(*command)
     assert_refused(result, 4, "customer 1 is anonymised: nothing new can be recorded")
     assert dump(register) == before
+
+
+# --- duplicates that differ only in Unicode case or normalisation --------------------------
+
+
+def _nfd(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFD", text)
+
+
+def test_an_email_in_non_ascii_capitals_is_the_same_address(cli: Cli) -> None:
+    added = cli.ok("customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
+                   "--email", "äijälä@example.fi", "--source", "partner")  # fmt: skip
+    first = added.stdout.strip()
+    before = dump(cli)
+    result = cli.run("customer", "add", "--first-name", "A", "--last-name", "Ä",
+                     "--email", "ÄIJÄLÄ@example.fi", "--source", "partner")  # fmt: skip
+    assert_refused(result, 6, f"email: customer {first} already has this email address")
+    assert dump(cli) == before
+    shown = cli.ok("customer", "show", "ÄIJÄLÄ@EXAMPLE.FI", "--format", "csv").stdout
+    assert "äijälä@example.fi" in shown
+    result = cli.run("request", "add", "--kind", "access", "--channel", "email",
+                     "--requester", "Aino Ä <ÄIJÄLÄ@example.fi>")  # fmt: skip
+    assert_refused(result, 6, f"that email belongs to customer {first}")
+
+
+def test_an_nfd_or_upper_case_organisation_name_is_the_same_organisation(cli: Cli) -> None:
+    cli.ok("org", "add", "Kärkkäinen Oy")
+    before = dump(cli)
+    for spelling in (_nfd("Kärkkäinen Oy"), "KÄRKKÄINEN OY"):
+        assert_refused(cli.run("org", "add", spelling), 6, "name: organisation 1 already has")
+    assert dump(cli) == before
+    cli.ok("customer", "add", "--first-name", "A", "--last-name", "B", "--source", "partner",
+           "--org", _nfd("KÄRKKÄINEN oy"))  # fmt: skip
+    with cli.connect() as conn:
+        assert conn.execute("SELECT organisation_id FROM customers").fetchone()[0] == 1
+
+
+def test_a_recipient_in_capitals_is_the_same_recipient(cli: Cli) -> None:
+    cli.ok("recipient", "add", "Perintä Äijälä Oy", "--kind", "third-party",
+           "--purpose", "collection", "--country", "FI")  # fmt: skip
+    before = dump(cli)
+    result = cli.run("recipient", "add", _nfd("PERINTÄ ÄIJÄLÄ OY"), "--kind", "third-party",
+                     "--purpose", "collection", "--country", "FI")  # fmt: skip
+    assert_refused(result, 6, "already exists (id 1)")
+    assert dump(cli) == before
+
+
+def test_import_compares_emails_and_organisations_in_full_unicode(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("org", "add", "Kärkkäinen Oy")
+    cli.ok("customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
+           "--email", "äijälä@example.fi", "--source", "partner")  # fmt: skip
+    csv = tmp_path / "new.csv"
+    csv.write_text(
+        "first_name;last_name;email;org;source\n"
+        f"Aino;Äijälä;ÄIJÄLÄ@example.fi;;partner\n"
+        f"Örjan;Öst;örjan@example.fi;{_nfd('KÄRKKÄINEN OY')};partner\n"
+        f"Örjan;Öst;{_nfd('ÖRJAN')}@example.fi;Uusi Öljy Oy;partner\n"
+        f"Eeva;Öljy;eeva@example.fi;UUSI ÖLJY OY;partner\n",
+        encoding="utf-8",
+    )
+    result = cli.run("customer", "import", str(csv))
+    assert result.exit_code == 0, result.output
+    assert "line 2: email: customer 1 already has this email address" in result.stderr
+    assert "line 4: email: the same address is on line 3" in result.stderr
+    with cli.connect() as conn:
+        orgs = conn.execute("SELECT name FROM organisations ORDER BY id").fetchall()
+        stored = conn.execute("SELECT email, organisation_id FROM customers ORDER BY id").fetchall()
+    assert [o[0] for o in orgs] == ["Kärkkäinen Oy", "Uusi Öljy Oy"]
+    assert [tuple(r) for r in stored] == [
+        ("äijälä@example.fi", None), ("örjan@example.fi", 1), ("eeva@example.fi", 2),
+    ]  # fmt: skip
+
+
+def test_a_dry_run_import_reports_unicode_case_repeats_too(cli: Cli, tmp_path: Path) -> None:
+    csv = tmp_path / "new.csv"
+    csv.write_text(
+        "first_name,last_name,email,source\nA,B,åsa@example.se,partner\nC,D,ÅSA@example.se,partner\n",
+        encoding="utf-8",
+    )
+    result = cli.run("customer", "import", str(csv), "--dry-run")
+    assert "line 3: email: the same address is on line 2" in result.stderr
+
+
+def test_migrate_keeps_unicode_case_duplicates_stored_before_and_refuses_new_ones(
+    cli: Cli,
+) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(cli.db)
+    conn.execute("DROP INDEX customers_email_unicode")
+    conn.execute("DROP INDEX organisations_name_unicode")
+    conn.execute("DELETE FROM schema_migrations WHERE number = 8")
+    for email in ("äijälä@example.fi", "ÄIJÄLÄ@example.fi"):
+        conn.execute(
+            "INSERT INTO customers (first_name, last_name, email, source, created_at, "
+            "updated_at, last_activity) VALUES ('A', 'B', ?, 'partner', 'x', 'x', '2026-01-01')",
+            (email,),
+        )
+    conn.commit()
+    conn.close()
+    assert cli.run("whoami").exit_code == 4  # the schema asks for `lautex migrate`
+    cli.ok("migrate")
+    with cli.connect() as check:
+        assert check.execute("SELECT count(*) FROM customers").fetchone()[0] == 2
+    result = cli.run("customer", "add", "--first-name", "C", "--last-name", "D",
+                     "--email", "Äijälä@example.fi", "--source", "partner")  # fmt: skip
+    assert_refused(result, 6, "already has this email address")
