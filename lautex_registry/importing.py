@@ -37,7 +37,7 @@ from typing import IO, TYPE_CHECKING, Any
 from lautex_registry import audit, customers
 from lautex_registry.clock import timestamp, today
 from lautex_registry.errors import Conflict, InvalidInput, NotFound
-from lautex_registry.validation import comparison_key
+from lautex_registry.validation import comparison_key, excerpt
 
 if TYPE_CHECKING:
     from lautex_registry.suppression import Restoration
@@ -118,11 +118,11 @@ def _header(raw: list[str], default_source: str | None) -> tuple[str, ...]:
     unknown = [name for name in names if name not in customers.FIELDS]
     if unknown:
         raise InvalidInput(
-            f"header: unknown column {unknown[0]!r} (columns: {', '.join(customers.FIELDS)})"
+            f"header: unknown column {excerpt(unknown[0])} (columns: {', '.join(customers.FIELDS)})"
         )
     repeated = [name for name in names if names.count(name) > 1]
     if repeated:
-        raise InvalidInput(f"header: column {repeated[0]!r} appears twice")
+        raise InvalidInput(f"header: column {excerpt(repeated[0])} appears twice")
     for required in ("first_name", "last_name"):
         if required not in names:
             raise InvalidInput(f"header: a {required} column is required")

@@ -67,7 +67,9 @@ def blocking_purposes(list_purpose: str) -> tuple[str, ...]:
 
 def _choice(value: str, allowed: tuple[str, ...], field: str) -> str:
     if value not in allowed:
-        raise InvalidInput(f"{field}: must be one of {', '.join(allowed)} (got {value!r})")
+        raise InvalidInput(
+            f"{field}: must be one of {', '.join(allowed)} (got {validation.excerpt(value)})"
+        )
     return value
 
 

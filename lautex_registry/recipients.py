@@ -49,12 +49,12 @@ def parse_purposes(values: list[str]) -> list[str]:
     for purpose in validation.comma_separated(values):
         if purpose in MARKETING_PURPOSES:
             raise Refused(
-                f"purpose: {purpose!r}: the privacy statement never permits disclosing "
-                "customer data for marketing (P5)"
+                f"purpose: {validation.excerpt(purpose)}: the privacy statement never permits "
+                "disclosing customer data for marketing (P5)"
             )
         if purpose not in PURPOSES:
             raise InvalidInput(
-                f"purpose: {purpose!r} is not a permitted disclosure purpose; "
+                f"purpose: {validation.excerpt(purpose)} is not a permitted disclosure purpose; "
                 f"the privacy statement permits {', '.join(PURPOSES)}"
             )
         if purpose not in purposes:

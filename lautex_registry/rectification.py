@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lautex_registry import audit, customers, notices, requests
+from lautex_registry import audit, customers, notices, requests, validation
 from lautex_registry.clock import today
 from lautex_registry.errors import InvalidInput, Refused
 
@@ -79,7 +79,9 @@ def parse_assignments(items: list[str]) -> dict[str, str | None]:
         name, sep, value = item.partition("=")
         key = name.strip().lower().replace("-", "_")
         if not sep or not key:
-            raise InvalidInput(f"set: {item!r} must be FIELD=VALUE, e.g. phone=040 123 4567")
+            raise InvalidInput(
+                f"set: {validation.excerpt(item)} must be FIELD=VALUE, e.g. phone=040 123 4567"
+            )
         key = _FIELD_ALIASES.get(key, key)
         if key in BOOKKEEPING_FACTS:
             raise Refused(
