@@ -476,18 +476,20 @@ class RegisterChecks:
         self.organisations[key] = resolved
         return resolved
 
-    def create_organisation(self, name: str, actor: audit.Actor) -> int:
+    def create_organisation(self, name: str, actor: audit.Actor) -> tuple[int, bool]:
+        """The organisation's id, and whether it was created now (not by an earlier row of
+        the same chunk, which was resolved before that row was stored)."""
         from lautex_registry.organisations import add_organisation
 
         key = comparison_key(name)
         known = self.organisations.get(key)
-        if isinstance(known, int):  # an earlier row of the same chunk created it
-            return known
+        if isinstance(known, int):
+            return known, False
         created = add_organisation(self.conn, actor, name)
         self.organisations[key] = created
         if self.unicode_organisations is not None and not name.isascii():
             self.unicode_organisations[key] = created
-        return created
+        return created, True
 
 
 class _NothingWritten(Exception):
@@ -547,8 +549,8 @@ class _Storing:
                 report.duplicates.append(Problem(line, duplicates[line]))
                 continue
             if self.storing and isinstance(values[ORG_SLOT], str):
-                org_id = checks.create_organisation(values[ORG_SLOT], self.actor)
-                report.organisations_created += 1
+                org_id, created = checks.create_organisation(values[ORG_SLOT], self.actor)
+                report.organisations_created += created
                 values = (*values[:ORG_SLOT], org_id, *values[ORG_SLOT + 1 :])
             good.append(values)
             lines.append(line)

@@ -399,6 +399,7 @@ def test_import_compares_emails_and_organisations_in_full_unicode(cli: Cli, tmp_
     assert result.exit_code == 0, result.output
     assert "line 2: email: customer 1 already has this email address" in result.stderr
     assert "line 4: email: the same address is on line 3" in result.stderr
+    assert "2 customers stored, 1 organisations created" in result.stderr
     with cli.connect() as conn:
         orgs = conn.execute("SELECT name FROM organisations ORDER BY id").fetchall()
         stored = conn.execute("SELECT email, organisation_id FROM customers ORDER BY id").fetchall()
@@ -442,3 +443,16 @@ def test_migrate_keeps_unicode_case_duplicates_stored_before_and_refuses_new_one
     result = cli.run("customer", "add", "--first-name", "C", "--last-name", "D",
                      "--email", "Äijälä@example.fi", "--source", "partner")  # fmt: skip
     assert_refused(result, 6, "already has this email address")
+
+
+def test_a_new_organisation_named_on_several_rows_is_created_once(
+    cli: Cli, tmp_path: Path
+) -> None:
+    csv = tmp_path / "new.csv"
+    rows = "".join(f"Aino{i},Äijälä,Puutalo Oy,partner\n" for i in range(5))
+    csv.write_text(f"first_name,last_name,org,source\n{rows}", encoding="utf-8")
+    result = cli.run("customer", "import", str(csv))
+    assert result.exit_code == 0, result.output
+    assert "5 customers stored, 1 organisations created" in result.stderr
+    with cli.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM organisations").fetchone()[0] == 1
