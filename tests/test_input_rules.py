@@ -445,9 +445,7 @@ def test_migrate_keeps_unicode_case_duplicates_stored_before_and_refuses_new_one
     assert_refused(result, 6, "already has this email address")
 
 
-def test_a_new_organisation_named_on_several_rows_is_created_once(
-    cli: Cli, tmp_path: Path
-) -> None:
+def test_a_new_organisation_named_on_several_rows_is_created_once(cli: Cli, tmp_path: Path) -> None:
     csv = tmp_path / "new.csv"
     rows = "".join(f"Aino{i},Äijälä,Puutalo Oy,partner\n" for i in range(5))
     csv.write_text(f"first_name,last_name,org,source\n{rows}", encoding="utf-8")

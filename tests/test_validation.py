@@ -397,3 +397,44 @@ def test_email_keys_of_a_finnish_address_in_capitals_agree() -> None:
     assert validation.comparison_key("ÄIJÄLÄ@example.fi") == validation.comparison_key(
         "äijälä@example.fi"
     )
+
+
+# --- ids and counts ------------------------------------------------------------------------
+
+
+@given(number=st.integers(min_value=1, max_value=validation.MAX_ID))
+def test_every_id_sqlite_can_hold_is_accepted_as_written(number: int) -> None:
+    assert validation.record_id(f" {number} ") == number
+
+
+@given(number=st.integers(min_value=validation.MAX_ID + 1) | st.integers(max_value=0))
+def test_ids_outside_sqlites_integer_are_refused(number: int) -> None:
+    with pytest.raises(InvalidInput, match=r"^id: .* is (out of range|not a number)"):
+        validation.record_id(str(number))
+
+
+@given(
+    digits=st.text(
+        alphabet=st.characters(categories=("Nd", "No"), exclude_characters="0123456789"),
+        min_size=1,
+        max_size=5,
+    ),
+    before=st.text(alphabet="0123456789", max_size=3),
+)
+def test_digits_of_other_scripts_are_refused_never_read_as_another_id(
+    digits: str, before: str
+) -> None:
+    with pytest.raises(InvalidInput, match=r"^request: .* is not a number \(digits 0-9 only\)$"):
+        validation.record_id(before + digits, "request")
+
+
+@given(value=st.floats(min_value=0, max_value=60))
+def test_a_pause_of_plain_decimal_seconds_is_accepted(value: float) -> None:
+    text = f"{value:.3f}"
+    assert validation.seconds(text, "pause", maximum=60.0) == float(text)
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-1", "1e3", "61", "", "０.5"])
+def test_other_pauses_are_refused(text: str) -> None:
+    with pytest.raises(InvalidInput, match=r"^pause: "):
+        validation.seconds(text, "pause", maximum=60.0)
