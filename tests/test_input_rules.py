@@ -454,3 +454,16 @@ def test_a_new_organisation_named_on_several_rows_is_created_once(cli: Cli, tmp_
     assert "5 customers stored, 1 organisations created" in result.stderr
     with cli.connect() as conn:
         assert conn.execute("SELECT count(*) FROM organisations").fetchone()[0] == 1
+
+
+def test_an_identity_code_stored_before_the_rules_must_go_before_other_edits(
+    register: Cli,
+) -> None:
+    with register.connect() as conn:
+        conn.execute("UPDATE customers SET notes = ? WHERE id = 1", (f"hetu {HETU}",))
+    before = dump(register)
+    result = register.run("customer", "edit", "1", "--language", "en")
+    assert_refused(result, 2, "notes: looks like a Finnish personal identity code")
+    assert dump(register) == before
+    register.ok("customer", "edit", "1", "--clear", "notes")
+    register.ok("customer", "edit", "1", "--source-detail", "shop")
