@@ -22,7 +22,10 @@ def read_password(*, from_stdin: bool, confirm: bool, prompt: str = "Password") 
     if not sys.stdin.isatty():
         # A script or cron job has no terminal to ask at: say how to give it instead.
         raise InvalidInput("password: no terminal to ask at; pipe it in with --password-stdin")
-    value: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    try:
+        value: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("password: not UTF-8 text") from exc
     return _utf8(value)
 
 
