@@ -276,9 +276,11 @@ def check_anchor(conn: sqlite3.Connection, report: ChainReport, anchor: str) -> 
     from lautex_registry.errors import InvalidInput
 
     row_id_text, _, expected = anchor.partition(":")
-    if not row_id_text.isdigit() or len(expected) != 64:
+    if len(expected) != 64:
         raise InvalidInput("anchor: give ID:HASH as printed by `lautex audit verify`")
-    row_id = int(row_id_text)
+    from lautex_registry.validation import record_id
+
+    row_id = record_id(row_id_text, "anchor")
     row = conn.execute("SELECT hash FROM audit_log WHERE id = ?", (row_id,)).fetchone()
     if row is None:
         return ChainReport(

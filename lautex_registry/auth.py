@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from lautex_registry import audit, clock
+from lautex_registry import audit, clock, validation
 from lautex_registry.errors import AuthError, Conflict, InvalidInput, NotFound
 from lautex_registry.permissions import ROLES, SYSTEM
 
@@ -125,6 +125,7 @@ def check_account_fields(username: str, full_name: str, role: str) -> None:
         raise InvalidInput(f"role: must be one of {', '.join(ROLES)}")
     if not full_name.strip():
         raise InvalidInput("full name: every account belongs to a named person or job")
+    validation.required_text(full_name, "full name")
 
 
 def add_user(

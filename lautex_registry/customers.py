@@ -9,11 +9,15 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, cast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 from lautex_registry import audit, validation
 from lautex_registry.clock import timestamp, today
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
+
+if TYPE_CHECKING:
+    from lautex_registry.suppression import Restoration
 
 # Statement P4: the sources of the register's data.
 SOURCES = (
@@ -103,6 +107,8 @@ def validate_fields(fields: Mapping[str, str | None]) -> dict[str, str | None]:
     clean["first_name"] = validation.required_text(raw["first_name"], "first_name")
     clean["last_name"] = validation.required_text(raw["last_name"], "last_name")
     clean["org"] = validation.optional_text(raw["org"], "org")
+    if clean["org"] and validation.is_record_id(clean["org"]):
+        clean["org"] = str(validation.record_id(clean["org"], "org"))
     email = validation.optional_text(raw["email"], "email", max_length=254)
     clean["email"] = validation.normalise_email(email) if email else None
     phone = validation.optional_text(raw["phone"], "phone", max_length=40)
@@ -138,37 +144,89 @@ def _check_address(clean: Mapping[str, str | None]) -> None:
 # --- looking things up ---------------------------------------------------------------------
 
 
+# The rows of the partial indexes of migration 8: values with a character outside
+# printable ASCII, the only ones NOCASE may fail to match.
+UNICODE_EMAILS = "SELECT id, email FROM customers WHERE email GLOB '*[^ -~]*'"
+UNICODE_ORGANISATION_NAMES = "SELECT id, name FROM organisations WHERE name GLOB '*[^ -~]*'"
+
+
+def customer_id_by_email(conn: sqlite3.Connection, email: str) -> int | None:
+    """The customer with this email in any case, compared in full Unicode (README: "any case")."""
+    # COLLATE NOCASE matches the index customers_email, so this is an index look-up.
+    row = conn.execute("SELECT id FROM customers WHERE email = ? COLLATE NOCASE", (email,))
+    found = row.fetchone()
+    if found is not None:
+        return int(found[0])
+    return _by_key(conn, UNICODE_EMAILS, email)
+
+
+def _by_key(conn: sqlite3.Connection, candidates: str, value: str) -> int | None:
+    key = validation.comparison_key(value)
+    for row_id, text in conn.execute(candidates):
+        if validation.comparison_key(text) == key:
+            return int(row_id)
+    return None
+
+
+def organisation_id_by_name(conn: sqlite3.Connection, name: str) -> int | None:
+    """The organisation with this name after NFC and case folding (`PUUTALO ÄÖ OY`)."""
+    row = conn.execute("SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", (name,))
+    found = row.fetchone()
+    if found is not None:
+        return int(found[0])
+    return _by_key(conn, UNICODE_ORGANISATION_NAMES, name)
+
+
 def resolve_customer(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
     """The customer named by id (`42`) or email (any case); NotFound otherwise."""
     value = ref.strip()
-    if value.isdigit():
-        row = conn.execute("SELECT * FROM customers WHERE id = ?", (int(value),)).fetchone()
+    if validation.is_record_id(value):
+        customer_id = validation.record_id(value, "customer")
+        row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
         if row is None:
             raise NotFound(f"customer: no customer with id {value}")
         return cast(sqlite3.Row, row)
     if "@" in value:
-        # COLLATE NOCASE matches the index customers_email, so this is an index look-up.
-        row = conn.execute(
-            "SELECT * FROM customers WHERE email = ? COLLATE NOCASE", (value,)
-        ).fetchone()
+        by_email = customer_id_by_email(conn, value)
+        row = None
+        if by_email is not None:
+            row = conn.execute("SELECT * FROM customers WHERE id = ?", (by_email,)).fetchone()
         if row is None:
-            raise NotFound(f"customer: no customer with email {value}")
+            raise NotFound(f"customer: no customer with email {validation.excerpt(value, 60)}")
         return cast(sqlite3.Row, row)
-    raise InvalidInput(f"customer: {value!r} is neither a customer id nor an email address")
+    raise InvalidInput(
+        f"customer: {validation.excerpt(value)} is neither a customer id nor an email address"
+    )
 
 
 def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:
     """The id of the organisation named by id or name (any case); NotFound otherwise."""
     value = ref.strip()
-    if value.isdigit():
-        row = conn.execute("SELECT id FROM organisations WHERE id = ?", (int(value),)).fetchone()
-    else:
+    if validation.is_record_id(value):
+        organisation_id = validation.record_id(value, "org")
         row = conn.execute(
-            "SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", (value,)
+            "SELECT id FROM organisations WHERE id = ?", (organisation_id,)
         ).fetchone()
+    else:
+        found = organisation_id_by_name(conn, value)
+        row = None if found is None else (found,)
     if row is None:
-        raise NotFound(f"org: no organisation {value!r}: add it first with `lautex org add`")
+        raise NotFound(
+            f"org: no organisation {validation.excerpt(value, 60)}: "
+            "add it first with `lautex org add`"
+        )
     return int(row[0])
+
+
+def refuse_if_anonymised(customer_id: int, state: str) -> None:
+    """One rule for every write about a person (README "Erasure, anonymisation"): an
+    anonymised customer is a statistical unit, not a person the register can identify,
+    so nothing new is recorded about them (an erased objector's objections live on as
+    suppression HMACs, GDPR Art. 21(3))."""
+    if state in ANONYMISED_STATES:
+        raise Refused(
+            f"customer {customer_id} is anonymised: nothing new can be recorded about the person"
+        )
 
 
 def _organisation_name(conn: sqlite3.Connection, organisation_id: int | None) -> str | None:
@@ -183,31 +241,38 @@ def refuse_duplicate_email(
 ) -> None:
     if email is None:
         return
-    row = conn.execute(
-        "SELECT id FROM customers WHERE email = ? COLLATE NOCASE", (email,)
-    ).fetchone()
-    if row is not None and row[0] != except_id:
-        raise Conflict(f"email: customer {row[0]} already has this email address")
+    existing = customer_id_by_email(conn, email)
+    if existing is not None and existing != except_id:
+        raise Conflict(f"email: customer {existing} already has this email address")
 
 
 # --- the hook for suppression checks --------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CustomerWrite:
+    """What `customer add`, `customer edit` and `rectify` wrote about one customer."""
+
+    customer_id: int
+    changed: list[str]
+    # Objections put back because the new email or phone matched an erased objector's.
+    restored: list["Restoration"] = field(default_factory=list)
+
+
 def after_contact_written(
     conn: sqlite3.Connection, actor: audit.Actor, customer_ids: Sequence[int]
-) -> None:
+) -> list["Restoration"]:
     """Called in the writing transaction after customers' email or phone were written.
 
     `customer add`, `customer edit` (and `rectify`, which uses update_customer_fields)
     and `customer import` (once per stored batch) all call it. This is the one place
     where a re-imported person who objected before erasure is put back under their
-    objection (GDPR Art. 21(3); DESIGN §2: suppression by keyed HMAC).
+    objection (GDPR Art. 21(3): suppression by keyed HMAC). Returns what was put back,
+    for every one of those commands to tell the clerk the same way.
     """
     from lautex_registry.suppression import restore_for_customers
 
-    # A command that wraps its work in suppression.reporting_restorations() is told
-    # which customers got objections back, to tell the clerk.
-    restore_for_customers(conn, actor, customer_ids)
+    return restore_for_customers(conn, actor, customer_ids)
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -264,7 +329,7 @@ def row_for_insert(
 
 def add_customer(
     conn: sqlite3.Connection, actor: audit.Actor, fields: Mapping[str, str | None]
-) -> int:
+) -> CustomerWrite:
     """Validate and store one customer with its audit row; call inside a transaction."""
     clean = validate_fields(fields)
     organisation_id = resolve_organisation_id(conn, clean["org"]) if clean["org"] else None
@@ -283,9 +348,12 @@ def add_customer(
     customer_id = int(cursor.lastrowid or 0)
     given = [name for name in FIELDS if clean.get(name)]
     audit.record(conn, actor, "customer add", "customer", customer_id, {"fields": given})
-    if clean["email"] or clean["phone"]:
+    restored = (
         after_contact_written(conn, actor, [customer_id])
-    return customer_id
+        if clean["email"] or clean["phone"]
+        else []
+    )
+    return CustomerWrite(customer_id, given, restored)
 
 
 def _current_fields(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, str | None]:
@@ -300,8 +368,9 @@ def update_customer_fields(
     customer_id: int,
     changes: Mapping[str, str | None],
     action: str = "customer edit",
-) -> list[str]:
-    """Change some fields of a customer; returns the names of the fields that changed.
+) -> CustomerWrite:
+    """Change some fields of a customer; returns the fields that changed and any restored
+    objections.
 
     A value of None or "" clears an optional field (org, email, phone, the address,
     source_detail, notes); required fields cannot be cleared. The result is validated as a
@@ -311,8 +380,7 @@ def update_customer_fields(
     row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
     if row is None:
         raise NotFound(f"customer: no customer with id {customer_id}")
-    if row["state"] in ANONYMISED_STATES:
-        raise Refused(f"customer {customer_id} is anonymised: there is no personal data to edit")
+    refuse_if_anonymised(customer_id, row["state"])
     unknown = sorted(set(changes) - set(FIELDS))
     if unknown:
         raise InvalidInput(f"{unknown[0]}: not a customer field (known: {', '.join(FIELDS)})")
@@ -328,7 +396,7 @@ def update_customer_fields(
         clean["org"] = None if organisation_id is None else str(organisation_id)
     changed = [name for name in FIELDS if name in changes and clean[name] != current[name]]
     if not changed:
-        return []
+        return CustomerWrite(customer_id, [])
     if "email" in changed:
         refuse_duplicate_email(conn, clean["email"], except_id=customer_id)
     assignments = {_COLUMN.get(name, name): clean[name] for name in changed}
@@ -346,9 +414,9 @@ def update_customer_fields(
         f"UPDATE customers SET {columns} WHERE id = ?", (*assignments.values(), customer_id)
     )
     audit.record(conn, actor, action, "customer", customer_id, {"fields": changed})
-    if "email" in changed or "phone" in changed:
-        after_contact_written(conn, actor, [customer_id])
-    return changed
+    contact = "email" in changed or "phone" in changed
+    restored = after_contact_written(conn, actor, [customer_id]) if contact else []
+    return CustomerWrite(customer_id, changed, restored)
 
 
 def edit_customer(
@@ -357,8 +425,8 @@ def edit_customer(
     ref: str,
     given: Mapping[str, str | None],
     clear: Sequence[str] = (),
-) -> tuple[int, list[str]]:
-    """`customer edit`: new values plus fields to empty -> (customer id, fields changed).
+) -> CustomerWrite:
+    """`customer edit`: new values plus fields to empty -> what was written.
 
     Checked before the customer is looked up, so a usage mistake is reported as such.
     Call inside a transaction.
@@ -372,7 +440,7 @@ def edit_customer(
     if not changes:
         raise InvalidInput("customer edit: give at least one field to change")
     customer_id = int(resolve_customer(conn, ref)["id"])
-    return customer_id, update_customer_fields(conn, actor, customer_id, changes)
+    return update_customer_fields(conn, actor, customer_id, changes)
 
 
 def touch_last_activity(conn: sqlite3.Connection, customer_id: int, on: str) -> None:

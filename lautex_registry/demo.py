@@ -249,7 +249,7 @@ def add_customers(ctx: DemoContext) -> None:
             first, last = person.fields["first_name"] or "", person.fields["last_name"] or ""
             person.fields["email"] = f"{_ascii(first)}.{_ascii(last)}{position}@example.fi"
         with on_day(person.joined):
-            person.id = add_customer(ctx.conn, ctx.actor, person.fields)
+            person.id = add_customer(ctx.conn, ctx.actor, person.fields).customer_id
         ctx.customer_ids.append(person.id)
         ctx.customers[person.id] = person
     ctx.counts["customers"] = len(ctx.customer_ids)

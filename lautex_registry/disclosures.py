@@ -57,7 +57,7 @@ def parse_fields(values: list[str] | str) -> list[str]:
         for field in FIELD_ALIASES.get(name, (name,)):
             if field not in DISCLOSABLE_FIELDS:
                 raise InvalidInput(
-                    f"fields: {given!r} is not a customer field; "
+                    f"fields: {validation.excerpt(given)} is not a customer field; "
                     f"use {', '.join(DISCLOSABLE_FIELDS)} (or name, address)"
                 )
             if field not in fields:
@@ -76,13 +76,13 @@ def disclosure_refusal(customer: sqlite3.Row, recipient: sqlite3.Row, purpose: s
     name = recipient["name"]
     if purpose in recipients.MARKETING_PURPOSES or "marketing" in purpose:
         return (
-            f"purpose {purpose!r}: the privacy statement never permits disclosing customer "
-            "data for marketing"
+            f"purpose {validation.excerpt(purpose)}: the privacy statement never permits "
+            "disclosing customer data for marketing"
         )
     permitted = recipients.purposes_of(recipient)
     if purpose not in permitted:
         return (
-            f"purpose {purpose!r} is not one of {name}'s permitted purposes "
+            f"purpose {validation.excerpt(purpose)} is not one of {name}'s permitted purposes "
             f"({', '.join(permitted)})"
         )
     transfer = recipients.transfer_refusal(name, recipient["country"], recipient["transfer_basis"])
@@ -90,12 +90,15 @@ def disclosure_refusal(customer: sqlite3.Row, recipient: sqlite3.Row, purpose: s
         return transfer
     state = customer["state"]
     if state == "anonymised":
-        return f"customer {customer['id']} has been anonymised: there is nothing to disclose"
+        return (
+            f"customer {customer['id']} is anonymised: nothing new can be recorded about the person"
+        )
     if state in ("restricted", "anonymised-with-holds") and purpose not in LEGAL_PURPOSES:
         # GDPR Art. 18(2): while restricted, storage and the legal cases above only.
         return (
             f"customer {customer['id']} is {state}: their data may be disclosed only for "
-            f"legal claims or obligations ({', '.join(LEGAL_PURPOSES)}), not for {purpose!r}"
+            f"legal claims or obligations ({', '.join(LEGAL_PURPOSES)}), "
+            f"not for {validation.excerpt(purpose)}"
         )
     return None
 
@@ -235,7 +238,8 @@ def record_collection_disclosure(
         recipient = None
     if recipient is None or "collection" not in recipients.purposes_of(recipient):
         raise Refused(
-            f"agency: {agency!r} is not a registered recipient for collection: run "
+            f"agency: {validation.excerpt(agency)} is not a registered recipient for "
+            "collection: run "
             f'`lautex recipient add "{agency}" --kind third-party --purpose collection '
             "--country FI` first"
         )

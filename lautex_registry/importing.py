@@ -37,12 +37,16 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from lautex_registry import audit, customers
 from lautex_registry.clock import timestamp, today
 from lautex_registry.errors import Conflict, InvalidInput, NotFound
 from lautex_registry.escaping import as_written
+from lautex_registry.validation import comparison_key, excerpt
+
+if TYPE_CHECKING:
+    from lautex_registry.suppression import Restoration
 
 CHUNK_ROWS = 2000
 # Files from this size on are validated by a pool of processes, one per core.
@@ -80,6 +84,8 @@ class ImportReport:
     invalid: list[Problem] = field(default_factory=list)
     duplicates: list[Problem] = field(default_factory=list)
     organisations_created: int = 0
+    # GDPR Art. 21(3): erased objectors' objections put back on stored rows.
+    restored: list["Restoration"] = field(default_factory=list)
     dry_run: bool = False
     skip_invalid: bool = False
 
@@ -118,11 +124,11 @@ def _header(raw: list[str], default_source: str | None) -> tuple[str, ...]:
     unknown = [name for name in names if name not in customers.FIELDS]
     if unknown:
         raise InvalidInput(
-            f"header: unknown column {unknown[0]!r} (columns: {', '.join(customers.FIELDS)})"
+            f"header: unknown column {excerpt(unknown[0])} (columns: {', '.join(customers.FIELDS)})"
         )
     repeated = [name for name in names if names.count(name) > 1]
     if repeated:
-        raise InvalidInput(f"header: column {repeated[0]!r} appears twice")
+        raise InvalidInput(f"header: column {excerpt(repeated[0])} appears twice")
     for required in ("first_name", "last_name"):
         if required not in names:
             raise InvalidInput(f"header: a {required} column is required")
@@ -416,8 +422,17 @@ class RegisterChecks:
 
     def __init__(self, conn: sqlite3.Connection, first_new_id: int | None) -> None:
         self.conn = conn
-        self.organisations: dict[str, int | str] = {}  # casefolded ref -> id, or name to create
+        # comparison_key(ref) -> id, or the name to create
+        self.organisations: dict[str, int | str] = {}
         self.names: dict[int, str] = {}  # id -> name, for refs given as ids
+        # Emails and organisation names with characters beyond ASCII compare in full
+        # Unicode (NFC, case folding), which the NOCASE indexes do not: the register's
+        # few such values are read once, and this file's are remembered as they come.
+        self.unicode_emails: dict[str, int | str] = {
+            comparison_key(email): int(customer_id)
+            for customer_id, email in conn.execute(customers.UNICODE_EMAILS)
+        }
+        self.unicode_organisations: dict[str, int] | None = None
         self.first_new_id = first_new_id  # ids from here on were stored by this import
         self.stored_lines = _StoredLines(first_new_id or 0)
         self.remembering = False
@@ -467,6 +482,12 @@ class RegisterChecks:
         for line, email in emails:
             key = email.casefold()
             customer_id = existing.get(key)
+            unicode_match = self._unicode_email(email, line)
+            if customer_id is None and isinstance(unicode_match, int):
+                customer_id = unicode_match
+            elif customer_id is None and isinstance(unicode_match, str):
+                found[line] = f"email: the same address is on line {unicode_match}; not imported"
+                continue
             if customer_id is not None and (first_new is None or customer_id < first_new):
                 found[line] = (
                     f"email: customer {customer_id} already has this email address; not imported"
@@ -483,13 +504,42 @@ class RegisterChecks:
             self.conn.executemany("INSERT INTO temp.import_emails (email, line) VALUES (?, ?)", new)
         return found
 
+    def _unicode_email(self, email: str, line: int) -> int | str | None:
+        """A customer id (in the register before), or the line (as text) of the same
+        address earlier in the file, by full Unicode comparison; None when new."""
+        key = comparison_key(email)
+        if email.isascii() and key == email.lower() and key not in self.unicode_emails:
+            return None
+        known = self.unicode_emails.get(key)
+        if known is None and not email.isascii():
+            self.unicode_emails[key] = str(line)
+        return known
+
+    def _organisation_by_name(self, name: str) -> int | None:
+        row = self.conn.execute(
+            "SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", (name,)
+        ).fetchone()
+        if row is not None:
+            return int(row[0])
+        if self.unicode_organisations is None:
+            self.unicode_organisations = {
+                comparison_key(text): int(org_id)
+                for org_id, text in self.conn.execute(customers.UNICODE_ORGANISATION_NAMES)
+            }
+        return self.unicode_organisations.get(comparison_key(name))
+
     def organisation(self, ref: str) -> int | str:
         """An existing organisation's id, or the name of one to create; NotFound for an id."""
-        key = ref.casefold()
+        key = comparison_key(ref)
         known = self.organisations.get(key)
         if known is not None:
             return known
         resolved: int | str
+        if not ref.isdigit():
+            found = self._organisation_by_name(ref)
+            resolved = ref if found is None else found  # a new name is created when stored
+            self.organisations[key] = resolved
+            return resolved
         try:
             resolved = customers.resolve_organisation_id(self.conn, ref)
             if ref.isdigit():
@@ -504,12 +554,20 @@ class RegisterChecks:
         self.organisations[key] = resolved
         return resolved
 
-    def create_organisation(self, name: str, actor: audit.Actor) -> int:
+    def create_organisation(self, name: str, actor: audit.Actor) -> tuple[int, bool]:
+        """The organisation's id, and whether it was created now (not by an earlier row of
+        the same chunk, which was resolved before that row was stored)."""
         from lautex_registry.organisations import add_organisation
 
+        key = comparison_key(name)
+        known = self.organisations.get(key)
+        if isinstance(known, int):
+            return known, False
         created = add_organisation(self.conn, actor, name)
-        self.organisations[name.casefold()] = created
-        return created
+        self.organisations[key] = created
+        if self.unicode_organisations is not None and not name.isascii():
+            self.unicode_organisations[key] = created
+        return created, True
 
 
 class _NothingWritten(Exception):
@@ -569,8 +627,8 @@ class _Storing:
                 report.duplicates.append(Problem(line, duplicates[line]))
                 continue
             if self.storing and isinstance(values[ORG_SLOT], str):
-                org_id = checks.create_organisation(values[ORG_SLOT], self.actor)
-                report.organisations_created += 1
+                org_id, created = checks.create_organisation(values[ORG_SLOT], self.actor)
+                report.organisations_created += created
                 values = (*values[:ORG_SLOT], org_id, *values[ORG_SLOT + 1 :])
             good.append(values)
             lines.append(line)
@@ -634,7 +692,9 @@ def _record_import(
         },
     )
     for start in range(0, len(new_ids), 10_000):
-        customers.after_contact_written(conn, actor, new_ids[start : start + 10_000])
+        report.restored.extend(
+            customers.after_contact_written(conn, actor, new_ids[start : start + 10_000])
+        )
 
 
 def store_validated(
@@ -694,7 +754,9 @@ def import_customers(
         from lautex_registry.validation import choice
 
         default_source = choice(default_source, customers.SOURCES, "source")
-    if not path.is_file():
+    if path.is_dir():
+        raise InvalidInput(f"file: {path} is a folder; give the CSV file in it")
+    if not path.exists():
         raise NotFound(f"file: {path} does not exist")
     report = ImportReport(dry_run=dry_run, skip_invalid=skip_invalid)
     size = path.stat().st_size

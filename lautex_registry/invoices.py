@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from lautex_registry import audit, validation
 from lautex_registry.clock import timestamp, today
-from lautex_registry.customers import ANONYMISED_STATES
+from lautex_registry.customers import refuse_if_anonymised
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
 from lautex_registry.orders import not_in_future, order_row, order_total_cents
 
@@ -52,8 +52,7 @@ def add_invoice(
            LEFT JOIN organisations o ON o.id = c.organisation_id WHERE c.id = ?""",
         (order["customer_id"],),
     ).fetchone()
-    if customer["state"] in ANONYMISED_STATES:
-        raise Refused(f"customer {customer['id']} is anonymised: nobody to bill")
+    refuse_if_anonymised(int(customer["id"]), customer["state"])
     if issued_on < order["order_date"]:
         raise InvalidInput(f"issued: {issued_on} is before the order date {order['order_date']}")
     existing = conn.execute(

@@ -363,12 +363,29 @@ ANSWERED_FOR_REAL = Migration(
     ),
 )
 
+# Emails and organisation names compare after NFC and full Unicode case folding
+# (`ÄIJÄLÄ@example.fi` is `äijälä@example.fi`), which COLLATE NOCASE does only for
+# ASCII. The unique NOCASE indexes stay; these partial indexes hold just the values
+# with a character outside printable ASCII, so the code compares those few by their
+# folded form without reading the whole table. Duplicates stored before this
+# migration are kept (nothing is lost); new writes are refused (README "Input rules").
+UNICODE_NAMES = Migration(
+    8,
+    "emails and organisation names compared in full Unicode",
+    (
+        "CREATE INDEX IF NOT EXISTS customers_email_unicode ON customers(email) "
+        "WHERE email GLOB '*[^ -~]*'",
+        "CREATE INDEX IF NOT EXISTS organisations_name_unicode ON organisations(name) "
+        "WHERE name GLOB '*[^ -~]*'",
+    ),
+)
+
 # Every foreign key gets an index on its child column: without one, deleting or
 # re-keying a parent row (a closed request purged by the retention job, an invoice
 # stripped) makes SQLite scan the whole child table once per parent row
 # (docs/rules.md §3: jobs probe an index, never scan per row).
 FOREIGN_KEY_INDEXES = Migration(
-    8,
+    9,
     "indexes on every foreign key",
     tuple(
         f"CREATE INDEX IF NOT EXISTS {table}_{column} ON {table}({column})"
@@ -441,7 +458,7 @@ def _count_triggers(
 # (benchmarks/README.md); COUNT(*) at a million customers takes a few milliseconds.
 # Overdue invoices depend on the day asked about: a range of a partial index of open ones.
 REGISTER_COUNTS = Migration(
-    9,
+    10,
     "counts kept for status",
     (
         """CREATE TABLE register_counts (
@@ -487,6 +504,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     MARKETING,
     RETENTION,
     ANSWERED_FOR_REAL,
+    UNICODE_NAMES,
     FOREIGN_KEY_INDEXES,
     REGISTER_COUNTS,
 )

@@ -19,7 +19,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
-from lautex_registry import audit
+from lautex_registry import audit, validation
 from lautex_registry.clock import today
 from lautex_registry.errors import InvalidInput, NotFound
 
@@ -67,7 +67,9 @@ def blocking_purposes(list_purpose: str) -> tuple[str, ...]:
 
 def _choice(value: str, allowed: tuple[str, ...], field: str) -> str:
     if value not in allowed:
-        raise InvalidInput(f"{field}: must be one of {', '.join(allowed)} (got {value!r})")
+        raise InvalidInput(
+            f"{field}: must be one of {', '.join(allowed)} (got {validation.excerpt(value)})"
+        )
     return value
 
 
@@ -78,8 +80,13 @@ def _not_in_future(day: date, field: str) -> str:
 
 
 def _customer_exists(conn: sqlite3.Connection, customer_id: int) -> None:
-    if conn.execute("SELECT 1 FROM customers WHERE id = ?", (customer_id,)).fetchone() is None:
+    """The customer is there and not anonymised (one rule for every write about a person)."""
+    from lautex_registry.customers import refuse_if_anonymised
+
+    row = conn.execute("SELECT state FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    if row is None:
         raise NotFound(f"customer: no customer with id {customer_id}")
+    refuse_if_anonymised(customer_id, row["state"])
 
 
 def _check_request(conn: sqlite3.Connection, request_id: int | None, customer_id: int) -> None:
@@ -267,11 +274,9 @@ def record_consent(
     _choice(channel, CONSENT_CHANNELS, "channel")
     _choice(status, CONSENT_STATUSES, "status")
     recorded_on = _not_in_future(recorded, "date")
-    text = source.strip()
+    text = validation.optional_text(source, "source")
     if not text:
         raise InvalidInput("source: say where the consent came from (e.g. 'web form')")
-    if "\n" in text or len(text) > 200:
-        raise InvalidInput("source: one line of at most 200 characters")
     _customer_exists(conn, customer_id)
     cursor = conn.execute(
         """INSERT INTO consents (customer_id, channel, status, recorded_on, source)

@@ -12,8 +12,8 @@ from typing import Any, cast
 
 from lautex_registry import audit, validation
 from lautex_registry.clock import timestamp, today
-from lautex_registry.customers import ANONYMISED_STATES, resolve_customer, touch_last_activity
-from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
+from lautex_registry.customers import refuse_if_anonymised, resolve_customer, touch_last_activity
+from lautex_registry.errors import Conflict, InvalidInput, NotFound
 
 CHANNELS = ("web-store", "reseller")
 MAX_QUANTITY = 1_000_000
@@ -31,16 +31,30 @@ def parse_line(text: str, position: int = 1) -> OrderLine:
     field = f"line {position}"
     parts = text.rsplit(";", 2)
     if len(parts) != 3:
-        raise InvalidInput(f"{field}: write it as PRODUCT;QUANTITY;UNIT_PRICE (got {text!r})")
+        raise InvalidInput(
+            f"{field}: write it as PRODUCT;QUANTITY;UNIT_PRICE (got {validation.excerpt(text)})"
+        )
     product = validation.required_text(parts[0], f"{field} product")
     quantity_text = parts[1].strip()
     if not (quantity_text.isascii() and quantity_text.isdigit()):
-        raise InvalidInput(f"{field} quantity: a whole number is required (got {quantity_text!r})")
+        raise InvalidInput(
+            f"{field} quantity: a whole number is required "
+            f"(got {validation.excerpt(quantity_text)})"
+        )
     quantity = int(quantity_text)
     if not 0 < quantity <= MAX_QUANTITY:
         raise InvalidInput(f"{field} quantity: must be between 1 and {MAX_QUANTITY}")
     price = validation.parse_money(parts[2], f"{field} unit price")
     return OrderLine(product, quantity, price)
+
+
+def _check_total(lines: Sequence[OrderLine]) -> None:
+    """Lines that pass one by one may still sum past what an invoice can bill (and past
+    SQLite's 64-bit integer, which would break every view of the order)."""
+    total = sum(line.quantity * line.unit_price_cents for line in lines)
+    if total >= validation.MAX_CENTS:
+        largest = validation.format_money(validation.MAX_CENTS - 1)
+        raise InvalidInput(f"line: the order's total is more than {largest} euros")
 
 
 def not_in_future(value: str, field: str) -> str:
@@ -75,9 +89,9 @@ def add_order(
     if not lines:
         raise InvalidInput("line: an order needs at least one --line PRODUCT;QUANTITY;UNIT_PRICE")
     parsed = [parse_line(text, i) for i, text in enumerate(lines, start=1)]
+    _check_total(parsed)
     customer = resolve_customer(conn, customer_ref)
-    if customer["state"] in ANONYMISED_STATES:
-        raise Refused(f"customer {customer['id']} is anonymised: no new orders can be linked")
+    refuse_if_anonymised(int(customer["id"]), customer["state"])
     existing = conn.execute("SELECT id FROM orders WHERE number = ?", (clean_number,)).fetchone()
     if existing is not None:
         raise Conflict(f"number: an order numbered {clean_number} already exists")

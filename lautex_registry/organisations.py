@@ -41,11 +41,12 @@ def add_organisation(
         # Commands take an organisation by name or id: an all-digit name would be ambiguous.
         raise InvalidInput("name: an organisation's name cannot be only digits")
     clean_id = validation.business_id(business_id) if business_id else None
-    row = conn.execute(
-        "SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", (clean_name,)
-    ).fetchone()
-    if row is not None:
-        raise Conflict(f"name: organisation {row[0]} already has this name")
+    from lautex_registry.customers import organisation_id_by_name
+
+    existing = organisation_id_by_name(conn, clean_name)
+    if existing is not None:
+        # NFC and case folding: an NFD or upper-case spelling is the same organisation.
+        raise Conflict(f"name: organisation {existing} already has this name")
     if clean_id is not None:
         row = conn.execute(
             "SELECT id FROM organisations WHERE business_id = ?", (clean_id,)

@@ -8,7 +8,7 @@ every disclosure against this row.
 """
 
 import sqlite3
-from typing import Any
+from typing import Any, cast
 
 from lautex_registry import audit, validation
 from lautex_registry.clock import timestamp
@@ -49,12 +49,12 @@ def parse_purposes(values: list[str]) -> list[str]:
     for purpose in validation.comma_separated(values):
         if purpose in MARKETING_PURPOSES:
             raise Refused(
-                f"purpose: {purpose!r}: the privacy statement never permits disclosing "
-                "customer data for marketing (P5)"
+                f"purpose: {validation.excerpt(purpose)}: the privacy statement never permits "
+                "disclosing customer data for marketing (P5)"
             )
         if purpose not in PURPOSES:
             raise InvalidInput(
-                f"purpose: {purpose!r} is not a permitted disclosure purpose; "
+                f"purpose: {validation.excerpt(purpose)} is not a permitted disclosure purpose; "
                 f"the privacy statement permits {', '.join(PURPOSES)}"
             )
         if purpose not in purposes:
@@ -103,11 +103,12 @@ def add_recipient(
     refusal = transfer_refusal(clean_name, code, basis)
     if refusal:
         raise Refused(refusal)
-    existing = conn.execute(
-        "SELECT id FROM recipients WHERE name = ? COLLATE NOCASE", (clean_name,)
-    ).fetchone()
+    existing = recipient_by_name(conn, clean_name)
     if existing:
-        raise Conflict(f"a recipient named {clean_name!r} already exists (id {existing['id']})")
+        raise Conflict(
+            f"name: a recipient named {validation.excerpt(existing['name'], 60)} already exists "
+            f"(id {existing['id']})"
+        )
     cursor = conn.execute(
         """INSERT INTO recipients (name, kind, purposes, country, transfer_basis, created_at)
            VALUES (?, ?, ?, ?, ?, ?)""",
@@ -130,18 +131,26 @@ def add_recipient(
     return recipient_id
 
 
+def recipient_by_name(conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
+    """The recipient of this name after NFC and case folding (a handful of rows: a scan)."""
+    key = validation.comparison_key(name)
+    for row in conn.execute("SELECT * FROM recipients ORDER BY id"):
+        if validation.comparison_key(row["name"]) == key:
+            return cast(sqlite3.Row, row)
+    return None
+
+
 def resolve_recipient(conn: sqlite3.Connection, ref: str | int) -> sqlite3.Row:
     """A recipient by id or by name (case-insensitive)."""
     text = str(ref).strip()
     row: sqlite3.Row | None = None
-    if text.isdigit():
-        row = conn.execute("SELECT * FROM recipients WHERE id = ?", (int(text),)).fetchone()
+    if validation.is_record_id(text):
+        recipient_id = validation.record_id(text, "recipient")
+        row = conn.execute("SELECT * FROM recipients WHERE id = ?", (recipient_id,)).fetchone()
     if row is None:
-        row = conn.execute(
-            "SELECT * FROM recipients WHERE name = ? COLLATE NOCASE", (text,)
-        ).fetchone()
+        row = recipient_by_name(conn, text)
     if row is None:
-        raise NotFound(f"no recipient {text!r}: see `lautex recipient list`")
+        raise NotFound(f"no recipient {validation.excerpt(text, 60)}: see `lautex recipient list`")
     return row
 
 

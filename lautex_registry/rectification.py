@@ -15,11 +15,14 @@ refusal.
 
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lautex_registry import audit, customers, notices, requests
+from lautex_registry import audit, customers, notices, requests, validation
 from lautex_registry.clock import today
 from lautex_registry.errors import InvalidInput, Refused
+
+if TYPE_CHECKING:
+    from lautex_registry.suppression import Restoration
 
 # The invoice's billing columns that copy a customer field when the invoice is issued.
 BILLED_COPY = {
@@ -61,6 +64,8 @@ class RectificationResult:
     kept_invoices: list[str] = field(default_factory=list)
     kept_fields: list[str] = field(default_factory=list)
     request_outcome: str | None = None
+    # GDPR Art. 21(3): objections of an erased person whose email or phone this now is.
+    restored: list["Restoration"] = field(default_factory=list)
 
     @property
     def partially_refused(self) -> bool:
@@ -74,7 +79,9 @@ def parse_assignments(items: list[str]) -> dict[str, str | None]:
         name, sep, value = item.partition("=")
         key = name.strip().lower().replace("-", "_")
         if not sep or not key:
-            raise InvalidInput(f"set: {item!r} must be FIELD=VALUE, e.g. phone=040 123 4567")
+            raise InvalidInput(
+                f"set: {validation.excerpt(item)} must be FIELD=VALUE, e.g. phone=040 123 4567"
+            )
         key = _FIELD_ALIASES.get(key, key)
         if key in BOOKKEEPING_FACTS:
             raise Refused(
@@ -164,8 +171,9 @@ def rectify(
     came_from = conn.execute(
         "SELECT source, source_detail FROM customers WHERE id = ?", (customer_id,)
     ).fetchone()
-    changed = customers.update_customer_fields(conn, actor, customer_id, changes, action="rectify")
-    result = RectificationResult(customer_id, changed)
+    written = customers.update_customer_fields(conn, actor, customer_id, changes, action="rectify")
+    changed = written.changed
+    result = RectificationResult(customer_id, changed, restored=written.restored)
     if supplement_text is not None:
         # GDPR Art. 16: incomplete data is completed, also by a supplementary statement.
         result.supplement_id = _add_supplement(conn, customer_id, request_id, supplement_text)

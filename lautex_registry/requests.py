@@ -24,7 +24,7 @@ from typing import Any
 
 from lautex_registry import audit, deadlines, validation
 from lautex_registry.clock import timestamp, today
-from lautex_registry.customers import LANGUAGES, resolve_customer
+from lautex_registry.customers import LANGUAGES, refuse_if_anonymised, resolve_customer
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
 from lautex_registry.request_done import how_to_do, shown_done
 
@@ -49,7 +49,7 @@ _REQUESTER = re.compile(r"^\s*(?P<name>[^<>]*?)\s*<(?P<email>[^<>]+)>\s*$")
 
 def parse_requester(text: str) -> tuple[str, str]:
     """`"NAME <EMAIL>"` of a requester who is not in the register -> (name, normalised email)."""
-    match = _REQUESTER.match(text)
+    match = _REQUESTER.match(validation.required_text(text, "requester", max_length=500))
     if not match:
         raise InvalidInput('requester: write it as "NAME <EMAIL>", e.g. "Ville Vieras <v@ex.fi>"')
     name = validation.required_text(match["name"], "requester name")
@@ -75,12 +75,7 @@ def postal_address(text: str | None) -> str | None:
 
 def free_text(text: str | None, field: str) -> str | None:
     """Reasons, notes and justifications: trimmed, may span lines, None when empty."""
-    if text is None or not text.strip():
-        return None
-    value = text.strip()
-    if len(value) > TEXT_MAX:
-        raise InvalidInput(f"{field}: at most {TEXT_MAX} characters")
-    return value
+    return validation.multiline_text(text, field, max_length=TEXT_MAX)
 
 
 def get_request(conn: sqlite3.Connection, request_id: int) -> sqlite3.Row:
@@ -116,12 +111,14 @@ def _resolve_subject(
         raise InvalidInput("customer: give either CUSTOMER (id or email) or --requester, not both")
     if customer_ref is not None:
         customer = resolve_customer(conn, customer_ref)
+        refuse_if_anonymised(int(customer["id"]), customer["state"])
         return int(customer["id"]), None, None, str(customer["language"])
     assert requester is not None
     name, email = parse_requester(requester)
-    known = conn.execute(
-        "SELECT id FROM customers WHERE email = ? COLLATE NOCASE", (email,)
-    ).fetchone()
+    from lautex_registry.customers import customer_id_by_email
+
+    known_id = customer_id_by_email(conn, email)
+    known = None if known_id is None else {"id": known_id}
     if known is not None:
         # A "no data held" answer to someone the register does hold would be false.
         raise Conflict(

@@ -16,6 +16,7 @@ from typing import Any
 
 from lautex_registry import audit, notices, requests
 from lautex_registry.clock import today
+from lautex_registry.customers import refuse_if_anonymised
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
 
 # Request kinds a restriction may answer: the person's own restriction request, or one
@@ -66,8 +67,7 @@ def restrict(
     state = _customer_state(conn, customer_id)
     if state == "restricted":
         raise Conflict(f"customer {customer_id} is already restricted")
-    if state != "active":
-        raise Refused(f"customer {customer_id} is {state}: there is no data left to restrict")
+    refuse_if_anonymised(customer_id, state)
     request = _request_for(conn, request_id, customer_id) if request_id else None
     cursor = conn.execute(
         """INSERT INTO restrictions (customer_id, request_id, reason, started_on)

@@ -44,14 +44,27 @@ def parse_settings(text: str, origin: str) -> dict[str, Any]:
         raise InvalidInput(f"{origin}: not valid TOML: {exc}") from exc
 
 
+def _settings_text(path: Path) -> str:
+    """The text of a settings file: a folder or a binary file is refused, naming the file."""
+    if path.is_dir():
+        raise InvalidInput(f"settings: {path} is a folder, not a settings file")
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"settings: {path} is not UTF-8 text (byte {exc.start + 1}); a settings file is TOML"
+        ) from exc
+
+
 def load_settings_file(path: Path | None) -> tuple[dict[str, Any], str]:
     """The settings to load at init: the given file, else data/register.toml, else the default."""
     if path is not None:
         if not path.exists():
             raise NotFound(f"settings file {path} does not exist")
-        return parse_settings(path.read_text("utf-8"), str(path)), str(path)
+        return parse_settings(_settings_text(path), str(path)), str(path)
     if LOCAL_SETTINGS_FILE.exists():
-        text = LOCAL_SETTINGS_FILE.read_text("utf-8")
+        text = _settings_text(LOCAL_SETTINGS_FILE)
         return parse_settings(text, str(LOCAL_SETTINGS_FILE)), str(LOCAL_SETTINGS_FILE)
     return parse_settings(default_settings_text(), "built-in defaults"), "built-in defaults"
 

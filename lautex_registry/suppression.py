@@ -8,7 +8,7 @@ plain hash would not do: anyone could hash a guessed address and compare. Withou
 secret the record reveals nothing; with it, the register can only test an address it
 already holds.
 
-`customer add`, `customer edit` and `customer import` call `restore_for_customers`
+`customer add`, `customer edit`, `rectify` and `customer import` call `restore_for_customers`
 (through `customers.after_contact_written`): a match gets the objections back at once.
 """
 
@@ -17,9 +17,7 @@ import hmac
 import json
 import sqlite3
 import unicodedata
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lautex_registry import audit
@@ -102,20 +100,6 @@ class Restoration:
     purposes: tuple[str, ...]
 
 
-_collected: ContextVar[list[Restoration] | None] = ContextVar("restorations", default=None)
-
-
-@contextmanager
-def reporting_restorations() -> Iterator[list[Restoration]]:
-    """Collect the restorations made while the block runs, so a command can tell the clerk."""
-    found: list[Restoration] = []
-    token = _collected.set(found)
-    try:
-        yield found
-    finally:
-        _collected.reset(token)
-
-
 def restore_objections(conn: sqlite3.Connection, actor: audit.Actor, customer_id: int) -> list[str]:
     """Re-create the objections of a suppression record matching this customer.
 
@@ -152,9 +136,6 @@ def restore_for_customers(
             )
             if result is not None:
                 restored.append(result)
-    collector = _collected.get()
-    if collector is not None:
-        collector.extend(restored)
     return restored
 
 

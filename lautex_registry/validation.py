@@ -5,10 +5,17 @@ Each function returns the value in the form the register stores and raises
 Well-kept libraries do the work where one exists (DESIGN §2 "Formats"):
 email-validator for email syntax (no network look-ups), phonenumbers for phone
 numbers (stored as E.164, Finland as the default region), python-stdnum for the
-Finnish business ID (Y-tunnus).
+Finnish business ID (Y-tunnus) and for spotting a personal identity code
+(henkilötunnus) in free text, which the privacy statement says is never stored.
+
+Every free-text field goes through `optional_text`/`required_text` (one line) or
+`multiline_text` (reasons and notes of requests): control characters are refused,
+each field has a length limit, and an error line quotes at most `excerpt()` of a
+bad value.
 """
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -26,6 +33,81 @@ _OTHER_POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]{0,9}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _FINNISH_DATE = re.compile(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
+
+# The length limits of free text (README "Input rules").
+NAME_MAX = 200
+NOTES_MAX = 1000
+TEXT_MAX = 4000
+EXCERPT_MAX = 20
+
+# Control characters (C0, DEL, C1), line and paragraph separators, bidirectional
+# overrides and isolates, and lone surrogates (bytes that were not UTF-8): none of
+# them belongs in a name or a note, and each can rewrite a terminal or a letter.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_CONTROL_IN_LINES = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_CONTROL_NAMES = {0: "NUL", 1: "SOH", 7: "BEL", 8: "BS", 9: "TAB", 0x1B: "ESC", 0x7F: "DEL"}
+# A henkilötunnus: DDMMYY, the century sign, the individual number and the check
+# character, standing on its own (stdnum.fi.hetu then checks the date and checksum).
+_HETU_CANDIDATE = re.compile(
+    r"(?<![0-9])[0-3][0-9][01][0-9][0-9]{2}[-+A-FU-Y][0-9]{3}[0-9A-Y](?![0-9A-Za-z])",
+    re.IGNORECASE,
+)
+
+
+def excerpt(value: str, limit: int = EXCERPT_MAX) -> str:
+    """A bad value as an error line may quote it: at most `limit` characters, controls escaped."""
+    shown = value[:limit]
+    escaped = "".join(_escaped(ch) if _CONTROL.match(ch) else ch for ch in shown)
+    return f"'{escaped}'" if len(value) <= limit else f"'{escaped}...'"
+
+
+def _escaped(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _control_name(ch: str) -> str:
+    code = ord(ch)
+    return _CONTROL_NAMES.get(code) or f"U+{code:04X}"
+
+
+def contains_personal_identity_code(text: str) -> bool:
+    """True when the text holds a valid Finnish personal identity code (henkilötunnus)."""
+    if not _HETU_CANDIDATE.search(text):
+        return False
+    from stdnum.exceptions import ValidationError
+    from stdnum.fi import hetu
+
+    for candidate in _HETU_CANDIDATE.findall(text):
+        try:
+            hetu.validate(candidate.upper(), allow_temporary=True)
+        except ValidationError:
+            continue
+        return True
+    return False
+
+
+def checked_text(value: str, field: str, *, max_length: int, lines: bool = False) -> str:
+    """Free text as the register stores it: no control characters, within its length
+    limit, and no personal identity code (privacy statement: none is stored)."""
+    if not lines and ("\n" in value or "\r" in value):
+        raise InvalidInput(f"{field}: must be a single line")
+    control = (_CONTROL_IN_LINES if lines else _CONTROL).search(value)
+    if control is not None:
+        raise InvalidInput(
+            f"{field}: control character {_control_name(control.group())} at position "
+            f"{control.start() + 1} is not allowed"
+        )
+    if len(value) > max_length:
+        raise InvalidInput(f"{field}: at most {max_length} characters (got {len(value)})")
+    if contains_personal_identity_code(value):
+        raise InvalidInput(
+            f"{field}: looks like a Finnish personal identity code (henkilötunnus), "
+            "which the register never stores; leave it out"
+        )
+    return value
 
 
 # A plain ASCII address (dot-atom local part, letters-only top-level domain, no
@@ -97,6 +179,12 @@ def normalise_phone(text: str, field: str = "phone") -> str:
     plain = _plain_finnish_mobile(value)
     if plain is not None:
         return plain
+    if any(ch.isalpha() for ch in value):
+        # phonenumbers would read letters as a keypad's (`040 ABC 4567` -> 040 222 4567):
+        # a clerk's typo must never become someone else's number.
+        raise InvalidInput(f"{field}: digits only; letters are not allowed in a phone number")
+    if not all(ch.isascii() or ch.isspace() for ch in value):
+        raise InvalidInput(f"{field}: digits 0-9, spaces, +, -, ( and ) only")
     import phonenumbers
 
     try:
@@ -104,7 +192,7 @@ def normalise_phone(text: str, field: str = "phone") -> str:
     except phonenumbers.NumberParseException as exc:
         raise InvalidInput(f"{field}: not a phone number ({exc})") from exc
     if not phonenumbers.is_valid_number(number):
-        raise InvalidInput(f"{field}: {value!r} is not a valid phone number")
+        raise InvalidInput(f"{field}: {excerpt(value)} is not a valid phone number")
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
@@ -154,7 +242,7 @@ def business_id(text: str, field: str = "business_id") -> str:
         compact = ytunnus.validate(value)
     except ValidationError as exc:
         raise InvalidInput(
-            f"{field}: {value!r} is not a valid Finnish business ID ({exc})"
+            f"{field}: {excerpt(value)} is not a valid Finnish business ID ({exc})"
         ) from exc
     return str(ytunnus.format(compact))
 
@@ -172,7 +260,7 @@ def parse_date(text: str, field: str) -> date:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise InvalidInput(
-            f"{field}: {value!r} is not a date (use YYYY-MM-DD or D.M.YYYY)"
+            f"{field}: {excerpt(value)} is not a date (use YYYY-MM-DD or D.M.YYYY)"
         ) from exc
 
 
@@ -190,7 +278,7 @@ def parse_money(text: str, field: str, *, allow_negative: bool = False) -> int:
     match = _MONEY.match(value)
     if not match:
         raise InvalidInput(
-            f"{field}: {text.strip()!r} is not an amount in euros with at most two decimals"
+            f"{field}: {excerpt(text.strip())} is not an amount in euros with at most two decimals"
         )
     if match["sign"] and not allow_negative:
         raise InvalidInput(f"{field}: must not be negative")
@@ -215,11 +303,11 @@ def choice(text: str, allowed: tuple[str, ...], field: str) -> str:
     """One of a fixed list of values (source, channel, language)."""
     value = text.strip()
     if value not in allowed:
-        raise InvalidInput(f"{field}: must be one of {', '.join(allowed)} (got {value!r})")
+        raise InvalidInput(f"{field}: must be one of {', '.join(allowed)} (got {excerpt(value)})")
     return value
 
 
-def required_text(text: str | None, field: str, *, max_length: int = 200) -> str:
+def required_text(text: str | None, field: str, *, max_length: int = NAME_MAX) -> str:
     """A non-empty line of text, stored literally (Äijälä, O'Brien) but trimmed."""
     value = optional_text(text, field, max_length=max_length)
     if value is None:
@@ -227,18 +315,24 @@ def required_text(text: str | None, field: str, *, max_length: int = 200) -> str
     return value
 
 
-def optional_text(text: str | None, field: str, *, max_length: int = 200) -> str | None:
-    """Trimmed text, None when empty; one line only, at most `max_length` characters."""
+def optional_text(text: str | None, field: str, *, max_length: int = NAME_MAX) -> str | None:
+    """Trimmed text, None when empty; one line only, checked as `checked_text` says."""
     if text is None:
         return None
     value = text.strip()
     if not value:
         return None
-    if "\n" in value or "\r" in value:
-        raise InvalidInput(f"{field}: must be a single line")
-    if len(value) > max_length:
-        raise InvalidInput(f"{field}: at most {max_length} characters")
-    return value
+    return checked_text(value, field, max_length=max_length)
+
+
+def multiline_text(text: str | None, field: str, *, max_length: int = TEXT_MAX) -> str | None:
+    """Reasons, notes and justifications: trimmed, may span lines (CRLF kept as LF)."""
+    if text is None:
+        return None
+    value = text.replace("\r\n", "\n").strip()
+    if not value:
+        return None
+    return checked_text(value, field, max_length=max_length, lines=True)
 
 
 def comma_separated(values: Iterable[str]) -> Iterator[str]:
@@ -248,3 +342,47 @@ def comma_separated(values: Iterable[str]) -> Iterator[str]:
             item = part.strip()
             if item:
                 yield item
+
+
+def comparison_key(text: str) -> str:
+    """The form two names or emails are compared in: NFC, then full Unicode case folding.
+
+    `ÄIJÄLÄ@example.fi` and `äijälä@example.fi`, or an NFD `Puutalo Äö Oy` and its NFC
+    spelling, are the same; the value itself is stored as written.
+    """
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+
+
+# SQLite's INTEGER is 64-bit signed: an id or a count beyond it cannot even be asked for.
+MAX_ID = 2**63 - 1
+
+
+def is_record_id(text: str) -> bool:
+    """True when the text is written as an id (digits, any script): `record_id` then checks it."""
+    return text.strip().isdigit()
+
+
+def record_id(text: str, field: str = "id", *, minimum: int = 1, maximum: int = MAX_ID) -> int:
+    """An id or a count as the register takes it: ASCII digits only, 1 to 2**63-1.
+
+    Full-width `４２` or a superscript `²` are digits to Python but not to a clerk's eye:
+    refused, never read as another customer.
+    """
+    value = text.strip()
+    if not (value.isascii() and value.isdigit()):
+        raise InvalidInput(f"{field}: {excerpt(value)} is not a number (digits 0-9 only)")
+    number = int(value)
+    if not minimum <= number <= maximum:
+        raise InvalidInput(f"{field}: {excerpt(value)} is out of range ({minimum} to {maximum})")
+    return number
+
+
+def seconds(text: str, field: str, *, maximum: float) -> float:
+    """A pause in seconds, 0 to `maximum` (`0.5`); not NaN, infinity or a negative time."""
+    value = text.strip()
+    if not re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", value):
+        raise InvalidInput(f"{field}: {excerpt(value)} is not a number of seconds such as 0.5")
+    number = float(value)
+    if number > maximum:
+        raise InvalidInput(f"{field}: at most {maximum:g} seconds")
+    return number

@@ -6,6 +6,7 @@ as that user through typer's CliRunner, authenticated by the user's service toke
 """
 
 import os
+import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -166,3 +167,33 @@ def real_clock_in_2032(monkeypatch: pytest.MonkeyPatch) -> None:
 
     later = datetime(2032, 6, 1, 12, 0, tzinfo=UTC)
     monkeypatch.setattr(clock, "real_now", lambda: later)
+
+
+def _undo(statement: str) -> str:
+    """The statement that takes back one step of a migration (tables, indexes, columns)."""
+    created = re.match(r"\s*CREATE (TABLE|INDEX|TRIGGER)(?: IF NOT EXISTS)? (\w+)", statement)
+    if created:
+        return f"DROP {created[1]} {created[2]}"
+    if statement.lstrip().startswith("INSERT"):
+        return "SELECT 1"  # rows filled in by the migration go with their table
+    added = re.match(r"\s*ALTER TABLE (\w+) ADD COLUMN (\w+)", statement)
+    if added:
+        return f"ALTER TABLE {added[1]} DROP COLUMN {added[2]}"
+    raise AssertionError(f"cannot undo: {statement[:60]}")
+
+
+def roll_back_migrations(db: Path, to: int | None = None) -> None:
+    """Make the file look like one written by an older release: the migrations after
+    number `to` (default: all but the latest) are taken back, newest first."""
+    from lautex_registry import migrations
+
+    keep = migrations.LATEST - 1 if to is None else to
+    conn = sqlite3.connect(db)
+    for migration in reversed(migrations.MIGRATIONS):
+        if migration.number <= keep:
+            break
+        for statement in reversed(migration.statements):
+            conn.execute(_undo(statement))
+        conn.execute("DELETE FROM schema_migrations WHERE number = ?", (migration.number,))
+    conn.commit()
+    conn.close()

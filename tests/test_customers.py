@@ -338,7 +338,7 @@ def test_update_customer_fields_returns_changed_names_for_other_domains(cli: Cli
         changed = update_customer_fields(
             conn, audit.Actor(1, "admin"), customer_id,
             {"city": "Oulu", "postal_code": "90100", "email": None}, action="rectify",
-        )  # fmt: skip
+        ).changed  # fmt: skip
     assert changed == ["email", "postal_code", "city"]
     row = conn.execute("SELECT * FROM audit_log ORDER BY id DESC").fetchone()
     assert row["action"] == "rectify"

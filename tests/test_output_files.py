@@ -25,10 +25,9 @@ from hypothesis import strategies as st
 
 from lautex_registry.errors import InvalidInput
 from lautex_registry.output_files import check_target
-from tests.conftest import Cli
+from tests.conftest import Cli, roll_back_migrations
 from tests.test_certificate import refused
 from tests.test_erasure import add_customer
-from tests.test_platform import _roll_back_latest_migration
 
 # Each command that writes a file, as a function of the file name.
 Command = Callable[[Cli, str], list[str]]
@@ -342,7 +341,7 @@ def test_backup_dash_streams_a_whole_copy_to_stdout(cli: Cli) -> None:
 
 def test_a_killed_migrate_leaves_no_safety_copy_that_looks_real(cli: Cli) -> None:
     grow_register(cli.db, 60000)
-    _roll_back_latest_migration(cli.db)
+    roll_back_migrations(cli.db)
     folder = Path("before-migration")
     folder.mkdir()
 
@@ -366,7 +365,7 @@ def test_a_killed_migrate_leaves_no_safety_copy_that_looks_real(cli: Cli) -> Non
 
 
 def test_a_backup_folder_migrate_creates_is_private_whatever_the_umask(cli: Cli) -> None:
-    _roll_back_latest_migration(cli.db)
+    roll_back_migrations(cli.db)
     old = os.umask(0)
     try:
         cli.ok("migrate", "--backup-dir", "safety/copies")

@@ -124,6 +124,25 @@ def test_editing_in_the_erased_email_restores_the_objection(cli: Cli, erased_obj
     assert [p for p, _ in active(cli, other)] == ["direct-advertising", "publication"]
 
 
+@pytest.mark.parametrize(
+    "command",
+    [("customer", "edit", "{}", "--email", EMAIL),
+     ("rectify", "{}", "--set", f"email={EMAIL}", "--reason", "new address"),
+     ("rectify", "{}", "--set", "phone=040 123 4567", "--reason", "new number")],
+    ids=["customer edit", "rectify email", "rectify phone"],
+)  # fmt: skip
+def test_every_command_writing_contact_data_reports_restored_objections_alike(
+    cli: Cli, erased_objector: int, command: tuple[str, ...]
+) -> None:
+    other = add_person(cli, "Aino", "Äijälä", email="other@example.fi")
+    result = cli.ok(*(arg.replace("{}", str(other)) for arg in command), user="clerk")
+    assert (
+        f"customer {other}: matches an erased person who objected; objection restored: "
+        "direct-advertising, publication (GDPR Art. 21(3))"
+    ) in result.stderr
+    assert [p for p, _ in active(cli, other)] == ["direct-advertising", "publication"]
+
+
 def test_someone_else_is_not_affected(cli: Cli, erased_objector: int) -> None:
     other = add_person(cli, "Aino", "Äijälä", email="someone.else@example.fi")
     assert active(cli, other) == []

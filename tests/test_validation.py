@@ -271,3 +271,170 @@ def test_country_codes_are_iso_codes_with_the_everyday_aliases() -> None:
     for bad in ("XX", "ZZ", "F", "FIN", "1A"):
         with pytest.raises(InvalidInput, match="country"):
             country(bad)
+
+
+# --- free text: control characters, length limits, personal identity codes ----------------
+
+_CONTROLS = st.sampled_from(["\x00", "\x01", "\x07", "\x1b", "\x7f", "\x9b", "\t", "\u202e"])
+_PLAIN = st.text(
+    alphabet=st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Zs")),
+    max_size=40,
+)
+
+
+@given(before=_PLAIN, control=_CONTROLS, after=_PLAIN)
+def test_a_control_character_anywhere_in_free_text_is_refused(
+    before: str, control: str, after: str
+) -> None:
+    text = f"x{before}{control}{after}x"
+    for check in (validation.optional_text, validation.multiline_text):
+        with pytest.raises(InvalidInput, match=r"^notes: control character .* not allowed$"):
+            check(text, "notes")
+
+
+@given(length=st.integers(min_value=1, max_value=300))
+def test_free_text_is_accepted_up_to_its_limit_and_refused_beyond(length: int) -> None:
+    text = "ä" * length
+    if length <= validation.NAME_MAX:
+        assert validation.required_text(text, "first_name") == text
+    else:
+        with pytest.raises(InvalidInput, match=r"^first_name: at most 200 characters"):
+            validation.required_text(text, "first_name")
+
+
+def test_only_multiline_text_keeps_plain_newlines() -> None:
+    assert validation.multiline_text("first\r\nsecond", "note") == "first\nsecond"
+    with pytest.raises(InvalidInput, match=r"^note: must be a single line$"):
+        validation.optional_text("first\nsecond", "note")
+
+
+_HETU_CENTURIES = {1800: "+", 1900: "-YXWVU", 2000: "ABCDEF"}
+
+
+@st.composite
+def henkilotunnus(draw: st.DrawFn) -> str:
+    from stdnum.fi import hetu
+
+    born = draw(st.dates(min_value=date(1850, 1, 1), max_value=date(2026, 11, 25)))
+    sign = draw(st.sampled_from(_HETU_CENTURIES[born.year // 100 * 100]))
+    individual = draw(st.integers(min_value=2, max_value=999))
+    digits = f"{born:%d%m}{born.year % 100:02d}{individual:03d}"
+    check = hetu._calc_checksum(digits)
+    return f"{digits[:6]}{sign}{digits[6:]}{check}"
+
+
+_WORDS = st.text(alphabet="abcdefg äöå.,:;()", max_size=30)
+
+
+@given(code=henkilotunnus(), before=_WORDS, after=_WORDS)
+def test_a_valid_henkilotunnus_in_any_free_text_is_refused(
+    code: str, before: str, after: str
+) -> None:
+    text = f"{before} {code} {after}".strip()
+    with pytest.raises(InvalidInput, match=r"^notes: looks like a Finnish personal identity"):
+        validation.optional_text(text, "notes", max_length=1000)
+    with pytest.raises(InvalidInput, match=r"^note: looks like a Finnish personal identity"):
+        validation.multiline_text(f"{before}\n{code.lower()}\n{after}", "note")
+
+
+@given(code=henkilotunnus(), before=_WORDS, after=_WORDS)
+def test_near_misses_of_a_henkilotunnus_are_accepted(code: str, before: str, after: str) -> None:
+    from stdnum.fi import hetu
+
+    wrong_check = next(
+        f"{code[:-1]}{c}" for c in "0123456789ABCDEFHJKLMNPRSTUVWXY" if c != code[-1]
+    )
+    for near_miss in (wrong_check, code[:-1], f"9{code}", code.replace(code[6], "Z")):
+        assert not hetu.is_valid(near_miss)
+        text = f"{before} {near_miss} {after}".strip()
+        assert validation.optional_text(text, "notes", max_length=1000) == text
+
+
+def test_the_statements_own_example_of_a_henkilotunnus_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="henkilötunnus"):
+        validation.optional_text("hetu 131052-308T", "notes")
+
+
+@given(value=st.text(max_size=200))
+def test_an_excerpt_is_short_and_shows_no_control_character(value: str) -> None:
+    shown = validation.excerpt(value)
+    assert len(shown) <= 2 + 20 * 6 + 3
+    assert not any(ch in shown for ch in "\x00\x07\x1b\r\n\x9b\u202e")
+
+
+# --- phone numbers with letters ------------------------------------------------------------
+
+
+@given(
+    digits=st.text(alphabet="0123456789 ", min_size=3, max_size=12),
+    letters=st.text(alphabet=st.characters(categories=("L",)), min_size=1, max_size=4),
+)
+def test_a_phone_number_with_letters_is_refused(digits: str, letters: str) -> None:
+    for text in (f"040 {letters} {digits}", f"+1 800 {letters}{digits}"):
+        with pytest.raises(InvalidInput, match=r"^phone: "):
+            validation.normalise_phone(text)
+
+
+@pytest.mark.parametrize("text", ["040 ABC 4567", "+1 800 FLOWERS", "040 l23 4567"])
+def test_vanity_letters_are_not_read_as_digits(text: str) -> None:
+    with pytest.raises(InvalidInput, match=r"^phone: digits only; letters are not allowed"):
+        validation.normalise_phone(text)
+
+
+# --- comparison keys -----------------------------------------------------------------------
+
+
+@given(text=st.text(max_size=30))
+def test_comparison_key_ignores_case_and_normalisation_form(text: str) -> None:
+    import unicodedata
+
+    key = validation.comparison_key(text)
+    assert validation.comparison_key(unicodedata.normalize("NFD", text)) == key
+    assert validation.comparison_key(text.casefold()) == key
+
+
+def test_email_keys_of_a_finnish_address_in_capitals_agree() -> None:
+    assert validation.comparison_key("ÄIJÄLÄ@example.fi") == validation.comparison_key(
+        "äijälä@example.fi"
+    )
+
+
+# --- ids and counts ------------------------------------------------------------------------
+
+
+@given(number=st.integers(min_value=1, max_value=validation.MAX_ID))
+def test_every_id_sqlite_can_hold_is_accepted_as_written(number: int) -> None:
+    assert validation.record_id(f" {number} ") == number
+
+
+@given(number=st.integers(min_value=validation.MAX_ID + 1) | st.integers(max_value=0))
+def test_ids_outside_sqlites_integer_are_refused(number: int) -> None:
+    with pytest.raises(InvalidInput, match=r"^id: .* is (out of range|not a number)"):
+        validation.record_id(str(number))
+
+
+@given(
+    digits=st.text(
+        alphabet=st.characters(categories=("Nd", "No"), exclude_characters="0123456789"),
+        min_size=1,
+        max_size=5,
+    ),
+    before=st.text(alphabet="0123456789", max_size=3),
+)
+def test_digits_of_other_scripts_are_refused_never_read_as_another_id(
+    digits: str, before: str
+) -> None:
+    with pytest.raises(InvalidInput, match=r"^request: .* is not a number \(digits 0-9 only\)$"):
+        validation.record_id(before + digits, "request")
+
+
+@given(value=st.floats(min_value=0, max_value=60))
+def test_a_pause_of_plain_decimal_seconds_is_accepted(value: float) -> None:
+    text = f"{value:.3f}"
+    assert validation.seconds(text, "pause", maximum=60.0) == float(text)
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-1", "1e3", "61", "", "０.5"])
+def test_other_pauses_are_refused(text: str) -> None:
+    with pytest.raises(InvalidInput, match=r"^pause: "):
+        validation.seconds(text, "pause", maximum=60.0)

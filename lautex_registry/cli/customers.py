@@ -10,6 +10,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+from lautex_registry.cli.params import id_of
 
 customer_app = typer.Typer(
     help="The people in the register: add, show, list, search, edit, import.",
@@ -93,13 +94,12 @@ def customer_add(
     from lautex_registry.cli.marketing import report_restorations
     from lautex_registry.customers import add_customer
     from lautex_registry.db import transaction
-    from lautex_registry.suppression import reporting_restorations
 
-    with reporting_restorations() as restored, open_workspace(ctx) as ws, transaction(ws.conn):
-        customer_id = add_customer(ws.conn, ws.actor, _given(ctx))
-    typer.echo(customer_id)
-    say(f"added customer {customer_id}")
-    report_restorations(restored)  # an erased objector's objections are back (Art. 21(3))
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        written = add_customer(ws.conn, ws.actor, _given(ctx))
+    typer.echo(written.customer_id)
+    say(f"added customer {written.customer_id}")
+    report_restorations(written.restored)  # an erased objector's objections are back (Art. 21(3))
 
 
 @customer_app.command("show")
@@ -199,7 +199,8 @@ def customer_search(
         str, typer.Argument(help="Words to find in names, email, phone, organisation.")
     ],
     limit: Annotated[
-        int, typer.Option("--limit", help="At most this many customers.", min=1)
+        int,
+        typer.Option("--limit", help="At most this many customers.", parser=id_of("limit")),
     ] = 100,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -248,15 +249,15 @@ def customer_edit(
     from lautex_registry.cli.marketing import report_restorations
     from lautex_registry.customers import edit_customer
     from lautex_registry.db import transaction
-    from lautex_registry.suppression import reporting_restorations
 
-    with reporting_restorations() as restored, open_workspace(ctx) as ws, transaction(ws.conn):
-        customer_id, changed = edit_customer(ws.conn, ws.actor, customer, _given(ctx), clear or [])
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        written = edit_customer(ws.conn, ws.actor, customer, _given(ctx), clear or [])
+    changed = written.changed
     say(
-        f"customer {customer_id}: "
+        f"customer {written.customer_id}: "
         + (f"changed {', '.join(changed)}" if changed else "nothing changed")
     )
-    report_restorations(restored)  # an erased objector's objections are back (Art. 21(3))
+    report_restorations(written.restored)  # an erased objector's objections are back (Art. 21(3))
 
 
 @customer_app.command("import")
@@ -285,10 +286,8 @@ def customer_import(
     from lautex_registry.cli.marketing import report_restorations
     from lautex_registry.errors import InvalidInput
     from lautex_registry.importing import import_customers
-    from lautex_registry.suppression import reporting_restorations
 
     with (
-        reporting_restorations() as restored,
         open_workspace(ctx) as ws,
         _progress_bar(f"importing {file.name}") as progress,
     ):
@@ -298,7 +297,7 @@ def customer_import(
         )  # fmt: skip
     for problem in report.problems:
         say(f"line {problem.line}: {problem.reason}")
-    report_restorations(restored)  # erased objectors' objections are back (Art. 21(3))
+    report_restorations(report.restored)  # erased objectors' objections are back (Art. 21(3))
     if report.failed:
         raise InvalidInput(f"{file.name}: {report.summary()}")
     say(report.summary())

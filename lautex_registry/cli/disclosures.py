@@ -6,6 +6,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+from lautex_registry.cli.params import id_of
 
 recipient_app = typer.Typer(
     help="Who may receive the register's data, for which purposes, in which country.",
@@ -163,7 +164,10 @@ def notice_list(
 @notice_app.command("sent")
 def notice_sent(
     ctx: typer.Context,
-    notice_id: Annotated[int, typer.Argument(help="The notice's id.", show_default=False)],
+    notice_id: Annotated[
+        int,
+        typer.Argument(help="The notice's id.", show_default=False, parser=id_of("notice")),
+    ],
     method: Annotated[str, typer.Option("--method", help="letter, email or phone.")],
     on_date: DateOption = None,
     fmt: FormatOption = Format.table,

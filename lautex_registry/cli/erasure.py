@@ -6,6 +6,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, FormatOption, emit_record, say
+from lautex_registry.cli.params import id_of
 
 if TYPE_CHECKING:
     from lautex_registry.erasure import ErasurePlan
@@ -14,7 +15,9 @@ Customer = Annotated[str, typer.Argument(help="The customer's id or email.", sho
 RequestOption = Annotated[
     int | None,
     typer.Option(
-        "--request", help="The erasure request this answers; it is closed with the outcome."
+        "--request",
+        help="The erasure request this answers; it is closed with the outcome.",
+        parser=id_of("request"),
     ),
 ]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would happen; change nothing.")]

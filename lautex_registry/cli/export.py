@@ -7,6 +7,7 @@ import typer
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, output_path
 from lautex_registry.cli.output import say
+from lautex_registry.cli.params import id_of
 
 
 def register(app: typer.Typer) -> None:
@@ -27,7 +28,8 @@ def export(
         typer.Option("--lang", help="fi or en. Default: the customer's language."),
     ] = None,
     request_id: Annotated[
-        int | None, typer.Option("--request", help="The request this export answers.")
+        int | None,
+        typer.Option("--request", help="The request this export answers.", parser=id_of("request")),
     ] = None,
     output: Annotated[
         str | None,

@@ -15,6 +15,7 @@ from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, output_path
 from lautex_registry.cli.orgs import OrgRef, org_app
 from lautex_registry.cli.output import say
+from lautex_registry.cli.params import id_of
 
 if TYPE_CHECKING:
     from lautex_registry.cli.context import Workspace
@@ -53,7 +54,11 @@ Withdraw = Annotated[
 ]
 RequestId = Annotated[
     int | None,
-    typer.Option("--request", help="The data subject request this answers, if any."),
+    typer.Option(
+        "--request",
+        help="The data subject request this answers, if any.",
+        parser=id_of("request"),
+    ),
 ]
 ListPurpose = Annotated[
     str,

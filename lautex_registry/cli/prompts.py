@@ -11,16 +11,31 @@ PasswordStdinHelp = "Read the password from the first line of standard input (fo
 
 def read_password(*, from_stdin: bool, confirm: bool, prompt: str = "Password") -> str:
     if from_stdin:
-        line = sys.stdin.readline()
-        password = line.rstrip("\r\n")
+        try:
+            line = sys.stdin.readline()
+        except UnicodeDecodeError as exc:
+            raise InvalidInput("password: standard input is not UTF-8 text") from exc
+        password = _utf8(line.rstrip("\r\n"))
         if not password:
             raise InvalidInput("password: nothing was read from standard input")
         return password
     if not sys.stdin.isatty():
         # A script or cron job has no terminal to ask at: say how to give it instead.
         raise InvalidInput("password: no terminal to ask at; pipe it in with --password-stdin")
-    value: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
-    return value
+    try:
+        value: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("password: not UTF-8 text") from exc
+    return _utf8(value)
+
+
+def _utf8(password: str) -> str:
+    """A password whose bytes were not UTF-8 (kept as surrogates) cannot be typed again."""
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInput("password: not UTF-8 text") from exc
+    return password
 
 
 def confirm_or_abort(question: str, *, assume_yes: bool) -> None:

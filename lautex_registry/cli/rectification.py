@@ -7,6 +7,7 @@ import typer
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, output_path
 from lautex_registry.cli.output import Format, FormatOption, emit_rows, say
+from lautex_registry.cli.params import id_of
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -18,7 +19,10 @@ CustomerRef = Annotated[
     str, typer.Argument(help="The customer's id or email address.", show_default=False)
 ]
 RequestOption = Annotated[
-    int | None, typer.Option("--request", help="The data subject request this answers.")
+    int | None,
+    typer.Option(
+        "--request", help="The data subject request this answers.", parser=id_of("request")
+    ),
 ]
 Output = Annotated[
     str | None,
@@ -72,6 +76,9 @@ def _report(result: "RectificationResult", request_id: int | None, fmt: Format) 
         if result.partially_refused:
             say(f"give the person the certificate: lautex request certificate {request_id}")
     _emit_notices(result.notices, fmt)
+    from lautex_registry.cli.marketing import report_restorations
+
+    report_restorations(result.restored)  # an erased objector's objections are back
 
 
 def rectify(
@@ -178,7 +185,10 @@ def unrestrict(
 
 def request_certificate(
     ctx: typer.Context,
-    request_id: Annotated[int, typer.Argument(help="The request's id.", show_default=False)],
+    request_id: Annotated[
+        int,
+        typer.Argument(help="The request's id.", show_default=False, parser=id_of("request")),
+    ],
     lang: Annotated[
         str | None,
         typer.Option("--lang", help="fi or en. Default: the request's language."),

@@ -7,13 +7,17 @@ import typer
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, output_path
 from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+from lautex_registry.cli.params import id_of
 
 request_app = typer.Typer(
     help="Data subject requests: add, extend, verify, list, show, close, letter.",
     no_args_is_help=True,
 )
 
-RequestId = Annotated[int, typer.Argument(help="The request's id.", show_default=False)]
+RequestId = Annotated[
+    int,
+    typer.Argument(help="The request's id.", show_default=False, parser=id_of("request")),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -131,7 +135,12 @@ def request_list(
     ] = False,
     due_within: Annotated[
         int | None,
-        typer.Option("--due-within", help="Only open requests due within this many days."),
+        typer.Option(
+            "--due-within",
+            help="Only open requests due within this many days.",
+            # a date ten years ahead is as far as a deadline goes; beyond it dates overflow
+            parser=id_of("due-within", minimum=0, maximum=3650),
+        ),
     ] = None,
     kind: Annotated[str | None, typer.Option("--kind", help="Only this kind.")] = None,
     fail_if_any: Annotated[

@@ -78,9 +78,10 @@ def _progress_bar() -> Iterator[
 
 def _run(ws: "Workspace", day: date, dry_run: bool) -> "RunSummary":
     from lautex_registry.retention import DEFAULT_BATCH, run_retention
+    from lautex_registry.validation import record_id, seconds
 
-    batch = int(os.environ.get(BATCH_ENV) or DEFAULT_BATCH)
-    pause = float(os.environ.get(PAUSE_ENV) or 0)
+    batch = record_id(os.environ.get(BATCH_ENV) or str(DEFAULT_BATCH), BATCH_ENV, maximum=100_000)
+    pause = seconds(os.environ.get(PAUSE_ENV) or "0", PAUSE_ENV, maximum=60.0)
     if sys.stderr.isatty() and not dry_run:
         with _progress_bar() as (totals, advance):
             return run_retention(
