@@ -375,20 +375,6 @@ def _cannot_keep(path: Path, reason: str) -> InvalidInput:
     return InvalidInput(f"LAUTEX_HOME: cannot keep the session file in {path}: {reason}")
 
 
-def _make_folders(path: Path) -> None:
-    """Create `path` and any missing parent with mode 0700, whatever the umask."""
-    if path.exists() or path.is_symlink():
-        return
-    _make_folders(path.parent)
-    try:
-        os.mkdir(path, 0o700)
-    except FileExistsError:
-        return  # made meanwhile by another login: checked like any existing folder
-    except OSError as exc:
-        raise _cannot_keep(path, exc.strerror or str(exc)) from exc
-    os.chmod(path, 0o700)  # mkdir's mode is cut by the umask: say it exactly
-
-
 def _private_folder(path: Path, *, may_be_link: bool) -> None:
     """A folder only its owner may enter (0700): a wider mode of ours is narrowed; a
     symlink (where not allowed) or someone else's folder is refused, since whoever
@@ -410,8 +396,10 @@ def save_session_token(register_id: str, token: str) -> Path:
     Written to a new temp file (never one that exists or is a symlink: someone may have
     planted it to catch the token), its mode set on the open descriptor, then renamed.
     """
+    from lautex_registry.output_files import create_private_folder
+
     path = session_file(register_id)
-    _make_folders(path.parent)
+    create_private_folder(path.parent, "LAUTEX_HOME")
     _private_folder(lautex_home(), may_be_link=True)  # a home moved elsewhere by a link is fine
     _private_folder(path.parent, may_be_link=False)
     tmp = path.with_name(path.name + ".tmp")

@@ -76,7 +76,8 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
-        raise Conflict(f"the register is busy, try again: {exc}") from exc
+        # Busy is the usual cause; a read-only or unopenable file is the machine's (exit 7).
+        raise register_error(exc) or Conflict(f"the register is busy, try again: {exc}") from exc
     try:
         yield conn
     except BaseException:

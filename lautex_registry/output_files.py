@@ -74,9 +74,10 @@ def create_private_folder(folder: Path, field: str = "output") -> None:
         except FileExistsError:
             continue  # made meanwhile by someone else: theirs to set
         except OSError as exc:
-            raise InvalidInput(
-                f"{field}: cannot create the folder {path}: {exc.strerror or exc}"
-            ) from exc
+            doing = f"{field}: cannot create the folder {path}"
+            if exc.errno in ENVIRONMENT_ERRNOS:
+                raise environment_refused(exc, doing) from exc
+            raise InvalidInput(f"{doing}: {exc.strerror or exc}") from exc
         os.chmod(path, 0o700)  # mkdir's mode is masked by the umask
 
 

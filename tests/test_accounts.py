@@ -345,7 +345,7 @@ def test_a_login_whose_session_file_cannot_be_kept_changes_nothing(
     before = dump(cli)
     result = login(cli, "clerk")
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: LAUTEX_HOME: cannot keep the session file in ")
+    assert result.stderr.startswith("error: LAUTEX_HOME: cannot create the folder ")
     assert dump(cli) == before
 
 

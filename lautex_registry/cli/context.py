@@ -16,7 +16,7 @@ import typer
 
 from lautex_registry import audit, auth
 from lautex_registry.db import connect, resolve_db_path, transaction
-from lautex_registry.errors import AuthError, Conflict, LautexError
+from lautex_registry.errors import AuthError
 from lautex_registry.migrations import require_current
 from lautex_registry.permissions import allowed
 from lautex_registry.register import register_id
@@ -60,17 +60,10 @@ class Workspace:
         return Handout(self, rows, action, entity, details)
 
     def _reserve_handout(self, action: str, entity: str, details: Mapping[str, Any]) -> None:
-        try:
-            with transaction(self.conn):
-                audit.record(self.conn, self.actor, f"{action} started", entity, None, details)
-        except (Conflict, sqlite3.OperationalError) as exc:
-            failure = exc.__cause__ if isinstance(exc, Conflict) else exc
-            if getattr(failure, "sqlite_errorname", None) != "SQLITE_READONLY":
-                raise
-            raise LautexError(
-                "the register is read-only: personal data is handed out only after its "
-                "audit row is written"
-            ) from exc
+        """Commit the `<action> started` row; a busy register (exit 6) or one the machine
+        will not let us write (exit 7) fails here, before any row is handed out."""
+        with transaction(self.conn):
+            audit.record(self.conn, self.actor, f"{action} started", entity, None, details)
 
 
 class Handout(Generic[_Row]):
@@ -80,7 +73,7 @@ class Handout(Generic[_Row]):
     `<action> started` row is committed, then the rows go out; `audit_handout` (or the
     list's own audit) adds the count once they are out, or once the reader of a pipe
     stopped. GDPR Art. 5(2): when the audit row cannot be written (busy: exit 6;
-    read-only: exit 1) nothing is handed out, and `refused` says there is nothing to
+    read-only: exit 7) nothing is handed out, and `refused` says there is nothing to
     count. An empty list hands out nothing and reserves nothing.
     """
 
