@@ -1,6 +1,7 @@
 """Personal accounts, passwords, sessions and service tokens.
 
-The privacy statement (P7): every user of the electronic register has a personal
+The privacy statement (docs/privacy-statement.md P7): every user of the electronic register has a
+personal
 username and password. Passwords are hashed with argon2id; session and service
 tokens are random and stored only as SHA-256 hashes (they carry 256 bits of
 entropy, so a fast hash is enough and a lookup stays cheap).

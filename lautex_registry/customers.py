@@ -19,7 +19,7 @@ from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
 if TYPE_CHECKING:
     from lautex_registry.suppression import Restoration
 
-# Statement P4: the sources of the register's data.
+# docs/privacy-statement.md P4: the sources of the register's data.
 SOURCES = (
     "web-store",
     "reseller",
@@ -121,7 +121,7 @@ def validate_fields(fields: Mapping[str, str | None]) -> dict[str, str | None]:
     clean["city"] = validation.optional_text(raw["city"], "city", max_length=100)
     _check_address(clean)
     if not (raw["source"] or "").strip():
-        # Statement P4: an access reply must say where the data came from.
+        # docs/privacy-statement.md P4: an access reply must say where the data came from.
         raise InvalidInput(f"source: is required (one of {', '.join(SOURCES)})")
     clean["source"] = validation.choice(raw["source"] or "", SOURCES, "source")
     clean["source_detail"] = validation.optional_text(raw["source_detail"], "source_detail")

@@ -1,6 +1,7 @@
 """The disclosure log: who received which of a customer's fields, when and why.
 
-The privacy statement (P5) permits disclosure only for credit decisions, debt
+The privacy statement (docs/privacy-statement.md P5) permits disclosure only for credit decisions,
+debt
 collection, billing, value-added services or where law requires it, never for
 marketing, and not outside the EU/EEA without a recorded basis. Every
 disclosure is checked here against its recipient's registered purposes and
@@ -44,7 +45,7 @@ FIELD_ALIASES = {
 # legal claims, to protect another's rights or for an important public interest. Debt
 # collection is the exercise of a legal claim; a disclosure the law itself requires
 # (an authority's order, Art. 6(1)(c)) is the public-interest case, and the privacy
-# statement (P5) promises nothing beyond these two.
+# statement (docs/privacy-statement.md P5) promises nothing beyond these two.
 LEGAL_PURPOSES = ("collection", "legal-obligation")
 
 
@@ -229,7 +230,7 @@ def record_collection_disclosure(
 ) -> sqlite3.Row:
     """Log the hand-over of an invoice to a collection agency; returns the agency's row.
 
-    Statement P5: debt collection is a permitted disclosure, logged like any other,
+    docs/privacy-statement.md P5: debt collection is a permitted disclosure, logged like any other,
     so the agency must be a registered recipient with the purpose collection.
     """
     try:

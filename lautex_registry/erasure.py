@@ -1,7 +1,8 @@
 """Erasure and anonymisation: the one implementation behind `erase`, `anonymize`,
 the retention job and the journal replay of `restore`.
 
-GDPR Art. 17 and the privacy statement (P6, P11): personal data is destroyed on
+GDPR Art. 17 and the privacy statement (docs/privacy-statement.md P6, P11): personal data is
+destroyed on
 request unless law, open invoices or collection prevent it. What must stay is
 decided by `holds` (each hold dated, never forever); everything else goes now:
 
@@ -28,7 +29,7 @@ invoice keeps its billing organisation like the rest of its billing data.
 
 Before anything is deleted, objections become a suppression record (keyed HMAC,
 Art. 21(3)) and pending notices are recorded for every recipient the data was
-disclosed to (Art. 19). Physically gone (DESIGN §5): every connection has
+disclosed to (Art. 19). Physically gone (docs/rules.md §5): every connection has
 secure_delete on; after the transaction `physical_cleanup` merges any full-text
 index and checkpoints the WAL with TRUNCATE.
 """
@@ -555,7 +556,7 @@ def _register_id(conn: sqlite3.Connection) -> str:
 
 
 def physical_cleanup(conn: sqlite3.Connection) -> bool:
-    """DESIGN §5: merge full-text indexes (no old token survives) and truncate the WAL.
+    """docs/rules.md §5: merge full-text indexes (no old token survives) and truncate the WAL.
 
     Returns False when a reader kept the checkpoint from finishing (it is safe to
     run again; the next erasure or retention run does).

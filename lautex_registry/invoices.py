@@ -137,14 +137,15 @@ def collect_invoice(
 ) -> sqlite3.Row:
     """Send an open invoice to a collection agency; returns the invoice as it was before.
 
-    Handing the claim over is a disclosure to the agency (statement P5: debt
+    Handing the claim over is a disclosure to the agency (docs/privacy-statement.md P5: debt
     collection); the disclosure log records it alongside this change.
     """
     invoice = invoice_row(conn, number)
     _require_state(invoice, ("open",), "sent to collection")
     clean_agency = validation.required_text(agency, "agency")
     day = _event_date(invoice, on)
-    # Statement P5: the agency is a registered recipient for collection, and the hand-over
+    # docs/privacy-statement.md P5: the agency is a registered recipient for collection, and the
+    # hand-over
     # is logged in the disclosure log (refused, exit 4, when the agency is not registered).
     from lautex_registry.disclosures import record_collection_disclosure
 

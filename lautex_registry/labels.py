@@ -1,6 +1,7 @@
 """Mailing labels: CSV, or a printable A4 sheet of 3 x 8 labels of 70 x 37 mm (fpdf2).
 
-Labels are a list in the statement's sense (P3): everyone with a publication ban, an
+Labels are a list in the statement's sense (docs/privacy-statement.md P3): everyone with a
+publication ban, an
 objection to the purpose (GDPR Art. 21(3)), a restriction (Art. 18(2)), an anonymised
 record, an organisation that prohibited marketing, or no complete postal address is
 left out. A label shows the name, the organisation, the street, the postal code and

@@ -7,7 +7,8 @@ order; the first reason that applies is the one counted):
 - restricted: processing is restricted (GDPR Art. 18(2): storage only);
 - objection: an objection in force to the purpose, a purpose that covers it, or 'all'
   (GDPR Art. 21(3): absolute; no option, flag or role sets it aside);
-- publication-ban: the statement's ban on lists (P3); a marketing list is such a list;
+- publication-ban: the statement's ban on lists (docs/privacy-statement.md P3); a marketing list is
+such a list;
 - organisation-prohibited: the organisation the person represents prohibited marketing;
 - consent-withdrawn / no-consent: email and SMS to a natural person need prior consent
   (917/2014 sec. 200(1)); a person without an organisation is a natural person. With

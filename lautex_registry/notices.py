@@ -1,7 +1,8 @@
 """Notices to the sources and recipients of data that was corrected, erased or restricted.
 
 GDPR Art. 19: a rectification, erasure or restriction is communicated to each
-recipient to whom the data was disclosed. The privacy statement (P10) adds the
+recipient to whom the data was disclosed. The privacy statement (docs/privacy-statement.md P10)
+adds the
 source the wrong data came from. A notice is recorded as pending when the change
 is made and marked sent (`notice sent`) when the letter, email or call is done.
 """
@@ -19,7 +20,8 @@ KINDS = ("rectification", "erasure", "restriction")
 METHODS = ("letter", "email", "phone")
 
 # Sources that are someone other than the person: the data came from them, so they are
-# told of a correction (P10). Data the person gave through the company's own web store,
+# told of a correction (docs/privacy-statement.md P10). Data the person gave through the company's
+# own web store,
 # registration or customer service came from the person, who already knows.
 THIRD_PARTY_SOURCES = ("reseller", "subcontractor", "partner")
 

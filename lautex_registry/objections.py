@@ -4,10 +4,10 @@ What a person said about marketing is recorded as they said it, with the date an
 the channel, and kept as history: a withdrawal is another dated fact recorded at
 the person's own request, never a deletion and never an override.
 
-- An objection (GDPR Art. 21(2)-(3); statement P9) to direct advertising, distance
+- An objection (GDPR Art. 21(2)-(3); docs/privacy-statement.md P9) to direct advertising, distance
   selling, direct marketing, market research or opinion research, or to all of them,
   takes effect at once and is absolute: nothing in the register can set it aside.
-- The publication ban (statement P3) is stored as an objection with purpose
+- The publication ban (docs/privacy-statement.md P3) is stored as an objection with purpose
   'publication': it keeps the person out of every list and label export.
 - Consent to email and SMS marketing (Act on Electronic Communications Services
   917/2014 sec. 200) is a dated history per channel; the latest entry is in force.
@@ -23,7 +23,7 @@ from lautex_registry import audit, validation
 from lautex_registry.clock import today
 from lautex_registry.errors import InvalidInput, NotFound
 
-# Statement P9: the purposes a person may forbid; 'all' covers every one of them.
+# docs/privacy-statement.md P9: the purposes a person may forbid; 'all' covers every one of them.
 PURPOSES = (
     "direct-advertising",
     "distance-selling",
@@ -32,9 +32,11 @@ PURPOSES = (
     "opinion-research",
     "all",
 )
-# Statement P3: the publication ban is an objection to publishing the person in lists.
+# docs/privacy-statement.md P3: the publication ban is an objection to publishing the person in
+# lists.
 PUBLICATION = "publication"
-# The ways a person can tell the company (statement P3: customer service, email or the
+# The ways a person can tell the company (docs/privacy-statement.md P3: customer service, email or
+# the
 # contact person; a letter and the web form as well).
 CHANNELS = ("customer-service", "email", "contact-person", "letter", "web")
 # The channel of an objection put back from an erased person's suppression record.
@@ -42,7 +44,8 @@ RESTORED_CHANNEL = "suppression-record"
 CONSENT_CHANNELS = ("email", "sms")
 CONSENT_STATUSES = ("given", "withdrawn")
 
-# The statement (P9) lists direct advertising and distance selling as kinds of direct
+# The statement (docs/privacy-statement.md P9) lists direct advertising and distance selling as
+# kinds of direct
 # marketing, to which GDPR Art. 21(2)-(3) gives an absolute right to object; so
 # an objection to 'direct-marketing' stops lists for both, and an objection to either
 # stops a 'direct-marketing' list. Research is a purpose of its own: an objection to

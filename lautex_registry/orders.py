@@ -1,8 +1,8 @@
-"""Orders and their lines: the customer's previous orders (privacy statement P1).
+"""Orders and their lines: the customer's previous orders (docs/privacy-statement.md P1).
 
 Money is integer cents in the database and euros with two decimals in and out
 (Decimal, never float). An order's date is the customer's latest activity: the
-retention period of customer data counts from it (DESIGN §2 "Retention").
+retention period of customer data counts from it (docs/rules.md §2 "Retention").
 """
 
 import sqlite3
@@ -82,7 +82,7 @@ def add_order(
     clean_channel = validation.choice(channel, CHANNELS, "channel")
     clean_reseller = validation.optional_text(reseller, "reseller")
     if clean_channel == "reseller" and clean_reseller is None:
-        # Statement P4: a reply to the person must be able to name the reseller.
+        # docs/privacy-statement.md P4: a reply to the person must be able to name the reseller.
         raise InvalidInput("reseller: required when the channel is reseller")
     if clean_channel != "reseller" and clean_reseller is not None:
         raise InvalidInput("reseller: only for orders whose channel is reseller")

@@ -1,6 +1,7 @@
 """Rectification (GDPR Art. 16) with its notices (Art. 19) and refusals (Art. 12(4)).
 
-The privacy statement (P10): wrong, incomplete or outdated data is corrected or
+The privacy statement (docs/privacy-statement.md P10): wrong, incomplete or outdated data is
+corrected or
 completed without delay, and whoever the wrong data came from or was disclosed
 to is told. The new value is validated like any input and written over the old
 one: the old value is kept nowhere (the audit rows name fields only).
@@ -167,7 +168,8 @@ def rectify(
     if not changes and supplement_text is None:
         raise InvalidInput("set: give at least one --set FIELD=VALUE or a --supplement TEXT")
     request = rectification_request(conn, request_id, customer_id) if request_id else None
-    # P10: the one told is where the wrong data came from, also when the source is corrected.
+    # docs/privacy-statement.md P10: the one told is where the wrong data came from, also when the
+    # source is corrected.
     came_from = conn.execute(
         "SELECT source, source_detail FROM customers WHERE id = ?", (customer_id,)
     ).fetchone()

@@ -40,7 +40,7 @@ def create_register(
                 "INSERT INTO meta (key, value) VALUES ('register_id', ?)",
                 (secrets.token_hex(16),),
             )
-            # The keyed-hash secret for suppression records (DESIGN §2: a plain hash
+            # The keyed-hash secret for suppression records (docs/rules.md §2: a plain hash
             # of an email is reversible by guessing).
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('secret', ?)", (secrets.token_hex(32),)

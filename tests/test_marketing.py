@@ -1,4 +1,5 @@
-"""`marketing list`: who is on a list and who is left out, as the law says (issue 6)."""
+"""`marketing list`: who is on a list and who is left out, as the law says (GDPR Art. 21,
+docs/rules.md §2)."""
 
 import csv
 import io

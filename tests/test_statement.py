@@ -1,4 +1,5 @@
-"""The privacy statement generated from the register (issue 9): complete in both languages."""
+"""The privacy statement generated from the register (docs/privacy-statement.md P12): complete in
+both languages."""
 
 import re
 import stat
@@ -211,7 +212,8 @@ def test_an_unknown_placeholder_in_the_settings_names_the_setting(cli: Cli) -> N
 
 
 def test_a_register_without_the_statement_settings_uses_the_built_in_ones(cli: Cli) -> None:
-    # A register created before issue 9 has no [statement] row: the defaults fill in.
+    # A register created before the generated statement has no [statement] row: the defaults fill
+    # in.
     with cli.connect() as conn:
         conn.execute("DELETE FROM settings WHERE key IN ('statement', 'supervisory_authority')")
     sections = markdown_sections(cli.ok("statement").stdout)

@@ -57,7 +57,8 @@ def test_bad_business_ids_are_refused(text: str) -> None:
 
 
 def _check_digit(digits: str) -> int | None:
-    """DESIGN §2: weights 7,9,10,5,8,4,2; r = sum mod 11; 0 -> 0, 1 -> invalid, else 11 - r."""
+    """docs/rules.md §2: weights 7,9,10,5,8,4,2; r = sum mod 11; 0 -> 0, 1 -> invalid, else 11 -
+    r."""
     r = sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
     if r == 1:
         return None

@@ -123,7 +123,8 @@ def publication_ban(
     withdraw: Withdraw = False,
     request: RequestId = None,
 ) -> None:
-    """Record a person's ban on publishing their data in lists and labels (statement P3).
+    """Record a person's ban on publishing their data in lists and labels
+    (docs/privacy-statement.md P3).
 
     Example: lautex publication-ban 42 --received 2026-11-20 --channel customer-service
     """
