@@ -13,7 +13,7 @@ is logged. The log is what GDPR Art. 19 notices are built from
 import sqlite3
 from datetime import date
 
-from lautex_registry import audit, recipients, validation
+from lautex_registry import audit, lookup, recipients, validation
 from lautex_registry.clock import timestamp, today
 from lautex_registry.errors import InvalidInput, NotFound, Refused
 
@@ -105,12 +105,7 @@ def disclosure_refusal(customer: sqlite3.Row, recipient: sqlite3.Row, purpose: s
 
 
 def _customer(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT id, state FROM customers WHERE id = ?", (customer_id,)
-    ).fetchone()
-    if row is None:
-        raise NotFound(f"no customer with id {customer_id}")
-    return row
+    return lookup.customer_row(conn, customer_id)
 
 
 def record_disclosure(

@@ -41,9 +41,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from lautex_registry import audit, journal
+from lautex_registry import audit, journal, lookup
 from lautex_registry.clock import timestamp
-from lautex_registry.errors import Conflict, InvalidInput, NotFound
+from lautex_registry.errors import Conflict, InvalidInput
 from lautex_registry.holds import Hold, RetentionPolicy, billing_columns, holds_for_many
 from lautex_registry.organisations import remove_sole_traders, sole_trader_businesses
 from lautex_registry.personal_data import PERSONAL_TABLES, PersonalTable, personal_table
@@ -178,28 +178,11 @@ _IDS = "(SELECT value FROM json_each(?))"
 # --- planning --------------------------------------------------------------------------------
 
 
-def customer_row(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM customers WHERE id = ?", (customer_id,)
-    ).fetchone()
-    if row is None:
-        raise NotFound(f"customer: no customer with id {customer_id}")
-    return row
-
-
 def check_request(conn: sqlite3.Connection, request_id: int, customer_id: int) -> None:
     """The request an erasure closes: an open erasure request of this customer (or unlinked)."""
-    row = conn.execute(
-        "SELECT kind, state, customer_id FROM requests WHERE id = ?", (request_id,)
-    ).fetchone()
-    if row is None:
-        raise NotFound(f"request: no request with id {request_id}")
-    if row["kind"] != "erasure":
-        raise InvalidInput(f"request: {request_id} is an {row['kind']} request, not an erasure")
-    if row["state"] != "open":
-        raise Conflict(f"request: {request_id} is already closed")
-    if row["customer_id"] is not None and row["customer_id"] != customer_id:
-        raise InvalidInput(f"request: {request_id} belongs to customer {row['customer_id']}")
+    lookup.request_for(
+        conn, request_id, customer_id, kinds=("erasure",), open_only=True, unlinked=True
+    )
 
 
 def _customer_lines(row: sqlite3.Row, mode: str, outcome: str) -> list[PlanLine]:
@@ -263,7 +246,7 @@ def plan(
     until when. Reads only."""
     if mode not in MODES:
         raise InvalidInput(f"mode: must be one of {', '.join(MODES)}")
-    row = customer_row(conn, customer_id)
+    row = lookup.customer_row(conn, customer_id)
     if request_id is not None:
         check_request(conn, request_id, customer_id)
     policy = policy or RetentionPolicy.of(conn)

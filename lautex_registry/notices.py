@@ -11,7 +11,7 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from lautex_registry import audit, validation
+from lautex_registry import audit, lookup, validation
 from lautex_registry.clock import today
 from lautex_registry.disclosures import recipients_of_fields, stored_fields
 from lautex_registry.errors import Conflict, InvalidInput, NotFound
@@ -49,11 +49,7 @@ def create_notices(
     """
     if kind not in KINDS:
         raise InvalidInput(f"kind: must be one of {', '.join(KINDS)}")
-    customer = conn.execute(
-        "SELECT source, source_detail FROM customers WHERE id = ?", (customer_id,)
-    ).fetchone()
-    if customer is None:
-        raise NotFound(f"no customer with id {customer_id}")
+    customer: sqlite3.Row | dict[str, str | None] = lookup.customer_row(conn, customer_id)
     if source is not None:
         customer = {"source": source[0], "source_detail": source[1]}
     created_on = today().isoformat()

@@ -19,7 +19,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
-from lautex_registry import audit, validation
+from lautex_registry import audit, lookup, validation
 from lautex_registry.clock import today
 from lautex_registry.errors import InvalidInput, NotFound
 
@@ -86,20 +86,13 @@ def _customer_exists(conn: sqlite3.Connection, customer_id: int) -> None:
     """The customer is there and not anonymised (one rule for every write about a person)."""
     from lautex_registry.customers import refuse_if_anonymised
 
-    row = conn.execute("SELECT state FROM customers WHERE id = ?", (customer_id,)).fetchone()
-    if row is None:
-        raise NotFound(f"customer: no customer with id {customer_id}")
-    refuse_if_anonymised(customer_id, row["state"])
+    refuse_if_anonymised(customer_id, lookup.customer_row(conn, customer_id)["state"])
 
 
 def _check_request(conn: sqlite3.Connection, request_id: int | None, customer_id: int) -> None:
     if request_id is None:
         return
-    row = conn.execute("SELECT customer_id FROM requests WHERE id = ?", (request_id,)).fetchone()
-    if row is None:
-        raise NotFound(f"request: no request with id {request_id}")
-    if row["customer_id"] is not None and row["customer_id"] != customer_id:
-        raise InvalidInput(f"request: request {request_id} belongs to another customer")
+    lookup.request_for(conn, request_id, customer_id, unlinked=True)
 
 
 # --- objections and the publication ban ---------------------------------------------------

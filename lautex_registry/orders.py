@@ -12,8 +12,9 @@ from typing import Any, cast
 
 from lautex_registry import audit, validation
 from lautex_registry.clock import timestamp, today
-from lautex_registry.customers import refuse_if_anonymised, resolve_customer, touch_last_activity
+from lautex_registry.customers import refuse_if_anonymised, touch_last_activity
 from lautex_registry.errors import Conflict, InvalidInput, NotFound
+from lautex_registry.lookup import resolve_customer
 
 CHANNELS = ("web-store", "reseller")
 MAX_QUANTITY = 1_000_000

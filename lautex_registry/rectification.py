@@ -18,7 +18,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lautex_registry import audit, customers, notices, requests, validation
+from lautex_registry import audit, customers, lookup, notices, requests, validation
 from lautex_registry.clock import today
 from lautex_registry.errors import InvalidInput, Refused
 
@@ -100,16 +100,9 @@ def rectification_request(
     conn: sqlite3.Connection, request_id: int, customer_id: int
 ) -> sqlite3.Row:
     """The open rectification request of this customer, checked before anything is written."""
-    row = requests.get_request(conn, request_id)
-    if row["kind"] != "rectification":
-        raise InvalidInput(
-            f"request: {request_id} is a {row['kind']} request, not a rectification request"
-        )
-    if row["customer_id"] != customer_id:
-        raise InvalidInput(f"request: {request_id} is not a request of customer {customer_id}")
-    if row["state"] != "open":
-        raise Refused(f"request {request_id} is already closed ({row['outcome']})")
-    return row
+    return lookup.request_for(
+        conn, request_id, customer_id, kinds=("rectification",), open_only=True
+    )
 
 
 def _kept_on_invoices(

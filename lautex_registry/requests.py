@@ -24,8 +24,9 @@ from typing import Any
 
 from lautex_registry import audit, deadlines, validation
 from lautex_registry.clock import timestamp, today
-from lautex_registry.customers import LANGUAGES, refuse_if_anonymised, resolve_customer
+from lautex_registry.customers import LANGUAGES, refuse_if_anonymised
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
+from lautex_registry.lookup import resolve_customer
 from lautex_registry.request_done import how_to_do, shown_done
 
 KINDS = (

@@ -122,7 +122,7 @@ def test_a_refusal_of_a_closed_request_is_refused(cli: Cli) -> None:
     request_id, _ = refused(cli)
     before = dump(cli)
     result = cli.run("rectify", "1", "--refuse", "--reason", "again", "--request", str(request_id))
-    assert_one_line_error(result, 4, "already closed")
+    assert_one_line_error(result, 4, "is closed (")
     assert dump(cli) == before
 
 

@@ -110,7 +110,7 @@ def customer_show(
 
     Example: lautex customer show aino@example.fi --format json
     """
-    from lautex_registry.customers import resolve_customer
+    from lautex_registry.lookup import resolve_customer
     from lautex_registry.person import person_record
 
     with open_workspace(ctx) as ws:
