@@ -66,9 +66,7 @@ def request_for(
     `kinds`: the kinds the command answers (empty: any); `open_only`: a closed request
     is refused; `unlinked`: a request not yet linked to any customer is accepted.
     """
-    row = conn.execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone()
-    if row is None:
-        raise NotFound(f"request: no request with id {request_id}")
+    row = request_row(conn, request_id)
     if kinds and row["kind"] not in kinds:
         wanted = " or ".join(f"{_a(kind)} request" for kind in kinds)
         raise InvalidInput(f"request: {request_id} is {_a(row['kind'])} request, not {wanted}")
@@ -78,6 +76,14 @@ def request_for(
         raise InvalidInput(f"request: {request_id} is about {whom}, not {customer_id}")
     if open_only:
         refuse_closed(row)
+    return row
+
+
+def request_row(conn: sqlite3.Connection, request_id: int) -> sqlite3.Row:
+    """The request with this id; NotFound (exit 3) otherwise."""
+    row = conn.execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"request: no request with id {request_id}")
     return cast(sqlite3.Row, row)
 
 
