@@ -6,19 +6,15 @@ import stat
 import pytest
 
 from tests.conftest import Cli
-from tests.test_customers import add_aino, assert_one_line_error, dump
-from tests.test_rectification import request, request_row
-
-REASON = "Nimenmuutoksesta ei ole esitetty virallista selvitystä."
-
-
-def refused(cli: Cli) -> tuple[int, str]:
-    customer_id = add_aino(cli)
-    request_id = request(cli, str(customer_id), "rectification", "--note",
-                         "Pyytää muuttamaan sukunimen Virtaseksi")  # fmt: skip
-    result = cli.ok("rectify", str(customer_id), "--refuse", "--reason", REASON,
-                    "--request", str(request_id), user="clerk")  # fmt: skip
-    return request_id, result.stdout
+from tests.helpers import (
+    REASON,
+    add_aino,
+    assert_one_line_error,
+    dump,
+    refused,
+    request,
+    request_row,
+)
 
 
 def test_a_refused_rectification_closes_the_request_and_prints_the_certificate(cli: Cli) -> None:

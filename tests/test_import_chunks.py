@@ -12,7 +12,7 @@ from lautex_registry import audit, importing
 from lautex_registry.db import connect
 from lautex_registry.importing import ImportReport, import_customers
 from tests.conftest import Cli
-from tests.test_customers import add_aino, dump
+from tests.helpers import add_aino, dump
 
 HEADER = "first_name,last_name,email,source\n"
 

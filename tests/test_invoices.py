@@ -5,17 +5,7 @@ import json
 import pytest
 
 from tests.conftest import Cli
-from tests.test_customers import add_aino, add_org, assert_one_line_error, dump, show
-from tests.test_orders import add_order
-
-
-def invoiced(cli: Cli, number: str = "2026-0457", due: str = "2026-11-30") -> int:
-    add_org(cli)
-    customer_id = add_aino(cli, "--org", "Puutalo Oy")
-    add_order(cli, str(customer_id))
-    cli.ok("invoice", "add", "T-1001", "--number", number, "--issued", "2026-11-20",
-           "--due", due, user="clerk")  # fmt: skip
-    return customer_id
+from tests.helpers import assert_one_line_error, dump, invoiced, show
 
 
 def invoice(cli: Cli, number: str = "2026-0457") -> dict:  # type: ignore[type-arg]

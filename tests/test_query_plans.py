@@ -14,7 +14,7 @@ import pytest
 from lautex_registry import customers, invoices, lookup, orders, person
 from lautex_registry.db import connect
 from tests.conftest import Cli
-from tests.test_invoices import invoiced
+from tests.helpers import invoiced
 
 FULL_SCAN = re.compile(r"^SCAN (\w+)$")
 

@@ -5,19 +5,18 @@ import json
 import pytest
 
 from tests.conftest import Cli
-from tests.test_customers import add_aino, assert_one_line_error, dump, show
-from tests.test_disclosures import BILLING_PARTNER, add_reseller_customer, billing_partner, disclose
-
-
-def request(cli: Cli, customer: str, kind: str = "rectification", *extra: str) -> int:
-    result = cli.ok("request", "add", customer, "--kind", kind, "--channel", "email", *extra,
-                    user="clerk")  # fmt: skip
-    return int(result.stdout.strip())
-
-
-def request_row(cli: Cli, request_id: int) -> dict:  # type: ignore[type-arg]
-    with cli.connect() as conn:
-        return dict(conn.execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone())
+from tests.helpers import (
+    BILLING_PARTNER,
+    add_aino,
+    add_reseller_customer,
+    assert_one_line_error,
+    billing_partner,
+    disclose,
+    dump,
+    request,
+    request_row,
+    show,
+)
 
 
 def test_a_reseller_phone_disclosed_to_a_billing_partner_names_both_as_pending_notices(

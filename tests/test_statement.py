@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.conftest import Cli
+from tests.helpers import markdown_sections
 
 # The seed statement's headings (../shared/privacy-statement-fi.txt), in its order.
 SEED_HEADINGS_FI = (
@@ -65,18 +66,6 @@ HEADINGS_EN = (
     "Other rights related to the processing of personal data",
 )
 EXPECTED = {"fi": SEED_HEADINGS_FI, "en": HEADINGS_EN}
-
-
-def markdown_sections(text: str) -> list[tuple[str, str]]:
-    """(heading, body) for every `## ` heading of a Markdown document."""
-    sections: list[tuple[str, str]] = []
-    for line in text.splitlines():
-        if line.startswith("## "):
-            sections.append((line[3:].strip(), ""))
-        elif sections:
-            heading, body = sections[-1]
-            sections[-1] = (heading, body + line + "\n")
-    return sections
 
 
 class HtmlSections(HTMLParser):
