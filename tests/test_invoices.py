@@ -1,6 +1,7 @@
 """Invoices through the CLI: billing snapshot, states, lists."""
 
 import json
+from typing import Any
 
 import pytest
 
@@ -8,9 +9,9 @@ from tests.conftest import Cli
 from tests.helpers import assert_one_line_error, dump, invoiced, show
 
 
-def invoice(cli: Cli, number: str = "2026-0457") -> dict:  # type: ignore[type-arg]
-    rows = json.loads(cli.ok("invoice", "list", "-f", "json").stdout)
-    return next(r for r in rows if r["number"] == number)  # type: ignore[no-any-return]
+def invoice(cli: Cli, number: str = "2026-0457") -> dict[str, Any]:
+    rows: list[dict[str, Any]] = json.loads(cli.ok("invoice", "list", "-f", "json").stdout)
+    return next(r for r in rows if r["number"] == number)
 
 
 def test_invoice_keeps_billing_data_as_issued(cli: Cli) -> None:

@@ -430,7 +430,7 @@ def test_a_request_is_completed_once_the_register_shows_the_work_done(cli: Cli) 
 
 
 _part = st.text(
-    alphabet=st.characters(blacklist_characters=",\n", blacklist_categories=("Cs",)),
+    alphabet=st.characters(blacklist_characters=",\n", blacklist_categories=["Cs"]),
     min_size=1,
     max_size=30,
 ).filter(lambda text: text.strip() != "")

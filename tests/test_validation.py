@@ -368,7 +368,7 @@ def test_an_excerpt_is_short_and_shows_no_control_character(value: str) -> None:
 
 @given(
     digits=st.text(alphabet="0123456789 ", min_size=3, max_size=12),
-    letters=st.text(alphabet=st.characters(categories=("L",)), min_size=1, max_size=4),
+    letters=st.text(alphabet=st.characters(categories=["L"]), min_size=1, max_size=4),
 )
 def test_a_phone_number_with_letters_is_refused(digits: str, letters: str) -> None:
     for text in (f"040 {letters} {digits}", f"+1 800 {letters}{digits}"):
