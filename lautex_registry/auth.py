@@ -114,8 +114,7 @@ def check_account_fields(username: str, full_name: str, role: str) -> None:
             "username: 2-32 characters, lower-case letters, digits, '.', '_' or '-', "
             "starting with a letter"
         )
-    if role not in ROLES:
-        raise InvalidInput(f"role: must be one of {', '.join(ROLES)}")
+    role = validation.choice(role, ROLES, "role")
     if not full_name.strip():
         raise InvalidInput("full name: every account belongs to a named person or job")
     validation.required_text(full_name, "full name")

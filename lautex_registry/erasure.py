@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from lautex_registry import audit, journal, lookup
+from lautex_registry import audit, journal, lookup, validation
 from lautex_registry.clock import timestamp
 from lautex_registry.errors import Conflict, InvalidInput
 from lautex_registry.holds import Hold, RetentionPolicy, billing_columns, holds_for_many
@@ -244,8 +244,7 @@ def plan(
 ) -> ErasurePlan:
     """What erasing or anonymising the customer on `as_of` removes now and what stays, why,
     until when. Reads only."""
-    if mode not in MODES:
-        raise InvalidInput(f"mode: must be one of {', '.join(MODES)}")
+    mode = validation.choice(mode, MODES, "mode")
     row = lookup.customer_row(conn, customer_id)
     if request_id is not None:
         check_request(conn, request_id, customer_id)
@@ -453,8 +452,7 @@ def erase_customers(
     Returns each person's outcome and the journal entries the caller appends just
     before committing.
     """
-    if mode not in MODES:
-        raise InvalidInput(f"mode: must be one of {', '.join(MODES)}")
+    mode = validation.choice(mode, MODES, "mode")
     policy = policy or RetentionPolicy.of(conn)
     rows = conn.execute(
         f"SELECT id, created_at FROM customers WHERE id IN {_IDS} ORDER BY id",

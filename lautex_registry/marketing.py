@@ -26,10 +26,9 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from lautex_registry import audit
+from lautex_registry import audit, validation
 from lautex_registry.clock import today
 from lautex_registry.customers import ANONYMISED_STATES
-from lautex_registry.errors import InvalidInput
 from lautex_registry.objections import LIST_PURPOSES, PUBLICATION, blocking_purposes
 
 CHANNELS = ("email", "post", "phone", "sms")
@@ -122,10 +121,8 @@ class MarketingList:
         *,
         existing_customers: bool = False,
     ) -> None:
-        if purpose not in LIST_PURPOSES:
-            raise InvalidInput(f"purpose: must be one of {', '.join(LIST_PURPOSES)}")
-        if channel not in CHANNELS:
-            raise InvalidInput(f"channel: must be one of {', '.join(CHANNELS)}")
+        purpose = validation.choice(purpose, LIST_PURPOSES, "purpose")
+        channel = validation.choice(channel, CHANNELS, "channel")
         self.conn = conn
         self.purpose = purpose
         self.channel = channel

@@ -47,8 +47,7 @@ def create_notices(
     (source, detail) is the one the data came from when the change corrected the
     source itself: the one told is where the data came from, not the corrected value.
     """
-    if kind not in KINDS:
-        raise InvalidInput(f"kind: must be one of {', '.join(KINDS)}")
+    kind = validation.choice(kind, KINDS, "kind")
     customer: sqlite3.Row | dict[str, str | None] = lookup.customer_row(conn, customer_id)
     if source is not None:
         customer = {"source": source[0], "source_detail": source[1]}

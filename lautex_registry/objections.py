@@ -63,17 +63,8 @@ LIST_PURPOSES = tuple(_BLOCKED_BY)
 
 def blocking_purposes(list_purpose: str) -> tuple[str, ...]:
     """The objection purposes that keep a person off a list made for `list_purpose`."""
-    if list_purpose not in _BLOCKED_BY:
-        raise InvalidInput(f"purpose: must be one of {', '.join(LIST_PURPOSES)}")
+    list_purpose = validation.choice(list_purpose, LIST_PURPOSES, "purpose")
     return tuple(sorted(_BLOCKED_BY[list_purpose] | {"all"}))
-
-
-def _choice(value: str, allowed: tuple[str, ...], field: str) -> str:
-    if value not in allowed:
-        raise InvalidInput(
-            f"{field}: must be one of {', '.join(allowed)} (got {validation.excerpt(value)})"
-        )
-    return value
 
 
 def _not_in_future(day: date, field: str) -> str:
@@ -152,7 +143,7 @@ def record_objections(
     """
     wanted = _validated_purposes(purposes)
     received_on = _not_in_future(received, "received")
-    _choice(channel, CHANNELS, "channel")
+    validation.choice(channel, CHANNELS, "channel")
     _customer_exists(conn, customer_id)
     _check_request(conn, request_id, customer_id)
     in_force = set(active_purposes(conn, customer_id))
@@ -192,7 +183,7 @@ def withdraw_objections(
     """
     wanted = _validated_purposes(purposes)
     withdrawn_on = _not_in_future(received, "received")
-    _choice(channel, CHANNELS, "channel")
+    validation.choice(channel, CHANNELS, "channel")
     _customer_exists(conn, customer_id)
     _check_request(conn, request_id, customer_id)
     withdrawn: list[str] = []
@@ -239,7 +230,7 @@ def _validated_purposes(purposes: list[str]) -> list[str]:
     allowed = (*PURPOSES, PUBLICATION)
     unique: list[str] = []
     for purpose in purposes:
-        _choice(purpose, allowed, "purpose")
+        validation.choice(purpose, allowed, "purpose")
         if purpose not in unique:
             unique.append(purpose)
     return unique
@@ -267,8 +258,8 @@ def record_consent(
     917/2014 sec. 200: email and SMS marketing to a natural person needs prior consent.
     The latest entry per channel is the one in force; the history stays.
     """
-    _choice(channel, CONSENT_CHANNELS, "channel")
-    _choice(status, CONSENT_STATUSES, "status")
+    validation.choice(channel, CONSENT_CHANNELS, "channel")
+    validation.choice(status, CONSENT_STATUSES, "status")
     recorded_on = _not_in_future(recorded, "date")
     text = validation.optional_text(source, "source")
     if not text:

@@ -157,7 +157,7 @@ def test_bad_label_options(cli: Cli) -> None:
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "error: purpose: must be one of direct-advertising, distance-selling, direct-marketing, "
-        "market-research, opinion-research"
+        "market-research, opinion-research (got 'all')"
     ]
     assert dump(cli) == before
     assert cli.run("labels", "--format", "docx", user="clerk").exit_code == 2
