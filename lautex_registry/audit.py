@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from lautex_registry import db
 from lautex_registry.clock import real_timestamp
 
 GENESIS = "0" * 64
@@ -313,7 +314,7 @@ def list_entries(
     if since:
         clauses.append("at >= ?")
         params.append(since)
-    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    where = db.where(clauses)
     for row in conn.execute(
         "SELECT id, at, username, action, entity, entity_id, details_json FROM audit_log "
         f"{where} ORDER BY id",

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lautex_registry import audit, validation
+from lautex_registry import audit, db, validation
 from lautex_registry.clock import timestamp, today
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
 
@@ -470,7 +470,7 @@ def list_customers(
     if source:
         clauses.append("c.source = ?")
         params.append(validation.choice(source, (*SOURCES, "anonymised"), "source"))
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    where = db.where(clauses)
     for row in conn.execute(f"{_LIST_SELECT}{where} ORDER BY c.id", params):
         yield dict(row)
 

@@ -90,3 +90,8 @@ def checkpoint(conn: sqlite3.Connection) -> None:
     """Move the WAL into the main file and truncate it, so no old page images remain (docs/rules.md
     §5)."""
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def where(clauses: list[str]) -> str:
+    """` WHERE a AND b` for a list's optional filters, or nothing when none was given."""
+    return (" WHERE " + " AND ".join(clauses)) if clauses else ""

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any, cast
 
-from lautex_registry import audit, validation
+from lautex_registry import audit, db, validation
 from lautex_registry.clock import timestamp, today
 from lautex_registry.customers import refuse_if_anonymised
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
@@ -202,7 +202,7 @@ def list_invoices(
     if overdue_only:
         clauses.append("i.state = 'open' AND i.due_on < ?")
         params.append(today().isoformat())
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    where = db.where(clauses)
     for row in conn.execute(
         f"""SELECT i.*, o.number AS "order" FROM invoices i JOIN orders o ON o.id = i.order_id
             {where} ORDER BY i.due_on, i.id""",

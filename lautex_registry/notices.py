@@ -11,7 +11,7 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from lautex_registry import audit, lookup, validation
+from lautex_registry import audit, db, lookup, validation
 from lautex_registry.clock import today
 from lautex_registry.disclosures import recipients_of_fields, stored_fields
 from lautex_registry.errors import Conflict, InvalidInput, NotFound
@@ -119,7 +119,7 @@ def list_notices(
     if customer_id is not None:
         clauses.append("n.customer_id = ?")
         params.append(customer_id)
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    where = db.where(clauses)
     return [_record(row) for row in conn.execute(f"{_SELECT}{where} ORDER BY n.id", params)]
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from lautex_registry import audit, validation
+from lautex_registry import audit, db, validation
 from lautex_registry.clock import timestamp, today
 from lautex_registry.customers import refuse_if_anonymised, touch_last_activity
 from lautex_registry.errors import Conflict, InvalidInput, NotFound
@@ -162,7 +162,7 @@ def list_orders(
     if since:
         clauses.append("o.order_date >= ?")
         params.append(validation.parse_date(since, "since").isoformat())
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    where = db.where(clauses)
     for row in conn.execute(f"{_LIST_SELECT}{where} ORDER BY o.order_date, o.id", params):
         yield _listed(row)
 

@@ -22,7 +22,7 @@ import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
-from lautex_registry import audit, deadlines, lookup, validation
+from lautex_registry import audit, db, deadlines, lookup, validation
 from lautex_registry.clock import timestamp, today
 from lautex_registry.customers import LANGUAGES, refuse_if_anonymised
 from lautex_registry.errors import Conflict, InvalidInput, Refused
@@ -475,7 +475,7 @@ def list_requests(
     if customer_id is not None:
         clauses.append("customer_id = ?")
         params.append(customer_id)
-    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    where = db.where(clauses)
     rows = conn.execute(
         f"SELECT * FROM requests {where} ORDER BY state = 'closed', due_on, id", params
     )
