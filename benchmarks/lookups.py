@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from generate import build_register, person
 
-from lautex_registry import customers
+from lautex_registry import customers, lookup
 from lautex_registry.db import connect
 from lautex_registry.person import person_record
 from lautex_registry.personal_data import PERSONAL_TABLES
@@ -107,7 +107,7 @@ def plain_show(conn: sqlite3.Connection, ref: str) -> str:
 
 
 def lautex_show(conn: sqlite3.Connection, ref: str) -> str:
-    row = customers.resolve_customer(conn, ref)
+    row = lookup.resolve_customer(conn, ref)
     return json.dumps(person_record(conn, int(row["id"])), ensure_ascii=False, default=str)
 
 

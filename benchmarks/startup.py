@@ -1,6 +1,6 @@
 """Start-up time of `lautex` against an empty Typer app, measured in the same run.
 
-Goal (issue 2): `lautex whoami` and `lautex customer show ID --format json` within
+Goal: `lautex whoami` and `lautex customer show ID --format json` within
 1.25x of an empty Typer app with one command (Typer's own floor). Whole processes,
 medians of N runs, the three commands taking turns.
 

@@ -29,9 +29,9 @@ from lautex_registry import (
     audit,
     customers,
     documents,
+    lookup,
     person,
     privacy_info,
-    requests,
     validation,
 )
 from lautex_registry.clock import today
@@ -123,9 +123,7 @@ def _request_info(
 ) -> dict[str, Any] | None:
     if request_id is None:
         return None
-    row = requests.get_request(conn, request_id)
-    if row["customer_id"] != customer_id:
-        raise InvalidInput(f"request: request {request_id} is not about customer {customer_id}")
+    row = lookup.request_for(conn, request_id, customer_id)
     return {
         "id": row["id"],
         "kind": row["kind"],
@@ -359,7 +357,7 @@ def export_customer(
     The documents row and the audit row are written here; if writing the files
     then fails, the caller's transaction rolls them back.
     """
-    customer = customers.resolve_customer(conn, customer_ref)
+    customer = lookup.resolve_customer(conn, customer_ref)
     customer_id = int(customer["id"])
     allowed = PORTABILITY_FORMATS if portability else FORMATS
     fmt = validation.choice(fmt, allowed, "format")

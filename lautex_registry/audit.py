@@ -2,7 +2,7 @@
 
 Every state-changing command and every export writes one row in the same
 transaction as its change. Rows hold ids, field names and counts, never personal
-values (P7 of the privacy statement; GDPR Art. 5(2) accountability). Each row's
+values (docs/privacy-statement.md P7; GDPR Art. 5(2) accountability). Each row's
 hash covers the previous row's hash and its own content, so an edit made with
 the sqlite3 shell breaks the chain at that row.
 """
@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from lautex_registry import db
 from lautex_registry.clock import real_timestamp
 
 GENESIS = "0" * 64
@@ -134,7 +135,7 @@ def record_many(
 
     The same rows and hashes as `record` called for each, in order, at one moment, but
     the end of the chain is read once and the rows go in with one executemany: for a
-    job that records hundreds of people a batch (record costs about 0.1 ms a row).
+    job that records hundreds of people a batch (figures in benchmarks/README.md).
     Call inside the transaction of the change.
     """
     _write(
@@ -313,7 +314,7 @@ def list_entries(
     if since:
         clauses.append("at >= ?")
         params.append(since)
-    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    where = db.where(clauses)
     for row in conn.execute(
         "SELECT id, at, username, action, entity, entity_id, details_json FROM audit_log "
         f"{where} ORDER BY id",

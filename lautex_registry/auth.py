@@ -1,6 +1,7 @@
 """Personal accounts, passwords, sessions and service tokens.
 
-The privacy statement (P7): every user of the electronic register has a personal
+The privacy statement (docs/privacy-statement.md P7): every user of the electronic register has a
+personal
 username and password. Passwords are hashed with argon2id; session and service
 tokens are random and stored only as SHA-256 hashes (they carry 256 bits of
 entropy, so a fast hash is enough and a lookup stays cheap).
@@ -14,7 +15,7 @@ import sqlite3
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,14 +43,6 @@ class User:
     @property
     def actor(self) -> audit.Actor:
         return audit.Actor(self.id, self.username)
-
-
-def _fmt(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
 def _token_hash(token: str) -> str:
@@ -121,8 +114,7 @@ def check_account_fields(username: str, full_name: str, role: str) -> None:
             "username: 2-32 characters, lower-case letters, digits, '.', '_' or '-', "
             "starting with a letter"
         )
-    if role not in ROLES:
-        raise InvalidInput(f"role: must be one of {', '.join(ROLES)}")
+    role = validation.choice(role, ROLES, "role")
     if not full_name.strip():
         raise InvalidInput("full name: every account belongs to a named person or job")
     validation.required_text(full_name, "full name")
@@ -149,7 +141,7 @@ def add_user(
     cursor = conn.execute(
         """INSERT INTO users (username, full_name, role, password_hash, created_at)
            VALUES (?, ?, ?, ?, ?)""",
-        (username, full_name.strip(), role, password_hash, _fmt(clock.real_now())),
+        (username, full_name.strip(), role, password_hash, clock.utc_text(clock.real_now())),
     )
     user_id = int(cursor.lastrowid or 0)
     audit.record(conn, actor, "user add", "user", user_id, {"role": role})
@@ -184,7 +176,7 @@ def _refuse_login(row: sqlite3.Row | None, now: datetime) -> AuthError | None:
         return AuthError(f"user {row['username']!r} is disabled")
     if row["role"] == SYSTEM:
         return AuthError("system accounts cannot log in: use a service token (LAUTEX_TOKEN)")
-    if row["locked_until"] and _parse(row["locked_until"]) > now:
+    if row["locked_until"] and clock.parse_utc_text(row["locked_until"]) > now:
         return AuthError(
             f"account {row['username']!r} is locked after {MAX_FAILED_LOGINS} wrong passwords "
             f"until {row['locked_until']}"
@@ -194,7 +186,7 @@ def _refuse_login(row: sqlite3.Row | None, now: datetime) -> AuthError | None:
 
 def _count_wrong_password(conn: sqlite3.Connection, row: sqlite3.Row, now: datetime) -> None:
     failures = int(row["failed_logins"]) + 1
-    locked_until = _fmt(now + LOCKOUT) if failures >= MAX_FAILED_LOGINS else None
+    locked_until = clock.utc_text(now + LOCKOUT) if failures >= MAX_FAILED_LOGINS else None
     conn.execute(
         "UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?",
         (0 if locked_until else failures, locked_until, row["id"]),
@@ -246,7 +238,12 @@ def login(
         conn.execute(
             """INSERT INTO sessions (user_id, token_hash, created_at, expires_at)
                VALUES (?, ?, ?, ?)""",
-            (user.id, _token_hash(token), _fmt(now), _fmt(now + SESSION_LIFETIME)),
+            (
+                user.id,
+                _token_hash(token),
+                clock.utc_text(now),
+                clock.utc_text(now + SESSION_LIFETIME),
+            ),
         )
         audit.record(conn, user.actor, "login", "user", user.id)
         if keep_token is not None:
@@ -257,7 +254,7 @@ def login(
 def authenticate(conn: sqlite3.Connection, token: str) -> User:
     """The user a session token or service token belongs to, or AuthError."""
     digest = _token_hash(token)
-    now = _fmt(clock.real_now())
+    now = clock.utc_text(clock.real_now())
     row = conn.execute(
         """SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
            WHERE s.token_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?""",
@@ -274,7 +271,7 @@ def authenticate(conn: sqlite3.Connection, token: str) -> User:
 def end_session(conn: sqlite3.Connection, user: User, token: str) -> bool:
     cursor = conn.execute(
         "UPDATE sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
-        (_fmt(clock.real_now()), _token_hash(token)),
+        (clock.utc_text(clock.real_now()), _token_hash(token)),
     )
     if cursor.rowcount:
         audit.record(conn, user.actor, "logout", "user", user.id)
@@ -294,7 +291,7 @@ def change_password(
     # Other sessions of this user end: a password change is often a response to a leak.
     conn.execute(
         "UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
-        (_fmt(clock.real_now()), row["id"]),
+        (clock.utc_text(clock.real_now()), row["id"]),
     )
     audit.record(conn, actor, "user passwd", "user", row["id"])
 
@@ -307,7 +304,7 @@ def set_disabled(
         raise InvalidInput("you cannot disable your own account")
     details: dict[str, Any] = {}
     if disabled:
-        now = _fmt(clock.real_now())
+        now = clock.utc_text(clock.real_now())
         # Disabling ends every way in: sessions and the service token, which an `enable`
         # must not bring back (issue a new one with `user token`).
         conn.execute(
@@ -337,7 +334,7 @@ def issue_service_token(conn: sqlite3.Connection, actor: audit.Actor, username: 
     token = "lxt_" + secrets.token_urlsafe(32)
     conn.execute(
         "UPDATE users SET service_token_hash = ?, service_token_created_at = ? WHERE id = ?",
-        (_token_hash(token), _fmt(clock.real_now()), row["id"]),
+        (_token_hash(token), clock.utc_text(clock.real_now()), row["id"]),
     )
     audit.record(conn, actor, "user token", "user", row["id"])
     return token

@@ -1,4 +1,4 @@
-"""Backups that cannot bring an erased person back (DESIGN §5).
+"""Backups that cannot bring an erased person back (docs/rules.md §5).
 
 `make_backup` copies the register with VACUUM INTO (mode 0600, no free pages and
 so no erased data carried along). `restore_backup` puts a backup in place and

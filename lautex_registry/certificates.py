@@ -1,6 +1,7 @@
 """The refusal certificate: the written reasons a person can take to the Ombudsman.
 
-The privacy statement (P10): a refusal to rectify gets a written certificate
+The privacy statement (docs/privacy-statement.md P10): a refusal to rectify gets a written
+certificate
 with the reasons, which the person can take to the Data Protection Ombudsman
 (tietosuojavaltuutettu). GDPR Art. 12(4): a request not acted on is answered
 with the reasons, the right to lodge a complaint with a supervisory authority

@@ -98,11 +98,26 @@ def now_utc() -> datetime:
     return real.replace(year=day.year, month=day.month, day=day.day)
 
 
+# The one text form of a moment in the register: ISO 8601, UTC, whole seconds, so that
+# stored moments sort and compare as text (README "Conventions": dates are ISO 8601).
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def utc_text(moment: datetime) -> str:
+    """A moment in UTC as the register stores it (`2026-11-25T09:30:00Z`)."""
+    return moment.strftime(UTC_FORMAT)
+
+
+def parse_utc_text(text: str) -> datetime:
+    """A stored moment back as an aware UTC datetime."""
+    return datetime.strptime(text, UTC_FORMAT).replace(tzinfo=UTC)
+
+
 def timestamp() -> str:
     """ISO 8601 UTC timestamp with seconds on the business date, as records store it."""
-    return now_utc().strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_text(now_utc())
 
 
 def real_timestamp() -> str:
     """ISO 8601 UTC timestamp with seconds on the real clock: audit rows and sessions."""
-    return real_now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_text(real_now().astimezone(UTC))

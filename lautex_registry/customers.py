@@ -10,16 +10,16 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from lautex_registry import audit, validation
+from lautex_registry import audit, db, validation
 from lautex_registry.clock import timestamp, today
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
 
 if TYPE_CHECKING:
     from lautex_registry.suppression import Restoration
 
-# Statement P4: the sources of the register's data.
+# docs/privacy-statement.md P4: the sources of the register's data.
 SOURCES = (
     "web-store",
     "reseller",
@@ -121,7 +121,7 @@ def validate_fields(fields: Mapping[str, str | None]) -> dict[str, str | None]:
     clean["city"] = validation.optional_text(raw["city"], "city", max_length=100)
     _check_address(clean)
     if not (raw["source"] or "").strip():
-        # Statement P4: an access reply must say where the data came from.
+        # docs/privacy-statement.md P4: an access reply must say where the data came from.
         raise InvalidInput(f"source: is required (one of {', '.join(SOURCES)})")
     clean["source"] = validation.choice(raw["source"] or "", SOURCES, "source")
     clean["source_detail"] = validation.optional_text(raw["source_detail"], "source_detail")
@@ -175,28 +175,6 @@ def organisation_id_by_name(conn: sqlite3.Connection, name: str) -> int | None:
     if found is not None:
         return int(found[0])
     return _by_key(conn, UNICODE_ORGANISATION_NAMES, name)
-
-
-def resolve_customer(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
-    """The customer named by id (`42`) or email (any case); NotFound otherwise."""
-    value = ref.strip()
-    if validation.is_record_id(value):
-        customer_id = validation.record_id(value, "customer")
-        row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
-        if row is None:
-            raise NotFound(f"customer: no customer with id {value}")
-        return cast(sqlite3.Row, row)
-    if "@" in value:
-        by_email = customer_id_by_email(conn, value)
-        row = None
-        if by_email is not None:
-            row = conn.execute("SELECT * FROM customers WHERE id = ?", (by_email,)).fetchone()
-        if row is None:
-            raise NotFound(f"customer: no customer with email {validation.excerpt(value, 60)}")
-        return cast(sqlite3.Row, row)
-    raise InvalidInput(
-        f"customer: {validation.excerpt(value)} is neither a customer id nor an email address"
-    )
 
 
 def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:
@@ -377,9 +355,9 @@ def update_customer_fields(
     whole, `search_text` and `updated_at` are kept right, and the audit row names the
     fields, never their values. Call inside a transaction.
     """
-    row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
-    if row is None:
-        raise NotFound(f"customer: no customer with id {customer_id}")
+    from lautex_registry.lookup import customer_row
+
+    row = customer_row(conn, customer_id)
     refuse_if_anonymised(customer_id, row["state"])
     unknown = sorted(set(changes) - set(FIELDS))
     if unknown:
@@ -439,6 +417,8 @@ def edit_customer(
         changes[field] = None
     if not changes:
         raise InvalidInput("customer edit: give at least one field to change")
+    from lautex_registry.lookup import resolve_customer
+
     customer_id = int(resolve_customer(conn, ref)["id"])
     return update_customer_fields(conn, actor, customer_id, changes)
 
@@ -490,7 +470,7 @@ def list_customers(
     if source:
         clauses.append("c.source = ?")
         params.append(validation.choice(source, (*SOURCES, "anonymised"), "source"))
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    where = db.where(clauses)
     for row in conn.execute(f"{_LIST_SELECT}{where} ORDER BY c.id", params):
         yield dict(row)
 

@@ -58,7 +58,7 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    # DESIGN §5: erased data must be overwritten, not left in free pages.
+    # docs/rules.md §5: erased data must be overwritten, not left in free pages.
     conn.execute("PRAGMA secure_delete = ON")
     # Temporary tables (an import's email list) stay in memory, never in a temp file.
     conn.execute("PRAGMA temp_store = MEMORY")
@@ -88,5 +88,11 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 
 
 def checkpoint(conn: sqlite3.Connection) -> None:
-    """Move the WAL into the main file and truncate it, so no old page images remain (DESIGN §5)."""
+    """Move the WAL into the main file and truncate it, so no old page images remain (docs/rules.md
+    §5)."""
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def where(clauses: list[str]) -> str:
+    """` WHERE a AND b` for a list's optional filters, or nothing when none was given."""
+    return (" WHERE " + " AND ".join(clauses)) if clauses else ""

@@ -1,4 +1,4 @@
-"""Deadlines of data subject requests (DESIGN §2 "Deadlines").
+"""Deadlines of data subject requests (docs/rules.md §2 "Deadlines").
 
 GDPR Art. 12(3) gives the controller one month from receipt to answer, extendable
 by two further months. Periods expressed in months are counted under EU

@@ -154,7 +154,8 @@ class DemoRegister:
 
 
 def valid_business_id(rng: random.Random) -> str:
-    """A random business ID whose check digit is right (DESIGN §2: remainder 1 is never issued)."""
+    """A random business ID whose check digit is right (docs/rules.md §2: remainder 1 is never
+    issued)."""
     while True:
         digits = f"{rng.randrange(10**6, 3 * 10**6):07d}"
         weights = (7, 9, 10, 5, 8, 4, 2)
@@ -285,7 +286,8 @@ def add_orders(ctx: DemoContext) -> None:
 
 
 def add_recipients(ctx: DemoContext) -> None:
-    """The collection agency: a claim may only go to a registered recipient (statement P5)."""
+    """The collection agency: a claim may only go to a registered recipient
+    (docs/privacy-statement.md P5)."""
     from lautex_registry.recipients import add_recipient
 
     with on_day(ctx.days_ago(8 * YEAR)):
@@ -374,8 +376,10 @@ def add_invoices(ctx: DemoContext) -> None:
 
 
 def add_disclosures(ctx: DemoContext) -> None:
-    """A billing partner and one logged disclosure to it (statement P5), for a reseller's
-    customer: rectifying that customer's address names both as pending notices (P10)."""
+    """A billing partner and one logged disclosure to it (docs/privacy-statement.md P5), for a
+    reseller's
+    customer: rectifying that customer's address names both as pending notices
+    (docs/privacy-statement.md P10)."""
     from lautex_registry.disclosures import record_disclosure
     from lautex_registry.recipients import add_recipient
 
@@ -462,7 +466,7 @@ def _object(
 
 
 def add_marketing_choices(ctx: DemoContext) -> None:
-    """Consents, objections (GDPR Art. 21), publication bans (statement P3) and one
+    """Consents, objections (GDPR Art. 21), publication bans (docs/privacy-statement.md P3) and one
     organisation's prohibition: the marketing list and labels leave people out for them."""
     from lautex_registry.objections import (
         record_consent,

@@ -1,6 +1,7 @@
 """The disclosure log: who received which of a customer's fields, when and why.
 
-The privacy statement (P5) permits disclosure only for credit decisions, debt
+The privacy statement (docs/privacy-statement.md P5) permits disclosure only for credit decisions,
+debt
 collection, billing, value-added services or where law requires it, never for
 marketing, and not outside the EU/EEA without a recorded basis. Every
 disclosure is checked here against its recipient's registered purposes and
@@ -12,7 +13,7 @@ is logged. The log is what GDPR Art. 19 notices are built from
 import sqlite3
 from datetime import date
 
-from lautex_registry import audit, recipients, validation
+from lautex_registry import audit, lookup, recipients, validation
 from lautex_registry.clock import timestamp, today
 from lautex_registry.errors import InvalidInput, NotFound, Refused
 
@@ -44,7 +45,7 @@ FIELD_ALIASES = {
 # legal claims, to protect another's rights or for an important public interest. Debt
 # collection is the exercise of a legal claim; a disclosure the law itself requires
 # (an authority's order, Art. 6(1)(c)) is the public-interest case, and the privacy
-# statement (P5) promises nothing beyond these two.
+# statement (docs/privacy-statement.md P5) promises nothing beyond these two.
 LEGAL_PURPOSES = ("collection", "legal-obligation")
 
 
@@ -104,12 +105,7 @@ def disclosure_refusal(customer: sqlite3.Row, recipient: sqlite3.Row, purpose: s
 
 
 def _customer(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT id, state FROM customers WHERE id = ?", (customer_id,)
-    ).fetchone()
-    if row is None:
-        raise NotFound(f"no customer with id {customer_id}")
-    return row
+    return lookup.customer_row(conn, customer_id)
 
 
 def record_disclosure(
@@ -229,7 +225,7 @@ def record_collection_disclosure(
 ) -> sqlite3.Row:
     """Log the hand-over of an invoice to a collection agency; returns the agency's row.
 
-    Statement P5: debt collection is a permitted disclosure, logged like any other,
+    docs/privacy-statement.md P5: debt collection is a permitted disclosure, logged like any other,
     so the agency must be a registered recipient with the purpose collection.
     """
     try:

@@ -11,8 +11,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from lautex_registry import validation
 from lautex_registry.clock import timestamp
-from lautex_registry.errors import InvalidInput
 from lautex_registry.escaping import markdown_text, printable
 
 LANGUAGES = ("fi", "en")
@@ -26,8 +26,7 @@ def language_for(preferred: str | None) -> str:
 
 def render_markdown(name: str, lang: str, context: dict[str, Any]) -> str:
     """Render `templates/<name>.<lang>.md.j2`; an undefined variable is an error, not a blank."""
-    if lang not in LANGUAGES:
-        raise InvalidInput(f"language: must be one of {', '.join(LANGUAGES)}")
+    lang = validation.choice(lang, LANGUAGES, "language")
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(
@@ -59,8 +58,7 @@ def markdown_to_html(markdown: str, title: str, lang: str) -> str:
 
 
 def render(name: str, lang: str, fmt: str, context: dict[str, Any], title: str) -> str:
-    if fmt not in FORMATS:
-        raise InvalidInput(f"format: must be one of {', '.join(FORMATS)}")
+    fmt = validation.choice(fmt, FORMATS, "format")
     text = render_markdown(name, lang, context)
     return markdown_to_html(text, title, lang) if fmt == "html" else text
 

@@ -1,7 +1,8 @@
 """Erasure and anonymisation: the one implementation behind `erase`, `anonymize`,
 the retention job and the journal replay of `restore`.
 
-GDPR Art. 17 and the privacy statement (P6, P11): personal data is destroyed on
+GDPR Art. 17 and the privacy statement (docs/privacy-statement.md P6, P11): personal data is
+destroyed on
 request unless law, open invoices or collection prevent it. What must stay is
 decided by `holds` (each hold dated, never forever); everything else goes now:
 
@@ -28,7 +29,7 @@ invoice keeps its billing organisation like the rest of its billing data.
 
 Before anything is deleted, objections become a suppression record (keyed HMAC,
 Art. 21(3)) and pending notices are recorded for every recipient the data was
-disclosed to (Art. 19). Physically gone (DESIGN §5): every connection has
+disclosed to (Art. 19). Physically gone (docs/rules.md §5): every connection has
 secure_delete on; after the transaction `physical_cleanup` merges any full-text
 index and checkpoints the WAL with TRUNCATE.
 """
@@ -40,9 +41,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from lautex_registry import audit, journal
+from lautex_registry import audit, journal, lookup, validation
 from lautex_registry.clock import timestamp
-from lautex_registry.errors import Conflict, InvalidInput, NotFound
+from lautex_registry.errors import Conflict, InvalidInput
 from lautex_registry.holds import Hold, RetentionPolicy, billing_columns, holds_for_many
 from lautex_registry.organisations import remove_sole_traders, sole_trader_businesses
 from lautex_registry.personal_data import PERSONAL_TABLES, PersonalTable, personal_table
@@ -177,28 +178,11 @@ _IDS = "(SELECT value FROM json_each(?))"
 # --- planning --------------------------------------------------------------------------------
 
 
-def customer_row(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM customers WHERE id = ?", (customer_id,)
-    ).fetchone()
-    if row is None:
-        raise NotFound(f"customer: no customer with id {customer_id}")
-    return row
-
-
 def check_request(conn: sqlite3.Connection, request_id: int, customer_id: int) -> None:
     """The request an erasure closes: an open erasure request of this customer (or unlinked)."""
-    row = conn.execute(
-        "SELECT kind, state, customer_id FROM requests WHERE id = ?", (request_id,)
-    ).fetchone()
-    if row is None:
-        raise NotFound(f"request: no request with id {request_id}")
-    if row["kind"] != "erasure":
-        raise InvalidInput(f"request: {request_id} is an {row['kind']} request, not an erasure")
-    if row["state"] != "open":
-        raise Conflict(f"request: {request_id} is already closed")
-    if row["customer_id"] is not None and row["customer_id"] != customer_id:
-        raise InvalidInput(f"request: {request_id} belongs to customer {row['customer_id']}")
+    lookup.request_for(
+        conn, request_id, customer_id, kinds=("erasure",), open_only=True, unlinked=True
+    )
 
 
 def _customer_lines(row: sqlite3.Row, mode: str, outcome: str) -> list[PlanLine]:
@@ -260,9 +244,8 @@ def plan(
 ) -> ErasurePlan:
     """What erasing or anonymising the customer on `as_of` removes now and what stays, why,
     until when. Reads only."""
-    if mode not in MODES:
-        raise InvalidInput(f"mode: must be one of {', '.join(MODES)}")
-    row = customer_row(conn, customer_id)
+    mode = validation.choice(mode, MODES, "mode")
+    row = lookup.customer_row(conn, customer_id)
     if request_id is not None:
         check_request(conn, request_id, customer_id)
     policy = policy or RetentionPolicy.of(conn)
@@ -469,8 +452,7 @@ def erase_customers(
     Returns each person's outcome and the journal entries the caller appends just
     before committing.
     """
-    if mode not in MODES:
-        raise InvalidInput(f"mode: must be one of {', '.join(MODES)}")
+    mode = validation.choice(mode, MODES, "mode")
     policy = policy or RetentionPolicy.of(conn)
     rows = conn.execute(
         f"SELECT id, created_at FROM customers WHERE id IN {_IDS} ORDER BY id",
@@ -555,7 +537,7 @@ def _register_id(conn: sqlite3.Connection) -> str:
 
 
 def physical_cleanup(conn: sqlite3.Connection) -> bool:
-    """DESIGN §5: merge full-text indexes (no old token survives) and truncate the WAL.
+    """docs/rules.md §5: merge full-text indexes (no old token survives) and truncate the WAL.
 
     Returns False when a reader kept the checkpoint from finishing (it is safe to
     run again; the next erasure or retention run does).

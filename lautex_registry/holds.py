@@ -1,6 +1,6 @@
 """Legal holds: the data that must stay after an erasure request, each with its rule and end date.
 
-A hold is dated, never forever (privacy statement P6; GDPR Art. 17(3)(b),(e)):
+A hold is dated, never forever (docs/privacy-statement.md P6; GDPR Art. 17(3)(b),(e)):
 
 - voucher: every invoice is a voucher; its billing name and address are kept until
   the end of the 6th calendar year after the end of the financial year in which it
@@ -331,7 +331,7 @@ def live_claim_sql(alias: str = "c", param: str = ":lapsed") -> str:
 
     `param` names the lapsed cutoff (`lapsed_cutoff`): a claim is live while its
     anchor (due date or last reminder) is after it. The probe uses the partial
-    index on open claims (DESIGN §3: a probe per customer, not a scan).
+    index on open claims (docs/rules.md §3: a probe per customer, not a scan).
     """
     return (
         f"EXISTS (SELECT 1 FROM invoices i WHERE i.customer_id = {alias}.id "

@@ -53,8 +53,8 @@ CHUNK_ROWS = 2000
 PARALLEL_MIN_BYTES = 1_000_000
 # The import's page cache (KiB). With SQLite's default 2 MB, inserting into the email
 # index of a large register evicts and re-reads a page for almost every row; 64 MiB
-# stores about 30% faster (benchmarks/import_speed.py) and is still a fixed bound,
-# whatever the size of the file.
+# stores faster (benchmarks/README.md) and is still a fixed bound, whatever the size
+# of the file.
 CACHE_KIB = 65_536
 # Rows per INSERT statement when storing. executemany runs customers.INSERT_SQL once per
 # row, and every run evaluates the table's `CHECK (source IN (...))` lists afresh (SQLite
@@ -133,7 +133,7 @@ def _header(raw: list[str], default_source: str | None) -> tuple[str, ...]:
         if required not in names:
             raise InvalidInput(f"header: a {required} column is required")
     if "source" not in names and default_source is None:
-        # Statement P4: every customer's source is recorded.
+        # docs/privacy-statement.md P4: every customer's source is recorded.
         raise InvalidInput("header: no source column: add one or give --source")
     return names
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any, cast
 
-from lautex_registry import audit, validation
+from lautex_registry import audit, db, validation
 from lautex_registry.clock import timestamp, today
 from lautex_registry.customers import refuse_if_anonymised
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
@@ -137,14 +137,15 @@ def collect_invoice(
 ) -> sqlite3.Row:
     """Send an open invoice to a collection agency; returns the invoice as it was before.
 
-    Handing the claim over is a disclosure to the agency (statement P5: debt
+    Handing the claim over is a disclosure to the agency (docs/privacy-statement.md P5: debt
     collection); the disclosure log records it alongside this change.
     """
     invoice = invoice_row(conn, number)
     _require_state(invoice, ("open",), "sent to collection")
     clean_agency = validation.required_text(agency, "agency")
     day = _event_date(invoice, on)
-    # Statement P5: the agency is a registered recipient for collection, and the hand-over
+    # docs/privacy-statement.md P5: the agency is a registered recipient for collection, and the
+    # hand-over
     # is logged in the disclosure log (refused, exit 4, when the agency is not registered).
     from lautex_registry.disclosures import record_collection_disclosure
 
@@ -201,7 +202,7 @@ def list_invoices(
     if overdue_only:
         clauses.append("i.state = 'open' AND i.due_on < ?")
         params.append(today().isoformat())
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    where = db.where(clauses)
     for row in conn.execute(
         f"""SELECT i.*, o.number AS "order" FROM invoices i JOIN orders o ON o.id = i.order_id
             {where} ORDER BY i.due_on, i.id""",

@@ -1,7 +1,7 @@
 """The erasure journal: an append-only file beside the database that outlives a restore.
 
 Every erasure and anonymisation appends one JSON line: ids and dates only, never
-a personal value (DESIGN §5). It lives outside the database file
+a personal value (docs/rules.md §5). It lives outside the database file
 (`<db>.erasure-journal`, mode 0600), so restoring a backup taken before an erasure
 cannot bring the person back: `lautex restore` replays the journal.
 

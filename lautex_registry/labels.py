@@ -1,6 +1,7 @@
 """Mailing labels: CSV, or a printable A4 sheet of 3 x 8 labels of 70 x 37 mm (fpdf2).
 
-Labels are a list in the statement's sense (P3): everyone with a publication ban, an
+Labels are a list in the statement's sense (docs/privacy-statement.md P3): everyone with a
+publication ban, an
 objection to the purpose (GDPR Art. 21(3)), a restriction (Art. 18(2)), an anonymised
 record, an organisation that prohibited marketing, or no complete postal address is
 left out. A label shows the name, the organisation, the street, the postal code and
@@ -19,8 +20,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from lautex_registry import audit
-from lautex_registry.errors import InvalidInput
+from lautex_registry import audit, validation
 from lautex_registry.escaping import printable, spreadsheet_safe
 from lautex_registry.marketing import (
     REASONS,
@@ -103,8 +103,7 @@ class LabelRun:
     """One `labels` export: the labels to print and who was left out and why."""
 
     def __init__(self, conn: sqlite3.Connection, purpose: str = "direct-advertising") -> None:
-        if purpose not in LIST_PURPOSES:
-            raise InvalidInput(f"purpose: must be one of {', '.join(LIST_PURPOSES)}")
+        purpose = validation.choice(purpose, LIST_PURPOSES, "purpose")
         self.conn = conn
         self.purpose = purpose
         self.listed = 0
@@ -261,8 +260,7 @@ def write_labels_file(
     from lautex_registry.db import transaction
     from lautex_registry.output_files import new_output_file
 
-    if fmt not in FORMATS:
-        raise InvalidInput(f"format: must be one of {', '.join(FORMATS)}")
+    fmt = validation.choice(fmt, FORMATS, "format")
     mode = "w" if fmt == "csv" else "wb"
     with new_output_file(path, register, force=force) as pending:
         with pending.open(mode) as handle:

@@ -22,7 +22,7 @@ from typing import Any
 
 from lautex_registry import audit, deadlines, documents, privacy_info, requests, validation
 from lautex_registry.clock import today
-from lautex_registry.errors import InvalidInput, Refused
+from lautex_registry.errors import Refused
 
 # letter type -> (template name, documents.kind)
 LETTERS: dict[str, tuple[str, str]] = {
@@ -199,8 +199,8 @@ def request_letter(
     """Render, record (hash only) and audit a request's reply letter. Inside a transaction."""
     which = validation.choice(which, LETTER_TYPES, "type")
     fmt = validation.choice(fmt, documents.FORMATS, "format")
-    if lang is not None and lang not in documents.LANGUAGES:
-        raise InvalidInput(f"lang: must be one of {', '.join(documents.LANGUAGES)}")
+    if lang is not None:
+        lang = validation.choice(lang, documents.LANGUAGES, "lang")
     row = requests.get_request(conn, request_id)
     if which == "auto":
         which = choose_letter(row)

@@ -7,7 +7,8 @@ order; the first reason that applies is the one counted):
 - restricted: processing is restricted (GDPR Art. 18(2): storage only);
 - objection: an objection in force to the purpose, a purpose that covers it, or 'all'
   (GDPR Art. 21(3): absolute; no option, flag or role sets it aside);
-- publication-ban: the statement's ban on lists (P3); a marketing list is such a list;
+- publication-ban: the statement's ban on lists (docs/privacy-statement.md P3); a marketing list is
+such a list;
 - organisation-prohibited: the organisation the person represents prohibited marketing;
 - consent-withdrawn / no-consent: email and SMS to a natural person need prior consent
   (917/2014 sec. 200(1)); a person without an organisation is a natural person. With
@@ -25,10 +26,9 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from lautex_registry import audit
+from lautex_registry import audit, validation
 from lautex_registry.clock import today
 from lautex_registry.customers import ANONYMISED_STATES
-from lautex_registry.errors import InvalidInput
 from lautex_registry.objections import LIST_PURPOSES, PUBLICATION, blocking_purposes
 
 CHANNELS = ("email", "post", "phone", "sms")
@@ -121,10 +121,8 @@ class MarketingList:
         *,
         existing_customers: bool = False,
     ) -> None:
-        if purpose not in LIST_PURPOSES:
-            raise InvalidInput(f"purpose: must be one of {', '.join(LIST_PURPOSES)}")
-        if channel not in CHANNELS:
-            raise InvalidInput(f"channel: must be one of {', '.join(CHANNELS)}")
+        purpose = validation.choice(purpose, LIST_PURPOSES, "purpose")
+        channel = validation.choice(channel, CHANNELS, "channel")
         self.conn = conn
         self.purpose = purpose
         self.channel = channel

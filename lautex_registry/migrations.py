@@ -164,7 +164,7 @@ REGISTER = Migration(
         )""",
         "CREATE INDEX invoices_customer ON invoices(customer_id)",
         "CREATE INDEX invoices_order ON invoices(order_id)",
-        # DESIGN §3: finding customers with an open claim must not scan every invoice.
+        # docs/rules.md §3: finding customers with an open claim must not scan every invoice.
         """CREATE INDEX invoices_open_claims ON invoices(customer_id)
            WHERE state IN ('open', 'in-collection')""",
     ),
@@ -291,7 +291,8 @@ MARKETING = Migration(
     5,
     "objections, publication bans, consents, suppression records",
     (
-        # purpose 'publication' is the statement's publication ban on lists (P3).
+        # purpose 'publication' is the statement's publication ban on lists
+        # (docs/privacy-statement.md P3).
         """CREATE TABLE objections (
             id INTEGER PRIMARY KEY,
             customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
@@ -454,8 +455,8 @@ def _count_triggers(
 # keep them exact in the same transaction as the change; the migration counts once.
 # Customers are born active (the one INSERT sets it) and leave that state by UPDATE, so
 # only the other states are kept: active = COUNT(*) - the rest. An INSERT trigger on
-# customers, even one that does nothing, made a bulk import's inserts 1.7x slower
-# (benchmarks/README.md); COUNT(*) at a million customers takes a few milliseconds.
+# customers, even one that does nothing, made a bulk import's inserts much slower,
+# and COUNT(*) of a million customers is quick (figures in benchmarks/README.md).
 # Overdue invoices depend on the day asked about: a range of a partial index of open ones.
 REGISTER_COUNTS = Migration(
     10,

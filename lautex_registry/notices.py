@@ -1,7 +1,8 @@
 """Notices to the sources and recipients of data that was corrected, erased or restricted.
 
 GDPR Art. 19: a rectification, erasure or restriction is communicated to each
-recipient to whom the data was disclosed. The privacy statement (P10) adds the
+recipient to whom the data was disclosed. The privacy statement (docs/privacy-statement.md P10)
+adds the
 source the wrong data came from. A notice is recorded as pending when the change
 is made and marked sent (`notice sent`) when the letter, email or call is done.
 """
@@ -10,7 +11,7 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from lautex_registry import audit, validation
+from lautex_registry import audit, db, lookup, validation
 from lautex_registry.clock import today
 from lautex_registry.disclosures import recipients_of_fields, stored_fields
 from lautex_registry.errors import Conflict, InvalidInput, NotFound
@@ -19,7 +20,8 @@ KINDS = ("rectification", "erasure", "restriction")
 METHODS = ("letter", "email", "phone")
 
 # Sources that are someone other than the person: the data came from them, so they are
-# told of a correction (P10). Data the person gave through the company's own web store,
+# told of a correction (docs/privacy-statement.md P10). Data the person gave through the company's
+# own web store,
 # registration or customer service came from the person, who already knows.
 THIRD_PARTY_SOURCES = ("reseller", "subcontractor", "partner")
 
@@ -45,13 +47,8 @@ def create_notices(
     (source, detail) is the one the data came from when the change corrected the
     source itself: the one told is where the data came from, not the corrected value.
     """
-    if kind not in KINDS:
-        raise InvalidInput(f"kind: must be one of {', '.join(KINDS)}")
-    customer = conn.execute(
-        "SELECT source, source_detail FROM customers WHERE id = ?", (customer_id,)
-    ).fetchone()
-    if customer is None:
-        raise NotFound(f"no customer with id {customer_id}")
+    kind = validation.choice(kind, KINDS, "kind")
+    customer: sqlite3.Row | dict[str, str | None] = lookup.customer_row(conn, customer_id)
     if source is not None:
         customer = {"source": source[0], "source_detail": source[1]}
     created_on = today().isoformat()
@@ -122,7 +119,7 @@ def list_notices(
     if customer_id is not None:
         clauses.append("n.customer_id = ?")
         params.append(customer_id)
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    where = db.where(clauses)
     return [_record(row) for row in conn.execute(f"{_SELECT}{where} ORDER BY n.id", params)]
 
 

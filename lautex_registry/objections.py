@@ -4,10 +4,10 @@ What a person said about marketing is recorded as they said it, with the date an
 the channel, and kept as history: a withdrawal is another dated fact recorded at
 the person's own request, never a deletion and never an override.
 
-- An objection (GDPR Art. 21(2)-(3); statement P9) to direct advertising, distance
+- An objection (GDPR Art. 21(2)-(3); docs/privacy-statement.md P9) to direct advertising, distance
   selling, direct marketing, market research or opinion research, or to all of them,
   takes effect at once and is absolute: nothing in the register can set it aside.
-- The publication ban (statement P3) is stored as an objection with purpose
+- The publication ban (docs/privacy-statement.md P3) is stored as an objection with purpose
   'publication': it keeps the person out of every list and label export.
 - Consent to email and SMS marketing (Act on Electronic Communications Services
   917/2014 sec. 200) is a dated history per channel; the latest entry is in force.
@@ -19,11 +19,11 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
-from lautex_registry import audit, validation
+from lautex_registry import audit, lookup, validation
 from lautex_registry.clock import today
 from lautex_registry.errors import InvalidInput, NotFound
 
-# Statement P9: the purposes a person may forbid; 'all' covers every one of them.
+# docs/privacy-statement.md P9: the purposes a person may forbid; 'all' covers every one of them.
 PURPOSES = (
     "direct-advertising",
     "distance-selling",
@@ -32,9 +32,11 @@ PURPOSES = (
     "opinion-research",
     "all",
 )
-# Statement P3: the publication ban is an objection to publishing the person in lists.
+# docs/privacy-statement.md P3: the publication ban is an objection to publishing the person in
+# lists.
 PUBLICATION = "publication"
-# The ways a person can tell the company (statement P3: customer service, email or the
+# The ways a person can tell the company (docs/privacy-statement.md P3: customer service, email or
+# the
 # contact person; a letter and the web form as well).
 CHANNELS = ("customer-service", "email", "contact-person", "letter", "web")
 # The channel of an objection put back from an erased person's suppression record.
@@ -42,7 +44,8 @@ RESTORED_CHANNEL = "suppression-record"
 CONSENT_CHANNELS = ("email", "sms")
 CONSENT_STATUSES = ("given", "withdrawn")
 
-# The statement (P9) lists direct advertising and distance selling as kinds of direct
+# The statement (docs/privacy-statement.md P9) lists direct advertising and distance selling as
+# kinds of direct
 # marketing, to which GDPR Art. 21(2)-(3) gives an absolute right to object; so
 # an objection to 'direct-marketing' stops lists for both, and an objection to either
 # stops a 'direct-marketing' list. Research is a purpose of its own: an objection to
@@ -60,17 +63,8 @@ LIST_PURPOSES = tuple(_BLOCKED_BY)
 
 def blocking_purposes(list_purpose: str) -> tuple[str, ...]:
     """The objection purposes that keep a person off a list made for `list_purpose`."""
-    if list_purpose not in _BLOCKED_BY:
-        raise InvalidInput(f"purpose: must be one of {', '.join(LIST_PURPOSES)}")
+    list_purpose = validation.choice(list_purpose, LIST_PURPOSES, "purpose")
     return tuple(sorted(_BLOCKED_BY[list_purpose] | {"all"}))
-
-
-def _choice(value: str, allowed: tuple[str, ...], field: str) -> str:
-    if value not in allowed:
-        raise InvalidInput(
-            f"{field}: must be one of {', '.join(allowed)} (got {validation.excerpt(value)})"
-        )
-    return value
 
 
 def _not_in_future(day: date, field: str) -> str:
@@ -83,20 +77,13 @@ def _customer_exists(conn: sqlite3.Connection, customer_id: int) -> None:
     """The customer is there and not anonymised (one rule for every write about a person)."""
     from lautex_registry.customers import refuse_if_anonymised
 
-    row = conn.execute("SELECT state FROM customers WHERE id = ?", (customer_id,)).fetchone()
-    if row is None:
-        raise NotFound(f"customer: no customer with id {customer_id}")
-    refuse_if_anonymised(customer_id, row["state"])
+    refuse_if_anonymised(customer_id, lookup.customer_row(conn, customer_id)["state"])
 
 
 def _check_request(conn: sqlite3.Connection, request_id: int | None, customer_id: int) -> None:
     if request_id is None:
         return
-    row = conn.execute("SELECT customer_id FROM requests WHERE id = ?", (request_id,)).fetchone()
-    if row is None:
-        raise NotFound(f"request: no request with id {request_id}")
-    if row["customer_id"] is not None and row["customer_id"] != customer_id:
-        raise InvalidInput(f"request: request {request_id} belongs to another customer")
+    lookup.request_for(conn, request_id, customer_id, unlinked=True)
 
 
 # --- objections and the publication ban ---------------------------------------------------
@@ -156,7 +143,7 @@ def record_objections(
     """
     wanted = _validated_purposes(purposes)
     received_on = _not_in_future(received, "received")
-    _choice(channel, CHANNELS, "channel")
+    validation.choice(channel, CHANNELS, "channel")
     _customer_exists(conn, customer_id)
     _check_request(conn, request_id, customer_id)
     in_force = set(active_purposes(conn, customer_id))
@@ -196,7 +183,7 @@ def withdraw_objections(
     """
     wanted = _validated_purposes(purposes)
     withdrawn_on = _not_in_future(received, "received")
-    _choice(channel, CHANNELS, "channel")
+    validation.choice(channel, CHANNELS, "channel")
     _customer_exists(conn, customer_id)
     _check_request(conn, request_id, customer_id)
     withdrawn: list[str] = []
@@ -243,7 +230,7 @@ def _validated_purposes(purposes: list[str]) -> list[str]:
     allowed = (*PURPOSES, PUBLICATION)
     unique: list[str] = []
     for purpose in purposes:
-        _choice(purpose, allowed, "purpose")
+        validation.choice(purpose, allowed, "purpose")
         if purpose not in unique:
             unique.append(purpose)
     return unique
@@ -271,8 +258,8 @@ def record_consent(
     917/2014 sec. 200: email and SMS marketing to a natural person needs prior consent.
     The latest entry per channel is the one in force; the history stays.
     """
-    _choice(channel, CONSENT_CHANNELS, "channel")
-    _choice(status, CONSENT_STATUSES, "status")
+    validation.choice(channel, CONSENT_CHANNELS, "channel")
+    validation.choice(status, CONSENT_STATUSES, "status")
     recorded_on = _not_in_future(recorded, "date")
     text = validation.optional_text(source, "source")
     if not text:

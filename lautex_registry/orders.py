@@ -1,8 +1,8 @@
-"""Orders and their lines: the customer's previous orders (privacy statement P1).
+"""Orders and their lines: the customer's previous orders (docs/privacy-statement.md P1).
 
 Money is integer cents in the database and euros with two decimals in and out
 (Decimal, never float). An order's date is the customer's latest activity: the
-retention period of customer data counts from it (DESIGN §2 "Retention").
+retention period of customer data counts from it (docs/rules.md §2 "Retention").
 """
 
 import sqlite3
@@ -10,10 +10,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from lautex_registry import audit, validation
+from lautex_registry import audit, db, validation
 from lautex_registry.clock import timestamp, today
-from lautex_registry.customers import refuse_if_anonymised, resolve_customer, touch_last_activity
+from lautex_registry.customers import refuse_if_anonymised, touch_last_activity
 from lautex_registry.errors import Conflict, InvalidInput, NotFound
+from lautex_registry.lookup import resolve_customer
 
 CHANNELS = ("web-store", "reseller")
 MAX_QUANTITY = 1_000_000
@@ -82,7 +83,7 @@ def add_order(
     clean_channel = validation.choice(channel, CHANNELS, "channel")
     clean_reseller = validation.optional_text(reseller, "reseller")
     if clean_channel == "reseller" and clean_reseller is None:
-        # Statement P4: a reply to the person must be able to name the reseller.
+        # docs/privacy-statement.md P4: a reply to the person must be able to name the reseller.
         raise InvalidInput("reseller: required when the channel is reseller")
     if clean_channel != "reseller" and clean_reseller is not None:
         raise InvalidInput("reseller: only for orders whose channel is reseller")
@@ -161,7 +162,7 @@ def list_orders(
     if since:
         clauses.append("o.order_date >= ?")
         params.append(validation.parse_date(since, "since").isoformat())
-    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    where = db.where(clauses)
     for row in conn.execute(f"{_LIST_SELECT}{where} ORDER BY o.order_date, o.id", params):
         yield _listed(row)
 

@@ -1,7 +1,8 @@
 """Who may do what: one table, enforced in one place (cli/context.py), documented in the README.
 
 Keys are command paths without the program name ("customer add"). The privacy
-statement (P7): only designated employees, each with a personal account, use the
+statement (docs/privacy-statement.md P7): only designated employees, each with a personal account,
+use the
 register. admin may do everything; clerk does the register work; auditor reads
 and checks the audit trail; system runs the jobs with a service token.
 """

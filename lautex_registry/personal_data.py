@@ -35,7 +35,7 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
             "search_text",
             "source_detail",
         ),
-        "the person's identity and contact data (statement P1)",
+        "the person's identity and contact data (docs/privacy-statement.md P1)",
     ),
     PersonalTable(
         "invoices",
@@ -50,7 +50,9 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
         ),
         "vouchers keep what was billed (Accounting Act ch. 2 sec. 10)",
     ),
-    PersonalTable("orders", "customer_id", (), "previous orders (statement P1), linked by id"),
+    PersonalTable(
+        "orders", "customer_id", (), "previous orders (docs/privacy-statement.md P1), linked by id"
+    ),
     PersonalTable(
         "requests",
         "customer_id",
@@ -72,7 +74,12 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable("notices", "customer_id", ("source",), "Art. 19 notices to sources/recipients"),
     PersonalTable("restrictions", "customer_id", ("reason",), "Art. 18 restrictions"),
     PersonalTable("supplements", "customer_id", ("text",), "Art. 16 supplementary statements"),
-    PersonalTable("objections", "customer_id", (), "objections and publication bans (P3, P9)"),
+    PersonalTable(
+        "objections",
+        "customer_id",
+        (),
+        "objections and publication bans (docs/privacy-statement.md P3, P9)",
+    ),
     PersonalTable("consents", "customer_id", ("source",), "marketing consents (917/2014 s. 200)"),
 )
 

@@ -32,6 +32,7 @@ import sqlite3
 from datetime import date
 from typing import Any
 
+from lautex_registry import validation
 from lautex_registry.clock import today
 from lautex_registry.documents import LANGUAGES
 from lautex_registry.errors import InvalidInput
@@ -96,8 +97,7 @@ _WORDS = {
 
 def art15_information(conn: sqlite3.Connection, lang: str) -> dict[str, Any]:
     """Everything the statement, the record of processing and an access reply say. See above."""
-    if lang not in LANGUAGES:
-        raise InvalidInput(f"language: must be one of {', '.join(LANGUAGES)}")
+    lang = validation.choice(lang, LANGUAGES, "language")
     controller = section(conn, "controller")
     register = section(conn, "register")
     statement = section(conn, "statement")

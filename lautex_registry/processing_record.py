@@ -8,8 +8,7 @@ import json
 import sqlite3
 from typing import Any
 
-from lautex_registry import documents
-from lautex_registry.errors import InvalidInput
+from lautex_registry import documents, validation
 from lautex_registry.privacy_info import art15_information, format_date
 
 FORMATS = ("md", "html", "json")
@@ -65,10 +64,8 @@ def processing_record(conn: sqlite3.Connection, lang: str) -> dict[str, Any]:
 
 def render_processing_record(conn: sqlite3.Connection, lang: str, fmt: str) -> str:
     """The record as Markdown, HTML (`templates/processing_record.<lang>.md.j2`) or JSON."""
-    if fmt not in FORMATS:
-        raise InvalidInput(f"format: must be one of {', '.join(FORMATS)}")
-    if lang not in documents.LANGUAGES:
-        raise InvalidInput(f"language: must be one of {', '.join(documents.LANGUAGES)}")
+    fmt = validation.choice(fmt, FORMATS, "format")
+    lang = validation.choice(lang, documents.LANGUAGES, "language")
     record = processing_record(conn, lang)
     if fmt == "json":
         return json.dumps(record, ensure_ascii=False, indent=2) + "\n"

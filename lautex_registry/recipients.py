@@ -1,6 +1,7 @@
 """Recipients: the companies and authorities the register's data may be disclosed to.
 
-The privacy statement (P5): data is disclosed only for credit decisions, debt
+The privacy statement (docs/privacy-statement.md P5): data is disclosed only for credit decisions,
+debt
 collection, billing, value-added service providers, or where law requires it,
 and not outside the EU/EEA. Each recipient is registered once with the purposes
 it may receive data for and its country; `disclosures.record_disclosure` checks
@@ -16,7 +17,8 @@ from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
 
 KINDS = ("processor", "third-party", "authority")
 
-# The statement's list of permitted disclosures (P5). Marketing is deliberately absent.
+# The statement's list of permitted disclosures (docs/privacy-statement.md P5). Marketing is
+# deliberately absent.
 PURPOSES = ("billing", "collection", "credit-decision", "value-added-service", "legal-obligation")
 
 # Named so that a request to disclose for marketing is refused as a rule (exit 4), not a typo.

@@ -1,6 +1,7 @@
 """Rectification (GDPR Art. 16) with its notices (Art. 19) and refusals (Art. 12(4)).
 
-The privacy statement (P10): wrong, incomplete or outdated data is corrected or
+The privacy statement (docs/privacy-statement.md P10): wrong, incomplete or outdated data is
+corrected or
 completed without delay, and whoever the wrong data came from or was disclosed
 to is told. The new value is validated like any input and written over the old
 one: the old value is kept nowhere (the audit rows name fields only).
@@ -17,7 +18,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lautex_registry import audit, customers, notices, requests, validation
+from lautex_registry import audit, customers, lookup, notices, requests, validation
 from lautex_registry.clock import today
 from lautex_registry.errors import InvalidInput, Refused
 
@@ -99,16 +100,9 @@ def rectification_request(
     conn: sqlite3.Connection, request_id: int, customer_id: int
 ) -> sqlite3.Row:
     """The open rectification request of this customer, checked before anything is written."""
-    row = requests.get_request(conn, request_id)
-    if row["kind"] != "rectification":
-        raise InvalidInput(
-            f"request: {request_id} is a {row['kind']} request, not a rectification request"
-        )
-    if row["customer_id"] != customer_id:
-        raise InvalidInput(f"request: {request_id} is not a request of customer {customer_id}")
-    if row["state"] != "open":
-        raise Refused(f"request {request_id} is already closed ({row['outcome']})")
-    return row
+    return lookup.request_for(
+        conn, request_id, customer_id, kinds=("rectification",), open_only=True
+    )
 
 
 def _kept_on_invoices(
@@ -167,7 +161,8 @@ def rectify(
     if not changes and supplement_text is None:
         raise InvalidInput("set: give at least one --set FIELD=VALUE or a --supplement TEXT")
     request = rectification_request(conn, request_id, customer_id) if request_id else None
-    # P10: the one told is where the wrong data came from, also when the source is corrected.
+    # docs/privacy-statement.md P10: the one told is where the wrong data came from, also when the
+    # source is corrected.
     came_from = conn.execute(
         "SELECT source, source_detail FROM customers WHERE id = ?", (customer_id,)
     ).fetchone()

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from lautex_registry import audit, auth, migrations
-from lautex_registry.clock import now_utc
+from lautex_registry.clock import now_utc, timestamp
 from lautex_registry.db import connect, transaction
 from lautex_registry.errors import Conflict, InvalidInput
 from lautex_registry.output_files import create_private_folder
@@ -40,14 +40,14 @@ def create_register(
                 "INSERT INTO meta (key, value) VALUES ('register_id', ?)",
                 (secrets.token_hex(16),),
             )
-            # The keyed-hash secret for suppression records (DESIGN §2: a plain hash
+            # The keyed-hash secret for suppression records (docs/rules.md §2: a plain hash
             # of an email is reversible by guessing).
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('secret', ?)", (secrets.token_hex(32),)
             )
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('created_at', ?)",
-                (now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"),),
+                (timestamp(),),
             )
             store_settings(conn, settings)
             check_settings_in_force(conn)

@@ -22,10 +22,11 @@ import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
-from lautex_registry import audit, deadlines, validation
+from lautex_registry import audit, db, deadlines, lookup, validation
 from lautex_registry.clock import timestamp, today
-from lautex_registry.customers import LANGUAGES, refuse_if_anonymised, resolve_customer
-from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
+from lautex_registry.customers import LANGUAGES, refuse_if_anonymised
+from lautex_registry.errors import Conflict, InvalidInput, Refused
+from lautex_registry.lookup import resolve_customer
 from lautex_registry.request_done import how_to_do, shown_done
 
 KINDS = (
@@ -79,12 +80,7 @@ def free_text(text: str | None, field: str) -> str | None:
 
 
 def get_request(conn: sqlite3.Connection, request_id: int) -> sqlite3.Row:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM requests WHERE id = ?", (request_id,)
-    ).fetchone()
-    if row is None:
-        raise NotFound(f"request {request_id}: no such request")
-    return row
+    return lookup.request_row(conn, request_id)
 
 
 def handler_name(conn: sqlite3.Connection, row: sqlite3.Row, actor: audit.Actor) -> str:
@@ -479,7 +475,7 @@ def list_requests(
     if customer_id is not None:
         clauses.append("customer_id = ?")
         params.append(customer_id)
-    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    where = db.where(clauses)
     rows = conn.execute(
         f"SELECT * FROM requests {where} ORDER BY state = 'closed', due_on, id", params
     )

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from lautex_registry import audit, notices, requests
+from lautex_registry import audit, lookup, notices, requests
 from lautex_registry.clock import today
 from lautex_registry.customers import refuse_if_anonymised
-from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
+from lautex_registry.errors import Conflict, InvalidInput, Refused
 
 # Request kinds a restriction may answer: the person's own restriction request, or one
 # whose checking is the reason for it (Art. 18(1)(a) accuracy, (d) objection, erasure).
@@ -32,20 +32,13 @@ class RestrictionResult:
 
 
 def _customer_state(conn: sqlite3.Connection, customer_id: int) -> str:
-    row = conn.execute("SELECT state FROM customers WHERE id = ?", (customer_id,)).fetchone()
-    if row is None:
-        raise NotFound(f"customer: no customer with id {customer_id}")
-    return str(row["state"])
+    return str(lookup.customer_row(conn, customer_id)["state"])
 
 
 def _request_for(conn: sqlite3.Connection, request_id: int, customer_id: int) -> sqlite3.Row:
-    row = requests.get_request(conn, request_id)
-    if row["kind"] not in REQUEST_KINDS:
-        raise InvalidInput(f"request: {request_id} is a {row['kind']} request")
-    if row["customer_id"] != customer_id:
-        raise InvalidInput(f"request: {request_id} is not a request of customer {customer_id}")
-    if row["kind"] == "restriction" and row["state"] != "open":
-        raise Refused(f"request {request_id} is already closed ({row['outcome']})")
+    row = lookup.request_for(conn, request_id, customer_id, kinds=REQUEST_KINDS)
+    if row["kind"] == "restriction":
+        lookup.refuse_closed(row)
     return row
 
 

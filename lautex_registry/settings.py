@@ -103,7 +103,7 @@ def check_settings_in_force(conn: sqlite3.Connection) -> None:
     """Refuse settings the register cannot work with: call inside the transaction that stored them.
 
     The retention policy must respect the legal floors, and the statement and the record of
-    processing must render in both languages with no empty heading (issue 9).
+    processing must render in both languages with no empty heading (docs/privacy-statement.md P12).
     """
     from lautex_registry.holds import RetentionPolicy
     from lautex_registry.processing_record import render_processing_record

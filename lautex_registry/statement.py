@@ -1,4 +1,4 @@
-"""The privacy statement, generated from the register itself (issue 9, statement P12).
+"""The privacy statement, generated from the register itself (docs/privacy-statement.md P12).
 
 Every field of the seed statement is filled from `privacy_info.art15_information`,
 the same information the record of processing and the access reply use, so the

@@ -1,6 +1,6 @@
 """Suppression records: an objection that outlives the erasure of the person who made it.
 
-GDPR Art. 21(3) and DESIGN §2: once a person has objected to direct marketing, a later
+GDPR Art. 21(3) and docs/rules.md §2: once a person has objected to direct marketing, a later
 re-import of their address must not bring them back into marketing, even after their
 data was erased. So erasure leaves behind only a keyed HMAC-SHA256 (the register's own
 random secret) of the normalised email and of the E.164 phone, with the purposes. A
@@ -189,7 +189,7 @@ def _restore_one(
 def _withdrawn_since(conn: sqlite3.Connection, customer_id: int, purpose: str, since: str) -> bool:
     """True when the person withdrew this objection themselves after the record was made.
 
-    Only the person lifts an objection (GDPR Art. 21; issue 6): their later withdrawal
+    Only the person lifts an objection (GDPR Art. 21(3)): their later withdrawal
     stands, and a suppression record older than it must not put the objection back.
     """
     row = conn.execute(

@@ -2,7 +2,7 @@
 
 Each function returns the value in the form the register stores and raises
 `InvalidInput("field: reason")` otherwise, so a command can print one clear line.
-Well-kept libraries do the work where one exists (DESIGN §2 "Formats"):
+Well-kept libraries do the work where one exists (docs/rules.md §2 "Formats"):
 email-validator for email syntax (no network look-ups), phonenumbers for phone
 numbers (stored as E.164, Finland as the default region), python-stdnum for the
 Finnish business ID (Y-tunnus) and for spotting a personal identity code
@@ -154,8 +154,8 @@ def normalise_email(text: str, field: str = "email") -> str:
 
 
 # A Finnish mobile number written plainly (`040 123 4567`, `+358 40 1234567`,
-# `00358401234567`) is normalised here: phonenumbers costs about 40 µs a number and a
-# bulk import has millions. The pattern is phonenumbers' own metadata for Finnish
+# `00358401234567`) is normalised here: phonenumbers is slow per number (benchmarks/README.md)
+# and a bulk import has millions. The pattern is phonenumbers' own metadata for Finnish
 # mobile numbers (national number `(?:4[0-8]|50)\d{4,8}`); tests/test_validation.py
 # checks with hypothesis that this path gives exactly what phonenumbers gives.
 # Anything else goes to phonenumbers.

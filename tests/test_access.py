@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 
-from lautex_registry import privacy_info
-from lautex_registry.db import connect
 from lautex_registry.personal_data import PERSONAL_TABLES
 from tests.conftest import Cli, RegisterTemplate
+from tests.helpers import info_for
 
 LANGS = ("fi", "en")
 
@@ -62,14 +61,6 @@ def export_json(cli: Cli, customer: str, lang: str, *extra: str) -> dict[str, An
     out = cli.ok("export", customer, "--format", "json", "--lang", lang, *extra, user="clerk")
     document: dict[str, Any] = json.loads(out.stdout)
     return document
-
-
-def info_for(cli: Cli, lang: str) -> dict[str, Any]:
-    conn = connect(cli.db)
-    try:
-        return privacy_info.art15_information(conn, lang)
-    finally:
-        conn.close()
 
 
 def art15_texts(info: dict[str, Any]) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 
 from lautex_registry import clock
 from tests.conftest import PASSWORD, Cli
+from tests.helpers import dump
 
 
 def login(cli: Cli, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
@@ -260,14 +261,6 @@ def test_a_bad_role_is_refused_before_the_password_is_asked(cli: Cli) -> None:
 
 
 # --- the session file and its folders -------------------------------------------------------
-
-
-def dump(cli: Cli) -> list[str]:
-    conn = sqlite3.connect(cli.db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def test_login_under_umask_000_makes_private_folders_and_file(cli: Cli, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import shutil
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from tests.conftest import Cli
 
 ADMIN = audit.Actor(1, "admin")
 AT = "2032-11-25T12:00:00Z"  # after the template register was made: times go forward
-ROWS = [
+ROWS: list[tuple[str | None, int | str | None, dict[str, Any] | None]] = [
     ("customer", 7, {"fields": ["email"], "outcome": "anonymised"}),
     ("customer", "8", {"holds": [], "ä": 1}),
     (None, None, None),

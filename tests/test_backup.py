@@ -17,20 +17,21 @@ from hypothesis import strategies as st
 from lautex_registry.backups import plan_replay
 from lautex_registry.journal import JournalEntry
 from tests.conftest import Cli
-from tests.test_erasure import (
+from tests.helpers import (
     EMAIL,
-    add_customer,
     add_invoice,
-    add_order,
+    add_order_on,
+    add_quinta,
     assert_no_trace_in_files,
     assert_no_trace_in_tables,
     erasure_request,
     every_table,
+    lautex_env,
 )
 
 
 def test_a_backup_is_a_private_consistent_copy_and_is_audited(cli: Cli) -> None:
-    customer = add_customer(cli)
+    customer = add_quinta(cli)
     backup = cli.db.parent / "backups" / "one.db"
     backup.parent.mkdir()
 
@@ -50,13 +51,13 @@ def test_a_backup_is_a_private_consistent_copy_and_is_audited(cli: Cli) -> None:
 
 
 def test_backup_erase_restore_leaves_the_person_erased(cli: Cli) -> None:
-    customer = add_customer(cli)
-    add_order(cli, customer, "T-1")
-    keeper = add_customer(cli, email="keeper@example.fi", last="Pysyvä", phone="040 111 2222")
+    customer = add_quinta(cli)
+    add_order_on(cli, customer, "T-1")
+    keeper = add_quinta(cli, email="keeper@example.fi", last="Pysyvä", phone="040 111 2222")
     backup = cli.db.parent / "before-erasure.db"
     cli.ok("backup", str(backup))
     cli.ok("erase", str(customer), "--yes", user="clerk")
-    later = add_customer(cli, email="later@example.fi", last="Myöhäinen", phone="040 111 3333")
+    later = add_quinta(cli, email="later@example.fi", last="Myöhäinen", phone="040 111 3333")
 
     preview = cli.ok("restore", str(backup), "--dry-run", "-f", "json")
     assert '"replayed": 1' in preview.stdout
@@ -79,8 +80,8 @@ def test_backup_erase_restore_leaves_the_person_erased(cli: Cli) -> None:
 
 
 def test_an_anonymisation_after_the_backup_is_replayed_too(cli: Cli) -> None:
-    customer = add_customer(cli)
-    add_order(cli, customer, "T-1")
+    customer = add_quinta(cli)
+    add_order_on(cli, customer, "T-1")
     backup = cli.db.parent / "b.db"
     cli.ok("backup", str(backup))
     cli.ok("anonymize", str(customer), "--yes", user="clerk")
@@ -96,7 +97,7 @@ def test_an_anonymisation_after_the_backup_is_replayed_too(cli: Cli) -> None:
 
 
 def test_restore_refuses_what_is_not_a_backup_of_this_register(cli: Cli, tmp_path: Path) -> None:
-    add_customer(cli)
+    add_quinta(cli)
     with cli.connect() as conn:
         before = every_table(conn)
     other = tmp_path / "other.db"
@@ -126,7 +127,7 @@ def test_restore_refuses_what_is_not_a_backup_of_this_register(cli: Cli, tmp_pat
 
 
 def test_a_reused_id_is_not_erased_by_an_old_journal_entry(cli: Cli) -> None:
-    customer = add_customer(cli)
+    customer = add_quinta(cli)
     with cli.connect() as conn:
         created = conn.execute(
             "SELECT created_at FROM customers WHERE id = ?", (customer,)
@@ -156,7 +157,7 @@ def test_a_torn_last_journal_line_from_a_crash_is_skipped(tmp_path: Path) -> Non
 def erased_after_a_backup(cli: Cli, people: int = 3) -> tuple[Path, list[int]]:
     """`people` customers erased one by one after a backup that still holds them."""
     customers = [
-        add_customer(cli, email=f"p{n}@example.fi", last=f"Henkilö{n}", phone=f"040 555 000{n}")
+        add_quinta(cli, email=f"p{n}@example.fi", last=f"Henkilö{n}", phone=f"040 555 000{n}")
         for n in range(people)
     ]
     backup = cli.db.parent / "before.db"
@@ -247,7 +248,7 @@ def test_a_torn_last_line_is_skipped_by_restore_and_cut_off_by_the_next_erasure(
     result = cli.ok("restore", str(backup), "--yes")
 
     assert "2 erasure(s) replayed" in result.stderr
-    other = add_customer(cli, email="other@example.fi", last="Muu", phone="040 555 0099")
+    other = add_quinta(cli, email="other@example.fi", last="Muu", phone="040 555 0099")
     cli.ok("erase", str(other), "--yes", user="clerk")
     # The fragment is gone; every line is a whole entry, the new one last.
     lines = path.read_text().splitlines()
@@ -256,10 +257,10 @@ def test_a_torn_last_line_is_skipped_by_restore_and_cut_off_by_the_next_erasure(
 
 
 def test_an_erasure_request_answered_after_the_backup_is_closed_again(cli: Cli) -> None:
-    customer = add_customer(cli)
-    add_order(cli, customer, "T-1")
+    customer = add_quinta(cli)
+    add_order_on(cli, customer, "T-1")
     add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")  # open: a hold
-    plain = add_customer(cli, email="plain@example.fi", last="Tavallinen", phone="040 555 0123")
+    plain = add_quinta(cli, email="plain@example.fi", last="Tavallinen", phone="040 555 0123")
     held_request = erasure_request(cli, customer)
     plain_request = erasure_request(cli, plain)
     backup = cli.db.parent / "b.db"
@@ -288,10 +289,10 @@ def test_an_erasure_request_answered_after_the_backup_is_closed_again(cli: Cli) 
 
 
 def test_a_customer_erased_before_the_backup_is_reported_as_already_erased(cli: Cli) -> None:
-    customer = add_customer(cli)
-    add_order(cli, customer, "T-1")
+    customer = add_quinta(cli)
+    add_order_on(cli, customer, "T-1")
     add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")
-    gone = add_customer(cli, email="gone@example.fi", last="Poissa", phone="040 555 0456")
+    gone = add_quinta(cli, email="gone@example.fi", last="Poissa", phone="040 555 0456")
     cli.ok("erase", str(customer), "--yes", user="clerk")  # anonymised-with-holds
     cli.ok("erase", str(gone), "--yes", user="clerk")  # erased completely
     backup = cli.db.parent / "b.db"
@@ -311,7 +312,7 @@ def test_an_erasure_refuses_to_append_to_a_cut_journal(cli: Cli) -> None:
     _, _ = erased_after_a_backup(cli, people=2)
     path = journal_file(cli)
     path.write_bytes(path.read_bytes().splitlines(keepends=True)[0])
-    other = add_customer(cli, email="other@example.fi", last="Muu", phone="040 555 0099")
+    other = add_quinta(cli, email="other@example.fi", last="Muu", phone="040 555 0099")
     with cli.connect() as conn:
         before = every_table(conn)
     cut = path.read_bytes()
@@ -366,7 +367,6 @@ def test_the_recorded_mark_covers_every_batch_and_notices_any_cut(
 def test_a_real_restore_process_stops_at_a_corrupt_journal_line_and_changes_no_byte(
     cli: Cli,
 ) -> None:
-    from tests.test_retention_processes import lautex_env
 
     backup, _ = erased_after_a_backup(cli)
     path = journal_file(cli)
@@ -393,7 +393,7 @@ def test_a_real_restore_process_stops_at_a_corrupt_journal_line_and_changes_no_b
 
 
 def test_the_restore_audit_row_names_the_copy_by_hash_not_by_its_file_name(cli: Cli) -> None:
-    add_customer(cli)
+    add_quinta(cli)
     backup = cli.db.parent / "before-erasing-aino-aijala.db"
     cli.ok("backup", str(backup))
     copy = backup.read_bytes()

@@ -6,19 +6,15 @@ import stat
 import pytest
 
 from tests.conftest import Cli
-from tests.test_customers import add_aino, assert_one_line_error, dump
-from tests.test_rectification import request, request_row
-
-REASON = "Nimenmuutoksesta ei ole esitetty virallista selvitystä."
-
-
-def refused(cli: Cli) -> tuple[int, str]:
-    customer_id = add_aino(cli)
-    request_id = request(cli, str(customer_id), "rectification", "--note",
-                         "Pyytää muuttamaan sukunimen Virtaseksi")  # fmt: skip
-    result = cli.ok("rectify", str(customer_id), "--refuse", "--reason", REASON,
-                    "--request", str(request_id), user="clerk")  # fmt: skip
-    return request_id, result.stdout
+from tests.helpers import (
+    REASON,
+    add_aino,
+    assert_one_line_error,
+    dump,
+    refused,
+    request,
+    request_row,
+)
 
 
 def test_a_refused_rectification_closes_the_request_and_prints_the_certificate(cli: Cli) -> None:
@@ -122,7 +118,7 @@ def test_a_refusal_of_a_closed_request_is_refused(cli: Cli) -> None:
     request_id, _ = refused(cli)
     before = dump(cli)
     result = cli.run("rectify", "1", "--refuse", "--reason", "again", "--request", str(request_id))
-    assert_one_line_error(result, 4, "already closed")
+    assert_one_line_error(result, 4, "is closed (")
     assert dump(cli) == before
 
 

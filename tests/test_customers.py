@@ -7,54 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import Cli
-
-
-def dump(cli: Cli) -> list[str]:
-    """Every row of the register, to show that a failed command changed nothing."""
-    with cli.connect() as conn:
-        return list(conn.iterdump())
-
-
-def add(cli: Cli, *args: str, user: str = "clerk") -> int:
-    result = cli.ok("customer", "add", *args, user=user)
-    return int(result.stdout.strip())
-
-
-def add_aino(cli: Cli, *extra: str) -> int:
-    return add(
-        cli,
-        "--first-name", "Aino", "--last-name", "Äijälä", "--email", "Aino.Aijala@Example.fi",
-        "--phone", "040 123 4567", "--street", "Kuusitie 3 B 12", "--postal-code", "00100",
-        "--city", "Helsinki", "--source", "web-store", *extra,
-    )  # fmt: skip
-
-
-def add_org(cli: Cli, name: str = "Puutalo Oy", business_id: str = "1572860-0") -> None:
-    with cli.connect() as conn:
-        conn.execute(
-            "INSERT INTO organisations (name, business_id, created_at) VALUES (?, ?, ?)",
-            (name, business_id, "2026-01-01T00:00:00Z"),
-        )
-
-
-def show(cli: Cli, ref: str) -> dict:  # type: ignore[type-arg]
-    result = cli.ok("customer", "show", ref, "--format", "json", user="clerk")
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
-
-
-def assert_one_line_error(result, code: int, *fragments: str) -> None:  # type: ignore[no-untyped-def]
-    assert result.exit_code == code, result.output
-    assert result.stderr.count("\n") == 1, result.stderr
-    assert result.stderr.startswith("error: ")
-    for fragment in fragments:
-        assert fragment in result.stderr
-
+from tests.helpers import add_aino, add_customer, assert_one_line_error, dump, insert_org, show
 
 # --- add -------------------------------------------------------------------------------------
 
 
 def test_add_stores_normalised_values_and_show_finds_by_id_or_email(cli: Cli) -> None:
-    add_org(cli)
+    insert_org(cli)
     customer_id = add_aino(cli, "--org", "puutalo oy")
     by_id = show(cli, str(customer_id))
     by_email = show(cli, "AINO.AIJALA@EXAMPLE.FI")
@@ -173,9 +132,9 @@ def test_show_unknown_customer(cli: Cli, ref: str, code: int) -> None:
 
 
 def test_search_without_accents_and_case_finds_part_of_the_surname(cli: Cli) -> None:
-    add_org(cli)
+    insert_org(cli)
     customer_id = add_aino(cli, "--org", "Puutalo Oy")
-    add(cli, "--first-name", "Bertil", "--last-name", "Åström", "--source", "partner")
+    add_customer(cli, "--first-name", "Bertil", "--last-name", "Åström", "--source", "partner")
     for text in (
         "aijala",
         "ÄIJÄ",
@@ -204,9 +163,11 @@ def test_search_needs_text(cli: Cli) -> None:
 
 
 def test_list_filters_by_org_state_and_source_and_is_audited(cli: Cli) -> None:
-    add_org(cli)
+    insert_org(cli)
     aino = add_aino(cli, "--org", "Puutalo Oy")
-    other = add(cli, "--first-name", "Bertil", "--last-name", "Åström", "--source", "partner")
+    other = add_customer(
+        cli, "--first-name", "Bertil", "--last-name", "Åström", "--source", "partner"
+    )
     every = json.loads(cli.ok("customer", "list", "-f", "json").stdout)
     assert [row["id"] for row in every] == [aino, other]
     by_org = json.loads(cli.ok("customer", "list", "--org", "puutalo oy", "-f", "json").stdout)
@@ -237,7 +198,7 @@ def test_list_bad_filters(cli: Cli, args: tuple[str, ...], code: int) -> None:
 
 
 def test_edit_changes_fields_keeps_search_right_and_audits_names_only(cli: Cli) -> None:
-    add_org(cli)
+    insert_org(cli)
     customer_id = add_aino(cli, "--org", "Puutalo Oy")
     result = cli.ok(
         "customer", "edit", "aino.aijala@example.fi", "--last-name", "Öberg",
@@ -258,9 +219,9 @@ def test_edit_changes_fields_keeps_search_right_and_audits_names_only(cli: Cli) 
 
 
 def test_edit_clears_the_organisation_with_clear_or_an_empty_value(cli: Cli) -> None:
-    add_org(cli)
+    insert_org(cli)
     first = add_aino(cli, "--org", "Puutalo Oy")
-    second = add(cli, "--first-name", "B", "--last-name", "C", "--source", "partner",
+    second = add_customer(cli, "--first-name", "B", "--last-name", "C", "--source", "partner",
                  "--org", "Puutalo Oy")  # fmt: skip
     cli.ok("customer", "edit", str(first), "--clear", "org", user="clerk")
     cli.ok("customer", "edit", str(second), "--org", "", user="clerk")
@@ -304,7 +265,7 @@ def test_edit_bad_input_is_one_line_and_writes_nothing(
     cli: Cli, args: tuple[str, ...], code: int, fragment: str
 ) -> None:
     customer_id = add_aino(cli)
-    add(cli, "--first-name", "T", "--last-name", "T", "--email", "taken@example.fi",
+    add_customer(cli, "--first-name", "T", "--last-name", "T", "--email", "taken@example.fi",
         "--source", "partner")  # fmt: skip
     before = dump(cli)
     result = cli.run("customer", "edit", str(customer_id), *args, user="clerk")

@@ -1,4 +1,4 @@
-"""Issue 3 "done when": a clerk, from a fresh install, works through the register."""
+"""A clerk, from a fresh install, works through the register: customers end to end."""
 
 import json
 from pathlib import Path

@@ -10,7 +10,7 @@ from stdnum.fi import ytunnus
 from typer.testing import Result
 
 from tests.conftest import TODAY, Cli
-from tests.test_customers import assert_one_line_error
+from tests.helpers import assert_one_line_error
 
 
 def test_demo_builds_a_register_logs_in_and_status_works(cli: Cli, tmp_path: Path) -> None:

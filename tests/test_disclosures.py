@@ -7,33 +7,17 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Cli
-from tests.test_customers import add, add_aino, assert_one_line_error, dump, show
-from tests.test_recipients import add_recipient
-
-BILLING_PARTNER = "Laskutuspalvelu Oy"
-
-
-def add_reseller_customer(cli: Cli) -> int:
-    """A customer whose data came from a reseller (the source to notify on rectification)."""
-    return add(
-        cli,
-        "--first-name", "Eero", "--last-name", "Öhman", "--email", "eero.ohman@example.fi",
-        "--phone", "040 111 2222", "--street", "Koivukuja 5", "--postal-code", "03100",
-        "--city", "Nummela", "--source", "reseller", "--source-detail", "Rautakauppa Åström Oy",
-    )  # fmt: skip
-
-
-def disclose(cli: Cli, customer: str, *args: str, user: str = "clerk") -> int:
-    return int(cli.ok("disclose", customer, *args, user=user).stdout.strip())
-
-
-def billing_partner(cli: Cli) -> int:
-    return add_recipient(cli, BILLING_PARTNER, "billing")
-
-
-def disclosure_rows(cli: Cli) -> list[dict]:  # type: ignore[type-arg]
-    with cli.connect() as conn:
-        return [dict(r) for r in conn.execute("SELECT * FROM disclosures ORDER BY id")]
+from tests.helpers import (
+    BILLING_PARTNER,
+    add_aino,
+    add_recipient,
+    assert_one_line_error,
+    billing_partner,
+    disclose,
+    disclosure_rows,
+    dump,
+    show,
+)
 
 
 def test_a_disclosure_is_logged_with_its_fields_date_and_purpose(cli: Cli) -> None:

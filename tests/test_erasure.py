@@ -4,93 +4,28 @@ import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import Cli
-
-EMAIL = "qzx.unique-erasure@example.fi"
-PHONE_TYPED = "040 765 4321"
-PHONE = "+358407654321"
-SURNAME = "Zwyrtkiewicz"
-STREET = "Xylofonikuja 99"
-
-
-def add_customer(
-    cli: Cli, *extra: str, email: str = EMAIL, last: str = SURNAME, phone: str = PHONE_TYPED
-) -> int:
-    street = STREET if email == EMAIL else "Muu katu 1"
-    result = cli.ok(
-        "customer", "add", "--first-name", "Quinta", "--last-name", last, "--email", email,
-        "--phone", phone, "--street", street, "--postal-code", "00100",
-        "--city", "Helsinki", "--source", "web-store", *extra, user="clerk",
-    )  # fmt: skip
-    return int(result.stdout.strip())
-
-
-def add_order(cli: Cli, customer: int, number: str, day: str = "2026-11-20") -> None:
-    cli.ok(
-        "order", "add", str(customer), "--number", number, "--date", day,
-        "--channel", "web-store", "--line", "Birch plank;2;12.50", user="clerk",
-    )  # fmt: skip
-
-
-def add_invoice(cli: Cli, order: str, number: str, issued: str, due: str) -> None:
-    cli.ok("invoice", "add", order, "--number", number, "--issued", issued, "--due", due,
-           user="clerk")  # fmt: skip
-
-
-def erasure_request(cli: Cli, customer: int) -> int:
-    result = cli.ok(
-        "request", "add", str(customer), "--kind", "erasure", "--channel", "email",
-        "--language", "en", "--note", f"Please forget me, {SURNAME}", user="clerk",
-    )  # fmt: skip
-    return int(result.stdout.strip())
-
-
-def every_table(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
-    tables = [
-        r[0]
-        for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-    ]
-    return {
-        t: [tuple(r) for r in conn.execute(f'SELECT * FROM "{t}" ORDER BY rowid')] for t in tables
-    }
-
-
-def needles() -> list[bytes]:
-    words = [EMAIL, PHONE, "407654321", SURNAME, SURNAME.lower(), STREET]
-    return [w.encode() for w in words]
-
-
-def assert_no_trace_in_tables(cli: Cli, conn: sqlite3.Connection | None = None) -> None:
-    """Walk every table and column: no value contains any of the erased strings."""
-    if conn is None:
-        with cli.connect() as own:
-            return assert_no_trace_in_tables(cli, own)
-    if True:
-        for table, rows in every_table(conn).items():
-            for row in rows:
-                for value in row:
-                    text = value if isinstance(value, str) else str(value)
-                    for needle in needles():
-                        assert needle.decode().lower() not in text.lower(), (table, row)
-
-
-def assert_no_trace_in_files(*paths: Path) -> None:
-    for path in paths:
-        if not path.exists():
-            continue
-        data = path.read_bytes()
-        for needle in needles():
-            assert needle not in data, f"{needle!r} found in {path.name}"
+from tests.helpers import (
+    EMAIL,
+    STREET,
+    SURNAME,
+    add_invoice,
+    add_order_on,
+    add_quinta,
+    assert_no_trace_in_files,
+    assert_no_trace_in_tables,
+    erasure_request,
+    every_table,
+)
 
 
 @pytest.mark.usefixtures("real_clock_in_2032")
 def test_a_customer_with_nothing_open_is_erased_and_no_byte_of_them_remains(cli: Cli) -> None:
-    customer = add_customer(cli)
-    add_order(cli, customer, "T-1")
+    customer = add_quinta(cli)
+    add_order_on(cli, customer, "T-1")
     cli.ok("consent", str(customer), "--email-marketing", "given", "--date", "2026-11-20",
            "--source", "web store checkbox", user="clerk")  # fmt: skip
     cli.ok("object", str(customer), "--purpose", "market-research", "--received", "2026-11-21",
@@ -138,8 +73,8 @@ def test_a_customer_with_nothing_open_is_erased_and_no_byte_of_them_remains(cli:
 
 
 def test_the_plan_names_what_goes_and_dry_run_changes_nothing(cli: Cli) -> None:
-    customer = add_customer(cli)
-    add_order(cli, customer, "T-1")
+    customer = add_quinta(cli)
+    add_order_on(cli, customer, "T-1")
     add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")
     cli.ok("consent", str(customer), "--email-marketing", "given", "--date", "2026-11-20",
            "--source", "web store checkbox", user="clerk")  # fmt: skip
@@ -160,8 +95,8 @@ def test_the_plan_names_what_goes_and_dry_run_changes_nothing(cli: Cli) -> None:
 
 
 def test_an_open_invoice_keeps_its_billing_data_and_the_refusal_is_recorded(cli: Cli) -> None:
-    customer = add_customer(cli)
-    add_order(cli, customer, "T-1")
+    customer = add_quinta(cli)
+    add_order_on(cli, customer, "T-1")
     add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")
     request = erasure_request(cli, customer)
 
@@ -196,8 +131,8 @@ def test_an_open_invoice_keeps_its_billing_data_and_the_refusal_is_recorded(cli:
 
 
 def test_a_claim_in_collection_shows_its_lapse_date(cli: Cli) -> None:
-    customer = add_customer(cli)
-    add_order(cli, customer, "T-1", "2026-01-10")
+    customer = add_quinta(cli)
+    add_order_on(cli, customer, "T-1", "2026-01-10")
     add_invoice(cli, "T-1", "2026-0001", "2026-01-10", "2026-01-24")
     cli.ok("invoice", "remind", "2026-0001", "--date", "2026-02-15", user="clerk")
     cli.ok("recipient", "add", "Perintä Oy", "--kind", "third-party", "--purpose", "collection",
@@ -215,7 +150,7 @@ def test_a_claim_in_collection_shows_its_lapse_date(cli: Cli) -> None:
 
 
 def test_erasure_tells_every_recipient_the_data_was_disclosed_to(cli: Cli) -> None:
-    customer = add_customer(cli)
+    customer = add_quinta(cli)
     cli.ok("recipient", "add", "Laskutuspalvelu Oy", "--kind", "processor", "--purpose",
            "billing", "--country", "FI")  # fmt: skip
     cli.ok("disclose", str(customer), "--to", "Laskutuspalvelu Oy", "--purpose", "billing",
@@ -234,9 +169,9 @@ def test_erasure_tells_every_recipient_the_data_was_disclosed_to(cli: Cli) -> No
 
 
 def test_anonymise_keeps_statistics_and_a_dated_marker(cli: Cli) -> None:
-    customer = add_customer(cli)
-    add_order(cli, customer, "T-1")
-    add_order(cli, customer, "T-2")
+    customer = add_quinta(cli)
+    add_order_on(cli, customer, "T-1")
+    add_order_on(cli, customer, "T-2")
 
     result = cli.ok("anonymize", str(customer), "--yes", user="clerk")
 
@@ -259,7 +194,7 @@ def test_anonymise_keeps_statistics_and_a_dated_marker(cli: Cli) -> None:
 
 
 def test_the_journal_holds_ids_and_dates_only_and_is_private(cli: Cli) -> None:
-    customer = add_customer(cli)
+    customer = add_quinta(cli)
     cli.ok("erase", str(customer), "--yes", user="clerk")
 
     path = Path(f"{cli.db}.erasure-journal")
@@ -275,7 +210,7 @@ def test_the_journal_holds_ids_and_dates_only_and_is_private(cli: Cli) -> None:
 
 
 def test_bad_input_leaves_the_register_unchanged(cli: Cli) -> None:
-    customer = add_customer(cli)
+    customer = add_quinta(cli)
     access = cli.ok("request", "add", str(customer), "--kind", "access", "--channel", "email",
                     user="clerk").stdout.strip()  # fmt: skip
     with cli.connect() as conn:
@@ -305,10 +240,10 @@ def fill_every_personal_column(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> int
     `personal_data` lists filled in 2019; returns the customer's id."""
     monkeypatch.setenv("LAUTEX_TODAY", "2019-05-01")
     cli.ok("org", "add", "Puutalo Oy", user="clerk")
-    customer = add_customer(
+    customer = add_quinta(
         cli, "--org", "Puutalo Oy", "--source", "reseller", "--source-detail", f"Kauppa {SURNAME}"
     )
-    add_order(cli, customer, "T-1", "2019-05-01")
+    add_order_on(cli, customer, "T-1", "2019-05-01")
     add_invoice(cli, "T-1", "2019-0001", "2019-05-01", "2019-05-15")
     cli.ok("invoice", "pay", "2019-0001", "--date", "2019-05-01", user="clerk")
     cli.ok("recipient", "add", "Laskutus Oy", "--kind", "processor", "--purpose", "billing",

@@ -16,7 +16,7 @@ from typer.testing import Result
 
 from lautex_registry import status
 from tests.conftest import Cli
-from tests.test_customers import assert_one_line_error
+from tests.helpers import assert_one_line_error
 
 
 def test_a_file_that_is_not_a_database_is_blamed_on_the_file(cli: Cli, tmp_path: Path) -> None:

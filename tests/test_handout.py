@@ -91,7 +91,7 @@ def test_a_busy_register_hands_out_nothing_and_exits_6(
 def test_a_read_only_register_hands_out_nothing_and_exits_1(
     listed: Cli, action: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_connect = context.connect
+    real_connect = db.connect
 
     def read_only(path: Path) -> sqlite3.Connection:
         conn = real_connect(path)

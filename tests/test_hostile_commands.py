@@ -157,7 +157,8 @@ def test_a_hostile_value_is_refused_cleanly_or_shown_safely(
 ) -> None:
     cli = populated
     before = snapshot(cli)
-    result = cli.run(*COMMANDS[name](value), input=PASSWORD + "\n")
+    args = COMMANDS[name](value)
+    result = cli.run(*args, input=PASSWORD + "\n")
     assert result.exit_code in DOCUMENTED_EXITS, (name, value, result.output)
     assert "Traceback" not in result.output
     assert not RAW_CONTROL.search(result.stderr), (name, value, result.stderr)
@@ -165,5 +166,5 @@ def test_a_hostile_value_is_refused_cleanly_or_shown_safely(
         assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
         assert snapshot(cli) == before, (name, value)
         return
-    assert not RAW_CONTROL.search(result.stdout) or "-f" in result.args or "csv" in result.args
+    assert not RAW_CONTROL.search(result.stdout) or "-f" in args or "csv" in args
     assert_shown_safely(cli)

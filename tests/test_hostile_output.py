@@ -428,7 +428,8 @@ ANY_VALUE = st.one_of(st.lists(MARKDOWN_PIECES, max_size=25).map("".join), st.te
 def rendered(markdown: str) -> str:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
+    html: str = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
+    return html
 
 
 def words(text: str) -> str:

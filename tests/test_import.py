@@ -9,7 +9,7 @@ from lautex_registry import audit
 from lautex_registry.db import connect
 from lautex_registry.importing import import_customers
 from tests.conftest import Cli
-from tests.test_customers import add_aino, add_org, assert_one_line_error, dump
+from tests.helpers import add_aino, assert_one_line_error, dump, insert_org
 
 GOOD = (
     "first_name,last_name,org,email,phone,street,postal_code,city,source\n"
@@ -34,7 +34,7 @@ def customer_names(cli: Cli) -> list[str]:
 def test_import_stores_every_row_and_creates_missing_organisations(
     cli: Cli, tmp_path: Path
 ) -> None:
-    add_org(cli)
+    insert_org(cli)
     result = cli.ok("customer", "import", str(write(tmp_path, GOOD)), user="clerk")
     assert "3 customers stored, 1 organisations created" in result.stderr
     assert customer_names(cli) == ["Äijälä", "Åström", "O'Brien, Jr."]
@@ -143,7 +143,7 @@ def test_not_utf8_missing_file_bad_source_and_permission(cli: Cli, tmp_path: Pat
 
 
 def test_an_unknown_organisation_id_is_a_bad_row(cli: Cli, tmp_path: Path) -> None:
-    add_org(cli)
+    insert_org(cli)
     text = "first_name,last_name,org,source\nA,B,1,partner\nC,D,99,partner\n"
     result = cli.run("customer", "import", str(write(tmp_path, text)), "--skip-invalid")
     assert result.exit_code == 0

@@ -12,7 +12,7 @@ from lautex_registry import audit, importing
 from lautex_registry.db import connect
 from lautex_registry.importing import ImportReport, import_customers
 from tests.conftest import Cli
-from tests.test_customers import add_aino, dump
+from tests.helpers import add_aino, dump
 
 HEADER = "first_name,last_name,email,source\n"
 
@@ -73,10 +73,11 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importing, "CHUNK_ROWS", 2)
 
 
-def run(cli: Cli, path: Path, **options: bool) -> ImportReport:
+def run(cli: Cli, path: Path, *, dry_run: bool = False, skip_invalid: bool = False) -> ImportReport:
     conn = connect(cli.db)
     try:
-        return import_customers(conn, audit.Actor(1, "admin"), path, **options)
+        actor = audit.Actor(1, "admin")
+        return import_customers(conn, actor, path, dry_run=dry_run, skip_invalid=skip_invalid)
     finally:
         conn.close()
 

@@ -34,7 +34,8 @@ def _living_processes() -> dict[int, int]:
 
 def _descendants(pid: int) -> set[int]:
     parents = _living_processes()
-    found, frontier = set(), {pid}
+    found: set[int] = set()
+    frontier = {pid}
     while frontier:
         frontier = {child for child, parent in parents.items() if parent in frontier} - found
         found |= frontier

@@ -8,14 +8,9 @@ from typer.testing import Result
 
 from lautex_registry.migrations import UNICODE_NAMES
 from tests.conftest import Cli, roll_back_migrations
+from tests.helpers import dump
 
 HETU = "131052-308T"  # the Population Register Centre's published example
-
-
-def dump(cli: Cli) -> list[str]:
-    """Every row of the register, to show that a failed command changed nothing."""
-    with cli.connect() as conn:
-        return list(conn.iterdump())
 
 
 def assert_refused(result: Result, code: int, *fragments: str) -> None:

@@ -1,26 +1,17 @@
 """Invoices through the CLI: billing snapshot, states, lists."""
 
 import json
+from typing import Any
 
 import pytest
 
 from tests.conftest import Cli
-from tests.test_customers import add_aino, add_org, assert_one_line_error, dump, show
-from tests.test_orders import add_order
+from tests.helpers import assert_one_line_error, dump, invoiced, show
 
 
-def invoiced(cli: Cli, number: str = "2026-0457", due: str = "2026-11-30") -> int:
-    add_org(cli)
-    customer_id = add_aino(cli, "--org", "Puutalo Oy")
-    add_order(cli, str(customer_id))
-    cli.ok("invoice", "add", "T-1001", "--number", number, "--issued", "2026-11-20",
-           "--due", due, user="clerk")  # fmt: skip
-    return customer_id
-
-
-def invoice(cli: Cli, number: str = "2026-0457") -> dict:  # type: ignore[type-arg]
-    rows = json.loads(cli.ok("invoice", "list", "-f", "json").stdout)
-    return next(r for r in rows if r["number"] == number)  # type: ignore[no-any-return]
+def invoice(cli: Cli, number: str = "2026-0457") -> dict[str, Any]:
+    rows: list[dict[str, Any]] = json.loads(cli.ok("invoice", "list", "-f", "json").stdout)
+    return next(r for r in rows if r["number"] == number)
 
 
 def test_invoice_keeps_billing_data_as_issued(cli: Cli) -> None:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from lautex_registry.labels import latin1_text
 from tests.conftest import Cli
-from tests.test_marketing_helpers import add_org, add_person, ban, object_to, table_dump
+from tests.helpers import add_org, add_person, ban, dump, object_to
 
 
 @pytest.fixture
@@ -152,14 +152,14 @@ def test_latin1_text_always_encodes(text: str) -> None:
 
 
 def test_bad_label_options(cli: Cli) -> None:
-    before = table_dump(cli)
+    before = dump(cli)
     result = cli.run("labels", "--format", "csv", "--purpose", "all", user="clerk")
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "error: purpose: must be one of direct-advertising, distance-selling, direct-marketing, "
-        "market-research, opinion-research"
+        "market-research, opinion-research (got 'all')"
     ]
-    assert table_dump(cli) == before
+    assert dump(cli) == before
     assert cli.run("labels", "--format", "docx", user="clerk").exit_code == 2
     assert cli.run("labels", "--format", "csv", user="auditor").exit_code == 5
 
@@ -169,9 +169,9 @@ def test_an_unwritable_output_is_one_clear_line_and_changes_nothing(
     cli: Cli, mailing: dict[str, int], fmt: str
 ) -> None:
     Path("taken").write_text("a file, not a folder")
-    before = table_dump(cli)
+    before = dump(cli)
     result = cli.run("labels", "--format", fmt, "--output", f"taken/labels.{fmt}", user="clerk")
     assert result.exit_code == 2
     (line,) = result.stderr.strip().splitlines()
     assert line == "error: output: taken is not a folder"
-    assert table_dump(cli) == before  # no audit row for labels never handed out
+    assert dump(cli) == before  # no audit row for labels never handed out

@@ -10,17 +10,18 @@ import pytest
 
 from lautex_registry import privacy_info
 from tests.conftest import Cli
-from tests.test_access import info_for
+from tests.helpers import add_customer, info_for
 
 LANGS = ("fi", "en")
 
 
-def add_customer(cli: Cli) -> str:
-    return cli.ok(
-        "customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
+def add_addressee(cli: Cli) -> str:
+    """A customer with a postal address to write to: her id as the commands take it."""
+    return str(add_customer(
+        cli, "--first-name", "Aino", "--last-name", "Äijälä",
         "--email", "aino@example.fi", "--street", "Koivukuja 1", "--postal-code", "00100",
-        "--city", "Helsinki", "--source", "web-store", user="clerk",
-    ).stdout.strip()  # fmt: skip
+        "--city", "Helsinki", "--source", "web-store",
+    ))  # fmt: skip
 
 
 def add_request(cli: Cli, *args: str) -> str:
@@ -42,7 +43,7 @@ def last_document(cli: Cli) -> Any:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_refusal_letter_gives_reasons_complaint_court_date_and_handler(cli: Cli, lang: str) -> None:
-    customer = add_customer(cli)
+    customer = add_addressee(cli)
     request_id = add_request(cli, customer, "--kind", "erasure", "--received", "2026-11-02",
                              "--channel", "letter")  # fmt: skip
     cli.ok("request", "close", request_id, "--outcome", "refused", "--reason",
@@ -68,7 +69,7 @@ def letter_bytes(cli: Cli, request_id: str, lang: str) -> bytes:
 
 
 def test_partial_refusal_and_manifestly_unfounded_are_explained(cli: Cli) -> None:
-    customer = add_customer(cli)
+    customer = add_addressee(cli)
     request_id = add_request(cli, customer, "--kind", "access", "--channel", "email")
     cli.ok("request", "close", request_id, "--outcome", "partially-refused", "--reason",
            "internal notes are withheld", "--manifestly-unfounded", "tenth request this month",
@@ -83,7 +84,7 @@ def test_extension_notice_names_the_new_due_date_and_reasons(
     cli: Cli, lang: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LAUTEX_TODAY", "2026-02-20")
-    customer = add_customer(cli)
+    customer = add_addressee(cli)
     request_id = add_request(cli, customer, "--kind", "access", "--received", "2026-01-31",
                              "--channel", "letter", "--language", lang)  # fmt: skip
     cli.ok("request", "extend", request_id, "--reason", "orders from three archives",
@@ -111,7 +112,7 @@ def test_no_data_letter_to_a_requester_not_in_the_register(cli: Cli, lang: str) 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_access_reply_cover_letter_lists_the_copy_and_says_it_is_free(cli: Cli, lang: str) -> None:
-    customer = add_customer(cli)
+    customer = add_addressee(cli)
     request_id = add_request(cli, customer, "--kind", "access", "--channel", "email")
     refused = cli.run("request", "close", request_id, "--outcome", "completed", user="clerk")
     assert refused.exit_code == 4 and "lautex export" in refused.stderr  # the copy comes first
@@ -133,7 +134,7 @@ def test_access_reply_cover_letter_lists_the_copy_and_says_it_is_free(cli: Cli, 
 def test_portability_reply_says_what_the_portable_copy_holds(cli: Cli, lang: str) -> None:
     """A portability copy holds what the person provided and their orders (Art. 20), not
     all their data with the Art. 15(1) information: the letter must not say it does."""
-    customer = add_customer(cli)
+    customer = add_addressee(cli)
     request_id = add_request(cli, customer, "--kind", "portability", "--channel", "email")
     cli.ok("export", customer, "--portability", "--request", request_id, "--format", "json",
            "--output", "portable.json", user="clerk")  # fmt: skip
@@ -145,7 +146,7 @@ def test_portability_reply_says_what_the_portable_copy_holds(cli: Cli, lang: str
 
 
 def test_further_copy_letter_states_the_fee(cli: Cli) -> None:
-    customer = add_customer(cli)
+    customer = add_addressee(cli)
     first = add_request(cli, customer, "--kind", "access", "--channel", "email")
     cli.ok("export", customer, "--request", first, "--format", "json", user="clerk")
     cli.ok("request", "close", first, "--outcome", "completed", user="clerk")
@@ -190,7 +191,7 @@ def test_html_letter_to_a_private_file(cli: Cli, tmp_path: Path) -> None:
 def test_a_letter_that_would_be_untrue_is_refused(
     cli: Cli, setup: str, args: tuple[str, ...], needle: str
 ) -> None:
-    customer = add_customer(cli)
+    customer = add_addressee(cli)
     request_id = add_request(cli, customer, "--kind", "rectification", "--channel", "email")
     if setup == "completed":
         cli.ok("request", "close", request_id, "--outcome", "completed", "--done-outside",
@@ -223,7 +224,7 @@ def test_swedish_request_gets_a_finnish_letter_by_default(cli: Cli) -> None:
 
 
 def erased_with_request(cli: Cli, channel: str, *, held: bool = False) -> str:
-    customer = add_customer(cli)
+    customer = add_addressee(cli)
     if held:
         cli.ok("order", "add", customer, "--number", "T-1", "--date", "2026-11-20",
                "--channel", "web-store", "--line", "Lauta;1;10", user="clerk")  # fmt: skip
@@ -271,7 +272,7 @@ def test_a_partial_refusal_after_erasure_names_the_requester(cli: Cli) -> None:
 
 
 def test_a_reply_address_given_with_the_request_is_used(cli: Cli) -> None:
-    customer = add_customer(cli)
+    customer = add_addressee(cli)
     request_id = add_request(cli, customer, "--kind", "erasure", "--channel", "letter",
                              "--requester-address", "Postilokero 7, 00101 Helsinki")  # fmt: skip
     cli.ok("erase", customer, "--request", request_id, "--yes", user="clerk")
@@ -287,7 +288,7 @@ def test_a_reply_address_given_with_the_request_is_used(cli: Cli) -> None:
 def test_an_erasure_without_request_still_keeps_the_reply_contact_of_the_open_request(
     cli: Cli,
 ) -> None:
-    customer = add_customer(cli)
+    customer = add_addressee(cli)
     request_id = add_request(cli, customer, "--kind", "erasure", "--channel", "letter")
     plan = cli.ok("erase", customer, "--dry-run", "-f", "json", user="clerk").stdout
     assert "kept on the open request for its reply" in plan

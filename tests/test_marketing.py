@@ -1,4 +1,5 @@
-"""`marketing list`: who is on a list and who is left out, as the law says (issue 6)."""
+"""`marketing list`: who is on a list and who is left out, as the law says (GDPR Art. 21,
+docs/rules.md §2)."""
 
 import csv
 import io
@@ -11,17 +12,17 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Cli, RegisterTemplate
-from tests.test_marketing_helpers import (
-    add_order,
+from tests.helpers import (
+    add_marketing_order,
     add_org,
     add_person,
     ban,
     build_once,
+    dump,
     give_consent,
     listed_ids,
     marketing_list,
     object_to,
-    table_dump,
 )
 
 
@@ -74,9 +75,9 @@ def build_people(cli: Cli) -> People:
     object_to(cli, p.researched, "market-research")
     ban(cli, p.banned)
     object_to(cli, p.objects_all, "all")
-    add_order(cli, p.customer_no_consent, "T-1")
-    add_order(cli, p.withdrawn, "T-2")
-    add_order(cli, p.consenting, "T-3")
+    add_marketing_order(cli, p.customer_no_consent, "T-1")
+    add_marketing_order(cli, p.withdrawn, "T-2")
+    add_marketing_order(cli, p.consenting, "T-3")
     with closing(cli.connect()) as conn, conn:
         # Restriction and anonymisation belong to other commands; set the states directly.
         conn.execute("UPDATE customers SET state = 'restricted' WHERE id = ?", (p.restricted,))
@@ -271,13 +272,13 @@ def test_list_is_audited_with_counts_only(cli: Cli, people: People) -> None:
 def test_bad_list_options_exit_2_with_one_line(
     cli: Cli, people: People, args: tuple[str, ...], field: str
 ) -> None:
-    before = table_dump(cli)
+    before = dump(cli)
     result = cli.run("marketing", "list", *args, user="clerk")
     assert result.exit_code == 2
     assert result.stderr.strip().startswith(f"error: {field}:")
     assert len(result.stderr.strip().splitlines()) == 1
     assert result.stdout == ""
-    assert table_dump(cli) == before
+    assert dump(cli) == before
 
 
 def test_auditor_may_not_export_a_marketing_list(cli: Cli, people: People) -> None:
@@ -291,7 +292,7 @@ def test_auditor_may_not_export_a_marketing_list(cli: Cli, people: People) -> No
 
 def test_a_ban_never_blocks_invoices(cli: Cli, people: People) -> None:
     # Invoices and reminders are contract communication, not marketing.
-    add_order(cli, people.banned, "T-100", "2026-11-02")
+    add_marketing_order(cli, people.banned, "T-100", "2026-11-02")
     object_to(cli, people.banned, "all")
     cli.ok("invoice", "add", "T-100", "--number", "2026-0100", "--issued", "2026-11-02",
            "--due", "2026-11-16", user="clerk")  # fmt: skip

@@ -6,9 +6,15 @@ import pytest
 
 from lautex_registry.notices import create_notices
 from tests.conftest import Cli
-from tests.test_customers import assert_one_line_error, dump
-from tests.test_disclosures import BILLING_PARTNER, add_reseller_customer, billing_partner, disclose
-from tests.test_recipients import add_recipient
+from tests.helpers import (
+    BILLING_PARTNER,
+    add_recipient,
+    add_reseller_customer,
+    assert_one_line_error,
+    billing_partner,
+    disclose,
+    dump,
+)
 
 
 def two_notices(cli: Cli) -> int:

@@ -6,7 +6,7 @@ from contextlib import closing
 import pytest
 
 from tests.conftest import Cli
-from tests.test_marketing_helpers import add_org, add_person, ban, object_to, table_dump
+from tests.helpers import add_org, add_person, ban, dump, object_to
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_withdrawal_is_the_persons_request_and_history_stays(cli: Cli, aino: int
 
 
 def test_withdrawing_what_is_not_in_force_changes_nothing(cli: Cli, aino: int) -> None:
-    before = table_dump(cli)
+    before = dump(cli)
     result = cli.run(
         "object", str(aino), "--purpose", "market-research", "--withdraw", "--received",
         "2026-11-24", "--channel", "email", user="clerk",
@@ -88,19 +88,19 @@ def test_withdrawing_what_is_not_in_force_changes_nothing(cli: Cli, aino: int) -
     assert result.stderr.strip().splitlines() == [
         f"error: purpose: customer {aino} has no objection in force to market-research"
     ]
-    assert table_dump(cli) == before
+    assert dump(cli) == before
 
 
 def test_a_withdrawal_cannot_predate_the_objection(cli: Cli, aino: int) -> None:
     object_to(cli, aino, "direct-advertising", received="2026-11-20")
-    before = table_dump(cli)
+    before = dump(cli)
     result = cli.run(
         "object", str(aino), "--purpose", "direct-advertising", "--withdraw", "--received",
         "2026-11-01", "--channel", "email", user="clerk",
     )  # fmt: skip
     assert result.exit_code == 2
     assert result.stderr.startswith("error: received:")
-    assert table_dump(cli) == before
+    assert dump(cli) == before
 
 
 @pytest.mark.parametrize(
@@ -117,12 +117,12 @@ def test_a_withdrawal_cannot_predate_the_objection(cli: Cli, aino: int) -> None:
 def test_bad_objection_input_exit_2_nothing_written(
     cli: Cli, aino: int, args: tuple[str, ...], field: str
 ) -> None:
-    before = table_dump(cli)
+    before = dump(cli)
     result = cli.run("object", str(aino), *args, user="clerk")
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {field}:")
-    assert table_dump(cli) == before
+    assert dump(cli) == before
 
 
 def test_unknown_customer_is_not_found(cli: Cli) -> None:
@@ -202,12 +202,12 @@ def test_consent_history_per_channel(cli: Cli, aino: int) -> None:
 def test_bad_consent_input_exit_2_nothing_written(
     cli: Cli, aino: int, args: tuple[str, ...], field: str
 ) -> None:
-    before = table_dump(cli)
+    before = dump(cli)
     result = cli.run("consent", str(aino), *args, user="clerk")
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {field}:")
-    assert table_dump(cli) == before
+    assert dump(cli) == before
 
 
 def test_organisation_prohibition_recorded_and_lifted(cli: Cli) -> None:

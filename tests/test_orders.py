@@ -5,15 +5,7 @@ import json
 import pytest
 
 from tests.conftest import Cli
-from tests.test_customers import add_aino, assert_one_line_error, dump, show
-
-
-def add_order(cli: Cli, customer: str, number: str = "T-1001", *extra: str) -> None:
-    cli.ok(
-        "order", "add", customer, "--number", number, "--date", "2026-11-20",
-        "--channel", "web-store", "--line", "Koivulauta 2 m;10;12.50",
-        "--line", "Ruuvit; 100 kpl;1;4,90", *extra, user="clerk",
-    )  # fmt: skip
+from tests.helpers import add_aino, add_order, assert_one_line_error, dump, show
 
 
 def test_order_add_show_and_list(cli: Cli) -> None:

@@ -5,15 +5,15 @@ import json
 import pytest
 
 from tests.conftest import Cli
-from tests.test_customers import add, assert_one_line_error, dump
+from tests.helpers import add_customer, assert_one_line_error, dump
 
 
 def test_add_list_show(cli: Cli) -> None:
     org_id = int(cli.ok("org", "add", "Puutalo Oy", "--business-id", "1572860-0",
                         user="clerk").stdout)  # fmt: skip
     cli.ok("org", "add", "Ääninen Ab", user="clerk")
-    customer = add(cli, "--first-name", "Aino", "--last-name", "Äijälä", "--source", "partner",
-                   "--org", str(org_id))  # fmt: skip
+    customer = add_customer(cli, "--first-name", "Aino", "--last-name", "Äijälä",
+                            "--source", "partner", "--org", str(org_id))  # fmt: skip
     listed = json.loads(cli.ok("org", "list", "-f", "json", user="auditor").stdout)
     assert [(o["name"], o["business_id"], o["customers"]) for o in listed] == [
         ("Puutalo Oy", "1572860-0", 1),

@@ -26,15 +26,14 @@ from hypothesis import strategies as st
 from lautex_registry.errors import InvalidInput
 from lautex_registry.output_files import check_target
 from tests.conftest import Cli, roll_back_migrations
-from tests.test_certificate import refused
-from tests.test_erasure import add_customer
+from tests.helpers import add_quinta, refused
 
 # Each command that writes a file, as a function of the file name.
 Command = Callable[[Cli, str], list[str]]
 
 
 def _export(cli: Cli, path: str) -> list[str]:
-    return ["export", str(add_customer(cli)), "--output", path]
+    return ["export", str(add_quinta(cli)), "--output", path]
 
 
 def _letter(cli: Cli, path: str) -> list[str]:
@@ -196,7 +195,7 @@ def test_dash_is_stdout_and_no_file_named_dash(cli: Cli, command: str) -> None:
 
 
 def test_an_export_to_dash_is_the_json_export_and_labels_the_pdf(cli: Cli) -> None:
-    export = cli.ok("export", str(add_customer(cli)), "-o", "-")
+    export = cli.ok("export", str(add_quinta(cli)), "-o", "-")
     labels = cli.ok("labels", "--format", "pdf", "--output", "-")
 
     assert json.loads(export.stdout)["format"] == "lautex-access-export"
@@ -207,7 +206,7 @@ def test_an_export_to_dash_is_the_json_export_and_labels_the_pdf(cli: Cli) -> No
 def test_a_disk_full_mid_write_leaves_no_file_and_no_record(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    customer = str(add_customer(cli))
+    customer = str(add_quinta(cli))
     Path("out").mkdir()
     Path("out/old.json").write_text("the old export")
     before = register_state(cli)
@@ -231,7 +230,7 @@ def test_a_disk_full_mid_write_leaves_no_file_and_no_record(
 
 
 def test_the_backup_audit_row_holds_the_hash_and_size_not_the_name(cli: Cli) -> None:
-    add_customer(cli)
+    add_quinta(cli)
     target = Path("backup-before-erasing-quinta.db")
 
     result = cli.ok("backup", str(target))
@@ -315,7 +314,7 @@ def test_a_killed_backup_leaves_nothing_at_the_target_and_the_rerun_succeeds(cli
 
 
 def test_backup_dash_streams_a_whole_copy_to_stdout(cli: Cli) -> None:
-    add_customer(cli)
+    add_quinta(cli)
     with open("copy.db", "wb") as stdout:
         job = lautex(cli, "backup", "-", stdout=stdout)
         _out, err = job.communicate(timeout=60)

@@ -18,7 +18,7 @@ from lautex_registry.privacy_info import art15_information, is_outside_eea
 from lautex_registry.recipients import add_recipient
 from lautex_registry.settings import default_settings_text
 from tests.conftest import Cli
-from tests.test_statement import markdown_sections
+from tests.helpers import markdown_sections
 
 STABLE_KEYS = {
     "controller", "purposes", "categories", "recipients", "transfers", "retention", "rights",

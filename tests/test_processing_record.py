@@ -6,7 +6,7 @@ import stat
 import pytest
 
 from tests.conftest import Cli
-from tests.test_statement import markdown_sections
+from tests.helpers import markdown_sections
 
 POINTS = ("a", "b", "c", "d", "e", "f", "g")
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from lautex_registry import customers, invoices, orders, person
+from lautex_registry import customers, invoices, lookup, orders, person
 from lautex_registry.db import connect
 from tests.conftest import Cli
-from tests.test_invoices import invoiced
+from tests.helpers import invoiced
 
 FULL_SCAN = re.compile(r"^SCAN (\w+)$")
 
@@ -36,9 +36,9 @@ def plans_of(conn: sqlite3.Connection, action: Callable[[], Any]) -> list[tuple[
 
 
 LOOKUPS: dict[str, tuple[Callable[[sqlite3.Connection], Any], str]] = {
-    "customer by id": (lambda c: customers.resolve_customer(c, "1"), "INTEGER PRIMARY KEY"),
+    "customer by id": (lambda c: lookup.resolve_customer(c, "1"), "INTEGER PRIMARY KEY"),
     "customer by email": (
-        lambda c: customers.resolve_customer(c, "AINO.AIJALA@example.fi"), "customers_email",
+        lambda c: lookup.resolve_customer(c, "AINO.AIJALA@example.fi"), "customers_email",
     ),
     "customers of an organisation": (
         lambda c: list(customers.list_customers(c, org="Puutalo Oy")), "customers_organisation",

@@ -10,15 +10,7 @@ from hypothesis import strategies as st
 from lautex_registry import privacy_info, recipients
 from lautex_registry.errors import InvalidInput
 from tests.conftest import Cli
-from tests.test_customers import assert_one_line_error, dump
-
-
-def add_recipient(cli: Cli, name: str, purpose: str, country: str = "FI", *extra: str) -> int:
-    result = cli.ok(
-        "recipient", "add", name, "--kind", "processor", "--purpose", purpose,
-        "--country", country, *extra,
-    )  # fmt: skip
-    return int(result.stdout.strip())
+from tests.helpers import add_recipient, assert_one_line_error, dump
 
 
 def listed(cli: Cli) -> list[dict]:  # type: ignore[type-arg]

@@ -5,19 +5,18 @@ import json
 import pytest
 
 from tests.conftest import Cli
-from tests.test_customers import add_aino, assert_one_line_error, dump, show
-from tests.test_disclosures import BILLING_PARTNER, add_reseller_customer, billing_partner, disclose
-
-
-def request(cli: Cli, customer: str, kind: str = "rectification", *extra: str) -> int:
-    result = cli.ok("request", "add", customer, "--kind", kind, "--channel", "email", *extra,
-                    user="clerk")  # fmt: skip
-    return int(result.stdout.strip())
-
-
-def request_row(cli: Cli, request_id: int) -> dict:  # type: ignore[type-arg]
-    with cli.connect() as conn:
-        return dict(conn.execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone())
+from tests.helpers import (
+    BILLING_PARTNER,
+    add_aino,
+    add_reseller_customer,
+    assert_one_line_error,
+    billing_partner,
+    disclose,
+    dump,
+    request,
+    request_row,
+    show,
+)
 
 
 def test_a_reseller_phone_disclosed_to_a_billing_partner_names_both_as_pending_notices(
@@ -150,8 +149,8 @@ def test_a_billed_address_on_an_issued_invoice_is_kept_and_the_refusal_recorded(
         (("--set", "billing_street=Uusikatu 1"), 4, "accounting voucher"),
         (("--set", "amount=0"), 4, "accounting voucher"),
         (("--set", "phone=040 999 8888", "--reason", " "), 2, "reason: "),
-        (("--set", "phone=040 999 8888", "--request", "99"), 3, "request 99"),
-        (("--set", "phone=040 999 8888", "--request", "1"), 2, "is a access request"),
+        (("--set", "phone=040 999 8888", "--request", "99"), 3, "request: no request with id 99"),
+        (("--set", "phone=040 999 8888", "--request", "1"), 2, "not a rectification"),
         (("--reason", "nothing to do"), 2, "--set FIELD=VALUE or a --supplement"),
         (("--refuse", "--reason", "no"), 2, "add --request ID"),
         (("--refuse", "--set", "phone=040 999 8888", "--request", "1"), 2, "cannot be combined"),
@@ -177,7 +176,7 @@ def test_a_request_of_another_customer_is_not_used(cli: Cli) -> None:
     before = dump(cli)
     result = cli.run("rectify", "1", "--set", "phone=040 999 8888", "--reason", "x",
                      "--request", str(request_id))  # fmt: skip
-    assert_one_line_error(result, 2, "is not a request of customer 1")
+    assert_one_line_error(result, 2, "request: 1 is about customer 2, not 1")
     assert dump(cli) == before
 
 

@@ -5,10 +5,19 @@ import json
 import pytest
 
 from tests.conftest import Cli
-from tests.test_customers import add_aino, assert_one_line_error, dump, show
-from tests.test_disclosures import BILLING_PARTNER, billing_partner, disclose, disclosure_rows
-from tests.test_recipients import add_recipient
-from tests.test_rectification import request, request_row
+from tests.helpers import (
+    BILLING_PARTNER,
+    add_aino,
+    add_recipient,
+    assert_one_line_error,
+    billing_partner,
+    disclose,
+    disclosure_rows,
+    dump,
+    request,
+    request_row,
+    show,
+)
 
 
 def restricted_customer(cli: Cli) -> int:

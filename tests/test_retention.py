@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Cli
-from tests.test_erasure import every_table
+from tests.helpers import every_table
 
 PERSONAL = ("customers", "invoices", "orders", "requests", "consents", "objections", "documents")
 

@@ -6,7 +6,6 @@ Each test is bounded to a few seconds.
 """
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -15,6 +14,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import Cli
+from tests.helpers import lautex_env
 
 DUE = "2020-01-01"  # last activity long past the 3-year period on 2026-11-25
 
@@ -54,18 +54,6 @@ def seed_due_customers(db: Path, count: int) -> list[int]:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return ids
-
-
-def lautex_env(cli: Cli, user: str, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        LAUTEX_DB=str(cli.db),
-        LAUTEX_HOME=str(cli.home),
-        LAUTEX_TOKEN=cli.tokens[user],
-        LAUTEX_TODAY="2026-11-25",
-        **extra,
-    )
-    return env
 
 
 def start_job(cli: Cli, batch: int, pause: float) -> subprocess.Popen[str]:

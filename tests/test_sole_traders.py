@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.conftest import Cli
-from tests.test_erasure import add_invoice, add_order, every_table
+from tests.helpers import add_invoice, add_order_on, every_table
 
 BUSINESS = "Matti Virtanen Tmi"
 BUSINESS_ID = "0737546-2"
@@ -73,7 +73,7 @@ def test_erasing_or_anonymising_the_trader_removes_the_business(cli: Cli, comman
 
 def test_a_held_trader_keeps_the_business_name_only_on_the_held_invoice(cli: Cli) -> None:
     org, (matti,) = sole_trader(cli)
-    add_order(cli, matti, "T-1")
+    add_order_on(cli, matti, "T-1")
     add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")  # open: a hold
 
     cli.ok("erase", str(matti), "--yes", user="clerk")

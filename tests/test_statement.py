@@ -1,4 +1,5 @@
-"""The privacy statement generated from the register (issue 9): complete in both languages."""
+"""The privacy statement generated from the register (docs/privacy-statement.md P12): complete in
+both languages."""
 
 import re
 import stat
@@ -7,6 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from tests.conftest import Cli
+from tests.helpers import markdown_sections
 
 # The seed statement's headings (../shared/privacy-statement-fi.txt), in its order.
 SEED_HEADINGS_FI = (
@@ -64,18 +66,6 @@ HEADINGS_EN = (
     "Other rights related to the processing of personal data",
 )
 EXPECTED = {"fi": SEED_HEADINGS_FI, "en": HEADINGS_EN}
-
-
-def markdown_sections(text: str) -> list[tuple[str, str]]:
-    """(heading, body) for every `## ` heading of a Markdown document."""
-    sections: list[tuple[str, str]] = []
-    for line in text.splitlines():
-        if line.startswith("## "):
-            sections.append((line[3:].strip(), ""))
-        elif sections:
-            heading, body = sections[-1]
-            sections[-1] = (heading, body + line + "\n")
-    return sections
 
 
 class HtmlSections(HTMLParser):
@@ -211,7 +201,8 @@ def test_an_unknown_placeholder_in_the_settings_names_the_setting(cli: Cli) -> N
 
 
 def test_a_register_without_the_statement_settings_uses_the_built_in_ones(cli: Cli) -> None:
-    # A register created before issue 9 has no [statement] row: the defaults fill in.
+    # A register created before the generated statement has no [statement] row: the defaults fill
+    # in.
     with cli.connect() as conn:
         conn.execute("DELETE FROM settings WHERE key IN ('statement', 'supervisory_authority')")
     sections = markdown_sections(cli.ok("statement").stdout)

@@ -5,8 +5,7 @@ import sqlite3
 from pathlib import Path
 
 from tests.conftest import Cli
-from tests.test_customers import add_aino, assert_one_line_error, dump
-from tests.test_invoices import invoiced
+from tests.helpers import add_aino, assert_one_line_error, dump, invoiced
 
 
 def test_status_counts(cli: Cli) -> None:

@@ -11,13 +11,7 @@ import pytest
 from lautex_registry import audit, suppression
 from lautex_registry.db import connect, transaction
 from tests.conftest import Cli
-from tests.test_marketing_helpers import (
-    add_person,
-    ban,
-    give_consent,
-    listed_ids,
-    object_to,
-)
+from tests.helpers import add_person, ban, give_consent, listed_ids, object_to
 
 EMAIL = "aino.aijala@example.fi"
 PHONE = "+358401234567"

@@ -57,7 +57,8 @@ def test_bad_business_ids_are_refused(text: str) -> None:
 
 
 def _check_digit(digits: str) -> int | None:
-    """DESIGN §2: weights 7,9,10,5,8,4,2; r = sum mod 11; 0 -> 0, 1 -> invalid, else 11 - r."""
+    """docs/rules.md §2: weights 7,9,10,5,8,4,2; r = sum mod 11; 0 -> 0, 1 -> invalid, else 11 -
+    r."""
     r = sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
     if r == 1:
         return None
@@ -367,7 +368,7 @@ def test_an_excerpt_is_short_and_shows_no_control_character(value: str) -> None:
 
 @given(
     digits=st.text(alphabet="0123456789 ", min_size=3, max_size=12),
-    letters=st.text(alphabet=st.characters(categories=("L",)), min_size=1, max_size=4),
+    letters=st.text(alphabet=st.characters(categories=["L"]), min_size=1, max_size=4),
 )
 def test_a_phone_number_with_letters_is_refused(digits: str, letters: str) -> None:
     for text in (f"040 {letters} {digits}", f"+1 800 {letters}{digits}"):

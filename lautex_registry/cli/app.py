@@ -113,8 +113,8 @@ def root(
 
 
 # Top-level command -> the modules that register it (and its subcommands). Only the
-# modules a command needs are imported: registering all ~70 commands with Typer costs
-# about 80 ms, a third of the start-up of a whole process (issue 2's start-up goal).
+# modules a command needs are imported: registering all ~70 commands with Typer is a
+# large share of a whole process's start-up (figures in benchmarks/README.md).
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     # listed in `lautex --help` in this order: a clerk's day from top to bottom
     "demo": ("overview",),

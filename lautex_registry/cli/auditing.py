@@ -49,6 +49,7 @@ def _since(text: str) -> str:
     form the audit trail stores (`2026-11-01T06:00:00Z`), so text comparison is right."""
     from datetime import UTC, date, datetime
 
+    from lautex_registry.clock import utc_text
     from lautex_registry.errors import InvalidInput
 
     value = text.strip()
@@ -62,7 +63,7 @@ def _since(text: str) -> str:
         ) from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_text(moment)
 
 
 @audit_app.command("verify")

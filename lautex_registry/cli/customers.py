@@ -1,15 +1,19 @@
 """The `customer` group: add, show, list, search, edit and import."""
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+from lautex_registry.cli.output import (
+    Format,
+    FormatOption,
+    emit_record,
+    emit_rows,
+    progress_bar,
+    say,
+)
 from lautex_registry.cli.params import id_of
 
 customer_app = typer.Typer(
@@ -110,7 +114,7 @@ def customer_show(
 
     Example: lautex customer show aino@example.fi --format json
     """
-    from lautex_registry.customers import resolve_customer
+    from lautex_registry.lookup import resolve_customer
     from lautex_registry.person import person_record
 
     with open_workspace(ctx) as ws:
@@ -289,8 +293,9 @@ def customer_import(
 
     with (
         open_workspace(ctx) as ws,
-        _progress_bar(f"importing {file.name}") as progress,
+        progress_bar() as bar,
     ):
+        progress = bar.counter(f"importing {file.name}")
         report = import_customers(
             ws.conn, ws.actor, file, default_source=source, dry_run=dry_run,
             skip_invalid=skip_invalid, progress=progress,
@@ -301,23 +306,3 @@ def customer_import(
     if report.failed:
         raise InvalidInput(f"{file.name}: {report.summary()}")
     say(report.summary())
-
-
-@contextmanager
-def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr when stderr is a terminal; nothing otherwise."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    from lautex_registry.cli.output import as_markup
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(as_markup(label), total=None)  # a file may be named `[/c].csv`
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield advance

@@ -126,9 +126,9 @@ def disclose(
     Example: lautex disclose aino@example.fi --to "Laskutuspalvelu Oy" --purpose billing
     --fields name,address,email
     """
-    from lautex_registry.customers import resolve_customer
     from lautex_registry.db import transaction
     from lautex_registry.disclosures import record_disclosure
+    from lautex_registry.lookup import resolve_customer
     from lautex_registry.recipients import resolve_recipient
     from lautex_registry.validation import date_or_today
 

@@ -46,7 +46,7 @@ def _erase_or_anonymize(
     from lautex_registry import erasure
     from lautex_registry.cli.prompts import confirm_or_abort
     from lautex_registry.clock import today
-    from lautex_registry.customers import resolve_customer
+    from lautex_registry.lookup import resolve_customer
 
     with open_workspace(ctx) as ws:
         customer_id = int(resolve_customer(ws.conn, customer)["id"])

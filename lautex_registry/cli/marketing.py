@@ -123,7 +123,8 @@ def publication_ban(
     withdraw: Withdraw = False,
     request: RequestId = None,
 ) -> None:
-    """Record a person's ban on publishing their data in lists and labels (statement P3).
+    """Record a person's ban on publishing their data in lists and labels
+    (docs/privacy-statement.md P3).
 
     Example: lautex publication-ban 42 --received 2026-11-20 --channel customer-service
     """
@@ -144,9 +145,9 @@ def _record_objection(
     ban: bool,
 ) -> None:
     from lautex_registry import objections
-    from lautex_registry.customers import resolve_customer
     from lautex_registry.db import transaction
     from lautex_registry.errors import InvalidInput
+    from lautex_registry.lookup import resolve_customer
     from lautex_registry.validation import parse_date
 
     record = objections.withdraw_objections if withdraw else objections.record_objections
@@ -197,9 +198,9 @@ def consent(
 
     Example: lautex consent 42 --email-marketing given --date 2026-11-20 --source "web form"
     """
-    from lautex_registry.customers import resolve_customer
     from lautex_registry.db import transaction
     from lautex_registry.errors import InvalidInput
+    from lautex_registry.lookup import resolve_customer
     from lautex_registry.objections import record_consent
     from lautex_registry.validation import parse_date
 

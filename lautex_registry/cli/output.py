@@ -12,7 +12,8 @@ import csv
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,6 +22,7 @@ import typer
 from lautex_registry.escaping import printable, spreadsheet_safe
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
     from rich.text import Text
 
 
@@ -91,6 +93,49 @@ def as_markup(text: str) -> str:
     from rich.markup import escape
 
     return escape(printable(text, one_line=True))
+
+
+class ProgressBar:
+    """The tasks of one progress bar on stderr; without a terminal it shows nothing."""
+
+    def __init__(self, bar: "Progress | None") -> None:
+        self._bar = bar
+        self._tasks: dict[str, TaskID] = {}
+
+    def totals(self, counts: dict[str, int]) -> None:
+        """One task per name, each with its number of steps."""
+        if self._bar is not None:
+            for name, total in counts.items():
+                self._tasks[name] = self._bar.add_task(as_markup(name), total=max(total, 1))
+
+    def advance(self, name: str, seen: int) -> None:
+        if self._bar is not None and name in self._tasks:
+            self._bar.advance(self._tasks[name], seen)
+
+    def counter(self, label: str) -> Callable[[int, int], None] | None:
+        """A (done, total) callback for one task, or None where no bar is shown."""
+        bar = self._bar
+        if bar is None:
+            return None
+        task = bar.add_task(as_markup(label), total=None)  # a file may be named `[/c].csv`
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return update
+
+
+@contextmanager
+def progress_bar() -> Iterator[ProgressBar]:
+    """A progress bar on stderr when stderr is a terminal (cron gets only the summary)."""
+    if not sys.stderr.isatty():
+        yield ProgressBar(None)
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        yield ProgressBar(bar)
 
 
 def emit_rows(

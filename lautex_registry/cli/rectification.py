@@ -103,9 +103,9 @@ def rectify(
     Example: lautex rectify 42 --set phone="040 765 4321" --reason "number changed" --request 7
     """
     from lautex_registry import certificates, rectification
-    from lautex_registry.customers import resolve_customer
     from lautex_registry.db import transaction
     from lautex_registry.errors import InvalidInput
+    from lautex_registry.lookup import resolve_customer
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         if refuse and (assignments or supplement):
@@ -143,8 +143,8 @@ def restrict(
 
     Example: lautex restrict 42 --reason "the customer contests the address" --request 8
     """
-    from lautex_registry.customers import resolve_customer
     from lautex_registry.db import transaction
+    from lautex_registry.lookup import resolve_customer
     from lautex_registry.restriction import restrict as restrict_customer
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
@@ -171,8 +171,8 @@ def unrestrict(
 
     Example: lautex unrestrict 42 --informed-on 2026-11-20
     """
-    from lautex_registry.customers import resolve_customer
     from lautex_registry.db import transaction
+    from lautex_registry.lookup import resolve_customer
     from lautex_registry.restriction import unrestrict as unrestrict_customer
     from lautex_registry.validation import parse_date
 

@@ -2,15 +2,20 @@
 
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+from lautex_registry.cli.output import (
+    Format,
+    FormatOption,
+    emit_record,
+    emit_rows,
+    progress_bar,
+    say,
+)
 
 if TYPE_CHECKING:
     from lautex_registry.cli.context import Workspace
@@ -53,29 +58,6 @@ def retention_show(
     emit_rows(rows, fmt, ["policy", "period", "action", "due", "holding", "law"])
 
 
-@contextmanager
-def _progress_bar() -> Iterator[
-    tuple[Callable[[dict[str, int]], None], Callable[[str, int], None]]
-]:
-    """A progress bar on stderr, only at a terminal (cron gets nothing but the summary)."""
-    from rich.console import Console
-    from rich.progress import Progress
-
-    console = Console(stderr=True)
-    with Progress(console=console, transient=True) as bar:
-        tasks: dict[str, object] = {}
-
-        def totals(counts: dict[str, int]) -> None:
-            for name, total in counts.items():
-                tasks[name] = bar.add_task(name, total=max(total, 1))
-
-        def advance(name: str, seen: int) -> None:
-            if name in tasks:
-                bar.advance(tasks[name], seen)  # type: ignore[arg-type]
-
-        yield totals, advance
-
-
 def _run(ws: "Workspace", day: date, dry_run: bool) -> "RunSummary":
     from lautex_registry.retention import DEFAULT_BATCH, run_retention
     from lautex_registry.validation import record_id, seconds
@@ -83,10 +65,11 @@ def _run(ws: "Workspace", day: date, dry_run: bool) -> "RunSummary":
     batch = record_id(os.environ.get(BATCH_ENV) or str(DEFAULT_BATCH), BATCH_ENV, maximum=100_000)
     pause = seconds(os.environ.get(PAUSE_ENV) or "0", PAUSE_ENV, maximum=60.0)
     if sys.stderr.isatty() and not dry_run:
-        with _progress_bar() as (totals, advance):
+        with progress_bar() as bar:
             return run_retention(
-                ws.conn, ws.actor, day, batch=batch, pause=pause, progress=advance, totals=totals
-            )
+                ws.conn, ws.actor, day, batch=batch, pause=pause, progress=bar.advance,
+                totals=bar.totals,
+            )  # fmt: skip
     return run_retention(ws.conn, ws.actor, day, dry_run=dry_run, batch=batch, pause=pause)
 
 
