@@ -21,7 +21,7 @@ from datetime import date
 
 from lautex_registry import audit, validation
 from lautex_registry.clock import today
-from lautex_registry.errors import InvalidInput, NotFound
+from lautex_registry.errors import InvalidInput, NotFound, Refused
 
 # Statement P9: the purposes a person may forbid; 'all' covers every one of them.
 PURPOSES = (
@@ -89,14 +89,27 @@ def _customer_exists(conn: sqlite3.Connection, customer_id: int) -> None:
     refuse_if_anonymised(customer_id, row["state"])
 
 
-def _check_request(conn: sqlite3.Connection, request_id: int | None, customer_id: int) -> None:
+def _check_request(
+    conn: sqlite3.Connection, request_id: int | None, customer_id: int, purposes: list[str]
+) -> None:
+    """The request an objection or a publication ban answers: of that kind, of this person."""
     if request_id is None:
         return
-    row = conn.execute("SELECT customer_id FROM requests WHERE id = ?", (request_id,)).fetchone()
+    row = conn.execute(
+        "SELECT kind, customer_id FROM requests WHERE id = ?", (request_id,)
+    ).fetchone()
     if row is None:
         raise NotFound(f"request: no request with id {request_id}")
     if row["customer_id"] is not None and row["customer_id"] != customer_id:
         raise InvalidInput(f"request: request {request_id} belongs to another customer")
+    # An access request linked to an objection would show as answered (GDPR Art. 12(3))
+    # while its copy was never made.
+    kind = "publication-ban" if purposes == [PUBLICATION] else "objection"
+    if row["kind"] != kind:
+        article = "an" if str(row["kind"])[0] in "aeiou" else "a"
+        raise Refused(
+            f"request: {request_id} is {article} {row['kind']} request, not a {kind} request"
+        )
 
 
 # --- objections and the publication ban ---------------------------------------------------
@@ -158,7 +171,7 @@ def record_objections(
     received_on = _not_in_future(received, "received")
     _choice(channel, CHANNELS, "channel")
     _customer_exists(conn, customer_id)
-    _check_request(conn, request_id, customer_id)
+    _check_request(conn, request_id, customer_id, wanted)
     in_force = set(active_purposes(conn, customer_id))
     recorded = [p for p in wanted if p not in in_force]
     ids = [
@@ -198,7 +211,7 @@ def withdraw_objections(
     withdrawn_on = _not_in_future(received, "received")
     _choice(channel, CHANNELS, "channel")
     _customer_exists(conn, customer_id)
-    _check_request(conn, request_id, customer_id)
+    _check_request(conn, request_id, customer_id, wanted)
     withdrawn: list[str] = []
     ids: list[int] = []
     for purpose in wanted:
