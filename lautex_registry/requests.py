@@ -26,7 +26,7 @@ from lautex_registry import audit, deadlines, validation
 from lautex_registry.clock import timestamp, today
 from lautex_registry.customers import LANGUAGES, refuse_if_anonymised, resolve_customer
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
-from lautex_registry.request_done import how_to_do, shown_done
+from lautex_registry.request_done import how_to_do, refuse_completed_while_held, shown_done
 
 KINDS = (
     "access",
@@ -335,8 +335,10 @@ def close_request(
             raise Refused("manifestly-unfounded: needs a written justification (GDPR Art. 12(5))")
     if fee_cents is not None:
         _check_fee(conn, row, outcome, fee_cents, justification is not None)
-    if require_done and outcome == "completed":
-        _check_done(row, conn, outside)
+    if outcome == "completed":
+        refuse_completed_while_held(conn, row)
+        if require_done:
+            _check_done(row, conn, outside)
     conn.execute(
         """UPDATE requests SET state = 'closed', outcome = ?, reasons = ?,
                manifestly_unfounded = ?, unfounded_justification = ?, fee_cents = ?,
