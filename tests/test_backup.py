@@ -408,3 +408,26 @@ def test_the_restore_audit_row_names_the_copy_by_hash_not_by_its_file_name(cli: 
     assert details["sha256"] == hashlib.sha256(copy).hexdigest()
     assert details["bytes"] == len(copy)
     assert "aino" not in text.lower() and "file" not in details
+
+
+def test_restore_yes_json_prints_what_was_done_and_the_preview_goes_to_stderr(cli: Cli) -> None:
+    from tests.test_retention_processes import lautex_env
+
+    backup, erased = erased_after_a_backup(cli, people=2)
+
+    done = subprocess.run(
+        [sys.executable, "-m", "lautex_registry", "restore", str(backup), "--yes", "-f", "json"],
+        env=lautex_env(cli, "admin"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)  # one JSON object: the restore itself, not the preview
+    assert result["dry_run"] is False
+    assert (result["replayed"], result["replayed_customers"]) == (2, erased)
+    assert "restore (preview)" in done.stderr and "2 erasure(s) replayed" in done.stderr
+    with cli.connect() as conn:
+        actions = [r[0] for r in conn.execute("SELECT action FROM audit_log ORDER BY id")]
+    assert actions[-1] == "restore"
