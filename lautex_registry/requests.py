@@ -324,6 +324,8 @@ def close_request(
     outcome = validation.choice(outcome, OUTCOMES, "outcome")
     reasons_text = free_text(reasons, "reason")
     outside = free_text(done_outside, "done-outside")
+    if done_outside is not None and outside is None:
+        raise InvalidInput("done-outside: empty: say what was done by other means")
     if outcome in REFUSALS and reasons_text is None:
         raise Refused(
             f"reason: a {outcome} request must be given reasons (GDPR Art. 12(4)): add --reason"
