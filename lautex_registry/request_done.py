@@ -37,7 +37,8 @@ def _subject_state(conn: sqlite3.Connection, row: sqlite3.Row) -> str | None:
     return None if found is None else str(found["state"])
 
 
-def _erasure_done(conn: sqlite3.Connection, row: sqlite3.Row) -> bool:
+def erased_or_anonymised(conn: sqlite3.Connection, row: sqlite3.Row) -> bool:
+    """Whether the person a request is about has been erased or anonymised."""
     if row["subject_erased_on"] is not None:
         return True
     return _subject_state(conn, row) in ANONYMISED_STATES
@@ -73,7 +74,7 @@ def shown_done(conn: sqlite3.Connection, row: sqlite3.Row) -> bool:
     if kind in ("access", "portability"):
         return _has_documents(conn, rid, ("access-export", "portability-export"))
     if kind == "erasure":
-        return _erasure_done(conn, row)
+        return erased_or_anonymised(conn, row)
     if kind == "rectification":
         return _recorded_with(conn, rid, "supplements", "notices") or bool(
             _count_rows(

@@ -26,7 +26,12 @@ from lautex_registry import audit, deadlines, validation
 from lautex_registry.clock import timestamp, today
 from lautex_registry.customers import LANGUAGES, refuse_if_anonymised, resolve_customer
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, Refused
-from lautex_registry.request_done import how_to_do, refuse_completed_while_held, shown_done
+from lautex_registry.request_done import (
+    erased_or_anonymised,
+    how_to_do,
+    refuse_completed_while_held,
+    shown_done,
+)
 
 KINDS = (
     "access",
@@ -310,6 +315,7 @@ def close_request(
     closed_on: date | None = None,
     done_outside: str | None = None,
     require_done: bool = False,
+    journal_closure: bool = True,
 ) -> None:
     """Close a request with its outcome. Call inside a transaction.
 
@@ -318,6 +324,7 @@ def close_request(
     a fee is refused on the person's first copy (Art. 15(3)). The commands that carry a
     request out (erase, rectify, restrict) close it with this; `request close` goes
     through `close_answered_request`, which first checks that it was carried out.
+    `journal_closure=False` only for the restore's replay, which closes from the journal.
     """
     row = get_request(conn, request_id)
     _require_open(row, "close it again")
@@ -377,6 +384,27 @@ def close_request(
         request_id,
         {"outcome": outcome, "late": today() > date.fromisoformat(row["due_on"]), "fields": fields},
     )
+    if journal_closure:
+        _journal_erasure_closure(conn, row, outcome, closed_on or today())
+
+
+def _journal_erasure_closure(
+    conn: sqlite3.Connection, row: sqlite3.Row, outcome: str, closed_on: date
+) -> None:
+    """GDPR Art. 12(3): an erasure request answered about a person who is erased or
+    anonymised stays answered after a restore from an older backup, which replays the
+    erasure journal: the closing goes there too (ids and outcome only), as the commit's
+    last step."""
+    if row["kind"] != "erasure" or not erased_or_anonymised(conn, row):
+        return
+    from lautex_registry import journal
+    from lautex_registry.register import register_id
+
+    closure = journal.RequestClosure(
+        int(row["id"]), str(row["created_at"]), outcome, closed_on.isoformat(), timestamp(),
+        register_id(conn),
+    )  # fmt: skip
+    journal.append_and_record(conn, journal.database_file(conn), [closure])
 
 
 def close_answered_request(

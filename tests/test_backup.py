@@ -431,3 +431,43 @@ def test_restore_yes_json_prints_what_was_done_and_the_preview_goes_to_stderr(cl
     with cli.connect() as conn:
         actions = [r[0] for r in conn.execute("SELECT action FROM audit_log ORDER BY id")]
     assert actions[-1] == "restore"
+
+
+def test_erasure_requests_closed_after_the_backup_stay_closed_after_a_restore(cli: Cli) -> None:
+    """Closed with `request close`, not by the erasure: the journal must name them too."""
+    held = add_customer(cli)
+    add_order(cli, held, "T-1")
+    add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")  # open: a hold
+    plain = add_customer(cli, email="plain@example.fi", last="Tavallinen", phone="040 555 0123")
+    answered, later, plain_later, plain_refused = (
+        erasure_request(cli, who) for who in (held, held, plain, plain)
+    )
+    backup = cli.db.parent / "b.db"
+    cli.ok("backup", str(backup))
+    cli.ok("erase", str(held), "--request", str(answered), "--yes", user="clerk")
+    cli.ok("erase", str(plain), "--yes", user="clerk")
+    secret = "Zebulon asked twice, see ticket"
+    for request, outcome, extra in (
+        (later, "partially-refused", ("--reason", secret)),
+        (plain_later, "completed", ()),
+        (plain_refused, "refused", ("--reason", secret)),
+    ):
+        cli.ok("request", "close", str(request), "--outcome", outcome, *extra, user="clerk")
+    text = Path(f"{cli.db}.erasure-journal").read_text()
+    assert secret not in text and EMAIL not in text
+
+    result = cli.ok("restore", str(backup), "--yes", "-f", "json")
+
+    again = json.loads(result.stdout)["requests_closed_again"]
+    assert sorted(again) == sorted([answered, later, plain_later, plain_refused])
+    with cli.connect() as conn:
+        rows = {
+            r["id"]: (r["state"], r["outcome"], r["closed_on"], r["reasons"] or "")
+            for r in conn.execute("SELECT * FROM requests")
+        }
+    assert rows[later][:3] == ("closed", "partially-refused", "2026-11-25")
+    assert "2026-0001" in rows[later][3]  # the holds are the reasons again
+    assert rows[plain_later][:3] == ("closed", "completed", "2026-11-25")
+    assert rows[plain_refused][:3] == ("closed", "refused", "2026-11-25")
+    assert "lost when the register was restored" in rows[plain_refused][3]
+    assert secret not in str(rows)
