@@ -471,3 +471,25 @@ def test_erasure_requests_closed_after_the_backup_stay_closed_after_a_restore(cl
     assert rows[plain_refused][:3] == ("closed", "refused", "2026-11-25")
     assert "lost when the register was restored" in rows[plain_refused][3]
     assert secret not in str(rows)
+
+
+def test_a_closing_in_the_journal_does_not_close_another_request_with_its_id(cli: Cli) -> None:
+    customer = add_customer(cli)
+    first, second = erasure_request(cli, customer), erasure_request(cli, customer)
+    backup = cli.db.parent / "b.db"
+    cli.ok("backup", str(backup))
+    cli.ok("erase", str(customer), "--yes", user="clerk")
+    cli.ok("request", "close", str(first), "--outcome", "completed", user="clerk")
+    cli.ok("request", "close", str(second), "--outcome", "completed", user="clerk")
+    with sqlite3.connect(backup) as conn:  # in this backup, id `second` is another request
+        conn.execute(
+            "UPDATE requests SET created_at = '2026-11-25T09:00:00Z' WHERE id = ?", (second,)
+        )
+    conn.close()
+
+    result = json.loads(cli.ok("restore", str(backup), "--yes", "-f", "json").stdout)
+
+    assert result["requests_closed_again"] == [first]
+    with cli.connect() as conn:
+        states = dict(conn.execute("SELECT id, state FROM requests").fetchall())
+    assert (states[first], states[second]) == ("closed", "open")
