@@ -144,6 +144,15 @@ class RestoreResult:
         }
 
 
+@dataclass(frozen=True)
+class AnsweredRequest:
+    """An erasure request the journal says was answered, open in the backup."""
+
+    customer_id: int | None  # its person in the backup, whose holds give the reasons
+    on: str  # the date it was first closed
+    outcome: str | None = None  # as closed; None: from the erasure's holds (older entries)
+
+
 @dataclass
 class Replay:
     """What the journal asks of a restored register, decided before anything is changed."""
@@ -152,8 +161,8 @@ class Replay:
     to_erase: list[int] = field(default_factory=list)
     # In the backup already as far as the journal says (or not in it at all).
     already_erased: list[int] = field(default_factory=list)
-    # Erasure requests the journal says were answered, open in the backup: id -> entry.
-    requests: dict[int, journal.JournalEntry] = field(default_factory=dict)
+    # Erasure requests the journal says were answered, open in the backup.
+    requests: dict[int, AnsweredRequest] = field(default_factory=dict)
 
     @property
     def customers(self) -> list[int]:
@@ -165,28 +174,50 @@ def _add(ids: list[int], customer_id: int) -> None:
         ids.append(customer_id)
 
 
-def _open_erasure_request(conn: sqlite3.Connection, request_id: int | None) -> bool:
+def _open_erasure_request(
+    conn: sqlite3.Connection, request_id: int | None, created_at: str | None = None
+) -> sqlite3.Row | None:
+    """The request, when the backup holds it open, of kind erasure (and created then)."""
     if request_id is None:
-        return False
-    row = conn.execute("SELECT kind, state FROM requests WHERE id = ?", (request_id,)).fetchone()
-    return row is not None and row["kind"] == "erasure" and row["state"] == "open"
+        return None
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT customer_id, kind, state, created_at FROM requests WHERE id = ?", (request_id,)
+    ).fetchone()
+    if row is None or (row["kind"], row["state"]) != ("erasure", "open"):
+        return None
+    if created_at is not None and row["created_at"] != created_at:
+        return None  # the id now belongs to another request
+    return row
 
 
-def plan_replay(
-    conn: sqlite3.Connection, entries: list[journal.JournalEntry], as_of: date
-) -> Replay:
+def _plan_closures(
+    conn: sqlite3.Connection, closures: list[journal.RequestClosure], replay: Replay
+) -> None:
+    """Each closing in the journal wins over the erasure that named its request."""
+    for closure in closures:
+        row = _open_erasure_request(conn, closure.request_id, closure.request_created_at)
+        if row is not None:
+            replay.requests[closure.request_id] = AnsweredRequest(
+                row["customer_id"], closure.on, closure.outcome
+            )
+
+
+def plan_replay(conn: sqlite3.Connection, entries: list[journal.Entry], as_of: date) -> Replay:
     """Which customers to anonymise and erase again: a journal entry applies to the same
-    customer (id and creation time) when the backup has them and not already that far."""
+    customer (id and creation time) when the backup has them and not already that far;
+    which erasure requests to close again."""
     replay = Replay()
+    closures = [e for e in entries if isinstance(e, journal.RequestClosure)]
     for entry in entries:
+        if isinstance(entry, journal.RequestClosure):
+            continue
         row = conn.execute(
             "SELECT state, created_at FROM customers WHERE id = ?", (entry.customer_id,)
         ).fetchone()
         if row is not None and row["created_at"] != entry.customer_created_at:
             continue  # the id now belongs to someone else
-        if _open_erasure_request(conn, entry.request_id):
-            assert entry.request_id is not None
-            replay.requests[entry.request_id] = entry
+        if entry.request_id is not None and _open_erasure_request(conn, entry.request_id):
+            replay.requests[entry.request_id] = AnsweredRequest(entry.customer_id, entry.on)
         if row is None:
             _add(replay.already_erased, entry.customer_id)
         elif entry.action == ERASE:
@@ -196,6 +227,7 @@ def plan_replay(
         else:
             _add(replay.to_anonymise, entry.customer_id)
     replay.to_anonymise = [c for c in replay.to_anonymise if c not in replay.to_erase]
+    _plan_closures(conn, closures, replay)
     _settle_held(conn, replay, as_of)
     replay.already_erased = sorted(c for c in replay.already_erased if c not in replay.customers)
     return replay
@@ -216,25 +248,50 @@ def _settle_held(conn: sqlite3.Connection, replay: Replay, as_of: date) -> None:
         _add(replay.already_erased, customer_id)
 
 
+# The reasons of a refusal are free text, never journaled: on replay they are said lost.
+_REASONS_LOST = {
+    "fi": "Perustelut kirjattiin {on}; ne menetettiin, kun rekisteri palautettiin varmuuskopiosta.",
+    "en": "The reasons were recorded on {on}; they were lost when the register was restored "
+    "from a backup.",
+}
+
+
+def _outcome_again(
+    conn: sqlite3.Connection, answered: AnsweredRequest, language: str, as_of: date
+) -> tuple[str, str | None]:
+    """(outcome, reasons) of a request closed again: as first closed, except that a person
+    still anonymised with holds makes it a partial refusal naming the holds (Art. 17(3)(b))."""
+    customer = answered.customer_id
+    holds = holds_for_many(conn, [customer], as_of).get(customer, []) if customer else []
+    state = conn.execute("SELECT state FROM customers WHERE id = ?", (customer,)).fetchone()
+    outcome = answered.outcome or ("partially-refused" if holds else "completed")
+    if outcome == "completed" and (holds or (state is not None and state[0] == WITH_HOLDS)):
+        outcome = "partially-refused"
+    if outcome == "completed":
+        return outcome, None
+    lost = _REASONS_LOST[language].format(on=answered.on)
+    return outcome, "\n".join(h.reason(language) for h in holds) or lost
+
+
 def _close_again(
     conn: sqlite3.Connection, actor: audit.Actor, replay: Replay, as_of: date
 ) -> list[int]:
     """GDPR Art. 12(3): an erasure request answered after the backup stays answered, with
-    the outcome the erasure has now (a partial refusal names the holds), on its first date."""
+    the outcome it was closed with (a partial refusal names the holds), on its first date."""
     from lautex_registry.requests import close_request, get_request
 
     closed = []
-    for request_id, entry in replay.requests.items():
-        holds = holds_for_many(conn, [entry.customer_id], as_of).get(entry.customer_id, [])
+    for request_id, answered in replay.requests.items():
         language = "fi" if get_request(conn, request_id)["language"] == "fi" else "en"
-        reasons = "\n".join(h.reason(language) for h in holds) or None
+        outcome, reasons = _outcome_again(conn, answered, language, as_of)
         close_request(
             conn,
             actor,
             request_id,
-            "partially-refused" if holds else "completed",
+            outcome,
             reasons,
-            closed_on=date.fromisoformat(entry.on),
+            closed_on=date.fromisoformat(answered.on),
+            journal_closure=False,  # it is in the journal already
         )
         closed.append(request_id)
     return closed

@@ -1,9 +1,11 @@
 """The erasure journal: an append-only file beside the database that outlives a restore.
 
 Every erasure and anonymisation appends one JSON line: ids and dates only, never
-a personal value (docs/rules.md §5). It lives outside the database file
-(`<db>.erasure-journal`, mode 0600), so restoring a backup taken before an erasure
-cannot bring the person back: `lautex restore` replays the journal.
+a personal value (docs/rules.md §5); so does every closing of an erasure request about a
+person erased or anonymised (its id and outcome, never the reasons). It lives outside
+the database file (`<db>.erasure-journal`, mode 0600), so restoring a backup taken
+before an erasure cannot bring the person back, nor reopen their answered request:
+`lautex restore` replays the journal.
 
 An entry is written (and fsynced) just before its transaction commits. A crash
 between the two leaves an entry whose erasure did not happen; replaying it only
@@ -28,6 +30,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lautex_registry.errors import Refused
 
@@ -63,6 +66,46 @@ class JournalEntry:
         if self.request_id is not None:
             fields["request_id"] = self.request_id
         return json.dumps(fields, separators=(",", ":")) + "\n"
+
+
+CLOSE_REQUEST = "close-request"
+
+
+@dataclass(frozen=True)
+class RequestClosure:
+    """An erasure request closed about a person erased or anonymised: ids and the outcome,
+    never the reasons (free text may name someone), so a restore closes it again."""
+
+    request_id: int
+    request_created_at: str  # tells a reused request id apart from this request
+    outcome: str
+    on: str  # the date it was closed (ISO)
+    at: str  # the UTC time the entry was written
+    register_id: str
+    action: str = CLOSE_REQUEST
+
+    def to_line(self) -> str:
+        fields: dict[str, str | int] = {
+            "action": self.action,
+            "at": self.at,
+            "on": self.on,
+            "outcome": self.outcome,
+            "register_id": self.register_id,
+            "request_created_at": self.request_created_at,
+            "request_id": self.request_id,
+        }
+        return json.dumps(fields, separators=(",", ":")) + "\n"
+
+
+Entry = JournalEntry | RequestClosure
+
+
+def _entry(fields: Any) -> Entry:
+    if not isinstance(fields, dict):
+        raise TypeError("not an object")
+    if fields.get("action") == CLOSE_REQUEST:
+        return RequestClosure(**fields)
+    return JournalEntry(**fields)
 
 
 def journal_path(db_path: Path) -> Path:
@@ -143,9 +186,7 @@ def record_mark(conn: sqlite3.Connection, mark: Mark) -> None:
         )
 
 
-def append_and_record(
-    conn: sqlite3.Connection, db_path: Path, entries: Sequence["JournalEntry"]
-) -> None:
+def append_and_record(conn: sqlite3.Connection, db_path: Path, entries: Sequence[Entry]) -> None:
     """Append entries and record the journal's new length and hash in the register.
 
     Call inside the erasure's transaction, just before it commits: the record commits
@@ -208,7 +249,7 @@ def _extend_exactly(path: Path, length: int) -> str:
     return chain if read == length else ""
 
 
-def append(db_path: Path, entries: Sequence[JournalEntry]) -> None:
+def append(db_path: Path, entries: Sequence[Entry]) -> None:
     """Append entries and force them to disk (O_APPEND: concurrent writers never interleave)."""
     if not entries:
         return
@@ -223,7 +264,7 @@ def append(db_path: Path, entries: Sequence[JournalEntry]) -> None:
         os.close(fd)
 
 
-def read(db_path: Path) -> Iterator[JournalEntry]:
+def read(db_path: Path) -> Iterator[Entry]:
     """Every entry in the order written. A torn last line (a crash) is skipped; any other
     line that is not an entry stops the reading (Refused, exit 4, naming the line)."""
     path = journal_path(db_path)
@@ -234,7 +275,7 @@ def read(db_path: Path) -> Iterator[JournalEntry]:
             if not raw.endswith(b"\n"):
                 break
             try:
-                yield JournalEntry(**json.loads(raw.decode("utf-8")))
+                yield _entry(json.loads(raw.decode("utf-8")))
             except (ValueError, TypeError) as exc:
                 raise Refused(
                     f"erasure journal: line {number} of {path} is not a journal entry "

@@ -92,11 +92,24 @@ def _check_fits(row: sqlite3.Row, which: str, conn: sqlite3.Connection) -> None:
                 AND kind IN ({",".join("?" * len(EXPORT_KINDS))})""",
             (rid, *EXPORT_KINDS),
         ).fetchone()[0]
-        if not exported:
+        # GDPR Art. 15(3): the reply states the copy, or what was done by other means.
+        if not exported and not row["done_outside"]:
             raise Refused(
                 f"request {rid}: make the copy first: "
                 f"lautex export {row['customer_id']} --request {rid} --format html"
             )
+
+
+def reply_letter(conn: sqlite3.Connection, request_id: int) -> str | None:
+    """The letter `request letter ID` writes for the request now, or None when it would
+    refuse: a closing command names the letter only when there is one to write."""
+    row = requests.get_request(conn, request_id)
+    try:
+        which = choose_letter(row)
+        _check_fits(row, which, conn)
+    except Refused:
+        return None
+    return which
 
 
 def _kept_contact(row: sqlite3.Row) -> list[str]:

@@ -80,10 +80,16 @@ def _customer_exists(conn: sqlite3.Connection, customer_id: int) -> None:
     refuse_if_anonymised(customer_id, lookup.customer_row(conn, customer_id)["state"])
 
 
-def _check_request(conn: sqlite3.Connection, request_id: int | None, customer_id: int) -> None:
+def _check_request(
+    conn: sqlite3.Connection, request_id: int | None, customer_id: int, purposes: list[str]
+) -> None:
+    """The request an objection or a publication ban answers: of that kind, of this person."""
     if request_id is None:
         return
-    lookup.request_for(conn, request_id, customer_id, unlinked=True)
+    # An access request linked to an objection would show as answered (GDPR Art. 12(3))
+    # while its copy was never made: the request must be of this kind.
+    kind = "publication-ban" if purposes == [PUBLICATION] else "objection"
+    lookup.request_for(conn, request_id, customer_id, kinds=(kind,), unlinked=True)
 
 
 # --- objections and the publication ban ---------------------------------------------------
@@ -145,7 +151,7 @@ def record_objections(
     received_on = _not_in_future(received, "received")
     validation.choice(channel, CHANNELS, "channel")
     _customer_exists(conn, customer_id)
-    _check_request(conn, request_id, customer_id)
+    _check_request(conn, request_id, customer_id, wanted)
     in_force = set(active_purposes(conn, customer_id))
     recorded = [p for p in wanted if p not in in_force]
     ids = [
@@ -185,7 +191,7 @@ def withdraw_objections(
     withdrawn_on = _not_in_future(received, "received")
     validation.choice(channel, CHANNELS, "channel")
     _customer_exists(conn, customer_id)
-    _check_request(conn, request_id, customer_id)
+    _check_request(conn, request_id, customer_id, wanted)
     withdrawn: list[str] = []
     ids: list[int] = []
     for purpose in wanted:

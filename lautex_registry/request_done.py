@@ -10,6 +10,8 @@ import sqlite3
 from typing import Any
 
 from lautex_registry.customers import ANONYMISED_STATES
+from lautex_registry.erasure import WITH_HOLDS
+from lautex_registry.errors import Refused
 
 
 def _count_rows(conn: sqlite3.Connection, sql: str, *params: Any) -> int:
@@ -28,12 +30,33 @@ def _has_documents(conn: sqlite3.Connection, request_id: int, kinds: tuple[str, 
     )
 
 
-def _erasure_done(conn: sqlite3.Connection, row: sqlite3.Row) -> bool:
+def _subject_state(conn: sqlite3.Connection, row: sqlite3.Row) -> str | None:
+    found = conn.execute(
+        "SELECT state FROM customers WHERE id = ?", (row["customer_id"],)
+    ).fetchone()
+    return None if found is None else str(found["state"])
+
+
+def erased_or_anonymised(conn: sqlite3.Connection, row: sqlite3.Row) -> bool:
+    """Whether the person a request is about has been erased or anonymised."""
     if row["subject_erased_on"] is not None:
         return True
-    state = conn.execute("SELECT state FROM customers WHERE id = ?", (row["customer_id"],))
-    found = state.fetchone()
-    return found is not None and found["state"] in ANONYMISED_STATES
+    return _subject_state(conn, row) in ANONYMISED_STATES
+
+
+def refuse_completed_while_held(conn: sqlite3.Connection, row: sqlite3.Row) -> None:
+    """GDPR Art. 12(4), 17(3)(b): an erasure request whose person is anonymised with holds
+    was partly refused, since billing data stays until the holds end; "completed" (and its
+    letter, "we have erased your data") would be untrue, whatever was done outside."""
+    if row["kind"] != "erasure" or _subject_state(conn, row) != WITH_HOLDS:
+        return
+    rid, customer = row["id"], row["customer_id"]
+    raise Refused(
+        f"request {rid}: customer {customer} is anonymised with holds (billing data is kept "
+        f"until the holds end), so the erasure is not complete: run `lautex erase {customer} "
+        f"--request {rid}`, which closes it as partially-refused with the holds as reasons, "
+        "or close it with --outcome partially-refused --reason TEXT"
+    )
 
 
 def _recorded_with(conn: sqlite3.Connection, request_id: int, *tables: str) -> bool:
@@ -51,7 +74,7 @@ def shown_done(conn: sqlite3.Connection, row: sqlite3.Row) -> bool:
     if kind in ("access", "portability"):
         return _has_documents(conn, rid, ("access-export", "portability-export"))
     if kind == "erasure":
-        return _erasure_done(conn, row)
+        return erased_or_anonymised(conn, row)
     if kind == "rectification":
         return _recorded_with(conn, rid, "supplements", "notices") or bool(
             _count_rows(

@@ -27,7 +27,12 @@ from lautex_registry.clock import timestamp, today
 from lautex_registry.customers import LANGUAGES, refuse_if_anonymised
 from lautex_registry.errors import Conflict, InvalidInput, Refused
 from lautex_registry.lookup import resolve_customer
-from lautex_registry.request_done import how_to_do, shown_done
+from lautex_registry.request_done import (
+    erased_or_anonymised,
+    how_to_do,
+    refuse_completed_while_held,
+    shown_done,
+)
 
 KINDS = (
     "access",
@@ -306,6 +311,7 @@ def close_request(
     closed_on: date | None = None,
     done_outside: str | None = None,
     require_done: bool = False,
+    journal_closure: bool = True,
 ) -> None:
     """Close a request with its outcome. Call inside a transaction.
 
@@ -314,12 +320,15 @@ def close_request(
     a fee is refused on the person's first copy (Art. 15(3)). The commands that carry a
     request out (erase, rectify, restrict) close it with this; `request close` goes
     through `close_answered_request`, which first checks that it was carried out.
+    `journal_closure=False` only for the restore's replay, which closes from the journal.
     """
     row = get_request(conn, request_id)
     _require_open(row, "close it again")
     outcome = validation.choice(outcome, OUTCOMES, "outcome")
     reasons_text = free_text(reasons, "reason")
     outside = free_text(done_outside, "done-outside")
+    if done_outside is not None and outside is None:
+        raise InvalidInput("done-outside: empty: say what was done by other means")
     if outcome in REFUSALS and reasons_text is None:
         raise Refused(
             f"reason: a {outcome} request must be given reasons (GDPR Art. 12(4)): add --reason"
@@ -331,8 +340,10 @@ def close_request(
             raise Refused("manifestly-unfounded: needs a written justification (GDPR Art. 12(5))")
     if fee_cents is not None:
         _check_fee(conn, row, outcome, fee_cents, justification is not None)
-    if require_done and outcome == "completed":
-        _check_done(row, conn, outside)
+    if outcome == "completed":
+        refuse_completed_while_held(conn, row)
+        if require_done:
+            _check_done(row, conn, outside)
     conn.execute(
         """UPDATE requests SET state = 'closed', outcome = ?, reasons = ?,
                manifestly_unfounded = ?, unfounded_justification = ?, fee_cents = ?,
@@ -369,6 +380,27 @@ def close_request(
         request_id,
         {"outcome": outcome, "late": today() > date.fromisoformat(row["due_on"]), "fields": fields},
     )
+    if journal_closure:
+        _journal_erasure_closure(conn, row, outcome, closed_on or today())
+
+
+def _journal_erasure_closure(
+    conn: sqlite3.Connection, row: sqlite3.Row, outcome: str, closed_on: date
+) -> None:
+    """GDPR Art. 12(3): an erasure request answered about a person who is erased or
+    anonymised stays answered after a restore from an older backup, which replays the
+    erasure journal: the closing goes there too (ids and outcome only), as the commit's
+    last step."""
+    if row["kind"] != "erasure" or not erased_or_anonymised(conn, row):
+        return
+    from lautex_registry import journal
+    from lautex_registry.register import register_id
+
+    closure = journal.RequestClosure(
+        int(row["id"]), str(row["created_at"]), outcome, closed_on.isoformat(), timestamp(),
+        register_id(conn),
+    )  # fmt: skip
+    journal.append_and_record(conn, journal.database_file(conn), [closure])
 
 
 def close_answered_request(

@@ -357,7 +357,8 @@ def test_the_recorded_mark_covers_every_batch_and_notices_any_cut(
 
         assert recorded is not None and recorded.length == path.stat().st_size
         journal.check_against(db, recorded)  # the whole journal passes
-        assert [e.customer_id for e in journal.read(db)] == list(range(1, customer + 1))
+        erasures = [e for e in journal.read(db) if isinstance(e, journal.JournalEntry)]
+        assert [e.customer_id for e in erasures] == list(range(1, customer + 1))
         lines = path.read_bytes().splitlines(keepends=True)
         path.write_bytes(b"".join(lines[: cut % len(lines)]))  # any whole-line cut
         with pytest.raises(Refused):
@@ -408,3 +409,86 @@ def test_the_restore_audit_row_names_the_copy_by_hash_not_by_its_file_name(cli: 
     assert details["sha256"] == hashlib.sha256(copy).hexdigest()
     assert details["bytes"] == len(copy)
     assert "aino" not in text.lower() and "file" not in details
+
+
+def test_restore_yes_json_prints_what_was_done_and_the_preview_goes_to_stderr(cli: Cli) -> None:
+    backup, erased = erased_after_a_backup(cli, people=2)
+
+    done = subprocess.run(
+        [sys.executable, "-m", "lautex_registry", "restore", str(backup), "--yes", "-f", "json"],
+        env=lautex_env(cli, "admin"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)  # one JSON object: the restore itself, not the preview
+    assert result["dry_run"] is False
+    assert (result["replayed"], result["replayed_customers"]) == (2, erased)
+    assert "restore (preview)" in done.stderr and "2 erasure(s) replayed" in done.stderr
+    with cli.connect() as conn:
+        actions = [r[0] for r in conn.execute("SELECT action FROM audit_log ORDER BY id")]
+    assert actions[-1] == "restore"
+
+
+def test_erasure_requests_closed_after_the_backup_stay_closed_after_a_restore(cli: Cli) -> None:
+    """Closed with `request close`, not by the erasure: the journal must name them too."""
+    held = add_quinta(cli)
+    add_order_on(cli, held, "T-1")
+    add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")  # open: a hold
+    plain = add_quinta(cli, email="plain@example.fi", last="Tavallinen", phone="040 555 0123")
+    answered, later, plain_later, plain_refused = (
+        erasure_request(cli, who) for who in (held, held, plain, plain)
+    )
+    backup = cli.db.parent / "b.db"
+    cli.ok("backup", str(backup))
+    cli.ok("erase", str(held), "--request", str(answered), "--yes", user="clerk")
+    cli.ok("erase", str(plain), "--yes", user="clerk")
+    secret = "Zebulon asked twice, see ticket"
+    for request, outcome, extra in (
+        (later, "partially-refused", ("--reason", secret)),
+        (plain_later, "completed", ()),
+        (plain_refused, "refused", ("--reason", secret)),
+    ):
+        cli.ok("request", "close", str(request), "--outcome", outcome, *extra, user="clerk")
+    text = Path(f"{cli.db}.erasure-journal").read_text()
+    assert secret not in text and EMAIL not in text
+
+    result = cli.ok("restore", str(backup), "--yes", "-f", "json")
+
+    again = json.loads(result.stdout)["requests_closed_again"]
+    assert sorted(again) == sorted([answered, later, plain_later, plain_refused])
+    with cli.connect() as conn:
+        rows = {
+            r["id"]: (r["state"], r["outcome"], r["closed_on"], r["reasons"] or "")
+            for r in conn.execute("SELECT * FROM requests")
+        }
+    assert rows[later][:3] == ("closed", "partially-refused", "2026-11-25")
+    assert "2026-0001" in rows[later][3]  # the holds are the reasons again
+    assert rows[plain_later][:3] == ("closed", "completed", "2026-11-25")
+    assert rows[plain_refused][:3] == ("closed", "refused", "2026-11-25")
+    assert "lost when the register was restored" in rows[plain_refused][3]
+    assert secret not in str(rows)
+
+
+def test_a_closing_in_the_journal_does_not_close_another_request_with_its_id(cli: Cli) -> None:
+    customer = add_quinta(cli)
+    first, second = erasure_request(cli, customer), erasure_request(cli, customer)
+    backup = cli.db.parent / "b.db"
+    cli.ok("backup", str(backup))
+    cli.ok("erase", str(customer), "--yes", user="clerk")
+    cli.ok("request", "close", str(first), "--outcome", "completed", user="clerk")
+    cli.ok("request", "close", str(second), "--outcome", "completed", user="clerk")
+    with sqlite3.connect(backup) as conn:  # in this backup, id `second` is another request
+        conn.execute(
+            "UPDATE requests SET created_at = '2026-11-25T09:00:00Z' WHERE id = ?", (second,)
+        )
+    conn.close()
+
+    result = json.loads(cli.ok("restore", str(backup), "--yes", "-f", "json").stdout)
+
+    assert result["requests_closed_again"] == [first]
+    with cli.connect() as conn:
+        states = dict(conn.execute("SELECT id, state FROM requests").fetchall())
+    assert (states[first], states[second]) == ("closed", "open")

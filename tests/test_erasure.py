@@ -383,3 +383,29 @@ def test_the_access_export_shows_every_personal_column_it_holds(
                     if json.dumps(value, ensure_ascii=False).strip('"') not in text:
                         missing.append(f"{entry.table}.{column}")
     assert missing == []
+
+
+def test_an_erasure_request_is_not_completed_while_holds_keep_billing_data(cli: Cli) -> None:
+    customer = add_quinta(cli)
+    add_order_on(cli, customer, "T-1")
+    add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")
+    first, second = erasure_request(cli, customer), erasure_request(cli, customer)
+    cli.ok("erase", str(customer), "--request", str(first), "--yes", user="clerk")
+    with cli.connect() as conn:
+        before = every_table(conn)
+
+    for extra in ((), ("--done-outside", "told them by phone")):
+        result = cli.run("request", "close", str(second), "--outcome", "completed", *extra,
+                         user="clerk")  # fmt: skip
+
+        assert result.exit_code == 4, result.output
+        assert f"customer {customer} is anonymised with holds" in result.stderr
+        assert f"lautex erase {customer} --request {second}" in result.stderr
+        assert "--outcome partially-refused" in result.stderr
+        assert result.stderr.count("\n") == 1
+        with cli.connect() as conn:
+            assert every_table(conn) == before
+
+    cli.ok("erase", str(customer), "--request", str(second), "--yes", user="clerk")
+    letter = cli.ok("request", "letter", str(second), "-o", "-", user="clerk").stdout
+    assert "have erased" not in letter and "2026-0001" in letter

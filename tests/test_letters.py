@@ -299,3 +299,46 @@ def test_an_erasure_without_request_still_keeps_the_reply_contact_of_the_open_re
     text = flat(letter(cli, request_id, "--lang", "en").replace("\\\n", "\n"))
     assert "To: Aino Äijälä Koivukuja 1 00100 Helsinki" in text
     assert last_document(cli)["kind"] == "erasure-reply"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_access_request_done_outside_gets_its_reply_stating_what_was_done(
+    cli: Cli, lang: str
+) -> None:
+    customer = add_addressee(cli)
+    request_id = add_request(cli, customer, "--kind", "access", "--channel", "letter")
+    outside = "sent on paper [see](http://evil.example/x) <b>by post</b>"
+    closed = cli.ok("request", "close", request_id, "--outcome", "completed", "--done-outside",
+                    outside, user="clerk")  # fmt: skip
+    assert f"lautex request letter {request_id}" in closed.stderr
+
+    text = flat(letter(cli, request_id, "--lang", lang, "--format", "html"))
+
+    said = {"fi": "Vastasimme pyyntöösi muulla tavoin:", "en": "We answered your request by other"}
+    assert said[lang] in text
+    assert "sent on paper [see](http://evil.example/x) &lt;b&gt;by post&lt;/b&gt;" in text
+    assert "<a " not in text and "<b>" not in text
+    enclosed = {"fi": "Liitteenä on jäljennös", "en": "Enclosed is a copy"}
+    assert enclosed[lang] not in text
+    assert last_document(cli)["kind"] == "access-reply"
+
+
+def test_an_empty_done_outside_is_a_usage_error_and_changes_nothing(cli: Cli) -> None:
+    customer = add_addressee(cli)
+    request_id = add_request(cli, customer, "--kind", "access", "--channel", "letter")
+    for empty in ("", "   "):
+        result = cli.run("request", "close", request_id, "--outcome", "completed",
+                         "--done-outside", empty, user="clerk")  # fmt: skip
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("error: done-outside: ")
+        assert result.stderr.count("\n") == 1
+    assert json.loads(cli.ok("request", "show", request_id, "-f", "json").stdout)["state"] == "open"
+
+
+def test_closing_names_the_reply_letter_only_when_there_is_one(cli: Cli) -> None:
+    customer = add_addressee(cli)
+    request_id = add_request(cli, customer, "--kind", "rectification", "--channel", "email")
+    closed = cli.ok("request", "close", request_id, "--outcome", "completed", "--done-outside",
+                    "corrected in the invoicing system", user="clerk")  # fmt: skip
+    assert "request letter" not in closed.stderr
+    assert cli.run("request", "letter", request_id, user="clerk").exit_code == 4

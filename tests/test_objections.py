@@ -236,3 +236,38 @@ def test_prohibiting_an_unknown_organisation_is_not_found(cli: Cli) -> None:
     result = cli.run("org", "prohibit-marketing", "Ei Ole Oy", user="clerk")
     assert result.exit_code == 3
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("command", "kind", "wrong", "extra"),
+    [
+        ("object", "objection", "access", ("--purpose", "direct-marketing")),
+        ("object", "objection", "publication-ban", ("--purpose", "direct-marketing")),
+        ("publication-ban", "publication-ban", "objection", ()),
+    ],
+)
+def test_a_request_of_another_kind_is_refused_and_nothing_is_linked(
+    cli: Cli, aino: int, command: str, kind: str, wrong: str, extra: tuple[str, ...]
+) -> None:
+    def request(of_kind: str) -> str:
+        return cli.ok("request", "add", str(aino), "--kind", of_kind, "--channel", "email",
+                      user="clerk").stdout.strip()  # fmt: skip
+
+    other = request(wrong)
+    args = (command, str(aino), *extra, "--received", "2026-11-20", "--channel", "email")
+    before = dump(cli)
+
+    result = cli.run(*args, "--request", other, user="clerk")
+
+    assert result.exit_code == 2, result.output  # as every --request of the wrong kind
+
+    def a(word: str) -> str:
+        return f"an {word}" if word[0] in "aeiou" else f"a {word}"
+
+    assert result.stderr == (
+        f"error: request: {other} is {a(wrong)} request, not {a(kind)} request\n"
+    )
+    assert dump(cli) == before
+    right = request(kind)
+    cli.ok(*args, "--request", right, user="clerk")
+    assert [row["request_id"] for row in objections(cli, aino)] == [int(right)]

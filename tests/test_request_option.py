@@ -19,7 +19,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "export": (("--format", "json"), "access"),
     "object": (("--purpose", "direct-advertising", "--received", "2026-11-20",
                 "--channel", "email"), "objection"),
-    "publication-ban": (("--received", "2026-11-20", "--channel", "email"), "objection"),
+    "publication-ban": (("--received", "2026-11-20", "--channel", "email"), "publication-ban"),
     "rectify": (("--set", "phone=040 999 8888", "--reason", "number changed"), "rectification"),
     "restrict": (("--reason", "the customer contests the address"), "restriction"),
 }  # fmt: skip

@@ -5,7 +5,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, FormatOption, emit_record, say
+from lautex_registry.cli.output import Format, FormatOption, emit_record, preview_record, say
 from lautex_registry.cli.params import id_of
 
 if TYPE_CHECKING:
@@ -159,13 +159,15 @@ def restore(
 
     with open_workspace(ctx) as ws:
         preview = restore_backup(ws.conn, ws.actor, Path(path), today(), dry_run=True)
-        emit_record(preview.as_dict(), fmt, title="restore")
         if dry_run:
+            emit_record(preview.as_dict(), fmt, title="restore")
             say("dry run: nothing was changed")
             return
+        preview_record(preview.as_dict(), title="restore (preview)")
         say(f"this replaces the register {ws.db_path} with {path}: later changes are lost")
         confirm_or_abort("Restore the backup?", assume_yes=yes)
         done = restore_backup(ws.conn, ws.actor, Path(path), today())
+    emit_record(done.as_dict(), fmt, title="restored")
     say(
         f"restored {path}; {done.replayed} erasure(s) replayed from "
         f"{done.journal_entries} journal entries"

@@ -236,19 +236,29 @@ def emit_record(record: Mapping[str, Any], fmt: Format, *, title: str | None = N
         flat = {k: v for k, v in record.items() if not isinstance(v, list | dict)}
         emit_rows([flat], fmt)
     else:
-        from rich.console import Console
-        from rich.table import Table
+        _print_record(record, title, err=False)
 
-        console = Console()
-        table = Table(title=None if title is None else shown(title), show_header=False)
-        table.add_column("field", style="bold")
-        table.add_column("value")
-        nested: list[tuple[str, list[Any]]] = []
-        for key, value in record.items():
-            if isinstance(value, list) and value and isinstance(value[0], dict):
-                nested.append((key, value))
-            else:
-                table.add_row(shown(key.replace("_", " ")), shown(value))
-        console.print(table)
-        for key, items in nested:
-            _print_table([dict(i) for i in items], None, key.replace("_", " "))
+
+def preview_record(record: Mapping[str, Any], *, title: str | None = None) -> None:
+    """What a command is about to do, as a table on stderr for the person who confirms it:
+    stdout stays for the result, so `--yes --format json` prints only what was done."""
+    _print_record(record, title, err=True)
+
+
+def _print_record(record: Mapping[str, Any], title: str | None, *, err: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(stderr=err)
+    table = Table(title=None if title is None else shown(title), show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    nested: list[tuple[str, list[Any]]] = []
+    for key, value in record.items():
+        if not err and isinstance(value, list) and value and isinstance(value[0], dict):
+            nested.append((key, value))
+        else:
+            table.add_row(shown(key.replace("_", " ")), shown(value))
+    console.print(table)
+    for key, items in nested:
+        _print_table([dict(i) for i in items], None, key.replace("_", " "))

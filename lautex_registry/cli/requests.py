@@ -216,18 +216,22 @@ def request_close(
     Example: lautex request close 7 --outcome refused --reason "we hold no such recordings"
     """
     from lautex_registry.db import transaction
+    from lautex_registry.letters import reply_letter
     from lautex_registry.requests import close_answered_request
     from lautex_registry.validation import parse_money
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
-        fee_cents = parse_money(fee, "fee") if fee is not None else None
-        close_answered_request(
-            ws.conn, ws.actor, request_id, outcome, reason,
-            manifestly_unfounded_justification=manifestly_unfounded, fee_cents=fee_cents,
-            done_outside=done_outside,
-        )  # fmt: skip
+    with open_workspace(ctx) as ws:
+        with transaction(ws.conn):
+            fee_cents = parse_money(fee, "fee") if fee is not None else None
+            close_answered_request(
+                ws.conn, ws.actor, request_id, outcome, reason,
+                manifestly_unfounded_justification=manifestly_unfounded, fee_cents=fee_cents,
+                done_outside=done_outside,
+            )  # fmt: skip
+        letter = reply_letter(ws.conn, request_id)
     say(f"request {request_id} closed: {outcome}")
-    say(f"write the reply: lautex request letter {request_id}")
+    if letter is not None:
+        say(f"write the reply ({letter}): lautex request letter {request_id}")
 
 
 @request_app.command("letter")
