@@ -128,3 +128,30 @@ def test_the_access_export_and_the_statement_treat_the_business_as_personal_data
     assert "sole trader's business (your own data) | ✓" in letter
     assert "Toiminimen (yksityisen elinkeinonharjoittajan) nimi ja Y-tunnus" in fi
     assert "A sole trader's business name and business ID (toiminimi)" in en
+
+
+@pytest.mark.parametrize(("lang", "label"), [("en", "business id"), ("fi", "Y-tunnus")])
+def test_the_readable_access_reply_shows_the_sole_traders_business_id(
+    cli: Cli, lang: str, label: str
+) -> None:
+    _, (matti,) = sole_trader(cli)
+
+    letter = cli.ok("export", str(matti), "--format", "md", "--lang", lang, user="clerk").stdout
+
+    assert f"| {label} | {BUSINESS_ID} |" in letter
+
+
+def test_org_list_is_audited_like_the_other_lists(cli: Cli) -> None:
+    sole_trader(cli)
+    cli.ok("org", "add", "Puutalo Oy", user="clerk")
+
+    cli.ok("org", "list", "-f", "csv", user="auditor")
+
+    with cli.connect() as conn:
+        rows = conn.execute(
+            "SELECT action, details_json FROM audit_log WHERE action LIKE 'org list%' ORDER BY id"
+        ).fetchall()
+    assert [(action, json.loads(details).get("rows")) for action, details in rows] == [
+        ("org list started", None),
+        ("org list", 2),
+    ]

@@ -59,8 +59,13 @@ def org_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """
     from lautex_registry.organisations import LIST_COLUMNS, list_organisations
 
+    details = {"format": fmt.value}
     with open_workspace(ctx) as ws:
-        emit_rows(list_organisations(ws.conn), fmt, LIST_COLUMNS)
+        # A sole trader's name and business ID are the trader's personal data (GDPR
+        # Art. 4(1)): handing them out is audited like any list, before the first row leaves.
+        rows = ws.reserved_handout(list_organisations(ws.conn), "org list", "organisation", details)
+        count = emit_rows(rows, fmt, LIST_COLUMNS)
+        ws.audit_handout("org list", "organisation", None, {"rows": count, **details})
 
 
 @org_app.command("show")
