@@ -38,7 +38,7 @@ def add_organisation(
     trader: str | None = None,
 ) -> int:
     """Store an organisation; the name (any case) and the business ID must be new."""
-    trader_id = _trader_id(conn, trader, sole_trader)
+    trader_id = _trader_id(conn, trader, sole_trader, None)
     clean_name = validation.required_text(name, "name")
     if clean_name.isdigit():
         # Commands take an organisation by name or id: an all-digit name would be ambiguous.
@@ -62,6 +62,7 @@ def add_organisation(
         (clean_name, clean_id, int(sole_trader), trader_id, timestamp()),
     )
     organisation_id = int(cursor.lastrowid or 0)
+    linked = _link_trader(conn, trader_id, organisation_id)
     audit.record(
         conn,
         actor,
@@ -72,13 +73,18 @@ def add_organisation(
             "fields": ["name", *(["business_id"] if clean_id else [])],
             **({"sole_trader": True} if sole_trader else {}),
             **({"trader_id": trader_id} if trader_id else {}),
+            **({"trader_linked": True} if linked else {}),
         },
     )
     return organisation_id
 
 
-def _trader_id(conn: sqlite3.Connection, trader: str | None, sole_trader: bool) -> int | None:
-    """The customer a sole trader's business is; none given, none recorded."""
+def _trader_id(
+    conn: sqlite3.Connection, trader: str | None, sole_trader: bool, organisation_id: int | None
+) -> int | None:
+    """The customer a sole trader's business is; none given, none recorded. The trader is
+    a contact of their own business (so their access export and `customer show` name it):
+    one who represents another organisation is refused."""
     if trader is None:
         return None
     if not sole_trader:
@@ -86,7 +92,24 @@ def _trader_id(conn: sqlite3.Connection, trader: str | None, sole_trader: bool) 
     row = resolve_customer(conn, trader)
     if row["state"] in ("anonymised", "anonymised-with-holds"):
         raise Refused(f"trader: customer {row['id']} is {row['state']}")
+    if row["organisation_id"] not in (None, organisation_id):
+        raise Refused(
+            f"trader: customer {row['id']} represents organisation {row['organisation_id']}: "
+            "change it with `customer edit --org` first"
+        )
     return int(row["id"])
+
+
+def _link_trader(conn: sqlite3.Connection, trader_id: int | None, organisation_id: int) -> bool:
+    """Link a trader with no organisation to their business; True when it was done."""
+    if trader_id is None:
+        return False
+    cursor = conn.execute(
+        "UPDATE customers SET organisation_id = ?, updated_at = ? "
+        "WHERE id = ? AND organisation_id IS NULL",
+        (organisation_id, timestamp(), trader_id),
+    )
+    return cursor.rowcount > 0
 
 
 def edit_organisation(
@@ -107,7 +130,11 @@ def edit_organisation(
         "SELECT sole_trader, trader_id FROM organisations WHERE id = ?", (organisation_id,)
     ).fetchone()
     sole = bool(current["sole_trader"]) if sole_trader is None else sole_trader
-    trader_id = _trader_id(conn, trader, sole) if trader is not None else current["trader_id"]
+    trader_id = (
+        _trader_id(conn, trader, sole, organisation_id)
+        if trader is not None
+        else current["trader_id"]
+    )
     if not sole:
         trader_id = None  # a legal person is no one's: it has no trader
     changed = [
@@ -122,8 +149,10 @@ def edit_organisation(
         "UPDATE organisations SET sole_trader = ?, trader_id = ? WHERE id = ?",
         (int(sole), trader_id, organisation_id),
     )
+    linked = _link_trader(conn, trader_id, organisation_id) if trader is not None else False
     audit.record(conn, actor, "org edit", "organisation", organisation_id,
-                 {"fields": changed, "sole_trader": sole})  # fmt: skip
+                 {"fields": changed, "sole_trader": sole,
+                  **({"trader_linked": True} if linked else {})})  # fmt: skip
     return changed
 
 

@@ -195,9 +195,27 @@ def test_org_add_names_the_trader(cli: Cli) -> None:
     org = cli.ok("org", "add", BUSINESS, "--business-id", BUSINESS_ID, "--sole-trader",
                  "--trader", "matti.trader@example.fi", user="clerk").stdout  # fmt: skip
 
+    export = json.loads(cli.ok("export", str(matti), "--format", "json", user="clerk").stdout)
     cli.ok("erase", str(matti), "--yes", user="clerk")
 
+    # The trader is linked to their own business: their access export names it.
+    customer = export["data"]["customer"]
+    assert (customer["organisation"], customer["organisation_business_id"]) == (
+        BUSINESS,
+        BUSINESS_ID,
+    )
     assert cli.run("org", "show", org.strip()).exit_code == 3
+
+
+def test_a_trader_who_represents_another_organisation_is_refused(cli: Cli) -> None:
+    legal = int(cli.ok("org", "add", "Puutalo Oy", user="clerk").stdout)
+    aino = contact(cli, legal, "Aino", "Aijala")
+
+    result = cli.run("org", "add", BUSINESS, "--sole-trader", "--trader", str(aino), user="clerk")
+
+    assert (result.exit_code, result.stderr.count("\n")) == (4, 1)
+    assert "trader: customer" in result.stderr
+    assert BUSINESS not in cli.ok("org", "list", "-f", "csv").stdout
 
 
 def contact_without_org(cli: Cli) -> int:
