@@ -252,6 +252,14 @@ def _printable(column: str, rows: Sequence[Mapping[str, Any]]) -> bool:
     return any(row.get(column) not in (None, "", []) for row in rows)
 
 
+def _own_business_id(column: str, customer: Mapping[str, Any]) -> bool:
+    """A sole trader's business ID is the person's own data (GDPR Art. 4(1), 15(3)): the
+    letter shows it next to the business name, as the JSON and CSV copies do."""
+    return column == "organisation_business_id" and bool(
+        customer.get("organisation_sole_trader") and customer.get(column)
+    )
+
+
 def _table(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Rows of one table for the letter template: column names and escaped cells."""
     columns: list[str] = []
@@ -290,7 +298,7 @@ def letter_context(document: Mapping[str, Any]) -> dict[str, Any]:
     customer = [
         (key, _cell(value))
         for key, value in data["customer"].items()
-        if _printable(key, [data["customer"]])
+        if _printable(key, [data["customer"]]) or _own_business_id(key, data["customer"])
     ]
     request = document["request"]
     if request is not None:

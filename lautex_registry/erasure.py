@@ -24,8 +24,9 @@ disclosures, notices) lose their personal columns and, on erasure, their link.
 The audit trail is never touched: it holds no personal values.
 
 A sole trader's business (`organisations.sole_trader`) is the person: its name and
-business ID go with its last contact, whichever way that person goes; a held
-invoice keeps its billing organisation like the rest of its billing data.
+business ID go with its trader (with no trader recorded, its last contact), whichever
+way that person goes, and its other contacts are unlinked; a held invoice keeps its
+billing organisation like the rest of its billing data.
 
 Before anything is deleted, objections become a suppression record (keyed HMAC,
 Art. 21(3)) and pending notices are recorded for every recipient the data was
@@ -45,7 +46,11 @@ from lautex_registry import audit, journal, lookup, validation
 from lautex_registry.clock import timestamp
 from lautex_registry.errors import Conflict, InvalidInput
 from lautex_registry.holds import Hold, RetentionPolicy, billing_columns, holds_for_many
-from lautex_registry.organisations import remove_sole_traders, sole_trader_businesses
+from lautex_registry.organisations import (
+    other_contacts,
+    remove_sole_traders,
+    sole_trader_businesses,
+)
 from lautex_registry.personal_data import PERSONAL_TABLES, PersonalTable, personal_table
 from lautex_registry.reply_contact import keep_reply_contact, replies_owed
 
@@ -295,17 +300,27 @@ def plan(
                      "kept on the open request for its reply (GDPR Art. 12(3), 17(3)(b)); "
                      "purged with the request")
         )  # fmt: skip
-    if sole_trader_businesses(conn, json.dumps([customer_id])):
-        result.goes_now.append(
-            PlanLine("sole trader's business: name and business ID", "organisations", 1,
-                     "deleted: the business is the person")
-        )  # fmt: skip
+    result.goes_now += _sole_trader_lines(conn, customer_id)
     result.notices = _count(
         conn,
         "SELECT count(DISTINCT recipient_id) FROM disclosures WHERE customer_id = ?",
         customer_id,
     )
     return result
+
+
+def _sole_trader_lines(conn: sqlite3.Connection, customer_id: int) -> list[PlanLine]:
+    """GDPR Art. 4(1): the sole traders' businesses that are this person go with them."""
+    businesses = sole_trader_businesses(conn, json.dumps([customer_id])).get(customer_id, [])
+    if not businesses:
+        return []
+    lines = [PlanLine("sole trader's business: name and business ID", "organisations",
+                      len(businesses), "deleted: the business is the person")]  # fmt: skip
+    others = other_contacts(conn, businesses, customer_id)
+    if others:
+        lines.append(PlanLine("link to the sole trader's business", "customers", others,
+                              "unlinked: its other contacts stay customers"))  # fmt: skip
+    return lines
 
 
 def refuse_repeat(planned: ErasurePlan) -> None:
@@ -492,7 +507,7 @@ def erase_customers(
         _update_customers(conn, held_people, WITH_HOLDS, as_of, "anonymised")
     else:
         _update_customers(conn, ids, ANONYMISED, as_of, None)
-    remove_sole_traders(conn, set(sole_traders.values()))
+    remove_sole_traders(conn, {org for orgs in sole_traders.values() for org in orgs})
     for owed_request, contact in owed.items():
         keep_reply_contact(conn, owed_request, contact)
 

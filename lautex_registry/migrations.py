@@ -497,6 +497,19 @@ REGISTER_COUNTS = Migration(
     ),
 )
 
+# A sole trader's business is one person, its trader (GDPR Art. 4(1)): it goes when that
+# customer is erased or anonymised, whoever else is linked to it. Businesses recorded
+# before keep no trader and go with their last contact, as before.
+SOLE_TRADER_PERSON = Migration(
+    11,
+    "the customer a sole trader's business is",
+    (
+        "ALTER TABLE organisations ADD COLUMN trader_id INTEGER "
+        "REFERENCES customers(id) ON DELETE SET NULL",
+        "CREATE INDEX organisations_trader ON organisations(trader_id)",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     PLATFORM,
     REGISTER,
@@ -508,6 +521,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     UNICODE_NAMES,
     FOREIGN_KEY_INDEXES,
     REGISTER_COUNTS,
+    SOLE_TRADER_PERSON,
 )
 LATEST = MIGRATIONS[-1].number
 

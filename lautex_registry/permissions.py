@@ -50,6 +50,7 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "customer search": _READERS,
     "customer import": _STAFF,
     "org add": _STAFF,
+    "org edit": _STAFF,
     "org list": _READERS,
     "org show": _READERS,
     "org prohibit-marketing": _STAFF,

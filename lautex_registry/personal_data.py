@@ -90,8 +90,9 @@ NON_PERSONAL_TABLES: dict[str, str] = {
     "users": "the company's own staff accounts, not register subjects",
     "sessions": "staff sessions (token hashes)",
     "audit_log": "ids, field names and counts only, never personal values",
-    # A sole trader's name and business ID are the person's: erasure.py removes such an
-    # organisation with its last contact, and the access export shows it.
+    # GDPR Art. 4(1): a sole trader's name and business ID are the person's: erasure.py
+    # removes such an organisation with its trader (`trader_id`; none recorded: its last
+    # contact), and the access export shows it.
     "organisations": "legal persons: name and business id (a sole trader's go with the person)",
     "order_lines": "products and prices of an order",
     "suppression": "keyed HMACs only, not reversible without the register's secret",

@@ -9,9 +9,16 @@ from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_r
 
 # Other modules add commands to this group too (e.g. `org prohibit-marketing`).
 org_app = typer.Typer(
-    help="Organisations that customers represent: add, list, show.", no_args_is_help=True
+    help="Organisations that customers represent: add, edit, list, show.", no_args_is_help=True
 )
 
+TraderOption = Annotated[
+    str | None,
+    typer.Option(
+        "--trader",
+        help="The customer (id or email) a sole trader's business is: it goes with them.",
+    ),
+]
 OrgRef = Annotated[str, typer.Argument(help="The organisation's name or id.", show_default=False)]
 
 
@@ -35,20 +42,49 @@ def org_add(
             "trader's personal data and go with the trader.",
         ),
     ] = False,
+    trader: TraderOption = None,
 ) -> None:
     """Add an organisation; prints its id.
 
     Example: lautex org add "Matti Virtanen Tmi" --business-id 0737546-2 --sole-trader
+    --trader matti@example.fi
     """
     from lautex_registry.db import transaction
     from lautex_registry.organisations import add_organisation
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         organisation_id = add_organisation(
-            ws.conn, ws.actor, name, business_id, sole_trader=sole_trader
+            ws.conn, ws.actor, name, business_id, sole_trader=sole_trader, trader=trader
         )
     typer.echo(organisation_id)
     say(f"added organisation {organisation_id}")
+
+
+@org_app.command("edit")
+def org_edit(
+    ctx: typer.Context,
+    org: OrgRef,
+    sole_trader: Annotated[
+        bool | None,
+        typer.Option(
+            "--sole-trader/--no-sole-trader",
+            help="Mark as a sole trader's business (the trader's personal data) or as a "
+            "legal person (which has no trader).",
+            show_default=False,
+        ),
+    ] = None,
+    trader: TraderOption = None,
+) -> None:
+    """Mark an organisation as a sole trader's business, name its trader, or unmark it.
+
+    Example: lautex org edit "Matti Virtanen Tmi" --sole-trader --trader matti@example.fi
+    """
+    from lautex_registry.db import transaction
+    from lautex_registry.organisations import edit_organisation
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        changed = edit_organisation(ws.conn, ws.actor, org, sole_trader=sole_trader, trader=trader)
+    say(f"changed: {', '.join(changed) or 'nothing'}")
 
 
 @org_app.command("list")
@@ -59,8 +95,13 @@ def org_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     """
     from lautex_registry.organisations import LIST_COLUMNS, list_organisations
 
+    details = {"format": fmt.value}
     with open_workspace(ctx) as ws:
-        emit_rows(list_organisations(ws.conn), fmt, LIST_COLUMNS)
+        # A sole trader's name and business ID are the trader's personal data (GDPR
+        # Art. 4(1)): handing them out is audited like any list, before the first row leaves.
+        rows = ws.reserved_handout(list_organisations(ws.conn), "org list", "organisation", details)
+        count = emit_rows(rows, fmt, LIST_COLUMNS)
+        ws.audit_handout("org list", "organisation", None, {"rows": count, **details})
 
 
 @org_app.command("show")
