@@ -192,7 +192,7 @@ def resolve_customer(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
         if by_email is not None:
             row = conn.execute("SELECT * FROM customers WHERE id = ?", (by_email,)).fetchone()
         if row is None:
-            raise NotFound(f"customer: no customer with email {validation.excerpt(value, 60)}")
+            raise NotFound(f"customer: no customer with email {validation.excerpt(value)}")
         return cast(sqlite3.Row, row)
     raise InvalidInput(
         f"customer: {validation.excerpt(value)} is neither a customer id nor an email address"
@@ -212,8 +212,7 @@ def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:
         row = None if found is None else (found,)
     if row is None:
         raise NotFound(
-            f"org: no organisation {validation.excerpt(value, 60)}: "
-            "add it first with `lautex org add`"
+            f"org: no organisation {validation.excerpt(value)}: add it first with `lautex org add`"
         )
     return int(row[0])
 

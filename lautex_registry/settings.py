@@ -162,7 +162,7 @@ def settings_to_load(settings: dict[str, Any], origin: str) -> SettingsToLoad:
     own = {key: value for key, value in settings.items() if key != RESET_KEY}
     reset = settings.get(RESET_KEY, False)
     if not isinstance(reset, bool):
-        raise InvalidInput(f"{RESET_KEY}: true or false, not {reset!r}")
+        raise InvalidInput(f"{RESET_KEY}: true or false, not {excerpt(str(reset))}")
     defaults = parse_settings(default_settings_text(), "built-in defaults")
     missing = [name for name in defaults if name not in own]
     if missing and not reset:

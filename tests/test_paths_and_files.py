@@ -13,6 +13,7 @@ from lautex_registry import status
 from tests.conftest import Cli
 
 LONG = "q" * 3000  # longer than any file name a file system takes (255 bytes)
+NAME = "q" * 200  # as long as a name may be
 HETU = "131052-308T"  # the Population Register Centre's published example
 DEFAULT_SETTINGS = Path(__file__).parent.parent / "lautex_registry" / "defaults" / "register.toml"
 # An error line: "error: ", a field, a 20-character excerpt with its quotes and "...",
@@ -150,6 +151,41 @@ def test_a_bad_byte_is_reported_on_its_own_line(cli: Cli, tmp_path: Path) -> Non
     (tmp_path / "bad.csv").write_bytes(b"first_name,last_name\xff,source\n" + b"\n".join(rows))
     result = lautex(cli, "customer", "import", "bad.csv")
     assert_short_refusal(result.stderr, "file: not UTF-8 text on line 1 ")
+
+
+# --- error lines quote an excerpt ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("order", "show", LONG),
+     ("invoice", "pay", LONG, "--date", "2026-11-24"),
+     ("settings", "load", f"x/{LONG}"),
+     ("customer", "show", f"{LONG}@example.fi"),
+     ("customer", "add", "--first-name", "A", "--last-name", "B", "--source", "web-store",
+      "--org", NAME),
+     ("disclose", "1", "--to", NAME, "--purpose", "billing", "--fields", "name")],
+    ids=lambda args: " ".join(a[:12] for a in args),
+)  # fmt: skip
+def test_error_lines_quote_at_most_an_excerpt_of_the_value(cli: Cli, args: tuple[str, ...]) -> None:
+    cli.ok("customer", "add", "--first-name", "Aino", "--last-name", "Äijälä", "--source",
+           "web-store")  # fmt: skip
+    result = cli.run(*args)
+    assert result.exit_code in (2, 3), result.output
+    assert_short_refusal(result.stderr, "qq...'")
+    assert "q" * 21 not in result.stderr
+
+
+def test_a_duplicate_order_number_is_quoted_as_an_excerpt(cli: Cli) -> None:
+    number = "T-" + "7" * 38  # the longest number an order may have
+    cli.ok("customer", "add", "--first-name", "Aino", "--last-name", "Äijälä", "--source",
+           "web-store")  # fmt: skip
+    order = ("order", "add", "1", "--number", number, "--date", "2026-11-20", "--channel",
+             "web-store", "--line", "Lauta;1;2.50")  # fmt: skip
+    cli.ok(*order)
+    result = cli.run(*order)
+    assert result.exit_code == 6, result.output
+    assert_short_refusal(result.stderr, f"number: an order numbered '{number[:20]}...'")
 
 
 # --- settings values follow the free-text rules ------------------------------------------------
