@@ -2,6 +2,7 @@
 line naming it, the exit code of the table, and the register unchanged; an error line
 quotes at most an excerpt of a bad value."""
 
+import json
 import os
 import subprocess
 import sys
@@ -210,6 +211,25 @@ def test_a_settings_text_follows_the_free_text_rules(
     assert HETU not in result.stderr
     assert dump(cli) == before
     assert HETU not in cli.ok("statement").stdout
+
+
+# --- request close --done-outside: a statement that may span lines -----------------------------
+
+
+def test_done_outside_keeps_its_line_breaks_as_the_readme_says(cli: Cli) -> None:
+    cli.ok("customer", "add", "--first-name", "Aino", "--last-name", "Äijälä", "--source",
+           "web-store")  # fmt: skip
+    request = cli.ok("request", "add", "1", "--kind", "objection", "--channel", "phone",
+                     user="clerk").stdout.strip()  # fmt: skip
+    said = "Told her on the phone.\r\nA letter followed on 2026-11-24."
+    cli.ok("request", "close", request, "--outcome", "completed", "--done-outside", said,
+           user="clerk")  # fmt: skip
+    shown = json.loads(cli.ok("request", "show", request, "-f", "json", user="clerk").stdout)
+    assert shown["done_outside"] == said.replace("\r\n", "\n")
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    rules = readme.split("## Input rules", 1)[1].split("\n## ", 1)[0]
+    multi_line = rules.split("A line break", 1)[1].split("everything else is one line", 1)[0]
+    assert "`--done-outside`" in multi_line
 
 
 # --- a folder that takes no new file ---------------------------------------------------------
