@@ -190,8 +190,7 @@ def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:
         row = None if found is None else (found,)
     if row is None:
         raise NotFound(
-            f"org: no organisation {validation.excerpt(value, 60)}: "
-            "add it first with `lautex org add`"
+            f"org: no organisation {validation.excerpt(value)}: add it first with `lautex org add`"
         )
     return int(row[0])
 

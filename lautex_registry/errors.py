@@ -87,6 +87,22 @@ _OS_ENVIRONMENT = {
 }
 # The errnos by which the machine, not the user, refuses a write.
 ENVIRONMENT_ERRNOS = frozenset(_OS_ENVIRONMENT)
+# A path no file system can follow: the user's to correct (exit 2), on every command.
+_OS_BAD_PATH = {
+    errno.ENAMETOOLONG: "is too long for the file system",
+    errno.ELOOP: "is a symbolic link loop",
+}
+
+
+def bad_path(exc: OSError, field: str = "path") -> InvalidInput | None:
+    """The one line for a path too long or looping, quoting only an excerpt of it."""
+    reason = _OS_BAD_PATH.get(exc.errno or 0)
+    if reason is None:
+        return None
+    from lautex_registry.validation import excerpt  # validation imports this module
+
+    shown = excerpt(str(exc.filename)) if exc.filename is not None else "the path"
+    return InvalidInput(f"{field}: {shown} {reason}")
 
 
 def environment_refused(exc: OSError, doing: str) -> EnvironmentRefused:
@@ -118,6 +134,8 @@ def register_error(exc: BaseException) -> LautexError | None:
             reason = _SQLITE_ENVIRONMENT[code]
             return EnvironmentRefused(f"environment: {reason} ({exc}); {_UNCHANGED}")
         return None
+    if isinstance(exc, OSError) and exc.errno in _OS_BAD_PATH:
+        return bad_path(exc)
     if isinstance(exc, OSError) and exc.errno in _OS_ENVIRONMENT:
         where = f": {exc.filename}" if exc.filename else ""
         reason = _OS_ENVIRONMENT[exc.errno]

@@ -43,12 +43,16 @@ from lautex_registry import audit, customers
 from lautex_registry.clock import timestamp, today
 from lautex_registry.errors import Conflict, InvalidInput, NotFound
 from lautex_registry.escaping import as_written
+from lautex_registry.input_files import regular_file_size
 from lautex_registry.validation import comparison_key, excerpt
 
 if TYPE_CHECKING:
     from lautex_registry.suppression import Restoration
 
 CHUNK_ROWS = 2000
+# The header names at most every column once (a few hundred characters): a longer first
+# line is no customer CSV, and reading it whole could take all memory.
+HEADER_MAX_CHARS = 10_000
 # Files from this size on are validated by a pool of processes, one per core.
 PARALLEL_MIN_BYTES = 1_000_000
 # The import's page cache (KiB). With SQLite's default 2 MB, inserting into the email
@@ -138,6 +142,40 @@ def _header(raw: list[str], default_source: str | None) -> tuple[str, ...]:
     return names
 
 
+def _header_line(handle: IO[str]) -> str:
+    """The first line, read alone: a file of one endless line is refused, not held in memory."""
+    try:
+        line = handle.readline(HEADER_MAX_CHARS + 1)
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(handle, exc) from exc
+    if len(line) > HEADER_MAX_CHARS:
+        raise InvalidInput(
+            f"header: the first line is longer than {HEADER_MAX_CHARS} characters; "
+            "it names the columns of a CSV file"
+        )
+    if not line.strip():
+        raise InvalidInput("header: the file is empty; the first line names the columns")
+    return line
+
+
+def _not_utf8(handle: IO[str], exc: UnicodeDecodeError) -> InvalidInput:
+    """The line holding the first byte that is not UTF-8.
+
+    The text layer decodes thousands of bytes at once, so where it failed says little; the
+    file (a regular one) is read again, line by line, only on this error path.
+    """
+    buffer = handle.buffer if isinstance(handle, io.TextIOWrapper) else None
+    if buffer is None:
+        return InvalidInput(f"file: not UTF-8 text ({exc.reason})")
+    buffer.seek(0)
+    for number, raw in enumerate(buffer, start=1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return InvalidInput(f"file: not UTF-8 text on line {number} ({bad.reason})")
+    return InvalidInput(f"file: not UTF-8 text ({exc.reason})")
+
+
 def _delimiter(first_line: str) -> str:
     return ";" if first_line.count(";") > first_line.count(",") else ","
 
@@ -192,8 +230,7 @@ def _read_texts(
                 if progress is not None and buffer is not None:
                     progress(buffer.tell(), size)
     except UnicodeDecodeError as exc:
-        read = first_line - 1 + len(lines.taken)
-        raise InvalidInput(f"file: not UTF-8 text after line {read} ({exc.reason})") from exc
+        raise _not_utf8(handle, exc) from exc
     except csv.Error as exc:
         raise InvalidInput(f"line {first_line - 1 + len(lines.taken)}: {exc}") from exc
     if lines.taken:
@@ -754,20 +791,11 @@ def import_customers(
         from lautex_registry.validation import choice
 
         default_source = choice(default_source, customers.SOURCES, "source")
-    if path.is_dir():
-        raise InvalidInput(f"file: {path} is a folder; give the CSV file in it")
-    if not path.exists():
-        raise NotFound(f"file: {path} does not exist")
+    size = regular_file_size(path, "file")
     report = ImportReport(dry_run=dry_run, skip_invalid=skip_invalid)
-    size = path.stat().st_size
     context_stamp = (timestamp(), today().isoformat())
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        try:
-            header_line = handle.readline()
-        except UnicodeDecodeError as exc:
-            raise InvalidInput("file: not UTF-8 text on line 1") from exc
-        if not header_line.strip():
-            raise InvalidInput("header: the file is empty; the first line names the columns")
+        header_line = _header_line(handle)
         delimiter = _delimiter(header_line)
         header = _header(next(csv.reader([header_line], delimiter=delimiter)), default_source)
         context = RowContext(header, default_source, *context_stamp, delimiter)

@@ -25,7 +25,7 @@ OPEN_CLAIM_STATES = ("open", "in-collection")
 def invoice_row(conn: sqlite3.Connection, number: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM invoices WHERE number = ?", (number.strip(),)).fetchone()
     if row is None:
-        raise NotFound(f"invoice: no invoice numbered {number.strip()}")
+        raise NotFound(f"invoice: no invoice numbered {validation.excerpt(number.strip())}")
     return cast(sqlite3.Row, row)
 
 
@@ -61,7 +61,9 @@ def add_invoice(
     ).fetchone()
     if existing is not None:
         if existing["number"] == clean_number:
-            raise Conflict(f"number: an invoice numbered {clean_number} already exists")
+            raise Conflict(
+                f"number: an invoice numbered {validation.excerpt(clean_number)} already exists"
+            )
         raise Conflict(f"order {order['number']} already has invoice {existing['number']}")
     amount = order_total_cents(conn, int(order["id"]))
     name = " ".join(p for p in (customer["first_name"], customer["last_name"]) if p)

@@ -41,7 +41,7 @@ def resolve_customer(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
         if by_email is not None:
             row = conn.execute("SELECT * FROM customers WHERE id = ?", (by_email,)).fetchone()
         if row is None:
-            raise NotFound(f"customer: no customer with email {validation.excerpt(value, 60)}")
+            raise NotFound(f"customer: no customer with email {validation.excerpt(value)}")
         return cast(sqlite3.Row, row)
     raise InvalidInput(
         f"customer: {validation.excerpt(value)} is neither a customer id nor an email address"

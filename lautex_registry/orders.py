@@ -95,7 +95,9 @@ def add_order(
     refuse_if_anonymised(int(customer["id"]), customer["state"])
     existing = conn.execute("SELECT id FROM orders WHERE number = ?", (clean_number,)).fetchone()
     if existing is not None:
-        raise Conflict(f"number: an order numbered {clean_number} already exists")
+        raise Conflict(
+            f"number: an order numbered {validation.excerpt(clean_number)} already exists"
+        )
     cursor = conn.execute(
         """INSERT INTO orders (number, customer_id, order_date, channel, reseller, created_at)
            VALUES (?, ?, ?, ?, ?, ?)""",
@@ -122,7 +124,7 @@ def add_order(
 def order_row(conn: sqlite3.Connection, number: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM orders WHERE number = ?", (number.strip(),)).fetchone()
     if row is None:
-        raise NotFound(f"order: no order numbered {number.strip()}")
+        raise NotFound(f"order: no order numbered {validation.excerpt(number.strip())}")
     return cast(sqlite3.Row, row)
 
 

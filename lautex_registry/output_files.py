@@ -126,8 +126,10 @@ class PendingOutput:
 
     def cannot_write(self, exc: OSError) -> LautexError:
         message = f"{self.field}: cannot write {self.target}: {exc.strerror or exc}"
-        if exc.errno in ENVIRONMENT_ERRNOS:
-            # The machine refused (disk full, read-only, no permission): exit 7, not a typo.
+        # A folder that is there but takes no new file (/proc answers "no such file", /sys
+        # "permission denied") is refused by the machine, like a full disk: exit 7, not a typo.
+        in_existing_folder = exc.errno == errno.ENOENT and self.target.parent.is_dir()
+        if exc.errno in ENVIRONMENT_ERRNOS or in_existing_folder:
             return environment_refused(exc, f"{self.field}: cannot write {self.target}")
         return InvalidInput(message)
 

@@ -108,7 +108,7 @@ def add_recipient(
     existing = recipient_by_name(conn, clean_name)
     if existing:
         raise Conflict(
-            f"name: a recipient named {validation.excerpt(existing['name'], 60)} already exists "
+            f"name: a recipient named {validation.excerpt(existing['name'])} already exists "
             f"(id {existing['id']})"
         )
     cursor = conn.execute(
@@ -152,7 +152,7 @@ def resolve_recipient(conn: sqlite3.Connection, ref: str | int) -> sqlite3.Row:
     if row is None:
         row = recipient_by_name(conn, text)
     if row is None:
-        raise NotFound(f"no recipient {validation.excerpt(text, 60)}: see `lautex recipient list`")
+        raise NotFound(f"no recipient {validation.excerpt(text)}: see `lautex recipient list`")
     return row
 
 

@@ -83,7 +83,7 @@ def test_overdue_excludes_invoices_not_yet_due(cli: Cli) -> None:
         (("invoice", "add", "T-1001", "--number", "X", "--issued", "2026-11-20", "--due",
           "2026-11-30"), 6, "order T-1001 already has invoice 2026-0457"),
         (("invoice", "add", "NOPE", "--number", "X", "--issued", "2026-11-20", "--due",
-          "2026-11-30"), 3, "order: no order numbered NOPE"),
+          "2026-11-30"), 3, "order: no order numbered 'NOPE'"),
         (("invoice", "add", "T-1001", "--number", "X", "--issued", "2026-11-20", "--due",
           "2026-11-19"), 2, "due: 2026-11-19 is before the issue date"),
         (("invoice", "add", "T-1001", "--number", "X", "--issued", "2026-13-01", "--due",

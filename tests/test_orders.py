@@ -57,7 +57,7 @@ def test_order_date_updates_last_activity_only_forwards(cli: Cli) -> None:
         (("--line", "ok;1;1", "--channel", "phone"), 2, "channel: "),
         (("--line", "ok;1;1", "--channel", "reseller"), 2, "reseller: required"),
         (("--line", "ok;1;1", "--reseller", "R Oy"), 2, "reseller: only for"),
-        (("--line", "ok;1;1", "--number", "T-1"), 6, "number: an order numbered T-1"),
+        (("--line", "ok;1;1", "--number", "T-1"), 6, "number: an order numbered 'T-1'"),
     ],
 )
 def test_order_add_bad_input(cli: Cli, args: tuple[str, ...], code: int, fragment: str) -> None:
@@ -87,7 +87,7 @@ def test_order_for_unknown_or_anonymised_customer(cli: Cli) -> None:
 
 
 def test_order_show_unknown(cli: Cli) -> None:
-    assert_one_line_error(cli.run("order", "show", "NOPE"), 3, "order: no order numbered NOPE")
+    assert_one_line_error(cli.run("order", "show", "NOPE"), 3, "order: no order numbered 'NOPE'")
 
 
 def test_order_list_names_customers_so_it_is_audited_with_counts_only(cli: Cli) -> None:

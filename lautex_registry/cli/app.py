@@ -58,6 +58,10 @@ class RegisterGroup(TyperGroup):
             _unexpected(exc)
 
 
+# Characters of an unexpected error's own message shown on its line.
+UNEXPECTED_EXCERPT = 200
+
+
 def _fail(message: str, code: int) -> None:
     from lautex_registry.escaping import printable
 
@@ -68,10 +72,11 @@ def _fail(message: str, code: int) -> None:
 
 
 def _unexpected(exc: BaseException) -> None:
-    _fail(
-        f"unexpected {type(exc).__name__}: {exc} (set LAUTEX_DEBUG=1 for the traceback)",
-        1,
-    )
+    from lautex_registry.validation import excerpt
+
+    # Whatever the exception carries (a whole path, a whole value), the line stays short.
+    shown = excerpt(str(exc), UNEXPECTED_EXCERPT)
+    _fail(f"unexpected {type(exc).__name__}: {shown} (set LAUTEX_DEBUG=1 for the traceback)", 1)
 
 
 app = typer.Typer(
