@@ -9,11 +9,14 @@ Every document handed out is recorded with its SHA-256, not its content.
 import hashlib
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lautex_registry import validation
 from lautex_registry.clock import timestamp
 from lautex_registry.escaping import markdown_text, printable
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 LANGUAGES = ("fi", "en")
 FORMATS = ("md", "html")
@@ -43,11 +46,16 @@ def render_markdown(name: str, lang: str, context: dict[str, Any]) -> str:
     return env.get_template(f"{name}.{lang}.md.j2").render(**context)
 
 
-def markdown_to_html(markdown: str, title: str, lang: str) -> str:
+def markdown_parser() -> "MarkdownIt":
+    """The one Markdown reading of letters, certificates, exports and the statement."""
     from markdown_it import MarkdownIt
 
     # Raw HTML is off: whatever got into the Markdown, no tag of it reaches the HTML.
-    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
+    return MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def markdown_to_html(markdown: str, title: str, lang: str) -> str:
+    body = markdown_parser().render(markdown)
     from html import escape
 
     heading = escape(printable(title, one_line=True))  # the controller's name, from settings
