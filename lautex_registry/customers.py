@@ -148,16 +148,32 @@ def _check_address(clean: Mapping[str, str | None]) -> None:
 # printable ASCII, the only ones NOCASE may fail to match.
 UNICODE_EMAILS = "SELECT id, email FROM customers WHERE email GLOB '*[^ -~]*'"
 UNICODE_ORGANISATION_NAMES = "SELECT id, name FROM organisations WHERE name GLOB '*[^ -~]*'"
+ORGANISATION_BY_NAME = "SELECT id FROM organisations WHERE name = ? COLLATE NOCASE"
+
+
+def nocase_spellings(value: str) -> tuple[str, ...]:
+    """What to look a value up with in a NOCASE index: as given, and its comparison key
+    when that is plain ASCII but not the value (`STRAßE@` -> `strasse@`, `ﬁ` -> `fi`, a
+    no-break space -> a space), which a stored ASCII value then matches."""
+    key = validation.comparison_key(value)
+    if key.isascii() and key != value.lower():
+        return (value, key)
+    return (value,)
+
+
+def _by_nocase(conn: sqlite3.Connection, query: str, value: str) -> int | None:
+    for spelling in nocase_spellings(value):
+        found = conn.execute(query, (spelling,)).fetchone()
+        if found is not None:
+            return int(found[0])
+    return None
 
 
 def customer_id_by_email(conn: sqlite3.Connection, email: str) -> int | None:
     """The customer with this email in any case, compared in full Unicode (README: "any case")."""
     # COLLATE NOCASE matches the index customers_email, so this is an index look-up.
-    row = conn.execute("SELECT id FROM customers WHERE email = ? COLLATE NOCASE", (email,))
-    found = row.fetchone()
-    if found is not None:
-        return int(found[0])
-    return _by_key(conn, UNICODE_EMAILS, email)
+    found = _by_nocase(conn, "SELECT id FROM customers WHERE email = ? COLLATE NOCASE", email)
+    return found if found is not None else _by_key(conn, UNICODE_EMAILS, email)
 
 
 def _by_key(conn: sqlite3.Connection, candidates: str, value: str) -> int | None:
@@ -170,11 +186,8 @@ def _by_key(conn: sqlite3.Connection, candidates: str, value: str) -> int | None
 
 def organisation_id_by_name(conn: sqlite3.Connection, name: str) -> int | None:
     """The organisation with this name after NFC and case folding (`PUUTALO ÄÖ OY`)."""
-    row = conn.execute("SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", (name,))
-    found = row.fetchone()
-    if found is not None:
-        return int(found[0])
-    return _by_key(conn, UNICODE_ORGANISATION_NAMES, name)
+    found = _by_nocase(conn, ORGANISATION_BY_NAME, name)
+    return found if found is not None else _by_key(conn, UNICODE_ORGANISATION_NAMES, name)
 
 
 def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:

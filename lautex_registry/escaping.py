@@ -10,11 +10,15 @@ JSONL) carry values exactly and are not escaped here.
 import re
 from typing import Any
 
-# C0 controls except the newline, DEL, C1 controls (ESC, CSI and OSC reach a terminal
-# through these), and the bidirectional overrides and isolates that make a name read
-# differently from what is stored.
-_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_OR_NEWLINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from lautex_registry.validation import CONTROL_CHARACTERS, CONTROL_CHARACTERS_BUT_NEWLINE
+
+# Exactly what validation refuses in free text (README "Input rules"): C0 and C1
+# controls (ESC, CSI and OSC reach a terminal through these), separators, surrogates and
+# the invisible format characters such as bidirectional overrides, which make a name
+# read differently from what is stored. A value stored before a rule was in force, or
+# a machine's own text, is shown with these escaped.
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS_BUT_NEWLINE}]")
+_CONTROL_OR_NEWLINE = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
 def _visible(match: re.Match[str]) -> str:

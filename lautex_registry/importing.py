@@ -496,28 +496,31 @@ class RegisterChecks:
         found: dict[int, str] = {}
         if not emails:
             return found
-        marks = ",".join("?" * len(emails))
-        addresses = [email for _line, email in emails]
+        # Looked up as written and as its comparison key (`STRAßE@` finds `strasse@`);
+        # the temporary table holds comparison keys.
+        spellings = [s for _line, email in emails for s in customers.nocase_spellings(email)]
+        marks = ",".join("?" * len(spellings))
         existing = {
-            email.casefold(): customer_id
+            comparison_key(email): customer_id
             for email, customer_id in self.conn.execute(
                 f"SELECT email, id FROM customers WHERE email COLLATE NOCASE IN ({marks})",
-                addresses,
+                spellings,
             )
         }
         earlier: dict[str, int] = {}
         if self.remembering:
-            earlier = {
-                email.casefold(): line
-                for email, line in self.conn.execute(
-                    f"SELECT email, line FROM temp.import_emails WHERE email IN ({marks})",
-                    addresses,
-                )
-            }
+            keys = [comparison_key(email) for _line, email in emails]
+            earlier = dict(
+                self.conn.execute(
+                    "SELECT email, line FROM temp.import_emails "
+                    f"WHERE email IN ({','.join('?' * len(keys))})",
+                    keys,
+                ).fetchall()
+            )
         first_new = self.first_new_id
         new: list[tuple[str, int]] = []
         for line, email in emails:
-            key = email.casefold()
+            key = comparison_key(email)
             customer_id = existing.get(key)
             unicode_match = self._unicode_email(email, line)
             if customer_id is None and isinstance(unicode_match, int):
@@ -536,7 +539,7 @@ class RegisterChecks:
                 found[line] = f"email: the same address is on line {earlier[key]}; not imported"
             else:
                 earlier[key] = line
-                new.append((email, line))
+                new.append((key, line))
         if self.remembering and new:
             self.conn.executemany("INSERT INTO temp.import_emails (email, line) VALUES (?, ?)", new)
         return found
@@ -553,11 +556,10 @@ class RegisterChecks:
         return known
 
     def _organisation_by_name(self, name: str) -> int | None:
-        row = self.conn.execute(
-            "SELECT id FROM organisations WHERE name = ? COLLATE NOCASE", (name,)
-        ).fetchone()
-        if row is not None:
-            return int(row[0])
+        for spelling in customers.nocase_spellings(name):
+            row = self.conn.execute(customers.ORGANISATION_BY_NAME, (spelling,)).fetchone()
+            if row is not None:
+                return int(row[0])
         if self.unicode_organisations is None:
             self.unicode_organisations = {
                 comparison_key(text): int(org_id)

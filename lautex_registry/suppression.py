@@ -25,16 +25,22 @@ from lautex_registry.clock import today
 from lautex_registry.errors import InvalidInput
 from lautex_registry.objections import RESTORED_CHANNEL, active_purposes, insert_objection
 from lautex_registry.register import register_secret
+from lautex_registry.validation import comparison_key
 
 # SQLite's default limit of host parameters is 32766; stay far below it.
 _CHUNK = 500
 
 
 def email_key(email: str) -> str:
-    """The form of an email the HMAC is taken over: Unicode NFC, trimmed, lower case.
+    """The form of an email the HMAC is taken over: the register's one comparison key
+    (README "Input rules"), so `WEISS@` finds the record of an erased `weiß@`."""
+    return comparison_key(email)
 
-    The register stores emails already normalised by email-validator, so this cheap
-    form is enough to make the same address give the same key on both sides.
+
+def legacy_email_key(email: str) -> str:
+    """The form records made before the comparison key were keyed over (NFC, lower case).
+
+    An HMAC cannot be re-keyed, so those records are still matched in this form.
     """
     return unicodedata.normalize("NFC", email.strip()).lower()
 
@@ -59,6 +65,14 @@ def _hmac(secret: bytes, kind: str, value: str) -> str:
 
 def email_hmac(secret: bytes, email: str | None) -> str | None:
     return None if not email else _hmac(secret, "email", email_key(email))
+
+
+def email_hmacs(secret: bytes, email: str | None) -> tuple[str, ...]:
+    """Every HMAC a suppression record of this email may carry: current and legacy key."""
+    if not email:
+        return ()
+    keys = dict.fromkeys((email_key(email), legacy_email_key(email)))
+    return tuple(_hmac(secret, "email", key) for key in keys)
 
 
 def phone_hmac(secret: bytes, phone: str | None) -> str | None:
@@ -131,7 +145,7 @@ def restore_for_customers(
                 conn,
                 actor,
                 int(row["id"]),
-                email_hmac(secret, row["email"]),
+                email_hmacs(secret, row["email"]),
                 phone_hmac(secret, row["phone"]),
             )
             if result is not None:
@@ -143,14 +157,16 @@ def _restore_one(
     conn: sqlite3.Connection,
     actor: audit.Actor,
     customer_id: int,
-    by_email: str | None,
+    by_email: tuple[str, ...],
     by_phone: str | None,
 ) -> Restoration | None:
-    if by_email is None and by_phone is None:
+    if not by_email and by_phone is None:
         return None
+    marks = ", ".join("?" for _ in by_email)
     matches = conn.execute(
-        "SELECT id, purposes, created_on FROM suppression WHERE email_hmac = ? OR phone_hmac = ?",
-        (by_email, by_phone),
+        "SELECT id, purposes, created_on FROM suppression "
+        f"WHERE email_hmac IN ({marks}) OR phone_hmac = ?",
+        (*by_email, by_phone),
     ).fetchall()
     if not matches:
         return None

@@ -40,13 +40,26 @@ NOTES_MAX = 1000
 TEXT_MAX = 4000
 EXCERPT_MAX = 20
 
-# Control characters (C0, DEL, C1), line and paragraph separators, bidirectional
-# overrides and isolates, and lone surrogates (bytes that were not UTF-8): none of
-# them belongs in a name or a note, and each can rewrite a terminal or a letter.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_CONTROL_IN_LINES = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+# Characters refused in free text and shown escaped wherever a stored value is shown
+# (escaping.py imports this set): C0 controls but the newline, DEL, C1 controls, line
+# and paragraph separators, lone surrogates (bytes that were not UTF-8), and every
+# Unicode format character (category Cf: zero-width space and joiners, soft hyphen,
+# byte-order mark, bidirectional marks, overrides and isolates, tag characters). Each
+# can rewrite a terminal or a letter, or make two names that read alike compare apart
+# (README "Input rules"). tests/test_validation.py checks the Cf ranges against
+# Python's own Unicode database.
+FORMAT_CHARACTERS = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
 )
+CONTROL_CHARACTERS_BUT_NEWLINE = (
+    "\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + FORMAT_CHARACTERS
+)
+CONTROL_CHARACTERS = "\n" + CONTROL_CHARACTERS_BUT_NEWLINE
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+_CONTROL_IN_LINES = re.compile(f"[{CONTROL_CHARACTERS_BUT_NEWLINE}]")
 _CONTROL_NAMES = {0: "NUL", 1: "SOH", 7: "BEL", 8: "BS", 9: "TAB", 0x1B: "ESC", 0x7F: "DEL"}
 # A henkilötunnus: DDMMYY, the century sign, the individual number and the check
 # character, standing on its own (stdnum.fi.hetu then checks the date and checksum).
@@ -73,8 +86,29 @@ def _control_name(ch: str) -> str:
     return _CONTROL_NAMES.get(code) or f"U+{code:04X}"
 
 
+# Dashes a keyboard, a word processor or a phone puts where a henkilötunnus has its
+# hyphen (Unicode category Pd, and the minus sign): read as `-` when looking for one.
+_DASHES = str.maketrans(
+    dict.fromkeys(
+        "\u058a\u05be\u1400\u1806\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e17\u2e1a"
+        "\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0\ufe31\ufe32\ufe58\ufe63\uff0d"
+        "\U00010ead",
+        "-",
+    )
+)
+
+
+def _as_typed_in_ascii(text: str) -> str:
+    """A copy of the text with full-width digits and letters (NFKC) and dash variants in
+    ASCII, so `１３１０５２‐３０８T` reads as the `131052-308T` it shows."""
+    return unicodedata.normalize("NFKC", text).translate(_DASHES)
+
+
 def contains_personal_identity_code(text: str) -> bool:
-    """True when the text holds a valid Finnish personal identity code (henkilötunnus)."""
+    """True when the text holds a valid Finnish personal identity code (henkilötunnus),
+    however its digits and hyphen are written."""
+    if not text.isascii():
+        text = _as_typed_in_ascii(text)
     if not _HETU_CANDIDATE.search(text):
         return False
     from stdnum.exceptions import ValidationError
@@ -344,13 +378,22 @@ def comma_separated(values: Iterable[str]) -> Iterator[str]:
                 yield item
 
 
-def comparison_key(text: str) -> str:
-    """The form two names or emails are compared in: NFC, then full Unicode case folding.
+_WHITESPACE_RUN = re.compile(r"\s+")
 
-    `ÄIJÄLÄ@example.fi` and `äijälä@example.fi`, or an NFD `Puutalo Äö Oy` and its NFC
-    spelling, are the same; the value itself is stored as written.
+
+def comparison_key(text: str) -> str:
+    """The one form two names or emails are compared in: NFC, then full Unicode case
+    folding, each run of whitespace (a no-break space too) as one space, trimmed.
+
+    `ÄIJÄLÄ@example.fi` and `äijälä@example.fi`, `WEISS@` and `weiß@`, an NFD `Puutalo
+    Äö Oy` and its NFC spelling, or `Strasse Oy` with a no-break space, are the same;
+    the value itself is stored as written.
     """
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+    if text.isascii():  # NFC and case folding of ASCII are `lower()`: a bulk import's path
+        folded = text.lower()
+    else:
+        folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+    return _WHITESPACE_RUN.sub(" ", folded).strip()
 
 
 # SQLite's INTEGER is 64-bit signed: an id or a count beyond it cannot even be asked for.

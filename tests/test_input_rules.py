@@ -83,10 +83,12 @@ def _value(field: str, text: str) -> str:
         ("\x01Aino", "control character SOH"),
         ("Ai\x00no", "control character NUL"),
         ("Aino\u202eon", "control character U+202E"),
+        ("Ai\u200bno", "control character U+200B"),
         (f"hetu {HETU}", "personal identity code (henkilötunnus)"),
+        ("hetu 131052\u2010308T", "personal identity code (henkilötunnus)"),
         ("A" * 10_000, "at most"),
     ],
-    ids=["ESC", "BEL", "SOH", "NUL", "RLO", "hetu", "10000-characters"],
+    ids=["ESC", "BEL", "SOH", "NUL", "RLO", "ZWSP", "hetu", "hetu-hyphen", "10000-characters"],
 )
 def test_every_free_text_field_refuses_control_characters_identity_codes_and_length(
     register: Cli, command: tuple[str, ...], field: str, text: str, reason: str
@@ -96,7 +98,7 @@ def test_every_free_text_field_refuses_control_characters_identity_codes_and_len
     assert result.exit_code == 2, result.output
     assert_refused(result, 2, reason)
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
-    assert HETU not in result.stderr
+    assert HETU not in result.stderr and "308T" not in result.stderr
     assert len(result.stderr) < 300
     assert dump(register) == before
 
@@ -406,6 +408,101 @@ def test_import_compares_emails_and_organisations_in_full_unicode(cli: Cli, tmp_
     assert [tuple(r) for r in stored] == [
         ("äijälä@example.fi", None), ("örjan@example.fi", 1), ("eeva@example.fi", 2),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "invisible", ["\u200b", "\u200f", "\u061c", "\ufeff", "\u00ad", "\u2060"],
+    ids=["ZWSP", "RLM", "ALM", "BOM", "SHY", "WJ"],
+)  # fmt: skip
+def test_an_invisible_character_cannot_make_a_second_organisation(cli: Cli, invisible: str) -> None:
+    cli.ok("org", "add", "Strasse Oy")
+    before = dump(cli)
+    result = cli.run("org", "add", f"Strasse{invisible} Oy")
+    code = f"U+{ord(invisible):04X}"
+    assert_refused(result, 2, f"name: control character {code} at position 8")
+    assert invisible not in result.stderr
+    assert dump(cli) == before
+
+
+def test_a_no_break_space_or_doubled_space_is_the_same_name(cli: Cli) -> None:
+    cli.ok("org", "add", "Strasse Oy")
+    cli.ok("org", "add", "Puu\u00a0Talo Oy")
+    cli.ok("recipient", "add", "Laskutus Oy", "--kind", "processor", "--purpose", "billing",
+           "--country", "FI")  # fmt: skip
+    before = dump(cli)
+    for spelling in ("Strasse\u00a0Oy", "Strasse  Oy", "STRASSE \u00a0 OY"):
+        assert_refused(cli.run("org", "add", spelling), 6, "name: organisation 1 already has")
+    assert_refused(cli.run("org", "add", "puu talo oy"), 6, "name: organisation 2 already has")
+    result = cli.run("recipient", "add", "Laskutus\u00a0Oy", "--kind", "processor",
+                     "--purpose", "billing", "--country", "FI")  # fmt: skip
+    assert_refused(result, 6, "already exists (id 1)")
+    assert dump(cli) == before
+
+
+def test_a_spelling_that_folds_to_a_stored_ascii_one_is_the_same(cli: Cli) -> None:
+    added = cli.ok("customer", "add", "--first-name", "S", "--last-name", "T",
+                   "--email", "strasse@example.fi", "--source", "partner")  # fmt: skip
+    first = added.stdout.strip()
+    cli.ok("org", "add", "Strasse Oy")
+    cli.ok("org", "add", "Fiskari Oy")
+    cli.ok("recipient", "add", "Strasse Data Oy", "--kind", "processor", "--purpose",
+           "billing", "--country", "FI")  # fmt: skip
+    before = dump(cli)
+    result = cli.run("customer", "add", "--first-name", "S", "--last-name", "T",
+                     "--email", "STRAßE@example.fi", "--source", "partner")  # fmt: skip
+    assert_refused(result, 6, f"email: customer {first} already has this email address")
+    assert_refused(cli.run("org", "add", "STRAßE OY"), 6, "name: organisation 1 already has")
+    assert_refused(cli.run("org", "add", "ﬁskari oy"), 6, "name: organisation 2 already has")
+    result = cli.run("recipient", "add", "STRAßE DATA OY", "--kind", "processor",
+                     "--purpose", "billing", "--country", "FI")  # fmt: skip
+    assert_refused(result, 6, "already exists (id 1)")
+    assert dump(cli) == before
+    shown = cli.ok("customer", "show", "STRAßE@example.fi", "--format", "csv").stdout
+    assert "strasse@example.fi" in shown
+
+
+def test_import_finds_a_folded_spelling_of_a_stored_or_earlier_ascii_one(
+    cli: Cli, tmp_path: Path
+) -> None:
+    cli.ok("org", "add", "Strasse Oy")
+    cli.ok("customer", "add", "--first-name", "S", "--last-name", "T",
+           "--email", "strasse@example.fi", "--source", "partner")  # fmt: skip
+    csv = tmp_path / "new.csv"
+    csv.write_text(
+        "first_name;last_name;email;org;source\n"
+        "A;B;STRAßE@example.fi;;partner\n"
+        "C;D;weiss@example.fi;STRAßE OY;partner\n"
+        "E;F;WEIß@example.fi;;partner\n",
+        encoding="utf-8",
+    )
+    for dry_run in (("--dry-run",), ()):
+        result = cli.run("customer", "import", str(csv), *dry_run)
+        assert result.exit_code == 0, result.output
+        assert "line 2: email: customer 1 already has this email address" in result.stderr
+        assert "line 4: email: the same address is on line 3" in result.stderr
+    assert result.stderr.endswith("1 customers stored\n"), result.stderr
+    with cli.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM organisations").fetchone()[0] == 1
+        row = conn.execute("SELECT organisation_id FROM customers WHERE id = 2").fetchone()
+    assert row[0] == 1
+
+
+def test_a_bad_row_import_still_finds_a_folded_repeat_across_chunks(
+    cli: Cli, tmp_path: Path
+) -> None:
+    csv = tmp_path / "new.csv"
+    filler = "".join(f"N{i};M;n{i}@example.fi;partner\n" for i in range(2100))
+    csv.write_text(
+        "first_name;last_name;email;source\n"
+        "A;B\x1b;bad@example.fi;partner\n"
+        "C;D;weiss@example.fi;partner\n"
+        f"{filler}"
+        "E;F;WEIß@example.fi;partner\n",
+        encoding="utf-8",
+    )
+    result = cli.run("customer", "import", str(csv))
+    assert result.exit_code == 2, result.output
+    assert "line 2104: email: the same address is on line 3" in result.stderr
 
 
 def test_a_dry_run_import_reports_unicode_case_repeats_too(cli: Cli, tmp_path: Path) -> None:

@@ -233,3 +233,39 @@ def test_the_returning_persons_own_withdrawal_is_not_undone_by_the_record(
 
     assert "objection restored" not in result.stderr
     assert [p for p, _ in active(cli, again)] == ["publication"]
+
+
+def test_an_erased_objector_spelt_with_sharp_s_gets_the_objection_back(cli: Cli) -> None:
+    """`WEISS@` is the same person as `weiß@` (README "Input rules"), erased or not."""
+    weiss = add_person(cli, "Wilhelm", "Weiß", email="weiß@example.fi")
+    add_again = ("customer", "add", "--first-name", "W", "--last-name", "W",
+                 "--email", "WEISS@example.fi", "--source", "partner")  # fmt: skip
+    refused = cli.run(*add_again, user="clerk")
+    assert refused.exit_code == 6, refused.output
+    object_to(cli, weiss, "direct-advertising")
+    cli.ok("erase", str(weiss), "--yes", user="clerk")
+    result = cli.ok(*add_again, user="clerk")
+    again = int(result.stdout.strip())
+    assert "objection restored: direct-advertising" in result.stderr
+    assert active(cli, again) == [("direct-advertising", "suppression-record")]
+
+
+def test_a_record_keyed_before_the_comparison_key_still_matches(cli: Cli) -> None:
+    """Records made by earlier versions were keyed over NFC + lower(): an HMAC cannot be
+    re-keyed, so the register still tries that form too."""
+    with closing(cli.connect()) as conn:
+        secret = bytes.fromhex(
+            conn.execute("SELECT value FROM meta WHERE key = 'secret'").fetchone()[0]
+        )
+        legacy = hmac.new(secret, "email:weiß@example.fi".encode(), hashlib.sha256).hexdigest()
+        conn.execute(
+            "INSERT INTO suppression (email_hmac, phone_hmac, purposes, created_on) "
+            "VALUES (?, NULL, '[\"direct-advertising\"]', '2026-01-01')",
+            (legacy,),
+        )
+        conn.commit()
+    result = cli.ok("customer", "add", "--first-name", "W", "--last-name", "W",
+                    "--email", "WEIß@example.fi", "--source", "partner", user="clerk")  # fmt: skip
+    assert "objection restored: direct-advertising" in result.stderr
+    with closing(cli.connect()) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM objections").fetchone()[0] == 1

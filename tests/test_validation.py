@@ -351,6 +351,24 @@ def test_near_misses_of_a_henkilotunnus_are_accepted(code: str, before: str, aft
         assert validation.optional_text(text, "notes", max_length=1000) == text
 
 
+_DASH_VARIANTS = st.characters(categories=["Pd"]) | st.just("\u2212")  # and the minus sign
+
+
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(ch) + 0xFEE0) if ch.isascii() and ch.isalnum() else ch for ch in text)
+
+
+@given(code=henkilotunnus(), dash=_DASH_VARIANTS, wide=st.booleans(), before=_WORDS)
+def test_a_henkilotunnus_with_a_typographic_dash_or_full_width_digits_is_refused(
+    code: str, dash: str, wide: bool, before: str
+) -> None:
+    written = code if code[6] != "-" else f"{code[:6]}{dash}{code[7:]}"
+    if wide:
+        written = _full_width(written)
+    with pytest.raises(InvalidInput, match=r"^notes: looks like a Finnish personal identity"):
+        validation.optional_text(f"{before} {written}".strip(), "notes", max_length=1000)
+
+
 def test_the_statements_own_example_of_a_henkilotunnus_is_refused() -> None:
     with pytest.raises(InvalidInput, match="henkilötunnus"):
         validation.optional_text("hetu 131052-308T", "notes")
@@ -392,6 +410,26 @@ def test_comparison_key_ignores_case_and_normalisation_form(text: str) -> None:
     key = validation.comparison_key(text)
     assert validation.comparison_key(unicodedata.normalize("NFD", text)) == key
     assert validation.comparison_key(text.casefold()) == key
+
+
+@given(
+    before=st.text(max_size=20),
+    spaces=st.text(alphabet=" \u00a0\u2009\u202f\u3000", min_size=1, max_size=4),
+    after=st.text(max_size=20),
+)
+def test_comparison_key_reads_any_run_of_whitespace_as_one_space(
+    before: str, spaces: str, after: str
+) -> None:
+    key = validation.comparison_key(f"{before} {after}")
+    assert validation.comparison_key(f"{before}{spaces}{after}") == key
+    assert validation.comparison_key(f" {before}{spaces}{after}\u00a0") == key
+
+
+def test_sharp_s_and_ligatures_fold_to_their_plain_spelling() -> None:
+    assert validation.comparison_key("WEISS@example.fi") == validation.comparison_key(
+        "weiß@example.fi"
+    )
+    assert validation.comparison_key("ﬁskari Oy") == validation.comparison_key("FISKARI OY")
 
 
 def test_email_keys_of_a_finnish_address_in_capitals_agree() -> None:
@@ -439,3 +477,25 @@ def test_a_pause_of_plain_decimal_seconds_is_accepted(value: float) -> None:
 def test_other_pauses_are_refused(text: str) -> None:
     with pytest.raises(InvalidInput, match=r"^pause: "):
         validation.seconds(text, "pause", maximum=60.0)
+
+
+# --- one set of control characters: refused at input, escaped at output --------------------
+
+
+@given(ch=st.characters(categories=["Cf"]))
+def test_every_unicode_format_character_is_refused(ch: str) -> None:
+    with pytest.raises(InvalidInput, match=r"^name: control character U\+[0-9A-F]{4,5} at "):
+        validation.optional_text(f"Strasse{ch} Oy", "name")
+
+
+@given(ch=st.characters(codec="utf-8") | st.characters(categories=["Cs"]))
+def test_output_escapes_exactly_what_input_refuses(ch: str) -> None:
+    from lautex_registry.escaping import printable
+
+    text = f"a{ch}b"
+    try:
+        validation.optional_text(text, "name")
+        refused = False
+    except InvalidInput:
+        refused = not validation.contains_personal_identity_code(text)
+    assert refused == (printable(text, one_line=True) != text)
