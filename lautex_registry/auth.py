@@ -390,35 +390,27 @@ def _private_folder(path: Path, *, may_be_link: bool) -> None:
 def save_session_token(register_id: str, token: str) -> Path:
     """Keep the token in a file only its owner can read (mode 0600), one per register.
 
-    Written to a new temp file (never one that exists or is a symlink: someone may have
-    planted it to catch the token), its mode set on the open descriptor, then renamed.
+    Written to a new temp file of a random name (created exclusively and never through
+    a link: someone may have planted one to catch the token), its mode set on the open
+    descriptor, forced to disk, then renamed over the old session file. A login killed
+    or run twice at once leaves at most a stray temp file, never one in the way.
     """
-    from lautex_registry.output_files import create_private_folder
+    from lautex_registry.output_files import PendingOutput, create_private_folder
 
     path = session_file(register_id)
     create_private_folder(path.parent, "LAUTEX_HOME")
     _private_folder(lautex_home(), may_be_link=True)  # a home moved elsewhere by a link is fine
     _private_folder(path.parent, may_be_link=False)
-    tmp = path.with_name(path.name + ".tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    pending = PendingOutput(path, force=True, field="LAUTEX_HOME")
     try:
-        fd = os.open(tmp, flags, 0o600)
-    except FileExistsError:
-        raise _cannot_keep(
-            path.parent, f"{tmp.name} already exists (another login, or left behind): remove it"
-        ) from None
-    except OSError as exc:
-        raise _cannot_keep(path.parent, exc.strerror or str(exc)) from exc
-    try:
-        with os.fdopen(fd, "w") as handle:
-            os.fchmod(handle.fileno(), 0o600)  # exactly 0600, whatever the umask
-            handle.write(token + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        try:
+            with pending.open("w") as handle:
+                handle.write(token + "\n")
+        except OSError as exc:
+            raise pending.cannot_write(exc) from exc
+        pending.publish()
+    finally:
+        pending.discard()
     return path
 
 

@@ -35,7 +35,7 @@ from lautex_registry.erasure import (
 from lautex_registry.errors import Conflict, InvalidInput, NotFound, SchemaError
 from lautex_registry.holds import RetentionPolicy, holds_for_many
 from lautex_registry.migrations import require_current
-from lautex_registry.output_files import PendingOutput, new_output_file
+from lautex_registry.output_files import PendingOutput, new_output_file, remove_companion_files
 from lautex_registry.register import register_id, vacuum_into
 
 _CHUNK = 300
@@ -329,8 +329,8 @@ def replay_journal(
 
 
 def _remove_with_sidecars(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.unlink(missing_ok=True)
+    remove_companion_files(path)
 
 
 def _stage(backup: Path, staging: Path) -> sqlite3.Connection:

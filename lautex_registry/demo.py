@@ -614,18 +614,6 @@ STEPS.append(add_disclosures)
 STEPS += [cast_roles, add_marketing_choices, add_requests]
 
 
-def _remove_register_files(path: Path) -> None:
-    """What lives beside a register under its name: WAL files, the erasure journal of its
-    erasures and the retention lock (a new demo is a new register with a new id)."""
-    from lautex_registry.journal import journal_path
-    from lautex_registry.retention import lock_path
-
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    journal_path(path).unlink(missing_ok=True)
-    lock_path(path).unlink(missing_ok=True)
-
-
 def is_demo_register(path: Path) -> bool:
     """Whether the file is a lautex register that `lautex demo` built (its marker is in meta).
 
@@ -652,12 +640,20 @@ def build_demo(path: Path, *, replace: bool = False) -> DemoRegister:
     complete: a failed or killed build never leaves a half-built demo under it.
     """
     from lautex_registry.journal import journal_path
-    from lautex_registry.output_files import PendingOutput, create_private_folder
+    from lautex_registry.output_files import (
+        PendingOutput,
+        check_kind,
+        create_private_folder,
+        remove_companion_files,
+    )
 
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         if replace:
             raise Refused(f"db: {path} is a folder, not a demo register: {ONLY_DEMOS}")
         raise InvalidInput(f"db: {path} is a folder: give the demo register's file name")
+    # README "Conventions": a symbolic link (dangling or not) or anything but a regular
+    # file at the path is refused, as for every file the tool writes; --force too.
+    check_kind(path, "db")
     if path.exists() and path.stat().st_size > 0:
         if not replace:
             raise Conflict(f"{path} already exists: add --force to build the demo anew")
@@ -667,13 +663,12 @@ def build_demo(path: Path, *, replace: bool = False) -> DemoRegister:
     building = PendingOutput(path, force=True, field="db")
     try:
         password, counts = _fill_demo(building.hand_over())
-        # The old demo's WAL files, journal and lock must not meet the new register.
-        _remove_register_files(path)
+        # The old demo's WAL files, journals and lock must not meet the new register.
+        remove_companion_files(path)
         if journal_path(building.temp).exists():
             journal_path(building.temp).rename(journal_path(path))
         building.publish()
     finally:
-        _remove_register_files(building.temp)
         building.discard()
     return DemoRegister(path, DEMO_ADMIN, password, counts)
 

@@ -31,7 +31,6 @@ from lautex_registry.errors import (
 
 STDOUT = "-"
 PARTIAL_SUFFIX = ".lautex-partial"
-_REGISTER_SUFFIXES = ("", "-wal", "-shm", "-journal", ".erasure-journal", ".retention.lock")
 _NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK}
 
 
@@ -42,7 +41,25 @@ def is_stdout(output: str | None) -> bool:
 
 def register_files(register: Path) -> list[Path]:
     """The register and every file that lives beside it under its name."""
-    return [Path(f"{register}{suffix}") for suffix in _REGISTER_SUFFIXES]
+    return [register, *companion_files(register)]
+
+
+def companion_files(register: Path) -> list[Path]:
+    """The files that live beside a register under its name and go with it: SQLite's
+    WAL, shared-memory and rollback journal files, the erasure journal and the
+    retention lock. The one list: what is refused as an output, and what is removed
+    with a register that is replaced or given up."""
+    from lautex_registry.journal import journal_path
+    from lautex_registry.retention import lock_path
+
+    sqlite_files = [Path(f"{register}{suffix}") for suffix in ("-wal", "-shm", "-journal")]
+    return [*sqlite_files, journal_path(register), lock_path(register)]
+
+
+def remove_companion_files(register: Path) -> None:
+    """Remove the files beside `register` (not the register itself), those that exist."""
+    for companion in companion_files(register):
+        companion.unlink(missing_ok=True)
 
 
 def _same_file(target: Path, other: Path) -> bool:
@@ -92,17 +109,22 @@ def check_target(
         raise InvalidInput(f"{field}: the folder {folder} does not exist; create it first")
     if not folder.is_dir():
         raise InvalidInput(f"{field}: {folder} is not a folder")
+    check_kind(target, field)
+    if target.exists() and not force:
+        raise Conflict(f"{field}: {target} already exists: add --force to replace it")
+
+
+def check_kind(target: Path, field: str = "output") -> None:
+    """InvalidInput (exit 2) when `target` is a symbolic link (dangling or not), a folder,
+    or anything else that is not a regular file: never written through, never replaced."""
     if target.is_symlink():
         dangling = not target.exists()
         kind = "a dangling symbolic link" if dangling else "a symbolic link"
         raise InvalidInput(f"{field}: {target} is {kind}; name a real file")
     if target.is_dir():
         raise InvalidInput(f"{field}: {target} is a folder; give a file name")
-    if target.exists():
-        if not target.is_file():
-            raise InvalidInput(f"{field}: {target} is not a regular file")
-        if not force:
-            raise Conflict(f"{field}: {target} already exists: add --force to replace it")
+    if target.exists() and not target.is_file():
+        raise InvalidInput(f"{field}: {target} is not a regular file")
 
 
 class PendingOutput:
@@ -202,15 +224,16 @@ class PendingOutput:
             os.unlink(self.temp)
 
     def discard(self) -> None:
-        """Remove the temporary file (and any SQLite side file) if it is still there."""
+        """Remove the temporary file (and any file of a register built in it) if still there."""
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
         # After a hard-link publish the temporary name is a second name of the published file:
-        # removing it is safe. After a rename it no longer exists.
-        for suffix in ("", "-journal", "-wal", "-shm"):
+        # removing it is safe. After a rename it no longer exists. A register built in it
+        # (a demo, a restore) may have left its own files beside it.
+        for path in register_files(self.temp):
             with suppress(OSError):
-                os.unlink(f"{self.temp}{suffix}")
+                path.unlink()
 
 
 def _sync_folder(folder: Path) -> None:

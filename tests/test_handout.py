@@ -5,6 +5,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,19 +29,25 @@ SURNAME = "Äijälä-Handout"
 
 @pytest.fixture
 def listed(cli: Cli) -> Cli:
-    """A register with one customer who appears on every list: orders, invoices, mailings."""
-    added = cli.ok(
-        "customer", "add", "--first-name", "Aino", "--last-name", SURNAME,
-        "--email", "aino.handout@example.fi", "--street", "Katu 1", "--postal-code", "00100",
-        "--city", "Helsinki", "--source", "web-store", user="clerk",
-    )  # fmt: skip
-    who = added.stdout.strip()
-    cli.ok("order", "add", who, "--number", "H-1", "--date", "2026-11-01",
-           "--channel", "web-store", "--line", "Plank;1;10", user="clerk")  # fmt: skip
-    cli.ok("invoice", "add", "H-1", "--number", "9001", "--issued", "2026-11-01",
-           "--due", "2026-11-15", user="clerk")  # fmt: skip
+    """A register with two customers who appear on every list: orders, invoices, mailings.
+
+    Two, so a list is still reading (its first row out, the next one read) when its
+    audit is reserved.
+    """
+    for n in (1, 2):
+        added = cli.ok(
+            "customer", "add", "--first-name", f"Aino{n}", "--last-name", SURNAME,
+            "--email", f"aino{n}.handout@example.fi", "--street", "Katu 1",
+            "--postal-code", "00100", "--city", "Helsinki", "--source", "web-store",
+            user="clerk",
+        )  # fmt: skip
+        cli.ok("order", "add", added.stdout.strip(), "--number", f"H-{n}",
+               "--date", "2026-11-01", "--channel", "web-store", "--line", "Plank;1;10",
+               user="clerk")  # fmt: skip
+        cli.ok("invoice", "add", f"H-{n}", "--number", f"900{n}", "--issued", "2026-11-01",
+               "--due", "2026-11-15", user="clerk")  # fmt: skip
     for action, args in LISTS.items():
-        assert SURNAME in cli.ok(*args, user="admin").stdout, action
+        assert cli.ok(*args, user="admin").stdout.count(SURNAME) == 2, action
     return cli
 
 
@@ -51,7 +58,8 @@ def audit_actions(cli: Cli) -> list[str]:
 
 @contextmanager
 def write_lock_held(cli: Cli) -> Iterator[None]:
-    """Another process's writer, holding the lock longer than the busy timeout."""
+    """Another writer holding the lock until the block ends (a list in this process
+    waits the busy timeout; make it short)."""
     holder = sqlite3.connect(cli.db, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
@@ -131,3 +139,45 @@ def test_a_list_cut_short_by_the_pipe_reader_is_audited_with_what_went_out(
         ).fetchall()
     assert [row[0] for row in rows] == ["customer list started", "customer list"]
     assert 0 < json.loads(rows[1][1])["rows"] < 1500
+
+
+def start_list(cli: Cli, action: str) -> "subprocess.Popen[str]":
+    """A list in its own `lautex` process, as a cron job or a second clerk runs it."""
+    env = dict(os.environ, LAUTEX_DB=str(cli.db), LAUTEX_TOKEN=cli.tokens["admin"])
+    return subprocess.Popen(
+        [sys.executable, "-m", "lautex_registry", *LISTS[action]],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("action", LISTS)
+def test_a_list_waits_for_a_writer_that_commits_within_the_busy_timeout(
+    listed: Cli, action: str
+) -> None:
+    before = audit_actions(listed)
+    writer = sqlite3.connect(listed.db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE customers SET city = city")  # another clerk's change, committed
+    child = start_list(listed, action)
+    time.sleep(3)  # the list starts (about a second) and waits, within the 5-second timeout
+    writer.execute("COMMIT")
+    writer.close()
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert out.count(SURNAME) == 2
+    assert audit_actions(listed)[len(before) :] == [f"{action} started", action]
+
+
+def test_a_writer_holding_on_past_the_busy_timeout_makes_every_list_exit_6_empty_handed(
+    listed: Cli,
+) -> None:
+    before = audit_actions(listed)
+    with write_lock_held(listed):
+        children = {action: start_list(listed, action) for action in LISTS}
+        results = {action: child.communicate(timeout=60) for action, child in children.items()}
+    for action, child in children.items():
+        out, err = results[action]
+        assert child.returncode == 6, (action, err)
+        assert out == "", action  # not even the CSV header
+        assert err.startswith("error: the register is busy") and err.count("\n") == 1, action
+    assert audit_actions(listed) == before

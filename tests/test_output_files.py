@@ -401,6 +401,40 @@ def test_a_failed_demo_build_leaves_the_old_demo_and_no_half_built_file(
 COMPANIONS = ("", "-wal", "-shm", "-journal", ".erasure-journal", ".retention.lock")
 
 
+def test_demo_never_writes_through_a_symbolic_link_at_its_path(cli: Cli) -> None:
+    Path("demos").mkdir()
+    cli.ok("demo", "--db", "demos/demo-copy.db", user=None)
+    before = Path("demos/demo-copy.db").read_bytes()
+    Path("dangling.db").symlink_to("demos/nowhere.db")
+    Path("live.db").symlink_to("demos/demo-copy.db")
+
+    dangling = lautex(cli, "demo", "--db", "dangling.db", stdout=subprocess.PIPE)
+    live = lautex(cli, "demo", "--db", "live.db", "--force", stdout=subprocess.PIPE)
+
+    for job, message in ((dangling, "is a dangling symbolic link"), (live, "is a symbolic link")):
+        out, err = job.communicate(timeout=120)
+        assert job.returncode == 2, err
+        assert out == b"" and err.decode().count("\n") == 1 and message in err.decode()
+    assert Path("dangling.db").is_symlink() and not Path("demos/nowhere.db").exists()
+    assert Path("live.db").is_symlink()
+    assert Path("demos/demo-copy.db").read_bytes() == before
+    assert sorted(p.name for p in Path("demos").iterdir()) == ["demo-copy.db"]
+    assert leftovers(Path(".")) == []
+
+
+def test_a_new_demo_never_meets_the_old_demos_files(cli: Cli) -> None:
+    Path("demos").mkdir()
+    cli.ok("demo", "--db", "demos/demo.db", user=None)
+    for suffix in COMPANIONS[1:]:  # an old demo's leftovers: a crash, a retention run
+        Path(f"demos/demo.db{suffix}").write_bytes(b"left by the old demo")
+
+    cli.ok("demo", "--db", "demos/demo.db", "--force", user=None)
+
+    assert sorted(p.name for p in Path("demos").iterdir()) == ["demo.db"]
+    with closing(sqlite3.connect("demos/demo.db")) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
 def _spelling_register_folder() -> tuple[Path, Path]:
     """A register folder with a sub-folder and a symbolic link to it, made once."""
     root = Path(tempfile.mkdtemp(prefix="lautex-spellings-"))

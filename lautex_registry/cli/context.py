@@ -59,22 +59,33 @@ class Workspace:
         """The rows of a list of personal data, audited before the first one leaves."""
         return Handout(self, rows, action, entity, details)
 
-    def _reserve_handout(self, action: str, entity: str, details: Mapping[str, Any]) -> None:
-        """Commit the `<action> started` row; a busy register (exit 6) or one the machine
-        will not let us write (exit 7) fails here, before any row is handed out."""
+    def _reserve_handout(
+        self, rows: Iterator[_Row], action: str, entity: str, details: Mapping[str, Any]
+    ) -> tuple[_Row] | tuple[()]:
+        """The first row, read under the write lock with the `<action> started` row
+        committed; nothing for an empty list, which reserves nothing.
+
+        The lock is asked for before the read: BEGIN IMMEDIATE waits out another writer
+        for the busy timeout only while this connection has no read open. A bad filter
+        fails here with nothing written; a busy register (exit 6) or one the machine will
+        not let us write (exit 7) fails here, before any row is handed out.
+        """
         with transaction(self.conn):
-            audit.record(self.conn, self.actor, f"{action} started", entity, None, details)
+            for first in rows:
+                audit.record(self.conn, self.actor, f"{action} started", entity, None, details)
+                return (first,)
+        return ()
 
 
 class Handout(Generic[_Row]):
     """A list's rows, with its audit reserved before the first row leaves.
 
-    The first row is read first (a bad filter fails with nothing written), then an
-    `<action> started` row is committed, then the rows go out; `audit_handout` (or the
-    list's own audit) adds the count once they are out, or once the reader of a pipe
-    stopped. GDPR Art. 5(2): when the audit row cannot be written (busy: exit 6;
-    read-only: exit 7) nothing is handed out, and `refused` says there is nothing to
-    count. An empty list hands out nothing and reserves nothing.
+    The first row is read and an `<action> started` row committed in one write
+    transaction, then the rows go out (the read goes on after the commit);
+    `audit_handout` (or the list's own audit) adds the count once they are out, or once
+    the reader of a pipe stopped. GDPR Art. 5(2): when the audit row cannot be written
+    (busy: exit 6; read-only: exit 7) nothing is handed out, and `refused` says there is
+    nothing to count. An empty list hands out nothing and reserves nothing.
     """
 
     def __init__(
@@ -91,14 +102,13 @@ class Handout(Generic[_Row]):
 
     def __iter__(self) -> Iterator[_Row]:
         remaining = iter(self.rows)
-        for first in remaining:
-            try:
-                self.ws._reserve_handout(self.action, self.entity, self.details)
-            except BaseException:
-                self.refused = True
-                raise
-            yield first
-            yield from remaining
+        try:
+            first = self.ws._reserve_handout(remaining, self.action, self.entity, self.details)
+        except BaseException:
+            self.refused = True
+            raise
+        yield from first
+        yield from remaining
 
 
 def command_action(ctx: typer.Context) -> str:
