@@ -50,10 +50,15 @@ def companion_files(register: Path) -> list[Path]:
     retention lock. The one list: what is refused as an output, and what is removed
     with a register that is replaced or given up."""
     from lautex_registry.journal import journal_path
-    from lautex_registry.retention import lock_path
 
     sqlite_files = [Path(f"{register}{suffix}") for suffix in ("-wal", "-shm", "-journal")]
-    return [*sqlite_files, journal_path(register), lock_path(register)]
+    return [*sqlite_files, journal_path(register), retention_lock_path(register)]
+
+
+def retention_lock_path(register: Path) -> Path:
+    """The nightly job's lock file beside the register (here, not in `retention`, so that
+    every command writing a file need not import the retention job to know its name)."""
+    return register.with_name(register.name + ".retention.lock")
 
 
 def remove_companion_files(register: Path) -> None:

@@ -54,6 +54,7 @@ from lautex_registry.holds import (
     period_cutoff,
     voucher_expiry_cutoff,
 )
+from lautex_registry.output_files import retention_lock_path
 
 VOUCHERS = "vouchers"
 FINISHED_ERASURES = "finished-erasures"
@@ -284,8 +285,7 @@ def show_policies(conn: sqlite3.Connection, as_of: date) -> list[dict[str, Any]]
 # --- one run at a time ---------------------------------------------------------------------
 
 
-def lock_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".retention.lock")
+lock_path = retention_lock_path
 
 
 @contextmanager
