@@ -126,10 +126,15 @@ class LabelRun:
     def left_out_counts(self) -> dict[str, int]:
         return {reason: self.left_out[reason] for reason in REASONS if self.left_out[reason]}
 
-    def record_audit(self, actor: audit.Actor, fmt: str, *, to_file: bool) -> None:
-        """Audit the export with counts only; in a transaction."""
+    def end_read(self) -> None:
+        """Close the list's read, finished or cut short by the reader of a pipe. Called
+        before the audit's write transaction: BEGIN IMMEDIATE waits out another writer for
+        the busy timeout only while this connection has no read open."""
         if self._cursor is not None:
             self._cursor.close()
+
+    def record_audit(self, actor: audit.Actor, fmt: str, *, to_file: bool) -> None:
+        """Audit the export with counts only; in a transaction, after `end_read`."""
         audit.record(
             self.conn,
             actor,
@@ -269,18 +274,19 @@ def write_labels_file(
     mode = "w" if fmt == "csv" else "wb"
     with new_output_file(path, register, force=force) as pending:
         with pending.open(mode) as handle:
-            simplified = write_labels(run, fmt, handle)
+            simplified = write_labels(run.labels(), fmt, handle)
+        run.end_read()
         with transaction(run.conn):
             run.record_audit(actor, fmt, to_file=True)
             pending.publish()
     return simplified
 
 
-def write_labels(run: LabelRun, fmt: str, handle: IO[Any]) -> int:
+def write_labels(labels: Iterable[dict[str, str]], fmt: str, handle: IO[Any]) -> int:
     """Write the labels to an open stream (a file or stdout); how many were simplified."""
     if fmt == "csv":
-        write_csv(run.labels(), handle)
+        write_csv(labels, handle)
         return 0
-    data, simplified = pdf_bytes(run.labels())
+    data, simplified = pdf_bytes(labels)
     handle.write(data)
     return simplified

@@ -172,10 +172,16 @@ class MarketingList:
         """Left-out counts per reason, in the documented order, zeros omitted."""
         return {reason: self.left_out[reason] for reason in REASONS if self.left_out[reason]}
 
-    def record_audit(self, actor: audit.Actor, fmt: str) -> None:
-        """Audit the export: who, which list, how many rows; counts only. In a transaction."""
+    def end_read(self) -> None:
+        """Close the list's read, finished or cut short by the reader of a pipe. Called
+        before the audit's write transaction: BEGIN IMMEDIATE waits out another writer for
+        the busy timeout only while this connection has no read open."""
         if self._cursor is not None:
-            self._cursor.close()  # an interrupted export leaves its read open otherwise
+            self._cursor.close()
+
+    def record_audit(self, actor: audit.Actor, fmt: str) -> None:
+        """Audit the export: who, which list, how many rows; counts only. In a transaction,
+        after `end_read`."""
         audit.record(
             self.conn,
             actor,

@@ -303,3 +303,43 @@ def test_a_ban_never_blocks_invoices(cli: Cli, people: People) -> None:
         ).fetchone()
     assert row["billing_name"] == "Aino Banned"
     assert row["last_reminder_on"] == "2026-11-24"
+
+
+def test_a_list_cut_short_closes_its_read_so_its_audit_waits_out_another_writer(
+    cli: Cli, people: People
+) -> None:
+    """The count's audit row is written after the rows: a read left open (the reader of a
+    pipe stopped) would make BEGIN IMMEDIATE fail at once with a stale snapshot instead of
+    waiting out a writer for the busy timeout."""
+    import sqlite3
+    import threading
+    import time
+
+    from lautex_registry.db import connect, transaction
+    from lautex_registry.marketing import MarketingList
+
+    conn = connect(cli.db)
+    run = MarketingList(conn, "direct-advertising", "post")
+    rows = run.rows()
+    next(rows)  # the reader takes one row and stops
+    run.end_read()
+
+    holding = threading.Event()
+
+    def another_writer() -> None:
+        other = sqlite3.connect(cli.db, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        # A write that commits: every older read snapshot goes stale.
+        other.execute("UPDATE settings SET value_json = value_json")
+        holding.set()
+        time.sleep(0.5)
+        other.execute("COMMIT")
+        other.close()
+
+    writer = threading.Thread(target=another_writer)
+    writer.start()
+    assert holding.wait(timeout=10)
+    with transaction(conn):  # waits for the writer instead of failing at once
+        conn.execute("SELECT 1")
+    writer.join()
+    conn.close()

@@ -254,6 +254,7 @@ def marketing_list(
         try:
             emit_rows(rows, Format(fmt.value), run.columns)
         finally:
+            run.end_read()
             if not rows.refused:  # refused: nothing was handed out, nothing to count
                 with transaction(ws.conn):
                     run.record_audit(ws.actor, fmt.value)
@@ -314,10 +315,10 @@ def _labels_to_stdout(ws: "Workspace", run: "LabelRun", fmt: LabelFormat) -> int
     stream = _labels_stdout(fmt)  # a PDF refused on a terminal: nothing read, nothing audited
     details = {"purpose": run.purpose, "format": fmt.value, "to_file": False}
     handout = ws.reserved_handout(run.labels(), "labels", "customer", details)
-    run.labels = handout.__iter__  # type: ignore[method-assign]
     try:
-        return service.write_labels(run, fmt.value, stream)
+        return service.write_labels(handout, fmt.value, stream)
     finally:
+        run.end_read()
         if not handout.refused:
             with transaction(ws.conn):
                 run.record_audit(ws.actor, fmt.value, to_file=False)
