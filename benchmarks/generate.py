@@ -18,11 +18,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from lautex_registry import auth
-from lautex_registry.customers import INSERT_COLUMNS, INSERT_SQL, search_text_for
-from lautex_registry.db import connect, transaction
-from lautex_registry.register import create_register, register_id
-from lautex_registry.settings import load_settings_file
+from lautex_registry.platform import auth
+from lautex_registry.platform.db import connect, transaction
+from lautex_registry.platform.register import register_id
+from lautex_registry.platform.settings import load_settings_file
+from lautex_registry.records.customers import INSERT_COLUMNS, INSERT_SQL, search_text_for
+from lautex_registry.setup.new_register import create_register
 
 PASSWORD = "benchmark password 1"
 BATCH = 50_000

@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from generate import build_register, write_csv
 
-from lautex_registry import audit
-from lautex_registry.customers import INSERT_SQL
-from lautex_registry.db import connect
-from lautex_registry.importing import (
+from lautex_registry.platform import audit
+from lautex_registry.platform.db import connect
+from lautex_registry.records.customers import INSERT_SQL
+from lautex_registry.records.importing import (
     CACHE_KIB,
     CHUNK_ROWS,
     Checked,

@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from generate import build_register, person
 
-from lautex_registry import customers, lookup
-from lautex_registry.db import connect
-from lautex_registry.person import person_record
-from lautex_registry.personal_data import PERSONAL_TABLES
+from lautex_registry.platform.db import connect
+from lautex_registry.records import customers, lookup
+from lautex_registry.records.person import person_record
+from lautex_registry.records.personal_data import PERSONAL_TABLES
 
 LINKED = [(t.table, t.customer_link) for t in PERSONAL_TABLES if t.customer_link]
 

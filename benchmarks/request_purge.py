@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from generate import build_register
 
-from lautex_registry.db import connect, transaction
-from lautex_registry.migrations import FOREIGN_KEY_INDEXES
+from lautex_registry.platform.db import connect, transaction
+from lautex_registry.platform.migrations import FOREIGN_KEY_INDEXES
 
 ROWS = {
     "requests": "INSERT INTO requests (id, customer_id, kind, received_on, channel, language, "

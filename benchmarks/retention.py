@@ -37,10 +37,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from generate import build_register
 
-from lautex_registry import audit, notices, suppression  # noqa: F401 (warm imports)
-from lautex_registry.db import connect
-from lautex_registry.personal_data import PERSONAL_TABLES, personal_table
-from lautex_registry.retention import run_retention
+from lautex_registry.erasure.retention import run_retention
+from lautex_registry.platform import audit
+from lautex_registry.platform.db import connect
+from lautex_registry.records import suppression  # noqa: F401 (warm imports
+from lautex_registry.records.personal_data import PERSONAL_TABLES, personal_table
 
 AS_OF = date(2026, 11, 25)
 DUE_BEFORE = "2023-11-26"

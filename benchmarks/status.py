@@ -26,9 +26,9 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from lautex_registry.db import connect
-from lautex_registry.migrations import apply_pending
-from lautex_registry.status import register_status
+from lautex_registry.platform.db import connect
+from lautex_registry.platform.migrations import apply_pending
+from lautex_registry.records.status import register_status
 
 AS_OF = date(2026, 11, 25)
 

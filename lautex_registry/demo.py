@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from lautex_registry import audit, auth
-from lautex_registry.clock import business_day, today
-from lautex_registry.db import connect, transaction
-from lautex_registry.errors import Conflict, InvalidInput, Refused
+from lautex_registry.platform import audit, auth
+from lautex_registry.platform.clock import business_day, today
+from lautex_registry.platform.db import connect, transaction
+from lautex_registry.platform.errors import Conflict, InvalidInput, Refused
 
 DEFAULT_DEMO_DB = Path("data") / "demo.db"
 DEMO_ADMIN = "demo"
@@ -171,7 +171,7 @@ def _between(rng: random.Random, first: date, last: date) -> date:
 
 
 def add_organisations(ctx: DemoContext) -> None:
-    from lautex_registry.organisations import add_organisation
+    from lautex_registry.records.organisations import add_organisation
 
     with on_day(ctx.days_ago(8 * YEAR + 30)):  # before the first customer came
         for name in ORGANISATIONS:
@@ -181,7 +181,7 @@ def add_organisations(ctx: DemoContext) -> None:
 
 
 def _ascii(text: str) -> str:
-    from lautex_registry.customers import fold_for_search
+    from lautex_registry.records.customers import fold_for_search
 
     return "".join(ch for ch in fold_for_search(text) if ch.isalnum())
 
@@ -239,7 +239,7 @@ def _make_ordinary(ctx: DemoContext, person: DemoCustomer) -> None:
 
 def add_customers(ctx: DemoContext) -> None:
     """Each customer is added on the day they came, so last activity is their real one."""
-    from lautex_registry.customers import add_customer
+    from lautex_registry.records.customers import add_customer
 
     planned = [_plan_customer(ctx, number) for number in range(CUSTOMERS)]
     planned.sort(key=lambda person: person.joined)  # ids in the order people came
@@ -258,7 +258,7 @@ def add_customers(ctx: DemoContext) -> None:
 
 
 def add_orders(ctx: DemoContext) -> None:
-    from lautex_registry.orders import add_order
+    from lautex_registry.records.orders import add_order
 
     rng = ctx.rng
     placed = sorted((day, person.id) for person in ctx.customers.values() for day in person.orders)
@@ -288,7 +288,7 @@ def add_orders(ctx: DemoContext) -> None:
 def add_recipients(ctx: DemoContext) -> None:
     """The collection agency: a claim may only go to a registered recipient
     (docs/privacy-statement.md P5)."""
-    from lautex_registry.recipients import add_recipient
+    from lautex_registry.records.recipients import add_recipient
 
     with on_day(ctx.days_ago(8 * YEAR)):
         add_recipient(ctx.conn, ctx.actor, COLLECTION_AGENCY, "third-party", ["collection"], "FI")
@@ -305,7 +305,7 @@ def _choose_held_claims(ctx: DemoContext) -> None:
 
 
 def _collect(ctx: DemoContext, number: str, due: date) -> None:
-    from lautex_registry import invoices
+    from lautex_registry.records import invoices
 
     reminded = due + timedelta(days=14)
     with on_day(reminded):
@@ -318,7 +318,7 @@ def _collect(ctx: DemoContext, number: str, due: date) -> None:
 
 
 def _remind_recently(ctx: DemoContext, number: str) -> None:
-    from lautex_registry import invoices
+    from lautex_registry.records import invoices
 
     reminded = ctx.days_ago(ctx.rng.randrange(40, 2 * YEAR))
     with on_day(reminded):
@@ -327,7 +327,7 @@ def _remind_recently(ctx: DemoContext, number: str) -> None:
 
 def _settle(ctx: DemoContext, number: str, day: date, held: str | None) -> str:
     """What became of the invoice; returns its state."""
-    from lautex_registry import invoices
+    from lautex_registry.records import invoices
 
     rng = ctx.rng
     due = day + timedelta(days=14)
@@ -352,7 +352,7 @@ def _settle(ctx: DemoContext, number: str, day: date, held: str | None) -> str:
 
 def add_invoices(ctx: DemoContext) -> None:
     """Most orders are invoiced; older invoices are mostly paid, some in collection."""
-    from lautex_registry import invoices
+    from lautex_registry.records import invoices
 
     _choose_held_claims(ctx)
     last_order = {ctx.order_customer[number]: number for number, _day in ctx.order_numbers}
@@ -380,8 +380,8 @@ def add_disclosures(ctx: DemoContext) -> None:
     reseller's
     customer: rectifying that customer's address names both as pending notices
     (docs/privacy-statement.md P10)."""
-    from lautex_registry.disclosures import record_disclosure
-    from lautex_registry.recipients import add_recipient
+    from lautex_registry.records.disclosures import record_disclosure
+    from lautex_registry.records.recipients import add_recipient
 
     with on_day(ctx.days_ago(2 * YEAR)):
         partner = add_recipient(
@@ -456,7 +456,7 @@ def cast_roles(ctx: DemoContext) -> None:
 def _object(
     ctx: DemoContext, role: str, purposes: list[str], channel: str, day: date | None = None
 ) -> date:
-    from lautex_registry.objections import record_objections
+    from lautex_registry.records.objections import record_objections
 
     person = ctx.customers[ctx.roles[role]]
     received = day or _between(ctx.rng, person.joined, ctx.today)
@@ -468,7 +468,7 @@ def _object(
 def add_marketing_choices(ctx: DemoContext) -> None:
     """Consents, objections (GDPR Art. 21), publication bans (docs/privacy-statement.md P3) and one
     organisation's prohibition: the marketing list and labels leave people out for them."""
-    from lautex_registry.objections import (
+    from lautex_registry.records.objections import (
         record_consent,
         set_organisation_prohibition,
         withdraw_objections,
@@ -529,7 +529,7 @@ def _request(
     ctx: DemoContext, who: int | str, kind: str, channel: str, days_ago: int,
     note: str | None = None,
 ) -> tuple[int, date]:  # fmt: skip
-    from lautex_registry.requests import add_request
+    from lautex_registry.rights.requests import add_request
 
     received = ctx.days_ago(days_ago)
     customer_ref, requester = (str(who), None) if isinstance(who, int) else (None, who)
@@ -543,8 +543,8 @@ def _request(
 
 def _answer_access(ctx: DemoContext, request_id: int, received: date, days: int) -> None:
     """The copy of the data (GDPR Art. 15(3)), then the request closed, in time."""
-    from lautex_registry.access import export_customer
-    from lautex_registry.requests import close_request, get_request
+    from lautex_registry.rights.access import export_customer
+    from lautex_registry.rights.requests import close_request, get_request
 
     customer_id = int(get_request(ctx.conn, request_id)["customer_id"])
     with on_day(received + timedelta(days=days - 2)):
@@ -557,10 +557,10 @@ def add_requests(ctx: DemoContext) -> None:
     """Requests closed, overdue, due within a week and later; their ids are the README's:
     7 is customer 42's access request (extend, verify, close, letter, export), 8 and 9
     its erasure requests (close refused, restrict), 10 a second copy (a fee is allowed)."""
-    from lautex_registry.objections import record_objections
-    from lautex_registry.rectification import rectify
-    from lautex_registry.requests import close_request
-    from lautex_registry.restriction import restrict
+    from lautex_registry.records.objections import record_objections
+    from lautex_registry.rights.rectification import rectify
+    from lautex_registry.rights.requests import close_request
+    from lautex_registry.rights.restriction import restrict
 
     roles, rng = ctx.roles, ctx.rng
     # 1: answered more than 3 years ago: the retention job purges the case and the export.
@@ -639,8 +639,8 @@ def build_demo(path: Path, *, replace: bool = False) -> DemoRegister:
     It is built in a temporary file beside `path` and takes that name only when
     complete: a failed or killed build never leaves a half-built demo under it.
     """
-    from lautex_registry.journal import journal_path
-    from lautex_registry.output_files import (
+    from lautex_registry.platform.journal import journal_path
+    from lautex_registry.platform.output_files import (
         PendingOutput,
         check_kind,
         create_private_folder,
@@ -675,9 +675,10 @@ def build_demo(path: Path, *, replace: bool = False) -> DemoRegister:
 
 def _fill_demo(path: Path) -> tuple[str, dict[str, int]]:
     """Build the demo register at `path`; returns the demo admin's password and the counts."""
-    from lautex_registry.db import checkpoint
-    from lautex_registry.register import create_register, register_id
-    from lautex_registry.settings import load_settings_file
+    from lautex_registry.platform.db import checkpoint
+    from lautex_registry.platform.register import register_id
+    from lautex_registry.platform.settings import load_settings_file
+    from lautex_registry.setup.new_register import create_register
 
     password = secrets.token_urlsafe(12)
     settings, _origin = load_settings_file(None)

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import settings
 from typer.testing import CliRunner, Result
 
-from lautex_registry import auth
 from lautex_registry.cli.app import app, register_commands
+from lautex_registry.platform import auth
 
 PASSWORD = "correct horse battery staple"
 USERS = {"admin": "admin", "clerk": "clerk", "auditor": "auditor", "bot": "system"}
@@ -163,7 +163,7 @@ def real_clock_in_2032(monkeypatch: pytest.MonkeyPatch) -> None:
     to 2032, while LAUTEX_TODAY keeps the business date."""
     from datetime import UTC, datetime
 
-    from lautex_registry import clock
+    from lautex_registry.platform import clock
 
     later = datetime(2032, 6, 1, 12, 0, tzinfo=UTC)
     monkeypatch.setattr(clock, "real_now", lambda: later)
@@ -185,7 +185,7 @@ def _undo(statement: str) -> str:
 def roll_back_migrations(db: Path, to: int | None = None) -> None:
     """Make the file look like one written by an older release: the migrations after
     number `to` (default: all but the latest) are taken back, newest first."""
-    from lautex_registry import migrations
+    from lautex_registry.platform import migrations
 
     keep = migrations.LATEST - 1 if to is None else to
     conn = sqlite3.connect(db)

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from lautex_registry import privacy_info
-from lautex_registry.db import connect
+from lautex_registry.platform.db import connect
+from lautex_registry.statement import privacy_info
 from tests.conftest import TODAY, Cli, RegisterTemplate
 
 

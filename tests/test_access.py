@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from lautex_registry.personal_data import PERSONAL_TABLES
+from lautex_registry.records.personal_data import PERSONAL_TABLES
 from tests.conftest import Cli, RegisterTemplate
 from tests.helpers import info_for
 
@@ -300,7 +300,7 @@ def test_portability_csv_reads_back_with_customer_import(
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     rows = list(csv.DictReader(io.StringIO(target.read_text("utf-8"))))
     assert len(rows) == 1 and rows[0]["postal_code"] == "00100" and rows[0]["org"] == "Puutalo Oy"
-    from lautex_registry.customers import FIELDS
+    from lautex_registry.records.customers import FIELDS
 
     assert set(rows[0]) <= set(FIELDS)  # the header is `customer add` options in snake_case
     lines = list(csv.DictReader(io.StringIO(orders_file.read_text("utf-8"))))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lautex_registry import clock
+from lautex_registry.platform import clock
 from tests.conftest import PASSWORD, Cli
 from tests.helpers import dump
 

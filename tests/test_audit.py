@@ -152,7 +152,7 @@ def test_a_dropped_or_changed_append_only_trigger_breaks_the_trail(
 
 
 def test_a_row_dated_before_the_previous_one_breaks_the_trail(cli: Cli) -> None:
-    from lautex_registry.audit import _row_hash
+    from lautex_registry.platform.audit import _row_hash
 
     conn = cli.connect()
     last = conn.execute("SELECT id, at, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
@@ -181,7 +181,7 @@ def test_a_clock_stepped_back_does_not_break_the_trail(
 ) -> None:
     from datetime import timedelta
 
-    from lautex_registry import clock
+    from lautex_registry.platform import clock
 
     real = clock.real_now
     cli.ok("user", "token", "bot")

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from lautex_registry import audit, clock
-from lautex_registry.db import connect
+from lautex_registry.platform import audit, clock
+from lautex_registry.platform.db import connect
 from tests.conftest import Cli
 
 ADMIN = audit.Actor(1, "admin")

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lautex_registry.backups import plan_replay
-from lautex_registry.journal import JournalEntry
+from lautex_registry.erasure.backups import plan_replay
+from lautex_registry.platform.journal import JournalEntry
 from tests.conftest import Cli
 from tests.helpers import (
     EMAIL,
@@ -140,7 +140,7 @@ def test_a_reused_id_is_not_erased_by_an_old_journal_entry(cli: Cli) -> None:
 
 
 def test_a_torn_last_journal_line_from_a_crash_is_skipped(tmp_path: Path) -> None:
-    from lautex_registry import journal
+    from lautex_registry.platform import journal
 
     db = tmp_path / "x.db"
     whole = JournalEntry("erase", 5, "2026-01-01T00:00:00Z", "2026-11-25", "t", "r", "request")
@@ -335,8 +335,8 @@ _batches = st.lists(st.integers(min_value=1, max_value=4), min_size=1, max_size=
 def test_the_recorded_mark_covers_every_batch_and_notices_any_cut(
     batches: list[int], cut: int
 ) -> None:
-    from lautex_registry import journal
-    from lautex_registry.errors import Refused
+    from lautex_registry.platform import journal
+    from lautex_registry.platform.errors import Refused
 
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "x.db"

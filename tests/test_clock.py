@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lautex_registry import clock
+from lautex_registry.platform import clock
 from tests.conftest import PASSWORD, Cli
 
 FUTURE = "2099-01-01"
@@ -148,7 +148,7 @@ def test_the_real_today_is_the_date_in_helsinki(moment: datetime) -> None:
 
 
 def test_the_real_today_does_not_follow_tz(cli: Cli) -> None:
-    code = "from lautex_registry import clock; print(clock.real_today())"
+    code = "from lautex_registry.platform import clock; print(clock.real_today())"
     dates = set()
     for zone in ("Pacific/Kiritimati", "Etc/GMT+12", "Europe/Helsinki"):
         env = {**os.environ, "TZ": zone}

@@ -10,7 +10,12 @@ import pytest
 import typer
 
 from lautex_registry.cli.app import app
-from lautex_registry.permissions import PERMISSIONS, ROLES, UNAUTHENTICATED, permissions_markdown
+from lautex_registry.platform.permissions import (
+    PERMISSIONS,
+    ROLES,
+    UNAUTHENTICATED,
+    permissions_markdown,
+)
 from tests.conftest import Cli
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")

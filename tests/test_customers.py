@@ -289,9 +289,9 @@ def test_edit_of_an_anonymised_customer_is_refused(cli: Cli) -> None:
 
 
 def test_update_customer_fields_returns_changed_names_for_other_domains(cli: Cli) -> None:
-    from lautex_registry import audit
-    from lautex_registry.customers import update_customer_fields
-    from lautex_registry.db import connect, transaction
+    from lautex_registry.platform import audit
+    from lautex_registry.platform.db import connect, transaction
+    from lautex_registry.records.customers import update_customer_fields
 
     customer_id = add_aino(cli)
     conn = connect(cli.db)
@@ -311,7 +311,7 @@ def test_update_customer_fields_returns_changed_names_for_other_domains(cli: Cli
 
 
 def test_fold_for_search() -> None:
-    from lautex_registry.customers import fold_for_search
+    from lautex_registry.records.customers import fold_for_search
 
     assert fold_for_search("Äijälä Åström O'Brien ÉMILE") == "aijala astrom o'brien emile"
 
@@ -320,7 +320,7 @@ def test_fold_for_search() -> None:
 def test_fold_for_search_drops_every_latin_accent_and_case(text: str) -> None:
     import unicodedata
 
-    from lautex_registry.customers import fold_for_search
+    from lautex_registry.records.customers import fold_for_search
 
     folded = fold_for_search(text)
     assert fold_for_search(folded) == folded
@@ -358,7 +358,7 @@ def test_looking_at_a_customer_is_audited_by_id_only(cli: Cli) -> None:
 
 
 def test_fold_for_search_is_stable_for_letters_whose_compatibility_form_is_upper_case() -> None:
-    from lautex_registry.customers import fold_for_search
+    from lautex_registry.records.customers import fold_for_search
 
     for found in ("𝕬", "𝖠", "Ⓐ", "ǅ"):  # cases hypothesis found or that stand beside them
         assert fold_for_search(fold_for_search(found)) == fold_for_search(found)

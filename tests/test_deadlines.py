@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lautex_registry.deadlines import (
+from lautex_registry.rights.deadlines import (
     days_left,
     extended_due,
     extension_deadline,

@@ -283,7 +283,7 @@ def fill_every_personal_column(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> int
 
 def personal_values(conn: sqlite3.Connection) -> dict[str, int]:
     """How many rows hold a value in each personal column (the register holds one person)."""
-    from lautex_registry.personal_data import PERSONAL_TABLES
+    from lautex_registry.records.personal_data import PERSONAL_TABLES
 
     return {
         f"{entry.table}.{column}": conn.execute(
@@ -339,7 +339,7 @@ CODE_COLUMNS = {
 
 
 def test_every_table_and_text_column_of_the_schema_is_in_the_personal_data_map(cli: Cli) -> None:
-    from lautex_registry.personal_data import NON_PERSONAL_TABLES, PERSONAL_TABLES
+    from lautex_registry.records.personal_data import NON_PERSONAL_TABLES, PERSONAL_TABLES
 
     mapped = {entry.table: entry for entry in PERSONAL_TABLES}
     with cli.connect() as conn:
@@ -367,7 +367,7 @@ def test_the_access_export_shows_every_personal_column_it_holds(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """GDPR Art. 15: whatever erasure clears, the person can first see."""
-    from lautex_registry.personal_data import PERSONAL_TABLES
+    from lautex_registry.records.personal_data import PERSONAL_TABLES
 
     customer = fill_every_personal_column(cli, monkeypatch)
     export = cli.ok("export", str(customer), "--format", "json", user="clerk").stdout

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import Result
 
-from lautex_registry import status
+from lautex_registry.records import status
 from tests.conftest import Cli
 from tests.helpers import assert_one_line_error
 

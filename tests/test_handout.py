@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from lautex_registry import db
 from lautex_registry.cli import context
+from lautex_registry.platform import db
 from tests.conftest import Cli
 
 LISTS = {

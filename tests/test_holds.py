@@ -7,8 +7,7 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lautex_registry.errors import InvalidInput
-from lautex_registry.holds import (
+from lautex_registry.erasure.holds import (
     CLAIM_IN_COLLECTION,
     OPEN_INVOICE,
     VOUCHER,
@@ -21,6 +20,7 @@ from lautex_registry.holds import (
     voucher_expiry_cutoff,
     voucher_retention_end,
 )
+from lautex_registry.platform.errors import InvalidInput
 
 days = st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31))
 month_days = st.dates(min_value=date(2000, 1, 1), max_value=date(2000, 12, 31)).map(

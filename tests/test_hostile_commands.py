@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 from typer.main import get_command as _get_command
 
-from lautex_registry.documents import markdown_parser
-from lautex_registry.escaping import FORMULA_STARTS, printable
+from lautex_registry.platform.documents import markdown_parser
+from lautex_registry.platform.escaping import FORMULA_STARTS, printable
 from tests.conftest import PASSWORD, Cli
 
 DOCUMENTED_EXITS = {0, 2, 3, 4, 5, 6, 7, 8}  # README "Exit codes"

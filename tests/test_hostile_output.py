@@ -23,14 +23,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lautex_registry.escaping import (
+from lautex_registry.platform.escaping import (
     FORMULA_STARTS,
     as_written,
     markdown_text,
     printable,
     spreadsheet_safe,
 )
-from lautex_registry.importing import records
+from lautex_registry.records.importing import records
 from tests.conftest import Cli, RegisterTemplate
 
 # rich markup that closes a tag never opened, a live terminal hyperlink, and raw

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lautex_registry import audit, importing
-from lautex_registry.db import connect
-from lautex_registry.importing import ImportReport, import_customers
+from lautex_registry.platform import audit
+from lautex_registry.platform.db import connect
+from lautex_registry.records import importing
+from lautex_registry.records.importing import ImportReport, import_customers
 from tests.conftest import Cli
 from tests.helpers import add_aino, dump
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from lautex_registry.migrations import UNICODE_NAMES
+from lautex_registry.platform.migrations import UNICODE_NAMES
 from tests.conftest import Cli, roll_back_migrations
 from tests.helpers import dump
 

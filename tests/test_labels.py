@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lautex_registry.labels import latin1_text
+from lautex_registry.marketing.labels import latin1_text
 from tests.conftest import Cli
 from tests.helpers import add_org, add_person, ban, dump, object_to
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lautex_registry import privacy_info
+from lautex_registry.statement import privacy_info
 from tests.conftest import Cli
 from tests.helpers import add_customer, info_for
 

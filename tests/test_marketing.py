@@ -315,8 +315,8 @@ def test_a_list_cut_short_closes_its_read_so_its_audit_waits_out_another_writer(
     import threading
     import time
 
-    from lautex_registry.db import connect, transaction
-    from lautex_registry.marketing import MarketingList
+    from lautex_registry.marketing.lists import MarketingList
+    from lautex_registry.platform.db import connect, transaction
 
     conn = connect(cli.db)
     run = MarketingList(conn, "direct-advertising", "post")

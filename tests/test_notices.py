@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from lautex_registry.notices import create_notices
+from lautex_registry.rights.notices import create_notices
 from tests.conftest import Cli
 from tests.helpers import (
     BILLING_PARTNER,

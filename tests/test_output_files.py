@@ -23,8 +23,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from lautex_registry.errors import InvalidInput
-from lautex_registry.output_files import check_target
+from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.output_files import check_target
 from tests.conftest import Cli, roll_back_migrations
 from tests.helpers import add_quinta, refused
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lautex_registry import status
+from lautex_registry.records import status
 from tests.conftest import Cli
 
 LONG = "q" * 3000  # longer than any file name a file system takes (255 bytes)

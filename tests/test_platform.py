@@ -5,8 +5,9 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from lautex_registry import __version__, migrations
-from lautex_registry.db import connect
+from lautex_registry import __version__
+from lautex_registry.platform import migrations
+from lautex_registry.platform.db import connect
 from tests.conftest import PASSWORD, Cli, roll_back_migrations
 
 

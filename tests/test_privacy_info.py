@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lautex_registry import audit
-from lautex_registry.db import connect, transaction
-from lautex_registry.personal_data import PERSONAL_TABLES
-from lautex_registry.privacy_info import art15_information, is_outside_eea
-from lautex_registry.recipients import add_recipient
-from lautex_registry.settings import default_settings_text
+from lautex_registry.platform import audit
+from lautex_registry.platform.db import connect, transaction
+from lautex_registry.platform.settings import default_settings_text
+from lautex_registry.records.personal_data import PERSONAL_TABLES
+from lautex_registry.records.recipients import add_recipient
+from lautex_registry.statement.privacy_info import art15_information, is_outside_eea
 from tests.conftest import Cli
 from tests.helpers import markdown_sections
 

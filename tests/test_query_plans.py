@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from lautex_registry import customers, invoices, lookup, orders, person
-from lautex_registry.db import connect
+from lautex_registry.platform.db import connect
+from lautex_registry.records import customers, invoices, lookup, orders, person
 from tests.conftest import Cli
 from tests.helpers import invoiced
 

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lautex_registry import privacy_info, recipients
-from lautex_registry.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.records import recipients
+from lautex_registry.statement import privacy_info
 from tests.conftest import Cli
 from tests.helpers import add_recipient, assert_one_line_error, dump
 

@@ -438,8 +438,8 @@ _part = st.text(
 
 @given(parts=st.lists(_part, min_size=1, max_size=5))
 def test_a_reply_address_is_whole_lines_or_refused(parts: list[str]) -> None:
-    from lautex_registry.errors import InvalidInput
-    from lautex_registry.requests import postal_address
+    from lautex_registry.platform.errors import InvalidInput
+    from lautex_registry.rights.requests import postal_address
 
     lines = [part.strip() for part in parts]
     if len(lines) < 2:

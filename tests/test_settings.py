@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lautex_registry.settings import default_settings_text
+from lautex_registry.platform.settings import default_settings_text
 from tests.conftest import Cli
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lautex_registry import audit, suppression
-from lautex_registry.db import connect, transaction
+from lautex_registry.platform import audit
+from lautex_registry.platform.db import connect, transaction
+from lautex_registry.records import suppression
 from tests.conftest import Cli
 from tests.helpers import add_person, ban, give_consent, listed_ids, object_to
 

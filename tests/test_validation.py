@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.fi import ytunnus
 
-from lautex_registry import validation
-from lautex_registry.errors import InvalidInput
+from lautex_registry.platform import validation
+from lautex_registry.platform.errors import InvalidInput
 
 # --- phone -----------------------------------------------------------------------------------
 
@@ -263,8 +263,8 @@ def test_common_finnish_mobile_forms_take_the_fast_path(text: str) -> None:
 def test_country_codes_are_iso_codes_with_the_everyday_aliases() -> None:
     import phonenumbers
 
-    from lautex_registry.errors import InvalidInput
-    from lautex_registry.validation import country
+    from lautex_registry.platform.errors import InvalidInput
+    from lautex_registry.platform.validation import country
 
     for code in phonenumbers.SUPPORTED_REGIONS:
         assert country(code.lower()) == code
@@ -490,7 +490,7 @@ def test_every_unicode_format_character_is_refused(ch: str) -> None:
 
 @given(ch=st.characters(codec="utf-8") | st.characters(categories=["Cs"]))
 def test_output_escapes_exactly_what_input_refuses(ch: str) -> None:
-    from lautex_registry.escaping import printable
+    from lautex_registry.platform.escaping import printable
 
     text = f"a{ch}b"
     try:

@@ -38,8 +38,8 @@ def init(
     """
     from pathlib import Path
 
-    from lautex_registry.register import create_register
-    from lautex_registry.settings import load_settings_file
+    from lautex_registry.platform.settings import load_settings_file
+    from lautex_registry.setup.new_register import create_register
 
     path = db_path_of(ctx)
     settings, origin = load_settings_file(Path(settings_file) if settings_file else None)
@@ -68,8 +68,8 @@ def login(
     """
     import getpass
 
-    from lautex_registry import auth
-    from lautex_registry.register import open_register, register_id
+    from lautex_registry.platform import auth
+    from lautex_registry.platform.register import open_register, register_id
 
     name = username or getpass.getuser()
     conn = open_register(db_path_of(ctx))
@@ -89,9 +89,9 @@ def logout(ctx: typer.Context) -> None:
 
     Example: lautex logout
     """
-    from lautex_registry import auth
-    from lautex_registry.db import transaction
-    from lautex_registry.register import register_id
+    from lautex_registry.platform import auth
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.register import register_id
 
     with open_workspace(ctx) as ws:
         with transaction(ws.conn):
@@ -124,9 +124,9 @@ def user_add(
 
     Example: lautex user add maija --full-name "Maija Äijälä" --role clerk
     """
-    from lautex_registry import auth
-    from lautex_registry.db import transaction
-    from lautex_registry.permissions import SYSTEM
+    from lautex_registry.platform import auth
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.permissions import SYSTEM
 
     with open_workspace(ctx) as ws:
         auth.check_account_fields(username, full_name, role)
@@ -144,7 +144,7 @@ def user_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     Example: lautex user list --format csv
     """
-    from lautex_registry import auth
+    from lautex_registry.platform import auth
 
     with open_workspace(ctx) as ws:
         emit_rows(auth.list_users(ws.conn), fmt)
@@ -162,10 +162,10 @@ def user_passwd(
 
     Example: lautex user passwd
     """
-    from lautex_registry import auth
-    from lautex_registry.db import transaction
-    from lautex_registry.errors import AuthError
-    from lautex_registry.permissions import ADMIN
+    from lautex_registry.platform import auth
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.errors import AuthError
+    from lautex_registry.platform.permissions import ADMIN
 
     with open_workspace(ctx) as ws:
         target = username or ws.user.username
@@ -187,9 +187,9 @@ def user_disable(
 
     Example: lautex user disable maija --yes
     """
-    from lautex_registry import auth
     from lautex_registry.cli.prompts import confirm_or_abort
-    from lautex_registry.db import transaction
+    from lautex_registry.platform import auth
+    from lautex_registry.platform.db import transaction
 
     with open_workspace(ctx) as ws:
         auth.get_user(ws.conn, username)
@@ -206,8 +206,8 @@ def user_enable(ctx: typer.Context, username: Username) -> None:
 
     Example: lautex user enable maija
     """
-    from lautex_registry import auth
-    from lautex_registry.db import transaction
+    from lautex_registry.platform import auth
+    from lautex_registry.platform.db import transaction
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         auth.set_disabled(ws.conn, ws.actor, username, False)
@@ -220,8 +220,8 @@ def user_token(ctx: typer.Context, username: Username) -> None:
 
     Example: LAUTEX_TOKEN=$(lautex user token retention-bot)
     """
-    from lautex_registry import auth
-    from lautex_registry.db import transaction
+    from lautex_registry.platform import auth
+    from lautex_registry.platform.db import transaction
 
     with open_workspace(ctx) as ws:
         with transaction(ws.conn):
@@ -236,8 +236,8 @@ def user_revoke_token(ctx: typer.Context, username: Username) -> None:
 
     Example: lautex user revoke-token retention-bot
     """
-    from lautex_registry import auth
-    from lautex_registry.db import transaction
+    from lautex_registry.platform import auth
+    from lautex_registry.platform.db import transaction
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         auth.revoke_service_token(ws.conn, ws.actor, username)

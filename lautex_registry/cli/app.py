@@ -10,7 +10,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from lautex_registry import __version__
-from lautex_registry.errors import LautexError, register_error
+from lautex_registry.platform.errors import LautexError, register_error
 
 
 class RegisterGroup(TyperGroup):
@@ -63,7 +63,7 @@ UNEXPECTED_EXCERPT = 200
 
 
 def _fail(message: str, code: int) -> None:
-    from lautex_registry.escaping import printable
+    from lautex_registry.platform.escaping import printable
 
     # The message may echo a value as given or stored: the terminal never acts on it,
     # and a newline in it cannot make the error two lines.
@@ -72,7 +72,7 @@ def _fail(message: str, code: int) -> None:
 
 
 def _unexpected(exc: BaseException) -> None:
-    from lautex_registry.validation import excerpt
+    from lautex_registry.platform.validation import excerpt
 
     # Whatever the exception carries (a whole path, a whole value), the line stays short.
     shown = excerpt(str(exc), UNEXPECTED_EXCERPT)

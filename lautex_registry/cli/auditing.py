@@ -33,7 +33,7 @@ def audit_list(
 
     Example: lautex audit list --user maija --since 2026-11-01
     """
-    from lautex_registry import audit
+    from lautex_registry.platform import audit
 
     since = _since(since) if since else None
     with open_workspace(ctx) as ws:
@@ -49,8 +49,8 @@ def _since(text: str) -> str:
     form the audit trail stores (`2026-11-01T06:00:00Z`), so text comparison is right."""
     from datetime import UTC, date, datetime
 
-    from lautex_registry.clock import utc_text
-    from lautex_registry.errors import InvalidInput
+    from lautex_registry.platform.clock import utc_text
+    from lautex_registry.platform.errors import InvalidInput
 
     value = text.strip()
     try:
@@ -86,8 +86,8 @@ def audit_verify(
 
     Example: lautex audit verify --anchor 1234:5f1c...e9
     """
-    from lautex_registry import audit
-    from lautex_registry.errors import Refused
+    from lautex_registry.platform import audit
+    from lautex_registry.platform.errors import Refused
 
     with open_workspace(ctx) as ws:
         report = audit.verify_chain(ws.conn)
@@ -124,7 +124,7 @@ def migrate(
     """
     from pathlib import Path
 
-    from lautex_registry.register import migrate as run_migrations
+    from lautex_registry.platform.register import migrate as run_migrations
 
     with open_workspace(ctx, check_schema=False) as ws:
         backup, applied = run_migrations(
@@ -155,13 +155,9 @@ def settings_load(
     """
     from pathlib import Path
 
-    from lautex_registry.db import transaction
-    from lautex_registry.settings import (
-        LOCAL_SETTINGS_FILE,
-        load_settings_file,
-        replace_settings,
-        settings_to_load,
-    )
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.settings import LOCAL_SETTINGS_FILE, load_settings_file
+    from lautex_registry.setup.settings_in_force import replace_settings, settings_to_load
 
     with open_workspace(ctx) as ws:
         settings, origin = load_settings_file(Path(path) if path else LOCAL_SETTINGS_FILE)
@@ -179,7 +175,7 @@ def settings_show(ctx: typer.Context, fmt: FormatOption = Format.json) -> None:
 
     Example: lautex settings show
     """
-    from lautex_registry.settings import all_settings
+    from lautex_registry.platform.settings import all_settings
 
     with open_workspace(ctx) as ws:
         emit_record(all_settings(ws.conn), fmt)

@@ -1,7 +1,7 @@
 """Opening the register for a command: the file, the schema, the user and the permission.
 
 Permission is enforced here and nowhere else: the command's path ("customer add")
-is looked up in lautex_registry.permissions.PERMISSIONS.
+is looked up in lautex_registry.platform.permissions.PERMISSIONS.
 """
 
 import os
@@ -14,12 +14,12 @@ from typing import Any, Generic, TypeVar
 
 import typer
 
-from lautex_registry import audit, auth
-from lautex_registry.db import connect, resolve_db_path, transaction
-from lautex_registry.errors import AuthError
-from lautex_registry.migrations import require_current
-from lautex_registry.permissions import allowed
-from lautex_registry.register import register_id
+from lautex_registry.platform import audit, auth
+from lautex_registry.platform.db import connect, resolve_db_path, transaction
+from lautex_registry.platform.errors import AuthError
+from lautex_registry.platform.migrations import require_current
+from lautex_registry.platform.permissions import allowed
+from lautex_registry.platform.register import register_id
 
 _Row = TypeVar("_Row")
 

@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
 
 def _given(ctx: typer.Context) -> dict[str, str | None]:
     """The customer fields given as options: each option is named after its field."""
-    from lautex_registry.customers import FIELDS
+    from lautex_registry.records.customers import FIELDS
 
     return {name: ctx.params[name] for name in FIELDS if ctx.params.get(name) is not None}
 
@@ -96,8 +96,8 @@ def customer_add(
     --email aino@example.fi --org "Puutalo Oy" --source web-store
     """
     from lautex_registry.cli.marketing import report_restorations
-    from lautex_registry.customers import add_customer
-    from lautex_registry.db import transaction
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.customers import add_customer
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         written = add_customer(ws.conn, ws.actor, _given(ctx))
@@ -114,8 +114,8 @@ def customer_show(
 
     Example: lautex customer show aino@example.fi --format json
     """
-    from lautex_registry.lookup import resolve_customer
-    from lautex_registry.person import person_record
+    from lautex_registry.records.lookup import resolve_customer
+    from lautex_registry.records.person import person_record
 
     with open_workspace(ctx) as ws:
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
@@ -185,7 +185,7 @@ def customer_list(
 
     Example: lautex customer list --org "Puutalo Oy" --format csv
     """
-    from lautex_registry.customers import LIST_COLUMNS, list_customers
+    from lautex_registry.records.customers import LIST_COLUMNS, list_customers
 
     filters = [name for name, v in (("org", org), ("state", state), ("source", source)) if v]
     details = {"format": fmt.value, "filters": filters}
@@ -212,7 +212,7 @@ def customer_search(
 
     Example: lautex customer search aijala
     """
-    from lautex_registry.customers import LIST_COLUMNS, search_customers
+    from lautex_registry.records.customers import LIST_COLUMNS, search_customers
 
     with open_workspace(ctx) as ws:
         rows = search_customers(ws.conn, text, limit=limit)
@@ -251,8 +251,8 @@ def customer_edit(
     Example: lautex customer edit 42 --phone "+358 50 765 4321" --clear org
     """
     from lautex_registry.cli.marketing import report_restorations
-    from lautex_registry.customers import edit_customer
-    from lautex_registry.db import transaction
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.customers import edit_customer
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         written = edit_customer(ws.conn, ws.actor, customer, _given(ctx), clear or [])
@@ -288,8 +288,8 @@ def customer_import(
     Example: lautex customer import customers.csv --source reseller --skip-invalid
     """
     from lautex_registry.cli.marketing import report_restorations
-    from lautex_registry.errors import InvalidInput
-    from lautex_registry.importing import import_customers
+    from lautex_registry.platform.errors import InvalidInput
+    from lautex_registry.records.importing import import_customers
 
     with (
         open_workspace(ctx) as ws,

@@ -72,8 +72,8 @@ def recipient_add(
     Example: lautex recipient add "Laskutuspalvelu Oy" --kind processor --purpose billing
     --country FI
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.recipients import add_recipient
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.recipients import add_recipient
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         recipient_id = add_recipient(
@@ -89,7 +89,7 @@ def recipient_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None
 
     Example: lautex recipient list --format json
     """
-    from lautex_registry.recipients import list_recipients
+    from lautex_registry.records.recipients import list_recipients
 
     with open_workspace(ctx) as ws:
         emit_rows(list_recipients(ws.conn), fmt, RECIPIENT_COLUMNS)
@@ -126,11 +126,11 @@ def disclose(
     Example: lautex disclose aino@example.fi --to "Laskutuspalvelu Oy" --purpose billing
     --fields name,address,email
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.disclosures import record_disclosure
-    from lautex_registry.lookup import resolve_customer
-    from lautex_registry.recipients import resolve_recipient
-    from lautex_registry.validation import date_or_today
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.validation import date_or_today
+    from lautex_registry.records.disclosures import record_disclosure
+    from lautex_registry.records.lookup import resolve_customer
+    from lautex_registry.records.recipients import resolve_recipient
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         day = date_or_today(on_date, "date")
@@ -154,7 +154,7 @@ def notice_list(
 
     Example: lautex notice list --pending --format csv
     """
-    from lautex_registry.notices import list_notices
+    from lautex_registry.rights.notices import list_notices
 
     with open_workspace(ctx) as ws:
         columns = NOTICE_TABLE_COLUMNS if fmt is Format.table else NOTICE_COLUMNS
@@ -176,9 +176,9 @@ def notice_sent(
 
     Example: lautex notice sent 12 --date 2026-11-26 --method letter
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.notices import mark_sent
-    from lautex_registry.validation import date_or_today
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.validation import date_or_today
+    from lautex_registry.rights.notices import mark_sent
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         day = date_or_today(on_date, "date")

@@ -9,7 +9,7 @@ from lautex_registry.cli.output import Format, FormatOption, emit_record, previe
 from lautex_registry.cli.params import id_of
 
 if TYPE_CHECKING:
-    from lautex_registry.erasure import ErasurePlan
+    from lautex_registry.erasure.erasure import ErasurePlan
 
 Customer = Annotated[str, typer.Argument(help="The customer's id or email.", show_default=False)]
 RequestOption = Annotated[
@@ -43,10 +43,10 @@ def _erase_or_anonymize(
     ctx: typer.Context, customer: str, mode: str, request: int | None, dry_run: bool, yes: bool,
     fmt: Format,
 ) -> None:  # fmt: skip
-    from lautex_registry import erasure
     from lautex_registry.cli.prompts import confirm_or_abort
-    from lautex_registry.clock import today
-    from lautex_registry.lookup import resolve_customer
+    from lautex_registry.erasure import erasure
+    from lautex_registry.platform.clock import today
+    from lautex_registry.records.lookup import resolve_customer
 
     with open_workspace(ctx) as ws:
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
@@ -114,8 +114,8 @@ def backup(
 
     Example: lautex backup /var/backups/lautex/lautex-2026-11-25.db
     """
-    from lautex_registry.backups import make_backup, stream_backup
     from lautex_registry.cli.files import output_path
+    from lautex_registry.erasure.backups import make_backup, stream_backup
 
     target = output_path(path, force)
     with open_workspace(ctx) as ws:
@@ -131,7 +131,7 @@ def _backup_stdout() -> IO[bytes]:
     """Standard output for `backup -`; a terminal would only show a screenful of bytes."""
     import sys
 
-    from lautex_registry.errors import InvalidInput
+    from lautex_registry.platform.errors import InvalidInput
 
     if sys.stdout.isatty():
         raise InvalidInput("backup: stdout is a terminal; redirect it (lautex backup - > FILE)")
@@ -153,9 +153,9 @@ def restore(
     """
     from pathlib import Path
 
-    from lautex_registry.backups import restore_backup
     from lautex_registry.cli.prompts import confirm_or_abort
-    from lautex_registry.clock import today
+    from lautex_registry.erasure.backups import restore_backup
+    from lautex_registry.platform.clock import today
 
     with open_workspace(ctx) as ws:
         preview = restore_backup(ws.conn, ws.actor, Path(path), today(), dry_run=True)

@@ -50,8 +50,8 @@ def export(
 
     Example: lautex export 42 --request 7 --format html --lang en --output anna-2026-11.html
     """
-    from lautex_registry.access import export_customer, write_export
-    from lautex_registry.db import transaction
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.rights.access import export_customer, write_export
 
     target = output_path(output, force)
     with open_workspace(ctx) as ws, transaction(ws.conn):

@@ -1,7 +1,7 @@
 """The `--output`/`--force` options of every command that writes a file.
 
 `--output -` is standard output, as in every shell tool; any other path is written
-through `lautex_registry.output_files` (never the register, never replacing a file
+through `lautex_registry.platform.output_files` (never the register, never replacing a file
 without `--force`). README "Conventions": output files.
 """
 
@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from lautex_registry.errors import InvalidInput
-from lautex_registry.output_files import is_stdout
+from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.output_files import is_stdout
 
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Replace the --output file if it already exists.")

@@ -19,9 +19,9 @@ from lautex_registry.cli.params import id_of
 
 if TYPE_CHECKING:
     from lautex_registry.cli.context import Workspace
-    from lautex_registry.labels import LabelRun
-    from lautex_registry.objections import ObjectionChange
-    from lautex_registry.suppression import Restoration
+    from lautex_registry.marketing.labels import LabelRun
+    from lautex_registry.records.objections import ObjectionChange
+    from lautex_registry.records.suppression import Restoration
 
 marketing_app = typer.Typer(
     help="Marketing lists that leave out every objection, ban and missing consent.",
@@ -128,7 +128,7 @@ def publication_ban(
 
     Example: lautex publication-ban 42 --received 2026-11-20 --channel customer-service
     """
-    from lautex_registry.objections import PUBLICATION
+    from lautex_registry.records.objections import PUBLICATION
 
     _record_objection(ctx, customer, [PUBLICATION], received, channel, withdraw, request, ban=True)
 
@@ -144,11 +144,11 @@ def _record_objection(
     *,
     ban: bool,
 ) -> None:
-    from lautex_registry import objections
-    from lautex_registry.db import transaction
-    from lautex_registry.errors import InvalidInput
-    from lautex_registry.lookup import resolve_customer
-    from lautex_registry.validation import parse_date
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.errors import InvalidInput
+    from lautex_registry.platform.validation import parse_date
+    from lautex_registry.records import objections
+    from lautex_registry.records.lookup import resolve_customer
 
     record = objections.withdraw_objections if withdraw else objections.record_objections
     # The permission is checked first (open_workspace), then the input.
@@ -198,11 +198,11 @@ def consent(
 
     Example: lautex consent 42 --email-marketing given --date 2026-11-20 --source "web form"
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.errors import InvalidInput
-    from lautex_registry.lookup import resolve_customer
-    from lautex_registry.objections import record_consent
-    from lautex_registry.validation import parse_date
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.errors import InvalidInput
+    from lautex_registry.platform.validation import parse_date
+    from lautex_registry.records.lookup import resolve_customer
+    from lautex_registry.records.objections import record_consent
 
     given = [(ch, st) for ch, st in (("email", email_marketing), ("sms", sms_marketing)) if st]
     with open_workspace(ctx) as ws, transaction(ws.conn):
@@ -243,8 +243,8 @@ def marketing_list(
     Example: lautex marketing list --purpose direct-advertising --channel email --format csv
     """
     from lautex_registry.cli.output import Format, emit_rows
-    from lautex_registry.db import transaction
-    from lautex_registry.marketing import OPT_OUT_NOTICE, MarketingList
+    from lautex_registry.marketing.lists import OPT_OUT_NOTICE, MarketingList
+    from lautex_registry.platform.db import transaction
 
     with open_workspace(ctx) as ws:
         run = MarketingList(ws.conn, purpose, channel, existing_customers=existing_customers)
@@ -289,7 +289,7 @@ def labels(
 
     Example: lautex labels --format pdf --output labels.pdf
     """
-    from lautex_registry import labels as service
+    from lautex_registry.marketing import labels as service
 
     path = _labels_path(fmt, output, force)
     with open_workspace(ctx) as ws:
@@ -309,8 +309,8 @@ def labels(
 def _labels_to_stdout(ws: "Workspace", run: "LabelRun", fmt: LabelFormat) -> int:
     """Labels on stdout: the audit row is reserved before the first label leaves, and
     completed with the count once they are out (or the reader of the pipe stopped)."""
-    from lautex_registry import labels as service
-    from lautex_registry.db import transaction
+    from lautex_registry.marketing import labels as service
+    from lautex_registry.platform.db import transaction
 
     stream = _labels_stdout(fmt)  # a PDF refused on a terminal: nothing read, nothing audited
     details = {"purpose": run.purpose, "format": fmt.value, "to_file": False}
@@ -326,8 +326,8 @@ def _labels_to_stdout(ws: "Workspace", run: "LabelRun", fmt: LabelFormat) -> int
 
 def _labels_path(fmt: LabelFormat, output: str | None, force: bool) -> Path | None:
     """The file for the labels: --output, else labels-DATE.pdf for a PDF; None is stdout."""
-    from lautex_registry import labels as service
-    from lautex_registry.clock import today
+    from lautex_registry.marketing import labels as service
+    from lautex_registry.platform.clock import today
 
     if output is None and fmt is LabelFormat.pdf:
         return service.default_path(fmt.value, today().isoformat())
@@ -337,7 +337,7 @@ def _labels_path(fmt: LabelFormat, output: str | None, force: bool) -> Path | No
 def _labels_stdout(fmt: LabelFormat) -> IO[Any]:
     import sys
 
-    from lautex_registry.errors import InvalidInput
+    from lautex_registry.platform.errors import InvalidInput
 
     if fmt is LabelFormat.csv:
         return sys.stdout
@@ -361,10 +361,10 @@ def org_prohibit_marketing(
 
     Example: lautex org prohibit-marketing "Puutalo Oy" --received 2026-11-20
     """
-    from lautex_registry.customers import resolve_organisation_id
-    from lautex_registry.db import transaction
-    from lautex_registry.objections import set_organisation_prohibition
-    from lautex_registry.validation import parse_date
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.validation import parse_date
+    from lautex_registry.records.customers import resolve_organisation_id
+    from lautex_registry.records.objections import set_organisation_prohibition
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         day = parse_date(received, "received") if received else None

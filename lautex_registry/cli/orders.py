@@ -43,8 +43,8 @@ def order_add(
     Example: lautex order add 42 --number T-1001 --date 2026-11-20 --channel web-store
     --line "Birch plank 2 m;10;12.50" --line "Screws 100 pcs;1;4.90"
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.orders import add_order
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.orders import add_order
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         add_order(
@@ -67,7 +67,7 @@ def order_list(
 
     Example: lautex order list --customer aino@example.fi --since 2026-01-01
     """
-    from lautex_registry.orders import LIST_COLUMNS, list_orders
+    from lautex_registry.records.orders import LIST_COLUMNS, list_orders
 
     filters = [name for name, v in (("customer", customer), ("since", since)) if v]
     details = {"format": fmt.value, "filters": filters}
@@ -89,7 +89,7 @@ def order_show(
 
     Example: lautex order show T-1001 --format json
     """
-    from lautex_registry.orders import show_order
+    from lautex_registry.records.orders import show_order
 
     with open_workspace(ctx) as ws:
         emit_record(show_order(ws.conn, number), fmt, title=f"order {number.strip()}")
@@ -107,8 +107,8 @@ def invoice_add(
 
     Example: lautex invoice add T-1001 --number 2026-0457 --issued 2026-11-20 --due 2026-12-04
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.invoices import add_invoice
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.invoices import add_invoice
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         add_invoice(ws.conn, ws.actor, order, number=number, issued=issued, due=due)
@@ -121,8 +121,8 @@ def invoice_pay(ctx: typer.Context, number: InvoiceNumber, on: EventDate) -> Non
 
     Example: lautex invoice pay 2026-0457 --date 2026-11-24
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.invoices import pay_invoice
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.invoices import pay_invoice
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         pay_invoice(ws.conn, ws.actor, number, on)
@@ -135,8 +135,8 @@ def invoice_remind(ctx: typer.Context, number: InvoiceNumber, on: EventDate) -> 
 
     Example: lautex invoice remind 2026-0457 --date 2026-12-10
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.invoices import remind_invoice
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.invoices import remind_invoice
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         remind_invoice(ws.conn, ws.actor, number, on)
@@ -154,8 +154,8 @@ def invoice_collect(
 
     Example: lautex invoice collect 2026-0457 --agency "Perintä Oy" --date 2027-01-15
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.invoices import collect_invoice
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.invoices import collect_invoice
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         collect_invoice(ws.conn, ws.actor, number, agency=agency, on=on)
@@ -168,8 +168,8 @@ def invoice_write_off(ctx: typer.Context, number: InvoiceNumber, on: EventDate) 
 
     Example: lautex invoice write-off 2026-0457 --date 2027-06-30
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.invoices import write_off_invoice
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.invoices import write_off_invoice
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         write_off_invoice(ws.conn, ws.actor, number, on)
@@ -191,7 +191,7 @@ def invoice_list(
 
     Example: lautex invoice list --overdue --format csv
     """
-    from lautex_registry.invoices import LIST_COLUMNS, list_invoices
+    from lautex_registry.records.invoices import LIST_COLUMNS, list_invoices
 
     details = {"format": fmt.value}
     with open_workspace(ctx) as ws:

@@ -49,8 +49,8 @@ def org_add(
     Example: lautex org add "Matti Virtanen Tmi" --business-id 0737546-2 --sole-trader
     --trader matti@example.fi
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.organisations import add_organisation
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.organisations import add_organisation
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         organisation_id = add_organisation(
@@ -79,8 +79,8 @@ def org_edit(
 
     Example: lautex org edit "Matti Virtanen Tmi" --sole-trader --trader matti@example.fi
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.organisations import edit_organisation
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.organisations import edit_organisation
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         changed = edit_organisation(ws.conn, ws.actor, org, sole_trader=sole_trader, trader=trader)
@@ -93,7 +93,7 @@ def org_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     Example: lautex org list --format csv
     """
-    from lautex_registry.organisations import LIST_COLUMNS, list_organisations
+    from lautex_registry.records.organisations import LIST_COLUMNS, list_organisations
 
     details = {"format": fmt.value}
     with open_workspace(ctx) as ws:
@@ -110,7 +110,7 @@ def org_show(ctx: typer.Context, org: OrgRef, fmt: FormatOption = Format.table) 
 
     Example: lautex org show "Puutalo Oy"
     """
-    from lautex_registry.organisations import show_organisation
+    from lautex_registry.records.organisations import show_organisation
 
     with open_workspace(ctx) as ws:
         record = show_organisation(ws.conn, org)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from lautex_registry.escaping import printable, spreadsheet_safe
+from lautex_registry.platform.escaping import printable, spreadsheet_safe
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID

@@ -56,8 +56,8 @@ def status(
 
     Example: lautex --db data/demo.db status --format json
     """
-    from lautex_registry.status import register_status, status_lines, status_row
-    from lautex_registry.validation import date_or_today
+    from lautex_registry.platform.validation import date_or_today
+    from lautex_registry.records.status import register_status, status_lines, status_row
 
     day = date_or_today(as_of, "as_of")
     with open_workspace(ctx) as ws:

@@ -14,7 +14,7 @@ def id_of(
     """A Typer `parser` reading an id or a count for `field`."""
 
     def parse(text: str | int) -> int:
-        from lautex_registry.validation import MAX_ID, record_id
+        from lautex_registry.platform.validation import MAX_ID, record_id
 
         if isinstance(text, int):  # the option's own default, e.g. --limit 100
             return text

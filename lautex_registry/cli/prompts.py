@@ -4,7 +4,7 @@ import sys
 
 import typer
 
-from lautex_registry.errors import Declined, InvalidInput
+from lautex_registry.platform.errors import Declined, InvalidInput
 
 PasswordStdinHelp = "Read the password from the first line of standard input (for scripts)."
 

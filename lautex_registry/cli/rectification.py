@@ -12,8 +12,8 @@ from lautex_registry.cli.params import id_of
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from lautex_registry.certificates import Certificate
-    from lautex_registry.rectification import RectificationResult
+    from lautex_registry.rights.certificates import Certificate
+    from lautex_registry.rights.rectification import RectificationResult
 
 CustomerRef = Annotated[
     str, typer.Argument(help="The customer's id or email address.", show_default=False)
@@ -102,10 +102,10 @@ def rectify(
 
     Example: lautex rectify 42 --set phone="040 765 4321" --reason "number changed" --request 7
     """
-    from lautex_registry import certificates, rectification
-    from lautex_registry.db import transaction
-    from lautex_registry.errors import InvalidInput
-    from lautex_registry.lookup import resolve_customer
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.errors import InvalidInput
+    from lautex_registry.records.lookup import resolve_customer
+    from lautex_registry.rights import certificates, rectification
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         if refuse and (assignments or supplement):
@@ -143,9 +143,9 @@ def restrict(
 
     Example: lautex restrict 42 --reason "the customer contests the address" --request 8
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.lookup import resolve_customer
-    from lautex_registry.restriction import restrict as restrict_customer
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.lookup import resolve_customer
+    from lautex_registry.rights.restriction import restrict as restrict_customer
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
@@ -171,10 +171,10 @@ def unrestrict(
 
     Example: lautex unrestrict 42 --informed-on 2026-11-20
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.lookup import resolve_customer
-    from lautex_registry.restriction import unrestrict as unrestrict_customer
-    from lautex_registry.validation import parse_date
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.validation import parse_date
+    from lautex_registry.records.lookup import resolve_customer
+    from lautex_registry.rights.restriction import unrestrict as unrestrict_customer
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         day = parse_date(informed_on, "informed-on")
@@ -201,9 +201,9 @@ def request_certificate(
 
     Example: lautex request certificate 7 --lang en --format html --output certificate.html
     """
-    from lautex_registry.certificates import refusal_certificate
-    from lautex_registry.db import transaction
-    from lautex_registry.documents import write_private
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.documents import write_private
+    from lautex_registry.rights.certificates import refusal_certificate
 
     target = output_path(output, force)
     with open_workspace(ctx) as ws, transaction(ws.conn):

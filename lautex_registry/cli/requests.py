@@ -70,8 +70,8 @@ def request_add(
 
     Example: lautex request add 42 --kind access --received 2026-01-31 --channel letter
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.requests import add_request, get_request
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.rights.requests import add_request, get_request
 
     with open_workspace(ctx) as ws:
         with transaction(ws.conn):
@@ -97,8 +97,8 @@ def request_extend(
 
     Example: lautex request extend 7 --reason "the order history must be fetched from the archive"
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.requests import extend_request
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.rights.requests import extend_request
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         due = extend_request(ws.conn, ws.actor, request_id, reason)
@@ -118,8 +118,8 @@ def request_verify(
 
     Example: lautex request verify 7 --method "driving licence shown at the counter"
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.requests import verify_identity
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.rights.requests import verify_identity
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         verify_identity(ws.conn, ws.actor, request_id, method)
@@ -153,8 +153,8 @@ def request_list(
 
     Example: lautex request list --overdue --fail-if-any
     """
-    from lautex_registry.errors import Refused
-    from lautex_registry.requests import LIST_COLUMNS, TABLE_COLUMNS, list_requests
+    from lautex_registry.platform.errors import Refused
+    from lautex_registry.rights.requests import LIST_COLUMNS, TABLE_COLUMNS, list_requests
 
     with open_workspace(ctx) as ws:
         rows = list_requests(
@@ -174,8 +174,8 @@ def request_show(
 
     Example: lautex request show 7 --format json
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.requests import show_request
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.rights.requests import show_request
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
         record = show_request(ws.conn, ws.actor, request_id)
@@ -215,10 +215,10 @@ def request_close(
 
     Example: lautex request close 7 --outcome refused --reason "we hold no such recordings"
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.letters import reply_letter
-    from lautex_registry.requests import close_answered_request
-    from lautex_registry.validation import parse_money
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.validation import parse_money
+    from lautex_registry.rights.letters import reply_letter
+    from lautex_registry.rights.requests import close_answered_request
 
     with open_workspace(ctx) as ws:
         with transaction(ws.conn):
@@ -263,9 +263,9 @@ def request_letter(
 
     Example: lautex request letter 7 --lang en --format html --output reply-7.html
     """
-    from lautex_registry.db import transaction
-    from lautex_registry.documents import write_private
-    from lautex_registry.letters import request_letter as make_letter
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.documents import write_private
+    from lautex_registry.rights.letters import request_letter as make_letter
 
     target = output_path(output, force)
     with open_workspace(ctx) as ws, transaction(ws.conn):

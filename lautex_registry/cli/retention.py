@@ -19,7 +19,7 @@ from lautex_registry.cli.output import (
 
 if TYPE_CHECKING:
     from lautex_registry.cli.context import Workspace
-    from lautex_registry.retention import RunSummary
+    from lautex_registry.erasure.retention import RunSummary
 
 retention_app = typer.Typer(
     help="Retention policy and the job that enforces it.", no_args_is_help=True
@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _as_of(text: str | None) -> date:
-    from lautex_registry.validation import date_or_today
+    from lautex_registry.platform.validation import date_or_today
 
     return date_or_today(text, "as-of")
 
@@ -51,7 +51,7 @@ def retention_show(
 
     Example: lautex retention show --as-of 2031-01-01
     """
-    from lautex_registry.retention import show_policies
+    from lautex_registry.erasure.retention import show_policies
 
     with open_workspace(ctx) as ws:
         rows = show_policies(ws.conn, _as_of(as_of))
@@ -59,8 +59,8 @@ def retention_show(
 
 
 def _run(ws: "Workspace", day: date, dry_run: bool) -> "RunSummary":
-    from lautex_registry.retention import DEFAULT_BATCH, run_retention
-    from lautex_registry.validation import record_id, seconds
+    from lautex_registry.erasure.retention import DEFAULT_BATCH, run_retention
+    from lautex_registry.platform.validation import record_id, seconds
 
     batch = record_id(os.environ.get(BATCH_ENV) or str(DEFAULT_BATCH), BATCH_ENV, maximum=100_000)
     pause = seconds(os.environ.get(PAUSE_ENV) or "0", PAUSE_ENV, maximum=60.0)
@@ -92,8 +92,8 @@ def retention_run(
     Example: LAUTEX_TOKEN=... lautex retention run --format json
     """
     from lautex_registry.cli.prompts import confirm_or_abort
-    from lautex_registry.holds import RetentionPolicy
-    from lautex_registry.retention import due_counts, refuse_future_run
+    from lautex_registry.erasure.holds import RetentionPolicy
+    from lautex_registry.erasure.retention import due_counts, refuse_future_run
 
     day = _as_of(as_of)
     refuse_future_run(day, dry_run=dry_run)

@@ -54,7 +54,7 @@ def statement(
 
     Example: lautex statement --lang en --format html --output seloste.html
     """
-    from lautex_registry.statement import render_statement
+    from lautex_registry.statement.privacy_statement import render_statement
 
     target = output_path(output, force)
     with open_workspace(ctx) as ws:
@@ -75,7 +75,7 @@ def processing_record(
 
     Example: lautex processing-record --lang fi --format json
     """
-    from lautex_registry.processing_record import render_processing_record
+    from lautex_registry.statement.processing_record import render_processing_record
 
     target = output_path(output, force)
     with open_workspace(ctx) as ws:
@@ -87,7 +87,7 @@ def _deliver(text: str, target: Path | None, register: Path, force: bool) -> Non
     if target is None:
         typer.echo(text, nl=False)
         return
-    from lautex_registry.documents import write_private
+    from lautex_registry.platform.documents import write_private
 
     write_private(target, text, register, force=force)
     say(f"wrote {target}")

@@ -1,0 +1,426 @@
+"""Backups that cannot bring an erased person back (docs/rules.md §5).
+
+`make_backup` copies the register with VACUUM INTO (mode 0600, no free pages and
+so no erased data carried along). `restore_backup` puts a backup in place and
+then replays the erasure journal, which lives beside the database and survives
+the restore: anyone erased or anonymised after the backup was taken is erased or
+anonymised again before the restored register is visible to anyone.
+
+How: the backup is copied to `<db>.restoring`, checked (same register, current
+schema), the journal is replayed there, and only then is it copied into the
+live file with SQLite's online backup API, which takes the database's own locks
+(other connections see the old or the new register, never a mix).
+"""
+
+import hashlib
+import json
+import shutil
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import quote
+
+from lautex_registry.erasure.erasure import (
+    ANONYMISE,
+    ERASE,
+    erase_customers,
+    physical_cleanup,
+)
+from lautex_registry.erasure.holds import RetentionPolicy, holds_for_many
+from lautex_registry.platform import audit, journal
+from lautex_registry.platform.db import connect, create_private_file, transaction
+from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, SchemaError
+from lautex_registry.platform.migrations import require_current
+from lautex_registry.platform.output_files import (
+    PendingOutput,
+    new_output_file,
+    remove_companion_files,
+)
+from lautex_registry.platform.register import register_id, vacuum_into
+from lautex_registry.records.customers import ANONYMISED_STATES, WITH_HOLDS
+
+_CHUNK = 300
+
+
+@dataclass(frozen=True)
+class BackupCopy:
+    """A backup handed out: where it went (None: stdout), its SHA-256 and its size."""
+
+    path: Path | None
+    sha256: str
+    size: int
+
+
+def _fingerprint(copy: Path, destination: Path | None) -> BackupCopy:
+    digest = hashlib.sha256()
+    size = 0
+    with copy.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return BackupCopy(destination, digest.hexdigest(), size)
+
+
+def _audit_backup(conn: sqlite3.Connection, actor: audit.Actor, copy: BackupCopy) -> None:
+    # The file's name may itself be personal ("backup-before-erasing-aino.db"): the audit
+    # trail holds no personal values, so it records the copy's hash and size instead.
+    audit.record(
+        conn,
+        actor,
+        "backup",
+        "register",
+        None,
+        {"sha256": copy.sha256, "bytes": copy.size, "stdout": copy.path is None},
+    )
+
+
+def make_backup(
+    conn: sqlite3.Connection, actor: audit.Actor, destination: Path, *, force: bool = False
+) -> BackupCopy:
+    """A consistent copy of the register at `destination` (mode 0600), audited.
+
+    The copy is made in a temporary file beside the target and takes the target's name
+    only when whole, inside the audit row's transaction: a killed or failed backup
+    leaves nothing under that name, and no audit row for a file that is not there.
+    """
+    with new_output_file(
+        destination, journal.database_file(conn), force=force, field="backup"
+    ) as pending:
+        vacuum_into(conn, pending.hand_over())
+        copy = _fingerprint(pending.temp, destination)
+        try:
+            pending.sync()  # before the write lock is taken: a large copy takes a while
+        except OSError as exc:
+            raise pending.cannot_write(exc) from exc
+        with transaction(conn):
+            _audit_backup(conn, actor, copy)
+            pending.publish()
+    return copy
+
+
+def stream_backup(conn: sqlite3.Connection, actor: audit.Actor, sink: IO[bytes]) -> BackupCopy:
+    """A consistent copy of the register written to `sink` (`lautex backup -`), audited.
+
+    The copy is made in a private temporary file beside the register (VACUUM INTO needs
+    a file), audited before the first byte goes out, and removed afterwards.
+    """
+    register = journal.database_file(conn)
+    scratch = PendingOutput(
+        register.with_name(register.name + ".backup"), force=False, field="backup"
+    )
+    try:
+        vacuum_into(conn, scratch.hand_over())
+        copy = _fingerprint(scratch.temp, None)
+        with transaction(conn):
+            _audit_backup(conn, actor, copy)
+        with scratch.temp.open("rb") as handle:
+            shutil.copyfileobj(handle, sink, 1 << 20)
+        sink.flush()
+    finally:
+        scratch.discard()
+    return copy
+
+
+@dataclass
+class RestoreResult:
+    backup: Path
+    customers_in_backup: int
+    journal_entries: int
+    replayed: int
+    dry_run: bool
+    replayed_customers: list[int] = field(default_factory=list)
+    already_erased: list[int] = field(default_factory=list)
+    requests_closed_again: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "backup": str(self.backup),
+            "customers_in_backup": self.customers_in_backup,
+            "journal_entries": self.journal_entries,
+            "replayed": self.replayed,
+            "replayed_customers": self.replayed_customers,
+            "already_erased": self.already_erased,
+            "requests_closed_again": self.requests_closed_again,
+            "dry_run": self.dry_run,
+        }
+
+
+@dataclass(frozen=True)
+class AnsweredRequest:
+    """An erasure request the journal says was answered, open in the backup."""
+
+    customer_id: int | None  # its person in the backup, whose holds give the reasons
+    on: str  # the date it was first closed
+    outcome: str | None = None  # as closed; None: from the erasure's holds (older entries)
+
+
+@dataclass
+class Replay:
+    """What the journal asks of a restored register, decided before anything is changed."""
+
+    to_anonymise: list[int] = field(default_factory=list)
+    to_erase: list[int] = field(default_factory=list)
+    # In the backup already as far as the journal says (or not in it at all).
+    already_erased: list[int] = field(default_factory=list)
+    # Erasure requests the journal says were answered, open in the backup.
+    requests: dict[int, AnsweredRequest] = field(default_factory=dict)
+
+    @property
+    def customers(self) -> list[int]:
+        return self.to_anonymise + self.to_erase
+
+
+def _add(ids: list[int], customer_id: int) -> None:
+    if customer_id not in ids:
+        ids.append(customer_id)
+
+
+def _open_erasure_request(
+    conn: sqlite3.Connection, request_id: int | None, created_at: str | None = None
+) -> sqlite3.Row | None:
+    """The request, when the backup holds it open, of kind erasure (and created then)."""
+    if request_id is None:
+        return None
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT customer_id, kind, state, created_at FROM requests WHERE id = ?", (request_id,)
+    ).fetchone()
+    if row is None or (row["kind"], row["state"]) != ("erasure", "open"):
+        return None
+    if created_at is not None and row["created_at"] != created_at:
+        return None  # the id now belongs to another request
+    return row
+
+
+def _plan_closures(
+    conn: sqlite3.Connection, closures: list[journal.RequestClosure], replay: Replay
+) -> None:
+    """Each closing in the journal wins over the erasure that named its request."""
+    for closure in closures:
+        row = _open_erasure_request(conn, closure.request_id, closure.request_created_at)
+        if row is not None:
+            replay.requests[closure.request_id] = AnsweredRequest(
+                row["customer_id"], closure.on, closure.outcome
+            )
+
+
+def plan_replay(conn: sqlite3.Connection, entries: list[journal.Entry], as_of: date) -> Replay:
+    """Which customers to anonymise and erase again: a journal entry applies to the same
+    customer (id and creation time) when the backup has them and not already that far;
+    which erasure requests to close again."""
+    replay = Replay()
+    closures = [e for e in entries if isinstance(e, journal.RequestClosure)]
+    for entry in entries:
+        if isinstance(entry, journal.RequestClosure):
+            continue
+        row = conn.execute(
+            "SELECT state, created_at FROM customers WHERE id = ?", (entry.customer_id,)
+        ).fetchone()
+        if row is not None and row["created_at"] != entry.customer_created_at:
+            continue  # the id now belongs to someone else
+        if entry.request_id is not None and _open_erasure_request(conn, entry.request_id):
+            replay.requests[entry.request_id] = AnsweredRequest(entry.customer_id, entry.on)
+        if row is None:
+            _add(replay.already_erased, entry.customer_id)
+        elif entry.action == ERASE:
+            _add(replay.to_erase, entry.customer_id)
+        elif row["state"] in ANONYMISED_STATES:
+            _add(replay.already_erased, entry.customer_id)
+        else:
+            _add(replay.to_anonymise, entry.customer_id)
+    replay.to_anonymise = [c for c in replay.to_anonymise if c not in replay.to_erase]
+    _plan_closures(conn, closures, replay)
+    _settle_held(conn, replay, as_of)
+    replay.already_erased = sorted(c for c in replay.already_erased if c not in replay.customers)
+    return replay
+
+
+def _settle_held(conn: sqlite3.Connection, replay: Replay, as_of: date) -> None:
+    """An erased person whose holds still stand is in the backup as erased as they can be."""
+    held_before = {
+        int(r[0])
+        for r in conn.execute(
+            "SELECT id FROM customers WHERE state = ? AND id IN (SELECT value FROM json_each(?))",
+            (WITH_HOLDS, json.dumps(replay.to_erase)),
+        )
+    }
+    still_held = set(holds_for_many(conn, held_before, as_of))
+    for customer_id in sorted(held_before & still_held):
+        replay.to_erase.remove(customer_id)
+        _add(replay.already_erased, customer_id)
+
+
+# The reasons of a refusal are free text, never journaled: on replay they are said lost.
+_REASONS_LOST = {
+    "fi": "Perustelut kirjattiin {on}; ne menetettiin, kun rekisteri palautettiin varmuuskopiosta.",
+    "en": "The reasons were recorded on {on}; they were lost when the register was restored "
+    "from a backup.",
+}
+
+
+def _outcome_again(
+    conn: sqlite3.Connection, answered: AnsweredRequest, language: str, as_of: date
+) -> tuple[str, str | None]:
+    """(outcome, reasons) of a request closed again: as first closed, except that a person
+    still anonymised with holds makes it a partial refusal naming the holds (Art. 17(3)(b))."""
+    customer = answered.customer_id
+    holds = holds_for_many(conn, [customer], as_of).get(customer, []) if customer else []
+    state = conn.execute("SELECT state FROM customers WHERE id = ?", (customer,)).fetchone()
+    outcome = answered.outcome or ("partially-refused" if holds else "completed")
+    if outcome == "completed" and (holds or (state is not None and state[0] == WITH_HOLDS)):
+        outcome = "partially-refused"
+    if outcome == "completed":
+        return outcome, None
+    lost = _REASONS_LOST[language].format(on=answered.on)
+    return outcome, "\n".join(h.reason(language) for h in holds) or lost
+
+
+def _close_again(
+    conn: sqlite3.Connection, actor: audit.Actor, replay: Replay, as_of: date
+) -> list[int]:
+    """GDPR Art. 12(3): an erasure request answered after the backup stays answered, with
+    the outcome it was closed with (a partial refusal names the holds), on its first date."""
+    from lautex_registry.rights.requests import close_request, get_request
+
+    closed = []
+    for request_id, answered in replay.requests.items():
+        language = "fi" if get_request(conn, request_id)["language"] == "fi" else "en"
+        outcome, reasons = _outcome_again(conn, answered, language, as_of)
+        close_request(
+            conn,
+            actor,
+            request_id,
+            outcome,
+            reasons,
+            closed_on=date.fromisoformat(answered.on),
+            journal_closure=False,  # it is in the journal already
+        )
+        closed.append(request_id)
+    return closed
+
+
+def replay_journal(
+    conn: sqlite3.Connection, actor: audit.Actor, db_path: Path, as_of: date, *, dry_run: bool
+) -> tuple[int, Replay, list[int]]:
+    """Apply the journal of `db_path` to the register open on `conn`:
+    (entries read, what was replayed, the requests closed again)."""
+    rid = register_id(conn)
+    entries = [e for e in journal.read(db_path) if e.register_id == rid]
+    replay = plan_replay(conn, entries, as_of)
+    if dry_run:
+        return len(entries), replay, sorted(replay.requests)
+    policy = RetentionPolicy.of(conn)
+    for mode, ids in ((ANONYMISE, replay.to_anonymise), (ERASE, replay.to_erase)):
+        for start in range(0, len(ids), _CHUNK):
+            with transaction(conn):
+                # Notices were recorded when the person was first erased; not again.
+                erase_customers(
+                    conn,
+                    actor,
+                    ids[start : start + _CHUNK],
+                    mode,
+                    as_of,
+                    action="restore replay",
+                    rule="journal",
+                    policy=policy,
+                    notify=False,
+                )
+    with transaction(conn):
+        closed = _close_again(conn, actor, replay, as_of)
+    return len(entries), replay, closed
+
+
+def _remove_with_sidecars(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    remove_companion_files(path)
+
+
+def _stage(backup: Path, staging: Path) -> sqlite3.Connection:
+    """Copy the backup (with its WAL, if someone copied one along) to a private staging file."""
+    create_private_file(staging)
+    restored = connect(staging)
+    try:
+        source = sqlite3.connect(f"file:{quote(str(backup.resolve()))}?mode=ro", uri=True)
+        try:
+            source.backup(restored)
+        finally:
+            source.close()
+    except sqlite3.DatabaseError as exc:
+        restored.close()
+        raise InvalidInput(f"backup: {backup} is not a lautex register ({exc})") from exc
+    return restored
+
+
+def restore_backup(
+    live: sqlite3.Connection,
+    actor: audit.Actor,
+    backup: Path,
+    as_of: date,
+    *,
+    dry_run: bool = False,
+) -> RestoreResult:
+    """Put `backup` in place of the register open on `live`, then replay the erasure journal."""
+    if not backup.is_file():
+        raise NotFound(f"backup: no file at {backup}")
+    db_path = journal.database_file(live)
+    if backup.resolve() == db_path.resolve():
+        raise InvalidInput("backup: that is the register itself")
+    staging = db_path.with_name(db_path.name + ".restoring")
+    _remove_with_sidecars(staging)
+    try:
+        restored = _stage(backup, staging)
+        try:
+            try:
+                require_current(restored)
+                backup_id = register_id(restored)
+            except sqlite3.DatabaseError as exc:
+                raise InvalidInput(f"backup: {backup} is not a lautex register ({exc})") from exc
+            except SchemaError as exc:
+                raise SchemaError(f"backup: {exc}") from exc
+            if backup_id != register_id(live):
+                raise Conflict(f"backup: {backup} is a backup of another register")
+            customers = int(restored.execute("SELECT count(*) FROM customers").fetchone()[0])
+            # A deleted, truncated or rewritten journal would replay less than was erased.
+            recorded = journal.recorded_mark(live)
+            journal.check_against(db_path, recorded)
+            entries, replay, closed = replay_journal(
+                restored, actor, db_path, as_of, dry_run=dry_run
+            )
+            result = RestoreResult(
+                backup, customers, entries, len(replay.customers), dry_run,
+                replay.customers, replay.already_erased, closed,
+            )  # fmt: skip
+            if dry_run:
+                return result
+            # The file's name may be personal: the trail names the copy by hash and size,
+            # which match the backup's own audit row.
+            copy = _fingerprint(backup, backup)
+            with transaction(restored):
+                if recorded is not None:
+                    journal.record_mark(restored, recorded)
+                audit.record(
+                    restored,
+                    actor,
+                    "restore",
+                    "register",
+                    None,
+                    {
+                        "sha256": copy.sha256,
+                        "bytes": copy.size,
+                        "journal_entries": entries,
+                        "replayed": len(replay.customers),
+                        "already_erased": len(replay.already_erased),
+                        "requests_closed_again": closed,
+                    },
+                )
+            physical_cleanup(restored)
+            # The online backup API writes the prepared register into the live file under
+            # SQLite's own locks.
+            restored.backup(live)
+        finally:
+            restored.close()
+        physical_cleanup(live)
+        return result
+    finally:
+        _remove_with_sidecars(staging)

@@ -1,0 +1,98 @@
+"""Opening the register's SQLite file: pragmas, file mode and transactions."""
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, register_error
+
+DEFAULT_DB = Path("data") / "lautex.db"
+BUSY_TIMEOUT_MS = 5000
+
+
+def resolve_db_path(option: str | None) -> Path:
+    """`--db PATH`, else `LAUTEX_DB`, else `data/lautex.db` under the working directory."""
+    if option:
+        return Path(option)
+    env = os.environ.get("LAUTEX_DB")
+    if env:
+        return Path(env)
+    return DEFAULT_DB
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty file readable only by its owner (mode 0600).
+
+    Missing folders on the way are created with mode 0700 whatever the umask: the
+    register's folder also holds its WAL files and erasure journal.
+    """
+    from lautex_registry.platform.output_files import create_private_folder
+
+    try:
+        create_private_folder(path.parent, "db")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        refused = register_error(exc)  # a full disk or a read-only folder: exit 7, not 2
+        if refused is not None:
+            raise refused from exc
+        raise InvalidInput(f"db: cannot create {path}: {exc.strerror or exc}") from exc
+    os.close(fd)
+
+
+def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
+    """Open the register with the pragmas every connection needs.
+
+    The file is created (mode 0600) only when `create` is true; otherwise a
+    missing file is NotFound, so a typo in --db never makes an empty register.
+    """
+    if path.is_dir():
+        raise InvalidInput(f"db: {path} is a folder, not a register file")
+    if not path.exists():
+        if not create:
+            raise NotFound(f"no register at {path}: run `lautex init` (or `lautex demo`) first")
+        create_private_file(path)
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    # docs/rules.md §5: erased data must be overwritten, not left in free pages.
+    conn.execute("PRAGMA secure_delete = ON")
+    # Temporary tables (an import's email list) stay in memory, never in a temp file.
+    conn.execute("PRAGMA temp_store = MEMORY")
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction, taken with BEGIN IMMEDIATE.
+
+    A deferred transaction that reads and then writes fails at once with
+    "database is locked" when another process holds the write lock (the busy
+    timeout does not apply to a lock upgrade), so writers ask for the lock first.
+    """
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        # Busy is the usual cause; a read-only or unopenable file is the machine's (exit 7).
+        raise register_error(exc) or Conflict(f"the register is busy, try again: {exc}") from exc
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def checkpoint(conn: sqlite3.Connection) -> None:
+    """Move the WAL into the main file and truncate it, so no old page images remain (docs/rules.md
+    §5)."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def where(clauses: list[str]) -> str:
+    """` WHERE a AND b` for a list's optional filters, or nothing when none was given."""
+    return (" WHERE " + " AND ".join(clauses)) if clauses else ""

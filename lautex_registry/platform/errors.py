@@ -1,0 +1,143 @@
+"""One exception hierarchy; each class carries the exit code documented in the README."""
+
+import errno
+import sqlite3
+
+
+class LautexError(Exception):
+    """An expected failure: printed as one line, never a traceback."""
+
+    exit_code = 1
+
+
+class InvalidInput(LautexError):
+    """Bad input: a value that fails validation or a usage mistake."""
+
+    exit_code = 2
+
+
+class NotFound(LautexError):
+    exit_code = 3
+
+
+class Refused(LautexError):
+    """Refused by a rule: legal hold, objection, deadline, purpose not permitted."""
+
+    exit_code = 4
+
+
+class AuthError(LautexError):
+    """Not logged in, wrong password, disabled or locked account, role lacks permission."""
+
+    exit_code = 5
+
+
+class Conflict(LautexError):
+    """Duplicate, concurrent run, or a busy database."""
+
+    exit_code = 6
+
+
+class SchemaError(LautexError):
+    """The database schema is older or newer than this code."""
+
+    exit_code = 4
+
+
+class EnvironmentRefused(LautexError):
+    """The machine refused: disk full, read-only or unreadable file, unwritable folder."""
+
+    exit_code = 7
+
+
+class Declined(LautexError):
+    """The user answered no at a confirmation prompt."""
+
+    exit_code = 8
+
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html); an extended code
+# (SQLITE_IOERR_WRITE = 778) carries its primary code in the low byte.
+_SQLITE_ENVIRONMENT = {
+    3: "permission to the register file was denied",  # SQLITE_PERM
+    8: "the register file or its file system is read-only",  # SQLITE_READONLY
+    10: "the disk failed to read or write",  # SQLITE_IOERR
+    13: "the disk is full",  # SQLITE_FULL
+    # SQLITE_CANTOPEN
+    14: "a database file cannot be opened or created: is it readable, its folder writable?",
+}
+_SQLITE_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
+_SQLITE_NOT_A_REGISTER = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+# What SQLite says when it gives no code (older builds); the same causes as above.
+_SQLITE_ENVIRONMENT_TEXTS = {
+    "attempt to write a readonly database": 8,
+    "unable to open database file": 14,
+    "database or disk is full": 13,
+    "disk I/O error": 10,
+}
+# SQLite rolls an unfinished transaction back, whatever the machine refused.
+_UNCHANGED = "the register is as it was"
+_OS_ENVIRONMENT = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "the operation is not permitted",
+    errno.EIO: "the disk failed to read or write",
+}
+# The errnos by which the machine, not the user, refuses a write.
+ENVIRONMENT_ERRNOS = frozenset(_OS_ENVIRONMENT)
+# A path no file system can follow: the user's to correct (exit 2), on every command.
+_OS_BAD_PATH = {
+    errno.ENAMETOOLONG: "is too long for the file system",
+    errno.ELOOP: "is a symbolic link loop",
+}
+
+
+def bad_path(exc: OSError, field: str = "path") -> InvalidInput | None:
+    """The one line for a path too long or looping, quoting only an excerpt of it."""
+    reason = _OS_BAD_PATH.get(exc.errno or 0)
+    if reason is None:
+        return None
+    from lautex_registry.platform.validation import excerpt  # validation imports this module
+
+    shown = excerpt(str(exc.filename)) if exc.filename is not None else "the path"
+    return InvalidInput(f"{field}: {shown} {reason}")
+
+
+def environment_refused(exc: OSError, doing: str) -> EnvironmentRefused:
+    """The one line for a write the machine refused, saying what was being done."""
+    reason = _OS_ENVIRONMENT.get(exc.errno or 0, "the machine refused")
+    return EnvironmentRefused(f"environment: {reason}: {doing} ({exc.strerror}); {_UNCHANGED}")
+
+
+def _sqlite_code(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF
+    return _SQLITE_ENVIRONMENT_TEXTS.get(str(exc))
+
+
+def register_error(exc: BaseException) -> LautexError | None:
+    """The register's own error for a failure of SQLite or of the machine, None for a bug.
+
+    Only what the user's file or machine caused is theirs to fix; a constraint violation or
+    a wrong number of bindings is a bug in lautex and stays an unexpected error.
+    """
+    if isinstance(exc, sqlite3.Error):
+        code = _sqlite_code(exc)
+        if code in _SQLITE_BUSY:
+            return Conflict(f"the register is busy ({exc}): try again in a moment")
+        if code in _SQLITE_NOT_A_REGISTER:
+            return InvalidInput(f"the file is not a usable lautex register: {exc}")
+        if code in _SQLITE_ENVIRONMENT:
+            reason = _SQLITE_ENVIRONMENT[code]
+            return EnvironmentRefused(f"environment: {reason} ({exc}); {_UNCHANGED}")
+        return None
+    if isinstance(exc, OSError) and exc.errno in _OS_BAD_PATH:
+        return bad_path(exc)
+    if isinstance(exc, OSError) and exc.errno in _OS_ENVIRONMENT:
+        where = f": {exc.filename}" if exc.filename else ""
+        reason = _OS_ENVIRONMENT[exc.errno]
+        return EnvironmentRefused(f"environment: {reason}{where}; {_UNCHANGED}")
+    return None

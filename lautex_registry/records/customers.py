@@ -1,0 +1,534 @@
+"""Customers: adding, finding, listing, searching and editing the people in the register.
+
+What the register holds about a person is exactly what the privacy statement lists
+(P1: name, organisation represented, email, postal address, phone) plus where the
+data came from (P4: needed for access replies and rectification notices).
+"""
+
+import re
+import sqlite3
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lautex_registry.platform import audit, db, validation
+from lautex_registry.platform.clock import timestamp, today
+from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, Refused
+
+if TYPE_CHECKING:
+    from lautex_registry.records.suppression import Restoration
+
+# docs/privacy-statement.md P4: the sources of the register's data.
+SOURCES = (
+    "web-store",
+    "reseller",
+    "registration",
+    "customer-service",
+    "subcontractor",
+    "partner",
+)
+LANGUAGES = ("fi", "en", "sv")
+# A customer's state; "erased" is not one: an erased customer's row is gone.
+ACTIVE = "active"
+RESTRICTED = "restricted"
+WITH_HOLDS = "anonymised-with-holds"  # anonymised, but a hold keeps some vouchers' data
+ANONYMISED = "anonymised"
+STATES = (ACTIVE, RESTRICTED, WITH_HOLDS, ANONYMISED)
+ANONYMISED_STATES = (WITH_HOLDS, ANONYMISED)
+
+# The fields of `customer add` (option names in snake_case); also the CSV import header.
+FIELDS = (
+    "first_name",
+    "last_name",
+    "org",
+    "email",
+    "phone",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "source",
+    "source_detail",
+    "language",
+    "notes",
+)
+REQUIRED_FIELDS = ("first_name", "last_name", "source", "language", "country")
+ADDRESS_FIELDS = ("street", "postal_code", "city")
+# Field name -> column name where they differ.
+_COLUMN = {"org": "organisation_id"}
+DEFAULT_COUNTRY = "FI"
+DEFAULT_LANGUAGE = "fi"
+
+
+# The Unicode blocks of combining diacritical marks: what NFKD splits off ä, å, é, ñ.
+_DIACRITICS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
+def fold_for_search(text: str) -> str:
+    """Case- and accent-insensitive form: `Äijälä` -> `aijala`, `Åström` -> `astrom`.
+
+    Unicode's compatibility caseless form (The Unicode Standard, ch. 3.13, D146):
+    NFKD(casefold(NFKD(casefold(NFD(text))))). Folding case only before NFKD missed
+    letters whose compatibility form is upper case (`𝕬` -> `A`), so folding twice gave
+    a different word; this form is stable, and a search for `a` finds `𝕬`.
+    """
+    if text.isascii():
+        return text.lower()
+    folded = unicodedata.normalize("NFD", text).casefold()
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", folded).casefold())
+    return folded if folded.isascii() else _DIACRITICS.sub("", folded)
+
+
+def search_text_for(
+    first_name: str | None,
+    last_name: str | None,
+    email: str | None,
+    phone: str | None,
+    organisation_name: str | None,
+) -> str | None:
+    """The folded words `customer search` matches against; None when nothing identifies."""
+    parts = [p for p in (first_name, last_name, email, organisation_name) if p]
+    if phone:
+        parts.extend([phone, validation.national_phone_digits(phone)])
+    if not parts:
+        return None
+    return fold_for_search(" ".join(parts))
+
+
+# --- validation without the database (import workers run this on every core) -------------
+
+
+def validate_fields(fields: Mapping[str, str | None]) -> dict[str, str | None]:
+    """Check and normalise `customer add` fields; the org stays a name-or-id to resolve later.
+
+    Raises InvalidInput naming the first bad field.
+    """
+    unknown = sorted(set(fields) - set(FIELDS))
+    if unknown:
+        raise InvalidInput(f"{unknown[0]}: not a customer field (known: {', '.join(FIELDS)})")
+    raw = {name: fields.get(name) for name in FIELDS}
+    clean: dict[str, str | None] = {}
+    clean["first_name"] = validation.required_text(raw["first_name"], "first_name")
+    clean["last_name"] = validation.required_text(raw["last_name"], "last_name")
+    clean["org"] = validation.optional_text(raw["org"], "org")
+    if clean["org"] and validation.is_record_id(clean["org"]):
+        clean["org"] = str(validation.record_id(clean["org"], "org"))
+    email = validation.optional_text(raw["email"], "email", max_length=254)
+    clean["email"] = validation.normalise_email(email) if email else None
+    phone = validation.optional_text(raw["phone"], "phone", max_length=40)
+    clean["phone"] = validation.normalise_phone(phone) if phone else None
+    country = validation.country(raw["country"] or DEFAULT_COUNTRY)
+    clean["country"] = country
+    clean["street"] = validation.optional_text(raw["street"], "street")
+    code = validation.optional_text(raw["postal_code"], "postal_code", max_length=10)
+    clean["postal_code"] = validation.postal_code(code, country) if code else None
+    clean["city"] = validation.optional_text(raw["city"], "city", max_length=100)
+    _check_address(clean)
+    if not (raw["source"] or "").strip():
+        # docs/privacy-statement.md P4: an access reply must say where the data came from.
+        raise InvalidInput(f"source: is required (one of {', '.join(SOURCES)})")
+    clean["source"] = validation.choice(raw["source"] or "", SOURCES, "source")
+    clean["source_detail"] = validation.optional_text(raw["source_detail"], "source_detail")
+    clean["language"] = validation.choice(
+        raw["language"] or DEFAULT_LANGUAGE, LANGUAGES, "language"
+    )
+    # Customer-service notes: free text about the person, erased with everything else.
+    clean["notes"] = validation.optional_text(raw["notes"], "notes", max_length=1000)
+    return clean
+
+
+def _check_address(clean: Mapping[str, str | None]) -> None:
+    """A postal address is whole or absent: a label cannot be printed from half of one."""
+    given = [name for name in ADDRESS_FIELDS if clean.get(name)]
+    if given and len(given) != len(ADDRESS_FIELDS):
+        missing = next(name for name in ADDRESS_FIELDS if not clean.get(name))
+        raise InvalidInput(f"{missing}: a postal address needs street, postal_code and city")
+
+
+# --- looking things up ---------------------------------------------------------------------
+
+
+# The rows of the partial indexes of migration 8: values with a character outside
+# printable ASCII, the only ones NOCASE may fail to match.
+UNICODE_EMAILS = "SELECT id, email FROM customers WHERE email GLOB '*[^ -~]*'"
+UNICODE_ORGANISATION_NAMES = "SELECT id, name FROM organisations WHERE name GLOB '*[^ -~]*'"
+ORGANISATION_BY_NAME = "SELECT id FROM organisations WHERE name = ? COLLATE NOCASE"
+
+
+def nocase_spellings(value: str) -> tuple[str, ...]:
+    """What to look a value up with in a NOCASE index: as given, and its comparison key
+    when that is plain ASCII but not the value (`STRAßE@` -> `strasse@`, `ﬁ` -> `fi`, a
+    no-break space -> a space), which a stored ASCII value then matches."""
+    key = validation.comparison_key(value)
+    if key.isascii() and key != value.lower():
+        return (value, key)
+    return (value,)
+
+
+def _by_nocase(conn: sqlite3.Connection, query: str, value: str) -> int | None:
+    for spelling in nocase_spellings(value):
+        found = conn.execute(query, (spelling,)).fetchone()
+        if found is not None:
+            return int(found[0])
+    return None
+
+
+def customer_id_by_email(conn: sqlite3.Connection, email: str) -> int | None:
+    """The customer with this email in any case, compared in full Unicode (README: "any case")."""
+    # COLLATE NOCASE matches the index customers_email, so this is an index look-up.
+    found = _by_nocase(conn, "SELECT id FROM customers WHERE email = ? COLLATE NOCASE", email)
+    return found if found is not None else _by_key(conn, UNICODE_EMAILS, email)
+
+
+def _by_key(conn: sqlite3.Connection, candidates: str, value: str) -> int | None:
+    key = validation.comparison_key(value)
+    for row_id, text in conn.execute(candidates):
+        if validation.comparison_key(text) == key:
+            return int(row_id)
+    return None
+
+
+def organisation_id_by_name(conn: sqlite3.Connection, name: str) -> int | None:
+    """The organisation with this name after NFC and case folding (`PUUTALO ÄÖ OY`)."""
+    found = _by_nocase(conn, ORGANISATION_BY_NAME, name)
+    return found if found is not None else _by_key(conn, UNICODE_ORGANISATION_NAMES, name)
+
+
+def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:
+    """The id of the organisation named by id or name (any case); NotFound otherwise."""
+    value = ref.strip()
+    if validation.is_record_id(value):
+        organisation_id = validation.record_id(value, "org")
+        row = conn.execute(
+            "SELECT id FROM organisations WHERE id = ?", (organisation_id,)
+        ).fetchone()
+    else:
+        found = organisation_id_by_name(conn, value)
+        row = None if found is None else (found,)
+    if row is None:
+        raise NotFound(
+            f"org: no organisation {validation.excerpt(value)}: add it first with `lautex org add`"
+        )
+    return int(row[0])
+
+
+def refuse_if_anonymised(customer_id: int, state: str) -> None:
+    """One rule for every write about a person (README "Erasure, anonymisation"): an
+    anonymised customer is a statistical unit, not a person the register can identify,
+    so nothing new is recorded about them (an erased objector's objections live on as
+    suppression HMACs, GDPR Art. 21(3))."""
+    if state in ANONYMISED_STATES:
+        raise Refused(
+            f"customer {customer_id} is anonymised: nothing new can be recorded about the person"
+        )
+
+
+def _organisation_name(conn: sqlite3.Connection, organisation_id: int | None) -> str | None:
+    if organisation_id is None:
+        return None
+    row = conn.execute("SELECT name FROM organisations WHERE id = ?", (organisation_id,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def refuse_duplicate_email(
+    conn: sqlite3.Connection, email: str | None, except_id: int | None = None
+) -> None:
+    if email is None:
+        return
+    existing = customer_id_by_email(conn, email)
+    if existing is not None and existing != except_id:
+        raise Conflict(f"email: customer {existing} already has this email address")
+
+
+# --- the hook for suppression checks --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CustomerWrite:
+    """What `customer add`, `customer edit` and `rectify` wrote about one customer."""
+
+    customer_id: int
+    changed: list[str]
+    # Objections put back because the new email or phone matched an erased objector's.
+    restored: list["Restoration"] = field(default_factory=list)
+
+
+def after_contact_written(
+    conn: sqlite3.Connection, actor: audit.Actor, customer_ids: Sequence[int]
+) -> list["Restoration"]:
+    """Called in the writing transaction after customers' email or phone were written.
+
+    `customer add`, `customer edit` (and `rectify`, which uses update_customer_fields)
+    and `customer import` (once per stored batch) all call it. This is the one place
+    where a re-imported person who objected before erasure is put back under their
+    objection (GDPR Art. 21(3): suppression by keyed HMAC). Returns what was put back,
+    for every one of those commands to tell the clerk the same way.
+    """
+    from lautex_registry.records.suppression import restore_for_customers
+
+    return restore_for_customers(conn, actor, customer_ids)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+# The columns row_for_insert fills, in order (the import finds its slots by name here).
+INSERT_COLUMNS = (
+    *(_COLUMN.get(name, name) for name in FIELDS),
+    "search_text",
+    "created_at",
+    "updated_at",
+    "last_activity",
+)
+INSERT_SQL = (
+    f"INSERT INTO customers ({', '.join(INSERT_COLUMNS)}, state) "
+    f"VALUES ({', '.join('?' for _ in INSERT_COLUMNS)}, 'active')"
+)
+
+
+def row_for_insert(
+    clean: Mapping[str, str | None],
+    organisation_id: int | None,
+    organisation_name: str | None,
+    created_at: str,
+    last_activity: str,
+) -> tuple[Any, ...]:
+    """The INSERT_SQL parameters for one validated customer."""
+    return (
+        clean["first_name"],
+        clean["last_name"],
+        organisation_id,
+        clean["email"],
+        clean["phone"],
+        clean["street"],
+        clean["postal_code"],
+        clean["city"],
+        clean["country"],
+        clean["source"],
+        clean["source_detail"],
+        clean["language"],
+        clean["notes"],
+        search_text_for(
+            clean["first_name"],
+            clean["last_name"],
+            clean["email"],
+            clean["phone"],
+            organisation_name,
+        ),
+        created_at,
+        created_at,
+        last_activity,
+    )
+
+
+def add_customer(
+    conn: sqlite3.Connection, actor: audit.Actor, fields: Mapping[str, str | None]
+) -> CustomerWrite:
+    """Validate and store one customer with its audit row; call inside a transaction."""
+    clean = validate_fields(fields)
+    organisation_id = resolve_organisation_id(conn, clean["org"]) if clean["org"] else None
+    refuse_duplicate_email(conn, clean["email"])
+    stamp = timestamp()
+    cursor = conn.execute(
+        INSERT_SQL,
+        row_for_insert(
+            clean,
+            organisation_id,
+            _organisation_name(conn, organisation_id),
+            stamp,
+            today().isoformat(),
+        ),
+    )
+    customer_id = int(cursor.lastrowid or 0)
+    given = [name for name in FIELDS if clean.get(name)]
+    audit.record(conn, actor, "customer add", "customer", customer_id, {"fields": given})
+    restored = (
+        after_contact_written(conn, actor, [customer_id])
+        if clean["email"] or clean["phone"]
+        else []
+    )
+    return CustomerWrite(customer_id, given, restored)
+
+
+def _current_fields(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, str | None]:
+    current: dict[str, str | None] = {name: row[_COLUMN.get(name, name)] for name in FIELDS}
+    current["org"] = None if row["organisation_id"] is None else str(row["organisation_id"])
+    return current
+
+
+def update_customer_fields(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    customer_id: int,
+    changes: Mapping[str, str | None],
+    action: str = "customer edit",
+) -> CustomerWrite:
+    """Change some fields of a customer; returns the fields that changed and any restored
+    objections.
+
+    A value of None or "" clears an optional field (org, email, phone, the address,
+    source_detail, notes); required fields cannot be cleared. The result is validated as a
+    whole, `search_text` and `updated_at` are kept right, and the audit row names the
+    fields, never their values. Call inside a transaction.
+    """
+    from lautex_registry.records.lookup import customer_row
+
+    row = customer_row(conn, customer_id)
+    refuse_if_anonymised(customer_id, row["state"])
+    unknown = sorted(set(changes) - set(FIELDS))
+    if unknown:
+        raise InvalidInput(f"{unknown[0]}: not a customer field (known: {', '.join(FIELDS)})")
+    for name in REQUIRED_FIELDS:
+        if name in changes and not (changes[name] or "").strip():
+            raise InvalidInput(f"{name}: is required and cannot be cleared")
+    current = _current_fields(conn, row)
+    merged = {**current, **{name: (value or None) for name, value in changes.items()}}
+    clean = validate_fields(merged)
+    organisation_id = row["organisation_id"]
+    if "org" in changes:
+        organisation_id = resolve_organisation_id(conn, clean["org"]) if clean["org"] else None
+        clean["org"] = None if organisation_id is None else str(organisation_id)
+    changed = [name for name in FIELDS if name in changes and clean[name] != current[name]]
+    if not changed:
+        return CustomerWrite(customer_id, [])
+    if "email" in changed:
+        refuse_duplicate_email(conn, clean["email"], except_id=customer_id)
+    assignments = {_COLUMN.get(name, name): clean[name] for name in changed}
+    assignments["organisation_id"] = organisation_id
+    assignments["search_text"] = search_text_for(
+        clean["first_name"],
+        clean["last_name"],
+        clean["email"],
+        clean["phone"],
+        _organisation_name(conn, organisation_id),
+    )
+    assignments["updated_at"] = timestamp()
+    columns = ", ".join(f"{column} = ?" for column in assignments)
+    conn.execute(
+        f"UPDATE customers SET {columns} WHERE id = ?", (*assignments.values(), customer_id)
+    )
+    audit.record(conn, actor, action, "customer", customer_id, {"fields": changed})
+    contact = "email" in changed or "phone" in changed
+    restored = after_contact_written(conn, actor, [customer_id]) if contact else []
+    return CustomerWrite(customer_id, changed, restored)
+
+
+def edit_customer(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    ref: str,
+    given: Mapping[str, str | None],
+    clear: Sequence[str] = (),
+) -> CustomerWrite:
+    """`customer edit`: new values plus fields to empty -> what was written.
+
+    Checked before the customer is looked up, so a usage mistake is reported as such.
+    Call inside a transaction.
+    """
+    changes = dict(given)
+    for name in clear:
+        field = name.replace("-", "_")
+        if field in changes:
+            raise InvalidInput(f"{field}: both a new value and --clear were given")
+        changes[field] = None
+    if not changes:
+        raise InvalidInput("customer edit: give at least one field to change")
+    from lautex_registry.records.lookup import resolve_customer
+
+    customer_id = int(resolve_customer(conn, ref)["id"])
+    return update_customer_fields(conn, actor, customer_id, changes)
+
+
+def touch_last_activity(conn: sqlite3.Connection, customer_id: int, on: str) -> None:
+    """An order or contact on `on` (ISO date) extends the relationship: retention counts from it."""
+    conn.execute(
+        "UPDATE customers SET last_activity = ? WHERE id = ? AND last_activity < ?",
+        (on, customer_id, on),
+    )
+
+
+# --- reading -------------------------------------------------------------------------------
+
+LIST_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "organisation",
+    "email",
+    "phone",
+    "city",
+    "source",
+    "state",
+    "last_activity",
+)
+
+_LIST_SELECT = """SELECT c.id, c.first_name, c.last_name, o.name AS organisation, c.email,
+    c.phone, c.city, c.source, c.state, c.last_activity
+    FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id"""
+
+
+def list_customers(
+    conn: sqlite3.Connection,
+    *,
+    org: str | None = None,
+    state: str | None = None,
+    source: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Customers in id order, optionally of one organisation, state or source (streamed)."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    if org:
+        clauses.append("c.organisation_id = ?")
+        params.append(resolve_organisation_id(conn, org))
+    if state:
+        clauses.append("c.state = ?")
+        params.append(validation.choice(state, STATES, "state"))
+    if source:
+        clauses.append("c.source = ?")
+        params.append(validation.choice(source, (*SOURCES, "anonymised"), "source"))
+    where = db.where(clauses)
+    for row in conn.execute(f"{_LIST_SELECT}{where} ORDER BY c.id", params):
+        yield dict(row)
+
+
+def search_customers(
+    conn: sqlite3.Connection, text: str, *, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Customers whose name, email, phone or organisation contain every word of `text`.
+
+    Case- and accent-insensitive (`aijala` finds `Äijälä`); a phone number may be
+    typed in any form (`040 123 4567`).
+    """
+    words = fold_for_search(text).split()
+    if not words:
+        raise InvalidInput("text: give at least one word to search for")
+    conditions = ["c.search_text LIKE ? ESCAPE '\\'" for _ in words]
+    params: list[Any] = [f"%{_escape_like(word)}%" for word in words]
+    phone = _as_phone(text)
+    if phone is not None:
+        # A number typed with spaces or +358 (0)...: its digits, or the whole E.164 form.
+        digits = "".join(ch for ch in text if ch.isdigit())
+        conditions = ["(c.search_text LIKE ? OR c.search_text LIKE ?)"]
+        params = [f"%{digits}%", f"%{phone}%"]
+    rows = conn.execute(
+        f"{_LIST_SELECT} WHERE {' AND '.join(conditions)} "
+        "ORDER BY c.last_name, c.first_name, c.id LIMIT ?",
+        (*params, limit),
+    )
+    return [dict(row) for row in rows]
+
+
+def _as_phone(text: str) -> str | None:
+    """The E.164 form when the search text is a phone number, else None."""
+    stripped = text.strip()
+    if sum(ch.isdigit() for ch in stripped) < 6 or not set(stripped) <= set("+0123456789 ()-"):
+        return None
+    try:
+        return validation.normalise_phone(stripped)
+    except InvalidInput:
+        return None
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

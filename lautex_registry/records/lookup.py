@@ -1,0 +1,93 @@
+"""Finding a customer and the request a command answers: the one place that does it.
+
+Every command that names a customer (`42` or an email) or takes `--request` comes
+here, so each condition has one wording in the README's `field: reason` form and one
+exit code (README "Exit codes"):
+
+- no such customer or request: exit 3 (`request: no request with id 7`);
+- a request of another kind or about another customer: exit 2
+  (`request: 7 is a rectification request, not an erasure request`,
+  `request: 7 is about customer 3, not 5`);
+- a request that is already closed: exit 4, refused by a rule (`request: 7 is closed
+  (completed)`): a closed request is never answered twice (GDPR Art. 12(3)).
+"""
+
+import sqlite3
+from collections.abc import Collection
+from typing import cast
+
+from lautex_registry.platform import validation
+from lautex_registry.platform.errors import InvalidInput, NotFound, Refused
+
+
+def customer_row(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row:
+    """The customer with this id; NotFound (exit 3) otherwise."""
+    row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"customer: no customer with id {customer_id}")
+    return cast(sqlite3.Row, row)
+
+
+def resolve_customer(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
+    """The customer named by id (`42`) or email (any case); NotFound otherwise."""
+    from lautex_registry.records.customers import customer_id_by_email
+
+    value = ref.strip()
+    if validation.is_record_id(value):
+        return customer_row(conn, validation.record_id(value, "customer"))
+    if "@" in value:
+        by_email = customer_id_by_email(conn, value)
+        row = None
+        if by_email is not None:
+            row = conn.execute("SELECT * FROM customers WHERE id = ?", (by_email,)).fetchone()
+        if row is None:
+            raise NotFound(f"customer: no customer with email {validation.excerpt(value)}")
+        return cast(sqlite3.Row, row)
+    raise InvalidInput(
+        f"customer: {validation.excerpt(value)} is neither a customer id nor an email address"
+    )
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
+
+
+def request_for(
+    conn: sqlite3.Connection,
+    request_id: int,
+    customer_id: int,
+    *,
+    kinds: Collection[str] = (),
+    open_only: bool = False,
+    unlinked: bool = False,
+) -> sqlite3.Row:
+    """The request `--request` names, checked to answer this customer's matter.
+
+    `kinds`: the kinds the command answers (empty: any); `open_only`: a closed request
+    is refused; `unlinked`: a request not yet linked to any customer is accepted.
+    """
+    row = request_row(conn, request_id)
+    if kinds and row["kind"] not in kinds:
+        wanted = " or ".join(f"{_a(kind)} request" for kind in kinds)
+        raise InvalidInput(f"request: {request_id} is {_a(row['kind'])} request, not {wanted}")
+    about = row["customer_id"]
+    if about != customer_id and not (unlinked and about is None):
+        whom = "no customer" if about is None else f"customer {about}"
+        raise InvalidInput(f"request: {request_id} is about {whom}, not {customer_id}")
+    if open_only:
+        refuse_closed(row)
+    return row
+
+
+def request_row(conn: sqlite3.Connection, request_id: int) -> sqlite3.Row:
+    """The request with this id; NotFound (exit 3) otherwise."""
+    row = conn.execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"request: no request with id {request_id}")
+    return cast(sqlite3.Row, row)
+
+
+def refuse_closed(row: sqlite3.Row) -> None:
+    """Refused (exit 4) when the request is closed: it was answered once already."""
+    if row["state"] != "open":
+        raise Refused(f"request: {row['id']} is closed ({row['outcome']})")

@@ -1,0 +1,441 @@
+"""The access export (GDPR Art. 15) and the portability export (Art. 20).
+
+The access export is everything the register holds about one person, taken from
+`person.person_record` (a walk over `personal_data.PERSONAL_TABLES`, so a table
+added there appears here without further code), and the Art. 15(1)(a)-(h)
+information, taken from `privacy_info.art15_information` (the register's
+settings and recipients, so nothing is written twice). Formats: one stable JSON
+structure (documented in the README), a CSV of `field,value` pairs, and a
+readable letter in Markdown or HTML in Finnish or English.
+
+The portability export (Art. 20(1)) holds only what the person provided (the
+`customer add` fields) and their orders, as JSON and as CSV that `customer
+import` reads back.
+
+Every export is audited (counts only) and recorded in `documents` with its
+SHA-256; files are written with mode 0600.
+"""
+
+import csv
+import io
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lautex_registry.platform import audit, documents, validation
+from lautex_registry.platform.clock import today
+from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.escaping import spreadsheet_safe
+from lautex_registry.records import customers, lookup, person
+from lautex_registry.statement import privacy_info
+
+ACCESS_FORMAT = "lautex-access-export"
+PORTABILITY_FORMAT = "lautex-portability-export"
+EXPORT_VERSION = 1
+FORMATS = ("json", "csv", "html", "md")
+PORTABILITY_FORMATS = ("json", "csv")
+ACCESS_KIND = "access-export"
+PORTABILITY_KIND = "portability-export"
+# GDPR Art. 20(1): the data the person provided: the `customer add` fields
+# (the CSV header of `customer import`). source is included because import needs it.
+PORTABLE_CUSTOMER_FIELDS = tuple(
+    # source_detail and notes are the register's own words about the person, not theirs
+    name
+    for name in customers.FIELDS
+    if name not in ("source_detail", "notes")
+)
+ORDER_CSV_COLUMNS = (
+    "order_number",
+    "order_date",
+    "channel",
+    "reseller",
+    "product",
+    "quantity",
+    "unit_price",
+)
+# GDPR Art. 15(1) point -> the key of `information` that answers it.
+ART15_POINTS = {
+    "a": ("purposes", "legitimate_interests"),
+    "b": ("categories",),
+    "c": ("recipients", "transfers"),
+    "d": ("retention",),
+    "e": ("rights",),
+    "f": ("complaint",),
+    "g": ("sources",),
+    "h": ("automated_decisions",),
+}
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """One file of an export: its content and where it goes (None: standard output)."""
+
+    content: str
+    path: Path | None
+
+
+@dataclass(frozen=True)
+class Export:
+    kind: str
+    fmt: str
+    language: str
+    files: tuple[ExportFile, ...]
+    counts: dict[str, int]
+
+
+# --- gathering --------------------------------------------------------------------------
+
+
+def _with_recipients(conn: sqlite3.Connection, data: dict[str, Any]) -> None:
+    """Name the recipient of every disclosure and notice (Art. 15(1)(c): who received what)."""
+    recipients = {
+        row["id"]: row for row in conn.execute("SELECT id, name, kind, country FROM recipients")
+    }
+    for rows in data.values():
+        if not isinstance(rows, list):
+            continue
+        for row in rows:
+            recipient = recipients.get(row.get("recipient_id"))
+            if recipient is not None:
+                row["recipient"] = recipient["name"]
+                row["recipient_kind"] = recipient["kind"]
+                row["recipient_country"] = recipient["country"]
+
+
+def _source(customer: Mapping[str, Any], info: Mapping[str, Any]) -> dict[str, Any]:
+    """GDPR Art. 15(1)(g): where this person's data came from, in the reply's language."""
+    code = customer.get("source")
+    text = next((s["source"] for s in info["sources"] if s["code"] == code), code)
+    return {"code": code, "text": text, "detail": customer.get("source_detail")}
+
+
+def _request_info(
+    conn: sqlite3.Connection, request_id: int | None, customer_id: int
+) -> dict[str, Any] | None:
+    if request_id is None:
+        return None
+    row = lookup.request_for(conn, request_id, customer_id)
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "received_on": row["received_on"],
+        "due_on": row["due_on"],
+    }
+
+
+def access_document(
+    conn: sqlite3.Connection, customer_id: int, lang: str, request_id: int | None = None
+) -> dict[str, Any]:
+    """The access export as one JSON-ready dict (structure documented in the README)."""
+    info = privacy_info.art15_information(conn, lang)
+    data = person.person_record(conn, customer_id)
+    _with_recipients(conn, data)
+    return {
+        "format": ACCESS_FORMAT,
+        "version": EXPORT_VERSION,
+        "generated_on": today().isoformat(),
+        "language": lang,
+        "customer_id": customer_id,
+        "request": _request_info(conn, request_id, customer_id),
+        "controller": info["controller"],
+        "source": _source(data["customer"], info),
+        "counts": counts_of(data),
+        "data": data,
+        "information": info,
+        "art15_points": {point: list(keys) for point, keys in ART15_POINTS.items()},
+    }
+
+
+def counts_of(data: Mapping[str, Any]) -> dict[str, int]:
+    """Rows per table: what the audit row and the document record say about an export."""
+    return {table: (len(rows) if isinstance(rows, list) else 1) for table, rows in data.items()}
+
+
+def portable_document(conn: sqlite3.Connection, customer_id: int) -> dict[str, Any]:
+    """GDPR Art. 20(1): what the person provided, and their orders."""
+    data = person.person_record(conn, customer_id)
+    customer = data["customer"]
+    provided = {
+        name: customer.get("organisation" if name == "org" else name)
+        for name in PORTABLE_CUSTOMER_FIELDS
+    }
+    orders = [
+        {
+            "number": order["number"],
+            "order_date": order["order_date"],
+            "channel": order["channel"],
+            "reseller": order.get("reseller"),
+            "lines": [
+                {
+                    "product": line["product"],
+                    "quantity": line["quantity"],
+                    "unit_price": line["unit_price"],
+                }
+                for line in order.get("lines", [])
+            ],
+            "total": order.get("total"),
+        }
+        for order in data.get("orders", [])
+    ]
+    return {
+        "format": PORTABILITY_FORMAT,
+        "version": EXPORT_VERSION,
+        "generated_on": today().isoformat(),
+        "customers": [provided],
+        "orders": orders,
+    }
+
+
+# --- rendering --------------------------------------------------------------------------
+
+
+def _flatten(value: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _flatten(item, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list):
+        if not value:
+            yield prefix, ""
+        for index, item in enumerate(value, start=1):
+            yield from _flatten(item, f"{prefix}.{index}")
+    else:
+        yield prefix, value
+
+
+def _csv_text(header: tuple[str, ...], rows: Sequence[Mapping[str, Any]]) -> str:
+    buffer = io.StringIO()
+    # CRLF (RFC 4180), as the csv module writes by default: on Python 3.11 it quotes a
+    # cell with a carriage return only when the line terminator has one, and an unquoted
+    # CR would split the row when `customer import` reads the file back.
+    writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _csv_cell(row.get(key)) for key in header})
+    return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> str:
+    """A CSV cell a spreadsheet shows as text; `customer import` reads it back as stored."""
+    return "" if value is None else spreadsheet_safe(str(value))
+
+
+def access_csv(document: Mapping[str, Any]) -> str:
+    """Every value of the JSON structure as one `field,value` row (`data.orders.1.number`)."""
+    rows = [{"field": path, "value": value} for path, value in _flatten(document, "")]
+    return _csv_text(("field", "value"), rows)
+
+
+def _cell(value: Any) -> str:
+    """A Markdown table cell: one line; lists joined. The template escapes it as text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "✓" if value else "–"
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    return " ".join(str(value).split())
+
+
+def _printable(column: str, rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Letter columns: not internal links (`*_id`, staff `*_by`), not empty in every row."""
+    if column.endswith(("_id", "_by")):
+        return False
+    return any(row.get(column) not in (None, "", []) for row in rows)
+
+
+def _own_business_id(column: str, customer: Mapping[str, Any]) -> bool:
+    """A sole trader's business ID is the person's own data (GDPR Art. 4(1), 15(3)): the
+    letter shows it next to the business name, as the JSON and CSV copies do."""
+    return column == "organisation_business_id" and bool(
+        customer.get("organisation_sole_trader") and customer.get(column)
+    )
+
+
+def _table(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Rows of one table for the letter template: column names and escaped cells."""
+    columns: list[str] = []
+    for row in rows:
+        for key, value in row.items():
+            nested = isinstance(value, list) and value and isinstance(value[0], Mapping)
+            if key not in columns and not nested and _printable(key, rows):
+                columns.append(key)
+    return {
+        "columns": columns,
+        "rows": [[_cell(row.get(column)) for column in columns] for row in rows],
+    }
+
+
+# The letter shows the orders first, then the invoices, then the rest in the map's order.
+LETTER_ORDER = ("orders", "invoices")
+
+
+def letter_context(document: Mapping[str, Any]) -> dict[str, Any]:
+    """What the access_export template needs: the document with tables made printable."""
+    data = document["data"]
+    lang = document["language"]
+    names = [t for t in LETTER_ORDER if t in data]
+    names += [t for t in data if t not in names and t != "customer"]
+    tables = []
+    for table in names:
+        rows = data[table]
+        tables.append({"table": table, **_table(rows)})
+        if table == "orders":
+            lines = [
+                {"order": order["number"], **line}
+                for order in rows
+                for line in order.get("lines", [])
+            ]
+            tables.append({"table": "order_lines", **_table(lines)})
+    customer = [
+        (key, _cell(value))
+        for key, value in data["customer"].items()
+        if _printable(key, [data["customer"]]) or _own_business_id(key, data["customer"])
+    ]
+    request = document["request"]
+    if request is not None:
+        request = {**request, "received_on": privacy_info.format_date(request["received_on"], lang)}
+    return {
+        **document,
+        "request": request,
+        "date": privacy_info.format_date(document["generated_on"], lang),
+        "customer_fields": customer,
+        "tables": tables,
+        "info": document["information"],
+    }
+
+
+def render_access(document: Mapping[str, Any], fmt: str) -> str:
+    lang = str(document["language"])
+    if fmt == "json":
+        return json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n"
+    if fmt == "csv":
+        return access_csv(document)
+    title = document["information"]["register_name"]
+    return documents.render("access_export", lang, fmt, letter_context(document), title)
+
+
+def portability_csv(document: Mapping[str, Any]) -> tuple[str, str]:
+    """(customer CSV in `customer import` format, orders CSV with one row per order line)."""
+    customer = _csv_text(PORTABLE_CUSTOMER_FIELDS, document["customers"])
+    lines = []
+    for order in document["orders"]:
+        for line in order["lines"] or [{}]:
+            lines.append(
+                {
+                    "order_number": order["number"],
+                    "order_date": order["order_date"],
+                    "channel": order["channel"],
+                    "reseller": order["reseller"],
+                    **line,
+                }
+            )
+    return customer, _csv_text(ORDER_CSV_COLUMNS, lines)
+
+
+def orders_path(path: Path) -> Path:
+    """The orders file beside a portability CSV: `anna.csv` -> `anna.orders.csv`."""
+    return path.with_name(f"{path.stem}.orders{path.suffix or '.csv'}")
+
+
+# --- the command's service --------------------------------------------------------------
+
+
+def export_customer(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    customer_ref: str,
+    *,
+    fmt: str,
+    lang: str | None = None,
+    request_id: int | None = None,
+    output: Path | None = None,
+    portability: bool = False,
+) -> Export:
+    """Build, record and audit one export; the caller writes `files`. Inside a transaction.
+
+    The documents row and the audit row are written here; if writing the files
+    then fails, the caller's transaction rolls them back.
+    """
+    customer = lookup.resolve_customer(conn, customer_ref)
+    customer_id = int(customer["id"])
+    allowed = PORTABILITY_FORMATS if portability else FORMATS
+    fmt = validation.choice(fmt, allowed, "format")
+    language = lang or documents.language_for(customer["language"])
+    language = validation.choice(language, documents.LANGUAGES, "lang")
+    files: list[ExportFile]
+    if portability:
+        _request_info(conn, request_id, customer_id)
+        document = portable_document(conn, customer_id)
+        kind = PORTABILITY_KIND
+        counts = {"customers": 1, "orders": len(document["orders"])}
+        if fmt == "json":
+            files = [ExportFile(json.dumps(document, ensure_ascii=False, indent=2) + "\n", output)]
+        else:
+            if output is None:
+                raise InvalidInput(
+                    "output: a portability CSV is two files (the customer, the orders): "
+                    "give --output PATH"
+                )
+            customer_csv, orders_csv = portability_csv(document)
+            files = [ExportFile(customer_csv, output), ExportFile(orders_csv, orders_path(output))]
+    else:
+        document = access_document(conn, customer_id, language, request_id)
+        kind = ACCESS_KIND
+        counts = dict(document["counts"])
+        files = [ExportFile(render_access(document, fmt), output)]
+    for file in files:
+        documents.record_document(
+            conn,
+            kind=kind,
+            language=language,
+            fmt=fmt,
+            content=file.content,
+            created_by=actor.user_id,
+            customer_id=customer_id,
+            request_id=request_id,
+        )
+    audit.record(
+        conn,
+        actor,
+        "export",
+        "customer",
+        customer_id,
+        {
+            "kind": kind,
+            "format": fmt,
+            "language": language,
+            "request_id": request_id,
+            "files": len(files),
+            "rows": counts,
+        },
+    )
+    return Export(kind, fmt, language, tuple(files), counts)
+
+
+def write_export(export: Export, register: Path | None, *, force: bool = False) -> list[Path]:
+    """Write the export's files with mode 0600; returns the paths written.
+
+    Every target is checked before the first is written (never the register, an
+    existing file only with `force`). If one file cannot be written (InvalidInput
+    naming it, so the caller's transaction rolls back its records), the ones already
+    written are removed again.
+    """
+    from lautex_registry.platform.output_files import check_target
+
+    for file in export.files:
+        if file.path is not None:
+            check_target(file.path, register, force=force)
+    written: list[Path] = []
+    try:
+        for file in export.files:
+            if file.path is not None:
+                documents.write_private(file.path, file.content, register, force=force)
+                written.append(file.path)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return written

@@ -1,0 +1,116 @@
+"""The refusal certificate: the written reasons a person can take to the Ombudsman.
+
+The privacy statement (docs/privacy-statement.md P10): a refusal to rectify gets a written
+certificate
+with the reasons, which the person can take to the Data Protection Ombudsman
+(tietosuojavaltuutettu). GDPR Art. 12(4): a request not acted on is answered
+with the reasons, the right to lodge a complaint with a supervisory authority
+and the right to a judicial remedy. Any refused or partially refused request
+gets one. The authority's details come from the settings through
+`privacy_info.art15_information`, so they are written down in one place only.
+"""
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from lautex_registry.platform import audit, documents
+from lautex_registry.platform.clock import today
+from lautex_registry.platform.errors import Refused
+from lautex_registry.rights import requests
+from lautex_registry.statement import privacy_info
+
+DOCUMENT_KIND = "refusal-certificate"
+_TITLES = {
+    "fi": "Todistus pyynnön epäämisestä",
+    "en": "Certificate of refusal",
+}
+
+
+@dataclass(frozen=True)
+class Certificate:
+    text: str
+    language: str
+    fmt: str
+    document_id: int
+
+
+def _requester(conn: sqlite3.Connection, request: sqlite3.Row) -> dict[str, str | None]:
+    name, email = request["requester_name"], request["requester_email"]
+    if request["customer_id"] is not None:
+        row = conn.execute(
+            "SELECT first_name, last_name, email FROM customers WHERE id = ?",
+            (request["customer_id"],),
+        ).fetchone()
+        if row is not None:
+            full = " ".join(p for p in (row["first_name"], row["last_name"]) if p)
+            name, email = full or name, row["email"] or email
+    return {"name": name, "email": email, "customer_id": request["customer_id"]}
+
+
+def certificate_context(
+    conn: sqlite3.Connection, request: sqlite3.Row, lang: str, actor: audit.Actor
+) -> dict[str, Any]:
+    info = privacy_info.art15_information(conn, lang)
+    closed_on = request["closed_on"] or today().isoformat()
+    return {
+        "controller": info["controller"],
+        "register_name": info["register_name"],
+        "complaint": info["complaint"],
+        "requester": _requester(conn, request),
+        "request": {
+            "id": request["id"],
+            "kind": request["kind"],
+            "received_on": privacy_info.format_date(request["received_on"], lang),
+            "channel": request["channel"],
+            "note": request["note"],
+        },
+        "outcome": request["outcome"],
+        "reasons": request["reasons"] or "",
+        "decided_on": privacy_info.format_date(closed_on, lang),
+        "date": privacy_info.format_date(today().isoformat(), lang),
+        "handler": requests.handler_name(conn, request, actor),
+    }
+
+
+def refusal_certificate(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    request_id: int,
+    lang: str | None = None,
+    fmt: str = "md",
+) -> Certificate:
+    """Render the certificate of a refused or partially refused request; record it (hash only).
+
+    Call inside a transaction: the document row and the audit row are written.
+    """
+    request = requests.get_request(conn, request_id)
+    if request["state"] != "closed" or request["outcome"] not in requests.REFUSALS:
+        state = request["outcome"] or request["state"]
+        raise Refused(
+            f"request {request_id} is {state}: a refusal certificate is only for a refused "
+            "or partially refused request (close it with `lautex request close` first)"
+        )
+    language = lang or documents.language_for(request["language"])
+    context = certificate_context(conn, request, language, actor)
+    title = f"{_TITLES.get(language, _TITLES['fi'])}: {context['controller']['name']}"
+    text = documents.render("refusal_certificate", language, fmt, context, title)
+    document_id = documents.record_document(
+        conn,
+        kind=DOCUMENT_KIND,
+        language=language,
+        fmt=fmt,
+        content=text,
+        created_by=actor.user_id,
+        customer_id=request["customer_id"],
+        request_id=request_id,
+    )
+    audit.record(
+        conn,
+        actor,
+        "request certificate",
+        "request",
+        request_id,
+        {"document_id": document_id, "language": language, "format": fmt},
+    )
+    return Certificate(text, language, fmt, document_id)

@@ -1,0 +1,73 @@
+"""Putting settings in force: only settings the register can work with."""
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from lautex_registry.erasure.holds import RetentionPolicy
+from lautex_registry.platform import audit
+from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.settings import (
+    RESET_KEY,
+    default_settings_text,
+    parse_settings,
+    store_settings,
+)
+from lautex_registry.platform.validation import excerpt
+from lautex_registry.statement.privacy_statement import render_statement
+from lautex_registry.statement.processing_record import render_processing_record
+
+
+def check_settings_in_force(conn: sqlite3.Connection) -> None:
+    """Refuse settings the register cannot work with: call inside the transaction that stored them.
+
+    The retention policy must respect the legal floors, and the statement and the record of
+    processing must render in both languages with no empty heading (docs/privacy-statement.md P12).
+    """
+    RetentionPolicy.of(conn)
+    for lang in ("fi", "en"):
+        render_statement(conn, lang, "md")
+        render_processing_record(conn, lang, "md")
+
+
+@dataclass(frozen=True)
+class SettingsToLoad:
+    """A settings file made whole: its own sections, and the ones it resets to the defaults."""
+
+    settings: dict[str, Any]
+    reset: list[str]
+
+
+def settings_to_load(settings: dict[str, Any], origin: str) -> SettingsToLoad:
+    """Refuse a file that would silently drop sections: loading replaces every section, so
+    an empty or partial file must say `reset_to_defaults = true` to reset the rest."""
+    own = {key: value for key, value in settings.items() if key != RESET_KEY}
+    reset = settings.get(RESET_KEY, False)
+    if not isinstance(reset, bool):
+        raise InvalidInput(f"{RESET_KEY}: true or false, not {excerpt(str(reset))}")
+    defaults = parse_settings(default_settings_text(), "built-in defaults")
+    missing = [name for name in defaults if name not in own]
+    if missing and not reset:
+        what = "is empty" if not own else f"does not name {', '.join(missing)}"
+        raise InvalidInput(
+            f"settings: {origin} {what}: loading replaces every section, so name them all, "
+            f"or put `{RESET_KEY} = true` at the top to reset the missing ones to the "
+            "built-in defaults"
+        )
+    return SettingsToLoad({**own, **{name: defaults[name] for name in missing}}, missing)
+
+
+def replace_settings(
+    conn: sqlite3.Connection, actor: audit.Actor, loaded: SettingsToLoad
+) -> list[str]:
+    """Put a whole settings file in force with its audit row; call inside a transaction.
+
+    Returns the sections.
+    """
+    conn.execute("DELETE FROM settings")
+    store_settings(conn, loaded.settings)
+    check_settings_in_force(conn)
+    sections = sorted(loaded.settings)
+    details = {"sections": sections, "reset_to_defaults": sorted(loaded.reset)}
+    audit.record(conn, actor, "settings load", "settings", None, details)
+    return sections
