@@ -29,16 +29,17 @@ def login(
     """
     import getpass
 
-    from lautex_registry.platform import auth
-    from lautex_registry.platform.register import open_register, register_id
+    from lautex_registry.platform import sessions
+    from lautex_registry.platform.identity import register_id
+    from lautex_registry.platform.register_file import open_register
 
     name = username or getpass.getuser()
     conn = open_register(db_path_of(ctx))
     try:
         password = read_password(from_stdin=password_stdin, confirm=False)
         where = register_id(conn)
-        user, _token = auth.login(
-            conn, name, password, keep_token=lambda token: auth.save_session_token(where, token)
+        user, _token = sessions.login(
+            conn, name, password, keep_token=lambda token: sessions.save_session_token(where, token)
         )
     finally:
         conn.close()
