@@ -11,13 +11,12 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, output_path
-from lautex_registry.cli.output import say
+from lautex_registry.cli.output import left_out, say
+from lautex_registry.cli.params import ListPurpose
 
 if TYPE_CHECKING:
     from lautex_registry.cli.context import Workspace
     from lautex_registry.marketing.labels import LabelRun
-from lautex_registry.cli.output import left_out
-from lautex_registry.cli.params import ListPurpose
 
 COMMAND = "labels"
 

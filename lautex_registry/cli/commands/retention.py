@@ -16,11 +16,11 @@ from lautex_registry.cli.output import (
     progress_bar,
     say,
 )
+from lautex_registry.cli.params import AsOf, DryRun, Yes
 
 if TYPE_CHECKING:
     from lautex_registry.cli.context import Workspace
     from lautex_registry.erasure.retention import RunSummary
-from lautex_registry.cli.params import AsOf, DryRun, Yes
 
 COMMAND = "retention"
 
