@@ -40,7 +40,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from lautex_registry.erasure.erasure import ANONYMISE, ERASE, erase_customers, physical_cleanup
+from lautex_registry.erasure.cleanup import physical_cleanup
+from lautex_registry.erasure.erase import erase_customers, strip_invoices
 from lautex_registry.erasure.holds import (
     RetentionPolicy,
     claim_anchor_sql,
@@ -50,6 +51,7 @@ from lautex_registry.erasure.holds import (
     period_cutoff,
     voucher_expiry_cutoff,
 )
+from lautex_registry.erasure.plan import ANONYMISE, ERASE
 from lautex_registry.platform import audit, journal
 from lautex_registry.platform.clock import real_today, timestamp
 from lautex_registry.platform.db import transaction
@@ -358,8 +360,6 @@ class _Job:
         ]
 
     def vouchers(self) -> None:
-        from lautex_registry.erasure.erasure import strip_invoices
-
         after = 0
         while True:
             started = time.monotonic()
