@@ -36,7 +36,7 @@ from lautex_registry.platform.output_files import (
     remove_companion_files,
 )
 from lautex_registry.platform.register import register_id, vacuum_into
-from lautex_registry.records.customers import ANONYMISED_STATES, WITH_HOLDS
+from lautex_registry.records.customer_state import ANONYMISED_STATES, WITH_HOLDS
 from lautex_registry.rights.requests import close_request, get_request
 
 _CHUNK = 300

@@ -39,7 +39,7 @@ from lautex_registry.erasure.holds import Hold, RetentionPolicy, holds_for_many
 from lautex_registry.platform import journal, validation
 from lautex_registry.platform.errors import Conflict, InvalidInput
 from lautex_registry.records import lookup
-from lautex_registry.records.customers import ANONYMISED, WITH_HOLDS
+from lautex_registry.records.customer_state import ANONYMISED, WITH_HOLDS
 from lautex_registry.records.organisations import other_contacts, sole_trader_businesses
 from lautex_registry.records.personal_data import PERSONAL_TABLES, PersonalTable, personal_table
 
