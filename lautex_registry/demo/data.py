@@ -64,6 +64,15 @@ RESELLERS = ("Rautakauppa Kärkkäinen", "Puuilo Ylöjärvi", "K-Rauta Åbo")
 COLLECTION_AGENCY = "Perintä Äijälä Oy"
 BILLING_PARTNER = "Laskutuspalvelu Pöllänen Oy"
 OUTSIDER = "Raili Rantanen <raili.rantanen@example.net>"  # asks, but is not in the register
+# Who objects to what (GDPR Art. 21), and how the objection came: (role, purposes, channel).
+OBJECTIONS = (
+    ("objects-advertising", ("direct-advertising",), "email"),
+    ("objects-advertising-2", ("direct-advertising",), "customer-service"),
+    ("objects-research", ("market-research",), "letter"),
+    ("objects-all", ("all",), "contact-person"),
+    ("publication-ban", ("publication",), "customer-service"),
+    ("publication-ban-2", ("publication",), "web"),
+)
 
 
 @dataclass

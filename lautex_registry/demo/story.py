@@ -23,6 +23,7 @@ from lautex_registry.demo.data import (
     COLLECTION_AGENCY,
     FIRST_INVOICE_OF_YEAR,
     FIRST_ORDER_NUMBER,
+    OBJECTIONS,
     OUTSIDER,
     README_CUSTOMERS,
     THIRD_PARTY_SOURCES,
@@ -314,12 +315,8 @@ def add_marketing_choices(ctx: DemoContext) -> None:
         with on_day(day):
             record_consent(ctx.conn, ctx.actor, person.id, "email", "withdrawn", day,
                            "unsubscribe link in a newsletter")  # fmt: skip
-    _object(ctx, "objects-advertising", ["direct-advertising"], "email")
-    _object(ctx, "objects-advertising-2", ["direct-advertising"], "customer-service")
-    _object(ctx, "objects-research", ["market-research"], "letter")
-    _object(ctx, "objects-all", ["all"], "contact-person")
-    _object(ctx, "publication-ban", ["publication"], "customer-service")
-    _object(ctx, "publication-ban-2", ["publication"], "web")
+    for role, purposes, channel in OBJECTIONS:
+        _object(ctx, role, list(purposes), channel)
     lapsed = ctx.customers[ctx.roles["lapsed-objector"]]
     _object(ctx, "lapsed-objector", ["direct-advertising"], "email", lapsed.last_activity)
     person = ctx.customers[ctx.roles["withdrew-objection"]]

@@ -107,27 +107,28 @@ def _clear_requests_by_email(conn: sqlite3.Connection, ids_json: str) -> None:
     )
 
 
+def _remove_billing_data(conn: sqlite3.Connection, as_of: date, where: str, *params: Any) -> int:
+    """Billing data no hold needs any longer goes; the invoice's amounts stay for the books."""
+    sets = ", ".join(f"{c} = NULL" for c in billing_columns())
+    cursor = conn.execute(
+        f"UPDATE invoices SET {sets}, billing_data_removed_on = ? "
+        f"WHERE {where} AND billing_data_removed_on IS NULL",
+        (as_of.isoformat(), *params),
+    )
+    return cursor.rowcount
+
+
 def _strip_unheld_invoices(
     conn: sqlite3.Connection, ids_json: str, held: set[int], as_of: date
 ) -> None:
-    """Billing data no hold needs any longer goes; the invoice's amounts stay for the books."""
-    sets = ", ".join(f"{c} = NULL" for c in billing_columns())
-    conn.execute(
-        f"UPDATE invoices SET {sets}, billing_data_removed_on = ? "
-        f"WHERE customer_id IN {_IDS} AND billing_data_removed_on IS NULL AND id NOT IN {_IDS}",
-        (as_of.isoformat(), ids_json, json.dumps(sorted(held))),
-    )
+    """These customers' invoices that no hold keeps lose their billing data."""
+    where = f"customer_id IN {_IDS} AND id NOT IN {_IDS}"
+    _remove_billing_data(conn, as_of, where, ids_json, json.dumps(sorted(held)))
 
 
 def strip_invoices(conn: sqlite3.Connection, invoice_ids: Sequence[int], as_of: date) -> int:
     """Remove the billing name and address of these invoices (vouchers past retention)."""
-    sets = ", ".join(f"{c} = NULL" for c in billing_columns())
-    cursor = conn.execute(
-        f"UPDATE invoices SET {sets}, billing_data_removed_on = ? "
-        f"WHERE id IN {_IDS} AND billing_data_removed_on IS NULL",
-        (as_of.isoformat(), json.dumps(list(invoice_ids))),
-    )
-    return cursor.rowcount
+    return _remove_billing_data(conn, as_of, f"id IN {_IDS}", json.dumps(list(invoice_ids)))
 
 
 def _update_customers(
