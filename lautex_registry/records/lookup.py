@@ -1,4 +1,5 @@
-"""Finding a customer and the request a command answers: the one place that does it.
+"""Finding a customer, an organisation and the request a command answers: the one place
+that does it (an email or an organisation's name in any case, compared in full Unicode).
 
 Every command that names a customer (`42` or an email) or takes `--request` comes
 here, so each condition has one wording in the README's `field: reason` form and one
