@@ -12,10 +12,11 @@ from pathlib import Path
 
 from lautex_registry.demo import story
 from lautex_registry.demo.data import SEED
-from lautex_registry.platform import auth
+from lautex_registry.platform import sessions
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.db import checkpoint, connect, transaction
 from lautex_registry.platform.errors import Conflict, InvalidInput, Refused
+from lautex_registry.platform.identity import register_id
 from lautex_registry.platform.journal import journal_path
 from lautex_registry.platform.output_files import (
     PendingOutput,
@@ -23,7 +24,6 @@ from lautex_registry.platform.output_files import (
     create_private_folder,
     remove_companion_files,
 )
-from lautex_registry.platform.register import register_id
 from lautex_registry.platform.settings import load_settings_file
 from lautex_registry.setup.new_register import create_register
 
@@ -116,8 +116,8 @@ def _fill_demo(path: Path) -> tuple[str, dict[str, int]]:
         for step in story.STEPS:
             with transaction(conn):
                 step(ctx)
-        _user, token = auth.login(conn, DEMO_ADMIN, password)
-        auth.save_session_token(register_id(conn), token)
+        _user, token = sessions.login(conn, DEMO_ADMIN, password)
+        sessions.save_session_token(register_id(conn), token)
         checkpoint(conn)  # everything in the file itself: it is renamed without its WAL
     finally:
         conn.close()

@@ -33,7 +33,7 @@ from lautex_registry.erasure.plan import (
 from lautex_registry.platform import audit, journal, validation
 from lautex_registry.platform.clock import timestamp
 from lautex_registry.platform.db import transaction
-from lautex_registry.platform.register import register_id
+from lautex_registry.platform.identity import register_id
 from lautex_registry.records.customer_state import ANONYMISED, WITH_HOLDS
 from lautex_registry.records.organisations import remove_sole_traders, sole_trader_businesses
 from lautex_registry.records.personal_data import personal_table

@@ -25,7 +25,7 @@ from typing import Any
 from lautex_registry.platform import audit, db, journal, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import Conflict, InvalidInput, Refused
-from lautex_registry.platform.register import register_id
+from lautex_registry.platform.identity import register_id
 from lautex_registry.records import lookup
 from lautex_registry.records.customer_state import refuse_if_anonymised
 from lautex_registry.records.customers import LANGUAGES
