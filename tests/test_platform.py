@@ -13,7 +13,7 @@ from lautex_registry import __version__
 from lautex_registry.platform import audit, migrations
 from lautex_registry.platform.db import OutsideTransaction, connect, transaction
 from lautex_registry.platform.errors import SchemaError
-from lautex_registry.platform.register import migrate
+from lautex_registry.platform.schema_upgrade import migrate
 from tests.conftest import PASSWORD, Cli, roll_back_migrations
 
 
