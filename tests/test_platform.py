@@ -117,6 +117,9 @@ def test_every_migration_applies_to_a_blank_database(tmp_path: Path) -> None:
     assert names[6] == "m0007_answered_for_real"
     with transaction(conn):
         assert migrations.apply_pending(conn) == []
+    # sqlite-utils leaves the connection's settings as lautex set them
+    assert conn.execute("PRAGMA recursive_triggers").fetchone()[0] == 0
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"customers", "audit_log", "invoices", "requests", "suppression"} <= tables
 

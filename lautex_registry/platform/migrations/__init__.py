@@ -206,7 +206,9 @@ def apply_pending(conn: sqlite3.Connection) -> list[Migration]:
     if not todo:
         return []
     runner = _runner()
-    db = Database(conn, execute_plugins=False)
+    # Database() would otherwise turn on recursive_triggers for the rest of this
+    # connection's life (`init` goes on writing on it) and run any installed plugins.
+    db = Database(conn, recursive_triggers=False, execute_plugins=False)
     _adopt_legacy_ledger(conn, runner, db)
     runner.apply(db)
     return todo
