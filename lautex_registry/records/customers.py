@@ -254,7 +254,7 @@ def row_for_insert(
 def add_customer(
     conn: sqlite3.Connection, actor: audit.Actor, fields: Mapping[str, str | None]
 ) -> CustomerWrite:
-    """Validate and store one customer with its audit row; call inside a transaction."""
+    """Validate and store one customer with its audit row; call inside a transaction (checked)."""
     clean = validate_fields(fields)
     organisation_id = resolve_organisation_id(conn, clean["org"]) if clean["org"] else None
     refuse_duplicate_email(conn, clean["email"])
@@ -299,7 +299,7 @@ def update_customer_fields(
     A value of None or "" clears an optional field (org, email, phone, the address,
     source_detail, notes); required fields cannot be cleared. The result is validated as a
     whole, `search_text` and `updated_at` are kept right, and the audit row names the
-    fields, never their values. Call inside a transaction.
+    fields, never their values. Call inside a transaction (checked).
     """
     row = customer_row(conn, customer_id)
     refuse_if_anonymised(customer_id, row["state"])
