@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import typer.main
 import typer.testing
 from hypothesis import settings
 from typer.testing import CliRunner, Result
@@ -35,10 +36,10 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 register_commands()  # `lautex` imports only what a command needs; tests want them all
 
-# CliRunner.invoke rebuilds typer's whole command tree on every call (about 20 ms, several
-# times that under coverage: a large share of an in-process command). Every command is
+# CliRunner.invoke rebuilds typer's whole command tree on every call (about 20 ms, more
+# under coverage: a large share of an in-process command). Every command is
 # registered above and the tree never changes after, so it is built once per process.
-setattr(typer.testing, "_get_command", functools.cache(typer.testing._get_command))  # noqa: B010
+setattr(typer.testing, "_get_command", functools.cache(typer.main.get_command))  # noqa: B010
 
 # argon2id with a low cost: the same algorithm, fast enough for a test suite.
 auth.ARGON2_PARAMS.update(time_cost=1, memory_cost=1024, parallelism=1)
