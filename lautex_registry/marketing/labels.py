@@ -112,7 +112,7 @@ class LabelRun:
         self._cursor: sqlite3.Cursor | None = None
 
     def labels(self) -> Iterator[dict[str, str]]:
-        self._cursor = candidates(self.conn, self.purpose, None)
+        self._cursor = candidates(self.conn, self.purpose)
         for row in self._cursor:
             reason = rule_reason(row)
             if reason is None and not has_postal_address(row):

@@ -256,15 +256,22 @@ def _own_business_id(column: str, customer: Mapping[str, Any]) -> bool:
 
 
 def _table(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Rows of one table for the letter template: column names and escaped cells."""
-    columns: list[str] = []
+    """Rows of one table for the letter template: column names and escaped cells.
+
+    Linear in the rows: which columns hold a value anywhere is found in one pass, not
+    by rescanning every row for every column (a customer may have thousands of orders,
+    docs/rules.md §3)."""
+    filled = {key for row in rows for key, value in row.items() if value not in (None, "", [])}
+    columns: dict[str, None] = {}
     for row in rows:
         for key, value in row.items():
-            nested = isinstance(value, list) and value and isinstance(value[0], Mapping)
-            if key not in columns and not nested and _printable(key, rows):
-                columns.append(key)
+            if key in columns or key not in filled or key.endswith(("_id", "_by")):
+                continue
+            if isinstance(value, list) and value and isinstance(value[0], Mapping):
+                continue  # nested rows (an order's lines) get a table of their own
+            columns[key] = None
     return {
-        "columns": columns,
+        "columns": list(columns),
         "rows": [[_cell(row.get(column)) for column in columns] for row in rows],
     }
 
