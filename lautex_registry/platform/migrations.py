@@ -510,6 +510,29 @@ SOLE_TRADER_PERSON = Migration(
     ),
 )
 
+# The copies `lautex backup` makes by the policy: where, when, their SHA-256 and size, whether
+# encrypted and verified, and when they were deleted. No personal data: a copy's name is made
+# of the moment it was taken; an off-site location is the folder the admin named.
+BACKUP_COPIES = Migration(
+    12,
+    "backup copies made by the policy",
+    (
+        """CREATE TABLE backups (
+            id INTEGER PRIMARY KEY,
+            file_name TEXT NOT NULL,
+            location TEXT NOT NULL,
+            made_at TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            bytes INTEGER NOT NULL,
+            encrypted INTEGER NOT NULL CHECK (encrypted IN (0, 1)),
+            verified_at TEXT,
+            deleted_at TEXT,
+            deleted_reason TEXT
+        )""",
+        "CREATE INDEX backups_location_file ON backups(location, file_name)",
+    ),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     PLATFORM,
     REGISTER,
@@ -522,6 +545,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     FOREIGN_KEY_INDEXES,
     REGISTER_COUNTS,
     SOLE_TRADER_PERSON,
+    BACKUP_COPIES,
 )
 LATEST = MIGRATIONS[-1].number
 
