@@ -43,8 +43,7 @@ from lautex_registry.erasure.backups import (
     restore_backup,
 )
 from lautex_registry.erasure.holds import RetentionPolicy
-from lautex_registry.platform import audit, journal, migrations
-from lautex_registry.platform.clock import real_now, real_timestamp
+from lautex_registry.platform import audit, clock, journal, migrations
 from lautex_registry.platform.db import transaction
 from lautex_registry.platform.errors import (
     AuthError,
@@ -309,7 +308,7 @@ def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> tuple
             raise bad(f"the erasure journal cannot be replayed onto it: {exc}") from exc
         rid = register_id(live)
         entries = [e for e in journal.read(db_path) if e.register_id == rid]
-        replay = plan_replay(conn, entries, real_now().date())
+        replay = plan_replay(conn, entries, clock.real_now().date())
         return customers, len(entries), len(replay.customers)
     finally:
         conn.close()
@@ -342,6 +341,11 @@ def decrypt_into(
             raise AuthError(
                 f"identity: it cannot decrypt {shown}: the copy was encrypted to other keys"
             ) from exc
+        raise Refused(f"backup verify: {shown}: damaged or cut short ({exc})") from exc
+    except OSError as exc:
+        if exc.errno is not None:
+            raise  # the disk's (full, read-only): the command's boundary says so (exit 7)
+        # The stream reader reports a cut or altered payload chunk as an OSError with no errno.
         raise Refused(f"backup verify: {shown}: damaged or cut short ({exc})") from exc
 
 
@@ -388,7 +392,8 @@ def verify_copy(
     with transaction(conn):
         if row is not None:
             conn.execute(
-                "UPDATE backups SET verified_at = ? WHERE id = ?", (real_timestamp(), row["id"])
+                "UPDATE backups SET verified_at = ? WHERE id = ?",
+                (clock.real_timestamp(), row["id"]),
             )
         audit.record(
             conn,
@@ -444,7 +449,7 @@ def _record_copy(
             copy.sha256,
             copy.size,
             int(encrypted),
-            real_timestamp() if verified else None,
+            clock.real_timestamp() if verified else None,
         ),
     )
     # The trail names the copy by hash and size; an off-site folder's name is not in it.
@@ -469,7 +474,7 @@ def make_policy_copy(conn: sqlite3.Connection, actor: audit.Actor) -> PolicyCopy
     policy = BackupPolicy.of(conn)
     register = journal.database_file(conn)
     create_private_folder(policy.directory, "backup.directory")
-    made_at = real_now().astimezone(UTC).replace(microsecond=0)
+    made_at = clock.real_now().astimezone(UTC).replace(microsecond=0)
     target = policy.directory / copy_name(made_at, policy.encrypted)
     recipients = [parse_recipient(r, "backup.recipients") for r in policy.recipients]
     with new_output_file(target, register, field="backup") as pending:
@@ -521,7 +526,7 @@ def _delete(
         conn.execute(
             "UPDATE backups SET deleted_at = ?, deleted_reason = ? WHERE location = ? "
             "AND deleted_at IS NULL AND file_name IN (SELECT value FROM json_each(?))",
-            (real_timestamp(), reason, location, _json(removed)),
+            (clock.real_timestamp(), reason, location, _json(removed)),
         )
         audit.record(
             conn,
@@ -634,7 +639,7 @@ def copy_offsite(
                     action="backup offsite",
                 )
                 pending.publish()
-    deleted = rotate(conn, actor, folder, location, policy, real_now().date())
+    deleted = rotate(conn, actor, folder, location, policy, clock.real_now().date())
     return OffsiteCopy(
         newest.path,
         target,
