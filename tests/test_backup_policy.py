@@ -286,3 +286,27 @@ def test_a_copy_is_kept_exactly_its_retention_period_in_days(
 ) -> None:
     copy = Copy(Path("x"), datetime(day.year, day.month, day.day, tzinfo=UTC), False)
     assert expired(copy, day + timedelta(days=age), keep) == (age >= keep)
+
+
+def test_retention_run_deletes_a_copy_older_than_the_backup_retention_and_show_counts_it(
+    cli: Cli, conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at(monkeypatch, datetime(2026, 8, 20, 1, 30, tzinfo=UTC))
+    old = make_policy_copy(conn, ADMIN).copy.path
+    at(monkeypatch, datetime(2026, 11, 20, 1, 30, tzinfo=UTC))  # the last night the job ran
+    new = make_policy_copy(conn, ADMIN).copy.path
+    assert old is not None and new is not None and old.exists()  # August's monthly copy
+    at(monkeypatch, datetime(2026, 11, 28, 12, 0, tzinfo=UTC))  # 100 days after 20.8.
+    day = ("--as-of", "2026-11-28")
+    shown = json.loads(cli.ok("retention", "show", *day, "--format", "json").stdout)
+    (row,) = [r for r in shown if r["policy"] == "backups"]
+    assert (row["period"], row["due"], row["holding"]) == ("100 days after the copy was made", 1, 1)
+    dry = json.loads(cli.ok("retention", "run", *day, "--dry-run", "--format", "json").stdout)
+    assert dry["counts"]["backups"] == 1 and old.exists()
+    done = json.loads(cli.ok("retention", "run", *day, "--format", "json", user="bot").stdout)
+    assert done["counts"]["backups"] == 1
+    assert not old.exists() and new.exists()
+    reason = conn.execute(
+        "SELECT deleted_reason FROM backups WHERE file_name = ?", (old.name,)
+    ).fetchone()[0]
+    assert reason == "retention"
