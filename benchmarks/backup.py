@@ -22,9 +22,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from generate import build_register
 from pyrage import x25519
 
-from benchmarks.generate import build_register
 from lautex_registry.erasure.backup_copies import make_policy_copy, verify_copy
 from lautex_registry.platform import audit
 from lautex_registry.platform.db import connect, transaction
@@ -63,8 +63,15 @@ def main() -> None:
         conn = connect(source)
         times: dict[str, list[float]] = {"plain": [], "backup": [], "encrypted": [], "verify": []}
         sizes: dict[str, int] = {}
+        target = Path(folder) / "plain-copy.db"
+        sealed: list[Path] = []
+
+        def encrypted() -> None:
+            copy = make_policy_copy(conn, ACTOR).copy.path
+            assert copy is not None
+            sealed.append(copy)
+
         for _ in range(repeats):
-            target = Path(folder) / "plain-copy.db"
             times["plain"].append(timed(lambda: plain_vacuum(source, target)))
             sizes["plain"] = target.stat().st_size
             target.unlink()
@@ -73,13 +80,6 @@ def main() -> None:
             times["backup"].append(timed(lambda: make_policy_copy(conn, ACTOR)))
             set_recipients(conn, [str(key.to_public())])
             time.sleep(1.05)
-            sealed: list[Path] = []
-
-            def encrypted() -> None:
-                copy = make_policy_copy(conn, ACTOR).copy.path
-                assert copy is not None
-                sealed.append(copy)
-
             times["encrypted"].append(timed(encrypted))
             sizes["encrypted"] = sealed[-1].stat().st_size
             times["verify"].append(timed(lambda: verify_copy(conn, ACTOR, sealed[-1], [key])))

@@ -242,8 +242,10 @@ def test_the_backup_retention_period_is_stated_in_statement_record_access_export
 ) -> None:
     kept = {"fi": "Varmuuskopiot säilytetään enintään {} päivää", "en": "kept at most {} days"}
     again = {"fi": "poistetaan tai anonymisoidaan uudelleen", "en": "erased or anonymised again"}
-    customer = cli.ok("customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
-                      "--email", "aino@example.fi", "--source", "web-store", user="clerk")  # fmt: skip
+    customer = cli.ok(
+        "customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
+        "--email", "aino@example.fi", "--source", "web-store", user="clerk",
+    )  # fmt: skip
     set_retention(cli, "backup_days", 120)
     export = cli.ok("export", customer.stdout.strip(), "--lang", lang, user="clerk").stdout
     for document in (*all_three(cli, conn, lang), export):
