@@ -754,3 +754,12 @@ def restore_copy(
         return restore_backup(
             live, actor, scratch.temp, as_of, dry_run=dry_run, shown=path, original=original
         )
+
+
+def read_identity_file(path: Path) -> list[x25519.Identity]:
+    """The identities in an age identity file: a regular file of at most 64 KiB."""
+    from lautex_registry.platform.input_files import regular_file_size
+
+    regular_file_size(path, "identity")
+    with path.open("rb") as handle:
+        return read_identities(handle.read(IDENTITY_MAX_BYTES + 1))
