@@ -763,3 +763,71 @@ def read_identity_file(path: Path) -> list[x25519.Identity]:
     regular_file_size(path, "identity")
     with path.open("rb") as handle:
         return read_identities(handle.read(IDENTITY_MAX_BYTES + 1))
+
+
+def restore_fresh(
+    db_path: Path, path: Path, as_of: date, *, identities: Sequence[x25519.Identity] | None
+) -> RestoreResult:
+    """A register rebuilt from a copy on a machine that has none (the old one was lost): the
+    copy is decrypted into a private file, checked (whole, a register at the current schema),
+    the erasure journal beside `db_path` (if it was put back) replayed onto it, and only then
+    does it take the register's name. Holding the identity is holding the data, so no login
+    is asked for; the audit row says `restore` by `restore (identity)`."""
+    from lautex_registry.erasure.backups import replay_journal
+    from lautex_registry.erasure.erasure import physical_cleanup
+    from lautex_registry.platform.db import connect
+
+    if not path.is_file():
+        raise NotFound(f"backup: no file at {path}")
+    encrypted = is_encrypted(path)
+    if encrypted and not identities:
+        raise InvalidInput(f"identity: {path} is encrypted: give --identity FILE (or - for stdin)")
+    create_private_folder(db_path.parent, "db")
+    actor = audit.Actor(None, "restore (identity)")
+    original = fingerprint(path, path)
+    with new_output_file(db_path, None, field="db") as pending:
+        if encrypted:
+            decrypt_into(path, pending, identities or [], path)
+        else:
+            with path.open("rb") as src, pending.open("wb") as out:
+                shutil.copyfileobj(src, out, 1 << 20)
+        conn = connect(pending.temp)
+        try:
+            try:
+                if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                    raise Refused(f"backup: {path}: integrity_check failed")
+                migrations.require_current(conn)
+                customers = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
+            except sqlite3.DatabaseError as exc:
+                raise InvalidInput(f"backup: {path} is not a lautex register ({exc})") from exc
+            # The journal beside the new register, when put back, must continue the copy's.
+            journal.check_against(db_path, journal.recorded_mark(conn))
+            entries, replay, closed = replay_journal(conn, actor, db_path, as_of, dry_run=False)
+            with transaction(conn):
+                audit.record(
+                    conn,
+                    actor,
+                    "restore",
+                    "register",
+                    None,
+                    {
+                        "sha256": original.sha256,
+                        "bytes": original.size,
+                        "journal_entries": entries,
+                        "replayed": len(replay.customers),
+                        "fresh": True,
+                    },
+                )
+            physical_cleanup(conn)
+        finally:
+            conn.close()
+    return RestoreResult(
+        path,
+        customers,
+        entries,
+        len(replay.customers),
+        False,
+        replay.customers,
+        replay.already_erased,
+        closed,
+    )
