@@ -571,9 +571,11 @@ class OffsiteCopy:
     encrypted: bool
     copied: bool  # False: the folder had it already
     deleted: list[Path]
+    journal: Path | None = None  # the erasure journal's copy beside it
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "journal": None if self.journal is None else str(self.journal),
             "source": str(self.source),
             "path": str(self.target),
             "sha256": self.copy.sha256,
@@ -639,6 +641,7 @@ def copy_offsite(
                     action="backup offsite",
                 )
                 pending.publish()
+    journal_copy = _journal_offsite(conn, folder)
     deleted = rotate(conn, actor, folder, location, policy, clock.real_now().date())
     return OffsiteCopy(
         newest.path,
@@ -647,7 +650,28 @@ def copy_offsite(
         newest.encrypted,
         copied,
         deleted,
+        journal_copy,
     )
+
+
+JOURNAL_COPY = "lautex.erasure-journal"
+
+
+def _journal_offsite(conn: sqlite3.Connection, folder: Path) -> Path | None:
+    """The erasure journal beside the off-site copies (ids and dates only, no personal data):
+    a new machine restores the copy and replays the journal, so erasures made after the copy
+    was taken, up to this moment, stay erased (docs/rules.md §5)."""
+    source = journal.journal_path(journal.database_file(conn))
+    if not source.is_file():
+        return None
+    target = folder / JOURNAL_COPY
+    with new_output_file(target, journal.database_file(conn), force=True, field="to") as pending:
+        try:
+            with source.open("rb") as src, pending.open("wb") as out:
+                shutil.copyfileobj(src, out, 1 << 20)
+        except OSError as exc:
+            raise pending.cannot_write(exc) from exc
+    return target
 
 
 # --- listing and the retention period --------------------------------------------------------
