@@ -310,3 +310,24 @@ def test_retention_run_deletes_a_copy_older_than_the_backup_retention_and_show_c
         "SELECT deleted_reason FROM backups WHERE file_name = ?", (old.name,)
     ).fetchone()[0]
     assert reason == "retention"
+
+
+@given(
+    daily=st.integers(-2, 400),
+    weekly=st.integers(-2, 600),
+    monthly=st.integers(-2, 130),
+    keep_days=st.integers(1, 5000),
+)
+def test_a_backup_policy_is_accepted_exactly_when_its_counts_are_in_range_and_fit_the_period(
+    daily: int, weekly: int, monthly: int, keep_days: int
+) -> None:
+    settings = {"directory": "backups", "daily": daily, "weekly": weekly, "monthly": monthly}
+    in_range = 1 <= daily <= 366 and 0 <= weekly <= 520 and 0 <= monthly <= 120
+    fits = keep_days >= max(daily, 7 * weekly, 31 * monthly)
+    try:
+        policy = BackupPolicy.from_settings(settings, keep_days, Path("/srv/lautex/data/x.db"))
+    except InvalidInput:
+        assert not (in_range and fits)
+    else:
+        assert in_range and fits
+        assert policy.directory == Path("/srv/lautex/data/backups")
