@@ -52,12 +52,13 @@ from lautex_registry.platform.errors import (
     Refused,
     SchemaError,
 )
+from lautex_registry.platform.identity import register_id
 from lautex_registry.platform.output_files import (
     PendingOutput,
     create_private_folder,
     new_output_file,
 )
-from lautex_registry.platform.register import register_id, vacuum_into
+from lautex_registry.platform.register_file import vacuum_into
 from lautex_registry.platform.settings import section
 
 SECTION = "backup"
@@ -798,7 +799,7 @@ def restore_fresh(
     does it take the register's name. Holding the identity is holding the data, so no login
     is asked for; the audit row says `restore` by `restore (identity)`."""
     from lautex_registry.erasure.backups import replay_journal
-    from lautex_registry.erasure.erasure import physical_cleanup
+    from lautex_registry.erasure.cleanup import physical_cleanup
     from lautex_registry.platform.db import connect
 
     if not path.is_file():
