@@ -44,7 +44,7 @@ backup_app = typer.Typer(
     cls=BackupGroup,
     invoke_without_command=True,
     help=(
-        "Back the register up: with no PATH by the [backup] settings (checked, encrypted, "
+        "Back the register up: with no PATH by the backup settings (checked, encrypted, "
         "rotated).\n\nUsage: lautex backup [PATH | -] [--force] | --to DIR [--allow-plain] | "
         "list | verify [PATH]\n\nExample: lautex backup --format json"
     ),
@@ -77,7 +77,7 @@ def backup(
 ) -> None:
     """Back the register up.
 
-    With no PATH, by the [backup] settings: a checked copy, encrypted to the recipients,
+    With no PATH, by the backup settings: a checked copy, encrypted to the recipients,
     recorded and rotated (the nightly job). PATH makes a one-off copy; - streams it.
 
     Example: lautex backup --format json
