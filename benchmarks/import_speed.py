@@ -34,15 +34,10 @@ from generate import build_register, write_csv
 from lautex_registry.platform import audit
 from lautex_registry.platform.db import connect
 from lautex_registry.records.customers import INSERT_SQL
-from lautex_registry.records.importing import (
-    CACHE_KIB,
-    CHUNK_ROWS,
-    Checked,
-    ImportReport,
-    RowContext,
-    store_validated,
-    validate_chunk,
-)
+from lautex_registry.records.importing.reading import CHUNK_ROWS
+from lautex_registry.records.importing.report import ImportReport
+from lautex_registry.records.importing.storing import CACHE_KIB, store_validated
+from lautex_registry.records.importing.validating import Checked, RowContext, validate_chunk
 
 PEAK_RSS = """
 import resource, subprocess, sys

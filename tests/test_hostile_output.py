@@ -30,7 +30,7 @@ from lautex_registry.platform.escaping import (
     printable,
     spreadsheet_safe,
 )
-from lautex_registry.records.importing import records
+from lautex_registry.records.importing.reading import records
 from tests.conftest import Cli, RegisterTemplate
 
 # rich markup that closes a tag never opened, a live terminal hyperlink, and raw

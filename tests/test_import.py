@@ -7,7 +7,7 @@ import pytest
 
 from lautex_registry.platform import audit
 from lautex_registry.platform.db import connect
-from lautex_registry.records.importing import import_customers
+from lautex_registry.records.importing.run import import_customers
 from tests.conftest import Cli
 from tests.helpers import add_aino, assert_one_line_error, dump, insert_org
 

@@ -289,7 +289,7 @@ def customer_import(
     """
     from lautex_registry.cli.marketing import report_restorations
     from lautex_registry.platform.errors import InvalidInput
-    from lautex_registry.records.importing import import_customers
+    from lautex_registry.records.importing.run import import_customers
 
     with (
         open_workspace(ctx) as ws,
