@@ -1,8 +1,13 @@
-"""Checks against the register and the store in one write transaction."""
+"""Checks against the register, staging, and the final store in one short transaction.
+
+All or nothing, without holding the write lock while the file is read: the good rows
+are checked against the register and staged in an in-memory temporary table while
+other users go on working; only the final store takes the write lock. What others
+committed meanwhile is checked again under the lock (docs/rules.md §6).
+"""
 
 import sqlite3
-from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import chain
 from typing import Any
 
@@ -31,40 +36,15 @@ CACHE_KIB = 65_536
 MULTI_ROWS = 500
 
 
-class _StoredLines:
-    """The file line of every row this import stored, kept as runs of consecutive ids.
-
-    Stored rows take consecutive ids, so a run only starts after a skipped line:
-    memory grows with the problems reported, not with the rows.
-    """
-
-    def __init__(self, first_id: int) -> None:
-        self.next_id = first_id
-        self.starts: list[int] = []
-        self.offsets: list[int] = []  # line - id within the run
-
-    def add(self, lines: Iterable[int]) -> None:
-        next_id, starts, offsets = self.next_id, self.starts, self.offsets
-        for line in lines:
-            if not offsets or offsets[-1] != line - next_id:
-                starts.append(next_id)
-                offsets.append(line - next_id)
-            next_id += 1
-        self.next_id = next_id
-
-    def line_of(self, customer_id: int) -> int:
-        return customer_id + self.offsets[bisect_right(self.starts, customer_id) - 1]
-
-
 class RegisterChecks:
     """Duplicate emails (in the register or earlier in the file) and organisation look-ups.
 
-    Rows this import stored are in the customers table (uncommitted), so its unique
-    email index answers both questions. Emails of rows not stored (a dry run, or the
-    rest of a file after a bad row) go to an in-memory temporary table instead.
+    The register's unique email index answers for the register; the file's emails so far
+    go to an in-memory temporary table (temp_store = MEMORY: never a file), keyed by
+    their comparison key.
     """
 
-    def __init__(self, conn: sqlite3.Connection, first_new_id: int | None) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         # comparison_key(ref) -> id, or the name to create
         self.organisations: dict[str, int | str] = {}
@@ -77,23 +57,13 @@ class RegisterChecks:
             for customer_id, email in conn.execute(customers.UNICODE_EMAILS)
         }
         self.unicode_organisations: dict[str, int] | None = None
-        self.first_new_id = first_new_id  # ids from here on were stored by this import
-        self.stored_lines = _StoredLines(first_new_id or 0)
-        self.remembering = False
-
-    def remember_emails(self) -> None:
-        """From now on, emails of checked rows go to a temporary table (nothing is stored)."""
-        if not self.remembering:
-            self.conn.execute("DROP TABLE IF EXISTS temp.import_emails")
-            self.conn.execute(
-                "CREATE TEMP TABLE import_emails "
-                "(email TEXT PRIMARY KEY COLLATE NOCASE, line INTEGER)"
-            )
-            self.remembering = True
+        self.conn.execute("DROP TABLE IF EXISTS temp.import_emails")
+        self.conn.execute(
+            "CREATE TEMP TABLE import_emails (email TEXT PRIMARY KEY COLLATE NOCASE, line INTEGER)"
+        )
 
     def close(self) -> None:
-        if self.remembering:
-            self.conn.execute("DROP TABLE IF EXISTS temp.import_emails")
+        self.conn.execute("DROP TABLE IF EXISTS temp.import_emails")
 
     def duplicates(self, emails: list[tuple[int, str]]) -> dict[int, str]:
         """Lines whose email is already in the register or on an earlier line, with the reason.
@@ -114,17 +84,14 @@ class RegisterChecks:
                 spellings,
             )
         }
-        earlier: dict[str, int] = {}
-        if self.remembering:
-            keys = [comparison_key(email) for _line, email in emails]
-            earlier = dict(
-                self.conn.execute(
-                    "SELECT email, line FROM temp.import_emails "
-                    f"WHERE email IN ({','.join('?' * len(keys))})",
-                    keys,
-                ).fetchall()
-            )
-        first_new = self.first_new_id
+        keys = [comparison_key(email) for _line, email in emails]
+        earlier: dict[str, int] = dict(
+            self.conn.execute(
+                "SELECT email, line FROM temp.import_emails "
+                f"WHERE email IN ({','.join('?' * len(keys))})",
+                keys,
+            ).fetchall()
+        )
         new: list[tuple[str, int]] = []
         for line, email in emails:
             key = comparison_key(email)
@@ -135,19 +102,15 @@ class RegisterChecks:
             elif customer_id is None and isinstance(unicode_match, str):
                 found[line] = f"email: the same address is on line {unicode_match}; not imported"
                 continue
-            if customer_id is not None and (first_new is None or customer_id < first_new):
-                found[line] = (
-                    f"email: customer {customer_id} already has this email address; not imported"
-                )
-                continue
             if customer_id is not None:
-                earlier.setdefault(key, self.stored_lines.line_of(customer_id))
+                found[line] = already_there(customer_id)
+                continue
             if key in earlier:
                 found[line] = f"email: the same address is on line {earlier[key]}; not imported"
             else:
                 earlier[key] = line
                 new.append((key, line))
-        if self.remembering and new:
+        if new:
             self.conn.executemany("INSERT INTO temp.import_emails (email, line) VALUES (?, ?)", new)
         return found
 
@@ -183,7 +146,7 @@ class RegisterChecks:
         resolved: int | str
         if not ref.isdigit():
             found = self._organisation_by_name(ref)
-            resolved = ref if found is None else found  # a new name is created when stored
+            resolved = ref if found is None else found  # a new name is created in the store
             self.organisations[key] = resolved
             return resolved
         try:
@@ -200,43 +163,36 @@ class RegisterChecks:
         self.organisations[key] = resolved
         return resolved
 
-    def create_organisation(self, name: str, actor: audit.Actor) -> tuple[int, bool]:
-        """The organisation's id, and whether it was created now (not by an earlier row of
-        the same chunk, which was resolved before that row was stored)."""
-        from lautex_registry.records.organisations import add_organisation
 
-        key = comparison_key(name)
-        known = self.organisations.get(key)
-        if isinstance(known, int):
-            return known, False
-        created = add_organisation(self.conn, actor, name)
-        self.organisations[key] = created
-        if self.unicode_organisations is not None and not name.isascii():
-            self.unicode_organisations[key] = created
-        return created, True
+def already_there(customer_id: int) -> str:
+    return f"email: customer {customer_id} already has this email address; not imported"
 
 
-class _NothingWritten(Exception):
-    """Ends the import's transaction with a rollback: a bad row, or no row to store."""
+# The staged rows: each good row's INSERT parameters, its line and its email's comparison
+# key; `new_org` is the comparison key of an organisation the final store creates.
+_STAGED = ("line", "email_key", "new_org", *customers.INSERT_COLUMNS)
 
 
-class _Storing:
-    """Validated chunks in: problems reported, good rows stored while `storing` holds."""
+class Staging:
+    """Validated chunks in: problems reported, good rows kept in an in-memory temporary
+    table (temp_store = MEMORY) until the final store. Nothing here takes the write lock."""
 
-    def __init__(
-        self,
-        conn: sqlite3.Connection,
-        actor: audit.Actor,
-        report: ImportReport,
-        first_id: int | None,
-    ) -> None:
+    def __init__(self, conn: sqlite3.Connection, report: ImportReport) -> None:
         self.conn = conn
-        self.actor = actor
         self.report = report
-        self.storing = first_id is not None
-        self.checks = RegisterChecks(conn, first_id)
-        if not self.storing:
-            self.checks.remember_emails()
+        # Taken before the first read: a commit by anyone after it changes data_version,
+        # and ids from next_id on were given after it (docs/rules.md §6).
+        self.data_version = _data_version(conn)
+        self.next_id = next_customer_id(conn)
+        self.checks = RegisterChecks(conn)
+        self.new_orgs: dict[str, str] = {}  # comparison key -> the name as first written
+        self.staging = not report.dry_run
+        conn.execute("DROP TABLE IF EXISTS temp.import_staged")
+        conn.execute(f"CREATE TEMP TABLE import_staged ({', '.join(_STAGED)}, PRIMARY KEY (line))")
+
+    def close(self) -> None:
+        self.checks.close()
+        self.conn.execute("DROP TABLE IF EXISTS temp.import_staged")
 
     def take(self, results: list[Checked]) -> None:
         report, checks = self.report, self.checks
@@ -259,55 +215,164 @@ class _Storing:
                               *values[SEARCH_SLOT + 1 :])  # fmt: skip
             candidates.append((line, values))
         report.rows += len(results)
-        if self.storing and report.invalid and not report.skip_invalid:
-            # A bad row: nothing will be written. Stop storing, keep checking and reporting.
-            self.storing = False
-            checks.remember_emails()
+        if report.failed:
+            self.staging = False  # nothing will be written: keep checking and reporting
         duplicates = checks.duplicates(
             [(line, values[EMAIL_SLOT]) for line, values in candidates if values[EMAIL_SLOT]]
         )
-        good: list[tuple[Any, ...]] = []
-        lines: list[int] = []
+        staged: list[tuple[Any, ...]] = []
         for line, values in candidates:
             if line in duplicates:
                 report.duplicates.append(Problem(line, duplicates[line]))
                 continue
-            if self.storing and isinstance(values[ORG_SLOT], str):
-                org_id, created = checks.create_organisation(values[ORG_SLOT], self.actor)
-                report.organisations_created += created
-                values = (*values[:ORG_SLOT], org_id, *values[ORG_SLOT + 1 :])
-            good.append(values)
-            lines.append(line)
-        report.valid += len(good)
-        if self.storing and good:
-            try:
-                insert_customers(self.conn, good)
-            except sqlite3.IntegrityError as exc:
-                raise Conflict(f"the rows cannot be stored ({exc}): nothing was written") from exc
-            checks.stored_lines.add(lines)
-            report.stored += len(good)
+            report.valid += 1
+            if not self.staging:
+                continue
+            email = values[EMAIL_SLOT]
+            org = values[ORG_SLOT]
+            new_org = None
+            if isinstance(org, str):
+                new_org = comparison_key(org)
+                self.new_orgs.setdefault(new_org, org)
+                values = (*values[:ORG_SLOT], None, *values[ORG_SLOT + 1 :])
+            staged.append((line, comparison_key(email) if email else None, new_org, *values))
+        if staged:
+            insert_rows(self.conn, _insert_sql("temp.import_staged", _STAGED), staged)
+
+    def store(self, actor: audit.Actor) -> None:
+        """The final store: one write transaction, the only time the import holds the lock.
+
+        Whatever another user committed while the file was read is checked again here
+        (an email now taken is a duplicate, an organisation now there is used), then
+        the staged rows go in with one INSERT ... SELECT, with one audit row.
+        """
+        from lautex_registry.platform.db import BUSY_TIMEOUT_MS, transaction
+        from lautex_registry.records.organisations import add_organisation
+
+        report, conn = self.report, self.conn
+        # Another user's write holds the lock for milliseconds: after minutes of reading,
+        # the import waits longer for it than a command does.
+        conn.execute(f"PRAGMA busy_timeout = {STORE_BUSY_TIMEOUT_MS}")
+        try:
+            with transaction(conn):
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                if _data_version(conn) != self.data_version:
+                    self._check_again()
+                orgs = self._organisations(actor, add_organisation)
+                conn.execute("DROP TABLE IF EXISTS temp.import_orgs")
+                conn.execute("CREATE TEMP TABLE import_orgs (key TEXT PRIMARY KEY, id INTEGER)")
+                conn.executemany("INSERT INTO temp.import_orgs VALUES (?, ?)", orgs.items())
+                first_id = next_customer_id(conn)
+                columns = ", ".join(
+                    "COALESCE(s.organisation_id, o.id)" if c == "organisation_id" else f"s.{c}"
+                    for c in customers.INSERT_COLUMNS
+                )
+                try:
+                    cursor = conn.execute(
+                        f"INSERT INTO customers ({', '.join(customers.INSERT_COLUMNS)}, state) "
+                        f"SELECT {columns}, 'active' FROM temp.import_staged AS s "
+                        "LEFT JOIN temp.import_orgs AS o ON o.key = s.new_org ORDER BY s.line"
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise Conflict(
+                        f"the rows cannot be stored ({exc}): nothing was written"
+                    ) from exc
+                report.stored = cursor.rowcount
+                if not report.stored:
+                    raise _NothingWritten
+                _record_import(conn, actor, report, first_id)
+        except _NothingWritten:
+            report.stored = report.organisations_created = 0
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("DROP TABLE IF EXISTS temp.import_orgs")
+
+    def _check_again(self) -> None:
+        """Staged rows whose email another user stored meanwhile become duplicates."""
+        conn, report = self.conn, self.report
+        taken: dict[int, int] = dict(
+            conn.execute(
+                "SELECT s.line, c.id FROM temp.import_staged AS s "
+                "CROSS JOIN customers AS c ON c.email = s.email COLLATE NOCASE "
+                "WHERE s.email IS NOT NULL"
+            ).fetchall()
+        )
+        for customer_id, email in conn.execute(customers.UNICODE_EMAILS).fetchall():
+            row = conn.execute(
+                "SELECT line FROM temp.import_staged WHERE email_key = ?",
+                (comparison_key(email),),
+            ).fetchone()
+            if row is not None:
+                taken.setdefault(int(row[0]), int(customer_id))
+        if not taken:
+            return
+        conn.executemany("DELETE FROM temp.import_staged WHERE line = ?", [(n,) for n in taken])
+        report.duplicates.extend(Problem(line, already_there(cid)) for line, cid in taken.items())
+        report.valid -= len(taken)
+
+    def _organisations(
+        self, actor: audit.Actor, add: Callable[[sqlite3.Connection, audit.Actor, str], int]
+    ) -> dict[str, int]:
+        """The ids of the organisations the staged rows name by a new name: created now,
+        unless another user added one of them meanwhile."""
+        from lautex_registry.records.customers import organisation_id_by_name
+
+        if not self.new_orgs:
+            return {}
+        used = {
+            row[0]
+            for row in self.conn.execute(
+                "SELECT DISTINCT new_org FROM temp.import_staged WHERE new_org IS NOT NULL"
+            )
+        }
+        ids: dict[str, int] = {}
+        for key in used:
+            name = self.new_orgs[key]
+            found = organisation_id_by_name(self.conn, name)
+            if found is None:
+                found = add(self.conn, actor, name)
+                self.report.organisations_created += 1
+            ids[key] = found
+        return ids
 
 
-def insert_customers(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
-    """customers.INSERT_SQL for each row, MULTI_ROWS rows a statement (see MULTI_ROWS)."""
+class _NothingWritten(Exception):
+    """Ends the final store with a rollback: no row to store."""
+
+
+# How long the final store waits for the write lock (another user's write takes milliseconds).
+STORE_BUSY_TIMEOUT_MS = 60_000
+
+
+def _data_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+def _insert_sql(table: str, columns: Iterable[str]) -> str:
+    names = list(columns)
+    return f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+
+
+def insert_rows(conn: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """`sql` for each row, MULTI_ROWS rows a statement (see MULTI_ROWS)."""
     limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    per_statement = max(1, min(MULTI_ROWS, limit // customers.INSERT_SQL.count("?")))
+    per_statement = max(1, min(MULTI_ROWS, limit // sql.count("?")))
     whole = len(rows) - len(rows) % per_statement
     if whole:
-        head, values = customers.INSERT_SQL.split("VALUES")
-        sql = f"{head}VALUES {', '.join([values.strip()] * per_statement)}"
+        head, values = sql.split("VALUES")
+        many = f"{head}VALUES {', '.join([values.strip()] * per_statement)}"
         conn.executemany(
-            sql,
+            many,
             (
                 list(chain.from_iterable(rows[start : start + per_statement]))
                 for start in range(0, whole, per_statement)
             ),
         )
     if whole < len(rows):
-        conn.executemany(customers.INSERT_SQL, rows[whole:])
+        conn.executemany(sql, rows[whole:])
 
 
-def _next_customer_id(conn: sqlite3.Connection) -> int:
+def next_customer_id(conn: sqlite3.Connection) -> int:
     """customers.id is AUTOINCREMENT: new ids follow the larger of the sequence and MAX(id),
     one by one, while the transaction holds the write lock."""
     row = conn.execute(
@@ -349,36 +414,20 @@ def store_validated(
     validated: Iterable[list[Checked]],
     report: ImportReport,
 ) -> ImportReport:
-    """The storing step, from validated chunks to the commit with its audit row.
+    """From validated chunks to the commit: stage without the write lock, then store.
 
-    A dry run only checks. Otherwise one transaction: rows are stored as their chunks
-    arrive and committed at the end, unless a bad row (without --skip-invalid) rolls
-    everything back. benchmarks/import_speed.py times this against plain `executemany`.
+    A dry run, or a file with a bad row (without --skip-invalid), only checks and never
+    takes the write lock. benchmarks/import_speed.py times this step.
     """
-    from lautex_registry.platform.db import transaction
-
     cache = int(conn.execute("PRAGMA cache_size").fetchone()[0])
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-    step: _Storing | None = None
+    staging = Staging(conn, report)
     try:
-        if report.dry_run:
-            step = _Storing(conn, actor, report, None)
-            for results in validated:
-                step.take(results)
-            return report
-        try:
-            with transaction(conn):
-                first_id = _next_customer_id(conn)
-                step = _Storing(conn, actor, report, first_id)
-                for results in validated:
-                    step.take(results)
-                if report.failed or not report.stored:
-                    raise _NothingWritten
-                _record_import(conn, actor, report, first_id)
-        except _NothingWritten:
-            report.stored = report.organisations_created = 0
+        for results in validated:
+            staging.take(results)
+        if not report.dry_run and not report.failed and report.valid:
+            staging.store(actor)
         return report
     finally:
-        if step is not None:
-            step.checks.close()  # after the transaction: a rollback would undo the DROP
+        staging.close()
         conn.execute(f"PRAGMA cache_size = {cache}")

@@ -30,7 +30,7 @@ SEARCH_SLOT = customers.INSERT_COLUMNS.index("search_text")
 class RowContext:
     """What every row needs besides its own cells; sent once per chunk to a worker."""
 
-    header: tuple[str, ...]
+    header: tuple[str | None, ...]  # each column's field; None for a column left out
     default_source: str | None
     created_at: str
     last_activity: str
@@ -49,8 +49,11 @@ def validate_chunk(chunk: Chunk, context: RowContext) -> list[Checked]:
             results.append((line, None, f"expected {width} fields, found {len(record)}"))
             continue
         # A cell the register guarded against spreadsheet formulas reads back as stored.
-        cells = (as_written(cell) for cell in record)
-        fields: dict[str, str | None] = dict(zip(context.header, cells, strict=True))
+        fields: dict[str, str | None] = {
+            name: as_written(cell)
+            for name, cell in zip(context.header, record, strict=True)
+            if name is not None
+        }
         if context.default_source and not (fields.get("source") or "").strip():
             fields["source"] = context.default_source
         try:
@@ -86,12 +89,12 @@ def validate_text(text: Text, context: RowContext) -> list[Checked]:
             gc.enable()
 
 
-def _validate_serially(texts: Iterable[Text], context: RowContext) -> Iterator[list[Checked]]:
+def validate_serially(texts: Iterable[Text], context: RowContext) -> Iterator[list[Checked]]:
     for text in texts:
         yield validate_text(text, context)
 
 
-def _validate_in_parallel(
+def validate_in_parallel(
     texts: Iterable[Text], context: RowContext, workers: int
 ) -> Iterator[list[Checked]]:
     """Results in file order, with at most two chunks per worker in flight (bounded memory)."""
