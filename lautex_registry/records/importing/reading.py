@@ -113,9 +113,9 @@ class Header:
     ignored: tuple[str, ...] = ()  # the left-out columns' names as written
 
 
-def parse_map(items: Sequence[str]) -> dict[str, str]:
-    """`--map COLUMN=FIELD` options -> header_key(COLUMN) -> field."""
-    mapping: dict[str, str] = {}
+def parse_map(items: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """`--map COLUMN=FIELD` options -> header_key(COLUMN) -> (COLUMN as written, field)."""
+    mapping: dict[str, tuple[str, str]] = {}
     for item in items:
         column, equals, name = item.rpartition("=")
         if not equals or not column.strip():
@@ -126,14 +126,14 @@ def parse_map(items: Sequence[str]) -> dict[str, str]:
                 f"map: {excerpt(name)} is not a field the register keeps "
                 f"(fields: {', '.join(customers.FIELDS)})"
             )
-        mapping[header_key(column)] = field
+        mapping[header_key(column)] = (column, field)
     return mapping
 
 
 def header(
     first_line: str,
     default_source: str | None,
-    mapping: dict[str, str] | None = None,
+    mapping: dict[str, tuple[str, str]] | None = None,
     ignore_extra: bool = False,
 ) -> Header:
     """The header line's columns as fields: English or Finnish names, --map, --ignore-extra."""
@@ -144,12 +144,13 @@ def header(
     missing = [column for column in mapping if column not in keys]
     if missing:
         shown = ", ".join(excerpt(name) for name in raw)
-        raise InvalidInput(f"map: no column {excerpt(missing[0])} in the header ({shown})")
+        written = mapping[missing[0]][0]
+        raise InvalidInput(f"map: no column {excerpt(written)} in the header ({shown})")
     fields: list[str | None] = []
     ignored: list[str] = []
     given: dict[str, str] = {}
     for name, key in zip(raw, keys, strict=True):
-        field = mapping.get(key) or FIELD_BY_KEY.get(key)
+        field = mapping[key][1] if key in mapping else FIELD_BY_KEY.get(key)
         if field is None:
             if not ignore_extra:
                 raise InvalidInput(

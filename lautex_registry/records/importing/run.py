@@ -88,7 +88,7 @@ def _import(
     dry_run: bool,
     skip_invalid: bool,
     encoding: str,
-    columns: dict[str, str],
+    columns: dict[str, tuple[str, str]],
     ignore_extra: bool,
     progress: Progress | None,
     parallel_min_bytes: int,
