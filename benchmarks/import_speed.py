@@ -4,8 +4,9 @@
 
 Default 100000 rows, 3 repeats (the issue's full size is 1000000). Prints medians of:
 
-- the storing step (`importing.store_validated`: the import's own checks against the
-  register, `executemany`, audit row and commit, from rows already validated) against
+- the storing step (`importing.storing.store_validated`: the import's own checks against
+  the register, staging in memory, the final INSERT ... SELECT, audit row and commit,
+  from rows already validated) against
   plain `executemany` of the same rows into an identical register in one transaction
   on a plain connection (goal: within 1.5x); plain with the import's page cache too;
 - the whole import as a user runs it (`lautex customer import FILE`, a separate
