@@ -275,3 +275,23 @@ def test_a_bad_row_never_takes_the_write_lock(cli: Cli) -> None:
     clerk.close()
     assert report.failed and report.stored == 0
     assert dump(cli) == before
+
+
+# --- settings from a stream (`settings load -`) ----------------------------------------------
+
+
+def test_settings_read_from_a_stream_are_checked_as_a_file_is() -> None:
+    from lautex_registry.platform.settings import (
+        SETTINGS_MAX_BYTES,
+        default_settings_text,
+        load_settings_stream,
+        parse_settings,
+    )
+
+    text = default_settings_text()
+    settings, origin = load_settings_stream(io.BytesIO(text.encode()))
+    assert origin == "standard input" and settings == parse_settings(text, "x")
+    with pytest.raises(InvalidInput, match="larger than"):
+        load_settings_stream(io.BytesIO(b"#" * (SETTINGS_MAX_BYTES + 1)))
+    with pytest.raises(InvalidInput, match="not UTF-8"):
+        load_settings_stream(io.BytesIO("# Jääkaappi\n".encode("cp1252")))
