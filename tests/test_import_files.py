@@ -295,3 +295,38 @@ def test_settings_read_from_a_stream_are_checked_as_a_file_is() -> None:
         load_settings_stream(io.BytesIO(b"#" * (SETTINGS_MAX_BYTES + 1)))
     with pytest.raises(InvalidInput, match="not UTF-8"):
         load_settings_stream(io.BytesIO("# Jääkaappi\n".encode("cp1252")))
+
+
+# --- the organisation's business ID (y-tunnus) --------------------------------------------
+
+
+def test_a_business_id_column_finds_or_adds_the_organisation(cli: Cli, tmp_path: Path) -> None:
+    insert_org(cli)  # Puutalo Oy, 1572860-0
+    path = tmp_path / "yritykset.csv"
+    path.write_text(
+        "Etunimi;Sukunimi;Yritys;Y-tunnus;Lähde\n"
+        "Aino;Äijälä;;1572860-0;partner\n"  # found by its business ID alone
+        "Eero;Öhman;Uusi Oy;0737546-2;partner\n"  # a new organisation with its business ID
+        "Sara;Salo;;0737546-2;partner\n"  # the new one again, by its business ID
+        "Olli;Ojala;Puutalo Oy;0737546-2;partner\n"  # the name and the ID disagree
+        "Pia;Puro;;2345678-0;partner\n"  # no such business ID, no name to add
+        "Iiro;Ilo;;1572860-1;partner\n",  # not a valid business ID
+        encoding="utf-8",
+    )
+    report = run(cli, path, skip_invalid=True)
+    assert [(p.line, p.reason.split(":")[0]) for p in report.problems] == [
+        (5, "business_id"), (6, "business_id"), (7, "business_id"),
+    ]  # fmt: skip
+    assert "0737546-2" in report.problems[0].reason
+    assert "no organisation has business ID 2345678-0" in report.problems[1].reason
+    assert report.stored == 3 and report.organisations_created == 1
+    with cli.connect() as conn:
+        orgs = conn.execute(
+            "SELECT id, name, business_id FROM organisations ORDER BY id"
+        ).fetchall()
+        linked = conn.execute(
+            "SELECT last_name, organisation_id, search_text FROM customers ORDER BY id"
+        ).fetchall()
+    assert [tuple(o) for o in orgs] == [(1, "Puutalo Oy", "1572860-0"), (2, "Uusi Oy", "0737546-2")]
+    assert [(r[0], r[1]) for r in linked] == [("Äijälä", 1), ("Öhman", 2), ("Salo", 2)]
+    assert "puutalo" in linked[0][2] and "uusi oy" in linked[2][2]  # `customer search` finds them

@@ -83,7 +83,11 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "source_detail": ("source detail", "lähteen tarkenne", "lähdetieto"),
     "language": ("language", "lang", "kieli", "asiointikieli"),
     "notes": ("notes", "note", "comments", "huomautukset", "lisätiedot", "muistiinpanot"),
+    # The organisation's business ID: finds the organisation, or is given to a new one.
+    "business_id": ("business id", "y-tunnus", "ytunnus", "company id", "yritystunnus"),
 }
+# The fields of the import: the customer's, and the organisation's business ID.
+FIELDS = (*customers.FIELDS, "business_id")
 
 
 def header_key(name: str) -> str:
@@ -93,7 +97,7 @@ def header_key(name: str) -> str:
 
 def _names_by_key() -> dict[str, str]:
     known: dict[str, str] = {}
-    for name in customers.FIELDS:
+    for name in FIELDS:
         for alias in (name, *HEADER_NAMES[name]):
             key = header_key(alias)
             if known.setdefault(key, name) != name:  # pragma: no cover - caught by the tests
@@ -124,7 +128,7 @@ def parse_map(items: Sequence[str]) -> dict[str, tuple[str, str]]:
         if field is None:
             raise InvalidInput(
                 f"map: {excerpt(name)} is not a field the register keeps "
-                f"(fields: {', '.join(customers.FIELDS)})"
+                f"(fields: {', '.join(FIELDS)})"
             )
         mapping[header_key(column)] = (column, field)
     return mapping
@@ -156,7 +160,7 @@ def header(
                 raise InvalidInput(
                     f"header: unknown column {excerpt(name)}: name the field it holds with "
                     f"--map {excerpt(name.strip() + '=FIELD')}, or leave it out with "
-                    f"--ignore-extra (fields: {', '.join(customers.FIELDS)})"
+                    f"--ignore-extra (fields: {', '.join(FIELDS)})"
                 )
             ignored.append(name)
             fields.append(None)

@@ -12,11 +12,12 @@ from itertools import chain
 from typing import Any
 
 from lautex_registry.platform import audit
-from lautex_registry.platform.errors import Conflict, NotFound
-from lautex_registry.platform.validation import comparison_key
+from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound
+from lautex_registry.platform.validation import comparison_key, excerpt
 from lautex_registry.records import customers
 from lautex_registry.records.importing.report import ImportReport, Problem
 from lautex_registry.records.importing.validating import (
+    BUSINESS_ID_SLOT,
     EMAIL_SLOT,
     ORG_SLOT,
     SEARCH_SLOT,
@@ -48,7 +49,11 @@ class RegisterChecks:
         self.conn = conn
         # comparison_key(ref) -> id, or the name to create
         self.organisations: dict[str, int | str] = {}
-        self.names: dict[int, str] = {}  # id -> name, for refs given as ids
+        self.names: dict[int, str] = {}  # id -> name, for refs given as ids or business IDs
+        self.business_ids: dict[str, int | None] = {}  # business ID -> id in the register
+        # Organisations this file adds: business ID <-> comparison key of the name.
+        self.new_by_business_id: dict[str, str] = {}
+        self.business_id_of_new: dict[str, str] = {}
         # Emails and organisation names with characters beyond ASCII compare in full
         # Unicode (NFC, case folding), which the NOCASE indexes do not: the register's
         # few such values are read once, and this file's are remembered as they come.
@@ -137,6 +142,57 @@ class RegisterChecks:
             }
         return self.unicode_organisations.get(comparison_key(name))
 
+    def organisation_for(self, ref: str | None, business_id: str | None) -> int | str | None:
+        """The row's organisation from its org cell and business ID: an existing one's id,
+        the name of one to create, or None. InvalidInput when they disagree."""
+        resolved = self.organisation(ref) if ref is not None else None
+        if business_id is None:
+            return resolved
+        owner = self._by_business_id(business_id)
+        if owner is not None:
+            if resolved is None or resolved == owner:
+                return owner
+            raise InvalidInput(
+                f"business_id: {business_id} is organisation {owner}'s "
+                f"({excerpt(self.names[owner])}), not {excerpt(ref or '')}'s"
+            )
+        if resolved is None:
+            earlier = self.new_by_business_id.get(business_id)
+            if earlier is not None:
+                return self.organisations[earlier]
+            raise InvalidInput(
+                f"business_id: no organisation has business ID {business_id}: give its name "
+                "in an org (yritys) column to add it, or add it with `lautex org add`"
+            )
+        if isinstance(resolved, int):
+            row = self.conn.execute(
+                "SELECT name, business_id FROM organisations WHERE id = ?", (resolved,)
+            ).fetchone()
+            has = f"business ID {row[1]}" if row[1] else "no business ID"
+            raise InvalidInput(
+                f"business_id: organisation {resolved} ({excerpt(str(row[0]))}) has {has}, "
+                f"not {business_id}"
+            )
+        key = comparison_key(resolved)
+        given = self.business_id_of_new.setdefault(key, business_id)
+        named = self.new_by_business_id.setdefault(business_id, key)
+        if given != business_id or named != key:
+            raise InvalidInput(
+                f"business_id: an earlier line gives {excerpt(resolved)} business ID {given}, "
+                f"or {business_id} to another organisation"
+            )
+        return resolved
+
+    def _by_business_id(self, business_id: str) -> int | None:
+        if business_id not in self.business_ids:
+            row = self.conn.execute(
+                "SELECT id, name FROM organisations WHERE business_id = ?", (business_id,)
+            ).fetchone()
+            self.business_ids[business_id] = None if row is None else int(row[0])
+            if row is not None:
+                self.names[int(row[0])] = str(row[1])
+        return self.business_ids[business_id]
+
     def organisation(self, ref: str) -> int | str:
         """An existing organisation's id, or the name of one to create; NotFound for an id."""
         key = comparison_key(ref)
@@ -201,16 +257,19 @@ class Staging:
             if values is None:
                 report.invalid.append(Problem(line, problem or "invalid"))
                 continue
-            org = values[ORG_SLOT]
-            if org is not None:
+            org, business_id = values[ORG_SLOT], values[BUSINESS_ID_SLOT]
+            values = values[:BUSINESS_ID_SLOT]
+            if org is not None or business_id is not None:
                 try:
-                    resolved = checks.organisation(org)
-                except NotFound as exc:
+                    resolved = checks.organisation_for(org, business_id)
+                except (NotFound, InvalidInput) as exc:
                     report.invalid.append(Problem(line, str(exc)))
                     continue
                 values = (*values[:ORG_SLOT], resolved, *values[ORG_SLOT + 1 :])
-                if org.isdigit():  # the worker knew only the id: add the name search sees
-                    folded = customers.fold_for_search(checks.names[int(resolved)])
+                if resolved is not None and (org is None or org.isdigit()):
+                    # The worker knew only an id or a business ID: add the name search sees.
+                    name = checks.names[resolved] if isinstance(resolved, int) else resolved
+                    folded = customers.fold_for_search(name)
                     values = (*values[:SEARCH_SLOT], f"{values[SEARCH_SLOT]} {folded}",
                               *values[SEARCH_SLOT + 1 :])  # fmt: skip
             candidates.append((line, values))
@@ -309,7 +368,9 @@ class Staging:
         report.valid -= len(taken)
 
     def _organisations(
-        self, actor: audit.Actor, add: Callable[[sqlite3.Connection, audit.Actor, str], int]
+        self,
+        actor: audit.Actor,
+        add: Callable[[sqlite3.Connection, audit.Actor, str, str | None], int],
     ) -> dict[str, int]:
         """The ids of the organisations the staged rows name by a new name: created now,
         unless another user added one of them meanwhile."""
@@ -328,7 +389,7 @@ class Staging:
             name = self.new_orgs[key]
             found = organisation_id_by_name(self.conn, name)
             if found is None:
-                found = add(self.conn, actor, name)
+                found = add(self.conn, actor, name, self.checks.business_id_of_new.get(key))
                 self.report.organisations_created += 1
             ids[key] = found
         return ids

@@ -13,6 +13,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from lautex_registry.platform import validation
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.escaping import as_written
 from lautex_registry.records import customers
@@ -24,6 +25,8 @@ PARALLEL_MIN_BYTES = 1_000_000
 ORG_SLOT = customers.INSERT_COLUMNS.index("organisation_id")
 EMAIL_SLOT = customers.INSERT_COLUMNS.index("email")
 SEARCH_SLOT = customers.INSERT_COLUMNS.index("search_text")
+# After the INSERT parameters: the organisation's business ID, or None.
+BUSINESS_ID_SLOT = len(customers.INSERT_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,11 @@ def validate_chunk(chunk: Chunk, context: RowContext) -> list[Checked]:
         }
         if context.default_source and not (fields.get("source") or "").strip():
             fields["source"] = context.default_source
+        business_id = (fields.pop("business_id", None) or "").strip() or None
         try:
             clean = customers.validate_fields(fields)
+            if business_id is not None:
+                business_id = validation.business_id(business_id)
         except InvalidInput as exc:
             results.append((line, None, str(exc)))
             continue
@@ -69,7 +75,7 @@ def validate_chunk(chunk: Chunk, context: RowContext) -> list[Checked]:
         )
         if org:
             values = (*values[:ORG_SLOT], org, *values[ORG_SLOT + 1 :])
-        results.append((line, values, None))
+        results.append((line, (*values, business_id), None))
     return results
 
 
