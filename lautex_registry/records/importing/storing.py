@@ -227,7 +227,12 @@ def already_there(customer_id: int) -> str:
 # The staged rows: each good row's INSERT parameters and its line; `new_org` is the
 # comparison key of an organisation the final store creates. (Their emails' comparison
 # keys are in temp.import_emails.)
-_STAGED = ("line", "new_org", *customers.INSERT_COLUMNS)
+# The time stamps are the same on every row of an import: given once to the final store.
+_STAMPS = ("created_at", "updated_at", "last_activity")
+_KEPT = tuple(c for c in customers.INSERT_COLUMNS if c not in _STAMPS)
+_KEPT_SLOTS = [customers.INSERT_COLUMNS.index(c) for c in _KEPT]
+_STAMP_SLOTS = [customers.INSERT_COLUMNS.index(c) for c in _STAMPS]
+_STAGED = ("line", "new_org", *_KEPT)
 
 
 class Staging:
@@ -242,6 +247,7 @@ class Staging:
         self.data_version = _data_version(conn)
         self.checks = RegisterChecks(conn)
         self.new_orgs: dict[str, str] = {}  # comparison key -> the name as first written
+        self.stamps: tuple[Any, ...] = ()
         self.staging = not report.dry_run
         conn.execute("DROP TABLE IF EXISTS temp.import_staged")
         conn.execute(f"CREATE TEMP TABLE import_staged ({', '.join(_STAGED)}, PRIMARY KEY (line))")
@@ -293,7 +299,8 @@ class Staging:
                 new_org = comparison_key(org)
                 self.new_orgs.setdefault(new_org, org)
                 values = (*values[:ORG_SLOT], None, *values[ORG_SLOT + 1 :])
-            staged.append((line, new_org, *values))
+            staged.append((line, new_org, *[values[i] for i in _KEPT_SLOTS]))
+            self.stamps = tuple(values[i] for i in _STAMP_SLOTS)
         if staged:
             insert_rows(self.conn, _insert_sql("temp.import_staged", _STAGED), staged)
 
@@ -323,13 +330,15 @@ class Staging:
                 first_id = next_customer_id(conn)
                 columns = ", ".join(
                     "COALESCE(s.organisation_id, o.id)" if c == "organisation_id" else f"s.{c}"
-                    for c in customers.INSERT_COLUMNS
+                    for c in _KEPT
                 )
                 try:
                     cursor = conn.execute(
-                        f"INSERT INTO customers ({', '.join(customers.INSERT_COLUMNS)}, state) "
-                        f"SELECT {columns}, 'active' FROM temp.import_staged AS s "
-                        "LEFT JOIN temp.import_orgs AS o ON o.key = s.new_org ORDER BY s.line"
+                        f"INSERT INTO customers ({', '.join((*_KEPT, *_STAMPS))}, state) "
+                        f"SELECT {columns}, {', '.join('?' * len(_STAMPS))}, 'active' "
+                        "FROM temp.import_staged AS s "
+                        "LEFT JOIN temp.import_orgs AS o ON o.key = s.new_org ORDER BY s.line",
+                        self.stamps,
                     )
                 except sqlite3.IntegrityError as exc:
                     raise Conflict(
