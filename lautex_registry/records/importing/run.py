@@ -99,7 +99,8 @@ def _import(
     context = RowContext(
         found.fields, default_source, timestamp(), today().isoformat(), found.delimiter
     )
-    texts = read_texts(lines, found.delimiter, size, progress)
+    # A stream's size is not known beforehand: no bar that could not say how far it is.
+    texts = read_texts(lines, found.delimiter, size, progress if size else None)
     workers = usable_cores()
     if size == 0:  # a stream: its size shows as it is read
         texts = _read_ahead(texts, lines, parallel_min_bytes)
