@@ -330,3 +330,18 @@ def test_a_business_id_column_finds_or_adds_the_organisation(cli: Cli, tmp_path:
     assert [tuple(o) for o in orgs] == [(1, "Puutalo Oy", "1572860-0"), (2, "Uusi Oy", "0737546-2")]
     assert [(r[0], r[1]) for r in linked] == [("Äijälä", 1), ("Öhman", 2), ("Salo", 2)]
     assert "puutalo" in linked[0][2] and "uusi oy" in linked[2][2]  # `customer search` finds them
+
+
+@given(
+    st.lists(st.text(alphabet='abcäöå,;" ', max_size=20), min_size=1, max_size=20),
+    st.data(),
+)
+def test_a_bad_byte_is_always_reported_on_its_line(lines: list[str], data: st.DataObject) -> None:
+    """Whatever comes before it, a byte that is not UTF-8 is reported on its own line."""
+    bad = data.draw(st.integers(min_value=1, max_value=len(lines)))
+    raw = [line.encode() + b"\n" for line in lines]
+    raw[bad - 1] = raw[bad - 1][:-1] + b"\xff\n"
+    decoded = reading.DecodedLines(io.BytesIO(b"".join(raw)))
+    with pytest.raises(InvalidInput) as refused:
+        list(decoded)
+    assert str(refused.value).startswith(f"file: not UTF-8 text on line {bad} (byte 0xff)")
