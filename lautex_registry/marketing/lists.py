@@ -28,7 +28,7 @@ from typing import Any
 
 from lautex_registry.platform import audit, validation
 from lautex_registry.platform.clock import today
-from lautex_registry.records.customers import ANONYMISED_STATES
+from lautex_registry.records.customer_state import ANONYMISED_STATES
 from lautex_registry.records.objections import LIST_PURPOSES, PUBLICATION, blocking_purposes
 
 CHANNELS = ("email", "post", "phone", "sms")
@@ -180,8 +180,8 @@ class MarketingList:
             self._cursor.close()
 
     def record_audit(self, actor: audit.Actor, fmt: str) -> None:
-        """Audit the export: who, which list, how many rows; counts only. In a transaction,
-        after `end_read`."""
+        """Audit the export: who, which list, how many rows; counts only. In a transaction
+        (checked), after `end_read`."""
         audit.record(
             self.conn,
             actor,

@@ -29,6 +29,7 @@ from lautex_registry.platform import audit, documents, validation
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.escaping import spreadsheet_safe
+from lautex_registry.platform.output_files import check_target
 from lautex_registry.records import customers, lookup, person
 from lautex_registry.statement import privacy_info
 
@@ -354,7 +355,8 @@ def export_customer(
     output: Path | None = None,
     portability: bool = False,
 ) -> Export:
-    """Build, record and audit one export; the caller writes `files`. Inside a transaction.
+    """Build, record and audit one export; the caller writes `files`. Inside a transaction
+    (checked).
 
     The documents row and the audit row are written here; if writing the files
     then fails, the caller's transaction rolls them back.
@@ -423,8 +425,6 @@ def write_export(export: Export, register: Path | None, *, force: bool = False) 
     naming it, so the caller's transaction rolls back its records), the ones already
     written are removed again.
     """
-    from lautex_registry.platform.output_files import check_target
-
     for file in export.files:
         if file.path is not None:
             check_target(file.path, register, force=force)

@@ -1,0 +1,351 @@
+"""The `customer` group: add, show, list, search, edit and import."""
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.output import (
+    Format,
+    FormatOption,
+    emit_record,
+    emit_rows,
+    progress_bar,
+    report_restorations,
+    say,
+)
+from lautex_registry.cli.params import Customer, DryRun, id_of
+
+COMMAND = "customer"
+
+customer_app = typer.Typer(
+    help="The people in the register: add, show, list, search, edit, import.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(customer_app, name=COMMAND)
+
+
+FirstName = Annotated[str | None, typer.Option("--first-name", help="First name, as written.")]
+
+
+LastName = Annotated[str | None, typer.Option("--last-name", help="Last name, as written.")]
+
+
+Org = Annotated[
+    str | None,
+    typer.Option("--org", help="The organisation the person represents: its name or id."),
+]
+
+
+Email = Annotated[str | None, typer.Option("--email", help="Email address (syntax checked).")]
+
+
+Phone = Annotated[
+    str | None, typer.Option("--phone", help="Phone number; Finnish numbers may omit +358.")
+]
+
+
+Street = Annotated[str | None, typer.Option("--street", help="Street address.")]
+
+
+PostalCode = Annotated[
+    str | None, typer.Option("--postal-code", help="Postal code (Finland: five digits).")
+]
+
+
+City = Annotated[str | None, typer.Option("--city", help="Post office / city.")]
+
+
+Country = Annotated[
+    str | None, typer.Option("--country", help="Two-letter country code. Default on add: FI.")
+]
+
+
+Source = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help="Where the data came from: web-store, reseller, registration, "
+        "customer-service, subcontractor or partner.",
+    ),
+]
+
+
+SourceDetail = Annotated[
+    str | None, typer.Option("--source-detail", help="More about the source, e.g. the reseller.")
+]
+
+
+Notes = Annotated[
+    str | None,
+    typer.Option("--notes", help="Customer-service notes (one line, at most 1000 characters)."),
+]
+
+
+Language = Annotated[
+    str | None, typer.Option("--language", help="fi, en or sv. Default on add: fi.")
+]
+
+
+@customer_app.command("add")
+def customer_add(
+    ctx: typer.Context,
+    first_name: FirstName = None,
+    last_name: LastName = None,
+    org: Org = None,
+    email: Email = None,
+    phone: Phone = None,
+    street: Street = None,
+    postal_code: PostalCode = None,
+    city: City = None,
+    country: Country = None,
+    source: Source = None,
+    source_detail: SourceDetail = None,
+    language: Language = None,
+    notes: Notes = None,
+) -> None:
+    """Add a customer; prints the new customer's id.
+
+    Example: lautex customer add --first-name Aino --last-name Äijälä --phone "040 123 4567"
+    --email aino@example.fi --org "Puutalo Oy" --source web-store
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.customers import CustomerFields, add_customer
+
+    given = CustomerFields(
+        first_name=first_name,
+        last_name=last_name,
+        org=org,
+        email=email,
+        phone=phone,
+        street=street,
+        postal_code=postal_code,
+        city=city,
+        country=country,
+        source=source,
+        source_detail=source_detail,
+        language=language,
+        notes=notes,
+    ).given()
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        written = add_customer(ws.conn, ws.actor, given)
+    typer.echo(written.customer_id)
+    say(f"added customer {written.customer_id}")
+    report_restorations(written.restored)  # an erased objector's objections are back (Art. 21(3))
+
+
+@customer_app.command("show")
+def customer_show(ctx: typer.Context, customer: Customer, fmt: FormatOption = Format.table) -> None:
+    """Show everything the register holds about a customer: data, orders, invoices and more.
+
+    Example: lautex customer show aino@example.fi --format json
+    """
+    from lautex_registry.records.lookup import resolve_customer
+    from lautex_registry.records.person import person_record
+
+    with open_workspace(ctx) as ws:
+        customer_id = int(resolve_customer(ws.conn, customer)["id"])
+        record = person_record(ws.conn, customer_id)
+        # Who looked at whom: a view hands the person's data out as surely as a list.
+        ws.audit_handout("customer show", "customer", customer_id, {"format": fmt.value})
+    if fmt is Format.table:
+        emit_record(_flatten_for_table(record), fmt, title=f"customer {record['customer']['id']}")
+    elif fmt is Format.csv:
+        emit_record(record["customer"], fmt)  # one CSV row: the lists are in --format json
+    else:
+        emit_record(record, fmt)
+
+
+# The columns of a nested table in `customer show` where all of them would not fit a
+# terminal; the ids are those the clerk types next (`request show ID`, `notice sent ID`).
+_TABLE_COLUMNS = {
+    "requests": ("id", "kind", "received_on", "due_on", "state", "outcome", "closed_on"),
+    "notices": ("id", "kind", "addressee_kind", "recipient_id", "source", "fields", "sent_on"),
+}
+
+
+_KEEP_ID = ("requests", "notices")
+
+
+def _flatten_for_table(record: dict[str, Any]) -> dict[str, Any]:
+    """The customer's fields, then one table per non-empty list; order lines as text.
+
+    Ids and creation stamps are left out of the nested tables to fit a terminal
+    (except the ids a clerk needs next); `--format json` has everything.
+    """
+    flat: dict[str, Any] = dict(record["customer"])
+    for key, rows in record.items():
+        if key == "customer" or not rows:
+            continue
+        hidden = {"customer_id", "created_at", "created_by"}
+        if key not in _KEEP_ID:
+            hidden.add("id")
+        shown = _TABLE_COLUMNS.get(key)
+        flat[key] = [
+            {
+                k: _lines_text(v) if k == "lines" else v
+                for k, v in row.items()
+                if k not in hidden and (shown is None or k in shown)
+            }
+            for row in rows
+        ]
+    return flat
+
+
+def _lines_text(lines: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{x['quantity']} x {x['product']} @ {x['unit_price']}" for x in lines)
+
+
+@customer_app.command("list")
+def customer_list(
+    ctx: typer.Context,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Only this organisation (name or id).")
+    ] = None,
+    state: Annotated[
+        str | None,
+        typer.Option("--state", help="active, restricted, anonymised-with-holds or anonymised."),
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List customers, optionally of one organisation, state or source.
+
+    Example: lautex customer list --org "Puutalo Oy" --format csv
+    """
+    from lautex_registry.records.customers import LIST_COLUMNS, list_customers
+
+    filters = [name for name, v in (("org", org), ("state", state), ("source", source)) if v]
+    details = {"format": fmt.value, "filters": filters}
+    with open_workspace(ctx) as ws:
+        rows = list_customers(ws.conn, org=org, state=state, source=source)
+        count = emit_rows(ws.reserved_handout(rows, "customer list", "customer", details),
+                          fmt, LIST_COLUMNS)  # fmt: skip
+        ws.audit_handout("customer list", "customer", None, {"rows": count, **details})
+
+
+@customer_app.command("search")
+def customer_search(
+    ctx: typer.Context,
+    text: Annotated[
+        str, typer.Argument(help="Words to find in names, email, phone, organisation.")
+    ],
+    limit: Annotated[
+        int,
+        typer.Option("--limit", help="At most this many customers.", parser=id_of("limit")),
+    ] = 100,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Find customers by name, email, phone or organisation; case and accents do not matter.
+
+    Example: lautex customer search aijala
+    """
+    from lautex_registry.records.customers import LIST_COLUMNS, search_customers
+
+    with open_workspace(ctx) as ws:
+        rows = search_customers(ws.conn, text, limit=limit)
+        ws.audit_handout("customer search", "customer", None, {"rows": len(rows)})
+    emit_rows(rows, fmt, LIST_COLUMNS)
+
+
+@customer_app.command("edit")
+def customer_edit(
+    ctx: typer.Context,
+    customer: Customer,
+    first_name: FirstName = None,
+    last_name: LastName = None,
+    org: Org = None,
+    email: Email = None,
+    phone: Phone = None,
+    street: Street = None,
+    postal_code: PostalCode = None,
+    city: City = None,
+    country: Country = None,
+    source: Source = None,
+    source_detail: SourceDetail = None,
+    language: Language = None,
+    notes: Notes = None,
+    clear: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--clear",
+            help="Empty an optional field: org, email, phone, street, postal_code, city, "
+            'source_detail, notes. Repeatable. (`--org ""` does the same.)',
+        ),
+    ] = None,
+) -> None:
+    """Change a customer's fields; the audit trail names the fields, not the values.
+
+    Example: lautex customer edit 42 --phone "+358 50 765 4321" --clear org
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.customers import CustomerFields, edit_customer
+
+    given = CustomerFields(
+        first_name=first_name,
+        last_name=last_name,
+        org=org,
+        email=email,
+        phone=phone,
+        street=street,
+        postal_code=postal_code,
+        city=city,
+        country=country,
+        source=source,
+        source_detail=source_detail,
+        language=language,
+        notes=notes,
+    ).given()
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        written = edit_customer(ws.conn, ws.actor, customer, given, clear or [])
+    changed = written.changed
+    say(
+        f"customer {written.customer_id}: "
+        + (f"changed {', '.join(changed)}" if changed else "nothing changed")
+    )
+    report_restorations(written.restored)  # an erased objector's objections are back (Art. 21(3))
+
+
+@customer_app.command("import")
+def customer_import(
+    ctx: typer.Context,
+    file: Annotated[
+        Path, typer.Argument(help="UTF-8 CSV, comma or semicolon separated.", show_default=False)
+    ],
+    source: Annotated[
+        str | None, typer.Option("--source", help="Source for rows whose source cell is empty.")
+    ] = None,
+    dry_run: DryRun = False,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Store the good rows, report the bad ones.")
+    ] = False,
+) -> None:
+    """Import customers from a CSV file whose header names the `customer add` options.
+
+    Every row is validated first; by default one bad row means nothing is written.
+    Each bad row and each duplicate email is reported on stderr with its line number.
+
+    Example: lautex customer import customers.csv --source reseller --skip-invalid
+    """
+    from lautex_registry.platform.errors import InvalidInput
+    from lautex_registry.records.importing.run import import_customers
+
+    with (
+        open_workspace(ctx) as ws,
+        progress_bar() as bar,
+    ):
+        progress = bar.counter(f"importing {file.name}")
+        report = import_customers(
+            ws.conn, ws.actor, file, default_source=source, dry_run=dry_run,
+            skip_invalid=skip_invalid, progress=progress,
+        )  # fmt: skip
+    for problem in report.problems:
+        say(f"line {problem.line}: {problem.reason}")
+    report_restorations(report.restored)  # erased objectors' objections are back (Art. 21(3))
+    if report.failed:
+        raise InvalidInput(f"{file.name}: {report.summary()}")
+    say(report.summary())

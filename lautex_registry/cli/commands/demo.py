@@ -1,0 +1,45 @@
+"""`lautex demo`: a register of made-up people to learn on."""
+
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.output import say
+
+COMMAND = "demo"
+
+
+def register(app: typer.Typer) -> None:
+    app.command(COMMAND)(demo)
+
+
+def demo(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Where to build it (default: data/demo.db).", show_default=False),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Replace a demo register built earlier at that path (nothing else)."
+        ),
+    ] = False,
+) -> None:
+    """Build a demo register with made-up data and log its demo admin in.
+
+    Example: lautex demo && lautex --db data/demo.db status
+    """
+    from pathlib import Path
+
+    from lautex_registry.demo.build import DEFAULT_DEMO_DB, build_demo
+
+    # The demo never lands in $LAUTEX_DB by accident: only an explicit --db moves it.
+    path = Path(db or ctx.find_root().params.get("db") or DEFAULT_DEMO_DB)
+    built = build_demo(path, replace=force)
+    counts = ", ".join(f"{n} {what}" for what, n in built.counts.items())
+    say(f"built the demo register {built.path}: {counts}")
+    say("WARNING: this is a DEMO register with made-up people; never put real data in it.")
+    say(f"demo admin {built.username!r} is logged in; the password (shown once) is:")
+    typer.echo(built.password)
+    say(f"next: lautex --db {built.path} status")

@@ -1,0 +1,59 @@
+"""`lautex export`: the access export (GDPR Art. 15) and portability (Art. 20)."""
+
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.files import ForceOption, output_path
+from lautex_registry.cli.output import say
+from lautex_registry.cli.params import Customer, LangOption, OutputOption, RequestOption
+
+COMMAND = "export"
+
+
+def register(app: typer.Typer) -> None:
+    app.command(COMMAND)(export)
+
+
+def export(
+    ctx: typer.Context,
+    customer: Customer,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="json, csv, html or md (portability: json or csv)."),
+    ] = "json",
+    lang: LangOption = None,
+    request_id: RequestOption = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
+    portability: Annotated[
+        bool,
+        typer.Option(
+            "--portability",
+            help="Only what the person provided, and their orders (GDPR Art. 20).",
+        ),
+    ] = False,
+) -> None:
+    """Export everything the register holds about a person, with the Art. 15 information.
+
+    Example: lautex export 42 --request 7 --format html --lang en --output anna-2026-11.html
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.rights.access import export_customer, write_export
+
+    target = output_path(output, force)
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        result = export_customer(
+            ws.conn, ws.actor, customer, fmt=fmt, lang=lang, request_id=request_id,
+            output=target, portability=portability,
+        )  # fmt: skip
+        # Written inside the transaction: a file that cannot be written leaves no record.
+        written = write_export(result, ws.db_path, force=force)
+    for file in result.files:
+        if file.path is None:
+            typer.echo(file.content, nl=False)
+    for path in written:
+        say(f"wrote {path} (mode 0600)")
+    rows = sum(result.counts.values())
+    say(f"{result.kind}: {rows} rows, {result.fmt}, {result.language}; recorded and audited")

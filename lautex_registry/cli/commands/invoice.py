@@ -1,0 +1,129 @@
+"""The `invoice` group: the invoices billed for orders, from issue to payment or collection."""
+
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.output import Format, FormatOption, emit_rows, say
+from lautex_registry.cli.params import EventDate
+
+COMMAND = "invoice"
+
+invoice_app = typer.Typer(
+    help="Invoices: add, pay, remind, collect, write-off, list.", no_args_is_help=True
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(invoice_app, name=COMMAND)
+
+
+InvoiceNumber = Annotated[str, typer.Argument(help="The invoice number.", show_default=False)]
+
+
+@invoice_app.command("add")
+def invoice_add(
+    ctx: typer.Context,
+    order: Annotated[str, typer.Argument(help="The order number to bill.", show_default=False)],
+    number: Annotated[str, typer.Option("--number", help="The invoice number.")],
+    issued: Annotated[str, typer.Option("--issued", help="Issue date (YYYY-MM-DD).")],
+    due: Annotated[str, typer.Option("--due", help="Due date (YYYY-MM-DD).")],
+) -> None:
+    """Invoice an order's total; the billing name and address are kept as they are today.
+
+    Example: lautex invoice add T-1001 --number 2026-0457 --issued 2026-11-20 --due 2026-12-04
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.invoices import add_invoice
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        add_invoice(ws.conn, ws.actor, order, number=number, issued=issued, due=due)
+    say(f"added invoice {number.strip()}")
+
+
+@invoice_app.command("pay")
+def invoice_pay(ctx: typer.Context, number: InvoiceNumber, on: EventDate) -> None:
+    """Mark an invoice paid.
+
+    Example: lautex invoice pay 2026-0457 --date 2026-11-24
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.invoices import pay_invoice
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        pay_invoice(ws.conn, ws.actor, number, on)
+    say(f"invoice {number.strip()} is paid")
+
+
+@invoice_app.command("remind")
+def invoice_remind(ctx: typer.Context, number: InvoiceNumber, on: EventDate) -> None:
+    """Record a payment reminder (it restarts the 3-year limitation period).
+
+    Example: lautex invoice remind 2026-0457 --date 2026-12-10
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.invoices import remind_invoice
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        remind_invoice(ws.conn, ws.actor, number, on)
+    say(f"invoice {number.strip()}: reminder recorded")
+
+
+@invoice_app.command("collect")
+def invoice_collect(
+    ctx: typer.Context,
+    number: InvoiceNumber,
+    agency: Annotated[str, typer.Option("--agency", help="The collection agency.")],
+    on: EventDate,
+) -> None:
+    """Send an open invoice to a collection agency.
+
+    Example: lautex invoice collect 2026-0457 --agency "Perintä Oy" --date 2027-01-15
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.invoices import collect_invoice
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        collect_invoice(ws.conn, ws.actor, number, agency=agency, on=on)
+    say(f"invoice {number.strip()} is in collection")
+
+
+@invoice_app.command("write-off")
+def invoice_write_off(ctx: typer.Context, number: InvoiceNumber, on: EventDate) -> None:
+    """Write off an open or in-collection invoice.
+
+    Example: lautex invoice write-off 2026-0457 --date 2027-06-30
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.records.invoices import write_off_invoice
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        write_off_invoice(ws.conn, ws.actor, number, on)
+    say(f"invoice {number.strip()} is written off")
+
+
+@invoice_app.command("list")
+def invoice_list(
+    ctx: typer.Context,
+    open_only: Annotated[
+        bool, typer.Option("--open", help="Only open claims (open or in collection).")
+    ] = False,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only open invoices (not in collection) past due.")
+    ] = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List invoices by due date.
+
+    Example: lautex invoice list --overdue --format csv
+    """
+    from lautex_registry.records.invoices import LIST_COLUMNS, list_invoices
+
+    details = {"format": fmt.value}
+    with open_workspace(ctx) as ws:
+        rows = list_invoices(ws.conn, open_only=open_only, overdue_only=overdue)
+        # Invoices carry billing names and addresses: handing them out is audited first.
+        count = emit_rows(ws.reserved_handout(rows, "invoice list", "invoice", details), fmt,
+                          LIST_COLUMNS)  # fmt: skip
+        ws.audit_handout("invoice list", "invoice", None, {"rows": count, **details})

@@ -1,0 +1,304 @@
+"""The `request` group: data subject requests as tracked cases with legal deadlines."""
+
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.files import ForceOption, output_path
+from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+from lautex_registry.cli.params import LangOption, LetterFormat, OutputOption, RequestId, id_of
+from lautex_registry.cli.rectifying import emit_certificate
+
+COMMAND = "request"
+
+request_app = typer.Typer(
+    help="Data subject requests: add, extend, verify, list, show, close, letter.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(request_app, name=COMMAND)
+
+
+@request_app.command("add")
+def request_add(
+    ctx: typer.Context,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="access, rectification, erasure, restriction, objection, portability "
+            "or publication-ban.",
+        ),
+    ],
+    channel: Annotated[
+        str, typer.Option("--channel", help="letter, email, phone, counter or web.")
+    ],
+    customer: Annotated[
+        str | None,
+        typer.Argument(help="The customer's id or email (or use --requester).", show_default=False),
+    ] = None,
+    received: Annotated[
+        str | None, typer.Option("--received", help="Date of receipt. Default: today.")
+    ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option("--language", help="fi, en or sv. Default: the customer's language."),
+    ] = None,
+    requester: Annotated[
+        str | None,
+        typer.Option("--requester", help='"NAME <EMAIL>" of a person not in the register.'),
+    ] = None,
+    signed: Annotated[
+        bool, typer.Option("--signed", help="The request was signed (never required).")
+    ] = False,
+    note: Annotated[str | None, typer.Option("--note", help="A note for the case.")] = None,
+    requester_address: Annotated[
+        str | None,
+        typer.Option(
+            "--requester-address",
+            help='Postal address for the reply, "STREET, POSTAL CODE CITY" (if not the '
+            "register's).",
+        ),
+    ] = None,
+) -> None:
+    """Record a data subject request; prints its id and due date (one month from receipt).
+
+    Example: lautex request add 42 --kind access --received 2026-01-31 --channel letter
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.rights.requests import add_request, get_request
+
+    with open_workspace(ctx) as ws:
+        with transaction(ws.conn):
+            request_id = add_request(
+                ws.conn, ws.actor, kind=kind, channel=channel, customer_ref=customer,
+                requester=requester, received=received, language=language, signed=signed,
+                note=note, requester_address=requester_address,
+            )  # fmt: skip
+        due = get_request(ws.conn, request_id)["due_on"]
+    typer.echo(request_id)
+    say(f"added request {request_id}, due {due}")
+
+
+@request_app.command("extend")
+def request_extend(
+    ctx: typer.Context,
+    request_id: RequestId,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why more time is needed (told to the person).")
+    ] = None,
+) -> None:
+    """Extend a request to three months from receipt (only within the first month, with reasons).
+
+    Example: lautex request extend 7 --reason "the order history must be fetched from the archive"
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.rights.requests import extend_request
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        due = extend_request(ws.conn, ws.actor, request_id, reason)
+    say(f"request {request_id} extended: now due {due.isoformat()}")
+    say(f"send the extension notice: lautex request letter {request_id}")
+
+
+@request_app.command("verify")
+def request_verify(
+    ctx: typer.Context,
+    request_id: RequestId,
+    method: Annotated[
+        str, typer.Option("--method", help="How the identity was checked, e.g. 'ID card'.")
+    ],
+) -> None:
+    """Record an identity check of the requester (optional: it never blocks a request).
+
+    Example: lautex request verify 7 --method "driving licence shown at the counter"
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.rights.requests import verify_identity
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        verify_identity(ws.conn, ws.actor, request_id, method)
+    say(f"request {request_id}: identity check recorded")
+
+
+@request_app.command("list")
+def request_list(
+    ctx: typer.Context,
+    open_only: Annotated[bool, typer.Option("--open", help="Only open requests.")] = False,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only open requests past their due date.")
+    ] = False,
+    due_within: Annotated[
+        int | None,
+        typer.Option(
+            "--due-within",
+            help="Only open requests due within this many days.",
+            # a date ten years ahead is as far as a deadline goes; beyond it dates overflow
+            parser=id_of("due-within", minimum=0, maximum=3650),
+        ),
+    ] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Only this kind.")] = None,
+    fail_if_any: Annotated[
+        bool,
+        typer.Option("--fail-if-any", help="Exit 4 when the list is not empty (for cron)."),
+    ] = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List requests with their due dates, the most urgent first.
+
+    Example: lautex request list --overdue --fail-if-any
+    """
+    from lautex_registry.platform.errors import Refused
+    from lautex_registry.rights.requests import LIST_COLUMNS, TABLE_COLUMNS, list_requests
+
+    with open_workspace(ctx) as ws:
+        rows = list_requests(
+            ws.conn, open_only=open_only, overdue=overdue, due_within=due_within, kind=kind
+        )
+    emit_rows(rows, fmt, TABLE_COLUMNS if fmt is Format.table else LIST_COLUMNS, title="Requests")
+    if fail_if_any and rows:
+        what = "overdue" if overdue else "listed"
+        raise Refused(f"{len(rows)} request(s) {what}: answer them (GDPR Art. 12(3))")
+
+
+@request_app.command("show")
+def request_show(
+    ctx: typer.Context, request_id: RequestId, fmt: FormatOption = Format.table
+) -> None:
+    """Show one request: its deadlines, identity check, outcome and the letters sent.
+
+    Example: lautex request show 7 --format json
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.rights.requests import show_request
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        record = show_request(ws.conn, ws.actor, request_id)
+    emit_record(record, fmt, title=f"Request {request_id}")
+
+
+@request_app.command("close")
+def request_close(
+    ctx: typer.Context,
+    request_id: RequestId,
+    outcome: Annotated[
+        str, typer.Option("--outcome", help="completed, refused or partially-refused.")
+    ],
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Reasons (required for a refusal).")
+    ] = None,
+    manifestly_unfounded: Annotated[
+        str | None,
+        typer.Option(
+            "--manifestly-unfounded",
+            help="Written justification: the request is manifestly unfounded or excessive.",
+        ),
+    ] = None,
+    fee: Annotated[
+        str | None,
+        typer.Option("--fee", help="Fee in euros for a further copy (the first is free)."),
+    ] = None,
+    done_outside: Annotated[
+        str | None,
+        typer.Option(
+            "--done-outside",
+            help="What was done by other means, when the register cannot show it done.",
+        ),
+    ] = None,
+) -> None:
+    """Close a request with its outcome; a refusal needs reasons, "completed" the work done.
+
+    Example: lautex request close 7 --outcome refused --reason "we hold no such recordings"
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.validation import parse_money
+    from lautex_registry.rights.letters import reply_letter
+    from lautex_registry.rights.requests import close_answered_request
+
+    with open_workspace(ctx) as ws:
+        with transaction(ws.conn):
+            fee_cents = parse_money(fee, "fee") if fee is not None else None
+            close_answered_request(
+                ws.conn, ws.actor, request_id, outcome, reason,
+                manifestly_unfounded_justification=manifestly_unfounded, fee_cents=fee_cents,
+                done_outside=done_outside,
+            )  # fmt: skip
+        letter = reply_letter(ws.conn, request_id)
+    say(f"request {request_id} closed: {outcome}")
+    if letter is not None:
+        say(f"write the reply ({letter}): lautex request letter {request_id}")
+
+
+@request_app.command("letter")
+def request_letter(
+    ctx: typer.Context,
+    request_id: RequestId,
+    lang: LangOption = None,
+    letter_fmt: LetterFormat = "md",
+    which: Annotated[
+        str,
+        typer.Option(
+            "--type",
+            help="auto, access-reply, extension-notice, refusal or no-data. "
+            "auto picks from the request's state.",
+        ),
+    ] = "auto",
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output", "-o", help="Write to this new file (mode 0600); - or none: stdout."
+        ),
+    ] = None,
+    force: ForceOption = False,
+) -> None:
+    """Write the reply letter of a request: access reply, extension notice, refusal, no data.
+
+    Example: lautex request letter 7 --lang en --format html --output reply-7.html
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.documents import write_private
+    from lautex_registry.rights.letters import request_letter as make_letter
+
+    target = output_path(output, force)
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        letter = make_letter(ws.conn, ws.actor, request_id, lang=lang, fmt=letter_fmt, which=which)
+        # Written inside the transaction: if the file cannot be written, nothing is recorded.
+        if target is not None:
+            write_private(target, letter.text, ws.db_path, force=force)
+    if target is not None:
+        say(f"wrote the {letter.kind} ({letter.language}) to {target}")
+    else:
+        typer.echo(letter.text, nl=False)
+
+
+@request_app.command("certificate")
+def request_certificate(
+    ctx: typer.Context,
+    request_id: Annotated[
+        int,
+        typer.Argument(help="The request's id.", show_default=False, parser=id_of("request")),
+    ],
+    lang: LangOption = None,
+    doc_format: LetterFormat = "md",
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """The refusal certificate of a refused request: reasons, Ombudsman, court remedy.
+
+    Example: lautex request certificate 7 --lang en --format html --output certificate.html
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.documents import write_private
+    from lautex_registry.rights.certificates import refusal_certificate
+
+    target = output_path(output, force)
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        certificate = refusal_certificate(ws.conn, ws.actor, request_id, lang, doc_format)
+        # Written inside the transaction, as a letter is: a file that cannot be written
+        # leaves no document row and no audit row claiming it was handed out.
+        if target is not None:
+            write_private(target, certificate.text, ws.db_path, force=force)
+    emit_certificate(certificate, target)

@@ -1,0 +1,150 @@
+"""The `user` group: personal accounts and their service tokens."""
+
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.output import Format, FormatOption, emit_rows, say
+from lautex_registry.cli.params import PasswordStdin, Username, Yes
+from lautex_registry.cli.prompts import read_password
+
+COMMAND = "user"
+
+user_app = typer.Typer(help="Personal accounts: add, list, disable, tokens.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(user_app, name=COMMAND)
+
+
+@user_app.command("add")
+def user_add(
+    ctx: typer.Context,
+    username: Username,
+    full_name: Annotated[str, typer.Option("--full-name", help="The person's full name.")],
+    role: Annotated[str, typer.Option("--role", help="admin, clerk, auditor or system.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Add a personal account (system accounts are for jobs and use tokens only).
+
+    Example: lautex user add maija --full-name "Maija Äijälä" --role clerk
+    """
+    from lautex_registry.platform import accounts
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.permissions import SYSTEM
+
+    with open_workspace(ctx) as ws:
+        accounts.check_account_fields(username, full_name, role)
+        password = None
+        if role != SYSTEM:
+            password = read_password(from_stdin=password_stdin, confirm=True)
+        with transaction(ws.conn):
+            accounts.add_user(ws.conn, ws.actor, username, full_name, role, password)
+    say(f"added {role} {username!r}")
+
+
+@user_app.command("list")
+def user_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+    """List the accounts.
+
+    Example: lautex user list --format csv
+    """
+    from lautex_registry.platform import accounts
+
+    with open_workspace(ctx) as ws:
+        emit_rows(accounts.list_users(ws.conn), fmt)
+
+
+@user_app.command("passwd")
+def user_passwd(
+    ctx: typer.Context,
+    username: Annotated[
+        str | None, typer.Argument(help="Whose password (default: yours).", show_default=False)
+    ] = None,
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Change a password (your own; an admin may change anyone's).
+
+    Example: lautex user passwd
+    """
+    from lautex_registry.platform import accounts
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.errors import AuthError
+    from lautex_registry.platform.permissions import ADMIN
+
+    with open_workspace(ctx) as ws:
+        target = username or ws.user.username
+        if target != ws.user.username and ws.user.role != ADMIN:
+            raise AuthError("only an admin may change another user's password")
+        password = read_password(from_stdin=password_stdin, confirm=True, prompt="New password")
+        with transaction(ws.conn):
+            accounts.change_password(ws.conn, ws.actor, target, password)
+    say(f"password changed for {target!r}; their other sessions have ended")
+
+
+@user_app.command("disable")
+def user_disable(
+    ctx: typer.Context,
+    username: Username,
+    yes: Yes = False,
+) -> None:
+    """Disable an account: its sessions end and its service token is revoked for good.
+
+    Example: lautex user disable maija --yes
+    """
+    from lautex_registry.cli.prompts import confirm_or_abort
+    from lautex_registry.platform import accounts
+    from lautex_registry.platform.db import transaction
+
+    with open_workspace(ctx) as ws:
+        accounts.get_user(ws.conn, username)
+        say(f"this disables {username!r}, ends their sessions and revokes their service token")
+        confirm_or_abort("Disable the account?", assume_yes=yes)
+        with transaction(ws.conn):
+            accounts.set_disabled(ws.conn, ws.actor, username, True)
+    say(f"disabled {username!r}")
+
+
+@user_app.command("enable")
+def user_enable(ctx: typer.Context, username: Username) -> None:
+    """Enable a disabled (or locked) account again.
+
+    Example: lautex user enable maija
+    """
+    from lautex_registry.platform import accounts
+    from lautex_registry.platform.db import transaction
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        accounts.set_disabled(ws.conn, ws.actor, username, False)
+    say(f"enabled {username!r}")
+
+
+@user_app.command("token")
+def user_token(ctx: typer.Context, username: Username) -> None:
+    """Print a new service token for scripts and cron (shown once; replaces the old one).
+
+    Example: LAUTEX_TOKEN=$(lautex user token retention-bot)
+    """
+    from lautex_registry.platform import sessions
+    from lautex_registry.platform.db import transaction
+
+    with open_workspace(ctx) as ws:
+        with transaction(ws.conn):
+            token = sessions.issue_service_token(ws.conn, ws.actor, username)
+        typer.echo(token)
+    say("keep this token secret: it is shown only once; use it as LAUTEX_TOKEN")
+
+
+@user_app.command("revoke-token")
+def user_revoke_token(ctx: typer.Context, username: Username) -> None:
+    """Revoke a user's service token.
+
+    Example: lautex user revoke-token retention-bot
+    """
+    from lautex_registry.platform import sessions
+    from lautex_registry.platform.db import transaction
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        sessions.revoke_service_token(ws.conn, ws.actor, username)
+    say(f"revoked the service token of {username!r}")
