@@ -37,7 +37,6 @@ def settings_load(
     import sys
     from pathlib import Path
 
-    from lautex_registry.platform.db import transaction
     from lautex_registry.platform.settings import (
         LOCAL_SETTINGS_FILE,
         load_settings_file,
@@ -51,7 +50,7 @@ def settings_load(
         else:
             settings, origin = load_settings_file(Path(path) if path else LOCAL_SETTINGS_FILE)
         loaded = settings_to_load(settings, origin)
-        with transaction(ws.conn):
+        with ws.writing():
             sections = replace_settings(ws.conn, ws.actor, loaded)
     say(f"settings from {origin} are in force ({', '.join(sections)})")
     if loaded.reset:
