@@ -60,9 +60,9 @@ def median_seconds(cases: dict[str, list[str]], env: dict[str, str], runs: int) 
         for name, argv in cases.items():
             argv = [arg.replace("{n}", str(run)) for arg in argv]
             start = time.perf_counter()
-            subprocess.run(
-                argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
+            done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            if done.returncode:
+                sys.exit(f"{' '.join(argv[2:])}: exit {done.returncode}: {done.stderr.decode()}")
             timings[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in timings.items()}
 

@@ -240,10 +240,11 @@ def national_phone_digits(e164: str) -> str:
 # The EU/EEA countries and Switzerland and the United Kingdom: nearly every address the
 # register holds, so checking them needs no import of phonenumbers (whose list of
 # regions holds every one of them; a test checks that).
-EEA_COUNTRIES = frozenset(
-    "AT BE BG CH CY CZ DE DK EE ES FI FR GB GR HR HU IE IS IT LI LT LU LV MT NL NO PL PT RO"
-    " SE SI SK".split()
-)
+EEA_COUNTRIES = frozenset({
+    "AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR", "HR",
+    "HU", "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE",
+    "SI", "SK",
+})  # fmt: skip
 # EU usage writes EL for Greece; UK is the everyday code for the United Kingdom.
 _COUNTRY_ALIASES = {"EL": "GR", "UK": "GB"}
 
