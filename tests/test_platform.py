@@ -249,6 +249,14 @@ def test_a_usage_error_is_one_line_with_exit_2(cli: Cli) -> None:
         assert result.stdout == ""
 
 
+def test_a_missing_choice_reads_as_one_line_of_words(cli: Cli) -> None:
+    """Click lays the choices out over lines; the error line joins them, no escapes."""
+    result = cli.run("labels", "--output", "sheet.pdf")
+    assert result.exit_code == 2
+    assert "Choose from: csv, pdf" in result.stderr, result.stderr
+    assert "\\x0a" not in result.stderr and "\\x09" not in result.stderr
+
+
 def test_python_dash_m_runs_the_same_command_in_a_real_process(tmp_path: Path) -> None:
     import os
     import subprocess

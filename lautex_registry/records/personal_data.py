@@ -90,7 +90,7 @@ NON_PERSONAL_TABLES: dict[str, str] = {
     "users": "the company's own staff accounts, not register subjects",
     "sessions": "staff sessions (token hashes)",
     "audit_log": "ids, field names and counts only, never personal values",
-    # GDPR Art. 4(1): a sole trader's name and business ID are the person's: erasure.py
+    # GDPR Art. 4(1): a sole trader's name and business ID are the person's: erasure/erase.py
     # removes such an organisation with its trader (`trader_id`; none recorded: its last
     # contact), and the access export shows it.
     "organisations": "legal persons: name and business id (a sole trader's go with the person)",

@@ -7,6 +7,7 @@ from typing import Any
 from lautex_registry.erasure.backup_copies import BackupPolicy
 from lautex_registry.erasure.holds import RetentionPolicy
 from lautex_registry.platform import audit
+from lautex_registry.platform.characters import excerpt
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.settings import (
     RESET_KEY,
@@ -14,7 +15,6 @@ from lautex_registry.platform.settings import (
     parse_settings,
     store_settings,
 )
-from lautex_registry.platform.validation import excerpt
 from lautex_registry.statement.privacy_statement import render_statement
 from lautex_registry.statement.processing_record import render_processing_record
 
