@@ -6,6 +6,7 @@ from typing import Any
 
 from lautex_registry.erasure.holds import RetentionPolicy
 from lautex_registry.platform import audit
+from lautex_registry.platform.documents import LANGUAGES
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.settings import (
     RESET_KEY,
@@ -22,10 +23,10 @@ def check_settings_in_force(conn: sqlite3.Connection) -> None:
     """Refuse settings the register cannot work with: call inside the transaction that stored them.
 
     The retention policy must respect the legal floors, and the statement and the record of
-    processing must render in both languages with no empty heading (docs/privacy-statement.md P12).
+    processing must render in every language with no empty heading (docs/privacy-statement.md P12).
     """
     RetentionPolicy.of(conn)
-    for lang in ("fi", "en"):
+    for lang in LANGUAGES:
         render_statement(conn, lang, "md")
         render_processing_record(conn, lang, "md")
 
