@@ -156,6 +156,7 @@ def pdf_document(html_body: str, paper: Paper) -> bytes:
         tag: TextStyle(font_family=FONT, font_style="B", font_size_pt=size, color=0, t_margin=top)
         for tag, size, top in (("h1", 14, 2), ("h2", 11.5, 5), ("h3", 10.5, 4), ("h4", 10, 3))
     }
+    headings["p"] = TextStyle(t_margin=1.5, b_margin=1.5)  # a gap between paragraphs
     pdf.write_html(
         html_body,
         font_family=FONT,
