@@ -18,9 +18,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from lautex_registry.platform import auth
+from lautex_registry.platform import sessions
 from lautex_registry.platform.db import connect, transaction
-from lautex_registry.platform.register import register_id
+from lautex_registry.platform.identity import register_id
 from lautex_registry.platform.settings import load_settings_file
 from lautex_registry.records.customers import INSERT_COLUMNS, INSERT_SQL, search_text_for
 from lautex_registry.setup.new_register import create_register
@@ -85,8 +85,8 @@ def build_register(path: Path, customers: int, orders_per_customer: int = 3) -> 
     create_register(path, admin_username="bench", admin_full_name="Bench Mark",
                     admin_password=PASSWORD, settings=settings)  # fmt: skip
     conn = connect(path)
-    _user, token = auth.login(conn, "bench", PASSWORD)
-    auth.save_session_token(register_id(conn), token)
+    _user, token = sessions.login(conn, "bench", PASSWORD)
+    sessions.save_session_token(register_id(conn), token)
     stamp, today = "2026-11-25T00:00:00Z", date(2026, 11, 25)
     organisations = max(1, int(customers * ORGS_PER_CUSTOMER))
     with transaction(conn):

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from lautex_registry.platform import audit, auth
+from lautex_registry.platform import audit, sessions
 from lautex_registry.platform.clock import business_day, today
 from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.errors import Conflict, InvalidInput, Refused
@@ -676,7 +676,7 @@ def build_demo(path: Path, *, replace: bool = False) -> DemoRegister:
 def _fill_demo(path: Path) -> tuple[str, dict[str, int]]:
     """Build the demo register at `path`; returns the demo admin's password and the counts."""
     from lautex_registry.platform.db import checkpoint
-    from lautex_registry.platform.register import register_id
+    from lautex_registry.platform.identity import register_id
     from lautex_registry.platform.settings import load_settings_file
     from lautex_registry.setup.new_register import create_register
 
@@ -699,8 +699,8 @@ def _fill_demo(path: Path) -> tuple[str, dict[str, int]]:
         for step in STEPS:
             with transaction(conn):
                 step(ctx)
-        _user, token = auth.login(conn, DEMO_ADMIN, password)
-        auth.save_session_token(register_id(conn), token)
+        _user, token = sessions.login(conn, DEMO_ADMIN, password)
+        sessions.save_session_token(register_id(conn), token)
         checkpoint(conn)  # everything in the file itself: it is renamed without its WAL
     finally:
         conn.close()

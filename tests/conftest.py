@@ -18,7 +18,7 @@ from hypothesis import settings
 from typer.testing import CliRunner, Result
 
 from lautex_registry.cli.app import app, register_commands
-from lautex_registry.platform import auth
+from lautex_registry.platform import accounts
 
 PASSWORD = "correct horse battery staple"
 USERS = {"admin": "admin", "clerk": "clerk", "auditor": "auditor", "bot": "system"}
@@ -34,7 +34,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 register_commands()  # `lautex` imports only what a command needs; tests want them all
 
 # argon2id with a low cost: the same algorithm, fast enough for a test suite.
-auth.ARGON2_PARAMS.update(time_cost=1, memory_cost=1024, parallelism=1)
+accounts.ARGON2_PARAMS.update(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @dataclass

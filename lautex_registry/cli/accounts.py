@@ -68,16 +68,17 @@ def login(
     """
     import getpass
 
-    from lautex_registry.platform import auth
-    from lautex_registry.platform.register import open_register, register_id
+    from lautex_registry.platform import sessions
+    from lautex_registry.platform.identity import register_id
+    from lautex_registry.platform.register_file import open_register
 
     name = username or getpass.getuser()
     conn = open_register(db_path_of(ctx))
     try:
         password = read_password(from_stdin=password_stdin, confirm=False)
         where = register_id(conn)
-        user, _token = auth.login(
-            conn, name, password, keep_token=lambda token: auth.save_session_token(where, token)
+        user, _token = sessions.login(
+            conn, name, password, keep_token=lambda token: sessions.save_session_token(where, token)
         )
     finally:
         conn.close()
@@ -89,14 +90,14 @@ def logout(ctx: typer.Context) -> None:
 
     Example: lautex logout
     """
-    from lautex_registry.platform import auth
+    from lautex_registry.platform import sessions
     from lautex_registry.platform.db import transaction
-    from lautex_registry.platform.register import register_id
+    from lautex_registry.platform.identity import register_id
 
     with open_workspace(ctx) as ws:
         with transaction(ws.conn):
-            auth.end_session(ws.conn, ws.user, ws.token)
-        auth.forget_session_token(register_id(ws.conn))
+            sessions.end_session(ws.conn, ws.user, ws.token)
+        sessions.forget_session_token(register_id(ws.conn))
     say("logged out")
 
 
@@ -124,17 +125,17 @@ def user_add(
 
     Example: lautex user add maija --full-name "Maija Äijälä" --role clerk
     """
-    from lautex_registry.platform import auth
+    from lautex_registry.platform import accounts
     from lautex_registry.platform.db import transaction
     from lautex_registry.platform.permissions import SYSTEM
 
     with open_workspace(ctx) as ws:
-        auth.check_account_fields(username, full_name, role)
+        accounts.check_account_fields(username, full_name, role)
         password = None
         if role != SYSTEM:
             password = read_password(from_stdin=password_stdin, confirm=True)
         with transaction(ws.conn):
-            auth.add_user(ws.conn, ws.actor, username, full_name, role, password)
+            accounts.add_user(ws.conn, ws.actor, username, full_name, role, password)
     say(f"added {role} {username!r}")
 
 
@@ -144,10 +145,10 @@ def user_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
 
     Example: lautex user list --format csv
     """
-    from lautex_registry.platform import auth
+    from lautex_registry.platform import accounts
 
     with open_workspace(ctx) as ws:
-        emit_rows(auth.list_users(ws.conn), fmt)
+        emit_rows(accounts.list_users(ws.conn), fmt)
 
 
 @user_app.command("passwd")
@@ -162,7 +163,7 @@ def user_passwd(
 
     Example: lautex user passwd
     """
-    from lautex_registry.platform import auth
+    from lautex_registry.platform import accounts
     from lautex_registry.platform.db import transaction
     from lautex_registry.platform.errors import AuthError
     from lautex_registry.platform.permissions import ADMIN
@@ -173,7 +174,7 @@ def user_passwd(
             raise AuthError("only an admin may change another user's password")
         password = read_password(from_stdin=password_stdin, confirm=True, prompt="New password")
         with transaction(ws.conn):
-            auth.change_password(ws.conn, ws.actor, target, password)
+            accounts.change_password(ws.conn, ws.actor, target, password)
     say(f"password changed for {target!r}; their other sessions have ended")
 
 
@@ -188,15 +189,15 @@ def user_disable(
     Example: lautex user disable maija --yes
     """
     from lautex_registry.cli.prompts import confirm_or_abort
-    from lautex_registry.platform import auth
+    from lautex_registry.platform import accounts
     from lautex_registry.platform.db import transaction
 
     with open_workspace(ctx) as ws:
-        auth.get_user(ws.conn, username)
+        accounts.get_user(ws.conn, username)
         say(f"this disables {username!r}, ends their sessions and revokes their service token")
         confirm_or_abort("Disable the account?", assume_yes=yes)
         with transaction(ws.conn):
-            auth.set_disabled(ws.conn, ws.actor, username, True)
+            accounts.set_disabled(ws.conn, ws.actor, username, True)
     say(f"disabled {username!r}")
 
 
@@ -206,11 +207,11 @@ def user_enable(ctx: typer.Context, username: Username) -> None:
 
     Example: lautex user enable maija
     """
-    from lautex_registry.platform import auth
+    from lautex_registry.platform import accounts
     from lautex_registry.platform.db import transaction
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
-        auth.set_disabled(ws.conn, ws.actor, username, False)
+        accounts.set_disabled(ws.conn, ws.actor, username, False)
     say(f"enabled {username!r}")
 
 
@@ -220,12 +221,12 @@ def user_token(ctx: typer.Context, username: Username) -> None:
 
     Example: LAUTEX_TOKEN=$(lautex user token retention-bot)
     """
-    from lautex_registry.platform import auth
+    from lautex_registry.platform import sessions
     from lautex_registry.platform.db import transaction
 
     with open_workspace(ctx) as ws:
         with transaction(ws.conn):
-            token = auth.issue_service_token(ws.conn, ws.actor, username)
+            token = sessions.issue_service_token(ws.conn, ws.actor, username)
         typer.echo(token)
     say("keep this token secret: it is shown only once; use it as LAUTEX_TOKEN")
 
@@ -236,9 +237,9 @@ def user_revoke_token(ctx: typer.Context, username: Username) -> None:
 
     Example: lautex user revoke-token retention-bot
     """
-    from lautex_registry.platform import auth
+    from lautex_registry.platform import sessions
     from lautex_registry.platform.db import transaction
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
-        auth.revoke_service_token(ws.conn, ws.actor, username)
+        sessions.revoke_service_token(ws.conn, ws.actor, username)
     say(f"revoked the service token of {username!r}")

@@ -124,7 +124,7 @@ def migrate(
     """
     from pathlib import Path
 
-    from lautex_registry.platform.register import migrate as run_migrations
+    from lautex_registry.platform.schema_upgrade import migrate as run_migrations
 
     with open_workspace(ctx, check_schema=False) as ws:
         backup, applied = run_migrations(

@@ -14,12 +14,12 @@ from typing import Any, Generic, TypeVar
 
 import typer
 
-from lautex_registry.platform import audit, auth
+from lautex_registry.platform import accounts, audit, sessions
 from lautex_registry.platform.db import connect, resolve_db_path, transaction
 from lautex_registry.platform.errors import AuthError
+from lautex_registry.platform.identity import register_id
 from lautex_registry.platform.migrations import require_current
 from lautex_registry.platform.permissions import allowed
-from lautex_registry.platform.register import register_id
 
 _Row = TypeVar("_Row")
 
@@ -29,7 +29,7 @@ class Workspace:
     """What a command works with: the open register and the authenticated user."""
 
     conn: sqlite3.Connection
-    user: auth.User
+    user: accounts.User
     db_path: Path
     token: str
 
@@ -131,7 +131,7 @@ def current_token(conn: sqlite3.Connection) -> str:
     env = os.environ.get("LAUTEX_TOKEN")
     if env:
         return env.strip()
-    token = auth.read_session_token(register_id(conn))
+    token = sessions.read_session_token(register_id(conn))
     if token is None:
         raise AuthError("not logged in: run `lautex login` (scripts: set LAUTEX_TOKEN)")
     return token
@@ -146,7 +146,7 @@ def open_workspace(ctx: typer.Context, *, check_schema: bool = True) -> Iterator
         if check_schema:
             require_current(conn)
         token = current_token(conn)
-        user = auth.authenticate(conn, token)
+        user = sessions.authenticate(conn, token)
         action = command_action(ctx)
         if not allowed(user.role, action):
             raise AuthError(f"the {user.role} role may not run `lautex {action}`")

@@ -32,13 +32,14 @@ from lautex_registry.erasure.holds import RetentionPolicy, holds_for_many
 from lautex_registry.platform import audit, journal
 from lautex_registry.platform.db import connect, create_private_file, transaction
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, SchemaError
+from lautex_registry.platform.identity import register_id
 from lautex_registry.platform.migrations import require_current
 from lautex_registry.platform.output_files import (
     PendingOutput,
     new_output_file,
     remove_companion_files,
 )
-from lautex_registry.platform.register import register_id, vacuum_into
+from lautex_registry.platform.register_file import vacuum_into
 from lautex_registry.records.customers import ANONYMISED_STATES, WITH_HOLDS
 
 _CHUNK = 300

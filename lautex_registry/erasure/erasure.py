@@ -546,7 +546,7 @@ def erase_customers(
 
 
 def _register_id(conn: sqlite3.Connection) -> str:
-    from lautex_registry.platform.register import register_id
+    from lautex_registry.platform.identity import register_id
 
     return register_id(conn)
 

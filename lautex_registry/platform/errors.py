@@ -69,11 +69,16 @@ _SQLITE_ENVIRONMENT = {
 _SQLITE_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 _SQLITE_NOT_A_REGISTER = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
 # What SQLite says when it gives no code (older builds); the same causes as above.
-_SQLITE_ENVIRONMENT_TEXTS = {
+_SQLITE_TEXTS = {
     "attempt to write a readonly database": 8,
     "unable to open database file": 14,
     "database or disk is full": 13,
     "disk I/O error": 10,
+    "database is locked": 5,
+    "database table is locked": 6,
+    "database disk image is malformed": 11,
+    "file is not a database": 26,
+    "file is encrypted or is not a database": 26,  # the older wording of the same
 }
 # SQLite rolls an unfinished transaction back, whatever the machine refused.
 _UNCHANGED = "the register is as it was"
@@ -115,14 +120,17 @@ def _sqlite_code(exc: sqlite3.Error) -> int | None:
     code = getattr(exc, "sqlite_errorcode", None)
     if isinstance(code, int):
         return code & 0xFF
-    return _SQLITE_ENVIRONMENT_TEXTS.get(str(exc))
+    return _SQLITE_TEXTS.get(str(exc))
 
 
 def register_error(exc: BaseException) -> LautexError | None:
     """The register's own error for a failure of SQLite or of the machine, None for a bug.
 
-    Only what the user's file or machine caused is theirs to fix; a constraint violation or
-    a wrong number of bindings is a bug in lautex and stays an unexpected error.
+    Only what the user's file or machine caused is theirs to fix: a file that is no database
+    or is damaged (exit 2), a busy register (6), a full disk or a read-only file (7). A
+    constraint violation, a wrong number of bindings or a table or column the code asks for
+    that is not there is a bug in lautex and stays an unexpected error (exit 1), whose
+    traceback `LAUTEX_DEBUG=1` shows.
     """
     if isinstance(exc, sqlite3.Error):
         code = _sqlite_code(exc)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from lautex_registry.platform import audit
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import InvalidInput
-from lautex_registry.platform.register import register_secret
+from lautex_registry.platform.identity import register_secret
 from lautex_registry.platform.validation import comparison_key
 from lautex_registry.records.objections import RESTORED_CHANNEL, active_purposes, insert_objection
 

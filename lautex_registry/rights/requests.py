@@ -396,7 +396,7 @@ def _journal_erasure_closure(
     if row["kind"] != "erasure" or not erased_or_anonymised(conn, row):
         return
     from lautex_registry.platform import journal
-    from lautex_registry.platform.register import register_id
+    from lautex_registry.platform.identity import register_id
 
     closure = journal.RequestClosure(
         int(row["id"]), str(row["created_at"]), outcome, closed_on.isoformat(), timestamp(),

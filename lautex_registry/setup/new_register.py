@@ -4,7 +4,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from lautex_registry.platform import audit, auth, migrations
+from lautex_registry.platform import accounts, audit, migrations
 from lautex_registry.platform.clock import timestamp
 from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.errors import Conflict
@@ -21,14 +21,14 @@ def create_register(
     admin_full_name: str,
     admin_password: str,
     settings: dict[str, Any],
-) -> auth.User:
+) -> accounts.User:
     """A new register: schema, a random per-register secret, settings and the first admin.
 
     Nothing is left behind when any step fails: the file is removed again.
     """
     if path.exists() and path.stat().st_size > 0:
         raise Conflict(f"{path} already exists: choose another --db or use `lautex migrate`")
-    auth.check_password_rules(admin_password)  # before the file is created
+    accounts.check_password_rules(admin_password)  # before the file is created
     if path.exists():
         path.unlink()  # an empty file (e.g. from `touch`) becomes the register
     conn = connect(path, create=True)
@@ -50,7 +50,7 @@ def create_register(
             )
             store_settings(conn, settings)
             check_settings_in_force(conn)
-            admin = auth.add_user(
+            admin = accounts.add_user(
                 conn, SYSTEM_ACTOR, admin_username, admin_full_name, "admin", admin_password
             )
             audit.record(conn, admin.actor, "init", "register", None, {"settings": len(settings)})

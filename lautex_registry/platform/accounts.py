@@ -1,32 +1,26 @@
-"""Personal accounts, passwords, sessions and service tokens.
+"""Personal accounts: users, roles, passwords and the lockout after wrong passwords.
 
-The privacy statement (docs/privacy-statement.md P7): every user of the electronic register has a
-personal
-username and password. Passwords are hashed with argon2id; session and service
-tokens are random and stored only as SHA-256 hashes (they carry 256 bits of
-entropy, so a fast hash is enough and a lookup stays cheap).
+The privacy statement (docs/privacy-statement.md P7): every user of the electronic register
+has a personal username and password. Passwords are hashed with argon2id. How a user, once
+known, gets in and stays in (login sessions, the session file, service tokens) is
+`sessions.py`, which stands on this module.
 """
 
-import hashlib
-import os
 import re
 import secrets
 import sqlite3
-import stat
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from lautex_registry.platform import audit, clock, validation
+from lautex_registry.platform.db import transaction
 from lautex_registry.platform.errors import AuthError, Conflict, InvalidInput, NotFound
 from lautex_registry.platform.permissions import ROLES, SYSTEM
 
 MIN_PASSWORD_LENGTH = 12
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-SESSION_LIFETIME = timedelta(hours=8)
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,31}$")
 
 # argon2-cffi's defaults (RFC 9106 low-memory profile); tests lower the cost.
@@ -43,10 +37,6 @@ class User:
     @property
     def actor(self) -> audit.Actor:
         return audit.Actor(self.id, self.username)
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _hasher() -> Any:
@@ -94,7 +84,7 @@ def _password_matches(stored_hash: str, password: str) -> bool:
         return False
 
 
-def _user_from_row(row: sqlite3.Row) -> User:
+def user_from_row(row: sqlite3.Row) -> User:
     return User(row["id"], row["username"], row["full_name"], row["role"])
 
 
@@ -163,7 +153,7 @@ def list_users(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     ]
 
 
-def _refuse_unusable(row: sqlite3.Row) -> None:
+def refuse_disabled(row: sqlite3.Row) -> None:
     if row["disabled_at"] is not None:
         raise AuthError(f"user {row['username']!r} is disabled")
 
@@ -201,24 +191,15 @@ def _count_wrong_password(conn: sqlite3.Connection, row: sqlite3.Row, now: datet
     )
 
 
-def login(
-    conn: sqlite3.Connection,
-    username: str,
-    password: str,
-    keep_token: Callable[[str], object] | None = None,
-) -> tuple[User, str]:
-    """Check the password and start an 8-hour session; return the session token.
+def check_login(conn: sqlite3.Connection, username: str, password: str, now: datetime) -> User:
+    """The account whose password this is, or AuthError; runs its own transaction.
 
-    Five wrong passwords in a row lock the account for 15 minutes. The failure
-    count is committed even though the login fails: that is the point of it.
-    `keep_token` (the session file) runs before the session is committed: a token
-    that cannot be kept leaves no session and no audit row behind.
+    Five wrong passwords in a row lock the account for 15 minutes. The failure count
+    is committed even though the login fails: that is the point of it. The count goes
+    back to zero with `clear_failed_logins`, in the transaction that starts the session.
     """
-    from lautex_registry.platform.db import transaction
-
     with transaction(conn):
         row = conn.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
-        now = clock.real_now()
         refusal = _refuse_login(row, now)
         # Every failed path costs one verification: the time does not tell usernames apart.
         stored = row["password_hash"] if refusal is None else None
@@ -229,53 +210,22 @@ def login(
         raise refusal
     if not ok:
         raise AuthError("wrong username or password")
-    user = _user_from_row(row)
-    token = "lxs_" + secrets.token_urlsafe(32)
-    with transaction(conn):
-        conn.execute(
-            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", (user.id,)
-        )
-        conn.execute(
-            """INSERT INTO sessions (user_id, token_hash, created_at, expires_at)
-               VALUES (?, ?, ?, ?)""",
-            (
-                user.id,
-                _token_hash(token),
-                clock.utc_text(now),
-                clock.utc_text(now + SESSION_LIFETIME),
-            ),
-        )
-        audit.record(conn, user.actor, "login", "user", user.id)
-        if keep_token is not None:
-            keep_token(token)
-    return user, token
+    return user_from_row(row)
 
 
-def authenticate(conn: sqlite3.Connection, token: str) -> User:
-    """The user a session token or service token belongs to, or AuthError."""
-    digest = _token_hash(token)
-    now = clock.utc_text(clock.real_now())
-    row = conn.execute(
-        """SELECT u.* FROM sessions s JOIN users u ON u.id = s.user_id
-           WHERE s.token_hash = ? AND s.ended_at IS NULL AND s.expires_at > ?""",
-        (digest, now),
-    ).fetchone()
-    if row is None:
-        row = conn.execute("SELECT * FROM users WHERE service_token_hash = ?", (digest,)).fetchone()
-    if row is None:
-        raise AuthError("the session has expired or the token is not valid: run `lautex login`")
-    _refuse_unusable(row)
-    return _user_from_row(row)
+def clear_failed_logins(conn: sqlite3.Connection, user_id: int) -> None:
+    """A right password ends the count of wrong ones; call inside a transaction."""
+    conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?", (user_id,))
 
 
-def end_session(conn: sqlite3.Connection, user: User, token: str) -> bool:
-    cursor = conn.execute(
-        "UPDATE sessions SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
-        (clock.utc_text(clock.real_now()), _token_hash(token)),
+def _end_every_session(conn: sqlite3.Connection, user_id: int, now: str) -> None:
+    """End the account's open login sessions. Sessions rows belong to their account, so a
+    change to the account that must shut its ways in (a new password, disabling) does it
+    here, in the same transaction, and sessions.py never has to be told."""
+    conn.execute(
+        "UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
+        (now, user_id),
     )
-    if cursor.rowcount:
-        audit.record(conn, user.actor, "logout", "user", user.id)
-    return cursor.rowcount > 0
 
 
 def change_password(
@@ -289,10 +239,7 @@ def change_password(
         (hash_password(password), row["id"]),
     )
     # Other sessions of this user end: a password change is often a response to a leak.
-    conn.execute(
-        "UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
-        (clock.utc_text(clock.real_now()), row["id"]),
-    )
+    _end_every_session(conn, row["id"], clock.utc_text(clock.real_now()))
     audit.record(conn, actor, "user passwd", "user", row["id"])
 
 
@@ -312,10 +259,7 @@ def set_disabled(
             "service_token_created_at = NULL WHERE id = ?",
             (now, row["id"]),
         )
-        conn.execute(
-            "UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL",
-            (now, row["id"]),
-        )
+        _end_every_session(conn, row["id"], now)
         details["service_token_revoked"] = row["service_token_hash"] is not None
     else:
         conn.execute(
@@ -325,106 +269,3 @@ def set_disabled(
         )
     action = "user disable" if disabled else "user enable"
     audit.record(conn, actor, action, "user", row["id"], details)
-
-
-def issue_service_token(conn: sqlite3.Connection, actor: audit.Actor, username: str) -> str:
-    """A new service token for scripts and cron; replaces the previous one. Shown once."""
-    row = get_user(conn, username)
-    _refuse_unusable(row)
-    token = "lxt_" + secrets.token_urlsafe(32)
-    conn.execute(
-        "UPDATE users SET service_token_hash = ?, service_token_created_at = ? WHERE id = ?",
-        (_token_hash(token), clock.utc_text(clock.real_now()), row["id"]),
-    )
-    audit.record(conn, actor, "user token", "user", row["id"])
-    return token
-
-
-def revoke_service_token(conn: sqlite3.Connection, actor: audit.Actor, username: str) -> None:
-    row = get_user(conn, username)
-    if row["service_token_hash"] is None:
-        raise NotFound(f"user {username!r} has no service token")
-    conn.execute(
-        "UPDATE users SET service_token_hash = NULL, service_token_created_at = NULL WHERE id = ?",
-        (row["id"],),
-    )
-    audit.record(conn, actor, "user revoke-token", "user", row["id"])
-
-
-# --- the session file ---------------------------------------------------------------------
-
-
-def lautex_home() -> Path:
-    """LAUTEX_HOME, else the user's state directory (e.g. ~/.local/state/lautex)."""
-    env = os.environ.get("LAUTEX_HOME")
-    if env:
-        return Path(env)
-    from platformdirs import user_state_path
-
-    return user_state_path("lautex")
-
-
-def session_file(register_id: str) -> Path:
-    return lautex_home() / "sessions" / f"{register_id}.token"
-
-
-def _cannot_keep(path: Path, reason: str) -> InvalidInput:
-    return InvalidInput(f"LAUTEX_HOME: cannot keep the session file in {path}: {reason}")
-
-
-def _private_folder(path: Path, *, may_be_link: bool) -> None:
-    """A folder only its owner may enter (0700): a wider mode of ours is narrowed; a
-    symlink (where not allowed) or someone else's folder is refused, since whoever
-    controls it could read session tokens or plant files."""
-    if not may_be_link and path.is_symlink():
-        raise _cannot_keep(path, "it is a symbolic link")
-    if not path.is_dir():
-        raise _cannot_keep(path, "it is not a folder")
-    info = os.stat(path)
-    if info.st_uid != os.getuid():
-        raise _cannot_keep(path, "it belongs to another user")
-    if stat.S_IMODE(info.st_mode) & 0o077:
-        os.chmod(path, 0o700)
-
-
-def save_session_token(register_id: str, token: str) -> Path:
-    """Keep the token in a file only its owner can read (mode 0600), one per register.
-
-    Written to a new temp file of a random name (created exclusively and never through
-    a link: someone may have planted one to catch the token), its mode set on the open
-    descriptor, forced to disk, then renamed over the old session file. A login killed
-    or run twice at once leaves at most a stray temp file, never one in the way.
-    """
-    from lautex_registry.platform.output_files import PendingOutput, create_private_folder
-
-    path = session_file(register_id)
-    create_private_folder(path.parent, "LAUTEX_HOME")
-    _private_folder(lautex_home(), may_be_link=True)  # a home moved elsewhere by a link is fine
-    _private_folder(path.parent, may_be_link=False)
-    pending = PendingOutput(path, force=True, field="LAUTEX_HOME")
-    try:
-        try:
-            with pending.open("w") as handle:
-                handle.write(token + "\n")
-        except OSError as exc:
-            raise pending.cannot_write(exc) from exc
-        pending.publish()
-    finally:
-        pending.discard()
-    return path
-
-
-def read_session_token(register_id: str) -> str | None:
-    """The token `lautex login` kept, read only from folders that are private (0700)."""
-    path = session_file(register_id)
-    if path.parent.exists() or path.parent.is_symlink():
-        _private_folder(lautex_home(), may_be_link=True)
-        _private_folder(path.parent, may_be_link=False)  # else another user plants a session
-    try:
-        return path.read_text().strip() or None
-    except FileNotFoundError:
-        return None
-
-
-def forget_session_token(register_id: str) -> None:
-    session_file(register_id).unlink(missing_ok=True)
