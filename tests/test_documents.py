@@ -363,3 +363,36 @@ def test_addresses_follow_posti() -> None:
     assert postal_address(name="Åke Åström", street="Storgatan 1", postal_code="111 22",
                           city="Stockholm", country="se")[-2:] == ["111 22 STOCKHOLM",
                                                                    "SWEDEN"]  # fmt: skip
+
+
+def test_a_register_without_swedish_texts_writes_finnish_until_they_are_loaded(
+    conn: sqlite3.Connection,
+) -> None:
+    """A register set up before the Swedish texts existed: a Swedish request gets Finnish
+    (never a letter with empty headings), and asking for Swedish names the missing text."""
+    from lautex_registry.platform.errors import InvalidInput
+    from lautex_registry.statement.privacy_info import document_language
+
+    conn.execute("UPDATE requests SET language = 'sv' WHERE id = ?", (EXTENDED,))
+    assert document_language(conn, "sv") == "sv"
+    (value,) = conn.execute("SELECT value_json FROM settings WHERE key = 'register'").fetchone()
+    conn.execute(
+        "UPDATE settings SET value_json = ? WHERE key = 'register'",
+        (value.replace('"name_sv"', '"name_old_sv"'),),
+    )
+    assert document_language(conn, "sv") == "fi"
+    with transaction(conn):
+        made = letters.request_letter(conn, ACTOR, EXTENDED, which="extension-notice")
+    assert made.language == "fi" and "Ilmoitus määräajan pidentämisestä" in str(made.text)
+    with pytest.raises(InvalidInput, match="name_sv is missing"), transaction(conn):
+        letters.request_letter(conn, ACTOR, EXTENDED, lang="sv", which="extension-notice")
+
+
+def test_a_hostile_name_prints_as_text_on_paper(conn: sqlite3.Connection, tmp_path: Path) -> None:
+    conn.execute(
+        "UPDATE customers SET first_name = ?, street = ? WHERE id = 42",
+        ("<b>Åsa</b> [x](http://evil.example)", "Koivukuja\x1b[2J 7"),
+    )
+    text = pdf_text(as_pdf(_export(conn, "fi", "pdf")), tmp_path)
+    assert "<b>Åsa</b> [x](http://evil.example)" in text  # the name, as written, twice
+    assert "\x1b" not in text and "\\x1b[2J" in text  # the escape shown, never sent
