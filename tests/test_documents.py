@@ -35,8 +35,8 @@ FIRST, LAST = "Åsa-Øydis", "Čapek-Straßer Äijö"
 ACTOR = audit.Actor(1, "demo")
 # Request numbers of the demo (README "Demo and status"): 2 a closed access request with its
 # copy, 7 an open access request of customer 42, 8 its erasure request, 11 from a person
-# not in the register.
-EXTENDED, REFUSED, ANSWERED, NOT_HELD = 7, 8, 2, 11
+# not in the register; 5 the erasure request of customer 2 (erased by the fixture).
+EXTENDED, REFUSED, ANSWERED, NOT_HELD, ERASED = 7, 8, 2, 11, 5
 
 # Codes of the register that must never reach a person's document as they are stored.
 LEAKS = (
@@ -56,13 +56,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo")
     env = {"LAUTEX_TODAY": TODAY, "LAUTEX_HOME": str(folder / "home"), "PATH": "/usr/bin:/bin"}
     target = folder / "demo.db"
-    subprocess.run(
-        [sys.executable, "-m", "lautex_registry", "demo", "--db", str(target)],
-        check=True,
-        capture_output=True,
-        env={**env, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
-        cwd=folder,
-    )
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    for command in (
+        ["demo", "--db", str(target)],
+        ["--db", str(target), "erase", "2", "--request", str(ERASED), "--yes"],
+    ):
+        subprocess.run([sys.executable, "-m", "lautex_registry", *command], check=True,
+                       capture_output=True, env=env, cwd=folder)  # fmt: skip
     with closing(connect(target)) as conn, transaction(conn):
         conn.execute(
             "UPDATE customers SET first_name = ?, last_name = ? WHERE id = 42", (FIRST, LAST)
@@ -112,6 +112,7 @@ DOCUMENTS: dict[str, Render] = {
     "refusal-letter": _letter(REFUSED, "refusal"),
     "refusal-certificate": _certificate,
     "no-data-letter": _letter(NOT_HELD, "no-data"),
+    "erasure-reply": _letter(ERASED, "erasure-reply"),
     "access-export": _export,
     "statement": lambda conn, lang, fmt: render_statement(conn, lang, fmt),
     "processing-record": lambda conn, lang, fmt: render_processing_record(conn, lang, fmt),
@@ -119,7 +120,7 @@ DOCUMENTS: dict[str, Render] = {
 # Documents addressed to customer 42 (the name with Å Ä Ö Ø ß Č) and signed by a handler.
 TO_CUSTOMER_42 = ("extension-notice", "refusal-letter", "refusal-certificate", "access-export")
 SIGNED = ("access-reply", "extension-notice", "refusal-letter", "refusal-certificate",
-          "no-data-letter")  # fmt: skip
+          "no-data-letter", "erasure-reply")  # fmt: skip
 PAGE = {"fi": "Sivu 1/", "sv": "Sida 1/", "en": "Page 1/"}
 SIGNATURE = {"fi": "Allekirjoitus", "sv": "Underskrift", "en": "Signature"}
 
