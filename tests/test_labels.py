@@ -116,10 +116,11 @@ def test_pdf_is_a4_with_3_by_8_labels_and_finnish_letters(cli: Cli) -> None:
 
 
 def pdf_text(path: str) -> str:
+    """The sheet's text, one label's lines after another (pdftotext's reading order)."""
     if shutil.which("pdftotext") is None:
         pypdf = pytest.importorskip("pypdf")
         return "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
-    return subprocess.run(["pdftotext", "-layout", path, "-"], check=True, capture_output=True,
+    return subprocess.run(["pdftotext", path, "-"], check=True, capture_output=True,
                           text=True).stdout  # fmt: skip
 
 

@@ -69,8 +69,8 @@ LINE_HEIGHT = 4.6  # mm, for 10 pt
 
 # Finnish alphabetical order (SFS 4600): Å, Ä and Ö are letters of their own after Z; other
 # accents and case are ignored; Æ sorts as Ä, Ø as Ö, Ü as Y.
-_FINNISH_LETTERS = {"å": "z\u0001", "ä": "z\u0002", "æ": "z\u0002", "ö": "z\u0003",
-                    "ø": "z\u0003", "ü": "y"}  # fmt: skip
+# The three are mapped to the characters that follow "z" in ASCII ({, |, }).
+_FINNISH_LETTERS = {"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "ü": "y"}
 
 
 def finnish_key(text: str) -> str:
@@ -238,6 +238,13 @@ def pdf_bytes(labels: Iterable[dict[str, str]], sheet: str = DEFAULT_SHEET, skip
     if count == 0:
         pdf.add_page()  # a valid, empty sheet rather than no file
     return bytes(pdf.output())
+
+
+def check_sheet(sheet: str, skip: int = 0) -> str:
+    """`--sheet` and `--skip` checked before a label is read: a wrong one hands out nothing."""
+    sheet = validation.choice(sheet, tuple(SHEETS), "sheet")
+    check_skip(skip, sheet)
+    return sheet
 
 
 def check_skip(skip: int, sheet: str) -> int:
