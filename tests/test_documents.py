@@ -26,7 +26,7 @@ from lautex_registry.records.disclosures import DISCLOSABLE_FIELDS
 from lautex_registry.rights import access, certificates, letters, notices, requests
 from lautex_registry.statement.privacy_statement import render_statement
 from lautex_registry.statement.processing_record import render_processing_record
-from tests.conftest import TODAY
+from tests.conftest import TODAY, Cli
 
 LANGS = ("fi", "sv", "en")
 FORMATS = ("md", "html", "pdf")
@@ -397,3 +397,63 @@ def test_a_hostile_name_prints_as_text_on_paper(conn: sqlite3.Connection, tmp_pa
     text = pdf_text(as_pdf(_export(conn, "fi", "pdf")), tmp_path)
     assert "<b>Åsa</b> [x](http://evil.example)" in text  # the name, as written, twice
     assert "\x1b" not in text and "\\x1b[2J" in text  # the escape shown, never sent
+
+
+# --- through the command line -------------------------------------------------------------
+
+
+def test_every_document_command_takes_sv_and_pdf(cli: Cli, tmp_path: Path) -> None:
+    from tests.helpers import refused
+
+    request_id, _reason = refused(cli)
+    with closing(cli.connect()) as conn:
+        (customer_id,) = conn.execute(
+            "SELECT customer_id FROM requests WHERE id = ?", (request_id,)
+        ).fetchone()
+    customer = str(customer_id)
+    runs = {
+        "letter.pdf": ("request", "letter", str(request_id), "--lang", "sv"),
+        "certificate.pdf": ("request", "certificate", str(request_id), "--lang", "sv"),
+        "export.pdf": ("export", customer, "--lang", "sv"),
+        "statement.pdf": ("statement", "--lang", "sv"),
+        "record.pdf": ("processing-record", "--lang", "sv"),
+    }
+    for name, args in runs.items():
+        cli.ok(*args, "--format", "pdf", "--output", name, user="clerk")
+        text = pdf_text((tmp_path / name).read_bytes(), tmp_path)
+        assert "Oy Lautex Ab" in text and "Sida 1/" in text, name
+    # A PDF on stdout (not a terminal here) is its bytes, recorded with their SHA-256.
+    out = cli.run("request", "letter", str(request_id), "--format", "pdf", user="clerk")
+    assert out.exit_code == 0 and out.stdout_bytes.startswith(b"%PDF-")
+    import hashlib
+
+    with closing(cli.connect()) as conn:
+        (sha,) = conn.execute(
+            "SELECT sha256 FROM documents WHERE format = 'pdf' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert sha == hashlib.sha256(out.stdout_bytes).hexdigest()
+
+
+def test_a_pdf_is_refused_on_a_terminal_before_anything_is_recorded(cli: Cli) -> None:
+    import os
+    import pty
+
+    from tests.helpers import dump
+
+    before = dump(cli)
+    terminal, process_side = pty.openpty()
+    env = {**os.environ, "LAUTEX_TOKEN": cli.tokens["clerk"]}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "lautex_registry", "statement", "--format", "pdf"],
+            stdin=subprocess.DEVNULL, stdout=process_side, stderr=subprocess.PIPE,
+            env=env, timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(process_side)
+        os.close(terminal)
+    assert done.returncode == 2
+    assert done.stderr.decode().strip().splitlines() == [
+        "error: output: a PDF on the terminal is unreadable; give --output FILE or redirect stdout"
+    ]
+    assert dump(cli) == before
