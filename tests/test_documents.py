@@ -21,7 +21,14 @@ from lautex_registry.platform import audit, wording
 from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.documents import markdown_parser
 from lautex_registry.platform.paper import postal_address
-from lautex_registry.records import customers, invoices, objections, orders, recipients
+from lautex_registry.records import (
+    customer_state,
+    customers,
+    invoices,
+    objections,
+    orders,
+    recipients,
+)
 from lautex_registry.records.disclosures import DISCLOSABLE_FIELDS
 from lautex_registry.rights import access, certificates, letters, notices, requests
 from lautex_registry.statement.privacy_statement import render_statement
@@ -281,7 +288,7 @@ def test_a_pdf_page_renders_to_an_image(conn: sqlite3.Connection, tmp_path: Path
 # --- words for codes, dates and money --------------------------------------------------
 
 DOMAINS: dict[str, tuple[str, ...]] = {
-    "state": (*customers.STATES, *invoices.STATES, "open", "closed"),
+    "state": (*customer_state.STATES, *invoices.STATES, "open", "closed"),
     "source": customers.SOURCES,
     "language": customers.LANGUAGES,
     "channel": (

@@ -380,16 +380,16 @@ def test_a_backup_folder_migrate_creates_is_private_whatever_the_umask(cli: Cli)
 def test_a_failed_demo_build_leaves_the_old_demo_and_no_half_built_file(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lautex_registry import demo
+    from lautex_registry.demo import story
 
     Path("demos").mkdir()
     cli.ok("demo", "--db", "demos/demo.db", user=None)
     before = Path("demos/demo.db").read_bytes()
 
-    def power_cut(ctx: demo.DemoContext) -> None:
+    def power_cut(ctx: story.DemoContext) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(demo, "STEPS", [*demo.STEPS, power_cut])
+    monkeypatch.setattr(story, "STEPS", [*story.STEPS, power_cut])
     result = cli.run("demo", "--db", "demos/demo.db", "--force", user=None)
     fresh = cli.run("demo", "--db", "demos/new.db", user=None)
 

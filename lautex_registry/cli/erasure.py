@@ -9,7 +9,7 @@ from lautex_registry.cli.output import Format, FormatOption, emit_record, previe
 from lautex_registry.cli.params import id_of
 
 if TYPE_CHECKING:
-    from lautex_registry.erasure.erasure import ErasurePlan
+    from lautex_registry.erasure.plan import ErasurePlan
 
 Customer = Annotated[str, typer.Argument(help="The customer's id or email.", show_default=False)]
 RequestOption = Annotated[
@@ -44,21 +44,22 @@ def _erase_or_anonymize(
     fmt: Format,
 ) -> None:  # fmt: skip
     from lautex_registry.cli.prompts import confirm_or_abort
-    from lautex_registry.erasure import erasure
+    from lautex_registry.erasure.erase import carry_out
+    from lautex_registry.erasure.plan import plan_erasure, refuse_repeat
     from lautex_registry.platform.clock import today
     from lautex_registry.records.lookup import resolve_customer
 
     with open_workspace(ctx) as ws:
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
-        shown = erasure.plan(ws.conn, customer_id, mode, today(), request_id=request)
-        erasure.refuse_repeat(shown)
+        shown = plan_erasure(ws.conn, customer_id, mode, today(), request_id=request)
+        refuse_repeat(shown)
         record = shown.as_brief_dict() if fmt is Format.table else shown.as_dict()
         emit_record(record, fmt, title=f"{mode} customer {customer_id}")
         if dry_run:
             say("dry run: nothing was changed")
             return
         confirm_or_abort(f"{mode.capitalize()} customer {customer_id} as shown?", assume_yes=yes)
-        done = erasure.carry_out(ws.conn, ws.actor, customer_id, mode, today(), request_id=request)
+        done = carry_out(ws.conn, ws.actor, customer_id, mode, today(), request_id=request)
     say(_describe(done))
     if not done.checkpointed:
         say("warning: another connection kept the -wal file from being truncated: old page "

@@ -363,7 +363,7 @@ def org_prohibit_marketing(
     """
     from lautex_registry.platform.db import transaction
     from lautex_registry.platform.validation import parse_date
-    from lautex_registry.records.customers import resolve_organisation_id
+    from lautex_registry.records.lookup import resolve_organisation_id
     from lautex_registry.records.objections import set_organisation_prohibition
 
     with open_workspace(ctx) as ws, transaction(ws.conn):

@@ -32,7 +32,7 @@ def demo(
     """
     from pathlib import Path
 
-    from lautex_registry.demo import DEFAULT_DEMO_DB, build_demo
+    from lautex_registry.demo.build import DEFAULT_DEMO_DB, build_demo
 
     # The demo never lands in $LAUTEX_DB by accident: only an explicit --db moves it.
     path = Path(db or ctx.find_root().params.get("db") or DEFAULT_DEMO_DB)

@@ -22,13 +22,10 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
-from lautex_registry.erasure.erasure import (
-    ANONYMISE,
-    ERASE,
-    erase_customers,
-    physical_cleanup,
-)
+from lautex_registry.erasure.cleanup import physical_cleanup
+from lautex_registry.erasure.erase import erase_customers
 from lautex_registry.erasure.holds import RetentionPolicy, holds_for_many
+from lautex_registry.erasure.plan import ANONYMISE, ERASE
 from lautex_registry.platform import audit, journal
 from lautex_registry.platform.db import connect, create_private_file, transaction
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, SchemaError
@@ -40,7 +37,8 @@ from lautex_registry.platform.output_files import (
     remove_companion_files,
 )
 from lautex_registry.platform.register_file import vacuum_into
-from lautex_registry.records.customers import ANONYMISED_STATES, WITH_HOLDS
+from lautex_registry.records.customer_state import ANONYMISED_STATES, WITH_HOLDS
+from lautex_registry.rights.requests import close_request, get_request
 
 _CHUNK = 300
 
@@ -282,8 +280,6 @@ def _close_again(
 ) -> list[int]:
     """GDPR Art. 12(3): an erasure request answered after the backup stays answered, with
     the outcome it was closed with (a partial refusal names the holds), on its first date."""
-    from lautex_registry.rights.requests import close_request, get_request
-
     closed = []
     for request_id, answered in replay.requests.items():
         language = "fi" if get_request(conn, request_id)["language"] == "fi" else "en"

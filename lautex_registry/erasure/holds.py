@@ -31,7 +31,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from lautex_registry.platform.errors import InvalidInput
-from lautex_registry.platform.settings import RETENTION_YEARS
+from lautex_registry.platform.settings import RETENTION_YEARS, section
 from lautex_registry.records.personal_data import personal_table
 
 VOUCHER = "voucher"
@@ -176,8 +176,6 @@ class RetentionPolicy:
 
     @classmethod
     def of(cls, conn: sqlite3.Connection) -> "RetentionPolicy":
-        from lautex_registry.platform.settings import section
-
         return cls.from_settings(section(conn, "retention"))
 
 

@@ -40,7 +40,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from lautex_registry.erasure.erasure import ANONYMISE, ERASE, erase_customers, physical_cleanup
+from lautex_registry.erasure.cleanup import physical_cleanup
+from lautex_registry.erasure.erase import erase_customers, strip_invoices
 from lautex_registry.erasure.holds import (
     RetentionPolicy,
     claim_anchor_sql,
@@ -50,6 +51,7 @@ from lautex_registry.erasure.holds import (
     period_cutoff,
     voucher_expiry_cutoff,
 )
+from lautex_registry.erasure.plan import ANONYMISE, ERASE
 from lautex_registry.platform import audit, journal
 from lautex_registry.platform.clock import real_today, timestamp
 from lautex_registry.platform.db import transaction
@@ -358,27 +360,10 @@ class _Job:
         ]
 
     def vouchers(self) -> None:
-        from lautex_registry.erasure.erasure import strip_invoices
+        def strip(ids: list[int]) -> None:
+            strip_invoices(self.conn, ids, self.cutoffs.as_of)
 
-        after = 0
-        while True:
-            started = time.monotonic()
-            with transaction(self.conn):
-                ids = self._next_ids("invoices", "i", _VOUCHERS, after)
-                if not ids:
-                    return
-                strip_invoices(self.conn, ids, self.cutoffs.as_of)
-                audit.record(
-                    self.conn,
-                    self.actor,
-                    "retention run",
-                    "invoice",
-                    None,
-                    {"policy": VOUCHERS, "run_id": self.run_id, "invoice_ids": ids},
-                )
-                self._commit_batch(VOUCHERS, len(ids), [])
-            after = ids[-1]
-            self._report(VOUCHERS, len(ids), started)
+        self._by_id(VOUCHERS, "invoices", "i", _VOUCHERS, strip, "invoice_ids")
 
     def _people(self, name: str, state: str, where: str, mode: str) -> None:
         """Customers in `state` matching `where`, in (last_activity, id) order, batch by batch."""
@@ -418,6 +403,20 @@ class _Job:
             self._report(name, len(rows), started)
 
     def _purge(self, name: str, table: str, alias: str, where: str) -> None:
+        def delete(ids: list[int]) -> None:
+            self.conn.execute(
+                f"DELETE FROM {table} WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(ids),),
+            )
+
+        self._by_id(name, table, alias, where, delete, "ids")
+
+    def _by_id(
+        self, name: str, table: str, alias: str, where: str, act: Callable[[list[int]], None],
+        ids_key: str,
+    ) -> None:  # fmt: skip
+        """Rows of `table` matching `where` in id order, a batch per transaction: `act` on
+        the batch's ids and one audit row naming them under `ids_key`."""
         after = 0
         while True:
             started = time.monotonic()
@@ -425,17 +424,14 @@ class _Job:
                 ids = self._next_ids(table, alias, where, after)
                 if not ids:
                     return
-                self.conn.execute(
-                    f"DELETE FROM {table} WHERE id IN (SELECT value FROM json_each(?))",
-                    (json.dumps(ids),),
-                )
+                act(ids)
                 audit.record(
                     self.conn,
                     self.actor,
                     "retention run",
                     table.rstrip("s"),
                     None,
-                    {"policy": name, "run_id": self.run_id, "ids": ids},
+                    {"policy": name, "run_id": self.run_id, ids_key: ids},
                 )
                 self._commit_batch(name, len(ids), [])
             after = ids[-1]

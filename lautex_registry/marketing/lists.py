@@ -28,7 +28,7 @@ from typing import Any
 
 from lautex_registry.platform import audit, validation
 from lautex_registry.platform.clock import today
-from lautex_registry.records.customers import ANONYMISED_STATES
+from lautex_registry.records.customer_state import ANONYMISED_STATES
 from lautex_registry.records.objections import LIST_PURPOSES, PUBLICATION, blocking_purposes
 
 CHANNELS = ("email", "post", "phone", "sms")

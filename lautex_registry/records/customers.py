@@ -10,14 +10,19 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lautex_registry.platform import audit, db, validation
 from lautex_registry.platform.clock import timestamp, today
-from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, Refused
-
-if TYPE_CHECKING:
-    from lautex_registry.records.suppression import Restoration
+from lautex_registry.platform.errors import Conflict, InvalidInput
+from lautex_registry.records.customer_state import STATES, refuse_if_anonymised
+from lautex_registry.records.lookup import (
+    customer_id_by_email,
+    customer_row,
+    resolve_customer,
+    resolve_organisation_id,
+)
+from lautex_registry.records.suppression import Restoration, restore_for_customers
 
 # docs/privacy-statement.md P4: the sources of the register's data.
 SOURCES = (
@@ -29,13 +34,6 @@ SOURCES = (
     "partner",
 )
 LANGUAGES = ("fi", "en", "sv")
-# A customer's state; "erased" is not one: an erased customer's row is gone.
-ACTIVE = "active"
-RESTRICTED = "restricted"
-WITH_HOLDS = "anonymised-with-holds"  # anonymised, but a hold keeps some vouchers' data
-ANONYMISED = "anonymised"
-STATES = (ACTIVE, RESTRICTED, WITH_HOLDS, ANONYMISED)
-ANONYMISED_STATES = (WITH_HOLDS, ANONYMISED)
 
 # The fields of `customer add` (option names in snake_case); also the CSV import header.
 FIELDS = (
@@ -146,84 +144,6 @@ def _check_address(clean: Mapping[str, str | None]) -> None:
         raise InvalidInput(f"{missing}: a postal address needs street, postal_code and city")
 
 
-# --- looking things up ---------------------------------------------------------------------
-
-
-# The rows of the partial indexes of migration 8: values with a character outside
-# printable ASCII, the only ones NOCASE may fail to match.
-UNICODE_EMAILS = "SELECT id, email FROM customers WHERE email GLOB '*[^ -~]*'"
-UNICODE_ORGANISATION_NAMES = "SELECT id, name FROM organisations WHERE name GLOB '*[^ -~]*'"
-ORGANISATION_BY_NAME = "SELECT id FROM organisations WHERE name = ? COLLATE NOCASE"
-
-
-def nocase_spellings(value: str) -> tuple[str, ...]:
-    """What to look a value up with in a NOCASE index: as given, and its comparison key
-    when that is plain ASCII but not the value (`STRAßE@` -> `strasse@`, `ﬁ` -> `fi`, a
-    no-break space -> a space), which a stored ASCII value then matches."""
-    key = validation.comparison_key(value)
-    if key.isascii() and key != value.lower():
-        return (value, key)
-    return (value,)
-
-
-def _by_nocase(conn: sqlite3.Connection, query: str, value: str) -> int | None:
-    for spelling in nocase_spellings(value):
-        found = conn.execute(query, (spelling,)).fetchone()
-        if found is not None:
-            return int(found[0])
-    return None
-
-
-def customer_id_by_email(conn: sqlite3.Connection, email: str) -> int | None:
-    """The customer with this email in any case, compared in full Unicode (README: "any case")."""
-    # COLLATE NOCASE matches the index customers_email, so this is an index look-up.
-    found = _by_nocase(conn, "SELECT id FROM customers WHERE email = ? COLLATE NOCASE", email)
-    return found if found is not None else _by_key(conn, UNICODE_EMAILS, email)
-
-
-def _by_key(conn: sqlite3.Connection, candidates: str, value: str) -> int | None:
-    key = validation.comparison_key(value)
-    for row_id, text in conn.execute(candidates):
-        if validation.comparison_key(text) == key:
-            return int(row_id)
-    return None
-
-
-def organisation_id_by_name(conn: sqlite3.Connection, name: str) -> int | None:
-    """The organisation with this name after NFC and case folding (`PUUTALO ÄÖ OY`)."""
-    found = _by_nocase(conn, ORGANISATION_BY_NAME, name)
-    return found if found is not None else _by_key(conn, UNICODE_ORGANISATION_NAMES, name)
-
-
-def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:
-    """The id of the organisation named by id or name (any case); NotFound otherwise."""
-    value = ref.strip()
-    if validation.is_record_id(value):
-        organisation_id = validation.record_id(value, "org")
-        row = conn.execute(
-            "SELECT id FROM organisations WHERE id = ?", (organisation_id,)
-        ).fetchone()
-    else:
-        found = organisation_id_by_name(conn, value)
-        row = None if found is None else (found,)
-    if row is None:
-        raise NotFound(
-            f"org: no organisation {validation.excerpt(value)}: add it first with `lautex org add`"
-        )
-    return int(row[0])
-
-
-def refuse_if_anonymised(customer_id: int, state: str) -> None:
-    """One rule for every write about a person (README "Erasure, anonymisation"): an
-    anonymised customer is a statistical unit, not a person the register can identify,
-    so nothing new is recorded about them (an erased objector's objections live on as
-    suppression HMACs, GDPR Art. 21(3))."""
-    if state in ANONYMISED_STATES:
-        raise Refused(
-            f"customer {customer_id} is anonymised: nothing new can be recorded about the person"
-        )
-
-
 def _organisation_name(conn: sqlite3.Connection, organisation_id: int | None) -> str | None:
     if organisation_id is None:
         return None
@@ -251,12 +171,12 @@ class CustomerWrite:
     customer_id: int
     changed: list[str]
     # Objections put back because the new email or phone matched an erased objector's.
-    restored: list["Restoration"] = field(default_factory=list)
+    restored: list[Restoration] = field(default_factory=list)
 
 
 def after_contact_written(
     conn: sqlite3.Connection, actor: audit.Actor, customer_ids: Sequence[int]
-) -> list["Restoration"]:
+) -> list[Restoration]:
     """Called in the writing transaction after customers' email or phone were written.
 
     `customer add`, `customer edit` (and `rectify`, which uses update_customer_fields)
@@ -265,8 +185,6 @@ def after_contact_written(
     objection (GDPR Art. 21(3): suppression by keyed HMAC). Returns what was put back,
     for every one of those commands to tell the clerk the same way.
     """
-    from lautex_registry.records.suppression import restore_for_customers
-
     return restore_for_customers(conn, actor, customer_ids)
 
 
@@ -372,8 +290,6 @@ def update_customer_fields(
     whole, `search_text` and `updated_at` are kept right, and the audit row names the
     fields, never their values. Call inside a transaction.
     """
-    from lautex_registry.records.lookup import customer_row
-
     row = customer_row(conn, customer_id)
     refuse_if_anonymised(customer_id, row["state"])
     unknown = sorted(set(changes) - set(FIELDS))
@@ -434,8 +350,6 @@ def edit_customer(
         changes[field] = None
     if not changes:
         raise InvalidInput("customer edit: give at least one field to change")
-    from lautex_registry.records.lookup import resolve_customer
-
     customer_id = int(resolve_customer(conn, ref)["id"])
     return update_customer_fields(conn, actor, customer_id, changes)
 

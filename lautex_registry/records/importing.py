@@ -45,7 +45,7 @@ from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound
 from lautex_registry.platform.escaping import as_written
 from lautex_registry.platform.input_files import regular_file_size
 from lautex_registry.platform.validation import comparison_key, excerpt
-from lautex_registry.records import customers
+from lautex_registry.records import customers, lookup
 
 if TYPE_CHECKING:
     from lautex_registry.records.suppression import Restoration
@@ -468,7 +468,7 @@ class RegisterChecks:
         # few such values are read once, and this file's are remembered as they come.
         self.unicode_emails: dict[str, int | str] = {
             comparison_key(email): int(customer_id)
-            for customer_id, email in conn.execute(customers.UNICODE_EMAILS)
+            for customer_id, email in conn.execute(lookup.UNICODE_EMAILS)
         }
         self.unicode_organisations: dict[str, int] | None = None
         self.first_new_id = first_new_id  # ids from here on were stored by this import
@@ -499,7 +499,7 @@ class RegisterChecks:
             return found
         # Looked up as written and as its comparison key (`STRAßE@` finds `strasse@`);
         # the temporary table holds comparison keys.
-        spellings = [s for _line, email in emails for s in customers.nocase_spellings(email)]
+        spellings = [s for _line, email in emails for s in lookup.nocase_spellings(email)]
         marks = ",".join("?" * len(spellings))
         existing = {
             comparison_key(email): customer_id
@@ -557,14 +557,14 @@ class RegisterChecks:
         return known
 
     def _organisation_by_name(self, name: str) -> int | None:
-        for spelling in customers.nocase_spellings(name):
-            row = self.conn.execute(customers.ORGANISATION_BY_NAME, (spelling,)).fetchone()
+        for spelling in lookup.nocase_spellings(name):
+            row = self.conn.execute(lookup.ORGANISATION_BY_NAME, (spelling,)).fetchone()
             if row is not None:
                 return int(row[0])
         if self.unicode_organisations is None:
             self.unicode_organisations = {
                 comparison_key(text): int(org_id)
-                for org_id, text in self.conn.execute(customers.UNICODE_ORGANISATION_NAMES)
+                for org_id, text in self.conn.execute(lookup.UNICODE_ORGANISATION_NAMES)
             }
         return self.unicode_organisations.get(comparison_key(name))
 
@@ -581,7 +581,7 @@ class RegisterChecks:
             self.organisations[key] = resolved
             return resolved
         try:
-            resolved = customers.resolve_organisation_id(self.conn, ref)
+            resolved = lookup.resolve_organisation_id(self.conn, ref)
             if ref.isdigit():
                 row = self.conn.execute(
                     "SELECT name FROM organisations WHERE id = ?", (resolved,)

@@ -15,7 +15,8 @@ from typing import Any, cast
 from lautex_registry.platform import audit, db, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, Refused
-from lautex_registry.records.customers import refuse_if_anonymised
+from lautex_registry.records.customer_state import refuse_if_anonymised
+from lautex_registry.records.disclosures import record_collection_disclosure
 from lautex_registry.records.orders import not_in_future, order_row, order_total_cents
 
 STATES = ("open", "paid", "in-collection", "written-off")
@@ -149,8 +150,6 @@ def collect_invoice(
     # docs/privacy-statement.md P5: the agency is a registered recipient for collection, and the
     # hand-over
     # is logged in the disclosure log (refused, exit 4, when the agency is not registered).
-    from lautex_registry.records.disclosures import record_collection_disclosure
-
     recipient = record_collection_disclosure(
         conn, actor, invoice, clean_agency, date.fromisoformat(day)
     )

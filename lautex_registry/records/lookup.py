@@ -1,4 +1,5 @@
-"""Finding a customer and the request a command answers: the one place that does it.
+"""Finding a customer, an organisation and the request a command answers: the one place
+that does it (an email or an organisation's name in any case, compared in full Unicode).
 
 Every command that names a customer (`42` or an email) or takes `--request` comes
 here, so each condition has one wording in the README's `field: reason` form and one
@@ -30,8 +31,6 @@ def customer_row(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row:
 
 def resolve_customer(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
     """The customer named by id (`42`) or email (any case); NotFound otherwise."""
-    from lautex_registry.records.customers import customer_id_by_email
-
     value = ref.strip()
     if validation.is_record_id(value):
         return customer_row(conn, validation.record_id(value, "customer"))
@@ -91,3 +90,70 @@ def refuse_closed(row: sqlite3.Row) -> None:
     """Refused (exit 4) when the request is closed: it was answered once already."""
     if row["state"] != "open":
         raise Refused(f"request: {row['id']} is closed ({row['outcome']})")
+
+
+# --- looking things up ---------------------------------------------------------------------
+
+
+# The rows of the partial indexes of migration 8: values with a character outside
+# printable ASCII, the only ones NOCASE may fail to match.
+UNICODE_EMAILS = "SELECT id, email FROM customers WHERE email GLOB '*[^ -~]*'"
+UNICODE_ORGANISATION_NAMES = "SELECT id, name FROM organisations WHERE name GLOB '*[^ -~]*'"
+ORGANISATION_BY_NAME = "SELECT id FROM organisations WHERE name = ? COLLATE NOCASE"
+
+
+def nocase_spellings(value: str) -> tuple[str, ...]:
+    """What to look a value up with in a NOCASE index: as given, and its comparison key
+    when that is plain ASCII but not the value (`STRAßE@` -> `strasse@`, `ﬁ` -> `fi`, a
+    no-break space -> a space), which a stored ASCII value then matches."""
+    key = validation.comparison_key(value)
+    if key.isascii() and key != value.lower():
+        return (value, key)
+    return (value,)
+
+
+def _by_nocase(conn: sqlite3.Connection, query: str, value: str) -> int | None:
+    for spelling in nocase_spellings(value):
+        found = conn.execute(query, (spelling,)).fetchone()
+        if found is not None:
+            return int(found[0])
+    return None
+
+
+def customer_id_by_email(conn: sqlite3.Connection, email: str) -> int | None:
+    """The customer with this email in any case, compared in full Unicode (README: "any case")."""
+    # COLLATE NOCASE matches the index customers_email, so this is an index look-up.
+    found = _by_nocase(conn, "SELECT id FROM customers WHERE email = ? COLLATE NOCASE", email)
+    return found if found is not None else _by_key(conn, UNICODE_EMAILS, email)
+
+
+def _by_key(conn: sqlite3.Connection, candidates: str, value: str) -> int | None:
+    key = validation.comparison_key(value)
+    for row_id, text in conn.execute(candidates):
+        if validation.comparison_key(text) == key:
+            return int(row_id)
+    return None
+
+
+def organisation_id_by_name(conn: sqlite3.Connection, name: str) -> int | None:
+    """The organisation with this name after NFC and case folding (`PUUTALO ÄÖ OY`)."""
+    found = _by_nocase(conn, ORGANISATION_BY_NAME, name)
+    return found if found is not None else _by_key(conn, UNICODE_ORGANISATION_NAMES, name)
+
+
+def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:
+    """The id of the organisation named by id or name (any case); NotFound otherwise."""
+    value = ref.strip()
+    if validation.is_record_id(value):
+        organisation_id = validation.record_id(value, "org")
+        row = conn.execute(
+            "SELECT id FROM organisations WHERE id = ?", (organisation_id,)
+        ).fetchone()
+    else:
+        found = organisation_id_by_name(conn, value)
+        row = None if found is None else (found,)
+    if row is None:
+        raise NotFound(
+            f"org: no organisation {validation.excerpt(value)}: add it first with `lautex org add`"
+        )
+    return int(row[0])

@@ -23,6 +23,7 @@ from lautex_registry.platform import audit, validation
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import InvalidInput, NotFound
 from lautex_registry.records import lookup
+from lautex_registry.records.customer_state import refuse_if_anonymised
 
 # docs/privacy-statement.md P9: the purposes a person may forbid; 'all' covers every one of them.
 PURPOSES = (
@@ -76,8 +77,6 @@ def _not_in_future(day: date, field: str) -> str:
 
 def _customer_exists(conn: sqlite3.Connection, customer_id: int) -> None:
     """The customer is there and not anonymised (one rule for every write about a person)."""
-    from lautex_registry.records.customers import refuse_if_anonymised
-
     refuse_if_anonymised(customer_id, lookup.customer_row(conn, customer_id)["state"])
 
 

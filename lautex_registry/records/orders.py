@@ -13,7 +13,8 @@ from typing import Any, cast
 from lautex_registry.platform import audit, db, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound
-from lautex_registry.records.customers import refuse_if_anonymised, touch_last_activity
+from lautex_registry.records.customer_state import refuse_if_anonymised
+from lautex_registry.records.customers import touch_last_activity
 from lautex_registry.records.lookup import resolve_customer
 
 CHANNELS = ("web-store", "reseller")

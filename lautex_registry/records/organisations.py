@@ -16,8 +16,11 @@ from typing import Any
 from lautex_registry.platform import audit, validation
 from lautex_registry.platform.clock import timestamp
 from lautex_registry.platform.errors import Conflict, InvalidInput, Refused
-from lautex_registry.records.customers import resolve_organisation_id
-from lautex_registry.records.lookup import resolve_customer
+from lautex_registry.records.lookup import (
+    organisation_id_by_name,
+    resolve_customer,
+    resolve_organisation_id,
+)
 
 LIST_COLUMNS = (
     "id",
@@ -45,8 +48,6 @@ def add_organisation(
         # Commands take an organisation by name or id: an all-digit name would be ambiguous.
         raise InvalidInput("name: an organisation's name cannot be only digits")
     clean_id = validation.business_id(business_id) if business_id else None
-    from lautex_registry.records.customers import organisation_id_by_name
-
     existing = organisation_id_by_name(conn, clean_name)
     if existing is not None:
         # NFC and case folding: an NFD or upper-case spelling is the same organisation.

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from lautex_registry.platform.validation import format_money
+from lautex_registry.records.customer_state import STATES
 
 DUE_SOON_DAYS = 7
 
@@ -100,8 +101,6 @@ def register_status(conn: sqlite3.Connection, as_of: date) -> dict[str, Any]:
 
 def status_row(status: dict[str, Any]) -> dict[str, Any]:
     """The same facts as one flat row with the same columns every day (`--format csv`)."""
-    from lautex_registry.records.customers import STATES
-
     row: dict[str, Any] = {"as_of": status["as_of"], "customers": status["customers"]}
     for state in STATES:
         row[f"customers_{state.replace('-', '_')}"] = status["customers_by_state"].get(state, 0)

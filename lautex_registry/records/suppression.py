@@ -24,7 +24,7 @@ from lautex_registry.platform import audit
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.identity import register_secret
-from lautex_registry.platform.validation import comparison_key
+from lautex_registry.platform.validation import comparison_key, normalise_phone
 from lautex_registry.records.objections import RESTORED_CHANNEL, active_purposes, insert_objection
 
 # SQLite's default limit of host parameters is 32766; stay far below it.
@@ -50,8 +50,6 @@ def phone_key(phone: str) -> str:
     text = phone.strip()
     if text.startswith("+") and text[1:].isdigit():
         return text  # stored phones are E.164 already: no need to parse them again
-    from lautex_registry.platform.validation import normalise_phone
-
     try:
         return normalise_phone(text)
     except InvalidInput:

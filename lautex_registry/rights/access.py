@@ -30,6 +30,7 @@ from lautex_registry.platform import audit, documents, validation, wording
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.escaping import spreadsheet_safe
+from lautex_registry.platform.output_files import check_target
 from lautex_registry.platform.paper import Paper, postal_address
 from lautex_registry.records import customers, lookup, person
 from lautex_registry.statement import privacy_info
@@ -459,8 +460,6 @@ def write_export(export: Export, register: Path | None, *, force: bool = False) 
     naming it, so the caller's transaction rolls back its records), the ones already
     written are removed again.
     """
-    from lautex_registry.platform.output_files import check_target
-
     for file in export.files:
         if file.path is not None:
             check_target(file.path, register, force=force)

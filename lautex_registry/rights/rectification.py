@@ -16,16 +16,14 @@ refusal.
 
 import sqlite3
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lautex_registry.platform import audit, validation
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import InvalidInput, Refused
 from lautex_registry.records import customers, lookup
+from lautex_registry.records.suppression import Restoration
 from lautex_registry.rights import notices, requests
-
-if TYPE_CHECKING:
-    from lautex_registry.records.suppression import Restoration
 
 # The invoice's billing columns that copy a customer field when the invoice is issued.
 BILLED_COPY = {
@@ -68,7 +66,7 @@ class RectificationResult:
     kept_fields: list[str] = field(default_factory=list)
     request_outcome: str | None = None
     # GDPR Art. 21(3): objections of an erased person whose email or phone this now is.
-    restored: list["Restoration"] = field(default_factory=list)
+    restored: list[Restoration] = field(default_factory=list)
 
     @property
     def partially_refused(self) -> bool:

@@ -10,7 +10,7 @@ import sqlite3
 from typing import Any
 
 from lautex_registry.platform.errors import Refused
-from lautex_registry.records.customers import ANONYMISED_STATES, WITH_HOLDS
+from lautex_registry.records.customer_state import ANONYMISED_STATES, WITH_HOLDS
 
 
 def _count_rows(conn: sqlite3.Connection, sql: str, *params: Any) -> int:

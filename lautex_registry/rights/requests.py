@@ -22,12 +22,14 @@ import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
-from lautex_registry.platform import audit, db, validation
+from lautex_registry.platform import audit, db, journal, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import Conflict, InvalidInput, Refused
+from lautex_registry.platform.identity import register_id
 from lautex_registry.records import lookup
-from lautex_registry.records.customers import LANGUAGES, refuse_if_anonymised
-from lautex_registry.records.lookup import resolve_customer
+from lautex_registry.records.customer_state import refuse_if_anonymised
+from lautex_registry.records.customers import LANGUAGES
+from lautex_registry.records.lookup import customer_id_by_email, resolve_customer
 from lautex_registry.rights import deadlines
 from lautex_registry.rights.request_done import (
     erased_or_anonymised,
@@ -118,8 +120,6 @@ def _resolve_subject(
         return int(customer["id"]), None, None, str(customer["language"])
     assert requester is not None
     name, email = parse_requester(requester)
-    from lautex_registry.records.customers import customer_id_by_email
-
     known_id = customer_id_by_email(conn, email)
     known = None if known_id is None else {"id": known_id}
     if known is not None:
@@ -395,9 +395,6 @@ def _journal_erasure_closure(
     last step."""
     if row["kind"] != "erasure" or not erased_or_anonymised(conn, row):
         return
-    from lautex_registry.platform import journal
-    from lautex_registry.platform.identity import register_id
-
     closure = journal.RequestClosure(
         int(row["id"]), str(row["created_at"]), outcome, closed_on.isoformat(), timestamp(),
         register_id(conn),

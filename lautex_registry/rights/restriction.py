@@ -18,7 +18,7 @@ from lautex_registry.platform import audit
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import Conflict, InvalidInput, Refused
 from lautex_registry.records import lookup
-from lautex_registry.records.customers import refuse_if_anonymised
+from lautex_registry.records.customer_state import refuse_if_anonymised
 from lautex_registry.rights import notices, requests
 
 # Request kinds a restriction may answer: the person's own restriction request, or one

@@ -1,97 +1,57 @@
-"""`lautex demo`: a realistic demo register to try every command on.
-
-Finnish names with ä, ö and å, organisations with valid business IDs, 200 customers
-from every source, orders, and invoices open, paid and in collection; customers who
-have been inactive for more than three years (some still owing, so retention holds
-them), data subject requests open, overdue, due soon and closed, objections, a
-publication ban, marketing consents, an organisation that prohibited marketing and
-a restricted customer.
+"""The demo's story: the steps that build the demo register through the services.
 
 Everything is written through the same service functions the commands use, so the
 demo follows the clerk's rules and has a true audit trail. The register's history is
 replayed on the register's business date: each step is done "on the day it happened"
 (`on_day`), so a customer's last activity is that of their real orders and the
 retention periods run as they would have. The dates are relative to `clock.today()`,
-so the demo stays realistic. The data is made up and seeded: every run on the same
-day builds the same register (apart from the password, the times of day and the
-register's secret).
+so the demo stays realistic. Who and what the story is about is `demo.data`'s.
 
 The build is a list of small steps (`STEPS`); another part of the register adds
 its own demo data by appending a step function that takes a `DemoContext`.
 """
 
 import random
-import secrets
 import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
-from lautex_registry.platform import audit, sessions
-from lautex_registry.platform.clock import business_day, today
-from lautex_registry.platform.db import connect, transaction
-from lautex_registry.platform.errors import Conflict, InvalidInput, Refused
-
-DEFAULT_DEMO_DB = Path("data") / "demo.db"
-DEMO_ADMIN = "demo"
-# The row in `meta` that says `lautex demo` built the register: `--force` replaces only such a
-# file, never a real register full of people's data (nor a file that is no register).
-DEMO_MARKER = "demo_built_on"
-ONLY_DEMOS = "--force replaces only a demo register that `lautex demo` built; choose another --db"
-SEED = 20261125
-CUSTOMERS = 200
-YEAR = 365
-# The README's examples use orders T-1001, R-77 and T-9 and invoice 2026-0457: the
-# demo's numbers are from other ranges, so the examples run on the demo as written.
-FIRST_ORDER_NUMBER = 50001  # T-50001, T-50002, ...
-FIRST_INVOICE_OF_YEAR = 5001  # 2026-5001, 2026-5002, ...
-README_BUSINESS_ID = "1572860-0"  # `lautex org add "Puutalo Oy" --business-id 1572860-0`
-# The README's examples name customers 42 and 43: ordinary active customers with an
-# email, an address and orders, and no objection, consent, request or restriction of
-# their own beyond the requests the examples close (7, 8, 9 are customer 42's).
-README_CUSTOMERS = (42, 43)
-# A share of customers whose last order is more than 3 years old (settings:
-# customer_inactive_years = 3): the retention job has people to anonymise.
-LAPSED_SHARE = 0.17
-
-FIRST_NAMES = (
-    "Aino", "Eino", "Väinö", "Ilmari", "Helmi", "Sää", "Kyösti", "Annikki", "Jörn", "Åsa",
-    "Matti", "Liisa", "Pekka", "Sanna", "Jyrki", "Tuulikki", "Onni", "Elsa", "Björn", "Märta",
-    "Päivi", "Jääskö", "Leena", "Mikko", "Kalle", "Siiri", "Göran", "Pirjo", "Ville", "Hilkka",
-)  # fmt: skip
-LAST_NAMES = (
-    "Äijälä", "Öhman", "Åström", "Mäkinen", "Hämäläinen", "Määttä", "Kärkkäinen", "Pöllänen",
-    "Virtanen", "Nieminen", "Lähteenmäki", "Jääskeläinen", "Söderström", "Björklund", "Löfgren",
-    "Koskinen", "Heikkilä", "Järvinen", "Lindqvist", "Ylönen", "Rönkkö", "Kähkönen", "Ström",
-    "Väisänen", "Pääkkönen", "O'Brien", "Räsänen", "Törmä", "Åberg", "Kivelä",
-)  # fmt: skip
-# Not "Puutalo Oy": the README's first example adds it.
-ORGANISATIONS = (
-    "Kotipuu Oy", "Rakennus Äijälä Ky", "Sähkö-Öhman Oy", "Åbo Trä Ab", "Mökkirakentajat Oy",
-    "Kylmäasennus Pöllänen", "Lähiö-Remontti Oy", "Saaristo Bygg Ab", "Pohjolan Kattotyö Oy",
-    "Kärkkäinen & Pojat Oy", "Järvenpään Lautakauppa Oy", "Västra Snickeri Ab",
-)  # fmt: skip
-CITIES = (
-    ("00100", "Helsinki"), ("02100", "Espoo"), ("20100", "Turku"), ("33100", "Tampere"),
-    ("40100", "Jyväskylä"), ("65100", "Vaasa"), ("90100", "Oulu"), ("96100", "Rovaniemi"),
-    ("22100", "Maarianhamina"), ("15100", "Lahti"), ("80100", "Joensuu"), ("70100", "Kuopio"),
-)  # fmt: skip
-STREETS = ("Koivukuja", "Mäntytie", "Rantatie", "Sääksentie", "Pähkinäpolku", "Kuusikallio")
-PRODUCTS = (
-    ("Koivulauta 2 m", "12.50"), ("Mäntylauta 3 m", "9.90"), ("Terassilauta 4,2 m", "18.40"),
-    ("Ruuvit 100 kpl", "4.90"), ("Liimapuupalkki 6 m", "129.00"), ("Höylähirsi 2,4 m", "22.75"),
-    ("Sisustuspaneeli 2,7 m", "6.35"), ("Kattorima 5 m", "7.20"),
-)  # fmt: skip
-SOURCES = (
-    "web-store", "reseller", "registration", "customer-service", "subcontractor", "partner",
-)  # fmt: skip
-THIRD_PARTY_SOURCES = ("reseller", "subcontractor", "partner")
-RESELLERS = ("Rautakauppa Kärkkäinen", "Puuilo Ylöjärvi", "K-Rauta Åbo")
-COLLECTION_AGENCY = "Perintä Äijälä Oy"
-BILLING_PARTNER = "Laskutuspalvelu Pöllänen Oy"
-OUTSIDER = "Raili Rantanen <raili.rantanen@example.net>"  # asks, but is not in the register
+from lautex_registry.demo.data import (
+    BILLING_PARTNER,
+    COLLECTION_AGENCY,
+    FIRST_INVOICE_OF_YEAR,
+    FIRST_ORDER_NUMBER,
+    OBJECTIONS,
+    OUTSIDER,
+    README_CUSTOMERS,
+    THIRD_PARTY_SOURCES,
+    YEAR,
+    DemoCustomer,
+    between,
+    made_up_customers,
+    made_up_order,
+    made_up_organisations,
+)
+from lautex_registry.platform import audit
+from lautex_registry.platform.clock import business_day
+from lautex_registry.records import invoices
+from lautex_registry.records.customers import add_customer
+from lautex_registry.records.disclosures import record_disclosure
+from lautex_registry.records.objections import (
+    record_consent,
+    record_objections,
+    set_organisation_prohibition,
+    withdraw_objections,
+)
+from lautex_registry.records.orders import add_order
+from lautex_registry.records.organisations import add_organisation
+from lautex_registry.records.recipients import add_recipient
+from lautex_registry.rights.access import export_customer
+from lautex_registry.rights.rectification import rectify
+from lautex_registry.rights.requests import add_request, close_request, get_request
+from lautex_registry.rights.restriction import restrict
 
 
 def on_day(day: date) -> AbstractContextManager[None]:
@@ -101,26 +61,6 @@ def on_day(day: date) -> AbstractContextManager[None]:
     rows and the demo admin's session keep the real clock.
     """
     return business_day(day)
-
-
-@dataclass
-class DemoCustomer:
-    """One made-up customer: when they came, when they ordered, what they gave."""
-
-    fields: dict[str, str | None]
-    joined: date
-    orders: list[date]
-    lapsed: bool  # last activity more than 3 years ago
-    id: int = 0
-
-    @property
-    def last_activity(self) -> date:
-        return max([self.joined, *self.orders])
-
-    @property
-    def consumer(self) -> bool:
-        """A natural person (no organisation) with an email: consent matters (917/2014)."""
-        return self.fields.get("org") is None and self.fields.get("email") is not None
 
 
 @dataclass
@@ -145,110 +85,17 @@ class DemoContext:
         return self.today - timedelta(days=days)
 
 
-@dataclass(frozen=True)
-class DemoRegister:
-    path: Path
-    username: str
-    password: str
-    counts: dict[str, int]
-
-
-def valid_business_id(rng: random.Random) -> str:
-    """A random business ID whose check digit is right (docs/rules.md §2: remainder 1 is never
-    issued)."""
-    while True:
-        digits = f"{rng.randrange(10**6, 3 * 10**6):07d}"
-        weights = (7, 9, 10, 5, 8, 4, 2)
-        remainder = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
-        business_id = f"{digits}-{0 if remainder == 0 else 11 - remainder}"
-        if remainder != 1 and business_id != README_BUSINESS_ID:
-            return business_id
-
-
-def _between(rng: random.Random, first: date, last: date) -> date:
-    """A day from `first` to `last`, both included."""
-    return first + timedelta(days=rng.randrange(0, max((last - first).days, 0) + 1))
-
-
 def add_organisations(ctx: DemoContext) -> None:
-    from lautex_registry.records.organisations import add_organisation
-
     with on_day(ctx.days_ago(8 * YEAR + 30)):  # before the first customer came
-        for name in ORGANISATIONS:
-            business_id = valid_business_id(ctx.rng) if ctx.rng.random() < 0.85 else None
+        for name, business_id in made_up_organisations(ctx.rng):
             ctx.organisation_ids.append(add_organisation(ctx.conn, ctx.actor, name, business_id))
     ctx.counts["organisations"] = len(ctx.organisation_ids)
 
 
-def _ascii(text: str) -> str:
-    from lautex_registry.records.customers import fold_for_search
-
-    return "".join(ch for ch in fold_for_search(text) if ch.isalnum())
-
-
-def _history(ctx: DemoContext) -> tuple[date, list[date], bool]:
-    """(joined, order dates, lapsed): most customers ordered within 3 years, some did not."""
-    rng = ctx.rng
-    if rng.random() < LAPSED_SHARE:
-        joined = ctx.days_ago(rng.randrange(4 * YEAR, 8 * YEAR))
-        last = ctx.days_ago(3 * YEAR + 30)  # safely past the 3-year period
-        orders = [_between(rng, joined, last) for _ in range(rng.choice((1, 1, 2, 3)))]
-        return joined, sorted(orders), True
-    joined = ctx.days_ago(rng.randrange(10, 6 * YEAR))
-    orders = [_between(rng, joined, ctx.today) for _ in range(rng.choice((0, 1, 1, 2, 3)))]
-    recent = ctx.days_ago(3 * YEAR - 60)  # safely within the 3-year period
-    if max([joined, *orders]) < recent:
-        orders.append(_between(rng, recent, ctx.today))
-    return joined, sorted(orders), False
-
-
-def _plan_customer(ctx: DemoContext, number: int) -> DemoCustomer:
-    rng = ctx.rng
-    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    postal_code, city = rng.choice(CITIES)
-    fields: dict[str, str | None] = {
-        "first_name": first,
-        "last_name": last,
-        "email": "",  # named after the customer id once the ids are known
-        "phone": f"04{rng.choice('0456')} {rng.randrange(10**6, 10**7)}",
-        "source": SOURCES[number % len(SOURCES)],  # every source
-        "language": rng.choices(("fi", "sv", "en"), (80, 15, 5))[0],
-        "org": None,
-    }
-    if rng.random() < 0.8:
-        street = f"{rng.choice(STREETS)} {rng.randrange(1, 60)}"
-        fields.update(street=street, postal_code=postal_code, city=city)
-    if rng.random() < 0.4:
-        fields["org"] = str(rng.choice(ctx.organisation_ids))
-    if fields["source"] == "reseller":
-        fields["source_detail"] = rng.choice(RESELLERS)
-    if rng.random() < 0.1:
-        fields["email"] = None  # some people give only a phone number
-    joined, orders, lapsed = _history(ctx)
-    return DemoCustomer(fields, joined, orders, lapsed)
-
-
-def _make_ordinary(ctx: DemoContext, person: DemoCustomer) -> None:
-    """The README's customers: active, with an email, an address and a recent order."""
-    person.fields.update(org=None, email="", street="Koivukuja 7", postal_code="00100")
-    person.fields["city"] = "Helsinki"
-    person.lapsed = False
-    person.orders.append(ctx.days_ago(ctx.rng.randrange(20, 200)))
-    person.orders.sort()
-
-
 def add_customers(ctx: DemoContext) -> None:
     """Each customer is added on the day they came, so last activity is their real one."""
-    from lautex_registry.records.customers import add_customer
-
-    planned = [_plan_customer(ctx, number) for number in range(CUSTOMERS)]
-    planned.sort(key=lambda person: person.joined)  # ids in the order people came
-    for position, person in enumerate(planned, start=1):
-        if position in README_CUSTOMERS:
-            _make_ordinary(ctx, person)
-        if person.fields["email"] is not None:
-            first, last = person.fields["first_name"] or "", person.fields["last_name"] or ""
-            person.fields["email"] = f"{_ascii(first)}.{_ascii(last)}{position}@example.fi"
+    planned = made_up_customers(ctx.rng, ctx.today, ctx.organisation_ids)
+    for person in planned:
         with on_day(person.joined):
             person.id = add_customer(ctx.conn, ctx.actor, person.fields).customer_id
         ctx.customer_ids.append(person.id)
@@ -258,17 +105,10 @@ def add_customers(ctx: DemoContext) -> None:
 
 
 def add_orders(ctx: DemoContext) -> None:
-    from lautex_registry.records.orders import add_order
-
-    rng = ctx.rng
     placed = sorted((day, person.id) for person in ctx.customers.values() for day in person.orders)
     for offset, (day, customer_id) in enumerate(placed):
         number = f"T-{FIRST_ORDER_NUMBER + offset}"
-        channel = rng.choice(("web-store", "web-store", "reseller"))
-        lines = [
-            f"{product};{rng.randrange(1, 20)};{price}"
-            for product, price in rng.sample(PRODUCTS, rng.randrange(1, 4))
-        ]
+        channel, lines, reseller = made_up_order(ctx.rng)
         with on_day(day):
             add_order(
                 ctx.conn,
@@ -277,7 +117,7 @@ def add_orders(ctx: DemoContext) -> None:
                 number=number,
                 order_date=day.isoformat(),
                 channel=channel,
-                reseller=rng.choice(RESELLERS) if channel == "reseller" else None,
+                reseller=reseller,
                 lines=lines,
             )
         ctx.order_numbers.append((number, day))
@@ -288,8 +128,6 @@ def add_orders(ctx: DemoContext) -> None:
 def add_recipients(ctx: DemoContext) -> None:
     """The collection agency: a claim may only go to a registered recipient
     (docs/privacy-statement.md P5)."""
-    from lautex_registry.records.recipients import add_recipient
-
     with on_day(ctx.days_ago(8 * YEAR)):
         add_recipient(ctx.conn, ctx.actor, COLLECTION_AGENCY, "third-party", ["collection"], "FI")
     ctx.counts["recipients"] = 1
@@ -305,7 +143,6 @@ def _choose_held_claims(ctx: DemoContext) -> None:
 
 
 def _collect(ctx: DemoContext, number: str, due: date) -> None:
-    from lautex_registry.records import invoices
 
     reminded = due + timedelta(days=14)
     with on_day(reminded):
@@ -318,7 +155,6 @@ def _collect(ctx: DemoContext, number: str, due: date) -> None:
 
 
 def _remind_recently(ctx: DemoContext, number: str) -> None:
-    from lautex_registry.records import invoices
 
     reminded = ctx.days_ago(ctx.rng.randrange(40, 2 * YEAR))
     with on_day(reminded):
@@ -327,8 +163,6 @@ def _remind_recently(ctx: DemoContext, number: str) -> None:
 
 def _settle(ctx: DemoContext, number: str, day: date, held: str | None) -> str:
     """What became of the invoice; returns its state."""
-    from lautex_registry.records import invoices
-
     rng = ctx.rng
     due = day + timedelta(days=14)
     if held == "open":
@@ -352,8 +186,6 @@ def _settle(ctx: DemoContext, number: str, day: date, held: str | None) -> str:
 
 def add_invoices(ctx: DemoContext) -> None:
     """Most orders are invoiced; older invoices are mostly paid, some in collection."""
-    from lautex_registry.records import invoices
-
     _choose_held_claims(ctx)
     last_order = {ctx.order_customer[number]: number for number, _day in ctx.order_numbers}
     states = {"open": 0, "paid": 0, "in-collection": 0}
@@ -377,12 +209,8 @@ def add_invoices(ctx: DemoContext) -> None:
 
 def add_disclosures(ctx: DemoContext) -> None:
     """A billing partner and one logged disclosure to it (docs/privacy-statement.md P5), for a
-    reseller's
-    customer: rectifying that customer's address names both as pending notices
+    reseller's customer: rectifying that customer's address names both as pending notices
     (docs/privacy-statement.md P10)."""
-    from lautex_registry.records.disclosures import record_disclosure
-    from lautex_registry.records.recipients import add_recipient
-
     with on_day(ctx.days_ago(2 * YEAR)):
         partner = add_recipient(
             ctx.conn, ctx.actor, BILLING_PARTNER, "processor", ["billing"], "FI"
@@ -456,10 +284,9 @@ def cast_roles(ctx: DemoContext) -> None:
 def _object(
     ctx: DemoContext, role: str, purposes: list[str], channel: str, day: date | None = None
 ) -> date:
-    from lautex_registry.records.objections import record_objections
 
     person = ctx.customers[ctx.roles[role]]
-    received = day or _between(ctx.rng, person.joined, ctx.today)
+    received = day or between(ctx.rng, person.joined, ctx.today)
     with on_day(received):
         record_objections(ctx.conn, ctx.actor, person.id, purposes, received, channel)
     return received
@@ -468,17 +295,11 @@ def _object(
 def add_marketing_choices(ctx: DemoContext) -> None:
     """Consents, objections (GDPR Art. 21), publication bans (docs/privacy-statement.md P3) and one
     organisation's prohibition: the marketing list and labels leave people out for them."""
-    from lautex_registry.records.objections import (
-        record_consent,
-        set_organisation_prohibition,
-        withdraw_objections,
-    )
-
     rng = ctx.rng
     given_on: dict[int, date] = {}
     for customer_id in ctx.consenting:
         person = ctx.customers[customer_id]
-        given = _between(rng, person.joined, min(person.joined + timedelta(30), ctx.today))
+        given = between(rng, person.joined, min(person.joined + timedelta(30), ctx.today))
         given_on[customer_id] = given
         with on_day(given):
             record_consent(
@@ -490,21 +311,17 @@ def add_marketing_choices(ctx: DemoContext) -> None:
                                "web store checkbox")  # fmt: skip
     for role in ("withdrew-consent", "withdrew-consent-2"):
         person = ctx.customers[ctx.roles[role]]
-        day = _between(rng, given_on[person.id], ctx.today)
+        day = between(rng, given_on[person.id], ctx.today)
         with on_day(day):
             record_consent(ctx.conn, ctx.actor, person.id, "email", "withdrawn", day,
                            "unsubscribe link in a newsletter")  # fmt: skip
-    _object(ctx, "objects-advertising", ["direct-advertising"], "email")
-    _object(ctx, "objects-advertising-2", ["direct-advertising"], "customer-service")
-    _object(ctx, "objects-research", ["market-research"], "letter")
-    _object(ctx, "objects-all", ["all"], "contact-person")
-    _object(ctx, "publication-ban", ["publication"], "customer-service")
-    _object(ctx, "publication-ban-2", ["publication"], "web")
+    for role, purposes, channel in OBJECTIONS:
+        _object(ctx, role, list(purposes), channel)
     lapsed = ctx.customers[ctx.roles["lapsed-objector"]]
     _object(ctx, "lapsed-objector", ["direct-advertising"], "email", lapsed.last_activity)
     person = ctx.customers[ctx.roles["withdrew-objection"]]
     objected = _object(ctx, "withdrew-objection", ["market-research"], "web", person.joined)
-    withdrawn = _between(rng, objected, ctx.today)
+    withdrawn = between(rng, objected, ctx.today)
     with on_day(withdrawn):
         withdraw_objections(ctx.conn, ctx.actor, person.id, ["market-research"], withdrawn,
                             "email")  # fmt: skip
@@ -529,7 +346,6 @@ def _request(
     ctx: DemoContext, who: int | str, kind: str, channel: str, days_ago: int,
     note: str | None = None,
 ) -> tuple[int, date]:  # fmt: skip
-    from lautex_registry.rights.requests import add_request
 
     received = ctx.days_ago(days_ago)
     customer_ref, requester = (str(who), None) if isinstance(who, int) else (None, who)
@@ -543,9 +359,6 @@ def _request(
 
 def _answer_access(ctx: DemoContext, request_id: int, received: date, days: int) -> None:
     """The copy of the data (GDPR Art. 15(3)), then the request closed, in time."""
-    from lautex_registry.rights.access import export_customer
-    from lautex_registry.rights.requests import close_request, get_request
-
     customer_id = int(get_request(ctx.conn, request_id)["customer_id"])
     with on_day(received + timedelta(days=days - 2)):
         export_customer(ctx.conn, ctx.actor, str(customer_id), fmt="json", request_id=request_id)
@@ -557,10 +370,6 @@ def add_requests(ctx: DemoContext) -> None:
     """Requests closed, overdue, due within a week and later; their ids are the README's:
     7 is customer 42's access request (extend, verify, close, letter, export), 8 and 9
     its erasure requests (close refused, restrict), 10 a second copy (a fee is allowed)."""
-    from lautex_registry.records.objections import record_objections
-    from lautex_registry.rights.rectification import rectify
-    from lautex_registry.rights.requests import close_request
-    from lautex_registry.rights.restriction import restrict
 
     roles, rng = ctx.roles, ctx.rng
     # 1: answered more than 3 years ago: the retention job purges the case and the export.
@@ -612,96 +421,3 @@ Step = Callable[[DemoContext], None]
 STEPS: list[Step] = [add_organisations, add_customers, add_orders, add_recipients, add_invoices]
 STEPS.append(add_disclosures)
 STEPS += [cast_roles, add_marketing_choices, add_requests]
-
-
-def is_demo_register(path: Path) -> bool:
-    """Whether the file is a lautex register that `lautex demo` built (its marker is in meta).
-
-    The file is only read: opened immutable, so no journal or WAL file appears beside it
-    and a file that is no register at all is not touched.
-    """
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
-    except sqlite3.Error:
-        return False
-    try:
-        row = conn.execute("SELECT 1 FROM meta WHERE key = ?", (DEMO_MARKER,)).fetchone()
-    except sqlite3.Error:  # not a database, or a database with no meta table
-        return False
-    finally:
-        conn.close()
-    return row is not None
-
-
-def build_demo(path: Path, *, replace: bool = False) -> DemoRegister:
-    """Create the demo register at `path`, fill it, and log the demo admin in.
-
-    It is built in a temporary file beside `path` and takes that name only when
-    complete: a failed or killed build never leaves a half-built demo under it.
-    """
-    from lautex_registry.platform.journal import journal_path
-    from lautex_registry.platform.output_files import (
-        PendingOutput,
-        check_kind,
-        create_private_folder,
-        remove_companion_files,
-    )
-
-    if path.is_dir() and not path.is_symlink():
-        if replace:
-            raise Refused(f"db: {path} is a folder, not a demo register: {ONLY_DEMOS}")
-        raise InvalidInput(f"db: {path} is a folder: give the demo register's file name")
-    # README "Conventions": a symbolic link (dangling or not) or anything but a regular
-    # file at the path is refused, as for every file the tool writes; --force too.
-    check_kind(path, "db")
-    if path.exists() and path.stat().st_size > 0:
-        if not replace:
-            raise Conflict(f"{path} already exists: add --force to build the demo anew")
-        if not is_demo_register(path):
-            raise Refused(f"db: {path} is not a demo register: {ONLY_DEMOS}")
-    create_private_folder(path.parent, "db")
-    building = PendingOutput(path, force=True, field="db")
-    try:
-        password, counts = _fill_demo(building.hand_over())
-        # The old demo's WAL files, journals and lock must not meet the new register.
-        remove_companion_files(path)
-        if journal_path(building.temp).exists():
-            journal_path(building.temp).rename(journal_path(path))
-        building.publish()
-    finally:
-        building.discard()
-    return DemoRegister(path, DEMO_ADMIN, password, counts)
-
-
-def _fill_demo(path: Path) -> tuple[str, dict[str, int]]:
-    """Build the demo register at `path`; returns the demo admin's password and the counts."""
-    from lautex_registry.platform.db import checkpoint
-    from lautex_registry.platform.identity import register_id
-    from lautex_registry.platform.settings import load_settings_file
-    from lautex_registry.setup.new_register import create_register
-
-    password = secrets.token_urlsafe(12)
-    settings, _origin = load_settings_file(None)
-    admin = create_register(
-        path,
-        admin_username=DEMO_ADMIN,
-        admin_full_name="Demo Admin",
-        admin_password=password,
-        settings=settings,
-    )
-    conn = connect(path)
-    try:
-        with transaction(conn):
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?)", (DEMO_MARKER, today().isoformat())
-            )
-        ctx = DemoContext(conn, admin.actor, random.Random(SEED), today())
-        for step in STEPS:
-            with transaction(conn):
-                step(ctx)
-        _user, token = sessions.login(conn, DEMO_ADMIN, password)
-        sessions.save_session_token(register_id(conn), token)
-        checkpoint(conn)  # everything in the file itself: it is renamed without its WAL
-    finally:
-        conn.close()
-    return password, ctx.counts
