@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from generate import build_register
 
+from lautex_registry.platform import migrations
 from lautex_registry.platform.db import connect, transaction
-from lautex_registry.platform.migrations import FOREIGN_KEY_INDEXES
 
 ROWS = {
     "requests": "INSERT INTO requests (id, customer_id, kind, received_on, channel, language, "
@@ -72,7 +72,7 @@ def main() -> None:
         bare = Path(folder) / "bare.db"
         shutil.copy(indexed, bare)
         with sqlite3.connect(bare) as conn:
-            for statement in FOREIGN_KEY_INDEXES.statements:
+            for statement in migrations.named("m0009_foreign_key_indexes").statements:
                 name = statement.split(" IF NOT EXISTS ")[1].split(" ON ")[0]
                 conn.execute(f"DROP INDEX {name}")
         with_index = statistics.median(purge(indexed, deleted) for _ in range(3))

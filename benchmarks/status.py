@@ -26,8 +26,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from lautex_registry.platform.db import connect
-from lautex_registry.platform.migrations import apply_pending
+from lautex_registry.platform import migrations
+from lautex_registry.platform.db import connect, transaction
 from lautex_registry.records.status import register_status
 
 AS_OF = date(2026, 11, 25)
@@ -89,14 +89,18 @@ def main() -> None:
         shutil.copy(source, copy)
         conn = connect(copy)
         conn.execute("DROP TABLE IF EXISTS register_counts")  # an older copy: count afresh
-        conn.execute("DELETE FROM schema_migrations WHERE name = 'counts kept for status'")
+        conn.execute(
+            f"DELETE FROM {migrations.LEDGER} WHERE name = ?",
+            (migrations.named("m0010_register_counts").name,),
+        )
         for name in ("customers", "organisations", "orders", "invoices"):
             for kind in ("in", "out", "moved"):
                 conn.execute(f"DROP TRIGGER IF EXISTS {name}_counted_{kind}")
         conn.execute("DROP INDEX IF EXISTS invoices_open_due")
         invoice_every_order(conn)
         started = time.perf_counter()
-        apply_pending(conn)
+        with transaction(conn):
+            migrations.apply_pending(conn)
         print(f"migrated (counting once) in {time.perf_counter() - started:.1f} s")
         customers = conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0]
         invoices = conn.execute("SELECT COUNT(*) FROM invoices").fetchone()[0]

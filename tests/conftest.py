@@ -194,6 +194,9 @@ def roll_back_migrations(db: Path, to: int | None = None) -> None:
             break
         for statement in reversed(migration.statements):
             conn.execute(_undo(statement))
-        conn.execute("DELETE FROM schema_migrations WHERE number = ?", (migration.number,))
+        conn.execute(
+            f"DELETE FROM {migrations.LEDGER} WHERE migration_set = ? AND name = ?",
+            (migrations.MIGRATION_SET, migration.name),
+        )
     conn.commit()
     conn.close()

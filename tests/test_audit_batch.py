@@ -1,4 +1,4 @@
-"""audit.record_many and audit.deferred: the same chain as record, written in one go."""
+"""audit.record_many: the same chain as record, written in one go; only in a transaction."""
 
 import hashlib
 import json
@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from lautex_registry.platform import audit, clock
-from lautex_registry.platform.db import connect
+from lautex_registry.platform.db import OutsideTransaction, connect, transaction
+from lautex_registry.platform.errors import LautexError
 from tests.conftest import Cli
 
 ADMIN = audit.Actor(1, "admin")
@@ -47,36 +48,35 @@ def two_registers(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_record_many_writes_what_record_writes(two_registers: list[Path]) -> None:
     one_by_one, at_once = (connect(path) for path in two_registers)
-    for entity, entity_id, details in ROWS:
-        audit.record(one_by_one, ADMIN, "retention run", entity, entity_id, details)
-    audit.record_many(at_once, ADMIN, "retention run", ROWS)
+    with transaction(one_by_one):
+        for entity, entity_id, details in ROWS:
+            audit.record(one_by_one, ADMIN, "retention run", entity, entity_id, details)
+    with transaction(at_once):
+        audit.record_many(at_once, ADMIN, "retention run", ROWS)
     assert rows_of(one_by_one) == rows_of(at_once)
     assert audit.verify_chain(at_once).intact
 
 
-def test_deferred_writes_at_the_end_in_order(two_registers: list[Path]) -> None:
-    one_by_one, batched = (connect(path) for path in two_registers)
-    before = len(rows_of(batched))
-    for entity, entity_id, details in ROWS:
-        audit.record(one_by_one, ADMIN, "erase", entity, entity_id, details)
-    with audit.deferred(batched):
-        audit.record(batched, ADMIN, "erase", *ROWS[0])
-        with audit.deferred(batched):  # nested: still one queue, still in order
-            audit.record_many(batched, ADMIN, "erase", ROWS[1:2])
-        audit.record(batched, ADMIN, "erase", *ROWS[2])
-        assert len(rows_of(batched)) == before  # nothing written yet
-    assert rows_of(one_by_one) == rows_of(batched)
-    assert audit.verify_chain(batched).intact
-
-
-def test_deferred_drops_its_rows_when_the_block_fails(two_registers: list[Path]) -> None:
+def test_audit_rows_go_with_their_transaction(two_registers: list[Path]) -> None:
     conn = connect(two_registers[0])
     before = rows_of(conn)
-    with pytest.raises(RuntimeError), audit.deferred(conn):
-        audit.record(conn, ADMIN, "erase", "customer", 1, {})
+    with pytest.raises(RuntimeError), transaction(conn):
+        audit.record_many(conn, ADMIN, "erase", ROWS)
         raise RuntimeError("the change failed")
-    audit.record(conn, ADMIN, "erase", "customer", 2, {})  # not deferred any more
-    assert rows_of(conn)[: len(before)] == before and len(rows_of(conn)) == len(before) + 1
+    assert rows_of(conn) == before
+
+
+def test_writing_an_audit_row_outside_a_transaction_is_a_bug(two_registers: list[Path]) -> None:
+    conn = connect(two_registers[0])
+    before = rows_of(conn)
+    with pytest.raises(OutsideTransaction, match=r"audit\.record must be called inside"):
+        audit.record(conn, ADMIN, "erase", "customer", 1, {})
+    with pytest.raises(OutsideTransaction):
+        audit.record_many(conn, ADMIN, "erase", ROWS)
+    with pytest.raises(OutsideTransaction):
+        audit.record_many(conn, ADMIN, "erase", [])  # even with nothing to write
+    assert rows_of(conn) == before
+    assert not issubclass(OutsideTransaction, LautexError)  # never blamed on the user
 
 
 def test_the_hash_format_is_unchanged() -> None:

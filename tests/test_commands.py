@@ -101,13 +101,38 @@ def test_a_role_without_permission_is_refused_with_exit_5(
     assert cli.db.read_bytes() == before
 
 
-def test_every_top_level_command_names_the_modules_that_register_it() -> None:
-    from lautex_registry.cli.app import COMMAND_MODULES, modules_for
+def test_every_top_level_command_has_its_own_module_named_as_typed() -> None:
+    import lautex_registry.cli.commands as package
+    from lautex_registry.cli.app import COMMANDS as TOP_LEVEL
+    from lautex_registry.cli.app import commands_for
 
-    top_level = {path[0] for path, _ in COMMANDS}
-    assert top_level == set(COMMAND_MODULES)
-    assert modules_for(["--db", "x.db", "customer", "show", "1"]) == ("customers",)
-    assert len(modules_for(["--help"])) == len(set(sum(COMMAND_MODULES.values(), ())))
+    assert {path[0] for path, _ in COMMANDS} == set(TOP_LEVEL)
+    files = {p.stem for p in Path(package.__file__).parent.glob("*.py")} - {"__init__"}
+    assert files == {name.replace("-", "_") for name in TOP_LEVEL}
+    assert commands_for(["--db", "x.db", "customer", "show", "1"]) == ("customer",)
+    assert commands_for(["--help"]) == TOP_LEVEL
+
+
+@pytest.mark.parametrize("name", sorted({path[0] for path, _ in COMMANDS}))
+def test_a_command_module_registers_exactly_its_own_command(name: str) -> None:
+    from importlib import import_module
+
+    from lautex_registry.cli.app import command_module
+
+    module = import_module(command_module(name))
+    assert name == module.COMMAND
+    alone = typer.Typer()
+    module.register(alone)
+    registered = [c.name for c in alone.registered_commands]
+    registered += [g.name for g in alone.registered_groups]
+    assert registered == [name]
+    # Every subcommand of the group is defined in the group's own module: no other
+    # module adds commands into it.
+    for info in alone.registered_groups:
+        assert info.typer_instance is not None
+        for sub in info.typer_instance.registered_commands:
+            assert sub.callback is not None
+            assert sub.callback.__module__ == module.__name__, sub.name
 
 
 @pytest.mark.parametrize("group", ["org", "request", "customer"])
@@ -127,11 +152,11 @@ def test_a_real_process_lists_every_subcommand_of_a_group(group: str) -> None:
 
 
 def test_help_lists_the_commands_in_a_clerks_order_not_registration_order(cli: Cli) -> None:
-    from lautex_registry.cli.app import COMMAND_MODULES
+    from lautex_registry.cli.app import COMMANDS as TOP_LEVEL
 
     listed = [
         line.split()[1]
         for line in cli.ok("--help", user=None).stdout.splitlines()
-        if line.startswith("│ ") and len(line.split()) > 1 and line.split()[1] in COMMAND_MODULES
+        if line.startswith("│ ") and len(line.split()) > 1 and line.split()[1] in TOP_LEVEL
     ]
-    assert listed == list(COMMAND_MODULES)
+    assert listed == list(TOP_LEVEL)

@@ -191,7 +191,7 @@ def test_demo_marketing_list_leaves_out_objectors_and_banned(cli: Cli, tmp_path:
 
 
 VOLATILE = ("_at", "hash", "sha256")  # times of day, password and chain hashes
-SECRET_TABLES = ("meta", "sessions", "users", "audit_log", "schema_migrations")
+SECRET_TABLES = ("meta", "sessions", "users", "audit_log", "_sqlite_migrations")
 
 
 def demo_content(path: Path) -> dict[str, list[tuple[object, ...]]]:

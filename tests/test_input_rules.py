@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import Result
 
-from lautex_registry.platform.migrations import UNICODE_NAMES
+from lautex_registry.platform import migrations
 from tests.conftest import Cli, roll_back_migrations
 from tests.helpers import dump
 
@@ -520,7 +520,7 @@ def test_migrate_keeps_unicode_case_duplicates_stored_before_and_refuses_new_one
 ) -> None:
     import sqlite3
 
-    roll_back_migrations(cli.db, to=UNICODE_NAMES.number - 1)
+    roll_back_migrations(cli.db, to=migrations.named("m0008_unicode_names").number - 1)
     conn = sqlite3.connect(cli.db)
     for email in ("äijälä@example.fi", "ÄIJÄLÄ@example.fi"):
         conn.execute(

@@ -1,13 +1,19 @@
 """The platform: creating a register, the database file, schema migrations."""
 
+import hashlib
 import json
+import shutil
 import sqlite3
 import stat
 from pathlib import Path
 
+import pytest
+
 from lautex_registry import __version__
-from lautex_registry.platform import migrations
-from lautex_registry.platform.db import connect
+from lautex_registry.platform import audit, migrations
+from lautex_registry.platform.db import OutsideTransaction, connect, transaction
+from lautex_registry.platform.errors import SchemaError
+from lautex_registry.platform.schema_upgrade import migrate
 from tests.conftest import PASSWORD, Cli, roll_back_migrations
 
 
@@ -90,7 +96,8 @@ def test_a_clerk_cannot_migrate(cli: Cli) -> None:
 def test_a_newer_schema_is_refused(cli: Cli) -> None:
     conn = sqlite3.connect(cli.db)
     conn.execute(
-        "INSERT INTO schema_migrations (number, name, applied_at) VALUES (999, 'future', 'x')"
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('lautex', 'm0999_future', 'x')"
     )
     conn.commit()
     conn.close()
@@ -102,13 +109,135 @@ def test_a_newer_schema_is_refused(cli: Cli) -> None:
 
 def test_every_migration_applies_to_a_blank_database(tmp_path: Path) -> None:
     conn = connect(tmp_path / "blank.db", create=True)
-    applied = migrations.apply_pending(conn)
-    assert [m.number for m in applied] == [m.number for m in migrations.MIGRATIONS]
-    numbers = [r[0] for r in conn.execute("SELECT number FROM schema_migrations ORDER BY 1")]
-    assert numbers == [m.number for m in migrations.MIGRATIONS]
-    assert migrations.apply_pending(conn) == []
+    with transaction(conn):
+        applied = migrations.apply_pending(conn)
+    assert [m.number for m in applied] == list(range(1, migrations.LATEST + 1))
+    names = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
+    assert names == [m.name for m in migrations.MIGRATIONS]
+    assert names[6] == "m0007_answered_for_real"
+    with transaction(conn):
+        assert migrations.apply_pending(conn) == []
+    # sqlite-utils leaves the connection's settings as lautex set them
+    assert conn.execute("PRAGMA recursive_triggers").fetchone()[0] == 0
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"customers", "audit_log", "invoices", "requests", "suppression"} <= tables
+
+
+# sha256 of each shipped migration's statements joined by NUL, first 16 hex digits, as
+# the single-file runner shipped them: a shipped migration is never edited (docs/rules.md §3).
+SHIPPED = {
+    1: "05baca6f5ac076d0",
+    2: "57d64d02d9591e0f",
+    3: "95ca05a5c70b7172",
+    4: "42686a050d04bd7c",
+    5: "1365e07effcc4f2a",
+    6: "94f4d7fd893980e8",
+    7: "816391b745e9f8fc",
+    8: "0f7b66b08488207b",
+    9: "7ebd6c9c008860da",
+    10: "3ac85101a5efeeb7",
+    11: "52fbfca8fd61573b",
+}
+
+
+def test_shipped_migrations_are_unchanged_one_file_each() -> None:
+    for migration in migrations.MIGRATIONS[: len(SHIPPED)]:
+        digest = hashlib.sha256("\x00".join(migration.statements).encode()).hexdigest()
+        assert digest[:16] == SHIPPED[migration.number], migration.name
+        module = Path(migrations.__file__).parent / f"{migration.name}.py"
+        assert module.is_file() and migration.name.startswith(f"m{migration.number:04d}_")
+    assert [m.number for m in migrations.MIGRATIONS] == list(range(1, migrations.LATEST + 1))
+
+
+OLD_RUNNER_V10 = Path(__file__).parent / "fixtures" / "register-old-runner-v10.db"
+ADMIN = audit.Actor(1, "admin")
+
+
+def test_a_register_of_the_old_runner_migrates_and_keeps_its_history(tmp_path: Path) -> None:
+    """The fixture was written by the single-file runner (ledger `schema_migrations`) and
+    taken back to migration 10, as a register of the release before migration 11."""
+    path = tmp_path / "old.db"
+    shutil.copyfile(OLD_RUNNER_V10, path)
+    conn = connect(path)
+    old_dates = [r[0] for r in conn.execute("SELECT applied_at FROM schema_migrations")]
+    assert len(old_dates) == 10
+    with pytest.raises(SchemaError, match=r"at version 10, this lautex needs .*lautex migrate"):
+        migrations.require_current(conn)
+    backup, applied = migrate(conn, path, ADMIN, tmp_path / "backups")
+    assert applied == list(range(11, migrations.LATEST + 1))
+    assert backup is not None and backup.name.startswith("old.db.before-v11-")
+    assert (
+        sqlite3.connect(backup).execute("SELECT count(*) FROM schema_migrations").fetchone()[0]
+        == 10
+    )  # the safety copy is the register as it was
+    migrations.require_current(conn)  # opens without complaint now
+    ledger = conn.execute(
+        "SELECT migration_set, name, applied_at FROM _sqlite_migrations ORDER BY id"
+    )
+    rows = [tuple(r) for r in ledger]
+    assert [r[1] for r in rows] == [m.name for m in migrations.MIGRATIONS]
+    assert {r[0] for r in rows} == {"lautex"}
+    assert [r[2] for r in rows[:10]] == old_dates  # the history carried over, dates kept
+    gone = "SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations'"
+    assert conn.execute(gone).fetchone() is None
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(organisations)")}
+    assert "trader_id" in columns
+    assert audit.verify_chain(conn).intact
+    last = conn.execute("SELECT action, details_json FROM audit_log ORDER BY id DESC").fetchone()
+    assert tuple(last) == ("migrate", json.dumps({"applied": applied}))
+    assert migrate(conn, path, ADMIN) == (None, [])
+
+
+def make_old_ledger(db: Path) -> None:
+    """Write the single-file runner's bookkeeping for every migration, as it did."""
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "CREATE TABLE schema_migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at TEXT NOT NULL)"
+    )
+    conn.executemany(
+        "INSERT INTO schema_migrations VALUES (?, ?, '2026-01-02T03:04:05Z')",
+        [(m.number, m.description) for m in migrations.MIGRATIONS],
+    )
+    conn.execute("DROP TABLE _sqlite_migrations")
+    conn.commit()
+    conn.close()
+
+
+def test_an_up_to_date_register_of_the_old_runner_opens_as_it_is(cli: Cli) -> None:
+    make_old_ledger(cli.db)
+    cli.ok("whoami")
+    assert "up to date" in cli.ok("migrate").stderr
+    assert not list(cli.db.parent.glob("*.bak"))  # nothing to do: no copy, no write
+    conn = sqlite3.connect(cli.db)
+    conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'x')")
+    conn.commit()
+    result = cli.run("whoami")
+    assert result.exit_code == 4 and "(version 999) is newer than this lautex" in result.stderr
+    assert cli.run("migrate").exit_code == 4
+
+
+def test_a_failed_migration_leaves_the_register_as_it_was(cli: Cli) -> None:
+    """All pending migrations go in one transaction: 10 fails, so 9 stays the last."""
+    roll_back_migrations(cli.db, to=9)
+    conn = connect(cli.db)
+    conn.execute("CREATE TABLE register_counts (name TEXT)")  # migration 10 cannot make it
+    before = migrations.applied_names(conn)
+    with pytest.raises(sqlite3.OperationalError, match="register_counts already exists"):
+        migrate(conn, cli.db, ADMIN)
+    assert not conn.in_transaction
+    assert migrations.applied_names(conn) == before
+    assert [m.number for m in migrations.pending(conn)] == [10, 11]
+    assert "trader_id" not in {r[1] for r in conn.execute("PRAGMA table_info(organisations)")}
+    assert conn.execute("SELECT action FROM audit_log ORDER BY id DESC").fetchone()[0] != "migrate"
+
+
+def test_migrations_run_only_inside_the_callers_transaction(tmp_path: Path) -> None:
+    conn = connect(tmp_path / "blank.db", create=True)
+    with pytest.raises(OutsideTransaction, match="inside a transaction"):
+        migrations.apply_pending(conn)
+    assert migrations.current_version(conn) == 0
 
 
 def test_a_usage_error_is_one_line_with_exit_2(cli: Cli) -> None:

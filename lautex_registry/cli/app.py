@@ -17,8 +17,8 @@ class RegisterGroup(TyperGroup):
     """Turns expected errors into one line on stderr and the documented exit code."""
 
     def list_commands(self, ctx: Any) -> list[str]:
-        """`lautex --help` in the order of COMMAND_MODULES, not of module registration."""
-        rank = {name: place for place, name in enumerate(COMMAND_MODULES)}
+        """`lautex --help` in the order of COMMANDS, not of module registration."""
+        rank = {name: place for place, name in enumerate(COMMANDS)}
         return sorted(super().list_commands(ctx), key=lambda name: rank.get(name, len(rank)))
 
     def invoke(self, ctx: Any) -> Any:
@@ -117,69 +117,73 @@ def root(
     """
 
 
-# Top-level command -> the modules that register it (and its subcommands). Only the
-# modules a command needs are imported: registering all ~70 commands with Typer is a
-# large share of a whole process's start-up (figures in benchmarks/README.md).
-COMMAND_MODULES: dict[str, tuple[str, ...]] = {
-    # listed in `lautex --help` in this order: a clerk's day from top to bottom
-    "demo": ("overview",),
-    "status": ("overview",),
-    "init": ("accounts",),
-    "login": ("accounts",),
-    "logout": ("accounts",),
-    "whoami": ("accounts",),
-    "user": ("accounts",),
-    "customer": ("customers",),
-    "org": ("orgs", "marketing"),
-    "order": ("orders",),
-    "invoice": ("orders",),
-    "request": ("requests", "rectification"),
-    "export": ("export",),
-    "rectify": ("rectification",),
-    "restrict": ("rectification",),
-    "unrestrict": ("rectification",),
-    "recipient": ("disclosures",),
-    "disclose": ("disclosures",),
-    "notice": ("disclosures",),
-    "object": ("marketing",),
-    "publication-ban": ("marketing",),
-    "consent": ("marketing",),
-    "marketing": ("marketing",),
-    "labels": ("marketing",),
-    "erase": ("erasure",),
-    "anonymize": ("erasure",),
-    "backup": ("erasure",),
-    "restore": ("erasure",),
-    "retention": ("retention",),
-    "statement": ("statement",),
-    "processing-record": ("statement",),
-    "audit": ("auditing",),
-    "settings": ("auditing",),
-    "migrate": ("auditing",),
-}
-# Order matters where one module adds commands to another's group.
-ALL_MODULES = tuple(dict.fromkeys(m for modules in COMMAND_MODULES.values() for m in modules))
+# The top-level commands in the order `lautex --help` lists them: a clerk's day from top
+# to bottom. Each lives in `lautex_registry.cli.commands.<name>` (dashes as underscores),
+# which declares COMMAND and `register(app)`. Only the typed command's module is imported:
+# registering all ~70 commands with Typer is a large share of a whole process's start-up
+# (figures in benchmarks/README.md).
+COMMANDS: tuple[str, ...] = (
+    "demo",
+    "status",
+    "init",
+    "login",
+    "logout",
+    "whoami",
+    "user",
+    "customer",
+    "org",
+    "order",
+    "invoice",
+    "request",
+    "export",
+    "rectify",
+    "restrict",
+    "unrestrict",
+    "recipient",
+    "disclose",
+    "notice",
+    "object",
+    "publication-ban",
+    "consent",
+    "marketing",
+    "labels",
+    "erase",
+    "anonymize",
+    "backup",
+    "restore",
+    "retention",
+    "statement",
+    "processing-record",
+    "audit",
+    "settings",
+    "migrate",
+)
 _registered: set[str] = set()
 
 
-def register_commands(modules: tuple[str, ...] = ALL_MODULES) -> None:
-    for name in modules:
-        if name not in _registered:
-            import_module(f"lautex_registry.cli.{name}").register(app)
-            _registered.add(name)
+def command_module(command: str) -> str:
+    """The module that registers a top-level command: named as the user types it."""
+    return "lautex_registry.cli.commands." + command.replace("-", "_")
 
 
-def modules_for(argv: list[str]) -> tuple[str, ...]:
-    """The modules the command line needs: its top-level command's, else all (help, errors)."""
+def register_commands(commands: tuple[str, ...] = COMMANDS) -> None:
+    for command in commands:
+        if command not in _registered:
+            import_module(command_module(command)).register(app)
+            _registered.add(command)
+
+
+def commands_for(argv: list[str]) -> tuple[str, ...]:
+    """The commands the command line needs: its top-level command, else all (help, errors)."""
     args = iter(argv)
     for arg in args:
         if arg == "--db":
             next(args, None)
         elif not arg.startswith("-"):
-            return COMMAND_MODULES.get(arg, ALL_MODULES)
-    return ALL_MODULES
+            return (arg,) if arg in COMMANDS else COMMANDS
+    return COMMANDS
 
 
 def main() -> None:
-    register_commands(modules_for(sys.argv[1:]))
+    register_commands(commands_for(sys.argv[1:]))
     app(prog_name="lautex")

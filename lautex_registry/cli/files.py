@@ -27,3 +27,14 @@ def output_path(output: str | None, force: bool) -> Path | None:
     if not output:
         raise InvalidInput("output: give a file name, or - for standard output")
     return Path(output)
+
+
+def deliver(text: str, target: Path | None, register: Path, force: bool) -> None:
+    if target is None:
+        typer.echo(text, nl=False)
+        return
+    from lautex_registry.cli.output import say
+    from lautex_registry.platform.documents import write_private
+
+    write_private(target, text, register, force=force)
+    say(f"wrote {target}")

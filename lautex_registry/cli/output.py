@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
     from rich.text import Text
 
+    from lautex_registry.records.suppression import Restoration
+
 
 class Format(StrEnum):
     table = "table"
@@ -262,3 +264,22 @@ def _print_record(record: Mapping[str, Any], title: str | None, *, err: bool) ->
     console.print(table)
     for key, items in nested:
         _print_table([dict(i) for i in items], None, key.replace("_", " "))
+
+
+def left_out(counts: dict[str, int]) -> str:
+    total = sum(counts.values())
+    if not total:
+        return "left out nobody"
+    return f"left out {total}: " + ", ".join(f"{reason} {n}" for reason, n in counts.items())
+
+
+def report_restorations(restored: Sequence["Restoration"], limit: int = 20) -> None:
+    """Tell the clerk which customers got an erased person's objections back (stderr)."""
+    for item in restored[:limit]:
+        purposes = ", ".join(item.purposes)
+        say(
+            f"customer {item.customer_id}: matches an erased person who objected; "
+            f"objection restored: {purposes} (GDPR Art. 21(3))"
+        )
+    if len(restored) > limit:
+        say(f"... and {len(restored) - limit} more customers had objections restored")

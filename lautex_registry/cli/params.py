@@ -1,4 +1,4 @@
-"""Ids and counts on the command line: one parser for every id argument and option.
+"""Parameters on the command line: one parser for every id, one declaration per shared option.
 
 Typer's int would take full-width `４２` as 42 and pass 30-digit numbers on to
 SQLite, which cannot hold them; `validation.record_id` allows ASCII digits from 1
@@ -6,6 +6,10 @@ to 2**63-1 and names the field otherwise (exit 2).
 """
 
 from collections.abc import Callable
+from enum import StrEnum
+from typing import Annotated
+
+import typer
 
 
 def id_of(
@@ -21,3 +25,91 @@ def id_of(
         return record_id(text, field, minimum=minimum, maximum=maximum or MAX_ID)
 
     return parse
+
+
+# The parameters several commands share, each declared once (README "Conventions").
+Customer = Annotated[
+    str, typer.Argument(help="The customer's id or email address.", show_default=False)
+]
+RequestOption = Annotated[
+    int | None,
+    typer.Option(
+        "--request",
+        help="The data subject request this answers, if any.",
+        parser=id_of("request"),
+    ),
+]
+RequestId = Annotated[
+    int,
+    typer.Argument(help="The request's id.", show_default=False, parser=id_of("request")),
+]
+OutputOption = Annotated[
+    str | None,
+    typer.Option("--output", "-o", help="Write to this new file (mode 0600); - or none: stdout."),
+]
+LetterFormat = Annotated[str, typer.Option("--format", "-f", help="md or html.")]
+LangOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lang", help="fi or en. Default: the language recorded for the request or person."
+    ),
+]
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="As on this date (YYYY-MM-DD or D.M.YYYY). Default: today."),
+]
+Yes = Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would happen; change nothing.")]
+DateOption = Annotated[
+    str | None, typer.Option("--date", help="The date (YYYY-MM-DD or D.M.YYYY). Default: today.")
+]
+EventDate = Annotated[
+    str, typer.Option("--date", help="When it happened (YYYY-MM-DD or D.M.YYYY).")
+]
+Received = Annotated[
+    str,
+    typer.Option(
+        "--received", help="When the person said it: YYYY-MM-DD or D.M.YYYY.", show_default=False
+    ),
+]
+Channel = Annotated[
+    str,
+    typer.Option(
+        "--channel",
+        help="How the person said it: customer-service, email, contact-person, letter or web.",
+        show_default=False,
+    ),
+]
+Withdraw = Annotated[
+    bool,
+    typer.Option(
+        "--withdraw",
+        help="Record the person's own request to withdraw it (the history is kept).",
+    ),
+]
+ListPurpose = Annotated[
+    str,
+    typer.Option(
+        "--purpose",
+        help="direct-advertising, distance-selling, direct-marketing, market-research or "
+        "opinion-research.",
+    ),
+]
+Username = Annotated[str, typer.Argument(help="The account's username.", show_default=False)]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin",
+        help="Read the password from the first line of standard input (for scripts).",
+    ),
+]
+
+
+class DocumentLanguage(StrEnum):
+    fi = "fi"
+    en = "en"
+
+
+DocumentLang = Annotated[
+    DocumentLanguage, typer.Option("--lang", "-l", help="Language of the document: fi or en.")
+]

@@ -6,8 +6,6 @@ import typer
 
 from lautex_registry.platform.errors import Declined, InvalidInput
 
-PasswordStdinHelp = "Read the password from the first line of standard input (for scripts)."
-
 
 def read_password(*, from_stdin: bool, confirm: bool, prompt: str = "Password") -> str:
     if from_stdin:

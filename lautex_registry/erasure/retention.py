@@ -384,20 +384,17 @@ class _Job:
                 if mode == ERASE:
                     held = _held_people(self.conn, ids, self.cutoffs.as_of, self.policy)
                     ids = [cid for cid in ids if cid not in held]
-                # One audit row per person, written together (audit.deferred): one read of
-                # the chain's end and one INSERT for the batch instead of two statements each.
-                with audit.deferred(self.conn):
-                    outcomes, entries = erase_customers(
-                        self.conn,
-                        self.actor,
-                        ids,
-                        mode,
-                        self.cutoffs.as_of,
-                        action="retention run",
-                        rule=name,
-                        policy=self.policy,
-                        details={"policy": name, "run_id": self.run_id},
-                    )
+                outcomes, entries = erase_customers(
+                    self.conn,
+                    self.actor,
+                    ids,
+                    mode,
+                    self.cutoffs.as_of,
+                    action="retention run",
+                    rule=name,
+                    policy=self.policy,
+                    details={"policy": name, "run_id": self.run_id},
+                )
                 self._commit_batch(name, len(outcomes), entries)
             last = (str(rows[-1][1]), int(rows[-1][0]))
             self._report(name, len(rows), started)

@@ -151,7 +151,7 @@ class LabelRun:
             self._cursor.close()
 
     def record_audit(self, actor: audit.Actor, fmt: str, *, to_file: bool) -> None:
-        """Audit the export with counts only; in a transaction, after `end_read`."""
+        """Audit the export with counts only; in a transaction (checked), after `end_read`."""
         audit.record(
             self.conn,
             actor,

@@ -180,8 +180,8 @@ class MarketingList:
             self._cursor.close()
 
     def record_audit(self, actor: audit.Actor, fmt: str) -> None:
-        """Audit the export: who, which list, how many rows; counts only. In a transaction,
-        after `end_read`."""
+        """Audit the export: who, which list, how many rows; counts only. In a transaction
+        (checked), after `end_read`."""
         audit.record(
             self.conn,
             actor,

@@ -118,7 +118,8 @@ def add_user(
     role: str,
     password: str | None,
 ) -> User:
-    """Create an account; call inside a transaction. `system` accounts have no password."""
+    """Create an account; call inside a transaction (checked). `system` accounts have no
+    password."""
     check_account_fields(username, full_name, role)
     if role == SYSTEM:
         password_hash = None  # jobs authenticate with service tokens only

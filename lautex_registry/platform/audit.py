@@ -11,8 +11,6 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,9 +62,6 @@ def _chain_end(conn: sqlite3.Connection) -> tuple[str, str]:
 
 # A row not yet chained: user_id, username, action, entity, entity_id, details_json.
 _Pending = tuple[int | None, str, str, str | None, str | None, str]
-_deferred: ContextVar[tuple[sqlite3.Connection, list[_Pending]] | None] = ContextVar(
-    "audit_deferred", default=None
-)
 
 
 def _pending(
@@ -82,7 +77,12 @@ def _pending(
 
 
 def _append(conn: sqlite3.Connection, rows: list[_Pending], at: str) -> None:
-    """Chain and insert rows after the last one: one read, one executemany."""
+    """Chain and insert rows after the last one: one read, one executemany.
+
+    Only inside the transaction of the change (checked): a row committed on its own
+    could record a change that then rolls back, or a change could commit unrecorded.
+    """
+    db.require_transaction(conn, "audit.record")
     if not rows:
         return
     prev_hash, last_at = _chain_end(conn)
@@ -101,15 +101,6 @@ def _append(conn: sqlite3.Connection, rows: list[_Pending], at: str) -> None:
     conn.executemany(_INSERT, chained)
 
 
-def _write(conn: sqlite3.Connection, rows: list[_Pending]) -> None:
-    """Now, or at the end of the `deferred` block open on this connection."""
-    queue = _deferred.get()
-    if queue is not None and queue[0] is conn:
-        queue[1].extend(rows)
-    else:
-        _append(conn, rows, real_timestamp())
-
-
 def record(
     conn: sqlite3.Connection,
     actor: Actor,
@@ -118,11 +109,9 @@ def record(
     entity_id: int | str | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> None:
-    """Append one audit row. Call inside the transaction of the change it records.
-
-    Inside `deferred(conn)` the row is queued and written when that block ends.
-    """
-    _write(conn, [_pending(actor, action, entity, entity_id, details)])
+    """Append one audit row, inside the transaction of the change it records (checked:
+    db.OutsideTransaction otherwise)."""
+    _append(conn, [_pending(actor, action, entity, entity_id, details)], real_timestamp())
 
 
 def record_many(
@@ -136,36 +125,16 @@ def record_many(
     The same rows and hashes as `record` called for each, in order, at one moment, but
     the end of the chain is read once and the rows go in with one executemany: for a
     job that records hundreds of people a batch (figures in benchmarks/README.md).
-    Call inside the transaction of the change.
+    Inside the transaction of the change (checked, as for `record`).
     """
-    _write(
+    _append(
         conn,
         [
             _pending(actor, action, entity, entity_id, details)
             for entity, entity_id, details in rows
         ],
+        real_timestamp(),
     )
-
-
-@contextmanager
-def deferred(conn: sqlite3.Connection) -> Iterator[None]:
-    """Within the block, `record` on this connection queues its rows; they are written
-    together, in the order recorded and with one timestamp, when the block ends without
-    an error (as `record_many` does). For code that records row by row in a loop, such as
-    the retention job's batches; use it inside the transaction of the change, since an
-    error inside the block drops the queue along with the rolled-back change.
-    """
-    outer = _deferred.get()
-    if outer is not None and outer[0] is conn:  # nested: the outer block writes them all
-        yield
-        return
-    queue: list[_Pending] = []
-    token = _deferred.set((conn, queue))
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
-    _append(conn, queue, real_timestamp())
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,17 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("COMMIT")
 
 
+class OutsideTransaction(RuntimeError):
+    """A bug, never the user's input: a write that belongs in the caller's transaction ran
+    outside one, so it would commit on its own, apart from the change it goes with."""
+
+
+def require_transaction(conn: sqlite3.Connection, what: str) -> None:
+    """Raise OutsideTransaction unless `conn` is inside a transaction (docs/rules.md §3)."""
+    if not conn.in_transaction:
+        raise OutsideTransaction(f"{what} must be called inside a transaction (db.transaction)")
+
+
 def checkpoint(conn: sqlite3.Connection) -> None:
     """Move the WAL into the main file and truncate it, so no old page images remain (docs/rules.md
     §5)."""

@@ -1,7 +1,7 @@
 """`lautex migrate`: a safety copy of the register file, then its pending migrations.
 
-The migrations themselves and the check that a schema is current are `migrations.py`;
-the copy is made by `register_file.backup_to`.
+The migrations themselves and the check that a schema is current are the `migrations`
+package; the copy is made by `register_file.backup_to`.
 """
 
 import sqlite3
@@ -18,12 +18,11 @@ from lautex_registry.platform.register_file import backup_to
 def migrate(
     conn: sqlite3.Connection, path: Path, actor: audit.Actor, backup_dir: Path | None = None
 ) -> tuple[Path | None, list[int]]:
-    """Back up the file, then apply pending migrations. Returns the backup path and numbers."""
-    version = migrations.current_version(conn)
-    if version == 0:
+    """Back up the file, then apply pending migrations and their audit row in one
+    transaction. Returns the backup path and the numbers applied."""
+    if migrations.current_version(conn) == 0:
         raise InvalidInput(f"{path} is not a lautex register: run `lautex init`")
-    if version > migrations.LATEST:
-        migrations.require_current(conn)
+    migrations.refuse_newer(conn)
     todo = migrations.pending(conn)
     if not todo:
         return None, []
@@ -31,9 +30,7 @@ def migrate(
     folder = backup_dir or path.parent
     create_private_folder(folder, "backup-dir")
     backup = backup_to(conn, folder / f"{path.name}.before-v{todo[0].number}-{stamp}.bak")
-    applied = migrations.apply_pending(conn)
     with transaction(conn):
-        audit.record(
-            conn, actor, "migrate", "register", None, {"applied": [m.number for m in applied]}
-        )
-    return backup, [m.number for m in applied]
+        applied = [m.number for m in migrations.apply_pending(conn)]
+        audit.record(conn, actor, "migrate", "register", None, {"applied": applied})
+    return backup, applied

@@ -10,6 +10,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from lautex_registry.platform import audit, db, validation
@@ -35,22 +36,32 @@ SOURCES = (
 )
 LANGUAGES = ("fi", "en", "sv")
 
+
+@dataclass(frozen=True)
+class CustomerFields:
+    """The fields of `customer add` and `customer edit` as given; None: not given."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    org: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    street: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None
+    source: str | None = None
+    source_detail: str | None = None
+    language: str | None = None
+    notes: str | None = None
+
+    def given(self) -> dict[str, str]:
+        """The fields that were given, by name (an empty string is given: it clears)."""
+        return {name: value for name in FIELDS if (value := getattr(self, name)) is not None}
+
+
 # The fields of `customer add` (option names in snake_case); also the CSV import header.
-FIELDS = (
-    "first_name",
-    "last_name",
-    "org",
-    "email",
-    "phone",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "source",
-    "source_detail",
-    "language",
-    "notes",
-)
+FIELDS = tuple(f.name for f in dataclass_fields(CustomerFields))
 REQUIRED_FIELDS = ("first_name", "last_name", "source", "language", "country")
 ADDRESS_FIELDS = ("street", "postal_code", "city")
 # Field name -> column name where they differ.
@@ -243,7 +254,7 @@ def row_for_insert(
 def add_customer(
     conn: sqlite3.Connection, actor: audit.Actor, fields: Mapping[str, str | None]
 ) -> CustomerWrite:
-    """Validate and store one customer with its audit row; call inside a transaction."""
+    """Validate and store one customer with its audit row; call inside a transaction (checked)."""
     clean = validate_fields(fields)
     organisation_id = resolve_organisation_id(conn, clean["org"]) if clean["org"] else None
     refuse_duplicate_email(conn, clean["email"])
@@ -288,7 +299,7 @@ def update_customer_fields(
     A value of None or "" clears an optional field (org, email, phone, the address,
     source_detail, notes); required fields cannot be cleared. The result is validated as a
     whole, `search_text` and `updated_at` are kept right, and the audit row names the
-    fields, never their values. Call inside a transaction.
+    fields, never their values. Call inside a transaction (checked).
     """
     row = customer_row(conn, customer_id)
     refuse_if_anonymised(customer_id, row["state"])

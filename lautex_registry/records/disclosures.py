@@ -120,7 +120,7 @@ def record_disclosure(
     legal_reference: str | None = None,
     invoice_id: int | None = None,
 ) -> int:
-    """Check a disclosure against every rule and log it; call inside a transaction.
+    """Check a disclosure against every rule and log it; call inside a transaction (checked).
 
     Raises Refused (exit 4) for a purpose the recipient is not registered for,
     marketing, a transfer outside the EU/EEA without a basis, or a restricted

@@ -39,7 +39,8 @@ def add_invoice(
     issued: str,
     due: str,
 ) -> int:
-    """Issue an invoice for an order's total, copying the billing data; inside a transaction."""
+    """Issue an invoice for an order's total, copying the billing data; inside a transaction
+    (checked)."""
     clean_number = validation.required_text(number, "number", max_length=40)
     issued_on = not_in_future(issued, "issued")
     due_on = validation.parse_date(due, "due").isoformat()

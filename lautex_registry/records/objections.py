@@ -142,7 +142,8 @@ def record_objections(
     *,
     request_id: int | None = None,
 ) -> ObjectionChange:
-    """Record that the customer objects to `purposes` (or a publication ban); in a transaction.
+    """Record that the customer objects to `purposes` (or a publication ban); in a
+    transaction (checked).
 
     GDPR Art. 21(3): the objection is in force from the moment it is recorded. An
     objection already in force is left as it is (its original date stays).
@@ -185,7 +186,7 @@ def withdraw_objections(
     """Record the person's own request to withdraw objections; the history stays.
 
     Only the person can lift their objection: the date and channel of their request are
-    required and stored on the objection row. In a transaction.
+    required and stored on the objection row. In a transaction (checked).
     """
     wanted = _validated_purposes(purposes)
     withdrawn_on = _not_in_future(received, "received")
@@ -259,7 +260,7 @@ def record_consent(
     recorded: date,
     source: str,
 ) -> int:
-    """Add a dated consent entry (given or withdrawn) for email or SMS; in a transaction.
+    """Add a dated consent entry (given or withdrawn) for email or SMS; in a transaction (checked).
 
     917/2014 sec. 200: email and SMS marketing to a natural person needs prior consent.
     The latest entry per channel is the one in force; the history stays.
@@ -310,7 +311,7 @@ def set_organisation_prohibition(
     """Record (or, at the organisation's own request, lift) its prohibition of marketing.
 
     The prohibition covers every contact of the organisation; a contact's own objection
-    is separate and stays whatever the organisation decides. In a transaction.
+    is separate and stays whatever the organisation decides. In a transaction (checked).
     """
     row = conn.execute(
         "SELECT marketing_prohibited_on FROM organisations WHERE id = ?", (organisation_id,)

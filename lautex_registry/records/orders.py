@@ -78,7 +78,7 @@ def add_order(
     reseller: str | None,
     lines: Sequence[str],
 ) -> int:
-    """Record an order with its lines; call inside a transaction."""
+    """Record an order with its lines; call inside a transaction (checked)."""
     clean_number = validation.required_text(number, "number", max_length=40)
     day = not_in_future(order_date, "date")
     clean_channel = validation.choice(channel, CHANNELS, "channel")

@@ -86,7 +86,7 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
 NON_PERSONAL_TABLES: dict[str, str] = {
     "meta": "register id and secret",
     "settings": "the statement's content and the policy",
-    "schema_migrations": "schema history",
+    "_sqlite_migrations": "schema history (sqlite-utils' migration ledger)",
     "users": "the company's own staff accounts, not register subjects",
     "sessions": "staff sessions (token hashes)",
     "audit_log": "ids, field names and counts only, never personal values",

@@ -96,7 +96,7 @@ def add_recipient(
     country_code: str,
     transfer_basis: str | None = None,
 ) -> int:
-    """Register a recipient; call inside a transaction. Returns its id."""
+    """Register a recipient; call inside a transaction (checked). Returns its id."""
     clean_name = validation.required_text(name, "name")
     validation.choice(kind, KINDS, "kind")
     chosen = parse_purposes(purposes)

@@ -390,7 +390,8 @@ def export_customer(
     output: Path | None = None,
     portability: bool = False,
 ) -> Export:
-    """Build, record and audit one export; the caller writes `files`. Inside a transaction.
+    """Build, record and audit one export; the caller writes `files`. Inside a transaction
+    (checked).
 
     The documents row and the audit row are written here; if writing the files
     then fails, the caller's transaction rolls them back.

@@ -102,7 +102,7 @@ def refusal_certificate(
 ) -> Certificate:
     """Render the certificate of a refused or partially refused request; record it (hash only).
 
-    Call inside a transaction: the document row and the audit row are written.
+    Call inside a transaction (checked): the document row and the audit row are written.
     """
     request = requests.get_request(conn, request_id)
     if request["state"] != "closed" or request["outcome"] not in requests.REFUSALS:

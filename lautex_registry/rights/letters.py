@@ -222,7 +222,8 @@ def request_letter(
     fmt: str = "md",
     which: str = "auto",
 ) -> Letter:
-    """Render, record (hash only) and audit a request's reply letter. Inside a transaction."""
+    """Render, record (hash only) and audit a request's reply letter. Inside a transaction
+    (checked)."""
     which = validation.choice(which, LETTER_TYPES, "type")
     fmt = validation.choice(fmt, documents.FORMATS, "format")
     if lang is not None:

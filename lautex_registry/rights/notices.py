@@ -127,7 +127,7 @@ def list_notices(
 def mark_sent(
     conn: sqlite3.Connection, actor: audit.Actor, notice_id: int, on_date: date, method: str
 ) -> dict[str, Any]:
-    """Record that a notice was sent; call inside a transaction."""
+    """Record that a notice was sent; call inside a transaction (checked)."""
     validation.choice(method, METHODS, "method")
     row = conn.execute("SELECT * FROM notices WHERE id = ?", (notice_id,)).fetchone()
     if row is None:

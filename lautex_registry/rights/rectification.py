@@ -149,7 +149,8 @@ def rectify(
     request_id: int | None = None,
     supplement: str | None = None,
 ) -> RectificationResult:
-    """Correct fields and/or add a supplementary statement; record the notices. In a transaction.
+    """Correct fields and/or add a supplementary statement; record the notices. In a
+    transaction (checked).
 
     With a request, the request is closed: completed, or partially refused when
     issued invoices keep the old billing data (its reasons say so).

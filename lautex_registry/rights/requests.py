@@ -145,7 +145,7 @@ def add_request(
     note: str | None = None,
     requester_address: str | None = None,
 ) -> int:
-    """Record a new request with its due date; returns its id. Call inside a transaction.
+    """Record a new request with its due date; returns its id. Call inside a transaction (checked).
 
     `requester_address` is the postal address the reply goes to, when the person wants
     it elsewhere than the register's address (or is not in the register)."""
@@ -315,7 +315,7 @@ def close_request(
     require_done: bool = False,
     journal_closure: bool = True,
 ) -> None:
-    """Close a request with its outcome. Call inside a transaction.
+    """Close a request with its outcome. Call inside a transaction (checked).
 
     A refusal or partial refusal needs reasons (Art. 12(4)); calling a request
     manifestly unfounded or excessive needs a written justification (Art. 12(5));
@@ -558,7 +558,8 @@ def request_record(conn: sqlite3.Connection, request_id: int) -> dict[str, Any]:
 
 
 def show_request(conn: sqlite3.Connection, actor: audit.Actor, request_id: int) -> dict[str, Any]:
-    """`request_record`, audited: the details may hold personal data. Inside a transaction."""
+    """`request_record`, audited: the details may hold personal data. Inside a transaction
+    (checked)."""
     record = request_record(conn, request_id)
     audit.record(conn, actor, "request show", "request", request_id, {"rows": 1})
     return record

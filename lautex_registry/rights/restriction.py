@@ -51,7 +51,7 @@ def restrict(
     reason: str,
     request_id: int | None = None,
 ) -> RestrictionResult:
-    """Restrict a customer's data to storage and legal uses; in a transaction.
+    """Restrict a customer's data to storage and legal uses; in a transaction (checked).
 
     A restriction request given with --request is closed as completed; a
     rectification, erasure or objection request stays open while it is checked.
@@ -98,7 +98,8 @@ def restrict(
 def unrestrict(
     conn: sqlite3.Connection, actor: audit.Actor, customer_id: int, informed_on: date
 ) -> int:
-    """Lift the restriction; the person must have been told first (Art. 18(3)). In a transaction.
+    """Lift the restriction; the person must have been told first (Art. 18(3)). In a
+    transaction (checked).
 
     Returns the id of the lifted restriction.
     """

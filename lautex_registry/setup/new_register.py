@@ -33,8 +33,8 @@ def create_register(
         path.unlink()  # an empty file (e.g. from `touch`) becomes the register
     conn = connect(path, create=True)
     try:
-        migrations.apply_pending(conn)
         with transaction(conn):
+            migrations.apply_pending(conn)
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('register_id', ?)",
                 (secrets.token_hex(16),),

@@ -61,7 +61,7 @@ def settings_to_load(settings: dict[str, Any], origin: str) -> SettingsToLoad:
 def replace_settings(
     conn: sqlite3.Connection, actor: audit.Actor, loaded: SettingsToLoad
 ) -> list[str]:
-    """Put a whole settings file in force with its audit row; call inside a transaction.
+    """Put a whole settings file in force with its audit row; call inside a transaction (checked).
 
     Returns the sections.
     """

@@ -1,4 +1,4 @@
-"""The `org` group: organisations that customers represent."""
+"""The `org` group: organisations that customers represent, and their marketing prohibition."""
 
 from typing import Annotated
 
@@ -7,10 +7,18 @@ import typer
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
 
+COMMAND = "org"
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(org_app, name=COMMAND)
+
+
 # Other modules add commands to this group too (e.g. `org prohibit-marketing`).
 org_app = typer.Typer(
     help="Organisations that customers represent: add, edit, list, show.", no_args_is_help=True
 )
+
 
 TraderOption = Annotated[
     str | None,
@@ -19,11 +27,9 @@ TraderOption = Annotated[
         help="The customer (id or email) a sole trader's business is: it goes with them.",
     ),
 ]
+
+
 OrgRef = Annotated[str, typer.Argument(help="The organisation's name or id.", show_default=False)]
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(org_app, name="org")
 
 
 @org_app.command("add")
@@ -119,3 +125,41 @@ def org_show(ctx: typer.Context, org: OrgRef, fmt: FormatOption = Format.table) 
             "org show", "organisation", record["id"], {"contacts": len(record["contacts"])}
         )
     emit_record(record, fmt, title="organisation")
+
+
+@org_app.command("prohibit-marketing")
+def org_prohibit_marketing(
+    ctx: typer.Context,
+    org: OrgRef,
+    received: Annotated[
+        str | None,
+        typer.Option("--received", help="When the organisation said so. Default: today."),
+    ] = None,
+    withdraw: Annotated[
+        bool, typer.Option("--withdraw", help="Lift it, at the organisation's own request.")
+    ] = False,
+) -> None:
+    """Record that an organisation prohibits marketing to all its contacts.
+
+    Example: lautex org prohibit-marketing "Puutalo Oy" --received 2026-11-20
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.validation import parse_date
+    from lautex_registry.records.lookup import resolve_organisation_id
+    from lautex_registry.records.objections import set_organisation_prohibition
+
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        day = parse_date(received, "received") if received else None
+        organisation_id = resolve_organisation_id(ws.conn, org)
+        result = set_organisation_prohibition(
+            ws.conn, ws.actor, organisation_id, day, lift=withdraw
+        )
+    state = (
+        f"marketing prohibited since {result.prohibited_on}"
+        if result.prohibited_on
+        else "no marketing prohibition"
+    )
+    unchanged = "" if result.changed else " (unchanged)"
+    say(f"organisation {organisation_id}: {state}{unchanged}; {result.contacts} contacts")
+    if withdraw and result.contacts:
+        say("each contact's own objections stay in force")

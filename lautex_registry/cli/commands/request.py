@@ -7,21 +7,19 @@ import typer
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, output_path
 from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
-from lautex_registry.cli.params import id_of
+from lautex_registry.cli.params import LangOption, LetterFormat, OutputOption, RequestId, id_of
+from lautex_registry.cli.rectifying import emit_certificate
+
+COMMAND = "request"
 
 request_app = typer.Typer(
     help="Data subject requests: add, extend, verify, list, show, close, letter.",
     no_args_is_help=True,
 )
 
-RequestId = Annotated[
-    int,
-    typer.Argument(help="The request's id.", show_default=False, parser=id_of("request")),
-]
-
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(request_app, name="request")
+    app.add_typer(request_app, name=COMMAND)
 
 
 @request_app.command("add")
@@ -238,11 +236,8 @@ def request_close(
 def request_letter(
     ctx: typer.Context,
     request_id: RequestId,
-    lang: Annotated[
-        str | None,
-        typer.Option("--lang", help="fi or en. Default: the request's language."),
-    ] = None,
-    letter_fmt: Annotated[str, typer.Option("--format", "-f", help="md or html.")] = "md",
+    lang: LangOption = None,
+    letter_fmt: LetterFormat = "md",
     which: Annotated[
         str,
         typer.Option(
@@ -277,3 +272,33 @@ def request_letter(
         say(f"wrote the {letter.kind} ({letter.language}) to {target}")
     else:
         typer.echo(letter.text, nl=False)
+
+
+@request_app.command("certificate")
+def request_certificate(
+    ctx: typer.Context,
+    request_id: Annotated[
+        int,
+        typer.Argument(help="The request's id.", show_default=False, parser=id_of("request")),
+    ],
+    lang: LangOption = None,
+    doc_format: LetterFormat = "md",
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """The refusal certificate of a refused request: reasons, Ombudsman, court remedy.
+
+    Example: lautex request certificate 7 --lang en --format html --output certificate.html
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.documents import write_private
+    from lautex_registry.rights.certificates import refusal_certificate
+
+    target = output_path(output, force)
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        certificate = refusal_certificate(ws.conn, ws.actor, request_id, lang, doc_format)
+        # Written inside the transaction, as a letter is: a file that cannot be written
+        # leaves no document row and no audit row claiming it was handed out.
+        if target is not None:
+            write_private(target, certificate.text, ws.db_path, force=force)
+    emit_certificate(certificate, target)

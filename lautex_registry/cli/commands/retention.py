@@ -3,7 +3,7 @@
 import os
 import sys
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -16,25 +16,28 @@ from lautex_registry.cli.output import (
     progress_bar,
     say,
 )
+from lautex_registry.cli.params import AsOf, DryRun, Yes
 
 if TYPE_CHECKING:
     from lautex_registry.cli.context import Workspace
     from lautex_registry.erasure.retention import RunSummary
 
+COMMAND = "retention"
+
 retention_app = typer.Typer(
     help="Retention policy and the job that enforces it.", no_args_is_help=True
 )
 
-AsOf = Annotated[
-    str | None, typer.Option("--as-of", help="Apply the policy as on this date. Default: today.")
-]
-# For tests and rehearsals: batch size and a pause inside each batch (seconds).
-BATCH_ENV = "LAUTEX_RETENTION_BATCH"
-PAUSE_ENV = "LAUTEX_RETENTION_PAUSE"
-
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(retention_app, name="retention")
+    app.add_typer(retention_app, name=COMMAND)
+
+
+# For tests and rehearsals: batch size and a pause inside each batch (seconds).
+BATCH_ENV = "LAUTEX_RETENTION_BATCH"
+
+
+PAUSE_ENV = "LAUTEX_RETENTION_PAUSE"
 
 
 def _as_of(text: str | None) -> date:
@@ -77,10 +80,8 @@ def _run(ws: "Workspace", day: date, dry_run: bool) -> "RunSummary":
 def retention_run(
     ctx: typer.Context,
     as_of: AsOf = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Count what would be touched; change nothing.")
-    ] = False,
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask at a terminal.")] = False,
+    dry_run: DryRun = False,
+    yes: Yes = False,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Enforce the retention policy: anonymise, finish erasures, strip vouchers, purge.

@@ -1,116 +1,21 @@
-"""init, login, logout, whoami and the `user` group."""
+"""The `user` group: personal accounts and their service tokens."""
 
 from typing import Annotated
 
 import typer
 
-from lautex_registry.cli.context import db_path_of, open_workspace
-from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
-from lautex_registry.cli.prompts import PasswordStdinHelp, read_password
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.output import Format, FormatOption, emit_rows, say
+from lautex_registry.cli.params import PasswordStdin, Username, Yes
+from lautex_registry.cli.prompts import read_password
+
+COMMAND = "user"
 
 user_app = typer.Typer(help="Personal accounts: add, list, disable, tokens.", no_args_is_help=True)
 
-PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help=PasswordStdinHelp)]
-Username = Annotated[str, typer.Argument(help="The account's username.", show_default=False)]
-
 
 def register(app: typer.Typer) -> None:
-    app.command("init")(init)
-    app.command("login")(login)
-    app.command("logout")(logout)
-    app.command("whoami")(whoami)
-    app.add_typer(user_app, name="user")
-
-
-def init(
-    ctx: typer.Context,
-    admin: Annotated[str, typer.Option("--admin", help="Username of the first admin.")],
-    full_name: Annotated[str, typer.Option("--full-name", help="The admin's full name.")],
-    settings_file: Annotated[
-        str | None,
-        typer.Option("--settings", help="Settings TOML (default: data/register.toml, if present)."),
-    ] = None,
-    password_stdin: PasswordStdin = False,
-) -> None:
-    """Create a new register with its first admin account.
-
-    Example: lautex init --admin hannu --full-name "Hannu Piispa"
-    """
-    from pathlib import Path
-
-    from lautex_registry.platform.settings import load_settings_file
-    from lautex_registry.setup.new_register import create_register
-
-    path = db_path_of(ctx)
-    settings, origin = load_settings_file(Path(settings_file) if settings_file else None)
-    password = read_password(from_stdin=password_stdin, confirm=True)
-    create_register(
-        path,
-        admin_username=admin,
-        admin_full_name=full_name,
-        admin_password=password,
-        settings=settings,
-    )
-    say(f"created the register {path} (settings from {origin}); admin {admin!r}")
-    say("next: lautex login " + admin)
-
-
-def login(
-    ctx: typer.Context,
-    username: Annotated[
-        str | None, typer.Argument(help="Username (default: $USER).", show_default=False)
-    ] = None,
-    password_stdin: PasswordStdin = False,
-) -> None:
-    """Log in: start an 8-hour session for this register.
-
-    Example: lautex login hannu
-    """
-    import getpass
-
-    from lautex_registry.platform import sessions
-    from lautex_registry.platform.identity import register_id
-    from lautex_registry.platform.register_file import open_register
-
-    name = username or getpass.getuser()
-    conn = open_register(db_path_of(ctx))
-    try:
-        password = read_password(from_stdin=password_stdin, confirm=False)
-        where = register_id(conn)
-        user, _token = sessions.login(
-            conn, name, password, keep_token=lambda token: sessions.save_session_token(where, token)
-        )
-    finally:
-        conn.close()
-    say(f"logged in as {user.username} ({user.role}) for 8 hours")
-
-
-def logout(ctx: typer.Context) -> None:
-    """End this register's session and forget its token.
-
-    Example: lautex logout
-    """
-    from lautex_registry.platform import sessions
-    from lautex_registry.platform.db import transaction
-    from lautex_registry.platform.identity import register_id
-
-    with open_workspace(ctx) as ws:
-        with transaction(ws.conn):
-            sessions.end_session(ws.conn, ws.user, ws.token)
-        sessions.forget_session_token(register_id(ws.conn))
-    say("logged out")
-
-
-def whoami(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
-    """Show who you are logged in as.
-
-    Example: lautex whoami --format json
-    """
-    with open_workspace(ctx) as ws:
-        emit_record(
-            {"username": ws.user.username, "full_name": ws.user.full_name, "role": ws.user.role},
-            fmt,
-        )
+    app.add_typer(user_app, name=COMMAND)
 
 
 @user_app.command("add")
@@ -182,7 +87,7 @@ def user_passwd(
 def user_disable(
     ctx: typer.Context,
     username: Username,
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    yes: Yes = False,
 ) -> None:
     """Disable an account: its sessions end and its service token is revoked for good.
 

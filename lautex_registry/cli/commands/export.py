@@ -1,4 +1,4 @@
-"""The `export` command: the access export (GDPR Art. 15) and portability (Art. 20)."""
+"""`lautex export`: the access export (GDPR Art. 15) and portability (Art. 20)."""
 
 from typing import Annotated
 
@@ -7,36 +7,25 @@ import typer
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, output_path
 from lautex_registry.cli.output import say
-from lautex_registry.cli.params import id_of
+from lautex_registry.cli.params import Customer, LangOption, OutputOption, RequestOption
+
+COMMAND = "export"
 
 
 def register(app: typer.Typer) -> None:
-    app.command("export")(export)
+    app.command(COMMAND)(export)
 
 
 def export(
     ctx: typer.Context,
-    customer: Annotated[
-        str, typer.Argument(help="The customer's id or email.", show_default=False)
-    ],
+    customer: Customer,
     fmt: Annotated[
         str,
         typer.Option("--format", "-f", help="json, csv, html or md (portability: json or csv)."),
     ] = "json",
-    lang: Annotated[
-        str | None,
-        typer.Option("--lang", help="fi or en. Default: the customer's language."),
-    ] = None,
-    request_id: Annotated[
-        int | None,
-        typer.Option("--request", help="The request this export answers.", parser=id_of("request")),
-    ] = None,
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "--output", "-o", help="Write to this new file (mode 0600); - or none: stdout."
-        ),
-    ] = None,
+    lang: LangOption = None,
+    request_id: RequestOption = None,
+    output: OutputOption = None,
     force: ForceOption = False,
     portability: Annotated[
         bool,

@@ -1,4 +1,4 @@
-"""The `audit` group, `migrate` and `settings show`."""
+"""The `audit` group: the tamper-evident audit trail."""
 
 from typing import Annotated
 
@@ -7,14 +7,13 @@ import typer
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
 
+COMMAND = "audit"
+
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
-settings_app = typer.Typer(help="The register's settings.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(audit_app, name="audit")
-    app.add_typer(settings_app, name="settings")
-    app.command("migrate")(migrate)
+    app.add_typer(audit_app, name=COMMAND)
 
 
 @audit_app.command("list")
@@ -109,73 +108,3 @@ def audit_verify(
         where = "" if report.first_broken_id is None else f" at row {report.first_broken_id}"
         raise Refused(f"the audit trail is broken{where}: {report.problem}")
     say(f"the audit trail is intact ({report.rows} rows); head {head}")
-
-
-def migrate(
-    ctx: typer.Context,
-    backup_dir: Annotated[
-        str | None,
-        typer.Option("--backup-dir", help="Where the pre-migration backup goes (default: beside)."),
-    ] = None,
-) -> None:
-    """Back up the register (VACUUM INTO), then apply pending schema migrations.
-
-    Example: lautex migrate
-    """
-    from pathlib import Path
-
-    from lautex_registry.platform.schema_upgrade import migrate as run_migrations
-
-    with open_workspace(ctx, check_schema=False) as ws:
-        backup, applied = run_migrations(
-            ws.conn, ws.db_path, ws.actor, Path(backup_dir) if backup_dir else None
-        )
-    if not applied:
-        say("the schema is up to date; nothing to do")
-        return
-    say(f"backup written to {backup}")
-    say(f"applied migrations {', '.join(str(n) for n in applied)}")
-
-
-@settings_app.command("load")
-def settings_load(
-    ctx: typer.Context,
-    path: Annotated[
-        str | None,
-        typer.Argument(help="Settings TOML (default: data/register.toml).", show_default=False),
-    ] = None,
-) -> None:
-    """Put a settings file in force: the statement's texts and the retention policy.
-
-    The whole file replaces the settings; it is refused (exit 2, nothing changed) when it
-    leaves out a section (unless it says reset_to_defaults = true), when the retention
-    policy breaks a legal floor or when a statement heading would render empty.
-
-    Example: lautex settings load data/register.toml
-    """
-    from pathlib import Path
-
-    from lautex_registry.platform.db import transaction
-    from lautex_registry.platform.settings import LOCAL_SETTINGS_FILE, load_settings_file
-    from lautex_registry.setup.settings_in_force import replace_settings, settings_to_load
-
-    with open_workspace(ctx) as ws:
-        settings, origin = load_settings_file(Path(path) if path else LOCAL_SETTINGS_FILE)
-        loaded = settings_to_load(settings, origin)
-        with transaction(ws.conn):
-            sections = replace_settings(ws.conn, ws.actor, loaded)
-    say(f"settings from {origin} are in force ({', '.join(sections)})")
-    if loaded.reset:
-        say(f"reset to the built-in defaults: {', '.join(loaded.reset)}")
-
-
-@settings_app.command("show")
-def settings_show(ctx: typer.Context, fmt: FormatOption = Format.json) -> None:
-    """Print the settings in force (the statement's content and the retention policy).
-
-    Example: lautex settings show
-    """
-    from lautex_registry.platform.settings import all_settings
-
-    with open_workspace(ctx) as ws:
-        emit_record(all_settings(ws.conn), fmt)

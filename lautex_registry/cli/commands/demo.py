@@ -1,16 +1,16 @@
-"""`lautex demo` and `lautex status`."""
+"""`lautex demo`: a register of made-up people to learn on."""
 
 from typing import Annotated
 
 import typer
 
-from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, FormatOption, emit_record, say
+from lautex_registry.cli.output import say
+
+COMMAND = "demo"
 
 
 def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)
-    app.command("status")(status)
+    app.command(COMMAND)(demo)
 
 
 def demo(
@@ -43,28 +43,3 @@ def demo(
     say(f"demo admin {built.username!r} is logged in; the password (shown once) is:")
     typer.echo(built.password)
     say(f"next: lautex --db {built.path} status")
-
-
-def status(
-    ctx: typer.Context,
-    fmt: FormatOption = Format.table,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="The day to count from (default: today).")
-    ] = None,
-) -> None:
-    """Show the register at a glance: customers, orders, claims, requests, retention.
-
-    Example: lautex --db data/demo.db status --format json
-    """
-    from lautex_registry.platform.validation import date_or_today
-    from lautex_registry.records.status import register_status, status_lines, status_row
-
-    day = date_or_today(as_of, "as_of")
-    with open_workspace(ctx) as ws:
-        facts = register_status(ws.conn, day)
-    if fmt is Format.table:
-        emit_record(status_lines(facts), fmt, title="lautex status")
-    elif fmt is Format.csv:
-        emit_record(status_row(facts), fmt)
-    else:
-        emit_record(facts, fmt)

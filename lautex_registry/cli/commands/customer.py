@@ -12,36 +12,59 @@ from lautex_registry.cli.output import (
     emit_record,
     emit_rows,
     progress_bar,
+    report_restorations,
     say,
 )
-from lautex_registry.cli.params import id_of
+from lautex_registry.cli.params import Customer, DryRun, id_of
+
+COMMAND = "customer"
 
 customer_app = typer.Typer(
     help="The people in the register: add, show, list, search, edit, import.",
     no_args_is_help=True,
 )
 
-CustomerRef = Annotated[
-    str, typer.Argument(help="The customer's id or email address.", show_default=False)
-]
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(customer_app, name=COMMAND)
+
+
 FirstName = Annotated[str | None, typer.Option("--first-name", help="First name, as written.")]
+
+
 LastName = Annotated[str | None, typer.Option("--last-name", help="Last name, as written.")]
+
+
 Org = Annotated[
     str | None,
     typer.Option("--org", help="The organisation the person represents: its name or id."),
 ]
+
+
 Email = Annotated[str | None, typer.Option("--email", help="Email address (syntax checked).")]
+
+
 Phone = Annotated[
     str | None, typer.Option("--phone", help="Phone number; Finnish numbers may omit +358.")
 ]
+
+
 Street = Annotated[str | None, typer.Option("--street", help="Street address.")]
+
+
 PostalCode = Annotated[
     str | None, typer.Option("--postal-code", help="Postal code (Finland: five digits).")
 ]
+
+
 City = Annotated[str | None, typer.Option("--city", help="Post office / city.")]
+
+
 Country = Annotated[
     str | None, typer.Option("--country", help="Two-letter country code. Default on add: FI.")
 ]
+
+
 Source = Annotated[
     str | None,
     typer.Option(
@@ -50,27 +73,22 @@ Source = Annotated[
         "customer-service, subcontractor or partner.",
     ),
 ]
+
+
 SourceDetail = Annotated[
     str | None, typer.Option("--source-detail", help="More about the source, e.g. the reseller.")
 ]
+
+
 Notes = Annotated[
     str | None,
     typer.Option("--notes", help="Customer-service notes (one line, at most 1000 characters)."),
 ]
+
+
 Language = Annotated[
     str | None, typer.Option("--language", help="fi, en or sv. Default on add: fi.")
 ]
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(customer_app, name="customer")
-
-
-def _given(ctx: typer.Context) -> dict[str, str | None]:
-    """The customer fields given as options: each option is named after its field."""
-    from lautex_registry.records.customers import FIELDS
-
-    return {name: ctx.params[name] for name in FIELDS if ctx.params.get(name) is not None}
 
 
 @customer_app.command("add")
@@ -95,21 +113,33 @@ def customer_add(
     Example: lautex customer add --first-name Aino --last-name Äijälä --phone "040 123 4567"
     --email aino@example.fi --org "Puutalo Oy" --source web-store
     """
-    from lautex_registry.cli.marketing import report_restorations
     from lautex_registry.platform.db import transaction
-    from lautex_registry.records.customers import add_customer
+    from lautex_registry.records.customers import CustomerFields, add_customer
 
+    given = CustomerFields(
+        first_name=first_name,
+        last_name=last_name,
+        org=org,
+        email=email,
+        phone=phone,
+        street=street,
+        postal_code=postal_code,
+        city=city,
+        country=country,
+        source=source,
+        source_detail=source_detail,
+        language=language,
+        notes=notes,
+    ).given()
     with open_workspace(ctx) as ws, transaction(ws.conn):
-        written = add_customer(ws.conn, ws.actor, _given(ctx))
+        written = add_customer(ws.conn, ws.actor, given)
     typer.echo(written.customer_id)
     say(f"added customer {written.customer_id}")
     report_restorations(written.restored)  # an erased objector's objections are back (Art. 21(3))
 
 
 @customer_app.command("show")
-def customer_show(
-    ctx: typer.Context, customer: CustomerRef, fmt: FormatOption = Format.table
-) -> None:
+def customer_show(ctx: typer.Context, customer: Customer, fmt: FormatOption = Format.table) -> None:
     """Show everything the register holds about a customer: data, orders, invoices and more.
 
     Example: lautex customer show aino@example.fi --format json
@@ -136,6 +166,8 @@ _TABLE_COLUMNS = {
     "requests": ("id", "kind", "received_on", "due_on", "state", "outcome", "closed_on"),
     "notices": ("id", "kind", "addressee_kind", "recipient_id", "source", "fields", "sent_on"),
 }
+
+
 _KEEP_ID = ("requests", "notices")
 
 
@@ -223,7 +255,7 @@ def customer_search(
 @customer_app.command("edit")
 def customer_edit(
     ctx: typer.Context,
-    customer: CustomerRef,
+    customer: Customer,
     first_name: FirstName = None,
     last_name: LastName = None,
     org: Org = None,
@@ -250,12 +282,26 @@ def customer_edit(
 
     Example: lautex customer edit 42 --phone "+358 50 765 4321" --clear org
     """
-    from lautex_registry.cli.marketing import report_restorations
     from lautex_registry.platform.db import transaction
-    from lautex_registry.records.customers import edit_customer
+    from lautex_registry.records.customers import CustomerFields, edit_customer
 
+    given = CustomerFields(
+        first_name=first_name,
+        last_name=last_name,
+        org=org,
+        email=email,
+        phone=phone,
+        street=street,
+        postal_code=postal_code,
+        city=city,
+        country=country,
+        source=source,
+        source_detail=source_detail,
+        language=language,
+        notes=notes,
+    ).given()
     with open_workspace(ctx) as ws, transaction(ws.conn):
-        written = edit_customer(ws.conn, ws.actor, customer, _given(ctx), clear or [])
+        written = edit_customer(ws.conn, ws.actor, customer, given, clear or [])
     changed = written.changed
     say(
         f"customer {written.customer_id}: "
@@ -273,9 +319,7 @@ def customer_import(
     source: Annotated[
         str | None, typer.Option("--source", help="Source for rows whose source cell is empty.")
     ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Validate and report; write nothing.")
-    ] = False,
+    dry_run: DryRun = False,
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Store the good rows, report the bad ones.")
     ] = False,
@@ -287,7 +331,6 @@ def customer_import(
 
     Example: lautex customer import customers.csv --source reseller --skip-invalid
     """
-    from lautex_registry.cli.marketing import report_restorations
     from lautex_registry.platform.errors import InvalidInput
     from lautex_registry.records.importing import import_customers
 

@@ -1,98 +1,25 @@
-"""The `order` and `invoice` groups: previous orders and the invoices billed for them."""
+"""The `invoice` group: the invoices billed for orders, from issue to payment or collection."""
 
 from typing import Annotated
 
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+from lautex_registry.cli.output import Format, FormatOption, emit_rows, say
+from lautex_registry.cli.params import EventDate
 
-order_app = typer.Typer(help="Orders and their lines: add, list, show.", no_args_is_help=True)
+COMMAND = "invoice"
+
 invoice_app = typer.Typer(
     help="Invoices: add, pay, remind, collect, write-off, list.", no_args_is_help=True
 )
 
-InvoiceNumber = Annotated[str, typer.Argument(help="The invoice number.", show_default=False)]
-EventDate = Annotated[
-    str, typer.Option("--date", help="When it happened (YYYY-MM-DD or D.M.YYYY).")
-]
-
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(order_app, name="order")
-    app.add_typer(invoice_app, name="invoice")
+    app.add_typer(invoice_app, name=COMMAND)
 
 
-@order_app.command("add")
-def order_add(
-    ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(help="The customer's id or email.")],
-    number: Annotated[str, typer.Option("--number", help="The order number.")],
-    order_date: Annotated[str, typer.Option("--date", help="Order date (YYYY-MM-DD).")],
-    channel: Annotated[str, typer.Option("--channel", help="web-store or reseller.")],
-    line: Annotated[
-        list[str],
-        typer.Option("--line", help='"PRODUCT;QUANTITY;UNIT_PRICE" in euros; repeatable.'),
-    ],
-    reseller: Annotated[
-        str | None, typer.Option("--reseller", help="The reseller (channel reseller).")
-    ] = None,
-) -> None:
-    """Record an order; its date becomes the customer's latest activity.
-
-    Example: lautex order add 42 --number T-1001 --date 2026-11-20 --channel web-store
-    --line "Birch plank 2 m;10;12.50" --line "Screws 100 pcs;1;4.90"
-    """
-    from lautex_registry.platform.db import transaction
-    from lautex_registry.records.orders import add_order
-
-    with open_workspace(ctx) as ws, transaction(ws.conn):
-        add_order(
-            ws.conn, ws.actor, customer, number=number, order_date=order_date,
-            channel=channel, reseller=reseller, lines=line,
-        )  # fmt: skip
-    say(f"added order {number.strip()}")
-
-
-@order_app.command("list")
-def order_list(
-    ctx: typer.Context,
-    customer: Annotated[
-        str | None, typer.Option("--customer", help="Only this customer (id or email).")
-    ] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Orders from this date on.")] = None,
-    fmt: FormatOption = Format.table,
-) -> None:
-    """List orders by date.
-
-    Example: lautex order list --customer aino@example.fi --since 2026-01-01
-    """
-    from lautex_registry.records.orders import LIST_COLUMNS, list_orders
-
-    filters = [name for name, v in (("customer", customer), ("since", since)) if v]
-    details = {"format": fmt.value, "filters": filters}
-    with open_workspace(ctx) as ws:
-        rows = list_orders(ws.conn, customer=customer, since=since)
-        # The list names customers: handing personal data out is audited, before it leaves.
-        count = emit_rows(ws.reserved_handout(rows, "order list", "order", details), fmt,
-                          LIST_COLUMNS)  # fmt: skip
-        ws.audit_handout("order list", "order", None, {"rows": count, **details})
-
-
-@order_app.command("show")
-def order_show(
-    ctx: typer.Context,
-    number: Annotated[str, typer.Argument(help="The order number.", show_default=False)],
-    fmt: FormatOption = Format.table,
-) -> None:
-    """Show an order with its lines, total and invoices.
-
-    Example: lautex order show T-1001 --format json
-    """
-    from lautex_registry.records.orders import show_order
-
-    with open_workspace(ctx) as ws:
-        emit_record(show_order(ws.conn, number), fmt, title=f"order {number.strip()}")
+InvoiceNumber = Annotated[str, typer.Argument(help="The invoice number.", show_default=False)]
 
 
 @invoice_app.command("add")

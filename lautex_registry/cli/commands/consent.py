@@ -1,0 +1,58 @@
+"""`lautex consent`: consent to email or SMS marketing, or its withdrawal."""
+
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.output import say
+from lautex_registry.cli.params import Customer
+
+COMMAND = "consent"
+
+
+def register(app: typer.Typer) -> None:
+    app.command(COMMAND)(consent)
+
+
+def consent(
+    ctx: typer.Context,
+    customer: Customer,
+    date: Annotated[
+        str, typer.Option("--date", help="When it was given or withdrawn.", show_default=False)
+    ],
+    source: Annotated[
+        str,
+        typer.Option(
+            "--source", help="Where it came from, e.g. 'web store checkbox'.", show_default=False
+        ),
+    ],
+    email_marketing: Annotated[
+        str | None, typer.Option("--email-marketing", help="given or withdrawn.")
+    ] = None,
+    sms_marketing: Annotated[
+        str | None, typer.Option("--sms-marketing", help="given or withdrawn.")
+    ] = None,
+) -> None:
+    """Record consent to email or SMS marketing, or its withdrawal (917/2014 sec. 200).
+
+    Example: lautex consent 42 --email-marketing given --date 2026-11-20 --source "web form"
+    """
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.errors import InvalidInput
+    from lautex_registry.platform.validation import parse_date
+    from lautex_registry.records.lookup import resolve_customer
+    from lautex_registry.records.objections import record_consent
+
+    given = [(ch, st) for ch, st in (("email", email_marketing), ("sms", sms_marketing)) if st]
+    with open_workspace(ctx) as ws, transaction(ws.conn):
+        if not given:
+            raise InvalidInput(
+                "consent: give --email-marketing or --sms-marketing (given|withdrawn)"
+            )
+        day = parse_date(date, "date")
+        customer_id = int(resolve_customer(ws.conn, customer)["id"])
+        for channel, status in given:
+            record_consent(ws.conn, ws.actor, customer_id, channel, status, day, source)
+    for channel, status in given:
+        say(f"customer {customer_id}: {channel} marketing consent {status} on {day.isoformat()}")

@@ -1,0 +1,106 @@
+"""`lautex labels`: mailing labels for everyone who may get the mailing.
+
+There is deliberately no option that includes a person who objected (GDPR Art. 21(3)).
+"""
+
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.files import ForceOption, output_path
+from lautex_registry.cli.output import left_out, say
+from lautex_registry.cli.params import ListPurpose
+
+if TYPE_CHECKING:
+    from lautex_registry.cli.context import Workspace
+    from lautex_registry.marketing.labels import LabelRun
+
+COMMAND = "labels"
+
+
+def register(app: typer.Typer) -> None:
+    app.command(COMMAND)(labels)
+
+
+class LabelFormat(StrEnum):
+    csv = "csv"
+    pdf = "pdf"
+
+
+def labels(
+    ctx: typer.Context,
+    fmt: Annotated[LabelFormat, typer.Option("--format", "-f", help="csv or pdf (A4, 3 x 8).")],
+    purpose: ListPurpose = "direct-advertising",
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="New file to write (mode 0600); - is stdout. "
+            "Default: CSV to stdout, PDF to labels-DATE.pdf.",
+        ),
+    ] = None,
+    force: ForceOption = False,
+) -> None:
+    """Mailing labels (name, organisation, address) for everyone who may get the mailing.
+
+    Example: lautex labels --format pdf --output labels.pdf
+    """
+    from lautex_registry.marketing import labels as service
+
+    path = _labels_path(fmt, output, force)
+    with open_workspace(ctx) as ws:
+        run = service.LabelRun(ws.conn, purpose)
+        if path is None:
+            simplified = _labels_to_stdout(ws, run, fmt)
+        else:
+            simplified = service.write_labels_file(
+                run, fmt.value, path, ws.db_path, ws.actor, force=force
+            )
+    where = f" to {path}" if path is not None else ""
+    say(f"wrote {run.listed} labels{where}; {left_out(run.left_out_counts())}")
+    if simplified:
+        say(f"note: {simplified} labels had letters outside Latin-1, printed without accents")
+
+
+def _labels_to_stdout(ws: "Workspace", run: "LabelRun", fmt: LabelFormat) -> int:
+    """Labels on stdout: the audit row is reserved before the first label leaves, and
+    completed with the count once they are out (or the reader of the pipe stopped)."""
+    from lautex_registry.marketing import labels as service
+    from lautex_registry.platform.db import transaction
+
+    stream = _labels_stdout(fmt)  # a PDF refused on a terminal: nothing read, nothing audited
+    details = {"purpose": run.purpose, "format": fmt.value, "to_file": False}
+    handout = ws.reserved_handout(run.labels(), "labels", "customer", details)
+    try:
+        return service.write_labels(handout, fmt.value, stream)
+    finally:
+        run.end_read()
+        if not handout.refused:
+            with transaction(ws.conn):
+                run.record_audit(ws.actor, fmt.value, to_file=False)
+
+
+def _labels_path(fmt: LabelFormat, output: str | None, force: bool) -> Path | None:
+    """The file for the labels: --output, else labels-DATE.pdf for a PDF; None is stdout."""
+    from lautex_registry.marketing import labels as service
+    from lautex_registry.platform.clock import today
+
+    if output is None and fmt is LabelFormat.pdf:
+        return service.default_path(fmt.value, today().isoformat())
+    return output_path(output, force)
+
+
+def _labels_stdout(fmt: LabelFormat) -> IO[Any]:
+    import sys
+
+    from lautex_registry.platform.errors import InvalidInput
+
+    if fmt is LabelFormat.csv:
+        return sys.stdout
+    if sys.stdout.isatty():
+        raise InvalidInput("output: a PDF on the terminal is unreadable; redirect stdout to a file")
+    return sys.stdout.buffer

@@ -1,0 +1,46 @@
+"""`lautex login`: start a session on this machine."""
+
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.context import db_path_of
+from lautex_registry.cli.output import say
+from lautex_registry.cli.params import PasswordStdin
+from lautex_registry.cli.prompts import read_password
+
+COMMAND = "login"
+
+
+def register(app: typer.Typer) -> None:
+    app.command(COMMAND)(login)
+
+
+def login(
+    ctx: typer.Context,
+    username: Annotated[
+        str | None, typer.Argument(help="Username (default: $USER).", show_default=False)
+    ] = None,
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Log in: start an 8-hour session for this register.
+
+    Example: lautex login hannu
+    """
+    import getpass
+
+    from lautex_registry.platform import sessions
+    from lautex_registry.platform.identity import register_id
+    from lautex_registry.platform.register_file import open_register
+
+    name = username or getpass.getuser()
+    conn = open_register(db_path_of(ctx))
+    try:
+        password = read_password(from_stdin=password_stdin, confirm=False)
+        where = register_id(conn)
+        user, _token = sessions.login(
+            conn, name, password, keep_token=lambda token: sessions.save_session_token(where, token)
+        )
+    finally:
+        conn.close()
+    say(f"logged in as {user.username} ({user.role}) for 8 hours")

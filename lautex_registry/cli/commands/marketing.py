@@ -1,0 +1,75 @@
+"""The `marketing` group: lists that leave out every objection, ban and missing consent.
+
+There is deliberately no option here, for any role, that includes a person who
+objected (GDPR Art. 21(3)): lists leave them out, always.
+"""
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.output import Format, emit_rows, left_out, say
+from lautex_registry.cli.params import ListPurpose
+
+COMMAND = "marketing"
+
+marketing_app = typer.Typer(
+    help="Marketing lists that leave out every objection, ban and missing consent.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(marketing_app, name=COMMAND)
+
+
+class ListFormat(StrEnum):
+    csv = "csv"
+    jsonl = "jsonl"
+    json = "json"
+
+
+@marketing_app.command("list")
+def marketing_list(
+    ctx: typer.Context,
+    purpose: ListPurpose,
+    channel: Annotated[
+        str, typer.Option("--channel", help="email, post, phone or sms.", show_default=False)
+    ],
+    existing_customers: Annotated[
+        bool,
+        typer.Option(
+            "--existing-customers",
+            help="Offer the company's own similar products to customers with a past order: "
+            "email/SMS without prior consent (917/2014 sec. 200(2)); a free opt-out in every "
+            "message.",
+        ),
+    ] = False,
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="csv, jsonl or json.")] = (
+        ListFormat.csv
+    ),
+) -> None:
+    """Export who may be contacted for a purpose by a channel; says who was left out and why.
+
+    Example: lautex marketing list --purpose direct-advertising --channel email --format csv
+    """
+    from lautex_registry.marketing.lists import OPT_OUT_NOTICE, MarketingList
+    from lautex_registry.platform.db import transaction
+
+    with open_workspace(ctx) as ws:
+        run = MarketingList(ws.conn, purpose, channel, existing_customers=existing_customers)
+        details = {"purpose": purpose, "channel": channel, "format": fmt.value,
+                   "existing_customers": existing_customers}  # fmt: skip
+        rows = ws.reserved_handout(run.rows(), "marketing list", "customer", details)
+        try:
+            emit_rows(rows, Format(fmt.value), run.columns)
+        finally:
+            run.end_read()
+            if not rows.refused:  # refused: nothing was handed out, nothing to count
+                with transaction(ws.conn):
+                    run.record_audit(ws.actor, fmt.value)
+    say(f"listed {run.listed} for {purpose} by {channel}; {left_out(run.left_out_counts())}")
+    if existing_customers:
+        say(f"note: {OPT_OUT_NOTICE}")

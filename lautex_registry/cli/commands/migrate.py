@@ -1,0 +1,40 @@
+"""`lautex migrate`: bring the register's schema up to date."""
+
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.output import say
+
+COMMAND = "migrate"
+
+
+def register(app: typer.Typer) -> None:
+    app.command(COMMAND)(migrate)
+
+
+def migrate(
+    ctx: typer.Context,
+    backup_dir: Annotated[
+        str | None,
+        typer.Option("--backup-dir", help="Where the pre-migration backup goes (default: beside)."),
+    ] = None,
+) -> None:
+    """Back up the register (VACUUM INTO), then apply pending schema migrations.
+
+    Example: lautex migrate
+    """
+    from pathlib import Path
+
+    from lautex_registry.platform.schema_upgrade import migrate as run_migrations
+
+    with open_workspace(ctx, check_schema=False) as ws:
+        backup, applied = run_migrations(
+            ws.conn, ws.db_path, ws.actor, Path(backup_dir) if backup_dir else None
+        )
+    if not applied:
+        say("the schema is up to date; nothing to do")
+        return
+    say(f"backup written to {backup}")
+    say(f"applied migrations {', '.join(str(n) for n in applied)}")

@@ -1,0 +1,39 @@
+"""`lautex object`: a person's objection to marketing or research (GDPR Art. 21)."""
+
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.objections import record_objection
+from lautex_registry.cli.params import Channel, Customer, Received, RequestOption, Withdraw
+
+COMMAND = "object"
+
+
+def register(app: typer.Typer) -> None:
+    app.command(COMMAND)(object_command)
+
+
+def object_command(
+    ctx: typer.Context,
+    customer: Customer,
+    purpose: Annotated[
+        list[str],
+        typer.Option(
+            "--purpose",
+            help="direct-advertising, distance-selling, direct-marketing, market-research, "
+            "opinion-research or all. Repeatable.",
+            show_default=False,
+        ),
+    ],
+    received: Received,
+    channel: Channel,
+    withdraw: Withdraw = False,
+    request: RequestOption = None,
+) -> None:
+    """Record a person's objection to marketing or research; it is in force at once.
+
+    Example: lautex object aino@example.fi --purpose direct-advertising --received 2026-11-20
+    --channel email
+    """
+    record_objection(ctx, customer, purpose, received, channel, withdraw, request, ban=False)

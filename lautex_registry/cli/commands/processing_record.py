@@ -1,0 +1,43 @@
+"""`lautex processing-record`: the record of processing activities (GDPR Art. 30)."""
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.files import ForceOption, deliver, output_path
+from lautex_registry.cli.params import DocumentLang, DocumentLanguage, OutputOption
+
+COMMAND = "processing-record"
+
+
+def register(app: typer.Typer) -> None:
+    app.command(COMMAND)(processing_record)
+
+
+class RecordFormat(StrEnum):
+    md = "md"
+    html = "html"
+    json = "json"
+
+
+def processing_record(
+    ctx: typer.Context,
+    lang: DocumentLang = DocumentLanguage.fi,
+    fmt: Annotated[
+        RecordFormat, typer.Option("--format", "-f", help="md (Markdown), html or json.")
+    ] = RecordFormat.md,
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Print the record of processing activities (GDPR Art. 30(1)(a)-(g)).
+
+    Example: lautex processing-record --lang fi --format json
+    """
+    from lautex_registry.statement.processing_record import render_processing_record
+
+    target = output_path(output, force)
+    with open_workspace(ctx) as ws:
+        text = render_processing_record(ws.conn, lang.value, fmt.value)
+        deliver(text, target, ws.db_path, force)

@@ -1,0 +1,60 @@
+"""The `settings` group: the register's settings."""
+
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.output import Format, FormatOption, emit_record, say
+
+COMMAND = "settings"
+
+settings_app = typer.Typer(help="The register's settings.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(settings_app, name=COMMAND)
+
+
+@settings_app.command("load")
+def settings_load(
+    ctx: typer.Context,
+    path: Annotated[
+        str | None,
+        typer.Argument(help="Settings TOML (default: data/register.toml).", show_default=False),
+    ] = None,
+) -> None:
+    """Put a settings file in force: the statement's texts and the retention policy.
+
+    The whole file replaces the settings; it is refused (exit 2, nothing changed) when it
+    leaves out a section (unless it says reset_to_defaults = true), when the retention
+    policy breaks a legal floor or when a statement heading would render empty.
+
+    Example: lautex settings load data/register.toml
+    """
+    from pathlib import Path
+
+    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.settings import LOCAL_SETTINGS_FILE, load_settings_file
+    from lautex_registry.setup.settings_in_force import replace_settings, settings_to_load
+
+    with open_workspace(ctx) as ws:
+        settings, origin = load_settings_file(Path(path) if path else LOCAL_SETTINGS_FILE)
+        loaded = settings_to_load(settings, origin)
+        with transaction(ws.conn):
+            sections = replace_settings(ws.conn, ws.actor, loaded)
+    say(f"settings from {origin} are in force ({', '.join(sections)})")
+    if loaded.reset:
+        say(f"reset to the built-in defaults: {', '.join(loaded.reset)}")
+
+
+@settings_app.command("show")
+def settings_show(ctx: typer.Context, fmt: FormatOption = Format.json) -> None:
+    """Print the settings in force (the statement's content and the retention policy).
+
+    Example: lautex settings show
+    """
+    from lautex_registry.platform.settings import all_settings
+
+    with open_workspace(ctx) as ws:
+        emit_record(all_settings(ws.conn), fmt)

@@ -1,0 +1,42 @@
+"""`lautex statement`: the privacy statement, generated from the register's settings."""
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.files import ForceOption, deliver, output_path
+from lautex_registry.cli.params import DocumentLang, DocumentLanguage, OutputOption
+
+COMMAND = "statement"
+
+
+def register(app: typer.Typer) -> None:
+    app.command(COMMAND)(statement)
+
+
+class StatementFormat(StrEnum):
+    md = "md"
+    html = "html"
+
+
+def statement(
+    ctx: typer.Context,
+    lang: DocumentLang = DocumentLanguage.fi,
+    fmt: Annotated[
+        StatementFormat, typer.Option("--format", "-f", help="md (Markdown) or html.")
+    ] = StatementFormat.md,
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Print the privacy statement, every heading filled from the register.
+
+    Example: lautex statement --lang en --format html --output seloste.html
+    """
+    from lautex_registry.statement.privacy_statement import render_statement
+
+    target = output_path(output, force)
+    with open_workspace(ctx) as ws:
+        text = render_statement(ws.conn, lang.value, fmt.value)
+        deliver(text, target, ws.db_path, force)

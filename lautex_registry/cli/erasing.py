@@ -1,0 +1,48 @@
+"""What `erase` and `anonymize` share: the plan shown, the confirmation, the outcome."""
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.output import Format, emit_record, say
+
+if TYPE_CHECKING:
+    from lautex_registry.erasure.plan import ErasurePlan
+
+
+def describe(result: "ErasurePlan") -> str:
+    end = result.last_hold_ends
+    if result.outcome == "erased":
+        return f"customer {result.customer_id} erased completely"
+    held = f"; {len(result.holds)} hold(s), the last ending {end.isoformat()}" if end else ""
+    return f"customer {result.customer_id} {result.outcome}{held}"
+
+
+def erase_or_anonymize(
+    ctx: typer.Context, customer: str, mode: str, request: int | None, dry_run: bool, yes: bool,
+    fmt: Format,
+) -> None:  # fmt: skip
+    from lautex_registry.cli.prompts import confirm_or_abort
+    from lautex_registry.erasure.erase import carry_out
+    from lautex_registry.erasure.plan import plan_erasure, refuse_repeat
+    from lautex_registry.platform.clock import today
+    from lautex_registry.records.lookup import resolve_customer
+
+    with open_workspace(ctx) as ws:
+        customer_id = int(resolve_customer(ws.conn, customer)["id"])
+        shown = plan_erasure(ws.conn, customer_id, mode, today(), request_id=request)
+        refuse_repeat(shown)
+        record = shown.as_brief_dict() if fmt is Format.table else shown.as_dict()
+        emit_record(record, fmt, title=f"{mode} customer {customer_id}")
+        if dry_run:
+            say("dry run: nothing was changed")
+            return
+        confirm_or_abort(f"{mode.capitalize()} customer {customer_id} as shown?", assume_yes=yes)
+        done = carry_out(ws.conn, ws.actor, customer_id, mode, today(), request_id=request)
+    say(describe(done))
+    if not done.checkpointed:
+        say("warning: another connection kept the -wal file from being truncated: old page "
+            "images stay in it until the next erasure or retention run")  # fmt: skip
+    if done.request_id is not None:
+        say(f"request {done.request_id} closed: {done.request_outcome}")

@@ -1,0 +1,214 @@
+"""Numbered schema migrations, one module each (`m0007_answered_for_real.py`).
+
+Rules (docs/rules.md §3): never edit a shipped migration, never drop-and-recreate a
+table that holds register data. A migration module holds its DESCRIPTION and its
+STATEMENTS; the next one takes the next number and is added to `_MODULES`.
+
+sqlite-utils' `Migrations` runs them and keeps the ledger (`_sqlite_migrations`, set
+"lautex", one row per migration by module name). It runs each migration with the row
+that records it, in a savepoint inside the one BEGIN IMMEDIATE transaction that
+`apply_pending`'s caller holds: its own `atomic()` would BEGIN a deferred
+transaction, which fails at once when another process writes (docs/rules.md §3), and a
+failed `lautex migrate` then leaves the register exactly as it was. sqlite-utils has no
+notion of a newer schema (it ignores names it does not know), so refusing one is ours.
+
+Opening a register reads the ledger with plain sqlite3 (start-up is measured:
+benchmarks/README.md); sqlite-utils is imported only to migrate. Registers written
+before this package kept the ledger `schema_migrations(number, name, applied_at)`:
+it is read as it is, and carried over into `_sqlite_migrations` (dates kept) by the
+next migration run.
+"""
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from lautex_registry.platform.db import require_transaction
+from lautex_registry.platform.errors import SchemaError
+from lautex_registry.platform.migrations import (
+    m0001_platform,
+    m0002_register,
+    m0003_requests,
+    m0004_disclosures,
+    m0005_marketing,
+    m0006_retention,
+    m0007_answered_for_real,
+    m0008_unicode_names,
+    m0009_foreign_key_indexes,
+    m0010_register_counts,
+    m0011_sole_trader_person,
+)
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+_MODULES: tuple[ModuleType, ...] = (
+    m0001_platform,
+    m0002_register,
+    m0003_requests,
+    m0004_disclosures,
+    m0005_marketing,
+    m0006_retention,
+    m0007_answered_for_real,
+    m0008_unicode_names,
+    m0009_foreign_key_indexes,
+    m0010_register_counts,
+    m0011_sole_trader_person,
+)
+
+MIGRATION_SET = "lautex"
+LEDGER = "_sqlite_migrations"  # sqlite_utils.migrations.Migrations.migrations_table
+LEGACY_LEDGER = "schema_migrations"
+_NUMBERED = re.compile(r"m(\d{4})_\w+\Z")
+
+
+@dataclass(frozen=True)
+class Migration:
+    number: int
+    name: str  # the module's name, as the ledger records it: "m0007_answered_for_real"
+    description: str
+    statements: tuple[str, ...]
+
+
+def _migration(module: ModuleType) -> Migration:
+    name = module.__name__.rpartition(".")[2]
+    numbered = _NUMBERED.match(name)
+    assert numbered, f"a migration module is named mNNNN_what: {name}"
+    return Migration(int(numbered[1]), name, module.DESCRIPTION, module.STATEMENTS)
+
+
+MIGRATIONS: tuple[Migration, ...] = tuple(_migration(module) for module in _MODULES)
+LATEST = MIGRATIONS[-1].number
+_BY_NAME = {m.name: m for m in MIGRATIONS}
+_BY_NUMBER = {m.number: m for m in MIGRATIONS}
+
+
+def named(name: str) -> Migration:
+    """The migration of module `name` (tests and benchmarks take one back by name)."""
+    return _BY_NAME[name]
+
+
+def _legacy_name(number: int) -> str:
+    known = _BY_NUMBER.get(number)
+    return known.name if known else f"m{number:04d}_unknown"
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {
+        str(row[0])
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
+            (LEDGER, LEGACY_LEDGER),
+        )
+    }
+
+
+def applied_names(conn: sqlite3.Connection) -> list[str]:
+    """The migrations the ledger records, in the order applied (either ledger)."""
+    tables = _tables(conn)
+    if LEDGER in tables:
+        return [
+            str(row[0])
+            for row in conn.execute(
+                f"SELECT name FROM {LEDGER} WHERE migration_set = ? ORDER BY rowid",
+                (MIGRATION_SET,),
+            )
+        ]
+    if LEGACY_LEDGER in tables:
+        return [
+            _legacy_name(int(row[0]))
+            for row in conn.execute(f"SELECT number FROM {LEGACY_LEDGER} ORDER BY number")
+        ]
+    return []
+
+
+def _number(name: str) -> int:
+    numbered = _NUMBERED.match(name)
+    return int(numbered[1]) if numbered else LATEST + 1  # a name we cannot read is newer
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    """The highest migration number applied (0: not a lautex register)."""
+    return max((_number(name) for name in applied_names(conn)), default=0)
+
+
+def pending(conn: sqlite3.Connection) -> list[Migration]:
+    applied = set(applied_names(conn))
+    return [m for m in MIGRATIONS if m.name not in applied]
+
+
+def require_current(conn: sqlite3.Connection) -> None:
+    """Refuse to work on a schema older or newer than this code."""
+    applied = applied_names(conn)
+    if not applied:
+        raise SchemaError("this file is not a lautex register: run `lautex init` to create one")
+    refuse_newer(conn, applied)
+    if pending(conn):
+        version = current_version(conn)
+        raise SchemaError(
+            f"the register's schema is at version {version}, this lautex needs {LATEST}: "
+            "run `lautex migrate`"
+        )
+
+
+def refuse_newer(conn: sqlite3.Connection, applied: list[str] | None = None) -> None:
+    """A register migrated by a newer lautex: this code does not know its schema."""
+    unknown = set(applied_names(conn) if applied is None else applied) - set(_BY_NAME)
+    if unknown:
+        version = max(_number(name) for name in unknown)
+        raise SchemaError(
+            f"the register's schema (version {version}) is newer than this lautex "
+            f"(knows up to {LATEST}): upgrade lautex"
+        )
+
+
+def _runner() -> "Migrations":
+    from sqlite_utils.migrations import Migrations
+
+    runner = Migrations(MIGRATION_SET)
+    for migration in MIGRATIONS:
+        runner(name=migration.name)(_step(migration))
+    return runner
+
+
+def _step(migration: Migration):  # type: ignore[no-untyped-def]
+    def step(db: "Database") -> None:
+        for statement in migration.statements:
+            db.conn.execute(statement)
+
+    return step
+
+
+def _adopt_legacy_ledger(conn: sqlite3.Connection, runner: "Migrations", db: "Database") -> None:
+    """Carry the old ledger's rows (and their dates) into sqlite-utils' and drop it."""
+    if LEGACY_LEDGER not in _tables(conn):
+        return
+    runner.ensure_migrations_table(db)
+    rows = conn.execute(f"SELECT number, applied_at FROM {LEGACY_LEDGER} ORDER BY number")
+    conn.executemany(
+        f"INSERT OR IGNORE INTO {LEDGER} (migration_set, name, applied_at) VALUES (?, ?, ?)",
+        [(MIGRATION_SET, _legacy_name(int(number)), at) for number, at in rows.fetchall()],
+    )
+    conn.execute(f"DROP TABLE {LEGACY_LEDGER}")
+
+
+def apply_pending(conn: sqlite3.Connection) -> list[Migration]:
+    """Apply every pending migration inside the caller's write transaction (checked), so
+    they all go in, or none."""
+    from sqlite_utils import Database
+
+    require_transaction(conn, "migrations.apply_pending")
+    refuse_newer(conn)
+    todo = pending(conn)
+    if not todo:
+        return []
+    runner = _runner()
+    # Database() would otherwise turn on recursive_triggers for the rest of this
+    # connection's life (`init` goes on writing on it) and run any installed plugins.
+    db = Database(conn, recursive_triggers=False, execute_plugins=False)
+    _adopt_legacy_ledger(conn, runner, db)
+    runner.apply(db)
+    return todo
