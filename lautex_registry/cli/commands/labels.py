@@ -83,7 +83,6 @@ def _labels_to_stdout(
     """Labels on stdout: the audit row is reserved before the first label leaves, and
     completed with the count once they are out (or the reader of the pipe stopped)."""
     from lautex_registry.marketing import labels as service
-    from lautex_registry.platform.db import transaction
 
     stream = _labels_stdout(fmt)  # a PDF refused on a terminal: nothing read, nothing audited
     details = {"purpose": run.purpose, "sort": run.sort, "format": fmt.value, "to_file": False}
@@ -93,7 +92,7 @@ def _labels_to_stdout(
     finally:
         run.end_read()
         if not handout.refused:
-            with transaction(ws.conn):
+            with ws.writing():
                 run.record_audit(ws.actor, fmt.value, to_file=False)
 
 
