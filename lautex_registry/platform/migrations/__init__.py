@@ -208,9 +208,7 @@ def _adopt_legacy_ledger(conn: sqlite3.Connection, runner: "Migrations", db: "Da
     conn.execute(f"DROP TABLE {LEGACY_LEDGER}")
 
 
-def apply_pending(
-    conn: sqlite3.Connection, progress: Progress | None = None
-) -> list[Migration]:
+def apply_pending(conn: sqlite3.Connection, progress: Progress | None = None) -> list[Migration]:
     """Apply every pending migration inside the caller's write transaction (checked), so
     they all go in, or none. `progress` hears (done, total) from a long build step."""
     from sqlite_utils import Database
