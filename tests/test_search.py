@@ -178,10 +178,10 @@ def test_migrations_are_applied_by_name_so_a_lower_number_can_come_later(
     monkeypatch.setattr(migrations, "MIGRATIONS", tuple(known))
     monkeypatch.setattr(migrations, "_BY_NAME", {m.name: m for m in known})
     conn = connect(cli.db)
-    assert [m.name for m in migrations.pending(conn)] == ["m0012_late"]
+    assert [m.name for m in migrations.pending(conn)] == ["m0013_late"]
     with transaction(conn):
-        assert [m.number for m in migrations.apply_pending(conn)] == [12]
-    assert migrations.applied_names(conn)[-2:] == ["m0014_customer_search", "m0012_late"]
+        assert [m.number for m in migrations.apply_pending(conn)] == [13]
+    assert migrations.applied_names(conn)[-2:] == ["m0014_customer_search", "m0013_late"]
     assert migrations.pending(conn) == []
     assert conn.execute("SELECT count(*) FROM late_one").fetchone()[0] == 0
     conn.close()
