@@ -168,12 +168,12 @@ def test_migrate_builds_the_index_for_the_customers_already_there(
 def test_migrations_are_applied_by_name_so_a_lower_number_can_come_later(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Numbers 12 and 13 may be merged after 14 shipped: a register at 14 still gets them."""
-    late = migrations.Migration(12, "m0012_late", "late", ("CREATE TABLE late_one (x)",))
+    """Number 13 may be merged after 14 shipped: a register at 14 still gets it."""
+    late = migrations.Migration(13, "m0013_late", "late", ("CREATE TABLE late_one (x)",))
     known = (
-        [m for m in migrations.MIGRATIONS if m.number < 12]
+        [m for m in migrations.MIGRATIONS if m.number < 13]
         + [late]
-        + [m for m in migrations.MIGRATIONS if m.number > 12]
+        + [m for m in migrations.MIGRATIONS if m.number > 13]
     )
     monkeypatch.setattr(migrations, "MIGRATIONS", tuple(known))
     monkeypatch.setattr(migrations, "_BY_NAME", {m.name: m for m in known})
