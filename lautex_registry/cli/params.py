@@ -7,7 +7,7 @@ to 2**63-1 and names the field otherwise (exit 2).
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -113,3 +113,30 @@ class DocumentLanguage(StrEnum):
 DocumentLang = Annotated[
     DocumentLanguage, typer.Option("--lang", "-l", help="Language of the document: fi or en.")
 ]
+
+
+# Every list (README "Conventions": output): `--limit` cuts it and says so on stderr;
+# `--fields` chooses its columns, each list naming its own in `-h`.
+LimitOption = Annotated[
+    int | None,
+    typer.Option(
+        "--limit",
+        help="Show at most this many rows; stderr says how many more there were.",
+        parser=id_of("limit"),
+        show_default=False,
+    ),
+]
+
+
+def fields_option(names: tuple[str, ...], default: tuple[str, ...]) -> Any:
+    """The `--fields` option of one list, its field names listed in `-h`."""
+    listed = ", ".join(names)
+    return Annotated[
+        str | None,
+        typer.Option(
+            "--fields",
+            help=f"Fields to show, comma-separated, or all. Default: {','.join(default)}. "
+            f"Fields: {listed}.",
+            show_default=False,
+        ),
+    ]

@@ -104,7 +104,8 @@ def retention_run(
             say(", ".join(f"{name}: {count}" for name, count in due.items()))
             confirm_or_abort("Run the retention job now?", assume_yes=False)
         summary = _run(ws, day, dry_run)
-    if fmt is Format.json:
+    if fmt in (Format.json, Format.jsonl):
+        # The same fields in both, run_id included: jsonl is the summary on one line.
         emit_record(summary.as_dict(), fmt)
     else:
         emit_rows(summary.rows(), fmt, ["policy", "count"])
