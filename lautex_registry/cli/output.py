@@ -559,9 +559,9 @@ def report_restorations(restored: Sequence["Restoration"], limit: int = 20) -> N
     """Tell the clerk which customers got an erased person's objections back (stderr)."""
     for item in restored[:limit]:
         purposes = ", ".join(item.purposes)
-        say(
+        warn(
             f"customer {item.customer_id}: matches an erased person who objected; "
             f"objection restored: {purposes} (GDPR Art. 21(3))"
         )
     if len(restored) > limit:
-        say(f"... and {len(restored) - limit} more customers had objections restored")
+        warn(f"... and {len(restored) - limit} more customers had objections restored")

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from lautex_registry.cli.output import Format, emit_rows, report_restorations, say
+from lautex_registry.cli.output import Format, emit_rows, report_restorations, say, warn
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -28,10 +28,10 @@ def emit_notices(notices: list[dict[str, Any]], fmt: Format) -> None:
         if fmt is not Format.table:
             emit_rows([], fmt, NOTICE_COLUMNS)  # scripts get an empty list, not nothing
         return
-    say(f"{len(notices)} pending notice(s): tell each one, then `lautex notice sent ID`")
+    warn(f"{len(notices)} pending notice(s): tell each one, then `lautex notice sent ID`")
     for notice in notices:
         fields = ", ".join(notice["fields"]) or "all data"
-        say(f"  notify {notice['addressee_kind']} {notice['addressee']} ({fields})")
+        warn(f"  notify {notice['addressee_kind']} {notice['addressee']} ({fields})")
     emit_rows(notices, fmt, NOTICE_COLUMNS)
 
 

@@ -15,6 +15,7 @@ from lautex_registry.cli.output import (
     progress_bar,
     report_restorations,
     say,
+    warn,
 )
 from lautex_registry.cli.params import Customer, DryRun, LimitOption, fields_option, id_of
 
@@ -381,7 +382,7 @@ def customer_import(
             skip_invalid=skip_invalid, progress=progress,
         )  # fmt: skip
     for problem in report.problems:
-        say(f"line {problem.line}: {problem.reason}")
+        warn(f"line {problem.line}: {problem.reason}")
     report_restorations(report.restored)  # erased objectors' objections are back (Art. 21(3))
     if report.failed:
         raise InvalidInput(f"{file.name}: {report.summary()}")

@@ -15,6 +15,7 @@ from lautex_registry.cli.output import (
     emit_rows,
     progress_bar,
     say,
+    warn,
 )
 from lautex_registry.cli.params import AsOf, DryRun, Yes
 
@@ -110,4 +111,4 @@ def retention_run(
     else:
         emit_rows(summary.rows(), fmt, ["policy", "count"])
     if not summary.checkpointed:
-        say("warning: a reader kept the WAL from being truncated; the next run retries")
+        warn("warning: a reader kept the WAL from being truncated; the next run retries")
