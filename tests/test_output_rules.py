@@ -256,10 +256,15 @@ def test_retention_run_json_and_jsonl_carry_the_same_fields(cli: Cli) -> None:
 def test_dash_means_stdout_for_every_output(cli: Cli, tmp_path: Path) -> None:
     cli.ok("customer", "add", "--source", "web-store", "--first-name", "Aino", "--last-name", "Äijälä",
            "--email", "aino@example.fi")  # fmt: skip
+    cli.ok("request", "add", "1", "--kind", "access", "--channel", "email")
     for args in (
         ("export", "1", "-o", "-", "-f", "json"),
         ("statement", "-o", "-"),
         ("processing-record", "-o", "-"),
+        ("export", "1", "--request", "1", "-f", "html", "-o", "-"),
+        ("request", "letter", "1", "--type", "access-reply", "-o", "-"),
+        ("labels", "--format", "csv", "-o", "-"),
+        ("backup", "-"),
     ):
         result = cli.ok(*args)
         assert result.stdout and not (tmp_path / "-").exists(), args

@@ -129,14 +129,11 @@ LimitOption = Annotated[
 
 
 def fields_option(names: tuple[str, ...], default: tuple[str, ...]) -> Any:
-    """The `--fields` option of one list, its field names listed in `-h`."""
-    listed = ", ".join(names)
-    return Annotated[
-        str | None,
-        typer.Option(
-            "--fields",
-            help=f"Fields to show, comma-separated, or all. Default: {','.join(default)}. "
-            f"Fields: {listed}.",
-            show_default=False,
-        ),
-    ]
+    """The `--fields` option of one list, its field names listed in `-h`:
+    `Fields = Annotated[str | None, fields_option(FIELDS, COLUMNS)]`."""
+    return typer.Option(
+        "--fields",
+        help=f"Fields to show, comma-separated, or all. Default: {','.join(default)}. "
+        f"Fields: {', '.join(names)}.",
+        show_default=False,
+    )

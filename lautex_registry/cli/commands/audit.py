@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 
 FIELDS = ("id", "at", "user", "action", "entity", "entity_id", "details")
-Fields = fields_option(FIELDS, FIELDS)
+Fields = Annotated[str | None, fields_option(FIELDS, FIELDS)]
 
 
 @audit_app.command("list")

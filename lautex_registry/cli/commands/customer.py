@@ -105,7 +105,7 @@ LIST_COLUMNS = (
     "id", "first_name", "last_name", "organisation", "email", "phone", "city", "source",
     "state", "last_activity",
 )  # fmt: skip
-ListFields = fields_option(LIST_FIELDS, LIST_COLUMNS)
+ListFields = Annotated[str | None, fields_option(LIST_FIELDS, LIST_COLUMNS)]
 
 
 @customer_app.command("add")

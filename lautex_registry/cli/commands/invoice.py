@@ -110,7 +110,7 @@ COLUMNS = ("number", "order", "customer_id", "billing_name", "issued_on", "due_o
 FIELDS = (*COLUMNS, "collection_on", "written_off_on", "billing_organisation", "billing_street",
           "billing_postal_code", "billing_city", "billing_country",
           "billing_data_removed_on")  # fmt: skip
-Fields = fields_option(FIELDS, COLUMNS)
+Fields = Annotated[str | None, fields_option(FIELDS, COLUMNS)]
 
 
 @invoice_app.command("list")

@@ -44,7 +44,7 @@ NOTICE_COLUMNS = (
 
 # What fits a terminal; csv and json carry every column.
 NOTICE_FIELDS = (*NOTICE_COLUMNS, "pending")
-Fields = fields_option(NOTICE_FIELDS, NOTICE_COLUMNS)
+Fields = Annotated[str | None, fields_option(NOTICE_FIELDS, NOTICE_COLUMNS)]
 NOTICE_TABLE_COLUMNS = ("id", "customer_id", "kind", "addressee", "fields", "created_on", "sent_on")
 
 

@@ -58,7 +58,7 @@ def order_add(
 # `order list --fields` (records.orders gives these; tests/test_output_rules.py keeps them
 # equal): written out so that `-h` lists them without importing the records layer.
 FIELDS = ("number", "order_date", "customer_id", "customer", "channel", "reseller", "total")
-Fields = fields_option(FIELDS, FIELDS)
+Fields = Annotated[str | None, fields_option(FIELDS, FIELDS)]
 
 
 @order_app.command("list")

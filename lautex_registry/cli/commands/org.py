@@ -106,7 +106,7 @@ def org_edit(
 FIELDS = ("id", "name", "business_id", "sole_trader", "trader_id", "marketing_prohibited_on",
           "created_at", "customers")  # fmt: skip
 COLUMNS = ("id", "name", "business_id", "sole_trader", "customers", "marketing_prohibited_on")
-Fields = fields_option(FIELDS, COLUMNS)
+Fields = Annotated[str | None, fields_option(FIELDS, COLUMNS)]
 
 
 @org_app.command("list")

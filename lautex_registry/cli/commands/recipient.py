@@ -64,7 +64,7 @@ def recipient_add(
 # `recipient list --fields` (records.recipients gives these; tests/test_output_rules.py
 # keeps them equal).
 RECIPIENT_FIELDS = (*RECIPIENT_COLUMNS, "created_at")
-Fields = fields_option(RECIPIENT_FIELDS, RECIPIENT_COLUMNS)
+Fields = Annotated[str | None, fields_option(RECIPIENT_FIELDS, RECIPIENT_COLUMNS)]
 
 
 @recipient_app.command("list")

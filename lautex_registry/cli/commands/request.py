@@ -144,7 +144,7 @@ def request_verify(
 FIELDS = ("id", "customer_id", "in_register", "kind", "received_on", "channel", "language",
           "due_on", "days_left", "overdue", "status", "extended", "signed", "identity_checked",
           "state", "outcome", "closed_on")  # fmt: skip
-Fields = fields_option(FIELDS, FIELDS)
+Fields = Annotated[str | None, fields_option(FIELDS, FIELDS)]
 
 
 @request_app.command("list")

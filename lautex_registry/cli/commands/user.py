@@ -48,7 +48,7 @@ def user_add(
 # them equal).
 FIELDS = ("username", "full_name", "role", "disabled", "locked_until", "has_service_token",
           "created_at")  # fmt: skip
-Fields = fields_option(FIELDS, FIELDS)
+Fields = Annotated[str | None, fields_option(FIELDS, FIELDS)]
 
 
 @user_app.command("list")
