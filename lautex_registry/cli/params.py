@@ -133,7 +133,7 @@ def fields_option(names: tuple[str, ...], default: tuple[str, ...]) -> Any:
     `Fields = Annotated[str | None, fields_option(FIELDS, COLUMNS)]`."""
     return typer.Option(
         "--fields",
-        help=f"Fields to show, comma-separated, or all. Default: {','.join(default)}. "
+        help=f"Fields to show, comma-separated, or all. Default: {', '.join(default)}. "
         f"Fields: {', '.join(names)}.",
         show_default=False,
     )
