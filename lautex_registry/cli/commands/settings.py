@@ -34,14 +34,13 @@ def settings_load(
     """
     from pathlib import Path
 
-    from lautex_registry.platform.db import transaction
     from lautex_registry.platform.settings import LOCAL_SETTINGS_FILE, load_settings_file
     from lautex_registry.setup.settings_in_force import replace_settings, settings_to_load
 
     with open_workspace(ctx) as ws:
         settings, origin = load_settings_file(Path(path) if path else LOCAL_SETTINGS_FILE)
         loaded = settings_to_load(settings, origin)
-        with transaction(ws.conn):
+        with ws.writing():
             sections = replace_settings(ws.conn, ws.actor, loaded)
     say(f"settings from {origin} are in force ({', '.join(sections)})")
     if loaded.reset:
