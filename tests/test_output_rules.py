@@ -42,8 +42,22 @@ def _lautex(*args: str) -> list[str]:
 def test_a_list_into_a_pipe_is_tab_separated_with_nothing_cut(cli: Cli, tmp_path: Path) -> None:
     long_org = "Jääskeläisen Rakennus- ja Puutavaraliike Osakeyhtiö"
     cli.ok("org", "add", long_org)
-    cli.ok("customer", "add", "--source", "web-store", "--first-name", "Aino", "--last-name", "Jääskeläinen",
-           "--org", long_org, "--email", "aino@example.fi", "--notes", "a\\b")  # fmt: skip
+    cli.ok(
+        "customer",
+        "add",
+        "--source",
+        "web-store",
+        "--first-name",
+        "Aino",
+        "--last-name",
+        "Jääskeläinen",
+        "--org",
+        long_org,
+        "--email",
+        "aino@example.fi",
+        "--notes",
+        "a\\b",
+    )
     child = subprocess.run(
         _lautex("customer", "list"), capture_output=True, env=_env(cli), timeout=120
     )
@@ -60,8 +74,20 @@ def test_a_list_into_a_pipe_is_tab_separated_with_nothing_cut(cli: Cli, tmp_path
 
 
 def test_tsv_escapes_tabs_newlines_and_backslashes(cli: Cli) -> None:
-    cli.ok("customer", "add", "--source", "web-store", "--first-name", "Aino", "--last-name", "Äijälä",
-           "--email", "aino@example.fi", "--notes", "kaksi\\osaa")  # fmt: skip
+    cli.ok(
+        "customer",
+        "add",
+        "--source",
+        "web-store",
+        "--first-name",
+        "Aino",
+        "--last-name",
+        "Äijälä",
+        "--email",
+        "aino@example.fi",
+        "--notes",
+        "kaksi\\osaa",
+    )
     out = cli.ok("customer", "list", "--fields", "id,notes", "-f", "tsv").stdout
     assert out.splitlines() == ["id\tnotes", "1\tkaksi\\\\osaa"]
 
@@ -90,9 +116,26 @@ def test_limit_cuts_a_list_and_says_so_on_stderr(cli: Cli, tmp_path: Path) -> No
 
 def test_fields_all_is_the_whole_export_with_the_address(cli: Cli, tmp_path: Path) -> None:
     cli.ok("org", "add", "Puutalo Oy")
-    cli.ok("customer", "add", "--source", "web-store", "--first-name", "Aino", "--last-name", "Äijälä", "--org",
-           "Puutalo Oy", "--street", "Koivukuja 3", "--postal-code", "00100", "--city",
-           "Helsinki", "--email", "aino@example.fi")  # fmt: skip
+    cli.ok(
+        "customer",
+        "add",
+        "--source",
+        "web-store",
+        "--first-name",
+        "Aino",
+        "--last-name",
+        "Äijälä",
+        "--org",
+        "Puutalo Oy",
+        "--street",
+        "Koivukuja 3",
+        "--postal-code",
+        "00100",
+        "--city",
+        "Helsinki",
+        "--email",
+        "aino@example.fi",
+    )
     out = cli.ok("customer", "list", "--org", "Puutalo Oy", "--fields", "all", "-f", "csv").stdout
     [row] = list(csv.DictReader(io.StringIO(out)))
     assert (row["street"], row["postal_code"], row["city"]) == ("Koivukuja 3", "00100", "Helsinki")
@@ -107,8 +150,17 @@ def test_fields_all_is_the_whole_export_with_the_address(cli: Cli, tmp_path: Pat
 def test_list_fields_in_help_are_the_fields_the_service_gives(cli: Cli, tmp_path: Path) -> None:
     """Each list writes its field names out for `-h`; they are exactly what its service
     gives (checked on the demo register, where every list has rows)."""
-    from lautex_registry.cli.commands import audit, customer, invoice, notice, order, org
-    from lautex_registry.cli.commands import recipient, request, user
+    from lautex_registry.cli.commands import (
+        audit,
+        customer,
+        invoice,
+        notice,
+        order,
+        org,
+        recipient,
+        request,
+        user,
+    )
     from lautex_registry.platform import accounts
     from lautex_registry.platform import audit as audit_trail
     from lautex_registry.platform.db import connect
@@ -143,8 +195,18 @@ def test_list_fields_in_help_are_the_fields_the_service_gives(cli: Cli, tmp_path
 
 
 def test_customer_show_json_booleans_and_csv_is_refused(cli: Cli) -> None:
-    cli.ok("customer", "add", "--source", "web-store", "--first-name", "Aino", "--last-name", "Äijälä",
-           "--email", "aino@example.fi")  # fmt: skip
+    cli.ok(
+        "customer",
+        "add",
+        "--source",
+        "web-store",
+        "--first-name",
+        "Aino",
+        "--last-name",
+        "Äijälä",
+        "--email",
+        "aino@example.fi",
+    )
     cli.ok("request", "add", "1", "--kind", "access", "--channel", "email", "--signed")
     record = json.loads(cli.ok("customer", "show", "1", "-f", "json").stdout)
     assert record["requests"][0]["signed"] is True
@@ -200,9 +262,13 @@ def _terminal(rows: int = 24, columns: int = 100) -> tuple[int, int]:
 def _run_at_terminal(cli: Cli, args: list[str], **env: str) -> str:
     leader, follower = _terminal()
     child = subprocess.Popen(
-        _lautex(*args), stdin=follower, stdout=follower, stderr=follower,
-        env=_env(cli, **env), close_fds=True,
-    )  # fmt: skip
+        _lautex(*args),
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env=_env(cli, **env),
+        close_fds=True,
+    )
     os.close(follower)
     seen = b""
     while True:
@@ -254,8 +320,18 @@ def test_retention_run_json_and_jsonl_carry_the_same_fields(cli: Cli) -> None:
 
 
 def test_dash_means_stdout_for_every_output(cli: Cli, tmp_path: Path) -> None:
-    cli.ok("customer", "add", "--source", "web-store", "--first-name", "Aino", "--last-name", "Äijälä",
-           "--email", "aino@example.fi")  # fmt: skip
+    cli.ok(
+        "customer",
+        "add",
+        "--source",
+        "web-store",
+        "--first-name",
+        "Aino",
+        "--last-name",
+        "Äijälä",
+        "--email",
+        "aino@example.fi",
+    )
     cli.ok("request", "add", "1", "--kind", "access", "--channel", "email")
     for args in (
         ("export", "1", "-o", "-", "-f", "json"),

@@ -248,7 +248,9 @@ def customer_list(
 
     columns = pick_fields(fields, LIST_FIELDS, LIST_COLUMNS)
     filters = [name for name, v in (("org", org), ("state", state), ("source", source)) if v]
-    details = {"format": fmt.value, "filters": filters, "fields": columns}
+    details: dict[str, Any] = {"format": fmt.value, "filters": filters}
+    if fields is not None:
+        details["fields"] = columns  # which fields were handed out, when not the usual
     with open_workspace(ctx) as ws:
         rows = list_customers(ws.conn, org=org, state=state, source=source)
         count = emit_rows(ws.reserved_handout(rows, "customer list", "customer", details),
