@@ -57,6 +57,12 @@ def _default_format(ctx: typer.Context, param: typer.CallbackParam, value: Any) 
     return Format.tsv
 
 
+# The formats for people (a terminal, a pipe to grep or a cron mail): a command whose
+# result is a one-line message on stderr writes nothing more on stdout in these, so a
+# cron job that succeeds stays silent; scripts ask for json, jsonl or csv.
+HUMAN_FORMATS = frozenset({Format.table, Format.tsv})
+
+
 FormatOption = Annotated[
     Format,
     typer.Option(
@@ -317,7 +323,9 @@ def _emit_tsv(
     """A header line, then one line per row, fields separated by tabs, nothing cut.
 
     The header waits for the first row, as CSV's does: a list whose audit row cannot be
-    written prints nothing at all (README "Exit codes").
+    written prints nothing at all (README "Exit codes"). An empty list prints nothing,
+    as the table did: TSV is the default in cron, whose mail comes only when there is
+    something to report (CSV and JSON keep their empty header and `[]` for scripts).
     """
     names = list(columns) if columns is not None else None
     header = False
@@ -328,8 +336,6 @@ def _emit_tsv(
             out.write("\t".join(tsv_safe(name) for name in names) + "\n")
             header = True
         out.write("\t".join(tsv_safe(_cell(row.get(name))) for name in names) + "\n")
-    if not header and names:
-        out.write("\t".join(tsv_safe(name) for name in names) + "\n")
 
 
 # Rows drawn per rich table: rich measures every cell of a table before drawing it, so

@@ -4,7 +4,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from lautex_registry.cli.output import Format, emit_rows, report_restorations, say, warn
+from lautex_registry.cli.output import (
+    HUMAN_FORMATS,
+    Format,
+    emit_rows,
+    report_restorations,
+    say,
+    warn,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,7 +32,7 @@ def emit_certificate(certificate: "Certificate", output: "Path | None") -> None:
 def emit_notices(notices: list[dict[str, Any]], fmt: Format) -> None:
     if not notices:
         say("no source or recipient to notify")
-        if fmt is not Format.table:
+        if fmt not in HUMAN_FORMATS:
             emit_rows([], fmt, NOTICE_COLUMNS)  # scripts get an empty list, not nothing
         return
     warn(f"{len(notices)} pending notice(s): tell each one, then `lautex notice sent ID`")

@@ -6,6 +6,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import (
+    HUMAN_FORMATS,
     Format,
     FormatOption,
     emit_record,
@@ -109,7 +110,7 @@ def audit_verify(
         if anchor is not None and report.intact:
             report = audit.check_anchor(ws.conn, report, anchor)
     head = f"{report.head_id}:{report.head_hash}" if report.head_id is not None else None
-    if fmt is not Format.table:
+    if fmt not in HUMAN_FORMATS:
         emit_record(
             {
                 "intact": report.intact,
