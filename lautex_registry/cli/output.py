@@ -213,12 +213,18 @@ def progress_bar() -> Iterator[ProgressBar]:
         yield ProgressBar(bar)
 
 
+class ChosenFields(list[str]):
+    """Fields the user named with `--fields`: JSON and JSONL then carry only these.
+    Without `--fields` they carry every field of the row, as they always have (JSON
+    keys are stable: docs/rules.md §6), and the default columns shape the other formats."""
+
+
 def pick_fields(given: str | None, names: Sequence[str], default: Sequence[str]) -> list[str]:
     """The columns `--fields` names (`all`: every field), checked before any row is read."""
     if given is None:
         return list(default)
     if given.strip() == "all":
-        return list(names)
+        return ChosenFields(names)
     chosen = [name.strip() for name in given.split(",") if name.strip()]
     if not chosen:
         raise InvalidInput("fields: give field names separated by commas, or all")
@@ -226,7 +232,7 @@ def pick_fields(given: str | None, names: Sequence[str], default: Sequence[str])
         if name not in names:
             shown_name = printable(name, one_line=True)
             raise InvalidInput(f"fields: no field {shown_name!r}; fields: {', '.join(names)}")
-    return chosen
+    return ChosenFields(chosen)
 
 
 def emit_rows(
@@ -300,7 +306,10 @@ def _emit_rows(
 
 
 def _picked(row: Mapping[str, Any], columns: Sequence[str] | None) -> dict[str, Any]:
-    return dict(row) if columns is None else {name: row.get(name) for name in columns}
+    """A row for JSON: every field, or only those named with `--fields`."""
+    if isinstance(columns, ChosenFields):
+        return {name: row.get(name) for name in columns}
+    return dict(row)
 
 
 def _emit_delimited(
