@@ -2,11 +2,10 @@
 
 from typing import TYPE_CHECKING, Any
 
-import typer
-
 from lautex_registry.cli.output import (
     HUMAN_FORMATS,
     Format,
+    emit_document,
     emit_rows,
     report_restorations,
     say,
@@ -26,7 +25,7 @@ def emit_certificate(certificate: "Certificate", output: "Path | None") -> None:
     if output is not None:
         say(f"wrote the refusal certificate ({certificate.language}) to {output}")
     else:
-        typer.echo(certificate.text, nl=False)
+        emit_document(certificate.text)
 
 
 def emit_notices(notices: list[dict[str, Any]], fmt: Format) -> None:
