@@ -197,7 +197,9 @@ def _flatten_for_table(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _lines_text(lines: list[dict[str, Any]]) -> str:
-    return "; ".join(f"{x['quantity']} x {x['product']} @ {x['unit_price']}" for x in lines)
+    return "; ".join(
+        f"{x['quantity']} {x['unit']} x {x['product']} @ {x['unit_price']}" for x in lines
+    )
 
 
 @customer_app.command("list")
