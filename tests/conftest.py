@@ -137,7 +137,10 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("LAUTEX_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("LAUTEX_TODAY", TODAY)
     monkeypatch.delenv("LAUTEX_TOKEN", raising=False)
+    monkeypatch.delenv("LAUTEX_TOKEN_FILE", raising=False)
     monkeypatch.delenv("LAUTEX_DEBUG", raising=False)
+    # The user's config file (lautex config) is the test's own, never the machine's.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     yield tmp_path
 
 

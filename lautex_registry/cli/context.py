@@ -126,15 +126,22 @@ def db_path_of(ctx: typer.Context) -> Path:
     return resolve_db_path(root.params.get("db"))
 
 
-def current_token(conn: sqlite3.Connection) -> str:
-    """LAUTEX_TOKEN for scripts and cron, else the session file written by `lautex login`."""
+def current_token(conn: sqlite3.Connection) -> tuple[str, str | None]:
+    """The token and where it came from: LAUTEX_TOKEN, else the file LAUTEX_TOKEN_FILE
+    names (for cron: the token stays out of the crontab), else the session file written by
+    `lautex login` (source None)."""
     env = os.environ.get("LAUTEX_TOKEN")
     if env:
-        return env.strip()
+        return env.strip(), "LAUTEX_TOKEN"
+    token_file = os.environ.get("LAUTEX_TOKEN_FILE")
+    if token_file:
+        return sessions.read_token_file(token_file), f"LAUTEX_TOKEN_FILE ({token_file})"
     token = sessions.read_session_token(register_id(conn))
     if token is None:
-        raise AuthError("not logged in: run `lautex login` (scripts: set LAUTEX_TOKEN)")
-    return token
+        raise AuthError(
+            "not logged in: run `lautex login` (scripts and cron: set LAUTEX_TOKEN_FILE)"
+        )
+    return token, None
 
 
 @contextmanager
@@ -145,8 +152,14 @@ def open_workspace(ctx: typer.Context, *, check_schema: bool = True) -> Iterator
     try:
         if check_schema:
             require_current(conn)
-        token = current_token(conn)
-        user = sessions.authenticate(conn, token)
+        token, source = current_token(conn)
+        try:
+            user = sessions.authenticate(conn, token)
+        except AuthError as exc:
+            # A script cannot log in: say what its owner can do instead.
+            if source is None or "disabled" in str(exc):
+                raise
+            raise sessions.service_token_refused(source) from exc
         action = command_action(ctx)
         if not allowed(user.role, action):
             raise AuthError(f"the {user.role} role may not run `lautex {action}`")

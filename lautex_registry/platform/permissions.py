@@ -62,7 +62,8 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "invoice remind": _STAFF,
     "invoice collect": _STAFF,
     "invoice write-off": _STAFF,
-    "invoice list": _READERS,
+    # system: a nightly job lists overdue invoices (README "Cron").
+    "invoice list": _READERS | {SYSTEM},
     # data subject requests
     "request add": _STAFF,
     "request extend": _STAFF,
