@@ -36,9 +36,7 @@ def test_invoice_list_overdue_fail_if_any_as_the_system_role(cli: Cli, tmp_path:
     overdue = _cron(cli, token, "invoice", "list", "--overdue", "--fail-if-any", "-f", "jsonl")
     assert overdue.returncode == 4
     assert [json.loads(x)["number"] for x in overdue.stdout.splitlines()] == ["2026-0457"]
-    assert overdue.stderr == (
-        "error: 1 invoice(s) overdue: remind, collect or write them off\n"
-    )
+    assert overdue.stderr == ("error: 1 invoice(s) overdue: remind, collect or write them off\n")
     cli.ok("invoice", "pay", "2026-0457", "--date", "2026-11-20", user="clerk")
     after = _cron(cli, token, "invoice", "list", "--overdue", "--fail-if-any")
     assert after.returncode == 0
@@ -79,4 +77,3 @@ def test_a_bad_service_token_says_what_a_cron_job_can_do(cli: Cli, tmp_path: Pat
     by_env = cli.run("whoami", user="bot")  # LAUTEX_TOKEN: the same advice, naming it
     assert_one_line_error(by_env, 5, "service token in LAUTEX_TOKEN is not valid")
     assert "lautex login" not in by_env.stderr
-

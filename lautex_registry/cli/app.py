@@ -102,7 +102,8 @@ def root(
         str | None,
         typer.Option(
             "--db",
-            help="The register file. Default: $LAUTEX_DB, else data/lautex.db.",
+            help="The register file. Default: $LAUTEX_DB, else `db` in "
+            "~/.config/lautex/config.toml (lautex config), else data/lautex.db.",
             show_default=False,
         ),
     ] = None,
@@ -156,6 +157,7 @@ COMMANDS: tuple[str, ...] = (
     "processing-record",
     "audit",
     "settings",
+    "config",
     "migrate",
 )
 _registered: set[str] = set()

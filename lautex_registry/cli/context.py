@@ -15,11 +15,12 @@ from typing import Any, Generic, TypeVar
 import typer
 
 from lautex_registry.platform import accounts, audit, sessions
-from lautex_registry.platform.db import connect, resolve_db_path, transaction
+from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.errors import AuthError
 from lautex_registry.platform.identity import register_id
 from lautex_registry.platform.migrations import require_current
 from lautex_registry.platform.permissions import allowed
+from lautex_registry.platform.register_location import RegisterLocation, locate_register
 
 _Row = TypeVar("_Row")
 
@@ -121,9 +122,18 @@ def command_action(ctx: typer.Context) -> str:
     return " ".join(reversed(names))
 
 
+def register_location(ctx: typer.Context) -> RegisterLocation:
+    """Where the register is: --db, $LAUTEX_DB, the config file or the default."""
+    return locate_register(ctx.find_root().params.get("db"))
+
+
 def db_path_of(ctx: typer.Context) -> Path:
-    root = ctx.find_root()
-    return resolve_db_path(root.params.get("db"))
+    return register_location(ctx).path
+
+
+def existing_register(ctx: typer.Context) -> Path:
+    """The register's path, or exit 3 saying where lautex looked and how to point elsewhere."""
+    return register_location(ctx).require_existing()
 
 
 def current_token(conn: sqlite3.Connection) -> tuple[str, str | None]:
@@ -147,7 +157,7 @@ def current_token(conn: sqlite3.Connection) -> tuple[str, str | None]:
 @contextmanager
 def open_workspace(ctx: typer.Context, *, check_schema: bool = True) -> Iterator[Workspace]:
     """Open the register, authenticate, and check that the role may run this command."""
-    path = db_path_of(ctx)
+    path = existing_register(ctx)
     conn = connect(path)
     try:
         if check_schema:

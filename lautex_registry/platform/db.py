@@ -8,18 +8,7 @@ from pathlib import Path
 
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, register_error
 
-DEFAULT_DB = Path("data") / "lautex.db"
 BUSY_TIMEOUT_MS = 5000
-
-
-def resolve_db_path(option: str | None) -> Path:
-    """`--db PATH`, else `LAUTEX_DB`, else `data/lautex.db` under the working directory."""
-    if option:
-        return Path(option)
-    env = os.environ.get("LAUTEX_DB")
-    if env:
-        return Path(env)
-    return DEFAULT_DB
 
 
 def create_private_file(path: Path) -> None:
