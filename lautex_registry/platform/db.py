@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from lautex_registry.platform import collation
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, register_error
 
 BUSY_TIMEOUT_MS = 5000
@@ -51,6 +52,8 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA secure_delete = ON")
     # Temporary tables (an import's email list) stay in memory, never in a temp file.
     conn.execute("PRAGMA temp_store = MEMORY")
+    # Lists sorted by name sort in Finnish order (docs/rules.md §2 "Formats").
+    collation.register(conn)
     return conn
 
 

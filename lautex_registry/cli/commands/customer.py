@@ -213,18 +213,26 @@ def customer_list(
         typer.Option("--state", help="active, restricted, anonymised-with-holds or anonymised."),
     ] = None,
     source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    sort: Annotated[
+        str,
+        typer.Option(
+            "--sort",
+            help="id (the order added) or name (last name, first name, in Finnish order: "
+            "Å, Ä, Ö after Z).",
+        ),
+    ] = "id",
     fmt: FormatOption = Format.table,
 ) -> None:
     """List customers, optionally of one organisation, state or source.
 
-    Example: lautex customer list --org "Puutalo Oy" --format csv
+    Example: lautex customer list --org "Puutalo Oy" --sort name --format csv
     """
     from lautex_registry.records.customers import LIST_COLUMNS, list_customers
 
     filters = [name for name, v in (("org", org), ("state", state), ("source", source)) if v]
     details = {"format": fmt.value, "filters": filters}
     with open_workspace(ctx) as ws:
-        rows = list_customers(ws.conn, org=org, state=state, source=source)
+        rows = list_customers(ws.conn, org=org, state=state, source=source, sort=sort)
         count = emit_rows(ws.reserved_handout(rows, "customer list", "customer", details),
                           fmt, LIST_COLUMNS)  # fmt: skip
         ws.audit_handout("customer list", "customer", None, {"rows": count, **details})
