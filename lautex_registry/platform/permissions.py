@@ -20,9 +20,9 @@ _STAFF = frozenset({ADMIN, CLERK})
 _READERS = frozenset({ADMIN, CLERK, AUDITOR})
 _ADMIN_ONLY = frozenset({ADMIN})
 
-# Commands that need no login: they create a register or a session, or (config) only say
-# which file lautex would open and never open it.
-UNAUTHENTICATED: Final = frozenset({"init", "login", "demo", "config"})
+# Commands that need no login: they create a register or a session, or never open the
+# register (config says which file lautex would open; completion prints a shell script).
+UNAUTHENTICATED: Final = frozenset({"init", "login", "demo", "config", "completion"})
 
 PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     # platform
