@@ -44,8 +44,12 @@ def median(fn: Callable[[], object], runs: int) -> float:
 
 def _collate(a: str, b: str) -> int:
     ka, kb = collation.finnish_key(a), collation.finnish_key(b)
-    assert ka is not None and kb is not None
     return (ka > kb) - (ka < kb)
+
+
+def _sorted(conn: sqlite3.Connection, order: str) -> list[sqlite3.Row]:
+    collation.finnish_key.cache_clear()  # every run computes its keys afresh
+    return conn.execute(SELECT + order).fetchall()
 
 
 def main() -> None:
@@ -64,17 +68,11 @@ def main() -> None:
             "plain sqlite3, by name (binary)": lambda: plain.execute(
                 SELECT + "c.last_name, c.first_name, c.id"
             ).fetchall(),
-            "finnish() sort key": lambda: (
-                collation.finnish_key.cache_clear(),
-                ours.execute(
-                    SELECT + "finnish(c.last_name), finnish(c.first_name), c.id"
-                ).fetchall(),
+            "finnish() sort key": lambda: _sorted(
+                ours, "finnish(c.last_name), finnish(c.first_name), c.id"
             ),
-            "Python collation": lambda: (
-                collation.finnish_key.cache_clear(),
-                ours.execute(
-                    SELECT + "c.last_name COLLATE FINNISH, c.first_name COLLATE FINNISH, c.id"
-                ).fetchall(),
+            "Python collation": lambda: _sorted(
+                ours, "c.last_name COLLATE FINNISH, c.first_name COLLATE FINNISH, c.id"
             ),
         }
         floor = None

@@ -18,10 +18,8 @@ _AS = {"ü": "y", "ß": "ss"}
 
 
 @lru_cache(maxsize=65536)
-def finnish_key(text: str | None) -> str | None:
+def finnish_key(text: str) -> str:
     """The sort key of a name: `Äijälä` -> `|ij|l|`, `de Wit` -> `de wit`."""
-    if text is None:
-        return None
     key = []
     for ch in unicodedata.normalize("NFC", text).lower():
         mapped = _AFTER_Z.get(ch) or _AS.get(ch)
@@ -35,6 +33,11 @@ def finnish_key(text: str | None) -> str | None:
     return "".join(key) + "\x00" + text
 
 
+def _sql_key(value: object) -> str | None:
+    """`finnish(x)` in SQL: NULL stays NULL (and sorts first); anything else by its text."""
+    return None if value is None else finnish_key(str(value))
+
+
 def register(conn: sqlite3.Connection) -> None:
     """Make `finnish()` available on this connection (db.connect calls it)."""
-    conn.create_function(SQL_FUNCTION, 1, finnish_key, deterministic=True)
+    conn.create_function(SQL_FUNCTION, 1, _sql_key, deterministic=True)
