@@ -66,7 +66,8 @@ def _checked(block: str) -> str:
 
 
 def _csv_example(text: str) -> str:
-    return re.findall(r"```csv\n(.*?)```", _section(text, "## The register:"), re.S)[0]
+    blocks: list[str] = re.findall(r"```csv\n(.*?)```", _section(text, "## The register:"), re.S)
+    return blocks[0]
 
 
 def test_the_readme_has_examples_for_every_clerk_section() -> None:
