@@ -1,5 +1,6 @@
 """The `customer` group: add, show, list, search, edit and import."""
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -113,7 +114,6 @@ def customer_add(
     Example: lautex customer add --first-name Aino --last-name Äijälä --phone "040 123 4567"
     --email aino@example.fi --org "Puutalo Oy" --source web-store
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.records.customers import CustomerFields, add_customer
 
     given = CustomerFields(
@@ -131,7 +131,7 @@ def customer_add(
         language=language,
         notes=notes,
     ).given()
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         written = add_customer(ws.conn, ws.actor, given)
     typer.echo(written.customer_id)
     say(f"added customer {written.customer_id}")
@@ -292,7 +292,6 @@ def customer_edit(
 
     Example: lautex customer edit 42 --phone "+358 50 765 4321" --clear org
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.records.customers import CustomerFields, edit_customer
 
     given = CustomerFields(
@@ -310,7 +309,7 @@ def customer_edit(
         language=language,
         notes=notes,
     ).given()
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         written = edit_customer(ws.conn, ws.actor, customer, given, clear or [])
     changed = written.changed
     say(
@@ -320,11 +319,22 @@ def customer_edit(
     report_restorations(written.restored)  # an erased objector's objections are back (Art. 21(3))
 
 
+class ReportFormat(StrEnum):
+    """`customer import -f`: the summary on stderr, or the whole report as JSON on stdout."""
+
+    text = "text"
+    json = "json"
+
+
 @customer_app.command("import")
 def customer_import(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(help="UTF-8 CSV, comma or semicolon separated.", show_default=False)
+        str,
+        typer.Argument(
+            help="CSV file (UTF-8 unless --encoding; `,` `;` or tab separated); - reads stdin.",
+            show_default=False,
+        ),
     ],
     source: Annotated[
         str | None, typer.Option("--source", help="Source for rows whose source cell is empty.")
@@ -333,29 +343,63 @@ def customer_import(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Store the good rows, report the bad ones.")
     ] = False,
+    encoding: Annotated[
+        str,
+        typer.Option(
+            "--encoding", help="The file's encoding: cp1252 (Excel on Windows), latin-1, ..."
+        ),
+    ] = "utf-8",
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            metavar="COLUMN=FIELD",
+            help="The field a column with an unknown name holds. Repeatable.",
+        ),
+    ] = None,
+    ignore_extra: Annotated[
+        bool, typer.Option("--ignore-extra", help="Leave out columns that name no field.")
+    ] = False,
+    fmt: Annotated[
+        ReportFormat,
+        typer.Option("--format", "-f", help="The report: text on stderr, or json on stdout."),
+    ] = ReportFormat.text,
 ) -> None:
-    """Import customers from a CSV file whose header names the `customer add` options.
+    """Import customers from a CSV file whose header names the fields, in English or Finnish.
 
-    Every row is validated first; by default one bad row means nothing is written.
-    Each bad row and each duplicate email is reported on stderr with its line number.
+    Every row is validated first; by default one bad row means nothing is written (exit
+    2, with --dry-run too). Each bad row and each duplicate email is reported on stderr
+    with its line number. Header names: first_name/etunimi, last_name/sukunimi,
+    org/yritys, business_id/y-tunnus, email/sähköposti, phone/puhelin,
+    street/katuosoite, postal_code/postinumero, city/postitoimipaikka, country/maa,
+    source/lähde, source_detail, language/kieli, notes (README: Importing customers).
 
-    Example: lautex customer import customers.csv --source reseller --skip-invalid
+    Example: lautex customer import asiakkaat.csv --encoding cp1252 --source reseller
     """
-    from lautex_registry.platform.errors import InvalidInput
-    from lautex_registry.records.importing import import_customers
+    import json
+    import sys
 
+    from lautex_registry.platform.errors import InvalidInput
+    from lautex_registry.records.importing.run import import_customers
+
+    stdin = file == "-"
     with (
         open_workspace(ctx) as ws,
         progress_bar() as bar,
     ):
-        progress = bar.counter(f"importing {file.name}")
+        progress = None if stdin else bar.counter(f"importing {Path(file).name}")
         report = import_customers(
-            ws.conn, ws.actor, file, default_source=source, dry_run=dry_run,
-            skip_invalid=skip_invalid, progress=progress,
+            ws.conn, ws.actor, sys.stdin.buffer if stdin else Path(file),
+            default_source=source, dry_run=dry_run, skip_invalid=skip_invalid,
+            encoding=encoding, mapping=mapping or [], ignore_extra=ignore_extra,
+            progress=progress,
         )  # fmt: skip
     for problem in report.problems:
         say(f"line {problem.line}: {problem.reason}")
     report_restorations(report.restored)  # erased objectors' objections are back (Art. 21(3))
+    if fmt is ReportFormat.json:
+        sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
+    name = "standard input" if stdin else Path(file).name
     if report.failed:
-        raise InvalidInput(f"{file.name}: {report.summary()}")
+        raise InvalidInput(f"{name}: {report.summary()}")
     say(report.summary())

@@ -21,7 +21,9 @@ def settings_load(
     ctx: typer.Context,
     path: Annotated[
         str | None,
-        typer.Argument(help="Settings TOML (default: data/register.toml).", show_default=False),
+        typer.Argument(
+            help="Settings TOML (default: data/register.toml); - reads stdin.", show_default=False
+        ),
     ] = None,
 ) -> None:
     """Put a settings file in force: the statement's texts and the retention policy.
@@ -32,16 +34,23 @@ def settings_load(
 
     Example: lautex settings load data/register.toml
     """
+    import sys
     from pathlib import Path
 
-    from lautex_registry.platform.db import transaction
-    from lautex_registry.platform.settings import LOCAL_SETTINGS_FILE, load_settings_file
+    from lautex_registry.platform.settings import (
+        LOCAL_SETTINGS_FILE,
+        load_settings_file,
+        load_settings_stream,
+    )
     from lautex_registry.setup.settings_in_force import replace_settings, settings_to_load
 
     with open_workspace(ctx) as ws:
-        settings, origin = load_settings_file(Path(path) if path else LOCAL_SETTINGS_FILE)
+        if path == "-":
+            settings, origin = load_settings_stream(sys.stdin.buffer)
+        else:
+            settings, origin = load_settings_file(Path(path) if path else LOCAL_SETTINGS_FILE)
         loaded = settings_to_load(settings, origin)
-        with transaction(ws.conn):
+        with ws.writing():
             sections = replace_settings(ws.conn, ws.actor, loaded)
     say(f"settings from {origin} are in force ({', '.join(sections)})")
     if loaded.reset:

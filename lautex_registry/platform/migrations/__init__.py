@@ -39,6 +39,7 @@ from lautex_registry.platform.migrations import (
     m0009_foreign_key_indexes,
     m0010_register_counts,
     m0011_sole_trader_person,
+    m0012_backup_copies,
     m0013_order_line_units,
 )
 
@@ -58,6 +59,7 @@ _MODULES: tuple[ModuleType, ...] = (
     m0009_foreign_key_indexes,
     m0010_register_counts,
     m0011_sole_trader_person,
+    m0012_backup_copies,
     m0013_order_line_units,
 )
 
