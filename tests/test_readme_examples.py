@@ -5,6 +5,9 @@ Each fenced `sh` block of those sections runs in one bash, in order, through a `
 on PATH; a command whose comment says `exit N` must exit N, every other must exit 0.
 The admin's and the other sections (accounts, erasure and backups, retention, the demo
 itself, benchmarks) need a terminal, other folders or a cron job and are left out.
+The files the import examples read are the clerk's own; the test makes them from the
+README's example CSV: `uudet.csv` as it is, `excel.csv` saved as Windows-1252,
+`crm.csv` with a column to map and one to ignore, and a `some-export` command printing it.
 """
 
 import os
@@ -98,7 +101,16 @@ def test_the_clerks_examples_run_as_written_on_the_demo(tmp_path: Path) -> None:
     )
     work = tmp_path / "work"
     work.mkdir()
-    (work / "uudet.csv").write_text(_csv_example(text), encoding="utf-8")
+    example = _csv_example(text)
+    (work / "uudet.csv").write_text(example, encoding="utf-8")
+    (work / "excel.csv").write_text(example.replace("@", ".excel@"), encoding="cp1252")
+    header, *rows = example.splitlines()
+    crm = [f"{header};Asiakas;Sisäinen", *(f"{r.replace('@', '.crm@')};VIP;x" for r in rows)]
+    (work / "crm.csv").write_text("\n".join(crm) + "\n", encoding="utf-8")
+    export = bin_folder / "some-export"
+    export.write_text(f"#!/bin/sh\nexec cat '{work / 'stdin.csv'}'\n")
+    export.chmod(0o700)
+    (work / "stdin.csv").write_text(example.replace("@", ".stdin@"), encoding="utf-8")
 
     def bash(script: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
