@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from lautex_registry.platform import audit, db, validation
+from lautex_registry.platform import audit, characters, db, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound
 from lautex_registry.records.customer_state import refuse_if_anonymised
@@ -48,13 +48,13 @@ def _quantity_and_unit(text: str, field: str) -> tuple[int, str]:
     if not match:
         raise InvalidInput(
             f"{field} quantity: write a number with at most three decimals and a unit, "
-            f"e.g. 12 or 1,5 m³ (got {validation.excerpt(text.strip())})"
+            f"e.g. 12 or 1,5 m³ (got {characters.excerpt(text.strip())})"
         )
     unit = match["unit"] or DEFAULT_UNIT
     unit = _UNIT_SPELLINGS.get(unit.casefold(), unit.casefold())
     if unit not in UNITS:
         raise InvalidInput(
-            f"{field} unit: must be one of {', '.join(UNITS)} (got {validation.excerpt(unit)})"
+            f"{field} unit: must be one of {', '.join(UNITS)} (got {characters.excerpt(unit)})"
         )
     return validation.parse_quantity(match["quantity"], f"{field} quantity"), unit
 
@@ -67,7 +67,7 @@ def parse_line(text: str, position: int = 1) -> OrderLine:
     if len(parts) != 3:
         raise InvalidInput(
             f"{field}: write it as PRODUCT;QUANTITY [UNIT];UNIT_PRICE "
-            f"(got {validation.excerpt(text)})"
+            f"(got {characters.excerpt(text)})"
         )
     product = validation.required_text(parts[0], f"{field} product")
     quantity, unit = _quantity_and_unit(parts[1], field)
@@ -124,7 +124,7 @@ def add_order(
     existing = conn.execute("SELECT id FROM orders WHERE number = ?", (clean_number,)).fetchone()
     if existing is not None:
         raise Conflict(
-            f"number: an order numbered {validation.excerpt(clean_number)} already exists"
+            f"number: an order numbered {characters.excerpt(clean_number)} already exists"
         )
     cursor = conn.execute(
         """INSERT INTO orders (number, customer_id, order_date, channel, reseller, created_at)
@@ -155,7 +155,7 @@ def add_order(
 def order_row(conn: sqlite3.Connection, number: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM orders WHERE number = ?", (number.strip(),)).fetchone()
     if row is None:
-        raise NotFound(f"order: no order numbered {validation.excerpt(number.strip())}")
+        raise NotFound(f"order: no order numbered {characters.excerpt(number.strip())}")
     return cast(sqlite3.Row, row)
 
 
