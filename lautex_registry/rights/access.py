@@ -57,6 +57,7 @@ ORDER_CSV_COLUMNS = (
     "reseller",
     "product",
     "quantity",
+    "unit",
     "unit_price",
 )
 # GDPR Art. 15(1) point -> the key of `information` that answers it.
@@ -175,6 +176,7 @@ def portable_document(conn: sqlite3.Connection, customer_id: int) -> dict[str, A
                 {
                     "product": line["product"],
                     "quantity": line["quantity"],
+                    "unit": line["unit"],
                     "unit_price": line["unit_price"],
                 }
                 for line in order.get("lines", [])

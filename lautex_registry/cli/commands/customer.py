@@ -223,7 +223,9 @@ def _flatten_for_table(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _lines_text(lines: list[dict[str, Any]]) -> str:
-    return "; ".join(f"{x['quantity']} x {x['product']} @ {x['unit_price']}" for x in lines)
+    return "; ".join(
+        f"{x['quantity']} {x['unit']} x {x['product']} @ {x['unit_price']}" for x in lines
+    )
 
 
 @customer_app.command("list")
@@ -237,6 +239,14 @@ def customer_list(
         typer.Option("--state", help="active, restricted, anonymised-with-holds or anonymised."),
     ] = None,
     source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    sort: Annotated[
+        str,
+        typer.Option(
+            "--sort",
+            help="id (the order added) or name (last name, first name, in Finnish order: "
+            "Å, Ä, Ö after Z).",
+        ),
+    ] = "id",
     limit: LimitOption = None,
     fields: ListFields = None,
     fmt: FormatOption = Format.table,
@@ -244,6 +254,7 @@ def customer_list(
     """List customers, optionally of one organisation, state or source.
 
     Example: lautex customer list --org "Puutalo Oy" --fields all --format csv
+    Example: lautex customer list --sort name
     """
     from lautex_registry.records.customers import list_customers
 
@@ -253,7 +264,7 @@ def customer_list(
     if fields is not None:
         details["fields"] = columns  # which fields were handed out, when not the usual
     with open_workspace(ctx) as ws:
-        rows = list_customers(ws.conn, org=org, state=state, source=source)
+        rows = list_customers(ws.conn, org=org, state=state, source=source, sort=sort)
         count = emit_rows(ws.reserved_handout(rows, "customer list", "customer", details),
                           fmt, columns, limit=limit)  # fmt: skip
         ws.audit_handout("customer list", "customer", None, {"rows": count, **details})
