@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from pyrage import x25519
+    from lautex_registry.erasure.backup_copies import Identity
 
 
 def id_of(
@@ -130,7 +130,7 @@ IdentityOption = Annotated[
 ]
 
 
-def identities_from(option: str | None) -> "list[x25519.Identity] | None":
+def identities_from(option: str | None) -> "list[Identity] | None":
     """The identities of --identity FILE (or - for stdin); None without the option."""
     import sys
     from pathlib import Path
