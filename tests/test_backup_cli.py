@@ -146,7 +146,8 @@ def test_an_unencrypted_copy_goes_off_site_only_with_allow_plain(cli: Cli, tmp_p
     local = cli.db.parent / "backups"
     assert_one_line_error(cli.run("backup", "--to", str(local)), 2, "local backup folder")
     rows = json.loads(cli.ok("backup", "list", "-f", "json").stdout)
-    assert sorted(r["location"] for r in rows) == sorted([str(local.resolve()), str(share.resolve())])
+    folders = [str(local.resolve()), str(share.resolve())]
+    assert sorted(r["location"] for r in rows) == sorted(folders)
 
 
 def test_settings_that_cannot_work_are_refused_when_loaded(cli: Cli, tmp_path: Path) -> None:

@@ -418,7 +418,8 @@ def _recorded(conn: sqlite3.Connection, path: Path) -> sqlite3.Row | None:
     """The register's row for the copy at `path`: same folder and same name."""
     row: sqlite3.Row | None = conn.execute(
         "SELECT id, sha256, bytes, verified_at FROM backups WHERE file_name = ? "
-        "AND deleted_at IS NULL AND location IN (SELECT value FROM json_each(?)) ORDER BY id DESC LIMIT 1",
+        "AND deleted_at IS NULL AND location IN (SELECT value FROM json_each(?)) "
+        "ORDER BY id DESC LIMIT 1",
         (path.name, _json(_location_keys(conn, path.parent))),
     ).fetchone()
     return row

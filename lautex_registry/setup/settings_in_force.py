@@ -58,13 +58,14 @@ def settings_to_load(settings: dict[str, Any], origin: str) -> SettingsToLoad:
         raise InvalidInput(f"{RESET_KEY}: true or false, not {excerpt(str(reset))}")
     defaults = parse_settings(default_settings_text(), "built-in defaults")
     added = [name for name in NEWER_SECTIONS if name in defaults and name not in own]
-    if added and not reset:
+    empty = not own
+    if added and not reset and not empty:
         own = {**own, **{name: defaults[name] for name in added}}
     else:
         added = []
     missing = [name for name in defaults if name not in own]
     if missing and not reset:
-        what = "is empty" if not own else f"does not name {', '.join(missing)}"
+        what = "is empty" if empty else f"does not name {', '.join(missing)}"
         raise InvalidInput(
             f"settings: {origin} {what}: loading replaces every section, so name them all, "
             f"or put `{RESET_KEY} = true` at the top to reset the missing ones to the "
@@ -84,10 +85,8 @@ def replace_settings(
     store_settings(conn, loaded.settings)
     check_settings_in_force(conn)
     sections = sorted(loaded.settings)
-    details = {
-        "sections": sections,
-        "reset_to_defaults": sorted(loaded.reset),
-        "defaults_added": sorted(loaded.added),
-    }
+    details: dict[str, Any] = {"sections": sections, "reset_to_defaults": sorted(loaded.reset)}
+    if loaded.added:
+        details["defaults_added"] = sorted(loaded.added)
     audit.record(conn, actor, "settings load", "settings", None, details)
     return sections
