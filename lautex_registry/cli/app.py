@@ -21,6 +21,17 @@ class RegisterGroup(TyperGroup):
         rank = {name: place for place, name in enumerate(COMMANDS)}
         return sorted(super().list_commands(ctx), key=lambda name: rank.get(name, len(rank)))
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        """`lautex --version` and `lautex -h` print while the options are parsed: a closed
+        pipe there is the same quiet exit 141 as in a command (click would exit 1)."""
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            from lautex_registry.cli.output import reader_gone
+
+            reader_gone()
+            raise typer.Exit(141) from None
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -43,7 +54,9 @@ class RegisterGroup(TyperGroup):
         except TyperException as exc:
             # Usage errors (a bad option value, a missing argument): one line, exit 2.
             code = getattr(exc, "exit_code", 2)
-            message = exc.format_message().strip()
+            # Click lays a list of choices out over lines ("Choose from:\n\tcsv,\n\tpdf"):
+            # joined into the one line an error is, rather than shown as escapes.
+            message = " ".join(exc.format_message().split())
             if not message:
                 # A group without its subcommand (`lautex customer`): its help is shown.
                 raise typer.Exit(code) from None
@@ -72,7 +85,7 @@ def _fail(message: str, code: int) -> None:
 
 
 def _unexpected(exc: BaseException) -> None:
-    from lautex_registry.platform.validation import excerpt
+    from lautex_registry.platform.characters import excerpt
 
     # Whatever the exception carries (a whole path, a whole value), the line stays short.
     shown = excerpt(str(exc), UNEXPECTED_EXCERPT)
@@ -110,11 +123,26 @@ def root(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No success messages on stderr (errors are always shown)."
+        ),
+    ] = False,
+    no_pager: Annotated[
+        bool,
+        typer.Option("--no-pager", help="Print a long list at a terminal instead of paging it."),
+    ] = False,
 ) -> None:
     """The customer register of Oy Lautex Ab.
 
     Example: lautex --db data/demo.db customer search aijala
     """
+    from lautex_registry.cli.output import settings
+
+    # Set on every run: tests run many commands in one process (README "Conventions").
+    settings.quiet = quiet
+    settings.pager = not no_pager
 
 
 # The top-level commands in the order `lautex --help` lists them: a clerk's day from top

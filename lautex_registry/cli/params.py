@@ -7,7 +7,7 @@ to 2**63-1 and names the field otherwise (exit 2).
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -50,11 +50,14 @@ OutputOption = Annotated[
     str | None,
     typer.Option("--output", "-o", help="Write to this new file (mode 0600); - or none: stdout."),
 ]
-LetterFormat = Annotated[str, typer.Option("--format", "-f", help="md or html.")]
+LetterFormat = Annotated[
+    str, typer.Option("--format", "-f", help="md, html or pdf (A4, ready to post).")
+]
 LangOption = Annotated[
     str | None,
     typer.Option(
-        "--lang", help="fi or en. Default: the language recorded for the request or person."
+        "--lang",
+        help="fi, sv or en. Default: the language recorded for the request or person.",
     ),
 ]
 AsOf = Annotated[
@@ -110,11 +113,25 @@ PasswordStdin = Annotated[
 
 class DocumentLanguage(StrEnum):
     fi = "fi"
+    sv = "sv"
     en = "en"
 
 
 DocumentLang = Annotated[
-    DocumentLanguage, typer.Option("--lang", "-l", help="Language of the document: fi or en.")
+    DocumentLanguage, typer.Option("--lang", "-l", help="Language of the document: fi, sv or en.")
+]
+
+
+# Every list (README "Conventions": output): `--limit` cuts it and says so on stderr;
+# `--fields` chooses its columns, each list naming its own in `-h`.
+LimitOption = Annotated[
+    int | None,
+    typer.Option(
+        "--limit",
+        help="Show at most this many rows; stderr says how many more there were.",
+        parser=id_of("limit"),
+        show_default=False,
+    ),
 ]
 
 
@@ -123,11 +140,22 @@ IdentityOption = Annotated[
     str | None,
     typer.Option(
         "--identity",
-        help="An age identity file (AGE-SECRET-KEY-1...) that opens encrypted copies; - reads "
-        "it from stdin. Never the key itself.",
+        help="An age identity file (AGE-SECRET-KEY-1...) or SSH private key that opens "
+        "encrypted copies; - reads it from stdin. Never the key itself.",
         show_default=False,
     ),
 ]
+
+
+def fields_option(names: tuple[str, ...], default: tuple[str, ...]) -> Any:
+    """The `--fields` option of one list, its field names listed in `-h`:
+    `Fields = Annotated[str | None, fields_option(FIELDS, COLUMNS)]`."""
+    return typer.Option(
+        "--fields",
+        help=f"Fields to show, comma-separated, or all. Default: {', '.join(default)}. "
+        f"Fields: {', '.join(names)}.",
+        show_default=False,
+    )
 
 
 def identities_from(option: str | None) -> "list[Identity] | None":

@@ -2,9 +2,15 @@
 
 from typing import TYPE_CHECKING, Any
 
-import typer
-
-from lautex_registry.cli.output import Format, emit_rows, report_restorations, say
+from lautex_registry.cli.output import (
+    HUMAN_FORMATS,
+    Format,
+    emit_document,
+    emit_rows,
+    report_restorations,
+    say,
+    warn,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -19,19 +25,19 @@ def emit_certificate(certificate: "Certificate", output: "Path | None") -> None:
     if output is not None:
         say(f"wrote the refusal certificate ({certificate.language}) to {output}")
     else:
-        typer.echo(certificate.text, nl=False)
+        emit_document(certificate.text)
 
 
 def emit_notices(notices: list[dict[str, Any]], fmt: Format) -> None:
     if not notices:
         say("no source or recipient to notify")
-        if fmt is not Format.table:
+        if fmt not in HUMAN_FORMATS:
             emit_rows([], fmt, NOTICE_COLUMNS)  # scripts get an empty list, not nothing
         return
-    say(f"{len(notices)} pending notice(s): tell each one, then `lautex notice sent ID`")
+    warn(f"{len(notices)} pending notice(s): tell each one, then `lautex notice sent ID`")
     for notice in notices:
         fields = ", ".join(notice["fields"]) or "all data"
-        say(f"  notify {notice['addressee_kind']} {notice['addressee']} ({fields})")
+        warn(f"  notify {notice['addressee_kind']} {notice['addressee']} ({fields})")
     emit_rows(notices, fmt, NOTICE_COLUMNS)
 
 

@@ -10,7 +10,11 @@ JSONL) carry values exactly and are not escaped here.
 import re
 from typing import Any
 
-from lautex_registry.platform.validation import CONTROL_CHARACTERS, CONTROL_CHARACTERS_BUT_NEWLINE
+from lautex_registry.platform.characters import (
+    CONTROL_CHARACTERS,
+    CONTROL_CHARACTERS_BUT_NEWLINE,
+    escaped_character,
+)
 
 # Exactly what validation refuses in free text (README "Input rules"): C0 and C1
 # controls (ESC, CSI and OSC reach a terminal through these), separators, surrogates and
@@ -22,8 +26,7 @@ _CONTROL_OR_NEWLINE = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
 def _visible(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return escaped_character(match.group())
 
 
 def printable(text: str, *, one_line: bool = False) -> str:
@@ -35,6 +38,22 @@ def printable(text: str, *, one_line: bool = False) -> str:
     gets through.
     """
     return (_CONTROL_OR_NEWLINE if one_line else _CONTROL).sub(_visible, text)
+
+
+# --- tab-separated values (TSV) -----------------------------------------------------------
+
+# TSV is what a list prints into a pipe (README "Conventions": output): one record a line,
+# one field a tab. A tab, newline or CR inside a value would split it, so those and the
+# backslash are written as `\t`, `\n`, `\r` and `\\` (as PostgreSQL's COPY text
+# format does, so a script can undo them); any other control character shows as in a
+# table (`\x1b`), so `| less` never runs one.
+_TSV_SPECIAL = re.compile(f"[\\\\{CONTROL_CHARACTERS}]")
+_TSV_NAMED = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def tsv_safe(cell: str) -> str:
+    """A TSV field: one line and no tab; undoing the escapes gives the value back."""
+    return _TSV_SPECIAL.sub(lambda m: _TSV_NAMED.get(m.group()) or _visible(m), cell)
 
 
 # --- spreadsheets (CSV) -------------------------------------------------------------------

@@ -17,10 +17,15 @@ from lautex_registry.platform.register_file import backup_to
 
 
 def migrate(
-    conn: sqlite3.Connection, path: Path, actor: audit.Actor, backup_dir: Path | None = None
+    conn: sqlite3.Connection,
+    path: Path,
+    actor: audit.Actor,
+    backup_dir: Path | None = None,
+    progress: migrations.Progress | None = None,
 ) -> tuple[Path | None, list[int]]:
     """Back up the file, then apply pending migrations and their audit row in one
-    transaction. Returns the backup path and the numbers applied."""
+    transaction. Returns the backup path and the numbers applied; `progress` hears
+    (done, total) from a migration that builds over existing rows."""
     if migrations.current_version(conn) == 0:
         raise InvalidInput(f"{path} is not a lautex register: run `lautex init`")
     migrations.refuse_newer(conn)
@@ -35,7 +40,7 @@ def migrate(
     backup = backup_to(conn, folder / f"{path.name}.before-v{todo[0].number}-{stamp}.bak")
     digest, size = _sha256(backup)
     with transaction(conn):
-        applied = [m.number for m in migrations.apply_pending(conn)]
+        applied = [m.number for m in migrations.apply_pending(conn, progress)]
         # The safety copy is a backup like the others: recorded, so that the retention job
         # deletes it when `[retention] backup_days` have passed (docs/rules.md §2, Backups).
         conn.execute(

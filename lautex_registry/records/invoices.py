@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any, cast
 
-from lautex_registry.platform import audit, db, validation
+from lautex_registry.platform import audit, characters, db, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, Refused
 from lautex_registry.records.customer_state import refuse_if_anonymised
@@ -26,7 +26,7 @@ OPEN_CLAIM_STATES = ("open", "in-collection")
 def invoice_row(conn: sqlite3.Connection, number: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM invoices WHERE number = ?", (number.strip(),)).fetchone()
     if row is None:
-        raise NotFound(f"invoice: no invoice numbered {validation.excerpt(number.strip())}")
+        raise NotFound(f"invoice: no invoice numbered {characters.excerpt(number.strip())}")
     return cast(sqlite3.Row, row)
 
 
@@ -64,7 +64,7 @@ def add_invoice(
     if existing is not None:
         if existing["number"] == clean_number:
             raise Conflict(
-                f"number: an invoice numbered {validation.excerpt(clean_number)} already exists"
+                f"number: an invoice numbered {characters.excerpt(clean_number)} already exists"
             )
         raise Conflict(f"order {order['number']} already has invoice {existing['number']}")
     amount = order_total_cents(conn, int(order["id"]))
@@ -192,6 +192,12 @@ LIST_COLUMNS = (
 )
 
 
+# What `invoice list --fields all` adds to LIST_COLUMNS: the billing address too.
+_MORE_FIELDS = ("collection_on", "written_off_on", "billing_organisation", "billing_street",
+                "billing_postal_code", "billing_city", "billing_country",
+                "billing_data_removed_on")  # fmt: skip
+
+
 def list_invoices(
     conn: sqlite3.Connection, *, open_only: bool = False, overdue_only: bool = False
 ) -> Iterator[dict[str, Any]]:
@@ -212,4 +218,4 @@ def list_invoices(
     ):
         record = dict(row)
         record["amount"] = validation.format_money(record.pop("amount_cents"))
-        yield {key: record.get(key) for key in (*LIST_COLUMNS, "collection_on", "written_off_on")}
+        yield {key: record.get(key) for key in (*LIST_COLUMNS, *_MORE_FIELDS)}

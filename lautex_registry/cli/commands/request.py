@@ -6,8 +6,25 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, output_path
-from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
-from lautex_registry.cli.params import LangOption, LetterFormat, OutputOption, RequestId, id_of
+from lautex_registry.cli.output import (
+    Format,
+    FormatOption,
+    emit_document,
+    emit_record,
+    emit_rows,
+    pick_fields,
+    refuse_pdf_on_terminal,
+    say,
+)
+from lautex_registry.cli.params import (
+    LangOption,
+    LetterFormat,
+    LimitOption,
+    OutputOption,
+    RequestId,
+    fields_option,
+    id_of,
+)
 from lautex_registry.cli.rectifying import emit_certificate
 
 COMMAND = "request"
@@ -121,6 +138,14 @@ def request_verify(
     say(f"request {request_id}: identity check recorded")
 
 
+# `request list --fields` (rights.requests gives these; tests/test_output_rules.py keeps
+# them equal): written out so that `-h` lists them without importing the rights layer.
+FIELDS = ("id", "customer_id", "in_register", "kind", "received_on", "channel", "language",
+          "due_on", "days_left", "overdue", "status", "extended", "signed", "identity_checked",
+          "state", "outcome", "closed_on")  # fmt: skip
+Fields = Annotated[str | None, fields_option(FIELDS, FIELDS)]
+
+
 @request_app.command("list")
 def request_list(
     ctx: typer.Context,
@@ -142,6 +167,8 @@ def request_list(
         bool,
         typer.Option("--fail-if-any", help="Exit 4 when the list is not empty (for cron)."),
     ] = False,
+    limit: LimitOption = None,
+    fields: Fields = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """List requests with their due dates, the most urgent first.
@@ -155,7 +182,9 @@ def request_list(
         rows = list_requests(
             ws.conn, open_only=open_only, overdue=overdue, due_within=due_within, kind=kind
         )
-    emit_rows(rows, fmt, TABLE_COLUMNS if fmt is Format.table else LIST_COLUMNS, title="Requests")
+    default = TABLE_COLUMNS if fmt is Format.table else LIST_COLUMNS
+    columns = pick_fields(fields, FIELDS, default)
+    emit_rows(rows, fmt, columns, title="Requests", limit=limit)
     if fail_if_any and rows:
         what = "overdue" if overdue else "listed"
         raise Refused(f"{len(rows)} request(s) {what}: answer them (GDPR Art. 12(3))")
@@ -257,6 +286,7 @@ def request_letter(
     from lautex_registry.rights.letters import request_letter as make_letter
 
     target = output_path(output, force)
+    refuse_pdf_on_terminal(letter_fmt, target is None)
     with open_workspace(ctx, write=True) as ws:
         letter = make_letter(ws.conn, ws.actor, request_id, lang=lang, fmt=letter_fmt, which=which)
         # Written inside the transaction: if the file cannot be written, nothing is recorded.
@@ -265,7 +295,7 @@ def request_letter(
     if target is not None:
         say(f"wrote the {letter.kind} ({letter.language}) to {target}")
     else:
-        typer.echo(letter.text, nl=False)
+        emit_document(letter.text)
 
 
 @request_app.command("certificate")
@@ -282,12 +312,13 @@ def request_certificate(
 ) -> None:
     """The refusal certificate of a refused request: reasons, Ombudsman, court remedy.
 
-    Example: lautex request certificate 7 --lang en --format html --output certificate.html
+    Example: lautex request certificate 7 --lang sv --format pdf --output intyg-7.pdf
     """
     from lautex_registry.platform.documents import write_private
     from lautex_registry.rights.certificates import refusal_certificate
 
     target = output_path(output, force)
+    refuse_pdf_on_terminal(doc_format, target is None)
     with open_workspace(ctx, write=True) as ws:
         certificate = refusal_certificate(ws.conn, ws.actor, request_id, lang, doc_format)
         # Written inside the transaction, as a letter is: a file that cannot be written
