@@ -363,8 +363,8 @@ _BACKUPS = {
         "Registret säkerhetskopieras varje natt. Säkerhetskopiorna sparas högst {days} och "
         "raderas sedan automatiskt: de nattliga kopiorna, kopior som en administratör tar för "
         "hand och kopian som tas före en programuppdatering.{encrypted} Om en säkerhetskopia "
-        "återställs raderas eller anonymiseras var och en som raderats eller anonymiserats efter att kopian togs på nytt "
-        "innan registret används."
+        "återställs raderas eller anonymiseras var och en som raderats eller anonymiserats "
+        "efter att kopian togs på nytt innan registret används."
     ),
     "en": (
         "The register is backed up every night. Backups are kept at most {days} and are then "
