@@ -255,6 +255,22 @@ class Staging:
         conn.execute(f"CREATE TABLE staging.import_staged (line INTEGER PRIMARY KEY, {columns})")
 
     def take(self, results: list[Checked]) -> None:
+        """Check and stage one validated chunk, in one transaction of the staging file.
+
+        A deferred transaction writes only the staging file; the register is only read
+        (a WAL read snapshot, which never blocks another user's write), so the write
+        lock of the register is not taken. One commit a chunk, not one a statement.
+        """
+        conn = self.conn
+        conn.execute("BEGIN DEFERRED")
+        try:
+            self._take(results)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _take(self, results: list[Checked]) -> None:
         report, checks = self.report, self.checks
         candidates: list[tuple[int, tuple[Any, ...]]] = []
         for line, values, problem in results:
