@@ -50,11 +50,14 @@ OutputOption = Annotated[
     str | None,
     typer.Option("--output", "-o", help="Write to this new file (mode 0600); - or none: stdout."),
 ]
-LetterFormat = Annotated[str, typer.Option("--format", "-f", help="md or html.")]
+LetterFormat = Annotated[
+    str, typer.Option("--format", "-f", help="md, html or pdf (A4, ready to post).")
+]
 LangOption = Annotated[
     str | None,
     typer.Option(
-        "--lang", help="fi or en. Default: the language recorded for the request or person."
+        "--lang",
+        help="fi, sv or en. Default: the language recorded for the request or person.",
     ),
 ]
 AsOf = Annotated[
@@ -110,11 +113,12 @@ PasswordStdin = Annotated[
 
 class DocumentLanguage(StrEnum):
     fi = "fi"
+    sv = "sv"
     en = "en"
 
 
 DocumentLang = Annotated[
-    DocumentLanguage, typer.Option("--lang", "-l", help="Language of the document: fi or en.")
+    DocumentLanguage, typer.Option("--lang", "-l", help="Language of the document: fi, sv or en.")
 ]
 
 

@@ -7,6 +7,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, deliver, output_path
+from lautex_registry.cli.output import refuse_pdf_on_terminal
 from lautex_registry.cli.params import DocumentLang, DocumentLanguage, OutputOption
 
 COMMAND = "processing-record"
@@ -19,6 +20,7 @@ def register(app: typer.Typer) -> None:
 class RecordFormat(StrEnum):
     md = "md"
     html = "html"
+    pdf = "pdf"
     json = "json"
 
 
@@ -26,7 +28,7 @@ def processing_record(
     ctx: typer.Context,
     lang: DocumentLang = DocumentLanguage.fi,
     fmt: Annotated[
-        RecordFormat, typer.Option("--format", "-f", help="md (Markdown), html or json.")
+        RecordFormat, typer.Option("--format", "-f", help="md (Markdown), html, pdf or json.")
     ] = RecordFormat.md,
     output: OutputOption = None,
     force: ForceOption = False,
@@ -38,6 +40,7 @@ def processing_record(
     from lautex_registry.statement.processing_record import render_processing_record
 
     target = output_path(output, force)
+    refuse_pdf_on_terminal(fmt.value, target is None)
     with open_workspace(ctx) as ws:
         text = render_processing_record(ws.conn, lang.value, fmt.value)
         deliver(text, target, ws.db_path, force)
