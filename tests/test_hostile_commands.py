@@ -238,7 +238,13 @@ def assert_html_is_text(view: list[str], text: str) -> None:
 
 def assert_shown_safely(cli: Cli, shows: tuple[str, ...]) -> None:
     for view in (v for key in shows for v in TABLE_VIEWS.get(key, ())):
-        assert not RAW_CONTROL.search(cli.ok(*view).stdout), view
+        assert not RAW_CONTROL.search(cli.ok(*view, "-f", "table").stdout), view
+        # Into a pipe (the default there) a view is TSV: tabs only between fields, one
+        # record a line, every line of a list as many fields as its header.
+        lines = cli.ok(*view).stdout.splitlines()
+        assert not any(RAW_CONTROL.search(line.replace("\t", "")) for line in lines), view
+        if lines and view[1:2] in (["list"], ["search"]):
+            assert {line.count("\t") for line in lines} == {lines[0].count("\t")}, view
     for view in (v for key in shows for v in CSV_VIEWS.get(key, ())):
         for row in csv.reader(io.StringIO(cli.ok(*view).stdout, newline="")):
             for cell in row:
@@ -304,7 +310,8 @@ def test_a_hostile_value_is_refused_cleanly_or_shown_safely(
         assert snapshot(cli) == before, (name, value)
         return
     as_data = "csv" in args
-    assert as_data or not RAW_CONTROL.search(result.stdout), (name, value)
+    # Not a terminal: a command's own output is TSV, whose tabs separate fields.
+    assert as_data or not RAW_CONTROL.search(result.stdout.replace("\t", "")), (name, value)
     assert_shown_safely(cli, shows)
     if name in SHOWN_IN_TABLE:
         assert_shown_literally(cli, SHOWN_IN_TABLE[name], value)
@@ -314,7 +321,7 @@ def assert_shown_literally(cli: Cli, view: list[str], value: str) -> None:
     """A short one-word value is in the table as stored (a long one may wrap)."""
     stored = unicodedata.normalize("NFC", value.strip())
     if len(stored) <= 12 and not re.search(r"\s", stored):
-        assert printable(stored) in cli.ok(*view).stdout, (view, value)
+        assert printable(stored) in cli.ok(*view, "-f", "table").stdout, (view, value)
 
 
 def test_every_view_is_safe_after_the_hostile_values_are_stored(populated: Cli) -> None:

@@ -195,7 +195,7 @@ def guarded_cells(text: str) -> list[str]:
 CSV_COMMANDS = (
     ("customer", "list", "-f", "csv"),
     ("customer", "search", "hostile@example.fi", "-f", "csv"),
-    ("customer", "show", "{customer}", "-f", "csv"),
+    ("customer", "list", "--fields", "all", "-f", "csv"),
     ("order", "list", "-f", "csv"),
     ("invoice", "list", "-f", "csv"),
     ("org", "list", "-f", "csv"),

@@ -367,7 +367,7 @@ def test_an_email_in_non_ascii_capitals_is_the_same_address(cli: Cli) -> None:
                      "--email", "ÄIJÄLÄ@example.fi", "--source", "partner")  # fmt: skip
     assert_refused(result, 6, f"email: customer {first} already has this email address")
     assert dump(cli) == before
-    shown = cli.ok("customer", "show", "ÄIJÄLÄ@EXAMPLE.FI", "--format", "csv").stdout
+    shown = cli.ok("customer", "show", "ÄIJÄLÄ@EXAMPLE.FI", "--format", "json").stdout
     assert "äijälä@example.fi" in shown
     result = cli.run("request", "add", "--kind", "access", "--channel", "email",
                      "--requester", "Aino Ä <ÄIJÄLÄ@example.fi>")  # fmt: skip
@@ -470,7 +470,7 @@ def test_a_spelling_that_folds_to_a_stored_ascii_one_is_the_same(cli: Cli) -> No
                      "--purpose", "billing", "--country", "FI")  # fmt: skip
     assert_refused(result, 6, "already exists (id 1)")
     assert dump(cli) == before
-    shown = cli.ok("customer", "show", "STRAßE@example.fi", "--format", "csv").stdout
+    shown = cli.ok("customer", "show", "STRAßE@example.fi", "--format", "json").stdout
     assert "strasse@example.fi" in shown
 
 

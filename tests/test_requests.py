@@ -303,7 +303,7 @@ def test_list_shows_due_dates_and_filters(cli: Cli) -> None:
     assert [str(r["id"]) for r in listed(cli, "--kind", "access")] == [overdue, later]
     assert [str(r["id"]) for r in listed(cli, "--open", "--kind", "erasure")] == [soon]
 
-    table = cli.ok("request", "list", user="clerk").stdout
+    table = cli.ok("request", "list", "-f", "table", user="clerk").stdout
     assert "due on" in table and "2026-11-01" in table  # the due date on the table listing
     csv_text = cli.ok("request", "list", "--format", "csv", user="clerk").stdout
     assert csv_text.splitlines()[0].startswith("id,customer_id,kind,received_on,due_on")

@@ -32,10 +32,9 @@ def like_scan(conn: sqlite3.Connection, text: str, limit: int = 100) -> list[dic
         digits = "".join(ch for ch in text if ch.isdigit())
         conditions = ["(c.search_text LIKE ? OR c.search_text LIKE ?)"]
         params = [f"%{digits}%", f"%{phone}%"]
+    # The same fields as every customer list (customers.LIST_FIELDS, `--fields all`).
     rows = conn.execute(
-        "SELECT c.id, c.first_name, c.last_name, o.name AS organisation, c.email, c.phone, "
-        "c.city, c.source, c.state, c.last_activity FROM customers c "
-        "LEFT JOIN organisations o ON o.id = c.organisation_id "
+        f"{customers._LIST_SELECT} "
         f"WHERE {' AND '.join(conditions)} ORDER BY c.last_name, c.first_name, c.id LIMIT ?",
         (*params, limit),
     )

@@ -35,7 +35,7 @@ def test_status_counts(cli: Cli) -> None:
         "overdue": 1, "due_within_7_days": 1, "due_later": 1, "next_due_on": "2026-11-20",
     }  # fmt: skip
     assert facts["last_retention_run"]["counts"] == {"anonymised": 3}
-    table = cli.ok("status", user="auditor").stdout
+    table = cli.ok("status", "-f", "table", user="auditor").stdout
     assert "customers restricted" in table and "129.90 EUR" in table
 
 

@@ -499,3 +499,22 @@ def test_output_escapes_exactly_what_input_refuses(ch: str) -> None:
     except InvalidInput:
         refused = not validation.contains_personal_identity_code(text)
     assert refused == (printable(text, one_line=True) != text)
+
+
+def test_common_countries_are_checked_without_loading_phonenumbers() -> None:
+    import subprocess
+    import sys
+
+    # Every code of the fast path is one phonenumbers knows (the same answer either way).
+    assert validation.EEA_COUNTRIES <= phonenumbers.SUPPORTED_REGIONS
+    # ...and `customer add` of a Finnish customer without a phone number does not pay
+    # for importing phonenumbers at start-up.
+    script = (
+        "import sys\n"
+        "from lautex_registry.platform.validation import country\n"
+        "assert country('fi') == 'FI' and country('se') == 'SE'\n"
+        "print('phonenumbers' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

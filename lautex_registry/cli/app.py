@@ -21,6 +21,17 @@ class RegisterGroup(TyperGroup):
         rank = {name: place for place, name in enumerate(COMMANDS)}
         return sorted(super().list_commands(ctx), key=lambda name: rank.get(name, len(rank)))
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        """`lautex --version` and `lautex -h` print while the options are parsed: a closed
+        pipe there is the same quiet exit 141 as in a command (click would exit 1)."""
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            from lautex_registry.cli.output import reader_gone
+
+            reader_gone()
+            raise typer.Exit(141) from None
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -112,11 +123,26 @@ def root(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="No success messages on stderr (errors are always shown)."
+        ),
+    ] = False,
+    no_pager: Annotated[
+        bool,
+        typer.Option("--no-pager", help="Print a long list at a terminal instead of paging it."),
+    ] = False,
 ) -> None:
     """The customer register of Oy Lautex Ab.
 
     Example: lautex --db data/demo.db customer search aijala
     """
+    from lautex_registry.cli.output import settings
+
+    # Set on every run: tests run many commands in one process (README "Conventions").
+    settings.quiet = quiet
+    settings.pager = not no_pager
 
 
 # The top-level commands in the order `lautex --help` lists them: a clerk's day from top

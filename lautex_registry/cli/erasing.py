@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, emit_record, say
+from lautex_registry.cli.output import Format, emit_record, say, warn
 
 if TYPE_CHECKING:
     from lautex_registry.erasure.plan import ErasurePlan
@@ -42,7 +42,7 @@ def erase_or_anonymize(
         done = carry_out(ws.conn, ws.actor, customer_id, mode, today(), request_id=request)
     say(describe(done))
     if not done.checkpointed:
-        say("warning: another connection kept the -wal file from being truncated: old page "
+        warn("warning: another connection kept the -wal file from being truncated: old page "
             "images stay in it until the next erasure or retention run")  # fmt: skip
     if done.request_id is not None:
         say(f"request {done.request_id} closed: {done.request_outcome}")

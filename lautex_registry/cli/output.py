@@ -1,7 +1,10 @@
-"""The one place that renders: rich tables for people, json/jsonl/csv for scripts.
+"""The one place that renders: rich tables for people, tsv for pipes, json/jsonl/csv for scripts.
 
 Data goes to stdout, messages to stderr. JSON keys are stable: fields may be
-added, never removed or renamed. Dates are ISO 8601.
+added, never removed or renamed. Dates are ISO 8601. The rules a user sees are in
+README "Conventions" (output) and docs/rules.md §6: the default is a table at a
+terminal and tab-separated values anywhere else, every format streams, a long list at
+a terminal goes through a pager, `--limit` says on stderr what it cut.
 
 Every stored value is shown as what it is (README "How output is escaped"): table
 cells are rich Text, never markup; control characters are shown as escapes in
@@ -11,17 +14,22 @@ tables and messages; a CSV cell never starts a spreadsheet formula.
 import csv
 import json
 import os
+import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from itertools import islice
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from lautex_registry.platform.escaping import printable, spreadsheet_safe
+from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.escaping import printable, spreadsheet_safe, tsv_safe
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress, TaskID
     from rich.text import Text
 
@@ -30,17 +38,58 @@ if TYPE_CHECKING:
 
 class Format(StrEnum):
     table = "table"
+    tsv = "tsv"
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
 
 
+def _default_format(ctx: typer.Context, param: typer.CallbackParam, value: Any) -> Any:
+    """No `--format` given: a table for a terminal and tab-separated values for anything
+    else (a pipe, a file, cron), so `lautex customer list > file` is whole and fast
+    (docs/rules.md §6). An explicit `--format table` is kept."""
+    if value is None or Format(value) is not Format.table or _stdout_is_terminal():
+        return value
+    source = ctx.get_parameter_source(param.name or "")
+    # By name: Typer brings its own copy of click, whose enum is not click's.
+    if source is None or source.name != "DEFAULT":
+        return value
+    return Format.tsv
+
+
+# The formats for people (a terminal, a pipe to grep or a cron mail): a command whose
+# result is a one-line message on stderr writes nothing more on stdout in these, so a
+# cron job that succeeds stays silent; scripts ask for json, jsonl or csv.
+HUMAN_FORMATS = frozenset({Format.table, Format.tsv})
+
+
 FormatOption = Annotated[
     Format,
     typer.Option(
-        "--format", "-f", help="Output: table for people; json, jsonl or csv for scripts."
+        "--format",
+        "-f",
+        help="Output: table (default at a terminal) or tsv (default elsewhere) for people "
+        "and pipes; json, jsonl or csv for scripts.",
+        callback=_default_format,
     ),
 ]
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class _Settings:
+    """The global options of one `lautex` run (`-q`, `--no-pager`), set by the root."""
+
+    quiet = False
+    pager = True
+
+
+settings = _Settings()
 
 
 def refuse_pdf_on_terminal(fmt: str, to_stdout: bool) -> None:
@@ -65,12 +114,36 @@ def emit_document(content: str | bytes) -> None:
 
 
 def say(message: str) -> None:
-    """A message for the person at the terminal: stderr, never mixed with data.
+    """A success or progress message for the person at the terminal: stderr, never mixed
+    with data, silenced by `-q` (cron mails only what matters; errors are never silenced).
 
     Messages name stored values (an organisation, a recipient): a control character in
     one is shown as its escape, never acted on by the terminal.
     """
+    if not settings.quiet:
+        typer.echo(printable(message), err=True)
+
+
+def warn(message: str) -> None:
+    """A message that `-q` does not silence: something the reader must act on (a bad
+    import row, an objection restored), not a report that all went well."""
     typer.echo(printable(message), err=True)
+
+
+def console(*, stderr: bool = False, **options: Any) -> "Console":
+    """A rich Console whose closed pipe is an ordinary BrokenPipeError.
+
+    rich's own handling exits 1 at once; the error boundary makes a closed pipe exit 0
+    for a list and 141 for anything else (README "Exit codes").
+    """
+    from rich.console import Console
+
+    class _PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _PipeConsole(stderr=stderr, **options)
 
 
 def reader_gone() -> None:
@@ -161,26 +234,57 @@ def progress_bar() -> Iterator[ProgressBar]:
         yield ProgressBar(bar)
 
 
+class ChosenFields(list[str]):
+    """Fields the user named with `--fields`: JSON and JSONL then carry only these.
+    Without `--fields` they carry every field of the row, as they always have (JSON
+    keys are stable: docs/rules.md §6), and the default columns shape the other formats."""
+
+
+def pick_fields(given: str | None, names: Sequence[str], default: Sequence[str]) -> list[str]:
+    """The columns `--fields` names (`all`: every field), checked before any row is read."""
+    if given is None:
+        return list(default)
+    if given.strip() == "all":
+        return ChosenFields(names)
+    chosen = [name.strip() for name in given.split(",") if name.strip()]
+    if not chosen:
+        raise InvalidInput("fields: give field names separated by commas, or all")
+    for name in chosen:
+        if name not in names:
+            shown_name = printable(name, one_line=True)
+            raise InvalidInput(f"fields: no field {shown_name!r}; fields: {', '.join(names)}")
+    return ChosenFields(chosen)
+
+
 def emit_rows(
     rows: Iterable[Mapping[str, Any]],
     fmt: Format,
     columns: Sequence[str] | None = None,
     *,
     title: str | None = None,
+    limit: int | None = None,
 ) -> int:
-    """Write rows in the chosen format; returns how many were written.
+    """Write rows in the chosen format, streaming; returns how many were written.
 
-    jsonl and csv stream row by row; json and table collect first (a table must
-    know its widths, a JSON array must close). When the reader of a pipe stops
-    reading, the rows stop and the count says how many were handed out, so the
-    command can still audit them.
+    Every format writes a row as soon as it is read, so memory stays flat however long
+    the list (a table at a terminal is drawn in chunks). With `limit`, the rows after
+    it are only counted, and stderr says how many were cut. When the reader of a pipe
+    (or the pager) stops reading, the rows stop and the count says how many were handed
+    out, so the command can still audit them.
     """
-    taken = _Counted(rows)
+    source = iter(rows)
+    taken = _Counted(source if limit is None else islice(source, limit))
     try:
-        return _emit_rows(taken, fmt, columns, title)
+        with _paged(fmt) as out:
+            _emit_rows(taken, fmt, columns, title, out)
     except BrokenPipeError:
         reader_gone()
         return taken.count
+    if limit is not None and taken.count == limit:
+        rest = sum(1 for _ in source)
+        if rest:
+            say(f"{limit:,} of {limit + rest:,} shown; use --limit")
+    return taken.count
 
 
 class _Counted:
@@ -201,56 +305,232 @@ def _emit_rows(
     fmt: Format,
     columns: Sequence[str] | None,
     title: str | None,
-) -> int:
-    count = 0
+    out: IO[str],
+) -> None:
     if fmt is Format.jsonl:
         for row in rows:
-            sys.stdout.write(json.dumps(dict(row), ensure_ascii=False, default=str) + "\n")
-            count += 1
-        return count
-    if fmt is Format.csv:
-        writer = None
+            out.write(json.dumps(_picked(row, columns), ensure_ascii=False, default=str) + "\n")
+    elif fmt is Format.json:
+        # The same bytes as one json.dumps(list, indent=2), written row by row.
+        opened = False
         for row in rows:
-            if writer is None:
-                fieldnames = list(columns or row.keys())
-                writer = csv.DictWriter(sys.stdout, fieldnames=fieldnames, extrasaction="ignore")
-                writer.writeheader()
-            writer.writerow({k: spreadsheet_safe(_cell(row.get(k))) for k in writer.fieldnames})
-            count += 1
-        if writer is None and columns:
-            csv.writer(sys.stdout).writerow(columns)
-        return count
-    materialised = [dict(row) for row in rows]
-    if fmt is Format.json:
-        sys.stdout.write(json.dumps(materialised, ensure_ascii=False, indent=2, default=str) + "\n")
-        return len(materialised)
-    _print_table(materialised, columns, title)
-    return len(materialised)
+            text = json.dumps(_picked(row, columns), ensure_ascii=False, indent=2, default=str)
+            out.write((",\n  " if opened else "[\n  ") + text.replace("\n", "\n  "))
+            opened = True
+        out.write("\n]\n" if opened else "[]\n")
+    elif fmt is Format.csv:
+        _emit_delimited(rows, columns, out)
+    elif fmt is Format.tsv:
+        _emit_tsv(rows, columns, out)
+    else:
+        _emit_table(rows, columns, title, out)
 
 
-def _print_table(
-    rows: list[dict[str, Any]], columns: Sequence[str] | None, title: str | None
+def _picked(row: Mapping[str, Any], columns: Sequence[str] | None) -> dict[str, Any]:
+    """A row for JSON: every field, or only those named with `--fields`."""
+    if isinstance(columns, ChosenFields):
+        return {name: row.get(name) for name in columns}
+    return dict(row)
+
+
+def _emit_delimited(
+    rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None, out: IO[str]
 ) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    names = list(columns or (rows[0].keys() if rows else []))
-    table = Table(title=None if title is None else shown(title), show_lines=False)
-    for name in names:
-        table.add_column(shown(name.replace("_", " ")))
+    writer = None
     for row in rows:
-        table.add_row(*(shown(row.get(name)) for name in names))
-    console = Console()
-    if rows:
-        console.print(table)
-    elif sys.stderr.isatty():
+        if writer is None:
+            fieldnames = list(columns or row.keys())
+            writer = csv.DictWriter(out, fieldnames=fieldnames, extrasaction="ignore")
+            writer.writeheader()
+        writer.writerow({k: spreadsheet_safe(_cell(row.get(k))) for k in writer.fieldnames})
+    if writer is None and columns:
+        csv.writer(out).writerow(columns)
+
+
+def _emit_tsv(
+    rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None, out: IO[str]
+) -> None:
+    """A header line, then one line per row, fields separated by tabs, nothing cut.
+
+    The header waits for the first row, as CSV's does: a list whose audit row cannot be
+    written prints nothing at all (README "Exit codes"). An empty list prints nothing,
+    as the table did: TSV is the default in cron, whose mail comes only when there is
+    something to report (CSV and JSON keep their empty header and `[]` for scripts).
+    """
+    names = list(columns) if columns is not None else None
+    header = False
+    for row in rows:
+        if names is None:
+            names = list(row.keys())
+        if not header:
+            out.write("\t".join(tsv_safe(name) for name in names) + "\n")
+            header = True
+        out.write("\t".join(tsv_safe(_cell(row.get(name))) for name in names) + "\n")
+
+
+# Rows drawn per rich table: rich measures every cell of a table before drawing it, so
+# a long list is drawn as a run of tables with the first one's column widths (docs/rules.md
+# §6: lists stream).
+TABLE_CHUNK = 500
+# Width for a table written to a file or pipe on request (`-f table > file`): wide enough
+# that no value is cut; a table is only as wide as its content.
+UNBOUNDED_WIDTH = 100_000
+
+
+def _emit_table(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str] | None,
+    title: str | None,
+    out: IO[str],
+) -> None:
+    """A rich table at the terminal's full width, nothing cut (long values fold)."""
+    terminal = isinstance(out, _Pager) or _stdout_is_terminal()
+    kwargs: dict[str, Any] = {"file": out}
+    if isinstance(out, _Pager):
+        kwargs.update(force_terminal=True, width=out.width)
+    elif not terminal:
+        kwargs.update(width=UNBOUNDED_WIDTH)
+    con = console(**kwargs)
+    names = list(columns) if columns is not None else None
+    widths: list[int] | None = None
+    chunk: list[Mapping[str, Any]] = []
+    drawn = False
+
+    def draw(first: bool) -> list[int] | None:
+        assert names is not None
+        table = _table(names, None if not first else title, first, widths)
+        for row in chunk:
+            table.add_row(*(shown(row.get(name)) for name in names))
+        measured = widths
+        if first:
+            measured = table._calculate_column_widths(con, con.options)
+        con.print(table)
+        chunk.clear()
+        return measured
+
+    for row in rows:
+        if names is None:
+            names = list(row.keys())
+        chunk.append(row)
+        if len(chunk) >= TABLE_CHUNK:
+            widths = draw(not drawn)
+            drawn = True
+    if chunk:
+        draw(not drawn)
+        drawn = True
+    if not drawn and sys.stderr.isatty():
         # Only a person at a terminal is told; a cron job stays silent when there is
         # nothing to report, so its mail arrives only when something needs attention.
         say("(nothing to show)")
 
 
+def _table(names: Sequence[str], title: str | None, header: bool, widths: list[int] | None) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    # No outer frame: the chunks of a long list join into one table.
+    table = Table(
+        title=None if title is None else shown(title),
+        show_header=header,
+        show_edge=False,
+        box=box.SIMPLE_HEAD,
+    )
+    for place, name in enumerate(names):
+        width = None if widths is None else widths[place]
+        table.add_column(shown(name.replace("_", " ")), overflow="fold", width=width)
+    return table
+
+
+class _Pager:
+    """Output for a terminal that goes through the pager once it is longer than a screen.
+
+    Lines are held until they pass the terminal's height; a shorter list is printed as
+    it is. The pager is `$LAUTEX_PAGER`, else `$PAGER`, else `less` (with `LESS=FRX`, as
+    git does, when `LESS` is not set); empty or `cat` means none.
+    """
+
+    def __init__(self, command: str, height: int, width: int) -> None:
+        self.command, self.height, self.width = command, height, width
+        self.held: list[str] = []
+        self.lines = 0
+        self.process: subprocess.Popen[str] | None = None
+
+    def write(self, text: str) -> int:
+        if self.process is not None:
+            assert self.process.stdin is not None
+            self.process.stdin.write(text)
+            return len(text)
+        self.held.append(text)
+        self.lines += text.count("\n")
+        if self.lines >= self.height:
+            self._start()
+        return len(text)
+
+    def flush(self) -> None:
+        if self.process is not None and self.process.stdin is not None:
+            self.process.stdin.flush()
+
+    def isatty(self) -> bool:
+        return True
+
+    def _start(self) -> None:
+        env = dict(os.environ)
+        env.setdefault("LESS", "FRX")
+        # The pager is the user's own setting (as for git and man): run through the shell.
+        self.process = subprocess.Popen(
+            self.command, shell=True, stdin=subprocess.PIPE, text=True, encoding="utf-8", env=env
+        )
+        held, self.held = "".join(self.held), []
+        self.write(held)
+
+    def close(self) -> None:
+        process = self.process
+        if process is None:
+            sys.stdout.write("".join(self.held))
+            sys.stdout.flush()
+            return
+        assert process.stdin is not None
+        with suppress(BrokenPipeError):
+            process.stdin.close()
+        process.wait()
+
+
+def pager_command() -> str | None:
+    """The pager for a long list at a terminal, or None (not a terminal, `--no-pager`)."""
+    if not settings.pager or not _stdout_is_terminal():
+        return None
+    command = os.environ.get("LAUTEX_PAGER")
+    if command is None:
+        command = os.environ.get("PAGER")
+    if command is None:
+        command = "less" if shutil.which("less") else ""
+    command = command.strip()
+    return None if command in ("", "cat") else command
+
+
+@contextmanager
+def _paged(fmt: Format) -> Iterator[IO[str]]:
+    """Where a list goes: stdout, or the pager when stdout is a terminal (any format)."""
+    command = pager_command()
+    if command is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    size = shutil.get_terminal_size()
+    pager = _Pager(command, max(size.lines - 1, 1), size.columns)
+    try:
+        yield pager  # type: ignore[misc]
+    except BrokenPipeError:
+        # The person quit the pager before the end: the list stops there (exit 0).
+        pager.held = []
+        pager.close()
+        raise
+    pager.close()
+
+
 def emit_record(record: Mapping[str, Any], fmt: Format, *, title: str | None = None) -> None:
-    """One object: key/value table for people, one JSON object (or one CSV row) for scripts."""
+    """One object: key/value table for people, `field<TAB>value` lines for pipes, one
+    JSON object (or one CSV row) for scripts."""
     if fmt is Format.json:
         sys.stdout.write(json.dumps(dict(record), ensure_ascii=False, indent=2, default=str) + "\n")
     elif fmt is Format.jsonl:
@@ -258,8 +538,25 @@ def emit_record(record: Mapping[str, Any], fmt: Format, *, title: str | None = N
     elif fmt is Format.csv:
         flat = {k: v for k, v in record.items() if not isinstance(v, list | dict)}
         emit_rows([flat], fmt)
+    elif fmt is Format.tsv:
+        _emit_tsv_record(record)
     else:
         _print_record(record, title, err=False)
+
+
+def _emit_tsv_record(record: Mapping[str, Any]) -> None:
+    """`field<TAB>value` lines; then each list of rows (a customer's orders) as its own
+    section: an empty line, the list's name, and its rows as TSV with a header."""
+    out = sys.stdout
+    nested: list[tuple[str, list[Any]]] = []
+    for key, value in record.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            nested.append((key, value))
+        else:
+            out.write(f"{tsv_safe(key)}\t{tsv_safe(_cell(value))}\n")
+    for key, items in nested:
+        out.write(f"\n{tsv_safe(key)}\n")
+        _emit_tsv(items, None, out)
 
 
 def preview_record(record: Mapping[str, Any], *, title: str | None = None) -> None:
@@ -269,22 +566,22 @@ def preview_record(record: Mapping[str, Any], *, title: str | None = None) -> No
 
 
 def _print_record(record: Mapping[str, Any], title: str | None, *, err: bool) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(stderr=err)
+    terminal = sys.stderr.isatty() if err else _stdout_is_terminal()
+    con = console(stderr=err) if terminal else console(stderr=err, width=UNBOUNDED_WIDTH)
     table = Table(title=None if title is None else shown(title), show_header=False)
     table.add_column("field", style="bold")
-    table.add_column("value")
+    table.add_column("value", overflow="fold")
     nested: list[tuple[str, list[Any]]] = []
     for key, value in record.items():
         if not err and isinstance(value, list) and value and isinstance(value[0], dict):
             nested.append((key, value))
         else:
             table.add_row(shown(key.replace("_", " ")), shown(value))
-    console.print(table)
+    con.print(table)
     for key, items in nested:
-        _print_table([dict(i) for i in items], None, key.replace("_", " "))
+        _emit_table(items, None, key.replace("_", " "), sys.stdout)
 
 
 def left_out(counts: dict[str, int]) -> str:
@@ -298,9 +595,9 @@ def report_restorations(restored: Sequence["Restoration"], limit: int = 20) -> N
     """Tell the clerk which customers got an erased person's objections back (stderr)."""
     for item in restored[:limit]:
         purposes = ", ".join(item.purposes)
-        say(
+        warn(
             f"customer {item.customer_id}: matches an erased person who objected; "
             f"objection restored: {purposes} (GDPR Art. 21(3))"
         )
     if len(restored) > limit:
-        say(f"... and {len(restored) - limit} more customers had objections restored")
+        warn(f"... and {len(restored) - limit} more customers had objections restored")

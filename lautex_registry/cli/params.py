@@ -7,7 +7,7 @@ to 2**63-1 and names the field otherwise (exit 2).
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -122,6 +122,19 @@ DocumentLang = Annotated[
 ]
 
 
+# Every list (README "Conventions": output): `--limit` cuts it and says so on stderr;
+# `--fields` chooses its columns, each list naming its own in `-h`.
+LimitOption = Annotated[
+    int | None,
+    typer.Option(
+        "--limit",
+        help="Show at most this many rows; stderr says how many more there were.",
+        parser=id_of("limit"),
+        show_default=False,
+    ),
+]
+
+
 # `--identity` of `backup verify` and `restore`: a file (or - for stdin), never the key itself.
 IdentityOption = Annotated[
     str | None,
@@ -132,6 +145,17 @@ IdentityOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def fields_option(names: tuple[str, ...], default: tuple[str, ...]) -> Any:
+    """The `--fields` option of one list, its field names listed in `-h`:
+    `Fields = Annotated[str | None, fields_option(FIELDS, COLUMNS)]`."""
+    return typer.Option(
+        "--fields",
+        help=f"Fields to show, comma-separated, or all. Default: {', '.join(default)}. "
+        f"Fields: {', '.join(names)}.",
+        show_default=False,
+    )
 
 
 def identities_from(option: str | None) -> "list[x25519.Identity] | None":

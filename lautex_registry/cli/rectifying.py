@@ -3,11 +3,13 @@
 from typing import TYPE_CHECKING, Any
 
 from lautex_registry.cli.output import (
+    HUMAN_FORMATS,
     Format,
     emit_document,
     emit_rows,
     report_restorations,
     say,
+    warn,
 )
 
 if TYPE_CHECKING:
@@ -29,13 +31,13 @@ def emit_certificate(certificate: "Certificate", output: "Path | None") -> None:
 def emit_notices(notices: list[dict[str, Any]], fmt: Format) -> None:
     if not notices:
         say("no source or recipient to notify")
-        if fmt is not Format.table:
+        if fmt not in HUMAN_FORMATS:
             emit_rows([], fmt, NOTICE_COLUMNS)  # scripts get an empty list, not nothing
         return
-    say(f"{len(notices)} pending notice(s): tell each one, then `lautex notice sent ID`")
+    warn(f"{len(notices)} pending notice(s): tell each one, then `lautex notice sent ID`")
     for notice in notices:
         fields = ", ".join(notice["fields"]) or "all data"
-        say(f"  notify {notice['addressee_kind']} {notice['addressee']} ({fields})")
+        warn(f"  notify {notice['addressee_kind']} {notice['addressee']} ({fields})")
     emit_rows(notices, fmt, NOTICE_COLUMNS)
 
 

@@ -40,6 +40,22 @@ def printable(text: str, *, one_line: bool = False) -> str:
     return (_CONTROL_OR_NEWLINE if one_line else _CONTROL).sub(_visible, text)
 
 
+# --- tab-separated values (TSV) -----------------------------------------------------------
+
+# TSV is what a list prints into a pipe (README "Conventions": output): one record a line,
+# one field a tab. A tab, newline or CR inside a value would split it, so those and the
+# backslash are written as `\t`, `\n`, `\r` and `\\` (as PostgreSQL's COPY text
+# format does, so a script can undo them); any other control character shows as in a
+# table (`\x1b`), so `| less` never runs one.
+_TSV_SPECIAL = re.compile(f"[\\\\{CONTROL_CHARACTERS}]")
+_TSV_NAMED = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def tsv_safe(cell: str) -> str:
+    """A TSV field: one line and no tab; undoing the escapes gives the value back."""
+    return _TSV_SPECIAL.sub(lambda m: _TSV_NAMED.get(m.group()) or _visible(m), cell)
+
+
 # --- spreadsheets (CSV) -------------------------------------------------------------------
 
 # A cell starting with one of these is a formula to Excel and LibreOffice (OWASP "CSV

@@ -211,6 +211,14 @@ def national_phone_digits(e164: str) -> str:
     return e164.lstrip("+")
 
 
+# The EU/EEA countries and Switzerland and the United Kingdom: nearly every address the
+# register holds, so checking them needs no import of phonenumbers (whose list of
+# regions holds every one of them; a test checks that).
+EEA_COUNTRIES = frozenset({
+    "AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR", "HR",
+    "HU", "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE",
+    "SI", "SK",
+})  # fmt: skip
 # EU usage writes EL for Greece; UK is the everyday code for the United Kingdom.
 _COUNTRY_ALIASES = {"EL": "GR", "UK": "GB"}
 
@@ -221,6 +229,8 @@ def country(text: str, field: str = "country") -> str:
     if not _COUNTRY.match(value):
         raise InvalidInput(f"{field}: a two-letter country code such as FI or SE is required")
     value = _COUNTRY_ALIASES.get(value, value)
+    if value in EEA_COUNTRIES:
+        return value  # importing phonenumbers costs a command 30-60 ms (docs/rules.md §3)
     from phonenumbers import SUPPORTED_REGIONS  # the ISO 3166-1 codes of inhabited countries
 
     if value not in SUPPORTED_REGIONS:

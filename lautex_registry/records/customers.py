@@ -388,9 +388,32 @@ LIST_COLUMNS = (
     "last_activity",
 )
 
-_LIST_SELECT = """SELECT c.id, c.first_name, c.last_name, o.name AS organisation, c.email,
-    c.phone, c.city, c.source, c.state, c.last_activity
-    FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id"""
+# Every field of a customer (LIST_FIELDS); a list shows LIST_COLUMNS unless asked for more
+# (`customer list --fields all` is the whole export, address included).
+LIST_FIELDS = (
+    *LIST_COLUMNS[:4],
+    "organisation_id",
+    "email",
+    "phone",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "language",
+    "source",
+    "source_detail",
+    "notes",
+    "state",
+    "anonymised_on",
+    "created_at",
+    "updated_at",
+    "last_activity",
+)
+_LIST_SELECT = (
+    "SELECT "
+    + ", ".join("o.name AS organisation" if f == "organisation" else f"c.{f}" for f in LIST_FIELDS)
+    + " FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id"
+)
 
 
 def list_customers(

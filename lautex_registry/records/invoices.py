@@ -192,6 +192,12 @@ LIST_COLUMNS = (
 )
 
 
+# What `invoice list --fields all` adds to LIST_COLUMNS: the billing address too.
+_MORE_FIELDS = ("collection_on", "written_off_on", "billing_organisation", "billing_street",
+                "billing_postal_code", "billing_city", "billing_country",
+                "billing_data_removed_on")  # fmt: skip
+
+
 def list_invoices(
     conn: sqlite3.Connection, *, open_only: bool = False, overdue_only: bool = False
 ) -> Iterator[dict[str, Any]]:
@@ -212,4 +218,4 @@ def list_invoices(
     ):
         record = dict(row)
         record["amount"] = validation.format_money(record.pop("amount_cents"))
-        yield {key: record.get(key) for key in (*LIST_COLUMNS, "collection_on", "written_off_on")}
+        yield {key: record.get(key) for key in (*LIST_COLUMNS, *_MORE_FIELDS)}

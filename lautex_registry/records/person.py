@@ -20,6 +20,8 @@ CHILD_TABLES: dict[str, tuple[str, str, str]] = {
     "orders": ("order_lines", "order_id", "lines"),
 }
 CENTS_SUFFIX = "_cents"
+# Columns SQLite stores as 0/1 that mean yes/no: JSON says true/false (docs/rules.md §6).
+BOOLEAN_COLUMNS = frozenset({"signed", "manifestly_unfounded", "sole_trader", "dry_run"})
 
 
 def row_to_dict(row: sqlite3.Row) -> dict[str, Any]:
@@ -30,6 +32,8 @@ def row_to_dict(row: sqlite3.Row) -> dict[str, Any]:
             continue
         if key.endswith(CENTS_SUFFIX):
             record[key[: -len(CENTS_SUFFIX)]] = None if value is None else format_money(value)
+        elif key in BOOLEAN_COLUMNS and value is not None:
+            record[key] = bool(value)
         else:
             record[key] = value
     return record

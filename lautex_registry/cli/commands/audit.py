@@ -5,7 +5,16 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+from lautex_registry.cli.output import (
+    HUMAN_FORMATS,
+    Format,
+    FormatOption,
+    emit_record,
+    emit_rows,
+    pick_fields,
+    say,
+)
+from lautex_registry.cli.params import LimitOption, fields_option
 
 COMMAND = "audit"
 
@@ -14,6 +23,10 @@ audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=
 
 def register(app: typer.Typer) -> None:
     app.add_typer(audit_app, name=COMMAND)
+
+
+FIELDS = ("id", "at", "user", "action", "entity", "entity_id", "details")
+Fields = Annotated[str | None, fields_option(FIELDS, FIELDS)]
 
 
 @audit_app.command("list")
@@ -26,6 +39,8 @@ def audit_list(
     since: Annotated[
         str | None, typer.Option("--since", help="From this date or UTC time on (ISO 8601).")
     ] = None,
+    limit: LimitOption = None,
+    fields: Fields = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """List audit rows: who did what, when, to which entity (never personal values).
@@ -35,11 +50,13 @@ def audit_list(
     from lautex_registry.platform import audit
 
     since = _since(since) if since else None
+    columns = pick_fields(fields, FIELDS, FIELDS)
     with open_workspace(ctx) as ws:
         emit_rows(
             audit.list_entries(ws.conn, username=user, action=action, since=since),
             fmt,
-            ["id", "at", "user", "action", "entity", "entity_id", "details"],
+            columns,
+            limit=limit,
         )
 
 
@@ -93,7 +110,7 @@ def audit_verify(
         if anchor is not None and report.intact:
             report = audit.check_anchor(ws.conn, report, anchor)
     head = f"{report.head_id}:{report.head_hash}" if report.head_id is not None else None
-    if fmt is not Format.table:
+    if fmt not in HUMAN_FORMATS:
         emit_record(
             {
                 "intact": report.intact,

@@ -7,7 +7,14 @@ import typer
 from typer.core import TyperGroup
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+from lautex_registry.cli.output import (
+    HUMAN_FORMATS,
+    Format,
+    FormatOption,
+    emit_record,
+    emit_rows,
+    say,
+)
 from lautex_registry.cli.params import IdentityOption, identities_from
 
 # Options of `backup` itself that take a value: the word after them is not its PATH.
@@ -136,7 +143,7 @@ def _policy_copy(ctx: typer.Context, plain: bool, force: bool, fmt: Format) -> N
         )
     with open_workspace(ctx) as ws:
         made = make_policy_copy(ws.conn, ws.actor)
-    if fmt is not Format.table:
+    if fmt not in HUMAN_FORMATS:
         emit_record(made.as_dict(), fmt)
     kind = "encrypted" if made.encrypted else "NOT encrypted (no [backup] recipients)"
     say(f"backed up the register to {made.copy.path} ({made.copy.size} bytes, "
@@ -155,7 +162,7 @@ def _offsite(ctx: typer.Context, to: str, plain: bool, force: bool, fmt: Format)
         raise InvalidInput("to: give the folder to copy the backup to")
     with open_workspace(ctx) as ws:
         done = copy_offsite(ws.conn, ws.actor, Path(to), allow_plain=plain)
-    if fmt is not Format.table:
+    if fmt not in HUMAN_FORMATS:
         emit_record(done.as_dict(), fmt)
     if done.copied:
         say(f"copied {done.source.name} to {done.target} ({done.copy.size} bytes, "

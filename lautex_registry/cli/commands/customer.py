@@ -12,11 +12,13 @@ from lautex_registry.cli.output import (
     FormatOption,
     emit_record,
     emit_rows,
+    pick_fields,
     progress_bar,
     report_restorations,
     say,
+    warn,
 )
-from lautex_registry.cli.params import Customer, DryRun, id_of
+from lautex_registry.cli.params import Customer, DryRun, LimitOption, fields_option, id_of
 
 COMMAND = "customer"
 
@@ -92,6 +94,21 @@ Language = Annotated[
 ]
 
 
+# The fields of `customer list` and `customer search` (records.customers.LIST_FIELDS; a
+# test keeps the two equal): written out here so that `-h` lists them without importing
+# the records layer, which a command's start-up does not pay for (benchmarks/README.md).
+LIST_FIELDS = (
+    "id", "first_name", "last_name", "organisation", "organisation_id", "email", "phone",
+    "street", "postal_code", "city", "country", "language", "source", "source_detail",
+    "notes", "state", "anonymised_on", "created_at", "updated_at", "last_activity",
+)  # fmt: skip
+LIST_COLUMNS = (
+    "id", "first_name", "last_name", "organisation", "email", "phone", "city", "source",
+    "state", "last_activity",
+)  # fmt: skip
+ListFields = Annotated[str | None, fields_option(LIST_FIELDS, LIST_COLUMNS)]
+
+
 @customer_app.command("add")
 def customer_add(
     ctx: typer.Context,
@@ -142,20 +159,29 @@ def customer_add(
 def customer_show(ctx: typer.Context, customer: Customer, fmt: FormatOption = Format.table) -> None:
     """Show everything the register holds about a customer: data, orders, invoices and more.
 
+    Not as csv (one table cannot hold the orders and invoices): use --format json, or
+    `customer list --fields all -f csv` for the customers' own fields. tsv gives the
+    fields as `field<TAB>value` lines, then each list as its own section.
+
     Example: lautex customer show aino@example.fi --format json
     """
+    from lautex_registry.platform.errors import InvalidInput
     from lautex_registry.records.lookup import resolve_customer
     from lautex_registry.records.person import person_record
 
+    if fmt is Format.csv:
+        # A script would silently lose the orders and invoices (README "Conventions").
+        raise InvalidInput(
+            "format: customer show has several tables (orders, invoices, requests, ...); "
+            "use --format json, or customer list --fields all --format csv"
+        )
     with open_workspace(ctx) as ws:
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
         record = person_record(ws.conn, customer_id)
         # Who looked at whom: a view hands the person's data out as surely as a list.
         ws.audit_handout("customer show", "customer", customer_id, {"format": fmt.value})
-    if fmt is Format.table:
+    if fmt in (Format.table, Format.tsv):
         emit_record(_flatten_for_table(record), fmt, title=f"customer {record['customer']['id']}")
-    elif fmt is Format.csv:
-        emit_record(record["customer"], fmt)  # one CSV row: the lists are in --format json
     else:
         emit_record(record, fmt)
 
@@ -211,20 +237,25 @@ def customer_list(
         typer.Option("--state", help="active, restricted, anonymised-with-holds or anonymised."),
     ] = None,
     source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    limit: LimitOption = None,
+    fields: ListFields = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """List customers, optionally of one organisation, state or source.
 
-    Example: lautex customer list --org "Puutalo Oy" --format csv
+    Example: lautex customer list --org "Puutalo Oy" --fields all --format csv
     """
-    from lautex_registry.records.customers import LIST_COLUMNS, list_customers
+    from lautex_registry.records.customers import list_customers
 
+    columns = pick_fields(fields, LIST_FIELDS, LIST_COLUMNS)
     filters = [name for name, v in (("org", org), ("state", state), ("source", source)) if v]
-    details = {"format": fmt.value, "filters": filters}
+    details: dict[str, Any] = {"format": fmt.value, "filters": filters}
+    if fields is not None:
+        details["fields"] = columns  # which fields were handed out, when not the usual
     with open_workspace(ctx) as ws:
         rows = list_customers(ws.conn, org=org, state=state, source=source)
         count = emit_rows(ws.reserved_handout(rows, "customer list", "customer", details),
-                          fmt, LIST_COLUMNS)  # fmt: skip
+                          fmt, columns, limit=limit)  # fmt: skip
         ws.audit_handout("customer list", "customer", None, {"rows": count, **details})
 
 
@@ -236,20 +267,29 @@ def customer_search(
     ],
     limit: Annotated[
         int,
-        typer.Option("--limit", help="At most this many customers.", parser=id_of("limit")),
+        typer.Option(
+            "--limit",
+            help="Show at most this many customers; stderr says how many more matched.",
+            parser=id_of("limit"),
+        ),
     ] = 100,
+    fields: ListFields = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Find customers by name, email, phone or organisation; case and accents do not matter.
 
     Example: lautex customer search aijala
     """
-    from lautex_registry.records.customers import LIST_COLUMNS, search_customers
+    from lautex_registry.platform.validation import MAX_ID
+    from lautex_registry.records.customers import search_customers
 
+    columns = pick_fields(fields, LIST_FIELDS, LIST_COLUMNS)
     with open_workspace(ctx) as ws:
-        rows = search_customers(ws.conn, text, limit=limit)
-        ws.audit_handout("customer search", "customer", None, {"rows": len(rows)})
-    emit_rows(rows, fmt, LIST_COLUMNS)
+        # Every match is read so that a cut list can say how many matched in all.
+        rows = search_customers(ws.conn, text, limit=MAX_ID)
+        shown = rows[:limit]
+        ws.audit_handout("customer search", "customer", None, {"rows": len(shown)})
+    emit_rows(rows, fmt, columns, limit=limit)
 
 
 @customer_app.command("edit")
@@ -385,7 +425,7 @@ def customer_import(
             progress=progress,
         )  # fmt: skip
     for problem in report.problems:
-        say(f"line {problem.line}: {problem.reason}")
+        warn(f"line {problem.line}: {problem.reason}")
     report_restorations(report.restored)  # erased objectors' objections are back (Art. 21(3))
     if fmt is ReportFormat.json:
         sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")

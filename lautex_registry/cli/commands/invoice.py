@@ -5,8 +5,8 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, FormatOption, emit_rows, say
-from lautex_registry.cli.params import EventDate
+from lautex_registry.cli.output import Format, FormatOption, emit_rows, pick_fields, say
+from lautex_registry.cli.params import EventDate, LimitOption, fields_option
 
 COMMAND = "invoice"
 
@@ -98,6 +98,16 @@ def invoice_write_off(ctx: typer.Context, number: InvoiceNumber, on: EventDate) 
     say(f"invoice {number.strip()} is written off")
 
 
+# `invoice list --fields` (records.invoices gives these; tests/test_output_rules.py keeps
+# them equal): written out so that `-h` lists them without importing the records layer.
+COLUMNS = ("number", "order", "customer_id", "billing_name", "issued_on", "due_on", "amount",
+           "state", "paid_on", "last_reminder_on", "collection_agency")  # fmt: skip
+FIELDS = (*COLUMNS, "collection_on", "written_off_on", "billing_organisation", "billing_street",
+          "billing_postal_code", "billing_city", "billing_country",
+          "billing_data_removed_on")  # fmt: skip
+Fields = Annotated[str | None, fields_option(FIELDS, COLUMNS)]
+
+
 @invoice_app.command("list")
 def invoice_list(
     ctx: typer.Context,
@@ -107,18 +117,21 @@ def invoice_list(
     overdue: Annotated[
         bool, typer.Option("--overdue", help="Only open invoices (not in collection) past due.")
     ] = False,
+    limit: LimitOption = None,
+    fields: Fields = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """List invoices by due date.
 
     Example: lautex invoice list --overdue --format csv
     """
-    from lautex_registry.records.invoices import LIST_COLUMNS, list_invoices
+    from lautex_registry.records.invoices import list_invoices
 
+    columns = pick_fields(fields, FIELDS, COLUMNS)
     details = {"format": fmt.value}
     with open_workspace(ctx) as ws:
         rows = list_invoices(ws.conn, open_only=open_only, overdue_only=overdue)
         # Invoices carry billing names and addresses: handing them out is audited first.
         count = emit_rows(ws.reserved_handout(rows, "invoice list", "invoice", details), fmt,
-                          LIST_COLUMNS)  # fmt: skip
+                          columns, limit=limit)  # fmt: skip
         ws.audit_handout("invoice list", "invoice", None, {"rows": count, **details})

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, emit_rows, left_out, say
+from lautex_registry.cli.output import Format, emit_rows, left_out, say, warn
 from lautex_registry.cli.params import ListPurpose
 
 COMMAND = "marketing"
@@ -71,4 +71,4 @@ def marketing_list(
                     run.record_audit(ws.actor, fmt.value)
     say(f"listed {run.listed} for {purpose} by {channel}; {left_out(run.left_out_counts())}")
     if existing_customers:
-        say(f"note: {OPT_OUT_NOTICE}")
+        warn(f"note: {OPT_OUT_NOTICE}")

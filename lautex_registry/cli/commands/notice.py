@@ -5,8 +5,15 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
-from lautex_registry.cli.params import DateOption, id_of
+from lautex_registry.cli.output import (
+    Format,
+    FormatOption,
+    emit_record,
+    emit_rows,
+    pick_fields,
+    say,
+)
+from lautex_registry.cli.params import DateOption, LimitOption, fields_option, id_of
 
 COMMAND = "notice"
 
@@ -36,6 +43,8 @@ NOTICE_COLUMNS = (
 
 
 # What fits a terminal; csv and json carry every column.
+NOTICE_FIELDS = (*NOTICE_COLUMNS, "pending")
+Fields = Annotated[str | None, fields_option(NOTICE_FIELDS, NOTICE_COLUMNS)]
 NOTICE_TABLE_COLUMNS = ("id", "customer_id", "kind", "addressee", "fields", "created_on", "sent_on")
 
 
@@ -43,6 +52,8 @@ NOTICE_TABLE_COLUMNS = ("id", "customer_id", "kind", "addressee", "fields", "cre
 def notice_list(
     ctx: typer.Context,
     pending: Annotated[bool, typer.Option("--pending", help="Only notices not yet sent.")] = False,
+    limit: LimitOption = None,
+    fields: Fields = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """List the notices owed to sources and recipients (GDPR Art. 19).
@@ -52,8 +63,9 @@ def notice_list(
     from lautex_registry.rights.notices import list_notices
 
     with open_workspace(ctx) as ws:
-        columns = NOTICE_TABLE_COLUMNS if fmt is Format.table else NOTICE_COLUMNS
-        emit_rows(list_notices(ws.conn, pending_only=pending), fmt, columns)
+        default = NOTICE_TABLE_COLUMNS if fmt is Format.table else NOTICE_COLUMNS
+        columns = pick_fields(fields, NOTICE_FIELDS, default)
+        emit_rows(list_notices(ws.conn, pending_only=pending), fmt, columns, limit=limit)
 
 
 @notice_app.command("sent")

@@ -5,8 +5,15 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
-from lautex_registry.cli.params import Customer
+from lautex_registry.cli.output import (
+    Format,
+    FormatOption,
+    emit_record,
+    emit_rows,
+    pick_fields,
+    say,
+)
+from lautex_registry.cli.params import Customer, LimitOption, fields_option
 
 COMMAND = "order"
 
@@ -47,6 +54,12 @@ def order_add(
     say(f"added order {number.strip()}")
 
 
+# `order list --fields` (records.orders gives these; tests/test_output_rules.py keeps them
+# equal): written out so that `-h` lists them without importing the records layer.
+FIELDS = ("number", "order_date", "customer_id", "customer", "channel", "reseller", "total")
+Fields = Annotated[str | None, fields_option(FIELDS, FIELDS)]
+
+
 @order_app.command("list")
 def order_list(
     ctx: typer.Context,
@@ -54,21 +67,24 @@ def order_list(
         str | None, typer.Option("--customer", help="Only this customer (id or email).")
     ] = None,
     since: Annotated[str | None, typer.Option("--since", help="Orders from this date on.")] = None,
+    limit: LimitOption = None,
+    fields: Fields = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """List orders by date.
 
     Example: lautex order list --customer aino@example.fi --since 2026-01-01
     """
-    from lautex_registry.records.orders import LIST_COLUMNS, list_orders
+    from lautex_registry.records.orders import list_orders
 
+    columns = pick_fields(fields, FIELDS, FIELDS)
     filters = [name for name, v in (("customer", customer), ("since", since)) if v]
     details = {"format": fmt.value, "filters": filters}
     with open_workspace(ctx) as ws:
         rows = list_orders(ws.conn, customer=customer, since=since)
         # The list names customers: handing personal data out is audited, before it leaves.
         count = emit_rows(ws.reserved_handout(rows, "order list", "order", details), fmt,
-                          LIST_COLUMNS)  # fmt: skip
+                          columns, limit=limit)  # fmt: skip
         ws.audit_handout("order list", "order", None, {"rows": count, **details})
 
 

@@ -5,7 +5,15 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+from lautex_registry.cli.output import (
+    Format,
+    FormatOption,
+    emit_record,
+    emit_rows,
+    pick_fields,
+    say,
+)
+from lautex_registry.cli.params import LimitOption, fields_option
 
 COMMAND = "org"
 
@@ -91,20 +99,34 @@ def org_edit(
     say(f"changed: {', '.join(changed) or 'nothing'}")
 
 
+# `org list --fields` (records.organisations gives these; tests/test_output_rules.py keeps
+# them equal): written out so that `-h` lists them without importing the records layer.
+FIELDS = ("id", "name", "business_id", "sole_trader", "trader_id", "marketing_prohibited_on",
+          "created_at", "customers")  # fmt: skip
+COLUMNS = ("id", "name", "business_id", "sole_trader", "customers", "marketing_prohibited_on")
+Fields = Annotated[str | None, fields_option(FIELDS, COLUMNS)]
+
+
 @org_app.command("list")
-def org_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+def org_list(
+    ctx: typer.Context,
+    limit: LimitOption = None,
+    fields: Fields = None,
+    fmt: FormatOption = Format.table,
+) -> None:
     """List organisations with their number of contacts.
 
     Example: lautex org list --format csv
     """
-    from lautex_registry.records.organisations import LIST_COLUMNS, list_organisations
+    from lautex_registry.records.organisations import list_organisations
 
+    columns = pick_fields(fields, FIELDS, COLUMNS)
     details = {"format": fmt.value}
     with open_workspace(ctx) as ws:
         # A sole trader's name and business ID are the trader's personal data (GDPR
         # Art. 4(1)): handing them out is audited like any list, before the first row leaves.
         rows = ws.reserved_handout(list_organisations(ws.conn), "org list", "organisation", details)
-        count = emit_rows(rows, fmt, LIST_COLUMNS)
+        count = emit_rows(rows, fmt, columns, limit=limit)
         ws.audit_handout("org list", "organisation", None, {"rows": count, **details})
 
 

@@ -5,7 +5,8 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, FormatOption, emit_rows, say
+from lautex_registry.cli.output import Format, FormatOption, emit_rows, pick_fields, say
+from lautex_registry.cli.params import LimitOption, fields_option
 
 COMMAND = "recipient"
 
@@ -59,8 +60,19 @@ def recipient_add(
     say(f"added recipient {recipient_id}")
 
 
+# `recipient list --fields` (records.recipients gives these; tests/test_output_rules.py
+# keeps them equal).
+RECIPIENT_FIELDS = (*RECIPIENT_COLUMNS, "created_at")
+Fields = Annotated[str | None, fields_option(RECIPIENT_FIELDS, RECIPIENT_COLUMNS)]
+
+
 @recipient_app.command("list")
-def recipient_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+def recipient_list(
+    ctx: typer.Context,
+    limit: LimitOption = None,
+    fields: Fields = None,
+    fmt: FormatOption = Format.table,
+) -> None:
     """List the recipients with their permitted purposes and countries.
 
     Example: lautex recipient list --format json
@@ -68,4 +80,5 @@ def recipient_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None
     from lautex_registry.records.recipients import list_recipients
 
     with open_workspace(ctx) as ws:
-        emit_rows(list_recipients(ws.conn), fmt, RECIPIENT_COLUMNS)
+        columns = pick_fields(fields, RECIPIENT_FIELDS, RECIPIENT_COLUMNS)
+        emit_rows(list_recipients(ws.conn), fmt, columns, limit=limit)

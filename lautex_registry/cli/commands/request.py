@@ -12,10 +12,19 @@ from lautex_registry.cli.output import (
     emit_document,
     emit_record,
     emit_rows,
+    pick_fields,
     refuse_pdf_on_terminal,
     say,
 )
-from lautex_registry.cli.params import LangOption, LetterFormat, OutputOption, RequestId, id_of
+from lautex_registry.cli.params import (
+    LangOption,
+    LetterFormat,
+    LimitOption,
+    OutputOption,
+    RequestId,
+    fields_option,
+    id_of,
+)
 from lautex_registry.cli.rectifying import emit_certificate
 
 COMMAND = "request"
@@ -129,6 +138,14 @@ def request_verify(
     say(f"request {request_id}: identity check recorded")
 
 
+# `request list --fields` (rights.requests gives these; tests/test_output_rules.py keeps
+# them equal): written out so that `-h` lists them without importing the rights layer.
+FIELDS = ("id", "customer_id", "in_register", "kind", "received_on", "channel", "language",
+          "due_on", "days_left", "overdue", "status", "extended", "signed", "identity_checked",
+          "state", "outcome", "closed_on")  # fmt: skip
+Fields = Annotated[str | None, fields_option(FIELDS, FIELDS)]
+
+
 @request_app.command("list")
 def request_list(
     ctx: typer.Context,
@@ -150,6 +167,8 @@ def request_list(
         bool,
         typer.Option("--fail-if-any", help="Exit 4 when the list is not empty (for cron)."),
     ] = False,
+    limit: LimitOption = None,
+    fields: Fields = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """List requests with their due dates, the most urgent first.
@@ -163,7 +182,9 @@ def request_list(
         rows = list_requests(
             ws.conn, open_only=open_only, overdue=overdue, due_within=due_within, kind=kind
         )
-    emit_rows(rows, fmt, TABLE_COLUMNS if fmt is Format.table else LIST_COLUMNS, title="Requests")
+    default = TABLE_COLUMNS if fmt is Format.table else LIST_COLUMNS
+    columns = pick_fields(fields, FIELDS, default)
+    emit_rows(rows, fmt, columns, title="Requests", limit=limit)
     if fail_if_any and rows:
         what = "overdue" if overdue else "listed"
         raise Refused(f"{len(rows)} request(s) {what}: answer them (GDPR Art. 12(3))")

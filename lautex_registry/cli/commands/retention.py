@@ -15,6 +15,7 @@ from lautex_registry.cli.output import (
     emit_rows,
     progress_bar,
     say,
+    warn,
 )
 from lautex_registry.cli.params import AsOf, DryRun, Yes
 
@@ -104,9 +105,10 @@ def retention_run(
             say(", ".join(f"{name}: {count}" for name, count in due.items()))
             confirm_or_abort("Run the retention job now?", assume_yes=False)
         summary = _run(ws, day, dry_run)
-    if fmt is Format.json:
+    if fmt in (Format.json, Format.jsonl):
+        # The same fields in both, run_id included: jsonl is the summary on one line.
         emit_record(summary.as_dict(), fmt)
     else:
         emit_rows(summary.rows(), fmt, ["policy", "count"])
     if not summary.checkpointed:
-        say("warning: a reader kept the WAL from being truncated; the next run retries")
+        warn("warning: a reader kept the WAL from being truncated; the next run retries")

@@ -30,7 +30,7 @@ def status(
         facts = register_status(ws.conn, day)
     if fmt is Format.table:
         emit_record(status_lines(facts), fmt, title="lautex status")
-    elif fmt is Format.csv:
+    elif fmt in (Format.csv, Format.tsv):
         emit_record(status_row(facts), fmt)
     else:
         emit_record(facts, fmt)

@@ -5,8 +5,8 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, FormatOption, emit_rows, say
-from lautex_registry.cli.params import PasswordStdin, Username, Yes
+from lautex_registry.cli.output import Format, FormatOption, emit_rows, pick_fields, say
+from lautex_registry.cli.params import LimitOption, PasswordStdin, Username, Yes, fields_option
 from lautex_registry.cli.prompts import read_password
 
 COMMAND = "user"
@@ -43,8 +43,20 @@ def user_add(
     say(f"added {role} {username!r}")
 
 
+# `user list --fields` (accounts.list_users gives these; tests/test_output_rules.py keeps
+# them equal).
+FIELDS = ("username", "full_name", "role", "disabled", "locked_until", "has_service_token",
+          "created_at")  # fmt: skip
+Fields = Annotated[str | None, fields_option(FIELDS, FIELDS)]
+
+
 @user_app.command("list")
-def user_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+def user_list(
+    ctx: typer.Context,
+    limit: LimitOption = None,
+    fields: Fields = None,
+    fmt: FormatOption = Format.table,
+) -> None:
     """List the accounts.
 
     Example: lautex user list --format csv
@@ -52,7 +64,8 @@ def user_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     from lautex_registry.platform import accounts
 
     with open_workspace(ctx) as ws:
-        emit_rows(accounts.list_users(ws.conn), fmt)
+        columns = pick_fields(fields, FIELDS, FIELDS)
+        emit_rows(accounts.list_users(ws.conn), fmt, columns, limit=limit)
 
 
 @user_app.command("passwd")
