@@ -50,7 +50,8 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     # docs/rules.md §5: erased data must be overwritten, not left in free pages.
     conn.execute("PRAGMA secure_delete = ON")
-    # Temporary tables (an import's email list) stay in memory, never in a temp file.
+    # Temporary tables (an import's new organisations) stay in memory, never in a temp
+    # file; what an import stages goes to its own private file (docs/rules.md §6).
     conn.execute("PRAGMA temp_store = MEMORY")
     # Lists sorted by name sort in Finnish order (docs/rules.md §2 "Formats").
     collation.register(conn)

@@ -7,6 +7,8 @@
   files (and the pool's watchdog that ends the workers with the import);
 - `storing`: checks against the register, staging outside the write lock, and the
   final store in one short write transaction with its audit row;
+- `staging_file`: the private file on disk the good rows are staged in, removed
+  however the import ends (and an abandoned one by the next import);
 - `report`: what the import found, as the CLI prints it;
 - `run`: the import as a whole, from a path or a stream to the report.
 

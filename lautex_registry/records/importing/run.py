@@ -10,9 +10,9 @@ overlap:
   much as storing it;
 - `storing` takes the validated chunks in file order, checks them against the register
   (emails already there or earlier in the file; organisations) and stages the good
-  rows in memory, without the write lock; then, unless a bad row (without
-  --skip-invalid) means nothing is written, it stores them in one short write
-  transaction with one audit row. A dry run never takes the write lock.
+  rows in a private file on disk (`staging_file`), without the write lock; then,
+  unless a bad row (without --skip-invalid) means nothing is written, it stores them
+  in one short write transaction with one audit row. A dry run never takes the write lock.
 """
 
 import sqlite3

@@ -1,9 +1,10 @@
 """Checks against the register, staging, and the final store in one short transaction.
 
 All or nothing, without holding the write lock while the file is read: the good rows
-are checked against the register and staged in an in-memory temporary table while
-other users go on working; only the final store takes the write lock. What others
-committed meanwhile is checked again under the lock (docs/rules.md §6).
+are checked against the register and staged in a private file on disk
+(`staging_file`: memory stays flat whatever the file's size) while other users go on
+working; only the final store takes the write lock. What others committed meanwhile
+is checked again under the lock (docs/rules.md §6).
 """
 
 import sqlite3
@@ -17,6 +18,7 @@ from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound
 from lautex_registry.platform.validation import comparison_key
 from lautex_registry.records import customers, lookup
 from lautex_registry.records.importing.report import ImportReport, Problem
+from lautex_registry.records.importing.staging_file import staging_file
 from lautex_registry.records.importing.validating import (
     BUSINESS_ID_SLOT,
     EMAIL_SLOT,
@@ -42,8 +44,8 @@ class RegisterChecks:
     """Duplicate emails (in the register or earlier in the file) and organisation look-ups.
 
     The register's unique email index answers for the register; the file's emails so far
-    go to an in-memory temporary table (temp_store = MEMORY: never a file), keyed by
-    their comparison key.
+    go to a table in the staging file (on disk: a million addresses are not held in
+    memory), keyed by their comparison key.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -63,14 +65,10 @@ class RegisterChecks:
             for customer_id, email in conn.execute(lookup.UNICODE_EMAILS)
         }
         self.unicode_organisations: dict[str, int] | None = None
-        self.conn.execute("DROP TABLE IF EXISTS temp.import_emails")
         self.conn.execute(
-            "CREATE TEMP TABLE import_emails "
+            "CREATE TABLE staging.import_emails "
             "(email TEXT PRIMARY KEY COLLATE NOCASE, line INTEGER) WITHOUT ROWID"
         )
-
-    def close(self) -> None:
-        self.conn.execute("DROP TABLE IF EXISTS temp.import_emails")
 
     def duplicates(self, emails: list[tuple[int, str]]) -> dict[int, str]:
         """Lines whose email is already in the register or on an earlier line, with the reason.
@@ -94,7 +92,7 @@ class RegisterChecks:
         keys = [comparison_key(email) for _line, email in emails]
         earlier: dict[str, int] = dict(
             self.conn.execute(
-                "SELECT email, line FROM temp.import_emails "
+                "SELECT email, line FROM staging.import_emails "
                 f"WHERE email IN ({','.join('?' * len(keys))})",
                 keys,
             ).fetchall()
@@ -118,7 +116,9 @@ class RegisterChecks:
                 earlier[key] = line
                 new.append((key, line))
         if new:
-            self.conn.executemany("INSERT INTO temp.import_emails (email, line) VALUES (?, ?)", new)
+            self.conn.executemany(
+                "INSERT INTO staging.import_emails (email, line) VALUES (?, ?)", new
+            )
         return found
 
     def _unicode_email(self, email: str, line: int) -> int | str | None:
@@ -228,7 +228,7 @@ def already_there(customer_id: int) -> str:
 
 # The staged rows: each good row's INSERT parameters and its line; `new_org` is the
 # comparison key of an organisation the final store creates. (Their emails' comparison
-# keys are in temp.import_emails.)
+# keys are in staging.import_emails.)
 # The time stamps are the same on every row of an import: given once to the final store.
 _STAMPS = ("created_at", "updated_at", "last_activity")
 _KEPT = tuple(c for c in customers.INSERT_COLUMNS if c not in _STAMPS)
@@ -238,8 +238,8 @@ _STAGED = ("line", "new_org", *_KEPT)
 
 
 class Staging:
-    """Validated chunks in: problems reported, good rows kept in an in-memory temporary
-    table (temp_store = MEMORY) until the final store. Nothing here takes the write lock."""
+    """Validated chunks in: problems reported, good rows kept in the staging file (on
+    disk, see `staging_file`) until the final store. Nothing here takes the write lock."""
 
     def __init__(self, conn: sqlite3.Connection, report: ImportReport) -> None:
         self.conn = conn
@@ -251,16 +251,27 @@ class Staging:
         self.new_orgs: dict[str, str] = {}  # comparison key -> the name as first written
         self.stamps: tuple[Any, ...] = ()
         self.staging = not report.dry_run
-        conn.execute("DROP TABLE IF EXISTS temp.import_staged")
         # `line INTEGER PRIMARY KEY` is the rowid: one b-tree, no second index.
         columns = ", ".join(_STAGED[1:])
-        conn.execute(f"CREATE TEMP TABLE import_staged (line INTEGER PRIMARY KEY, {columns})")
-
-    def close(self) -> None:
-        self.checks.close()
-        self.conn.execute("DROP TABLE IF EXISTS temp.import_staged")
+        conn.execute(f"CREATE TABLE staging.import_staged (line INTEGER PRIMARY KEY, {columns})")
 
     def take(self, results: list[Checked]) -> None:
+        """Check and stage one validated chunk, in one transaction of the staging file.
+
+        A deferred transaction writes only the staging file; the register is only read
+        (a WAL read snapshot, which never blocks another user's write), so the write
+        lock of the register is not taken. One commit a chunk, not one a statement.
+        """
+        conn = self.conn
+        conn.execute("BEGIN DEFERRED")
+        try:
+            self._take(results)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _take(self, results: list[Checked]) -> None:
         report, checks = self.report, self.checks
         candidates: list[tuple[int, tuple[Any, ...]]] = []
         for line, values, problem in results:
@@ -306,7 +317,7 @@ class Staging:
             staged.append((line, new_org, *[values[i] for i in _KEPT_SLOTS]))
             self.stamps = tuple(values[i] for i in _STAMP_SLOTS)
         if staged:
-            insert_rows(self.conn, _insert_sql("temp.import_staged", _STAGED), staged)
+            insert_rows(self.conn, _insert_sql("staging.import_staged", _STAGED), staged)
 
     def store(self, actor: audit.Actor) -> None:
         """The final store: one write transaction, the only time the import holds the lock.
@@ -340,7 +351,7 @@ class Staging:
                     cursor = conn.execute(
                         f"INSERT INTO customers ({', '.join((*_KEPT, *_STAMPS))}, state) "
                         f"SELECT {columns}, {', '.join('?' * len(_STAMPS))}, 'active' "
-                        "FROM temp.import_staged AS s "
+                        "FROM staging.import_staged AS s "
                         "LEFT JOIN temp.import_orgs AS o ON o.key = s.new_org ORDER BY s.line",
                         self.stamps,
                     )
@@ -363,20 +374,20 @@ class Staging:
         conn, report = self.conn, self.report
         taken: dict[int, int] = dict(
             conn.execute(
-                "SELECT s.line, c.id FROM temp.import_staged AS s "
+                "SELECT s.line, c.id FROM staging.import_staged AS s "
                 "CROSS JOIN customers AS c ON c.email = s.email COLLATE NOCASE "
                 "WHERE s.email IS NOT NULL"
             ).fetchall()
         )
         for customer_id, email in conn.execute(lookup.UNICODE_EMAILS).fetchall():
             row = conn.execute(
-                "SELECT line FROM temp.import_emails WHERE email = ?", (comparison_key(email),)
+                "SELECT line FROM staging.import_emails WHERE email = ?", (comparison_key(email),)
             ).fetchone()
             if row is not None:
                 taken.setdefault(int(row[0]), int(customer_id))
         if not taken:
             return
-        conn.executemany("DELETE FROM temp.import_staged WHERE line = ?", [(n,) for n in taken])
+        conn.executemany("DELETE FROM staging.import_staged WHERE line = ?", [(n,) for n in taken])
         report.duplicates.extend(Problem(line, already_there(cid)) for line, cid in taken.items())
         report.valid -= len(taken)
 
@@ -394,7 +405,7 @@ class Staging:
         used = {
             row[0]
             for row in self.conn.execute(
-                "SELECT DISTINCT new_org FROM temp.import_staged WHERE new_org IS NOT NULL"
+                "SELECT DISTINCT new_org FROM staging.import_staged WHERE new_org IS NOT NULL"
             )
         }
         ids: dict[str, int] = {}
@@ -493,13 +504,13 @@ def store_validated(
     """
     cache = int(conn.execute("PRAGMA cache_size").fetchone()[0])
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-    staging = Staging(conn, report)
     try:
-        for results in validated:
-            staging.take(results)
-        if not report.dry_run and not report.failed and report.valid:
-            staging.store(actor)
+        with staging_file(conn):
+            staging = Staging(conn, report)
+            for results in validated:
+                staging.take(results)
+            if not report.dry_run and not report.failed and report.valid:
+                staging.store(actor)
         return report
     finally:
-        staging.close()
         conn.execute(f"PRAGMA cache_size = {cache}")
