@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from lautex_registry.cli.params import enum_of
 from lautex_registry.platform.escaping import printable, spreadsheet_safe
 
 if TYPE_CHECKING:
@@ -38,7 +39,10 @@ class Format(StrEnum):
 FormatOption = Annotated[
     Format,
     typer.Option(
-        "--format", "-f", help="Output: table for people; json, jsonl or csv for scripts."
+        "--format",
+        "-f",
+        help="Output: table for people; json, jsonl or csv for scripts.",
+        parser=enum_of("format", Format),  # the one message for a closed set (cli/params.py)
     ),
 ]
 

@@ -15,7 +15,15 @@ from lautex_registry.cli.output import (
     report_restorations,
     say,
 )
-from lautex_registry.cli.params import Customer, DryRun, id_of
+from lautex_registry.cli.params import (
+    CUSTOMER_STATES,
+    SOURCES,
+    Customer,
+    DryRun,
+    PersonLanguage,
+    choice_option,
+    id_of,
+)
 
 COMMAND = "customer"
 
@@ -67,11 +75,7 @@ Country = Annotated[
 
 Source = Annotated[
     str | None,
-    typer.Option(
-        "--source",
-        help="Where the data came from: web-store, reseller, registration, "
-        "customer-service, subcontractor or partner.",
-    ),
+    choice_option("--source", field="source", values=SOURCES, help="Where the data came from."),
 ]
 
 
@@ -83,11 +87,6 @@ SourceDetail = Annotated[
 Notes = Annotated[
     str | None,
     typer.Option("--notes", help="Customer-service notes (one line, at most 1000 characters)."),
-]
-
-
-Language = Annotated[
-    str | None, typer.Option("--language", help="fi, en or sv. Default on add: fi.")
 ]
 
 
@@ -105,7 +104,7 @@ def customer_add(
     country: Country = None,
     source: Source = None,
     source_detail: SourceDetail = None,
-    language: Language = None,
+    language: PersonLanguage = None,
     notes: Notes = None,
 ) -> None:
     """Add a customer; prints the new customer's id.
@@ -208,9 +207,12 @@ def customer_list(
     ] = None,
     state: Annotated[
         str | None,
-        typer.Option("--state", help="active, restricted, anonymised-with-holds or anonymised."),
+        choice_option("--state", field="state", values=CUSTOMER_STATES, help="Only this state."),
     ] = None,
-    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    source: Annotated[
+        str | None,
+        choice_option("--source", field="source", values=SOURCES, help="Only this source."),
+    ] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """List customers, optionally of one organisation, state or source.
@@ -267,7 +269,7 @@ def customer_edit(
     country: Country = None,
     source: Source = None,
     source_detail: SourceDetail = None,
-    language: Language = None,
+    language: PersonLanguage = None,
     notes: Notes = None,
     clear: Annotated[
         list[str] | None,
@@ -317,7 +319,13 @@ def customer_import(
         Path, typer.Argument(help="UTF-8 CSV, comma or semicolon separated.", show_default=False)
     ],
     source: Annotated[
-        str | None, typer.Option("--source", help="Source for rows whose source cell is empty.")
+        str | None,
+        choice_option(
+            "--source",
+            field="source",
+            values=SOURCES,
+            help="Source for rows whose source cell is empty.",
+        ),
     ] = None,
     dry_run: DryRun = False,
     skip_invalid: Annotated[

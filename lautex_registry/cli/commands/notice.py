@@ -6,7 +6,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
-from lautex_registry.cli.params import DateOption, id_of
+from lautex_registry.cli.params import NOTICE_METHODS, DateOption, choice_option, id_of
 
 COMMAND = "notice"
 
@@ -63,7 +63,10 @@ def notice_sent(
         int,
         typer.Argument(help="The notice's id.", show_default=False, parser=id_of("notice")),
     ],
-    method: Annotated[str, typer.Option("--method", help="letter, email or phone.")],
+    method: Annotated[
+        str,
+        choice_option("--method", field="method", values=NOTICE_METHODS, help="How it was sent."),
+    ],
     on_date: DateOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:

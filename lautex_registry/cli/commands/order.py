@@ -6,7 +6,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
-from lautex_registry.cli.params import Customer
+from lautex_registry.cli.params import ORDER_CHANNELS, Customer, choice_option
 
 COMMAND = "order"
 
@@ -23,7 +23,12 @@ def order_add(
     customer: Customer,
     number: Annotated[str, typer.Option("--number", help="The order number.")],
     order_date: Annotated[str, typer.Option("--date", help="Order date (YYYY-MM-DD).")],
-    channel: Annotated[str, typer.Option("--channel", help="web-store or reseller.")],
+    channel: Annotated[
+        str,
+        choice_option(
+            "--channel", field="channel", values=ORDER_CHANNELS, help="Where it was ordered."
+        ),
+    ],
     line: Annotated[
         list[str],
         typer.Option("--line", help='"PRODUCT;QUANTITY;UNIT_PRICE" in euros; repeatable.'),

@@ -6,6 +6,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+from lautex_registry.cli.params import Received
 
 COMMAND = "org"
 
@@ -131,10 +132,7 @@ def org_show(ctx: typer.Context, org: OrgRef, fmt: FormatOption = Format.table) 
 def org_prohibit_marketing(
     ctx: typer.Context,
     org: OrgRef,
-    received: Annotated[
-        str | None,
-        typer.Option("--received", help="When the organisation said so. Default: today."),
-    ] = None,
+    received: Received = None,
     withdraw: Annotated[
         bool, typer.Option("--withdraw", help="Lift it, at the organisation's own request.")
     ] = False,
@@ -149,7 +147,7 @@ def org_prohibit_marketing(
     from lautex_registry.records.objections import set_organisation_prohibition
 
     with open_workspace(ctx) as ws, transaction(ws.conn):
-        day = parse_date(received, "received") if received else None
+        day = parse_date(received, "received") if received else None  # None: today
         organisation_id = resolve_organisation_id(ws.conn, org)
         result = set_organisation_prohibition(
             ws.conn, ws.actor, organisation_id, day, lift=withdraw

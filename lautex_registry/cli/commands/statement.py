@@ -1,13 +1,16 @@
 """`lautex statement`: the privacy statement, generated from the register's settings."""
 
-from enum import StrEnum
-from typing import Annotated
-
 import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, deliver, output_path
-from lautex_registry.cli.params import DocumentLang, DocumentLanguage, OutputOption
+from lautex_registry.cli.params import (
+    DocumentLang,
+    DocumentLanguage,
+    OutputOption,
+    StatementFormat,
+    StatementFormatOption,
+)
 
 COMMAND = "statement"
 
@@ -16,17 +19,10 @@ def register(app: typer.Typer) -> None:
     app.command(COMMAND)(statement)
 
 
-class StatementFormat(StrEnum):
-    md = "md"
-    html = "html"
-
-
 def statement(
     ctx: typer.Context,
     lang: DocumentLang = DocumentLanguage.fi,
-    fmt: Annotated[
-        StatementFormat, typer.Option("--format", "-f", help="md (Markdown) or html.")
-    ] = StatementFormat.md,
+    fmt: StatementFormatOption = StatementFormat.md,
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:
