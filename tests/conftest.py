@@ -5,6 +5,7 @@ test session and copied for each test; `cli.run(..., user="clerk")` runs a comma
 as that user through typer's CliRunner, authenticated by the user's service token.
 """
 
+import functools
 import os
 import re
 import shutil
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import typer.main
+import typer.testing
 from hypothesis import settings
 from typer.testing import CliRunner, Result
 
@@ -32,6 +35,11 @@ settings.register_profile("explore", deadline=None, max_examples=500)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 register_commands()  # `lautex` imports only what a command needs; tests want them all
+
+# CliRunner.invoke rebuilds typer's whole command tree on every call (about 20 ms, more
+# under coverage: a large share of an in-process command). Every command is
+# registered above and the tree never changes after, so it is built once per process.
+setattr(typer.testing, "_get_command", functools.cache(typer.main.get_command))  # noqa: B010
 
 # argon2id with a low cost: the same algorithm, fast enough for a test suite.
 accounts.ARGON2_PARAMS.update(time_cost=1, memory_cost=1024, parallelism=1)

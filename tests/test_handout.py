@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -14,7 +15,8 @@ import pytest
 
 from lautex_registry.cli import context
 from lautex_registry.platform import db
-from tests.conftest import Cli
+from tests.conftest import Cli, RegisterTemplate
+from tests.helpers import build_once
 
 LISTS = {
     "customer list": ("customer", "list", "-f", "csv"),
@@ -27,8 +29,7 @@ LISTS = {
 SURNAME = "Äijälä-Handout"
 
 
-@pytest.fixture
-def listed(cli: Cli) -> Cli:
+def build_listed(cli: Cli) -> None:
     """A register with two customers who appear on every list: orders, invoices, mailings.
 
     Two, so a list is still reading (its first row out, the next one read) when its
@@ -48,6 +49,19 @@ def listed(cli: Cli) -> Cli:
                "--due", "2026-11-15", user="clerk")  # fmt: skip
     for action, args in LISTS.items():
         assert cli.ok(*args, user="admin").stdout.count(SURNAME) == 2, action
+
+
+@pytest.fixture(scope="module")
+def built_listed(
+    register_template: RegisterTemplate, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The register above, built once per module; each test gets its own copy."""
+    return build_once(register_template, tmp_path_factory, build_listed)[0]
+
+
+@pytest.fixture
+def listed(cli: Cli, built_listed: Path) -> Cli:
+    shutil.copy2(built_listed, cli.db)
     return cli
 
 

@@ -6,7 +6,6 @@ the PDF labels (README "How output is escaped").
 """
 
 import csv
-import functools
 import io
 import itertools
 import json
@@ -20,11 +19,9 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-import typer.testing
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
-from typer.main import get_command as _get_command
 
 from lautex_registry.platform.documents import markdown_parser
 from lautex_registry.platform.escaping import FORMULA_STARTS, printable
@@ -260,9 +257,6 @@ def assert_shown_safely(cli: Cli, shows: tuple[str, ...]) -> None:
 @pytest.fixture
 def populated(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.setenv("COLUMNS", "200")
-    # typer rebuilds the whole command tree on every invocation (half of each run); the
-    # tree never changes within a test, so it is built once: more examples per minute.
-    monkeypatch.setattr(typer.testing, "_get_command", functools.cache(_get_command))
     cli.ok("org", "add", "Puutalo Oy")
     cli.ok("customer", "add", "--first-name", "Aino", "--last-name", "Äijälä", "--org",
            "Puutalo Oy", "--email", "aino@example.fi", "--street", "Kuusitie 3",

@@ -32,6 +32,7 @@ from lautex_registry.platform.escaping import (
 )
 from lautex_registry.records.importing import records
 from tests.conftest import Cli, RegisterTemplate
+from tests.helpers import build_once
 
 # rich markup that closes a tag never opened, a live terminal hyperlink, and raw
 # terminal control: a colour (CSI) and an OSC 8 hyperlink ended by BEL.
@@ -74,10 +75,22 @@ def store(cli: Cli, values: dict[str, str]) -> None:
             conn.execute(f"UPDATE {table} SET {name} = ?", (value,))
 
 
+@pytest.fixture(scope="module")
+def built_register(
+    register_template: RegisterTemplate, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, str]]:
+    """The register above, built once per module; each test gets its own copy."""
+    return build_once(register_template, tmp_path_factory, build_register)
+
+
 @pytest.fixture
-def register(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def register(
+    cli: Cli, built_register: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
     monkeypatch.setenv("COLUMNS", "2000")  # rich: one table row per line, no wrapping
-    return build_register(cli)
+    path, ids = built_register
+    shutil.copy2(path, cli.db)
+    return dict(ids)
 
 
 # --- tables ---------------------------------------------------------------------------------

@@ -1,14 +1,15 @@
 """README "Input rules": every value a clerk or a file gives is checked before anything
 is written; each refusal is one line naming the field, and the register is unchanged."""
 
+import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import Result
 
 from lautex_registry.platform import migrations
-from tests.conftest import Cli, roll_back_migrations
-from tests.helpers import dump
+from tests.conftest import Cli, RegisterTemplate, roll_back_migrations
+from tests.helpers import build_once, dump
 
 HETU = "131052-308T"  # the Population Register Centre's published example
 
@@ -21,8 +22,7 @@ def assert_refused(result: Result, code: int, *fragments: str) -> None:
         assert fragment in result.stderr, result.stderr
 
 
-@pytest.fixture
-def register(cli: Cli) -> Cli:
+def build_register(cli: Cli) -> None:
     """Customer 1 (aino@example.fi) of organisation Puutalo Oy, recipient Laskutus Oy,
     and an open rectification request 1 of the customer."""
     cli.ok("org", "add", "Puutalo Oy", "--business-id", "1572860-0")
@@ -34,6 +34,19 @@ def register(cli: Cli) -> Cli:
     cli.ok("recipient", "add", "Laskutus Oy", "--kind", "processor", "--purpose", "billing",
            "--country", "FI")  # fmt: skip
     cli.ok("request", "add", "1", "--kind", "rectification", "--channel", "email")
+
+
+@pytest.fixture(scope="module")
+def built_register(
+    register_template: RegisterTemplate, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The register above, built once per module; each test gets its own copy."""
+    return build_once(register_template, tmp_path_factory, build_register)[0]
+
+
+@pytest.fixture
+def register(cli: Cli, built_register: Path) -> Cli:
+    shutil.copy2(built_register, cli.db)
     return cli
 
 

@@ -14,12 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lautex_registry.marketing.labels import latin1_text
-from tests.conftest import Cli
-from tests.helpers import add_org, add_person, ban, dump, object_to
+from tests.conftest import Cli, RegisterTemplate
+from tests.helpers import add_org, add_person, ban, build_once, dump, object_to
 
 
-@pytest.fixture
-def mailing(cli: Cli) -> dict[str, int]:
+def build_mailing(cli: Cli) -> dict[str, int]:
     add_org(cli, "Puutalo Oy")
     people = {
         "aijala": add_person(cli, "Aino", "Äijälä", org="Puutalo Oy", street="Kääpätie 5 ö",
@@ -40,6 +39,21 @@ def mailing(cli: Cli) -> dict[str, int]:
         conn.execute("UPDATE customers SET state = 'restricted' WHERE id = ?",
                      (people["restricted"],))  # fmt: skip
     return people
+
+
+@pytest.fixture(scope="module")
+def built_mailing(
+    register_template: RegisterTemplate, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, int]]:
+    """The mailing above, built once per module; each test gets its own copy."""
+    return build_once(register_template, tmp_path_factory, build_mailing)
+
+
+@pytest.fixture
+def mailing(cli: Cli, built_mailing: tuple[Path, dict[str, int]]) -> dict[str, int]:
+    path, people = built_mailing
+    shutil.copy2(path, cli.db)
+    return dict(people)
 
 
 def test_csv_labels_leave_out_bans_objections_restrictions_and_no_address(

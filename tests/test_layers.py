@@ -87,3 +87,16 @@ def test_each_package_says_what_it_may_import(layer: str) -> None:
         assert f"`{lower}`" in said or "every domain package" in said, (layer, lower)
     for higher in LAYERS[LAYERS.index(layer) + 1 : -1]:
         assert f"`{higher}`" not in said, (layer, higher)
+
+
+def test_commands_get_their_write_transaction_from_the_workspace() -> None:
+    """A command never opens a transaction of its own: `open_workspace(ctx, write=True)` or
+    `ws.writing()` does (docs/rules.md §3), so every command writes the same way."""
+    own = [
+        module_name(path)
+        for path in SOURCES
+        if layer_of(module_name(path)) == "cli"
+        and path.name != "context.py"
+        and "lautex_registry.platform.db.transaction" in imports(path)
+    ]
+    assert own == []

@@ -7,7 +7,7 @@ is looked up in lautex_registry.platform.permissions.PERMISSIONS.
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -36,6 +36,12 @@ class Workspace:
     @property
     def actor(self) -> audit.Actor:
         return self.user.actor
+
+    def writing(self) -> AbstractContextManager[sqlite3.Connection]:
+        """The command's write transaction (BEGIN IMMEDIATE, docs/rules.md §3): its writes
+        and their audit rows commit together or not at all. For a command that reads or
+        asks first; a command that only writes opens its workspace with `write=True`."""
+        return transaction(self.conn)
 
     def audit_handout(
         self,
@@ -138,8 +144,15 @@ def current_token(conn: sqlite3.Connection) -> str:
 
 
 @contextmanager
-def open_workspace(ctx: typer.Context, *, check_schema: bool = True) -> Iterator[Workspace]:
-    """Open the register, authenticate, and check that the role may run this command."""
+def open_workspace(
+    ctx: typer.Context, *, write: bool = False, check_schema: bool = True
+) -> Iterator[Workspace]:
+    """Open the register, authenticate, and check that the role may run this command.
+
+    With `write=True` the whole command runs in one write transaction, opened once the
+    user may run it: everything it changes, audit rows included, commits together when
+    the command ends, and nothing is left when it fails.
+    """
     path = db_path_of(ctx)
     conn = connect(path)
     try:
@@ -150,6 +163,11 @@ def open_workspace(ctx: typer.Context, *, check_schema: bool = True) -> Iterator
         action = command_action(ctx)
         if not allowed(user.role, action):
             raise AuthError(f"the {user.role} role may not run `lautex {action}`")
-        yield Workspace(conn, user, path, token)
+        workspace = Workspace(conn, user, path, token)
+        if write:
+            with workspace.writing():
+                yield workspace
+        else:
+            yield workspace
     finally:
         conn.close()

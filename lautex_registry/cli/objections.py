@@ -23,7 +23,6 @@ def record_objection(
     *,
     ban: bool,
 ) -> None:
-    from lautex_registry.platform.db import transaction
     from lautex_registry.platform.errors import InvalidInput
     from lautex_registry.platform.validation import date_or_today
     from lautex_registry.records import objections
@@ -31,7 +30,7 @@ def record_objection(
 
     record = objections.withdraw_objections if withdraw else objections.record_objections
     # The permission is checked first (open_workspace), then the input.
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         if not ban and objections.PUBLICATION in purposes:
             raise InvalidInput("purpose: record a publication ban with `lautex publication-ban`")
         day = date_or_today(received, "received")

@@ -50,14 +50,13 @@ def consent(
 
     Example: lautex consent 42 --email-marketing given --date 2026-11-20 --source "web form"
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.platform.errors import InvalidInput
     from lautex_registry.platform.validation import parse_date
     from lautex_registry.records.lookup import resolve_customer
     from lautex_registry.records.objections import record_consent
 
     given = [(ch, st) for ch, st in (("email", email_marketing), ("sms", sms_marketing)) if st]
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         if not given:
             raise InvalidInput(
                 "consent: give --email-marketing or --sms-marketing (given|withdrawn)"

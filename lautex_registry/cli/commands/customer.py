@@ -112,7 +112,6 @@ def customer_add(
     Example: lautex customer add --first-name Aino --last-name Äijälä --phone "040 123 4567"
     --email aino@example.fi --org "Puutalo Oy" --source web-store
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.records.customers import CustomerFields, add_customer
 
     given = CustomerFields(
@@ -130,7 +129,7 @@ def customer_add(
         language=language,
         notes=notes,
     ).given()
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         written = add_customer(ws.conn, ws.actor, given)
     typer.echo(written.customer_id)
     say(f"added customer {written.customer_id}")
@@ -284,7 +283,6 @@ def customer_edit(
 
     Example: lautex customer edit 42 --phone "+358 50 765 4321" --clear org
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.records.customers import CustomerFields, edit_customer
 
     given = CustomerFields(
@@ -302,7 +300,7 @@ def customer_edit(
         language=language,
         notes=notes,
     ).given()
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         written = edit_customer(ws.conn, ws.actor, customer, given, clear or [])
     changed = written.changed
     say(

@@ -44,13 +44,12 @@ def disclose(
     Example: lautex disclose aino@example.fi --to "Laskutuspalvelu Oy" --purpose billing
     --fields name,address,email
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.platform.validation import date_or_today
     from lautex_registry.records.disclosures import record_disclosure
     from lautex_registry.records.lookup import resolve_customer
     from lautex_registry.records.recipients import resolve_recipient
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         day = date_or_today(on_date, "date")
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
         recipient = resolve_recipient(ws.conn, to)

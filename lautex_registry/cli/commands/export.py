@@ -43,11 +43,10 @@ def export(
 
     Example: lautex export 42 --request 7 --format html --lang en --output anna-2026-11.html
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.rights.access import export_customer, write_export
 
     target = output_path(output, force)
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         result = export_customer(
             ws.conn, ws.actor, customer, fmt=fmt.value, lang=lang, request_id=request_id,
             output=target, portability=portability,

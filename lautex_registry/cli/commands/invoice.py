@@ -34,10 +34,9 @@ def invoice_add(
 
     Example: lautex invoice add T-1001 --number 2026-0457 --issued 2026-11-20 --due 2026-12-04
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.records.invoices import add_invoice
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         add_invoice(ws.conn, ws.actor, order, number=number, issued=issued, due=due)
     say(f"added invoice {number.strip()}")
 
@@ -48,10 +47,9 @@ def invoice_pay(ctx: typer.Context, number: InvoiceNumber, on: EventDate) -> Non
 
     Example: lautex invoice pay 2026-0457 --date 2026-11-24
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.records.invoices import pay_invoice
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         pay_invoice(ws.conn, ws.actor, number, on)
     say(f"invoice {number.strip()} is paid")
 
@@ -62,10 +60,9 @@ def invoice_remind(ctx: typer.Context, number: InvoiceNumber, on: EventDate) -> 
 
     Example: lautex invoice remind 2026-0457 --date 2026-12-10
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.records.invoices import remind_invoice
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         remind_invoice(ws.conn, ws.actor, number, on)
     say(f"invoice {number.strip()}: reminder recorded")
 
@@ -81,10 +78,9 @@ def invoice_collect(
 
     Example: lautex invoice collect 2026-0457 --agency "Perintä Oy" --date 2027-01-15
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.records.invoices import collect_invoice
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         collect_invoice(ws.conn, ws.actor, number, agency=agency, on=on)
     say(f"invoice {number.strip()} is in collection")
 
@@ -103,7 +99,6 @@ def invoice_write_off(
     Example: lautex invoice write-off 2026-0457 --date 2027-06-30 --yes
     """
     from lautex_registry.cli.prompts import confirm_or_abort
-    from lautex_registry.platform.db import transaction
     from lautex_registry.records.invoices import write_off_invoice, write_off_plan
 
     with open_workspace(ctx) as ws:
@@ -113,7 +108,7 @@ def invoice_write_off(
             say("dry run: nothing was changed")
             return
         confirm_or_abort(f"Write off invoice {plan['invoice']} for good?", assume_yes=yes)
-        with transaction(ws.conn):
+        with ws.writing():
             write_off_invoice(ws.conn, ws.actor, number, on)
     say(f"invoice {number.strip()} is written off")
 

@@ -64,7 +64,6 @@ def _labels_to_stdout(ws: "Workspace", run: "LabelRun", fmt: LabelFormat) -> int
     """Labels on stdout: the audit row is reserved before the first label leaves, and
     completed with the count once they are out (or the reader of the pipe stopped)."""
     from lautex_registry.marketing import labels as service
-    from lautex_registry.platform.db import transaction
 
     stream = _labels_stdout(fmt)  # a PDF refused on a terminal: nothing read, nothing audited
     details = {"purpose": run.purpose, "format": fmt.value, "to_file": False}
@@ -74,7 +73,7 @@ def _labels_to_stdout(ws: "Workspace", run: "LabelRun", fmt: LabelFormat) -> int
     finally:
         run.end_read()
         if not handout.refused:
-            with transaction(ws.conn):
+            with ws.writing():
                 run.record_audit(ws.actor, fmt.value, to_file=False)
 
 

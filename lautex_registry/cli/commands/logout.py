@@ -18,11 +18,10 @@ def logout(ctx: typer.Context) -> None:
     Example: lautex logout
     """
     from lautex_registry.platform import sessions
-    from lautex_registry.platform.db import transaction
     from lautex_registry.platform.identity import register_id
 
     with open_workspace(ctx) as ws:
-        with transaction(ws.conn):
+        with ws.writing():
             sessions.end_session(ws.conn, ws.user, ws.token)
         sessions.forget_session_token(register_id(ws.conn))
     say("logged out")

@@ -60,7 +60,6 @@ def marketing_list(
     Example: lautex marketing list --purpose direct-advertising --channel email --format csv
     """
     from lautex_registry.marketing.lists import OPT_OUT_NOTICE, MarketingList
-    from lautex_registry.platform.db import transaction
 
     with open_workspace(ctx) as ws:
         run = MarketingList(ws.conn, purpose, channel, existing_customers=existing_customers)
@@ -72,7 +71,7 @@ def marketing_list(
         finally:
             run.end_read()
             if not rows.refused:  # refused: nothing was handed out, nothing to count
-                with transaction(ws.conn):
+                with ws.writing():
                     run.record_audit(ws.actor, fmt.value)
     say(f"listed {run.listed} for {purpose} by {channel}; {left_out(run.left_out_counts())}")
     if existing_customers:

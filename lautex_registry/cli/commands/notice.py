@@ -74,11 +74,10 @@ def notice_sent(
 
     Example: lautex notice sent 12 --date 2026-11-26 --method letter
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.platform.validation import date_or_today
     from lautex_registry.rights.notices import mark_sent
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         day = date_or_today(on_date, "date")
         record = mark_sent(ws.conn, ws.actor, notice_id, day, method)
     emit_record(record, fmt)

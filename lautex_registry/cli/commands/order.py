@@ -42,10 +42,9 @@ def order_add(
     Example: lautex order add 42 --number T-1001 --date 2026-11-20 --channel web-store
     --line "Birch plank 2 m;10;12.50" --line "Screws 100 pcs;1;4.90"
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.records.orders import add_order
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         add_order(
             ws.conn, ws.actor, customer, number=number, order_date=order_date,
             channel=channel, reseller=reseller, lines=line,

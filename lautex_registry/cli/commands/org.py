@@ -56,10 +56,9 @@ def org_add(
     Example: lautex org add "Matti Virtanen Tmi" --business-id 0737546-2 --sole-trader
     --trader matti@example.fi
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.records.organisations import add_organisation
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         organisation_id = add_organisation(
             ws.conn, ws.actor, name, business_id, sole_trader=sole_trader, trader=trader
         )
@@ -86,10 +85,9 @@ def org_edit(
 
     Example: lautex org edit "Matti Virtanen Tmi" --sole-trader --trader matti@example.fi
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.records.organisations import edit_organisation
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         changed = edit_organisation(ws.conn, ws.actor, org, sole_trader=sole_trader, trader=trader)
     say(f"changed: {', '.join(changed) or 'nothing'}")
 
@@ -141,12 +139,11 @@ def org_prohibit_marketing(
 
     Example: lautex org prohibit-marketing "Puutalo Oy" --received 2026-11-20
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.platform.validation import parse_date
     from lautex_registry.records.lookup import resolve_organisation_id
     from lautex_registry.records.objections import set_organisation_prohibition
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         day = parse_date(received, "received") if received else None  # None: today
         organisation_id = resolve_organisation_id(ws.conn, org)
         result = set_organisation_prohibition(

@@ -55,10 +55,9 @@ def recipient_add(
     Example: lautex recipient add "Laskutuspalvelu Oy" --kind processor --purpose billing
     --country FI
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.records.recipients import add_recipient
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         recipient_id = add_recipient(
             ws.conn, ws.actor, name, kind, purpose, country, transfer_basis
         )

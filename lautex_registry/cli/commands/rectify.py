@@ -37,12 +37,11 @@ def rectify(
 
     Example: lautex rectify 42 --set phone="040 765 4321" --reason "number changed" --request 7
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.platform.errors import InvalidInput
     from lautex_registry.records.lookup import resolve_customer
     from lautex_registry.rights import certificates, rectification
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         if refuse and (assignments or supplement):
             raise InvalidInput("refuse: --refuse cannot be combined with --set or --supplement")
         if refuse and request_id is None:

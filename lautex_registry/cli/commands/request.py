@@ -70,11 +70,10 @@ def request_add(
 
     Example: lautex request add 42 --kind access --received 2026-01-31 --channel letter
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.rights.requests import add_request, get_request
 
     with open_workspace(ctx) as ws:
-        with transaction(ws.conn):
+        with ws.writing():
             request_id = add_request(
                 ws.conn, ws.actor, kind=kind, channel=channel, customer_ref=customer,
                 requester=requester, received=received, language=language, signed=signed,
@@ -97,10 +96,9 @@ def request_extend(
 
     Example: lautex request extend 7 --reason "the order history must be fetched from the archive"
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.rights.requests import extend_request
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         due = extend_request(ws.conn, ws.actor, request_id, reason)
     say(f"request {request_id} extended: now due {due.isoformat()}")
     say(f"send the extension notice: lautex request letter {request_id}")
@@ -118,10 +116,9 @@ def request_verify(
 
     Example: lautex request verify 7 --method "driving licence shown at the counter"
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.rights.requests import verify_identity
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         verify_identity(ws.conn, ws.actor, request_id, method)
     say(f"request {request_id}: identity check recorded")
 
@@ -177,10 +174,9 @@ def request_show(
 
     Example: lautex request show 7 --format json
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.rights.requests import show_request
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         record = show_request(ws.conn, ws.actor, request_id)
     emit_record(record, fmt, title=f"Request {request_id}")
 
@@ -221,13 +217,12 @@ def request_close(
 
     Example: lautex request close 7 --outcome refused --reason "we hold no such recordings"
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.platform.validation import parse_money
     from lautex_registry.rights.letters import reply_letter
     from lautex_registry.rights.requests import close_answered_request
 
     with open_workspace(ctx) as ws:
-        with transaction(ws.conn):
+        with ws.writing():
             fee_cents = parse_money(fee, "fee") if fee is not None else None
             close_answered_request(
                 ws.conn, ws.actor, request_id, outcome, reason,
@@ -254,12 +249,11 @@ def request_letter(
 
     Example: lautex request letter 7 --lang en --format html --output reply-7.html
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.platform.documents import write_private
     from lautex_registry.rights.letters import request_letter as make_letter
 
     target = output_path(output, force)
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         letter = make_letter(
             ws.conn, ws.actor, request_id, lang=lang, fmt=letter_fmt.value, which=which
         )
@@ -285,12 +279,11 @@ def request_certificate(
 
     Example: lautex request certificate 7 --lang en --format html --output certificate.html
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.platform.documents import write_private
     from lautex_registry.rights.certificates import refusal_certificate
 
     target = output_path(output, force)
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         certificate = refusal_certificate(ws.conn, ws.actor, request_id, lang, doc_format.value)
         # Written inside the transaction, as a letter is: a file that cannot be written
         # leaves no document row and no audit row claiming it was handed out.

@@ -29,11 +29,10 @@ def restrict(
 
     Example: lautex restrict 42 --reason "the customer contests the address" --request 8
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.records.lookup import resolve_customer
     from lautex_registry.rights.restriction import restrict as restrict_customer
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
         result = restrict_customer(ws.conn, ws.actor, customer_id, reason, request_id)
     say(f"customer {customer_id} is restricted (restriction {result.restriction_id})")

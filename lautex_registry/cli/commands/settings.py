@@ -42,7 +42,6 @@ def settings_load(
     from pathlib import Path
 
     from lautex_registry.cli.prompts import confirm_or_abort
-    from lautex_registry.platform.db import transaction
     from lautex_registry.platform.settings import LOCAL_SETTINGS_FILE, load_settings_file
     from lautex_registry.setup.settings_in_force import (
         replace_settings,
@@ -59,7 +58,7 @@ def settings_load(
             say("dry run: nothing was changed")
             return
         confirm_or_abort("Replace the settings in force?", assume_yes=yes)
-        with transaction(ws.conn):
+        with ws.writing():
             sections = replace_settings(ws.conn, ws.actor, loaded)
     say(f"settings from {origin} are in force ({', '.join(sections)})")
     if loaded.reset:

@@ -30,12 +30,11 @@ def unrestrict(
 
     Example: lautex unrestrict 42 --informed-on 2026-11-20
     """
-    from lautex_registry.platform.db import transaction
     from lautex_registry.platform.validation import parse_date
     from lautex_registry.records.lookup import resolve_customer
     from lautex_registry.rights.restriction import unrestrict as unrestrict_customer
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         day = parse_date(informed_on, "informed-on")
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
         unrestrict_customer(ws.conn, ws.actor, customer_id, day)

@@ -33,7 +33,6 @@ def user_add(
     Example: lautex user add maija --full-name "Maija Äijälä" --role clerk
     """
     from lautex_registry.platform import accounts
-    from lautex_registry.platform.db import transaction
     from lautex_registry.platform.permissions import SYSTEM
 
     with open_workspace(ctx) as ws:
@@ -41,7 +40,7 @@ def user_add(
         password = None
         if role != SYSTEM:
             password = read_password(from_stdin=password_stdin, confirm=True)
-        with transaction(ws.conn):
+        with ws.writing():
             accounts.add_user(ws.conn, ws.actor, username, full_name, role, password)
     say(f"added {role} {username!r}")
 
@@ -71,7 +70,6 @@ def user_passwd(
     Example: lautex user passwd
     """
     from lautex_registry.platform import accounts
-    from lautex_registry.platform.db import transaction
     from lautex_registry.platform.errors import AuthError
     from lautex_registry.platform.permissions import ADMIN
 
@@ -80,7 +78,7 @@ def user_passwd(
         if target != ws.user.username and ws.user.role != ADMIN:
             raise AuthError("only an admin may change another user's password")
         password = read_password(from_stdin=password_stdin, confirm=True, prompt="New password")
-        with transaction(ws.conn):
+        with ws.writing():
             accounts.change_password(ws.conn, ws.actor, target, password)
     say(f"password changed for {target!r}; their other sessions have ended")
 
@@ -99,11 +97,10 @@ def user_disable(
     Example: lautex user disable maija
     """
     from lautex_registry.platform import accounts
-    from lautex_registry.platform.db import transaction
 
     with open_workspace(ctx) as ws:
         accounts.get_user(ws.conn, username)
-        with transaction(ws.conn):
+        with ws.writing():
             accounts.set_disabled(ws.conn, ws.actor, username, True)
     say(f"disabled {username!r}: sessions ended, service token revoked; undo: lautex user enable")
 
@@ -115,9 +112,8 @@ def user_enable(ctx: typer.Context, username: Username) -> None:
     Example: lautex user enable maija
     """
     from lautex_registry.platform import accounts
-    from lautex_registry.platform.db import transaction
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         accounts.set_disabled(ws.conn, ws.actor, username, False)
     say(f"enabled {username!r}")
 
@@ -129,10 +125,9 @@ def user_token(ctx: typer.Context, username: Username) -> None:
     Example: LAUTEX_TOKEN=$(lautex user token retention-bot)
     """
     from lautex_registry.platform import sessions
-    from lautex_registry.platform.db import transaction
 
     with open_workspace(ctx) as ws:
-        with transaction(ws.conn):
+        with ws.writing():
             token = sessions.issue_service_token(ws.conn, ws.actor, username)
         typer.echo(token)
     say("keep this token secret: it is shown only once; use it as LAUTEX_TOKEN")
@@ -145,8 +140,7 @@ def user_revoke_token(ctx: typer.Context, username: Username) -> None:
     Example: lautex user revoke-token retention-bot
     """
     from lautex_registry.platform import sessions
-    from lautex_registry.platform.db import transaction
 
-    with open_workspace(ctx) as ws, transaction(ws.conn):
+    with open_workspace(ctx, write=True) as ws:
         sessions.revoke_service_token(ws.conn, ws.actor, username)
     say(f"revoked the service token of {username!r}")
