@@ -23,6 +23,8 @@ README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8"
 
 def _walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
     subcommands = getattr(command, "commands", None)
+    if subcommands and path and getattr(command, "invoke_without_command", False):
+        yield path, command  # a group that is a command itself (`lautex backup`)
     if subcommands:
         for name, sub in subcommands.items():
             yield from _walk(sub, (*path, name))

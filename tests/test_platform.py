@@ -228,8 +228,9 @@ def test_a_failed_migration_leaves_the_register_as_it_was(cli: Cli) -> None:
         migrate(conn, cli.db, ADMIN)
     assert not conn.in_transaction
     assert migrations.applied_names(conn) == before
-    assert [m.number for m in migrations.pending(conn)] == [10, 11]
+    assert [m.number for m in migrations.pending(conn)] == [10, 11, 12]
     assert "trader_id" not in {r[1] for r in conn.execute("PRAGMA table_info(organisations)")}
+    assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'backups'").fetchone() is None
     assert conn.execute("SELECT action FROM audit_log ORDER BY id DESC").fetchone()[0] != "migrate"
 
 

@@ -234,3 +234,31 @@ def test_the_rendered_access_export_agrees_with_the_statement(
     html = cli.ok("export", customer, "--format", "html", "--lang", lang, user="clerk").stdout
     policy = art15_information(conn, lang)["transfers"]["policy"]
     assert f"<p>{escape(policy, quote=False)}</p>" in html
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_the_backup_retention_period_is_stated_in_statement_record_access_export_alike(
+    cli: Cli, conn: sqlite3.Connection, lang: str
+) -> None:
+    kept = {"fi": "Varmuuskopiot säilytetään enintään {} päivää", "en": "kept at most {} days"}
+    again = {"fi": "poistetaan tai anonymisoidaan uudelleen", "en": "erased or anonymised again"}
+    customer = cli.ok(
+        "customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
+        "--email", "aino@example.fi", "--source", "web-store", user="clerk",
+    )  # fmt: skip
+    set_retention(cli, "backup_days", 120)
+    export = cli.ok("export", customer.stdout.strip(), "--lang", lang, user="clerk").stdout
+    for document in (*all_three(cli, conn, lang), export):
+        assert kept[lang].format(120) in document
+        assert again[lang] in document
+        assert kept[lang].format(100) not in document
+        assert "salataan" not in document and "encrypted" not in document
+    with cli.connect() as db:
+        db.execute(
+            "UPDATE settings SET value_json = json_set(value_json, '$.recipients', "
+            "json_array('age1example')) WHERE key = 'backup'"
+        )
+    assert ("salataan" if lang == "fi" else "Backups are encrypted") in all_three(cli, conn, lang)[
+        0
+    ]
+    assert art15_information(conn, lang)["retention_settings"]["backup_days"] == 120

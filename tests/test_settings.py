@@ -92,7 +92,7 @@ def test_init_loads_data_register_toml_from_the_working_directory(cli: Cli, tmp_
     assert "settings from data/register.toml" in result.stderr
 
 
-SECTIONS = ("controller", "register", "retention", "supervisory_authority", "statement")
+SECTIONS = ("controller", "register", "retention", "backup", "supervisory_authority", "statement")
 
 
 def without_sections(tmp_path: Path, left_out: set[str], first_line: str = "") -> Path:
@@ -159,7 +159,7 @@ def test_a_file_that_says_reset_to_defaults_resets_what_it_leaves_out(
     lines = [f"{key} = {json.dumps(value)}" for key, value in retention.items()]
     partial.write_text("reset_to_defaults = true\n[retention]\n" + "\n".join(lines) + "\n")
     result = cli.ok("settings", "load", "--yes", str(partial))
-    assert "reset to the built-in defaults: controller, register, supervisory_authority, " \
+    assert "reset to the built-in defaults: controller, register, backup, supervisory_authority, " \
         "statement" in result.stderr  # fmt: skip
     shown = json.loads(cli.ok("settings", "show", "--format", "json").stdout)
     assert shown == {**defaults, "retention": retention}
@@ -167,7 +167,13 @@ def test_a_file_that_says_reset_to_defaults_resets_what_it_leaves_out(
     load = [row for row in audit_rows(cli) if row["action"] == "settings load"][-1]
     assert load["details"] == {
         "sections": sorted(SECTIONS),
-        "reset_to_defaults": ["controller", "register", "statement", "supervisory_authority"],
+        "reset_to_defaults": [
+            "backup",
+            "controller",
+            "register",
+            "statement",
+            "supervisory_authority",
+        ],
     }
     # An empty file that says so puts the built-in defaults back in force as a whole.
     empty = tmp_path / "defaults.toml"

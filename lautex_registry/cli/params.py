@@ -17,9 +17,12 @@ service costs a command's start-up tens of milliseconds (benchmarks/README.md), 
 
 from collections.abc import Callable, Mapping, Sequence
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+
+if TYPE_CHECKING:
+    from pyrage import x25519
 
 
 def id_of(
@@ -279,3 +282,41 @@ PasswordStdin = Annotated[
         help="Read the password from the first line of standard input (for scripts).",
     ),
 ]
+
+
+# `--identity` of `backup verify` and `restore`: a file (or - for stdin), never the key itself.
+IdentityOption = Annotated[
+    str | None,
+    typer.Option(
+        "--identity",
+        help="An age identity file (AGE-SECRET-KEY-1...) that opens encrypted copies; - reads "
+        "it from stdin. Never the key itself.",
+        show_default=False,
+    ),
+]
+
+
+def identities_from(option: str | None) -> "list[x25519.Identity] | None":
+    """The identities of --identity FILE (or - for stdin); None without the option."""
+    import sys
+    from pathlib import Path
+
+    from lautex_registry.erasure.backup_copies import (
+        IDENTITY_MAX_BYTES,
+        read_identities,
+        read_identity_file,
+    )
+    from lautex_registry.platform.errors import InvalidInput
+
+    if option is None:
+        return None
+    if option == "-":
+        if sys.stdin.isatty():
+            raise InvalidInput("identity: - reads it from stdin, which is a terminal: redirect it")
+        return read_identities(sys.stdin.buffer.read(IDENTITY_MAX_BYTES + 1))
+    if not option:
+        raise InvalidInput("identity: give the identity file, or - for stdin")
+    if option.strip().upper().startswith("AGE-SECRET-KEY-"):
+        # A key on the command line is in the shell's history and in `ps`: never echoed.
+        raise InvalidInput("identity: give the FILE that holds the key (or -), never the key")
+    return read_identity_file(Path(option))

@@ -52,7 +52,7 @@ class BackupCopy:
     size: int
 
 
-def _fingerprint(copy: Path, destination: Path | None) -> BackupCopy:
+def fingerprint(copy: Path, destination: Path | None) -> BackupCopy:
     digest = hashlib.sha256()
     size = 0
     with copy.open("rb") as handle:
@@ -88,7 +88,7 @@ def make_backup(
         destination, journal.database_file(conn), force=force, field="backup"
     ) as pending:
         vacuum_into(conn, pending.hand_over())
-        copy = _fingerprint(pending.temp, destination)
+        copy = fingerprint(pending.temp, destination)
         try:
             pending.sync()  # before the write lock is taken: a large copy takes a while
         except OSError as exc:
@@ -111,7 +111,7 @@ def stream_backup(conn: sqlite3.Connection, actor: audit.Actor, sink: IO[bytes])
     )
     try:
         vacuum_into(conn, scratch.hand_over())
-        copy = _fingerprint(scratch.temp, None)
+        copy = fingerprint(scratch.temp, None)
         with transaction(conn):
             _audit_backup(conn, actor, copy)
         with scratch.temp.open("rb") as handle:
@@ -333,7 +333,7 @@ def _remove_with_sidecars(path: Path) -> None:
     remove_companion_files(path)
 
 
-def _stage(backup: Path, staging: Path) -> sqlite3.Connection:
+def _stage(backup: Path, staging: Path, shown: Path) -> sqlite3.Connection:
     """Copy the backup (with its WAL, if someone copied one along) to a private staging file."""
     create_private_file(staging)
     restored = connect(staging)
@@ -345,7 +345,7 @@ def _stage(backup: Path, staging: Path) -> sqlite3.Connection:
             source.close()
     except sqlite3.DatabaseError as exc:
         restored.close()
-        raise InvalidInput(f"backup: {backup} is not a lautex register ({exc})") from exc
+        raise InvalidInput(f"backup: {shown} is not a lautex register ({exc})") from exc
     return restored
 
 
@@ -356,27 +356,34 @@ def restore_backup(
     as_of: date,
     *,
     dry_run: bool = False,
+    shown: Path | None = None,
+    original: BackupCopy | None = None,
 ) -> RestoreResult:
-    """Put `backup` in place of the register open on `live`, then replay the erasure journal."""
+    """Put `backup` in place of the register open on `live`, then replay the erasure journal.
+
+    `shown` and `original`: the encrypted copy `backup` was decrypted from, which messages
+    name and whose hash the audit row records.
+    """
+    shown = shown or backup
     if not backup.is_file():
-        raise NotFound(f"backup: no file at {backup}")
+        raise NotFound(f"backup: no file at {shown}")
     db_path = journal.database_file(live)
-    if backup.resolve() == db_path.resolve():
+    if shown.resolve() == db_path.resolve():
         raise InvalidInput("backup: that is the register itself")
     staging = db_path.with_name(db_path.name + ".restoring")
     _remove_with_sidecars(staging)
     try:
-        restored = _stage(backup, staging)
+        restored = _stage(backup, staging, shown)
         try:
             try:
                 require_current(restored)
                 backup_id = register_id(restored)
             except sqlite3.DatabaseError as exc:
-                raise InvalidInput(f"backup: {backup} is not a lautex register ({exc})") from exc
+                raise InvalidInput(f"backup: {shown} is not a lautex register ({exc})") from exc
             except SchemaError as exc:
                 raise SchemaError(f"backup: {exc}") from exc
             if backup_id != register_id(live):
-                raise Conflict(f"backup: {backup} is a backup of another register")
+                raise Conflict(f"backup: {shown} is a backup of another register")
             customers = int(restored.execute("SELECT count(*) FROM customers").fetchone()[0])
             # A deleted, truncated or rewritten journal would replay less than was erased.
             recorded = journal.recorded_mark(live)
@@ -385,14 +392,14 @@ def restore_backup(
                 restored, actor, db_path, as_of, dry_run=dry_run
             )
             result = RestoreResult(
-                backup, customers, entries, len(replay.customers), dry_run,
+                shown, customers, entries, len(replay.customers), dry_run,
                 replay.customers, replay.already_erased, closed,
             )  # fmt: skip
             if dry_run:
                 return result
             # The file's name may be personal: the trail names the copy by hash and size,
             # which match the backup's own audit row.
-            copy = _fingerprint(backup, backup)
+            copy = original or fingerprint(backup, backup)
             with transaction(restored):
                 if recorded is not None:
                     journal.record_mark(restored, recorded)

@@ -153,6 +153,8 @@ class RetentionPolicy:
     claim_lapse_years: int = 3
     closed_requests_years: int = 3
     documents_years: int = 3
+    # The longest a backup copy is kept, in days (docs/rules.md §2, Retention).
+    backup_days: int = 100
 
     @classmethod
     def from_settings(cls, section: Mapping[str, Any]) -> "RetentionPolicy":
@@ -163,6 +165,10 @@ class RetentionPolicy:
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
                 raise InvalidInput(f"retention.{name}: a whole number of years from 1 to 100")
             values[name] = value
+        days = section.get("backup_days", defaults.backup_days)
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3660:
+            raise InvalidInput("retention.backup_days: a whole number of days from 1 to 3660")
+        values["backup_days"] = days
         fy_end = str(section.get("financial_year_end", defaults.financial_year_end))
         parse_month_day(fy_end)
         for name, floor, law in (

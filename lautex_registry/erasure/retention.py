@@ -16,6 +16,8 @@ Policies come from the register's settings ([retention], see `holds.RetentionPol
 - closed-requests, documents: request cases closed, and records of letters
   generated, longer ago than their period are purged.
 - suppression records stay as long as the objection stands (Art. 21(3)).
+- backups: a backup copy older than `backup_days` is deleted from the backup folder and
+  from every off-site folder it was copied to that is mounted (`backup_copies`).
 
 The job uses the erasure code of `erase` (one implementation). It works in
 batches of a few hundred, each batch one transaction (BEGIN IMMEDIATE), so a
@@ -40,6 +42,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from lautex_registry.erasure.backup_copies import due_copies, expire_copies
 from lautex_registry.erasure.cleanup import physical_cleanup
 from lautex_registry.erasure.erase import erase_customers, strip_invoices
 from lautex_registry.erasure.holds import (
@@ -63,7 +66,8 @@ FINISHED_ERASURES = "finished-erasures"
 INACTIVE_CUSTOMERS = "inactive-customers"
 CLOSED_REQUESTS = "closed-requests"
 DOCUMENTS = "documents"
-POLICIES = (VOUCHERS, FINISHED_ERASURES, INACTIVE_CUSTOMERS, CLOSED_REQUESTS, DOCUMENTS)
+BACKUPS = "backups"
+POLICIES = (VOUCHERS, FINISHED_ERASURES, INACTIVE_CUSTOMERS, CLOSED_REQUESTS, DOCUMENTS, BACKUPS)
 
 DEFAULT_BATCH = 300
 # Seconds between batches in which a waiting clerk gets the write lock.
@@ -137,6 +141,8 @@ class RunSummary:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(POLICIES, 0))
     checkpointed: bool = True
     yielded: float = 0.0  # seconds spent letting clerks in between batches
+    # Off-site backup folders that were not mounted: their old copies are still there.
+    backups_unreachable: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -144,6 +150,7 @@ class RunSummary:
             "as_of": self.as_of.isoformat(),
             "dry_run": self.dry_run,
             "counts": dict(self.counts),
+            "backups_unreachable": list(self.backups_unreachable),
         }
 
     def rows(self) -> list[dict[str, Any]]:
@@ -194,6 +201,7 @@ def due_counts(conn: sqlite3.Connection, as_of: date, policy: RetentionPolicy) -
             conn, f"SELECT count(*) FROM requests q WHERE {_CLOSED_REQUESTS}", params
         ),
         DOCUMENTS: _count(conn, f"SELECT count(*) FROM documents d WHERE {_DOCUMENTS}", params),
+        BACKUPS: due_copies(conn, as_of)[0],
     }
 
 
@@ -210,6 +218,7 @@ def show_policies(conn: sqlite3.Connection, as_of: date) -> list[dict[str, Any]]
         params,
     )
     suppression = _count(conn, "SELECT count(*) FROM suppression", {})
+    backups_kept = due_copies(conn, as_of)[1]
     fy = policy.financial_year_end
     years = "year" if policy.voucher_years == 1 else "years"
     rows = [
@@ -259,6 +268,14 @@ def show_policies(conn: sqlite3.Connection, as_of: date) -> list[dict[str, Any]]
             "purge the record",
             due[DOCUMENTS],
             None,
+            "GDPR Art. 5(1)(e)",
+        ),
+        (
+            BACKUPS,
+            f"{policy.backup_days} days after the copy was made",
+            "delete the backup copy",
+            due[BACKUPS],
+            backups_kept,
             "GDPR Art. 5(1)(e)",
         ),
         (
@@ -521,6 +538,10 @@ def run_retention(
         )
         try:
             job.run()
+            # Copies past the period go whether or not the backup job has run since.
+            expiry = expire_copies(conn, actor, as_of)
+            summary.counts[BACKUPS] = expiry.deleted
+            summary.backups_unreachable = expiry.unreachable
         except BaseException:
             _end_run(conn, actor, summary, "failed")
             raise

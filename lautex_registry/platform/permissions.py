@@ -28,7 +28,10 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "whoami": _ANY,
     "logout": _ANY,
     "migrate": _ADMIN_ONLY,
-    "backup": _ADMIN_ONLY,
+    # The nightly copy runs from cron with a system account's token (README: Backups).
+    "backup": frozenset({ADMIN, SYSTEM}),
+    "backup list": frozenset({ADMIN, AUDITOR, SYSTEM}),
+    "backup verify": frozenset({ADMIN, SYSTEM}),
     "restore": _ADMIN_ONLY,
     "user add": _ADMIN_ONLY,
     "user list": _ADMIN_ONLY | {AUDITOR},

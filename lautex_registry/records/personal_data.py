@@ -99,6 +99,8 @@ NON_PERSONAL_TABLES: dict[str, str] = {
     "recipients": "companies and authorities that receive data",
     "retention_runs": "counts per policy",
     "register_counts": "totals per state and year for status: numbers only",
+    # The copies themselves hold personal data; their retention is [retention] backup_days.
+    "backups": "a backup copy's file name (the moment it was made), folder, hash and size",
 }
 
 

@@ -4,6 +4,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from lautex_registry.erasure.backup_copies import BackupPolicy
 from lautex_registry.erasure.holds import RetentionPolicy
 from lautex_registry.platform import audit
 from lautex_registry.platform.db import transaction
@@ -23,10 +24,12 @@ from lautex_registry.statement.processing_record import render_processing_record
 def check_settings_in_force(conn: sqlite3.Connection) -> None:
     """Refuse settings the register cannot work with: call inside the transaction that stored them.
 
-    The retention policy must respect the legal floors, and the statement and the record of
-    processing must render in both languages with no empty heading (docs/privacy-statement.md P12).
+    The retention policy must respect the legal floors, the backup policy must parse, and the
+    statement and the record of processing must render in both languages with no empty heading
+    (docs/privacy-statement.md P12).
     """
     RetentionPolicy.of(conn)
+    BackupPolicy.of(conn)  # the rotation fits in [retention] backup_days; recipients parse
     for lang in ("fi", "en"):
         render_statement(conn, lang, "md")
         render_processing_record(conn, lang, "md")

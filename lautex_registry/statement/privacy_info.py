@@ -18,7 +18,8 @@ The returned keys are stable (fields may be added, never removed or renamed):
 - recipients: {policy, summary, entries: [{name, kind, kind_text, purposes, purposes_text,
   country, outside_eea, transfer_basis}]}
 - transfers: {policy, summary, outside_eea: [recipient entries outside the EU/EEA]}
-- retention: [{code, text}]; retention_settings: the numbers the texts were made from
+- retention: [{code, text}], the last of code `backups` (how long a backup copy lives);
+  retention_settings: the numbers the texts were made from
 - rights: [{code, article, right, how}]  (access, portability, rectification, erasure,
   restriction, objection, withdraw-consent)
 - complaint: {authority, website, postal_address, phone, email, text}
@@ -103,6 +104,7 @@ def art15_information(conn: sqlite3.Connection, lang: str) -> dict[str, Any]:
     statement = section(conn, "statement")
     authority = section(conn, "supervisory_authority")
     retention_numbers = _retention_numbers(section(conn, "retention"))
+    encrypted_backups = bool(section(conn, "backup").get("recipients"))
     purposes = [_purpose(entry, lang, i) for i, entry in enumerate(_list(statement, "purposes"))]
     controller_info = _controller(controller)
     complaint = _complaint(authority, lang)
@@ -153,7 +155,8 @@ def art15_information(conn: sqlite3.Connection, lang: str) -> dict[str, Any]:
                 ),
             }
             for i, entry in enumerate(_list(statement, "retention"))
-        ],
+        ]
+        + [_backups(retention_numbers["backup_days"], encrypted_backups, lang)],
         "retention_settings": retention_numbers,
         "rights": [
             {
@@ -338,7 +341,47 @@ def _retention_numbers(retention: dict[str, Any]) -> dict[str, Any]:
     except ValueError as exc:
         raise InvalidInput("settings: [retention] financial_year_end must be MM-DD") from exc
     numbers["financial_year_end"] = end
+    days = retention.get("backup_days", 100)  # the built-in default (holds.RetentionPolicy)
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        raise InvalidInput("settings: [retention] backup_days must be a whole number of days")
+    numbers["backup_days"] = days
     return numbers
+
+
+# docs/privacy-statement.md P6: a backup is personal data with its own retention period, and a
+# restore does not bring an erased person back. Fixed wording, not a setting: no settings file
+# can leave it out.
+_BACKUPS = {
+    "fi": (
+        "Rekisteristä otetaan varmuuskopio joka yö. Varmuuskopiot säilytetään enintään "
+        "{days}, minkä jälkeen ne poistetaan automaattisesti.{encrypted} Jos rekisteri "
+        "palautetaan varmuuskopiosta, jokainen varmuuskopion ottamisen jälkeen poistettu tai "
+        "anonymisoitu henkilö poistetaan tai anonymisoidaan uudelleen ennen kuin rekisteriä "
+        "käytetään."
+    ),
+    "en": (
+        "The register is backed up every night. Backups are kept at most {days} and are then "
+        "deleted automatically.{encrypted} If a backup is restored, everyone erased or "
+        "anonymised after it was taken is erased or anonymised again before the register is "
+        "used."
+    ),
+}
+_ENCRYPTED = {
+    "fi": " Varmuuskopiot salataan, eikä salausavain ole rekisterin kanssa samalla koneella.",
+    "en": " Backups are encrypted, and the key is not kept on the register's machine.",
+}
+
+
+def _days(days: int, lang: str) -> str:
+    if lang == "fi":
+        return "1 päivän" if days == 1 else f"{days} päivää"
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def _backups(days: int, encrypted: bool, lang: str) -> dict[str, str]:
+    extra = _ENCRYPTED[lang] if encrypted else ""
+    text = _BACKUPS[lang].format(days=_days(days, lang), encrypted=extra)
+    return {"code": "backups", "text": text}
 
 
 def _period(years: int, lang: str) -> str:
@@ -367,6 +410,8 @@ def _placeholders(
         stem = key.removesuffix("_years")
         fill[key] = str(numbers[key])
         fill[f"{stem}_period"] = _period(int(numbers[key]), lang)
+    fill["backup_days"] = str(numbers["backup_days"])
+    fill["backup_period"] = _days(int(numbers["backup_days"]), lang)
     return fill
 
 

@@ -1,35 +1,109 @@
-"""`lautex backup`: copy the register to a new file."""
+"""`lautex backup`: the policy's nightly copy, one-off copies, off-site copies, list, verify."""
 
-from typing import IO, Annotated
+from pathlib import Path
+from typing import IO, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import say
+from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+from lautex_registry.cli.params import IdentityOption, identities_from
+
+# Options of `backup` itself that take a value: the word after them is not its PATH.
+_VALUED = {"--to", "--format", "-f"}
+
+
+class BackupGroup(TyperGroup):
+    """`lautex backup [PATH] [OPTIONS]` makes a copy; `lautex backup list|verify` are its
+    subcommands. A first word that is no subcommand is the PATH (a file named `list` is
+    `./list`)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        args = list(args)
+        index = 0
+        while index < len(args):
+            arg = args[index]
+            if arg == "--":
+                break
+            if arg in _VALUED:
+                index += 2
+                continue
+            if arg.startswith("-") and arg != "-":
+                index += 1
+                continue
+            if arg not in self.commands:
+                ctx.meta["backup_path"] = args.pop(index)
+            break
+        return list(super().parse_args(ctx, args))
+
 
 COMMAND = "backup"
 
+backup_app = typer.Typer(
+    cls=BackupGroup,
+    invoke_without_command=True,
+    help=(
+        "Back the register up: with no PATH by the backup settings (checked, encrypted, "
+        "rotated).\n\nUsage: lautex backup [PATH | -] [--force] | --to DIR [--allow-plain] | "
+        "list | verify [PATH]\n\nExample: lautex backup --format json"
+    ),
+)
+
 
 def register(app: typer.Typer) -> None:
-    app.command(COMMAND)(backup)
+    app.add_typer(backup_app, name=COMMAND)
 
 
+@backup_app.callback()
 def backup(
     ctx: typer.Context,
-    path: Annotated[
-        str, typer.Argument(help="The new backup file; - writes it to stdout.", show_default=False)
-    ],
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace the backup file if it already exists.")
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Copy the newest backup to this folder (a share, a disk), with the rotation.",
+            show_default=False,
+        ),
+    ] = None,
+    allow_plain: Annotated[
+        bool,
+        typer.Option("--allow-plain", help="With --to: carry an unencrypted copy there too."),
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the PATH file if it already exists.")
+    ] = False,
+    fmt: FormatOption = Format.table,
 ) -> None:
-    """Copy the register to a new file with VACUUM INTO (mode 0600, no free pages).
+    """Back the register up.
 
-    Example: lautex backup /var/backups/lautex/lautex-2026-11-25.db
+    With no PATH, by the backup settings: a checked copy, encrypted to the recipients,
+    recorded and rotated (the nightly job). PATH makes a one-off copy; - streams it.
+
+    Example: lautex backup --format json
     """
+    if ctx.invoked_subcommand is not None:
+        if to or allow_plain or force or ctx.meta.get("backup_path"):
+            from lautex_registry.platform.errors import InvalidInput
+
+            raise InvalidInput(f"backup {ctx.invoked_subcommand}: give its options after it")
+        return
+    path = ctx.meta.get("backup_path")
+    if path is not None:
+        _one_off(ctx, str(path), force, to, allow_plain)
+    elif to is not None:
+        _offsite(ctx, to, allow_plain, force, fmt)
+    else:
+        _policy_copy(ctx, allow_plain, force, fmt)
+
+
+def _one_off(ctx: typer.Context, path: str, force: bool, to: str | None, plain: bool) -> None:
     from lautex_registry.cli.files import output_path
     from lautex_registry.erasure.backups import make_backup, stream_backup
+    from lautex_registry.platform.errors import InvalidInput
 
+    if to is not None or plain:
+        raise InvalidInput("to: --to copies the policy's newest backup; it takes no PATH")
     target = output_path(path, force)
     with open_workspace(ctx) as ws:
         if target is None:
@@ -49,3 +123,86 @@ def _backup_stdout() -> IO[bytes]:
     if sys.stdout.isatty():
         raise InvalidInput("backup: stdout is a terminal; redirect it (lautex backup - > FILE)")
     return sys.stdout.buffer
+
+
+def _policy_copy(ctx: typer.Context, plain: bool, force: bool, fmt: Format) -> None:
+    from lautex_registry.erasure.backup_copies import make_policy_copy
+    from lautex_registry.platform.errors import InvalidInput
+
+    if plain or force:
+        raise InvalidInput(
+            "backup: --allow-plain goes with --to, --force with PATH; the policy's copy "
+            "takes neither"
+        )
+    with open_workspace(ctx) as ws:
+        made = make_policy_copy(ws.conn, ws.actor)
+    if fmt is not Format.table:
+        emit_record(made.as_dict(), fmt)
+    kind = "encrypted" if made.encrypted else "NOT encrypted (no [backup] recipients)"
+    say(f"backed up the register to {made.copy.path} ({made.copy.size} bytes, "
+        f"sha256 {made.copy.sha256}, {kind}, verified)")  # fmt: skip
+    if made.deleted:
+        say(f"deleted {len(made.deleted)} older copies by the rotation")
+
+
+def _offsite(ctx: typer.Context, to: str, plain: bool, force: bool, fmt: Format) -> None:
+    from lautex_registry.erasure.backup_copies import copy_offsite
+    from lautex_registry.platform.errors import InvalidInput
+
+    if force:
+        raise InvalidInput("force: --to never replaces a copy; it takes no --force")
+    if not to:
+        raise InvalidInput("to: give the folder to copy the backup to")
+    with open_workspace(ctx) as ws:
+        done = copy_offsite(ws.conn, ws.actor, Path(to), allow_plain=plain)
+    if fmt is not Format.table:
+        emit_record(done.as_dict(), fmt)
+    if done.copied:
+        say(f"copied {done.source.name} to {done.target} ({done.copy.size} bytes, "
+            f"sha256 {done.copy.sha256})")  # fmt: skip
+    else:
+        say(f"{done.target} is there already with the same SHA-256")
+    if done.deleted:
+        say(f"deleted {len(done.deleted)} older copies in {to} by the rotation")
+
+
+@backup_app.command("list")
+def backup_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+    """Show the backup copies: where, when, size, encrypted, verified, when they expire.
+
+    Example: lautex backup list --format json
+    """
+    from lautex_registry.erasure.backup_copies import list_copies
+
+    with open_workspace(ctx) as ws:
+        rows = list_copies(ws.conn)
+    emit_rows(
+        rows,
+        fmt,
+        ["location", "file", "made_at", "bytes", "encrypted", "verified_at", "expires_on",
+         "sha256"],
+    )  # fmt: skip
+
+
+@backup_app.command("verify")
+def backup_verify(
+    ctx: typer.Context,
+    path: Annotated[
+        str | None,
+        typer.Argument(help="The copy to check. Default: the newest.", show_default=False),
+    ] = None,
+    identity: IdentityOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Check a copy: recorded SHA-256, decrypted integrity, schema, journal replay; exit 4 if not.
+
+    Example: lautex backup verify --identity /media/keys/lautex-backup.key
+    """
+    from lautex_registry.erasure.backup_copies import verify_copy
+
+    identities = identities_from(identity)
+    with open_workspace(ctx) as ws:
+        found = verify_copy(ws.conn, ws.actor, Path(path) if path else None, identities)
+    emit_record(found.as_dict(), fmt, title="backup verify")
+    say(f"{found.path}: ok ({found.customers} customers; the erasure journal replays "
+        f"{found.replay_would_erase} erasure(s) onto it)")  # fmt: skip

@@ -1,12 +1,17 @@
-"""`lautex restore`: put a backup in place and replay the erasures made since."""
+"""`lautex restore`: put a backup (plain or encrypted) in place and replay the erasures made
+since; on a machine with no register, the copy becomes the register."""
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.context import db_path_of, open_workspace
 from lautex_registry.cli.output import Format, FormatOption, emit_record, preview_record, say
-from lautex_registry.cli.params import DryRun, Yes
+from lautex_registry.cli.params import DryRun, IdentityOption, Yes, identities_from
+
+if TYPE_CHECKING:
+    from pyrage import x25519
 
 COMMAND = "restore"
 
@@ -18,6 +23,7 @@ def register(app: typer.Typer) -> None:
 def restore(
     ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="The backup file.", show_default=False)],
+    identity: IdentityOption = None,
     dry_run: DryRun = False,
     yes: Yes = False,
     fmt: FormatOption = Format.table,
@@ -25,17 +31,24 @@ def restore(
     """Put a backup in place, then erase again everyone the erasure journal says was erased.
 
     Nobody else may use the register meanwhile; everything written after the backup is lost.
+    An encrypted copy needs --identity FILE (or - for stdin).
 
-    Example: lautex restore /var/backups/lautex/lautex-2026-11-25.db --yes
+    With no register at --db (a new machine), the copy becomes the register: no login is
+    asked for, since the identity opens the copy anyway; log in with an account of the copy.
+
+    Example: lautex restore data/backups/lautex-20261125T013000Z.db.age --identity key.txt --yes
     """
-    from pathlib import Path
-
     from lautex_registry.cli.prompts import confirm_or_abort
-    from lautex_registry.erasure.backups import restore_backup
+    from lautex_registry.erasure.backup_copies import restore_copy
     from lautex_registry.platform.clock import today
 
+    identities = identities_from(identity)
+    if not db_path_of(ctx).exists():
+        _restore_fresh(ctx, path, identities, dry_run, yes, fmt)
+        return
     with open_workspace(ctx) as ws:
-        preview = restore_backup(ws.conn, ws.actor, Path(path), today(), dry_run=True)
+        preview = restore_copy(ws.conn, ws.actor, Path(path), today(), identities=identities,
+                               dry_run=True)  # fmt: skip
         if dry_run:
             emit_record(preview.as_dict(), fmt, title="restore")
             say("dry run: nothing was changed")
@@ -43,7 +56,7 @@ def restore(
         preview_record(preview.as_dict(), title="restore (preview)")
         say(f"this replaces the register {ws.db_path} with {path}: later changes are lost")
         confirm_or_abort("Restore the backup?", assume_yes=yes)
-        done = restore_backup(ws.conn, ws.actor, Path(path), today())
+        done = restore_copy(ws.conn, ws.actor, Path(path), today(), identities=identities)
     emit_record(done.as_dict(), fmt, title="restored")
     say(
         f"restored {path}; {done.replayed} erasure(s) replayed from "
@@ -53,3 +66,23 @@ def restore(
         say(f"customer {customer_id}: already erased, nothing to replay")
     for request_id in done.requests_closed_again:
         say(f"request {request_id}: closed again, as it was answered after the backup")
+
+
+def _restore_fresh(
+    ctx: typer.Context, path: str, identities: "list[x25519.Identity] | None", dry_run: bool,
+    yes: bool, fmt: Format,
+) -> None:  # fmt: skip
+    from lautex_registry.cli.prompts import confirm_or_abort
+    from lautex_registry.erasure.backup_copies import restore_fresh
+    from lautex_registry.platform.clock import today
+    from lautex_registry.platform.errors import InvalidInput
+
+    db = db_path_of(ctx)
+    if dry_run:
+        raise InvalidInput(f"dry-run: there is no register at {db} to compare the copy with")
+    say(f"there is no register at {db}: the copy {path} will become it")
+    confirm_or_abort("Create the register from the backup?", assume_yes=yes)
+    done = restore_fresh(db, Path(path), today(), identities=identities)
+    emit_record(done.as_dict(), fmt, title="restored")
+    say(f"restored {path} as {db}; {done.replayed} erasure(s) replayed from "
+        f"{done.journal_entries} journal entries; log in with an account of the copy")  # fmt: skip

@@ -39,6 +39,7 @@ from lautex_registry.platform.migrations import (
     m0009_foreign_key_indexes,
     m0010_register_counts,
     m0011_sole_trader_person,
+    m0012_backup_copies,
 )
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ _MODULES: tuple[ModuleType, ...] = (
     m0009_foreign_key_indexes,
     m0010_register_counts,
     m0011_sole_trader_person,
+    m0012_backup_copies,
 )
 
 MIGRATION_SET = "lautex"

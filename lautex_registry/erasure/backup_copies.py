@@ -1,0 +1,858 @@
+"""The backup policy: nightly copies, encrypted, verified, rotated, and gone when their time is up.
+
+A backup holds every person the register held that night, so it is personal data with a
+retention period like any other (docs/rules.md §2, Retention; docs/privacy-statement.md P6):
+
+- `[backup]` in the settings names the folder, how many daily, weekly and monthly copies
+  to keep, and the age recipients to encrypt to; `[retention] backup_days` is the longest
+  a copy is kept, and must leave room for the rotation;
+- `make_policy_copy` makes the night's copy with VACUUM INTO, checks it (integrity, schema,
+  the erasure journal replayable onto it), encrypts it with age when recipients are set,
+  records its SHA-256 and size in `backups` with an audit row, and only then gives it its
+  name; then copies beyond the rotation or past the retention period are deleted;
+- `verify_copy` decrypts a copy to a private temporary file and checks it the same way;
+- `copy_offsite` puts the newest copy in another folder with the same rotation;
+- `expire_copies` (the retention job) deletes copies past the period, whoever made them.
+
+A copy's name carries the moment it was made (`lautex-20261125T013000Z.db.age`, UTC): the
+rotation and the retention period read it from there, so they work on a folder whatever
+the register remembers (a restore brings back an older `backups` table).
+"""
+
+import os
+import re
+import shutil
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from io import BufferedIOBase
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import quote
+
+import pyrage
+from pyrage import ssh, x25519
+
+from lautex_registry.erasure.backups import (
+    BackupCopy,
+    RestoreResult,
+    fingerprint,
+    plan_replay,
+    restore_backup,
+)
+from lautex_registry.erasure.holds import RetentionPolicy
+from lautex_registry.platform import audit, clock, journal, migrations
+from lautex_registry.platform.db import transaction
+from lautex_registry.platform.errors import (
+    AuthError,
+    InvalidInput,
+    NotFound,
+    Refused,
+    SchemaError,
+)
+from lautex_registry.platform.identity import register_id
+from lautex_registry.platform.output_files import (
+    PendingOutput,
+    create_private_folder,
+    new_output_file,
+)
+from lautex_registry.platform.register_file import vacuum_into
+from lautex_registry.platform.settings import section
+
+SECTION = "backup"
+LOCAL = "local"  # the `location` of a copy in the policy's own folder
+AGE_HEADER = b"age-encryption.org/v1\n"
+_NAME = re.compile(r"^lautex-(\d{8}T\d{6}Z)\.db(\.age)?$")
+_STAMP = "%Y%m%dT%H%M%SZ"
+# The bounds of the rotation: a copy a day for a year, a week for ten years, a month for ten.
+_LIMITS = {"daily": (1, 366), "weekly": (0, 520), "monthly": (0, 120)}
+# How far back each kind of copy can reach, in days: the retention period must cover it.
+_REACH = {"daily": 1, "weekly": 7, "monthly": 31}
+IDENTITY_MAX_BYTES = 64 * 1024
+
+
+# --- the policy ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackupPolicy:
+    """The `[backup]` section, with the retention period of `[retention] backup_days`."""
+
+    directory: Path
+    daily: int
+    weekly: int
+    monthly: int
+    recipients: tuple[str, ...]
+    keep_days: int
+
+    @property
+    def encrypted(self) -> bool:
+        return bool(self.recipients)
+
+    @classmethod
+    def from_settings(
+        cls, backup: Mapping[str, Any], keep_days: int, register: Path
+    ) -> "BackupPolicy":
+        folder = backup.get("directory")
+        if not isinstance(folder, str) or not folder.strip() or "\x00" in folder:
+            raise InvalidInput("backup.directory: a folder name, relative to the register's")
+        counts: dict[str, int] = {}
+        for name, (low, high) in _LIMITS.items():
+            value = backup.get(name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise InvalidInput(f"backup.{name}: a whole number of copies from {low} to {high}")
+            counts[name] = value
+        recipients = backup.get("recipients", [])
+        if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
+            raise InvalidInput('backup.recipients: a list of age public keys ("age1...")')
+        for index, text in enumerate(recipients):
+            parse_recipient(text, f"backup.recipients[{index}]")
+        reach = max(_REACH[name] * counts[name] for name in _REACH)
+        if keep_days < reach:
+            raise InvalidInput(
+                f"retention.backup_days: {keep_days} is shorter than the [backup] rotation "
+                f"keeps copies (daily {counts['daily']}, weekly {counts['weekly']}, monthly "
+                f"{counts['monthly']}: up to {reach} days); make it at least {reach}"
+            )
+        # A relative folder is the register's neighbour, wherever cron's working directory is.
+        directory = register.parent / Path(folder.strip()).expanduser()
+        return cls(
+            directory,
+            counts["daily"],
+            counts["weekly"],
+            counts["monthly"],
+            tuple(r.strip() for r in recipients),
+            keep_days,
+        )
+
+    @classmethod
+    def of(cls, conn: sqlite3.Connection) -> "BackupPolicy":
+        keep_days = RetentionPolicy.of(conn).backup_days
+        return cls.from_settings(section(conn, SECTION), keep_days, journal.database_file(conn))
+
+
+def parse_recipient(text: str, field: str) -> x25519.Recipient | ssh.Recipient:
+    """An age recipient: an X25519 key (`age1...`) or an SSH public key (ed25519 or RSA)."""
+    value = text.strip()
+    try:
+        if value.startswith("age1"):
+            return x25519.Recipient.from_str(value)
+        if value.startswith(("ssh-ed25519 ", "ssh-rsa ")):
+            return ssh.Recipient.from_str(value)
+    except pyrage.RecipientError:
+        pass
+    shown = value[:12] + ("..." if len(value) > 12 else "")
+    raise InvalidInput(f"{field}: {shown!r} is not an age public key (age1... or ssh-ed25519 ...)")
+
+
+def read_identities(data: bytes) -> list[x25519.Identity]:
+    """The identities of an age identity file (`age-keygen` output): one AGE-SECRET-KEY-1...
+    per line, `#` comments and blank lines skipped. A bad line is named by number, never shown:
+    it is a secret."""
+    if len(data) > IDENTITY_MAX_BYTES:
+        raise InvalidInput("identity: larger than 64 KiB; an identity file is a few lines")
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("identity: not an age identity file (not ASCII text)") from exc
+    identities = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            identities.append(x25519.Identity.from_str(line))
+        except pyrage.IdentityError as exc:
+            raise InvalidInput(
+                f"identity: line {number} is not an age identity (AGE-SECRET-KEY-1...)"
+            ) from exc
+    if not identities:
+        raise InvalidInput("identity: no AGE-SECRET-KEY-1... line in it")
+    return identities
+
+
+# --- the copies in a folder ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A policy copy in a folder: its file, the moment in its name, whether it is age-encrypted."""
+
+    path: Path
+    made_at: datetime
+    encrypted: bool
+
+    @property
+    def day(self) -> date:
+        return self.made_at.date()
+
+
+def copy_name(made_at: datetime, encrypted: bool) -> str:
+    return f"lautex-{made_at.astimezone(UTC).strftime(_STAMP)}.db" + (".age" if encrypted else "")
+
+
+def copies_in(folder: Path) -> list[Copy]:
+    """The policy copies in `folder`, newest first: regular files with a copy's name only,
+    so no other file there is ever rotated away."""
+    found = []
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return []
+    for entry in entries:
+        match = _NAME.match(entry.name)
+        if match is None or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            made = datetime.strptime(match[1], _STAMP).replace(tzinfo=UTC)
+        except ValueError:
+            continue  # digits that are no moment: not ours
+        found.append(Copy(Path(entry.path), made, match[2] is not None))
+    return sorted(found, key=lambda c: (c.made_at, c.path.name), reverse=True)
+
+
+def _newest_per(copies: list[Copy], key: Any, count: int) -> set[Path]:
+    kept: set[Path] = set()
+    periods: set[Any] = set()
+    for copy in copies:  # newest first
+        period = key(copy.day)
+        if period in periods:
+            continue
+        if len(periods) == count:
+            break
+        periods.add(period)
+        kept.add(copy.path)
+    return kept
+
+
+def expired(copy: Copy, today: date, keep_days: int) -> bool:
+    """A copy made on day D is kept for `keep_days` days: D ... D + keep_days - 1."""
+    return (today - copy.day).days >= keep_days
+
+
+def to_keep(copies: list[Copy], policy: BackupPolicy, today: date) -> set[Path]:
+    """The newest copy of each of the last `daily` days, `weekly` ISO weeks and `monthly`
+    months that have copies, none past the retention period."""
+    kept = _newest_per(copies, lambda d: d, policy.daily)
+    kept |= _newest_per(copies, lambda d: d.isocalendar()[:2], policy.weekly)
+    kept |= _newest_per(copies, lambda d: (d.year, d.month), policy.monthly)
+    return {c.path for c in copies if c.path in kept and not expired(c, today, policy.keep_days)}
+
+
+# --- checking a copy -----------------------------------------------------------------------
+
+
+@dataclass
+class Verification:
+    path: Path
+    encrypted: bool
+    sha256: str
+    size: int
+    sha256_recorded: bool  # the register recorded this copy and its hash matches
+    customers: int
+    journal_entries: int
+    replay_would_erase: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "ok": True,
+            "encrypted": self.encrypted,
+            "sha256": self.sha256,
+            "bytes": self.size,
+            "sha256_recorded": self.sha256_recorded,
+            "customers": self.customers,
+            "journal_entries": self.journal_entries,
+            "replay_would_erase": self.replay_would_erase,
+        }
+
+
+def is_encrypted(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(AGE_HEADER)) == AGE_HEADER
+
+
+def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> tuple[int, int, int]:
+    """Refused (exit 4) unless the plain copy at `copy` is a whole register of this one at the
+    current schema onto which the erasure journal can be replayed (docs/rules.md §5).
+    Returns (customers, journal entries, people the replay would erase again)."""
+
+    def bad(reason: str) -> Refused:
+        return Refused(f"backup verify: {shown}: {reason}")
+
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(copy.resolve()))}?mode=ro", uri=True)
+    except sqlite3.DatabaseError as exc:
+        raise bad(f"cannot be opened ({exc})") from exc
+    conn.row_factory = sqlite3.Row
+    try:
+        try:
+            result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+            if result != ["ok"]:
+                raise bad(f"integrity_check failed: {'; '.join(result[:3])}")
+            migrations.require_current(conn)
+            if register_id(conn) != register_id(live):
+                raise bad("a copy of another register")
+            customers = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
+        except sqlite3.DatabaseError as exc:
+            raise bad(f"not a whole lautex register ({exc})") from exc
+        except SchemaError as exc:
+            raise bad(str(exc)) from exc
+        except InvalidInput as exc:
+            raise bad(str(exc)) from exc
+        db_path = journal.database_file(live)
+        try:
+            journal.check_against(db_path, journal.recorded_mark(live))
+        except Refused as exc:
+            raise bad(f"the erasure journal cannot be replayed onto it: {exc}") from exc
+        rid = register_id(live)
+        entries = [e for e in journal.read(db_path) if e.register_id == rid]
+        replay = plan_replay(conn, entries, clock.real_now().date())
+        return customers, len(entries), len(replay.customers)
+    finally:
+        conn.close()
+
+
+@contextmanager
+def private_scratch(live: sqlite3.Connection, purpose: str) -> Iterator[PendingOutput]:
+    """A private (0600) temporary file beside the register, removed afterwards: where a copy
+    is made before encryption, or decrypted to be checked or restored. The register's folder
+    is the register owner's; /tmp is everyone's."""
+    register = journal.database_file(live)
+    scratch = PendingOutput(
+        register.with_name(f"{register.name}.{purpose}"), force=False, field="backup"
+    )
+    try:
+        yield scratch
+    finally:
+        scratch.discard()
+
+
+def decrypt_into(
+    source: Path, scratch: PendingOutput, identities: Sequence[x25519.Identity], shown: Path
+) -> None:
+    """Decrypt `source` into the scratch file: a wrong identity is exit 5, a damaged copy 4."""
+    try:
+        with source.open("rb") as src, scratch.open("wb") as out:
+            pyrage.decrypt_io(src, cast(BufferedIOBase, out), list(identities))
+    except pyrage.DecryptError as exc:
+        if "no matching keys" in str(exc).lower():
+            raise AuthError(
+                f"identity: it cannot decrypt {shown}: the copy was encrypted to other keys"
+            ) from exc
+        raise Refused(f"backup verify: {shown}: damaged or cut short ({exc})") from exc
+    except OSError as exc:
+        if exc.errno is not None:
+            raise  # the disk's (full, read-only): the command's boundary says so (exit 7)
+        # The stream reader reports a cut or altered payload chunk as an OSError with no errno.
+        raise Refused(f"backup verify: {shown}: damaged or cut short ({exc})") from exc
+
+
+def _recorded(conn: sqlite3.Connection, path: Path) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT id, sha256, bytes FROM backups WHERE file_name = ? AND deleted_at IS NULL "
+        "ORDER BY id DESC LIMIT 1",
+        (path.name,),
+    ).fetchone()
+    return row
+
+
+def verify_copy(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    path: Path | None,
+    identities: Sequence[x25519.Identity] | None,
+) -> Verification:
+    """Check a copy (default: the newest in the policy's folder): its recorded SHA-256, then,
+    decrypted to a private temporary file, integrity, schema and the journal replay."""
+    if path is None:
+        newest = copies_in(BackupPolicy.of(conn).directory)
+        if not newest:
+            raise NotFound("backup: no copy in the backup folder yet: run `lautex backup`")
+        path = newest[0].path
+    if not path.is_file():
+        raise NotFound(f"backup: no file at {path}")
+    copy = fingerprint(path, path)
+    row = _recorded(conn, path) if _NAME.match(path.name) else None
+    if row is not None and (row["sha256"], row["bytes"]) != (copy.sha256, copy.size):
+        raise Refused(
+            f"backup verify: {path}: its SHA-256 or size is not what was recorded when it "
+            "was made: the file was altered or cut short"
+        )
+    encrypted = is_encrypted(path)
+    if encrypted:
+        if not identities:
+            raise InvalidInput(f"identity: {path} is encrypted: give --identity FILE (or - )")
+        with private_scratch(conn, "verifying") as scratch:
+            decrypt_into(path, scratch, identities, path)
+            found = check_plain_copy(conn, scratch.temp, path)
+    else:
+        found = check_plain_copy(conn, path, path)
+    with transaction(conn):
+        if row is not None:
+            conn.execute(
+                "UPDATE backups SET verified_at = ? WHERE id = ?",
+                (clock.real_timestamp(), row["id"]),
+            )
+        audit.record(
+            conn,
+            actor,
+            "backup verify",
+            "backup",
+            row["id"] if row else None,
+            {"sha256": copy.sha256, "bytes": copy.size, "encrypted": encrypted},
+        )
+    return Verification(path, encrypted, copy.sha256, copy.size, row is not None, *found)
+
+
+# --- the nightly copy ----------------------------------------------------------------------
+
+
+@dataclass
+class PolicyCopy:
+    copy: BackupCopy
+    encrypted: bool
+    verified: bool
+    deleted: list[Path] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.copy.path),
+            "sha256": self.copy.sha256,
+            "bytes": self.copy.size,
+            "encrypted": self.encrypted,
+            "verified": self.verified,
+            "deleted": [str(p) for p in self.deleted],
+        }
+
+
+def _record_copy(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    copy: BackupCopy,
+    location: str,
+    made_at: datetime,
+    encrypted: bool,
+    *,
+    verified: bool,
+    action: str,
+) -> None:
+    assert copy.path is not None
+    cursor = conn.execute(
+        "INSERT INTO backups (file_name, location, made_at, sha256, bytes, encrypted, "
+        "verified_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            copy.path.name,
+            location,
+            made_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            copy.sha256,
+            copy.size,
+            int(encrypted),
+            clock.real_timestamp() if verified else None,
+        ),
+    )
+    # The trail names the copy by hash and size; an off-site folder's name is not in it.
+    audit.record(
+        conn,
+        actor,
+        action,
+        "backup",
+        cursor.lastrowid,
+        {
+            "sha256": copy.sha256,
+            "bytes": copy.size,
+            "encrypted": encrypted,
+            "offsite": location != LOCAL,
+        },
+    )
+
+
+def make_policy_copy(conn: sqlite3.Connection, actor: audit.Actor) -> PolicyCopy:
+    """The night's copy in the policy's folder, checked, encrypted when recipients are set,
+    recorded and audited; then the rotation. A copy that fails its check is not kept."""
+    policy = BackupPolicy.of(conn)
+    register = journal.database_file(conn)
+    create_private_folder(policy.directory, "backup.directory")
+    made_at = clock.real_now().astimezone(UTC).replace(microsecond=0)
+    target = policy.directory / copy_name(made_at, policy.encrypted)
+    recipients = [parse_recipient(r, "backup.recipients") for r in policy.recipients]
+    with new_output_file(target, register, field="backup") as pending:
+        if recipients:
+            with private_scratch(conn, "backup") as plain:
+                vacuum_into(conn, plain.hand_over())
+                check_plain_copy(conn, plain.temp, target)
+                try:
+                    with plain.temp.open("rb") as src, pending.open("wb") as out:
+                        pyrage.encrypt_io(src, cast(BufferedIOBase, out), recipients)
+                except OSError as exc:
+                    raise pending.cannot_write(exc) from exc
+        else:
+            vacuum_into(conn, pending.hand_over())
+            check_plain_copy(conn, pending.temp, target)
+        try:
+            pending.sync()
+        except OSError as exc:
+            raise pending.cannot_write(exc) from exc
+        # Read back from the disk: the hash recorded is the hash of what is there.
+        copy = fingerprint(pending.temp, target)
+        with transaction(conn):
+            _record_copy(
+                conn, actor, copy, LOCAL, made_at, policy.encrypted, verified=True, action="backup"
+            )
+            pending.publish()
+    deleted = rotate(conn, actor, policy.directory, LOCAL, policy, made_at.date())
+    return PolicyCopy(copy, policy.encrypted, True, deleted)
+
+
+def _delete(
+    conn: sqlite3.Connection, actor: audit.Actor, location: str, gone: list[Path], reason: str
+) -> None:
+    """Delete copies, then record it; a copy that cannot be deleted stops with exit 7."""
+    from lautex_registry.platform.errors import environment_refused
+
+    removed = []
+    for path in gone:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise environment_refused(exc, f"backup: cannot delete {path}") from exc
+        removed.append(path.name)
+    if not removed:
+        return
+    with transaction(conn):
+        conn.execute(
+            "UPDATE backups SET deleted_at = ?, deleted_reason = ? WHERE location = ? "
+            "AND deleted_at IS NULL AND file_name IN (SELECT value FROM json_each(?))",
+            (clock.real_timestamp(), reason, location, _json(removed)),
+        )
+        audit.record(
+            conn,
+            actor,
+            "backup delete",
+            "backup",
+            None,
+            {"deleted": len(removed), "reason": reason, "offsite": location != LOCAL},
+        )
+
+
+def _json(values: list[str]) -> str:
+    import json
+
+    return json.dumps(values)
+
+
+def rotate(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    folder: Path,
+    location: str,
+    policy: BackupPolicy,
+    today: date,
+) -> list[Path]:
+    """Delete the copies in `folder` that the rotation does not keep."""
+    copies = copies_in(folder)
+    kept = to_keep(copies, policy, today)
+    gone = [c.path for c in copies if c.path not in kept]
+    _delete(conn, actor, location, gone, "rotation")
+    return gone
+
+
+# --- off site ------------------------------------------------------------------------------
+
+
+@dataclass
+class OffsiteCopy:
+    source: Path
+    target: Path
+    copy: BackupCopy
+    encrypted: bool
+    copied: bool  # False: the folder had it already
+    deleted: list[Path]
+    journal: Path | None = None  # the erasure journal's copy beside it
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "journal": None if self.journal is None else str(self.journal),
+            "source": str(self.source),
+            "path": str(self.target),
+            "sha256": self.copy.sha256,
+            "bytes": self.copy.size,
+            "encrypted": self.encrypted,
+            "copied": self.copied,
+            "deleted": [str(p) for p in self.deleted],
+        }
+
+
+def copy_offsite(
+    conn: sqlite3.Connection, actor: audit.Actor, folder: Path, *, allow_plain: bool
+) -> OffsiteCopy:
+    """The newest copy of the policy's folder into `folder` (a network share, a removable disk),
+    then the same rotation there. A plain copy leaves the local folder only with `allow_plain`:
+    personal data in the clear on a disk that travels (docs/rules.md §5)."""
+    policy = BackupPolicy.of(conn)
+    if not folder.is_dir():
+        raise InvalidInput(f"to: {folder} is not a folder (is the disk mounted?)")
+    local = policy.directory
+    if local.is_dir() and os.path.samefile(folder, local):
+        raise InvalidInput(f"to: {folder} is the local backup folder itself")
+    copies = copies_in(local)
+    if not copies:
+        raise NotFound("backup: no copy in the backup folder yet: run `lautex backup` first")
+    newest = copies[0]
+    if not newest.encrypted and not allow_plain:
+        raise Refused(
+            f"to: the newest copy {newest.path.name} is not encrypted: set [backup] recipients "
+            "so that copies are, or give --allow-plain to carry personal data in the clear"
+        )
+    copy = fingerprint(newest.path, newest.path)
+    row = _recorded(conn, newest.path)
+    if row is not None and (row["sha256"], row["bytes"]) != (copy.sha256, copy.size):
+        raise Refused(
+            f"backup: {newest.path}: its SHA-256 is not what was recorded: not copied off site "
+            "(check it with `lautex backup verify`)"
+        )
+    target = folder / newest.path.name
+    location = str(folder.resolve())
+    copied = not (target.is_file() and fingerprint(target, target).sha256 == copy.sha256)
+    if copied:
+        register = journal.database_file(conn)
+        with new_output_file(target, register, force=target.exists(), field="to") as pending:
+            try:
+                with newest.path.open("rb") as src, pending.open("wb") as out:
+                    shutil.copyfileobj(src, out, 1 << 20)
+                pending.sync()
+            except OSError as exc:
+                raise pending.cannot_write(exc) from exc
+            written = fingerprint(pending.temp, target)
+            if written.sha256 != copy.sha256:
+                raise Refused(f"to: {target}: the copy read back differs from the original")
+            with transaction(conn):
+                _record_copy(
+                    conn,
+                    actor,
+                    written,
+                    location,
+                    newest.made_at,
+                    newest.encrypted,
+                    verified=False,
+                    action="backup offsite",
+                )
+                pending.publish()
+    journal_copy = _journal_offsite(conn, folder)
+    deleted = rotate(conn, actor, folder, location, policy, clock.real_now().date())
+    return OffsiteCopy(
+        newest.path,
+        target,
+        BackupCopy(target, copy.sha256, copy.size),
+        newest.encrypted,
+        copied,
+        deleted,
+        journal_copy,
+    )
+
+
+JOURNAL_COPY = "lautex.erasure-journal"
+
+
+def _journal_offsite(conn: sqlite3.Connection, folder: Path) -> Path | None:
+    """The erasure journal beside the off-site copies (ids and dates only, no personal data):
+    a new machine restores the copy and replays the journal, so erasures made after the copy
+    was taken, up to this moment, stay erased (docs/rules.md §5)."""
+    source = journal.journal_path(journal.database_file(conn))
+    if not source.is_file():
+        return None
+    target = folder / JOURNAL_COPY
+    with new_output_file(target, journal.database_file(conn), force=True, field="to") as pending:
+        try:
+            with source.open("rb") as src, pending.open("wb") as out:
+                shutil.copyfileobj(src, out, 1 << 20)
+        except OSError as exc:
+            raise pending.cannot_write(exc) from exc
+    return target
+
+
+# --- listing and the retention period --------------------------------------------------------
+
+
+def _locations(conn: sqlite3.Connection, policy: BackupPolicy) -> list[tuple[str, Path]]:
+    """The local folder and every off-site folder a copy was put in that is still recorded."""
+    places = [(LOCAL, policy.directory)]
+    for (location,) in conn.execute(
+        "SELECT DISTINCT location FROM backups WHERE location <> ? AND deleted_at IS NULL "
+        "ORDER BY location",
+        (LOCAL,),
+    ):
+        places.append((str(location), Path(location)))
+    return places
+
+
+def list_copies(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every copy in the local folder and in the off-site folders that can be reached."""
+    policy = BackupPolicy.of(conn)
+    rows = []
+    for location, folder in _locations(conn, policy):
+        for copy in copies_in(folder):
+            recorded = conn.execute(
+                "SELECT sha256, bytes, verified_at FROM backups WHERE location = ? "
+                "AND file_name = ? ORDER BY id DESC LIMIT 1",
+                (location, copy.path.name),
+            ).fetchone()
+            size = copy.path.stat().st_size
+            rows.append(
+                {
+                    "location": location,
+                    "file": copy.path.name,
+                    "made_at": copy.made_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "bytes": size,
+                    "encrypted": copy.encrypted,
+                    "verified_at": recorded["verified_at"] if recorded else None,
+                    "sha256": recorded["sha256"] if recorded else None,
+                    "expires_on": date.fromordinal(
+                        copy.day.toordinal() + policy.keep_days
+                    ).isoformat(),
+                }
+            )
+    return rows
+
+
+@dataclass
+class Expiry:
+    deleted: int = 0
+    unreachable: list[str] = field(default_factory=list)
+
+
+def due_copies(conn: sqlite3.Connection, as_of: date) -> tuple[int, int]:
+    """(copies past the retention period on `as_of`, copies kept) in the folders reachable."""
+    policy = BackupPolicy.of(conn)
+    due = kept = 0
+    for _, folder in _locations(conn, policy):
+        for copy in copies_in(folder):
+            if expired(copy, as_of, policy.keep_days):
+                due += 1
+            else:
+                kept += 1
+    return due, kept
+
+
+def expire_copies(conn: sqlite3.Connection, actor: audit.Actor, as_of: date) -> Expiry:
+    """The retention job: delete every copy past `[retention] backup_days`, in the local folder
+    and in each recorded off-site folder that is mounted, whether or not the backup job ran."""
+    policy = BackupPolicy.of(conn)
+    result = Expiry()
+    for location, folder in _locations(conn, policy):
+        if location != LOCAL and not folder.is_dir():
+            result.unreachable.append(location)
+            continue
+        gone = [c.path for c in copies_in(folder) if expired(c, as_of, policy.keep_days)]
+        _delete(conn, actor, location, gone, "retention")
+        result.deleted += len(gone)
+    return result
+
+
+# --- restoring an encrypted copy -------------------------------------------------------------
+
+
+def restore_copy(
+    live: sqlite3.Connection,
+    actor: audit.Actor,
+    path: Path,
+    as_of: date,
+    *,
+    identities: Sequence[x25519.Identity] | None,
+    dry_run: bool = False,
+) -> RestoreResult:
+    """`restore_backup` of a plain or an age-encrypted copy. An encrypted one is decrypted to a
+    private temporary file first: a wrong identity stops before anything is touched (exit 5)."""
+    if not path.is_file():
+        raise NotFound(f"backup: no file at {path}")
+    if not is_encrypted(path):
+        return restore_backup(live, actor, path, as_of, dry_run=dry_run)
+    if not identities:
+        raise InvalidInput(f"identity: {path} is encrypted: give --identity FILE (or - for stdin)")
+    original = fingerprint(path, path)
+    with private_scratch(live, "decrypted") as scratch:
+        decrypt_into(path, scratch, identities, path)
+        return restore_backup(
+            live, actor, scratch.temp, as_of, dry_run=dry_run, shown=path, original=original
+        )
+
+
+def read_identity_file(path: Path) -> list[x25519.Identity]:
+    """The identities in an age identity file: a regular file of at most 64 KiB."""
+    from lautex_registry.platform.input_files import regular_file_size
+
+    regular_file_size(path, "identity")
+    with path.open("rb") as handle:
+        return read_identities(handle.read(IDENTITY_MAX_BYTES + 1))
+
+
+def restore_fresh(
+    db_path: Path, path: Path, as_of: date, *, identities: Sequence[x25519.Identity] | None
+) -> RestoreResult:
+    """A register rebuilt from a copy on a machine that has none (the old one was lost): the
+    copy is decrypted into a private file, checked (whole, a register at the current schema),
+    the erasure journal beside `db_path` (if it was put back) replayed onto it, and only then
+    does it take the register's name. Holding the identity is holding the data, so no login
+    is asked for; the audit row says `restore` by `restore (identity)`."""
+    from lautex_registry.erasure.backups import replay_journal
+    from lautex_registry.erasure.cleanup import physical_cleanup
+    from lautex_registry.platform.db import connect
+
+    if not path.is_file():
+        raise NotFound(f"backup: no file at {path}")
+    encrypted = is_encrypted(path)
+    if encrypted and not identities:
+        raise InvalidInput(f"identity: {path} is encrypted: give --identity FILE (or - for stdin)")
+    create_private_folder(db_path.parent, "db")
+    actor = audit.Actor(None, "restore (identity)")
+    original = fingerprint(path, path)
+    with new_output_file(db_path, None, field="db") as pending:
+        if encrypted:
+            decrypt_into(path, pending, identities or [], path)
+        else:
+            with path.open("rb") as src, pending.open("wb") as out:
+                shutil.copyfileobj(src, out, 1 << 20)
+        conn = connect(pending.temp)
+        try:
+            try:
+                if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                    raise Refused(f"backup: {path}: integrity_check failed")
+                migrations.require_current(conn)
+                customers = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
+            except sqlite3.DatabaseError as exc:
+                raise InvalidInput(f"backup: {path} is not a lautex register ({exc})") from exc
+            # The journal beside the new register, when put back, must continue the copy's.
+            journal.check_against(db_path, journal.recorded_mark(conn))
+            entries, replay, closed = replay_journal(conn, actor, db_path, as_of, dry_run=False)
+            with transaction(conn):
+                audit.record(
+                    conn,
+                    actor,
+                    "restore",
+                    "register",
+                    None,
+                    {
+                        "sha256": original.sha256,
+                        "bytes": original.size,
+                        "journal_entries": entries,
+                        "replayed": len(replay.customers),
+                        "fresh": True,
+                    },
+                )
+            physical_cleanup(conn)
+        finally:
+            conn.close()
+    return RestoreResult(
+        path,
+        customers,
+        entries,
+        len(replay.customers),
+        False,
+        replay.customers,
+        replay.already_erased,
+        closed,
+    )
