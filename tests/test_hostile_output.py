@@ -30,7 +30,7 @@ from lautex_registry.platform.escaping import (
     printable,
     spreadsheet_safe,
 )
-from lautex_registry.records.importing import records
+from lautex_registry.records.importing.reading import records
 from tests.conftest import Cli, RegisterTemplate
 from tests.helpers import build_once
 

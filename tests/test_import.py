@@ -7,7 +7,7 @@ import pytest
 
 from lautex_registry.platform import audit
 from lautex_registry.platform.db import connect
-from lautex_registry.records.importing import import_customers
+from lautex_registry.records.importing.run import import_customers
 from tests.conftest import Cli
 from tests.helpers import add_aino, assert_one_line_error, dump, insert_org
 
@@ -76,11 +76,22 @@ def test_skip_invalid_stores_the_good_rows_and_reports_the_rest(cli: Cli, tmp_pa
     assert customer_names(cli) == ["Äijälä", "O'Brien, Jr."]
 
 
-def test_dry_run_validates_and_writes_nothing(cli: Cli, tmp_path: Path) -> None:
+def test_dry_run_validates_writes_nothing_and_exits_as_the_import_would(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """A script checks a file with --dry-run before importing it: a bad row is exit 2."""
     before = dump(cli)
-    result = cli.ok("customer", "import", str(write(tmp_path, BAD_LINE_3)), "--dry-run")
+    result = cli.run("customer", "import", str(write(tmp_path, BAD_LINE_3)), "--dry-run")
+    assert result.exit_code == 2, result.output
     assert "line 3: phone: " in result.stderr
-    assert "dry run: nothing written" in result.stderr
+    assert "dry run: the import would fail" in result.stderr
+    assert dump(cli) == before
+    skipping = cli.ok(
+        "customer", "import", str(write(tmp_path, BAD_LINE_3)), "--dry-run", "--skip-invalid"
+    )
+    assert "dry run: nothing written; 2 customers would be stored" in skipping.stderr
+    good = cli.ok("customer", "import", str(write(tmp_path, GOOD)), "--dry-run")
+    assert "dry run: nothing written; 3 customers would be stored" in good.stderr
     assert dump(cli) == before
 
 
@@ -118,7 +129,7 @@ def test_a_row_with_the_wrong_number_of_fields(cli: Cli, tmp_path: Path) -> None
         ("first_name,source\n", 2, "header: a last_name column is required"),
         ("first_name,last_name\nA,B\n", 2, "header: no source column"),
         ("", 2, "header: the file is empty"),
-        ("first_name,first_name,last_name,source\n", 2, "appears twice"),
+        ("first_name,etunimi,last_name,source\n", 2, "'first_name' and 'etunimi' both give"),
     ],
 )
 def test_bad_files_are_one_line(

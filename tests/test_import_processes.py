@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lautex_registry.records.importing import usable_cores
+from lautex_registry.records.importing.validating import usable_cores
 from tests.conftest import Cli
 
 

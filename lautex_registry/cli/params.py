@@ -155,6 +155,13 @@ class ListFormat(StrEnum):
     json = "json"
 
 
+class ReportFormat(StrEnum):
+    """`customer import -f`: the summary on stderr, or the whole report as JSON on stdout."""
+
+    text = "text"
+    json = "json"
+
+
 def _format(enum: type[E], help: str) -> Any:
     return typer.Option("--format", "-f", help=help, parser=enum_of("format", enum))
 
@@ -169,6 +176,9 @@ ExportFormatOption = Annotated[
 ]
 LabelFormatOption = Annotated[LabelFormat, _format(LabelFormat, "csv or pdf (A4, 3 x 8).")]
 ListFormatOption = Annotated[ListFormat, _format(ListFormat, "csv, jsonl or json.")]
+ReportFormatOption = Annotated[
+    ReportFormat, _format(ReportFormat, "The report: text on stderr, or json on stdout.")
+]
 
 
 class DocumentLanguage(StrEnum):

@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.input_files import regular_file_size
@@ -51,10 +51,14 @@ def parse_settings(text: str, origin: str) -> dict[str, Any]:
 
 def _settings_text(path: Path) -> str:
     """The text of a settings file: a folder, a device, a binary or a huge file is refused."""
-    shown = excerpt(str(path))
     regular_file_size(path, "settings")
     with path.open("rb") as handle:
-        data = handle.read(SETTINGS_MAX_BYTES + 1)  # a file may grow after it was looked at
+        return _stream_text(handle, excerpt(str(path)))
+
+
+def _stream_text(handle: IO[bytes], shown: str) -> str:
+    """At most SETTINGS_MAX_BYTES of UTF-8 text; a file may grow after it was looked at."""
+    data = handle.read(SETTINGS_MAX_BYTES + 1)
     if len(data) > SETTINGS_MAX_BYTES:
         raise InvalidInput(
             f"settings: {shown} is larger than {SETTINGS_MAX_BYTES // 1024} KiB; "
@@ -66,6 +70,12 @@ def _settings_text(path: Path) -> str:
         raise InvalidInput(
             f"settings: {shown} is not UTF-8 text (byte {exc.start + 1}); a settings file is TOML"
         ) from exc
+
+
+def load_settings_stream(handle: IO[bytes]) -> tuple[dict[str, Any], str]:
+    """The settings read from a stream (`settings load -`: standard input)."""
+    origin = "standard input"
+    return _checked_settings(_stream_text(handle, origin), origin), origin
 
 
 def load_settings_file(path: Path | None) -> tuple[dict[str, Any], str]:

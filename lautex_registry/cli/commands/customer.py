@@ -21,6 +21,8 @@ from lautex_registry.cli.params import (
     Customer,
     DryRun,
     PersonLanguage,
+    ReportFormat,
+    ReportFormatOption,
     choice_option,
     id_of,
 )
@@ -314,7 +316,11 @@ def customer_edit(
 def customer_import(
     ctx: typer.Context,
     file: Annotated[
-        Path, typer.Argument(help="UTF-8 CSV, comma or semicolon separated.", show_default=False)
+        str,
+        typer.Argument(
+            help="CSV file (UTF-8 unless --encoding; `,` `;` or tab separated); - reads stdin.",
+            show_default=False,
+        ),
     ],
     source: Annotated[
         str | None,
@@ -329,29 +335,60 @@ def customer_import(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Store the good rows, report the bad ones.")
     ] = False,
+    encoding: Annotated[
+        str,
+        typer.Option(
+            "--encoding", help="The file's encoding: cp1252 (Excel on Windows), latin-1, ..."
+        ),
+    ] = "utf-8",
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            metavar="COLUMN=FIELD",
+            help="The field a column with an unknown name holds. Repeatable.",
+        ),
+    ] = None,
+    ignore_extra: Annotated[
+        bool, typer.Option("--ignore-extra", help="Leave out columns that name no field.")
+    ] = False,
+    fmt: ReportFormatOption = ReportFormat.text,
 ) -> None:
-    """Import customers from a CSV file whose header names the `customer add` options.
+    """Import customers from a CSV file whose header names the fields, in English or Finnish.
 
-    Every row is validated first; by default one bad row means nothing is written.
-    Each bad row and each duplicate email is reported on stderr with its line number.
+    Every row is validated first; by default one bad row means nothing is written (exit
+    2, with --dry-run too). Each bad row and each duplicate email is reported on stderr
+    with its line number. Header names: first_name/etunimi, last_name/sukunimi,
+    org/yritys, business_id/y-tunnus, email/sähköposti, phone/puhelin,
+    street/katuosoite, postal_code/postinumero, city/postitoimipaikka, country/maa,
+    source/lähde, source_detail, language/kieli, notes (README: Importing customers).
 
-    Example: lautex customer import customers.csv --source reseller --skip-invalid
+    Example: lautex customer import asiakkaat.csv --encoding cp1252 --source reseller
     """
-    from lautex_registry.platform.errors import InvalidInput
-    from lautex_registry.records.importing import import_customers
+    import json
+    import sys
 
+    from lautex_registry.platform.errors import InvalidInput
+    from lautex_registry.records.importing.run import import_customers
+
+    stdin = file == "-"
     with (
         open_workspace(ctx) as ws,
         progress_bar() as bar,
     ):
-        progress = bar.counter(f"importing {file.name}")
+        progress = None if stdin else bar.counter(f"importing {Path(file).name}")
         report = import_customers(
-            ws.conn, ws.actor, file, default_source=source, dry_run=dry_run,
-            skip_invalid=skip_invalid, progress=progress,
+            ws.conn, ws.actor, sys.stdin.buffer if stdin else Path(file),
+            default_source=source, dry_run=dry_run, skip_invalid=skip_invalid,
+            encoding=encoding, mapping=mapping or [], ignore_extra=ignore_extra,
+            progress=progress,
         )  # fmt: skip
     for problem in report.problems:
         say(f"line {problem.line}: {problem.reason}")
     report_restorations(report.restored)  # erased objectors' objections are back (Art. 21(3))
+    if fmt is ReportFormat.json:
+        sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
+    name = "standard input" if stdin else Path(file).name
     if report.failed:
-        raise InvalidInput(f"{file.name}: {report.summary()}")
+        raise InvalidInput(f"{name}: {report.summary()}")
     say(report.summary())

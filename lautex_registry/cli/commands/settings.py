@@ -22,7 +22,9 @@ def settings_load(
     ctx: typer.Context,
     path: Annotated[
         str | None,
-        typer.Argument(help="Settings TOML (default: data/register.toml).", show_default=False),
+        typer.Argument(
+            help="Settings TOML (default: data/register.toml); - reads stdin.", show_default=False
+        ),
     ] = None,
     dry_run: DryRun = False,
     yes: Yes = False,
@@ -39,10 +41,15 @@ def settings_load(
 
     Example: lautex settings load data/register.toml --dry-run
     """
+    import sys
     from pathlib import Path
 
     from lautex_registry.cli.prompts import confirm_or_abort
-    from lautex_registry.platform.settings import LOCAL_SETTINGS_FILE, load_settings_file
+    from lautex_registry.platform.settings import (
+        LOCAL_SETTINGS_FILE,
+        load_settings_file,
+        load_settings_stream,
+    )
     from lautex_registry.setup.settings_in_force import (
         replace_settings,
         settings_load_plan,
@@ -50,7 +57,10 @@ def settings_load(
     )
 
     with open_workspace(ctx) as ws:
-        settings, origin = load_settings_file(Path(path) if path else LOCAL_SETTINGS_FILE)
+        if path == "-":
+            settings, origin = load_settings_stream(sys.stdin.buffer)
+        else:
+            settings, origin = load_settings_file(Path(path) if path else LOCAL_SETTINGS_FILE)
         loaded = settings_to_load(settings, origin)
         plan = settings_load_plan(ws.conn, ws.actor, loaded)
         preview_record(plan, title=f"settings load {origin}")

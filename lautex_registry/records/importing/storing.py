@@ -1,0 +1,504 @@
+"""Checks against the register, staging, and the final store in one short transaction.
+
+All or nothing, without holding the write lock while the file is read: the good rows
+are checked against the register and staged in an in-memory temporary table while
+other users go on working; only the final store takes the write lock. What others
+committed meanwhile is checked again under the lock (docs/rules.md §6).
+"""
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from itertools import chain
+from typing import Any
+
+from lautex_registry.platform import audit
+from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound
+from lautex_registry.platform.validation import comparison_key, excerpt
+from lautex_registry.records import customers, lookup
+from lautex_registry.records.importing.report import ImportReport, Problem
+from lautex_registry.records.importing.validating import (
+    BUSINESS_ID_SLOT,
+    EMAIL_SLOT,
+    ORG_SLOT,
+    SEARCH_SLOT,
+    Checked,
+)
+
+# The import's page cache (KiB). With SQLite's default 2 MB, inserting into the email
+# index of a large register evicts and re-reads a page for almost every row; 64 MiB
+# stores faster (benchmarks/README.md) and is still a fixed bound, whatever the size
+# of the file.
+CACHE_KIB = 65_536
+# Rows per INSERT statement when storing. executemany runs customers.INSERT_SQL once per
+# row, and every run evaluates the table's `CHECK (source IN (...))` lists afresh (SQLite
+# builds a small index for each list on each run); one statement of many rows builds
+# them once and stores about 40% faster. 500 rows of 16 parameters stay well below
+# SQLite's limit of 32766 parameters a statement.
+MULTI_ROWS = 500
+
+
+class RegisterChecks:
+    """Duplicate emails (in the register or earlier in the file) and organisation look-ups.
+
+    The register's unique email index answers for the register; the file's emails so far
+    go to an in-memory temporary table (temp_store = MEMORY: never a file), keyed by
+    their comparison key.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        # comparison_key(ref) -> id, or the name to create
+        self.organisations: dict[str, int | str] = {}
+        self.names: dict[int, str] = {}  # id -> name, for refs given as ids or business IDs
+        self.business_ids: dict[str, int | None] = {}  # business ID -> id in the register
+        # Organisations this file adds: business ID <-> comparison key of the name.
+        self.new_by_business_id: dict[str, str] = {}
+        self.business_id_of_new: dict[str, str] = {}
+        # Emails and organisation names with characters beyond ASCII compare in full
+        # Unicode (NFC, case folding), which the NOCASE indexes do not: the register's
+        # few such values are read once, and this file's are remembered as they come.
+        self.unicode_emails: dict[str, int | str] = {
+            comparison_key(email): int(customer_id)
+            for customer_id, email in conn.execute(lookup.UNICODE_EMAILS)
+        }
+        self.unicode_organisations: dict[str, int] | None = None
+        self.conn.execute("DROP TABLE IF EXISTS temp.import_emails")
+        self.conn.execute(
+            "CREATE TEMP TABLE import_emails "
+            "(email TEXT PRIMARY KEY COLLATE NOCASE, line INTEGER) WITHOUT ROWID"
+        )
+
+    def close(self) -> None:
+        self.conn.execute("DROP TABLE IF EXISTS temp.import_emails")
+
+    def duplicates(self, emails: list[tuple[int, str]]) -> dict[int, str]:
+        """Lines whose email is already in the register or on an earlier line, with the reason.
+
+        One chunk at a time: one or two indexed IN look-ups, not a statement per row.
+        """
+        found: dict[int, str] = {}
+        if not emails:
+            return found
+        # Looked up as written and as its comparison key (`STRAßE@` finds `strasse@`);
+        # the temporary table holds comparison keys.
+        spellings = [s for _line, email in emails for s in lookup.nocase_spellings(email)]
+        marks = ",".join("?" * len(spellings))
+        existing = {
+            comparison_key(email): customer_id
+            for email, customer_id in self.conn.execute(
+                f"SELECT email, id FROM customers WHERE email COLLATE NOCASE IN ({marks})",
+                spellings,
+            )
+        }
+        keys = [comparison_key(email) for _line, email in emails]
+        earlier: dict[str, int] = dict(
+            self.conn.execute(
+                "SELECT email, line FROM temp.import_emails "
+                f"WHERE email IN ({','.join('?' * len(keys))})",
+                keys,
+            ).fetchall()
+        )
+        new: list[tuple[str, int]] = []
+        for line, email in emails:
+            key = comparison_key(email)
+            customer_id = existing.get(key)
+            unicode_match = self._unicode_email(email, line)
+            if customer_id is None and isinstance(unicode_match, int):
+                customer_id = unicode_match
+            elif customer_id is None and isinstance(unicode_match, str):
+                found[line] = f"email: the same address is on line {unicode_match}; not imported"
+                continue
+            if customer_id is not None:
+                found[line] = already_there(customer_id)
+                continue
+            if key in earlier:
+                found[line] = f"email: the same address is on line {earlier[key]}; not imported"
+            else:
+                earlier[key] = line
+                new.append((key, line))
+        if new:
+            self.conn.executemany("INSERT INTO temp.import_emails (email, line) VALUES (?, ?)", new)
+        return found
+
+    def _unicode_email(self, email: str, line: int) -> int | str | None:
+        """A customer id (in the register before), or the line (as text) of the same
+        address earlier in the file, by full Unicode comparison; None when new."""
+        key = comparison_key(email)
+        if email.isascii() and key == email.lower() and key not in self.unicode_emails:
+            return None
+        known = self.unicode_emails.get(key)
+        if known is None and not email.isascii():
+            self.unicode_emails[key] = str(line)
+        return known
+
+    def _organisation_by_name(self, name: str) -> int | None:
+        for spelling in lookup.nocase_spellings(name):
+            row = self.conn.execute(lookup.ORGANISATION_BY_NAME, (spelling,)).fetchone()
+            if row is not None:
+                return int(row[0])
+        if self.unicode_organisations is None:
+            self.unicode_organisations = {
+                comparison_key(text): int(org_id)
+                for org_id, text in self.conn.execute(lookup.UNICODE_ORGANISATION_NAMES)
+            }
+        return self.unicode_organisations.get(comparison_key(name))
+
+    def organisation_for(self, ref: str | None, business_id: str | None) -> int | str | None:
+        """The row's organisation from its org cell and business ID: an existing one's id,
+        the name of one to create, or None. InvalidInput when they disagree."""
+        resolved = self.organisation(ref) if ref is not None else None
+        if business_id is None:
+            return resolved
+        owner = self._by_business_id(business_id)
+        if owner is not None:
+            if resolved is None or resolved == owner:
+                return owner
+            raise InvalidInput(
+                f"business_id: {business_id} is organisation {owner}'s "
+                f"({excerpt(self.names[owner])}), not {excerpt(ref or '')}'s"
+            )
+        if resolved is None:
+            earlier = self.new_by_business_id.get(business_id)
+            if earlier is not None:
+                return self.organisations[earlier]
+            raise InvalidInput(
+                f"business_id: no organisation has business ID {business_id}: give its name "
+                "in an org (yritys) column to add it, or add it with `lautex org add`"
+            )
+        if isinstance(resolved, int):
+            row = self.conn.execute(
+                "SELECT name, business_id FROM organisations WHERE id = ?", (resolved,)
+            ).fetchone()
+            has = f"business ID {row[1]}" if row[1] else "no business ID"
+            raise InvalidInput(
+                f"business_id: organisation {resolved} ({excerpt(str(row[0]))}) has {has}, "
+                f"not {business_id}"
+            )
+        key = comparison_key(resolved)
+        given = self.business_id_of_new.setdefault(key, business_id)
+        named = self.new_by_business_id.setdefault(business_id, key)
+        if given != business_id or named != key:
+            raise InvalidInput(
+                f"business_id: an earlier line gives {excerpt(resolved)} business ID {given}, "
+                f"or {business_id} to another organisation"
+            )
+        return resolved
+
+    def _by_business_id(self, business_id: str) -> int | None:
+        if business_id not in self.business_ids:
+            row = self.conn.execute(
+                "SELECT id, name FROM organisations WHERE business_id = ?", (business_id,)
+            ).fetchone()
+            self.business_ids[business_id] = None if row is None else int(row[0])
+            if row is not None:
+                self.names[int(row[0])] = str(row[1])
+        return self.business_ids[business_id]
+
+    def organisation(self, ref: str) -> int | str:
+        """An existing organisation's id, or the name of one to create; NotFound for an id."""
+        key = comparison_key(ref)
+        known = self.organisations.get(key)
+        if known is not None:
+            return known
+        resolved: int | str
+        if not ref.isdigit():
+            found = self._organisation_by_name(ref)
+            resolved = ref if found is None else found  # a new name is created in the store
+            self.organisations[key] = resolved
+            return resolved
+        try:
+            resolved = lookup.resolve_organisation_id(self.conn, ref)
+            if ref.isdigit():
+                row = self.conn.execute(
+                    "SELECT name FROM organisations WHERE id = ?", (resolved,)
+                ).fetchone()
+                self.names[resolved] = str(row[0])
+        except NotFound:
+            if ref.isdigit():
+                raise
+            resolved = ref  # created when a row that names it is stored
+        self.organisations[key] = resolved
+        return resolved
+
+
+def already_there(customer_id: int) -> str:
+    return f"email: customer {customer_id} already has this email address; not imported"
+
+
+# The staged rows: each good row's INSERT parameters and its line; `new_org` is the
+# comparison key of an organisation the final store creates. (Their emails' comparison
+# keys are in temp.import_emails.)
+# The time stamps are the same on every row of an import: given once to the final store.
+_STAMPS = ("created_at", "updated_at", "last_activity")
+_KEPT = tuple(c for c in customers.INSERT_COLUMNS if c not in _STAMPS)
+_KEPT_SLOTS = [customers.INSERT_COLUMNS.index(c) for c in _KEPT]
+_STAMP_SLOTS = [customers.INSERT_COLUMNS.index(c) for c in _STAMPS]
+_STAGED = ("line", "new_org", *_KEPT)
+
+
+class Staging:
+    """Validated chunks in: problems reported, good rows kept in an in-memory temporary
+    table (temp_store = MEMORY) until the final store. Nothing here takes the write lock."""
+
+    def __init__(self, conn: sqlite3.Connection, report: ImportReport) -> None:
+        self.conn = conn
+        self.report = report
+        # Taken before the first read: a commit by anyone after it changes data_version,
+        # and then the final store checks the staged rows again (docs/rules.md §6).
+        self.data_version = _data_version(conn)
+        self.checks = RegisterChecks(conn)
+        self.new_orgs: dict[str, str] = {}  # comparison key -> the name as first written
+        self.stamps: tuple[Any, ...] = ()
+        self.staging = not report.dry_run
+        conn.execute("DROP TABLE IF EXISTS temp.import_staged")
+        # `line INTEGER PRIMARY KEY` is the rowid: one b-tree, no second index.
+        columns = ", ".join(_STAGED[1:])
+        conn.execute(f"CREATE TEMP TABLE import_staged (line INTEGER PRIMARY KEY, {columns})")
+
+    def close(self) -> None:
+        self.checks.close()
+        self.conn.execute("DROP TABLE IF EXISTS temp.import_staged")
+
+    def take(self, results: list[Checked]) -> None:
+        report, checks = self.report, self.checks
+        candidates: list[tuple[int, tuple[Any, ...]]] = []
+        for line, values, problem in results:
+            if values is None:
+                report.invalid.append(Problem(line, problem or "invalid"))
+                continue
+            org, business_id = values[ORG_SLOT], values[BUSINESS_ID_SLOT]
+            values = values[:BUSINESS_ID_SLOT]
+            if org is not None or business_id is not None:
+                try:
+                    resolved = checks.organisation_for(org, business_id)
+                except (NotFound, InvalidInput) as exc:
+                    report.invalid.append(Problem(line, str(exc)))
+                    continue
+                values = (*values[:ORG_SLOT], resolved, *values[ORG_SLOT + 1 :])
+                if resolved is not None and (org is None or org.isdigit()):
+                    # The worker knew only an id or a business ID: add the name search sees.
+                    name = checks.names[resolved] if isinstance(resolved, int) else resolved
+                    folded = customers.fold_for_search(name)
+                    values = (*values[:SEARCH_SLOT], f"{values[SEARCH_SLOT]} {folded}",
+                              *values[SEARCH_SLOT + 1 :])  # fmt: skip
+            candidates.append((line, values))
+        report.rows += len(results)
+        if report.failed:
+            self.staging = False  # nothing will be written: keep checking and reporting
+        duplicates = checks.duplicates(
+            [(line, values[EMAIL_SLOT]) for line, values in candidates if values[EMAIL_SLOT]]
+        )
+        staged: list[tuple[Any, ...]] = []
+        for line, values in candidates:
+            if line in duplicates:
+                report.duplicates.append(Problem(line, duplicates[line]))
+                continue
+            report.valid += 1
+            if not self.staging:
+                continue
+            org = values[ORG_SLOT]
+            new_org = None
+            if isinstance(org, str):
+                new_org = comparison_key(org)
+                self.new_orgs.setdefault(new_org, org)
+                values = (*values[:ORG_SLOT], None, *values[ORG_SLOT + 1 :])
+            staged.append((line, new_org, *[values[i] for i in _KEPT_SLOTS]))
+            self.stamps = tuple(values[i] for i in _STAMP_SLOTS)
+        if staged:
+            insert_rows(self.conn, _insert_sql("temp.import_staged", _STAGED), staged)
+
+    def store(self, actor: audit.Actor) -> None:
+        """The final store: one write transaction, the only time the import holds the lock.
+
+        Whatever another user committed while the file was read is checked again here
+        (an email now taken is a duplicate, an organisation now there is used), then
+        the staged rows go in with one INSERT ... SELECT, with one audit row.
+        """
+        from lautex_registry.platform.db import BUSY_TIMEOUT_MS, transaction
+        from lautex_registry.records.organisations import add_organisation
+
+        report, conn = self.report, self.conn
+        # Another user's write holds the lock for milliseconds: after minutes of reading,
+        # the import waits longer for it than a command does.
+        conn.execute(f"PRAGMA busy_timeout = {STORE_BUSY_TIMEOUT_MS}")
+        try:
+            with transaction(conn):
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                if _data_version(conn) != self.data_version:
+                    self._check_again()
+                orgs = self._organisations(actor, add_organisation)
+                conn.execute("DROP TABLE IF EXISTS temp.import_orgs")
+                conn.execute("CREATE TEMP TABLE import_orgs (key TEXT PRIMARY KEY, id INTEGER)")
+                conn.executemany("INSERT INTO temp.import_orgs VALUES (?, ?)", orgs.items())
+                first_id = next_customer_id(conn)
+                columns = ", ".join(
+                    "COALESCE(s.organisation_id, o.id)" if c == "organisation_id" else f"s.{c}"
+                    for c in _KEPT
+                )
+                try:
+                    cursor = conn.execute(
+                        f"INSERT INTO customers ({', '.join((*_KEPT, *_STAMPS))}, state) "
+                        f"SELECT {columns}, {', '.join('?' * len(_STAMPS))}, 'active' "
+                        "FROM temp.import_staged AS s "
+                        "LEFT JOIN temp.import_orgs AS o ON o.key = s.new_org ORDER BY s.line",
+                        self.stamps,
+                    )
+                except sqlite3.IntegrityError as exc:
+                    raise Conflict(
+                        f"the rows cannot be stored ({exc}): nothing was written"
+                    ) from exc
+                report.stored = cursor.rowcount
+                if not report.stored:
+                    raise _NothingWritten
+                _record_import(conn, actor, report, first_id)
+        except _NothingWritten:
+            report.stored = report.organisations_created = 0
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("DROP TABLE IF EXISTS temp.import_orgs")
+
+    def _check_again(self) -> None:
+        """Staged rows whose email another user stored meanwhile become duplicates."""
+        conn, report = self.conn, self.report
+        taken: dict[int, int] = dict(
+            conn.execute(
+                "SELECT s.line, c.id FROM temp.import_staged AS s "
+                "CROSS JOIN customers AS c ON c.email = s.email COLLATE NOCASE "
+                "WHERE s.email IS NOT NULL"
+            ).fetchall()
+        )
+        for customer_id, email in conn.execute(lookup.UNICODE_EMAILS).fetchall():
+            row = conn.execute(
+                "SELECT line FROM temp.import_emails WHERE email = ?", (comparison_key(email),)
+            ).fetchone()
+            if row is not None:
+                taken.setdefault(int(row[0]), int(customer_id))
+        if not taken:
+            return
+        conn.executemany("DELETE FROM temp.import_staged WHERE line = ?", [(n,) for n in taken])
+        report.duplicates.extend(Problem(line, already_there(cid)) for line, cid in taken.items())
+        report.valid -= len(taken)
+
+    def _organisations(
+        self,
+        actor: audit.Actor,
+        add: Callable[[sqlite3.Connection, audit.Actor, str, str | None], int],
+    ) -> dict[str, int]:
+        """The ids of the organisations the staged rows name by a new name: created now,
+        unless another user added one of them meanwhile."""
+        from lautex_registry.records.lookup import organisation_id_by_name
+
+        if not self.new_orgs:
+            return {}
+        used = {
+            row[0]
+            for row in self.conn.execute(
+                "SELECT DISTINCT new_org FROM temp.import_staged WHERE new_org IS NOT NULL"
+            )
+        }
+        ids: dict[str, int] = {}
+        for key in used:
+            name = self.new_orgs[key]
+            found = organisation_id_by_name(self.conn, name)
+            if found is None:
+                found = add(self.conn, actor, name, self.checks.business_id_of_new.get(key))
+                self.report.organisations_created += 1
+            ids[key] = found
+        return ids
+
+
+class _NothingWritten(Exception):
+    """Ends the final store with a rollback: no row to store."""
+
+
+# How long the final store waits for the write lock (another user's write takes milliseconds).
+STORE_BUSY_TIMEOUT_MS = 60_000
+
+
+def _data_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+def _insert_sql(table: str, columns: Iterable[str]) -> str:
+    names = list(columns)
+    return f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+
+
+def insert_rows(conn: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """`sql` for each row, MULTI_ROWS rows a statement (see MULTI_ROWS)."""
+    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, min(MULTI_ROWS, limit // sql.count("?")))
+    whole = len(rows) - len(rows) % per_statement
+    if whole:
+        head, values = sql.split("VALUES")
+        many = f"{head}VALUES {', '.join([values.strip()] * per_statement)}"
+        conn.executemany(
+            many,
+            (
+                list(chain.from_iterable(rows[start : start + per_statement]))
+                for start in range(0, whole, per_statement)
+            ),
+        )
+    if whole < len(rows):
+        conn.executemany(sql, rows[whole:])
+
+
+def next_customer_id(conn: sqlite3.Connection) -> int:
+    """customers.id is AUTOINCREMENT: new ids follow the larger of the sequence and MAX(id),
+    one by one, while the transaction holds the write lock."""
+    row = conn.execute(
+        "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'customers'), 0),"
+        " COALESCE((SELECT MAX(id) FROM customers), 0))"
+    ).fetchone()
+    return int(row[0]) + 1
+
+
+def _record_import(
+    conn: sqlite3.Connection, actor: audit.Actor, report: ImportReport, first_id: int
+) -> None:
+    new_ids = range(first_id, first_id + report.stored)
+    audit.record(
+        conn,
+        actor,
+        "customer import",
+        "customer",
+        None,
+        {
+            "rows": report.rows,
+            "stored": report.stored,
+            "invalid_skipped": len(report.invalid),
+            "duplicates_skipped": len(report.duplicates),
+            "organisations_created": report.organisations_created,
+            "first_id": new_ids.start,
+            "last_id": new_ids.stop - 1,
+        },
+    )
+    for start in range(0, len(new_ids), 10_000):
+        report.restored.extend(
+            customers.after_contact_written(conn, actor, new_ids[start : start + 10_000])
+        )
+
+
+def store_validated(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    validated: Iterable[list[Checked]],
+    report: ImportReport,
+) -> ImportReport:
+    """From validated chunks to the commit: stage without the write lock, then store.
+
+    A dry run, or a file with a bad row (without --skip-invalid), only checks and never
+    takes the write lock. benchmarks/import_speed.py times this step.
+    """
+    cache = int(conn.execute("PRAGMA cache_size").fetchone()[0])
+    conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    staging = Staging(conn, report)
+    try:
+        for results in validated:
+            staging.take(results)
+        if not report.dry_run and not report.failed and report.valid:
+            staging.store(actor)
+        return report
+    finally:
+        staging.close()
+        conn.execute(f"PRAGMA cache_size = {cache}")
