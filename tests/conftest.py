@@ -179,7 +179,9 @@ def real_clock_in_2032(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _undo(statement: str) -> str:
     """The statement that takes back one step of a migration (tables, indexes, columns)."""
-    created = re.match(r"\s*CREATE (TABLE|INDEX|TRIGGER)(?: IF NOT EXISTS)? (\w+)", statement)
+    created = re.match(
+        r"\s*CREATE (?:VIRTUAL )?(TABLE|INDEX|TRIGGER)(?: IF NOT EXISTS)? (\w+)", statement
+    )
     if created:
         return f"DROP {created[1]} {created[2]}"
     if statement.lstrip().startswith("INSERT"):

@@ -151,12 +151,18 @@ def erasure_request(cli: Cli, customer: int) -> int:
 
 
 def every_table(conn: sqlite3.Connection) -> dict[str, list[tuple[Any, ...]]]:
-    tables = [
-        r[0]
-        for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-    ]
+    tables = conn.execute(
+        "SELECT name, sql LIKE '%WITHOUT ROWID' FROM sqlite_master WHERE type = 'table' "
+        "ORDER BY name"
+    ).fetchall()
+
+    def order(table: str, without_rowid: bool) -> str:
+        # A WITHOUT ROWID table (a full-text index's shadow tables) has its key first.
+        return "1, 2" if without_rowid else "rowid"
+
     return {
-        t: [tuple(r) for r in conn.execute(f'SELECT * FROM "{t}" ORDER BY rowid')] for t in tables
+        t: [tuple(r) for r in conn.execute(f'SELECT * FROM "{t}" ORDER BY {order(t, w)}')]
+        for t, w in tables
     }
 
 

@@ -192,6 +192,7 @@ def test_demo_marketing_list_leaves_out_objectors_and_banned(cli: Cli, tmp_path:
 
 VOLATILE = ("_at", "hash", "sha256")  # times of day, password and chain hashes
 SECRET_TABLES = ("meta", "sessions", "users", "audit_log", "_sqlite_migrations")
+# customer_search and its shadow tables: the search index, derived from customers.
 
 
 def demo_content(path: Path) -> dict[str, list[tuple[object, ...]]]:
@@ -199,7 +200,7 @@ def demo_content(path: Path) -> dict[str, list[tuple[object, ...]]]:
     with sqlite3.connect(path) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         for table in tables:
-            if table in SECRET_TABLES or table.startswith(("sqlite_", "customers_fts")):
+            if table in SECRET_TABLES or table.startswith(("sqlite_", "customer_search")):
                 continue
             columns = [r[1] for r in conn.execute(f"PRAGMA table_info('{table}')")]
             kept = [c for c in columns if not c.endswith(VOLATILE)]

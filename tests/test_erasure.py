@@ -282,16 +282,24 @@ def fill_every_personal_column(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> int
 
 
 def personal_values(conn: sqlite3.Connection) -> dict[str, int]:
-    """How many rows hold a value in each personal column (the register holds one person)."""
-    from lautex_registry.records.personal_data import PERSONAL_TABLES
+    """How many rows hold a value in each personal column (the register holds one person),
+    and how many rows each full-text index finds by the person's surname and email."""
+    from lautex_registry.records.personal_data import PERSONAL_INDEXES, PERSONAL_TABLES
 
-    return {
+    counts = {
         f"{entry.table}.{column}": conn.execute(
             f'SELECT count(*) FROM "{entry.table}" WHERE "{column}" IS NOT NULL'
         ).fetchone()[0]
         for entry in PERSONAL_TABLES
         for column in entry.columns
     }
+    for index in PERSONAL_INDEXES:
+        for word in (SURNAME.lower(), EMAIL.split("@")[0]):
+            grams = " AND ".join(f'"{word[i : i + 3]}"' for i in range(len(word) - 2))
+            counts[f"{index.table} {word}"] = conn.execute(
+                f'SELECT count(*) FROM "{index.table}" WHERE "{index.table}" MATCH ?', (grams,)
+            ).fetchone()[0]
+    return counts
 
 
 @pytest.mark.parametrize(
@@ -339,9 +347,14 @@ CODE_COLUMNS = {
 
 
 def test_every_table_and_text_column_of_the_schema_is_in_the_personal_data_map(cli: Cli) -> None:
-    from lautex_registry.records.personal_data import NON_PERSONAL_TABLES, PERSONAL_TABLES
+    from lautex_registry.records.personal_data import (
+        NON_PERSONAL_TABLES,
+        PERSONAL_INDEXES,
+        PERSONAL_TABLES,
+    )
 
     mapped = {entry.table: entry for entry in PERSONAL_TABLES}
+    indexed = {name for index in PERSONAL_INDEXES for name in (index.table, *index.shadow_tables)}
     with cli.connect() as conn:
         tables = [
             r[0]
@@ -349,8 +362,12 @@ def test_every_table_and_text_column_of_the_schema_is_in_the_personal_data_map(c
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             )
         ]
-        assert sorted(set(mapped) | set(NON_PERSONAL_TABLES)) == sorted(tables)
+        assert sorted(set(mapped) | set(NON_PERSONAL_TABLES) | indexed) == sorted(tables)
         assert set(mapped).isdisjoint(NON_PERSONAL_TABLES)
+        assert indexed.isdisjoint(set(mapped) | set(NON_PERSONAL_TABLES))
+        for index in PERSONAL_INDEXES:
+            table, column = index.source.split(".")
+            assert column in mapped[table].columns, index.source
         unmapped = []
         for table, entry in mapped.items():
             columns = {c["name"]: c["type"] for c in conn.execute(f'PRAGMA table_info("{table}")')}

@@ -38,9 +38,10 @@ PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
 LIVE_MARKDOWN = re.compile(r"(?<!\\)\]\(|!\[|<")
 # Tokens only a value could have brought: the templates have no link, image or HTML.
 FOREIGN_TOKENS = {"link_open", "image", "html_inline", "html_block"}
-# Tags markdown-it writes for the templates' own markup, and the page around it.
+# Tags markdown-it writes for the templates' own markup, and the page around it (with its
+# print stylesheet).
 TEMPLATE_TAGS = {
-    "html", "head", "meta", "title", "body", "h1", "h2", "h3", "h4", "p", "ul", "ol", "li",
+    "html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "h4", "p", "ul", "ol", "li",
     "strong", "em", "br", "hr", "table", "thead", "tbody", "tr", "th", "td", "code", "pre",
     "blockquote",
 }  # fmt: skip

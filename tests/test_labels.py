@@ -1,4 +1,4 @@
-"""Mailing labels: who is on them, the CSV, and a printable A4 PDF with Finnish letters."""
+"""Mailing labels: who is on them, the CSV, and printable A4 sheets with every name as written."""
 
 import csv
 import io
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lautex_registry.marketing.labels import latin1_text
+from lautex_registry.marketing.labels import finnish_key
 from tests.conftest import Cli, RegisterTemplate
 from tests.helpers import add_org, add_person, ban, build_once, dump, object_to
 
@@ -61,13 +61,14 @@ def test_csv_labels_leave_out_bans_objections_restrictions_and_no_address(
 ) -> None:
     result = cli.ok("labels", "--format", "csv", user="clerk")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    # By postal code (bulk mail), Finland first; within a code in Finnish name order (Ä after T).
     assert rows == [
+        {"name": "Riikka Tutkimaton", "organisation": "", "street": "Koivukuja 3 B 12",
+         "postal_code": "00100", "city": "Helsinki", "country": ""},
         {"name": "Aino Äijälä", "organisation": "Puutalo Oy", "street": "Kääpätie 5 ö",
          "postal_code": "00100", "city": "Helsinki", "country": ""},
         {"name": "Åke Åström", "organisation": "", "street": "Storgatan 1",
          "postal_code": "111 22", "city": "Stockholm", "country": "SWEDEN"},
-        {"name": "Riikka Tutkimaton", "organisation": "", "street": "Koivukuja 3 B 12",
-         "postal_code": "00100", "city": "Helsinki", "country": ""},
     ]  # fmt: skip
     message = result.stderr.strip().splitlines()[-1]
     assert message == (
@@ -122,21 +123,36 @@ def test_pdf_is_a4_with_3_by_8_labels_and_finnish_letters(cli: Cli) -> None:
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
     first = reader.pages[0].extract_text()
-    assert "Aino Äijälä00" in first and "63700 Ähtäri" in first and "Kääpätie 5" in first
+    # Posti: the post office in capitals
+    assert "Aino Äijälä00" in first and "63700 ÄHTÄRI" in first and "Kääpätie 5" in first
     assert first.count("Äijälä") == 24
     assert "Aino Äijälä24" in reader.pages[1].extract_text()
+
+
+def pdf_text(path: str) -> str:
+    """The sheet's text, one label's lines after another (pdftotext's reading order)."""
+    if shutil.which("pdftotext") is None:
+        pypdf = pytest.importorskip("pypdf")
+        return "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
+    return subprocess.run(["pdftotext", path, "-"], check=True, capture_output=True,
+                          text=True).stdout  # fmt: skip
 
 
 def test_pdf_renders_to_an_image_when_poppler_is_installed(cli: Cli) -> None:
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm (poppler-utils) is not installed")
-    add_person(cli, "Aino", "Äijälä", street="Kääpätie 5", city="Ähtäri", postal_code="63700")
+    from PIL import Image
+
+    add_person(cli, "Åsa-Øydis", "Čapek-Straßer", street="Kääpätie 5", city="Ähtäri",
+               postal_code="63700")  # fmt: skip
     cli.ok("labels", "--format", "pdf", "--output", "labels.pdf", user="clerk")
     subprocess.run(
         ["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "labels.pdf", "page"], check=True
     )
     [image] = Path().glob("page*.png")
-    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(image) as page:
+        assert abs(page.size[1] / page.size[0] - 297 / 210) < 0.01
+        assert sum(page.convert("L").histogram()[:128]) > 50  # the label was drawn
 
 
 def test_an_empty_sheet_is_still_a_valid_pdf(cli: Cli) -> None:
@@ -146,23 +162,68 @@ def test_an_empty_sheet_is_still_a_valid_pdf(cli: Cli) -> None:
     assert len(pypdf.PdfReader("none.pdf").pages) == 1
 
 
-def test_letters_outside_latin1_are_simplified_and_the_clerk_is_told(cli: Cli) -> None:
-    pypdf = pytest.importorskip("pypdf")
+def test_every_name_prints_as_written_in_the_unicode_font(cli: Cli) -> None:
     add_person(cli, "Łukasz", "Dvořák")
+    add_person(cli, "Åsa-Øydis", "Čapek-Straßer", postal_code="00200")
     result = cli.ok("labels", "--format", "pdf", "--output", "l.pdf", user="clerk")
-    assert "1 labels had letters outside Latin-1" in result.stderr
-    assert "Lukasz Dvorák" in pypdf.PdfReader("l.pdf").pages[0].extract_text()
+    assert "Latin-1" not in result.stderr
+    text = pdf_text("l.pdf")
+    assert "Łukasz Dvořák" in text and "Åsa-Øydis Čapek-Straßer" in text
     csv_text = cli.ok("labels", "--format", "csv", user="clerk").stdout
     assert "Łukasz Dvořák" in csv_text  # the CSV keeps the name as written
 
 
-@given(st.text(max_size=40))
-def test_latin1_text_always_encodes(text: str) -> None:
-    converted, changed = latin1_text(text)
-    converted.encode("latin-1")
-    assert changed == any(ord(ch) > 255 for ch in text)
-    if not changed:
-        assert converted == text
+def test_business_mail_has_the_organisation_first_and_abroad_the_country_last(
+    cli: Cli, mailing: dict[str, int]
+) -> None:
+    cli.ok("labels", "--format", "pdf", "--output", "l.pdf", "--sheet", "2x7", user="clerk")
+    lines = [" ".join(line.split()) for line in pdf_text("l.pdf").splitlines() if line.strip()]
+    business = lines.index("Puutalo Oy")
+    assert lines[business + 1 : business + 4] == ["Aino Äijälä", "Kääpätie 5 ö", "00100 HELSINKI"]
+    abroad = lines.index("Åke Åström")
+    assert lines[abroad + 1 : abroad + 4] == ["Storgatan 1", "111 22 STOCKHOLM", "SWEDEN"]
+    assert "FINLAND" not in lines
+
+
+def test_sort_by_name_is_finnish_alphabetical_order(cli: Cli) -> None:
+    for last in ("Öhman", "Åberg", "Ahonen", "Zetterberg", "Älli", "Éklund", "ekholm", "Vuori"):
+        add_person(cli, "Testi", last, postal_code=f"{len(last):05d}")
+    by_name = cli.ok("labels", "--format", "csv", "--sort", "name", user="clerk").stdout
+    names = [row["name"] for row in csv.DictReader(io.StringIO(by_name))]
+    assert names == ["Testi Ahonen", "Testi ekholm", "Testi Éklund", "Testi Vuori",
+                     "Testi Zetterberg", "Testi Åberg", "Testi Älli", "Testi Öhman"]  # fmt: skip
+    by_code = cli.ok("labels", "--format", "csv", user="clerk").stdout  # postal code by default
+    codes = [row["postal_code"] for row in csv.DictReader(io.StringIO(by_code))]
+    assert codes == sorted(codes)
+
+
+LATIN = "abcdefghijklmnopqrstuvwxyz"
+
+
+@given(st.text(alphabet=LATIN, min_size=1, max_size=8), st.sampled_from("åäöÅÄÖøæØÆ"),
+       st.text(alphabet=LATIN + "åäö", max_size=8))  # fmt: skip
+def test_finnish_order_puts_a_ring_a_umlaut_o_umlaut_after_z(
+    plain: str, nordic: str, rest: str
+) -> None:
+    assert finnish_key(plain) < finnish_key(nordic + rest)  # Å Ä Ö after every Z
+    assert finnish_key(plain.upper()) == finnish_key(plain)  # case is ignored
+    accented = "".join({"e": "é", "a": "á", "u": "ú", "c": "č"}.get(ch, ch) for ch in plain)
+    assert finnish_key(accented) == finnish_key(plain)  # other accents are ignored
+    assert finnish_key("z") < finnish_key("å") < finnish_key("ä") < finnish_key("ö")
+
+
+@pytest.mark.parametrize(("sheet", "per_page"), [("3x7", 21), ("3x8", 24), ("2x7", 14)])
+def test_sheet_geometry_and_skip_on_a_part_used_sheet(cli: Cli, sheet: str, per_page: int) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    for n in range(per_page):
+        add_person(cli, "Aino", f"Nimi{n:02d}", postal_code=f"{n:05d}")
+    cli.ok("labels", "--format", "pdf", "--output", "a.pdf", "--sheet", sheet, user="clerk")
+    assert len(pypdf.PdfReader("a.pdf").pages) == 1  # exactly one full sheet
+    cli.ok("labels", "--format", "pdf", "--output", "b.pdf", "--sheet", sheet, "--skip", "5",
+           user="clerk")  # fmt: skip
+    pages = pypdf.PdfReader("b.pdf").pages
+    assert len(pages) == 2  # five places used: the last five labels go to a second sheet
+    assert pages[1].extract_text().count("Aino") == 5
 
 
 def test_bad_label_options(cli: Cli) -> None:
@@ -175,6 +236,12 @@ def test_bad_label_options(cli: Cli) -> None:
     ]
     assert dump(cli) == before
     assert cli.run("labels", "--format", "docx", user="clerk").exit_code == 2
+    for args in (("--sort", "city"), ("--sheet", "4x10"), ("--skip", "24"), ("--skip", "-1")):
+        result = cli.run("labels", "--format", "pdf", "--output", "x.pdf", *args, user="clerk")
+        assert result.exit_code == 2, (args, result.output)
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert not Path("x.pdf").exists()
+    assert dump(cli) == before
     assert cli.run("labels", "--format", "csv", user="auditor").exit_code == 5
 
 

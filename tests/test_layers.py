@@ -100,3 +100,29 @@ def test_commands_get_their_write_transaction_from_the_workspace() -> None:
         and "lautex_registry.platform.db.transaction" in imports(path)
     ]
     assert own == []
+
+
+def test_no_import_cycle_hides_behind_a_lazy_import() -> None:
+    """Within a layer too, modules form no cycle, counting imports made inside functions:
+    a lazy import is for start-up speed, never a way around a cycle (docs/rules.md §3)."""
+    modules = {module_name(path): path for path in SOURCES}
+    graph = {
+        name: sorted({target for target in imports(path) if target in modules} - {name})
+        for name, path in modules.items()
+    }
+    done: set[str] = set()
+
+    def cycle_from(start: str, trail: list[str]) -> list[str] | None:
+        if start in trail:
+            return [*trail[trail.index(start) :], start]
+        if start in done:
+            return None
+        for target in graph[start]:
+            found = cycle_from(target, [*trail, start])
+            if found:
+                return found
+        done.add(start)
+        return None
+
+    cycles = [cycle for name in sorted(graph) if (cycle := cycle_from(name, []))]
+    assert cycles == []

@@ -135,7 +135,9 @@ def test_a_recipient_outside_the_eu_shows_with_its_basis_in_all_three(
     assert entry["transfer_basis"] == basis
     statement = dict(markdown_sections(cli.ok("statement", "--lang", lang).stdout))
     transfers = next(body for heading, body in statement.items() if "EU" in heading)
-    assert f"Pilvi Inc (US): {basis}" in transfers
+    # The country as the reader's language names it (CLDR), not its ISO code.
+    country = {"fi": "Yhdysvallat", "en": "United States"}[lang]
+    assert f"Pilvi Inc ({country}): {basis}" in transfers
 
 
 def test_a_recipient_inside_the_eea_is_no_transfer(cli: Cli, conn: sqlite3.Connection) -> None:
@@ -228,7 +230,8 @@ def test_the_rendered_access_export_agrees_with_the_statement(
     assert purposes == ("laskutus, perintä" if lang == "fi" else "billing, debt collection")
     for document in (export, statement):
         assert purposes in document
-        assert "Pilvi Inc (US): EU:n vakiosopimuslausekkeet" in document
+        country = "Yhdysvallat" if lang == "fi" else "United States"
+        assert f"Pilvi Inc ({country}): EU:n vakiosopimuslausekkeet" in document
         assert ("5 vuotta viimeisestä" if lang == "fi" else "5 years after the last") in document
     # The transfer policy is a paragraph of its own, not part of the last recipient's item.
     html = cli.ok("export", customer, "--format", "html", "--lang", lang, user="clerk").stdout

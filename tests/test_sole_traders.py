@@ -125,7 +125,7 @@ def test_the_access_export_and_the_statement_treat_the_business_as_personal_data
         BUSINESS_ID,
     )
     assert customer["organisation_sole_trader"] is True
-    assert "sole trader's business (your own data) | ✓" in letter
+    assert "sole trader's business (your own data) | yes |" in letter  # in words
     assert "Toiminimen (yksityisen elinkeinonharjoittajan) nimi ja Y-tunnus" in fi
     assert "A sole trader's business name and business ID (toiminimi)" in en
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.fi import ytunnus
 
-from lautex_registry.platform import validation
+from lautex_registry.platform import characters, validation
 from lautex_registry.platform.errors import InvalidInput
 
 # --- phone -----------------------------------------------------------------------------------
@@ -376,7 +376,7 @@ def test_the_statements_own_example_of_a_henkilotunnus_is_refused() -> None:
 
 @given(value=st.text(max_size=200))
 def test_an_excerpt_is_short_and_shows_no_control_character(value: str) -> None:
-    shown = validation.excerpt(value)
+    shown = characters.excerpt(value)
     assert len(shown) <= 2 + 20 * 6 + 3
     assert not any(ch in shown for ch in "\x00\x07\x1b\r\n\x9b\u202e")
 

@@ -118,7 +118,7 @@ def _choices(param: Any) -> tuple[str, ...]:
 
 
 def test_lang_is_a_documents_language_and_language_the_persons() -> None:
-    """`--lang/-l` (fi, en) is the language a document is written in; `--language` (fi, en,
+    """`--lang/-l` (fi, sv, en) is the language a document is written in; `--language` (fi, en,
     sv) is the language stored with the person, on the commands that store it."""
     for name, param in OPTIONS:
         if "--lang" in param.opts:

@@ -49,7 +49,9 @@ class RegisterGroup(TyperGroup):
         except TyperException as exc:
             # Usage errors (a bad option value, a missing argument): one line, exit 2.
             code = getattr(exc, "exit_code", 2)
-            message = exc.format_message().strip()
+            # Click lays a list of choices out over lines ("Choose from:\n\tcsv,\n\tpdf"):
+            # joined into the one line an error is, rather than shown as escapes.
+            message = " ".join(exc.format_message().split())
             if not message:
                 # A group without its subcommand (`lautex customer`): its help is shown.
                 raise typer.Exit(code) from None
@@ -78,7 +80,7 @@ def _fail(message: str, code: int) -> None:
 
 
 def _unexpected(exc: BaseException) -> None:
-    from lautex_registry.platform.validation import excerpt
+    from lautex_registry.platform.characters import excerpt
 
     # Whatever the exception carries (a whole path, a whole value), the line stays short.
     shown = excerpt(str(exc), UNEXPECTED_EXCERPT)

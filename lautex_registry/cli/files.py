@@ -29,11 +29,12 @@ def output_path(output: str | None, force: bool) -> Path | None:
     return Path(output)
 
 
-def deliver(text: str, target: Path | None, register: Path, force: bool) -> None:
+def deliver(text: str | bytes, target: Path | None, register: Path, force: bool) -> None:
+    from lautex_registry.cli.output import emit_document, say
+
     if target is None:
-        typer.echo(text, nl=False)
+        emit_document(text)
         return
-    from lautex_registry.cli.output import say
     from lautex_registry.platform.documents import write_private
 
     write_private(target, text, register, force=force)

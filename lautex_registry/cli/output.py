@@ -47,6 +47,27 @@ FormatOption = Annotated[
 ]
 
 
+def refuse_pdf_on_terminal(fmt: str, to_stdout: bool) -> None:
+    """A PDF is bytes: refused on a terminal before anything is recorded (README
+    "Conventions"), written to a file or to a redirected stdout."""
+    if fmt == "pdf" and to_stdout and sys.stdout.isatty():
+        from lautex_registry.platform.errors import InvalidInput
+
+        raise InvalidInput(
+            "output: a PDF on the terminal is unreadable; give --output FILE or redirect stdout"
+        )
+
+
+def emit_document(content: str | bytes) -> None:
+    """A document on stdout: text as text, a PDF as its bytes."""
+    if isinstance(content, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+    else:
+        typer.echo(content, nl=False)
+
+
 def say(message: str) -> None:
     """A message for the person at the terminal: stderr, never mixed with data.
 

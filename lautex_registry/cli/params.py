@@ -89,7 +89,7 @@ def choice_option(*decls: str, field: str, values: Sequence[str], help: str, **e
 
 
 # The closed sets, each once (the services hold the same; tests/test_vocabulary.py compares).
-DOCUMENT_LANGUAGES = ("fi", "en")  # platform.documents.LANGUAGES
+DOCUMENT_LANGUAGES = ("fi", "sv", "en")  # platform.documents.LANGUAGES
 PERSON_LANGUAGES = ("fi", "en", "sv")  # records.customers.LANGUAGES
 CHANNELS = ("letter", "email", "phone", "counter", "web")  # records.objections.CHANNELS
 REQUEST_KINDS = (
@@ -124,16 +124,19 @@ class LetterFormat(StrEnum):
 
     md = "md"
     html = "html"
+    pdf = "pdf"
 
 
 class StatementFormat(StrEnum):
     md = "md"
     html = "html"
+    pdf = "pdf"
 
 
 class RecordFormat(StrEnum):
     md = "md"
     html = "html"
+    pdf = "pdf"
     json = "json"
 
 
@@ -142,6 +145,7 @@ class ExportFormat(StrEnum):
     csv = "csv"
     html = "html"
     md = "md"
+    pdf = "pdf"
 
 
 class LabelFormat(StrEnum):
@@ -166,15 +170,19 @@ def _format(enum: type[E], help: str) -> Any:
     return typer.Option("--format", "-f", help=help, parser=enum_of("format", enum))
 
 
-LetterFormatOption = Annotated[LetterFormat, _format(LetterFormat, "md (Markdown) or html.")]
+LetterFormatOption = Annotated[
+    LetterFormat, _format(LetterFormat, "md (Markdown), html or pdf (A4, ready to post).")
+]
 StatementFormatOption = Annotated[
-    StatementFormat, _format(StatementFormat, "md (Markdown) or html.")
+    StatementFormat, _format(StatementFormat, "md (Markdown), html or pdf.")
 ]
-RecordFormatOption = Annotated[RecordFormat, _format(RecordFormat, "md (Markdown), html or json.")]
+RecordFormatOption = Annotated[
+    RecordFormat, _format(RecordFormat, "md (Markdown), html, pdf or json.")
+]
 ExportFormatOption = Annotated[
-    ExportFormat, _format(ExportFormat, "json, csv, html or md (portability: json or csv).")
+    ExportFormat, _format(ExportFormat, "json, csv, html, md or pdf (portability: json or csv).")
 ]
-LabelFormatOption = Annotated[LabelFormat, _format(LabelFormat, "csv or pdf (A4, 3 x 8).")]
+LabelFormatOption = Annotated[LabelFormat, _format(LabelFormat, "csv or pdf (A4 sheets).")]
 ListFormatOption = Annotated[ListFormat, _format(ListFormat, "csv, jsonl or json.")]
 ReportFormatOption = Annotated[
     ReportFormat, _format(ReportFormat, "The report: text on stderr, or json on stdout.")
@@ -183,6 +191,7 @@ ReportFormatOption = Annotated[
 
 class DocumentLanguage(StrEnum):
     fi = "fi"
+    sv = "sv"
     en = "en"
 
 

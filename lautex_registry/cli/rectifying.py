@@ -2,9 +2,13 @@
 
 from typing import TYPE_CHECKING, Any
 
-import typer
-
-from lautex_registry.cli.output import Format, emit_rows, report_restorations, say
+from lautex_registry.cli.output import (
+    Format,
+    emit_document,
+    emit_rows,
+    report_restorations,
+    say,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -19,7 +23,7 @@ def emit_certificate(certificate: "Certificate", output: "Path | None") -> None:
     if output is not None:
         say(f"wrote the refusal certificate ({certificate.language}) to {output}")
     else:
-        typer.echo(certificate.text, nl=False)
+        emit_document(certificate.text)
 
 
 def emit_notices(notices: list[dict[str, Any]], fmt: Format) -> None:

@@ -1,15 +1,16 @@
-"""Mailing labels: CSV, or a printable A4 sheet of 3 x 8 labels of 70 x 37 mm (fpdf2).
+"""Mailing labels: CSV, or printable A4 label sheets (fpdf2).
 
 Labels are a list in the statement's sense (docs/privacy-statement.md P3): everyone with a
 publication ban, an
 objection to the purpose (GDPR Art. 21(3)), a restriction (Art. 18(2)), an anonymised
 record, an organisation that prohibited marketing, or no complete postal address is
-left out. A label shows the name, the organisation, the street, the postal code and
-city, and the country when it is not Finland.
+left out. A label is an address as Posti reads it (docs/rules.md §2 "Addresses"): the
+organisation, the person, the street, the postal code and the post office in capitals,
+and the country in capitals only when it is not Finland.
 
-The PDF uses the standard Helvetica font, whose Latin-1 encoding covers Finnish and
-Swedish letters (ä, ö, å, Ä, Ö, Å) and most of Western Europe; a letter outside it
-(ł, č, ő ...) is printed without its accent and counted, so the clerk is told.
+The PDF is set in the Unicode font shipped with the package (`platform/paper.py`), so
+every name prints as written. The sheet is sorted by postal code (bulk mail is handed
+in in postal-code order) or by name in Finnish alphabetical order.
 """
 
 import csv
@@ -18,6 +19,7 @@ import sqlite3
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,68 +30,59 @@ from lautex_registry.marketing.lists import (
     rule_reason,
 )
 from lautex_registry.platform import audit, validation
+from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.escaping import printable, spreadsheet_safe
+from lautex_registry.platform.paper import FONT, add_fonts, postal_address
+from lautex_registry.platform.wording import HOME_COUNTRY, country_name
 from lautex_registry.records.objections import LIST_PURPOSES
 
 FORMATS = ("csv", "pdf")
+SORTS = ("postal-code", "name")
 COLUMNS = ("name", "organisation", "street", "postal_code", "city", "country")
-HOME_COUNTRY = "FI"
 
-# A4 portrait, 3 columns x 8 rows of 70 x 37 mm: the sheet is 210 mm wide and the
-# labels 296 mm high, so half a millimetre is left at the top and the bottom.
+
+@dataclass(frozen=True)
+class Sheet:
+    """An A4 sheet of labels without margins between them, as the common ones are."""
+
+    columns: int
+    rows: int
+    width: float  # mm
+    height: float  # mm
+
+    @property
+    def per_page(self) -> int:
+        return self.columns * self.rows
+
+
 PAGE_WIDTH, PAGE_HEIGHT = 210.0, 297.0
-LABEL_COLUMNS, LABEL_ROWS = 3, 8
-LABEL_WIDTH, LABEL_HEIGHT = 70.0, 37.0
-TOP_MARGIN = (PAGE_HEIGHT - LABEL_ROWS * LABEL_HEIGHT) / 2
+# The common A4 sheets: 21 labels of 70 x 42.3 mm, 24 of 70 x 37 mm, 14 of 105 x 42.3 mm.
+SHEETS = {
+    "3x7": Sheet(3, 7, 70.0, 42.3),
+    "3x8": Sheet(3, 8, 70.0, 37.0),
+    "2x7": Sheet(2, 7, 105.0, 42.3),
+}
+DEFAULT_SHEET = "3x8"
 PADDING = 6.0  # printers do not print to the paper's edge
-FONT = "Helvetica"
 FONT_SIZE, MIN_FONT_SIZE = 10.0, 6.0
 LINE_HEIGHT = 4.6  # mm, for 10 pt
 
-# UPU: the destination country on the last line, in capitals, in English.
-COUNTRY_NAMES = {
-    "SE": "SWEDEN",
-    "NO": "NORWAY",
-    "DK": "DENMARK",
-    "IS": "ICELAND",
-    "EE": "ESTONIA",
-    "LV": "LATVIA",
-    "LT": "LITHUANIA",
-    "DE": "GERMANY",
-    "PL": "POLAND",
-    "NL": "NETHERLANDS",
-    "BE": "BELGIUM",
-    "LU": "LUXEMBOURG",
-    "FR": "FRANCE",
-    "ES": "SPAIN",
-    "PT": "PORTUGAL",
-    "IT": "ITALY",
-    "AT": "AUSTRIA",
-    "CH": "SWITZERLAND",
-    "CZ": "CZECH REPUBLIC",
-    "SK": "SLOVAKIA",
-    "HU": "HUNGARY",
-    "IE": "IRELAND",
-    "GB": "UNITED KINGDOM",
-    "US": "UNITED STATES",
-}
+# Finnish alphabetical order (SFS 4600): Å, Ä and Ö are letters of their own after Z; other
+# accents and case are ignored; Æ sorts as Ä, Ø as Ö, Ü as Y.
+# The three are mapped to the characters that follow "z" in ASCII ({, |, }).
+_FINNISH_LETTERS = {"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "ü": "y"}
 
-# Letters without a decomposition that still have an obvious Latin-1 spelling.
-_TRANSLITERATION = {
-    "ł": "l",
-    "Ł": "L",
-    "đ": "d",
-    "Đ": "D",
-    "ı": "i",
-    "œ": "oe",
-    "Œ": "OE",
-    "‘": "'",
-    "’": "'",
-    "“": '"',
-    "”": '"',
-    "–": "-",
-    "—": "-",
-}
+
+def finnish_key(text: str) -> str:
+    """A key that sorts `text` in Finnish alphabetical order."""
+    out = []
+    for ch in text.casefold():
+        if ch in _FINNISH_LETTERS:
+            out.append(_FINNISH_LETTERS[ch])
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        out.append(base)
+    return "".join(out)
 
 
 def country_line(code: str | None) -> str:
@@ -97,22 +90,31 @@ def country_line(code: str | None) -> str:
     value = (code or HOME_COUNTRY).strip().upper()
     if value == HOME_COUNTRY:
         return ""
-    return COUNTRY_NAMES.get(value, value)
+    return country_name(value, "en").upper()
 
 
 class LabelRun:
     """One `labels` export: the labels to print and who was left out and why."""
 
-    def __init__(self, conn: sqlite3.Connection, purpose: str = "direct-advertising") -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        purpose: str = "direct-advertising",
+        sort: str = "postal-code",
+    ) -> None:
         purpose = validation.choice(purpose, LIST_PURPOSES, "purpose")
         self.conn = conn
         self.purpose = purpose
+        self.sort = validation.choice(sort, SORTS, "sort")
         self.listed = 0
         self.left_out: Counter[str] = Counter()
         self._cursor: sqlite3.Cursor | None = None
 
     def labels(self) -> Iterator[dict[str, str]]:
+        """The labels in the run's order; the list is read whole before the first is given,
+        since an order other than the register's needs every label."""
         self._cursor = candidates(self.conn, self.purpose, None)
+        keyed: list[tuple[tuple[str, ...], dict[str, str]]] = []
         for row in self._cursor:
             reason = rule_reason(row)
             if reason is None and not has_postal_address(row):
@@ -120,8 +122,23 @@ class LabelRun:
             if reason is not None:
                 self.left_out[reason] += 1
                 continue
+            label = label_for(row)
+            keyed.append((self._key(row, label), label))
+        keyed.sort(key=lambda item: item[0])
+        for _key, label in keyed:
             self.listed += 1
-            yield label_for(row)
+            yield label
+
+    def _key(self, row: sqlite3.Row, label: dict[str, str]) -> tuple[str, ...]:
+        names = (
+            finnish_key(row["last_name"] or ""),
+            finnish_key(row["first_name"] or ""),
+            finnish_key(label["organisation"]),
+        )
+        if self.sort == "name":
+            return (*names, str(row["id"]).zfill(12))
+        # Bulk mail: by country (home first), then postal code.
+        return (label["country"], label["postal_code"], *names, str(row["id"]).zfill(12))
 
     def left_out_counts(self) -> dict[str, int]:
         return {reason: self.left_out[reason] for reason in REASONS if self.left_out[reason]}
@@ -143,6 +160,7 @@ class LabelRun:
             None,
             {
                 "purpose": self.purpose,
+                "sort": self.sort,
                 "format": fmt,
                 "to_file": to_file,
                 "rows": self.listed,
@@ -177,63 +195,73 @@ def write_csv(labels: Iterable[dict[str, str]], handle: IO[str]) -> None:
         writer.writerow({column: spreadsheet_safe(label[column]) for column in COLUMNS})
 
 
-def latin1_text(text: str) -> tuple[str, bool]:
-    """`text` in the PDF core font's Latin-1; True when a letter had to be simplified."""
-    out: list[str] = []
-    changed = False
-    for ch in text:
-        if ord(ch) < 256:
-            out.append(ch)
-            continue
-        changed = True
-        if ch in _TRANSLITERATION:
-            out.append(_TRANSLITERATION[ch])
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        out.append(base if base and all(ord(c) < 256 for c in base) else "?")
-    return "".join(out), changed
-
-
 def label_lines(label: dict[str, str]) -> list[str]:
-    """The lines printed on a label, top to bottom (Posti: postal code and city together)."""
-    lines = [label["name"], label["organisation"], label["street"]]
-    lines.append(f"{label['postal_code']} {label['city']}")
+    """The lines printed on a label, top to bottom, in Posti's order."""
+    lines = postal_address(
+        name=label["name"],
+        organisation=label["organisation"],
+        street=label["street"],
+        postal_code=label["postal_code"],
+        city=label["city"],
+        country=None,
+    )
     lines.append(label["country"])
     # A label line is one line; a control character has no glyph in the font, so it is
     # printed as its escape.
     return [printable(" ".join(line.split())) for line in lines if line.strip()]
 
 
-def pdf_bytes(labels: Iterable[dict[str, str]]) -> tuple[bytes, int]:
-    """The label sheets as PDF bytes, and how many labels had letters simplified."""
+def pdf_bytes(labels: Iterable[dict[str, str]], sheet: str = DEFAULT_SHEET, skip: int = 0) -> bytes:
+    """The label sheets as PDF bytes; `skip` labels of the first sheet are already used."""
     from fpdf import FPDF
 
+    geometry = SHEETS[validation.choice(sheet, tuple(SHEETS), "sheet")]
+    skip = check_skip(skip, sheet)
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0, 0)
     pdf.set_title("Mailing labels")
     pdf.set_creator("lautex")
+    add_fonts(pdf)
     pdf.set_font(FONT, size=FONT_SIZE)
-    per_page = LABEL_COLUMNS * LABEL_ROWS
-    simplified = 0
+    per_page = geometry.per_page
+    top = (PAGE_HEIGHT - geometry.rows * geometry.height) / 2
+    left = (PAGE_WIDTH - geometry.columns * geometry.width) / 2
     count = 0
     for count, label in enumerate(labels, start=1):
-        slot = (count - 1) % per_page
-        if slot == 0:
+        slot = (count - 1 + skip) % per_page
+        if slot == 0 or count == 1:
             pdf.add_page()
-        x = (slot % LABEL_COLUMNS) * LABEL_WIDTH
-        y = TOP_MARGIN + (slot // LABEL_COLUMNS) * LABEL_HEIGHT
-        simplified += _draw_label(pdf, label, x, y)
+        x = left + (slot % geometry.columns) * geometry.width
+        y = top + (slot // geometry.columns) * geometry.height
+        _draw_label(pdf, label, x, y, geometry)
     if count == 0:
         pdf.add_page()  # a valid, empty sheet rather than no file
-    return bytes(pdf.output()), simplified
+    return bytes(pdf.output())
 
 
-def _draw_label(pdf: Any, label: dict[str, str], x: float, y: float) -> int:
-    converted = [latin1_text(line) for line in label_lines(label)]
-    width = LABEL_WIDTH - 2 * PADDING
-    top = y + (LABEL_HEIGHT - len(converted) * LINE_HEIGHT) / 2
-    for index, (line, _changed) in enumerate(converted):
+def check_sheet(sheet: str, skip: int = 0) -> str:
+    """`--sheet` and `--skip` checked before a label is read: a wrong one hands out nothing."""
+    sheet = validation.choice(sheet, tuple(SHEETS), "sheet")
+    check_skip(skip, sheet)
+    return sheet
+
+
+def check_skip(skip: int, sheet: str) -> int:
+    """`--skip N`: the labels already used on a part-used sheet, fewer than a sheet holds."""
+    per_page = SHEETS[validation.choice(sheet, tuple(SHEETS), "sheet")].per_page
+    if not 0 <= skip < per_page:
+        raise InvalidInput(
+            f"skip: {skip} is not a number of used labels on a {sheet} sheet (0-{per_page - 1})"
+        )
+    return skip
+
+
+def _draw_label(pdf: Any, label: dict[str, str], x: float, y: float, sheet: Sheet) -> None:
+    lines = label_lines(label)
+    width = sheet.width - 2 * PADDING
+    top = y + (sheet.height - len(lines) * LINE_HEIGHT) / 2
+    for index, line in enumerate(lines):
         size = FONT_SIZE
         pdf.set_font_size(size)
         # A long line is set smaller rather than cut: an address must stay whole.
@@ -243,7 +271,6 @@ def _draw_label(pdf: Any, label: dict[str, str], x: float, y: float) -> int:
         pdf.set_xy(x + PADDING, top + index * LINE_HEIGHT)
         pdf.cell(w=width, h=LINE_HEIGHT, text=line)
     pdf.set_font_size(FONT_SIZE)
-    return int(any(changed for _line, changed in converted))
 
 
 def default_path(fmt: str, on: str) -> Path:
@@ -258,8 +285,10 @@ def write_labels_file(
     actor: audit.Actor,
     *,
     force: bool = False,
-) -> int:
-    """Write the labels to `path` (mode 0600); returns how many had letters simplified.
+    sheet: str = DEFAULT_SHEET,
+    skip: int = 0,
+) -> None:
+    """Write the labels to `path` (mode 0600).
 
     The target is checked before a single label is read: a path that may not be
     written is refused (never the register, an existing file only with --force) and
@@ -271,22 +300,27 @@ def write_labels_file(
     from lautex_registry.platform.output_files import new_output_file
 
     fmt = validation.choice(fmt, FORMATS, "format")
+    check_skip(skip, sheet)
     mode = "w" if fmt == "csv" else "wb"
     with new_output_file(path, register, force=force) as pending:
         with pending.open(mode) as handle:
-            simplified = write_labels(run.labels(), fmt, handle)
+            write_labels(run.labels(), fmt, handle, sheet=sheet, skip=skip)
         run.end_read()
         with transaction(run.conn):
             run.record_audit(actor, fmt, to_file=True)
             pending.publish()
-    return simplified
 
 
-def write_labels(labels: Iterable[dict[str, str]], fmt: str, handle: IO[Any]) -> int:
-    """Write the labels to an open stream (a file or stdout); how many were simplified."""
+def write_labels(
+    labels: Iterable[dict[str, str]],
+    fmt: str,
+    handle: IO[Any],
+    *,
+    sheet: str = DEFAULT_SHEET,
+    skip: int = 0,
+) -> None:
+    """Write the labels to an open stream (a file or stdout)."""
     if fmt == "csv":
         write_csv(labels, handle)
-        return 0
-    data, simplified = pdf_bytes(labels)
-    handle.write(data)
-    return simplified
+        return
+    handle.write(pdf_bytes(labels, sheet, skip))

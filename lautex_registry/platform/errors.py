@@ -3,6 +3,8 @@
 import errno
 import sqlite3
 
+from lautex_registry.platform.characters import excerpt
+
 
 class LautexError(Exception):
     """An expected failure: printed as one line, never a traceback."""
@@ -104,8 +106,6 @@ def bad_path(exc: OSError, field: str = "path") -> InvalidInput | None:
     reason = _OS_BAD_PATH.get(exc.errno or 0)
     if reason is None:
         return None
-    from lautex_registry.platform.validation import excerpt  # validation imports this module
-
     shown = excerpt(str(exc.filename)) if exc.filename is not None else "the path"
     return InvalidInput(f"{field}: {shown} {reason}")
 

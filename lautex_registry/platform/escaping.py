@@ -10,7 +10,11 @@ JSONL) carry values exactly and are not escaped here.
 import re
 from typing import Any
 
-from lautex_registry.platform.validation import CONTROL_CHARACTERS, CONTROL_CHARACTERS_BUT_NEWLINE
+from lautex_registry.platform.characters import (
+    CONTROL_CHARACTERS,
+    CONTROL_CHARACTERS_BUT_NEWLINE,
+    escaped_character,
+)
 
 # Exactly what validation refuses in free text (README "Input rules"): C0 and C1
 # controls (ESC, CSI and OSC reach a terminal through these), separators, surrogates and
@@ -22,8 +26,7 @@ _CONTROL_OR_NEWLINE = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
 def _visible(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    return escaped_character(match.group())
 
 
 def printable(text: str, *, one_line: bool = False) -> str:

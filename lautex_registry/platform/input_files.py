@@ -8,8 +8,8 @@ import errno
 import stat
 from pathlib import Path
 
+from lautex_registry.platform.characters import excerpt
 from lautex_registry.platform.errors import InvalidInput, NotFound, bad_path
-from lautex_registry.platform.validation import excerpt
 
 # The path is wrong rather than the file missing, but the user fixes both the same way.
 _MISSING = {errno.ENOENT, errno.ENOTDIR}

@@ -16,10 +16,15 @@ from lautex_registry.platform.register_file import backup_to
 
 
 def migrate(
-    conn: sqlite3.Connection, path: Path, actor: audit.Actor, backup_dir: Path | None = None
+    conn: sqlite3.Connection,
+    path: Path,
+    actor: audit.Actor,
+    backup_dir: Path | None = None,
+    progress: migrations.Progress | None = None,
 ) -> tuple[Path | None, list[int]]:
     """Back up the file, then apply pending migrations and their audit row in one
-    transaction. Returns the backup path and the numbers applied."""
+    transaction. Returns the backup path and the numbers applied; `progress` hears
+    (done, total) from a migration that builds over existing rows."""
     if migrations.current_version(conn) == 0:
         raise InvalidInput(f"{path} is not a lautex register: run `lautex init`")
     migrations.refuse_newer(conn)
@@ -31,6 +36,6 @@ def migrate(
     create_private_folder(folder, "backup-dir")
     backup = backup_to(conn, folder / f"{path.name}.before-v{todo[0].number}-{stamp}.bak")
     with transaction(conn):
-        applied = [m.number for m in migrations.apply_pending(conn)]
+        applied = [m.number for m in migrations.apply_pending(conn, progress)]
         audit.record(conn, actor, "migrate", "register", None, {"applied": applied})
     return backup, applied

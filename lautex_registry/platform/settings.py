@@ -14,9 +14,10 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
+from lautex_registry.platform.characters import excerpt
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.input_files import regular_file_size
-from lautex_registry.platform.validation import checked_text, excerpt
+from lautex_registry.platform.validation import checked_text
 
 LOCAL_SETTINGS_FILE = Path("data") / "register.toml"
 # A top-level key by which a settings file says that the sections it leaves out go back to

@@ -20,6 +20,11 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from lautex_registry.platform.characters import (
+    CONTROL_CHARACTERS,
+    CONTROL_CHARACTERS_BUT_NEWLINE,
+    excerpt,
+)
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import InvalidInput
 
@@ -38,26 +43,7 @@ _FINNISH_DATE = re.compile(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
 NAME_MAX = 200
 NOTES_MAX = 1000
 TEXT_MAX = 4000
-EXCERPT_MAX = 20
 
-# Characters refused in free text and shown escaped wherever a stored value is shown
-# (escaping.py imports this set): C0 controls but the newline, DEL, C1 controls, line
-# and paragraph separators, lone surrogates (bytes that were not UTF-8), and every
-# Unicode format character (category Cf: zero-width space and joiners, soft hyphen,
-# byte-order mark, bidirectional marks, overrides and isolates, tag characters). Each
-# can rewrite a terminal or a letter, or make two names that read alike compare apart
-# (README "Input rules"). tests/test_validation.py checks the Cf ranges against
-# Python's own Unicode database.
-FORMAT_CHARACTERS = (
-    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f"
-    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
-    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
-    "\U000e0020-\U000e007f"
-)
-CONTROL_CHARACTERS_BUT_NEWLINE = (
-    "\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + FORMAT_CHARACTERS
-)
-CONTROL_CHARACTERS = "\n" + CONTROL_CHARACTERS_BUT_NEWLINE
 _CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 _CONTROL_IN_LINES = re.compile(f"[{CONTROL_CHARACTERS_BUT_NEWLINE}]")
 _CONTROL_NAMES = {0: "NUL", 1: "SOH", 7: "BEL", 8: "BS", 9: "TAB", 0x1B: "ESC", 0x7F: "DEL"}
@@ -67,18 +53,6 @@ _HETU_CANDIDATE = re.compile(
     r"(?<![0-9])[0-3][0-9][01][0-9][0-9]{2}[-+A-FU-Y][0-9]{3}[0-9A-Y](?![0-9A-Za-z])",
     re.IGNORECASE,
 )
-
-
-def excerpt(value: str, limit: int = EXCERPT_MAX) -> str:
-    """A bad value as an error line may quote it: at most `limit` characters, controls escaped."""
-    shown = value[:limit]
-    escaped = "".join(_escaped(ch) if _CONTROL.match(ch) else ch for ch in shown)
-    return f"'{escaped}'" if len(value) <= limit else f"'{escaped}...'"
-
-
-def _escaped(ch: str) -> str:
-    code = ord(ch)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _control_name(ch: str) -> str:

@@ -424,24 +424,51 @@ def search_customers(
 
     Case- and accent-insensitive (`aijala` finds `Äijälä`); a phone number may be
     typed in any form (`040 123 4567`).
+
+    What matches is `search_text LIKE '%word%'` for every word, as it always was; the
+    trigram index `customer_search` only narrows the rows LIKE looks at to those that
+    hold every three-letter piece of a word (docs/rules.md §3, "the search index").
+    Words of one or two letters have no trigram: a search made only of those reads
+    every row.
     """
     words = fold_for_search(text).split()
     if not words:
         raise InvalidInput("text: give at least one word to search for")
     conditions = ["c.search_text LIKE ? ESCAPE '\\'" for _ in words]
     params: list[Any] = [f"%{_escape_like(word)}%" for word in words]
+    narrowing = _all_of([_trigram_query(word) for word in words])
     phone = _as_phone(text)
     if phone is not None:
         # A number typed with spaces or +358 (0)...: its digits, or the whole E.164 form.
         digits = "".join(ch for ch in text if ch.isdigit())
         conditions = ["(c.search_text LIKE ? OR c.search_text LIKE ?)"]
         params = [f"%{digits}%", f"%{phone}%"]
+        narrowing = f"({_trigram_query(digits)}) OR ({_trigram_query(phone)})"
+    if narrowing:
+        conditions.insert(
+            0, "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"
+        )
+        params.insert(0, narrowing)
     rows = conn.execute(
         f"{_LIST_SELECT} WHERE {' AND '.join(conditions)} "
         "ORDER BY c.last_name, c.first_name, c.id LIMIT ?",
         (*params, limit),
     )
     return [dict(row) for row in rows]
+
+
+def _trigram_query(word: str) -> str:
+    """An FTS5 query for the rows holding every trigram of `word` ('' under three letters).
+
+    Each trigram is its own quoted string, ANDed: the index keeps no positions
+    (detail=none), and LIKE checks the order afterwards.
+    """
+    grams = sorted({word[i : i + 3] for i in range(len(word) - 2)})
+    return " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
+
+
+def _all_of(queries: list[str]) -> str:
+    return " AND ".join(query for query in queries if query)
 
 
 def _as_phone(text: str) -> str | None:

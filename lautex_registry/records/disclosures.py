@@ -13,7 +13,7 @@ is logged. The log is what GDPR Art. 19 notices are built from
 import sqlite3
 from datetime import date
 
-from lautex_registry.platform import audit, validation
+from lautex_registry.platform import audit, characters, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import InvalidInput, NotFound, Refused
 from lautex_registry.records import lookup, recipients
@@ -59,7 +59,7 @@ def parse_fields(values: list[str] | str) -> list[str]:
         for field in FIELD_ALIASES.get(name, (name,)):
             if field not in DISCLOSABLE_FIELDS:
                 raise InvalidInput(
-                    f"fields: {validation.excerpt(given)} is not a customer field; "
+                    f"fields: {characters.excerpt(given)} is not a customer field; "
                     f"use {', '.join(DISCLOSABLE_FIELDS)} (or name, address)"
                 )
             if field not in fields:
@@ -78,13 +78,13 @@ def disclosure_refusal(customer: sqlite3.Row, recipient: sqlite3.Row, purpose: s
     name = recipient["name"]
     if purpose in recipients.MARKETING_PURPOSES or "marketing" in purpose:
         return (
-            f"purpose {validation.excerpt(purpose)}: the privacy statement never permits "
+            f"purpose {characters.excerpt(purpose)}: the privacy statement never permits "
             "disclosing customer data for marketing"
         )
     permitted = recipients.purposes_of(recipient)
     if purpose not in permitted:
         return (
-            f"purpose {validation.excerpt(purpose)} is not one of {name}'s permitted purposes "
+            f"purpose {characters.excerpt(purpose)} is not one of {name}'s permitted purposes "
             f"({', '.join(permitted)})"
         )
     transfer = recipients.transfer_refusal(name, recipient["country"], recipient["transfer_basis"])
@@ -100,7 +100,7 @@ def disclosure_refusal(customer: sqlite3.Row, recipient: sqlite3.Row, purpose: s
         return (
             f"customer {customer['id']} is {state}: their data may be disclosed only for "
             f"legal claims or obligations ({', '.join(LEGAL_PURPOSES)}), "
-            f"not for {validation.excerpt(purpose)}"
+            f"not for {characters.excerpt(purpose)}"
         )
     return None
 
@@ -235,7 +235,7 @@ def record_collection_disclosure(
         recipient = None
     if recipient is None or "collection" not in recipients.purposes_of(recipient):
         raise Refused(
-            f"agency: {validation.excerpt(agency)} is not a registered recipient for "
+            f"agency: {characters.excerpt(agency)} is not a registered recipient for "
             "collection: run "
             f'`lautex recipient add "{agency}" --kind third-party --purpose collection '
             "--country FI` first"

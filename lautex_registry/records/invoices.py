@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any, cast
 
-from lautex_registry.platform import audit, db, validation
+from lautex_registry.platform import audit, characters, db, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, Refused
 from lautex_registry.records.customer_state import refuse_if_anonymised
@@ -26,7 +26,7 @@ OPEN_CLAIM_STATES = ("open", "in-collection")
 def invoice_row(conn: sqlite3.Connection, number: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM invoices WHERE number = ?", (number.strip(),)).fetchone()
     if row is None:
-        raise NotFound(f"invoice: no invoice numbered {validation.excerpt(number.strip())}")
+        raise NotFound(f"invoice: no invoice numbered {characters.excerpt(number.strip())}")
     return cast(sqlite3.Row, row)
 
 
@@ -64,7 +64,7 @@ def add_invoice(
     if existing is not None:
         if existing["number"] == clean_number:
             raise Conflict(
-                f"number: an invoice numbered {validation.excerpt(clean_number)} already exists"
+                f"number: an invoice numbered {characters.excerpt(clean_number)} already exists"
             )
         raise Conflict(f"order {order['number']} already has invoice {existing['number']}")
     amount = order_total_cents(conn, int(order["id"]))

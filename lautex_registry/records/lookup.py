@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Collection
 from typing import cast
 
-from lautex_registry.platform import validation
+from lautex_registry.platform import characters, validation
 from lautex_registry.platform.errors import InvalidInput, NotFound, Refused
 
 
@@ -40,10 +40,10 @@ def resolve_customer(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
         if by_email is not None:
             row = conn.execute("SELECT * FROM customers WHERE id = ?", (by_email,)).fetchone()
         if row is None:
-            raise NotFound(f"customer: no customer with email {validation.excerpt(value)}")
+            raise NotFound(f"customer: no customer with email {characters.excerpt(value)}")
         return cast(sqlite3.Row, row)
     raise InvalidInput(
-        f"customer: {validation.excerpt(value)} is neither a customer id nor an email address"
+        f"customer: {characters.excerpt(value)} is neither a customer id nor an email address"
     )
 
 
@@ -154,6 +154,6 @@ def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:
         row = None if found is None else (found,)
     if row is None:
         raise NotFound(
-            f"org: no organisation {validation.excerpt(value)}: add it first with `lautex org add`"
+            f"org: no organisation {characters.excerpt(value)}: add it first with `lautex org add`"
         )
     return int(row[0])

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from lautex_registry.platform import audit, db, validation
+from lautex_registry.platform import audit, characters, db, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound
 from lautex_registry.records.customer_state import refuse_if_anonymised
@@ -34,14 +34,14 @@ def parse_line(text: str, position: int = 1) -> OrderLine:
     parts = text.rsplit(";", 2)
     if len(parts) != 3:
         raise InvalidInput(
-            f"{field}: write it as PRODUCT;QUANTITY;UNIT_PRICE (got {validation.excerpt(text)})"
+            f"{field}: write it as PRODUCT;QUANTITY;UNIT_PRICE (got {characters.excerpt(text)})"
         )
     product = validation.required_text(parts[0], f"{field} product")
     quantity_text = parts[1].strip()
     if not (quantity_text.isascii() and quantity_text.isdigit()):
         raise InvalidInput(
             f"{field} quantity: a whole number is required "
-            f"(got {validation.excerpt(quantity_text)})"
+            f"(got {characters.excerpt(quantity_text)})"
         )
     quantity = int(quantity_text)
     if not 0 < quantity <= MAX_QUANTITY:
@@ -97,7 +97,7 @@ def add_order(
     existing = conn.execute("SELECT id FROM orders WHERE number = ?", (clean_number,)).fetchone()
     if existing is not None:
         raise Conflict(
-            f"number: an order numbered {validation.excerpt(clean_number)} already exists"
+            f"number: an order numbered {characters.excerpt(clean_number)} already exists"
         )
     cursor = conn.execute(
         """INSERT INTO orders (number, customer_id, order_date, channel, reseller, created_at)
@@ -125,7 +125,7 @@ def add_order(
 def order_row(conn: sqlite3.Connection, number: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM orders WHERE number = ?", (number.strip(),)).fetchone()
     if row is None:
-        raise NotFound(f"order: no order numbered {validation.excerpt(number.strip())}")
+        raise NotFound(f"order: no order numbered {characters.excerpt(number.strip())}")
     return cast(sqlite3.Row, row)
 
 

@@ -5,7 +5,7 @@ represent it are customers and are linked to it. A sole trader's business
 (toiminimi, e.g. "Matti Virtanen Tmi") is not a legal person: it is the trader,
 its name and business ID are the trader's personal data (GDPR Art. 4(1)), so it
 is marked `sole_trader`, names its trader (`trader_id`, the customer it is) and goes
-with that person (`erasure.py`); one recorded without a trader goes with its last contact.
+with that person (`erasure/erase.py`); one recorded without a trader goes with its last contact.
 """
 
 import json
@@ -185,7 +185,7 @@ def show_organisation(conn: sqlite3.Connection, ref: str) -> dict[str, Any]:
     return record
 
 
-# --- a sole trader's business goes with its person (called by erasure.py) ----------------
+# --- a sole trader's business goes with its person (called by erasure/erase.py) ---------
 
 _IDS = "(SELECT value FROM json_each(?))"
 

@@ -90,7 +90,7 @@ NON_PERSONAL_TABLES: dict[str, str] = {
     "users": "the company's own staff accounts, not register subjects",
     "sessions": "staff sessions (token hashes)",
     "audit_log": "ids, field names and counts only, never personal values",
-    # GDPR Art. 4(1): a sole trader's name and business ID are the person's: erasure.py
+    # GDPR Art. 4(1): a sole trader's name and business ID are the person's: erasure/erase.py
     # removes such an organisation with its trader (`trader_id`; none recorded: its last
     # contact), and the access export shows it.
     "organisations": "legal persons: name and business id (a sole trader's go with the person)",
@@ -102,6 +102,39 @@ NON_PERSONAL_TABLES: dict[str, str] = {
     # The copies themselves hold personal data; their retention is [retention] backup_days.
     "backups": "a backup copy's file name (the moment it was made), folder, hash and size",
 }
+
+
+@dataclass(frozen=True)
+class PersonalIndex:
+    """A full-text index over personal columns: a copy of them in pieces, kept in its own
+    tables (SQLite's shadow tables of an FTS5 index)."""
+
+    table: str
+    source: str  # "table.column" the index is built from, row by row
+    shadow_tables: tuple[str, ...]
+    why: str
+
+
+# docs/rules.md §5: the index holds the person's data as trigrams. Triggers on customers
+# take a row's tokens out in the transaction that erases or anonymises it (and the
+# retention job, which anonymises the same way); `erasure/cleanup.py` then optimises the
+# index so the tokens are not left in an old segment of the file. The access export
+# shows the columns the index is built from (`search_text` is itself a folded copy of
+# them), so the index adds nothing the person cannot see.
+PERSONAL_INDEXES: tuple[PersonalIndex, ...] = (
+    PersonalIndex(
+        "customer_search",
+        "customers.search_text",
+        (
+            "customer_search_data",
+            "customer_search_idx",
+            "customer_search_docsize",
+            "customer_search_config",
+        ),
+        "`customer search`: the trigrams of each customer's name, email, phone and "
+        "organisation (docs/rules.md §3)",
+    ),
+)
 
 
 def personal_table(name: str) -> PersonalTable:

@@ -11,7 +11,7 @@ every disclosure against this row.
 import sqlite3
 from typing import Any, cast
 
-from lautex_registry.platform import audit, validation
+from lautex_registry.platform import audit, characters, validation
 from lautex_registry.platform.clock import timestamp
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, Refused
 
@@ -51,12 +51,12 @@ def parse_purposes(values: list[str]) -> list[str]:
     for purpose in validation.comma_separated(values):
         if purpose in MARKETING_PURPOSES:
             raise Refused(
-                f"purpose: {validation.excerpt(purpose)}: the privacy statement never permits "
+                f"purpose: {characters.excerpt(purpose)}: the privacy statement never permits "
                 "disclosing customer data for marketing (P5)"
             )
         if purpose not in PURPOSES:
             raise InvalidInput(
-                f"purpose: {validation.excerpt(purpose)} is not a permitted disclosure purpose; "
+                f"purpose: {characters.excerpt(purpose)} is not a permitted disclosure purpose; "
                 f"the privacy statement permits {', '.join(PURPOSES)}"
             )
         if purpose not in purposes:
@@ -108,7 +108,7 @@ def add_recipient(
     existing = recipient_by_name(conn, clean_name)
     if existing:
         raise Conflict(
-            f"name: a recipient named {validation.excerpt(existing['name'])} already exists "
+            f"name: a recipient named {characters.excerpt(existing['name'])} already exists "
             f"(id {existing['id']})"
         )
     cursor = conn.execute(
@@ -152,7 +152,7 @@ def resolve_recipient(conn: sqlite3.Connection, ref: str | int) -> sqlite3.Row:
     if row is None:
         row = recipient_by_name(conn, text)
     if row is None:
-        raise NotFound(f"no recipient {validation.excerpt(text)}: see `lautex recipient list`")
+        raise NotFound(f"no recipient {characters.excerpt(text)}: see `lautex recipient list`")
     return row
 
 

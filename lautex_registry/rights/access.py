@@ -6,7 +6,7 @@ added there appears here without further code), and the Art. 15(1)(a)-(h)
 information, taken from `privacy_info.art15_information` (the register's
 settings and recipients, so nothing is written twice). Formats: one stable JSON
 structure (documented in the README), a CSV of `field,value` pairs, and a
-readable letter in Markdown or HTML in Finnish or English.
+readable letter in Markdown, HTML or PDF in Finnish, Swedish or English.
 
 The portability export (Art. 20(1)) holds only what the person provided (the
 `customer add` fields) and their orders, as JSON and as CSV that `customer
@@ -19,24 +19,26 @@ SHA-256; files are written with mode 0600.
 import csv
 import io
 import json
+import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lautex_registry.platform import audit, documents, validation
+from lautex_registry.platform import audit, documents, validation, wording
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.escaping import spreadsheet_safe
 from lautex_registry.platform.output_files import check_target
+from lautex_registry.platform.paper import Paper, postal_address
 from lautex_registry.records import customers, lookup, person
 from lautex_registry.statement import privacy_info
 
 ACCESS_FORMAT = "lautex-access-export"
 PORTABILITY_FORMAT = "lautex-portability-export"
 EXPORT_VERSION = 1
-FORMATS = ("json", "csv", "html", "md")
+FORMATS = ("json", "csv", "html", "md", "pdf")
 PORTABILITY_FORMATS = ("json", "csv")
 ACCESS_KIND = "access-export"
 PORTABILITY_KIND = "portability-export"
@@ -74,7 +76,7 @@ ART15_POINTS = {
 class ExportFile:
     """One file of an export: its content and where it goes (None: standard output)."""
 
-    content: str
+    content: str | bytes  # bytes for a PDF
     path: Path | None
 
 
@@ -229,20 +231,22 @@ def access_csv(document: Mapping[str, Any]) -> str:
     return _csv_text(("field", "value"), rows)
 
 
-def _cell(value: Any) -> str:
-    """A Markdown table cell: one line; lists joined. The template escapes it as text."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "✓" if value else "–"
-    if isinstance(value, list):
-        value = ", ".join(str(v) for v in value)
-    return " ".join(str(value).split())
+_SPACES = re.compile(r"[^\S\xa0\u202f]+")
 
 
-def _printable(column: str, rows: Sequence[Mapping[str, Any]]) -> bool:
-    """Letter columns: not internal links (`*_id`, staff `*_by`), not empty in every row."""
-    if column.endswith(("_id", "_by")):
+def _cell(column: str, value: Any, lang: str) -> str:
+    """A Markdown table cell: one line, as a person reads it (codes in words, dates and money
+    in the letter's language: docs/rules.md §2 "Formats of documents"). The template
+    escapes it as text."""
+    # Whitespace runs become one space, but not the no-break spaces that hold an amount
+    # (1 250,00 €) together.
+    return _SPACES.sub(" ", wording.present(column, value, lang)).strip()
+
+
+def _printable(column: str, rows: Sequence[Mapping[str, Any]], *, ids: bool = False) -> bool:
+    """Letter columns: not internal links (`*_id`, staff `*_by`), not empty in every row.
+    A row's own id only where the person refers back with it (`ids`: a request's number)."""
+    if column.endswith(("_id", "_by")) or (column == "id" and not ids):
         return False
     return any(row.get(column) not in (None, "", []) for row in rows)
 
@@ -255,17 +259,22 @@ def _own_business_id(column: str, customer: Mapping[str, Any]) -> bool:
     )
 
 
-def _table(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Rows of one table for the letter template: column names and escaped cells."""
+# The tables whose own id the person quotes back: a request's number.
+NUMBERED_TABLES = ("requests",)
+
+
+def _table(table: str, rows: Sequence[Mapping[str, Any]], lang: str) -> dict[str, Any]:
+    """Rows of one table for the letter template: column names and cells in words."""
     columns: list[str] = []
+    ids = table in NUMBERED_TABLES
     for row in rows:
         for key, value in row.items():
             nested = isinstance(value, list) and value and isinstance(value[0], Mapping)
-            if key not in columns and not nested and _printable(key, rows):
+            if key not in columns and not nested and _printable(key, rows, ids=ids):
                 columns.append(key)
     return {
         "columns": columns,
-        "rows": [[_cell(row.get(column)) for column in columns] for row in rows],
+        "rows": [[_cell(column, row.get(column), lang) for column in columns] for row in rows],
     }
 
 
@@ -282,40 +291,66 @@ def letter_context(document: Mapping[str, Any]) -> dict[str, Any]:
     tables = []
     for table in names:
         rows = data[table]
-        tables.append({"table": table, **_table(rows)})
+        tables.append({"table": table, **_table(table, rows, lang)})
         if table == "orders":
             lines = [
                 {"order": order["number"], **line}
                 for order in rows
                 for line in order.get("lines", [])
             ]
-            tables.append({"table": "order_lines", **_table(lines)})
+            tables.append({"table": "order_lines", **_table("order_lines", lines, lang)})
     customer = [
-        (key, _cell(value))
+        (key, _cell(key, value, lang))
         for key, value in data["customer"].items()
         if _printable(key, [data["customer"]]) or _own_business_id(key, data["customer"])
     ]
     request = document["request"]
     if request is not None:
-        request = {**request, "received_on": privacy_info.format_date(request["received_on"], lang)}
+        request = {**request, "received_on": wording.format_date(request["received_on"], lang)}
     return {
         **document,
         "request": request,
-        "date": privacy_info.format_date(document["generated_on"], lang),
+        "date": wording.format_date(document["generated_on"], lang),
         "customer_fields": customer,
         "tables": tables,
         "info": document["information"],
     }
 
 
-def render_access(document: Mapping[str, Any], fmt: str) -> str:
+def _paper(document: Mapping[str, Any], title: str) -> Paper:
+    """The access copy on paper: to the person's own address, referring to their request."""
+    lang = str(document["language"])
+    customer = document["data"]["customer"]
+    name = " ".join(p for p in (customer.get("first_name"), customer.get("last_name")) if p)
+    request = document["request"]
+    return Paper(
+        lang=lang,
+        title=title,
+        controller=document["controller"],
+        date=wording.format_date(document["generated_on"], lang),
+        reference=None if request is None else privacy_info.request_reference(request["id"], lang),
+        recipient=postal_address(
+            name=name,
+            organisation=customer.get("organisation"),
+            street=customer.get("street"),
+            postal_code=customer.get("postal_code"),
+            city=customer.get("city"),
+            country=customer.get("country"),
+        )
+        if customer.get("street")
+        else [name],
+    )
+
+
+def render_access(document: Mapping[str, Any], fmt: str) -> str | bytes:
     lang = str(document["language"])
     if fmt == "json":
         return json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n"
     if fmt == "csv":
         return access_csv(document)
     title = document["information"]["register_name"]
-    return documents.render("access_export", lang, fmt, letter_context(document), title)
+    context = letter_context(document)
+    return documents.render("access_export", lang, fmt, context, title, _paper(document, title))
 
 
 def portability_csv(document: Mapping[str, Any]) -> tuple[str, str]:
@@ -365,8 +400,9 @@ def export_customer(
     customer_id = int(customer["id"])
     allowed = PORTABILITY_FORMATS if portability else FORMATS
     fmt = validation.choice(fmt, allowed, "format")
-    language = lang or documents.language_for(customer["language"])
-    language = validation.choice(language, documents.LANGUAGES, "lang")
+    if lang is not None:
+        lang = validation.choice(lang, documents.LANGUAGES, "lang")
+    language = lang or privacy_info.document_language(conn, customer["language"])
     files: list[ExportFile]
     if portability:
         _request_info(conn, request_id, customer_id)

@@ -14,38 +14,58 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from lautex_registry.platform import audit, documents
+from lautex_registry.platform import audit, documents, wording
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import Refused
+from lautex_registry.platform.paper import Paper, postal_address
 from lautex_registry.rights import requests
 from lautex_registry.statement import privacy_info
 
 DOCUMENT_KIND = "refusal-certificate"
 _TITLES = {
     "fi": "Todistus pyynnön epäämisestä",
+    "sv": "Intyg om avslag på begäran",
     "en": "Certificate of refusal",
 }
 
 
 @dataclass(frozen=True)
 class Certificate:
-    text: str
+    text: str | bytes  # bytes for a PDF
     language: str
     fmt: str
     document_id: int
 
 
-def _requester(conn: sqlite3.Connection, request: sqlite3.Row) -> dict[str, str | None]:
+def _requester(conn: sqlite3.Connection, request: sqlite3.Row) -> dict[str, Any]:
     name, email = request["requester_name"], request["requester_email"]
+    address = str(request["requester_address"] or "").split("\n")
     if request["customer_id"] is not None:
         row = conn.execute(
-            "SELECT first_name, last_name, email FROM customers WHERE id = ?",
+            """SELECT c.first_name, c.last_name, c.email, c.street, c.postal_code, c.city,
+                      c.country, o.name AS organisation
+               FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id
+               WHERE c.id = ?""",
             (request["customer_id"],),
         ).fetchone()
         if row is not None:
             full = " ".join(p for p in (row["first_name"], row["last_name"]) if p)
             name, email = full or name, row["email"] or email
-    return {"name": name, "email": email, "customer_id": request["customer_id"]}
+            if not request["requester_address"] and row["street"]:
+                address = postal_address(
+                    name=None,
+                    organisation=row["organisation"],
+                    street=row["street"],
+                    postal_code=row["postal_code"],
+                    city=row["city"],
+                    country=row["country"],
+                )
+    return {
+        "name": name,
+        "email": email,
+        "customer_id": request["customer_id"],
+        "address": [line for line in address if line.strip()],
+    }
 
 
 def certificate_context(
@@ -61,14 +81,14 @@ def certificate_context(
         "request": {
             "id": request["id"],
             "kind": request["kind"],
-            "received_on": privacy_info.format_date(request["received_on"], lang),
+            "received_on": wording.format_date(request["received_on"], lang),
             "channel": request["channel"],
             "note": request["note"],
         },
         "outcome": request["outcome"],
         "reasons": request["reasons"] or "",
-        "decided_on": privacy_info.format_date(closed_on, lang),
-        "date": privacy_info.format_date(today().isoformat(), lang),
+        "decided_on": wording.format_date(closed_on, lang),
+        "date": wording.format_date(today().isoformat(), lang),
         "handler": requests.handler_name(conn, request, actor),
     }
 
@@ -91,10 +111,22 @@ def refusal_certificate(
             f"request {request_id} is {state}: a refusal certificate is only for a refused "
             "or partially refused request (close it with `lautex request close` first)"
         )
-    language = lang or documents.language_for(request["language"])
+    language = lang or privacy_info.document_language(conn, request["language"])
     context = certificate_context(conn, request, language, actor)
-    title = f"{_TITLES.get(language, _TITLES['fi'])}: {context['controller']['name']}"
-    text = documents.render("refusal_certificate", language, fmt, context, title)
+    title = f"{_TITLES[language]}: {context['controller']['name']}"
+    requester = context["requester"]
+    # The statement promises a written certificate (docs/privacy-statement.md P10): on paper
+    # it carries the handler's signature line.
+    paper = Paper(
+        lang=language,
+        title=title,
+        controller=context["controller"],
+        date=context["date"],
+        reference=privacy_info.request_reference(request_id, language),
+        recipient=[requester["name"] or "", *requester["address"]],
+        signer=context["handler"],
+    )
+    text = documents.render("refusal_certificate", language, fmt, context, title, paper)
     document_id = documents.record_document(
         conn,
         kind=DOCUMENT_KIND,

@@ -1,4 +1,4 @@
-"""Reply letters of data subject requests, in Finnish or English.
+"""Reply letters of data subject requests, in Finnish, Swedish or English, on screen or paper.
 
 - the access reply's cover letter (GDPR Art. 15; the copy itself is `access.py`'s export),
 - the extension notice with its reasons (Art. 12(3), within the first month),
@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from lautex_registry.platform import audit, documents, validation
+from lautex_registry.platform import audit, documents, validation, wording
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import Refused
+from lautex_registry.platform.paper import Paper, postal_address
 from lautex_registry.rights import deadlines, requests
 from lautex_registry.statement import privacy_info
 
@@ -43,7 +44,7 @@ class Letter:
     kind: str
     language: str
     fmt: str
-    text: str
+    text: str | bytes  # bytes for a PDF
     document_id: int
 
 
@@ -127,14 +128,21 @@ def _addressee(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
         return {"name": row["requester_name"], "email": row["requester_email"], "address": address}
     customer = conn.execute(
         """SELECT c.first_name, c.last_name, c.email, c.street, c.postal_code, c.city,
-                  o.name AS organisation
+                  c.country, o.name AS organisation
            FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id
            WHERE c.id = ?""",
         (row["customer_id"],),
     ).fetchone()
     name = " ".join(p for p in (customer["first_name"], customer["last_name"]) if p)
-    place = " ".join(p for p in (customer["postal_code"], customer["city"]) if p)
-    address = [p for p in (customer["organisation"], customer["street"], place) if p]
+    # Posti's order (docs/rules.md §2 "Addresses"); the name is printed on its own line.
+    address = postal_address(
+        name=None,
+        organisation=customer["organisation"],
+        street=customer["street"],
+        postal_code=customer["postal_code"],
+        city=customer["city"],
+        country=customer["country"] if customer["street"] else None,
+    )
     if row["requester_name"] or row["requester_address"]:
         # GDPR Art. 12(3): the contact kept on the request (the person's own may be gone).
         return {
@@ -163,7 +171,10 @@ def letter_context(
     info = privacy_info.art15_information(conn, lang)
 
     def when(value: str | None) -> str | None:
-        return privacy_info.format_date(value, lang) if value else None
+        return wording.format_date(value, lang) if value else None
+
+    def money(cents: int | None) -> str | None:
+        return None if cents is None else wording.format_money(cents, lang, cents=True)
 
     received = date.fromisoformat(row["received_on"])
     return {
@@ -185,7 +196,7 @@ def letter_context(
             "reasons": row["reasons"],
             "manifestly_unfounded": bool(row["manifestly_unfounded"]),
             "justification": row["unfounded_justification"],
-            "fee": None if row["fee_cents"] is None else validation.format_money(row["fee_cents"]),
+            "fee": money(row["fee_cents"]),
             "closed_on": when(row["closed_on"]),
             "done_outside": row["done_outside"],
         },
@@ -221,14 +232,25 @@ def request_letter(
     if which == "auto":
         which = choose_letter(row)
     _check_fits(row, which, conn)
-    language = lang or documents.language_for(row["language"])
+    language = lang or privacy_info.document_language(conn, row["language"])
     template, kind = LETTERS[which]
-    markdown = documents.render_markdown(
-        template, language, letter_context(conn, row, language, actor)
-    )
-    text = markdown
+    context = letter_context(conn, row, language, actor)
+    markdown = documents.render_markdown(template, language, context, paper=fmt == "pdf")
+    text: str | bytes = markdown
     if fmt == "html":
         text = documents.markdown_to_html(markdown, _title(markdown, kind), language)
+    elif fmt == "pdf":
+        addressee = context["addressee"]
+        paper = Paper(
+            lang=language,
+            title=_title(markdown, kind),
+            controller=context["controller"],
+            date=context["date"],
+            reference=privacy_info.request_reference(row["id"], language),
+            recipient=[addressee["name"] or "", *addressee["address"]],
+            signer=context["handler"],
+        )
+        text = documents.markdown_to_pdf(markdown, paper)
     document_id = documents.record_document(
         conn,
         kind=kind,

@@ -18,7 +18,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
-from lautex_registry.platform import audit, validation
+from lautex_registry.platform import audit, characters
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import InvalidInput, Refused
 from lautex_registry.records import customers, lookup
@@ -81,7 +81,7 @@ def parse_assignments(items: list[str]) -> dict[str, str | None]:
         key = name.strip().lower().replace("-", "_")
         if not sep or not key:
             raise InvalidInput(
-                f"set: {validation.excerpt(item)} must be FIELD=VALUE, e.g. phone=040 123 4567"
+                f"set: {characters.excerpt(item)} must be FIELD=VALUE, e.g. phone=040 123 4567"
             )
         key = _FIELD_ALIASES.get(key, key)
         if key in BOOKKEEPING_FACTS:

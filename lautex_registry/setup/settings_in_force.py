@@ -7,7 +7,9 @@ from typing import Any
 from lautex_registry.erasure.backup_copies import BackupPolicy
 from lautex_registry.erasure.holds import RetentionPolicy
 from lautex_registry.platform import audit
+from lautex_registry.platform.characters import excerpt
 from lautex_registry.platform.db import transaction
+from lautex_registry.platform.documents import LANGUAGES
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.settings import (
     RESET_KEY,
@@ -16,7 +18,6 @@ from lautex_registry.platform.settings import (
     parse_settings,
     store_settings,
 )
-from lautex_registry.platform.validation import excerpt
 from lautex_registry.statement.privacy_statement import render_statement
 from lautex_registry.statement.processing_record import render_processing_record
 
@@ -25,12 +26,12 @@ def check_settings_in_force(conn: sqlite3.Connection) -> None:
     """Refuse settings the register cannot work with: call inside the transaction that stored them.
 
     The retention policy must respect the legal floors, the backup policy must parse, and the
-    statement and the record of processing must render in both languages with no empty heading
+    statement and the record of processing must render in every language with no empty heading
     (docs/privacy-statement.md P12).
     """
     RetentionPolicy.of(conn)
     BackupPolicy.of(conn)  # the rotation fits in [retention] backup_days; recipients parse
-    for lang in ("fi", "en"):
+    for lang in LANGUAGES:
         render_statement(conn, lang, "md")
         render_processing_record(conn, lang, "md")
 

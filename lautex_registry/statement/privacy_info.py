@@ -33,37 +33,24 @@ import sqlite3
 from datetime import date
 from typing import Any
 
-from lautex_registry.platform import validation
+from lautex_registry.platform import validation, wording
 from lautex_registry.platform.clock import today
-from lautex_registry.platform.documents import LANGUAGES
+from lautex_registry.platform.documents import LANGUAGES, language_for
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.settings import RETENTION_YEARS, section
 from lautex_registry.records.personal_data import PERSONAL_TABLES
 from lautex_registry.records.recipients import in_eu_eea, normalise_country, purposes_of
-
-# What a recipient may receive data for (recipients.PURPOSES), in words.
-_RECIPIENT_PURPOSE_TEXT = {
-    "fi": {
-        "billing": "laskutus",
-        "collection": "perintä",
-        "credit-decision": "luottopäätös",
-        "value-added-service": "lisäarvopalvelu",
-        "legal-obligation": "lakisääteinen velvoite",
-    },
-    "en": {
-        "billing": "billing",
-        "collection": "debt collection",
-        "credit-decision": "credit decision",
-        "value-added-service": "value-added service",
-        "legal-obligation": "legal obligation",
-    },
-}
 
 _KIND_TEXT = {
     "fi": {
         "processor": "henkilötietojen käsittelijä (toimii yrityksen lukuun)",
         "third-party": "kolmas osapuoli",
         "authority": "viranomainen",
+    },
+    "sv": {
+        "processor": "personuppgiftsbiträde (handlar för företagets räkning)",
+        "third-party": "tredje part",
+        "authority": "myndighet",
     },
     "en": {
         "processor": "processor (acting on the company's behalf)",
@@ -78,22 +65,20 @@ _WORDS = {
         "no_transfers": "Tällä hetkellä tietoja ei siirretä EU:n tai ETA:n ulkopuolelle.",
         "transfers": "Tietoja siirretään EU:n tai ETA:n ulkopuolelle seuraaville vastaanottajille:",
         "no_basis": "siirtoperuste puuttuu",
-        "months": (
-            "tammikuuta", "helmikuuta", "maaliskuuta", "huhtikuuta", "toukokuuta", "kesäkuuta",
-            "heinäkuuta", "elokuuta", "syyskuuta", "lokakuuta", "marraskuuta", "joulukuuta",
-        ),
+    },
+    "sv": {
+        "no_recipients": "Uppgifterna lämnas för närvarande inte ut till någon.",
+        "no_transfers": "Uppgifterna överförs för närvarande inte utanför EU eller EES.",
+        "transfers": "Uppgifterna överförs utanför EU eller EES till dessa mottagare:",
+        "no_basis": "grund för överföring saknas",
     },
     "en": {
         "no_recipients": "Data is not currently disclosed to anyone.",
         "no_transfers": "Data is not currently transferred outside the EU or the EEA.",
         "transfers": "Data is transferred outside the EU or the EEA to these recipients:",
         "no_basis": "transfer basis missing",
-        "months": (
-            "January", "February", "March", "April", "May", "June", "July", "August",
-            "September", "October", "November", "December",
-        ),
     },
-}  # fmt: skip
+}
 
 
 def art15_information(conn: sqlite3.Connection, lang: str) -> dict[str, Any]:
@@ -199,12 +184,25 @@ def right(info: dict[str, Any], code: str) -> dict[str, str]:
     raise InvalidInput(f"settings: [[statement.rights]] has no entry with code {code!r}")
 
 
-def format_date(value: str, lang: str) -> str:
-    """4.1.2018 in Finnish, 4 January 2018 in English."""
-    day = date.fromisoformat(value)
+_REFERENCE = {"fi": "pyyntö nro {id}", "sv": "begäran nr {id}", "en": "request no. {id}"}
+
+
+def request_reference(request_id: int, lang: str) -> str:
+    """What a letter about a request is referred to by: the request's number."""
+    return _REFERENCE[lang].format(id=request_id)
+
+
+def document_language(conn: sqlite3.Connection, preferred: str | None) -> str:
+    """The language of a document for a person: theirs, when the register's settings have
+    its texts (a register set up before Swedish texts existed may lack them), else Finnish."""
+    lang = language_for(preferred)
     if lang == "fi":
-        return f"{day.day}.{day.month}.{day.year}"
-    return f"{day.day} {_WORDS['en']['months'][day.month - 1]} {day.year}"
+        return lang
+    try:
+        art15_information(conn, lang)
+    except InvalidInput:
+        return "fi"
+    return lang
 
 
 def is_outside_eea(country: str) -> bool:
@@ -359,6 +357,12 @@ _BACKUPS = {
         "anonymisoitu henkilö poistetaan tai anonymisoidaan uudelleen ennen kuin rekisteriä "
         "käytetään."
     ),
+    "sv": (
+        "Registret säkerhetskopieras varje natt. Säkerhetskopiorna sparas högst {days} och "
+        "raderas sedan automatiskt.{encrypted} Om en säkerhetskopia återställs raderas eller "
+        "anonymiseras var och en som raderats eller anonymiserats efter att kopian togs på nytt "
+        "innan registret används."
+    ),
     "en": (
         "The register is backed up every night. Backups are kept at most {days} and are then "
         "deleted automatically.{encrypted} If a backup is restored, everyone erased or "
@@ -368,6 +372,7 @@ _BACKUPS = {
 }
 _ENCRYPTED = {
     "fi": " Varmuuskopiot salataan, eikä salausavain ole rekisterin kanssa samalla koneella.",
+    "sv": " Säkerhetskopiorna krypteras, och nyckeln förvaras inte på registrets dator.",
     "en": " Backups are encrypted, and the key is not kept on the register's machine.",
 }
 
@@ -375,6 +380,8 @@ _ENCRYPTED = {
 def _days(days: int, lang: str) -> str:
     if lang == "fi":
         return "1 päivän" if days == 1 else f"{days} päivää"
+    if lang == "sv":
+        return "1 dag" if days == 1 else f"{days} dagar"
     return "1 day" if days == 1 else f"{days} days"
 
 
@@ -387,6 +394,8 @@ def _backups(days: int, encrypted: bool, lang: str) -> dict[str, str]:
 def _period(years: int, lang: str) -> str:
     if lang == "fi":
         return "1 vuoden" if years == 1 else f"{years} vuotta"
+    if lang == "sv":
+        return f"{years} år"
     return "1 year" if years == 1 else f"{years} years"
 
 
@@ -402,9 +411,7 @@ def _placeholders(
         "contact_email": controller["email"],
         "authority": complaint["authority"],
         "authority_website": complaint["website"],
-        "financial_year_end": (
-            f"{day}.{month}." if lang == "fi" else f"{day} {_WORDS['en']['months'][month - 1]}"
-        ),
+        "financial_year_end": wording.format_day_month(month, day, lang),
     }
     for key in RETENTION_YEARS:
         stem = key.removesuffix("_years")
@@ -434,7 +441,7 @@ def _recipients(conn: sqlite3.Connection, lang: str) -> list[dict[str, Any]]:
                 "kind": row["kind"],
                 "kind_text": _KIND_TEXT[lang].get(row["kind"], row["kind"]),
                 "purposes": purposes,
-                "purposes_text": [_RECIPIENT_PURPOSE_TEXT[lang].get(p, p) for p in purposes],
+                "purposes_text": [wording.code_word("purpose", p, lang) for p in purposes],
                 "country": country,
                 "outside_eea": is_outside_eea(country),
                 "transfer_basis": (row["transfer_basis"] or "").strip() or None,

@@ -9,7 +9,9 @@ import sqlite3
 from typing import Any
 
 from lautex_registry.platform import documents
-from lautex_registry.statement.privacy_info import art15_information, format_date, right
+from lautex_registry.platform.paper import Paper
+from lautex_registry.platform.wording import format_date
+from lautex_registry.statement.privacy_info import art15_information, right
 
 # The rights the statement has a heading for (GDPR Arts. 7(3), 15-18, 20, 21).
 STATEMENT_RIGHTS = (
@@ -34,7 +36,9 @@ def statement_context(conn: sqlite3.Connection, lang: str) -> dict[str, Any]:
     }
 
 
-def render_statement(conn: sqlite3.Connection, lang: str, fmt: str) -> str:
-    """The whole statement in Markdown or HTML (`templates/statement.<lang>.md.j2`)."""
+def render_statement(conn: sqlite3.Connection, lang: str, fmt: str) -> str | bytes:
+    """The whole statement in Markdown, HTML or PDF (`templates/statement.<lang>.md.j2`)."""
     context = statement_context(conn, lang)
-    return documents.render("statement", lang, fmt, context, context["info"]["title"])
+    info = context["info"]
+    paper = Paper(lang, info["title"], info["controller"], context["version_date"])
+    return documents.render("statement", lang, fmt, context, info["title"], paper)

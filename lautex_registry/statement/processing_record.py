@@ -9,9 +9,11 @@ import sqlite3
 from typing import Any
 
 from lautex_registry.platform import documents, validation
-from lautex_registry.statement.privacy_info import art15_information, format_date
+from lautex_registry.platform.paper import Paper
+from lautex_registry.platform.wording import format_date
+from lautex_registry.statement.privacy_info import art15_information
 
-FORMATS = ("md", "html", "json")
+FORMATS = ("md", "html", "pdf", "json")
 
 # GDPR Art. 30(1): which keys of the record answer which point.
 ARTICLE_30_ITEMS: dict[str, tuple[str, ...]] = {
@@ -24,7 +26,11 @@ ARTICLE_30_ITEMS: dict[str, tuple[str, ...]] = {
     "g": ("security",),
 }
 
-_TITLES = {"fi": "Seloste käsittelytoimista", "en": "Record of processing activities"}
+_TITLES = {
+    "fi": "Seloste käsittelytoimista",
+    "sv": "Register över behandling",
+    "en": "Record of processing activities",
+}
 
 
 def processing_record(conn: sqlite3.Connection, lang: str) -> dict[str, Any]:
@@ -62,12 +68,14 @@ def processing_record(conn: sqlite3.Connection, lang: str) -> dict[str, Any]:
     }
 
 
-def render_processing_record(conn: sqlite3.Connection, lang: str, fmt: str) -> str:
-    """The record as Markdown, HTML (`templates/processing_record.<lang>.md.j2`) or JSON."""
+def render_processing_record(conn: sqlite3.Connection, lang: str, fmt: str) -> str | bytes:
+    """The record as Markdown, HTML, PDF (`templates/processing_record.<lang>.md.j2`) or JSON."""
     fmt = validation.choice(fmt, FORMATS, "format")
     lang = validation.choice(lang, documents.LANGUAGES, "language")
     record = processing_record(conn, lang)
     if fmt == "json":
         return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
-    context = {"record": record, "version_date": format_date(record["version_date"], lang)}
-    return documents.render("processing_record", lang, fmt, context, record["title"])
+    version_date = format_date(record["version_date"], lang)
+    context = {"record": record, "version_date": version_date}
+    paper = Paper(lang, record["title"], record["controller"], version_date)
+    return documents.render("processing_record", lang, fmt, context, record["title"], paper)

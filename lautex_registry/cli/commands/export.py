@@ -6,7 +6,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, output_path
-from lautex_registry.cli.output import say
+from lautex_registry.cli.output import emit_document, refuse_pdf_on_terminal, say
 from lautex_registry.cli.params import (
     Customer,
     ExportFormat,
@@ -46,6 +46,7 @@ def export(
     from lautex_registry.rights.access import export_customer, write_export
 
     target = output_path(output, force)
+    refuse_pdf_on_terminal(fmt, target is None)
     with open_workspace(ctx, write=True) as ws:
         result = export_customer(
             ws.conn, ws.actor, customer, fmt=fmt.value, lang=lang, request_id=request_id,
@@ -55,7 +56,7 @@ def export(
         written = write_export(result, ws.db_path, force=force)
     for file in result.files:
         if file.path is None:
-            typer.echo(file.content, nl=False)
+            emit_document(file.content)
     for path in written:
         say(f"wrote {path} (mode 0600)")
     rows = sum(result.counts.values())

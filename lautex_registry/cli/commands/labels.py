@@ -28,6 +28,18 @@ def labels(
     ctx: typer.Context,
     fmt: LabelFormatOption,
     purpose: ListPurpose = "direct-advertising",
+    sort: Annotated[
+        str,
+        typer.Option(
+            "--sort", help="postal-code (bulk mail) or name (Finnish alphabetical order)."
+        ),
+    ] = "postal-code",
+    sheet: Annotated[
+        str, typer.Option("--sheet", help="Label sheet: 3x8 (70 x 37 mm), 3x7 or 2x7.")
+    ] = "3x8",
+    skip: Annotated[
+        int, typer.Option("--skip", help="Labels already used on the first sheet.")
+    ] = 0,
     output: Annotated[
         str | None,
         typer.Option(
@@ -41,35 +53,36 @@ def labels(
 ) -> None:
     """Mailing labels (name, organisation, address) for everyone who may get the mailing.
 
-    Example: lautex labels --format pdf --output labels.pdf
+    Example: lautex labels --format pdf --sheet 3x7 --skip 5 --output labels.pdf
     """
     from lautex_registry.marketing import labels as service
 
     path = _labels_path(fmt, output, force)
+    sheet = service.check_sheet(sheet, skip)
     with open_workspace(ctx) as ws:
-        run = service.LabelRun(ws.conn, purpose)
+        run = service.LabelRun(ws.conn, purpose, sort)
         if path is None:
-            simplified = _labels_to_stdout(ws, run, fmt)
+            _labels_to_stdout(ws, run, fmt, sheet, skip)
         else:
-            simplified = service.write_labels_file(
-                run, fmt.value, path, ws.db_path, ws.actor, force=force
+            service.write_labels_file(
+                run, fmt.value, path, ws.db_path, ws.actor, force=force, sheet=sheet, skip=skip
             )
     where = f" to {path}" if path is not None else ""
     say(f"wrote {run.listed} labels{where}; {left_out(run.left_out_counts())}")
-    if simplified:
-        say(f"note: {simplified} labels had letters outside Latin-1, printed without accents")
 
 
-def _labels_to_stdout(ws: "Workspace", run: "LabelRun", fmt: LabelFormat) -> int:
+def _labels_to_stdout(
+    ws: "Workspace", run: "LabelRun", fmt: LabelFormat, sheet: str, skip: int
+) -> None:
     """Labels on stdout: the audit row is reserved before the first label leaves, and
     completed with the count once they are out (or the reader of the pipe stopped)."""
     from lautex_registry.marketing import labels as service
 
     stream = _labels_stdout(fmt)  # a PDF refused on a terminal: nothing read, nothing audited
-    details = {"purpose": run.purpose, "format": fmt.value, "to_file": False}
+    details = {"purpose": run.purpose, "sort": run.sort, "format": fmt.value, "to_file": False}
     handout = ws.reserved_handout(run.labels(), "labels", "customer", details)
     try:
-        return service.write_labels(handout, fmt.value, stream)
+        service.write_labels(handout, fmt.value, stream, sheet=sheet, skip=skip)
     finally:
         run.end_read()
         if not handout.refused:

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import say
+from lautex_registry.cli.output import progress_bar, say
 
 COMMAND = "migrate"
 
@@ -29,9 +29,13 @@ def migrate(
 
     from lautex_registry.platform.schema_upgrade import migrate as run_migrations
 
-    with open_workspace(ctx, check_schema=False) as ws:
+    with open_workspace(ctx, check_schema=False) as ws, progress_bar() as bar:
         backup, applied = run_migrations(
-            ws.conn, ws.db_path, ws.actor, Path(backup_dir) if backup_dir else None
+            ws.conn,
+            ws.db_path,
+            ws.actor,
+            Path(backup_dir) if backup_dir else None,
+            bar.counter("building indexes"),
         )
     if not applied:
         say("the schema is up to date; nothing to do")

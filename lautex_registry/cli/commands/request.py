@@ -6,7 +6,15 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, output_path
-from lautex_registry.cli.output import Format, FormatOption, emit_record, emit_rows, say
+from lautex_registry.cli.output import (
+    Format,
+    FormatOption,
+    emit_document,
+    emit_record,
+    emit_rows,
+    refuse_pdf_on_terminal,
+    say,
+)
 from lautex_registry.cli.params import (
     REQUEST_KINDS,
     REQUEST_OUTCOMES,
@@ -253,6 +261,7 @@ def request_letter(
     from lautex_registry.rights.letters import request_letter as make_letter
 
     target = output_path(output, force)
+    refuse_pdf_on_terminal(letter_fmt, target is None)
     with open_workspace(ctx, write=True) as ws:
         letter = make_letter(
             ws.conn, ws.actor, request_id, lang=lang, fmt=letter_fmt.value, which=which
@@ -263,7 +272,7 @@ def request_letter(
     if target is not None:
         say(f"wrote the {letter.kind} ({letter.language}) to {target}")
     else:
-        typer.echo(letter.text, nl=False)
+        emit_document(letter.text)
 
 
 @request_app.command("certificate")
@@ -277,12 +286,13 @@ def request_certificate(
 ) -> None:
     """The refusal certificate of a refused request: reasons, Ombudsman, court remedy.
 
-    Example: lautex request certificate 7 --lang en --format html --output certificate.html
+    Example: lautex request certificate 7 --lang sv --format pdf --output intyg-7.pdf
     """
     from lautex_registry.platform.documents import write_private
     from lautex_registry.rights.certificates import refusal_certificate
 
     target = output_path(output, force)
+    refuse_pdf_on_terminal(doc_format, target is None)
     with open_workspace(ctx, write=True) as ws:
         certificate = refusal_certificate(ws.conn, ws.actor, request_id, lang, doc_format.value)
         # Written inside the transaction, as a letter is: a file that cannot be written

@@ -4,6 +4,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, deliver, output_path
+from lautex_registry.cli.output import refuse_pdf_on_terminal
 from lautex_registry.cli.params import (
     DocumentLang,
     DocumentLanguage,
@@ -33,6 +34,7 @@ def statement(
     from lautex_registry.statement.privacy_statement import render_statement
 
     target = output_path(output, force)
+    refuse_pdf_on_terminal(fmt.value, target is None)
     with open_workspace(ctx) as ws:
         text = render_statement(ws.conn, lang.value, fmt.value)
         deliver(text, target, ws.db_path, force)

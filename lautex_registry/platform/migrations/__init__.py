@@ -2,7 +2,10 @@
 
 Rules (docs/rules.md §3): never edit a shipped migration, never drop-and-recreate a
 table that holds register data. A migration module holds its DESCRIPTION and its
-STATEMENTS; the next one takes the next number and is added to `_MODULES`.
+STATEMENTS, and may add a `build(conn, progress)` for work over existing rows that
+reports its progress; the next one takes the next number and is added to `_MODULES`.
+Numbers may have gaps (a number is kept for a migration still being written): the
+ledger goes by module name, so one applied later than a higher number is still applied.
 
 sqlite-utils' `Migrations` runs them and keeps the ledger (`_sqlite_migrations`, set
 "lautex", one row per migration by module name). It runs each migration with the row
@@ -21,6 +24,7 @@ next migration run.
 
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -40,6 +44,7 @@ from lautex_registry.platform.migrations import (
     m0010_register_counts,
     m0011_sole_trader_person,
     m0012_backup_copies,
+    m0014_customer_search,
 )
 
 if TYPE_CHECKING:
@@ -59,11 +64,13 @@ _MODULES: tuple[ModuleType, ...] = (
     m0010_register_counts,
     m0011_sole_trader_person,
     m0012_backup_copies,
+    m0014_customer_search,
 )
 
 MIGRATION_SET = "lautex"
 LEDGER = "_sqlite_migrations"  # sqlite_utils.migrations.Migrations.migrations_table
 LEGACY_LEDGER = "schema_migrations"
+Progress = Callable[[int, int], None]  # (done, total) of a migration's build step
 _NUMBERED = re.compile(r"m(\d{4})_\w+\Z")
 
 
@@ -73,13 +80,17 @@ class Migration:
     name: str  # the module's name, as the ledger records it: "m0007_answered_for_real"
     description: str
     statements: tuple[str, ...]
+    # Work after the statements that SQL alone cannot show progress for (building an
+    # index over every customer); called with the progress callback of `lautex migrate`.
+    build: "Callable[[sqlite3.Connection, Progress | None], None] | None" = None
 
 
 def _migration(module: ModuleType) -> Migration:
     name = module.__name__.rpartition(".")[2]
     numbered = _NUMBERED.match(name)
     assert numbered, f"a migration module is named mNNNN_what: {name}"
-    return Migration(int(numbered[1]), name, module.DESCRIPTION, module.STATEMENTS)
+    build = getattr(module, "build", None)
+    return Migration(int(numbered[1]), name, module.DESCRIPTION, module.STATEMENTS, build)
 
 
 MIGRATIONS: tuple[Migration, ...] = tuple(_migration(module) for module in _MODULES)
@@ -167,19 +178,21 @@ def refuse_newer(conn: sqlite3.Connection, applied: list[str] | None = None) -> 
         )
 
 
-def _runner() -> "Migrations":
+def _runner(progress: Progress | None) -> "Migrations":
     from sqlite_utils.migrations import Migrations
 
     runner = Migrations(MIGRATION_SET)
     for migration in MIGRATIONS:
-        runner(name=migration.name)(_step(migration))
+        runner(name=migration.name)(_step(migration, progress))
     return runner
 
 
-def _step(migration: Migration):  # type: ignore[no-untyped-def]
+def _step(migration: Migration, progress: Progress | None):  # type: ignore[no-untyped-def]
     def step(db: "Database") -> None:
         for statement in migration.statements:
             db.conn.execute(statement)
+        if migration.build is not None:
+            migration.build(db.conn, progress)
 
     return step
 
@@ -197,9 +210,9 @@ def _adopt_legacy_ledger(conn: sqlite3.Connection, runner: "Migrations", db: "Da
     conn.execute(f"DROP TABLE {LEGACY_LEDGER}")
 
 
-def apply_pending(conn: sqlite3.Connection) -> list[Migration]:
+def apply_pending(conn: sqlite3.Connection, progress: Progress | None = None) -> list[Migration]:
     """Apply every pending migration inside the caller's write transaction (checked), so
-    they all go in, or none."""
+    they all go in, or none. `progress` hears (done, total) from a long build step."""
     from sqlite_utils import Database
 
     require_transaction(conn, "migrations.apply_pending")
@@ -207,7 +220,7 @@ def apply_pending(conn: sqlite3.Connection) -> list[Migration]:
     todo = pending(conn)
     if not todo:
         return []
-    runner = _runner()
+    runner = _runner(progress)
     # Database() would otherwise turn on recursive_triggers for the rest of this
     # connection's life (`init` goes on writing on it) and run any installed plugins.
     db = Database(conn, recursive_triggers=False, execute_plugins=False)

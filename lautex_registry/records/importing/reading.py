@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
+from lautex_registry.platform.characters import excerpt
 from lautex_registry.platform.errors import InvalidInput
-from lautex_registry.platform.validation import excerpt
 from lautex_registry.records import customers
 
 CHUNK_ROWS = 2000

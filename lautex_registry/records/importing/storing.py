@@ -12,8 +12,9 @@ from itertools import chain
 from typing import Any
 
 from lautex_registry.platform import audit
+from lautex_registry.platform.characters import excerpt
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound
-from lautex_registry.platform.validation import comparison_key, excerpt
+from lautex_registry.platform.validation import comparison_key
 from lautex_registry.records import customers, lookup
 from lautex_registry.records.importing.report import ImportReport, Problem
 from lautex_registry.records.importing.validating import (

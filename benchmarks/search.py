@@ -1,0 +1,181 @@
+"""`customer search` with its trigram index against plain sqlite3, and erasure's cost.
+
+    python benchmarks/search.py [CUSTOMERS] [CALLS]
+
+Builds a register of CUSTOMERS customers (default 10000; the issue's full size is
+1000000) with benchmarks/generate.py, no orders, then prints for each kind of search
+(a surname part, a whole name, an email in upper case, a phone number as typed, an
+organisation, and a common word that matches an eighth of the register) the median
+in-process time of:
+
+- lautex: `records.customers.search_customers` (index, then LIKE, sorted);
+- plain index: one plain sqlite3 query doing the same (the FTS5 trigram index, LIKE,
+  ORDER BY ... LIMIT 100): the ratio lautex / plain index is lautex's overhead;
+- plain scan: the plain `search_text LIKE '%word%'` scan lautex did before.
+
+Every pair is checked to give the same rows. Then one person is erased with
+`lautex erase` as a whole process (timed: the index is optimised after erasure,
+docs/rules.md §5) and the file, its -wal and a backup taken afterwards are searched
+for the person's email, name, phone and the trigrams of them that were in the index.
+"""
+
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from generate import build_register, person
+
+from lautex_registry.platform.db import connect
+from lautex_registry.records import customers
+
+SELECT = (
+    "SELECT c.id, c.first_name, c.last_name, o.name AS organisation, c.email, c.phone, "
+    "c.city, c.source, c.state, c.last_activity FROM customers c "
+    "LEFT JOIN organisations o ON o.id = c.organisation_id"
+)
+ORDER = " ORDER BY c.last_name, c.first_name, c.id LIMIT 100"
+
+
+def grams(word: str) -> str:
+    return " AND ".join(f'"{word[i : i + 3]}"' for i in range(len(word) - 2))
+
+
+def plain_index(conn: sqlite3.Connection, words: list[str]) -> list[dict[str, Any]]:
+    """The same search written by hand: the index narrows, LIKE decides."""
+    sql = (
+        f"{SELECT} WHERE c.id IN (SELECT rowid FROM customer_search WHERE customer_search "
+        f"MATCH ?) AND {' AND '.join('c.search_text LIKE ?' for _ in words)}{ORDER}"
+    )
+    query = " AND ".join(grams(w) for w in words if len(w) >= 3)
+    return [dict(r) for r in conn.execute(sql, (query, *(f"%{w}%" for w in words)))]
+
+
+def plain_scan(conn: sqlite3.Connection, words: list[str]) -> list[dict[str, Any]]:
+    sql = f"{SELECT} WHERE {' AND '.join('c.search_text LIKE ?' for _ in words)}{ORDER}"
+    return [dict(r) for r in conn.execute(sql, [f"%{w}%" for w in words])]
+
+
+def median(action: Callable[[], object], calls: int) -> float:
+    timings = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - start)
+    return statistics.median(timings)
+
+
+def searches(size: int) -> list[tuple[str, str, list[str]]]:
+    """(label, what the clerk types, the folded words a plain query looks for)."""
+    p = person(size // 2)
+    q = person(size // 3)
+    org = f"Yritys {size // 150 + 1} Oy"  # generate.py: every third customer has one
+    digits = p["phone"].replace("+358", "0")
+    typed_phone = f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+    fold = customers.fold_for_search
+    return [
+        ("surname part", fold(p["last_name"]), [fold(p["last_name"])]),
+        ("first and last name", f"{q['first_name']} {q['last_name']}",
+         fold(f"{q['first_name']} {q['last_name']}").split()),
+        ("email (upper case)", p["email"].upper(), [p["email"]]),
+        ("phone as typed", typed_phone, [digits]),
+        ("organisation", org, fold(org).split()),
+        ("common word (1/8 match)", "Virtanen", ["virtanen"]),
+    ]  # fmt: skip
+
+
+def main() -> None:
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    calls = int(sys.argv[2]) if len(sys.argv) > 2 else 21
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "bench.db"
+        env = dict(os.environ, LAUTEX_HOME=f"{folder}/home", LAUTEX_DB=str(db))
+        env.pop("LAUTEX_TOKEN", None)
+        os.environ.update(LAUTEX_HOME=env["LAUTEX_HOME"])
+        started = time.perf_counter()
+        build_register(db, size, 0)
+        print(f"register: {size} customers (built in {time.perf_counter() - started:.1f} s, "
+              f"file {db.stat().st_size / 1e6:.0f} MB)")  # fmt: skip
+        conn = connect(db)
+        for label, typed, words in searches(size):
+            ours = customers.search_customers(conn, typed)
+            by_index, by_scan = plain_index(conn, words), plain_scan(conn, words)
+            assert ours == by_index == by_scan, label
+            ours_s = median(partial(customers.search_customers, conn, typed), calls)
+            index_s = median(partial(plain_index, conn, words), calls)
+            scan_s = median(partial(plain_scan, conn, words), max(3, calls // 5))
+            print(f"{label:<24} {typed!r:<31} rows {len(ours):3d}  lautex {ours_s * 1000:7.2f} ms"
+                  f"  plain index {index_s * 1000:7.2f} ms ({ours_s / index_s:4.2f}x)"
+                  f"  plain scan {scan_s * 1000:8.2f} ms ({ours_s / scan_s:5.3f}x)")  # fmt: skip
+        conn.close()
+        erase_and_look(db, env, folder)
+
+
+UNIQUE = ("Quinta", "Zwyrtkiewicz", "qzx.unique-erasure@example.fi", "040 765 4321")
+
+
+def file_bytes(*paths: Path) -> bytes:
+    return b"".join(path.read_bytes() for path in paths if path.exists())
+
+
+def erase_and_look(db: Path, env: dict[str, str], folder: str) -> None:
+    """Add a person nobody else resembles, erase them with `lautex erase`, then look for
+    their bytes, and for the trigrams of them the index stored, in the file, -wal, backup."""
+    lautex = [sys.executable, "-m", "lautex_registry"]
+    wal = Path(f"{db}-wal")
+    before = file_bytes(db, wal)
+    first, last, email, phone = UNIQUE
+    added = subprocess.run(
+        [*lautex, "customer", "add", "--first-name", first, "--last-name", last, "--email",
+         email, "--phone", phone, "--source", "web-store"],
+        env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    customer = int(added.stdout.strip())
+    with connect(db) as conn:
+        text = conn.execute(
+            "SELECT search_text FROM customers WHERE id = ?", (customer,)
+        ).fetchone()[0]
+        blocks = b"".join(r[0] for r in conn.execute("SELECT block FROM customer_search_data"))
+        stored_phone = conn.execute(
+            "SELECT phone FROM customers WHERE id = ?", (customer,)
+        ).fetchone()[0]
+    grams = sorted(
+        g
+        for g in {text[i : i + 3] for i in range(len(text) - 2)}
+        if g.encode() in blocks
+        and g.encode() not in before
+        and not set(g) <= set("0123456789abcdef")  # hashes are written later
+    )
+    start = time.perf_counter()
+    subprocess.run([*lautex, "erase", str(customer), "--yes"], env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    print(f"erase one customer (whole process, index optimised): "
+          f"{time.perf_counter() - start:.2f} s")  # fmt: skip
+    backup = Path(folder) / "after.bak"
+    subprocess.run([*lautex, "backup", str(backup)], env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    needles = [email, last, stored_phone, *grams]
+    found = [
+        (path.name, needle)
+        for path in (db, wal, backup)
+        if path.exists()
+        for needle in needles
+        if needle.encode() in path.read_bytes()
+    ]
+    verdict = found or "none found"
+    print(f"byte test: {len(needles)} needles (email, surname, phone and {len(grams)} trigrams "
+          f"the index stored that the file did not hold before) in the file, -wal and a "
+          f"backup: {verdict}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

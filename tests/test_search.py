@@ -1,0 +1,274 @@
+"""`customer search` through its trigram index: the same rows as the LIKE scan it
+replaced, an index built for registers that had none, and no token left after erasure."""
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lautex_registry.platform import audit, migrations
+from lautex_registry.platform.db import connect, transaction
+from lautex_registry.platform.migrations import m0014_customer_search
+from lautex_registry.platform.schema_upgrade import migrate
+from lautex_registry.records import customers
+from tests.conftest import Cli, roll_back_migrations
+from tests.helpers import EMAIL, PHONE, SURNAME, add_aino, add_customer, add_quinta
+
+# --- the same rows as the scan -------------------------------------------------------------
+
+
+def like_scan(conn: sqlite3.Connection, text: str, limit: int = 100) -> list[dict[str, Any]]:
+    """What `customer search` did before the index: LIKE over every row (the oracle)."""
+    words = customers.fold_for_search(text).split()
+    escaped = [w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words]
+    conditions = ["c.search_text LIKE ? ESCAPE '\\'" for _ in words]
+    params: list[Any] = [f"%{word}%" for word in escaped]
+    phone = customers._as_phone(text)
+    if phone is not None:
+        digits = "".join(ch for ch in text if ch.isdigit())
+        conditions = ["(c.search_text LIKE ? OR c.search_text LIKE ?)"]
+        params = [f"%{digits}%", f"%{phone}%"]
+    rows = conn.execute(
+        "SELECT c.id, c.first_name, c.last_name, o.name AS organisation, c.email, c.phone, "
+        "c.city, c.source, c.state, c.last_activity FROM customers c "
+        "LEFT JOIN organisations o ON o.id = c.organisation_id "
+        f"WHERE {' AND '.join(conditions)} ORDER BY c.last_name, c.first_name, c.id LIMIT ?",
+        (*params, limit),
+    )
+    return [dict(row) for row in rows]
+
+
+@pytest.fixture(scope="module")
+def blank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connection]:
+    conn = connect(tmp_path_factory.mktemp("search") / "search.db", create=True)
+    with transaction(conn):
+        migrations.apply_pending(conn)
+        conn.execute(
+            "INSERT INTO organisations (id, name, created_at) VALUES "
+            "(1, 'Puutalo Oy', 'x'), (2, 'Åbo Träteknik Ab', 'x'), (3, 'Sähkö-Äijälä Oy', 'x')"
+        )
+    yield conn
+    conn.close()
+
+
+LETTERS = "aäåbcdeéfhijklmnoöprstuvwyzAÄÅBÉKLMNOÖSTZ"
+name = st.text(alphabet=LETTERS + "-' ", min_size=1, max_size=10).filter(str.strip)
+local = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789.", min_size=1, max_size=10)
+person = st.tuples(
+    name,
+    name,
+    st.one_of(st.none(), st.builds(lambda a, b: f"{a}@{b}.fi", local, local)),
+    st.one_of(st.none(), st.integers(0, 9_999_999).map(lambda n: f"+35840{n:07d}")),
+    st.sampled_from([None, 1, 2, 3]),
+)
+
+
+def _changed(text: str, data: st.DataObject) -> str:
+    """What a clerk types for `text`: any case, accents added or dropped."""
+    accents = {"a": "ä", "o": "ö", "e": "é", "ä": "a", "ö": "o", "å": "a"}
+    out = []
+    for ch in text:
+        choice = data.draw(st.integers(0, 3))
+        out.append(ch.upper() if choice == 1 else accents.get(ch, ch) if choice == 2 else ch)
+    return "".join(out)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(people=st.lists(person, min_size=1, max_size=12), data=st.data())
+def test_search_by_index_gives_the_rows_of_the_like_scan(
+    blank: sqlite3.Connection, people: list[tuple[Any, ...]], data: st.DataObject
+) -> None:
+    conn = blank
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        stored = [
+            (first, last, email and email.replace("@", f"{k}@", 1), phone, org)
+            for k, (first, last, email, phone, org) in enumerate(people)
+        ]  # an email address belongs to one customer
+        for first, last, email, phone, org in stored:
+            org_name = {1: "Puutalo Oy", 2: "Åbo Träteknik Ab", 3: "Sähkö-Äijälä Oy"}.get(org)
+            conn.execute(
+                "INSERT INTO customers (first_name, last_name, organisation_id, email, phone, "
+                "country, source, language, search_text, state, created_at, updated_at, "
+                "last_activity) VALUES (?, ?, ?, ?, ?, 'FI', 'partner', 'fi', ?, 'active', "
+                "'x', 'x', '2026-01-01')",
+                (first, last, org, email, phone,
+                 customers.search_text_for(first, last, email, phone, org_name)),
+            )  # fmt: skip
+        one = data.draw(st.sampled_from(stored))
+        fields = [f for f in (one[0], one[1], one[2], one[3], "oy", "ab") if f]
+        source = data.draw(st.sampled_from(fields))
+        start = data.draw(st.integers(0, len(source) - 1))
+        part = source[start : start + data.draw(st.integers(1, 12))]
+        typed = data.draw(
+            st.one_of(
+                st.just(_changed(part, data)),  # part of a name, email, phone or organisation
+                st.builds(lambda a, b: f"{a} {b}", st.just(part), name),  # and another word
+                st.text(alphabet=LETTERS + "0123456789.@ ", min_size=1, max_size=8),
+                st.integers(0, 9_999_999).map(lambda n: f"040 {n:07d}"[: 6 + n % 6]),
+            )
+        )
+        if not typed.strip():
+            return
+        assert customers.search_customers(conn, typed, limit=5) == like_scan(conn, typed, 5)
+        assert customers.search_customers(conn, typed) == like_scan(conn, typed)
+    finally:
+        conn.execute("ROLLBACK")
+
+
+def test_every_kind_of_search_narrows_by_the_index(blank: sqlite3.Connection) -> None:
+    """The plan reads the index and then customers by id, not every row, for each kind of
+    text the clerk types; text of one or two letters has no trigram and is scanned."""
+    for typed, indexed in (
+        ("aijala", True), ("aino aijala", True), ("AINO.AIJALA@EXAMPLE.FI", True),
+        ("040 123 4567", True), ("puutalo oy", True), ("ai", False),
+    ):  # fmt: skip
+        seen: list[str] = []
+        blank.set_trace_callback(seen.append)
+        try:
+            customers.search_customers(blank, typed)
+        finally:
+            blank.set_trace_callback(None)
+        (statement,) = [s for s in seen if s.lstrip().startswith("SELECT c.id")]
+        plan = " ".join(str(r[3]) for r in blank.execute(f"EXPLAIN QUERY PLAN {statement}"))
+        assert ("customer_search VIRTUAL TABLE" in plan) is indexed, (typed, plan)
+        assert ("SEARCH c USING INTEGER PRIMARY KEY" in plan) is indexed, (typed, plan)
+
+
+# --- migration 14 --------------------------------------------------------------------------
+
+
+def test_migrate_builds_the_index_for_the_customers_already_there(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aino = add_aino(cli)
+    bertil = add_customer(cli, "--first-name", "Bertil", "--last-name", "Åström",
+                          "--source", "partner")  # fmt: skip
+    roll_back_migrations(cli.db, to=13)
+    assert cli.run("customer", "search", "aijala").exit_code == 4  # asks for migrate
+
+    monkeypatch.setattr(m0014_customer_search, "BATCH", 1)
+    seen: list[tuple[int, int]] = []
+    conn = connect(cli.db)
+    _backup, applied = migrate(conn, cli.db, audit.Actor(1, "admin"),
+                               progress=lambda done, total: seen.append((done, total)))  # fmt: skip
+    conn.close()
+
+    assert applied == [14]
+    assert seen == [(1, 2), (2, 2)]  # what `lautex migrate` shows as its progress bar
+    for typed, found in (("aijala", [aino]), ("ÅSTRÖM", [bertil]), ("040 123 4567", [aino])):
+        rows = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
+        assert [row["id"] for row in __import__("json").loads(rows)] == found
+
+
+def test_migrations_are_applied_by_name_so_a_lower_number_can_come_later(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Number 13 may be merged after 14 shipped: a register at 14 still gets it."""
+    late = migrations.Migration(13, "m0013_late", "late", ("CREATE TABLE late_one (x)",))
+    known = (
+        [m for m in migrations.MIGRATIONS if m.number < 13]
+        + [late]
+        + [m for m in migrations.MIGRATIONS if m.number > 13]
+    )
+    monkeypatch.setattr(migrations, "MIGRATIONS", tuple(known))
+    monkeypatch.setattr(migrations, "_BY_NAME", {m.name: m for m in known})
+    conn = connect(cli.db)
+    assert [m.name for m in migrations.pending(conn)] == ["m0013_late"]
+    with transaction(conn):
+        assert [m.number for m in migrations.apply_pending(conn)] == [13]
+    assert migrations.applied_names(conn)[-2:] == ["m0014_customer_search", "m0013_late"]
+    assert migrations.pending(conn) == []
+    assert conn.execute("SELECT count(*) FROM late_one").fetchone()[0] == 0
+    conn.close()
+
+
+# --- erasure leaves no token (docs/rules.md §5) ---------------------------------------------
+
+
+def _own_trigrams(conn: sqlite3.Connection, customer: int, before: bytes) -> list[str]:
+    """The trigrams of the person's search text that the index stores whole (an FTS5 leaf
+    may store a term as a suffix of the one before) and that the file did not hold before
+    the person was added. Trigrams of hex digits are left out: hashes are written later."""
+    mine = conn.execute("SELECT search_text FROM customers WHERE id = ?", (customer,)).fetchone()
+    blocks = b"".join(r[0] for r in conn.execute("SELECT block FROM customer_search_data"))
+    grams = {mine[0][i : i + 3] for i in range(len(mine[0]) - 2)}
+    return sorted(
+        g
+        for g in grams
+        if g.encode() in blocks
+        and g.encode() not in before
+        and not set(g) <= set("0123456789abcdef")
+    )
+
+
+def _needles(grams: list[str]) -> list[bytes]:
+    return [w.encode() for w in (EMAIL, PHONE, SURNAME, SURNAME.lower(), *grams)]
+
+
+def _found(grams: list[str], *paths: Path) -> list[tuple[str, bytes]]:
+    return [
+        (path.name, needle)
+        for path in paths
+        if path.exists()
+        for needle in _needles(grams)
+        if needle in path.read_bytes()
+    ]
+
+
+def _register_with_quinta(cli: Cli) -> tuple[int, list[str]]:
+    add_aino(cli)
+    add_customer(cli, "--first-name", "Bertil", "--last-name", "Åström", "--source", "partner",
+                 "--email", "bertil@example.fi")  # fmt: skip
+    before = b"".join(p.read_bytes() for p in (cli.db, Path(f"{cli.db}-wal")) if p.exists())
+    quinta = add_quinta(cli)
+    add_customer(cli, "--first-name", "Cecilia", "--last-name", "Öhman", "--source", "partner")
+    with cli.connect() as conn:
+        grams = _own_trigrams(conn, quinta, before)
+    # Quinta's surname, email and phone give many trigrams nobody else has.
+    assert len(grams) >= 10, grams
+    return quinta, grams
+
+
+@pytest.mark.parametrize("command", ["erase", "anonymize"])
+def test_no_token_of_an_erased_person_is_left_in_the_file_its_wal_or_a_backup(
+    cli: Cli, command: str
+) -> None:
+    quinta, grams = _register_with_quinta(cli)
+    wal = Path(f"{cli.db}-wal")
+    assert _found(grams, cli.db, wal)  # before: the index and the row hold them
+
+    cli.ok(command, str(quinta), "--yes", user="clerk")
+
+    assert _found(grams, cli.db, wal) == []
+    backup = cli.db.parent / "after.bak"
+    cli.ok("backup", str(backup))
+    assert _found(grams, backup, cli.db, wal) == []
+    rows = cli.ok("customer", "search", SURNAME, "-f", "json", user="clerk").stdout
+    assert rows.strip() == "[]"
+
+
+def test_without_optimising_the_index_its_old_tokens_stay_in_the_file(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The byte test above catches an index left unmerged: the clean-up is what helps."""
+    from lautex_registry.erasure import erase
+
+    def checkpoint_only(conn: sqlite3.Connection) -> bool:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return True
+
+    quinta, grams = _register_with_quinta(cli)
+    monkeypatch.setattr(erase, "physical_cleanup", checkpoint_only)
+    cli.ok("erase", str(quinta), "--yes", user="clerk")
+    with cli.connect() as conn:
+        assert (
+            conn.execute("SELECT count(*) FROM customers WHERE id = ?", (quinta,)).fetchone()[0]
+            == 0
+        )
+    left = {needle for _name, needle in _found(grams, cli.db)}
+    assert left and left <= {g.encode() for g in grams}  # only index tokens, no row data
