@@ -35,7 +35,9 @@ def encrypted_policy(cli: Cli, tmp_path: Path) -> Path:
     """Settings with one age recipient; the identity file (mode 0600) is returned."""
     key = x25519.Identity.generate()
     recipient = f'recipients = ["{key.to_public()}"]'
-    cli.ok("settings", "load", str(settings_with(tmp_path, ("recipients = []", recipient))))
+    cli.ok(
+        "settings", "load", "--yes", str(settings_with(tmp_path, ("recipients = []", recipient)))
+    )
     identity = tmp_path / "keys" / "lautex-backup.key"
     identity.parent.mkdir()
     identity.write_text(f"# created: 2026-11-25\n# public key: {key.to_public()}\n{key}\n")

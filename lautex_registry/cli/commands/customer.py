@@ -1,6 +1,5 @@
 """The `customer` group: add, show, list, search, edit and import."""
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +17,19 @@ from lautex_registry.cli.output import (
     say,
     warn,
 )
-from lautex_registry.cli.params import Customer, DryRun, LimitOption, fields_option, id_of
+from lautex_registry.cli.params import (
+    CUSTOMER_STATES,
+    SOURCES,
+    Customer,
+    DryRun,
+    LimitOption,
+    PersonLanguage,
+    ReportFormat,
+    ReportFormatOption,
+    choice_option,
+    fields_option,
+    id_of,
+)
 
 COMMAND = "customer"
 
@@ -70,11 +81,7 @@ Country = Annotated[
 
 Source = Annotated[
     str | None,
-    typer.Option(
-        "--source",
-        help="Where the data came from: web-store, reseller, registration, "
-        "customer-service, subcontractor or partner.",
-    ),
+    choice_option("--source", field="source", values=SOURCES, help="Where the data came from."),
 ]
 
 
@@ -86,11 +93,6 @@ SourceDetail = Annotated[
 Notes = Annotated[
     str | None,
     typer.Option("--notes", help="Customer-service notes (one line, at most 1000 characters)."),
-]
-
-
-Language = Annotated[
-    str | None, typer.Option("--language", help="fi, en or sv. Default on add: fi.")
 ]
 
 
@@ -123,7 +125,7 @@ def customer_add(
     country: Country = None,
     source: Source = None,
     source_detail: SourceDetail = None,
-    language: Language = None,
+    language: PersonLanguage = None,
     notes: Notes = None,
 ) -> None:
     """Add a customer; prints the new customer's id.
@@ -234,9 +236,12 @@ def customer_list(
     ] = None,
     state: Annotated[
         str | None,
-        typer.Option("--state", help="active, restricted, anonymised-with-holds or anonymised."),
+        choice_option("--state", field="state", values=CUSTOMER_STATES, help="Only this state."),
     ] = None,
-    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    source: Annotated[
+        str | None,
+        choice_option("--source", field="source", values=SOURCES, help="Only this source."),
+    ] = None,
     limit: LimitOption = None,
     fields: ListFields = None,
     fmt: FormatOption = Format.table,
@@ -307,7 +312,7 @@ def customer_edit(
     country: Country = None,
     source: Source = None,
     source_detail: SourceDetail = None,
-    language: Language = None,
+    language: PersonLanguage = None,
     notes: Notes = None,
     clear: Annotated[
         list[str] | None,
@@ -349,13 +354,6 @@ def customer_edit(
     report_restorations(written.restored)  # an erased objector's objections are back (Art. 21(3))
 
 
-class ReportFormat(StrEnum):
-    """`customer import -f`: the summary on stderr, or the whole report as JSON on stdout."""
-
-    text = "text"
-    json = "json"
-
-
 @customer_app.command("import")
 def customer_import(
     ctx: typer.Context,
@@ -367,7 +365,13 @@ def customer_import(
         ),
     ],
     source: Annotated[
-        str | None, typer.Option("--source", help="Source for rows whose source cell is empty.")
+        str | None,
+        choice_option(
+            "--source",
+            field="source",
+            values=SOURCES,
+            help="Source for rows whose source cell is empty.",
+        ),
     ] = None,
     dry_run: DryRun = False,
     skip_invalid: Annotated[
@@ -390,10 +394,7 @@ def customer_import(
     ignore_extra: Annotated[
         bool, typer.Option("--ignore-extra", help="Leave out columns that name no field.")
     ] = False,
-    fmt: Annotated[
-        ReportFormat,
-        typer.Option("--format", "-f", help="The report: text on stderr, or json on stdout."),
-    ] = ReportFormat.text,
+    fmt: ReportFormatOption = ReportFormat.text,
 ) -> None:
     """Import customers from a CSV file whose header names the fields, in English or Finnish.
 

@@ -13,7 +13,13 @@ from lautex_registry.cli.output import (
     pick_fields,
     say,
 )
-from lautex_registry.cli.params import Customer, LimitOption, fields_option
+from lautex_registry.cli.params import (
+    ORDER_CHANNELS,
+    Customer,
+    LimitOption,
+    choice_option,
+    fields_option,
+)
 
 COMMAND = "order"
 
@@ -30,7 +36,12 @@ def order_add(
     customer: Customer,
     number: Annotated[str, typer.Option("--number", help="The order number.")],
     order_date: Annotated[str, typer.Option("--date", help="Order date (YYYY-MM-DD).")],
-    channel: Annotated[str, typer.Option("--channel", help="web-store or reseller.")],
+    channel: Annotated[
+        str,
+        choice_option(
+            "--channel", field="channel", values=ORDER_CHANNELS, help="Where it was ordered."
+        ),
+    ],
     line: Annotated[
         list[str],
         typer.Option("--line", help='"PRODUCT;QUANTITY;UNIT_PRICE" in euros; repeatable.'),
