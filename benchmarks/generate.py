@@ -109,7 +109,7 @@ def build_register(path: Path, customers: int, orders_per_customer: int = 3) -> 
                 orders.append(
                     (order_id, f"O{customer_id}-{k}", customer_id, day, "web-store", stamp)
                 )
-                lines.append((order_id, "Koivulauta 2 m", rng.randrange(1, 20), 1250))
+                lines.append((order_id, "Koivulauta 2 m", rng.randrange(1, 20) * 1000, 1250))
         with transaction(conn):
             conn.executemany(
                 """INSERT INTO orders (id, number, customer_id, order_date, channel, created_at)
@@ -117,7 +117,7 @@ def build_register(path: Path, customers: int, orders_per_customer: int = 3) -> 
                 orders,
             )
             conn.executemany(
-                """INSERT INTO order_lines (order_id, product, quantity, unit_price_cents)
+                """INSERT INTO order_lines (order_id, product, quantity_milli, unit_price_cents)
                    VALUES (?, ?, ?, ?)""",
                 lines,
             )

@@ -1,8 +1,9 @@
 """Start-up time of `lautex` against an empty Typer app, measured in the same run.
 
-Goal: `lautex whoami` and `lautex customer show ID --format json` within
-1.25x of an empty Typer app with one command (Typer's own floor). Whole processes,
-medians of N runs, the three commands taking turns.
+Goal: every command within 1.25x of an empty Typer app with one command (Typer's own
+floor). One command of every top-level command (group) is run as a whole process, all
+taking turns with the empty app, and the medians of N runs are printed with the ratio
+and the number of modules the command imports (`-X importtime`).
 
     python benchmarks/startup.py [RUNS]
 """
@@ -26,15 +27,51 @@ app()
 """
 
 
+# One command of every top-level command, on a register with one customer. `{n}` is
+# the run's number (`customer add` needs a new address each time).
+COMMANDS = (
+    "whoami --format json",
+    "status --format json",
+    "customer show 1 --format json",
+    "customer list --format json",
+    "customer add --first-name Eino --last-name Öhman --email eino{n}@example.fi"
+    " --source web-store",
+    "order list --format json",
+    "invoice list --format json",
+    "request list --format json",
+    "org list --format json",
+    "user list --format json",
+    "recipient list --format json",
+    "retention show --format json",
+    "audit verify",
+    "settings show",
+    "statement --lang en",
+    "processing-record --lang en",
+    "marketing list --purpose direct-advertising --channel email --format json",
+    "labels --format csv",
+    "erase 1 --dry-run",
+)
+
+
 def median_seconds(cases: dict[str, list[str]], env: dict[str, str], runs: int) -> dict[str, float]:
     """Median wall time of each command; the commands take turns, so load hits all alike."""
     timings: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(runs):
+    for run in range(runs):
         for name, argv in cases.items():
+            argv = [arg.replace("{n}", str(run)) for arg in argv]
             start = time.perf_counter()
-            subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
+            done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            if done.returncode:
+                sys.exit(f"{' '.join(argv[2:])}: exit {done.returncode}: {done.stderr.decode()}")
             timings[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in timings.items()}
+
+
+def modules_imported(argv: list[str], env: dict[str, str]) -> int:
+    argv = [argv[0], "-X", "importtime", *argv[1:]]
+    argv = [arg.replace("{n}", "x") for arg in argv]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True)
+    return done.stderr.count("import time:") - 1  # the header line
 
 
 def main() -> None:
@@ -71,19 +108,22 @@ def main() -> None:
         has_customers = subprocess.run(customer_show, env=env, capture_output=True).returncode == 0
         empty = Path(folder) / "empty_app.py"
         empty.write_text(EMPTY_APP)
-        cases = {
-            "empty Typer app": [sys.executable, str(empty)],
-            "lautex whoami": [*lautex, "whoami", "--format", "json"],
-        }
-        if has_customers:
-            cases["lautex customer show 1"] = [*lautex, "customer", "show", "1", "--format", "json"]
+        cases = {"empty Typer app": [sys.executable, str(empty)]}
+        if not has_customers:
+            sys.exit("could not add the benchmark's customer")
+        for command in COMMANDS:
+            cases[f"lautex {command.split(' --')[0]}"] = [*lautex, *command.split()]
+        modules = {name: modules_imported(argv, env) for name, argv in cases.items()}
         medians = median_seconds(cases, env, runs)
         baseline = medians.pop("empty Typer app")
-        print(f"empty Typer app:          {baseline * 1000:7.1f} ms (baseline, median of {runs})")
+        print(
+            f"{'empty Typer app:':40s} {baseline * 1000:7.1f} ms  (baseline, median of {runs},"
+            f" {modules['empty Typer app']} modules)"
+        )
         for name, seconds in medians.items():
             print(
-                f"{name + ':':25s} {seconds * 1000:7.1f} ms  ratio {seconds / baseline:.2f}x"
-                "  (goal <= 1.25x)"
+                f"{name + ':':40s} {seconds * 1000:7.1f} ms  ratio {seconds / baseline:.2f}x"
+                f"  {modules[name]} modules  (goal <= 1.25x)"
             )
 
 

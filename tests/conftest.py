@@ -145,7 +145,10 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("LAUTEX_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("LAUTEX_TODAY", TODAY)
     monkeypatch.delenv("LAUTEX_TOKEN", raising=False)
+    monkeypatch.delenv("LAUTEX_TOKEN_FILE", raising=False)
     monkeypatch.delenv("LAUTEX_DEBUG", raising=False)
+    # The user's config file (lautex config) is the test's own, never the machine's.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     yield tmp_path
 
 
@@ -189,6 +192,20 @@ def _undo(statement: str) -> str:
     added = re.match(r"\s*ALTER TABLE (\w+) ADD COLUMN (\w+)", statement)
     if added:
         return f"ALTER TABLE {added[1]} DROP COLUMN {added[2]}"
+    renamed = re.match(r"\s*ALTER TABLE (\w+) RENAME COLUMN (\w+) TO (\w+)\Z", statement)
+    if renamed:
+        return f"ALTER TABLE {renamed[1]} RENAME COLUMN {renamed[3]} TO {renamed[2]}"
+    # A column replaced by another (ADD, copy, DROP, RENAME): the old one comes back
+    # without its constraints, which a register of the older release does not miss.
+    dropped = re.match(r"\s*ALTER TABLE (\w+) DROP COLUMN (\w+)\Z", statement)
+    if dropped:
+        return f"ALTER TABLE {dropped[1]} ADD COLUMN {dropped[2]} TEXT"
+    copied = re.match(r"\s*UPDATE (\w+) SET (\w+) = (\w+)\Z", statement)
+    if copied:
+        return f"UPDATE {copied[1]} SET {copied[3]} = {copied[2]}"
+    scaled = re.match(r"\s*UPDATE (\w+) SET (\w+) = \2 \* (\d+)\Z", statement)
+    if scaled:
+        return f"UPDATE {scaled[1]} SET {scaled[2]} = {scaled[2]} / {scaled[3]}"
     raise AssertionError(f"cannot undo: {statement[:60]}")
 
 

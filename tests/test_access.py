@@ -295,7 +295,7 @@ def test_portability_json_holds_only_provided_data_and_orders(cli: Cli) -> None:
     }  # fmt: skip
     assert [o["number"] for o in document["orders"]] == ["T-1001", "T-1002"]
     assert document["orders"][0]["lines"][0] == {
-        "product": "Birch plank 2 m", "quantity": 10, "unit_price": "12.50",
+        "product": "Birch plank 2 m", "quantity": "10", "unit": "kpl", "unit_price": "12.50",
     }  # fmt: skip
     for absent in ("invoices", "disclosures", "information", "notes"):
         assert absent not in out

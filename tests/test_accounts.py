@@ -29,7 +29,9 @@ def test_without_a_session_a_command_exits_5(cli: Cli) -> None:
         path.unlink()
     result = cli.run("whoami", user=None)
     assert result.exit_code == 5
-    assert result.stderr == "error: not logged in: run `lautex login` (scripts: set LAUTEX_TOKEN)\n"
+    assert result.stderr == (
+        "error: not logged in: run `lautex login` (scripts and cron: set LAUTEX_TOKEN_FILE)\n"
+    )
 
 
 def test_login_whoami_logout(cli: Cli) -> None:

@@ -61,3 +61,19 @@ def test_showing_an_organisation_audits_how_many_contacts_it_named(cli: Cli) -> 
     cli.ok("org", "show", "Puutalo Oy", "-f", "json", user="auditor")
     rows = _json.loads(cli.ok("audit", "list", "--action", "org show", "-f", "json").stdout)
     assert [(r["user"], r["details"]) for r in rows] == [("auditor", {"contacts": 1})]
+
+
+def test_an_organisation_is_found_by_its_business_id(cli: Cli) -> None:
+    org_id = int(cli.ok("org", "add", "Puutalo Oy", "--business-id", "1019945-5",
+                        user="clerk").stdout)  # fmt: skip
+    shown = json.loads(cli.ok("org", "show", "1019945-5", "-f", "json", user="auditor").stdout)
+    assert (shown["id"], shown["name"]) == (org_id, "Puutalo Oy")
+    add_customer(cli, "--first-name", "Aino", "--last-name", "Äijälä", "--source", "partner",
+                 "--org", " 1019945-5 ")  # fmt: skip
+    listed = json.loads(cli.ok("customer", "list", "--org", "1019945-5", "-f", "json").stdout)
+    assert [c["organisation"] for c in listed] == ["Puutalo Oy"]
+    # Not in the register: says so, and does not tell the clerk to add what exists elsewhere.
+    result = cli.run("org", "show", "1572860-0")
+    assert_one_line_error(result, 3, "org: no organisation with business ID 1572860-0")
+    assert "add it first" not in result.stderr and "lautex org list" in result.stderr
+    assert_one_line_error(cli.run("org", "show", "1019945-4"), 2, "org: '1019945-4' is not a valid")

@@ -1,7 +1,7 @@
 """Validators: property tests with phonenumbers, stdnum and Decimal as oracles."""
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import phonenumbers
 import pytest
@@ -499,3 +499,43 @@ def test_output_escapes_exactly_what_input_refuses(ch: str) -> None:
     except InvalidInput:
         refused = not validation.contains_personal_identity_code(text)
     assert refused == (printable(text, one_line=True) != text)
+
+
+def test_common_countries_are_checked_without_loading_phonenumbers() -> None:
+    import subprocess
+    import sys
+
+    # Every code of the fast path is one phonenumbers knows (the same answer either way).
+    assert validation.EEA_COUNTRIES <= phonenumbers.SUPPORTED_REGIONS
+    # ...and `customer add` of a Finnish customer without a phone number does not pay
+    # for importing phonenumbers at start-up.
+    script = (
+        "import sys\n"
+        "from lautex_registry.platform.validation import country\n"
+        "assert country('fi') == 'FI' and country('se') == 'SE'\n"
+        "print('phonenumbers' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+@given(st.integers(min_value=1, max_value=1_000_000_000), st.sampled_from([".", ","]))
+def test_a_quantity_reads_back_exactly(thousandths: int, separator: str) -> None:
+    shown = validation.format_quantity(thousandths)
+    assert validation.parse_quantity(shown.replace(".", separator), "q") == thousandths
+    assert Decimal(shown) * 1000 == thousandths  # exact, no float on the way
+
+
+@given(st.integers(min_value=1, max_value=10**9), st.integers(min_value=0, max_value=10**6))
+def test_a_line_amount_is_rounded_half_up_to_the_cent(thousandths: int, cents: int) -> None:
+    exact = Decimal(thousandths) * cents / 1000
+    assert validation.line_amount_cents(thousandths, cents) == int(
+        exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    )
+
+
+@pytest.mark.parametrize("text", ["0", "0,000", "1,2345", "1.5.5", "-1", "x", "1e3", "١"])
+def test_a_bad_quantity_is_refused(text: str) -> None:
+    with pytest.raises(InvalidInput, match=r"^q: "):
+        validation.parse_quantity(text, "q")

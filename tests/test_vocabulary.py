@@ -56,6 +56,7 @@ def test_every_closed_set_of_the_command_line_is_the_services_own() -> None:
     assert params.CUSTOMER_STATES == customer_state.STATES
     assert params.ROLES == permissions.ROLES
     assert params.ORDER_CHANNELS == orders.CHANNELS
+    assert tuple(customers._LIST_ORDER) == params.CUSTOMER_SORTS
     assert params.NOTICE_METHODS == notices.METHODS
     assert params.RECIPIENT_KINDS == recipients.KINDS
     assert params.OBJECTION_PURPOSES == objections.PURPOSES

@@ -121,7 +121,8 @@ def root(
         str | None,
         typer.Option(
             "--db",
-            help="The register file. Default: $LAUTEX_DB, else data/lautex.db.",
+            help="The register file. Default: $LAUTEX_DB, else `db` in "
+            "~/.config/lautex/config.toml (lautex config), else data/lautex.db.",
             show_default=False,
         ),
     ] = None,
@@ -190,6 +191,8 @@ COMMANDS: tuple[str, ...] = (
     "processing-record",
     "audit",
     "settings",
+    "config",
+    "completion",
     "migrate",
 )
 # Old spellings that scripts may use: still run, never listed (README "Conventions").
@@ -221,6 +224,19 @@ def commands_for(argv: list[str]) -> tuple[str, ...]:
     return COMMANDS
 
 
+# Set by the script `lautex completion SHELL` prints, when the shell asks for completions.
+COMPLETE_VAR = "_LAUTEX_COMPLETE"
+
+
+def set_up_completion() -> None:
+    """Typer's completion classes (its own instruction style, `complete_bash`)."""
+    from typer._completion_classes import completion_init
+
+    completion_init()
+
+
 def main() -> None:
+    if os.environ.get(COMPLETE_VAR):
+        set_up_completion()  # only then: start-up stays as it was (benchmarks/README.md)
     register_commands(commands_for(sys.argv[1:]))
     app(prog_name="lautex")

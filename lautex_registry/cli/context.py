@@ -15,11 +15,12 @@ from typing import Any, Generic, TypeVar
 import typer
 
 from lautex_registry.platform import accounts, audit, sessions
-from lautex_registry.platform.db import connect, resolve_db_path, transaction
+from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.errors import AuthError
 from lautex_registry.platform.identity import register_id
 from lautex_registry.platform.migrations import require_current
 from lautex_registry.platform.permissions import allowed
+from lautex_registry.platform.register_location import RegisterLocation, locate_register
 
 _Row = TypeVar("_Row")
 
@@ -127,20 +128,36 @@ def command_action(ctx: typer.Context) -> str:
     return " ".join(reversed(names))
 
 
+def register_location(ctx: typer.Context) -> RegisterLocation:
+    """Where the register is: --db, $LAUTEX_DB, the config file or the default."""
+    return locate_register(ctx.find_root().params.get("db"))
+
+
 def db_path_of(ctx: typer.Context) -> Path:
-    root = ctx.find_root()
-    return resolve_db_path(root.params.get("db"))
+    return register_location(ctx).path
 
 
-def current_token(conn: sqlite3.Connection) -> str:
-    """LAUTEX_TOKEN for scripts and cron, else the session file written by `lautex login`."""
+def existing_register(ctx: typer.Context) -> Path:
+    """The register's path, or exit 3 saying where lautex looked and how to point elsewhere."""
+    return register_location(ctx).require_existing()
+
+
+def current_token(conn: sqlite3.Connection) -> tuple[str, str | None]:
+    """The token and where it came from: LAUTEX_TOKEN, else the file LAUTEX_TOKEN_FILE
+    names (for cron: the token stays out of the crontab), else the session file written by
+    `lautex login` (source None)."""
     env = os.environ.get("LAUTEX_TOKEN")
     if env:
-        return env.strip()
+        return env.strip(), "LAUTEX_TOKEN"
+    token_file = os.environ.get("LAUTEX_TOKEN_FILE")
+    if token_file:
+        return sessions.read_token_file(token_file), f"LAUTEX_TOKEN_FILE ({token_file})"
     token = sessions.read_session_token(register_id(conn))
     if token is None:
-        raise AuthError("not logged in: run `lautex login` (scripts: set LAUTEX_TOKEN)")
-    return token
+        raise AuthError(
+            "not logged in: run `lautex login` (scripts and cron: set LAUTEX_TOKEN_FILE)"
+        )
+    return token, None
 
 
 @contextmanager
@@ -153,13 +170,19 @@ def open_workspace(
     user may run it: everything it changes, audit rows included, commits together when
     the command ends, and nothing is left when it fails.
     """
-    path = db_path_of(ctx)
+    path = existing_register(ctx)
     conn = connect(path)
     try:
         if check_schema:
             require_current(conn)
-        token = current_token(conn)
-        user = sessions.authenticate(conn, token)
+        token, source = current_token(conn)
+        try:
+            user = sessions.authenticate(conn, token)
+        except AuthError as exc:
+            # A script cannot log in: say what its owner can do instead.
+            if source is None or "disabled" in str(exc):
+                raise
+            raise sessions.service_token_refused(source) from exc
         action = command_action(ctx)
         if not allowed(user.role, action):
             raise AuthError(f"the {user.role} role may not run `lautex {action}`")

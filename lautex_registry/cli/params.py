@@ -105,7 +105,8 @@ SOURCES = (
 )  # fmt: skip
 CUSTOMER_STATES = ("active", "restricted", "anonymised-with-holds", "anonymised")
 ROLES = ("admin", "clerk", "auditor", "system")
-ORDER_CHANNELS = ("web-store", "reseller")  # records.orders.CHANNELS
+ORDER_CHANNELS = ("counter", "phone", "email", "web-store", "reseller")  # records.orders.CHANNELS
+CUSTOMER_SORTS = ("id", "name")  # records.customers.list_customers(sort=...)
 NOTICE_METHODS = ("letter", "email", "phone")
 RECIPIENT_KINDS = ("processor", "third-party", "authority")
 OBJECTION_PURPOSES = (

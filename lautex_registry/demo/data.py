@@ -51,10 +51,12 @@ CITIES = (
     ("22100", "Maarianhamina"), ("15100", "Lahti"), ("80100", "Joensuu"), ("70100", "Kuopio"),
 )  # fmt: skip
 STREETS = ("Koivukuja", "Mäntytie", "Rantatie", "Sääksentie", "Pähkinäpolku", "Kuusikallio")
-PRODUCTS = (
+# (name, unit price, unit): pieces unless named; a running-metre product is cut to the
+# half metre (a decimal quantity, docs/rules.md §2 "Formats").
+PRODUCTS: tuple[tuple[str, ...], ...] = (
     ("Koivulauta 2 m", "12.50"), ("Mäntylauta 3 m", "9.90"), ("Terassilauta 4,2 m", "18.40"),
     ("Ruuvit 100 kpl", "4.90"), ("Liimapuupalkki 6 m", "129.00"), ("Höylähirsi 2,4 m", "22.75"),
-    ("Sisustuspaneeli 2,7 m", "6.35"), ("Kattorima 5 m", "7.20"),
+    ("Sisustuspaneeli 2,7 m", "6.35"), ("Kattorima 21x45", "1.44", "jm"),
 )  # fmt: skip
 SOURCES = (
     "web-store", "reseller", "registration", "customer-service", "subcontractor", "partner",
@@ -191,10 +193,11 @@ def made_up_customers(
 
 
 def made_up_order(rng: random.Random) -> tuple[str, list[str], str | None]:
-    """An order's channel, its lines (`product;quantity;price`) and the reseller, if any."""
+    """An order's channel, its lines (`product;quantity [unit];price`) and the reseller, if any."""
     channel = rng.choice(("web-store", "web-store", "reseller"))
-    lines = [
-        f"{product};{rng.randrange(1, 20)};{price}"
-        for product, price in rng.sample(PRODUCTS, rng.randrange(1, 4))
-    ]
+    lines = []
+    for product, price, *unit in rng.sample(PRODUCTS, rng.randrange(1, 4)):
+        count = rng.randrange(1, 20)
+        quantity = f"{count},5 {unit[0]}" if unit else str(count)
+        lines.append(f"{product};{quantity};{price}")
     return channel, lines, rng.choice(RESELLERS) if channel == "reseller" else None

@@ -113,7 +113,7 @@ class LabelRun:
     def labels(self) -> Iterator[dict[str, str]]:
         """The labels in the run's order; the list is read whole before the first is given,
         since an order other than the register's needs every label."""
-        self._cursor = candidates(self.conn, self.purpose, None)
+        self._cursor = candidates(self.conn, self.purpose)
         keyed: list[tuple[tuple[str, ...], dict[str, str]]] = []
         for row in self._cursor:
             reason = rule_reason(row)

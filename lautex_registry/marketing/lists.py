@@ -23,7 +23,7 @@ but their own objections and their organisation's prohibition still apply.
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from lautex_registry.platform import audit, validation
@@ -61,52 +61,54 @@ OPT_OUT_NOTICE = (
 )
 
 
-def candidates(
-    conn: sqlite3.Connection, list_purpose: str, consent_channel: str | None
-) -> sqlite3.Cursor:
-    """Every customer with what the rules need to know, in id order (streamed, one query)."""
+# The rules every list and label export shares (state, restriction, objection, ban,
+# prohibition), as one SQL expression: SQLite decides each customer's reason while it
+# reads the row, and each EXISTS is one index probe (docs/rules.md §3). Parameters:
+# the blocking purposes (expanded into `{marks}`), then the publication-ban purpose.
+_RULE_CASE = f"""
+    WHEN c.state IN ({", ".join(f"'{state}'" for state in ANONYMISED_STATES)})
+        THEN 'anonymised'
+    WHEN c.state = 'restricted'
+         OR EXISTS (SELECT 1 FROM restrictions r
+                    WHERE r.customer_id = c.id AND r.lifted_on IS NULL) THEN 'restricted'
+    WHEN EXISTS (SELECT 1 FROM objections j
+                 WHERE j.customer_id = c.id AND j.withdrawn_on IS NULL
+                   AND j.purpose IN ({{marks}})) THEN 'objection'
+    WHEN EXISTS (SELECT 1 FROM objections b
+                 WHERE b.customer_id = c.id AND b.withdrawn_on IS NULL
+                   AND b.purpose = ?) THEN 'publication-ban'
+    WHEN o.marketing_prohibited_on IS NOT NULL THEN 'organisation-prohibited'"""
+_CONSENT = """(SELECT k.status FROM consents k WHERE k.customer_id = c.id AND k.channel = ?
+               ORDER BY k.recorded_on DESC, k.id DESC LIMIT 1)"""
+
+
+def _rule_params(list_purpose: str) -> tuple[str, tuple[str, ...]]:
     blocking = blocking_purposes(list_purpose)
-    marks = ", ".join("?" for _ in blocking)
+    return ", ".join("?" for _ in blocking), (*blocking, PUBLICATION)
+
+
+def candidates(conn: sqlite3.Connection, list_purpose: str) -> sqlite3.Cursor:
+    """Every customer with the address fields and the shared rules' `reason` (None: no
+    rule keeps them off), in id order (streamed, one query)."""
+    marks, params = _rule_params(list_purpose)
     return conn.execute(
         f"""SELECT c.id, c.first_name, c.last_name, c.email, c.phone, c.street,
-               c.postal_code, c.city, c.country, c.language, c.state, c.organisation_id,
+               c.postal_code, c.city, c.country, c.language, c.organisation_id,
                o.name AS organisation,
-               o.marketing_prohibited_on IS NOT NULL AS organisation_prohibited,
-               EXISTS (SELECT 1 FROM restrictions r
-                       WHERE r.customer_id = c.id AND r.lifted_on IS NULL) AS restricted,
-               EXISTS (SELECT 1 FROM objections j
-                       WHERE j.customer_id = c.id AND j.withdrawn_on IS NULL
-                         AND j.purpose IN ({marks})) AS objected,
-               EXISTS (SELECT 1 FROM objections b
-                       WHERE b.customer_id = c.id AND b.withdrawn_on IS NULL
-                         AND b.purpose = ?) AS banned,
-               (SELECT k.status FROM consents k
-                WHERE k.customer_id = c.id AND k.channel = ?
-                ORDER BY k.recorded_on DESC, k.id DESC LIMIT 1) AS consent,
-               EXISTS (SELECT 1 FROM orders d
-                       WHERE d.customer_id = c.id AND d.order_date <= ?) AS ordered
+               CASE {_RULE_CASE.format(marks=marks)} END AS reason
            FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id
            ORDER BY c.id""",
-        (*blocking, PUBLICATION, consent_channel, today().isoformat()),
+        params,
     )
 
 
 def rule_reason(row: sqlite3.Row) -> str | None:
     """The reasons every list and label export shares: state, objection, ban, prohibition."""
-    if row["state"] in ANONYMISED_STATES:
-        return "anonymised"
-    if row["state"] == "restricted" or row["restricted"]:
-        return "restricted"
-    if row["objected"]:
-        return "objection"
-    if row["banned"]:
-        return "publication-ban"
-    if row["organisation_prohibited"]:
-        return "organisation-prohibited"
-    return None
+    reason: str | None = row["reason"]
+    return reason
 
 
-def has_postal_address(row: sqlite3.Row) -> bool:
+def has_postal_address(row: Mapping[str, Any]) -> bool:
     return all((row[name] or "").strip() for name in ("street", "postal_code", "city"))
 
 
@@ -132,41 +134,72 @@ class MarketingList:
         self.left_out: Counter[str] = Counter()
         self._cursor: sqlite3.Cursor | None = None
 
+    def _query(self) -> tuple[str, tuple[Any, ...]]:
+        """One query naming each customer's reason to be left out (last; NULL: listed), in the
+        order of REASONS; only the postal address check (Python's whitespace) is left to
+        `rows`."""
+        marks, params = _rule_params(self.purpose)
+        rest: list[str] = []  # the checks after consent, in the order of REASONS
+        rest_params: tuple[Any, ...] = ()
+        if self.existing_customers:
+            rest.append(
+                "WHEN NOT EXISTS (SELECT 1 FROM orders d"
+                " WHERE d.customer_id = c.id AND d.order_date <= ?) THEN 'no-past-order'"
+            )
+            rest_params = (today().isoformat(),)
+        if self.channel == "email":
+            rest.append("WHEN c.email IS NULL OR c.email = '' THEN 'no-email'")
+        elif self.channel in ("sms", "phone"):
+            rest.append("WHEN c.phone IS NULL OR c.phone = '' THEN 'no-phone'")
+        after = f"CASE {' '.join(rest)} END" if rest else "NULL"
+        consent_channel = CONSENT_CHANNEL.get(self.channel)
+        if consent_channel is None:
+            reason = f"CASE {_RULE_CASE.format(marks=marks)} ELSE {after} END"
+            params = (*params, *rest_params)
+        else:
+            # The latest consent is read once. A withdrawn consent is a refusal of this
+            # channel: neither the existing-customer rule nor the business-contact rule
+            # undoes it; without consent a natural person is listed only as an existing
+            # customer (917/2014 sec. 200).
+            no_consent = after if self.existing_customers else "'no-consent'"
+            reason = f"""CASE {_RULE_CASE.format(marks=marks)} ELSE
+                CASE {_CONSENT} WHEN 'withdrawn' THEN 'consent-withdrawn'
+                     WHEN 'given' THEN {after}
+                     ELSE CASE WHEN c.organisation_id IS NULL THEN {no_consent}
+                               ELSE {after} END END END"""
+            twice = rest_params * (1 if self.existing_customers else 0)
+            params = (*params, consent_channel, *rest_params, *twice, *rest_params)
+        fields = {
+            "id": "c.id",
+            "organisation": "o.name",
+            **{name: f"c.{name}" for name in self.columns if name not in ("id", "organisation")},
+        }
+        select = ", ".join(fields[name] for name in self.columns)
+        sql = f"""SELECT {select}, {reason}
+                  FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id
+                  ORDER BY c.id"""
+        return sql, params
+
     def rows(self) -> Iterator[dict[str, Any]]:
         """The customers on the list, streamed; counts what was left out as it goes."""
-        self._cursor = candidates(self.conn, self.purpose, CONSENT_CHANNEL.get(self.channel))
-        for row in self._cursor:
-            reason = self.reason_left_out(row)
-            if reason is not None:
-                self.left_out[reason] += 1
-                continue
-            self.listed += 1
-            yield {name: row[name] for name in self.columns}
-
-    def reason_left_out(self, row: sqlite3.Row) -> str | None:
-        reason = rule_reason(row)
-        if reason is not None:
-            return reason
-        if self.channel in CONSENT_CHANNEL:
-            if row["consent"] == "withdrawn":
-                # A withdrawn consent is a refusal of this channel: neither the
-                # existing-customer rule nor the business-contact rule undoes it.
-                return "consent-withdrawn"
-            natural_person = row["organisation_id"] is None
-            if natural_person and row["consent"] != "given" and not self.existing_customers:
-                return "no-consent"
-        if self.existing_customers and not row["ordered"]:
-            return "no-past-order"
-        return self._missing_contact(row)
-
-    def _missing_contact(self, row: sqlite3.Row) -> str | None:
-        if self.channel == "email" and not row["email"]:
-            return "no-email"
-        if self.channel in ("sms", "phone") and not row["phone"]:
-            return "no-phone"
-        if self.channel == "post" and not has_postal_address(row):
-            return "no-postal-address"
-        return None
+        sql, params = self._query()
+        cursor = self.conn.cursor()
+        cursor.row_factory = None  # plain tuples: the columns, then the reason
+        self._cursor = cursor.execute(sql, params)
+        columns = self.columns
+        post = self.channel == "post"
+        left_out = self.left_out
+        for values in cursor:
+            reason = values[-1]
+            if reason is None:
+                # zip stops at the last column, leaving the reason out
+                row = dict(zip(columns, values, strict=False))
+                if not post or has_postal_address(row):
+                    self.listed += 1
+                    yield row
+                    continue
+                reason = "no-postal-address"
+            left_out[reason] += 1
 
     def left_out_counts(self) -> dict[str, int]:
         """Left-out counts per reason, in the documented order, zeros omitted."""

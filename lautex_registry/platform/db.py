@@ -6,20 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from lautex_registry.platform import collation
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, register_error
 
-DEFAULT_DB = Path("data") / "lautex.db"
 BUSY_TIMEOUT_MS = 5000
-
-
-def resolve_db_path(option: str | None) -> Path:
-    """`--db PATH`, else `LAUTEX_DB`, else `data/lautex.db` under the working directory."""
-    if option:
-        return Path(option)
-    env = os.environ.get("LAUTEX_DB")
-    if env:
-        return Path(env)
-    return DEFAULT_DB
 
 
 def create_private_file(path: Path) -> None:
@@ -62,6 +52,8 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     conn.execute("PRAGMA secure_delete = ON")
     # Temporary tables (an import's email list) stay in memory, never in a temp file.
     conn.execute("PRAGMA temp_store = MEMORY")
+    # Lists sorted by name sort in Finnish order (docs/rules.md §2 "Formats").
+    collation.register(conn)
     return conn
 
 

@@ -20,8 +20,9 @@ _STAFF = frozenset({ADMIN, CLERK})
 _READERS = frozenset({ADMIN, CLERK, AUDITOR})
 _ADMIN_ONLY = frozenset({ADMIN})
 
-# Commands that need no login: they create a register or a session.
-UNAUTHENTICATED: Final = frozenset({"init", "login", "demo"})
+# Commands that need no login: they create a register or a session, or never open the
+# register (config says which file lautex would open; completion prints a shell script).
+UNAUTHENTICATED: Final = frozenset({"init", "login", "demo", "config", "completion"})
 
 PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     # platform
@@ -65,7 +66,8 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "invoice remind": _STAFF,
     "invoice collect": _STAFF,
     "invoice write-off": _STAFF,
-    "invoice list": _READERS,
+    # system: a nightly job lists overdue invoices (README "Cron").
+    "invoice list": _READERS | {SYSTEM},
     # data subject requests
     "request add": _STAFF,
     "request extend": _STAFF,

@@ -190,3 +190,44 @@ def read_session_token(register_id: str) -> str | None:
 
 def forget_session_token(register_id: str) -> None:
     session_file(register_id).unlink(missing_ok=True)
+
+
+# --- the token a command runs with: LAUTEX_TOKEN, LAUTEX_TOKEN_FILE or the session file -----
+
+
+def read_token_file(path_text: str) -> str:
+    """The service token kept in `path_text` (LAUTEX_TOKEN_FILE), so it never stands in a
+    crontab or a process list. Like the session file, it must be the owner's alone: a
+    file that group or others may read is refused, not read."""
+    path = Path(path_text)
+    field = "LAUTEX_TOKEN_FILE"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"{field}: no file at {path}") from exc
+    except OSError as exc:
+        raise InvalidInput(f"{field}: cannot read {path}: {exc.strerror or exc}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InvalidInput(f"{field}: {path} is not a regular file")
+        if info.st_mode & 0o077:
+            mode = stat.S_IMODE(info.st_mode)
+            raise InvalidInput(
+                f"{field}: {path} may be read by others (mode {mode:04o}): "
+                f"`chmod 600 {path}` and issue a new token (`lautex user token NAME`)"
+            )
+        data = handle.read(4096)
+    token = data.decode("utf-8", "replace").strip()
+    if not token or any(ch.isspace() for ch in token):
+        raise InvalidInput(f"{field}: {path} does not hold one token on one line")
+    return token
+
+
+def service_token_refused(source: str) -> AuthError:
+    """What a script or cron job can do about a token that is not (or no longer) valid."""
+    return AuthError(
+        f"the service token in {source} is not valid (revoked, replaced by a newer one, "
+        "or its account disabled): an admin issues a new one with "
+        f"`lautex user token USERNAME` and puts it in {source}"
+    )

@@ -211,6 +211,14 @@ def national_phone_digits(e164: str) -> str:
     return e164.lstrip("+")
 
 
+# The EU/EEA countries and Switzerland and the United Kingdom: nearly every address the
+# register holds, so checking them needs no import of phonenumbers (whose list of
+# regions holds every one of them; a test checks that).
+EEA_COUNTRIES = frozenset({
+    "AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR", "HR",
+    "HU", "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE",
+    "SI", "SK",
+})  # fmt: skip
 # EU usage writes EL for Greece; UK is the everyday code for the United Kingdom.
 _COUNTRY_ALIASES = {"EL": "GR", "UK": "GB"}
 
@@ -221,6 +229,8 @@ def country(text: str, field: str = "country") -> str:
     if not _COUNTRY.match(value):
         raise InvalidInput(f"{field}: a two-letter country code such as FI or SE is required")
     value = _COUNTRY_ALIASES.get(value, value)
+    if value in EEA_COUNTRIES:
+        return value  # importing phonenumbers costs a command 30-60 ms (docs/rules.md §3)
     from phonenumbers import SUPPORTED_REGIONS  # the ISO 3166-1 codes of inhabited countries
 
     if value not in SUPPORTED_REGIONS:
@@ -305,6 +315,43 @@ def format_money(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     euros, rest = divmod(abs(cents), 100)
     return f"{sign}{euros}.{rest:02d}"
+
+
+# Quantities are kept exactly as integer thousandths (docs/rules.md §2 "Formats"):
+# 1,5 m³ is 1500, never the float 1.5.
+QUANTITY_SCALE = 1000
+MAX_QUANTITY = 1_000_000
+_QUANTITY = re.compile(r"^(?P<whole>[0-9]+)(?:[.,](?P<fraction>[0-9]{1,3}))?$")
+
+
+def parse_quantity(text: str, field: str) -> int:
+    """A quantity with at most three decimals (`10`, `1,5`, `1.5`, `0.125`) in thousandths."""
+    value = text.strip().replace(" ", "").replace("\u00a0", "")
+    match = _QUANTITY.match(value) if value.isascii() else None
+    if not match:
+        raise InvalidInput(
+            f"{field}: {excerpt(text.strip())} is not a quantity "
+            "(a number with at most three decimals, e.g. 12 or 1,5)"
+        )
+    thousandths = int(match["whole"]) * QUANTITY_SCALE + int(
+        (match["fraction"] or "").ljust(3, "0")
+    )
+    if not 0 < thousandths <= MAX_QUANTITY * QUANTITY_SCALE:
+        raise InvalidInput(f"{field}: must be more than 0 and at most {MAX_QUANTITY}")
+    return thousandths
+
+
+def format_quantity(thousandths: int) -> str:
+    """Thousandths as the shortest exact decimal: 1500 -> `1.5`, 10000 -> `10`."""
+    whole, rest = divmod(thousandths, QUANTITY_SCALE)
+    return f"{whole}.{rest:03d}".rstrip("0") if rest else str(whole)
+
+
+def line_amount_cents(thousandths: int, unit_price_cents: int) -> int:
+    """A line's amount in cents: quantity x unit price, rounded to the cent half up
+    (0.5 cents and more up), line by line, so an order's total is the sum of the
+    amounts its lines show (docs/rules.md §2 "Formats")."""
+    return (thousandths * unit_price_cents + QUANTITY_SCALE // 2) // QUANTITY_SCALE
 
 
 def choice(text: str, allowed: tuple[str, ...], field: str) -> str:

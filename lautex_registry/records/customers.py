@@ -416,14 +416,23 @@ _LIST_SELECT = (
 )
 
 
+_LIST_ORDER = {
+    "id": "c.id",
+    "name": "finnish(c.last_name), finnish(c.first_name), c.id",
+}
+
+
 def list_customers(
     conn: sqlite3.Connection,
     *,
     org: str | None = None,
     state: str | None = None,
     source: str | None = None,
+    sort: str = "id",
 ) -> Iterator[dict[str, Any]]:
-    """Customers in id order, optionally of one organisation, state or source (streamed)."""
+    """Customers in id order or by name in Finnish order (docs/rules.md §2 "Formats"),
+    optionally of one organisation, state or source (streamed)."""
+    order = _LIST_ORDER[validation.choice(sort, tuple(_LIST_ORDER), "sort")]
     clauses: list[str] = []
     params: list[Any] = []
     if org:
@@ -436,7 +445,7 @@ def list_customers(
         clauses.append("c.source = ?")
         params.append(validation.choice(source, (*SOURCES, "anonymised"), "source"))
     where = db.where(clauses)
-    for row in conn.execute(f"{_LIST_SELECT}{where} ORDER BY c.id", params):
+    for row in conn.execute(f"{_LIST_SELECT}{where} ORDER BY {order}", params):
         yield dict(row)
 
 
@@ -474,7 +483,7 @@ def search_customers(
         params.insert(0, narrowing)
     rows = conn.execute(
         f"{_LIST_SELECT} WHERE {' AND '.join(conditions)} "
-        "ORDER BY c.last_name, c.first_name, c.id LIMIT ?",
+        "ORDER BY finnish(c.last_name), finnish(c.first_name), c.id LIMIT ?",
         (*params, limit),
     )
     return [dict(row) for row in rows]

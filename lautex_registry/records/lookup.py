@@ -13,6 +13,7 @@ exit code (README "Exit codes"):
   (completed)`): a closed request is never answered twice (GDPR Art. 12(3)).
 """
 
+import re
 import sqlite3
 from collections.abc import Collection
 from typing import cast
@@ -141,9 +142,25 @@ def organisation_id_by_name(conn: sqlite3.Connection, name: str) -> int | None:
     return found if found is not None else _by_key(conn, UNICODE_ORGANISATION_NAMES, name)
 
 
+# A business ID as typed (docs/rules.md §2 "Formats"); its check digit is verified.
+_BUSINESS_ID_SHAPE = re.compile(r"[0-9]{7}-[0-9]\Z")
+
+
 def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:
-    """The id of the organisation named by id or name (any case); NotFound otherwise."""
+    """The id of the organisation named by id, business ID (`1019945-5`) or name (any case);
+    NotFound otherwise."""
     value = ref.strip()
+    if _BUSINESS_ID_SHAPE.match(value):
+        business_id = validation.business_id(value, "org")
+        row = conn.execute(
+            "SELECT id FROM organisations WHERE business_id = ?", (business_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(
+                f"org: no organisation with business ID {business_id} in this register "
+                "(`lautex org list` lists those it has)"
+            )
+        return int(row[0])
     if validation.is_record_id(value):
         organisation_id = validation.record_id(value, "org")
         row = conn.execute(

@@ -1,10 +1,13 @@
 """Orders and their lines: the customer's previous orders (docs/privacy-statement.md P1).
 
 Money is integer cents in the database and euros with two decimals in and out
-(Decimal, never float). An order's date is the customer's latest activity: the
+(Decimal, never float). A quantity is integer thousandths with a unit; a line's amount
+is rounded to the cent half up and an order's total is the sum of its lines
+(docs/rules.md §2 "Formats"). An order's date is the customer's latest activity: the
 retention period of customer data counts from it (docs/rules.md §2 "Retention").
 """
 
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -17,43 +20,65 @@ from lautex_registry.records.customer_state import refuse_if_anonymised
 from lautex_registry.records.customers import touch_last_activity
 from lautex_registry.records.lookup import resolve_customer
 
-CHANNELS = ("web-store", "reseller")
-MAX_QUANTITY = 1_000_000
+# Where an order came from: the counter, the phone, email, the web store or a reseller.
+CHANNELS = ("counter", "phone", "email", "web-store", "reseller")
+# The units a line is sold in (closed: `order add -h` lists them). kpl = pieces,
+# jm = running metres (juoksumetri); m2/m3 are accepted for m²/m³.
+UNITS = ("kpl", "jm", "m", "m²", "m³", "kg", "t", "l", "pkt", "h")
+DEFAULT_UNIT = "kpl"
+_UNIT_SPELLINGS = {"m2": "m²", "m3": "m³", "pcs": "kpl"}
+_QUANTITY_AND_UNIT = re.compile(r"^\s*(?P<quantity>[0-9][0-9 .,]*?)\s*(?P<unit>[^\s0-9.,]\S*)?\s*$")
 
 
 @dataclass(frozen=True)
 class OrderLine:
     product: str
-    quantity: int
+    quantity_milli: int  # thousandths of `unit` (docs/rules.md §2 "Formats")
+    unit: str
     unit_price_cents: int
+
+    @property
+    def amount_cents(self) -> int:
+        return validation.line_amount_cents(self.quantity_milli, self.unit_price_cents)
+
+
+def _quantity_and_unit(text: str, field: str) -> tuple[int, str]:
+    """`1,5 m³`, `12.5jm`, `10` (pieces): the quantity in thousandths and the unit."""
+    match = _QUANTITY_AND_UNIT.match(text)
+    if not match:
+        raise InvalidInput(
+            f"{field} quantity: write a number with at most three decimals and a unit, "
+            f"e.g. 12 or 1,5 m³ (got {characters.excerpt(text.strip())})"
+        )
+    unit = match["unit"] or DEFAULT_UNIT
+    unit = _UNIT_SPELLINGS.get(unit.casefold(), unit.casefold())
+    if unit not in UNITS:
+        raise InvalidInput(
+            f"{field} unit: must be one of {', '.join(UNITS)} (got {characters.excerpt(unit)})"
+        )
+    return validation.parse_quantity(match["quantity"], f"{field} quantity"), unit
 
 
 def parse_line(text: str, position: int = 1) -> OrderLine:
-    """`PRODUCT;QTY;UNIT_PRICE`, e.g. `Birch plank 2 m;10;12.50` (the product may hold `;`)."""
+    """`PRODUCT;QUANTITY [UNIT];UNIT_PRICE`, e.g. `Birch plank;12,5 jm;3.20` or
+    `Screws 100 pcs;1;4.90` (pieces when no unit). The product may hold `;`."""
     field = f"line {position}"
     parts = text.rsplit(";", 2)
     if len(parts) != 3:
         raise InvalidInput(
-            f"{field}: write it as PRODUCT;QUANTITY;UNIT_PRICE (got {characters.excerpt(text)})"
+            f"{field}: write it as PRODUCT;QUANTITY [UNIT];UNIT_PRICE "
+            f"(got {characters.excerpt(text)})"
         )
     product = validation.required_text(parts[0], f"{field} product")
-    quantity_text = parts[1].strip()
-    if not (quantity_text.isascii() and quantity_text.isdigit()):
-        raise InvalidInput(
-            f"{field} quantity: a whole number is required "
-            f"(got {characters.excerpt(quantity_text)})"
-        )
-    quantity = int(quantity_text)
-    if not 0 < quantity <= MAX_QUANTITY:
-        raise InvalidInput(f"{field} quantity: must be between 1 and {MAX_QUANTITY}")
+    quantity, unit = _quantity_and_unit(parts[1], field)
     price = validation.parse_money(parts[2], f"{field} unit price")
-    return OrderLine(product, quantity, price)
+    return OrderLine(product, quantity, unit, price)
 
 
 def _check_total(lines: Sequence[OrderLine]) -> None:
     """Lines that pass one by one may still sum past what an invoice can bill (and past
     SQLite's 64-bit integer, which would break every view of the order)."""
-    total = sum(line.quantity * line.unit_price_cents for line in lines)
+    total = sum(line.amount_cents for line in lines)
     if total >= validation.MAX_CENTS:
         largest = validation.format_money(validation.MAX_CENTS - 1)
         raise InvalidInput(f"line: the order's total is more than {largest} euros")
@@ -89,7 +114,9 @@ def add_order(
     if clean_channel != "reseller" and clean_reseller is not None:
         raise InvalidInput("reseller: only for orders whose channel is reseller")
     if not lines:
-        raise InvalidInput("line: an order needs at least one --line PRODUCT;QUANTITY;UNIT_PRICE")
+        raise InvalidInput(
+            "line: an order needs at least one --line PRODUCT;QUANTITY [UNIT];UNIT_PRICE"
+        )
     parsed = [parse_line(text, i) for i, text in enumerate(lines, start=1)]
     _check_total(parsed)
     customer = resolve_customer(conn, customer_ref)
@@ -106,9 +133,12 @@ def add_order(
     )
     order_id = int(cursor.lastrowid or 0)
     conn.executemany(
-        """INSERT INTO order_lines (order_id, product, quantity, unit_price_cents)
-           VALUES (?, ?, ?, ?)""",
-        [(order_id, line.product, line.quantity, line.unit_price_cents) for line in parsed],
+        """INSERT INTO order_lines (order_id, product, quantity_milli, unit, unit_price_cents)
+           VALUES (?, ?, ?, ?, ?)""",
+        [
+            (order_id, line.product, line.quantity_milli, line.unit, line.unit_price_cents)
+            for line in parsed
+        ],
     )
     touch_last_activity(conn, int(customer["id"]), day)
     audit.record(
@@ -129,9 +159,14 @@ def order_row(conn: sqlite3.Connection, number: str) -> sqlite3.Row:
     return cast(sqlite3.Row, row)
 
 
+# A line's amount in SQL, as validation.line_amount_cents computes it (half up; quantities
+# and prices are never negative, so integer division rounds as it should).
+LINE_AMOUNT_SQL = "((quantity_milli * unit_price_cents + 500) / 1000)"
+
+
 def order_total_cents(conn: sqlite3.Connection, order_id: int) -> int:
     row = conn.execute(
-        "SELECT COALESCE(SUM(quantity * unit_price_cents), 0) FROM order_lines WHERE order_id = ?",
+        f"SELECT COALESCE(SUM({LINE_AMOUNT_SQL}), 0) FROM order_lines WHERE order_id = ?",
         (order_id,),
     ).fetchone()
     return int(row[0])
@@ -142,8 +177,8 @@ LIST_COLUMNS = ("number", "order_date", "customer_id", "customer", "channel", "r
 _LIST_SELECT = """SELECT o.number, o.order_date, o.customer_id,
     TRIM(COALESCE(c.first_name, '') || ' ' || COALESCE(c.last_name, '')) AS customer,
     o.channel, o.reseller,
-    (SELECT COALESCE(SUM(l.quantity * l.unit_price_cents), 0) FROM order_lines l
-     WHERE l.order_id = o.id) AS total_cents
+    (SELECT COALESCE(SUM((l.quantity_milli * l.unit_price_cents + 500) / 1000), 0)
+     FROM order_lines l WHERE l.order_id = o.id) AS total_cents
     FROM orders o LEFT JOIN customers c ON c.id = o.customer_id"""
 
 
@@ -170,17 +205,25 @@ def list_orders(
         yield _listed(row)
 
 
+def shown_line(row: sqlite3.Row) -> dict[str, Any]:
+    """An order line as every view shows it: the quantity as an exact decimal string."""
+    return {
+        "product": row["product"],
+        "quantity": validation.format_quantity(row["quantity_milli"]),
+        "unit": row["unit"],
+        "unit_price": validation.format_money(row["unit_price_cents"]),
+        "amount": validation.format_money(
+            validation.line_amount_cents(row["quantity_milli"], row["unit_price_cents"])
+        ),
+    }
+
+
 def show_order(conn: sqlite3.Connection, number: str) -> dict[str, Any]:
     """An order with its lines, total and invoices."""
     order = order_row(conn, number)
     record = _listed(conn.execute(f"{_LIST_SELECT} WHERE o.id = ?", (order["id"],)).fetchone())
     record["lines"] = [
-        {
-            "product": row["product"],
-            "quantity": row["quantity"],
-            "unit_price": validation.format_money(row["unit_price_cents"]),
-            "amount": validation.format_money(row["quantity"] * row["unit_price_cents"]),
-        }
+        shown_line(row)
         for row in conn.execute(
             "SELECT * FROM order_lines WHERE order_id = ? ORDER BY id", (order["id"],)
         )

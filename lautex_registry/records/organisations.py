@@ -165,7 +165,7 @@ _SELECT = """SELECT o.id, o.name, o.business_id, o.sole_trader = 1 AS sole_trade
 
 
 def list_organisations(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
-    for row in conn.execute(f"{_SELECT} ORDER BY o.name COLLATE NOCASE"):
+    for row in conn.execute(f"{_SELECT} ORDER BY finnish(o.name)"):
         yield {**dict(row), "sole_trader": bool(row["sole_trader"])}
 
 
@@ -178,7 +178,8 @@ def show_organisation(conn: sqlite3.Connection, ref: str) -> dict[str, Any]:
         dict(row)
         for row in conn.execute(
             """SELECT id, first_name, last_name, email, state FROM customers
-               WHERE organisation_id = ? ORDER BY last_name, first_name, id""",
+               WHERE organisation_id = ?
+               ORDER BY finnish(last_name), finnish(first_name), id""",
             (organisation_id,),
         )
     ]

@@ -9,7 +9,7 @@ import sqlite3
 from typing import Any
 
 from lautex_registry.platform.errors import NotFound
-from lautex_registry.platform.validation import format_money
+from lautex_registry.platform.validation import format_money, format_quantity, line_amount_cents
 from lautex_registry.records.personal_data import PERSONAL_TABLES
 
 # Derived columns that repeat other columns of the same row: not shown separately.
@@ -57,8 +57,20 @@ def _customer(conn: sqlite3.Connection, customer_id: int) -> dict[str, Any]:
 
 
 def _order_totals(record: dict[str, Any], lines: list[sqlite3.Row]) -> None:
-    total = sum(int(line["quantity"]) * int(line["unit_price_cents"]) for line in lines)
+    # The sum of the lines' rounded amounts, as on the order (docs/rules.md §2 "Formats").
+    total = sum(line_amount_cents(x["quantity_milli"], x["unit_price_cents"]) for x in lines)
     record["total"] = format_money(total)
+
+
+def _order_line(row: sqlite3.Row) -> dict[str, Any]:
+    """A line with its quantity as an exact decimal (`1.5`), not the stored thousandths."""
+    record: dict[str, Any] = {}
+    for key, value in row_to_dict(row).items():
+        if key == "quantity_milli":
+            record["quantity"] = format_quantity(value)
+        else:
+            record[key] = value
+    return record
 
 
 def _linked_rows(
@@ -77,7 +89,8 @@ def _linked_rows(
                 f'SELECT * FROM "{child_table}" WHERE "{child_link}" = ? ORDER BY id',
                 (row["id"],),
             ).fetchall()
-            record[key] = [row_to_dict(c) for c in children]
+            shown = _order_line if child_table == "order_lines" else row_to_dict
+            record[key] = [shown(c) for c in children]
             if table == "orders":
                 _order_totals(record, children)
         result.append(record)

@@ -181,5 +181,5 @@ def recipient_record(row: sqlite3.Row) -> dict[str, Any]:
 def list_recipients(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return [
         recipient_record(row)
-        for row in conn.execute("SELECT * FROM recipients ORDER BY name COLLATE NOCASE")
+        for row in conn.execute("SELECT * FROM recipients ORDER BY finnish(name)")
     ]

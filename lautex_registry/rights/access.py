@@ -57,6 +57,7 @@ ORDER_CSV_COLUMNS = (
     "reseller",
     "product",
     "quantity",
+    "unit",
     "unit_price",
 )
 # GDPR Art. 15(1) point -> the key of `information` that answers it.
@@ -175,6 +176,7 @@ def portable_document(conn: sqlite3.Connection, customer_id: int) -> dict[str, A
                 {
                     "product": line["product"],
                     "quantity": line["quantity"],
+                    "unit": line["unit"],
                     "unit_price": line["unit_price"],
                 }
                 for line in order.get("lines", [])
@@ -264,16 +266,26 @@ NUMBERED_TABLES = ("requests",)
 
 
 def _table(table: str, rows: Sequence[Mapping[str, Any]], lang: str) -> dict[str, Any]:
-    """Rows of one table for the letter template: column names and cells in words."""
-    columns: list[str] = []
+    """Rows of one table for the letter template: column names and cells in words.
+
+    Linear in the rows: which columns hold a value anywhere is found in one pass, not
+    by rescanning every row for every column (a customer may have thousands of orders,
+    docs/rules.md §3). The columns are `_printable`'s: no internal links, none empty in
+    every row."""
     ids = table in NUMBERED_TABLES
+    filled = {key for row in rows for key, value in row.items() if value not in (None, "", [])}
+    columns: dict[str, None] = {}
     for row in rows:
         for key, value in row.items():
-            nested = isinstance(value, list) and value and isinstance(value[0], Mapping)
-            if key not in columns and not nested and _printable(key, rows, ids=ids):
-                columns.append(key)
+            if key in columns or key not in filled:
+                continue
+            if key.endswith(("_id", "_by")) or (key == "id" and not ids):
+                continue
+            if isinstance(value, list) and value and isinstance(value[0], Mapping):
+                continue  # nested rows (an order's lines) get a table of their own
+            columns[key] = None
     return {
-        "columns": columns,
+        "columns": list(columns),
         "rows": [[_cell(column, row.get(column), lang) for column in columns] for row in rows],
     }
 

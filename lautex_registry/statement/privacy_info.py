@@ -429,7 +429,7 @@ def _recipients(conn: sqlite3.Connection, lang: str) -> list[dict[str, Any]]:
     """GDPR Art. 15(1)(c), 30(1)(d)-(e): who receives data, where, and on what basis."""
     rows = conn.execute(
         "SELECT name, kind, purposes, country, transfer_basis FROM recipients "
-        "ORDER BY name COLLATE NOCASE"
+        "ORDER BY finnish(name)"
     ).fetchall()
     entries = []
     for row in rows:

@@ -18,6 +18,7 @@ from lautex_registry.cli.output import (
     warn,
 )
 from lautex_registry.cli.params import (
+    CUSTOMER_SORTS,
     CUSTOMER_STATES,
     SOURCES,
     Customer,
@@ -225,7 +226,9 @@ def _flatten_for_table(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _lines_text(lines: list[dict[str, Any]]) -> str:
-    return "; ".join(f"{x['quantity']} x {x['product']} @ {x['unit_price']}" for x in lines)
+    return "; ".join(
+        f"{x['quantity']} {x['unit']} x {x['product']} @ {x['unit_price']}" for x in lines
+    )
 
 
 @customer_app.command("list")
@@ -242,6 +245,16 @@ def customer_list(
         str | None,
         choice_option("--source", field="source", values=SOURCES, help="Only this source."),
     ] = None,
+    sort: Annotated[
+        str,
+        choice_option(
+            "--sort",
+            field="sort",
+            values=CUSTOMER_SORTS,
+            help="id (the order added) or name (last name, first name, in Finnish order: "
+            "Å, Ä, Ö after Z).",
+        ),
+    ] = "id",
     limit: LimitOption = None,
     fields: ListFields = None,
     fmt: FormatOption = Format.table,
@@ -249,6 +262,7 @@ def customer_list(
     """List customers, optionally of one organisation, state or source.
 
     Example: lautex customer list --org "Puutalo Oy" --fields all --format csv
+    Example: lautex customer list --sort name
     """
     from lautex_registry.records.customers import list_customers
 
@@ -258,7 +272,7 @@ def customer_list(
     if fields is not None:
         details["fields"] = columns  # which fields were handed out, when not the usual
     with open_workspace(ctx) as ws:
-        rows = list_customers(ws.conn, org=org, state=state, source=source)
+        rows = list_customers(ws.conn, org=org, state=state, source=source, sort=sort)
         count = emit_rows(ws.reserved_handout(rows, "customer list", "customer", details),
                           fmt, columns, limit=limit)  # fmt: skip
         ws.audit_handout("customer list", "customer", None, {"rows": count, **details})

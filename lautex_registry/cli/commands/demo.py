@@ -42,4 +42,5 @@ def demo(
     say("WARNING: this is a DEMO register with made-up people; never put real data in it.")
     say(f"demo admin {built.username!r} is logged in; the password (shown once) is:")
     typer.echo(built.password)
-    say(f"next: lautex --db {built.path} status")
+    say(f"next: export LAUTEX_DB={built.path} (or `lautex --db {built.path} config --save`), "
+        "then lautex status")  # fmt: skip

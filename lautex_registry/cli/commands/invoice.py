@@ -139,14 +139,19 @@ def invoice_list(
     overdue: Annotated[
         bool, typer.Option("--overdue", help="Only open invoices (not in collection) past due.")
     ] = False,
+    fail_if_any: Annotated[
+        bool,
+        typer.Option("--fail-if-any", help="Exit 4 when the list is not empty (for cron)."),
+    ] = False,
     limit: LimitOption = None,
     fields: Fields = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """List invoices by due date.
 
-    Example: lautex invoice list --overdue --format csv
+    Example: lautex invoice list --overdue --fail-if-any --format csv
     """
+    from lautex_registry.platform.errors import Refused
     from lautex_registry.records.invoices import list_invoices
 
     columns = pick_fields(fields, FIELDS, COLUMNS)
@@ -157,3 +162,6 @@ def invoice_list(
         count = emit_rows(ws.reserved_handout(rows, "invoice list", "invoice", details), fmt,
                           columns, limit=limit)  # fmt: skip
         ws.audit_handout("invoice list", "invoice", None, {"rows": count, **details})
+    if fail_if_any and count:
+        what = "overdue" if overdue else "listed"
+        raise Refused(f"{count} invoice(s) {what}: remind, collect or write them off")

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from lautex_registry.cli.context import db_path_of
+from lautex_registry.cli.context import existing_register
 from lautex_registry.cli.output import say
 from lautex_registry.cli.params import PasswordStdin
 from lautex_registry.cli.prompts import read_password
@@ -34,7 +34,7 @@ def login(
     from lautex_registry.platform.register_file import open_register
 
     name = username or getpass.getuser()
-    conn = open_register(db_path_of(ctx))
+    conn = open_register(existing_register(ctx))
     try:
         password = read_password(from_stdin=password_stdin, confirm=False)
         where = register_id(conn)

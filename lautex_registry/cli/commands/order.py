@@ -39,12 +39,21 @@ def order_add(
     channel: Annotated[
         str,
         choice_option(
-            "--channel", field="channel", values=ORDER_CHANNELS, help="Where it was ordered."
+            "--channel",
+            field="channel",
+            values=ORDER_CHANNELS,
+            help="Where the order came from: counter, phone, email, web-store or reseller.",
         ),
     ],
     line: Annotated[
         list[str],
-        typer.Option("--line", help='"PRODUCT;QUANTITY;UNIT_PRICE" in euros; repeatable.'),
+        typer.Option(
+            "--line",
+            help='"PRODUCT;QUANTITY [UNIT];UNIT_PRICE": the quantity may have three decimals '
+            "(1,5 or 1.5), the unit is kpl (the default), jm, m, m², m³, kg, t, l, pkt or h "
+            "(m2, m3 also), the unit price is in euros per unit; repeatable. A line's amount "
+            "is rounded to the cent half up.",
+        ),
     ],
     reseller: Annotated[
         str | None, typer.Option("--reseller", help="The reseller (channel reseller).")
@@ -52,8 +61,8 @@ def order_add(
 ) -> None:
     """Record an order; its date becomes the customer's latest activity.
 
-    Example: lautex order add 42 --number T-1001 --date 2026-11-20 --channel web-store
-    --line "Birch plank 2 m;10;12.50" --line "Screws 100 pcs;1;4.90"
+    Example: lautex order add 42 --number T-1001 --date 2026-11-20 --channel counter
+    --line "Terrace board 28x120;12,5 jm;3.85" --line "Screws 100 pcs;1;4.90"
     """
     from lautex_registry.records.orders import add_order
 

@@ -37,7 +37,9 @@ TraderOption = Annotated[
 ]
 
 
-OrgRef = Annotated[str, typer.Argument(help="The organisation's name or id.", show_default=False)]
+OrgRef = Annotated[
+    str, typer.Argument(help="The organisation's name, business ID or id.", show_default=False)
+]
 
 
 @org_app.command("add")

@@ -44,6 +44,7 @@ from lautex_registry.platform.migrations import (
     m0010_register_counts,
     m0011_sole_trader_person,
     m0012_backup_copies,
+    m0013_order_line_units,
     m0014_customer_search,
 )
 
@@ -64,6 +65,7 @@ _MODULES: tuple[ModuleType, ...] = (
     m0010_register_counts,
     m0011_sole_trader_person,
     m0012_backup_copies,
+    m0013_order_line_units,
     m0014_customer_search,
 )
 

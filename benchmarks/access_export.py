@@ -1,0 +1,92 @@
+"""The access export of one customer with many orders: md and html against json.
+
+    python benchmarks/access_export.py [CUSTOMERS] [ORDERS] [RUNS]
+
+Builds a register of CUSTOMERS customers with 3 orders each (default 10000), gives
+customer 1 ORDERS more orders (default 10000, one line each), then runs
+`export_customer` (the service `lautex customer export` calls) in json, md and
+html, interleaved RUNS times (default 3), and prints the medians, the ratio of
+md and html to json (the baseline: the same document, serialised by the json
+module) and the peak Python memory of each (tracemalloc).
+"""
+
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from generate import build_register
+
+from lautex_registry.platform import audit
+from lautex_registry.platform.db import connect, transaction
+from lautex_registry.rights.access import export_customer
+
+
+def add_orders(path: Path, customer_id: int, count: int) -> None:
+    conn = sqlite3.connect(path)
+    first = conn.execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()[0] + 1
+    stamp = "2026-11-25T00:00:00Z"
+    with conn:
+        conn.executemany(
+            """INSERT INTO orders (id, number, customer_id, order_date, channel, created_at)
+               VALUES (?, ?, ?, ?, 'web-store', ?)""",
+            [(first + k, f"X{k}", customer_id, "2026-01-02", stamp) for k in range(count)],
+        )
+        conn.executemany(
+            "INSERT INTO order_lines (order_id, product, quantity, unit_price_cents)"
+            " VALUES (?, 'Koivulauta 2 m', 3, 1250)",
+            [(first + k,) for k in range(count)],
+        )
+    conn.close()
+
+
+def export(path: Path, fmt: str) -> int:
+    conn = connect(path)
+    try:
+        with transaction(conn):
+            result = export_customer(conn, audit.Actor(None, "bench"), "1", fmt=fmt, lang="en")
+        return len(result.files[0].content)
+    finally:
+        conn.close()
+
+
+def main() -> None:
+    customers = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    orders = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
+    runs = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        build_register(path, customers, 3)
+        add_orders(path, 1, orders)
+        formats = ("json", "md", "html")
+        export(path, "md")  # warm: imports (jinja2, markdown-it) are not timed
+        times: dict[str, list[float]] = {fmt: [] for fmt in formats}
+        sizes: dict[str, int] = {}
+        for _ in range(runs):
+            for fmt in formats:
+                started = time.perf_counter()
+                sizes[fmt] = export(path, fmt)
+                times[fmt].append(time.perf_counter() - started)
+        peaks: dict[str, float] = {}
+        for fmt in formats:
+            tracemalloc.start()
+            export(path, fmt)
+            peaks[fmt] = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+    base = statistics.median(times["json"])
+    print(f"{customers} customers, customer 1 with {orders + 3} orders, medians of {runs}")
+    for fmt in formats:
+        median = statistics.median(times[fmt])
+        print(
+            f"{fmt:5} {median * 1000:9.0f} ms  {median / base:5.2f}x json"
+            f"  peak {peaks[fmt]:7.1f} MiB  {sizes[fmt] / 2**20:6.1f} MiB out"
+        )
+
+
+if __name__ == "__main__":
+    main()

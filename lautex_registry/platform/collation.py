@@ -1,0 +1,43 @@
+"""Names in Finnish order (docs/rules.md §2 "Formats"): `ORDER BY finnish(name)`.
+
+Case and accents are ignored (é as e, ü as y), and Å, Ä, Ö are letters of their own
+after Z in that order (æ with ä, ø with ö). Every connection registers `finnish()`, a
+deterministic SQL function giving a row's sort key: SQLite computes it once per row
+and sorts the keys, where a collation would call back into Python for every one of
+the n log n comparisons (benchmarks/README.md "Finnish order" has both).
+"""
+
+import sqlite3
+import unicodedata
+from functools import lru_cache
+
+SQL_FUNCTION = "finnish"
+# After 'z' in code point order: the three letters keep their Finnish order.
+_AFTER_Z = {"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}"}
+_AS = {"ü": "y", "ß": "ss"}
+
+
+@lru_cache(maxsize=65536)
+def finnish_key(text: str) -> str:
+    """The sort key of a name: `Äijälä` -> `|ij|l|`, `de Wit` -> `de wit`."""
+    key = []
+    for ch in unicodedata.normalize("NFC", text).lower():
+        mapped = _AFTER_Z.get(ch) or _AS.get(ch)
+        if mapped is None:
+            # the letter without its accents: é -> e, Č -> c
+            mapped = "".join(
+                c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)
+            )
+        key.append(mapped)
+    # Names equal but for case or accents still come in one fixed order.
+    return "".join(key) + "\x00" + text
+
+
+def _sql_key(value: object) -> str | None:
+    """`finnish(x)` in SQL: NULL stays NULL (and sorts first); anything else by its text."""
+    return None if value is None else finnish_key(str(value))
+
+
+def register(conn: sqlite3.Connection) -> None:
+    """Make `finnish()` available on this connection (db.connect calls it)."""
+    conn.create_function(SQL_FUNCTION, 1, _sql_key, deterministic=True)
