@@ -110,7 +110,7 @@ def test_restore_refuses_what_is_not_a_backup_of_this_register(cli: Cli, tmp_pat
     cases = [
         (other, 6, "another register"),
         (junk, 2, "not a lautex register"),
-        (tmp_path / "missing.db", 3, "no file"),
+        (tmp_path / "missing.db", 3, "does not exist"),
     ]
     for path, code, message in cases:
         result = cli.run("restore", str(path), "--yes")

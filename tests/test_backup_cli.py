@@ -64,7 +64,9 @@ def test_the_readme_setup_makes_an_encrypted_verified_copy_that_lists_and_verifi
     assert path.stat().st_mode & 0o777 == 0o600
     assert all(needle not in path.read_bytes() for needle in needles())
     (row,) = json.loads(cli.ok("backup", "list", "-f", "json", user="auditor").stdout)
-    assert (row["location"], row["file"], row["encrypted"]) == ("local", path.name, True)
+    assert (row["location"], row["file"], row["encrypted"]) == (
+        str(path.parent.resolve()), path.name, True,
+    )  # fmt: skip
     assert row["verified_at"] and row["sha256"] == made["sha256"]
     checked = json.loads(
         cli.ok("backup", "verify", "--identity", str(identity), "-f", "json").stdout
@@ -146,16 +148,19 @@ def test_an_unencrypted_copy_goes_off_site_only_with_allow_plain(cli: Cli, tmp_p
     local = cli.db.parent / "backups"
     assert_one_line_error(cli.run("backup", "--to", str(local)), 2, "local backup folder")
     rows = json.loads(cli.ok("backup", "list", "-f", "json").stdout)
-    assert sorted(r["location"] for r in rows) == sorted(["local", str(share.resolve())])
+    folders = [str(local.resolve()), str(share.resolve())]
+    assert sorted(r["location"] for r in rows) == sorted(folders)
 
 
 def test_settings_that_cannot_work_are_refused_when_loaded(cli: Cli, tmp_path: Path) -> None:
     short = settings_with(tmp_path, ("backup_days = 100", "backup_days = 60"))
-    assert_one_line_error(cli.run("settings", "load", str(short)), 2, "backup_days", "at least 93")
+    assert_one_line_error(
+        cli.run("settings", "load", "--yes", str(short)), 2, "backup_days", "at least 93"
+    )
     bad = settings_with(tmp_path, ("recipients = []", 'recipients = ["age1nope"]'))
-    assert_one_line_error(cli.run("settings", "load", str(bad)), 2, "backup.recipients[0]")
+    assert_one_line_error(cli.run("settings", "load", "--yes", str(bad)), 2, "backup.recipients[0]")
     zero = settings_with(tmp_path, ("daily = 7", "daily = 0"))
-    assert_one_line_error(cli.run("settings", "load", str(zero)), 2, "backup.daily")
+    assert_one_line_error(cli.run("settings", "load", "--yes", str(zero)), 2, "backup.daily")
 
 
 def test_the_nightly_cron_line_runs_as_a_real_process_with_a_system_token(

@@ -11,6 +11,7 @@ import typer
 
 from lautex_registry.cli.app import app
 from lautex_registry.platform.permissions import (
+    FORMS,
     PERMISSIONS,
     ROLES,
     UNAUTHENTICATED,
@@ -55,7 +56,8 @@ def test_every_command_has_a_permission_entry_and_no_entry_is_stale() -> None:
     known = set(COMMAND_PATHS)
     missing = known - set(PERMISSIONS) - UNAUTHENTICATED
     assert not missing, f"commands without a permission entry: {sorted(missing)}"
-    stale = set(PERMISSIONS) - known
+    stale = set(PERMISSIONS) - known - set(FORMS)
+    assert set(FORMS.values()) <= known
     assert not stale, f"permission entries for commands that do not exist: {sorted(stale)}"
 
 

@@ -261,7 +261,7 @@ def test_the_backup_retention_period_is_stated_in_statement_record_access_export
             "UPDATE settings SET value_json = json_set(value_json, '$.recipients', "
             "json_array('age1example')) WHERE key = 'backup'"
         )
-    assert ("salataan" if lang == "fi" else "Backups are encrypted") in all_three(cli, conn, lang)[
-        0
-    ]
+    assert ("salataan" if lang == "fi" else "nightly backups are encrypted") in all_three(
+        cli, conn, lang
+    )[0]
     assert art15_information(conn, lang)["retention_settings"]["backup_days"] == 120

@@ -162,7 +162,11 @@ def current_token(conn: sqlite3.Connection) -> tuple[str, str | None]:
 
 @contextmanager
 def open_workspace(
-    ctx: typer.Context, *, write: bool = False, check_schema: bool = True
+    ctx: typer.Context,
+    *,
+    write: bool = False,
+    check_schema: bool = True,
+    action: str | None = None,
 ) -> Iterator[Workspace]:
     """Open the register, authenticate, and check that the role may run this command.
 
@@ -183,7 +187,8 @@ def open_workspace(
             if source is None or "disabled" in str(exc):
                 raise
             raise sessions.service_token_refused(source) from exc
-        action = command_action(ctx)
+        # `action`: a command that does two things of different rights names the one it does.
+        action = action or command_action(ctx)
         if not allowed(user.role, action):
             raise AuthError(f"the {user.role} role may not run `lautex {action}`")
         workspace = Workspace(conn, user, path, token)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 if TYPE_CHECKING:
-    from pyrage import x25519
+    from lautex_registry.erasure.backup_copies import Identity
 
 
 def id_of(
@@ -322,8 +322,8 @@ IdentityOption = Annotated[
     str | None,
     typer.Option(
         "--identity",
-        help="An age identity file (AGE-SECRET-KEY-1...) that opens encrypted copies; - reads "
-        "it from stdin. Never the key itself.",
+        help="An age identity file (AGE-SECRET-KEY-1...) or SSH private key that opens "
+        "encrypted copies; - reads it from stdin. Never the key itself.",
         show_default=False,
     ),
 ]
@@ -340,7 +340,7 @@ def fields_option(names: tuple[str, ...], default: tuple[str, ...]) -> Any:
     )
 
 
-def identities_from(option: str | None) -> "list[x25519.Identity] | None":
+def identities_from(option: str | None) -> "list[Identity] | None":
     """The identities of --identity FILE (or - for stdin); None without the option."""
     import sys
     from pathlib import Path

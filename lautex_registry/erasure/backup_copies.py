@@ -23,8 +23,7 @@ import os
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from io import BufferedIOBase
@@ -40,7 +39,9 @@ from lautex_registry.erasure.backups import (
     RestoreResult,
     fingerprint,
     plan_replay,
+    private_scratch,
     restore_backup,
+    sweep_scratch,
 )
 from lautex_registry.erasure.holds import RetentionPolicy
 from lautex_registry.platform import audit, clock, journal, migrations
@@ -53,6 +54,7 @@ from lautex_registry.platform.errors import (
     SchemaError,
 )
 from lautex_registry.platform.identity import register_id
+from lautex_registry.platform.input_files import regular_file_size
 from lautex_registry.platform.output_files import (
     PendingOutput,
     create_private_folder,
@@ -62,7 +64,10 @@ from lautex_registry.platform.register_file import vacuum_into
 from lautex_registry.platform.settings import section
 
 SECTION = "backup"
-LOCAL = "local"  # the `location` of a copy in the policy's own folder
+# The `location` of a copy in the policy's own folder as registers before the folder was
+# recorded wrote it: read as the folder the settings name now. New rows hold the folder itself
+# (absolute, resolved), so a copy left in a folder the settings no longer name still expires.
+LOCAL = "local"
 AGE_HEADER = b"age-encryption.org/v1\n"
 _NAME = re.compile(r"^lautex-(\d{8}T\d{6}Z)\.db(\.age)?$")
 _STAMP = "%Y%m%dT%H%M%SZ"
@@ -90,6 +95,11 @@ class BackupPolicy:
     @property
     def encrypted(self) -> bool:
         return bool(self.recipients)
+
+    @property
+    def location(self) -> str:
+        """The policy's folder as `backups.location` records it: absolute and resolved."""
+        return str(self.directory.resolve())
 
     @classmethod
     def from_settings(
@@ -147,9 +157,34 @@ def parse_recipient(text: str, field: str) -> x25519.Recipient | ssh.Recipient:
     raise InvalidInput(f"{field}: {shown!r} is not an age public key (age1... or ssh-ed25519 ...)")
 
 
-def read_identities(data: bytes) -> list[x25519.Identity]:
-    """The identities of an age identity file (`age-keygen` output): one AGE-SECRET-KEY-1...
-    per line, `#` comments and blank lines skipped. A bad line is named by number, never shown:
+Identity = x25519.Identity | ssh.Identity
+_SSH_KEY = re.compile(
+    r"-----BEGIN (?P<kind>[A-Z0-9 ]+)-----.*?-----END (?P=kind)-----[ \t]*\n?", re.DOTALL
+)
+
+
+def _ssh_identities(text: str) -> tuple[list[Identity], str]:
+    """The SSH private keys (`-----BEGIN OPENSSH PRIVATE KEY-----` blocks: ed25519 or RSA, the
+    keys whose public halves `[backup] recipients` accepts), and the text around them."""
+    found: list[Identity] = []
+    for match in _SSH_KEY.finditer(text):
+        try:
+            found.append(ssh.Identity.from_buffer(match[0].encode("ascii")))
+        except (pyrage.IdentityError, ValueError) as exc:
+            raise InvalidInput(
+                "identity: an SSH private key in it cannot be used (protected by a passphrase, "
+                "or not ed25519/RSA): give an unprotected copy, e.g. made with "
+                "`ssh-keygen -p -N '' -f COPY`"
+            ) from exc
+    # Each block becomes as many blank lines, so that line numbers stay those of the file.
+    rest = _SSH_KEY.sub(lambda m: "\n" * m[0].count("\n"), text)
+    return found, rest
+
+
+def read_identities(data: bytes) -> list[Identity]:
+    """The identities of an age identity file (`age-keygen` output: one AGE-SECRET-KEY-1...
+    per line, `#` comments and blank lines skipped) or of an SSH private key file (the
+    `ssh-ed25519`/`ssh-rsa` recipients' keys). A bad line is named by number, never shown:
     it is a secret."""
     if len(data) > IDENTITY_MAX_BYTES:
         raise InvalidInput("identity: larger than 64 KiB; an identity file is a few lines")
@@ -157,7 +192,7 @@ def read_identities(data: bytes) -> list[x25519.Identity]:
         text = data.decode("ascii")
     except UnicodeDecodeError as exc:
         raise InvalidInput("identity: not an age identity file (not ASCII text)") from exc
-    identities = []
+    identities, text = _ssh_identities(text)
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
@@ -166,10 +201,11 @@ def read_identities(data: bytes) -> list[x25519.Identity]:
             identities.append(x25519.Identity.from_str(line))
         except pyrage.IdentityError as exc:
             raise InvalidInput(
-                f"identity: line {number} is not an age identity (AGE-SECRET-KEY-1...)"
+                f"identity: line {number} is not an age identity (AGE-SECRET-KEY-1... or an "
+                "SSH private key)"
             ) from exc
     if not identities:
-        raise InvalidInput("identity: no AGE-SECRET-KEY-1... line in it")
+        raise InvalidInput("identity: no AGE-SECRET-KEY-1... line or SSH private key in it")
     return identities
 
 
@@ -315,23 +351,8 @@ def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> tuple
         conn.close()
 
 
-@contextmanager
-def private_scratch(live: sqlite3.Connection, purpose: str) -> Iterator[PendingOutput]:
-    """A private (0600) temporary file beside the register, removed afterwards: where a copy
-    is made before encryption, or decrypted to be checked or restored. The register's folder
-    is the register owner's; /tmp is everyone's."""
-    register = journal.database_file(live)
-    scratch = PendingOutput(
-        register.with_name(f"{register.name}.{purpose}"), force=False, field="backup"
-    )
-    try:
-        yield scratch
-    finally:
-        scratch.discard()
-
-
 def decrypt_into(
-    source: Path, scratch: PendingOutput, identities: Sequence[x25519.Identity], shown: Path
+    source: Path, scratch: PendingOutput, identities: Sequence[Identity], shown: Path
 ) -> None:
     """Decrypt `source` into the scratch file: a wrong identity is exit 5, a damaged copy 4."""
     try:
@@ -350,11 +371,56 @@ def decrypt_into(
         raise Refused(f"backup verify: {shown}: damaged or cut short ({exc})") from exc
 
 
+def _location_keys(conn: sqlite3.Connection, folder: Path) -> list[str]:
+    """The `backups.location` values that may name `folder`: the folder itself, and `local`
+    (older rows) when it is the policy's folder."""
+    here = str(folder.resolve())
+    keys = [here]
+    try:
+        if here == BackupPolicy.of(conn).location:
+            keys.append(LOCAL)
+    except InvalidInput:
+        pass  # settings that do not parse: only the folder itself
+    return keys
+
+
+class _FirstBytes(BufferedIOBase):
+    """A sink that stops the decryption at its first bytes: the key opened the copy."""
+
+    opened = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.opened = True
+        raise OSError("enough: the identity opens the copy")
+
+
+def check_identity(source: Path, identities: Sequence[Identity]) -> None:
+    """AuthError (exit 5) unless one of `identities` opens `source`; nothing is written."""
+    sink = _FirstBytes()
+    try:
+        with source.open("rb") as src:
+            pyrage.decrypt_io(src, sink, list(identities))
+    except pyrage.DecryptError as exc:
+        if "no matching keys" in str(exc).lower():
+            raise AuthError(
+                f"identity: it cannot decrypt {source}: the copy was encrypted to other keys"
+            ) from exc
+        raise Refused(f"backup: {source}: damaged or cut short ({exc})") from exc
+    except OSError:
+        if not sink.opened:
+            raise Refused(f"backup: {source}: damaged or cut short") from None
+
+
 def _recorded(conn: sqlite3.Connection, path: Path) -> sqlite3.Row | None:
+    """The register's row for the copy at `path`: same folder and same name."""
     row: sqlite3.Row | None = conn.execute(
-        "SELECT id, sha256, bytes FROM backups WHERE file_name = ? AND deleted_at IS NULL "
+        "SELECT id, sha256, bytes, verified_at FROM backups WHERE file_name = ? "
+        "AND deleted_at IS NULL AND location IN (SELECT value FROM json_each(?)) "
         "ORDER BY id DESC LIMIT 1",
-        (path.name,),
+        (path.name, _json(_location_keys(conn, path.parent))),
     ).fetchone()
     return row
 
@@ -363,7 +429,7 @@ def verify_copy(
     conn: sqlite3.Connection,
     actor: audit.Actor,
     path: Path | None,
-    identities: Sequence[x25519.Identity] | None,
+    identities: Sequence[Identity] | None,
 ) -> Verification:
     """Check a copy (default: the newest in the policy's folder): its recorded SHA-256, then,
     decrypted to a private temporary file, integrity, schema and the journal replay."""
@@ -372,10 +438,10 @@ def verify_copy(
         if not newest:
             raise NotFound("backup: no copy in the backup folder yet: run `lautex backup`")
         path = newest[0].path
-    if not path.is_file():
-        raise NotFound(f"backup: no file at {path}")
+    regular_file_size(path, "backup")  # a folder, a device or a pipe is exit 2
+    sweep_scratch(journal.database_file(conn))
     copy = fingerprint(path, path)
-    row = _recorded(conn, path) if _NAME.match(path.name) else None
+    row = _recorded(conn, path)
     if row is not None and (row["sha256"], row["bytes"]) != (copy.sha256, copy.size):
         raise Refused(
             f"backup verify: {path}: its SHA-256 or size is not what was recorded when it "
@@ -385,7 +451,7 @@ def verify_copy(
     if encrypted:
         if not identities:
             raise InvalidInput(f"identity: {path} is encrypted: give --identity FILE (or - )")
-        with private_scratch(conn, "verifying") as scratch:
+        with private_scratch(journal.database_file(conn), "verifying") as scratch:
             decrypt_into(path, scratch, identities, path)
             found = check_plain_copy(conn, scratch.temp, path)
     else:
@@ -440,6 +506,7 @@ def _record_copy(
     action: str,
 ) -> None:
     assert copy.path is not None
+    offsite = location not in (LOCAL, BackupPolicy.of(conn).location)
     cursor = conn.execute(
         "INSERT INTO backups (file_name, location, made_at, sha256, bytes, encrypted, "
         "verified_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -464,7 +531,7 @@ def _record_copy(
             "sha256": copy.sha256,
             "bytes": copy.size,
             "encrypted": encrypted,
-            "offsite": location != LOCAL,
+            "offsite": offsite,
         },
     )
 
@@ -475,12 +542,13 @@ def make_policy_copy(conn: sqlite3.Connection, actor: audit.Actor) -> PolicyCopy
     policy = BackupPolicy.of(conn)
     register = journal.database_file(conn)
     create_private_folder(policy.directory, "backup.directory")
+    sweep_scratch(register)
     made_at = clock.real_now().astimezone(UTC).replace(microsecond=0)
     target = policy.directory / copy_name(made_at, policy.encrypted)
     recipients = [parse_recipient(r, "backup.recipients") for r in policy.recipients]
     with new_output_file(target, register, field="backup") as pending:
         if recipients:
-            with private_scratch(conn, "backup") as plain:
+            with private_scratch(register, "backup") as plain:
                 vacuum_into(conn, plain.hand_over())
                 check_plain_copy(conn, plain.temp, target)
                 try:
@@ -499,15 +567,22 @@ def make_policy_copy(conn: sqlite3.Connection, actor: audit.Actor) -> PolicyCopy
         copy = fingerprint(pending.temp, target)
         with transaction(conn):
             _record_copy(
-                conn, actor, copy, LOCAL, made_at, policy.encrypted, verified=True, action="backup"
+                conn,
+                actor,
+                copy,
+                policy.location,
+                made_at,
+                policy.encrypted,
+                verified=True,
+                action="backup",
             )
             pending.publish()
-    deleted = rotate(conn, actor, policy.directory, LOCAL, policy, made_at.date())
+    deleted = rotate(conn, actor, policy.directory, policy, made_at.date())
     return PolicyCopy(copy, policy.encrypted, True, deleted)
 
 
 def _delete(
-    conn: sqlite3.Connection, actor: audit.Actor, location: str, gone: list[Path], reason: str
+    conn: sqlite3.Connection, actor: audit.Actor, folder: Path, gone: list[Path], reason: str
 ) -> None:
     """Delete copies, then record it; a copy that cannot be deleted stops with exit 7."""
     from lautex_registry.platform.errors import environment_refused
@@ -523,11 +598,13 @@ def _delete(
         removed.append(path.name)
     if not removed:
         return
+    keys = _location_keys(conn, folder)
     with transaction(conn):
         conn.execute(
-            "UPDATE backups SET deleted_at = ?, deleted_reason = ? WHERE location = ? "
+            "UPDATE backups SET deleted_at = ?, deleted_reason = ? "
+            "WHERE location IN (SELECT value FROM json_each(?)) "
             "AND deleted_at IS NULL AND file_name IN (SELECT value FROM json_each(?))",
-            (clock.real_timestamp(), reason, location, _json(removed)),
+            (clock.real_timestamp(), reason, _json(keys), _json(removed)),
         )
         audit.record(
             conn,
@@ -535,7 +612,7 @@ def _delete(
             "backup delete",
             "backup",
             None,
-            {"deleted": len(removed), "reason": reason, "offsite": location != LOCAL},
+            {"deleted": len(removed), "reason": reason, "offsite": LOCAL not in keys},
         )
 
 
@@ -549,7 +626,6 @@ def rotate(
     conn: sqlite3.Connection,
     actor: audit.Actor,
     folder: Path,
-    location: str,
     policy: BackupPolicy,
     today: date,
 ) -> list[Path]:
@@ -557,7 +633,7 @@ def rotate(
     copies = copies_in(folder)
     kept = to_keep(copies, policy, today)
     gone = [c.path for c in copies if c.path not in kept]
-    _delete(conn, actor, location, gone, "rotation")
+    _delete(conn, actor, folder, gone, "rotation")
     return gone
 
 
@@ -643,7 +719,7 @@ def copy_offsite(
                 )
                 pending.publish()
     journal_copy = _journal_offsite(conn, folder)
-    deleted = rotate(conn, actor, folder, location, policy, clock.real_now().date())
+    deleted = rotate(conn, actor, folder, policy, clock.real_now().date())
     return OffsiteCopy(
         newest.path,
         target,
@@ -679,30 +755,46 @@ def _journal_offsite(conn: sqlite3.Connection, folder: Path) -> Path | None:
 
 
 def _locations(conn: sqlite3.Connection, policy: BackupPolicy) -> list[tuple[str, Path]]:
-    """The local folder and every off-site folder a copy was put in that is still recorded."""
-    places = [(LOCAL, policy.directory)]
+    """The policy's folder and every folder a policy copy was put in that is still recorded:
+    off site, and the folders the settings named before (their copies expire too)."""
+    places = {policy.location: policy.directory}
     for (location,) in conn.execute(
-        "SELECT DISTINCT location FROM backups WHERE location <> ? AND deleted_at IS NULL "
-        "ORDER BY location",
-        (LOCAL,),
+        "SELECT DISTINCT location FROM backups WHERE deleted_at IS NULL ORDER BY location"
     ):
-        places.append((str(location), Path(location)))
-    return places
+        if location == LOCAL or location in places:
+            continue
+        # A one-off copy's folder (`backup PATH`) is not a policy folder: only its file expires.
+        names = conn.execute(
+            "SELECT file_name FROM backups WHERE location = ? AND deleted_at IS NULL",
+            (location,),
+        )
+        if any(_NAME.match(name) for (name,) in names):
+            places[str(location)] = Path(location)
+    return [(location, folder) for location, folder in places.items()]
 
 
-def list_copies(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    """Every copy in the local folder and in the off-site folders that can be reached."""
+@dataclass
+class Listing:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    unreachable: list[str] = field(default_factory=list)
+
+
+def list_copies(conn: sqlite3.Connection) -> Listing:
+    """Every copy in the policy's folder and in the other recorded folders that can be
+    reached; the folders that cannot (not mounted, no longer a folder) are named."""
     policy = BackupPolicy.of(conn)
-    rows = []
+    listing = Listing()
     for location, folder in _locations(conn, policy):
+        if location != policy.location and not folder.is_dir():
+            listing.unreachable.append(location)
+            continue
         for copy in copies_in(folder):
-            recorded = conn.execute(
-                "SELECT sha256, bytes, verified_at FROM backups WHERE location = ? "
-                "AND file_name = ? ORDER BY id DESC LIMIT 1",
-                (location, copy.path.name),
-            ).fetchone()
-            size = copy.path.stat().st_size
-            rows.append(
+            recorded = _recorded(conn, copy.path)
+            try:
+                size = copy.path.stat().st_size
+            except FileNotFoundError:
+                continue  # deleted meanwhile
+            listing.rows.append(
                 {
                     "location": location,
                     "file": copy.path.name,
@@ -716,13 +808,14 @@ def list_copies(conn: sqlite3.Connection) -> list[dict[str, Any]]:
                     ).isoformat(),
                 }
             )
-    return rows
+    return listing
 
 
 @dataclass
 class Expiry:
     deleted: int = 0
     unreachable: list[str] = field(default_factory=list)
+    changed: int = 0  # one-off copies past the period whose file is no longer the copy made
 
 
 def due_copies(conn: sqlite3.Connection, as_of: date) -> tuple[int, int]:
@@ -735,21 +828,80 @@ def due_copies(conn: sqlite3.Connection, as_of: date) -> tuple[int, int]:
                 due += 1
             else:
                 kept += 1
+    for row in _one_off_rows(conn):
+        if (as_of - _row_day(row)).days >= policy.keep_days:
+            due += 1
+        else:
+            kept += 1
     return due, kept
+
+
+def _one_off_rows(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """The copies made outside the policy (`backup PATH`, `migrate`'s safety copy) not yet
+    deleted: a name that is not a policy copy's."""
+    rows = conn.execute(
+        "SELECT id, location, file_name, made_at, sha256, bytes FROM backups "
+        "WHERE deleted_at IS NULL ORDER BY id"
+    ).fetchall()
+    return [r for r in rows if not _NAME.match(r["file_name"])]
+
+
+def _row_day(row: sqlite3.Row) -> date:
+    return date.fromisoformat(str(row["made_at"])[:10])
+
+
+def _expire_one_offs(
+    conn: sqlite3.Connection, actor: audit.Actor, as_of: date, keep_days: int, result: "Expiry"
+) -> None:
+    """A one-off copy past the period is deleted if it is still where it was made and still
+    the same bytes (SHA-256 and size): a file that is not ours is never deleted, only
+    forgotten, and counted in `backups_changed` for the admin to see to."""
+    for row in _one_off_rows(conn):
+        if (as_of - _row_day(row)).days < keep_days:
+            continue
+        path = Path(row["location"]) / row["file_name"]
+        folder = Path(row["location"])
+        if not folder.is_dir():
+            if str(row["location"]) not in result.unreachable:
+                result.unreachable.append(str(row["location"]))
+            continue
+        reason = "retention"
+        try:
+            same = (
+                path.is_file()
+                and not path.is_symlink()
+                and (fingerprint(path, path).sha256, path.stat().st_size)
+                == (row["sha256"], row["bytes"])
+            )
+        except OSError:
+            same = False
+        if same:
+            _delete(conn, actor, folder, [path], reason)
+            result.deleted += 1
+            continue
+        if path.exists() or path.is_symlink():
+            result.changed += 1
+        with transaction(conn):
+            conn.execute(
+                "UPDATE backups SET deleted_at = ?, deleted_reason = ? WHERE id = ?",
+                (clock.real_timestamp(), "gone or changed: not deleted", row["id"]),
+            )
 
 
 def expire_copies(conn: sqlite3.Connection, actor: audit.Actor, as_of: date) -> Expiry:
     """The retention job: delete every copy past `[retention] backup_days`, in the local folder
     and in each recorded off-site folder that is mounted, whether or not the backup job ran."""
     policy = BackupPolicy.of(conn)
+    sweep_scratch(journal.database_file(conn))
     result = Expiry()
     for location, folder in _locations(conn, policy):
-        if location != LOCAL and not folder.is_dir():
+        if location != policy.location and not folder.is_dir():
             result.unreachable.append(location)
             continue
         gone = [c.path for c in copies_in(folder) if expired(c, as_of, policy.keep_days)]
-        _delete(conn, actor, location, gone, "retention")
+        _delete(conn, actor, folder, gone, "retention")
         result.deleted += len(gone)
+    _expire_one_offs(conn, actor, as_of, policy.keep_days, result)
     return result
 
 
@@ -762,36 +914,34 @@ def restore_copy(
     path: Path,
     as_of: date,
     *,
-    identities: Sequence[x25519.Identity] | None,
+    identities: Sequence[Identity] | None,
     dry_run: bool = False,
 ) -> RestoreResult:
     """`restore_backup` of a plain or an age-encrypted copy. An encrypted one is decrypted to a
     private temporary file first: a wrong identity stops before anything is touched (exit 5)."""
-    if not path.is_file():
-        raise NotFound(f"backup: no file at {path}")
+    regular_file_size(path, "backup")
+    sweep_scratch(journal.database_file(live))
     if not is_encrypted(path):
         return restore_backup(live, actor, path, as_of, dry_run=dry_run)
     if not identities:
         raise InvalidInput(f"identity: {path} is encrypted: give --identity FILE (or - for stdin)")
     original = fingerprint(path, path)
-    with private_scratch(live, "decrypted") as scratch:
+    with private_scratch(journal.database_file(live), "decrypted") as scratch:
         decrypt_into(path, scratch, identities, path)
         return restore_backup(
             live, actor, scratch.temp, as_of, dry_run=dry_run, shown=path, original=original
         )
 
 
-def read_identity_file(path: Path) -> list[x25519.Identity]:
+def read_identity_file(path: Path) -> list[Identity]:
     """The identities in an age identity file: a regular file of at most 64 KiB."""
-    from lautex_registry.platform.input_files import regular_file_size
-
     regular_file_size(path, "identity")
     with path.open("rb") as handle:
         return read_identities(handle.read(IDENTITY_MAX_BYTES + 1))
 
 
 def restore_fresh(
-    db_path: Path, path: Path, as_of: date, *, identities: Sequence[x25519.Identity] | None
+    db_path: Path, path: Path, as_of: date, *, identities: Sequence[Identity] | None
 ) -> RestoreResult:
     """A register rebuilt from a copy on a machine that has none (the old one was lost): the
     copy is decrypted into a private file, checked (whole, a register at the current schema),
@@ -802,11 +952,12 @@ def restore_fresh(
     from lautex_registry.erasure.cleanup import physical_cleanup
     from lautex_registry.platform.db import connect
 
-    if not path.is_file():
-        raise NotFound(f"backup: no file at {path}")
+    regular_file_size(path, "backup")
     encrypted = is_encrypted(path)
     if encrypted and not identities:
         raise InvalidInput(f"identity: {path} is encrypted: give --identity FILE (or - for stdin)")
+    if encrypted:
+        check_identity(path, identities or [])  # a wrong key creates nothing, not even the folder
     create_private_folder(db_path.parent, "db")
     actor = audit.Actor(None, "restore (identity)")
     original = fingerprint(path, path)

@@ -12,12 +12,18 @@ live file with SQLite's online backup API, which takes the database's own locks
 (other connections see the old or the new register, never a mix).
 """
 
+import fcntl
 import hashlib
 import json
+import os
+import re
 import shutil
 import sqlite3
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
@@ -26,12 +32,13 @@ from lautex_registry.erasure.cleanup import physical_cleanup
 from lautex_registry.erasure.erase import erase_customers
 from lautex_registry.erasure.holds import RetentionPolicy, holds_for_many
 from lautex_registry.erasure.plan import ANONYMISE, ERASE
-from lautex_registry.platform import audit, journal
+from lautex_registry.platform import audit, clock, journal
 from lautex_registry.platform.db import connect, create_private_file, transaction
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, SchemaError
 from lautex_registry.platform.identity import register_id
 from lautex_registry.platform.migrations import require_current
 from lautex_registry.platform.output_files import (
+    PARTIAL_SUFFIX,
     PendingOutput,
     new_output_file,
     remove_companion_files,
@@ -41,6 +48,78 @@ from lautex_registry.records.customer_state import ANONYMISED_STATES, WITH_HOLDS
 from lautex_registry.rights.requests import close_request, get_request
 
 _CHUNK = 300
+# The private scratch files beside the register: a plain copy before it is encrypted, a copy
+# decrypted to be verified or restored. Each is personal data in the clear.
+SCRATCH_PURPOSES = ("backup", "verifying", "decrypted")
+_SQLITE_SIDES = ("-wal", "-shm", "-journal")
+
+
+@contextmanager
+def private_scratch(register: Path, purpose: str) -> Iterator[PendingOutput]:
+    """A private (0600) temporary file beside the register, removed afterwards, whatever
+    fails: where a copy is made before encryption, or decrypted to be checked or restored.
+    The register's folder is the register owner's; /tmp is everyone's.
+
+    The file is held under an exclusive lock while in use: a process killed with it open
+    loses the lock with its life, and `sweep_scratch` removes what it left (docs/rules.md §5).
+    """
+    scratch = PendingOutput(
+        register.with_name(f"{register.name}.{purpose}"), force=False, field="backup"
+    )
+    lock: int | None = None
+    try:
+        lock = os.open(scratch.temp, os.O_RDONLY | os.O_NOFOLLOW)
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield scratch
+    finally:
+        scratch.discard()
+        if lock is not None:
+            os.close(lock)
+
+
+def _scratch_name(register: Path) -> re.Pattern[str]:
+    purposes = "|".join(SCRATCH_PURPOSES)
+    return re.compile(
+        rf"^\.{re.escape(register.name)}\.(?:{purposes})\.[0-9a-f]{{8}}"
+        rf"{re.escape(PARTIAL_SUFFIX)}(?P<side>{'|'.join(_SQLITE_SIDES)})?$"
+    )
+
+
+def sweep_scratch(register: Path) -> int:
+    """Remove the scratch files a killed backup, verify or restore of this register left
+    beside it: only names of this register's scratch files, only regular files of ours, and
+    only when no running process holds them. Returns how many were removed."""
+    pattern = _scratch_name(register)
+    try:
+        entries = list(os.scandir(register.parent))
+    except OSError:
+        return 0
+    removed = 0
+    for entry in entries:
+        match = pattern.match(entry.name)
+        if match is None:
+            continue
+        if match["side"] and os.path.lexists(entry.path[: -len(match["side"])]):
+            continue  # SQLite's file of a scratch file that is still there: goes with it
+        try:
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue  # a link, gone meanwhile, or not ours to open
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # in use by a running backup
+            os.unlink(entry.path)
+            removed += 1
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+    return removed
 
 
 @dataclass(frozen=True)
@@ -95,8 +174,26 @@ def make_backup(
             raise pending.cannot_write(exc) from exc
         with transaction(conn):
             _audit_backup(conn, actor, copy)
+            record_outside_copy(conn, destination, copy)
             pending.publish()
     return copy
+
+
+def record_outside_copy(conn: sqlite3.Connection, destination: Path, copy: BackupCopy) -> None:
+    """Record a copy made outside the policy (`backup PATH`) with its folder, name, SHA-256
+    and size: `retention run` deletes it once `[retention] backup_days` have passed, if it is
+    still there and still those bytes (docs/privacy-statement.md P6)."""
+    conn.execute(
+        "INSERT INTO backups (file_name, location, made_at, sha256, bytes, encrypted) "
+        "VALUES (?, ?, ?, ?, ?, 0)",
+        (
+            destination.name,
+            str(destination.parent.resolve()),
+            clock.real_now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            copy.sha256,
+            copy.size,
+        ),
+    )
 
 
 def stream_backup(conn: sqlite3.Connection, actor: audit.Actor, sink: IO[bytes]) -> BackupCopy:
@@ -106,10 +203,8 @@ def stream_backup(conn: sqlite3.Connection, actor: audit.Actor, sink: IO[bytes])
     a file), audited before the first byte goes out, and removed afterwards.
     """
     register = journal.database_file(conn)
-    scratch = PendingOutput(
-        register.with_name(register.name + ".backup"), force=False, field="backup"
-    )
-    try:
+    sweep_scratch(register)
+    with private_scratch(register, "backup") as scratch:
         vacuum_into(conn, scratch.hand_over())
         copy = fingerprint(scratch.temp, None)
         with transaction(conn):
@@ -117,8 +212,6 @@ def stream_backup(conn: sqlite3.Connection, actor: audit.Actor, sink: IO[bytes])
         with scratch.temp.open("rb") as handle:
             shutil.copyfileobj(handle, sink, 1 << 20)
         sink.flush()
-    finally:
-        scratch.discard()
     return copy
 
 
@@ -328,6 +421,24 @@ def replay_journal(
     return len(entries), replay, closed
 
 
+_BACKUP_COLUMNS = (
+    "id, file_name, location, made_at, sha256, bytes, encrypted, verified_at, deleted_at, "
+    "deleted_reason"
+)
+
+
+def _carry_backups(live: sqlite3.Connection, restored: sqlite3.Connection) -> None:
+    """The copies and folders the register knows of now, not those it knew when the copy was
+    taken: the current `backups` rows replace the copy's, so that `retention run` still finds
+    every copy made since (and every off-site folder) after a restore (docs/rules.md §5)."""
+    rows = live.execute(f"SELECT {_BACKUP_COLUMNS} FROM backups ORDER BY id").fetchall()
+    restored.execute("DELETE FROM backups")
+    restored.executemany(
+        f"INSERT INTO backups ({_BACKUP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [tuple(r) for r in rows],
+    )
+
+
 def _remove_with_sidecars(path: Path) -> None:
     path.unlink(missing_ok=True)
     remove_companion_files(path)
@@ -403,6 +514,7 @@ def restore_backup(
             with transaction(restored):
                 if recorded is not None:
                     journal.record_mark(restored, recorded)
+                _carry_backups(live, restored)
                 audit.record(
                     restored,
                     actor,

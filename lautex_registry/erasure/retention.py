@@ -143,6 +143,8 @@ class RunSummary:
     yielded: float = 0.0  # seconds spent letting clerks in between batches
     # Off-site backup folders that were not mounted: their old copies are still there.
     backups_unreachable: list[str] = field(default_factory=list)
+    # One-off copies past the period whose file is no longer the copy made: not deleted.
+    backups_changed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -151,6 +153,7 @@ class RunSummary:
             "dry_run": self.dry_run,
             "counts": dict(self.counts),
             "backups_unreachable": list(self.backups_unreachable),
+            "backups_changed": self.backups_changed,
         }
 
     def rows(self) -> list[dict[str, Any]]:
@@ -542,6 +545,7 @@ def run_retention(
             expiry = expire_copies(conn, actor, as_of)
             summary.counts[BACKUPS] = expiry.deleted
             summary.backups_unreachable = expiry.unreachable
+            summary.backups_changed = expiry.changed
         except BaseException:
             _end_run(conn, actor, summary, "failed")
             raise

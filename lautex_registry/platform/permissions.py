@@ -20,6 +20,10 @@ _STAFF = frozenset({ADMIN, CLERK})
 _READERS = frozenset({ADMIN, CLERK, AUDITOR})
 _ADMIN_ONLY = frozenset({ADMIN})
 
+# Forms of a command that need other rights than the command itself: the command checks
+# the form's entry (cli/commands/backup.py). Each maps to the command it is a form of.
+FORMS: Final = {"backup PATH": "backup", "backup --to": "backup"}
+
 # Commands that need no login: they create a register or a session, or never open the
 # register (config says which file lautex would open; completion prints a shell script).
 UNAUTHENTICATED: Final = frozenset({"init", "login", "demo", "config", "completion"})
@@ -29,10 +33,13 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "whoami": _ANY,
     "logout": _ANY,
     "migrate": _ADMIN_ONLY,
-    # The nightly copy runs from cron with a system account's token (README: Backups).
+    # The nightly copy and its off-site copy run from cron with a system account's token
+    # (README: Backups); a plain one-off copy anywhere, or checking one, is the admin's.
     "backup": frozenset({ADMIN, SYSTEM}),
+    "backup --to": frozenset({ADMIN, SYSTEM}),
+    "backup PATH": _ADMIN_ONLY,
     "backup list": frozenset({ADMIN, AUDITOR, SYSTEM}),
-    "backup verify": frozenset({ADMIN, SYSTEM}),
+    "backup verify": _ADMIN_ONLY,
     "restore": _ADMIN_ONLY,
     "user add": _ADMIN_ONLY,
     "user list": _ADMIN_ONLY | {AUDITOR},

@@ -4,6 +4,7 @@ The migrations themselves and the check that a schema is current are the `migrat
 package; the copy is made by `register_file.backup_to`.
 """
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -31,11 +32,31 @@ def migrate(
     todo = migrations.pending(conn)
     if not todo:
         return None, []
-    stamp = now_utc().strftime("%Y%m%dT%H%M%SZ")
+    moment = now_utc()
+    stamp = moment.strftime("%Y%m%dT%H%M%SZ")
+    made_at = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     folder = backup_dir or path.parent
     create_private_folder(folder, "backup-dir")
     backup = backup_to(conn, folder / f"{path.name}.before-v{todo[0].number}-{stamp}.bak")
+    digest, size = _sha256(backup)
     with transaction(conn):
         applied = [m.number for m in migrations.apply_pending(conn, progress)]
+        # The safety copy is a backup like the others: recorded, so that the retention job
+        # deletes it when `[retention] backup_days` have passed (docs/rules.md §2, Backups).
+        conn.execute(
+            "INSERT INTO backups (file_name, location, made_at, sha256, bytes, encrypted) "
+            "VALUES (?, ?, ?, ?, ?, 0)",
+            (backup.name, str(backup.parent.resolve()), made_at, digest, size),
+        )
         audit.record(conn, actor, "migrate", "register", None, {"applied": applied})
     return backup, applied
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size

@@ -1,7 +1,7 @@
 """Putting settings in force: only settings the register can work with."""
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lautex_registry.erasure.backup_copies import BackupPolicy
@@ -42,6 +42,14 @@ class SettingsToLoad:
 
     settings: dict[str, Any]
     reset: list[str]
+    # Sections newer than the file (it was written before they existed): the defaults.
+    added: list[str] = field(default_factory=list)
+
+
+# Sections that came after the first settings files were written (`backup`, with the backup
+# policy): a file without one is a file from before, not a file that drops it, so it takes
+# the built-in default and the command says so (docs/rules.md §2, Retention).
+NEWER_SECTIONS = ("backup",)
 
 
 def settings_to_load(settings: dict[str, Any], origin: str) -> SettingsToLoad:
@@ -52,15 +60,21 @@ def settings_to_load(settings: dict[str, Any], origin: str) -> SettingsToLoad:
     if not isinstance(reset, bool):
         raise InvalidInput(f"{RESET_KEY}: true or false, not {excerpt(str(reset))}")
     defaults = parse_settings(default_settings_text(), "built-in defaults")
+    added = [name for name in NEWER_SECTIONS if name in defaults and name not in own]
+    empty = not own
+    if added and not reset and not empty:
+        own = {**own, **{name: defaults[name] for name in added}}
+    else:
+        added = []
     missing = [name for name in defaults if name not in own]
     if missing and not reset:
-        what = "is empty" if not own else f"does not name {', '.join(missing)}"
+        what = "is empty" if empty else f"does not name {', '.join(missing)}"
         raise InvalidInput(
             f"settings: {origin} {what}: loading replaces every section, so name them all, "
             f"or put `{RESET_KEY} = true` at the top to reset the missing ones to the "
             "built-in defaults"
         )
-    return SettingsToLoad({**own, **{name: defaults[name] for name in missing}}, missing)
+    return SettingsToLoad({**own, **{name: defaults[name] for name in missing}}, missing, added)
 
 
 def replace_settings(
@@ -74,7 +88,9 @@ def replace_settings(
     store_settings(conn, loaded.settings)
     check_settings_in_force(conn)
     sections = sorted(loaded.settings)
-    details = {"sections": sections, "reset_to_defaults": sorted(loaded.reset)}
+    details: dict[str, Any] = {"sections": sections, "reset_to_defaults": sorted(loaded.reset)}
+    if loaded.added:
+        details["defaults_added"] = sorted(loaded.added)
     audit.record(conn, actor, "settings load", "settings", None, details)
     return sections
 

@@ -352,28 +352,39 @@ def _retention_numbers(retention: dict[str, Any]) -> dict[str, Any]:
 _BACKUPS = {
     "fi": (
         "Rekisteristä otetaan varmuuskopio joka yö. Varmuuskopiot säilytetään enintään "
-        "{days}, minkä jälkeen ne poistetaan automaattisesti.{encrypted} Jos rekisteri "
+        "{days}, minkä jälkeen ne poistetaan automaattisesti; tämä koskee öisiä "
+        "varmuuskopioita, ylläpitäjän erikseen ottamia kopioita ja ohjelmistopäivitystä "
+        "edeltävää kopiota.{encrypted} Jos rekisteri "
         "palautetaan varmuuskopiosta, jokainen varmuuskopion ottamisen jälkeen poistettu tai "
         "anonymisoitu henkilö poistetaan tai anonymisoidaan uudelleen ennen kuin rekisteriä "
         "käytetään."
     ),
     "sv": (
         "Registret säkerhetskopieras varje natt. Säkerhetskopiorna sparas högst {days} och "
-        "raderas sedan automatiskt.{encrypted} Om en säkerhetskopia återställs raderas eller "
-        "anonymiseras var och en som raderats eller anonymiserats efter att kopian togs på nytt "
-        "innan registret används."
+        "raderas sedan automatiskt: de nattliga kopiorna, kopior som en administratör tar för "
+        "hand och kopian som tas före en programuppdatering.{encrypted} Om en säkerhetskopia "
+        "återställs raderas eller anonymiseras var och en som raderats eller anonymiserats "
+        "efter att kopian togs på nytt innan registret används."
     ),
     "en": (
         "The register is backed up every night. Backups are kept at most {days} and are then "
-        "deleted automatically.{encrypted} If a backup is restored, everyone erased or "
-        "anonymised after it was taken is erased or anonymised again before the register is "
-        "used."
+        "deleted automatically: the nightly copies, copies an administrator makes by hand and "
+        "the copy made before a software update.{encrypted} If a backup is restored, everyone "
+        "erased or anonymised after it was taken is erased or anonymised again before the "
+        "register is used."
     ),
 }
+# Only the nightly copies are encrypted: a copy by hand or before an update is a plain file.
 _ENCRYPTED = {
-    "fi": " Varmuuskopiot salataan, eikä salausavain ole rekisterin kanssa samalla koneella.",
-    "sv": " Säkerhetskopiorna krypteras, och nyckeln förvaras inte på registrets dator.",
-    "en": " Backups are encrypted, and the key is not kept on the register's machine.",
+    "fi": " Öiset varmuuskopiot salataan, eikä salausavain ole rekisterin kanssa samalla "
+    "koneella; erikseen tai ennen päivitystä otettuja kopioita ei salata, ja vain ylläpitäjät "
+    "voivat lukea ne.",
+    "sv": " De nattliga säkerhetskopiorna krypteras, och nyckeln förvaras inte på registrets "
+    "dator; kopior som tas för hand eller före en uppdatering krypteras inte, och bara "
+    "administratörerna kan läsa dem.",
+    "en": " The nightly backups are encrypted, and the key is not kept on the register's "
+    "machine; copies made by hand or before an update are not encrypted, and only the "
+    "administrators can read them.",
 }
 
 

@@ -46,6 +46,9 @@ class BackupGroup(TyperGroup):
 
 
 COMMAND = "backup"
+# The permission table's names of the two other things `backup` does (platform/permissions.py).
+ONE_OFF = "backup PATH"
+OFFSITE = "backup --to"
 
 backup_app = typer.Typer(
     cls=BackupGroup,
@@ -112,7 +115,8 @@ def _one_off(ctx: typer.Context, path: str, force: bool, to: str | None, plain: 
     if to is not None or plain:
         raise InvalidInput("to: --to copies the policy's newest backup; it takes no PATH")
     target = output_path(path, force)
-    with open_workspace(ctx) as ws:
+    # A plain full copy anywhere is the admin's alone (README: Roles and permissions).
+    with open_workspace(ctx, action=ONE_OFF) as ws:
         if target is None:
             copy = stream_backup(ws.conn, ws.actor, _backup_stdout())
         else:
@@ -160,7 +164,7 @@ def _offsite(ctx: typer.Context, to: str, plain: bool, force: bool, fmt: Format)
         raise InvalidInput("force: --to never replaces a copy; it takes no --force")
     if not to:
         raise InvalidInput("to: give the folder to copy the backup to")
-    with open_workspace(ctx) as ws:
+    with open_workspace(ctx, action=OFFSITE) as ws:
         done = copy_offsite(ws.conn, ws.actor, Path(to), allow_plain=plain)
     if fmt not in HUMAN_FORMATS:
         emit_record(done.as_dict(), fmt)
@@ -182,9 +186,11 @@ def backup_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
     from lautex_registry.erasure.backup_copies import list_copies
 
     with open_workspace(ctx) as ws:
-        rows = list_copies(ws.conn)
+        listing = list_copies(ws.conn)
+    for folder in listing.unreachable:
+        say(f"skipped {folder}: not a folder that can be reached now (is the disk mounted?)")
     emit_rows(
-        rows,
+        listing.rows,
         fmt,
         ["location", "file", "made_at", "bytes", "encrypted", "verified_at", "expires_on",
          "sha256"],

@@ -11,7 +11,7 @@ from lautex_registry.cli.output import Format, FormatOption, emit_record, previe
 from lautex_registry.cli.params import DryRun, IdentityOption, Yes, identities_from
 
 if TYPE_CHECKING:
-    from pyrage import x25519
+    from lautex_registry.erasure.backup_copies import Identity
 
 COMMAND = "restore"
 
@@ -69,7 +69,7 @@ def restore(
 
 
 def _restore_fresh(
-    ctx: typer.Context, path: str, identities: "list[x25519.Identity] | None", dry_run: bool,
+    ctx: typer.Context, path: str, identities: "list[Identity] | None", dry_run: bool,
     yes: bool, fmt: Format,
 ) -> None:  # fmt: skip
     from lautex_registry.cli.prompts import confirm_or_abort

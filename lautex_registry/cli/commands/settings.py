@@ -73,6 +73,9 @@ def settings_load(
     say(f"settings from {origin} are in force ({', '.join(sections)})")
     if loaded.reset:
         say(f"reset to the built-in defaults: {', '.join(loaded.reset)}")
+    for name in loaded.added:
+        say(f"note: {origin} has no [{name}] section (it was written before there was one): "
+            f"the built-in default is in force; add the section to change it")  # fmt: skip
 
 
 @settings_app.command("show")
