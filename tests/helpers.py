@@ -276,7 +276,7 @@ def object_to(cli: Cli, customer: int | str, *purposes: str, received: str = "20
 def ban(cli: Cli, customer: int | str) -> None:
     cli.ok(
         "publication-ban", str(customer), "--received", "2026-11-20", "--channel",
-        "customer-service", user="clerk",
+        "counter", user="clerk",
     )  # fmt: skip
 
 

@@ -206,11 +206,18 @@ def test_disabling_revokes_the_service_token_for_good(cli: Cli) -> None:
     assert cli.runner.invoke(app, ["whoami"], env={"LAUTEX_TOKEN": token}).exit_code == 0
 
 
-def test_disable_without_yes_and_without_a_terminal_is_refused(cli: Cli) -> None:
+def test_disable_is_reversible_so_it_does_not_ask_and_enable_undoes_it(cli: Cli) -> None:
+    # README "Conventions": only irreversible commands confirm; --yes is still accepted.
     result = cli.run("user", "disable", "clerk")
-    assert result.exit_code == 2
-    assert "--yes" in result.stderr
-    assert cli.run("whoami", user="clerk").exit_code == 0
+    assert result.exit_code == 0, result.output
+    assert "undo: lautex user enable" in result.stderr
+    assert cli.run("whoami", user="clerk").exit_code == 5
+    cli.ok("user", "enable", "clerk")
+    token = cli.ok("user", "token", "clerk").stdout.strip()
+    from lautex_registry.cli.app import app
+
+    assert cli.runner.invoke(app, ["whoami"], env={"LAUTEX_TOKEN": token}).exit_code == 0
+    assert cli.run("user", "disable", "clerk", "--yes").exit_code == 0  # old scripts still run
 
 
 def test_passwd_changes_the_password_and_ends_other_sessions(cli: Cli) -> None:

@@ -84,7 +84,7 @@ def test_an_anonymisation_after_the_backup_is_replayed_too(cli: Cli) -> None:
     add_order_on(cli, customer, "T-1")
     backup = cli.db.parent / "b.db"
     cli.ok("backup", str(backup))
-    cli.ok("anonymize", str(customer), "--yes", user="clerk")
+    cli.ok("anonymise", str(customer), "--yes", user="clerk")
 
     cli.ok("restore", str(backup), "--yes")
 

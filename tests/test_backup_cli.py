@@ -35,7 +35,9 @@ def encrypted_policy(cli: Cli, tmp_path: Path) -> Path:
     """Settings with one age recipient; the identity file (mode 0600) is returned."""
     key = x25519.Identity.generate()
     recipient = f'recipients = ["{key.to_public()}"]'
-    cli.ok("settings", "load", str(settings_with(tmp_path, ("recipients = []", recipient))))
+    cli.ok(
+        "settings", "load", "--yes", str(settings_with(tmp_path, ("recipients = []", recipient)))
+    )
     identity = tmp_path / "keys" / "lautex-backup.key"
     identity.parent.mkdir()
     identity.write_text(f"# created: 2026-11-25\n# public key: {key.to_public()}\n{key}\n")
@@ -152,11 +154,13 @@ def test_an_unencrypted_copy_goes_off_site_only_with_allow_plain(cli: Cli, tmp_p
 
 def test_settings_that_cannot_work_are_refused_when_loaded(cli: Cli, tmp_path: Path) -> None:
     short = settings_with(tmp_path, ("backup_days = 100", "backup_days = 60"))
-    assert_one_line_error(cli.run("settings", "load", str(short)), 2, "backup_days", "at least 93")
+    assert_one_line_error(
+        cli.run("settings", "load", "--yes", str(short)), 2, "backup_days", "at least 93"
+    )
     bad = settings_with(tmp_path, ("recipients = []", 'recipients = ["age1nope"]'))
-    assert_one_line_error(cli.run("settings", "load", str(bad)), 2, "backup.recipients[0]")
+    assert_one_line_error(cli.run("settings", "load", "--yes", str(bad)), 2, "backup.recipients[0]")
     zero = settings_with(tmp_path, ("daily = 7", "daily = 0"))
-    assert_one_line_error(cli.run("settings", "load", str(zero)), 2, "backup.daily")
+    assert_one_line_error(cli.run("settings", "load", "--yes", str(zero)), 2, "backup.daily")
 
 
 def test_the_nightly_cron_line_runs_as_a_real_process_with_a_system_token(

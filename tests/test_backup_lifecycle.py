@@ -37,7 +37,7 @@ def load_settings(cli: Cli, tmp_path: Path, *changes: tuple[str, str]) -> None:
         text = text.replace(old, new)
     path = tmp_path / "register.toml"
     path.write_text(text, encoding="utf-8")
-    cli.ok("settings", "load", str(path))
+    cli.ok("settings", "load", "--yes", str(path))
 
 
 def age_key(cli: Cli, tmp_path: Path) -> Path:
@@ -240,7 +240,9 @@ def test_an_erased_person_is_gone_from_every_copy_the_tool_made_once_the_period_
     (row,) = [r for r in shown if r["policy"] == "backups"]
     assert row["due"] == 4  # the nightly, the off-site, the one by hand, the safety copy
     done = json.loads(
-        cli.ok("retention", "run", "--as-of", "2026-11-25", "-f", "json", user="bot").stdout
+        cli.ok(
+            "retention", "run", "--yes", "--as-of", "2026-11-25", "-f", "json", user="bot"
+        ).stdout
     )
     # The first copy by hand was replaced by the second: that file is not the one recorded.
     assert done["counts"]["backups"] == 3 and done["backups_changed"] == 1
@@ -259,7 +261,9 @@ def test_a_copy_by_hand_that_was_replaced_is_never_deleted(
     copy.write_bytes(b"someone else's file now")
     at(monkeypatch, datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
     done = json.loads(
-        cli.ok("retention", "run", "--as-of", "2026-11-25", "-f", "json", user="bot").stdout
+        cli.ok(
+            "retention", "run", "--yes", "--as-of", "2026-11-25", "-f", "json", user="bot"
+        ).stdout
     )
     assert done["backups_changed"] == 1 and done["counts"]["backups"] == 0
     assert copy.read_bytes() == b"someone else's file now"
@@ -278,7 +282,7 @@ def test_a_restore_keeps_the_off_site_folders_so_their_copies_still_expire(
     locations = {r["location"] for r in policy_rows(cli)}
     assert str(share.resolve()) in locations
     at(monkeypatch, datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
-    cli.ok("retention", "run", "--as-of", "2026-11-25", user="bot")
+    cli.ok("retention", "run", "--yes", "--as-of", "2026-11-25", user="bot")
     assert list(share.glob("lautex-*")) == []
 
 
@@ -294,7 +298,7 @@ def test_copies_in_a_folder_the_settings_no_longer_name_still_expire(
     assert new.parent.name == "elsewhere" and old.exists()
     assert {r["file"] for r in policy_rows(cli)} == {old.name, new.name}
     at(monkeypatch, datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
-    cli.ok("retention", "run", "--as-of", "2026-11-25", user="bot")
+    cli.ok("retention", "run", "--yes", "--as-of", "2026-11-25", user="bot")
     assert not old.exists() and not new.exists()
 
 
@@ -383,7 +387,7 @@ def test_a_settings_file_from_before_backups_loads_with_the_default_backup_secti
     old = tmp_path / "old.toml"
     old.write_text(text[:start] + text[end:], encoding="utf-8")
     assert "\n[backup]\n" not in old.read_text()
-    result = cli.ok("settings", "load", str(old))
+    result = cli.ok("settings", "load", "--yes", str(old))
     assert "no [backup] section" in result.stderr
     shown = json.loads(cli.ok("settings", "show").stdout)
     assert shown["backup"]["directory"] == "backups" and shown["backup"]["recipients"] == []

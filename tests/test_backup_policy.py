@@ -304,7 +304,9 @@ def test_retention_run_deletes_a_copy_older_than_the_backup_retention_and_show_c
     assert (row["period"], row["due"], row["holding"]) == ("100 days after the copy was made", 1, 1)
     dry = json.loads(cli.ok("retention", "run", *day, "--dry-run", "--format", "json").stdout)
     assert dry["counts"]["backups"] == 1 and old.exists()
-    done = json.loads(cli.ok("retention", "run", *day, "--format", "json", user="bot").stdout)
+    done = json.loads(
+        cli.ok("retention", "run", *day, "--yes", "--format", "json", user="bot").stdout
+    )
     assert done["counts"]["backups"] == 1
     assert not old.exists() and new.exists()
     reason = conn.execute(

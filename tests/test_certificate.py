@@ -102,7 +102,7 @@ def test_no_certificate_for_a_request_that_was_not_refused(cli: Cli) -> None:
 
 @pytest.mark.parametrize(
     ("args", "code", "fragment"),
-    [(("--lang", "de"), 2, "language: "), (("--format", "docx"), 2, "format: ")],
+    [(("--lang", "de"), 2, "lang: "), (("--format", "docx"), 2, "format: ")],
 )
 def test_bad_certificate_options_change_nothing(
     cli: Cli, args: tuple[str, ...], code: int, fragment: str

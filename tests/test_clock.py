@@ -74,14 +74,14 @@ def test_a_real_retention_run_after_today_is_refused_and_changes_nothing(cli: Cl
 def test_a_run_on_the_real_today_goes_ahead(cli: Cli) -> None:
     a_customer_long_inactive(cli)
     real_today = clock.real_today().isoformat()
-    summary = cli.ok("retention", "run", "--as-of", real_today, "-f", "json", user="bot")
+    summary = cli.ok("retention", "run", "--yes", "--as-of", real_today, "-f", "json", user="bot")
     assert json.loads(summary.stdout)["counts"]["inactive-customers"] == 1
 
 
 def test_lautex_today_after_the_real_today_is_refused_by_every_command(cli: Cli) -> None:
     a_customer_long_inactive(cli)
     before = register_dump(cli)
-    run = lautex(cli, "retention", "run", "--format", "json", today=FUTURE, user="bot")
+    run = lautex(cli, "retention", "run", "--yes", "--format", "json", today=FUTURE, user="bot")
     assert run.returncode == 2, run.stderr
     assert run.stderr.startswith(f"error: LAUTEX_TODAY: {FUTURE} is after today (")
     assert run.stdout == ""

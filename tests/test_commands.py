@@ -74,6 +74,8 @@ def _dummy_args(command: Any) -> list[str]:
         annotation = param.type_descriptor.annotation
         is_enum = isinstance(annotation, type) and issubclass(annotation, Enum)
         value = str(next(iter(annotation)).value) if is_enum else "1"
+        if (param.metavar or "").startswith("<"):  # a closed set (cli/params.py choice_option)
+            value = param.metavar.strip("<>").split("|")[0]
         if param.param_type_name == "argument":
             args.extend([value] * (param.nargs if param.nargs > 0 else 1))
         else:

@@ -265,15 +265,15 @@ README_EXAMPLES = (
     "request letter 7 --lang en --format html --output reply-7.html",
     "export 42 --portability --format csv --output aino.csv",
     "object 42 --purpose market-research --purpose opinion-research --received 20.11.2026 "
-    "--channel contact-person",
+    "--channel phone",
     "object 42 --purpose market-research --withdraw --received 2026-11-24 --channel letter",
-    "publication-ban 42 --received 2026-11-20 --channel customer-service",
+    "publication-ban 42 --received 2026-11-20 --channel counter",
     'consent 42 --email-marketing given --date 2026-11-20 --source "web store checkbox"',
     'org prohibit-marketing "Puutalo Oy" --received 2026-11-20',
     "marketing list --purpose direct-advertising --channel email --existing-customers",
     "labels --format pdf --output labels.pdf",
     "erase 42 --dry-run",
-    "anonymize 43 --yes",
+    "anonymise 43 --yes",
     "retention show --as-of 2031-01-01",
     "retention run --dry-run --format json",
 )

@@ -293,7 +293,6 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "language": customers.LANGUAGES,
     "channel": (
         *orders.CHANNELS,
-        *requests.CHANNELS,
         *objections.CHANNELS,
         *objections.CONSENT_CHANNELS,
         *notices.METHODS,

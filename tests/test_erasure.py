@@ -64,7 +64,7 @@ def test_a_customer_with_nothing_open_is_erased_and_no_byte_of_them_remains(cli:
         assert_no_trace_in_tables(cli, conn)
         conn.rollback()
     # The kept contact goes with the request: the retention job purges it after its period.
-    cli.ok("retention", "run", "--as-of", "2030-01-01", user="bot")
+    cli.ok("retention", "run", "--yes", "--as-of", "2030-01-01", user="bot")
     assert_no_trace_in_tables(cli)
     assert_no_trace_in_files(cli.db, Path(f"{cli.db}-wal"))
     backup = cli.db.parent / "after.bak"
@@ -81,7 +81,7 @@ def test_the_plan_names_what_goes_and_dry_run_changes_nothing(cli: Cli) -> None:
     with cli.connect() as conn:
         before = every_table(conn)
 
-    for command in ("erase", "anonymize"):
+    for command in ("erase", "anonymise"):
         result = cli.ok(command, str(customer), "--dry-run", "--format", "json", user="clerk")
         plan = json.loads(result.stdout)
         goes = {(line["data"], line["table"]) for line in plan["goes_now"]}
@@ -173,7 +173,7 @@ def test_anonymise_keeps_statistics_and_a_dated_marker(cli: Cli) -> None:
     add_order_on(cli, customer, "T-1")
     add_order_on(cli, customer, "T-2")
 
-    result = cli.ok("anonymize", str(customer), "--yes", user="clerk")
+    result = cli.ok("anonymise", str(customer), "--yes", user="clerk")
 
     assert "anonymised" in result.stderr
     with cli.connect() as conn:
@@ -188,7 +188,7 @@ def test_anonymise_keeps_statistics_and_a_dated_marker(cli: Cli) -> None:
         linked = conn.execute("SELECT count(*) FROM orders WHERE customer_id = ?", (customer,))
         assert linked.fetchone()[0] == 2
     assert_no_trace_in_tables(cli)
-    again = cli.run("anonymize", str(customer), "--yes", user="clerk")
+    again = cli.run("anonymise", str(customer), "--yes", user="clerk")
     assert again.exit_code == 6
     assert again.stderr.strip() == f"error: customer {customer} is already anonymised"
 
@@ -306,8 +306,8 @@ def personal_values(conn: sqlite3.Connection) -> dict[str, int]:
     "command",
     [
         ("erase", "--yes"),
-        ("anonymize", "--yes"),
-        ("retention", "run", "--as-of", "2026-11-25"),
+        ("anonymise", "--yes"),
+        ("retention", "run", "--yes", "--as-of", "2026-11-25"),
     ],
 )
 def test_every_personal_column_is_cleared_by_erasure_anonymisation_and_retention(

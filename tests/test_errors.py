@@ -18,7 +18,7 @@ from typer.testing import Result
 from lautex_registry.platform import errors
 from lautex_registry.records import status
 from tests.conftest import Cli
-from tests.helpers import assert_one_line_error
+from tests.helpers import assert_one_line_error, dump
 
 
 def test_a_file_that_is_not_a_database_is_blamed_on_the_file(cli: Cli, tmp_path: Path) -> None:
@@ -73,37 +73,35 @@ def _at_the_prompt(cli: Cli, *args: str) -> tuple[subprocess.Popen[bytes], int]:
     deadline = time.monotonic() + 60
     while b"?" not in asked and time.monotonic() < deadline:
         asked += os.read(child.stderr.fileno(), 4096)
-    assert b"Disable the account?" in asked
+    assert b"Replace the settings in force?" in asked
     return child, terminal
 
 
-def _clerk_is_enabled(cli: Cli) -> bool:
-    with cli.connect() as conn:
-        [disabled] = conn.execute(
-            "SELECT disabled_at FROM users WHERE username = 'clerk'"
-        ).fetchone()
-    return disabled is None
+DEFAULT_SETTINGS = Path(errors.__file__).parents[1] / "defaults" / "register.toml"
+# `settings load` is irreversible, so it asks at a terminal (README "Conventions").
+SETTINGS_LOAD = ("settings", "load", str(DEFAULT_SETTINGS))
 
 
 def test_no_at_the_confirmation_exits_8_saying_nothing_changed(cli: Cli) -> None:
-    before = cli.db.read_bytes()
-    child, terminal = _at_the_prompt(cli, "user", "disable", "clerk")
+    before = dump(cli)
+    child, terminal = _at_the_prompt(cli, *SETTINGS_LOAD)
     os.write(terminal, b"n\n")
     _out, err = child.communicate(timeout=60)
     os.close(terminal)
     assert child.returncode == 8, err
     assert err.decode().strip().endswith("error: declined at the prompt: nothing changed")
-    assert _clerk_is_enabled(cli) and cli.db.read_bytes() == before
+    assert dump(cli) == before
 
 
 def test_ctrl_c_at_the_confirmation_exits_130_saying_nothing_changed(cli: Cli) -> None:
-    child, terminal = _at_the_prompt(cli, "user", "disable", "clerk")
+    before = dump(cli)
+    child, terminal = _at_the_prompt(cli, *SETTINGS_LOAD)
     child.send_signal(signal.SIGINT)
     _out, err = child.communicate(timeout=60)
     os.close(terminal)
     assert child.returncode == 130, err
     assert "nothing changed" in err.decode().splitlines()[-1]
-    assert _clerk_is_enabled(cli)
+    assert dump(cli) == before
 
 
 ENVIRONMENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
@@ -259,14 +257,14 @@ def test_a_sqlite_error_without_its_code_is_judged_by_what_sqlite_says(
 
 
 def test_end_of_input_at_the_confirmation_exits_130_saying_nothing_changed(cli: Cli) -> None:
-    before = cli.db.read_bytes()
-    child, terminal = _at_the_prompt(cli, "user", "disable", "clerk")
+    before = dump(cli)
+    child, terminal = _at_the_prompt(cli, *SETTINGS_LOAD)
     os.write(terminal, b"\x04")  # Ctrl-D: the terminal's end of input
     _out, err = child.communicate(timeout=60)
     os.close(terminal)
     assert child.returncode == 130, err
     assert err.decode().splitlines()[-1] == "error: interrupted at the prompt: nothing changed"
-    assert _clerk_is_enabled(cli) and cli.db.read_bytes() == before
+    assert dump(cli) == before
 
 
 def test_a_reader_that_stopped_reading_makes_the_command_exit_141_quietly(cli: Cli) -> None:

@@ -121,7 +121,7 @@ def test_import_and_settings_load_read_standard_input(cli: Cli, tmp_path: Path) 
     from lautex_registry.platform.settings import default_settings_text
 
     text = default_settings_text().replace("Oy Lautex Ab", "Oy Lautex Stdin Ab", 1)
-    loaded = lautex(cli, "settings", "load", "-", data=text.encode(), user="admin")
+    loaded = lautex(cli, "settings", "load", "-", "--yes", data=text.encode(), user="admin")
     assert loaded.returncode == 0, loaded.stderr
     assert b"settings from standard input are in force" in loaded.stderr
     assert "Oy Lautex Stdin Ab" in cli.ok("settings", "show").stdout

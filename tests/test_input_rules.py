@@ -329,7 +329,7 @@ WRITES_ABOUT_A_PERSON = [
      "2026-11-20"),
     ("object", "1", "--purpose", "direct-advertising", "--channel", "email", "--withdraw",
      "--received", "2026-11-20"),
-    ("publication-ban", "1", "--channel", "customer-service", "--received", "2026-11-20"),
+    ("publication-ban", "1", "--channel", "counter", "--received", "2026-11-20"),
     ("request", "add", "1", "--kind", "access", "--channel", "email"),
     ("order", "add", "1", "--number", "T-9", "--date", "2026-11-20", "--channel", "web-store",
      "--line", "Lauta;1;2.50"),
@@ -342,7 +342,7 @@ def test_every_write_about_an_anonymised_customer_is_refused_alike(
 ) -> None:
     register.ok("request", "close", "1", "--outcome", "completed",
                 "--done-outside", "answered by phone")  # fmt: skip
-    register.ok("anonymize", "1", "--yes")
+    register.ok("anonymise", "1", "--yes")
     before = dump(register)
     result = register.run(*command)
     assert_refused(result, 4, "customer 1 is anonymised: nothing new can be recorded")

@@ -67,7 +67,7 @@ def test_remind_collect_and_write_off(cli: Cli) -> None:
     assert len(json.loads(cli.ok("invoice", "list", "--open", "-f", "json").stdout)) == 1
     # In collection is an open claim, but no longer "overdue" for the clerk to chase.
     assert json.loads(cli.ok("invoice", "list", "--overdue", "-f", "json").stdout) == []
-    cli.ok("invoice", "write-off", "2026-0457", "--date", "2026-11-25")
+    cli.ok("invoice", "write-off", "2026-0457", "--yes", "--date", "2026-11-25")
     listed = invoice(cli)
     assert (listed["state"], listed["written_off_on"]) == ("written-off", "2026-11-25")
 
@@ -109,7 +109,7 @@ def test_invoice_bad_input(cli: Cli, args: tuple[str, ...], code: int, fragment:
         ("invoice", "pay", "2026-0457", "--date", "2026-11-25"),
         ("invoice", "remind", "2026-0457", "--date", "2026-11-25"),
         ("invoice", "collect", "2026-0457", "--agency", "P Oy", "--date", "2026-11-25"),
-        ("invoice", "write-off", "2026-0457", "--date", "2026-11-25"),
+        ("invoice", "write-off", "2026-0457", "--yes", "--date", "2026-11-25"),
     ],
 )
 def test_a_paid_invoice_cannot_change_state(cli: Cli, args: tuple[str, ...]) -> None:

@@ -34,14 +34,14 @@ def audit_rows(cli: Cli, action: str) -> list[dict[str, object]]:
 def test_objection_is_recorded_with_date_and_channel(cli: Cli, aino: int) -> None:
     result = cli.ok(
         "object", "AINO@example.fi", "--purpose", "direct-advertising", "--purpose",
-        "opinion-research", "--received", "20.11.2026", "--channel", "contact-person",
+        "opinion-research", "--received", "20.11.2026", "--channel", "phone",
         user="clerk",
     )  # fmt: skip
     assert "in force at once" in result.stderr
     rows = objections(cli, aino)
     assert [(r["purpose"], r["received_on"], r["channel"], r["withdrawn_on"]) for r in rows] == [
-        ("direct-advertising", "2026-11-20", "contact-person", None),
-        ("opinion-research", "2026-11-20", "contact-person", None),
+        ("direct-advertising", "2026-11-20", "phone", None),
+        ("opinion-research", "2026-11-20", "phone", None),
     ]
     [entry] = audit_rows(cli, "object")
     assert entry["username"] == "clerk" and entry["entity_id"] == str(aino)
@@ -146,11 +146,11 @@ def test_auditor_cannot_record_or_withdraw(cli: Cli, aino: int) -> None:
 def test_publication_ban_and_its_withdrawal(cli: Cli, aino: int) -> None:
     result = cli.ok(
         "publication-ban", str(aino), "--received", "2026-11-20", "--channel",
-        "customer-service", user="clerk",
+        "counter", user="clerk",
     )  # fmt: skip
     assert "publication ban" in result.stderr
     [row] = objections(cli, aino)
-    assert row["purpose"] == "publication" and row["channel"] == "customer-service"
+    assert row["purpose"] == "publication" and row["channel"] == "counter"
     cli.ok(
         "publication-ban", str(aino), "--withdraw", "--received", "2026-11-25", "--channel",
         "email", user="clerk",
@@ -194,7 +194,10 @@ def test_consent_history_per_channel(cli: Cli, aino: int) -> None:
     ("args", "field"),
     [
         (("--date", "2026-11-01", "--source", "web"), "consent"),
-        (("--email-marketing", "maybe", "--date", "2026-11-01", "--source", "web"), "status"),
+        (
+            ("--email-marketing", "maybe", "--date", "2026-11-01", "--source", "web"),
+            "email-marketing",
+        ),
         (("--email-marketing", "given", "--date", "2026-11-01", "--source", " "), "source"),
         (("--email-marketing", "given", "--date", "2027-01-01", "--source", "web"), "date"),
     ],

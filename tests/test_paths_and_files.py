@@ -133,7 +133,7 @@ def test_a_settings_file_over_a_mebibyte_is_not_loaded(cli: Cli, tmp_path: Path)
     huge = tmp_path / "register.toml"
     huge.write_text(DEFAULT_SETTINGS.read_text("utf-8") + "# " + "x" * 1_100_000 + "\n", "utf-8")
     before = dump(cli)
-    result = lautex(cli, "settings", "load", "register.toml")
+    result = lautex(cli, "settings", "load", "--yes", "register.toml")
     assert result.returncode == 2, result.stderr
     assert_short_refusal(result.stderr, "settings: 'register.toml' is larger than 1024 KiB")
     assert dump(cli) == before
@@ -205,7 +205,7 @@ def test_a_settings_text_follows_the_free_text_rules(
     )
     (tmp_path / "register.toml").write_text(text, "utf-8")
     before = dump(cli)
-    result = cli.run("settings", "load", "register.toml")
+    result = cli.run("settings", "load", "--yes", "register.toml")
     assert result.exit_code == 2, result.output
     assert_short_refusal(result.stderr, f"controller.contact_person: {reason}")
     assert HETU not in result.stderr

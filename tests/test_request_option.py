@@ -15,7 +15,7 @@ from tests.helpers import add_aino, add_customer, assert_one_line_error, dump
 # command -> (arguments after the customer, the kind of request it answers)
 COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "erase": (("--yes",), "erasure"),
-    "anonymize": (("--yes",), "erasure"),
+    "anonymise": (("--yes",), "erasure"),
     "export": (("--format", "json"), "access"),
     "object": (("--purpose", "direct-advertising", "--received", "2026-11-20",
                 "--channel", "email"), "objection"),
@@ -24,9 +24,9 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "restrict": (("--reason", "the customer contests the address"), "restriction"),
 }  # fmt: skip
 # The commands that close the request they answer refuse one that is closed already.
-CLOSING = ("erase", "anonymize", "rectify", "restrict")
+CLOSING = ("erase", "anonymise", "rectify", "restrict")
 # The commands that answer one kind of request only.
-ONE_KIND = {"erase": "access", "anonymize": "access", "rectify": "access"}
+ONE_KIND = {"erase": "access", "anonymise": "access", "rectify": "access"}
 
 
 def new_request(cli: Cli, customer: int, kind: str) -> int:

@@ -46,7 +46,9 @@ def ordered_and_invoiced(cli: Cli, who: int, number: str, day: str, due: str) ->
 
 
 def run(cli: Cli, as_of: str, *extra: str) -> dict[str, Any]:
-    result = cli.ok("retention", "run", "--as-of", as_of, "--format", "json", *extra, user="bot")
+    result = cli.ok(
+        "retention", "run", "--yes", "--as-of", as_of, "--format", "json", *extra, user="bot"
+    )
     summary: dict[str, Any] = json.loads(result.stdout)
     return summary
 
@@ -229,13 +231,13 @@ def test_a_dry_run_counts_the_same_and_a_second_run_touches_nothing(
 
 
 def test_cron_output_is_only_the_summary(cli: Cli) -> None:
-    result = cli.ok("retention", "run", "--format", "json", user="bot")
+    result = cli.ok("retention", "run", "--yes", "--format", "json", user="bot")
     assert result.stderr == ""
     summary = json.loads(result.stdout)
     assert summary["as_of"] == "2026-11-25" and summary["dry_run"] is False
-    table = cli.ok("retention", "run", user="bot")
+    table = cli.ok("retention", "run", "--yes", user="bot")
     assert "inactive-customers" in table.stdout and table.stderr == ""
-    denied = cli.run("retention", "run", user="clerk")
+    denied = cli.run("retention", "run", "--yes", user="clerk")
     assert denied.exit_code == 5
 
 
@@ -243,7 +245,7 @@ def test_a_second_concurrent_run_exits_6_at_once(cli: Cli) -> None:
     lock = os.open(f"{cli.db}.retention.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        result = cli.run("retention", "run", user="bot")
+        result = cli.run("retention", "run", "--yes", user="bot")
     finally:
         os.close(lock)
     assert result.exit_code == 6

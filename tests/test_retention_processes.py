@@ -58,7 +58,7 @@ def seed_due_customers(db: Path, count: int) -> list[int]:
 
 def start_job(cli: Cli, batch: int, pause: float) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "lautex_registry", "retention", "run", "--format", "json"],
+        [sys.executable, "-m", "lautex_registry", "retention", "run", "--yes", "--format", "json"],
         env=lautex_env(
             cli, "bot", LAUTEX_RETENTION_BATCH=str(batch), LAUTEX_RETENTION_PAUSE=str(pause)
         ),
@@ -188,7 +188,7 @@ def test_a_second_run_started_meanwhile_exits_6_at_once(cli: Cli) -> None:
     wait_for(lambda: count_anonymised(cli.db) >= 10)
 
     second = subprocess.run(
-        [sys.executable, "-m", "lautex_registry", "retention", "run"],
+        [sys.executable, "-m", "lautex_registry", "retention", "run", "--yes"],
         env=lautex_env(cli, "bot"), capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     # At once: it did not wait for the running job's batches to end.

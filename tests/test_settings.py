@@ -28,7 +28,7 @@ def policy(cli: Cli) -> dict[str, str]:
 def test_an_admin_puts_a_new_retention_period_in_force(cli: Cli, tmp_path: Path) -> None:
     path = settings_file(tmp_path, "customer_inactive_years = 3", "customer_inactive_years = 5")
     assert policy(cli)["inactive-customers"].startswith("3 years")
-    result = cli.ok("settings", "load", str(path))
+    result = cli.ok("settings", "load", "--yes", str(path))
     assert "are in force" in result.stderr
     assert policy(cli)["inactive-customers"].startswith("5 years")
     assert "5 years" in cli.ok("statement", "--lang", "en").stdout
@@ -43,7 +43,7 @@ def test_settings_below_a_legal_floor_are_refused_and_nothing_changes(
 ) -> None:
     path = settings_file(tmp_path, "voucher_years = 6", "voucher_years = 2")
     before = cli.ok("settings", "show", "--format", "json").stdout
-    result = cli.run("settings", "load", str(path))
+    result = cli.run("settings", "load", "--yes", str(path))
     assert result.exit_code == 2
     assert result.stderr == (
         "error: retention.voucher_years: at least 6 years "
@@ -58,7 +58,7 @@ def test_a_statement_text_left_empty_is_refused(cli: Cli, tmp_path: Path) -> Non
     path = tmp_path / "broken.toml"
     path.write_text(text[:start] + text[text.index('"', start) :], encoding="utf-8")
     before = cli.ok("settings", "show", "--format", "json").stdout
-    result = cli.run("settings", "load", str(path))
+    result = cli.run("settings", "load", "--yes", str(path))
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
     assert "cookies_en" in result.stderr
@@ -68,10 +68,10 @@ def test_a_statement_text_left_empty_is_refused(cli: Cli, tmp_path: Path) -> Non
 def test_a_file_that_is_not_toml_is_one_line(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "junk.toml"
     path.write_text("[retention\nvoucher_years = ", encoding="utf-8")
-    result = cli.run("settings", "load", str(path))
+    result = cli.run("settings", "load", "--yes", str(path))
     assert result.exit_code == 2
     assert "not valid TOML" in result.stderr and result.stderr.count("\n") == 1
-    assert cli.run("settings", "load", str(tmp_path / "missing.toml")).exit_code == 3
+    assert cli.run("settings", "load", "--yes", str(tmp_path / "missing.toml")).exit_code == 3
 
 
 def test_init_refuses_unusable_settings_and_leaves_no_file(cli: Cli, tmp_path: Path) -> None:
@@ -121,7 +121,7 @@ def test_a_file_that_leaves_out_a_section_is_refused_naming_it(
 ) -> None:
     before = cli.ok("settings", "show", "--format", "json").stdout
     trail = len(audit_rows(cli))
-    result = cli.run("settings", "load", str(without_sections(tmp_path, left_out)))
+    result = cli.run("settings", "load", "--yes", str(without_sections(tmp_path, left_out)))
     # A file with no [backup] is one from before there was one: it takes the default.
     expected = left_out - set(NEWER_SECTIONS)
     if not expected:
@@ -139,11 +139,11 @@ def test_a_file_that_leaves_out_a_section_is_refused_naming_it(
 
 def test_an_empty_file_is_refused_and_every_setting_stays(cli: Cli, tmp_path: Path) -> None:
     changed = settings_file(tmp_path, 'name = "Oy Lautex Ab"', 'name = "Oy Lautex Puu Ab"')
-    cli.ok("settings", "load", str(changed))
+    cli.ok("settings", "load", "--yes", str(changed))
     before = cli.ok("settings", "show", "--format", "json").stdout
     empty = tmp_path / "empty.toml"
     empty.write_text("", encoding="utf-8")
-    result = cli.run("settings", "load", str(empty))
+    result = cli.run("settings", "load", "--yes", str(empty))
     assert result.exit_code == 2
     assert result.stderr == (
         f"error: settings: {empty} is empty: loading replaces every section, so name them "
@@ -158,13 +158,13 @@ def test_a_file_that_says_reset_to_defaults_resets_what_it_leaves_out(
     cli: Cli, tmp_path: Path
 ) -> None:
     changed = settings_file(tmp_path, 'name = "Oy Lautex Ab"', 'name = "Oy Lautex Puu Ab"')
-    cli.ok("settings", "load", str(changed))
+    cli.ok("settings", "load", "--yes", str(changed))
     partial = tmp_path / "five.toml"
     defaults = tomllib.loads(default_settings_text())
     retention = {**defaults["retention"], "customer_inactive_years": 5}
     lines = [f"{key} = {json.dumps(value)}" for key, value in retention.items()]
     partial.write_text("reset_to_defaults = true\n[retention]\n" + "\n".join(lines) + "\n")
-    result = cli.ok("settings", "load", str(partial))
+    result = cli.ok("settings", "load", "--yes", str(partial))
     assert "reset to the built-in defaults: controller, register, backup, supervisory_authority, " \
         "statement" in result.stderr  # fmt: skip
     shown = json.loads(cli.ok("settings", "show", "--format", "json").stdout)
@@ -184,12 +184,12 @@ def test_a_file_that_says_reset_to_defaults_resets_what_it_leaves_out(
     # An empty file that says so puts the built-in defaults back in force as a whole.
     empty = tmp_path / "defaults.toml"
     empty.write_text("reset_to_defaults = true\n", encoding="utf-8")
-    cli.ok("settings", "load", str(empty))
+    cli.ok("settings", "load", "--yes", str(empty))
     assert json.loads(cli.ok("settings", "show", "--format", "json").stdout) == defaults
 
 
 def test_reset_to_defaults_is_true_or_false(cli: Cli, tmp_path: Path) -> None:
     path = without_sections(tmp_path, {"controller"}, 'reset_to_defaults = "yes"')
-    result = cli.run("settings", "load", str(path))
+    result = cli.run("settings", "load", "--yes", str(path))
     assert result.exit_code == 2
     assert result.stderr == "error: reset_to_defaults: true or false, not 'yes'\n"

@@ -52,7 +52,7 @@ def test_org_add_records_a_sole_trader_and_lists_it(cli: Cli) -> None:
     assert shown["sole_trader"] is True
 
 
-@pytest.mark.parametrize("command", ["erase", "anonymize"])
+@pytest.mark.parametrize("command", ["erase", "anonymise"])
 def test_erasing_or_anonymising_the_trader_removes_the_business(cli: Cli, command: str) -> None:
     org, (matti,) = sole_trader(cli)
     legal = int(cli.ok("org", "add", "Puutalo Oy", user="clerk").stdout)
@@ -103,7 +103,7 @@ def test_the_retention_job_anonymises_the_business_with_its_trader(
     org, _ = sole_trader(cli)
     monkeypatch.setenv("LAUTEX_TODAY", "2026-11-25")
 
-    cli.ok("retention", "run", "--as-of", "2026-11-25", user="bot")
+    cli.ok("retention", "run", "--yes", "--as-of", "2026-11-25", user="bot")
 
     assert cli.run("org", "show", str(org)).exit_code == 3
     assert business_traces(cli) == []
@@ -164,7 +164,7 @@ def trader_and_assistant(cli: Cli) -> tuple[int, int, int]:
     return org, matti, assistant
 
 
-@pytest.mark.parametrize("command", ["erase", "anonymize"])
+@pytest.mark.parametrize("command", ["erase", "anonymise"])
 def test_the_business_goes_with_its_trader_whoever_else_is_linked(cli: Cli, command: str) -> None:
     org, matti, assistant = trader_and_assistant(cli)
 

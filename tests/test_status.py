@@ -106,7 +106,7 @@ def test_status_matches_a_recount_after_a_demo_year_erasure_and_retention(
         return result.stdout
 
     on_demo("erase", "3", "--yes")
-    on_demo("anonymize", "4", "--yes")
+    on_demo("anonymise", "4", "--yes")
     on_demo("retention", "run", "--as-of", "2026-11-25", "--yes")
     facts = json.loads(on_demo("status", "--format", "json"))
     expected = recount(demo, facts["as_of"])

@@ -32,6 +32,12 @@ class RegisterGroup(TyperGroup):
             reader_gone()
             raise typer.Exit(141) from None
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """An old spelling runs the command under its one name (permissions, audit)."""
+        if args and args[0] in ALIASES:
+            args = [ALIASES[args[0]], *args[1:]]
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -177,7 +183,7 @@ COMMANDS: tuple[str, ...] = (
     "marketing",
     "labels",
     "erase",
-    "anonymize",
+    "anonymise",
     "backup",
     "restore",
     "retention",
@@ -189,6 +195,8 @@ COMMANDS: tuple[str, ...] = (
     "completion",
     "migrate",
 )
+# Old spellings that scripts may use: still run, never listed (README "Conventions").
+ALIASES = {"anonymize": "anonymise"}
 _registered: set[str] = set()
 
 
@@ -211,6 +219,7 @@ def commands_for(argv: list[str]) -> tuple[str, ...]:
         if arg == "--db":
             next(args, None)
         elif not arg.startswith("-"):
+            arg = ALIASES.get(arg, arg)
             return (arg,) if arg in COMMANDS else COMMANDS
     return COMMANDS
 

@@ -1,4 +1,4 @@
-"""What `erase` and `anonymize` share: the plan shown, the confirmation, the outcome."""
+"""What `erase` and `anonymise` share: the plan shown, the confirmation, the outcome."""
 
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,7 @@ def describe(result: "ErasurePlan") -> str:
     return f"customer {result.customer_id} {result.outcome}{held}"
 
 
-def erase_or_anonymize(
+def erase_or_anonymise(
     ctx: typer.Context, customer: str, mode: str, request: int | None, dry_run: bool, yes: bool,
     fmt: Format,
 ) -> None:  # fmt: skip

@@ -16,7 +16,7 @@ def record_objection(
     ctx: typer.Context,
     customer: str,
     purposes: list[str],
-    received: str,
+    received: str | None,
     channel: str,
     withdraw: bool,
     request: int | None,
@@ -24,7 +24,7 @@ def record_objection(
     ban: bool,
 ) -> None:
     from lautex_registry.platform.errors import InvalidInput
-    from lautex_registry.platform.validation import parse_date
+    from lautex_registry.platform.validation import date_or_today
     from lautex_registry.records import objections
     from lautex_registry.records.lookup import resolve_customer
 
@@ -33,7 +33,7 @@ def record_objection(
     with open_workspace(ctx, write=True) as ws:
         if not ban and objections.PUBLICATION in purposes:
             raise InvalidInput("purpose: record a publication ban with `lautex publication-ban`")
-        day = parse_date(received, "received")
+        day = date_or_today(received, "received")
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
         change = record(ws.conn, ws.actor, customer_id, purposes, day, channel, request_id=request)
     _tell_objection_change(customer_id, change)

@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from lautex_registry.cli.params import enum_of
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.escaping import printable, spreadsheet_safe, tsv_safe
 
@@ -70,6 +71,7 @@ FormatOption = Annotated[
         "-f",
         help="Output: table (default at a terminal) or tsv (default elsewhere) for people "
         "and pipes; json, jsonl or csv for scripts.",
+        parser=enum_of("format", Format),  # the one message for a closed set (cli/params.py)
         callback=_default_format,
     ),
 ]

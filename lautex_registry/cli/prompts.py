@@ -1,4 +1,4 @@
-"""Reading passwords: twice at a prompt, or once from standard input for scripts."""
+"""Reading passwords and confirmations: the one prompt helper of the command line."""
 
 import sys
 
@@ -36,11 +36,37 @@ def _utf8(password: str) -> str:
     return password
 
 
+# The answers a confirmation takes, in English and Finnish (README "Conventions"); an empty
+# answer is no: an irreversible step never happens by pressing Enter.
+YES_ANSWERS = frozenset({"y", "yes", "k", "kyllä", "kylla"})
+NO_ANSWERS = frozenset({"", "n", "no", "e", "ei"})
+
+
 def confirm_or_abort(question: str, *, assume_yes: bool) -> None:
-    """Destructive commands ask first unless --yes; without a terminal they need --yes."""
+    """Irreversible commands ask first unless --yes; without a terminal they need --yes.
+
+    Declining raises Declined (exit 8, "nothing changed"); Ctrl-C or end of input at the
+    question is an interruption (exit 130), turned so by the error boundary in cli/app.py.
+    """
     if assume_yes:
         return
     if not sys.stdin.isatty():
-        raise InvalidInput("refusing to go on without confirmation: add --yes")
-    if not typer.confirm(question, default=False, err=True):
+        raise InvalidInput(
+            "refusing to go on without confirmation: add --yes (or --dry-run to see what it does)"
+        )
+    if not ask_yes_no(question):
         raise Declined("declined at the prompt: nothing changed")
+
+
+def ask_yes_no(question: str) -> bool:
+    """Ask at the terminal (stderr) until the answer is yes or no in either language."""
+    while True:
+        answer: str = typer.prompt(
+            f"{question} [y/N] (k/E)", default="", show_default=False, err=True
+        )
+        word = answer.strip().casefold()
+        if word in YES_ANSWERS:
+            return True
+        if word in NO_ANSWERS:
+            return False
+        typer.echo("answer y or yes (k, kyllä), or n or no (e, ei)", err=True)

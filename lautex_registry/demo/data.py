@@ -69,10 +69,10 @@ OUTSIDER = "Raili Rantanen <raili.rantanen@example.net>"  # asks, but is not in 
 # Who objects to what (GDPR Art. 21), and how the objection came: (role, purposes, channel).
 OBJECTIONS = (
     ("objects-advertising", ("direct-advertising",), "email"),
-    ("objects-advertising-2", ("direct-advertising",), "customer-service"),
+    ("objects-advertising-2", ("direct-advertising",), "phone"),
     ("objects-research", ("market-research",), "letter"),
-    ("objects-all", ("all",), "contact-person"),
-    ("publication-ban", ("publication",), "customer-service"),
+    ("objects-all", ("all",), "counter"),
+    ("publication-ban", ("publication",), "phone"),
     ("publication-ban-2", ("publication",), "web"),
 )
 

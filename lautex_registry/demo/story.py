@@ -406,7 +406,7 @@ def add_requests(ctx: DemoContext) -> None:
     with on_day(answered):
         record_objections(ctx.conn, ctx.actor, roles["objection-request"],
                           ["direct-advertising", "market-research"], received,
-                          "customer-service", request_id=twelfth)  # fmt: skip
+                          "phone", request_id=twelfth)  # fmt: skip
         close_request(ctx.conn, ctx.actor, twelfth, "completed")
     for label, sql in (
         ("objections", "SELECT COUNT(*) FROM objections"),

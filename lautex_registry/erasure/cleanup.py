@@ -3,7 +3,7 @@ behind in the file goes too.
 
 Every connection has `secure_delete` on (`platform.db.connect`), so deleted rows are
 overwritten in place; what is left is old tokens in a full-text index and old page
-images in the `-wal` file. `erase`, `anonymize`, the retention job and `restore` call
+images in the `-wal` file. `erase`, `anonymise`, the retention job and `restore` call
 this after their transactions.
 """
 

@@ -1,5 +1,5 @@
 """Carrying out an erasure or anonymisation: the one implementation behind `erase`,
-`anonymize`, the retention job and the journal replay of `restore`.
+`anonymise`, the retention job and the journal replay of `restore`.
 
 What goes and what stays is `plan.plan_erasure`'s (and its module says why). Here the
 rows go: before anything is deleted, objections become a suppression record (keyed
@@ -271,7 +271,7 @@ def carry_out(
     *,
     request_id: int | None = None,
 ) -> ErasurePlan:
-    """`erase` / `anonymize` one customer in one transaction: plan again under the write
+    """`erase` / `anonymise` one customer in one transaction: plan again under the write
     lock (a clerk may have changed something since the plan was shown), erase, close the
     request with its outcome and reasons, journal; then the physical clean-up."""
     db_file = journal.database_file(conn)
@@ -284,7 +284,7 @@ def carry_out(
             [customer_id],
             mode,
             as_of,
-            action="erase" if mode == ERASE else "anonymize",
+            action="erase" if mode == ERASE else "anonymise",
             rule="request" if request_id is not None else "clerk",
             request_id=request_id,
         )

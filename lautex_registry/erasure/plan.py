@@ -1,6 +1,6 @@
 """The plan of an erasure or anonymisation: what goes now and what holds keep, until when.
 
-This is what `erase --dry-run` and `anonymize --dry-run` show, and what `erase.carry_out`
+This is what `erase --dry-run` and `anonymise --dry-run` show, and what `erase.carry_out`
 plans again under the write lock before it does anything. It only reads.
 
 GDPR Art. 17 and the privacy statement (docs/privacy-statement.md P6, P11): personal data is

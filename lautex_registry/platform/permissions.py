@@ -102,7 +102,7 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "labels": _STAFF,
     # erasure and retention
     "erase": _STAFF,
-    "anonymize": _STAFF,
+    "anonymise": _STAFF,
     "retention show": _ANY,
     "retention run": frozenset({ADMIN, SYSTEM}),
     # documents generated from the settings

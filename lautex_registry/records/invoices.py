@@ -163,6 +163,25 @@ def collect_invoice(
     return invoice
 
 
+def write_off_plan(conn: sqlite3.Connection, number: str, on: str) -> dict[str, Any]:
+    """What `invoice write-off` would do, checked as the write-off checks it; writes nothing.
+
+    A write-off is irreversible (no command reopens the claim), so the command shows this
+    and asks first (docs/rules.md §6).
+    """
+    invoice = invoice_row(conn, number)
+    _require_state(invoice, OPEN_CLAIM_STATES, "written off")
+    day = _event_date(invoice, on)
+    return {
+        "invoice": invoice["number"],
+        "billing_name": invoice["billing_name"],
+        "amount": validation.format_money(invoice["amount_cents"]),
+        "due_on": invoice["due_on"],
+        "state": invoice["state"],
+        "written_off_on": day,
+    }
+
+
 def write_off_invoice(conn: sqlite3.Connection, actor: audit.Actor, number: str, on: str) -> None:
     """Give up an open or in-collection claim."""
     invoice = invoice_row(conn, number)

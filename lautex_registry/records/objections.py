@@ -37,10 +37,11 @@ PURPOSES = (
 # docs/privacy-statement.md P3: the publication ban is an objection to publishing the person in
 # lists.
 PUBLICATION = "publication"
-# The ways a person can tell the company (docs/privacy-statement.md P3: customer service, email or
-# the
-# contact person; a letter and the web form as well).
-CHANNELS = ("customer-service", "email", "contact-person", "letter", "web")
+# How a person told the company: one set for objections, publication bans and data subject
+# requests (docs/rules.md §6: one name per idea). docs/privacy-statement.md P3's customer service
+# is recorded as the way it reached us (phone, counter, email, letter), as is a message passed on
+# by the contact person. The requests table's CHECK constraint holds exactly these.
+CHANNELS = ("letter", "email", "phone", "counter", "web")
 # The channel of an objection put back from an erased person's suppression record.
 RESTORED_CHANNEL = "suppression-record"
 CONSENT_CHANNELS = ("email", "sms")

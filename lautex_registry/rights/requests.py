@@ -30,6 +30,7 @@ from lautex_registry.records import lookup
 from lautex_registry.records.customer_state import refuse_if_anonymised
 from lautex_registry.records.customers import LANGUAGES
 from lautex_registry.records.lookup import customer_id_by_email, resolve_customer
+from lautex_registry.records.objections import CHANNELS
 from lautex_registry.rights import deadlines
 from lautex_registry.rights.request_done import (
     erased_or_anonymised,
@@ -47,7 +48,6 @@ KINDS = (
     "portability",
     "publication-ban",
 )
-CHANNELS = ("letter", "email", "phone", "counter", "web")
 OUTCOMES = ("completed", "refused", "partially-refused")
 REFUSALS = ("refused", "partially-refused")
 # GDPR Art. 15(3): the copy of the data; the first one is free.

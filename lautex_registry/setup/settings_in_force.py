@@ -8,10 +8,12 @@ from lautex_registry.erasure.backup_copies import BackupPolicy
 from lautex_registry.erasure.holds import RetentionPolicy
 from lautex_registry.platform import audit
 from lautex_registry.platform.characters import excerpt
+from lautex_registry.platform.db import transaction
 from lautex_registry.platform.documents import LANGUAGES
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.settings import (
     RESET_KEY,
+    all_settings,
     default_settings_text,
     parse_settings,
     store_settings,
@@ -91,3 +93,29 @@ def replace_settings(
         details["defaults_added"] = sorted(loaded.added)
     audit.record(conn, actor, "settings load", "settings", None, details)
     return sections
+
+
+class _TakeBack(Exception):
+    """Ends a rehearsal transaction: everything in it is rolled back."""
+
+
+def settings_load_plan(
+    conn: sqlite3.Connection, actor: audit.Actor, loaded: SettingsToLoad
+) -> dict[str, Any]:
+    """What `settings load` would change, checked exactly as loading checks it, then taken
+    back: loading replaces the settings in force, which no command restores, so the command
+    shows this and asks first (docs/rules.md §6). Takes the write lock for the rehearsal."""
+    in_force = all_settings(conn)
+    changed = sorted(name for name, value in loaded.settings.items() if in_force.get(name) != value)
+    try:
+        with transaction(conn):
+            replace_settings(conn, actor, loaded)
+            raise _TakeBack
+    except _TakeBack:
+        pass
+    return {
+        "changed": changed,
+        "unchanged": sorted(name for name in loaded.settings if name not in changed),
+        "reset_to_defaults": sorted(loaded.reset),
+        "dropped": sorted(name for name in in_force if name not in loaded.settings),
+    }

@@ -6,7 +6,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import say
-from lautex_registry.cli.params import Customer
+from lautex_registry.cli.params import CONSENT_STATUSES, Customer, choice_option
 
 COMMAND = "consent"
 
@@ -28,10 +28,22 @@ def consent(
         ),
     ],
     email_marketing: Annotated[
-        str | None, typer.Option("--email-marketing", help="given or withdrawn.")
+        str | None,
+        choice_option(
+            "--email-marketing",
+            field="email-marketing",
+            values=CONSENT_STATUSES,
+            help="Consent to email marketing.",
+        ),
     ] = None,
     sms_marketing: Annotated[
-        str | None, typer.Option("--sms-marketing", help="given or withdrawn.")
+        str | None,
+        choice_option(
+            "--sms-marketing",
+            field="sms-marketing",
+            values=CONSENT_STATUSES,
+            help="Consent to SMS marketing.",
+        ),
     ] = None,
 ) -> None:
     """Record consent to email or SMS marketing, or its withdrawal (917/2014 sec. 200).

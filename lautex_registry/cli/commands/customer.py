@@ -1,6 +1,5 @@
 """The `customer` group: add, show, list, search, edit and import."""
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +17,20 @@ from lautex_registry.cli.output import (
     say,
     warn,
 )
-from lautex_registry.cli.params import Customer, DryRun, LimitOption, fields_option, id_of
+from lautex_registry.cli.params import (
+    CUSTOMER_SORTS,
+    CUSTOMER_STATES,
+    SOURCES,
+    Customer,
+    DryRun,
+    LimitOption,
+    PersonLanguage,
+    ReportFormat,
+    ReportFormatOption,
+    choice_option,
+    fields_option,
+    id_of,
+)
 
 COMMAND = "customer"
 
@@ -70,11 +82,7 @@ Country = Annotated[
 
 Source = Annotated[
     str | None,
-    typer.Option(
-        "--source",
-        help="Where the data came from: web-store, reseller, registration, "
-        "customer-service, subcontractor or partner.",
-    ),
+    choice_option("--source", field="source", values=SOURCES, help="Where the data came from."),
 ]
 
 
@@ -86,11 +94,6 @@ SourceDetail = Annotated[
 Notes = Annotated[
     str | None,
     typer.Option("--notes", help="Customer-service notes (one line, at most 1000 characters)."),
-]
-
-
-Language = Annotated[
-    str | None, typer.Option("--language", help="fi, en or sv. Default on add: fi.")
 ]
 
 
@@ -123,7 +126,7 @@ def customer_add(
     country: Country = None,
     source: Source = None,
     source_detail: SourceDetail = None,
-    language: Language = None,
+    language: PersonLanguage = None,
     notes: Notes = None,
 ) -> None:
     """Add a customer; prints the new customer's id.
@@ -236,13 +239,18 @@ def customer_list(
     ] = None,
     state: Annotated[
         str | None,
-        typer.Option("--state", help="active, restricted, anonymised-with-holds or anonymised."),
+        choice_option("--state", field="state", values=CUSTOMER_STATES, help="Only this state."),
     ] = None,
-    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    source: Annotated[
+        str | None,
+        choice_option("--source", field="source", values=SOURCES, help="Only this source."),
+    ] = None,
     sort: Annotated[
         str,
-        typer.Option(
+        choice_option(
             "--sort",
+            field="sort",
+            values=CUSTOMER_SORTS,
             help="id (the order added) or name (last name, first name, in Finnish order: "
             "Å, Ä, Ö after Z).",
         ),
@@ -318,7 +326,7 @@ def customer_edit(
     country: Country = None,
     source: Source = None,
     source_detail: SourceDetail = None,
-    language: Language = None,
+    language: PersonLanguage = None,
     notes: Notes = None,
     clear: Annotated[
         list[str] | None,
@@ -360,13 +368,6 @@ def customer_edit(
     report_restorations(written.restored)  # an erased objector's objections are back (Art. 21(3))
 
 
-class ReportFormat(StrEnum):
-    """`customer import -f`: the summary on stderr, or the whole report as JSON on stdout."""
-
-    text = "text"
-    json = "json"
-
-
 @customer_app.command("import")
 def customer_import(
     ctx: typer.Context,
@@ -378,7 +379,13 @@ def customer_import(
         ),
     ],
     source: Annotated[
-        str | None, typer.Option("--source", help="Source for rows whose source cell is empty.")
+        str | None,
+        choice_option(
+            "--source",
+            field="source",
+            values=SOURCES,
+            help="Source for rows whose source cell is empty.",
+        ),
     ] = None,
     dry_run: DryRun = False,
     skip_invalid: Annotated[
@@ -401,10 +408,7 @@ def customer_import(
     ignore_extra: Annotated[
         bool, typer.Option("--ignore-extra", help="Leave out columns that name no field.")
     ] = False,
-    fmt: Annotated[
-        ReportFormat,
-        typer.Option("--format", "-f", help="The report: text on stderr, or json on stdout."),
-    ] = ReportFormat.text,
+    fmt: ReportFormatOption = ReportFormat.text,
 ) -> None:
     """Import customers from a CSV file whose header names the fields, in English or Finnish.
 

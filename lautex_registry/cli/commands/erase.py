@@ -2,7 +2,7 @@
 
 import typer
 
-from lautex_registry.cli.erasing import erase_or_anonymize
+from lautex_registry.cli.erasing import erase_or_anonymise
 from lautex_registry.cli.output import Format, FormatOption
 from lautex_registry.cli.params import Customer, DryRun, RequestOption, Yes
 
@@ -29,4 +29,4 @@ def erase(
 
     Example: lautex erase 42 --request 7 --yes
     """
-    erase_or_anonymize(ctx, customer, "erase", request, dry_run, yes, fmt)
+    erase_or_anonymise(ctx, customer, "erase", request, dry_run, yes, fmt)

@@ -7,7 +7,14 @@ import typer
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, output_path
 from lautex_registry.cli.output import emit_document, refuse_pdf_on_terminal, say
-from lautex_registry.cli.params import Customer, LangOption, OutputOption, RequestOption
+from lautex_registry.cli.params import (
+    Customer,
+    ExportFormat,
+    ExportFormatOption,
+    LangOption,
+    OutputOption,
+    RequestOption,
+)
 
 COMMAND = "export"
 
@@ -19,12 +26,7 @@ def register(app: typer.Typer) -> None:
 def export(
     ctx: typer.Context,
     customer: Customer,
-    fmt: Annotated[
-        str,
-        typer.Option(
-            "--format", "-f", help="json, csv, html, md or pdf (portability: json or csv)."
-        ),
-    ] = "json",
+    fmt: ExportFormatOption = ExportFormat.json,
     lang: LangOption = None,
     request_id: RequestOption = None,
     output: OutputOption = None,
@@ -47,7 +49,7 @@ def export(
     refuse_pdf_on_terminal(fmt, target is None)
     with open_workspace(ctx, write=True) as ws:
         result = export_customer(
-            ws.conn, ws.actor, customer, fmt=fmt, lang=lang, request_id=request_id,
+            ws.conn, ws.actor, customer, fmt=fmt.value, lang=lang, request_id=request_id,
             output=target, portability=portability,
         )  # fmt: skip
         # Written inside the transaction: a file that cannot be written leaves no record.

@@ -5,8 +5,15 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, FormatOption, emit_rows, pick_fields, say
-from lautex_registry.cli.params import EventDate, LimitOption, fields_option
+from lautex_registry.cli.output import (
+    Format,
+    FormatOption,
+    emit_rows,
+    pick_fields,
+    preview_record,
+    say,
+)
+from lautex_registry.cli.params import DryRun, EventDate, LimitOption, Yes, fields_option
 
 COMMAND = "invoice"
 
@@ -86,15 +93,30 @@ def invoice_collect(
 
 
 @invoice_app.command("write-off")
-def invoice_write_off(ctx: typer.Context, number: InvoiceNumber, on: EventDate) -> None:
-    """Write off an open or in-collection invoice.
+def invoice_write_off(
+    ctx: typer.Context,
+    number: InvoiceNumber,
+    on: EventDate,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+) -> None:
+    """Write off an open or in-collection invoice: irreversible, so it shows the invoice and
+    asks first (without a terminal it needs --yes).
 
-    Example: lautex invoice write-off 2026-0457 --date 2027-06-30
+    Example: lautex invoice write-off 2026-0457 --date 2027-06-30 --yes
     """
-    from lautex_registry.records.invoices import write_off_invoice
+    from lautex_registry.cli.prompts import confirm_or_abort
+    from lautex_registry.records.invoices import write_off_invoice, write_off_plan
 
-    with open_workspace(ctx, write=True) as ws:
-        write_off_invoice(ws.conn, ws.actor, number, on)
+    with open_workspace(ctx) as ws:
+        plan = write_off_plan(ws.conn, number, on)
+        preview_record(plan, title="invoice write-off")
+        if dry_run:
+            say("dry run: nothing was changed")
+            return
+        confirm_or_abort(f"Write off invoice {plan['invoice']} for good?", assume_yes=yes)
+        with ws.writing():
+            write_off_invoice(ws.conn, ws.actor, number, on)
     say(f"invoice {number.strip()} is written off")
 
 

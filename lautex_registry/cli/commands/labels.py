@@ -3,7 +3,6 @@
 There is deliberately no option that includes a person who objected (GDPR Art. 21(3)).
 """
 
-from enum import StrEnum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
 
@@ -12,7 +11,7 @@ import typer
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, output_path
 from lautex_registry.cli.output import left_out, say
-from lautex_registry.cli.params import ListPurpose
+from lautex_registry.cli.params import LabelFormat, LabelFormatOption, ListPurpose
 
 if TYPE_CHECKING:
     from lautex_registry.cli.context import Workspace
@@ -25,14 +24,9 @@ def register(app: typer.Typer) -> None:
     app.command(COMMAND)(labels)
 
 
-class LabelFormat(StrEnum):
-    csv = "csv"
-    pdf = "pdf"
-
-
 def labels(
     ctx: typer.Context,
-    fmt: Annotated[LabelFormat, typer.Option("--format", "-f", help="csv or pdf (A4 sheets).")],
+    fmt: LabelFormatOption,
     purpose: ListPurpose = "direct-advertising",
     sort: Annotated[
         str,

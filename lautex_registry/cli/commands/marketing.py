@@ -4,14 +4,19 @@ There is deliberately no option here, for any role, that includes a person who
 objected (GDPR Art. 21(3)): lists leave them out, always.
 """
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, emit_rows, left_out, say, warn
-from lautex_registry.cli.params import ListPurpose
+from lautex_registry.cli.params import (
+    MARKETING_CHANNELS,
+    ListFormat,
+    ListFormatOption,
+    ListPurpose,
+    choice_option,
+)
 
 COMMAND = "marketing"
 
@@ -25,18 +30,19 @@ def register(app: typer.Typer) -> None:
     app.add_typer(marketing_app, name=COMMAND)
 
 
-class ListFormat(StrEnum):
-    csv = "csv"
-    jsonl = "jsonl"
-    json = "json"
-
-
 @marketing_app.command("list")
 def marketing_list(
     ctx: typer.Context,
     purpose: ListPurpose,
     channel: Annotated[
-        str, typer.Option("--channel", help="email, post, phone or sms.", show_default=False)
+        str,
+        choice_option(
+            "--channel",
+            field="channel",
+            values=MARKETING_CHANNELS,
+            help="How the people on the list are contacted.",
+            show_default=False,
+        ),
     ],
     existing_customers: Annotated[
         bool,
@@ -47,9 +53,7 @@ def marketing_list(
             "message.",
         ),
     ] = False,
-    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="csv, jsonl or json.")] = (
-        ListFormat.csv
-    ),
+    fmt: ListFormatOption = ListFormat.csv,
 ) -> None:
     """Export who may be contacted for a purpose by a channel; says who was left out and why.
 

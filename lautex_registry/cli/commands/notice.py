@@ -13,7 +13,14 @@ from lautex_registry.cli.output import (
     pick_fields,
     say,
 )
-from lautex_registry.cli.params import DateOption, LimitOption, fields_option, id_of
+from lautex_registry.cli.params import (
+    NOTICE_METHODS,
+    DateOption,
+    LimitOption,
+    choice_option,
+    fields_option,
+    id_of,
+)
 
 COMMAND = "notice"
 
@@ -75,7 +82,10 @@ def notice_sent(
         int,
         typer.Argument(help="The notice's id.", show_default=False, parser=id_of("notice")),
     ],
-    method: Annotated[str, typer.Option("--method", help="letter, email or phone.")],
+    method: Annotated[
+        str,
+        choice_option("--method", field="method", values=NOTICE_METHODS, help="How it was sent."),
+    ],
     on_date: DateOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:

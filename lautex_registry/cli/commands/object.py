@@ -5,7 +5,15 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.objections import record_objection
-from lautex_registry.cli.params import Channel, Customer, Received, RequestOption, Withdraw
+from lautex_registry.cli.params import (
+    OBJECTION_PURPOSES,
+    Channel,
+    Customer,
+    Received,
+    RequestOption,
+    Withdraw,
+    choice_option,
+)
 
 COMMAND = "object"
 
@@ -19,15 +27,16 @@ def object_command(
     customer: Customer,
     purpose: Annotated[
         list[str],
-        typer.Option(
+        choice_option(
             "--purpose",
-            help="direct-advertising, distance-selling, direct-marketing, market-research, "
-            "opinion-research or all. Repeatable.",
+            field="purpose",
+            values=OBJECTION_PURPOSES,
+            help="What the person forbids; all covers every one. Repeatable.",
             show_default=False,
         ),
     ],
-    received: Received,
     channel: Channel,
+    received: Received = None,
     withdraw: Withdraw = False,
     request: RequestOption = None,
 ) -> None:

@@ -13,7 +13,13 @@ from lautex_registry.cli.output import (
     pick_fields,
     say,
 )
-from lautex_registry.cli.params import Customer, LimitOption, fields_option
+from lautex_registry.cli.params import (
+    ORDER_CHANNELS,
+    Customer,
+    LimitOption,
+    choice_option,
+    fields_option,
+)
 
 COMMAND = "order"
 
@@ -32,8 +38,10 @@ def order_add(
     order_date: Annotated[str, typer.Option("--date", help="Order date (YYYY-MM-DD).")],
     channel: Annotated[
         str,
-        typer.Option(
+        choice_option(
             "--channel",
+            field="channel",
+            values=ORDER_CHANNELS,
             help="Where the order came from: counter, phone, email, web-store or reseller.",
         ),
     ],

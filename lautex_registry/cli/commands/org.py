@@ -13,7 +13,7 @@ from lautex_registry.cli.output import (
     pick_fields,
     say,
 )
-from lautex_registry.cli.params import LimitOption, fields_option
+from lautex_registry.cli.params import LimitOption, Received, fields_option
 
 COMMAND = "org"
 
@@ -153,10 +153,7 @@ def org_show(ctx: typer.Context, org: OrgRef, fmt: FormatOption = Format.table) 
 def org_prohibit_marketing(
     ctx: typer.Context,
     org: OrgRef,
-    received: Annotated[
-        str | None,
-        typer.Option("--received", help="When the organisation said so. Default: today."),
-    ] = None,
+    received: Received = None,
     withdraw: Annotated[
         bool, typer.Option("--withdraw", help="Lift it, at the organisation's own request.")
     ] = False,
@@ -170,7 +167,7 @@ def org_prohibit_marketing(
     from lautex_registry.records.objections import set_organisation_prohibition
 
     with open_workspace(ctx, write=True) as ws:
-        day = parse_date(received, "received") if received else None
+        day = parse_date(received, "received") if received else None  # None: today
         organisation_id = resolve_organisation_id(ws.conn, org)
         result = set_organisation_prohibition(
             ws.conn, ws.actor, organisation_id, day, lift=withdraw

@@ -1,14 +1,17 @@
 """`lautex processing-record`: the record of processing activities (GDPR Art. 30)."""
 
-from enum import StrEnum
-from typing import Annotated
-
 import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, deliver, output_path
 from lautex_registry.cli.output import refuse_pdf_on_terminal
-from lautex_registry.cli.params import DocumentLang, DocumentLanguage, OutputOption
+from lautex_registry.cli.params import (
+    DocumentLang,
+    DocumentLanguage,
+    OutputOption,
+    RecordFormat,
+    RecordFormatOption,
+)
 
 COMMAND = "processing-record"
 
@@ -17,19 +20,10 @@ def register(app: typer.Typer) -> None:
     app.command(COMMAND)(processing_record)
 
 
-class RecordFormat(StrEnum):
-    md = "md"
-    html = "html"
-    pdf = "pdf"
-    json = "json"
-
-
 def processing_record(
     ctx: typer.Context,
     lang: DocumentLang = DocumentLanguage.fi,
-    fmt: Annotated[
-        RecordFormat, typer.Option("--format", "-f", help="md (Markdown), html, pdf or json.")
-    ] = RecordFormat.md,
+    fmt: RecordFormatOption = RecordFormat.md,
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:

@@ -15,8 +15,8 @@ def register(app: typer.Typer) -> None:
 def publication_ban(
     ctx: typer.Context,
     customer: Customer,
-    received: Received,
     channel: Channel,
+    received: Received = None,
     withdraw: Withdraw = False,
     request: RequestOption = None,
 ) -> None:

@@ -6,7 +6,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, FormatOption, emit_rows, pick_fields, say
-from lautex_registry.cli.params import LimitOption, fields_option
+from lautex_registry.cli.params import RECIPIENT_KINDS, LimitOption, choice_option, fields_option
 
 COMMAND = "recipient"
 
@@ -27,7 +27,12 @@ RECIPIENT_COLUMNS = ("id", "name", "kind", "purposes", "country", "eu_eea", "tra
 def recipient_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The recipient's name.", show_default=False)],
-    kind: Annotated[str, typer.Option("--kind", help="processor, third-party or authority.")],
+    kind: Annotated[
+        str,
+        choice_option(
+            "--kind", field="kind", values=RECIPIENT_KINDS, help="What the recipient is."
+        ),
+    ],
     purpose: Annotated[
         list[str],
         typer.Option(

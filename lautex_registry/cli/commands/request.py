@@ -17,11 +17,19 @@ from lautex_registry.cli.output import (
     say,
 )
 from lautex_registry.cli.params import (
+    REQUEST_KINDS,
+    REQUEST_OUTCOMES,
+    Channel,
     LangOption,
     LetterFormat,
+    LetterFormatOption,
+    LetterTypeOption,
     LimitOption,
     OutputOption,
+    PersonLanguage,
+    Received,
     RequestId,
+    choice_option,
     fields_option,
     id_of,
 )
@@ -30,7 +38,7 @@ from lautex_registry.cli.rectifying import emit_certificate
 COMMAND = "request"
 
 request_app = typer.Typer(
-    help="Data subject requests: add, extend, verify, list, show, close, letter.",
+    help="Data subject requests: add, extend, verify, list, show, close, letter, certificate.",
     no_args_is_help=True,
 )
 
@@ -43,27 +51,15 @@ def register(app: typer.Typer) -> None:
 def request_add(
     ctx: typer.Context,
     kind: Annotated[
-        str,
-        typer.Option(
-            "--kind",
-            help="access, rectification, erasure, restriction, objection, portability "
-            "or publication-ban.",
-        ),
+        str, choice_option("--kind", field="kind", values=REQUEST_KINDS, help="What is asked.")
     ],
-    channel: Annotated[
-        str, typer.Option("--channel", help="letter, email, phone, counter or web.")
-    ],
+    channel: Channel,
     customer: Annotated[
         str | None,
         typer.Argument(help="The customer's id or email (or use --requester).", show_default=False),
     ] = None,
-    received: Annotated[
-        str | None, typer.Option("--received", help="Date of receipt. Default: today.")
-    ] = None,
-    language: Annotated[
-        str | None,
-        typer.Option("--language", help="fi, en or sv. Default: the customer's language."),
-    ] = None,
+    received: Received = None,
+    language: PersonLanguage = None,
     requester: Annotated[
         str | None,
         typer.Option("--requester", help='"NAME <EMAIL>" of a person not in the register.'),
@@ -162,7 +158,10 @@ def request_list(
             parser=id_of("due-within", minimum=0, maximum=3650),
         ),
     ] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="Only this kind.")] = None,
+    kind: Annotated[
+        str | None,
+        choice_option("--kind", field="kind", values=REQUEST_KINDS, help="Only this kind."),
+    ] = None,
     fail_if_any: Annotated[
         bool,
         typer.Option("--fail-if-any", help="Exit 4 when the list is not empty (for cron)."),
@@ -210,7 +209,10 @@ def request_close(
     ctx: typer.Context,
     request_id: RequestId,
     outcome: Annotated[
-        str, typer.Option("--outcome", help="completed, refused or partially-refused.")
+        str,
+        choice_option(
+            "--outcome", field="outcome", values=REQUEST_OUTCOMES, help="How it was answered."
+        ),
     ],
     reason: Annotated[
         str | None, typer.Option("--reason", help="Reasons (required for a refusal).")
@@ -261,21 +263,9 @@ def request_letter(
     ctx: typer.Context,
     request_id: RequestId,
     lang: LangOption = None,
-    letter_fmt: LetterFormat = "md",
-    which: Annotated[
-        str,
-        typer.Option(
-            "--type",
-            help="auto, access-reply, extension-notice, refusal or no-data. "
-            "auto picks from the request's state.",
-        ),
-    ] = "auto",
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "--output", "-o", help="Write to this new file (mode 0600); - or none: stdout."
-        ),
-    ] = None,
+    letter_fmt: LetterFormatOption = LetterFormat.md,
+    which: LetterTypeOption = "auto",
+    output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:
     """Write the reply letter of a request: access reply, extension notice, refusal, no data.
@@ -288,7 +278,9 @@ def request_letter(
     target = output_path(output, force)
     refuse_pdf_on_terminal(letter_fmt, target is None)
     with open_workspace(ctx, write=True) as ws:
-        letter = make_letter(ws.conn, ws.actor, request_id, lang=lang, fmt=letter_fmt, which=which)
+        letter = make_letter(
+            ws.conn, ws.actor, request_id, lang=lang, fmt=letter_fmt.value, which=which
+        )
         # Written inside the transaction: if the file cannot be written, nothing is recorded.
         if target is not None:
             write_private(target, letter.text, ws.db_path, force=force)
@@ -301,12 +293,9 @@ def request_letter(
 @request_app.command("certificate")
 def request_certificate(
     ctx: typer.Context,
-    request_id: Annotated[
-        int,
-        typer.Argument(help="The request's id.", show_default=False, parser=id_of("request")),
-    ],
+    request_id: RequestId,
     lang: LangOption = None,
-    doc_format: LetterFormat = "md",
+    doc_format: LetterFormatOption = LetterFormat.md,
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:
@@ -320,7 +309,7 @@ def request_certificate(
     target = output_path(output, force)
     refuse_pdf_on_terminal(doc_format, target is None)
     with open_workspace(ctx, write=True) as ws:
-        certificate = refusal_certificate(ws.conn, ws.actor, request_id, lang, doc_format)
+        certificate = refusal_certificate(ws.conn, ws.actor, request_id, lang, doc_format.value)
         # Written inside the transaction, as a letter is: a file that cannot be written
         # leaves no document row and no audit row claiming it was handed out.
         if target is not None:

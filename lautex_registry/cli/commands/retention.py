@@ -88,10 +88,10 @@ def retention_run(
     """Enforce the retention policy: anonymise, finish erasures, strip vouchers, purge.
 
     Prints only the summary (counts per policy) on stdout; exit 6 if a run is already
-    going. At a terminal it shows what is due and asks first unless --yes; without one
-    (cron) it runs.
+    going. Irreversible: at a terminal it shows what is due and asks first unless --yes;
+    without one (cron) it needs --yes.
 
-    Example: LAUTEX_TOKEN=... lautex retention run --format json
+    Example: LAUTEX_TOKEN=... lautex retention run --yes --format json
     """
     from lautex_registry.cli.prompts import confirm_or_abort
     from lautex_registry.erasure.holds import RetentionPolicy
@@ -100,15 +100,20 @@ def retention_run(
     day = _as_of(as_of)
     refuse_future_run(day, dry_run=dry_run)
     with open_workspace(ctx) as ws:
-        if sys.stdin.isatty() and sys.stderr.isatty() and not dry_run and not yes:
-            due = due_counts(ws.conn, day, RetentionPolicy.of(ws.conn))
-            say(", ".join(f"{name}: {count}" for name, count in due.items()))
-            confirm_or_abort("Run the retention job now?", assume_yes=False)
+        if not dry_run:
+            # Irreversible (docs/rules.md §6): what is due is shown before the question; a
+            # cron line gives --yes.
+            if not yes and sys.stdin.isatty():
+                due = due_counts(ws.conn, day, RetentionPolicy.of(ws.conn))
+                say(", ".join(f"{name}: {count}" for name, count in due.items()))
+            confirm_or_abort("Run the retention job now?", assume_yes=yes)
         summary = _run(ws, day, dry_run)
     if fmt in (Format.json, Format.jsonl):
         # The same fields in both, run_id included: jsonl is the summary on one line.
         emit_record(summary.as_dict(), fmt)
     else:
         emit_rows(summary.rows(), fmt, ["policy", "count"])
+    if dry_run:
+        say("dry run: nothing was changed")
     if not summary.checkpointed:
         warn("warning: a reader kept the WAL from being truncated; the next run retries")

@@ -5,7 +5,8 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, FormatOption, emit_record, say
+from lautex_registry.cli.output import Format, FormatOption, emit_record, preview_record, say
+from lautex_registry.cli.params import DryRun, Yes
 
 COMMAND = "settings"
 
@@ -25,6 +26,8 @@ def settings_load(
             help="Settings TOML (default: data/register.toml); - reads stdin.", show_default=False
         ),
     ] = None,
+    dry_run: DryRun = False,
+    yes: Yes = False,
 ) -> None:
     """Put a settings file in force: the statement's texts and the retention policy.
 
@@ -32,17 +35,26 @@ def settings_load(
     leaves out a section (unless it says reset_to_defaults = true), when the retention
     policy breaks a legal floor or when a statement heading would render empty.
 
-    Example: lautex settings load data/register.toml
+    The settings in force are replaced for good, so it shows which sections change and asks
+    first (without a terminal it needs --yes); --dry-run checks the file the same way and
+    changes nothing.
+
+    Example: lautex settings load data/register.toml --dry-run
     """
     import sys
     from pathlib import Path
 
+    from lautex_registry.cli.prompts import confirm_or_abort
     from lautex_registry.platform.settings import (
         LOCAL_SETTINGS_FILE,
         load_settings_file,
         load_settings_stream,
     )
-    from lautex_registry.setup.settings_in_force import replace_settings, settings_to_load
+    from lautex_registry.setup.settings_in_force import (
+        replace_settings,
+        settings_load_plan,
+        settings_to_load,
+    )
 
     with open_workspace(ctx) as ws:
         if path == "-":
@@ -50,6 +62,12 @@ def settings_load(
         else:
             settings, origin = load_settings_file(Path(path) if path else LOCAL_SETTINGS_FILE)
         loaded = settings_to_load(settings, origin)
+        plan = settings_load_plan(ws.conn, ws.actor, loaded)
+        preview_record(plan, title=f"settings load {origin}")
+        if dry_run:
+            say("dry run: nothing was changed")
+            return
+        confirm_or_abort("Replace the settings in force?", assume_yes=yes)
         with ws.writing():
             sections = replace_settings(ws.conn, ws.actor, loaded)
     say(f"settings from {origin} are in force ({', '.join(sections)})")

@@ -1,14 +1,17 @@
 """`lautex statement`: the privacy statement, generated from the register's settings."""
 
-from enum import StrEnum
-from typing import Annotated
-
 import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, deliver, output_path
 from lautex_registry.cli.output import refuse_pdf_on_terminal
-from lautex_registry.cli.params import DocumentLang, DocumentLanguage, OutputOption
+from lautex_registry.cli.params import (
+    DocumentLang,
+    DocumentLanguage,
+    OutputOption,
+    StatementFormat,
+    StatementFormatOption,
+)
 
 COMMAND = "statement"
 
@@ -17,18 +20,10 @@ def register(app: typer.Typer) -> None:
     app.command(COMMAND)(statement)
 
 
-class StatementFormat(StrEnum):
-    md = "md"
-    html = "html"
-    pdf = "pdf"
-
-
 def statement(
     ctx: typer.Context,
     lang: DocumentLang = DocumentLanguage.fi,
-    fmt: Annotated[
-        StatementFormat, typer.Option("--format", "-f", help="md (Markdown), html or pdf.")
-    ] = StatementFormat.md,
+    fmt: StatementFormatOption = StatementFormat.md,
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:

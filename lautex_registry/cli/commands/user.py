@@ -6,7 +6,15 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, FormatOption, emit_rows, pick_fields, say
-from lautex_registry.cli.params import LimitOption, PasswordStdin, Username, Yes, fields_option
+from lautex_registry.cli.params import (
+    ROLES,
+    LimitOption,
+    PasswordStdin,
+    Username,
+    YesUnneeded,
+    choice_option,
+    fields_option,
+)
 from lautex_registry.cli.prompts import read_password
 
 COMMAND = "user"
@@ -23,7 +31,9 @@ def user_add(
     ctx: typer.Context,
     username: Username,
     full_name: Annotated[str, typer.Option("--full-name", help="The person's full name.")],
-    role: Annotated[str, typer.Option("--role", help="admin, clerk, auditor or system.")],
+    role: Annotated[
+        str, choice_option("--role", field="role", values=ROLES, help="What the account may do.")
+    ],
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Add a personal account (system accounts are for jobs and use tokens only).
@@ -98,22 +108,22 @@ def user_passwd(
 def user_disable(
     ctx: typer.Context,
     username: Username,
-    yes: Yes = False,
+    yes: YesUnneeded = False,
 ) -> None:
-    """Disable an account: its sessions end and its service token is revoked for good.
+    """Disable an account: its sessions end and its service token is revoked.
 
-    Example: lautex user disable maija --yes
+    Reversible (`user enable`, then `user token` for a new token), so it does not ask
+    (README "Conventions": which commands confirm).
+
+    Example: lautex user disable maija
     """
-    from lautex_registry.cli.prompts import confirm_or_abort
     from lautex_registry.platform import accounts
 
     with open_workspace(ctx) as ws:
         accounts.get_user(ws.conn, username)
-        say(f"this disables {username!r}, ends their sessions and revokes their service token")
-        confirm_or_abort("Disable the account?", assume_yes=yes)
         with ws.writing():
             accounts.set_disabled(ws.conn, ws.actor, username, True)
-    say(f"disabled {username!r}")
+    say(f"disabled {username!r}: sessions ended, service token revoked; undo: lautex user enable")
 
 
 @user_app.command("enable")

@@ -1,19 +1,19 @@
-"""`lautex anonymize`: anonymise a customer, keeping statistics and held billing data."""
+"""`lautex anonymise` (`anonymize` still runs it): anonymise a customer, keep statistics."""
 
 import typer
 
-from lautex_registry.cli.erasing import erase_or_anonymize
+from lautex_registry.cli.erasing import erase_or_anonymise
 from lautex_registry.cli.output import Format, FormatOption
 from lautex_registry.cli.params import Customer, DryRun, RequestOption, Yes
 
-COMMAND = "anonymize"
+COMMAND = "anonymise"
 
 
 def register(app: typer.Typer) -> None:
-    app.command(COMMAND)(anonymize)
+    app.command(COMMAND)(anonymise)
 
 
-def anonymize(
+def anonymise(
     ctx: typer.Context,
     customer: Customer,
     request: RequestOption = None,
@@ -23,6 +23,6 @@ def anonymize(
 ) -> None:
     """Anonymise a customer: identity gone, statistics kept, held billing data kept.
 
-    Example: lautex anonymize 42 --dry-run
+    Example: lautex anonymise 42 --dry-run
     """
-    erase_or_anonymize(ctx, customer, "anonymise", request, dry_run, yes, fmt)
+    erase_or_anonymise(ctx, customer, "anonymise", request, dry_run, yes, fmt)
