@@ -1,9 +1,10 @@
 """What the register sends to a person: letters, certificates, exports, the statement.
 
 Texts live in templates, one per language (`templates/<name>.<lang>.md.j2`),
-never in code. Markdown is the source; HTML is rendered from it with
-markdown-it-py (already installed with rich), and the PDF from that HTML
-(`paper.py`), so every format says the same. Dates, money, countries and codes are
+never in code. Markdown is the source; HTML is rendered from it as markdown-it-py
+(already installed with rich) renders it, its tables written directly row by row
+(`html_body_chunks`), and the PDF from that HTML (`paper.py`), so every format says
+the same. A long document can be made piece by piece (`render_chunks`). Dates, money, countries and codes are
 written as the reader's language writes them (`wording.py`, the filters below).
 Every document handed out is recorded with its SHA-256, not its content.
 """
