@@ -73,10 +73,31 @@ def test_any_text_after_a_table_head_is_markdown_its_html(lines: list[str], pref
 
 
 def test_markup_in_a_cell_is_rendered_as_markdown_it_renders_it() -> None:
-    markdown = "| a | b |\n|---|---|\n| *em* | [x](https://example.fi) &copy; |\n| `c` |\n"
+    markdown = (
+        "| a | b |\n|---|---|\n| *em* | [x](https://example.fi) &copy; |\n| `c` |\n"
+        "| a_b !x ![i](j) \\q | _u_ &amp; \\| |\n"
+    )
     html = "".join(html_body_chunks([markdown]))
     assert html == markdown_parser().render(markdown)
     assert "<em>em</em>" in html and "<code>c</code>" in html and "©" in html
+    assert "<td>a_b !x <img" in html and "<em>u</em>" in html
+
+
+def test_line_ends_and_nul_are_read_as_markdown_it_reads_them() -> None:
+    for markdown in (
+        "| a |\n|---|\n| 1 |\r",
+        "te\r\nxt\rmore\x00 | a |",
+        "| a |\r\n|---|\r\n| 1 |",
+    ):
+        for seed in range(5):
+            html = "".join(html_body_chunks(_pieces(markdown, seed)))
+            assert html == markdown_parser().render(markdown), (markdown, seed)
+
+
+def test_rows_far_too_short_end_the_table_where_markdown_it_ends_it() -> None:
+    # markdown-it stops filling short rows with empty cells after 65,536 of them.
+    markdown = _table([f"c{n}" for n in range(300)], []) + "| 1 |\n" * 230
+    assert "".join(html_body_chunks([markdown])) == markdown_parser().render(markdown)
 
 
 def test_a_row_that_starts_another_block_ends_the_table() -> None:

@@ -4,8 +4,9 @@ Texts live in templates, one per language (`templates/<name>.<lang>.md.j2`),
 never in code. Markdown is the source; HTML is rendered from it as markdown-it-py
 (already installed with rich) renders it, its tables written directly row by row
 (`html_body_chunks`), and the PDF from that HTML (`paper.py`), so every format says
-the same. A long document can be made piece by piece (`render_chunks`). Dates, money, countries and codes are
-written as the reader's language writes them (`wording.py`, the filters below).
+the same. A long document can be made piece by piece (`render_chunks`). Dates, money,
+countries and codes are written as the reader's language writes them (`wording.py`,
+the filters below).
 Every document handed out is recorded with its SHA-256, not its content.
 """
 
@@ -370,18 +371,36 @@ def record_document(
     kind: str,
     language: str,
     fmt: str,
-    content: str | bytes | None = None,
-    sha256: str | None = None,
+    content: str | bytes,
     created_by: int | None,
     customer_id: int | None = None,
     request_id: int | None = None,
 ) -> int:
-    """Record a document handed out: its kind and hash (given, or of `content`), never its
-    content. In a transaction."""
-    if sha256 is None:
-        if content is None:
-            raise ValueError("a document is recorded by its content or its SHA-256")
-        sha256 = sha256_of(content)
+    """Record a document handed out: its kind and hash, never its content. In a transaction."""
+    return record_checksum(
+        conn,
+        kind=kind,
+        language=language,
+        fmt=fmt,
+        sha256=sha256_of(content),
+        created_by=created_by,
+        customer_id=customer_id,
+        request_id=request_id,
+    )
+
+
+def record_checksum(
+    conn: sqlite3.Connection,
+    *,
+    kind: str,
+    language: str,
+    fmt: str,
+    sha256: str,
+    created_by: int | None,
+    customer_id: int | None = None,
+    request_id: int | None = None,
+) -> int:
+    """`record_document` for a document written in pieces (`hashed` gives its SHA-256)."""
     cursor = conn.execute(
         """INSERT INTO documents
            (kind, request_id, customer_id, language, format, sha256, created_at, created_by)

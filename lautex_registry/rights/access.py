@@ -483,7 +483,7 @@ def export_customer(
         if output is not None and fmt in STREAMED_FORMATS:
             # Written to the file as it is made, and recorded when whole (write_export).
             record = functools.partial(
-                documents.record_document,
+                documents.record_checksum,
                 conn,
                 kind=kind,
                 language=language,
