@@ -296,10 +296,13 @@ class _Table:
         self.autocompleted += self.width - len(cells)
         if self.autocompleted > _MAX_AUTOCOMPLETED_CELLS:
             return None
-        cells = (cells + [""] * self.width)[: self.width]
+        if len(cells) != self.width:
+            cells = (cells + [""] * self.width)[: self.width]
         self.rows += 1
-        row = "".join(f"<td>{self._cell(cell)}</td>\n" for cell in cells)
-        return f"{'<tbody>' + chr(10) if self.rows == 1 else ''}<tr>\n{row}</tr>\n"
+        # A row with nothing to unescape or escape (most rows) is written as it is.
+        shown = cells if not _CELL_SPECIAL.search(line) else [self._cell(c) for c in cells]
+        row = "<tr>\n<td>" + "</td>\n<td>".join(shown) + "</td>\n</tr>\n"
+        return "<tbody>\n" + row if self.rows == 1 else row
 
     def end(self) -> str:
         return "</tbody>\n</table>\n" if self.rows else "</table>\n"
