@@ -83,6 +83,12 @@ def test_markup_in_a_cell_is_rendered_as_markdown_it_renders_it() -> None:
     assert "<td>a_b !x <img" in html and "<em>u</em>" in html
 
 
+def test_a_table_with_no_rows_is_a_head_alone() -> None:
+    markdown = "| a | b |\n|---|---|\n\nNone.\n"
+    html = "".join(html_body_chunks([markdown]))
+    assert html == markdown_parser().render(markdown) and "<tbody>" not in html
+
+
 def test_line_ends_and_nul_are_read_as_markdown_it_reads_them() -> None:
     for markdown in (
         "| a |\n|---|\n| 1 |\r",
