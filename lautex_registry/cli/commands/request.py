@@ -1,6 +1,8 @@
 """The `request` group: data subject requests as tracked cases with legal deadlines."""
 
-from typing import Annotated
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -34,6 +36,10 @@ from lautex_registry.cli.params import (
     id_of,
 )
 from lautex_registry.cli.rectifying import emit_certificate
+
+if TYPE_CHECKING:
+    from lautex_registry.cli.context import Workspace
+    from lautex_registry.rights.letters import RequestDocument
 
 COMMAND = "request"
 
@@ -272,18 +278,14 @@ def request_letter(
 
     Example: lautex request letter 7 --lang en --format html --output reply-7.html
     """
-    from lautex_registry.platform.documents import write_private
     from lautex_registry.rights.letters import request_letter as make_letter
 
-    target = output_path(output, force)
-    refuse_pdf_on_terminal(letter_fmt, target is None)
-    with open_workspace(ctx, write=True) as ws:
-        letter = make_letter(
+    def make(ws: "Workspace") -> "RequestDocument":
+        return make_letter(
             ws.conn, ws.actor, request_id, lang=lang, fmt=letter_fmt.value, which=which
         )
-        # Written inside the transaction: if the file cannot be written, nothing is recorded.
-        if target is not None:
-            write_private(target, letter.text, ws.db_path, force=force)
+
+    letter, target = _issue_document(ctx, letter_fmt, output, force, make)
     if target is not None:
         say(f"wrote the {letter.kind} ({letter.language}) to {target}")
     else:
@@ -303,15 +305,30 @@ def request_certificate(
 
     Example: lautex request certificate 7 --lang sv --format pdf --output intyg-7.pdf
     """
-    from lautex_registry.platform.documents import write_private
     from lautex_registry.rights.certificates import refusal_certificate
 
+    def make(ws: "Workspace") -> "RequestDocument":
+        return refusal_certificate(ws.conn, ws.actor, request_id, lang, doc_format.value)
+
+    emit_certificate(*_issue_document(ctx, doc_format, output, force, make))
+
+
+def _issue_document(
+    ctx: typer.Context,
+    fmt: LetterFormat,
+    output: str | None,
+    force: bool,
+    make: "Callable[[Workspace], RequestDocument]",
+) -> "tuple[RequestDocument, Path | None]":
+    """A request's letter or certificate made by `make`, written to --output if given."""
+    from lautex_registry.platform.documents import write_private
+
     target = output_path(output, force)
-    refuse_pdf_on_terminal(doc_format, target is None)
+    refuse_pdf_on_terminal(fmt, target is None)
     with open_workspace(ctx, write=True) as ws:
-        certificate = refusal_certificate(ws.conn, ws.actor, request_id, lang, doc_format.value)
-        # Written inside the transaction, as a letter is: a file that cannot be written
-        # leaves no document row and no audit row claiming it was handed out.
+        document = make(ws)
+        # Written inside the transaction: a file that cannot be written leaves no document
+        # row and no audit row claiming it was handed out.
         if target is not None:
-            write_private(target, certificate.text, ws.db_path, force=force)
-    emit_certificate(certificate, target)
+            write_private(target, document.text, ws.db_path, force=force)
+    return document, target
