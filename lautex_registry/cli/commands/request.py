@@ -248,15 +248,15 @@ def request_close(
     """
     from lautex_registry.platform.validation import parse_money
     from lautex_registry.rights.letters import reply_letter
-    from lautex_registry.rights.requests import close_answered_request
+    from lautex_registry.rights.requests import close_request
 
     with open_workspace(ctx) as ws:
         with ws.writing():
             fee_cents = parse_money(fee, "fee") if fee is not None else None
-            close_answered_request(
+            close_request(
                 ws.conn, ws.actor, request_id, outcome, reason,
                 manifestly_unfounded_justification=manifestly_unfounded, fee_cents=fee_cents,
-                done_outside=done_outside,
+                done_outside=done_outside, require_done=True,
             )  # fmt: skip
         letter = reply_letter(ws.conn, request_id)
     say(f"request {request_id} closed: {outcome}")
