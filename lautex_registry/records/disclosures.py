@@ -17,6 +17,7 @@ from lautex_registry.platform import audit, characters, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import InvalidInput, NotFound, Refused
 from lautex_registry.records import lookup, recipients
+from lautex_registry.records.customers import ADDRESS_FIELDS
 
 # What can be handed out about a customer, in the register's own names.
 DISCLOSABLE_FIELDS = (
@@ -25,9 +26,7 @@ DISCLOSABLE_FIELDS = (
     "organisation",
     "email",
     "phone",
-    "street",
-    "postal_code",
-    "city",
+    *ADDRESS_FIELDS,
     "country",
     "orders",
     "invoices",
@@ -36,7 +35,7 @@ DISCLOSABLE_FIELDS = (
 # address line finds every recipient of "address".
 FIELD_ALIASES = {
     "name": ("first_name", "last_name"),
-    "address": ("street", "postal_code", "city", "country"),
+    "address": (*ADDRESS_FIELDS, "country"),
     "org": ("organisation",),
     "organisation_id": ("organisation",),
 }
