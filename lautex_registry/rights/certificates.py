@@ -31,10 +31,8 @@ _TITLES = {
 def _requester(conn: sqlite3.Connection, request: sqlite3.Row) -> dict[str, Any]:
     name, email = request["requester_name"], request["requester_email"]
     address = str(request["requester_address"] or "").split("\n")
-    customer = (
-        None if request["customer_id"] is None else customer_contact(conn, request["customer_id"])
-    )
-    if customer is not None:
+    if request["customer_id"] is not None:
+        customer = customer_contact(conn, request["customer_id"])
         name, email = customer.name or name, customer.email or email
         if not request["requester_address"] and customer.street:
             address = customer.address

@@ -131,9 +131,9 @@ class CustomerContact(NamedTuple):
     address: list[str]  # postal lines, the name left out: the paper prints it on its own line
 
 
-def customer_contact(conn: sqlite3.Connection, customer_id: int) -> CustomerContact | None:
+def customer_contact(conn: sqlite3.Connection, customer_id: int) -> CustomerContact:
     """The customer's name, email and postal address as a letter or certificate prints
-    them; None when the customer is gone."""
+    them (a request's customer_id is cleared when the customer goes: the row is there)."""
     customer = conn.execute(
         """SELECT c.first_name, c.last_name, c.email, c.street, c.postal_code, c.city,
                   c.country, o.name AS organisation
@@ -141,8 +141,6 @@ def customer_contact(conn: sqlite3.Connection, customer_id: int) -> CustomerCont
            WHERE c.id = ?""",
         (customer_id,),
     ).fetchone()
-    if customer is None:
-        return None
     name = " ".join(p for p in (customer["first_name"], customer["last_name"]) if p)
     # Posti's order (docs/rules.md §2 "Addresses"); the name is printed on its own line.
     address = postal_address(
@@ -161,7 +159,6 @@ def _addressee(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
         address = _kept_contact(row) if row["subject_erased_on"] else []
         return {"name": row["requester_name"], "email": row["requester_email"], "address": address}
     customer = customer_contact(conn, row["customer_id"])
-    assert customer is not None  # a request's customer_id is cleared when the customer goes
     if row["requester_name"] or row["requester_address"]:
         # GDPR Art. 12(3): the contact kept on the request (the person's own may be gone).
         return {
