@@ -12,7 +12,8 @@ that ended it) becomes the client's, so bash sees what it would see of a real `l
 A real start-up of `lautex` is tested where the test is about the process (start-up,
 files, permissions, signals: tests/test_environment.py, tests/test_errors.py and others).
 
-Run as `python -m tests.lautex_server SOCKET`; it prints `ready` when it accepts commands.
+Run as `python -m tests.lautex_server NAME`; it prints `ready` when it accepts commands.
+NAME is a socket in Linux's abstract namespace: no file, so no limit from a deep TMPDIR.
 """
 
 import atexit
@@ -31,7 +32,7 @@ from pathlib import Path
 CLIENT = """\
 import json, os, socket, sys
 s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
+s.connect("\\0" + sys.argv[1])
 mask = os.umask(0)
 os.umask(mask)
 body = json.dumps({"argv": sys.argv[2:], "env": dict(os.environ), "cwd": os.getcwd(),
@@ -59,7 +60,7 @@ WARM = ("typer._adapters", "typer._click.decorators", "pydantic.plugin._loader",
         "importlib.metadata", "zipfile")  # fmt: skip
 
 
-def client_script(server_socket: Path) -> str:
+def client_script(server_socket: str) -> str:
     """The text of a `lautex` (a sh script) that runs its command in the server."""
     return f'#!/bin/sh\nexec "{sys.executable}" -I -S -c \'{CLIENT}\' "{server_socket}" "$@"\n'
 
@@ -159,7 +160,7 @@ def serve(path: str) -> None:
     for name in WARM:
         import_module(name)
     server = socket.socket(socket.AF_UNIX)
-    server.bind(path)
+    server.bind("\0" + path)
     server.listen(16)
     signal.signal(signal.SIGTERM, _stop)
     print("ready", flush=True)

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -78,11 +79,11 @@ def _csv_example(text: str) -> str:
     return blocks[0]
 
 
-def _start_server(socket: Path, env: dict[str, str], work: Path) -> subprocess.Popen[str]:
+def _start_server(socket: str, env: dict[str, str], work: Path) -> subprocess.Popen[str]:
     """The `lautex` the examples run: a fork server (tests/lautex_server.py) that saves
     each command the interpreter's start-up, which is most of this test's time."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.lautex_server", str(socket)],
+        [sys.executable, "-m", "tests.lautex_server", socket],
         cwd=work, env={**env, "PYTHONPATH": str(README.parent)},
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -92,7 +93,11 @@ def _start_server(socket: Path, env: dict[str, str], work: Path) -> subprocess.P
 
 def _stop(server: subprocess.Popen[str]) -> None:
     server.terminate()
-    server.wait(timeout=60)  # it waits for its children: their CPU time is the test run's
+    try:
+        server.wait(timeout=60)  # it waits for its children: their CPU time is the test run's
+    except subprocess.TimeoutExpired:
+        server.kill()  # a command stuck on its input: the test has failed already
+        server.wait()
 
 
 def test_the_readme_has_examples_for_every_clerk_section() -> None:
@@ -121,9 +126,10 @@ def test_the_clerks_examples_run_as_written_on_the_demo(
     )
     work = tmp_path / "work"
     work.mkdir()
-    server = _start_server(tmp_path / "lautex.sock", env, work)
+    socket = f"lautex-readme-{os.getpid()}-{uuid.uuid4().hex}"
+    server = _start_server(socket, env, work)
     request.addfinalizer(lambda: _stop(server))
-    (bin_folder / "lautex").write_text(client_script(tmp_path / "lautex.sock"))
+    (bin_folder / "lautex").write_text(client_script(socket))
     (bin_folder / "lautex").chmod(0o700)
     example = _csv_example(text)
     (work / "uudet.csv").write_text(example, encoding="utf-8")
