@@ -194,6 +194,7 @@ def test_completion_of_commands_options_and_closed_sets(
         "letter", "email", "phone", "counter", "web",
     ]  # fmt: skip
     assert session.candidates('request add 1 --channel "l') == ["letter"]
+    assert session.candidates('customer search "\\') == []  # no quote closes it: words
     # The completer readline calls: whole words, each with its space.
     readline = shell._set_up_readline(session, None)
     assert readline.get_completer()("", 0) == "demo "
@@ -229,7 +230,7 @@ def test_customer_references_are_looked_up_by_index_never_by_a_scan(cli: Cli) ->
     conn.set_trace_callback(statements.append)
     assert customer_references(conn, "aino.", 5) == ["Aino.Aijala@example.fi"]
     assert customer_references(conn, "1", 5) == ["1"]
-    assert customer_references(conn, "07", 5) == []
+    assert customer_references(conn, "07", 5) == customer_references(conn, "", 5) == []
     conn.set_trace_callback(None)
     plain = sqlite3.connect(cli.db)
     for statement in statements:
@@ -252,3 +253,40 @@ def test_quitting_the_pager_leaves_stdout_to_the_shell(monkeypatch: pytest.Monke
     assert output.emit_rows(rows, output.Format.tsv) < 100_000
     after = os.fstat(stdout)
     assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
+
+
+def test_an_old_spelling_and_global_options_on_a_line(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = _session(cli, monkeypatch, "admin")
+    assert session.run_line("anonymize 999 --dry-run") == 3  # runs `anonymise`
+    assert session.run_line("--no-pager -q whoami -f json") == 0
+    assert session.run_line("-q --db=other.db status") == 2
+    out = capsys.readouterr()
+    assert json.loads(out.out)["username"] == "admin"
+    assert out.err.splitlines()[-1] == (
+        "error: db: a shell works on one register: start `lautex --db PATH shell`"
+    )
+
+
+def test_the_global_options_of_the_shell_hold_for_every_line(cli: Cli) -> None:
+    lines = "customer add --first-name Eino --last-name Öhman --source web-store\nwhoami\n"
+    result = cli.run("--db", str(cli.db), "-q", "--no-pager", "shell", user="clerk", input=lines)
+    # -q: no `added customer` message on stderr, the data (the new id) on stdout.
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout.startswith("1\nusername\tclerk\n")
+
+
+def test_a_register_gone_or_a_session_ended_meanwhile_is_the_commands_to_refuse(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = _session(cli, monkeypatch)
+    monkeypatch.delenv("LAUTEX_TOKEN")
+    for session_file in (cli.home / "sessions").glob("*.token"):
+        session_file.unlink()
+    assert session.run_line("status") == 5
+    assert capsys.readouterr().err.startswith("error: not logged in: run `lautex login`")
+    cli.db.rename(cli.db.with_name("moved.db"))
+    assert session.run_line("status") == 3
+    assert capsys.readouterr().err.startswith(f"error: no register at {cli.db}")
+    assert session.candidates("customer show 1") == []

@@ -113,10 +113,10 @@ class Session:
             args = shlex.split(line)
         except ValueError as exc:
             return _refuse(f"line: {str(exc).lower()}", 2)
-        name = _command_name(args)
+        place, name = _command_name(args)
         if name is None:
             return self._invoke(args) if args else self.status
-        if any(arg == "--db" or arg.startswith("--db=") for arg in args[: args.index(name)]):
+        if any(arg == "--db" or arg.startswith("--db=") for arg in args[:place]):
             return _refuse("db: a shell works on one register: start `lautex --db PATH shell`", 2)
         if name in REFUSED:
             return _refuse(f"{name}: {REFUSED[name]}", 2)
@@ -252,17 +252,18 @@ def _words_so_far(before: str) -> list[str]:
     return before.split()
 
 
-def _command_name(args: list[str]) -> str | None:
-    """The top-level command of a line, past the global options (`-q status`)."""
+def _command_name(args: list[str]) -> tuple[int, str | None]:
+    """Where the top-level command of a line is, past the global options (`-q status`),
+    and its one name (an old spelling as the command it runs)."""
     from lautex_registry.cli.app import ALIASES
 
-    words = iter(args)
-    for word in words:
-        if word == "--db":
-            next(words, None)
-        elif not word.startswith("-"):
-            return ALIASES.get(word, word)
-    return None
+    place = 0
+    while place < len(args):
+        word = args[place]
+        if not word.startswith("-"):
+            return place, ALIASES.get(word, word)
+        place += 2 if word == "--db" else 1
+    return place, None
 
 
 def _refuse(message: str, code: int) -> int:
@@ -273,7 +274,7 @@ def _refuse(message: str, code: int) -> int:
 
 
 def _set_up_readline(session: Session, history: Path | None) -> Any:
-    """GNU readline (or libedit) for editing, TAB completion and the history file:
+    """GNU readline (Debian's Python has it) for editing, TAB completion and the history:
     `input()` uses it when stdin and stdout are the terminal."""
     import readline
 
@@ -282,19 +283,14 @@ def _set_up_readline(session: Session, history: Path | None) -> Any:
     def complete(text: str, state: int) -> str | None:
         if state == 0:
             before = readline.get_line_buffer()[: readline.get_endidx()]
-            try:
-                # Python's readline adds no space after a whole word: the words carry it.
-                matches[:] = [word + " " for word in session.candidates(before)]
-            except Exception:  # completion never breaks the line being typed
-                matches[:] = []
+            # Python's readline adds no space after a whole word: the words carry it. (An
+            # exception here is dropped by readline: the line being typed stays as it is.)
+            matches[:] = [word + " " for word in session.candidates(before)]
         return matches[state] if state < len(matches) else None
 
     readline.set_completer(complete)
     readline.set_completer_delims(" \t\n\"'")
-    if "libedit" in (readline.__doc__ or ""):
-        readline.parse_and_bind("bind ^I rl_complete")
-    else:
-        readline.parse_and_bind("tab: complete")
+    readline.parse_and_bind("tab: complete")
     readline.set_history_length(HISTORY_LENGTH)
     if history is not None and history.is_file():
         readline.read_history_file(history)
