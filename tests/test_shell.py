@@ -136,12 +136,15 @@ def test_at_a_terminal_the_prompt_shows_the_register_and_the_last_status(
     # the console: the loop a terminal gets (readline, TAB and Ctrl-C are tested in
     # tests/test_shell_terminal.py through a real terminal).
     monkeypatch.setattr(shell, "at_terminal", lambda: True)
+    history = Path(os.environ["LAUTEX_HOME"]) / "history"
+    history.write_text("customer search aino\n")
+    history.chmod(0o644)  # an older file others could read: narrowed, its lines kept
     result = cli.run("shell", user="clerk", input="customer show 999\nwhoami -f json\n")
     assert result.stdout.startswith("lautex lautex.db [0]> lautex lautex.db [3]> {")
     assert result.stdout.endswith("}\nlautex lautex.db [0]> \n")
     assert result.exit_code == 0  # Ctrl-D: the last command's status
-    history = Path(os.environ["LAUTEX_HOME"]) / "history"
     assert stat.S_IMODE(history.stat().st_mode) == 0o600
+    assert "customer search aino" in history.read_text().splitlines()
     # The prompt of a shell ended by `exit` after a failure: that failure's status.
     ended = cli.run("shell", user="clerk", input="customer show 999\nexit\n")
     assert ended.exit_code == 3
@@ -290,3 +293,16 @@ def test_a_register_gone_or_a_session_ended_meanwhile_is_the_commands_to_refuse(
     assert session.run_line("status") == 3
     assert capsys.readouterr().err.startswith(f"error: no register at {cli.db}")
     assert session.candidates("customer show 1") == []
+
+
+def test_a_history_file_that_cannot_be_kept_stops_the_shell_before_any_command(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(shell, "at_terminal", lambda: True)
+    history = Path(os.environ["LAUTEX_HOME"]) / "history"
+    history.symlink_to(tmp_path / "elsewhere")  # never written through
+    result = cli.run("shell", user="clerk", input="customer add --first-name X\n")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "elsewhere").exists()
+    assert cli.run("shell", "--no-history", user="clerk", input="whoami\n").exit_code == 0

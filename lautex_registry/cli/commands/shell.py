@@ -197,7 +197,7 @@ class Session:
                 typer.echo("")  # between the command's steps: nothing more runs
                 self.status = 130
             if history is not None:
-                _save_history(readline, history)
+                readline.write_history_file(history)
         return self.status
 
     # --- completion --------------------------------------------------------------------
@@ -292,13 +292,16 @@ def _set_up_readline(session: Session, history: Path | None) -> Any:
     readline.set_completer_delims(" \t\n\"'")
     readline.parse_and_bind("tab: complete")
     readline.set_history_length(HISTORY_LENGTH)
-    if history is not None and history.is_file():
+    if history is not None:
+        _private_history(history)
         readline.read_history_file(history)
     return readline
 
 
-def _save_history(readline: Any, history: Path) -> None:
-    """The history, mode 0600 in a 0700 folder: it can hold customers' names and emails."""
+def _private_history(history: Path) -> None:
+    """The history file, mode 0600 in a 0700 folder: it can hold customers' names and
+    emails (docs/rules.md §6). Made before the first command, so a home that cannot
+    keep it is said at once; readline rewrites it in place later (0600 too)."""
     from lautex_registry.platform.output_files import create_private_folder
 
     create_private_folder(history.parent, "LAUTEX_HOME")
@@ -307,4 +310,3 @@ def _save_history(readline: Any, history: Path) -> None:
         os.fchmod(fd, 0o600)  # an older file of a wider mode is narrowed
     finally:
         os.close(fd)
-    readline.write_history_file(history)
