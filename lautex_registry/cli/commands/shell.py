@@ -3,6 +3,13 @@
 Every line typed runs through the same command tree and the same error boundary as a
 `lautex` process (cli/app.py), in this process: the same output, permission checks,
 audit rows and exit status, without paying the start-up again (benchmarks/README.md).
+
+What a process would start afresh and this one keeps: the command tree (built once,
+it never changes), the global options (`cli.output.settings`, set again by the root
+callback of every line), the business day (a context variable, reset after each use)
+and pure caches (the collation's sort keys). Nothing about the user or the register
+is kept: every command opens its own connection, reads its token and authenticates,
+as a process does (docs/rules.md §6).
 """
 
 import os
