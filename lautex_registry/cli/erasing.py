@@ -32,8 +32,6 @@ def erasure_command(mode: str) -> Callable[..., None]:
         yes: Yes = False,
         fmt: FormatOption = Format.table,
     ) -> None:
-        from lautex_registry.cli.prompts import confirm_or_abort
-        from lautex_registry.erasure.erase import carry_out
         from lautex_registry.erasure.plan import plan_erasure, refuse_repeat
         from lautex_registry.platform.clock import today
         from lautex_registry.records.lookup import resolve_customer
@@ -47,6 +45,10 @@ def erasure_command(mode: str) -> Callable[..., None]:
             if dry_run:
                 say("dry run: nothing was changed")
                 return
+            # Only a real erasure needs these (a dry run starts quicker without them).
+            from lautex_registry.cli.prompts import confirm_or_abort
+            from lautex_registry.erasure.erase import carry_out
+
             confirm_or_abort(
                 f"{mode.capitalize()} customer {customer_id} as shown?", assume_yes=yes
             )

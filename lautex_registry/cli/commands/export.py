@@ -55,7 +55,7 @@ def export(
         # Written inside the transaction: a file that cannot be written leaves no record.
         written = write_export(result, ws.db_path, force=force)
     for file in result.files:
-        if file.path is None:
+        if file.path is None and isinstance(file.content, str | bytes):  # never in pieces
             emit_document(file.content)
     for path in written:
         say(f"wrote {path} (mode 0600)")
