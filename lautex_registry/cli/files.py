@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.output_files import is_stdout
 
 ForceOption = Annotated[
@@ -22,10 +22,10 @@ def output_path(output: str | None, force: bool) -> Path | None:
     """The file to write, or None for standard output (no --output, or `--output -`)."""
     if output is None or is_stdout(output):
         if force:
-            raise InvalidInput("force: --force replaces a file; it has no meaning on stdout")
+            raise InvalidInput(t("force: --force replaces a file; it has no meaning on stdout"))
         return None
     if not output:
-        raise InvalidInput("output: give a file name, or - for standard output")
+        raise InvalidInput(t("output: give a file name, or - for standard output"))
     return Path(output)
 
 
@@ -38,4 +38,4 @@ def deliver(text: str | bytes, target: Path | None, register: Path, force: bool)
     from lautex_registry.platform.documents import write_private
 
     write_private(target, text, register, force=force)
-    say(f"wrote {target}")
+    say(t("wrote {path}", path=target))

@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.help_text import LautexTyper
 from lautex_registry.cli.output import (
     HUMAN_FORMATS,
     Format,
@@ -18,7 +19,7 @@ from lautex_registry.cli.params import LimitOption, fields_option
 
 COMMAND = "audit"
 
-audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+audit_app = LautexTyper(help="The tamper-evident audit trail.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.help_text import LautexTyper
 from lautex_registry.cli.output import (
     Format,
     FormatOption,
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 COMMAND = "retention"
 
-retention_app = typer.Typer(
+retention_app = LautexTyper(
     help="Retention policy and the job that enforces it.", no_args_is_help=True
 )
 

@@ -5,12 +5,13 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.help_text import LautexTyper
 from lautex_registry.cli.output import Format, FormatOption, emit_record, preview_record, say
 from lautex_registry.cli.params import DryRun, Yes
 
 COMMAND = "settings"
 
-settings_app = typer.Typer(help="The register's settings.", no_args_is_help=True)
+settings_app = LautexTyper(help="The register's settings.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
