@@ -540,3 +540,18 @@ def test_the_confirmation_asks_in_finnish_and_takes_k(
     assert ask_yes_no("Poistetaanko asiakas 7 kuten näytetty?") is True
     assert asked == ["Poistetaanko asiakas 7 kuten näytetty? [k/E] (y/N)"] * 2
     assert "vastaa k tai kyllä" in capsys.readouterr().err
+
+
+def test_a_finnish_command_that_prints_nothing_translated_opens_no_catalogue(
+    cli: Cli, no_locale: pytest.MonkeyPatch
+) -> None:
+    no_locale.setenv("LANG", "fi_FI.UTF-8")
+    i18n.translations.cache_clear()
+    try:
+        listed = cli.ok("customer", "list", "-f", "json")
+        assert listed.stdout.startswith("[")
+        assert i18n.translations.cache_info().currsize == 0
+        cli.run("customer", "show", "999")  # an error line: now the catalogue is read
+        assert i18n.translations.cache_info().currsize == 1
+    finally:
+        i18n.translations.cache_clear()

@@ -11,7 +11,6 @@ never translated, only its label.
 
 import gettext as _library_gettext
 import re
-import string
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -72,6 +71,8 @@ def formatted_help(template: str, /, **params: Any) -> str:
 
 @cache
 def _usage_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    import string  # only when an error line is translated
+
     compiled = []
     for template in USAGE_ERRORS:
         pattern = ""
