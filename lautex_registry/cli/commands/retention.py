@@ -19,6 +19,8 @@ from lautex_registry.cli.output import (
     warn,
 )
 from lautex_registry.cli.params import AsOf, DryRun, Yes
+from lautex_registry.platform.errors import t
+from lautex_registry.platform.i18n import gettext
 
 if TYPE_CHECKING:
     from lautex_registry.cli.context import Workspace
@@ -107,7 +109,7 @@ def retention_run(
             if not yes and sys.stdin.isatty():
                 due = due_counts(ws.conn, day, RetentionPolicy.of(ws.conn))
                 say(", ".join(f"{name}: {count}" for name, count in due.items()))
-            confirm_or_abort("Run the retention job now?", assume_yes=yes)
+            confirm_or_abort(gettext("Run the retention job now?"), assume_yes=yes)
         summary = _run(ws, day, dry_run)
     if fmt in (Format.json, Format.jsonl):
         # The same fields in both, run_id included: jsonl is the summary on one line.
@@ -115,6 +117,6 @@ def retention_run(
     else:
         emit_rows(summary.rows(), fmt, ["policy", "count"])
     if dry_run:
-        say("dry run: nothing was changed")
+        say(t("dry run: nothing was changed"))
     if not summary.checkpointed:
-        warn("warning: a reader kept the WAL from being truncated; the next run retries")
+        warn(t("warning: a reader kept the WAL from being truncated; the next run retries"))
