@@ -193,6 +193,7 @@ COMMANDS: tuple[str, ...] = (
     "login",
     "logout",
     "whoami",
+    "shell",
     "user",
     "customer",
     "org",
