@@ -34,6 +34,8 @@ from lautex_registry.cli.params import (
     fields_option,
     id_of,
 )
+from lautex_registry.platform.errors import shown, t
+from lautex_registry.platform.i18n import gettext
 
 COMMAND = "customer"
 
@@ -141,7 +143,7 @@ def customer_add(ctx: typer.Context, given: dict[str, str]) -> None:
     with open_workspace(ctx, write=True) as ws:
         written = add_customer(ws.conn, ws.actor, given)
     typer.echo(written.customer_id)
-    say(f"added customer {written.customer_id}")
+    say(t("added customer {id}", id=written.customer_id))
     report_restorations(written.restored)  # an erased objector's objections are back (Art. 21(3))
 
 
@@ -162,8 +164,10 @@ def customer_show(ctx: typer.Context, customer: Customer, fmt: FormatOption = Fo
     if fmt is Format.csv:
         # A script would silently lose the orders and invoices (README "Conventions").
         raise InvalidInput(
-            "format: customer show has several tables (orders, invoices, requests, ...); "
-            "use --format json, or customer list --fields all --format csv"
+            t(
+                "format: customer show has several tables (orders, invoices, requests, ...); "
+                "use --format json, or customer list --fields all --format csv"
+            )
         )
     with open_workspace(ctx) as ws:
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
@@ -171,7 +175,11 @@ def customer_show(ctx: typer.Context, customer: Customer, fmt: FormatOption = Fo
         # Who looked at whom: a view hands the person's data out as surely as a list.
         ws.audit_handout("customer show", "customer", customer_id, {"format": fmt.value})
     if fmt in (Format.table, Format.tsv):
-        emit_record(_flatten_for_table(record), fmt, title=f"customer {record['customer']['id']}")
+        emit_record(
+            _flatten_for_table(record),
+            fmt,
+            title=gettext("customer {id}").format(id=record["customer"]["id"]),
+        )
     else:
         emit_record(record, fmt)
 
@@ -322,10 +330,16 @@ def customer_edit(
     with open_workspace(ctx, write=True) as ws:
         written = edit_customer(ws.conn, ws.actor, customer, given, clear or [])
     changed = written.changed
-    say(
-        f"customer {written.customer_id}: "
-        + (f"changed {', '.join(changed)}" if changed else "nothing changed")
-    )
+    if changed:
+        say(
+            t(
+                "customer {id}: changed {fields}",
+                id=written.customer_id,
+                fields=", ".join(changed),
+            )
+        )
+    else:
+        say(t("customer {id}: nothing changed", id=written.customer_id))
     report_restorations(written.restored)  # an erased objector's objections are back (Art. 21(3))
 
 
@@ -393,7 +407,9 @@ def customer_import(
         open_workspace(ctx) as ws,
         progress_bar() as bar,
     ):
-        progress = None if stdin else bar.counter(f"importing {Path(file).name}")
+        progress = (
+            None if stdin else bar.counter(gettext("importing {file}").format(file=Path(file).name))
+        )
         report = import_customers(
             ws.conn, ws.actor, sys.stdin.buffer if stdin else Path(file),
             default_source=source, dry_run=dry_run, skip_invalid=skip_invalid,
@@ -401,11 +417,13 @@ def customer_import(
             progress=progress,
         )  # fmt: skip
     for problem in report.problems:
-        warn(f"line {problem.line}: {problem.reason}")
+        warn(t("line {line}: {reason}", line=problem.line, reason=shown(problem.reason)))
     report_restorations(report.restored)  # erased objectors' objections are back (Art. 21(3))
     if fmt is ReportFormat.json:
         sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
-    name = "standard input" if stdin else Path(file).name
+    summary = shown(report.summary())
     if report.failed:
-        raise InvalidInput(f"{name}: {report.summary()}")
-    say(report.summary())
+        if stdin:
+            raise InvalidInput(t("standard input: {summary}", summary=summary))
+        raise InvalidInput(t("{file}: {summary}", file=Path(file).name, summary=summary))
+    say(summary)
