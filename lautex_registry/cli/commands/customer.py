@@ -425,5 +425,5 @@ def customer_import(
     if report.failed:
         if stdin:
             raise InvalidInput(t("standard input: {summary}", summary=summary))
-        raise InvalidInput(t("{file}: {summary}", file=Path(file).name, summary=summary))
+        raise InvalidInput(f"{Path(file).name}: {summary}")
     say(summary)

@@ -122,12 +122,7 @@ def retention_run(
             # cron line gives --yes.
             if not yes and sys.stdin.isatty():
                 due = due_counts(ws.conn, day, RetentionPolicy.of(ws.conn))
-                say(
-                    ", ".join(
-                        gettext("{policy}: {count}").format(policy=policy_words(name), count=count)
-                        for name, count in due.items()
-                    )
-                )
+                say(", ".join(f"{policy_words(name)}: {count}" for name, count in due.items()))
             confirm_or_abort(gettext("Run the retention job now?"), assume_yes=yes)
         summary = _run(ws, day, dry_run)
     if fmt in (Format.json, Format.jsonl):

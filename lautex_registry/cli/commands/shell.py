@@ -283,17 +283,18 @@ def _command_name(args: list[str]) -> tuple[int, str | None]:
     return place, None
 
 
-def _unreadable_line(exc: ValueError) -> Message:
-    """shlex's reason (its English words) as a sentence of the interface."""
+def _unreadable_line(exc: ValueError) -> str | Message:
+    """shlex's reason (its English words, of which it has two) as a sentence of the
+    interface; any other is shown as shlex words it."""
     reason = str(exc).lower()
-    if reason == "no closing quotation":
-        return t("line: no closing quotation")
-    if reason == "no escaped character":
-        return t("line: no escaped character")
-    return t("line: {reason}", reason=reason)
+    words = {
+        "no closing quotation": t("line: no closing quotation"),
+        "no escaped character": t("line: no escaped character"),
+    }
+    return words.get(reason, f"line: {reason}")
 
 
-def _refuse(message: Message, code: int) -> int:
+def _refuse(message: str | Message, code: int) -> int:
     from lautex_registry.platform.escaping import printable
 
     line = printable(shown(message), one_line=True)
