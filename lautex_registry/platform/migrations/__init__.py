@@ -46,6 +46,7 @@ from lautex_registry.platform.migrations import (
     m0012_backup_copies,
     m0013_order_line_units,
     m0014_customer_search,
+    m0015_import_runs,
 )
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ _MODULES: tuple[ModuleType, ...] = (
     m0012_backup_copies,
     m0013_order_line_units,
     m0014_customer_search,
+    m0015_import_runs,
 )
 
 MIGRATION_SET = "lautex"
