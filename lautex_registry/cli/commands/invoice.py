@@ -110,7 +110,7 @@ def invoice_write_off(
 
     with open_workspace(ctx) as ws:
         plan = write_off_plan(ws.conn, number, on)
-        preview_record(plan, title="invoice write-off")
+        preview_record(plan, title="invoice write-off", yes=yes)
         if dry_run:
             say("dry run: nothing was changed")
             return

@@ -63,7 +63,7 @@ def settings_load(
             settings, origin = load_settings_file(Path(path) if path else LOCAL_SETTINGS_FILE)
         loaded = settings_to_load(settings, origin)
         plan = settings_load_plan(ws.conn, ws.actor, loaded)
-        preview_record(plan, title=f"settings load {origin}")
+        preview_record(plan, title=f"settings load {origin}", yes=yes)
         if dry_run:
             say("dry run: nothing was changed")
             return

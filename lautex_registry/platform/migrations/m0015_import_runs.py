@@ -25,12 +25,22 @@ STATEMENTS: tuple[str, ...] = (
         last_line INTEGER NOT NULL DEFAULT 0
     )""",
     """CREATE TABLE import_run_customers (
-        customer_id INTEGER PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
-        run_id INTEGER NOT NULL REFERENCES import_runs(id)
+        customer_id INTEGER PRIMARY KEY NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+        run_id INTEGER NOT NULL REFERENCES import_runs(id),
+        changed INTEGER NOT NULL DEFAULT 0 CHECK (changed IN (0, 1))
     )""",
     "CREATE INDEX import_run_customers_run ON import_run_customers(run_id)",
+    # A clerk's change to an imported customer (an edit, a rectification, anonymisation)
+    # is work an undo must not throw away: marked here, in the change's own transaction.
+    # Times cannot tell: an edit in the import's second leaves updated_at as it was.
+    """CREATE TRIGGER import_run_customer_changed AFTER UPDATE ON customers
+           WHEN EXISTS (SELECT 1 FROM import_run_customers
+                        WHERE customer_id = NEW.id AND changed = 0) BEGIN
+           UPDATE import_run_customers SET changed = 1 WHERE customer_id = NEW.id;
+       END""",
     """CREATE TABLE import_run_organisations (
-        organisation_id INTEGER PRIMARY KEY REFERENCES organisations(id) ON DELETE CASCADE,
+        organisation_id INTEGER PRIMARY KEY NOT NULL
+            REFERENCES organisations(id) ON DELETE CASCADE,
         run_id INTEGER NOT NULL REFERENCES import_runs(id)
     )""",
     "CREATE INDEX import_run_organisations_run ON import_run_organisations(run_id)",

@@ -77,9 +77,9 @@ class HashingReader:
         return line
 
     def hexdigest(self) -> str:
-        """The hash of the whole file: what was not read yet is read now."""
-        for block in iter(lambda: self.binary.read(1 << 20), b""):
-            self.sha.update(block)
+        """The hash of the whole file. Called when every row is staged: the reading has
+        come to the end of the file, so what is left (nothing) is read at once."""
+        self.sha.update(self.binary.read())
         return self.sha.hexdigest()
 
 
@@ -252,8 +252,7 @@ def _kept(conn: sqlite3.Connection, run_id: int, limit_ids: list[int] | None) ->
         params = [json.dumps(limit_ids)]
     kept: dict[str, int] = {}
     changed = conn.execute(
-        f"SELECT count(*) FROM customers WHERE id IN ({ids}) "
-        "AND (state <> 'active' OR updated_at IS NOT created_at)",
+        f"SELECT count(*) FROM import_run_customers WHERE customer_id IN ({ids}) AND changed",
         params,
     ).fetchone()[0]
     if changed:

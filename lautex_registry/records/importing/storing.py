@@ -16,7 +16,13 @@ from typing import Any
 
 from lautex_registry.platform import audit
 from lautex_registry.platform.characters import excerpt
-from lautex_registry.platform.errors import Conflict, InvalidInput, LautexError, NotFound
+from lautex_registry.platform.errors import (
+    Conflict,
+    InvalidInput,
+    LautexError,
+    NotFound,
+    register_error,
+)
 from lautex_registry.platform.validation import comparison_key
 from lautex_registry.records import customers, lookup
 from lautex_registry.records.importing import runs
@@ -260,6 +266,7 @@ class Staging:
         # Taken before the first read: a commit by anyone after it changes data_version,
         # and then the final store checks the staged rows again (docs/rules.md §6).
         self.data_version = _data_version(conn)
+        self.changed = False
         self.checks = RegisterChecks(conn)
         self.new_orgs: dict[str, str] = {}  # comparison key -> the name as first written
         self.stamps: tuple[Any, ...] = ()
@@ -356,8 +363,8 @@ class Staging:
 
         conn, report = self.conn, self.report
         to_store = int(conn.execute("SELECT count(*) FROM staging.import_staged").fetchone()[0])
-        if not to_store:
-            return
+        if not to_store and start.run_id is None:
+            return  # nothing left to store (a resumed run still gets marked finished)
         with runs.store_lock(conn):
             if start.run_id is None:
                 with self._write_lock(transaction):
@@ -391,8 +398,13 @@ class Staging:
                 )
                 if isinstance(exc, KeyboardInterrupt):
                     raise runs.unfinished(run_id, stored, "interrupted", 130) from exc
-                code = exc.exit_code if isinstance(exc, LautexError) else 1
-                raise runs.unfinished(run_id, stored, str(exc), code) from exc
+                # A full disk or a busy register keeps its own exit code; a bug stays 1.
+                known = exc if isinstance(exc, LautexError) else register_error(exc)
+                code = known.exit_code if known is not None else 1
+                # The failed batch rolled back, but the batches before it stay: the
+                # register is not "as it was", as a one-transaction command would say.
+                cause = str(known or exc).removesuffix("; the register is as it was")
+                raise runs.unfinished(run_id, stored, cause, code) from exc
 
     @contextmanager
     def _write_lock(self, transaction: Callable[[sqlite3.Connection], Any]) -> Iterator[None]:
@@ -414,9 +426,11 @@ class Staging:
         from lautex_registry.records.organisations import add_organisation
 
         conn, report = self.conn, self.report
-        if _data_version(conn) != self.data_version:
+        # Once another user has committed after the staging began, every later batch is
+        # checked again: that commit may hold an address of any line still to come.
+        self.changed = self.changed or _data_version(conn) != self.data_version
+        if self.changed:
             self._check_again(after, end)
-            self.data_version = _data_version(conn)
         created = self._organisations(actor, add_organisation, run_id, after, end)
         conn.execute("DROP TABLE IF EXISTS temp.import_orgs")
         conn.execute("CREATE TEMP TABLE import_orgs (key TEXT PRIMARY KEY, id INTEGER)")
