@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, emit_rows, left_out, say, warn
+from lautex_registry.cli.output import Format, emit_rows, left_out, pick_fields, say, warn
 from lautex_registry.cli.params import (
     MARKETING_CHANNELS,
+    LimitOption,
     ListFormat,
     ListFormatOption,
     ListPurpose,
@@ -28,6 +29,28 @@ marketing_app = typer.Typer(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(marketing_app, name=COMMAND)
+
+
+# The fields of a marketing list (marketing.lists: BASE_COLUMNS and each channel's
+# contact fields; tests/test_marketing_options.py keeps them equal): written out so that
+# `-h` lists them without importing the marketing layer.
+BASE_FIELDS = ("id", "first_name", "last_name", "organisation", "language")
+CHANNEL_FIELDS = {
+    "email": ("email",),
+    "sms": ("phone",),
+    "phone": ("phone",),
+    "post": ("street", "postal_code", "city", "country"),
+}
+MarketingFields = Annotated[
+    str | None,
+    typer.Option(
+        "--fields",
+        help=f"Fields to show, comma-separated, or all. Default and all: {', '.join(BASE_FIELDS)} "
+        "and the channel's own: email (email), phone (sms, phone), street, postal_code, "
+        "city, country (post); a list never carries another channel's contact data.",
+        show_default=False,
+    ),
+]
 
 
 @marketing_app.command("list")
@@ -53,6 +76,8 @@ def marketing_list(
             "message.",
         ),
     ] = False,
+    limit: LimitOption = None,
+    fields: MarketingFields = None,
     fmt: ListFormatOption = ListFormat.csv,
 ) -> None:
     """Export who may be contacted for a purpose by a channel; says who was left out and why.
@@ -65,14 +90,20 @@ def marketing_list(
         run = MarketingList(ws.conn, purpose, channel, existing_customers=existing_customers)
         details = {"purpose": purpose, "channel": channel, "format": fmt.value,
                    "existing_customers": existing_customers}  # fmt: skip
+        # Only the channel's own fields can be chosen (data minimisation, docs/rules.md §4).
+        columns = pick_fields(fields, run.columns, run.columns)
+        if fields is not None:
+            details["fields"] = columns  # which fields were handed out, when not the usual
         rows = ws.reserved_handout(run.rows(), "marketing list", "customer", details)
+        shown: int | None = None
         try:
-            emit_rows(rows, Format(fmt.value), run.columns)
+            shown = emit_rows(rows, Format(fmt.value), columns, limit=limit)
         finally:
             run.end_read()
             if not rows.refused:  # refused: nothing was handed out, nothing to count
                 with ws.writing():
-                    run.record_audit(ws.actor, fmt.value)
+                    run.record_audit(ws.actor, fmt.value, shown,
+                                     None if fields is None else columns)  # fmt: skip
     say(f"listed {run.listed} for {purpose} by {channel}; {left_out(run.left_out_counts())}")
     if existing_customers:
         warn(f"note: {OPT_OUT_NOTICE}")
