@@ -4,7 +4,7 @@ There is deliberately no option here, for any role, that includes a person who
 objected (GDPR Art. 21(3)): lists leave them out, always.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -83,13 +83,14 @@ def marketing_list(
     """Export who may be contacted for a purpose by a channel; says who was left out and why.
 
     Example: lautex marketing list --purpose direct-advertising --channel email --format csv
+    Example: lautex marketing list --purpose direct-marketing --channel sms --fields id,phone
     """
     from lautex_registry.marketing.lists import OPT_OUT_NOTICE, MarketingList
 
     with open_workspace(ctx) as ws:
         run = MarketingList(ws.conn, purpose, channel, existing_customers=existing_customers)
-        details = {"purpose": purpose, "channel": channel, "format": fmt.value,
-                   "existing_customers": existing_customers}  # fmt: skip
+        details: dict[str, Any] = {"purpose": purpose, "channel": channel, "format": fmt.value,
+                                   "existing_customers": existing_customers}  # fmt: skip
         # Only the channel's own fields can be chosen (data minimisation, docs/rules.md §4).
         columns = pick_fields(fields, run.columns, run.columns)
         if fields is not None:
