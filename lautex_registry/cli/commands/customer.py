@@ -483,8 +483,6 @@ def customer_import(
         else:
             _undo_import(ctx, undo or 0, dry_run=dry_run, yes=yes, batch_rows=batch_rows, fmt=fmt)
         return
-    if file is None:
-        raise InvalidInput("file: give the CSV file to import (- reads stdin), or --runs")
     if resume is not None and (
         source is not None or skip_invalid or encoding != "utf-8" or mapping or ignore_extra
     ):
@@ -500,7 +498,7 @@ def customer_import(
 
 
 def _import_file(
-    ctx: typer.Context, file: str, *, source: str | None, dry_run: bool, skip_invalid: bool,
+    ctx: typer.Context, file: str | None, *, source: str | None, dry_run: bool, skip_invalid: bool,
     encoding: str, mapping: list[str], ignore_extra: bool, resume: int | None,
     batch_rows: int, fmt: ReportFormat,
 ) -> None:  # fmt: skip
@@ -515,6 +513,8 @@ def _import_file(
         open_workspace(ctx) as ws,
         progress_bar() as bar,
     ):
+        if file is None:  # asked after the permission: a role that may not import hears that
+            raise InvalidInput("file: give the CSV file to import (- reads stdin), or --runs")
         progress = None if stdin else bar.counter(f"importing {Path(file).name}")
         report = import_customers(
             ws.conn, ws.actor, sys.stdin.buffer if stdin else Path(file),
