@@ -12,7 +12,8 @@ overlap:
   (emails already there or earlier in the file; organisations) and stages the good
   rows in a private file on disk (`staging_file`), without the write lock; then,
   unless a bad row (without --skip-invalid) means nothing is written, it stores them
-  in one short write transaction with one audit row. A dry run never takes the write lock.
+  in batches of short write transactions, one audit row each, as one import run
+  (`runs`). A dry run never takes the write lock.
 """
 
 import sqlite3

@@ -1,10 +1,11 @@
-"""Checks against the register, staging, and the final store in one short transaction.
+"""Checks against the register, staging, and the store in short batches.
 
-All or nothing, without holding the write lock while the file is read: the good rows
-are checked against the register and staged in a private file on disk
-(`staging_file`: memory stays flat whatever the file's size) while other users go on
-working; only the final store takes the write lock. What others committed meanwhile
-is checked again under the lock (docs/rules.md §6).
+The write lock is never held while the file is read: the good rows are checked
+against the register and staged in a private file on disk (`staging_file`: memory
+stays flat whatever the file's size) while other users go on working. Then the
+staged rows are stored in batches, each its own short write transaction, inside an
+import run (`runs`) that can be resumed or undone as a whole; what others committed
+meanwhile is checked again in each batch (docs/rules.md §6).
 """
 
 import sqlite3
@@ -240,9 +241,9 @@ def already_there(customer_id: int) -> str:
 
 
 # The staged rows: each good row's INSERT parameters and its line; `new_org` is the
-# comparison key of an organisation the final store creates. (Their emails' comparison
+# comparison key of an organisation the store creates. (Their emails' comparison
 # keys are in staging.import_emails.)
-# The time stamps are the same on every row of an import: given once to the final store.
+# The time stamps are the same on every row of an import: given once to the store.
 _STAMPS = ("created_at", "updated_at", "last_activity")
 _KEPT = tuple(c for c in customers.INSERT_COLUMNS if c not in _STAMPS)
 _KEPT_SLOTS = [customers.INSERT_COLUMNS.index(c) for c in _KEPT]
@@ -252,7 +253,7 @@ _STAGED = ("line", "new_org", *_KEPT)
 
 class Staging:
     """Validated chunks in: problems reported, good rows kept in the staging file (on
-    disk, see `staging_file`) until the final store. Nothing here takes the write lock."""
+    disk, see `staging_file`) until they are stored. Nothing here takes the write lock."""
 
     def __init__(
         self, conn: sqlite3.Connection, report: ImportReport, resume_after: int = 0
@@ -264,7 +265,7 @@ class Staging:
         self.resume_after = resume_after
         self.org_ids: dict[str, int] = {}  # comparison key -> id of the new organisations
         # Taken before the first read: a commit by anyone after it changes data_version,
-        # and then the final store checks the staged rows again (docs/rules.md §6).
+        # and then each batch checks its staged rows again (docs/rules.md §6).
         self.data_version = _data_version(conn)
         self.changed = False
         self.checks = RegisterChecks(conn)
@@ -531,7 +532,7 @@ class Start:
     batch_rows: int = runs.BATCH_ROWS
 
 
-# How long the final store waits for the write lock (another user's write takes milliseconds).
+# How long each batch waits for the write lock (another user's write takes milliseconds).
 STORE_BUSY_TIMEOUT_MS = 60_000
 
 
