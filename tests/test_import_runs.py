@@ -408,3 +408,36 @@ def test_an_import_into_a_register_in_memory_needs_no_lock_file(cli: Cli) -> Non
                              ImportReport())  # fmt: skip
     assert report.stored == 1 and report.run_id == 1
     assert not Path(f"{cli.db}{runs.LOCK_SUFFIX}").exists()
+
+
+def test_a_batch_compares_a_clerks_new_email_in_full_unicode(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clerk adds STRAßE@... between two batches: the file's strasse@... on a later line
+    is the same address (case folding), though the NOCASE index does not see it."""
+    from lautex_registry.records.importing.storing import Staging
+
+    write_lock = Staging._write_lock
+    calls = []
+
+    def take_lock(self: Staging, transaction: object) -> object:
+        calls.append(transaction)
+        if len(calls) == 3:  # 1: the run starts, 2: the first batch, 3: the second
+            other = sqlite3.connect(cli.db)
+            other.execute(
+                "INSERT INTO customers (first_name, last_name, email, country, source, language, "
+                "state, created_at, updated_at, last_activity) VALUES ('K', 'Clerk', "
+                "'STRAßE@example.fi', 'FI', 'partner', 'fi', 'active', 'x', 'x', '2026-11-27')"
+            )
+            other.commit()
+            other.close()
+        return write_lock(self, transaction)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Staging, "_write_lock", take_lock)
+    path = write(tmp_path, rows(4) + "Sara;Strasse;;strasse@example.fi;partner\n")
+    result = cli.ok("customer", "import", str(path), "--batch-rows", "2", "-f", "json",
+                    user="clerk")  # fmt: skip
+    report = json.loads(result.stdout)
+    assert report["stored"] == 4
+    assert [(p["line"], p["kind"]) for p in report["problems"]] == [(6, "duplicate")]
+    assert "already has this email address" in report["problems"][0]["reason"]
