@@ -38,7 +38,7 @@ from lautex_registry.cli.params import (
 COMMAND = "customer"
 # records.importing.runs.BATCH_ROWS (tests/test_import_runs.py keeps the two equal): written
 # out here so that `-h` does not import the records layer.
-IMPORT_BATCH_ROWS = 10_000
+IMPORT_BATCH_ROWS = 2_000
 
 customer_app = typer.Typer(
     help="The people in the register: add, show, list, search, edit, import.",

@@ -32,10 +32,11 @@ from lautex_registry.platform.errors import Conflict, LautexError, NotFound, Ref
 from lautex_registry.records.importing.staging_file import register_path
 
 RUNNING, FINISHED, UNDONE = "running", "finished", "undone"
-# Rows a batch: one write transaction each. A batch of 10,000 stores in a tenth of a
-# second or so on an idle machine (benchmarks/README.md, import_lock.py), far below the
-# 5 s a clerk's command waits for the lock.
-BATCH_ROWS = 10_000
+# Rows a batch: one write transaction each, so a clerk's write waits for one batch at
+# most. At load 17-20 on two cores a batch of 10,000 (with the search index's triggers)
+# took seconds, and 2 of 2,865 clerk writes waited more than the 5 s busy timeout
+# (benchmarks/README.md, import_lock.py); 2,000 keeps a batch well below it.
+BATCH_ROWS = 2_000
 # The columns of `customer import --runs`, in order.
 RUN_COLUMNS = (
     "id",
