@@ -1,10 +1,12 @@
 """Opening the register's SQLite file: pragmas, file mode and transactions."""
 
+import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from lautex_registry.platform import collation
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, register_error
@@ -85,6 +87,28 @@ class OutsideTransaction(RuntimeError):
     outside one, so it would commit on its own, apart from the change it goes with."""
 
 
+# How long a job that writes in batches leaves the write lock free after each batch.
+YIELD_MIN = 0.005
+YIELD_MAX = 0.1
+
+
+def let_others_write(held: float) -> float:
+    """After a batch has committed: leave the write lock free for a while; the seconds.
+
+    A clerk's BEGIN IMMEDIATE polls for the lock at growing intervals (up to 100 ms
+    apart); a job that took the lock again at once would starve it. So the job leaves
+    the lock free in proportion to how long it held it (`held` seconds: 10-50%, at
+    least 5 ms, at most 100 ms), random so that it cannot fall into step with the
+    clerk's polling: the clerk gets the lock within a batch or two.
+    """
+    import random
+    import time
+
+    pause = min(YIELD_MAX, max(YIELD_MIN, held * random.uniform(0.1, 0.5)))
+    time.sleep(pause)
+    return pause
+
+
 def require_transaction(conn: sqlite3.Connection, what: str) -> None:
     """Raise OutsideTransaction unless `conn` is inside a transaction (docs/rules.md §3)."""
     if not conn.in_transaction:
@@ -100,3 +124,13 @@ def checkpoint(conn: sqlite3.Connection) -> None:
 def where(clauses: list[str]) -> str:
     """` WHERE a AND b` for a list's optional filters, or nothing when none was given."""
     return (" WHERE " + " AND ".join(clauses)) if clauses else ""
+
+
+# A whole list as one parameter, a JSON array that json_each reads: the statement's text is
+# the same for any length, and no list is too long for SQLite's limit on parameters.
+IN_LIST = "IN (SELECT value FROM json_each(?))"
+
+
+def json_list(values: Iterable[Any]) -> str:
+    """The parameter an IN_LIST reads: `values` as a JSON array."""
+    return json.dumps(list(values))

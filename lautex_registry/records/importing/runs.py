@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -295,7 +296,7 @@ def undo(
 ) -> Undone:
     """Remove every customer (and new organisation) the run stored, in batches; refused
     when a clerk has since changed one of them or added something that refers to one."""
-    from lautex_registry.platform.db import transaction
+    from lautex_registry.platform.db import let_others_write, transaction
 
     with store_lock(conn):
         run = get(conn, run_id)
@@ -316,6 +317,7 @@ def undo(
             return Undone(run_id, linked, int(orgs), True)
         removed = 0
         while True:
+            started = time.monotonic()
             with transaction(conn):
                 ids = [
                     int(row[0])
@@ -343,6 +345,7 @@ def undo(
                     {"removed": len(ids), "first_id": ids[0], "last_id": ids[-1]},
                 )  # fmt: skip
                 removed += len(ids)
+            let_others_write(time.monotonic() - started)  # a clerk's write goes next
         with transaction(conn):
             organisations = _remove_organisations(conn, run_id)
             conn.execute(

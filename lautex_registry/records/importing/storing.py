@@ -9,6 +9,7 @@ meanwhile is checked again in each batch (docs/rules.md §6).
 """
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -365,7 +366,7 @@ class Staging:
         alone; the batches before it stay with the run, which is left unfinished with a
         message that says how to resume or undo it.
         """
-        from lautex_registry.platform.db import transaction
+        from lautex_registry.platform.db import let_others_write, transaction
 
         conn, report = self.conn, self.report
         to_store = int(conn.execute("SELECT count(*) FROM staging.import_staged").fetchone()[0])
@@ -391,9 +392,11 @@ class Staging:
                     ).fetchone()[0]
                     if end is None:
                         break
+                    started = time.monotonic()
                     with self._write_lock(transaction):
                         self._store_batch(actor, run_id, after, int(end))
                     after = int(end)
+                    let_others_write(time.monotonic() - started)  # a clerk's write goes next
                 with self._write_lock(transaction):
                     report.run_stored = runs.finish(conn, actor, run_id)
             except (Exception, KeyboardInterrupt) as exc:
