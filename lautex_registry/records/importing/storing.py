@@ -369,9 +369,9 @@ class Staging:
         from lautex_registry.platform.db import let_others_write, transaction
 
         conn, report = self.conn, self.report
+        # A new run has rows to store (the caller checks that some are valid); a resumed
+        # one may have none left, and is still marked finished.
         to_store = int(conn.execute("SELECT count(*) FROM staging.import_staged").fetchone()[0])
-        if not to_store and start.run_id is None:
-            return  # nothing left to store (a resumed run still gets marked finished)
         with runs.store_lock(conn):
             if start.run_id is None:
                 with self._write_lock(transaction):
