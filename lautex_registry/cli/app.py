@@ -174,6 +174,7 @@ COMMANDS: tuple[str, ...] = (
     "login",
     "logout",
     "whoami",
+    "shell",
     "user",
     "customer",
     "org",
