@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.help_text import LautexTyper
+from lautex_registry.cli.help_text import LautexTyper, formatted_help
 from lautex_registry.cli.output import Format, emit_rows, left_out, pick_fields, say, warn
 from lautex_registry.cli.params import (
     MARKETING_CHANNELS,
@@ -47,9 +47,12 @@ MarketingFields = Annotated[
     str | None,
     typer.Option(
         "--fields",
-        help=f"Fields to show, comma-separated, or all. Default and all: {', '.join(BASE_FIELDS)} "
-        "and the channel's own: email (email), phone (sms, phone), street, postal_code, "
-        "city, country (post); a list never carries another channel's contact data.",
+        help=formatted_help(
+            "Fields to show, comma-separated, or all. Default and all: {fields} and the "
+            "channel's own: email (email), phone (sms, phone), street, postal_code, city, "
+            "country (post); a list never carries another channel's contact data.",
+            fields=", ".join(BASE_FIELDS),
+        ),
         show_default=False,
     ),
 ]
