@@ -55,7 +55,7 @@ def restore(
             emit_record(preview.as_dict(), fmt, title=gettext("restore"))
             say(t("dry run: nothing was changed"))
             return
-        preview_record(preview.as_dict(), title=gettext("restore (preview)"))
+        preview_record(preview.as_dict(), title=gettext("restore (preview)"), yes=yes)
         say(
             t(
                 "this replaces the register {register} with {path}: later changes are lost",
