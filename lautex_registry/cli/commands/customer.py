@@ -467,8 +467,10 @@ def customer_import(
         source is not None or skip_invalid or encoding != "utf-8" or mapping or ignore_extra
     ):
         raise InvalidInput(
-            "resume: the run reads its file with the options it was started with: give "
-            "none of --source, --skip-invalid, --encoding, --map, --ignore-extra"
+            t(
+                "resume: the run reads its file with the options it was started with: give "
+                "none of --source, --skip-invalid, --encoding, --map, --ignore-extra"
+            )
         )
     _import_file(
         ctx, file, source=source, dry_run=dry_run, skip_invalid=skip_invalid,
