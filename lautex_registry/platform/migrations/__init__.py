@@ -46,6 +46,7 @@ from lautex_registry.platform.migrations import (
     m0012_backup_copies,
     m0013_order_line_units,
     m0014_customer_search,
+    m0016_customer_email_key,
 )
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ _MODULES: tuple[ModuleType, ...] = (
     m0012_backup_copies,
     m0013_order_line_units,
     m0014_customer_search,
+    m0016_customer_email_key,
 )
 
 MIGRATION_SET = "lautex"
