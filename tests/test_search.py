@@ -377,6 +377,58 @@ def test_without_optimising_the_index_its_old_tokens_stay_in_the_file(
     assert left and left <= {g.encode() for g in grams}  # only index tokens, no row data
 
 
+# --- a sole trader's business name leaves the other contacts' search text ------------------
+
+BUSINESS = "Qwöxvy Zirkel Tmi"
+BUSINESS_WORDS = ("Qwöxvy", "qwoxvy", "Zirkel", "zirkel")
+
+
+def _business_grams(conn: sqlite3.Connection, before: bytes) -> list[str]:
+    """The trigrams of the business's folded name the index stores whole and the file did
+    not hold before the business was added (the words themselves are looked for too)."""
+    folded = customers.fold_for_search(BUSINESS)
+    blocks = b"".join(r[0] for r in conn.execute("SELECT block FROM customer_search_data"))
+    return sorted(
+        g
+        for g in {folded[i : i + 3] for i in range(len(folded) - 2)}
+        if " " not in g and g.encode() in blocks and g.encode() not in before
+    )
+
+
+@pytest.mark.parametrize("command", ["erase", "anonymize"])
+def test_no_byte_of_an_erased_sole_traders_business_is_left_in_another_contacts_row(
+    cli: Cli, command: str
+) -> None:
+    """The business's other contact stays a customer, unlinked: the name leaves her search
+    text, the search index, the file, its WAL and a later backup (docs/rules.md §5)."""
+    before = b"".join(p.read_bytes() for p in (cli.db, Path(f"{cli.db}-wal")) if p.exists())
+    org = cli.ok("org", "add", BUSINESS, "--sole-trader", user="clerk").stdout.strip()
+    trader = add_customer(cli, "--first-name", "Matti", "--last-name", "Virtanen", "--org", org,
+                          "--source", "partner")  # fmt: skip
+    assistant = add_customer(cli, "--first-name", "Aino", "--last-name", "Apulainen",
+                             "--org", org, "--email", "aino.apu@example.fi",
+                             "--source", "partner")  # fmt: skip
+    cli.ok("org", "edit", org, "--trader", str(trader), user="clerk")
+    with cli.connect() as conn:
+        grams = _business_grams(conn, before)
+    assert len(grams) >= 5, grams
+    needles = [w.encode() for w in (*BUSINESS_WORDS, *grams)]
+    wal = Path(f"{cli.db}-wal")
+
+    cli.ok(command, str(trader), "--yes", user="clerk")
+
+    backup = cli.db.parent / "after.bak"
+    cli.ok("backup", str(backup))
+    left = [(p.name, n) for p in (cli.db, wal, backup) if p.exists()
+            for n in needles if n in p.read_bytes()]  # fmt: skip
+    assert left == []
+    for typed in ("zirkel", "qwöxvy tmi"):
+        rows = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
+        assert rows.strip() == "[]", typed
+    rows = cli.ok("customer", "search", "apulainen", "-f", "json", user="clerk").stdout
+    assert [row["id"] for row in json.loads(rows)] == [assistant]
+
+
 def test_imported_customers_are_found_by_their_email_key(cli: Cli, tmp_path: Path) -> None:
     """`customer import` writes the key with the search text, also when the row names its
     organisation by id and the name is added to the search text afterwards: a name with

@@ -5,6 +5,7 @@ What the register holds about a person is exactly what the privacy statement lis
 data came from (P4: needed for access replies and rectification notices).
 """
 
+import json
 import re
 import sqlite3
 import sys
@@ -155,6 +156,26 @@ def _check_address(clean: Mapping[str, str | None]) -> None:
     if given and len(given) != len(ADDRESS_FIELDS):
         missing = next(name for name in ADDRESS_FIELDS if not clean.get(name))
         raise InvalidInput(f"{missing}: a postal address needs street, postal_code and city")
+
+
+def refresh_search_text(conn: sqlite3.Connection, customer_ids: Sequence[int]) -> None:
+    """Write again the search text (and its email key) of these customers from their row
+    and their organisation's name, after the organisation they represent changed or went
+    away: the name of one no longer theirs must not stay findable or stored in their row
+    (docs/rules.md §3, "the search index"). A cleared search text (an anonymised person)
+    stays cleared."""
+    rows = conn.execute(
+        "SELECT c.id, c.first_name, c.last_name, c.email, c.phone, o.name FROM customers c "
+        "LEFT JOIN organisations o ON o.id = c.organisation_id "
+        "WHERE c.id IN (SELECT value FROM json_each(?)) AND c.search_text IS NOT NULL",
+        (json.dumps(list(customer_ids)),),
+    ).fetchall()
+    for customer_id, first, last, email, phone, organisation_name in rows:
+        text = search_text_for(first, last, email, phone, organisation_name)
+        conn.execute(
+            "UPDATE customers SET search_text = ?, search_email_key = ? WHERE id = ?",
+            (text, email_search_key(text), customer_id),
+        )
 
 
 def _organisation_name(conn: sqlite3.Connection, organisation_id: int | None) -> str | None:
