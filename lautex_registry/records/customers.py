@@ -5,7 +5,6 @@ What the register holds about a person is exactly what the privacy statement lis
 data came from (P4: needed for access replies and rectification notices).
 """
 
-import json
 import re
 import sqlite3
 import sys
@@ -167,8 +166,8 @@ def refresh_search_text(conn: sqlite3.Connection, customer_ids: Sequence[int]) -
     rows = conn.execute(
         "SELECT c.id, c.first_name, c.last_name, c.email, c.phone, o.name FROM customers c "
         "LEFT JOIN organisations o ON o.id = c.organisation_id "
-        "WHERE c.id IN (SELECT value FROM json_each(?)) AND c.search_text IS NOT NULL",
-        (json.dumps(list(customer_ids)),),
+        f"WHERE c.id {db.IN_LIST} AND c.search_text IS NOT NULL",
+        (db.json_list(customer_ids),),
     ).fetchall()
     for customer_id, first, last, email, phone, organisation_name in rows:
         text = search_text_for(first, last, email, phone, organisation_name)
@@ -422,9 +421,7 @@ LIST_FIELDS = (
     "organisation_id",
     "email",
     "phone",
-    "street",
-    "postal_code",
-    "city",
+    *ADDRESS_FIELDS,
     "country",
     "language",
     "source",
