@@ -164,6 +164,7 @@ COMMANDS: tuple[str, ...] = (
     "login",
     "logout",
     "whoami",
+    "shell",
     "user",
     "customer",
     "org",
