@@ -6,15 +6,37 @@ from importlib import import_module
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from lautex_registry import __version__
+from lautex_registry.cli.help_text import HelpGroup, LautexTyper, translate_usage_error
 from lautex_registry.platform.errors import LautexError, register_error
+from lautex_registry.platform.i18n import (
+    UnknownLanguage,
+    gettext,
+    requested_language,
+    route_library_strings,
+)
+
+# Click's and Typer's own words (Usage, Options, "No such command") in the interface's
+# language: routed through the register's catalogue (platform/i18n.py).
+route_library_strings()
 
 
-class RegisterGroup(TyperGroup):
+class RegisterGroup(HelpGroup):
     """Turns expected errors into one line on stderr and the documented exit code."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """A `LAUTEX_LANG` the interface does not speak is refused before anything runs,
+        in English (docs/rules.md §6 "Language of the interface")."""
+        try:
+            requested_language()
+        except UnknownLanguage as exc:
+            from lautex_registry.platform.escaping import printable
+
+            typer.echo(f"error: {printable(str(exc), one_line=True)}", err=True)
+            sys.exit(2)
+        return super().main(*args, **kwargs)
 
     def list_commands(self, ctx: Any) -> list[str]:
         """`lautex --help` in the order of COMMANDS, not of module registration."""
@@ -31,6 +53,12 @@ class RegisterGroup(TyperGroup):
 
             reader_gone()
             raise typer.Exit(141) from None
+        except SystemExit as exc:
+            # The help is drawn by rich, whose console ends the process with exit 1 when
+            # the pipe is closed (raised while it handles the BrokenPipeError).
+            if isinstance(exc.__context__, BrokenPipeError):
+                raise typer.Exit(141) from None
+            raise
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         """An old spelling runs the command under its one name (permissions, audit)."""
@@ -42,13 +70,17 @@ class RegisterGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except LautexError as exc:
-            _fail(str(exc), exc.exit_code)
+            _fail(exc.shown(), exc.exit_code)
         except KeyboardInterrupt:
-            _fail("interrupted: nothing was changed by the unfinished step", 130)
+            _fail(gettext("interrupted: nothing was changed by the unfinished step"), 130)
         except typer.Abort:
             # Ctrl-C or end of input at a prompt (click turns both into Abort).
-            _fail("interrupted at the prompt: nothing changed", 130)
+            _fail(gettext("interrupted at the prompt: nothing changed"), 130)
         except typer.Exit:
+            raise
+        except SystemExit as exc:
+            if isinstance(exc.__context__, BrokenPipeError):  # a command's help: see above
+                raise typer.Exit(141) from None
             raise
         except BrokenPipeError:
             # The reader of a pipe stopped reading (`lautex export 42 | head`): no error
@@ -66,12 +98,13 @@ class RegisterGroup(TyperGroup):
             if not message:
                 # A group without its subcommand (`lautex customer`): its help is shown.
                 raise typer.Exit(code) from None
-            _fail(f"{message} (see --help)", code)
+            shown = translate_usage_error(message)
+            _fail(gettext("{message} (see --help)").format(message=shown), code)
         except Exception as exc:
             # A full disk, a read-only file, a file that is no register: the user's to fix.
             known = register_error(exc)
             if known is not None:
-                _fail(str(known), known.exit_code)
+                _fail(known.shown(), known.exit_code)
             if os.environ.get("LAUTEX_DEBUG"):
                 raise
             _unexpected(exc)
@@ -86,7 +119,8 @@ def _fail(message: str, code: int) -> None:
 
     # The message may echo a value as given or stored: the terminal never acts on it,
     # and a newline in it cannot make the error two lines.
-    typer.echo(f"error: {printable(message, one_line=True)}", err=True)
+    line = gettext("error: {message}").format(message=printable(message, one_line=True))
+    typer.echo(line, err=True)
     raise typer.Exit(code)
 
 
@@ -95,10 +129,15 @@ def _unexpected(exc: BaseException) -> None:
 
     # Whatever the exception carries (a whole path, a whole value), the line stays short.
     shown = excerpt(str(exc), UNEXPECTED_EXCERPT)
-    _fail(f"unexpected {type(exc).__name__}: {shown} (set LAUTEX_DEBUG=1 for the traceback)", 1)
+    _fail(
+        gettext("unexpected {kind}: {text} (set LAUTEX_DEBUG=1 for the traceback)").format(
+            kind=type(exc).__name__, text=shown
+        ),
+        1,
+    )
 
 
-app = typer.Typer(
+app = LautexTyper(
     cls=RegisterGroup,
     name="lautex",
     help="The customer register of Oy Lautex Ab.\n\nExample: lautex customer search aijala",

@@ -2,14 +2,96 @@
 
 import errno
 import sqlite3
+from typing import Any
 
 from lautex_registry.platform.characters import excerpt
 
 
+class Message:
+    """A sentence for a person, with its values kept apart from its English template.
+
+    `str()` is the English text: what logs, JSON import reports and every other machine
+    output carry, the same under any locale (docs/rules.md §6). `translated()` is the text in
+    the interface's language, for the one place a person reads it (the command line's error
+    line). Built by `t()` and `tn()`, the markers the catalogue's extractor knows
+    (docs/translating.md): the template is a whole sentence with named placeholders, never
+    pieces, so a translator can reorder it.
+    """
+
+    __slots__ = ("n", "params", "plural", "template")
+
+    def __init__(
+        self, template: str, params: dict[str, Any], plural: str | None = None, n: int = 1
+    ) -> None:
+        self.template = template
+        self.plural = plural
+        self.n = n
+        self.params = params
+
+    def _english(self) -> str:
+        return self.template if self.plural is None or self.n == 1 else self.plural
+
+    def __str__(self) -> str:
+        return self._english().format(**self.params)
+
+    def __repr__(self) -> str:
+        return f"Message({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def translated(self) -> str:
+        """The sentence in the interface's language; English when it has no translation."""
+        from lautex_registry.platform import i18n
+
+        if self.plural is None:
+            template = i18n.gettext(self.template)
+        else:
+            template = i18n.ngettext(self.template, self.plural, self.n)
+        try:
+            return template.format(**self.params)
+        except (KeyError, IndexError, ValueError):
+            # A translation that names a placeholder the code does not give (the catalogue
+            # check refuses it, tests/test_i18n.py): the English text rather than no text.
+            return str(self)
+
+
+def t(template: str, /, **params: Any) -> Message:
+    """A message to translate where a person reads it: `t("customer {ref}: not found",
+    ref=ref)`. The extractor collects the first argument (docs/translating.md)."""
+    return Message(template, params)
+
+
+def tn(singular: str, plural: str, n: int, /, **params: Any) -> Message:
+    """A message whose wording follows the number `n`: `tn("{count} row read",
+    "{count} rows read", count, count=count)`; the catalogue has each language's forms."""
+    return Message(singular, params, plural, n)
+
+
+def shown(message: object) -> str:
+    """What a person reads for `message`: a Message translated, any other text as it is."""
+    return message.translated() if isinstance(message, Message) else str(message)
+
+
 class LautexError(Exception):
-    """An expected failure: printed as one line, never a traceback."""
+    """An expected failure: printed as one line, never a traceback.
+
+    The message is a plain `str` (shown as it is, in English) or a `Message` (shown
+    translated on the command line, English in `str()` for machine outputs).
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str | Message = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+    def shown(self) -> str:
+        """The error as a person reads it: translated if it is a Message."""
+        return shown(self.message)
 
 
 class InvalidInput(LautexError):
@@ -135,7 +217,9 @@ def register_error(exc: BaseException) -> LautexError | None:
     if isinstance(exc, sqlite3.Error):
         code = _sqlite_code(exc)
         if code in _SQLITE_BUSY:
-            return Conflict(f"the register is busy ({exc}): try again in a moment")
+            return Conflict(
+                t("the register is busy ({reason}): try again in a moment", reason=str(exc))
+            )
         if code in _SQLITE_NOT_A_REGISTER:
             return InvalidInput(f"the file is not a usable lautex register: {exc}")
         if code in _SQLITE_ENVIRONMENT:

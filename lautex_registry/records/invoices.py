@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from lautex_registry.platform import audit, characters, db, validation
 from lautex_registry.platform.clock import timestamp, today
-from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, Refused
+from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, Refused, t
 from lautex_registry.records.customer_state import refuse_if_anonymised
 from lautex_registry.records.disclosures import record_collection_disclosure
 from lautex_registry.records.orders import not_in_future, order_row, order_total_cents
@@ -26,7 +26,9 @@ OPEN_CLAIM_STATES = ("open", "in-collection")
 def invoice_row(conn: sqlite3.Connection, number: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM invoices WHERE number = ?", (number.strip(),)).fetchone()
     if row is None:
-        raise NotFound(f"invoice: no invoice numbered {characters.excerpt(number.strip())}")
+        raise NotFound(
+            t("invoice: no invoice numbered {number}", number=characters.excerpt(number.strip()))
+        )
     return cast(sqlite3.Row, row)
 
 

@@ -19,14 +19,14 @@ from collections.abc import Collection
 from typing import cast
 
 from lautex_registry.platform import characters, validation
-from lautex_registry.platform.errors import InvalidInput, NotFound, Refused
+from lautex_registry.platform.errors import InvalidInput, NotFound, Refused, t
 
 
 def customer_row(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row:
     """The customer with this id; NotFound (exit 3) otherwise."""
     row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
     if row is None:
-        raise NotFound(f"customer: no customer with id {customer_id}")
+        raise NotFound(t("customer: no customer with id {id}", id=customer_id))
     return cast(sqlite3.Row, row)
 
 
@@ -41,10 +41,15 @@ def resolve_customer(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
         if by_email is not None:
             row = conn.execute("SELECT * FROM customers WHERE id = ?", (by_email,)).fetchone()
         if row is None:
-            raise NotFound(f"customer: no customer with email {characters.excerpt(value)}")
+            raise NotFound(
+                t("customer: no customer with email {email}", email=characters.excerpt(value))
+            )
         return cast(sqlite3.Row, row)
     raise InvalidInput(
-        f"customer: {characters.excerpt(value)} is neither a customer id nor an email address"
+        t(
+            "customer: {value} is neither a customer id nor an email address",
+            value=characters.excerpt(value),
+        )
     )
 
 
@@ -83,7 +88,7 @@ def request_row(conn: sqlite3.Connection, request_id: int) -> sqlite3.Row:
     """The request with this id; NotFound (exit 3) otherwise."""
     row = conn.execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone()
     if row is None:
-        raise NotFound(f"request: no request with id {request_id}")
+        raise NotFound(t("request: no request with id {id}", id=request_id))
     return cast(sqlite3.Row, row)
 
 

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from lautex_registry.platform import audit, characters, db, validation
 from lautex_registry.platform.clock import timestamp, today
-from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound
+from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, t
 from lautex_registry.records.customer_state import refuse_if_anonymised
 from lautex_registry.records.customers import touch_last_activity
 from lautex_registry.records.lookup import resolve_customer
@@ -155,7 +155,9 @@ def add_order(
 def order_row(conn: sqlite3.Connection, number: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM orders WHERE number = ?", (number.strip(),)).fetchone()
     if row is None:
-        raise NotFound(f"order: no order numbered {characters.excerpt(number.strip())}")
+        raise NotFound(
+            t("order: no order numbered {number}", number=characters.excerpt(number.strip()))
+        )
     return cast(sqlite3.Row, row)
 
 

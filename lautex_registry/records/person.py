@@ -8,7 +8,7 @@ register adds (and lists there) appears in both without further code.
 import sqlite3
 from typing import Any
 
-from lautex_registry.platform.errors import NotFound
+from lautex_registry.platform.errors import NotFound, t
 from lautex_registry.platform.validation import format_money, format_quantity, line_amount_cents
 from lautex_registry.records.personal_data import PERSONAL_TABLES
 
@@ -48,7 +48,7 @@ def _customer(conn: sqlite3.Connection, customer_id: int) -> dict[str, Any]:
         (customer_id,),
     ).fetchone()
     if row is None:
-        raise NotFound(f"customer: no customer with id {customer_id}")
+        raise NotFound(t("customer: no customer with id {id}", id=customer_id))
     record = row_to_dict(row)
     # A sole trader's business name and business ID are the person's own data.
     sole = record.pop("organisation_sole_trader")
