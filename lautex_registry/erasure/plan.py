@@ -62,6 +62,7 @@ _LABELS = {
     "city": "contact address",
     "notes": "free-text notes",
     "search_text": "search index",
+    "search_email_key": "search index",
     "source_detail": "source detail",
 }
 
