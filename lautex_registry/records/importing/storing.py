@@ -14,7 +14,7 @@ from typing import Any
 
 from lautex_registry.platform import audit
 from lautex_registry.platform.characters import excerpt
-from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound
+from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, t
 from lautex_registry.platform.validation import comparison_key
 from lautex_registry.records import customers, lookup
 from lautex_registry.records.importing.report import ImportReport, Problem
@@ -155,33 +155,62 @@ class RegisterChecks:
             if resolved is None or resolved == owner:
                 return owner
             raise InvalidInput(
-                f"business_id: {business_id} is organisation {owner}'s "
-                f"({excerpt(self.names[owner])}), not {excerpt(ref or '')}'s"
+                t(
+                    "business_id: {business_id} is organisation {owner}'s ({names}), not {value}'s",
+                    business_id=business_id,
+                    owner=owner,
+                    names=excerpt(self.names[owner]),
+                    value=excerpt(ref or ""),
+                )
             )
         if resolved is None:
             earlier = self.new_by_business_id.get(business_id)
             if earlier is not None:
                 return self.organisations[earlier]
             raise InvalidInput(
-                f"business_id: no organisation has business ID {business_id}: give its name "
-                "in an org (yritys) column to add it, or add it with `lautex org add`"
+                t(
+                    "business_id: no organisation has business ID {business_id}: give its "
+                    "name in an org (yritys) column to add it, or add it with `lautex org "
+                    "add`",
+                    business_id=business_id,
+                )
             )
         if isinstance(resolved, int):
             row = self.conn.execute(
                 "SELECT name, business_id FROM organisations WHERE id = ?", (resolved,)
             ).fetchone()
-            has = f"business ID {row[1]}" if row[1] else "no business ID"
+            if not row[1]:
+                raise InvalidInput(
+                    t(
+                        "business_id: organisation {resolved} ({name}) has no business ID, "
+                        "not {business_id}",
+                        resolved=resolved,
+                        name=excerpt(str(row[0])),
+                        business_id=business_id,
+                    )
+                )
             raise InvalidInput(
-                f"business_id: organisation {resolved} ({excerpt(str(row[0]))}) has {has}, "
-                f"not {business_id}"
+                t(
+                    "business_id: organisation {resolved} ({name}) has business ID {has}, "
+                    "not {business_id}",
+                    resolved=resolved,
+                    name=excerpt(str(row[0])),
+                    has=row[1],
+                    business_id=business_id,
+                )
             )
         key = comparison_key(resolved)
         given = self.business_id_of_new.setdefault(key, business_id)
         named = self.new_by_business_id.setdefault(business_id, key)
         if given != business_id or named != key:
             raise InvalidInput(
-                f"business_id: an earlier line gives {excerpt(resolved)} business ID {given}, "
-                f"or {business_id} to another organisation"
+                t(
+                    "business_id: an earlier line gives {resolved} business ID {given}, or "
+                    "{business_id} to another organisation",
+                    resolved=excerpt(resolved),
+                    given=given,
+                    business_id=business_id,
+                )
             )
         return resolved
 
@@ -357,7 +386,7 @@ class Staging:
                     )
                 except sqlite3.IntegrityError as exc:
                     raise Conflict(
-                        f"the rows cannot be stored ({exc}): nothing was written"
+                        t("the rows cannot be stored ({exc}): nothing was written", exc=exc)
                     ) from exc
                 report.stored = cursor.rowcount
                 if not report.stored:
