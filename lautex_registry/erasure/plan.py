@@ -37,7 +37,7 @@ from typing import Any
 
 from lautex_registry.erasure.holds import Hold, RetentionPolicy, holds_for_many
 from lautex_registry.platform import journal, validation
-from lautex_registry.platform.errors import Conflict, InvalidInput
+from lautex_registry.platform.errors import Conflict, InvalidInput, t
 from lautex_registry.records import lookup
 from lautex_registry.records.customer_state import ANONYMISED, WITH_HOLDS
 from lautex_registry.records.organisations import other_contacts, sole_trader_businesses
@@ -152,7 +152,13 @@ def link_is_required(conn: sqlite3.Connection, entry: PersonalTable) -> bool:
     for column in conn.execute(f"PRAGMA table_info({entry.table})"):
         if column["name"] == entry.customer_link:
             return bool(column["notnull"])
-    raise InvalidInput(f"personal_data: {entry.table}.{entry.customer_link} is not in the schema")
+    raise InvalidInput(
+        t(
+            "personal_data: {table}.{customer_link} is not in the schema",
+            table=entry.table,
+            customer_link=entry.customer_link,
+        )
+    )
 
 
 def linked_tables(conn: sqlite3.Connection) -> list[tuple[PersonalTable, bool]]:
@@ -310,4 +316,10 @@ def _sole_trader_lines(conn: sqlite3.Connection, customer_id: int) -> list[PlanL
 def refuse_repeat(planned: ErasurePlan) -> None:
     """An anonymised customer has nothing left to anonymise (erase still finishes the job)."""
     if planned.mode == ANONYMISE and planned.state in (ANONYMISED, WITH_HOLDS):
-        raise Conflict(f"customer {planned.customer_id} is already {planned.state}")
+        raise Conflict(
+            t(
+                "customer {customer_id} is already {state}",
+                customer_id=planned.customer_id,
+                state=planned.state,
+            )
+        )
