@@ -1,0 +1,220 @@
+"""The domain's messages (`messages` catalogue) reach a Finnish clerk in Finnish.
+
+docs/rules.md §6 "Language of the interface": an error raised below the command line is a
+whole sentence whose values are filled in after translation; its English text, what scripts
+and machine outputs see, does not change with the locale, nor does the exit code.
+"""
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from lautex_registry.platform import db
+from lautex_registry.platform.errors import (
+    EnvironmentRefused,
+    InvalidInput,
+    Refused,
+    environment_refused,
+    register_error,
+    t,
+)
+from lautex_registry.records import recipients
+from tests.conftest import Cli
+from tests.helpers import add_invoice, add_order_on, add_quinta, erasure_request
+
+LOCALE_VARIABLES = ("LAUTEX_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
+
+
+@pytest.fixture
+def locale(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in LOCALE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def both_languages(
+    cli: Cli, locale: pytest.MonkeyPatch, *args: str, user: str = "admin"
+) -> tuple[tuple[int, str], tuple[int, str]]:
+    """(exit code, stderr) of the same command under LAUTEX_LANG=fi and under LANG=C."""
+    locale.setenv("LAUTEX_LANG", "fi")
+    finnish = cli.run(*args, user=user)
+    locale.delenv("LAUTEX_LANG")
+    locale.setenv("LANG", "C")
+    english = cli.run(*args, user=user)
+    return (finnish.exit_code, finnish.stderr), (english.exit_code, english.stderr)
+
+
+def test_customer_not_found_is_finnish_with_its_id(cli: Cli, locale: pytest.MonkeyPatch) -> None:
+    finnish, english = both_languages(cli, locale, "customer", "show", "4711")
+    assert finnish == (3, "virhe: customer: ei asiakasta tunnuksella 4711\n")
+    assert english == (3, "error: customer: no customer with id 4711\n")
+
+
+def test_an_invalid_email_on_customer_add_is_finnish_and_adds_nobody(
+    cli: Cli, locale: pytest.MonkeyPatch
+) -> None:
+    args = ("customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
+            "--email", "aino@@example.fi", "--source", "web-store")  # fmt: skip
+    finnish, english = both_languages(cli, locale, *args, user="clerk")
+    assert finnish[0] == english[0] == 2
+    # The field before the colon is what the clerk typed; the reason is translated, and
+    # the library's own explanation in brackets is filled in the same in both.
+    assert finnish[1].startswith("virhe: email: ei ole kelvollinen sähköpostiosoite (")
+    assert english[1].startswith("error: email: not a valid email address (")
+    assert finnish[1].split("(", 1)[1] == english[1].split("(", 1)[1]
+    assert finnish[1].count("\n") == english[1].count("\n") == 1
+    with cli.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "finnish", "english"),
+    [
+        ("--phone", "040 ABC 4567", "phone: vain numeroita; puhelinnumerossa ei saa olla kirjaimia",
+         "phone: digits only; letters are not allowed in a phone number"),
+        ("--postal-code", "123", "postal_code: suomalainen postinumero on tasan viisi numeroa",
+         "postal_code: a Finnish postal code is exactly five digits"),
+        ("--country", "ZZ", "country: ZZ ei ole ISO 3166-1 -maatunnus",
+         "country: ZZ is not an ISO 3166-1 country code"),
+        ("--first-name", "Aino\x1b", "first_name: ohjausmerkki ESC kohdassa 5 ei ole sallittu",
+         "first_name: control character ESC at position 5 is not allowed"),
+    ],
+)  # fmt: skip
+def test_a_validator_speaks_finnish_with_the_value_filled_in(
+    cli: Cli, locale: pytest.MonkeyPatch, option: str, value: str, finnish: str, english: str
+) -> None:
+    args = ["customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
+            "--source", "web-store", option, value]  # fmt: skip
+    fi, en = both_languages(cli, locale, *args, user="clerk")
+    assert fi[0] == en[0] == 2
+    assert fi[1].startswith(f"virhe: {finnish}"), fi[1]
+    assert en[1].startswith(f"error: {english}"), en[1]
+
+
+def test_a_refused_erasure_request_with_a_hold_is_finnish(
+    cli: Cli, locale: pytest.MonkeyPatch
+) -> None:
+    customer = add_quinta(cli)
+    add_order_on(cli, customer, "T-1")
+    add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")
+    first, second = erasure_request(cli, customer), erasure_request(cli, customer)
+    cli.ok("erase", str(customer), "--request", str(first), "--yes", user="clerk")
+
+    args = ("request", "close", str(second), "--outcome", "completed")
+    (fi_code, fi_err), (en_code, en_err) = both_languages(cli, locale, *args, user="clerk")
+
+    assert fi_code == en_code == 4
+    assert fi_err == (
+        f"virhe: pyyntö {second}: asiakas {customer} on anonymisoitu säilytysvelvoittein "
+        "(laskutustiedot säilytetään velvoitteiden päättymiseen asti), joten poisto ei ole "
+        f"valmis: aja `lautex erase {customer} --request {second}`, joka sulkee pyynnön "
+        "osittain hylättynä (partially-refused) ja perustelee sen säilytysvelvoitteilla, tai "
+        "sulje se valitsimilla --outcome partially-refused --reason TEXT\n"
+    )
+    assert en_err.startswith(
+        f"error: request {second}: customer {customer} is anonymised with holds"
+    )
+
+
+def test_an_invoice_in_the_wrong_state_names_the_action_refused_in_finnish(
+    cli: Cli, locale: pytest.MonkeyPatch
+) -> None:
+    customer = add_quinta(cli)
+    add_order_on(cli, customer, "T-1")
+    add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")
+    cli.ok("invoice", "pay", "2026-0001", "--date", "2026-11-25", user="clerk")
+    fi, en = both_languages(
+        cli, locale, "invoice", "remind", "2026-0001", "--date", "2026-11-26", user="clerk"
+    )
+    assert fi == (4, "virhe: lasku 2026-0001 on tilassa paid: siitä ei voi lähettää "
+                     "maksumuistutusta\n")  # fmt: skip
+    assert en == (4, "error: invoice 2026-0001 is paid: it cannot be reminded\n")
+
+
+def test_a_request_of_the_wrong_kind_is_one_finnish_sentence(
+    cli: Cli, locale: pytest.MonkeyPatch
+) -> None:
+    customer = add_quinta(cli)
+    added = cli.ok("request", "add", str(customer), "--kind", "access", "--channel", "email",
+                   user="clerk")  # fmt: skip
+    access = int(added.stdout)
+    args = ("rectify", str(customer), "--set", "city=Espoo", "--reason", "moved",
+            "--request", str(access))  # fmt: skip
+    fi, en = both_languages(cli, locale, *args, user="clerk")
+    assert fi == (2, f"virhe: request: pyyntö {access} on access-pyyntö, ei "
+                     "rectification-pyyntö\n")  # fmt: skip
+    assert en == (2, f"error: request: {access} is an access request, not a rectification "
+                     "request\n")  # fmt: skip
+
+
+@contextmanager
+def write_lock_held(cli: Cli) -> Iterator[None]:
+    holder = sqlite3.connect(cli.db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_a_busy_register_says_so_in_finnish_and_exits_6(
+    cli: Cli, locale: pytest.MonkeyPatch
+) -> None:
+    locale.setattr(db, "BUSY_TIMEOUT_MS", 100)
+    args = ("customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
+            "--source", "web-store")  # fmt: skip
+    with write_lock_held(cli):
+        fi, en = both_languages(cli, locale, *args, user="clerk")
+    assert fi == (6, "virhe: rekisteri on varattu (database is locked): yritä hetken kuluttua "
+                     "uudelleen\n")  # fmt: skip
+    assert en == (6, "error: the register is busy (database is locked): try again in a "
+                     "moment\n")  # fmt: skip
+    with cli.connect() as conn:
+        assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 0
+
+
+def test_a_clause_inside_a_sentence_is_shown_in_the_same_language(
+    locale: pytest.MonkeyPatch,
+) -> None:
+    """The machine's reason and what was being done are Messages inside the sentence."""
+    exc = OSError(28, "No space left on device")
+    error = environment_refused(exc, t("{field}: cannot write {target}", field="output",
+                                       target="/tmp/x.csv"))  # fmt: skip
+    assert isinstance(error, EnvironmentRefused)
+    locale.setenv("LAUTEX_LANG", "fi")
+    assert error.shown() == (
+        "ympäristö: levy on täynnä: output: tiedostoon /tmp/x.csv ei voi kirjoittaa "
+        "(No space left on device); rekisteri on ennallaan"
+    )
+    # str() is English under any locale: logs and JSON reports carry it.
+    assert str(error) == (
+        "environment: the disk is full: output: cannot write /tmp/x.csv "
+        "(No space left on device); the register is as it was"
+    )
+    full = register_error(sqlite3.OperationalError("database or disk is full"))
+    assert full is not None and full.shown() == (
+        "ympäristö: levy on täynnä (database or disk is full); rekisteri on ennallaan"
+    )
+    locale.setenv("LAUTEX_LANG", "en")
+    assert error.shown() == str(error)
+
+
+def test_an_error_inside_a_sentence_is_shown_translated(locale: pytest.MonkeyPatch) -> None:
+    inner = InvalidInput(t("{field}: must not be empty", field="name"))
+    outer = Refused(t("backup verify: {shown}: {reason}", shown="copy.db", reason=inner))
+    locale.setenv("LAUTEX_LANG", "fi")
+    assert outer.shown() == "backup verify: copy.db: name: ei saa olla tyhjä"
+    assert str(outer) == "backup verify: copy.db: name: must not be empty"
+
+
+def test_a_refusal_returned_by_a_service_is_a_translatable_sentence(
+    locale: pytest.MonkeyPatch,
+) -> None:
+    refusal = recipients.transfer_refusal("Acme Inc", "US", None)
+    assert refusal is not None
+    assert str(refusal).startswith("Acme Inc is in US, outside the EU/EEA")
+    locale.setenv("LAUTEX_LANG", "fi")
+    assert refusal.translated().startswith("Acme Inc sijaitsee maassa US, EU:n/ETA:n ulkopuolella")
