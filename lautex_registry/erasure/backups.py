@@ -34,7 +34,14 @@ from lautex_registry.erasure.holds import RetentionPolicy, holds_for_many
 from lautex_registry.erasure.plan import ANONYMISE, ERASE
 from lautex_registry.platform import audit, clock, journal
 from lautex_registry.platform.db import connect, create_private_file, transaction
-from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, SchemaError, t
+from lautex_registry.platform.errors import (
+    Conflict,
+    InvalidInput,
+    Message,
+    NotFound,
+    SchemaError,
+    t,
+)
 from lautex_registry.platform.identity import register_id
 from lautex_registry.platform.migrations import require_current
 from lautex_registry.platform.output_files import (
@@ -496,7 +503,8 @@ def restore_backup(
                     t("backup: {shown} is not a lautex register ({exc})", shown=shown, exc=exc)
                 ) from exc
             except SchemaError as exc:
-                raise SchemaError(t("backup: {exc}", exc=exc)) from exc
+                # Only its values are words: not in the catalogue (docs/translating.md).
+                raise SchemaError(Message("backup: {exc}", {"exc": exc})) from exc
             if backup_id != register_id(live):
                 raise Conflict(t("backup: {shown} is a backup of another register", shown=shown))
             customers = int(restored.execute("SELECT count(*) FROM customers").fetchone()[0])

@@ -26,6 +26,7 @@ from lautex_registry.platform.errors import (
     Conflict,
     InvalidInput,
     LautexError,
+    Message,
     environment_refused,
     t,
 )
@@ -115,7 +116,7 @@ def create_private_folder(folder: Path, field: str = "output") -> None:
             if exc.errno in ENVIRONMENT_ERRNOS:
                 raise environment_refused(exc, doing) from exc
             raise InvalidInput(
-                t("{doing}: {reason}", doing=doing, reason=exc.strerror or exc)
+                Message("{doing}: {reason}", {"doing": doing, "reason": exc.strerror or exc})
             ) from exc
         os.chmod(path, 0o700)  # mkdir's mode is masked by the umask
 
@@ -197,7 +198,10 @@ class PendingOutput:
         in_existing_folder = exc.errno == errno.ENOENT and self.target.parent.is_dir()
         if exc.errno in ENVIRONMENT_ERRNOS or in_existing_folder:
             return environment_refused(exc, doing)
-        return InvalidInput(t("{doing}: {reason}", doing=doing, reason=exc.strerror or exc))
+        # Only its values are words: not in the catalogue (docs/translating.md).
+        return InvalidInput(
+            Message("{doing}: {reason}", {"doing": doing, "reason": exc.strerror or exc})
+        )
 
     def open(self, mode: str = "w") -> IO[Any]:
         """The temporary file as a stream; closing it is the caller's (or `publish`'s) job."""
