@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -124,11 +124,9 @@ def scratch_files(cli: Cli) -> list[Path]:
     return sorted(p for p in cli.db.parent.iterdir() if p.name.endswith(".lautex-partial"))
 
 
-def test_a_backup_killed_mid_copy_leaves_a_plain_scratch_that_the_next_run_removes(
-    cli: Cli, tmp_path: Path
-) -> None:
+def pad_register(cli: Cli) -> None:
+    """Enough customers that a copy takes a moment to make, check and encrypt."""
     add_quinta(cli)
-    # Enough customers that the copy takes a moment to make, check and encrypt.
     with cli.connect() as conn:
         template = conn.execute("SELECT * FROM customers LIMIT 1").fetchone()
         columns = [d for d in template.keys() if d != "id"]  # noqa: SIM118
@@ -143,29 +141,67 @@ def test_a_backup_killed_mid_copy_leaves_a_plain_scratch_that_the_next_run_remov
                     for n in range(start, start + 5000)
                 ],
             )
-    age_key(cli, tmp_path)
+
+
+def kill_backup_mid_copy(cli: Cli, partial_files: Callable[[], list[Path]]) -> list[Path]:
+    """Run `lautex backup` and SIGKILL it once `partial_files` shows a growing file; the
+    files the killed run left."""
     env = lautex_env(cli, "bot")
     command = [sys.executable, "-m", "lautex_registry", "backup"]
-    left: list[Path] = []
     for _ in range(20):
         process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)  # fmt: skip
         deadline = time.monotonic() + 60
         while process.poll() is None and time.monotonic() < deadline:
-            left = [p for p in scratch_files(cli) if ".backup." in p.name]
+            left = partial_files()
             if left and left[0].stat().st_size > 4096:
                 process.send_signal(signal.SIGKILL)
                 break
             time.sleep(0.002)
         process.wait(timeout=60)
-        if process.returncode == -signal.SIGKILL and scratch_files(cli):
+        if process.returncode == -signal.SIGKILL and partial_files():
             break
     assert process.returncode == -signal.SIGKILL, "the backup finished before it was killed"
-    left = scratch_files(cli)
-    assert left and left[0].name.startswith(".lautex.db.backup.")
-    # Nobody's lock holds it any more; the next nightly run removes it before anything else.
+    return partial_files()
+
+
+def run_backup(cli: Cli) -> None:
+    command = [sys.executable, "-m", "lautex_registry", "backup"]
+    env = lautex_env(cli, "bot")
     subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True, timeout=300)
+
+
+def test_a_backup_killed_mid_copy_leaves_a_plain_scratch_that_the_next_run_removes(
+    cli: Cli, tmp_path: Path
+) -> None:
+    pad_register(cli)
+    age_key(cli, tmp_path)
+    left = kill_backup_mid_copy(
+        cli, lambda: [p for p in scratch_files(cli) if ".backup." in p.name]
+    )
+    assert left[0].name.startswith(".lautex.db.backup.")
+    # Nobody's lock holds it any more; the next nightly run removes it before anything else.
+    run_backup(cli)
     assert scratch_files(cli) == []
+
+
+def test_an_unencrypted_copy_killed_mid_write_is_removed_by_the_next_run(cli: Cli) -> None:
+    # Without recipients the copy is written in the clear straight into the backup folder,
+    # under a hidden temporary name that no rotation or retention period would ever reach.
+    pad_register(cli)
+    folder = cli.db.parent / "backups"
+
+    def partial_copies() -> list[Path]:
+        if not folder.is_dir():
+            return []
+        return sorted(p for p in folder.iterdir() if p.name.endswith(".lautex-partial"))
+
+    left = kill_backup_mid_copy(cli, partial_copies)
+    assert left[0].name.startswith(".lautex-") and left[0].stat().st_size > 4096
+    run_backup(cli)
+    assert partial_copies() == []
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
+    assert len(list(folder.glob("lautex-*.db"))) == 1
 
 
 def test_the_sweep_removes_only_this_registers_unheld_scratch_files_of_ours(cli: Cli) -> None:
@@ -174,6 +210,11 @@ def test_the_sweep_removes_only_this_registers_unheld_scratch_files_of_ours(cli:
     stale.write_bytes(b"plain personal data")
     stale_wal = folder / ".lautex.db.decrypted.0123abcd.lautex-partial-wal"
     stale_wal.write_bytes(b"wal")
+    # A file and its rollback journal, both left: both go, whichever the folder lists first.
+    stale_pair = folder / ".lautex.db.backup.aaaabbbb.lautex-partial"
+    stale_pair.write_bytes(b"plain personal data")
+    stale_journal = folder / ".lautex.db.backup.aaaabbbb.lautex-partial-journal"
+    stale_journal.write_bytes(b"journal")
     other_register = folder / ".other.db.backup.0123abcd.lautex-partial"
     other_register.write_bytes(b"not ours")
     not_scratch = folder / ".lautex.db.backup.notahex!.lautex-partial"
@@ -184,10 +225,11 @@ def test_the_sweep_removes_only_this_registers_unheld_scratch_files_of_ours(cli:
     link.symlink_to(target)
     with private_scratch(cli.db, "decrypted") as running:
         running.temp.write_bytes(b"in use")
-        assert sweep_scratch(cli.db) == 2
+        assert sweep_scratch(cli.db) == 4
         assert running.temp.exists()  # held by a running command: left alone
     assert not running.temp.exists()  # removed by its own command when done
     assert not stale.exists() and not stale_wal.exists()
+    assert not stale_pair.exists() and not stale_journal.exists()
     assert other_register.exists() and not_scratch.exists() and link.is_symlink()
     assert target.read_bytes() == b"precious"
 

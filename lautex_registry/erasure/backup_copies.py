@@ -38,9 +38,12 @@ from lautex_registry.erasure.backups import (
     BackupCopy,
     RestoreResult,
     fingerprint,
+    held_while_written,
+    partial_name,
     plan_replay,
     private_scratch,
     restore_backup,
+    sweep_partial_files,
     sweep_scratch,
 )
 from lautex_registry.erasure.holds import RetentionPolicy
@@ -73,6 +76,9 @@ SECTION = "backup"
 LOCAL = "local"
 AGE_HEADER = b"age-encryption.org/v1\n"
 _NAME = re.compile(r"^lautex-(\d{8}T\d{6}Z)\.db(\.age)?$")
+# A policy copy still being written (or left by a run that was killed): hidden, and in the
+# clear when the copy is not encrypted, so it is swept like a scratch file (docs/rules.md §5).
+_PARTIAL_COPY = partial_name(r"lautex-\d{8}T\d{6}Z\.db(?:\.age)?")
 _STAMP = "%Y%m%dT%H%M%SZ"
 # The bounds of the rotation: a copy a day for a year, a week for ten years, a month for ten.
 _LIMITS = {"daily": (1, 366), "weekly": (0, 520), "monthly": (0, 120)}
@@ -591,10 +597,11 @@ def make_policy_copy(conn: sqlite3.Connection, actor: audit.Actor) -> PolicyCopy
     register = journal.database_file(conn)
     create_private_folder(policy.directory, "backup.directory")
     sweep_scratch(register)
+    sweep_partial_files(policy.directory, _PARTIAL_COPY)
     made_at = clock.real_now().astimezone(UTC).replace(microsecond=0)
     target = policy.directory / copy_name(made_at, policy.encrypted)
     recipients = [parse_recipient(r, "backup.recipients") for r in policy.recipients]
-    with new_output_file(target, register, field="backup") as pending:
+    with new_output_file(target, register, field="backup") as pending, held_while_written(pending):
         if recipients:
             with private_scratch(register, "backup") as plain:
                 vacuum_into(conn, plain.hand_over())
@@ -751,7 +758,11 @@ def copy_offsite(
     copied = not (target.is_file() and fingerprint(target, target).sha256 == copy.sha256)
     if copied:
         register = journal.database_file(conn)
-        with new_output_file(target, register, force=target.exists(), field="to") as pending:
+        sweep_partial_files(folder, _PARTIAL_COPY)
+        with (
+            new_output_file(target, register, force=target.exists(), field="to") as pending,
+            held_while_written(pending),
+        ):
             try:
                 with newest.path.open("rb") as src, pending.open("wb") as out:
                     shutil.copyfileobj(src, out, 1 << 20)
@@ -955,6 +966,7 @@ def expire_copies(conn: sqlite3.Connection, actor: audit.Actor, as_of: date) -> 
         if location != policy.location and not folder.is_dir():
             result.unreachable.append(location)
             continue
+        sweep_partial_files(folder, _PARTIAL_COPY)
         gone = [c.path for c in copies_in(folder) if expired(c, as_of, policy.keep_days)]
         _delete(conn, actor, folder, gone, "retention")
         result.deleted += len(gone)

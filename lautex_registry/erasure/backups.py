@@ -62,52 +62,73 @@ _SQLITE_SIDES = ("-wal", "-shm", "-journal")
 
 
 @contextmanager
+def held_while_written(pending: PendingOutput) -> Iterator[PendingOutput]:
+    """Hold `pending`'s temporary file under an exclusive lock while it is written: a
+    process killed with it open loses the lock with its life, so a sweep can tell a copy
+    still being written from one a killed run left behind (docs/rules.md §5)."""
+    lock: int | None = None
+    try:
+        lock = os.open(pending.temp, os.O_RDONLY | os.O_NOFOLLOW)
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield pending
+    finally:
+        if lock is not None:
+            os.close(lock)
+
+
+@contextmanager
 def private_scratch(register: Path, purpose: str) -> Iterator[PendingOutput]:
     """A private (0600) temporary file beside the register, removed afterwards, whatever
     fails: where a copy is made before encryption, or decrypted to be checked or restored.
     The register's folder is the register owner's; /tmp is everyone's.
 
-    The file is held under an exclusive lock while in use: a process killed with it open
-    loses the lock with its life, and `sweep_scratch` removes what it left (docs/rules.md §5).
+    The file is held under an exclusive lock while in use, and `sweep_scratch` removes
+    what a killed process left (docs/rules.md §5).
     """
     scratch = PendingOutput(
         register.with_name(f"{register.name}.{purpose}"), force=False, field="backup"
     )
-    lock: int | None = None
     try:
-        lock = os.open(scratch.temp, os.O_RDONLY | os.O_NOFOLLOW)
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        yield scratch
+        with held_while_written(scratch):
+            yield scratch
     finally:
         scratch.discard()
-        if lock is not None:
-            os.close(lock)
 
 
-def _scratch_name(register: Path) -> re.Pattern[str]:
-    purposes = "|".join(SCRATCH_PURPOSES)
+def partial_name(names: str) -> re.Pattern[str]:
+    """The temporary name `PendingOutput` gives a file whose own name matches `names`, with
+    the files SQLite may have made beside it."""
     return re.compile(
-        rf"^\.{re.escape(register.name)}\.(?:{purposes})\.[0-9a-f]{{8}}"
+        rf"^\.(?:{names})\.[0-9a-f]{{8}}"
         rf"{re.escape(PARTIAL_SUFFIX)}(?P<side>{'|'.join(_SQLITE_SIDES)})?$"
     )
 
 
 def sweep_scratch(register: Path) -> int:
     """Remove the scratch files a killed backup, verify or restore of this register left
-    beside it: only names of this register's scratch files, only regular files of ours, and
-    only when no running process holds them. Returns how many were removed."""
-    pattern = _scratch_name(register)
+    beside it. Returns how many were removed."""
+    purposes = "|".join(SCRATCH_PURPOSES)
+    return sweep_partial_files(
+        register.parent, partial_name(rf"{re.escape(register.name)}\.(?:{purposes})")
+    )
+
+
+def sweep_partial_files(folder: Path, pattern: re.Pattern[str]) -> int:
+    """Remove the temporary files in `folder` whose names match `pattern` that a killed
+    process left: only regular files of ours, and only when no running process holds
+    them (`held_while_written`). Returns how many were removed."""
     try:
-        entries = list(os.scandir(register.parent))
+        entries = list(os.scandir(folder))
     except OSError:
         return 0
+    matches = [(entry, match) for entry in entries if (match := pattern.match(entry.name))]
+    # The files themselves first, then SQLite's files beside them: a side file is left only
+    # while its own file is still there (in use), not because the sweep had not reached it.
+    matches.sort(key=lambda found: bool(found[1]["side"]))
     removed = 0
-    for entry in entries:
-        match = pattern.match(entry.name)
-        if match is None:
-            continue
+    for entry, match in matches:
         if match["side"] and os.path.lexists(entry.path[: -len(match["side"])]):
-            continue  # SQLite's file of a scratch file that is still there: goes with it
+            continue  # SQLite's file of a temporary file that is still there: goes with it
         try:
             fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except OSError:
@@ -119,7 +140,7 @@ def sweep_scratch(register: Path) -> int:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
-                continue  # in use by a running backup
+                continue  # in use by a running process
             os.unlink(entry.path)
             removed += 1
         except OSError:
