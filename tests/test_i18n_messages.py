@@ -218,3 +218,36 @@ def test_a_refusal_returned_by_a_service_is_a_translatable_sentence(
     assert str(refusal).startswith("Acme Inc is in US, outside the EU/EEA")
     locale.setenv("LAUTEX_LANG", "fi")
     assert refusal.translated().startswith("Acme Inc sijaitsee maassa US, EU:n/ETA:n ulkopuolella")
+
+
+def test_the_erasure_plan_a_clerk_reads_is_finnish_and_the_json_plan_is_not(
+    cli: Cli, locale: pytest.MonkeyPatch
+) -> None:
+    customer = add_quinta(cli)
+    add_order_on(cli, customer, "T-1")
+    add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")
+    table = ("erase", str(customer), "--dry-run", "-f", "table")
+    json_plan = ("erase", str(customer), "--dry-run", "-f", "json")
+
+    locale.setenv("LAUTEX_LANG", "fi")
+    locale.setenv("COLUMNS", "200")
+    finnish = cli.run(*table, user="clerk")
+    finnish_json = cli.run(*json_plan, user="clerk")
+    locale.setenv("LAUTEX_LANG", "en")
+    english = cli.run(*table, user="clerk")
+    english_json = cli.run(*json_plan, user="clerk")
+
+    assert finnish.exit_code == english.exit_code == 0
+    for words in ("sähköposti", "yhteysosoite", "tyhjennetään",
+                  "näiden laskujen laskutusnimi ja -osoite:", "kunnes maksettu, enintään",
+                  "laki velan vanhentumisesta 728/2003"):  # fmt: skip
+        assert words in finnish.stdout, words
+        assert words not in english.stdout, words
+    for words in ("contact address", "cleared", "until paid, at most",
+                  "Limitation of Debts Act 728/2003"):  # fmt: skip
+        assert words in english.stdout, words
+    # The JSON plan is a machine format: English words, byte for byte, in any language.
+    assert finnish_json.stdout == english_json.stdout
+    assert '"how": "cleared"' in english_json.stdout
+    with cli.connect() as conn:  # a dry run changes nothing
+        assert conn.execute("SELECT state FROM customers").fetchone()[0] == "active"

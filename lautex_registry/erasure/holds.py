@@ -228,6 +228,18 @@ class Hold:
             return f"until paid, at most {self.ends_on.isoformat()}"
         return self.ends_on.isoformat()
 
+    def shown_until(self) -> str:
+        """`until` in the interface's language, for the plan a clerk reads (docs/rules.md §6)."""
+        if self.until_paid:
+            return t("until paid, at most {day}", day=self.ends_on.isoformat()).translated()
+        return self.ends_on.isoformat()
+
+    def shown_law(self) -> str:
+        """`law` in the interface's language: the Finnish statutes as the letters cite them."""
+        from lautex_registry.platform import i18n
+
+        return LAW_FI[self.rule] if i18n.language() == "fi" else self.law
+
     def reason(self, language: str = "en") -> str:
         """A line for the partial-refusal letter (GDPR Art. 12(4)): what stays, why, until when."""
         end = self.ends_on
