@@ -238,7 +238,7 @@ def test_the_erasure_plan_a_clerk_reads_is_finnish_and_the_json_plan_is_not(
     english_json = cli.run(*json_plan, user="clerk")
 
     assert finnish.exit_code == english.exit_code == 0
-    for words in ("sähköposti", "yhteysosoite", "tyhjennetään",
+    for words in ("sähköposti", "yhteysosoite", "tyhjennetty",
                   "näiden laskujen laskutusnimi ja -osoite:", "kunnes maksettu, enintään",
                   "laki velan vanhentumisesta 728/2003"):  # fmt: skip
         assert words in finnish.stdout, words
@@ -251,3 +251,21 @@ def test_the_erasure_plan_a_clerk_reads_is_finnish_and_the_json_plan_is_not(
     assert '"how": "cleared"' in english_json.stdout
     with cli.connect() as conn:  # a dry run changes nothing
         assert conn.execute("SELECT state FROM customers").fetchone()[0] == "active"
+
+
+def test_a_msgid_of_both_domains_reads_the_same_in_both() -> None:
+    """A string is looked up in `messages` first, then in `cli` (docs/translating.md): the
+    same English in both must not mean two things in Finnish, or one domain's word would
+    silently replace the other's."""
+    from babel.messages.pofile import read_po
+
+    from lautex_registry.platform import i18n
+
+    found = {}
+    for domain in i18n.DOMAINS:
+        with i18n.catalogue_path("fi", domain, ".po").open("rb") as file:
+            catalog = read_po(file, locale="fi", domain=domain)
+        found[domain] = {m.id: m.string for m in catalog if m.id and not m.context}
+    shared = found["messages"].keys() & found["cli"].keys()
+    assert {k: (found["messages"][k], found["cli"][k]) for k in shared
+            if found["messages"][k] != found["cli"][k]} == {}  # fmt: skip
