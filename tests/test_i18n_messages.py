@@ -5,9 +5,12 @@ whole sentence whose values are filled in after translation; its English text, w
 and machine outputs see, does not change with the locale, nor does the exit code.
 """
 
+import errno
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -15,14 +18,17 @@ from lautex_registry.platform import db
 from lautex_registry.platform.errors import (
     EnvironmentRefused,
     InvalidInput,
+    NotFound,
     Refused,
+    bad_path,
     environment_refused,
     register_error,
     t,
 )
+from lautex_registry.platform.register_location import RegisterLocation
 from lautex_registry.records import recipients
 from tests.conftest import Cli
-from tests.helpers import add_invoice, add_order_on, add_quinta, erasure_request
+from tests.helpers import add_invoice, add_order_on, add_quinta, erasure_request, insert_org
 
 LOCALE_VARIABLES = ("LAUTEX_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
 
@@ -269,3 +275,93 @@ def test_a_msgid_of_both_domains_reads_the_same_in_both() -> None:
     shared = found["messages"].keys() & found["cli"].keys()
     assert {k: (found["messages"][k], found["cli"][k]) for k in shared
             if found["messages"][k] != found["cli"][k]} == {}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("source", "where", "fix"),
+    [
+        ("--db", "given with --db", "check the path"),
+        ("LAUTEX_DB", "from $LAUTEX_DB", "check the path"),
+        ("config", "`db` in ", "correct it with `lautex --db PATH config --save`"),
+        ("default", "the default: no --db", "run `lautex init` to create one here"),
+    ],
+)
+def test_a_missing_register_says_where_the_path_came_from(
+    tmp_path: Path, locale: pytest.MonkeyPatch, source: str, where: str, fix: str
+) -> None:
+    location = RegisterLocation(tmp_path / "gone.db", source, tmp_path / "config.toml")
+    with pytest.raises(NotFound) as raised:
+        location.require_existing()
+    assert str(raised.value).startswith(f"no register at {tmp_path / 'gone.db'} ({where}")
+    assert fix in str(raised.value)
+    locale.setenv("LAUTEX_LANG", "fi")
+    assert raised.value.shown().startswith(f"rekisteriä ei ole polussa {tmp_path / 'gone.db'}")
+    assert where not in raised.value.shown()
+
+
+@pytest.mark.parametrize("filename", ["/tmp/x" * 3, None])
+def test_a_path_the_file_system_cannot_follow_names_it_when_it_is_known(
+    locale: pytest.MonkeyPatch, filename: str | None
+) -> None:
+    error = bad_path(OSError(errno.ENAMETOOLONG, "File name too long", filename), "output")
+    assert error is not None
+    named = "'/tmp/x/tmp/x/tmp/x'" if filename else "the path"
+    assert str(error) == f"output: {named} is too long for the file system"
+    locale.setenv("LAUTEX_LANG", "fi")
+    assert error.shown() == (
+        f"output: {named if filename else 'polku'} on liian pitkä tiedostojärjestelmälle"
+    )
+    assert bad_path(OSError(errno.ENOENT, "No such file or directory")) is None
+
+
+@pytest.mark.parametrize("filename", ["/srv/register.db", None])
+def test_a_refused_write_names_the_file_when_it_is_known(
+    locale: pytest.MonkeyPatch, filename: str | None
+) -> None:
+    error = register_error(OSError(errno.EROFS, "Read-only file system", filename))
+    assert isinstance(error, EnvironmentRefused)
+    where = f": {filename}" if filename else ""
+    assert (
+        str(error) == f"environment: the file system is read-only{where}; the register is as it was"
+    )
+    locale.setenv("LAUTEX_LANG", "fi")
+    assert error.shown() == (
+        f"ympäristö: tiedostojärjestelmä on vain luku -tilassa{where}; rekisteri on ennallaan"
+    )
+
+
+def test_a_request_about_nobody_is_refused_for_a_customer_in_finnish(
+    cli: Cli, locale: pytest.MonkeyPatch
+) -> None:
+    customer = add_quinta(cli)
+    added = cli.ok("request", "add", "--requester", "Ville Vieras <v@ex.fi>", "--kind",
+                   "rectification", "--channel", "email", user="clerk")  # fmt: skip
+    request = int(added.stdout)
+    args = ("rectify", str(customer), "--set", "city=Espoo", "--reason", "moved",
+            "--request", str(request))  # fmt: skip
+    fi, en = both_languages(cli, locale, *args, user="clerk")
+    assert en == (2, f"error: request: {request} is about no customer, not {customer}\n")
+    assert fi == (2, f"virhe: request: pyyntö {request} ei koske mitään asiakasta, ei "
+                     f"asiakasta {customer}\n")  # fmt: skip
+
+
+def test_the_json_import_report_keeps_its_english_reasons_under_a_finnish_locale(
+    cli: Cli, locale: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    insert_org(cli, "Puutalo Oy", None)  # an organisation without a business ID
+    path = tmp_path / "yritykset.csv"
+    path.write_text(
+        "Etunimi;Sukunimi;Yritys;Y-tunnus;Lähde\nOlli;Ojala;Puutalo Oy;0737546-2;partner\n",
+        encoding="utf-8",
+    )
+    args = ("customer", "import", str(path), "--dry-run", "-f", "json")
+    locale.setenv("LAUTEX_LANG", "fi")
+    finnish = cli.run(*args, user="clerk")
+    locale.setenv("LAUTEX_LANG", "en")
+    english = cli.run(*args, user="clerk")
+    assert finnish.exit_code == english.exit_code != 0
+    assert finnish.stdout == english.stdout
+    report = json.loads(english.stdout)
+    assert [p["reason"] for p in report["problems"]] == [
+        "business_id: organisation 1 ('Puutalo Oy') has no business ID, not 0737546-2"
+    ]
