@@ -11,6 +11,7 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,16 +53,39 @@ class RegisterTemplate:
     tokens: dict[str, str] = field(default_factory=dict)
 
 
+@contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """For session fixtures, which the per-test `isolated` environment does not reach:
+    these environment variables (an empty value: unset) for the block, then as before."""
+    old = {key: os.environ.get(key) for key in values}
+    for key, value in values.items():
+        if value:
+            os.environ[key] = value
+        else:
+            os.environ.pop(key, None)
+    try:
+        yield
+    finally:
+        for key, was in old.items():
+            if was is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = was
+
+
+# What `isolated` unsets, for the session fixtures' commands too.
+_ISOLATED = {"LAUTEX_TOKEN": "", "LAUTEX_TOKEN_FILE": "", "LAUTEX_DEBUG": ""}
+
+
 @pytest.fixture(scope="session")
 def register_template(tmp_path_factory: pytest.TempPathFactory) -> RegisterTemplate:
     folder = tmp_path_factory.mktemp("template")
     template = RegisterTemplate(folder / "lautex.db", folder / "home")
     runner = CliRunner()
-    env = {"LAUTEX_DB": str(template.path), "LAUTEX_HOME": str(template.home), "LAUTEX_TOKEN": ""}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    os.environ.pop("LAUTEX_TOKEN")
-    try:
+    with environment(
+        LAUTEX_DB=str(template.path), XDG_CONFIG_HOME=str(folder / "config"), **_ISOLATED,
+        LAUTEX_HOME=str(template.home),
+    ):  # fmt: skip
         result = runner.invoke(
             app,
             ["init", "--admin", "admin", "--full-name", "Anna Admin", "--password-stdin"],
@@ -91,15 +115,31 @@ def register_template(tmp_path_factory: pytest.TempPathFactory) -> RegisterTempl
             result = runner.invoke(app, ["user", "token", name])
             assert result.exit_code == 0, result.output
             template.tokens[name] = result.stdout.strip()
-    finally:
-        for key, value in old.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     with sqlite3.connect(template.path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return template
+
+
+@dataclass
+class DemoTemplate:
+    path: Path
+    home: Path
+    password: str
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
+    """`lautex demo` run once per test process, on the tests' business date (TODAY): the
+    build is the same every time (a fixed seed), and takes a second or more."""
+    folder = tmp_path_factory.mktemp("demo-template")
+    home = folder / "home"
+    with environment(
+        LAUTEX_HOME=str(home), LAUTEX_TODAY=TODAY, XDG_CONFIG_HOME=str(folder / "config"),
+        LAUTEX_DB="", **_ISOLATED,
+    ):  # fmt: skip
+        result = CliRunner().invoke(app, ["demo", "--db", str(folder / "demo.db")])
+    assert result.exit_code == 0, result.output
+    return DemoTemplate(folder / "demo.db", home, result.stdout.strip())
 
 
 @dataclass
@@ -165,6 +205,17 @@ def cli(
     monkeypatch.setenv("LAUTEX_DB", str(db))
     monkeypatch.setenv("LAUTEX_HOME", str(home))
     return Cli(db, home, register_template.tokens)
+
+
+@pytest.fixture
+def demo(cli: Cli, demo_template: DemoTemplate, tmp_path: Path) -> Path:
+    """A fresh copy of the demo register at tmp_path/demo.db, as `lautex demo --db
+    demo.db` leaves it: its admin logged in through the session file in the test's home.
+    Tests of the `demo` command itself build their own."""
+    target = tmp_path / "demo.db"
+    shutil.copy2(demo_template.path, target)
+    shutil.copytree(demo_template.home, cli.home, dirs_exist_ok=True)
+    return target
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from pathlib import Path
 from tests.conftest import PASSWORD, Cli
 
 
-def test_a_clerk_works_through_the_register_from_the_demo(cli: Cli, tmp_path: Path) -> None:
-    demo = tmp_path / "demo.db"
-    assert cli.run("demo", "--db", str(demo), user=None).exit_code == 0
+def test_a_clerk_works_through_the_register_from_the_demo(
+    cli: Cli, demo: Path, tmp_path: Path
+) -> None:
 
     def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
         return cli.run("--db", str(demo), *args, user=None, input=input)

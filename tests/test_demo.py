@@ -1,6 +1,7 @@
 """lautex demo: a realistic register that a clerk can use straight away."""
 
 import json
+import shutil
 import sqlite3
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -9,7 +10,7 @@ from pathlib import Path
 from stdnum.fi import ytunnus
 from typer.testing import Result
 
-from tests.conftest import TODAY, Cli
+from tests.conftest import TODAY, Cli, DemoTemplate
 from tests.helpers import assert_one_line_error
 
 
@@ -46,9 +47,8 @@ def test_demo_builds_a_register_logs_in_and_status_works(cli: Cli, tmp_path: Pat
     assert login.exit_code == 0, login.output
 
 
-def test_demo_refuses_to_overwrite_without_force(cli: Cli, tmp_path: Path) -> None:
-    target = tmp_path / "demo.db"
-    assert cli.run("demo", "--db", str(target), user=None).exit_code == 0
+def test_demo_refuses_to_overwrite_without_force(cli: Cli, demo: Path) -> None:
+    target = demo  # a demo register lautex built
     before = target.read_bytes()
     assert_one_line_error(cli.run("demo", "--db", str(target), user=None), 6, "--force")
     assert target.read_bytes() == before
@@ -64,12 +64,9 @@ def test_demo_default_path_is_data_demo_db(cli: Cli, tmp_path: Path, monkeypatch
         assert conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0] == 0
 
 
-def test_the_billing_partner_received_the_data_of_a_billed_customer(
-    cli: Cli, tmp_path: Path
-) -> None:
+def test_the_billing_partner_received_the_data_of_a_billed_customer(cli: Cli, demo: Path) -> None:
     """The access export of the demo's disclosed customer shows orders, invoices and it."""
-    target = tmp_path / "demo.db"
-    assert cli.run("demo", "--db", str(target), user=None).exit_code == 0
+    target = demo
     with sqlite3.connect(target) as conn:
         [customer_id] = conn.execute(
             "SELECT customer_id FROM disclosures WHERE purpose = 'billing'"
@@ -85,10 +82,8 @@ def test_the_billing_partner_received_the_data_of_a_billed_customer(
 THREE_YEARS_AGO = (date.fromisoformat(TODAY) - timedelta(days=3 * 365)).isoformat()
 
 
-def build(cli: Cli, target: Path) -> Callable[..., Result]:
-    """Build the demo at `target`; returns a runner for commands on it as the demo admin."""
-    result = cli.run("demo", "--db", str(target), user=None)
-    assert result.exit_code == 0, result.output
+def on(cli: Cli, target: Path) -> Callable[..., Result]:
+    """A runner for commands on the demo at `target` as its admin (logged in by `demo`)."""
 
     def on_demo(*args: str, input: str | None = None) -> Result:
         return cli.run("--db", str(target), *args, user=None, input=input)
@@ -96,8 +91,8 @@ def build(cli: Cli, target: Path) -> Callable[..., Result]:
     return on_demo
 
 
-def test_demo_status_shows_open_overdue_and_soon_due_requests(cli: Cli, tmp_path: Path) -> None:
-    on_demo = build(cli, tmp_path / "demo.db")
+def test_demo_status_shows_open_overdue_and_soon_due_requests(cli: Cli, demo: Path) -> None:
+    on_demo = on(cli, demo)
     facts = json.loads(on_demo("status", "--format", "json").stdout)
     requests = facts["open_requests"]
     assert requests["overdue"] == 1 and requests["due_within_7_days"] == 1
@@ -113,9 +108,8 @@ def test_demo_status_shows_open_overdue_and_soon_due_requests(cli: Cli, tmp_path
     assert {"access", "rectification", "erasure", "objection"} <= kinds
 
 
-def test_demo_last_activity_comes_from_the_orders(cli: Cli, tmp_path: Path) -> None:
-    target = tmp_path / "demo.db"
-    build(cli, target)
+def test_demo_last_activity_comes_from_the_orders(cli: Cli, demo: Path) -> None:
+    target = demo
     with sqlite3.connect(target) as conn:
         rows = conn.execute(
             """SELECT c.last_activity, substr(c.created_at, 1, 10), MAX(o.order_date)
@@ -128,9 +122,9 @@ def test_demo_last_activity_comes_from_the_orders(cli: Cli, tmp_path: Path) -> N
     assert len({r[0] for r in rows}) > 150  # not everybody's last activity is today
 
 
-def test_demo_retention_dry_run_finds_due_and_held_customers(cli: Cli, tmp_path: Path) -> None:
-    target = tmp_path / "demo.db"
-    on_demo = build(cli, target)
+def test_demo_retention_dry_run_finds_due_and_held_customers(cli: Cli, demo: Path) -> None:
+    target = demo
+    on_demo = on(cli, target)
     before = sqlite3.connect(target).execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
     shown = {r["policy"]: r for r in json.loads(on_demo("retention", "show", "-f", "json").stdout)}
     inactive = shown["inactive-customers"]
@@ -162,9 +156,9 @@ def test_demo_retention_dry_run_finds_due_and_held_customers(cli: Cli, tmp_path:
     assert facts["customers_by_state"]["active"] == 199 - inactive["due"]
 
 
-def test_demo_marketing_list_leaves_out_objectors_and_banned(cli: Cli, tmp_path: Path) -> None:
-    target = tmp_path / "demo.db"
-    on_demo = build(cli, target)
+def test_demo_marketing_list_leaves_out_objectors_and_banned(cli: Cli, demo: Path) -> None:
+    target = demo
+    on_demo = on(cli, target)
     result = on_demo("marketing", "list", "--purpose", "direct-advertising", "--channel", "email",
                      "--format", "json")  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -211,17 +205,16 @@ def demo_content(path: Path) -> dict[str, list[tuple[object, ...]]]:
     return content
 
 
-def test_the_demo_is_the_same_twice(cli: Cli, tmp_path: Path) -> None:
-    build(cli, tmp_path / "one.db")
-    build(cli, tmp_path / "two.db")
-    one, two = demo_content(tmp_path / "one.db"), demo_content(tmp_path / "two.db")
+def test_the_demo_is_the_same_twice(cli: Cli, demo_template: DemoTemplate, tmp_path: Path) -> None:
+    """A build here and the one the tests share, made earlier in its own folder."""
+    cli.ok("demo", "--db", str(tmp_path / "two.db"), user=None)
+    one, two = demo_content(demo_template.path), demo_content(tmp_path / "two.db")
     assert one == two
     assert len(one["customers"]) == 200 and one["objections"] and one["requests"]
 
 
-def test_demo_numbers_stay_out_of_the_readme_examples(cli: Cli, tmp_path: Path) -> None:
-    target = tmp_path / "demo.db"
-    build(cli, target)
+def test_demo_numbers_stay_out_of_the_readme_examples(cli: Cli, demo: Path) -> None:
+    target = demo
     with sqlite3.connect(target) as conn:
         orders = {r[0] for r in conn.execute("SELECT number FROM orders")}
         invoice_numbers = {r[0] for r in conn.execute("SELECT number FROM invoices")}
@@ -279,32 +272,35 @@ README_EXAMPLES = (
 )
 
 
-def test_readme_examples_run_on_the_demo(cli: Cli, tmp_path: Path) -> None:
+def test_readme_examples_run_on_the_demo(
+    cli: Cli, demo: Path, demo_template: DemoTemplate, tmp_path: Path
+) -> None:
     import shlex
 
-    on_demo = build(cli, tmp_path / "demo.db")
+    on_demo = on(cli, demo)
     for example in README_EXAMPLES:
         result = on_demo(*shlex.split(example))
         assert result.exit_code == 0, f"lautex {example}\n{result.output}"
     # Customer 42's erasure requests are open on a fresh demo (the erasure section).
-    fresh = build(cli, tmp_path / "fresh.db")
+    shutil.copy2(demo_template.path, tmp_path / "fresh.db")
+    fresh = on(cli, tmp_path / "fresh.db")
     result = fresh("restrict", "42", "--reason", "the customer contests the address",
                    "--request", "8")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert fresh("erase", "42", "--request", "8", "--dry-run").exit_code == 0
 
 
-def test_demo_force_removes_the_old_registers_journal(cli: Cli, tmp_path: Path) -> None:
-    target = tmp_path / "demo.db"
-    on_demo = build(cli, target)
+def test_demo_force_removes_the_old_registers_journal(cli: Cli, demo: Path) -> None:
+    target = demo
+    on_demo = on(cli, target)
     assert on_demo("retention", "run", "--yes", "--format", "json").exit_code == 0
-    journal = tmp_path / "demo.db.erasure-journal"
+    journal = demo.parent / "demo.db.erasure-journal"
     assert journal.exists()
     assert cli.run("demo", "--db", str(target), "--force", user=None).exit_code == 0
     assert not journal.exists()  # a new register: the old one's erasures are not its own
 
 
-def test_demo_force_replaces_only_a_demo_register(cli: Cli, tmp_path: Path) -> None:
+def test_demo_force_replaces_only_a_demo_register(cli: Cli, demo: Path, tmp_path: Path) -> None:
     cli.ok("customer", "add", "--first-name", "Aino", "--last-name", "Ö", "--source", "partner")
     notes = tmp_path / "notes.db"
     notes.write_text("not a register, but somebody's notes\n", encoding="utf-8")
@@ -324,8 +320,7 @@ def test_demo_force_replaces_only_a_demo_register(cli: Cli, tmp_path: Path) -> N
     result = cli.run("demo", "--db", str(folder), "--force", user=None)
     assert_one_line_error(result, 4, "is a folder, not a demo register")
     # A demo lautex built is replaced, also after a clerk has used it.
-    demo = tmp_path / "demo.db"
-    on_demo = build(cli, demo)
+    on_demo = on(cli, demo)
     assert on_demo("customer", "add", "--first-name", "B", "--last-name", "C",
                    "--source", "partner").exit_code == 0  # fmt: skip
     assert cli.run("demo", "--db", str(demo), "--force", user=None).exit_code == 0

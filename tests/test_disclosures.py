@@ -154,10 +154,9 @@ def test_invoice_collect_needs_a_registered_collection_agency(
 
 
 def test_the_demo_has_a_billing_partner_disclosure_that_rectification_reaches(
-    cli: Cli, tmp_path: Path
+    cli: Cli, demo: Path
 ) -> None:
-    target = tmp_path / "demo.db"
-    assert cli.run("demo", "--db", str(target), user=None).exit_code == 0
+    target = demo
     with sqlite3.connect(target) as conn:
         customer_id, fields = conn.execute(
             """SELECT d.customer_id, d.fields FROM disclosures d

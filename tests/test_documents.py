@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from lautex_registry.cli.app import app
 from lautex_registry.platform import audit, wording
 from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.documents import markdown_parser
@@ -33,7 +35,7 @@ from lautex_registry.records.disclosures import DISCLOSABLE_FIELDS
 from lautex_registry.rights import access, certificates, letters, notices, requests
 from lautex_registry.statement.privacy_statement import render_statement
 from lautex_registry.statement.processing_record import render_processing_record
-from tests.conftest import TODAY, Cli
+from tests.conftest import TODAY, Cli, DemoTemplate, environment
 
 LANGS = ("fi", "sv", "en")
 FORMATS = ("md", "html", "pdf")
@@ -58,18 +60,19 @@ ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\d{2}:\d{2}:\d{2}")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo(tmp_path_factory: pytest.TempPathFactory, demo_template: DemoTemplate) -> Path:
     """The demo register, with a request extended and one refused, and a name to print."""
     folder = tmp_path_factory.mktemp("demo")
-    env = {"LAUTEX_TODAY": TODAY, "LAUTEX_HOME": str(folder / "home"), "PATH": "/usr/bin:/bin"}
     target = folder / "demo.db"
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
-    for command in (
-        ["demo", "--db", str(target)],
-        ["--db", str(target), "erase", "2", "--request", str(ERASED), "--yes"],
-    ):
-        subprocess.run([sys.executable, "-m", "lautex_registry", *command], check=True,
-                       capture_output=True, env=env, cwd=folder)  # fmt: skip
+    shutil.copy2(demo_template.path, target)
+    shutil.copytree(demo_template.home, folder / "home")
+    erase = ["--db", str(target), "erase", "2", "--request", str(ERASED), "--yes"]
+    with environment(
+        LAUTEX_TODAY=TODAY, LAUTEX_HOME=str(folder / "home"), LAUTEX_DB="", LAUTEX_TOKEN="",
+        LAUTEX_TOKEN_FILE="", XDG_CONFIG_HOME=str(folder / "config"),
+    ):  # fmt: skip
+        result = CliRunner().invoke(app, erase)
+    assert result.exit_code == 0, result.output
     with closing(connect(target)) as conn, transaction(conn):
         conn.execute(
             "UPDATE customers SET first_name = ?, last_name = ? WHERE id = 42", (FIRST, LAST)

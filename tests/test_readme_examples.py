@@ -3,6 +3,9 @@ after the Quick start (`lautex demo`, `export LAUTEX_DB=data/demo.db`).
 
 Each fenced `sh` block of those sections runs in one bash, in order, through a `lautex`
 on PATH; a command whose comment says `exit N` must exit N, every other must exit 0.
+That `lautex` runs each command in a child forked from one process that imported the
+package once (tests/lautex_server.py): the same main(), streams, environment and exit
+code as a new process, without a second of start-up per command.
 The admin's and the other sections (accounts, erasure and backups, retention, the demo
 itself, benchmarks) need a terminal, other folders or a cron job and are left out.
 The files the import examples read are the clerk's own; the test makes them from the
@@ -16,9 +19,12 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.lautex_server import client_script
 
 README = Path(__file__).parent.parent / "README.md"
 CLERK_SECTIONS = (
@@ -73,6 +79,27 @@ def _csv_example(text: str) -> str:
     return blocks[0]
 
 
+def _start_server(socket: str, env: dict[str, str], work: Path) -> subprocess.Popen[str]:
+    """The `lautex` the examples run: a fork server (tests/lautex_server.py) that saves
+    each command the interpreter's start-up, which is most of this test's time."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.lautex_server", socket],
+        cwd=work, env={**env, "PYTHONPATH": str(README.parent)},
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert server.stdout is not None and server.stdout.readline() == "ready\n"
+    return server
+
+
+def _stop(server: subprocess.Popen[str]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=60)  # it waits for its children: their CPU time is the test run's
+    except subprocess.TimeoutExpired:
+        server.kill()  # a command stuck on its input: the test has failed already
+        server.wait()
+
+
 def test_the_readme_has_examples_for_every_clerk_section() -> None:
     text = README.read_text(encoding="utf-8")
     blocks = clerk_examples(text)
@@ -82,14 +109,12 @@ def test_the_readme_has_examples_for_every_clerk_section() -> None:
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
-def test_the_clerks_examples_run_as_written_on_the_demo(tmp_path: Path) -> None:
+def test_the_clerks_examples_run_as_written_on_the_demo(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     text = README.read_text(encoding="utf-8")
     bin_folder = tmp_path / "bin"
     bin_folder.mkdir()
-    (bin_folder / "lautex").write_text(
-        f'#!/bin/sh\nPYTHONPATH="{README.parent}" exec "{sys.executable}" -m lautex_registry "$@"\n'
-    )
-    (bin_folder / "lautex").chmod(0o700)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAUTEX_")}
     env.update(
         PATH=f"{bin_folder}{os.pathsep}{env['PATH']}",
@@ -101,6 +126,11 @@ def test_the_clerks_examples_run_as_written_on_the_demo(tmp_path: Path) -> None:
     )
     work = tmp_path / "work"
     work.mkdir()
+    socket = f"lautex-readme-{os.getpid()}-{uuid.uuid4().hex}"
+    server = _start_server(socket, env, work)
+    request.addfinalizer(lambda: _stop(server))
+    (bin_folder / "lautex").write_text(client_script(socket))
+    (bin_folder / "lautex").chmod(0o700)
     example = _csv_example(text)
     (work / "uudet.csv").write_text(example, encoding="utf-8")
     (work / "excel.csv").write_text(example.replace("@", ".excel@"), encoding="cp1252")

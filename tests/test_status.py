@@ -94,11 +94,9 @@ def recount(db: Path, as_of: str) -> dict[str, object]:
 
 
 def test_status_matches_a_recount_after_a_demo_year_erasure_and_retention(
-    cli: Cli, tmp_path: Path
+    cli: Cli, demo: Path
 ) -> None:
     """status reads counts kept by triggers; every way the register changes keeps them exact."""
-    demo = tmp_path / "demo.db"
-    cli.ok("demo", "--db", str(demo), user=None)
 
     def on_demo(*args: str) -> str:
         result = cli.run("--db", str(demo), *args, user=None)

@@ -1,11 +1,13 @@
-"""What `erase` and `anonymise` share: the plan shown, the confirmation, the outcome."""
+"""What `erase` and `anonymise` share: the options, the plan shown, the confirmation."""
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import typer
 
 from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.output import Format, emit_record, say, warn
+from lautex_registry.cli.output import Format, FormatOption, emit_record, say, warn
+from lautex_registry.cli.params import Customer, DryRun, RequestOption, Yes
 
 if TYPE_CHECKING:
     from lautex_registry.erasure.plan import ErasurePlan
@@ -19,30 +21,41 @@ def describe(result: "ErasurePlan") -> str:
     return f"customer {result.customer_id} {result.outcome}{held}"
 
 
-def erase_or_anonymise(
-    ctx: typer.Context, customer: str, mode: str, request: int | None, dry_run: bool, yes: bool,
-    fmt: Format,
-) -> None:  # fmt: skip
-    from lautex_registry.cli.prompts import confirm_or_abort
-    from lautex_registry.erasure.erase import carry_out
-    from lautex_registry.erasure.plan import plan_erasure, refuse_repeat
-    from lautex_registry.platform.clock import today
-    from lautex_registry.records.lookup import resolve_customer
+def erasure_command(mode: str) -> Callable[..., None]:
+    """The command `lautex erase` or `lautex anonymise` (`mode`): one set of options, one run."""
 
-    with open_workspace(ctx) as ws:
-        customer_id = int(resolve_customer(ws.conn, customer)["id"])
-        shown = plan_erasure(ws.conn, customer_id, mode, today(), request_id=request)
-        refuse_repeat(shown)
-        record = shown.as_brief_dict() if fmt is Format.table else shown.as_dict()
-        emit_record(record, fmt, title=f"{mode} customer {customer_id}")
-        if dry_run:
-            say("dry run: nothing was changed")
-            return
-        confirm_or_abort(f"{mode.capitalize()} customer {customer_id} as shown?", assume_yes=yes)
-        done = carry_out(ws.conn, ws.actor, customer_id, mode, today(), request_id=request)
-    say(describe(done))
-    if not done.checkpointed:
-        warn("warning: another connection kept the -wal file from being truncated: old page "
-            "images stay in it until the next erasure or retention run")  # fmt: skip
-    if done.request_id is not None:
-        say(f"request {done.request_id} closed: {done.request_outcome}")
+    def command(
+        ctx: typer.Context,
+        customer: Customer,
+        request: RequestOption = None,
+        dry_run: DryRun = False,
+        yes: Yes = False,
+        fmt: FormatOption = Format.table,
+    ) -> None:
+        from lautex_registry.cli.prompts import confirm_or_abort
+        from lautex_registry.erasure.erase import carry_out
+        from lautex_registry.erasure.plan import plan_erasure, refuse_repeat
+        from lautex_registry.platform.clock import today
+        from lautex_registry.records.lookup import resolve_customer
+
+        with open_workspace(ctx) as ws:
+            customer_id = int(resolve_customer(ws.conn, customer)["id"])
+            shown = plan_erasure(ws.conn, customer_id, mode, today(), request_id=request)
+            refuse_repeat(shown)
+            record = shown.as_brief_dict() if fmt is Format.table else shown.as_dict()
+            emit_record(record, fmt, title=f"{mode} customer {customer_id}")
+            if dry_run:
+                say("dry run: nothing was changed")
+                return
+            confirm_or_abort(
+                f"{mode.capitalize()} customer {customer_id} as shown?", assume_yes=yes
+            )
+            done = carry_out(ws.conn, ws.actor, customer_id, mode, today(), request_id=request)
+        say(describe(done))
+        if not done.checkpointed:
+            warn("warning: another connection kept the -wal file from being truncated: old page "
+                "images stay in it until the next erasure or retention run")  # fmt: skip
+        if done.request_id is not None:
+            say(f"request {done.request_id} closed: {done.request_outcome}")
+
+    return command

@@ -28,14 +28,16 @@ def record_objection(
     from lautex_registry.records import objections
     from lautex_registry.records.lookup import resolve_customer
 
-    record = objections.withdraw_objections if withdraw else objections.record_objections
     # The permission is checked first (open_workspace), then the input.
     with open_workspace(ctx, write=True) as ws:
         if not ban and objections.PUBLICATION in purposes:
             raise InvalidInput("purpose: record a publication ban with `lautex publication-ban`")
         day = date_or_today(received, "received")
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
-        change = record(ws.conn, ws.actor, customer_id, purposes, day, channel, request_id=request)
+        change = objections.record_objections(
+            ws.conn, ws.actor, customer_id, purposes, day, channel,
+            request_id=request, withdraw=withdraw,
+        )  # fmt: skip
     _tell_objection_change(customer_id, change)
 
 

@@ -259,6 +259,10 @@ Yes = Annotated[
 # scripts that gave it keep working, but not listed.
 YesUnneeded = Annotated[bool, typer.Option("--yes", "-y", hidden=True, help="Not needed.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would happen; change nothing.")]
+# For cron: a list that should be empty (overdue requests, open claims) fails the job.
+FailIfAny = Annotated[
+    bool, typer.Option("--fail-if-any", help="Exit 4 when the list is not empty (for cron).")
+]
 DateOption = Annotated[
     str | None, typer.Option("--date", help="The date (YYYY-MM-DD or D.M.YYYY). Default: today.")
 ]

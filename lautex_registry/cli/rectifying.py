@@ -15,13 +15,13 @@ from lautex_registry.cli.output import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from lautex_registry.rights.certificates import Certificate
+    from lautex_registry.rights.letters import RequestDocument
     from lautex_registry.rights.rectification import RectificationResult
 
 NOTICE_COLUMNS = ("id", "kind", "addressee_kind", "addressee", "fields", "created_on")
 
 
-def emit_certificate(certificate: "Certificate", output: "Path | None") -> None:
+def emit_certificate(certificate: "RequestDocument", output: "Path | None") -> None:
     if output is not None:
         say(f"wrote the refusal certificate ({certificate.language}) to {output}")
     else:

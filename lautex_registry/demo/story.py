@@ -43,7 +43,6 @@ from lautex_registry.records.objections import (
     record_consent,
     record_objections,
     set_organisation_prohibition,
-    withdraw_objections,
 )
 from lautex_registry.records.orders import add_order
 from lautex_registry.records.organisations import add_organisation
@@ -323,8 +322,8 @@ def add_marketing_choices(ctx: DemoContext) -> None:
     objected = _object(ctx, "withdrew-objection", ["market-research"], "web", person.joined)
     withdrawn = between(rng, objected, ctx.today)
     with on_day(withdrawn):
-        withdraw_objections(ctx.conn, ctx.actor, person.id, ["market-research"], withdrawn,
-                            "email")  # fmt: skip
+        record_objections(ctx.conn, ctx.actor, person.id, ["market-research"], withdrawn,
+                          "email", withdraw=True)  # fmt: skip
     # An organisation that prohibited marketing to all its contacts.
     contacts = ctx.conn.execute(
         "SELECT organisation_id, COUNT(*) FROM customers WHERE organisation_id IS NOT NULL "

@@ -48,7 +48,7 @@ from lautex_registry.erasure.backups import (
 )
 from lautex_registry.erasure.holds import RetentionPolicy
 from lautex_registry.platform import audit, clock, journal, migrations
-from lautex_registry.platform.db import transaction
+from lautex_registry.platform.db import IN_LIST, json_list, transaction
 from lautex_registry.platform.errors import (
     AuthError,
     InvalidInput,
@@ -467,9 +467,9 @@ def _recorded(conn: sqlite3.Connection, path: Path) -> sqlite3.Row | None:
     """The register's row for the copy at `path`: same folder and same name."""
     row: sqlite3.Row | None = conn.execute(
         "SELECT id, sha256, bytes, verified_at FROM backups WHERE file_name = ? "
-        "AND deleted_at IS NULL AND location IN (SELECT value FROM json_each(?)) "
+        f"AND deleted_at IS NULL AND location {IN_LIST} "
         "ORDER BY id DESC LIMIT 1",
-        (path.name, _json(_location_keys(conn, path.parent))),
+        (path.name, json_list(_location_keys(conn, path.parent))),
     ).fetchone()
     return row
 
@@ -657,9 +657,8 @@ def _delete(
     with transaction(conn):
         conn.execute(
             "UPDATE backups SET deleted_at = ?, deleted_reason = ? "
-            "WHERE location IN (SELECT value FROM json_each(?)) "
-            "AND deleted_at IS NULL AND file_name IN (SELECT value FROM json_each(?))",
-            (clock.real_timestamp(), reason, _json(keys), _json(removed)),
+            f"WHERE location {IN_LIST} AND deleted_at IS NULL AND file_name {IN_LIST}",
+            (clock.real_timestamp(), reason, json_list(keys), json_list(removed)),
         )
         audit.record(
             conn,
@@ -669,12 +668,6 @@ def _delete(
             None,
             {"deleted": len(removed), "reason": reason, "offsite": LOCAL not in keys},
         )
-
-
-def _json(values: list[str]) -> str:
-    import json
-
-    return json.dumps(values)
 
 
 def rotate(

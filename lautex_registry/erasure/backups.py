@@ -14,7 +14,6 @@ live file with SQLite's online backup API, which takes the database's own locks
 
 import fcntl
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -33,7 +32,13 @@ from lautex_registry.erasure.erase import erase_customers
 from lautex_registry.erasure.holds import RetentionPolicy, holds_for_many
 from lautex_registry.erasure.plan import ANONYMISE, ERASE
 from lautex_registry.platform import audit, clock, journal
-from lautex_registry.platform.db import connect, create_private_file, transaction
+from lautex_registry.platform.db import (
+    IN_LIST,
+    connect,
+    create_private_file,
+    json_list,
+    transaction,
+)
 from lautex_registry.platform.errors import (
     Conflict,
     InvalidInput,
@@ -361,8 +366,8 @@ def _settle_held(conn: sqlite3.Connection, replay: Replay, as_of: date) -> None:
     held_before = {
         int(r[0])
         for r in conn.execute(
-            "SELECT id FROM customers WHERE state = ? AND id IN (SELECT value FROM json_each(?))",
-            (WITH_HOLDS, json.dumps(replay.to_erase)),
+            f"SELECT id FROM customers WHERE state = ? AND id {IN_LIST}",
+            (WITH_HOLDS, json_list(replay.to_erase)),
         )
     }
     still_held = set(holds_for_many(conn, held_before, as_of))

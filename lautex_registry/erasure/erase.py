@@ -11,7 +11,6 @@ billing data. After the transaction `cleanup.physical_cleanup` makes the deletio
 physical.
 """
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from lautex_registry.erasure.plan import (
 )
 from lautex_registry.platform import audit, journal, validation
 from lautex_registry.platform.clock import timestamp
-from lautex_registry.platform.db import transaction
+from lautex_registry.platform.db import IN_LIST, json_list, transaction
 from lautex_registry.platform.identity import register_id
 from lautex_registry.records.customer_state import ANONYMISED, WITH_HOLDS
 from lautex_registry.records.organisations import remove_sole_traders, sole_trader_businesses
@@ -42,13 +41,11 @@ from lautex_registry.rights.notices import create_notices
 from lautex_registry.rights.reply_contact import keep_reply_contact, replies_owed
 from lautex_registry.rights.requests import close_request, get_request
 
-_IDS = "(SELECT value FROM json_each(?))"
-
 
 def _record_suppressions(conn: sqlite3.Connection, ids_json: str) -> None:
     """GDPR Art. 21(3): an objection outlives the person as a keyed HMAC (before it is deleted)."""
     for (customer_id,) in conn.execute(
-        f"SELECT DISTINCT customer_id FROM objections WHERE customer_id IN {_IDS}", (ids_json,)
+        f"SELECT DISTINCT customer_id FROM objections WHERE customer_id {IN_LIST}", (ids_json,)
     ).fetchall():
         record_suppression(conn, int(customer_id))
 
@@ -57,7 +54,7 @@ def _create_notices(conn: sqlite3.Connection, ids_json: str, request_id: int | N
     """GDPR Art. 19: a pending erasure notice for every recipient the data was disclosed to."""
     created: set[int] = set()
     for (customer_id,) in conn.execute(
-        f"SELECT DISTINCT customer_id FROM disclosures WHERE customer_id IN {_IDS}", (ids_json,)
+        f"SELECT DISTINCT customer_id FROM disclosures WHERE customer_id {IN_LIST}", (ids_json,)
     ).fetchall():
         # Art. 19 names recipients; the source is not told of an erasure (and its label
         # would keep the customer's source detail).
@@ -76,23 +73,23 @@ def _clear_linked_rows(
     for entry, owned in linked_tables(conn):
         link = entry.customer_link
         if owned:
-            conn.execute(f"DELETE FROM {entry.table} WHERE {link} IN {_IDS}", (ids_json,))
+            conn.execute(f"DELETE FROM {entry.table} WHERE {link} {IN_LIST}", (ids_json,))
             continue
         spare = ""
         params: list[Any] = [ids_json]
         if entry.table == "notices" and keep_notices:
             # The notices just recorded are the clerk's to-do list: they keep their addressee.
-            spare = f" AND id NOT IN {_IDS}"
-            params.append(json.dumps(sorted(keep_notices)))
+            spare = f" AND id NOT {IN_LIST}"
+            params.append(json_list(sorted(keep_notices)))
         if entry.columns:
             sets = ", ".join(f"{c} = NULL" for c in entry.columns)
             filled = " OR ".join(f"{c} IS NOT NULL" for c in entry.columns)
             conn.execute(
-                f"UPDATE {entry.table} SET {sets} WHERE {link} IN {_IDS} AND ({filled}){spare}",
+                f"UPDATE {entry.table} SET {sets} WHERE {link} {IN_LIST} AND ({filled}){spare}",
                 params,
             )
         conn.execute(
-            f"UPDATE {entry.table} SET {link} = NULL WHERE {link} IN {_IDS}", (erased_json,)
+            f"UPDATE {entry.table} SET {link} = NULL WHERE {link} {IN_LIST}", (erased_json,)
         )
 
 
@@ -102,7 +99,7 @@ def _clear_requests_by_email(conn: sqlite3.Connection, ids_json: str) -> None:
     sets = ", ".join(f"{c} = NULL" for c in columns)
     conn.execute(
         f"UPDATE requests SET {sets} WHERE customer_id IS NULL AND lower(requester_email) IN "
-        f"(SELECT lower(email) FROM customers WHERE id IN {_IDS} AND email IS NOT NULL)",
+        f"(SELECT lower(email) FROM customers WHERE id {IN_LIST} AND email IS NOT NULL)",
         (ids_json,),
     )
 
@@ -122,13 +119,13 @@ def _strip_unheld_invoices(
     conn: sqlite3.Connection, ids_json: str, held: set[int], as_of: date
 ) -> None:
     """These customers' invoices that no hold keeps lose their billing data."""
-    where = f"customer_id IN {_IDS} AND id NOT IN {_IDS}"
-    _remove_billing_data(conn, as_of, where, ids_json, json.dumps(sorted(held)))
+    where = f"customer_id {IN_LIST} AND id NOT {IN_LIST}"
+    _remove_billing_data(conn, as_of, where, ids_json, json_list(sorted(held)))
 
 
 def strip_invoices(conn: sqlite3.Connection, invoice_ids: Sequence[int], as_of: date) -> int:
     """Remove the billing name and address of these invoices (vouchers past retention)."""
-    return _remove_billing_data(conn, as_of, f"id IN {_IDS}", json.dumps(list(invoice_ids)))
+    return _remove_billing_data(conn, as_of, f"id {IN_LIST}", json_list(invoice_ids))
 
 
 def _update_customers(
@@ -141,10 +138,10 @@ def _update_customers(
     params: list[Any] = [state, as_of.isoformat(), timestamp()]
     if source:
         params.append(source)
-    params.append(json.dumps(list(ids)))
+    params.append(json_list(ids))
     conn.execute(
         f"UPDATE customers SET {sets}, organisation_id = NULL, state = ?, anonymised_on = ?, "
-        f"updated_at = ?{source_sql} WHERE id IN {_IDS}",
+        f"updated_at = ?{source_sql} WHERE id {IN_LIST}",
         params,
     )
 
@@ -180,13 +177,13 @@ def erase_customers(
     mode = validation.choice(mode, MODES, "mode")
     policy = policy or RetentionPolicy.of(conn)
     rows = conn.execute(
-        f"SELECT id, created_at FROM customers WHERE id IN {_IDS} ORDER BY id",
-        (json.dumps(list(customer_ids)),),
+        f"SELECT id, created_at FROM customers WHERE id {IN_LIST} ORDER BY id",
+        (json_list(customer_ids),),
     ).fetchall()
     ids = [int(r["id"]) for r in rows]
     if not ids:
         return [], []
-    ids_json = json.dumps(ids)
+    ids_json = json_list(ids)
     holds = holds_for_many(conn, ids, as_of, policy)
     held_people = [cid for cid in ids if cid in holds]
     free_people = [cid for cid in ids if cid not in holds]
@@ -200,20 +197,20 @@ def erase_customers(
         # The requests stay (their own retention) without a link: they keep the date the
         # person was erased, so a request is not mistaken for one from a stranger.
         conn.execute(
-            f"UPDATE requests SET subject_erased_on = ? WHERE customer_id IN {_IDS} "
+            f"UPDATE requests SET subject_erased_on = ? WHERE customer_id {IN_LIST} "
             "AND subject_erased_on IS NULL",
             (as_of.isoformat(), ids_json),
         )
     _clear_requests_by_email(conn, ids_json)
-    _clear_linked_rows(conn, ids_json, json.dumps(erased), new_notices)
+    _clear_linked_rows(conn, ids_json, json_list(erased), new_notices)
     held_invoices = {hold.invoice_id for person in holds.values() for hold in person}
     _strip_unheld_invoices(conn, ids_json, held_invoices, as_of)
     if mode == ERASE:
         conn.execute(
-            f"UPDATE invoices SET customer_id = NULL WHERE customer_id IN {_IDS}",
-            (json.dumps(erased),),
+            f"UPDATE invoices SET customer_id = NULL WHERE customer_id {IN_LIST}",
+            (json_list(erased),),
         )
-        conn.execute(f"DELETE FROM customers WHERE id IN {_IDS}", (json.dumps(erased),))
+        conn.execute(f"DELETE FROM customers WHERE id {IN_LIST}", (json_list(erased),))
         _update_customers(conn, held_people, WITH_HOLDS, as_of, "anonymised")
     else:
         _update_customers(conn, ids, ANONYMISED, as_of, None)

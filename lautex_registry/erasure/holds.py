@@ -21,7 +21,6 @@ the next day. Periods in years keep the day number and fall back to the month's
 last day when it does not exist (29 Feb + 1 year = 28 Feb; EU Reg. 1182/71 Art. 3).
 """
 
-import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
+from lautex_registry.platform.db import IN_LIST, json_list
 from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.settings import RETENTION_YEARS, section
 from lautex_registry.records.personal_data import personal_table
@@ -343,9 +343,9 @@ def holds_for_many(
     result: dict[int, list[Hold]] = {}
     rows = conn.execute(
         f"SELECT {_INVOICE_COLUMNS} FROM invoices "
-        "WHERE customer_id IN (SELECT value FROM json_each(?)) "
+        f"WHERE customer_id {IN_LIST} "
         "AND billing_data_removed_on IS NULL ORDER BY id",
-        (json.dumps(list(customer_ids)),),
+        (json_list(customer_ids),),
     )
     for row in rows:
         holds = holds_of_invoice(dict(zip(row.keys(), row, strict=True)), as_of, policy)

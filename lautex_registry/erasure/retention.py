@@ -57,7 +57,7 @@ from lautex_registry.erasure.holds import (
 from lautex_registry.erasure.plan import ANONYMISE, ERASE
 from lautex_registry.platform import audit, journal
 from lautex_registry.platform.clock import real_today, timestamp
-from lautex_registry.platform.db import transaction
+from lautex_registry.platform.db import IN_LIST, json_list, transaction
 from lautex_registry.platform.errors import Conflict, Refused, t
 from lautex_registry.platform.output_files import retention_lock_path
 
@@ -421,10 +421,7 @@ class _Job:
 
     def _purge(self, name: str, table: str, alias: str, where: str) -> None:
         def delete(ids: list[int]) -> None:
-            self.conn.execute(
-                f"DELETE FROM {table} WHERE id IN (SELECT value FROM json_each(?))",
-                (json.dumps(ids),),
-            )
+            self.conn.execute(f"DELETE FROM {table} WHERE id {IN_LIST}", (json_list(ids),))
 
         self._by_id(name, table, alias, where, delete, "ids")
 

@@ -17,14 +17,13 @@ import csv
 import itertools
 import sqlite3
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from lautex_registry.marketing.lists import (
-    REASONS,
+    ListRun,
     candidates,
     has_postal_address,
     rule_reason,
@@ -34,7 +33,6 @@ from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.escaping import printable, spreadsheet_safe
 from lautex_registry.platform.paper import FONT, add_fonts, postal_address
 from lautex_registry.platform.wording import HOME_COUNTRY, country_name
-from lautex_registry.records.objections import LIST_PURPOSES
 
 FORMATS = ("csv", "pdf")
 SORTS = ("postal-code", "name")
@@ -93,7 +91,7 @@ def country_line(code: str | None) -> str:
     return country_name(value, "en").upper()
 
 
-class LabelRun:
+class LabelRun(ListRun):
     """One `labels` export: the labels to print and who was left out and why."""
 
     def __init__(
@@ -102,13 +100,8 @@ class LabelRun:
         purpose: str = "direct-advertising",
         sort: str = "postal-code",
     ) -> None:
-        purpose = validation.choice(purpose, LIST_PURPOSES, "purpose")
-        self.conn = conn
-        self.purpose = purpose
+        super().__init__(conn, purpose)
         self.sort = validation.choice(sort, SORTS, "sort")
-        self.listed = 0
-        self.left_out: Counter[str] = Counter()
-        self._cursor: sqlite3.Cursor | None = None
 
     def labels(self) -> Iterator[dict[str, str]]:
         """The labels in the run's order; the list is read whole before the first is given,
@@ -139,16 +132,6 @@ class LabelRun:
             return (*names, str(row["id"]).zfill(12))
         # Bulk mail: by country (home first), then postal code.
         return (label["country"], label["postal_code"], *names, str(row["id"]).zfill(12))
-
-    def left_out_counts(self) -> dict[str, int]:
-        return {reason: self.left_out[reason] for reason in REASONS if self.left_out[reason]}
-
-    def end_read(self) -> None:
-        """Close the list's read, finished or cut short by the reader of a pipe. Called
-        before the audit's write transaction: BEGIN IMMEDIATE waits out another writer for
-        the busy timeout only while this connection has no read open."""
-        if self._cursor is not None:
-            self._cursor.close()
 
     def record_audit(self, actor: audit.Actor, fmt: str, *, to_file: bool) -> None:
         """Audit the export with counts only; in a transaction (checked), after `end_read`."""

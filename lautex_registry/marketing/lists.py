@@ -112,7 +112,30 @@ def has_postal_address(row: Mapping[str, Any]) -> bool:
     return all((row[name] or "").strip() for name in ("street", "postal_code", "city"))
 
 
-class MarketingList:
+class ListRun:
+    """What a marketing list and a labels run share: the people listed, those left out
+    and why, and the one read of the register that lists them."""
+
+    def __init__(self, conn: sqlite3.Connection, purpose: str) -> None:
+        self.conn = conn
+        self.purpose = validation.choice(purpose, LIST_PURPOSES, "purpose")
+        self.listed = 0
+        self.left_out: Counter[str] = Counter()
+        self._cursor: sqlite3.Cursor | None = None
+
+    def left_out_counts(self) -> dict[str, int]:
+        """Left-out counts per reason, in the documented order, zeros omitted."""
+        return {reason: self.left_out[reason] for reason in REASONS if self.left_out[reason]}
+
+    def end_read(self) -> None:
+        """Close the list's read, finished or cut short by the reader of a pipe. Called
+        before the audit's write transaction: BEGIN IMMEDIATE waits out another writer for
+        the busy timeout only while this connection has no read open."""
+        if self._cursor is not None:
+            self._cursor.close()
+
+
+class MarketingList(ListRun):
     """One run of `marketing list`: the rows to send to, and who was left out and why."""
 
     def __init__(
@@ -123,16 +146,10 @@ class MarketingList:
         *,
         existing_customers: bool = False,
     ) -> None:
-        purpose = validation.choice(purpose, LIST_PURPOSES, "purpose")
-        channel = validation.choice(channel, CHANNELS, "channel")
-        self.conn = conn
-        self.purpose = purpose
-        self.channel = channel
+        super().__init__(conn, purpose)
+        self.channel = validation.choice(channel, CHANNELS, "channel")
         self.existing_customers = existing_customers
-        self.columns = (*BASE_COLUMNS, *CHANNEL_COLUMNS[channel])
-        self.listed = 0
-        self.left_out: Counter[str] = Counter()
-        self._cursor: sqlite3.Cursor | None = None
+        self.columns = (*BASE_COLUMNS, *CHANNEL_COLUMNS[self.channel])
 
     def _query(self) -> tuple[str, tuple[Any, ...]]:
         """One query naming each customer's reason to be left out (last; NULL: listed), in the
@@ -200,17 +217,6 @@ class MarketingList:
                     continue
                 reason = "no-postal-address"
             left_out[reason] += 1
-
-    def left_out_counts(self) -> dict[str, int]:
-        """Left-out counts per reason, in the documented order, zeros omitted."""
-        return {reason: self.left_out[reason] for reason in REASONS if self.left_out[reason]}
-
-    def end_read(self) -> None:
-        """Close the list's read, finished or cut short by the reader of a pipe. Called
-        before the audit's write transaction: BEGIN IMMEDIATE waits out another writer for
-        the busy timeout only while this connection has no read open."""
-        if self._cursor is not None:
-            self._cursor.close()
 
     def record_audit(self, actor: audit.Actor, fmt: str) -> None:
         """Audit the export: who, which list, how many rows; counts only. In a transaction

@@ -1,10 +1,12 @@
 """Opening the register's SQLite file: pragmas, file mode and transactions."""
 
+import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from lautex_registry.platform import collation
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, register_error, t
@@ -106,3 +108,13 @@ def checkpoint(conn: sqlite3.Connection) -> None:
 def where(clauses: list[str]) -> str:
     """` WHERE a AND b` for a list's optional filters, or nothing when none was given."""
     return (" WHERE " + " AND ".join(clauses)) if clauses else ""
+
+
+# A whole list as one parameter, a JSON array that json_each reads: the statement's text is
+# the same for any length, and no list is too long for SQLite's limit on parameters.
+IN_LIST = "IN (SELECT value FROM json_each(?))"
+
+
+def json_list(values: Iterable[Any]) -> str:
+    """The parameter an IN_LIST reads: `values` as a JSON array."""
+    return json.dumps(list(values))

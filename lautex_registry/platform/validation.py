@@ -16,7 +16,7 @@ bad value.
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -26,7 +26,7 @@ from lautex_registry.platform.characters import (
     excerpt,
 )
 from lautex_registry.platform.clock import today
-from lautex_registry.platform.errors import InvalidInput, t
+from lautex_registry.platform.errors import InvalidInput, Message, t
 
 DEFAULT_PHONE_REGION = "FI"
 # The largest amount the register accepts: ten billion euros, far above any order.
@@ -453,6 +453,21 @@ def comma_separated(values: Iterable[str]) -> Iterator[str]:
             item = part.strip()
             if item:
                 yield item
+
+
+def distinct_items(
+    values: Iterable[str], read: Callable[[str], Iterable[str]], none_given: Message
+) -> list[str]:
+    """The items of `comma_separated(values)` as `read` gives them (it raises for a wrong
+    one), in order, each once; InvalidInput(`none_given`) when there is none."""
+    found: list[str] = []
+    for given in comma_separated(values):
+        for item in read(given):
+            if item not in found:
+                found.append(item)
+    if not found:
+        raise InvalidInput(none_given)
+    return found
 
 
 _WHITESPACE_RUN = re.compile(r"\s+")

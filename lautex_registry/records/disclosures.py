@@ -17,6 +17,7 @@ from lautex_registry.platform import audit, characters, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import InvalidInput, Message, NotFound, Refused, t
 from lautex_registry.records import lookup, recipients
+from lautex_registry.records.customers import ADDRESS_FIELDS
 
 # What can be handed out about a customer, in the register's own names.
 DISCLOSABLE_FIELDS = (
@@ -25,9 +26,7 @@ DISCLOSABLE_FIELDS = (
     "organisation",
     "email",
     "phone",
-    "street",
-    "postal_code",
-    "city",
+    *ADDRESS_FIELDS,
     "country",
     "orders",
     "invoices",
@@ -36,7 +35,7 @@ DISCLOSABLE_FIELDS = (
 # address line finds every recipient of "address".
 FIELD_ALIASES = {
     "name": ("first_name", "last_name"),
-    "address": ("street", "postal_code", "city", "country"),
+    "address": (*ADDRESS_FIELDS, "country"),
     "org": ("organisation",),
     "organisation_id": ("organisation",),
 }
@@ -53,23 +52,24 @@ LEGAL_PURPOSES = ("collection", "legal-obligation")
 def parse_fields(values: list[str] | str) -> list[str]:
     """Field names from a comma-separated list or repeated options, aliases expanded."""
     items = [values] if isinstance(values, str) else values
-    fields: list[str] = []
-    for given in validation.comma_separated(items):
-        name = given.lower().replace("-", "_")
-        for field in FIELD_ALIASES.get(name, (name,)):
-            if field not in DISCLOSABLE_FIELDS:
-                raise InvalidInput(
-                    t(
-                        "fields: {given} is not a customer field; use {disclosable_fields} (or "
-                        "name, address)",
-                        given=characters.excerpt(given),
-                        disclosable_fields=", ".join(DISCLOSABLE_FIELDS),
-                    )
+    return validation.distinct_items(
+        items, _fields_of, t("fields: name at least one field that was disclosed")
+    )
+
+
+def _fields_of(given: str) -> tuple[str, ...]:
+    name = given.lower().replace("-", "_")
+    fields = FIELD_ALIASES.get(name, (name,))
+    for field in fields:
+        if field not in DISCLOSABLE_FIELDS:
+            raise InvalidInput(
+                t(
+                    "fields: {given} is not a customer field; use {disclosable_fields} (or "
+                    "name, address)",
+                    given=characters.excerpt(given),
+                    disclosable_fields=", ".join(DISCLOSABLE_FIELDS),
                 )
-            if field not in fields:
-                fields.append(field)
-    if not fields:
-        raise InvalidInput(t("fields: name at least one field that was disclosed"))
+            )
     return fields
 
 

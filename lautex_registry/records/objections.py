@@ -98,7 +98,7 @@ def _check_request(
 
 @dataclass(frozen=True)
 class ObjectionChange:
-    """What `record_objections` or `withdraw_objections` did, purpose by purpose."""
+    """What `record_objections` did, purpose by purpose."""
 
     recorded: tuple[str, ...] = ()  # new objections now in force
     already: tuple[str, ...] = ()  # already in force: nothing written for them
@@ -142,58 +142,52 @@ def record_objections(
     channel: str,
     *,
     request_id: int | None = None,
+    withdraw: bool = False,
 ) -> ObjectionChange:
-    """Record that the customer objects to `purposes` (or a publication ban); in a
-    transaction (checked).
+    """Record that the customer objects to `purposes` (or a publication ban), or with
+    `withdraw` the person's own request to withdraw them; in a transaction (checked).
 
     GDPR Art. 21(3): the objection is in force from the moment it is recorded. An
-    objection already in force is left as it is (its original date stays).
+    objection already in force is left as it is (its original date stays). Only the
+    person can lift their objection: the date and channel of their request are required
+    and stored on the objection row; the history stays.
     """
     wanted = _validated_purposes(purposes)
     received_on = _not_in_future(received, "received")
     validation.choice(channel, CHANNELS, "channel")
     _customer_exists(conn, customer_id)
     _check_request(conn, request_id, customer_id, wanted)
-    in_force = set(active_purposes(conn, customer_id))
-    recorded = [p for p in wanted if p not in in_force]
-    ids = [
-        insert_objection(conn, customer_id, purpose, received_on, channel, request_id)
-        for purpose in recorded
-    ]
-    if recorded:
+    if withdraw:
+        changed, ids = _withdraw(conn, customer_id, wanted, received_on, channel)
+        change = ObjectionChange(
+            withdrawn=tuple(changed), not_in_force=tuple(p for p in wanted if p not in changed)
+        )
+    else:
+        in_force = set(active_purposes(conn, customer_id))
+        changed = [p for p in wanted if p not in in_force]
+        ids = [
+            insert_objection(conn, customer_id, purpose, received_on, channel, request_id)
+            for purpose in changed
+        ]
+        change = ObjectionChange(
+            recorded=tuple(changed), already=tuple(p for p in wanted if p in in_force)
+        )
+    if changed:
         audit.record(
             conn,
             actor,
-            _action(recorded),
+            _action(changed),
             "customer",
             customer_id,
-            {"purposes": recorded, "channel": channel, "objection_ids": ids, "withdraw": False},
+            {"purposes": changed, "channel": channel, "objection_ids": ids, "withdraw": withdraw},
         )
-    return ObjectionChange(
-        recorded=tuple(recorded), already=tuple(p for p in wanted if p in in_force)
-    )
+    return change
 
 
-def withdraw_objections(
-    conn: sqlite3.Connection,
-    actor: audit.Actor,
-    customer_id: int,
-    purposes: list[str],
-    received: date,
-    channel: str,
-    *,
-    request_id: int | None = None,
-) -> ObjectionChange:
-    """Record the person's own request to withdraw objections; the history stays.
-
-    Only the person can lift their objection: the date and channel of their request are
-    required and stored on the objection row. In a transaction (checked).
-    """
-    wanted = _validated_purposes(purposes)
-    withdrawn_on = _not_in_future(received, "received")
-    validation.choice(channel, CHANNELS, "channel")
-    _customer_exists(conn, customer_id)
-    _check_request(conn, request_id, customer_id, wanted)
+def _withdraw(
+    conn: sqlite3.Connection, customer_id: int, wanted: list[str], withdrawn_on: str, channel: str
+) -> tuple[list[str], list[int]]:
+    """Mark the objections in force to `wanted` withdrawn: the purposes and rows withdrawn."""
     withdrawn: list[str] = []
     ids: list[int] = []
     for purpose in wanted:
@@ -228,17 +222,7 @@ def withdraw_objections(
         "UPDATE objections SET withdrawn_on = ?, withdrawn_channel = ? WHERE id = ?",
         [(withdrawn_on, channel, objection_id) for objection_id in ids],
     )
-    audit.record(
-        conn,
-        actor,
-        _action(withdrawn),
-        "customer",
-        customer_id,
-        {"purposes": withdrawn, "channel": channel, "objection_ids": ids, "withdraw": True},
-    )
-    return ObjectionChange(
-        withdrawn=tuple(withdrawn), not_in_force=tuple(p for p in wanted if p not in withdrawn)
-    )
+    return withdrawn, ids
 
 
 def _validated_purposes(purposes: list[str]) -> list[str]:

@@ -8,13 +8,13 @@ is marked `sole_trader`, names its trader (`trader_id`, the customer it is) and 
 with that person (`erasure/erase.py`); one recorded without a trader goes with its last contact.
 """
 
-import json
 import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
 from lautex_registry.platform import audit, validation
 from lautex_registry.platform.clock import timestamp
+from lautex_registry.platform.db import IN_LIST, json_list
 from lautex_registry.platform.errors import Conflict, InvalidInput, Refused, t
 from lautex_registry.records.lookup import (
     organisation_id_by_name,
@@ -199,8 +199,6 @@ def show_organisation(conn: sqlite3.Connection, ref: str) -> dict[str, Any]:
 
 # --- a sole trader's business goes with its person (called by erasure/erase.py) ---------
 
-_IDS = "(SELECT value FROM json_each(?))"
-
 
 def sole_trader_businesses(conn: sqlite3.Connection, ids_json: str) -> dict[int, list[int]]:
     """Customer -> the sole traders' businesses that are that person (GDPR Art. 4(1)): those
@@ -208,14 +206,14 @@ def sole_trader_businesses(conn: sqlite3.Connection, ids_json: str) -> dict[int,
     the one they are the last contact of (not counting the customers erased together)."""
     rows = conn.execute(
         f"""SELECT trader_id, id FROM organisations
-            WHERE sole_trader = 1 AND trader_id IN {_IDS}
+            WHERE sole_trader = 1 AND trader_id {IN_LIST}
             UNION
             SELECT c.id, c.organisation_id FROM customers c
             JOIN organisations o ON o.id = c.organisation_id
                 AND o.sole_trader = 1 AND o.trader_id IS NULL
-            WHERE c.id IN {_IDS} AND NOT EXISTS (
+            WHERE c.id {IN_LIST} AND NOT EXISTS (
                 SELECT 1 FROM customers other WHERE other.organisation_id = o.id
-                AND other.id NOT IN {_IDS})
+                AND other.id NOT {IN_LIST})
             ORDER BY 1, 2""",
         (ids_json, ids_json, ids_json),
     )
@@ -228,8 +226,8 @@ def sole_trader_businesses(conn: sqlite3.Connection, ids_json: str) -> dict[int,
 def other_contacts(conn: sqlite3.Connection, organisation_ids: list[int], customer_id: int) -> int:
     """The contacts of these businesses besides their trader: unlinked when they go."""
     row = conn.execute(
-        f"SELECT count(*) FROM customers WHERE organisation_id IN {_IDS} AND id <> ?",
-        (json.dumps(organisation_ids), customer_id),
+        f"SELECT count(*) FROM customers WHERE organisation_id {IN_LIST} AND id <> ?",
+        (json_list(organisation_ids), customer_id),
     ).fetchone()
     return int(row[0])
 
@@ -237,10 +235,10 @@ def other_contacts(conn: sqlite3.Connection, organisation_ids: list[int], custom
 def remove_sole_traders(conn: sqlite3.Connection, organisation_ids: set[int]) -> None:
     """The businesses that were the people just erased or anonymised: their other contacts
     stay customers, no longer linked to a business that is gone."""
-    ids_json = json.dumps(sorted(organisation_ids))
+    ids_json = json_list(sorted(organisation_ids))
     conn.execute(
         f"UPDATE customers SET organisation_id = NULL, updated_at = ? "
-        f"WHERE organisation_id IN {_IDS}",
+        f"WHERE organisation_id {IN_LIST}",
         (timestamp(), ids_json),
     )
-    conn.execute(f"DELETE FROM organisations WHERE id IN {_IDS}", (ids_json,))
+    conn.execute(f"DELETE FROM organisations WHERE id {IN_LIST}", (ids_json,))

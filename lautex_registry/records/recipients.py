@@ -47,30 +47,30 @@ def in_eu_eea(country_code: str) -> bool:
 
 def parse_purposes(values: list[str]) -> list[str]:
     """Purposes from repeated or comma-separated options, each one of PURPOSES, in order."""
-    purposes: list[str] = []
-    for purpose in validation.comma_separated(values):
-        if purpose in MARKETING_PURPOSES:
-            raise Refused(
-                t(
-                    "purpose: {purpose}: the privacy statement never permits disclosing "
-                    "customer data for marketing (P5)",
-                    purpose=characters.excerpt(purpose),
-                )
+    return validation.distinct_items(
+        values, _permitted_purpose, t("purpose: at least one purpose is required")
+    )
+
+
+def _permitted_purpose(purpose: str) -> tuple[str]:
+    if purpose in MARKETING_PURPOSES:
+        raise Refused(
+            t(
+                "purpose: {purpose}: the privacy statement never permits disclosing "
+                "customer data for marketing (P5)",
+                purpose=characters.excerpt(purpose),
             )
-        if purpose not in PURPOSES:
-            raise InvalidInput(
-                t(
-                    "purpose: {purpose} is not a permitted disclosure purpose; the privacy "
-                    "statement permits {purposes}",
-                    purpose=characters.excerpt(purpose),
-                    purposes=", ".join(PURPOSES),
-                )
+        )
+    if purpose not in PURPOSES:
+        raise InvalidInput(
+            t(
+                "purpose: {purpose} is not a permitted disclosure purpose; the privacy "
+                "statement permits {purposes}",
+                purpose=characters.excerpt(purpose),
+                purposes=", ".join(PURPOSES),
             )
-        if purpose not in purposes:
-            purposes.append(purpose)
-    if not purposes:
-        raise InvalidInput(t("purpose: at least one purpose is required"))
-    return purposes
+        )
+    return (purpose,)
 
 
 def purposes_of(row: sqlite3.Row) -> list[str]:

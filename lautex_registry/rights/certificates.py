@@ -11,14 +11,13 @@ gets one. The authority's details come from the settings through
 """
 
 import sqlite3
-from dataclasses import dataclass
 from typing import Any
 
-from lautex_registry.platform import audit, documents, wording
+from lautex_registry.platform import audit, wording
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import Refused, t
-from lautex_registry.platform.paper import Paper, postal_address
 from lautex_registry.rights import requests
+from lautex_registry.rights.letters import RequestDocument, customer_contact, issue_document
 from lautex_registry.statement import privacy_info
 
 DOCUMENT_KIND = "refusal-certificate"
@@ -29,37 +28,14 @@ _TITLES = {
 }
 
 
-@dataclass(frozen=True)
-class Certificate:
-    text: str | bytes  # bytes for a PDF
-    language: str
-    fmt: str
-    document_id: int
-
-
 def _requester(conn: sqlite3.Connection, request: sqlite3.Row) -> dict[str, Any]:
     name, email = request["requester_name"], request["requester_email"]
     address = str(request["requester_address"] or "").split("\n")
     if request["customer_id"] is not None:
-        row = conn.execute(
-            """SELECT c.first_name, c.last_name, c.email, c.street, c.postal_code, c.city,
-                      c.country, o.name AS organisation
-               FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id
-               WHERE c.id = ?""",
-            (request["customer_id"],),
-        ).fetchone()
-        if row is not None:
-            full = " ".join(p for p in (row["first_name"], row["last_name"]) if p)
-            name, email = full or name, row["email"] or email
-            if not request["requester_address"] and row["street"]:
-                address = postal_address(
-                    name=None,
-                    organisation=row["organisation"],
-                    street=row["street"],
-                    postal_code=row["postal_code"],
-                    city=row["city"],
-                    country=row["country"],
-                )
+        customer = customer_contact(conn, request["customer_id"])
+        name, email = customer.name or name, customer.email or email
+        if not request["requester_address"] and customer.street:
+            address = customer.address
     return {
         "name": name,
         "email": email,
@@ -99,7 +75,7 @@ def refusal_certificate(
     request_id: int,
     lang: str | None = None,
     fmt: str = "md",
-) -> Certificate:
+) -> RequestDocument:
     """Render the certificate of a refused or partially refused request; record it (hash only).
 
     Call inside a transaction (checked): the document row and the audit row are written.
@@ -118,36 +94,18 @@ def refusal_certificate(
         )
     language = lang or privacy_info.document_language(conn, request["language"])
     context = certificate_context(conn, request, language, actor)
-    title = f"{_TITLES[language]}: {context['controller']['name']}"
-    requester = context["requester"]
     # The statement promises a written certificate (docs/privacy-statement.md P10): on paper
     # it carries the handler's signature line.
-    paper = Paper(
-        lang=language,
-        title=title,
-        controller=context["controller"],
-        date=context["date"],
-        reference=privacy_info.request_reference(request_id, language),
-        recipient=[requester["name"] or "", *requester["address"]],
-        signer=context["handler"],
-    )
-    text = documents.render("refusal_certificate", language, fmt, context, title, paper)
-    document_id = documents.record_document(
+    return issue_document(
         conn,
+        actor,
+        request,
+        template="refusal_certificate",
         kind=DOCUMENT_KIND,
         language=language,
         fmt=fmt,
-        content=text,
-        created_by=actor.user_id,
-        customer_id=request["customer_id"],
-        request_id=request_id,
+        context=context,
+        addressee=context["requester"],
+        audited=("request certificate", {}),
+        title=f"{_TITLES[language]}: {context['controller']['name']}",
     )
-    audit.record(
-        conn,
-        actor,
-        "request certificate",
-        "request",
-        request_id,
-        {"document_id": document_id, "language": language, "format": fmt},
-    )
-    return Certificate(text, language, fmt, document_id)

@@ -18,7 +18,7 @@ audited.
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from lautex_registry.platform import audit, documents, validation, wording
 from lautex_registry.platform.clock import today
@@ -40,7 +40,9 @@ EXPORT_KINDS = ("access-export", "portability-export")
 
 
 @dataclass(frozen=True)
-class Letter:
+class RequestDocument:
+    """A letter or certificate about one request, as rendered, recorded and audited."""
+
     kind: str
     language: str
     fmt: str
@@ -149,16 +151,22 @@ def _kept_contact(row: sqlite3.Row) -> list[str]:
     return [row["requester_email"]] if row["requester_email"] else []
 
 
-def _addressee(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
-    if row["customer_id"] is None:
-        address = _kept_contact(row) if row["subject_erased_on"] else []
-        return {"name": row["requester_name"], "email": row["requester_email"], "address": address}
+class CustomerContact(NamedTuple):
+    name: str
+    email: str | None
+    street: str | None
+    address: list[str]  # postal lines, the name left out: the paper prints it on its own line
+
+
+def customer_contact(conn: sqlite3.Connection, customer_id: int) -> CustomerContact:
+    """The customer's name, email and postal address as a letter or certificate prints
+    them (a request's customer_id is cleared when the customer goes: the row is there)."""
     customer = conn.execute(
         """SELECT c.first_name, c.last_name, c.email, c.street, c.postal_code, c.city,
                   c.country, o.name AS organisation
            FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id
            WHERE c.id = ?""",
-        (row["customer_id"],),
+        (customer_id,),
     ).fetchone()
     name = " ".join(p for p in (customer["first_name"], customer["last_name"]) if p)
     # Posti's order (docs/rules.md §2 "Addresses"); the name is printed on its own line.
@@ -170,14 +178,22 @@ def _addressee(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
         city=customer["city"],
         country=customer["country"] if customer["street"] else None,
     )
+    return CustomerContact(name, customer["email"], customer["street"], address)
+
+
+def _addressee(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
+    if row["customer_id"] is None:
+        address = _kept_contact(row) if row["subject_erased_on"] else []
+        return {"name": row["requester_name"], "email": row["requester_email"], "address": address}
+    customer = customer_contact(conn, row["customer_id"])
     if row["requester_name"] or row["requester_address"]:
         # GDPR Art. 12(3): the contact kept on the request (the person's own may be gone).
         return {
-            "name": row["requester_name"] or name or None,
-            "email": row["requester_email"] or customer["email"],
-            "address": _kept_contact(row) or address,
+            "name": row["requester_name"] or customer.name or None,
+            "email": row["requester_email"] or customer.email,
+            "address": _kept_contact(row) or customer.address,
         }
-    return {"name": name or None, "email": customer["email"], "address": address}
+    return {"name": customer.name or None, "email": customer.email, "address": customer.address}
 
 
 def _exports(conn: sqlite3.Connection, request_id: int) -> list[dict[str, Any]]:
@@ -248,7 +264,7 @@ def request_letter(
     lang: str | None = None,
     fmt: str = "md",
     which: str = "auto",
-) -> Letter:
+) -> RequestDocument:
     """Render, record (hash only) and audit a request's reply letter. Inside a transaction
     (checked)."""
     which = validation.choice(which, LETTER_TYPES, "type")
@@ -262,18 +278,51 @@ def request_letter(
     language = lang or privacy_info.document_language(conn, row["language"])
     template, kind = LETTERS[which]
     context = letter_context(conn, row, language, actor)
+    return issue_document(
+        conn,
+        actor,
+        row,
+        template=template,
+        kind=kind,
+        language=language,
+        fmt=fmt,
+        context=context,
+        addressee=context["addressee"],
+        audited=("request letter", {"letter": kind}),
+    )
+
+
+def issue_document(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    request: sqlite3.Row,
+    *,
+    template: str,
+    kind: str,
+    language: str,
+    fmt: str,
+    context: dict[str, Any],
+    addressee: dict[str, Any],
+    audited: tuple[str, dict[str, Any]],
+    title: str | None = None,
+) -> RequestDocument:
+    """Render a letter or certificate of `request` to `addressee`, record it (hash only)
+    and audit it as `audited` (the action and its own details). `title` is the HTML and
+    paper title; without it, the document's first heading. Inside a transaction (checked).
+    """
+    fmt = validation.choice(fmt, documents.FORMATS, "format")
     markdown = documents.render_markdown(template, language, context, paper=fmt == "pdf")
+    title = title or _title(markdown, kind)
     text: str | bytes = markdown
     if fmt == "html":
-        text = documents.markdown_to_html(markdown, _title(markdown, kind), language)
+        text = documents.markdown_to_html(markdown, title, language)
     elif fmt == "pdf":
-        addressee = context["addressee"]
         paper = Paper(
             lang=language,
-            title=_title(markdown, kind),
+            title=title,
             controller=context["controller"],
             date=context["date"],
-            reference=privacy_info.request_reference(row["id"], language),
+            reference=privacy_info.request_reference(request["id"], language),
             recipient=[addressee["name"] or "", *addressee["address"]],
             signer=context["handler"],
         )
@@ -285,15 +334,10 @@ def request_letter(
         fmt=fmt,
         content=text,
         created_by=actor.user_id,
-        customer_id=row["customer_id"],
-        request_id=request_id,
+        customer_id=request["customer_id"],
+        request_id=request["id"],
     )
-    audit.record(
-        conn,
-        actor,
-        "request letter",
-        "request",
-        request_id,
-        {"letter": kind, "language": language, "format": fmt, "document_id": document_id},
-    )
-    return Letter(kind, language, fmt, text, document_id)
+    action, details = audited
+    details = {**details, "language": language, "format": fmt, "document_id": document_id}
+    audit.record(conn, actor, action, "request", request["id"], details)
+    return RequestDocument(kind, language, fmt, text, document_id)

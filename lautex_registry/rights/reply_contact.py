@@ -11,6 +11,8 @@ request, which the retention job purges `closed_requests_years` after closing.
 import sqlite3
 from dataclasses import dataclass
 
+from lautex_registry.platform.db import IN_LIST
+
 
 @dataclass(frozen=True)
 class ReplyContact:
@@ -68,8 +70,7 @@ def replies_owed(conn: sqlite3.Connection, ids_json: str) -> dict[int, ReplyCont
     return {
         int(r[0]): reply_contact(conn, int(r[0]), int(r[1]))
         for r in conn.execute(
-            "SELECT id, customer_id FROM requests WHERE state = 'open' "
-            "AND customer_id IN (SELECT value FROM json_each(?))",
+            f"SELECT id, customer_id FROM requests WHERE state = 'open' AND customer_id {IN_LIST}",
             (ids_json,),
         ).fetchall()
     }

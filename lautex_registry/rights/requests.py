@@ -350,8 +350,9 @@ def close_request(
     A refusal or partial refusal needs reasons (Art. 12(4)); calling a request
     manifestly unfounded or excessive needs a written justification (Art. 12(5));
     a fee is refused on the person's first copy (Art. 15(3)). The commands that carry a
-    request out (erase, rectify, restrict) close it with this; `request close` goes
-    through `close_answered_request`, which first checks that it was carried out.
+    request out (erase, rectify, restrict) close it with this; `request close` with
+    `require_done`: "completed" then needs the register to show the request done, or
+    `done_outside` saying what was done by other means.
     `journal_closure=False` only for the restore's replay, which closes from the journal.
     """
     row = get_request(conn, request_id)
@@ -435,32 +436,6 @@ def _journal_erasure_closure(
         register_id(conn),
     )  # fmt: skip
     journal.append_and_record(conn, journal.database_file(conn), [closure])
-
-
-def close_answered_request(
-    conn: sqlite3.Connection,
-    actor: audit.Actor,
-    request_id: int,
-    outcome: str,
-    reasons: str | None = None,
-    *,
-    manifestly_unfounded_justification: str | None = None,
-    fee_cents: int | None = None,
-    done_outside: str | None = None,
-) -> None:
-    """`request close`: as `close_request`, but "completed" needs the register to show the
-    request done, or `done_outside` saying what was done by other means. In a transaction."""
-    close_request(
-        conn,
-        actor,
-        request_id,
-        outcome,
-        reasons,
-        manifestly_unfounded_justification=manifestly_unfounded_justification,
-        fee_cents=fee_cents,
-        done_outside=done_outside,
-        require_done=True,
-    )
 
 
 def summary(row: sqlite3.Row, on: date | None = None) -> dict[str, Any]:

@@ -2,27 +2,14 @@
 
 import typer
 
-from lautex_registry.cli.erasing import erase_or_anonymise
-from lautex_registry.cli.output import Format, FormatOption
-from lautex_registry.cli.params import Customer, DryRun, RequestOption, Yes
+from lautex_registry.cli.erasing import erasure_command
 
 COMMAND = "anonymise"
+HELP = """Anonymise a customer: identity gone, statistics kept, held billing data kept.
+
+Example: lautex anonymise 42 --dry-run
+"""
 
 
 def register(app: typer.Typer) -> None:
-    app.command(COMMAND)(anonymise)
-
-
-def anonymise(
-    ctx: typer.Context,
-    customer: Customer,
-    request: RequestOption = None,
-    dry_run: DryRun = False,
-    yes: Yes = False,
-    fmt: FormatOption = Format.table,
-) -> None:
-    """Anonymise a customer: identity gone, statistics kept, held billing data kept.
-
-    Example: lautex anonymise 42 --dry-run
-    """
-    erase_or_anonymise(ctx, customer, "anonymise", request, dry_run, yes, fmt)
+    app.command(COMMAND, help=HELP)(erasure_command(COMMAND))

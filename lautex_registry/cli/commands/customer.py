@@ -1,5 +1,7 @@
 """The `customer` group: add, show, list, search, edit and import."""
 
+import inspect
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -44,57 +46,70 @@ def register(app: typer.Typer) -> None:
     app.add_typer(customer_app, name=COMMAND)
 
 
-FirstName = Annotated[str | None, typer.Option("--first-name", help="First name, as written.")]
+# The fields `customer add` and `customer edit` both take, one option each, in the order of
+# records.customers.FIELDS (which names them): declared once, given to both by `_field_options`.
+_FIELD_OPTIONS: dict[str, Any] = {
+    "first_name": Annotated[
+        str | None, typer.Option("--first-name", help="First name, as written.")
+    ],
+    "last_name": Annotated[str | None, typer.Option("--last-name", help="Last name, as written.")],
+    "org": Annotated[
+        str | None,
+        typer.Option("--org", help="The organisation the person represents: its name or id."),
+    ],
+    "email": Annotated[str | None, typer.Option("--email", help="Email address (syntax checked).")],
+    "phone": Annotated[
+        str | None, typer.Option("--phone", help="Phone number; Finnish numbers may omit +358.")
+    ],
+    "street": Annotated[str | None, typer.Option("--street", help="Street address.")],
+    "postal_code": Annotated[
+        str | None, typer.Option("--postal-code", help="Postal code (Finland: five digits).")
+    ],
+    "city": Annotated[str | None, typer.Option("--city", help="Post office / city.")],
+    "country": Annotated[
+        str | None, typer.Option("--country", help="Two-letter country code. Default on add: FI.")
+    ],
+    "source": Annotated[
+        str | None,
+        choice_option("--source", field="source", values=SOURCES, help="Where the data came from."),
+    ],
+    "source_detail": Annotated[
+        str | None,
+        typer.Option("--source-detail", help="More about the source, e.g. the reseller."),
+    ],
+    "language": PersonLanguage,
+    "notes": Annotated[
+        str | None,
+        typer.Option("--notes", help="Customer-service notes (one line, at most 1000 characters)."),
+    ],
+}
 
 
-LastName = Annotated[str | None, typer.Option("--last-name", help="Last name, as written.")]
+def _field_options(command: Callable[..., None]) -> Callable[..., None]:
+    """`command` with the options of _FIELD_OPTIONS in place of its parameter `given`, which
+    receives the fields given, by name (records.customers.CustomerFields.given)."""
+    signature = inspect.signature(command)
+    fields = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=option)
+        for name, option in _FIELD_OPTIONS.items()
+    ]
+    parameters = [
+        new
+        for old in signature.parameters.values()
+        for new in (fields if old.name == "given" else [old.replace(kind=fields[0].kind)])
+    ]
 
+    def run(**options: Any) -> None:
+        from lautex_registry.records.customers import CustomerFields
 
-Org = Annotated[
-    str | None,
-    typer.Option("--org", help="The organisation the person represents: its name or id."),
-]
+        given = CustomerFields(**{name: options.pop(name) for name in _FIELD_OPTIONS}).given()
+        command(**options, given=given)
 
-
-Email = Annotated[str | None, typer.Option("--email", help="Email address (syntax checked).")]
-
-
-Phone = Annotated[
-    str | None, typer.Option("--phone", help="Phone number; Finnish numbers may omit +358.")
-]
-
-
-Street = Annotated[str | None, typer.Option("--street", help="Street address.")]
-
-
-PostalCode = Annotated[
-    str | None, typer.Option("--postal-code", help="Postal code (Finland: five digits).")
-]
-
-
-City = Annotated[str | None, typer.Option("--city", help="Post office / city.")]
-
-
-Country = Annotated[
-    str | None, typer.Option("--country", help="Two-letter country code. Default on add: FI.")
-]
-
-
-Source = Annotated[
-    str | None,
-    choice_option("--source", field="source", values=SOURCES, help="Where the data came from."),
-]
-
-
-SourceDetail = Annotated[
-    str | None, typer.Option("--source-detail", help="More about the source, e.g. the reseller.")
-]
-
-
-Notes = Annotated[
-    str | None,
-    typer.Option("--notes", help="Customer-service notes (one line, at most 1000 characters)."),
-]
+    run.__doc__ = command.__doc__
+    run.__annotations__ = {p.name: p.annotation for p in parameters}
+    # Typer reads the options from the signature, as it reads a function's own.
+    setattr(run, "__signature__", signature.replace(parameters=parameters))  # noqa: B010
+    return run
 
 
 # The fields of `customer list` and `customer search` (records.customers.LIST_FIELDS; a
@@ -113,44 +128,15 @@ ListFields = Annotated[str | None, fields_option(LIST_FIELDS, LIST_COLUMNS)]
 
 
 @customer_app.command("add")
-def customer_add(
-    ctx: typer.Context,
-    first_name: FirstName = None,
-    last_name: LastName = None,
-    org: Org = None,
-    email: Email = None,
-    phone: Phone = None,
-    street: Street = None,
-    postal_code: PostalCode = None,
-    city: City = None,
-    country: Country = None,
-    source: Source = None,
-    source_detail: SourceDetail = None,
-    language: PersonLanguage = None,
-    notes: Notes = None,
-) -> None:
+@_field_options
+def customer_add(ctx: typer.Context, given: dict[str, str]) -> None:
     """Add a customer; prints the new customer's id.
 
     Example: lautex customer add --first-name Aino --last-name Äijälä --phone "040 123 4567"
     --email aino@example.fi --org "Puutalo Oy" --source web-store
     """
-    from lautex_registry.records.customers import CustomerFields, add_customer
+    from lautex_registry.records.customers import add_customer
 
-    given = CustomerFields(
-        first_name=first_name,
-        last_name=last_name,
-        org=org,
-        email=email,
-        phone=phone,
-        street=street,
-        postal_code=postal_code,
-        city=city,
-        country=country,
-        source=source,
-        source_detail=source_detail,
-        language=language,
-        notes=notes,
-    ).given()
     with open_workspace(ctx, write=True) as ws:
         written = add_customer(ws.conn, ws.actor, given)
     typer.echo(written.customer_id)
@@ -312,22 +298,11 @@ def customer_search(
 
 
 @customer_app.command("edit")
+@_field_options
 def customer_edit(
     ctx: typer.Context,
     customer: Customer,
-    first_name: FirstName = None,
-    last_name: LastName = None,
-    org: Org = None,
-    email: Email = None,
-    phone: Phone = None,
-    street: Street = None,
-    postal_code: PostalCode = None,
-    city: City = None,
-    country: Country = None,
-    source: Source = None,
-    source_detail: SourceDetail = None,
-    language: PersonLanguage = None,
-    notes: Notes = None,
+    given: dict[str, str],
     clear: Annotated[
         list[str] | None,
         typer.Option(
@@ -341,23 +316,8 @@ def customer_edit(
 
     Example: lautex customer edit 42 --phone "+358 50 765 4321" --clear org
     """
-    from lautex_registry.records.customers import CustomerFields, edit_customer
+    from lautex_registry.records.customers import edit_customer
 
-    given = CustomerFields(
-        first_name=first_name,
-        last_name=last_name,
-        org=org,
-        email=email,
-        phone=phone,
-        street=street,
-        postal_code=postal_code,
-        city=city,
-        country=country,
-        source=source,
-        source_detail=source_detail,
-        language=language,
-        notes=notes,
-    ).given()
     with open_workspace(ctx, write=True) as ws:
         written = edit_customer(ws.conn, ws.actor, customer, given, clear or [])
     changed = written.changed

@@ -13,7 +13,7 @@ from lautex_registry.cli.output import (
     preview_record,
     say,
 )
-from lautex_registry.cli.params import DryRun, EventDate, LimitOption, Yes, fields_option
+from lautex_registry.cli.params import DryRun, EventDate, FailIfAny, LimitOption, Yes, fields_option
 
 COMMAND = "invoice"
 
@@ -139,10 +139,7 @@ def invoice_list(
     overdue: Annotated[
         bool, typer.Option("--overdue", help="Only open invoices (not in collection) past due.")
     ] = False,
-    fail_if_any: Annotated[
-        bool,
-        typer.Option("--fail-if-any", help="Exit 4 when the list is not empty (for cron)."),
-    ] = False,
+    fail_if_any: FailIfAny = False,
     limit: LimitOption = None,
     fields: Fields = None,
     fmt: FormatOption = Format.table,

@@ -1,40 +1,28 @@
 """`lautex processing-record`: the record of processing activities (GDPR Art. 30)."""
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from lautex_registry.cli.context import open_workspace
-from lautex_registry.cli.files import ForceOption, deliver, output_path
-from lautex_registry.cli.output import refuse_pdf_on_terminal
-from lautex_registry.cli.params import (
-    DocumentLang,
-    DocumentLanguage,
-    OutputOption,
-    RecordFormat,
-    RecordFormatOption,
-)
+from lautex_registry.cli.files import document_command
+from lautex_registry.cli.params import RecordFormat, RecordFormatOption
+
+if TYPE_CHECKING:
+    import sqlite3
 
 COMMAND = "processing-record"
+HELP = """Print the record of processing activities (GDPR Art. 30(1)(a)-(g)).
+
+Example: lautex processing-record --lang fi --format json
+"""
 
 
 def register(app: typer.Typer) -> None:
-    app.command(COMMAND)(processing_record)
+    command = document_command(_render, RecordFormatOption, RecordFormat.md)
+    app.command(COMMAND, help=HELP)(command)
 
 
-def processing_record(
-    ctx: typer.Context,
-    lang: DocumentLang = DocumentLanguage.fi,
-    fmt: RecordFormatOption = RecordFormat.md,
-    output: OutputOption = None,
-    force: ForceOption = False,
-) -> None:
-    """Print the record of processing activities (GDPR Art. 30(1)(a)-(g)).
-
-    Example: lautex processing-record --lang fi --format json
-    """
+def _render(conn: "sqlite3.Connection", lang: str, fmt: str) -> str | bytes:
     from lautex_registry.statement.processing_record import render_processing_record
 
-    target = output_path(output, force)
-    refuse_pdf_on_terminal(fmt.value, target is None)
-    with open_workspace(ctx) as ws:
-        text = render_processing_record(ws.conn, lang.value, fmt.value)
-        deliver(text, target, ws.db_path, force)
+    return render_processing_record(conn, lang, fmt)

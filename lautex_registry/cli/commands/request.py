@@ -1,6 +1,8 @@
 """The `request` group: data subject requests as tracked cases with legal deadlines."""
 
-from typing import Annotated
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +22,7 @@ from lautex_registry.cli.params import (
     REQUEST_KINDS,
     REQUEST_OUTCOMES,
     Channel,
+    FailIfAny,
     LangOption,
     LetterFormat,
     LetterFormatOption,
@@ -34,6 +37,10 @@ from lautex_registry.cli.params import (
     id_of,
 )
 from lautex_registry.cli.rectifying import emit_certificate
+
+if TYPE_CHECKING:
+    from lautex_registry.cli.context import Workspace
+    from lautex_registry.rights.letters import RequestDocument
 
 COMMAND = "request"
 
@@ -162,10 +169,7 @@ def request_list(
         str | None,
         choice_option("--kind", field="kind", values=REQUEST_KINDS, help="Only this kind."),
     ] = None,
-    fail_if_any: Annotated[
-        bool,
-        typer.Option("--fail-if-any", help="Exit 4 when the list is not empty (for cron)."),
-    ] = False,
+    fail_if_any: FailIfAny = False,
     limit: LimitOption = None,
     fields: Fields = None,
     fmt: FormatOption = Format.table,
@@ -242,15 +246,15 @@ def request_close(
     """
     from lautex_registry.platform.validation import parse_money
     from lautex_registry.rights.letters import reply_letter
-    from lautex_registry.rights.requests import close_answered_request
+    from lautex_registry.rights.requests import close_request
 
     with open_workspace(ctx) as ws:
         with ws.writing():
             fee_cents = parse_money(fee, "fee") if fee is not None else None
-            close_answered_request(
+            close_request(
                 ws.conn, ws.actor, request_id, outcome, reason,
                 manifestly_unfounded_justification=manifestly_unfounded, fee_cents=fee_cents,
-                done_outside=done_outside,
+                done_outside=done_outside, require_done=True,
             )  # fmt: skip
         letter = reply_letter(ws.conn, request_id)
     say(f"request {request_id} closed: {outcome}")
@@ -272,18 +276,14 @@ def request_letter(
 
     Example: lautex request letter 7 --lang en --format html --output reply-7.html
     """
-    from lautex_registry.platform.documents import write_private
     from lautex_registry.rights.letters import request_letter as make_letter
 
-    target = output_path(output, force)
-    refuse_pdf_on_terminal(letter_fmt, target is None)
-    with open_workspace(ctx, write=True) as ws:
-        letter = make_letter(
+    def make(ws: "Workspace") -> "RequestDocument":
+        return make_letter(
             ws.conn, ws.actor, request_id, lang=lang, fmt=letter_fmt.value, which=which
         )
-        # Written inside the transaction: if the file cannot be written, nothing is recorded.
-        if target is not None:
-            write_private(target, letter.text, ws.db_path, force=force)
+
+    letter, target = _issue_document(ctx, letter_fmt, output, force, make)
     if target is not None:
         say(f"wrote the {letter.kind} ({letter.language}) to {target}")
     else:
@@ -303,15 +303,30 @@ def request_certificate(
 
     Example: lautex request certificate 7 --lang sv --format pdf --output intyg-7.pdf
     """
-    from lautex_registry.platform.documents import write_private
     from lautex_registry.rights.certificates import refusal_certificate
 
+    def make(ws: "Workspace") -> "RequestDocument":
+        return refusal_certificate(ws.conn, ws.actor, request_id, lang, doc_format.value)
+
+    emit_certificate(*_issue_document(ctx, doc_format, output, force, make))
+
+
+def _issue_document(
+    ctx: typer.Context,
+    fmt: LetterFormat,
+    output: str | None,
+    force: bool,
+    make: "Callable[[Workspace], RequestDocument]",
+) -> "tuple[RequestDocument, Path | None]":
+    """A request's letter or certificate made by `make`, written to --output if given."""
+    from lautex_registry.platform.documents import write_private
+
     target = output_path(output, force)
-    refuse_pdf_on_terminal(doc_format, target is None)
+    refuse_pdf_on_terminal(fmt, target is None)
     with open_workspace(ctx, write=True) as ws:
-        certificate = refusal_certificate(ws.conn, ws.actor, request_id, lang, doc_format.value)
-        # Written inside the transaction, as a letter is: a file that cannot be written
-        # leaves no document row and no audit row claiming it was handed out.
+        document = make(ws)
+        # Written inside the transaction: a file that cannot be written leaves no document
+        # row and no audit row claiming it was handed out.
         if target is not None:
-            write_private(target, certificate.text, ws.db_path, force=force)
-    emit_certificate(certificate, target)
+            write_private(target, document.text, ws.db_path, force=force)
+    return document, target

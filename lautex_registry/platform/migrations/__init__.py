@@ -3,7 +3,7 @@
 Rules (docs/rules.md §3): never edit a shipped migration, never drop-and-recreate a
 table that holds register data. A migration module holds its DESCRIPTION and its
 STATEMENTS, and may add a `build(conn, progress)` for work over existing rows that
-reports its progress; the next one takes the next number and is added to `_MODULES`.
+reports its progress; the next one takes the next number and is added to `_NAMES`.
 Numbers may have gaps (a number is kept for a migration still being written): the
 ledger goes by module name, so one applied later than a higher number is still applied.
 
@@ -26,47 +26,33 @@ import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from lautex_registry.platform.db import require_transaction
 from lautex_registry.platform.errors import SchemaError, t
-from lautex_registry.platform.migrations import (
-    m0001_platform,
-    m0002_register,
-    m0003_requests,
-    m0004_disclosures,
-    m0005_marketing,
-    m0006_retention,
-    m0007_answered_for_real,
-    m0008_unicode_names,
-    m0009_foreign_key_indexes,
-    m0010_register_counts,
-    m0011_sole_trader_person,
-    m0012_backup_copies,
-    m0013_order_line_units,
-    m0014_customer_search,
-)
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
     from sqlite_utils.migrations import Migrations
 
-_MODULES: tuple[ModuleType, ...] = (
-    m0001_platform,
-    m0002_register,
-    m0003_requests,
-    m0004_disclosures,
-    m0005_marketing,
-    m0006_retention,
-    m0007_answered_for_real,
-    m0008_unicode_names,
-    m0009_foreign_key_indexes,
-    m0010_register_counts,
-    m0011_sole_trader_person,
-    m0012_backup_copies,
-    m0013_order_line_units,
-    m0014_customer_search,
+# The migrations in order, by module name (the name the ledger records).
+_NAMES = (
+    "m0001_platform",
+    "m0002_register",
+    "m0003_requests",
+    "m0004_disclosures",
+    "m0005_marketing",
+    "m0006_retention",
+    "m0007_answered_for_real",
+    "m0008_unicode_names",
+    "m0009_foreign_key_indexes",
+    "m0010_register_counts",
+    "m0011_sole_trader_person",
+    "m0012_backup_copies",
+    "m0013_order_line_units",
+    "m0014_customer_search",
 )
 
 MIGRATION_SET = "lautex"
@@ -95,7 +81,9 @@ def _migration(module: ModuleType) -> Migration:
     return Migration(int(numbered[1]), name, module.DESCRIPTION, module.STATEMENTS, build)
 
 
-MIGRATIONS: tuple[Migration, ...] = tuple(_migration(module) for module in _MODULES)
+MIGRATIONS: tuple[Migration, ...] = tuple(
+    _migration(import_module(f"{__name__}.{name}")) for name in _NAMES
+)
 LATEST = MIGRATIONS[-1].number
 _BY_NAME = {m.name: m for m in MIGRATIONS}
 _BY_NUMBER = {m.number: m for m in MIGRATIONS}
