@@ -183,6 +183,7 @@ COMMANDS: tuple[str, ...] = (
     "login",
     "logout",
     "whoami",
+    "shell",
     "user",
     "customer",
     "org",

@@ -279,6 +279,8 @@ def emit_rows(
     try:
         with _paged(fmt) as out:
             _emit_rows(taken, fmt, columns, title, out)
+    except PagerQuit:
+        return taken.count  # stdout is still the terminal (`lautex shell` goes on)
     except BrokenPipeError:
         reader_gone()
         return taken.count
@@ -443,6 +445,10 @@ def _table(names: Sequence[str], title: str | None, header: bool, widths: list[i
     return table
 
 
+class PagerQuit(BrokenPipeError):
+    """The person quit the pager early: the pager's pipe closed, not stdout."""
+
+
 class _Pager:
     """Output for a terminal that goes through the pager once it is longer than a screen.
 
@@ -522,11 +528,11 @@ def _paged(fmt: Format) -> Iterator[IO[str]]:
     pager = _Pager(command, max(size.lines - 1, 1), size.columns)
     try:
         yield pager  # type: ignore[misc]
-    except BrokenPipeError:
+    except BrokenPipeError as exc:
         # The person quit the pager before the end: the list stops there (exit 0).
         pager.held = []
         pager.close()
-        raise
+        raise PagerQuit from exc
     pager.close()
 
 

@@ -32,6 +32,8 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     # platform
     "whoami": _ANY,
     "logout": _ANY,
+    # Every command in it is checked as the command itself (cli/commands/shell.py).
+    "shell": _ANY,
     "migrate": _ADMIN_ONLY,
     # The nightly copy and its off-site copy run from cron with a system account's token
     # (README: Backups); a plain one-off copy anywhere, or checking one, is the admin's.

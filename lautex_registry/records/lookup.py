@@ -218,3 +218,42 @@ def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:
             )
         )
     return int(row[0])
+
+
+def customer_references(conn: sqlite3.Connection, prefix: str, limit: int) -> list[str]:
+    """At most `limit` ways to name a customer that start with `prefix`: ids for digits,
+    email addresses (any case) otherwise, for `lautex shell`'s completion.
+
+    Index ranges only, never a scan (docs/rules.md §3): ids `7`, `70-79`, `700-799`, ...
+    on the primary key, emails on `customers_email`. Nothing for an empty prefix, and
+    only active customers: a restricted or anonymised person is not offered (`+state`:
+    the state is checked on the rows found, not looked up by its index).
+    """
+    if not prefix:
+        return []
+    if prefix.isascii() and prefix.isdigit():
+        return _ids_starting(conn, prefix, limit)
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = conn.execute(
+        "SELECT email FROM customers WHERE email LIKE ? ESCAPE '\\' AND +state = 'active'"
+        " ORDER BY email COLLATE NOCASE LIMIT ?",
+        (escaped + "%", limit),
+    )
+    return [str(row[0]) for row in rows]
+
+
+def _ids_starting(conn: sqlite3.Connection, prefix: str, limit: int) -> list[str]:
+    if prefix.startswith("0"):
+        return []  # no id is written with a leading zero
+    highest = conn.execute("SELECT max(id) FROM customers").fetchone()[0] or 0
+    found: list[str] = []
+    low, high = int(prefix), int(prefix)
+    while low <= highest and len(found) < limit:
+        rows = conn.execute(
+            "SELECT id FROM customers WHERE id BETWEEN ? AND ? AND +state = 'active'"
+            " ORDER BY id LIMIT ?",
+            (low, high, limit - len(found)),
+        )
+        found += [str(row[0]) for row in rows]
+        low, high = low * 10, high * 10 + 9
+    return found
