@@ -4,10 +4,12 @@
 
 Builds a register of CUSTOMERS customers with 3 orders each (default 10000), gives
 customer 1 ORDERS more orders (default 10000, one line each), then runs
-`export_customer` (the service `lautex customer export` calls) in json, md and
-html, interleaved RUNS times (default 3), and prints the medians, the ratio of
-md and html to json (the baseline: the same document, serialised by the json
-module) and the peak Python memory of each (tracemalloc).
+`export_customer` (the service `lautex export --output FILE` calls) in json, md
+and html and writes the file as the command does, interleaved RUNS times
+(default 3), and prints the medians (wall and CPU time of this process), the
+ratio of md and html to json (the baseline: the same document, serialised by
+the json module) and the peak Python memory of each (tracemalloc). Run it with
+PYTHONPATH pointing at another checkout to measure that one.
 """
 
 import sqlite3
@@ -24,7 +26,7 @@ from generate import build_register
 
 from lautex_registry.platform import audit
 from lautex_registry.platform.db import connect, transaction
-from lautex_registry.rights.access import export_customer
+from lautex_registry.rights.access import export_customer, write_export
 
 
 def add_orders(path: Path, customer_id: int, count: int) -> None:
@@ -38,19 +40,26 @@ def add_orders(path: Path, customer_id: int, count: int) -> None:
             [(first + k, f"X{k}", customer_id, "2026-01-02", stamp) for k in range(count)],
         )
         conn.executemany(
-            "INSERT INTO order_lines (order_id, product, quantity, unit_price_cents)"
-            " VALUES (?, 'Koivulauta 2 m', 3, 1250)",
+            "INSERT INTO order_lines (order_id, product, quantity_milli, unit_price_cents)"
+            " VALUES (?, 'Koivulauta 2 m', 3000, 1250)",
             [(first + k,) for k in range(count)],
         )
     conn.close()
 
 
 def export(path: Path, fmt: str) -> int:
+    """`lautex export 1 --format FMT --lang en --output FILE` without the process: the
+    service and the file written (as the command does, inside its transaction)."""
+    target = path.with_name(f"export.{fmt}")
+    target.unlink(missing_ok=True)
     conn = connect(path)
     try:
         with transaction(conn):
-            result = export_customer(conn, audit.Actor(None, "bench"), "1", fmt=fmt, lang="en")
-        return len(result.files[0].content)
+            result = export_customer(
+                conn, audit.Actor(None, "bench"), "1", fmt=fmt, lang="en", output=target
+            )
+            write_export(result, path)
+        return target.stat().st_size
     finally:
         conn.close()
 
@@ -66,12 +75,14 @@ def main() -> None:
         formats = ("json", "md", "html")
         export(path, "md")  # warm: imports (jinja2, markdown-it) are not timed
         times: dict[str, list[float]] = {fmt: [] for fmt in formats}
+        cpu: dict[str, list[float]] = {fmt: [] for fmt in formats}
         sizes: dict[str, int] = {}
         for _ in range(runs):
             for fmt in formats:
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 sizes[fmt] = export(path, fmt)
                 times[fmt].append(time.perf_counter() - started)
+                cpu[fmt].append(time.process_time() - started_cpu)
         peaks: dict[str, float] = {}
         for fmt in formats:
             tracemalloc.start()
@@ -79,11 +90,14 @@ def main() -> None:
             peaks[fmt] = tracemalloc.get_traced_memory()[1] / 2**20
             tracemalloc.stop()
     base = statistics.median(times["json"])
+    base_cpu = statistics.median(cpu["json"])
     print(f"{customers} customers, customer 1 with {orders + 3} orders, medians of {runs}")
     for fmt in formats:
         median = statistics.median(times[fmt])
+        median_cpu = statistics.median(cpu[fmt])
         print(
             f"{fmt:5} {median * 1000:9.0f} ms  {median / base:5.2f}x json"
+            f"  cpu {median_cpu * 1000:9.0f} ms  {median_cpu / base_cpu:5.2f}x json"
             f"  peak {peaks[fmt]:7.1f} MiB  {sizes[fmt] / 2**20:6.1f} MiB out"
         )
 

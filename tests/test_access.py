@@ -352,3 +352,35 @@ def test_unwritable_output_leaves_no_record(cli: Cli, tmp_path: Path) -> None:
     with cli.connect() as conn:
         assert conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == before
         assert conn.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == audit_before
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_letter_written_to_a_file_as_it_is_made_is_the_letter_on_stdout(
+    cli: Cli, tmp_path: Path, lang: str
+) -> None:
+    # md and html go to a file piece by piece (docs/rules.md §3) and are recorded when
+    # whole: the file is the same document as the one printed whole, and its checksum is
+    # the one recorded, once.
+    customer = demo_customer(cli)
+    cli.ok("customer", "edit", customer, "--notes", "<b>bold</b> | *not* [a](link) _x_ 1. \\",
+           user="clerk")  # fmt: skip
+    for fmt in ("md", "html"):
+        printed = cli.ok("export", customer, "--format", fmt, "--lang", lang, user="clerk").stdout
+        target = tmp_path / f"aino.{lang}.{fmt}"
+        with cli.connect() as conn:
+            # The letter lists the documents sent before it: forget the one just printed.
+            printed_sha = conn.execute("SELECT sha256 FROM documents ORDER BY id DESC").fetchone()
+            conn.execute("DELETE FROM documents WHERE id = (SELECT max(id) FROM documents)")
+            conn.commit()
+            before = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        cli.ok("export", customer, "--format", fmt, "--lang", lang, "--output", str(target),
+               user="clerk")  # fmt: skip
+        written = target.read_text(encoding="utf-8")
+        assert written == printed
+        assert "T-1001" in written and "<b>" not in written and "bold" in written
+        with cli.connect() as conn:
+            row = conn.execute("SELECT sha256, format FROM documents ORDER BY id DESC").fetchone()
+            after = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        assert after == before + 1
+        sha256 = hashlib.sha256(written.encode("utf-8")).hexdigest()
+        assert row["sha256"] == printed_sha["sha256"] == sha256 and row["format"] == fmt

@@ -113,7 +113,9 @@ def _certificate(conn: sqlite3.Connection, lang: str, fmt: str) -> str | bytes:
 def _export(conn: sqlite3.Connection, lang: str, fmt: str) -> str | bytes:
     with transaction(conn):
         made = access.export_customer(conn, ACTOR, "42", fmt=fmt, lang=lang, request_id=EXTENDED)
-    return made.files[0].content
+    content = made.files[0].content
+    assert isinstance(content, str | bytes)  # whole: no --output, so not written in pieces
+    return content
 
 
 DOCUMENTS: dict[str, Render] = {

@@ -21,10 +21,13 @@ import typer
 from typer.testing import CliRunner
 
 from lautex_registry.cli.app import app, register_commands
+from lautex_registry.cli.help_text import translate_help, translate_usage_error
+from lautex_registry.cli.output import value_label
+from lautex_registry.cli.prompts import ask_yes_no
 from lautex_registry.platform import clock, i18n, i18n_catalogues
 from lautex_registry.platform.errors import LautexError, NotFound, shown, t, tn
 from tests.conftest import Cli
-from tests.helpers import assert_one_line_error
+from tests.helpers import add_aino, assert_one_line_error
 
 LOCALE_VARIABLES = ("LAUTEX_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
 
@@ -379,3 +382,176 @@ def test_machine_outputs_are_byte_identical_under_any_locale(
     listed = fi[("customer", "list", "-f", "json")]
     assert listed[0] == 0
     assert listed[1].startswith(b"[")
+
+
+# The command line's own words: help pages, Click's and Typer's strings, usage errors.
+
+
+def _help_texts(command: Any) -> Iterator[str]:
+    for owner in (command, *command.params):
+        for name in ("help", "short_help", "epilog"):
+            text = getattr(owner, name, None)
+            if isinstance(text, str) and text:
+                yield text
+    for sub in getattr(command, "commands", {}).values():
+        yield from _help_texts(sub)
+
+
+def test_every_help_text_of_every_command_is_translated_to_finnish(
+    no_locale: pytest.MonkeyPatch,
+) -> None:
+    no_locale.setenv("LANG", "fi_FI.UTF-8")
+    texts = set(_help_texts(typer.main.get_command(app)))
+    assert len(texts) > 200
+    untranslated = sorted(text for text in texts if translate_help(text) == text)
+    assert untranslated == []
+
+
+def test_a_help_page_speaks_finnish_and_then_english_again(
+    cli: Cli, no_locale: pytest.MonkeyPatch
+) -> None:
+    no_locale.setenv("LANG", "fi_FI.UTF-8")
+    finnish = cli.run("order", "add", "-h", user=None)
+    assert finnish.exit_code == 0, finnish.output
+    for words in ("Käyttö: lautex order add", "Kirjaa tilaus", "Esimerkki: lautex order add 42",
+                  "Argumentit", "Valinnat", "Tilauspäivä (VVVV-KK-PP).",
+                  "Näytä tämä ohje ja lopeta.", "[pakollinen]"):  # fmt: skip
+        assert words in finnish.stdout, words
+    listing = cli.run("customer", "list", "-h", user=None)
+    assert "Näytettävät kentät" in listing.stdout
+    top = cli.run("-h", user=None)
+    assert "Komennot" in top.stdout
+    assert "Rakenna esittelyrekisteri" in top.stdout
+    # The texts are translated while the page is shown, never in place for good.
+    no_locale.setenv("LANG", "C")
+    english = cli.run("order", "add", "-h", user=None)
+    for words in ("Usage: lautex order add", "Record an order", "Example: lautex order",
+                  "Options", "Order date (YYYY-MM-DD).", "Show this message"):  # fmt: skip
+        assert words in english.stdout, words
+    assert "Valinnat" not in english.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "finnish", "english"),
+    [
+        (["order", "add", "1"], "virhe: Valinta '--number' puuttuu. (katso --help)\n",
+         "error: Missing option '--number'. (see --help)\n"),
+        (["ordr"], "virhe: Komentoa 'ordr' ei ole. Tarkoititko 'order'? (katso --help)\n",
+         "error: No such command 'ordr'. Did you mean 'order'? (see --help)\n"),
+        (["order", "list", "--bogus"], "virhe: Tuntematon valinta: --bogus (katso --help)\n",
+         "error: No such option: --bogus (see --help)\n"),
+        (["order", "list", "extra"], "virhe: Ylimääräisiä argumentteja (extra) (katso --help)\n",
+         "error: Got unexpected extra argument(s) (extra) (see --help)\n"),
+        (["order", "list", "--limit"], "virhe: Valinta '--limit' vaatii arvon. (katso --help)\n",
+         "error: Option '--limit' requires an argument. (see --help)\n"),
+    ],
+)  # fmt: skip
+def test_usage_errors_speak_the_locale_with_the_same_exit_code(
+    cli: Cli, no_locale: pytest.MonkeyPatch, argv: list[str], finnish: str, english: str
+) -> None:
+    no_locale.setenv("LANG", "fi_FI.UTF-8")
+    result = cli.run(*argv)
+    assert (result.exit_code, result.stderr) == (2, finnish)
+    no_locale.setenv("LANG", "C")
+    result = cli.run(*argv)
+    assert (result.exit_code, result.stderr) == (2, english)
+
+
+def test_a_usage_error_without_a_template_is_shown_as_it_is(no_locale: Any) -> None:
+    no_locale.setenv("LANG", "fi_FI.UTF-8")
+    assert translate_usage_error("something Click never said") == "something Click never said"
+
+
+def test_library_strings_go_through_the_register_catalogue(no_locale: Any) -> None:
+    no_locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LANG", "C")  # LAUTEX_LANG decides for the libraries too
+    assert gettext.gettext("Options") == "Valinnat"
+    assert gettext.ngettext("an unknown word", "unknown words", 2) == "unknown words"
+    no_locale.setenv("LAUTEX_LANG", "en")
+    assert gettext.gettext("Options") == "Options"
+
+
+def test_a_table_for_a_person_has_finnish_headings_and_words_tsv_keeps_the_codes(
+    cli: Cli, no_locale: pytest.MonkeyPatch
+) -> None:
+    customer = add_aino(cli)
+    cli.ok("restrict", str(customer), "--reason", "the customer contests the address")
+    no_locale.setenv("LANG", "fi_FI.UTF-8")
+    table = cli.ok("customer", "list", "-f", "table")
+    for words in ("etunimi", "sukunimi", "sähköposti", "tila", "käsittelyä rajoitettu",
+                  "verkkokauppa"):  # fmt: skip
+        assert words in table.stdout, words
+    record = cli.ok("customer", "show", str(customer), "-f", "table")
+    assert "postinumero" in record.stdout
+    assert "käsittelyä rajoitettu" in record.stdout
+    tsv = cli.ok("customer", "list", "-f", "tsv")
+    assert tsv.stdout.splitlines()[0].startswith("id\tfirst_name\tlast_name")
+    assert "\trestricted\t" in tsv.stdout
+    assert "rajoitettu" not in tsv.stdout
+    no_locale.setenv("LANG", "C")
+    english = cli.ok("customer", "list", "-f", "table")
+    assert "first name" in english.stdout
+    assert "restricted" in english.stdout
+    assert "etunimi" not in english.stdout
+
+
+def test_a_yes_no_value_in_a_table_is_a_word_of_the_language(no_locale: Any) -> None:
+    no_locale.setenv("LANG", "fi_FI.UTF-8")
+    assert value_label("signed", True) == "kyllä"
+    assert value_label("signed", False) == "ei"
+    assert value_label("notes", "active") == "active"  # not a code column
+    assert value_label("state", None) is None
+
+
+def test_messages_of_the_command_line_speak_the_locale(
+    cli: Cli, no_locale: pytest.MonkeyPatch
+) -> None:
+    customer = add_aino(cli)
+    no_locale.setenv("LANG", "fi_FI.UTF-8")
+    added = cli.ok("order", "add", str(customer), "--number", "T-1", "--date", "2026-11-20",
+                   "--channel", "counter", "--line", "Lauta;2;3.50")  # fmt: skip
+    assert added.stderr == "lisättiin tilaus T-1\n"
+    cli.ok("order", "add", str(customer), "--number", "T-2", "--date", "2026-11-21",
+           "--channel", "counter", "--line", "Lauta;1;3.50")  # fmt: skip
+    cli.ok("invoice", "add", "T-1", "--number", "L-1", "--issued", "2026-11-20",
+           "--due", "2026-11-22")  # fmt: skip
+    listed = cli.ok("order", "list", "--limit", "1", "-f", "table")
+    assert "näytetään 1/2; käytä valintaa --limit" in listed.stderr
+    refused = cli.run("invoice", "list", "--fail-if-any", "--overdue")
+    assert refused.stderr.startswith("virhe: 1 laskua erääntynyt: muistuta")
+    no_locale.setenv("LANG", "C")
+    english = cli.run("invoice", "list", "--fail-if-any", "--overdue")
+    assert english.stderr.startswith("error: 1 invoice(s) overdue: remind")
+    assert (refused.exit_code, refused.stdout) == (english.exit_code, english.stdout) != (0, "")
+
+
+def test_the_confirmation_asks_in_finnish_and_takes_k(
+    no_locale: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    no_locale.setenv("LANG", "fi_FI.UTF-8")
+    asked: list[str] = []
+    answers = iter(["joo", "k"])
+
+    def prompt(text: str, **options: Any) -> str:
+        asked.append(text)
+        return next(answers)
+
+    no_locale.setattr(typer, "prompt", prompt)
+    assert ask_yes_no("Poistetaanko asiakas 7 kuten näytetty?") is True
+    assert asked == ["Poistetaanko asiakas 7 kuten näytetty? [k/E] (y/N)"] * 2
+    assert "vastaa k tai kyllä" in capsys.readouterr().err
+
+
+def test_a_finnish_command_that_prints_nothing_translated_opens_no_catalogue(
+    cli: Cli, no_locale: pytest.MonkeyPatch
+) -> None:
+    no_locale.setenv("LANG", "fi_FI.UTF-8")
+    i18n.translations.cache_clear()
+    try:
+        listed = cli.ok("customer", "list", "-f", "json")
+        assert listed.stdout.startswith("[")
+        assert i18n.translations.cache_info().currsize == 0
+        cli.run("customer", "show", "999")  # an error line: now the catalogue is read
+        assert i18n.translations.cache_info().currsize == 1
+    finally:
+        i18n.translations.cache_clear()

@@ -6,15 +6,24 @@ from importlib import import_module
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from lautex_registry import __version__
+from lautex_registry.cli.help_text import HelpGroup, LautexTyper, translate_usage_error
 from lautex_registry.platform.errors import LautexError, register_error
-from lautex_registry.platform.i18n import UnknownLanguage, gettext, requested_language
+from lautex_registry.platform.i18n import (
+    UnknownLanguage,
+    gettext,
+    requested_language,
+    route_library_strings,
+)
+
+# Click's and Typer's own words (Usage, Options, "No such command") in the interface's
+# language: routed through the register's catalogue (platform/i18n.py).
+route_library_strings()
 
 
-class RegisterGroup(TyperGroup):
+class RegisterGroup(HelpGroup):
     """Turns expected errors into one line on stderr and the documented exit code."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
@@ -79,7 +88,8 @@ class RegisterGroup(TyperGroup):
             if not message:
                 # A group without its subcommand (`lautex customer`): its help is shown.
                 raise typer.Exit(code) from None
-            _fail(gettext("{message} (see --help)").format(message=message), code)
+            shown = translate_usage_error(message)
+            _fail(gettext("{message} (see --help)").format(message=shown), code)
         except Exception as exc:
             # A full disk, a read-only file, a file that is no register: the user's to fix.
             known = register_error(exc)
@@ -117,7 +127,7 @@ def _unexpected(exc: BaseException) -> None:
     )
 
 
-app = typer.Typer(
+app = LautexTyper(
     cls=RegisterGroup,
     name="lautex",
     help="The customer register of Oy Lautex Ab.\n\nExample: lautex customer search aijala",

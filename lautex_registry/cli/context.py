@@ -16,7 +16,7 @@ import typer
 
 from lautex_registry.platform import accounts, audit, sessions
 from lautex_registry.platform.db import connect, transaction
-from lautex_registry.platform.errors import AuthError
+from lautex_registry.platform.errors import AuthError, t
 from lautex_registry.platform.identity import register_id
 from lautex_registry.platform.migrations import require_current
 from lautex_registry.platform.permissions import allowed
@@ -155,7 +155,7 @@ def current_token(conn: sqlite3.Connection) -> tuple[str, str | None]:
     token = sessions.read_session_token(register_id(conn))
     if token is None:
         raise AuthError(
-            "not logged in: run `lautex login` (scripts and cron: set LAUTEX_TOKEN_FILE)"
+            t("not logged in: run `lautex login` (scripts and cron: set LAUTEX_TOKEN_FILE)")
         )
     return token, None
 
@@ -190,7 +190,9 @@ def open_workspace(
         # `action`: a command that does two things of different rights names the one it does.
         action = action or command_action(ctx)
         if not allowed(user.role, action):
-            raise AuthError(f"the {user.role} role may not run `lautex {action}`")
+            raise AuthError(
+                t("the {role} role may not run `lautex {action}`", role=user.role, action=action)
+            )
         workspace = Workspace(conn, user, path, token)
         if write:
             with workspace.writing():

@@ -8,6 +8,8 @@ import typer
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, FormatOption, emit_record, say, warn
 from lautex_registry.cli.params import Customer, DryRun, RequestOption, Yes
+from lautex_registry.platform.errors import t
+from lautex_registry.platform.i18n import gettext
 
 if TYPE_CHECKING:
     from lautex_registry.erasure.plan import ErasurePlan
@@ -32,8 +34,6 @@ def erasure_command(mode: str) -> Callable[..., None]:
         yes: Yes = False,
         fmt: FormatOption = Format.table,
     ) -> None:
-        from lautex_registry.cli.prompts import confirm_or_abort
-        from lautex_registry.erasure.erase import carry_out
         from lautex_registry.erasure.plan import plan_erasure, refuse_repeat
         from lautex_registry.platform.clock import today
         from lautex_registry.records.lookup import resolve_customer
@@ -43,19 +43,32 @@ def erasure_command(mode: str) -> Callable[..., None]:
             shown = plan_erasure(ws.conn, customer_id, mode, today(), request_id=request)
             refuse_repeat(shown)
             record = shown.as_brief_dict() if fmt is Format.table else shown.as_dict()
-            emit_record(record, fmt, title=f"{mode} customer {customer_id}")
-            if dry_run:
-                say("dry run: nothing was changed")
-                return
-            confirm_or_abort(
-                f"{mode.capitalize()} customer {customer_id} as shown?", assume_yes=yes
+            title = (
+                gettext("erase customer {id}")
+                if mode == "erase"
+                else gettext("anonymise customer {id}")
             )
+            emit_record(record, fmt, title=title.format(id=customer_id))
+            if dry_run:
+                say(t("dry run: nothing was changed"))
+                return
+            # Only a real erasure needs these (a dry run starts quicker without them).
+            from lautex_registry.cli.prompts import confirm_or_abort
+            from lautex_registry.erasure.erase import carry_out
+
+            question = (
+                gettext("Erase customer {id} as shown?")
+                if mode == "erase"
+                else gettext("Anonymise customer {id} as shown?")
+            )
+            confirm_or_abort(question.format(id=customer_id), assume_yes=yes)
             done = carry_out(ws.conn, ws.actor, customer_id, mode, today(), request_id=request)
         say(describe(done))
         if not done.checkpointed:
-            warn("warning: another connection kept the -wal file from being truncated: old page "
-                "images stay in it until the next erasure or retention run")  # fmt: skip
+            warn(t("warning: another connection kept the -wal file from being truncated: old "
+                   "page images stay in it until the next erasure or retention run"))  # fmt: skip
         if done.request_id is not None:
-            say(f"request {done.request_id} closed: {done.request_outcome}")
+            say(t("request {id} closed: {outcome}", id=done.request_id,
+                  outcome=done.request_outcome))  # fmt: skip
 
     return command

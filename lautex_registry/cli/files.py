@@ -14,7 +14,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.params import DocumentLang, DocumentLanguage, OutputOption
-from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.output_files import is_stdout
 
 if TYPE_CHECKING:
@@ -29,10 +29,10 @@ def output_path(output: str | None, force: bool) -> Path | None:
     """The file to write, or None for standard output (no --output, or `--output -`)."""
     if output is None or is_stdout(output):
         if force:
-            raise InvalidInput("force: --force replaces a file; it has no meaning on stdout")
+            raise InvalidInput(t("force: --force replaces a file; it has no meaning on stdout"))
         return None
     if not output:
-        raise InvalidInput("output: give a file name, or - for standard output")
+        raise InvalidInput(t("output: give a file name, or - for standard output"))
     return Path(output)
 
 
@@ -64,7 +64,7 @@ def document_command(
             from lautex_registry.platform.documents import write_private
 
             write_private(target, text, ws.db_path, force=force)
-            say(f"wrote {target}")
+            say(t("wrote {path}", path=target))
 
     # Each document has its own set of formats: Typer reads the option from the annotation.
     command.__annotations__["fmt"] = fmt_option

@@ -7,6 +7,8 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import say
+from lautex_registry.platform.errors import t
+from lautex_registry.platform.i18n import gettext
 
 if TYPE_CHECKING:
     from lautex_registry.records.objections import ObjectionChange
@@ -31,7 +33,7 @@ def record_objection(
     # The permission is checked first (open_workspace), then the input.
     with open_workspace(ctx, write=True) as ws:
         if not ban and objections.PUBLICATION in purposes:
-            raise InvalidInput("purpose: record a publication ban with `lautex publication-ban`")
+            raise InvalidInput(t("purpose: record a publication ban with `lautex publication-ban`"))
         day = date_or_today(received, "received")
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
         change = objections.record_objections(
@@ -43,13 +45,18 @@ def record_objection(
 
 def _tell_objection_change(customer_id: int, change: "ObjectionChange") -> None:
     def name(purposes: Sequence[str]) -> str:
-        return ", ".join("publication ban" if p == "publication" else p for p in purposes)
+        ban = gettext("publication ban")
+        return ", ".join(ban if p == "publication" else p for p in purposes)
 
     if change.recorded:
-        say(f"customer {customer_id}: recorded {name(change.recorded)}; in force at once")
+        say(t("customer {id}: recorded {purposes}; in force at once", id=customer_id,
+              purposes=name(change.recorded)))  # fmt: skip
     if change.already:
-        say(f"customer {customer_id}: already in force, unchanged: {name(change.already)}")
+        say(t("customer {id}: already in force, unchanged: {purposes}", id=customer_id,
+              purposes=name(change.already)))  # fmt: skip
     if change.withdrawn:
-        say(f"customer {customer_id}: withdrawn at the person's request: {name(change.withdrawn)}")
+        say(t("customer {id}: withdrawn at the person's request: {purposes}", id=customer_id,
+              purposes=name(change.withdrawn)))  # fmt: skip
     if change.not_in_force:
-        say(f"customer {customer_id}: nothing in force to withdraw for {name(change.not_in_force)}")
+        say(t("customer {id}: nothing in force to withdraw for {purposes}", id=customer_id,
+              purposes=name(change.not_in_force)))  # fmt: skip

@@ -26,8 +26,10 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 import typer
 
 from lautex_registry.cli.params import enum_of
-from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput, Message, t, tn
+from lautex_registry.platform.errors import shown as shown_message
 from lautex_registry.platform.escaping import printable, spreadsheet_safe, tsv_safe
+from lautex_registry.platform.i18n import SOURCE_LANGUAGE, gettext, language
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -101,7 +103,7 @@ def refuse_pdf_on_terminal(fmt: str, to_stdout: bool) -> None:
         from lautex_registry.platform.errors import InvalidInput
 
         raise InvalidInput(
-            "output: a PDF on the terminal is unreadable; give --output FILE or redirect stdout"
+            t("output: a PDF on the terminal is unreadable; give --output FILE or redirect stdout")
         )
 
 
@@ -115,7 +117,7 @@ def emit_document(content: str | bytes) -> None:
         typer.echo(content, nl=False)
 
 
-def say(message: str) -> None:
+def say(message: str | Message) -> None:
     """A success or progress message for the person at the terminal: stderr, never mixed
     with data, silenced by `-q` (cron mails only what matters; errors are never silenced).
 
@@ -123,13 +125,13 @@ def say(message: str) -> None:
     one is shown as its escape, never acted on by the terminal.
     """
     if not settings.quiet:
-        typer.echo(printable(message), err=True)
+        typer.echo(printable(shown_message(message)), err=True)
 
 
-def warn(message: str) -> None:
+def warn(message: str | Message) -> None:
     """A message that `-q` does not silence: something the reader must act on (a bad
     import row, an objection restored), not a report that all went well."""
-    typer.echo(printable(message), err=True)
+    typer.echo(printable(shown_message(message)), err=True)
 
 
 def console(*, stderr: bool = False, **options: Any) -> "Console":
@@ -250,11 +252,17 @@ def pick_fields(given: str | None, names: Sequence[str], default: Sequence[str])
         return ChosenFields(names)
     chosen = [name.strip() for name in given.split(",") if name.strip()]
     if not chosen:
-        raise InvalidInput("fields: give field names separated by commas, or all")
+        raise InvalidInput(t("fields: give field names separated by commas, or all"))
     for name in chosen:
         if name not in names:
-            shown_name = printable(name, one_line=True)
-            raise InvalidInput(f"fields: no field {shown_name!r}; fields: {', '.join(names)}")
+            shown_name = repr(printable(name, one_line=True))
+            raise InvalidInput(
+                t(
+                    "fields: no field {name}; fields: {fields}",
+                    name=shown_name,
+                    fields=", ".join(names),
+                )
+            )
     return ChosenFields(chosen)
 
 
@@ -287,7 +295,8 @@ def emit_rows(
     if limit is not None and taken.count == limit:
         rest = sum(1 for _ in source)
         if rest:
-            say(f"{limit:,} of {limit + rest:,} shown; use --limit")
+            total = limit + rest
+            say(t("{shown:,} of {total:,} shown; use --limit", shown=limit, total=total))
     return taken.count
 
 
@@ -404,7 +413,7 @@ def _emit_table(
         assert names is not None
         table = _table(names, None if not first else title, first, widths)
         for row in chunk:
-            table.add_row(*(shown(row.get(name)) for name in names))
+            table.add_row(*(shown(value_label(name, row.get(name))) for name in names))
         measured = widths
         if first:
             measured = table._calculate_column_widths(con, con.options)
@@ -425,7 +434,7 @@ def _emit_table(
     if not drawn and sys.stderr.isatty():
         # Only a person at a terminal is told; a cron job stays silent when there is
         # nothing to report, so its mail arrives only when something needs attention.
-        say("(nothing to show)")
+        say(t("(nothing to show)"))
 
 
 def _table(names: Sequence[str], title: str | None, header: bool, widths: list[int] | None) -> Any:
@@ -441,7 +450,7 @@ def _table(names: Sequence[str], title: str | None, header: bool, widths: list[i
     )
     for place, name in enumerate(names):
         width = None if widths is None else widths[place]
-        table.add_column(shown(name.replace("_", " ")), overflow="fold", width=width)
+        table.add_column(shown(heading(name)), overflow="fold", width=width)
     return table
 
 
@@ -586,17 +595,43 @@ def _print_record(record: Mapping[str, Any], title: str | None, *, err: bool) ->
         if not err and isinstance(value, list) and value and isinstance(value[0], dict):
             nested.append((key, value))
         else:
-            table.add_row(shown(key.replace("_", " ")), shown(value))
+            table.add_row(shown(heading(key)), shown(value_label(key, value)))
     con.print(table)
     for key, items in nested:
-        _emit_table(items, None, key.replace("_", " "), sys.stdout)
+        _emit_table(items, None, heading(key), sys.stdout)
+
+
+def heading(name: str) -> str:
+    """A column's heading in a table for a person: `first_name` -> "first name" (etunimi).
+    The headings are in the catalogue (cli/table_words.py); CSV, TSV and JSON keep the
+    field's own name (docs/rules.md §6)."""
+    return gettext(name.replace("_", " "))
+
+
+def value_label(column: str, value: Any) -> Any:
+    """A stored code as a person reads it in a table, in the interface's language
+    (`active` -> "voimassa"), from the register's words for its codes
+    (templates/codes.<lang>.toml); English shows the code itself, as before."""
+    lang = language()
+    if lang == SOURCE_LANGUAGE or value is None:
+        return value
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    from lautex_registry.platform.wording import CODE_COLUMNS, code_word
+
+    vocabulary = CODE_COLUMNS.get(column)
+    if vocabulary is None or not isinstance(value, str):
+        return value
+    return ", ".join(code_word(vocabulary, part.strip(), lang) for part in value.split(","))
 
 
 def left_out(counts: dict[str, int]) -> str:
+    """Who a list left out and why, as one clause of the sentence that reports the list."""
     total = sum(counts.values())
     if not total:
-        return "left out nobody"
-    return f"left out {total}: " + ", ".join(f"{reason} {n}" for reason, n in counts.items())
+        return gettext("left out nobody")
+    reasons = ", ".join(f"{reason} {n}" for reason, n in counts.items())
+    return gettext("left out {total}: {reasons}").format(total=total, reasons=reasons)
 
 
 def report_restorations(restored: Sequence["Restoration"], limit: int = 20) -> None:
@@ -604,8 +639,20 @@ def report_restorations(restored: Sequence["Restoration"], limit: int = 20) -> N
     for item in restored[:limit]:
         purposes = ", ".join(item.purposes)
         warn(
-            f"customer {item.customer_id}: matches an erased person who objected; "
-            f"objection restored: {purposes} (GDPR Art. 21(3))"
+            t(
+                "customer {id}: matches an erased person who objected; objection restored:"
+                " {purposes} (GDPR Art. 21(3))",
+                id=item.customer_id,
+                purposes=purposes,
+            )
         )
     if len(restored) > limit:
-        warn(f"... and {len(restored) - limit} more customers had objections restored")
+        more = len(restored) - limit
+        warn(
+            tn(
+                "... and {count} more customer had objections restored",
+                "... and {count} more customers had objections restored",
+                more,
+                count=more,
+            )
+        )

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from lautex_registry.cli.help_text import formatted_help
+
 if TYPE_CHECKING:
     from lautex_registry.erasure.backup_copies import Identity
 
@@ -172,21 +174,22 @@ def _format(enum: type[E], help: str) -> Any:
 
 
 LetterFormatOption = Annotated[
-    LetterFormat, _format(LetterFormat, "md (Markdown), html or pdf (A4, ready to post).")
+    LetterFormat, _format(LetterFormat, help="md (Markdown), html or pdf (A4, ready to post).")
 ]
 StatementFormatOption = Annotated[
-    StatementFormat, _format(StatementFormat, "md (Markdown), html or pdf.")
+    StatementFormat, _format(StatementFormat, help="md (Markdown), html or pdf.")
 ]
 RecordFormatOption = Annotated[
-    RecordFormat, _format(RecordFormat, "md (Markdown), html, pdf or json.")
+    RecordFormat, _format(RecordFormat, help="md (Markdown), html, pdf or json.")
 ]
 ExportFormatOption = Annotated[
-    ExportFormat, _format(ExportFormat, "json, csv, html, md or pdf (portability: json or csv).")
+    ExportFormat,
+    _format(ExportFormat, help="json, csv, html, md or pdf (portability: json or csv)."),
 ]
-LabelFormatOption = Annotated[LabelFormat, _format(LabelFormat, "csv or pdf (A4 sheets).")]
-ListFormatOption = Annotated[ListFormat, _format(ListFormat, "csv, jsonl or json.")]
+LabelFormatOption = Annotated[LabelFormat, _format(LabelFormat, help="csv or pdf (A4 sheets).")]
+ListFormatOption = Annotated[ListFormat, _format(ListFormat, help="csv, jsonl or json.")]
 ReportFormatOption = Annotated[
-    ReportFormat, _format(ReportFormat, "The report: text on stderr, or json on stdout.")
+    ReportFormat, _format(ReportFormat, help="The report: text on stderr, or json on stdout.")
 ]
 
 
@@ -203,10 +206,12 @@ def _lang(help: str) -> Any:
 # A document's language: the default is the request's or the person's where there is one.
 LangOption = Annotated[
     DocumentLanguage | None,
-    _lang("Language of the document. Default: the language recorded for the request or person."),
+    _lang(
+        help="Language of the document. Default: the language recorded for the request or person."
+    ),
 ]
 # A document about the register itself (the statement, the record of processing).
-DocumentLang = Annotated[DocumentLanguage, _lang("Language of the document.")]
+DocumentLang = Annotated[DocumentLanguage, _lang(help="Language of the document.")]
 
 
 # The parameters several commands share, each declared once (README "Conventions").
@@ -338,8 +343,11 @@ def fields_option(names: tuple[str, ...], default: tuple[str, ...]) -> Any:
     `Fields = Annotated[str | None, fields_option(FIELDS, COLUMNS)]`."""
     return typer.Option(
         "--fields",
-        help=f"Fields to show, comma-separated, or all. Default: {', '.join(default)}. "
-        f"Fields: {', '.join(names)}.",
+        help=formatted_help(
+            "Fields to show, comma-separated, or all. Default: {default}. Fields: {fields}.",
+            default=", ".join(default),
+            fields=", ".join(names),
+        ),
         show_default=False,
     )
 

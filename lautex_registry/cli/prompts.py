@@ -4,26 +4,31 @@ import sys
 
 import typer
 
-from lautex_registry.platform.errors import Declined, InvalidInput
+from lautex_registry.platform.errors import Declined, InvalidInput, t
+from lautex_registry.platform.i18n import gettext
 
 
-def read_password(*, from_stdin: bool, confirm: bool, prompt: str = "Password") -> str:
+def read_password(*, from_stdin: bool, confirm: bool, prompt: str | None = None) -> str:
     if from_stdin:
         try:
             line = sys.stdin.readline()
         except UnicodeDecodeError as exc:
-            raise InvalidInput("password: standard input is not UTF-8 text") from exc
+            raise InvalidInput(t("password: standard input is not UTF-8 text")) from exc
         password = _utf8(line.rstrip("\r\n"))
         if not password:
-            raise InvalidInput("password: nothing was read from standard input")
+            raise InvalidInput(t("password: nothing was read from standard input"))
         return password
     if not sys.stdin.isatty():
         # A script or cron job has no terminal to ask at: say how to give it instead.
-        raise InvalidInput("password: no terminal to ask at; pipe it in with --password-stdin")
+        raise InvalidInput(t("password: no terminal to ask at; pipe it in with --password-stdin"))
     try:
-        value: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+        value: str = typer.prompt(
+            prompt or gettext("Password"),
+            hide_input=True,
+            confirmation_prompt=gettext("Repeat for confirmation") if confirm else False,
+        )
     except UnicodeDecodeError as exc:
-        raise InvalidInput("password: not UTF-8 text") from exc
+        raise InvalidInput(t("password: not UTF-8 text")) from exc
     return _utf8(value)
 
 
@@ -32,7 +37,7 @@ def _utf8(password: str) -> str:
     try:
         password.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise InvalidInput("password: not UTF-8 text") from exc
+        raise InvalidInput(t("password: not UTF-8 text")) from exc
     return password
 
 
@@ -52,21 +57,28 @@ def confirm_or_abort(question: str, *, assume_yes: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise InvalidInput(
-            "refusing to go on without confirmation: add --yes (or --dry-run to see what it does)"
+            t(
+                "refusing to go on without confirmation: add --yes (or --dry-run to see what it"
+                " does)"
+            )
         )
     if not ask_yes_no(question):
-        raise Declined("declined at the prompt: nothing changed")
+        raise Declined(t("declined at the prompt: nothing changed"))
 
 
 def ask_yes_no(question: str) -> bool:
     """Ask at the terminal (stderr) until the answer is yes or no in either language."""
     while True:
+        # A Finnish clerk sees the Finnish answers first; both languages' are taken.
         answer: str = typer.prompt(
-            f"{question} [y/N] (k/E)", default="", show_default=False, err=True
+            gettext("{question} [y/N] (k/E)").format(question=question),
+            default="",
+            show_default=False,
+            err=True,
         )
         word = answer.strip().casefold()
         if word in YES_ANSWERS:
             return True
         if word in NO_ANSWERS:
             return False
-        typer.echo("answer y or yes (k, kyllä), or n or no (e, ei)", err=True)
+        typer.echo(gettext("answer y or yes (k, kyllä), or n or no (e, ei)"), err=True)

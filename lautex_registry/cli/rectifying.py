@@ -11,6 +11,7 @@ from lautex_registry.cli.output import (
     say,
     warn,
 )
+from lautex_registry.platform.errors import t
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -23,21 +24,27 @@ NOTICE_COLUMNS = ("id", "kind", "addressee_kind", "addressee", "fields", "create
 
 def emit_certificate(certificate: "RequestDocument", output: "Path | None") -> None:
     if output is not None:
-        say(f"wrote the refusal certificate ({certificate.language}) to {output}")
+        say(t("wrote the refusal certificate ({language}) to {path}", language=certificate.language,
+              path=output))  # fmt: skip
     else:
         emit_document(certificate.text)
 
 
 def emit_notices(notices: list[dict[str, Any]], fmt: Format) -> None:
     if not notices:
-        say("no source or recipient to notify")
+        say(t("no source or recipient to notify"))
         if fmt not in HUMAN_FORMATS:
             emit_rows([], fmt, NOTICE_COLUMNS)  # scripts get an empty list, not nothing
         return
-    warn(f"{len(notices)} pending notice(s): tell each one, then `lautex notice sent ID`")
+    warn(t("{count} pending notice(s): tell each one, then `lautex notice sent ID`",
+           count=len(notices)))  # fmt: skip
     for notice in notices:
-        fields = ", ".join(notice["fields"]) or "all data"
-        warn(f"  notify {notice['addressee_kind']} {notice['addressee']} ({fields})")
+        values = {"kind": notice["addressee_kind"], "addressee": notice["addressee"]}
+        if notice["fields"]:
+            fields = ", ".join(notice["fields"])
+            warn(t("  notify {kind} {addressee} ({fields})", fields=fields, **values))
+        else:
+            warn(t("  notify {kind} {addressee} (all data)", **values))
     emit_rows(notices, fmt, NOTICE_COLUMNS)
 
 
@@ -45,18 +52,27 @@ def report_rectification(
     result: "RectificationResult", request_id: int | None, fmt: Format
 ) -> None:
     if result.changed or result.supplement_id is None:
-        say(f"corrected: {', '.join(result.changed) or 'nothing (the values were already so)'}")
+        if result.changed:
+            say(t("corrected: {fields}", fields=", ".join(result.changed)))
+        else:
+            say(t("corrected: nothing (the values were already so)"))
     if result.supplement_id is not None:
-        say("added the supplementary statement (GDPR Art. 16)")
+        say(t("added the supplementary statement (GDPR Art. 16)"))
     if result.partially_refused:
         say(
-            f"NOT changed on issued invoices {', '.join(result.kept_invoices)} "
-            f"({', '.join(result.kept_fields)}): an invoice is an accounting voucher kept as "
-            "issued (Accounting Act 1336/1997 ch. 2 sec. 10); recorded as a partial refusal"
+            t(
+                "NOT changed on issued invoices {invoices} ({fields}): an invoice is an accounting"
+                " voucher kept as issued (Accounting Act 1336/1997 ch. 2 sec. 10); recorded as a"
+                " partial refusal",
+                invoices=", ".join(result.kept_invoices),
+                fields=", ".join(result.kept_fields),
+            )
         )
     if request_id is not None:
-        say(f"request {request_id} closed: {result.request_outcome}")
+        say(t("request {id} closed: {outcome}", id=request_id, outcome=result.request_outcome))
         if result.partially_refused:
-            say(f"give the person the certificate: lautex request certificate {request_id}")
+            say(
+                t("give the person the certificate: lautex request certificate {id}", id=request_id)
+            )
     emit_notices(result.notices, fmt)
     report_restorations(result.restored)  # an erased objector's objections are back

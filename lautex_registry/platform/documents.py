@@ -1,15 +1,21 @@
 """What the register sends to a person: letters, certificates, exports, the statement.
 
 Texts live in templates, one per language (`templates/<name>.<lang>.md.j2`),
-never in code. Markdown is the source; HTML is rendered from it with
-markdown-it-py (already installed with rich), and the PDF from that HTML
-(`paper.py`), so every format says the same. Dates, money, countries and codes are
-written as the reader's language writes them (`wording.py`, the filters below).
+never in code. Markdown is the source; HTML is rendered from it as markdown-it-py
+(already installed with rich) renders it, its tables written directly row by row
+(`html_body_chunks`), and the PDF from that HTML (`paper.py`), so every format says
+the same. A long document can be made piece by piece (`render_chunks`). Dates, money,
+countries and codes are written as the reader's language writes them (`wording.py`,
+the filters below).
 Every document handed out is recorded with its SHA-256, not its content.
 """
 
 import hashlib
+import re
 import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +25,7 @@ from lautex_registry.platform.escaping import markdown_text, printable
 from lautex_registry.platform.paper import Paper
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
     from markdown_it import MarkdownIt
 
 LANGUAGES = wording.LANGUAGES
@@ -60,7 +67,21 @@ def render_markdown(name: str, lang: str, context: dict[str, Any], *, paper: boo
     With `paper`, the template leaves out what the paper prints itself (the letterhead,
     the address, the date): `paper` is True in the template.
     """
+    return "".join(markdown_chunks(name, lang, context, paper=paper))
+
+
+def markdown_chunks(
+    name: str, lang: str, context: dict[str, Any], *, paper: bool = False
+) -> Iterator[str]:
+    """`render_markdown` piece by piece, as the template's loops run (nothing held whole)."""
     lang = validation.choice(lang, LANGUAGES, "language")
+    template = _environment(lang).get_template(f"{name}.{lang}.md.j2")
+    return template.generate(**{"paper": paper, **context})
+
+
+@cache
+def _environment(lang: str) -> "Environment":
+    """The templates of one language, compiled once a process (a few hundred ms each)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(
@@ -75,7 +96,7 @@ def render_markdown(name: str, lang: str, context: dict[str, Any], *, paper: boo
         lstrip_blocks=True,
     )
     env.filters.update(_filters(lang))
-    return env.get_template(f"{name}.{lang}.md.j2").render(**{"paper": paper, **context})
+    return env
 
 
 def markdown_parser() -> "MarkdownIt":
@@ -87,21 +108,209 @@ def markdown_parser() -> "MarkdownIt":
 
 
 def markdown_to_html(markdown: str, title: str, lang: str) -> str:
-    body = markdown_parser().render(markdown)
-    from html import escape
+    return "".join(html_chunks([markdown], title, lang))
 
+
+def html_chunks(markdown: Iterable[str], title: str, lang: str) -> Iterator[str]:
+    """The HTML page of a Markdown document, piece by piece as the Markdown arrives."""
     heading = escape(printable(title, one_line=True))  # the controller's name, from settings
-    return (
+    yield (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{heading}</title>\n<style>\n{STYLESHEET}</style>\n</head>\n"
-        f"<body>\n{body}</body>\n</html>\n"
+        f"<title>{heading}</title>\n<style>\n{STYLESHEET}</style>\n</head>\n<body>\n"
     )
+    yield from html_body_chunks(markdown)
+    yield "</body>\n</html>\n"
 
 
 def markdown_to_pdf(markdown: str, paper: Paper) -> bytes:
     from lautex_registry.platform.paper import pdf_document
 
-    return pdf_document(markdown_parser().render(markdown), paper)
+    return pdf_document("".join(html_body_chunks([markdown])), paper)
+
+
+def _lines(chunks: Iterable[str]) -> Iterator[str]:
+    """The lines of text that arrives in pieces of any length (without their newlines), with
+    CR LF, a lone CR and NUL read as markdown-it reads them (a newline, U+FFFD)."""
+    rest = ""
+    for chunk in chunks:
+        text = rest + chunk
+        if text.endswith("\r") or not ("\n" in chunk or "\r" in chunk):
+            rest = text  # a CR may be the first half of CR LF
+            continue
+        lines = _normalised(text).split("\n")
+        rest = lines.pop()
+        yield from lines
+    if rest:
+        lines = _normalised(rest).split("\n")
+        yield from lines if lines[-1] else lines[:-1]
+
+
+_NEWLINES = re.compile(r"\r\n?")
+
+
+def _normalised(text: str) -> str:
+    if "\r" in text:
+        text = _NEWLINES.sub("\n", text)
+    return text.replace("\0", "\ufffd") if "\0" in text else text
+
+
+def html_body_chunks(markdown: Iterable[str]) -> Iterator[str]:
+    """The Markdown's HTML as `markdown_parser` renders it, written as the Markdown arrives.
+
+    Linear and streaming: a table (a row of `|` cells, then the `|---|` row the templates
+    write) is written as HTML directly, row by row, as markdown-it lays it out, because
+    markdown-it takes about 2 ms a row and holds the whole document (an access export
+    may list 10,000 orders: docs/rules.md §3). A cell that is plain text escaped by
+    `markdown_text` is written as such; any other cell is markdown-it's own inline
+    rendering. Everything else goes through markdown-it in the pieces between the
+    tables: a blank line ends every block before a table, and the templates define no
+    link references that one piece could need from another. A table ends at a blank
+    line or where markdown-it ends it (the templates end every table with a blank line)."""
+    parser = markdown_parser()
+    prose: list[str] = []
+    block: list[str] = []
+    table: _Table | None = None
+    for line in _lines(markdown):
+        blank = not line.strip(" \t")
+        if table is not None:
+            row = None if blank or not table.continues(line) else table.row(line)
+            if row is not None:
+                yield row
+                continue
+            yield table.end()
+            table = None
+        if blank:
+            prose.extend(block)
+            prose.append("")
+            block.clear()
+            continue
+        if len(block) == 1 and block[0].startswith("|") and _DELIMITER_ROW.fullmatch(line):
+            head = _split_row(block[0])
+            if len(head) == line.count("---"):
+                if any(prose):
+                    yield parser.render("\n".join(prose) + "\n")
+                prose.clear()
+                block.clear()
+                table = _Table(parser, len(head))
+                yield table.head(head)
+                continue
+        block.append(line)
+    if table is not None:
+        yield table.end()
+    prose.extend(block)
+    if any(prose):
+        yield parser.render("\n".join(prose) + "\n")
+
+
+# The delimiter row the templates write: `|---|---|`, no alignment.
+_DELIMITER_ROW = re.compile(r"\|(?:---\|)+")
+# In a cell: Markdown escapes and the three entities `markdown_text` writes, and every
+# character that may be markup (or that markdown-it replaces) when it is not escaped.
+_CELL_MARKUP = re.compile(
+    r"\\[!-/:-@\[-`{-~]|&(?:amp|lt|gt);|[\\`*\[\]<>~&_!\x00-\x08\x0b-\x1f\x7f]"
+)
+_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
+# What makes a cell more than text that HTML takes as it is: the above, and the double quote.
+_CELL_SPECIAL = re.compile(_CELL_MARKUP.pattern + '|"')
+_WORD = re.compile(r"[^\W_]")
+# markdown-it stops filling short rows with empty cells after this many (its own limit).
+_MAX_AUTOCOMPLETED_CELLS = 0x10000
+
+
+def _split_row(line: str) -> list[str]:
+    """The cells of a table row, split as markdown-it splits them: at every `|` that is not
+    right after a backslash (that backslash is dropped), outer pipes and spaces trimmed."""
+    line = line.strip(" \t")
+    escaped = "\\" in line
+    cells = re.split(r"(?<!\\)\|", line) if escaped else line.split("|")
+    if cells and cells[0] == "":
+        cells.pop(0)
+    if cells and cells[-1] == "":
+        cells.pop()
+    if escaped:
+        return [cell.replace("\\|", "|").strip(" \t") for cell in cells]
+    return [cell.strip(" \t") for cell in cells]
+
+
+def _plain_cell(cell: str) -> str | None:
+    """The text of a cell that holds only escaped text; None when it may hold markup."""
+    if not _CELL_MARKUP.search(cell):
+        return cell
+    parts: list[str] = []
+    position = 0
+    for match in _CELL_MARKUP.finditer(cell):
+        token = match.group()
+        parts.append(cell[position : match.start()])
+        position = match.end()
+        if len(token) == 2:
+            parts.append(token[1])  # a backslash escape
+        elif token in _ENTITIES:
+            parts.append(_ENTITIES[token])
+        elif token == "_" and _inside_word(cell, match.start()):
+            parts.append("_")  # never emphasis inside a word (CommonMark flanking rules)
+        elif token == "!" and cell[match.end() : match.end() + 1] != "[":
+            parts.append("!")  # an image only before a bracket
+        else:
+            return None
+    parts.append(cell[position:])
+    return "".join(parts)
+
+
+def _inside_word(text: str, index: int) -> bool:
+    before, after = text[index - 1 : index] if index else "", text[index + 1 : index + 2]
+    return bool(_WORD.match(before) and _WORD.match(after))
+
+
+class _Table:
+    """One table being written as HTML, row by row (`html_body_chunks`)."""
+
+    def __init__(self, parser: "MarkdownIt", width: int) -> None:
+        self.parser = parser
+        self.width = width
+        self.rows = 0
+        self.autocompleted = 0
+
+    def _cell(self, cell: str) -> str:
+        if not _CELL_SPECIAL.search(cell):
+            return cell  # nothing to unescape, nothing to escape for HTML
+        text = _plain_cell(cell)
+        if text is None:
+            return str(self.parser.renderInline(cell))
+        return _html_text(text)
+
+    def head(self, cells: list[str]) -> str:
+        head = "".join(f"<th>{self._cell(cell)}</th>\n" for cell in cells)
+        return f"<table>\n<thead>\n<tr>\n{head}</tr>\n</thead>\n"
+
+    def continues(self, line: str) -> bool:
+        """Whether markdown-it reads this non-blank line as a row of the table (a line that
+        starts another block, a heading or a list, ends it)."""
+        if line.startswith("|"):
+            return True
+        tokens = self.parser.parse(f"|x|\n|---|\n{line}\n")
+        return sum(token.type == "tr_open" for token in tokens) == 2
+
+    def row(self, line: str) -> str | None:
+        """The row's HTML; None when markdown-it ends the table before this line."""
+        cells = _split_row(line)
+        self.autocompleted += self.width - len(cells)
+        if self.autocompleted > _MAX_AUTOCOMPLETED_CELLS:
+            return None
+        if len(cells) != self.width:
+            cells = (cells + [""] * self.width)[: self.width]
+        self.rows += 1
+        # A row with nothing to unescape or escape (most rows) is written as it is.
+        shown = cells if not _CELL_SPECIAL.search(line) else [self._cell(c) for c in cells]
+        row = "<tr>\n<td>" + "</td>\n<td>".join(shown) + "</td>\n</tr>\n"
+        return "<tbody>\n" + row if self.rows == 1 else row
+
+    def end(self) -> str:
+        return "</tbody>\n</table>\n" if self.rows else "</table>\n"
+
+
+def _html_text(text: str) -> str:
+    """Text in HTML as markdown-it escapes it (&, <, > and the double quote)."""
+    return escape(text, quote=False).replace('"', "&quot;")
 
 
 def render(
@@ -114,12 +323,20 @@ def render(
 ) -> str | bytes:
     """The document in `fmt`: Markdown, HTML, or PDF bytes (which needs `paper`)."""
     fmt = validation.choice(fmt, FORMATS, "format")
-    text = render_markdown(name, lang, context, paper=fmt == "pdf")
     if fmt == "pdf":
         if paper is None:
             raise ValueError("a PDF needs its paper (letterhead, date)")
-        return markdown_to_pdf(text, paper)
-    return markdown_to_html(text, title, lang) if fmt == "html" else text
+        return markdown_to_pdf(render_markdown(name, lang, context, paper=True), paper)
+    return "".join(render_chunks(name, lang, fmt, context, title))
+
+
+def render_chunks(
+    name: str, lang: str, fmt: str, context: dict[str, Any], title: str
+) -> Iterator[str]:
+    """The document in Markdown or HTML, piece by piece: to write a long one as it is made."""
+    fmt = validation.choice(fmt, ("md", "html"), "format")
+    markdown = markdown_chunks(name, lang, context)
+    return markdown if fmt == "md" else html_chunks(markdown, title, lang)
 
 
 def sha256_of(content: str | bytes) -> str:
@@ -128,7 +345,7 @@ def sha256_of(content: str | bytes) -> str:
 
 
 def write_private(
-    path: Path, content: str | bytes, register: Path | None, *, force: bool = False
+    path: Path, content: str | bytes | Iterable[str], register: Path | None, *, force: bool = False
 ) -> None:
     """Write a letter, export or statement with mode 0600, whole or not at all.
 
@@ -139,6 +356,16 @@ def write_private(
     from lautex_registry.platform.output_files import write_output
 
     write_output(path, content, register, force=force)
+
+
+def hashed(chunks: Iterable[str], record: Callable[[str], object]) -> Iterator[str]:
+    """The chunks as they pass; after the last, `record` gets the SHA-256 of them all (what
+    `sha256_of` gives for the joined text), so a streamed document is recorded when whole."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk.encode("utf-8"))
+        yield chunk
+    record(digest.hexdigest())
 
 
 def record_document(
@@ -153,10 +380,34 @@ def record_document(
     request_id: int | None = None,
 ) -> int:
     """Record a document handed out: its kind and hash, never its content. In a transaction."""
+    return record_checksum(
+        conn,
+        kind=kind,
+        language=language,
+        fmt=fmt,
+        sha256=sha256_of(content),
+        created_by=created_by,
+        customer_id=customer_id,
+        request_id=request_id,
+    )
+
+
+def record_checksum(
+    conn: sqlite3.Connection,
+    *,
+    kind: str,
+    language: str,
+    fmt: str,
+    sha256: str,
+    created_by: int | None,
+    customer_id: int | None = None,
+    request_id: int | None = None,
+) -> int:
+    """`record_document` for a document written in pieces (`hashed` gives its SHA-256)."""
     cursor = conn.execute(
         """INSERT INTO documents
            (kind, request_id, customer_id, language, format, sha256, created_at, created_by)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-        (kind, request_id, customer_id, language, fmt, sha256_of(content), timestamp(), created_by),
+        (kind, request_id, customer_id, language, fmt, sha256, timestamp(), created_by),
     )
     return int(cursor.lastrowid or 0)

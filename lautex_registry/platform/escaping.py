@@ -127,13 +127,26 @@ def _line_start(match: re.Match[str]) -> str:
     return f"{indent}\\{mark or underline}"
 
 
+# Every character the steps below may change, and every line start they may escape: a
+# value with none of them (most names, dates and amounts) is already literal text, and a
+# letter with 10,000 orders writes 100,000 cells (docs/rules.md §3).
+_MAYBE_MARKUP = re.compile(
+    f"[{CONTROL_CHARACTERS_BUT_NEWLINE}\\\\`*\\[\\]|~&<>_]"
+    "|^[ \t]*(?:[#+=-]|[0-9]{1,9}[.)](?=[ \t]|$))",
+    re.MULTILINE,
+)
+
+
 def markdown_text(value: Any) -> str:
     """A value as literal text in Markdown: it shows as stored and is never markup.
 
     `[Pay here](http://evil.example/pay)` stays those characters, not a link;
     `<script>` stays text in the Markdown and in the HTML rendered from it.
     """
-    text = printable(str(value))
+    text = str(value)
+    if not _MAYBE_MARKUP.search(text):
+        return text
+    text = printable(text)
     text = _ANYWHERE_PATTERN.sub(lambda m: _ANYWHERE[m.group()], text)
     text = _UNDERSCORE.sub("\\_", text)
     return _LINE_START.sub(_line_start, text)

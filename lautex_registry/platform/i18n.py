@@ -63,6 +63,16 @@ def language() -> str:
         return SOURCE_LANGUAGE
 
 
+# A help text is translated by paragraph; an example's paragraph is a command line the
+# reader types, of which only this label is a word (cli/help_text.py).
+EXAMPLE_LABEL = "Example:"
+
+
+def help_paragraphs(text: str) -> list[str]:
+    """The paragraphs of a help text, the units its catalogue entries are."""
+    return [part.strip() for part in text.split("\n\n") if part.strip()]
+
+
 def catalogue_path(lang: str, domain: str, suffix: str = ".mo") -> Path:
     return LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}{suffix}"
 
@@ -107,3 +117,25 @@ def pgettext(context: str, message: str) -> str:
     if lang == SOURCE_LANGUAGE:
         return message
     return translations(lang).pgettext(context, message)
+
+
+def route_library_strings() -> None:
+    """Click's and Typer's own strings (Usage, Options, "No such command") through `gettext()`.
+
+    The libraries call the standard library's `gettext.gettext` and `gettext.ngettext` of
+    the global domain, at the moment they format; those two look up `gettext.dgettext` and
+    `gettext.dngettext` when called. Pointing these at the functions above gives the
+    libraries' strings the same language rule, the same lazily read catalogue (their msgids
+    are in the `cli` domain) and, in English, no catalogue at all. Called once by the command
+    line (cli/app.py).
+    """
+    _gettext.dgettext = _library_gettext
+    _gettext.dngettext = _library_ngettext  # type: ignore[assignment]
+
+
+def _library_gettext(domain: str, message: str) -> str:
+    return gettext(message)
+
+
+def _library_ngettext(domain: str, singular: str, plural: str, n: int) -> str:
+    return ngettext(singular, plural, n)

@@ -8,11 +8,13 @@ How to translate: docs/translating.md. The domains and their directories are in
 platform/i18n.py; the catalogues live in lautex_registry/locale/ and ship in the package.
 """
 
+import ast
 import io
 import re
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +23,35 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from lautex_registry.platform.i18n import DOMAINS, LOCALE_DIR, catalogue_path
+from lautex_registry.platform.i18n import (
+    DOMAINS,
+    EXAMPLE_LABEL,
+    LOCALE_DIR,
+    catalogue_path,
+    help_paragraphs,
+)
 
 PACKAGE_DIR = LOCALE_DIR.parent
 # The marker functions the extractor knows: gettext's own names, and the Message makers
 # of platform/errors.py (`t(template, **params)`, `tn(singular, plural, n, **params)`).
-KEYWORDS: dict[str, Any] = {**DEFAULT_KEYWORDS, "t": None, "tn": (1, 2)}
+KEYWORDS: dict[str, Any] = {
+    **DEFAULT_KEYWORDS,
+    "t": None,
+    "tn": (1, 2),
+    # A help text made from a template (cli/help_text.py).
+    "formatted_help": None,
+}
+# Click's and Typer's own strings (Typer brings its own copy of Click): they call gettext's
+# `_` and `ngettext`, routed to the `cli` domain (platform/i18n.py route_library_strings).
+LIBRARIES = ("typer",)
+LIBRARY_SKIPPED = frozenset({"testing.py", "cli.py", "_winconsole.py", "__main__.py"})
+LIBRARY_KEYWORDS: dict[str, Any] = {"_": None, "ngettext": (1, 2)}
+# The keyword arguments whose text Typer shows on a help page.
+HELP_ARGUMENTS = frozenset({"help", "short_help", "epilog"})
+# A decorator `<app>.command(...)` or `<app>.callback(...)` makes a function's docstring
+# its command's help.
+HELP_DECORATORS = frozenset({"command", "callback"})
+
 # The languages with catalogues; Finnish must be complete (`check`), Swedish falls back to
 # English for any string it lacks (docs/translating.md).
 COMPLETE = ("fi",)
@@ -63,6 +88,63 @@ def _new_catalog(domain: str, lang: str | None = None) -> Catalog:
     )
 
 
+def help_msgids(text: str) -> list[str]:
+    """The msgids of a help text: its paragraphs, an example's as its label only."""
+    return [
+        EXAMPLE_LABEL if part.startswith(EXAMPLE_LABEL) else part for part in help_paragraphs(text)
+    ]
+
+
+def _is_help_decorator(node: ast.expr) -> bool:
+    """`<app>.command(...)` or `<app>.callback(...)`."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in HELP_DECORATORS
+    )
+
+
+def extract_help(path: Path) -> Iterator[tuple[int, str]]:
+    """The help texts of a command-line module: the docstrings of its commands and every
+    literal `help=`, `short_help=`, `epilog=` (a computed one is `formatted_help()`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    # `app.command("name")(function)`: registered by a call rather than a decorator.
+    registered = {
+        node.args[0].id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and _is_help_decorator(node.func)
+        and node.args
+        and isinstance(node.args[0], ast.Name)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and (
+            node.name in registered or any(map(_is_help_decorator, node.decorator_list))
+        ):
+            docstring = ast.get_docstring(node, clean=True)
+            if docstring:
+                yield from ((node.lineno, part) for part in help_msgids(docstring))
+        elif isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                value = keyword.value
+                text = value.value if isinstance(value, ast.Constant) else None
+                if keyword.arg in HELP_ARGUMENTS and isinstance(text, str):
+                    yield from ((value.lineno, part) for part in help_msgids(text))
+
+
+def _library_sources() -> Iterator[tuple[Path, str]]:
+    for library in LIBRARIES:
+        root = Path(import_module(library).__file__ or "").parent
+        for path in sorted(root.rglob("*.py")):
+            if path.name not in LIBRARY_SKIPPED:
+                yield path, path.relative_to(root.parent).as_posix()
+
+
+def _add(template: Catalog, message: Any, name: str, lineno: int, **extra: Any) -> None:
+    flags = ("python-brace-format",) if _BRACES.search(_first(message)) else ()
+    template.add(message, locations=[(name, lineno)], flags=flags, **extra)
+
+
 def extract(domain: str) -> Catalog:
     """Every marked string of the domain's code, as a template (.pot)."""
     template = _new_catalog(domain)
@@ -70,13 +152,16 @@ def extract(domain: str) -> Catalog:
         for lineno, message, comments, context in extract_from_file(
             "python", path, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
         ):
-            template.add(
-                message,
-                locations=[(name, lineno)],
-                auto_comments=comments,
-                context=context,
-                flags=("python-brace-format",) if _BRACES.search(_first(message)) else (),
-            )
+            _add(template, message, name, lineno, auto_comments=comments, context=context)
+        if domain == "cli":
+            for lineno, text in extract_help(path):
+                _add(template, text, name, lineno)
+    if domain == "cli":
+        for path, name in _library_sources():
+            for lineno, message, _comments, context in extract_from_file(
+                "python", path, keywords=LIBRARY_KEYWORDS
+            ):
+                _add(template, message, name, lineno, context=context)
     return template
 
 

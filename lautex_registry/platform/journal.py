@@ -39,6 +39,11 @@ ERASE = "erase"
 ANONYMISE = "anonymise"
 
 
+# One encoder for every line: json.dumps with options builds a new one each call, and
+# the retention job writes a line per person (benchmarks/README.md).
+_LINE_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
 @dataclass(frozen=True)
 class JournalEntry:
     """One erasure or anonymisation: which customer, which register, when, by which rule."""
@@ -65,7 +70,7 @@ class JournalEntry:
         }
         if self.request_id is not None:
             fields["request_id"] = self.request_id
-        return json.dumps(fields, separators=(",", ":")) + "\n"
+        return _LINE_JSON.encode(fields) + "\n"
 
 
 CLOSE_REQUEST = "close-request"
@@ -94,7 +99,7 @@ class RequestClosure:
             "request_created_at": self.request_created_at,
             "request_id": self.request_id,
         }
-        return json.dumps(fields, separators=(",", ":")) + "\n"
+        return _LINE_JSON.encode(fields) + "\n"
 
 
 Entry = JournalEntry | RequestClosure

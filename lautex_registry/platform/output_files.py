@@ -16,7 +16,7 @@ Every one of them goes through `new_output_file`, which makes three promises:
 import errno
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
@@ -322,13 +322,21 @@ def new_output_file(
 
 
 def write_output(
-    target: Path, content: str | bytes, register: Path | None, *, force: bool = False
+    target: Path,
+    content: str | bytes | Iterable[str],
+    register: Path | None,
+    *,
+    force: bool = False,
 ) -> Path:
-    """Write a whole document to `target` (mode 0600) through a temporary file."""
+    """Write a whole document to `target` (mode 0600) through a temporary file; text may
+    come in pieces (a long document written as it is made)."""
     with new_output_file(target, register, force=force) as pending:
         try:
             with pending.open("wb" if isinstance(content, bytes) else "w") as handle:
-                handle.write(content)
+                if isinstance(content, str | bytes):
+                    handle.write(content)
+                else:
+                    handle.writelines(content)
         except OSError as exc:  # e.g. the disk is full: the file is not what was recorded
             raise pending.cannot_write(exc) from exc
     return target

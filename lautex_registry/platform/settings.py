@@ -8,7 +8,6 @@ own policy with it.
 
 import json
 import sqlite3
-import tomllib
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -44,6 +43,8 @@ def default_settings_text() -> str:
 
 
 def parse_settings(text: str, origin: str) -> dict[str, Any]:
+    import tomllib  # here: most commands read stored settings, never a TOML file
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

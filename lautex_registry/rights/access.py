@@ -17,11 +17,12 @@ SHA-256; files are written with mode 0600.
 """
 
 import csv
+import functools
 import io
 import json
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,8 @@ ACCESS_FORMAT = "lautex-access-export"
 PORTABILITY_FORMAT = "lautex-portability-export"
 EXPORT_VERSION = 1
 FORMATS = ("json", "csv", "html", "md", "pdf")
+# Written to a file as they are made: a long letter is never held whole (docs/rules.md §3).
+STREAMED_FORMATS = ("md", "html")
 PORTABILITY_FORMATS = ("json", "csv")
 ACCESS_KIND = "access-export"
 PORTABILITY_KIND = "portability-export"
@@ -77,7 +80,9 @@ ART15_POINTS = {
 class ExportFile:
     """One file of an export: its content and where it goes (None: standard output)."""
 
-    content: str | bytes  # bytes for a PDF
+    # bytes for a PDF; pieces of text for a letter written to a file as it is made (read
+    # them once, to the end: the document is recorded when the last piece has passed)
+    content: str | bytes | Iterator[str]
     path: Path | None
 
 
@@ -234,6 +239,8 @@ def access_csv(document: Mapping[str, Any]) -> str:
 
 
 _SPACES = re.compile(r"[^\S\xa0\u202f]+")
+# What `_SPACES` would change: two spaces in a row, or any other space but the no-break ones.
+_ODD_SPACE = re.compile(r"[^\S \xa0\u202f]| {2}")
 
 
 def _cell(column: str, value: Any, lang: str) -> str:
@@ -241,8 +248,11 @@ def _cell(column: str, value: Any, lang: str) -> str:
     in the letter's language: docs/rules.md §2 "Formats of documents"). The template
     escapes it as text."""
     # Whitespace runs become one space, but not the no-break spaces that hold an amount
-    # (1 250,00 €) together.
-    return _SPACES.sub(" ", wording.present(column, value, lang)).strip()
+    # (1 250,00 €) together. Most cells have no run to join (a search is quicker).
+    text = wording.present(column, value, lang)
+    if _ODD_SPACE.search(text):
+        text = _SPACES.sub(" ", text)
+    return text.strip()
 
 
 def _printable(column: str, rows: Sequence[Mapping[str, Any]], *, ids: bool = False) -> bool:
@@ -265,29 +275,58 @@ def _own_business_id(column: str, customer: Mapping[str, Any]) -> bool:
 NUMBERED_TABLES = ("requests",)
 
 
-def _table(table: str, rows: Sequence[Mapping[str, Any]], lang: str) -> dict[str, Any]:
+class _Cells:
+    """A letter table's rows as cells in words, made one row at a time as the template reads
+    them (the letter is written as it is made: no second copy of 10,000 orders)."""
+
+    def __init__(self, rows: Iterable[Mapping[str, Any]], columns: list[str], lang: str) -> None:
+        self.rows = rows
+        self.columns = columns
+        self.lang = lang
+        self.empty = not any(True for _ in rows)
+
+    def __bool__(self) -> bool:
+        return not self.empty
+
+    def __iter__(self) -> Iterator[list[str]]:
+        columns, lang = self.columns, self.lang
+        for row in self.rows:
+            yield [_cell(column, row.get(column), lang) for column in columns]
+
+
+def _table(table: str, rows: Iterable[Mapping[str, Any]], lang: str) -> dict[str, Any]:
     """Rows of one table for the letter template: column names and cells in words.
 
     Linear in the rows: which columns hold a value anywhere is found in one pass, not
     by rescanning every row for every column (a customer may have thousands of orders,
-    docs/rules.md §3). The columns are `_printable`'s: no internal links, none empty in
-    every row."""
+    docs/rules.md §3); the cells are made as the template reads them. The columns are
+    `_printable`'s: no internal links, none empty in every row. `rows` is read twice."""
     ids = table in NUMBERED_TABLES
-    filled = {key for row in rows for key, value in row.items() if value not in (None, "", [])}
     columns: dict[str, None] = {}
     for row in rows:
         for key, value in row.items():
-            if key in columns or key not in filled:
+            if key in columns or value in (None, "", []):
                 continue
             if key.endswith(("_id", "_by")) or (key == "id" and not ids):
                 continue
-            if isinstance(value, list) and value and isinstance(value[0], Mapping):
+            if isinstance(value, list) and isinstance(value[0], Mapping):
                 continue  # nested rows (an order's lines) get a table of their own
             columns[key] = None
-    return {
-        "columns": list(columns),
-        "rows": [[_cell(column, row.get(column), lang) for column in columns] for row in rows],
-    }
+    # In the order the columns come in the rows, as the first row that has them lists them.
+    order = list(dict.fromkeys(key for row in rows for key in row if key in columns))
+    return {"columns": order, "rows": _Cells(rows, order, lang)}
+
+
+class _OrderLines:
+    """Every line of every order, with its order's number first; read afresh each time."""
+
+    def __init__(self, orders: list[Mapping[str, Any]]) -> None:
+        self.orders = orders
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for order in self.orders:
+            for line in order.get("lines", []):
+                yield {"order": order["number"], **line}
 
 
 # The letter shows the orders first, then the invoices, then the rest in the map's order.
@@ -305,12 +344,9 @@ def letter_context(document: Mapping[str, Any]) -> dict[str, Any]:
         rows = data[table]
         tables.append({"table": table, **_table(table, rows, lang)})
         if table == "orders":
-            lines = [
-                {"order": order["number"], **line}
-                for order in rows
-                for line in order.get("lines", [])
-            ]
-            tables.append({"table": "order_lines", **_table("order_lines", lines, lang)})
+            tables.append(
+                {"table": "order_lines", **_table("order_lines", _OrderLines(rows), lang)}
+            )
     customer = [
         (key, _cell(key, value, lang))
         for key, value in data["customer"].items()
@@ -360,9 +396,18 @@ def render_access(document: Mapping[str, Any], fmt: str) -> str | bytes:
         return json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n"
     if fmt == "csv":
         return access_csv(document)
+    if fmt in STREAMED_FORMATS:
+        return "".join(render_access_chunks(document, fmt))
     title = document["information"]["register_name"]
     context = letter_context(document)
     return documents.render("access_export", lang, fmt, context, title, _paper(document, title))
+
+
+def render_access_chunks(document: Mapping[str, Any], fmt: str) -> Iterator[str]:
+    """The letter in Markdown or HTML, piece by piece (a table row at a time)."""
+    title = document["information"]["register_name"]
+    context = letter_context(document)
+    return documents.render_chunks("access_export", str(document["language"]), fmt, context, title)
 
 
 def portability_csv(document: Mapping[str, Any]) -> tuple[str, str]:
@@ -437,18 +482,36 @@ def export_customer(
         document = access_document(conn, customer_id, language, request_id)
         kind = ACCESS_KIND
         counts = dict(document["counts"])
-        files = [ExportFile(render_access(document, fmt), output)]
+        if output is not None and fmt in STREAMED_FORMATS:
+            # Written to the file as it is made, and recorded when whole (write_export).
+            record = functools.partial(
+                documents.record_checksum,
+                conn,
+                kind=kind,
+                language=language,
+                fmt=fmt,
+                created_by=actor.user_id,
+                customer_id=customer_id,
+                request_id=request_id,
+            )
+            chunks = documents.hashed(
+                render_access_chunks(document, fmt), lambda sha256: record(sha256=sha256)
+            )
+            files = [ExportFile(chunks, output)]
+        else:
+            files = [ExportFile(render_access(document, fmt), output)]
     for file in files:
-        documents.record_document(
-            conn,
-            kind=kind,
-            language=language,
-            fmt=fmt,
-            content=file.content,
-            created_by=actor.user_id,
-            customer_id=customer_id,
-            request_id=request_id,
-        )
+        if isinstance(file.content, str | bytes):
+            documents.record_document(
+                conn,
+                kind=kind,
+                language=language,
+                fmt=fmt,
+                content=file.content,
+                created_by=actor.user_id,
+                customer_id=customer_id,
+                request_id=request_id,
+            )
     audit.record(
         conn,
         actor,

@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.help_text import LautexTyper
 from lautex_registry.cli.output import (
     HUMAN_FORMATS,
     Format,
@@ -15,10 +16,11 @@ from lautex_registry.cli.output import (
     say,
 )
 from lautex_registry.cli.params import LimitOption, fields_option
+from lautex_registry.platform.errors import t
 
 COMMAND = "audit"
 
-audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+audit_app = LautexTyper(help="The tamper-evident audit trail.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -75,7 +77,10 @@ def _since(text: str) -> str:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidInput(
-            f"since: {value!r} is not a date or time (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)"
+            t(
+                "since: {value!r} is not a date or time (use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)",
+                value=value,
+            )
         ) from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
@@ -122,6 +127,13 @@ def audit_verify(
             fmt,
         )
     if not report.intact:
-        where = "" if report.first_broken_id is None else f" at row {report.first_broken_id}"
-        raise Refused(f"the audit trail is broken{where}: {report.problem}")
-    say(f"the audit trail is intact ({report.rows} rows); head {head}")
+        if report.first_broken_id is None:
+            raise Refused(t("the audit trail is broken: {problem}", problem=report.problem))
+        raise Refused(
+            t(
+                "the audit trail is broken at row {id}: {problem}",
+                id=report.first_broken_id,
+                problem=report.problem,
+            )
+        )
+    say(t("the audit trail is intact ({rows} rows); head {head}", rows=report.rows, head=head))

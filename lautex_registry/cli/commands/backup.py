@@ -4,9 +4,9 @@ from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.help_text import HelpGroup, LautexTyper
 from lautex_registry.cli.output import (
     HUMAN_FORMATS,
     Format,
@@ -21,7 +21,7 @@ from lautex_registry.cli.params import IdentityOption, identities_from
 _VALUED = {"--to", "--format", "-f"}
 
 
-class BackupGroup(TyperGroup):
+class BackupGroup(HelpGroup):
     """`lautex backup [PATH] [OPTIONS]` makes a copy; `lautex backup list|verify` are its
     subcommands. A first word that is no subcommand is the PATH (a file named `list` is
     `./list`)."""
@@ -50,7 +50,7 @@ COMMAND = "backup"
 ONE_OFF = "backup PATH"
 OFFSITE = "backup --to"
 
-backup_app = typer.Typer(
+backup_app = LautexTyper(
     cls=BackupGroup,
     invoke_without_command=True,
     help=(

@@ -6,6 +6,7 @@ import typer
 
 from lautex_registry.cli.context import register_location
 from lautex_registry.cli.output import Format, FormatOption, emit_record, say
+from lautex_registry.platform.errors import t
 
 COMMAND = "config"
 
@@ -38,8 +39,8 @@ def config(
     location = register_location(ctx)
     if save:
         written = save_register(location.path)
-        say(f"saved: lautex now uses {location.path.resolve()} unless --db or $LAUTEX_DB says "
-            f"otherwise ({written})")  # fmt: skip
+        say(t("saved: lautex now uses {path} unless --db or $LAUTEX_DB says otherwise ({file})",
+              path=location.path.resolve(), file=written))  # fmt: skip
         location = register_location(ctx)
     emit_record(
         {

@@ -7,6 +7,7 @@ import typer
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import say
 from lautex_registry.cli.params import CONSENT_STATUSES, Customer, choice_option
+from lautex_registry.platform.errors import t
 
 COMMAND = "consent"
 
@@ -59,11 +60,12 @@ def consent(
     with open_workspace(ctx, write=True) as ws:
         if not given:
             raise InvalidInput(
-                "consent: give --email-marketing or --sms-marketing (given|withdrawn)"
+                t("consent: give --email-marketing or --sms-marketing (given|withdrawn)")
             )
         day = parse_date(date, "date")
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
         for channel, status in given:
             record_consent(ws.conn, ws.actor, customer_id, channel, status, day, source)
     for channel, status in given:
-        say(f"customer {customer_id}: {channel} marketing consent {status} on {day.isoformat()}")
+        say(t("customer {id}: {channel} marketing consent {status} on {day}", id=customer_id,
+              channel=channel, status=status, day=day.isoformat()))  # fmt: skip

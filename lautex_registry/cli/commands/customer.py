@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.help_text import LautexTyper
 from lautex_registry.cli.output import (
     Format,
     FormatOption,
@@ -36,7 +37,7 @@ from lautex_registry.cli.params import (
 
 COMMAND = "customer"
 
-customer_app = typer.Typer(
+customer_app = LautexTyper(
     help="The people in the register: add, show, list, search, edit, import.",
     no_args_is_help=True,
 )

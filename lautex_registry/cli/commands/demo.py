@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.output import say
+from lautex_registry.platform.errors import t
 
 COMMAND = "demo"
 
@@ -38,9 +39,14 @@ def demo(
     path = Path(db or ctx.find_root().params.get("db") or DEFAULT_DEMO_DB)
     built = build_demo(path, replace=force)
     counts = ", ".join(f"{n} {what}" for what, n in built.counts.items())
-    say(f"built the demo register {built.path}: {counts}")
-    say("WARNING: this is a DEMO register with made-up people; never put real data in it.")
-    say(f"demo admin {built.username!r} is logged in; the password (shown once) is:")
+    say(t("built the demo register {path}: {counts}", path=built.path, counts=counts))
+    say(t("WARNING: this is a DEMO register with made-up people; never put real data in it."))
+    say(
+        t(
+            "demo admin {username!r} is logged in; the password (shown once) is:",
+            username=built.username,
+        )
+    )
     typer.echo(built.password)
-    say(f"next: export LAUTEX_DB={built.path} (or `lautex --db {built.path} config --save`), "
-        "then lautex status")  # fmt: skip
+    say(t("next: export LAUTEX_DB={path} (or `lautex --db {path} config --save`), "
+          "then lautex status", path=built.path))  # fmt: skip

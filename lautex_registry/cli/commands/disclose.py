@@ -7,6 +7,7 @@ import typer
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import say
 from lautex_registry.cli.params import Customer, DateOption
+from lautex_registry.platform.errors import t
 
 COMMAND = "disclose"
 
@@ -58,4 +59,5 @@ def disclose(
             legal_reference,
         )  # fmt: skip
     typer.echo(disclosure_id)
-    say(f"logged disclosure {disclosure_id} to {recipient['name']} ({purpose})")
+    say(t("logged disclosure {id} to {recipient} ({purpose})", id=disclosure_id,
+          recipient=recipient["name"], purpose=purpose))  # fmt: skip

@@ -15,6 +15,7 @@ from lautex_registry.cli.params import (
     OutputOption,
     RequestOption,
 )
+from lautex_registry.platform.errors import t
 
 COMMAND = "export"
 
@@ -55,9 +56,10 @@ def export(
         # Written inside the transaction: a file that cannot be written leaves no record.
         written = write_export(result, ws.db_path, force=force)
     for file in result.files:
-        if file.path is None:
+        if file.path is None and isinstance(file.content, str | bytes):  # never in pieces
             emit_document(file.content)
     for path in written:
-        say(f"wrote {path} (mode 0600)")
+        say(t("wrote {path} (mode 0600)", path=path))
     rows = sum(result.counts.values())
-    say(f"{result.kind}: {rows} rows, {result.fmt}, {result.language}; recorded and audited")
+    say(t("{kind}: {rows} rows, {format}, {language}; recorded and audited", kind=result.kind,
+          rows=rows, format=result.fmt, language=result.language))  # fmt: skip

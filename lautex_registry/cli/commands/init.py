@@ -8,6 +8,7 @@ from lautex_registry.cli.context import db_path_of
 from lautex_registry.cli.output import say
 from lautex_registry.cli.params import PasswordStdin
 from lautex_registry.cli.prompts import read_password
+from lautex_registry.platform.errors import t
 
 COMMAND = "init"
 
@@ -45,5 +46,6 @@ def init(
         admin_password=password,
         settings=settings,
     )
-    say(f"created the register {path} (settings from {origin}); admin {admin!r}")
-    say("next: lautex login " + admin)
+    say(t("created the register {path} (settings from {origin}); admin {admin!r}", path=path,
+          origin=origin, admin=admin))  # fmt: skip
+    say(t("next: lautex login {admin}", admin=admin))

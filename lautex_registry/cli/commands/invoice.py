@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.help_text import LautexTyper
 from lautex_registry.cli.output import (
     Format,
     FormatOption,
@@ -14,10 +15,12 @@ from lautex_registry.cli.output import (
     say,
 )
 from lautex_registry.cli.params import DryRun, EventDate, FailIfAny, LimitOption, Yes, fields_option
+from lautex_registry.platform.errors import t
+from lautex_registry.platform.i18n import gettext
 
 COMMAND = "invoice"
 
-invoice_app = typer.Typer(
+invoice_app = LautexTyper(
     help="Invoices: add, pay, remind, collect, write-off, list.", no_args_is_help=True
 )
 
@@ -45,7 +48,7 @@ def invoice_add(
 
     with open_workspace(ctx, write=True) as ws:
         add_invoice(ws.conn, ws.actor, order, number=number, issued=issued, due=due)
-    say(f"added invoice {number.strip()}")
+    say(t("added invoice {number}", number=number.strip()))
 
 
 @invoice_app.command("pay")
@@ -58,7 +61,7 @@ def invoice_pay(ctx: typer.Context, number: InvoiceNumber, on: EventDate) -> Non
 
     with open_workspace(ctx, write=True) as ws:
         pay_invoice(ws.conn, ws.actor, number, on)
-    say(f"invoice {number.strip()} is paid")
+    say(t("invoice {number} is paid", number=number.strip()))
 
 
 @invoice_app.command("remind")
@@ -71,7 +74,7 @@ def invoice_remind(ctx: typer.Context, number: InvoiceNumber, on: EventDate) -> 
 
     with open_workspace(ctx, write=True) as ws:
         remind_invoice(ws.conn, ws.actor, number, on)
-    say(f"invoice {number.strip()}: reminder recorded")
+    say(t("invoice {number}: reminder recorded", number=number.strip()))
 
 
 @invoice_app.command("collect")
@@ -89,7 +92,7 @@ def invoice_collect(
 
     with open_workspace(ctx, write=True) as ws:
         collect_invoice(ws.conn, ws.actor, number, agency=agency, on=on)
-    say(f"invoice {number.strip()} is in collection")
+    say(t("invoice {number} is in collection", number=number.strip()))
 
 
 @invoice_app.command("write-off")
@@ -110,14 +113,15 @@ def invoice_write_off(
 
     with open_workspace(ctx) as ws:
         plan = write_off_plan(ws.conn, number, on)
-        preview_record(plan, title="invoice write-off")
+        preview_record(plan, title=gettext("invoice write-off"))
         if dry_run:
-            say("dry run: nothing was changed")
+            say(t("dry run: nothing was changed"))
             return
-        confirm_or_abort(f"Write off invoice {plan['invoice']} for good?", assume_yes=yes)
+        question = gettext("Write off invoice {number} for good?").format(number=plan["invoice"])
+        confirm_or_abort(question, assume_yes=yes)
         with ws.writing():
             write_off_invoice(ws.conn, ws.actor, number, on)
-    say(f"invoice {number.strip()} is written off")
+    say(t("invoice {number} is written off", number=number.strip()))
 
 
 # `invoice list --fields` (records.invoices gives these; tests/test_output_rules.py keeps
@@ -160,5 +164,10 @@ def invoice_list(
                           columns, limit=limit)  # fmt: skip
         ws.audit_handout("invoice list", "invoice", None, {"rows": count, **details})
     if fail_if_any and count:
-        what = "overdue" if overdue else "listed"
-        raise Refused(f"{count} invoice(s) {what}: remind, collect or write them off")
+        if overdue:
+            raise Refused(
+                t("{count} invoice(s) overdue: remind, collect or write them off", count=count)
+            )
+        raise Refused(
+            t("{count} invoice(s) listed: remind, collect or write them off", count=count)
+        )

@@ -12,6 +12,7 @@ from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, output_path
 from lautex_registry.cli.output import left_out, say
 from lautex_registry.cli.params import LabelFormat, LabelFormatOption, ListPurpose
+from lautex_registry.platform.errors import t
 
 if TYPE_CHECKING:
     from lautex_registry.cli.context import Workspace
@@ -67,8 +68,18 @@ def labels(
             service.write_labels_file(
                 run, fmt.value, path, ws.db_path, ws.actor, force=force, sheet=sheet, skip=skip
             )
-    where = f" to {path}" if path is not None else ""
-    say(f"wrote {run.listed} labels{where}; {left_out(run.left_out_counts())}")
+    left = left_out(run.left_out_counts())
+    if path is not None:
+        say(
+            t(
+                "wrote {count} labels to {path}; {left_out}",
+                count=run.listed,
+                path=path,
+                left_out=left,
+            )
+        )
+    else:
+        say(t("wrote {count} labels; {left_out}", count=run.listed, left_out=left))
 
 
 def _labels_to_stdout(
@@ -108,5 +119,7 @@ def _labels_stdout(fmt: LabelFormat) -> IO[Any]:
     if fmt is LabelFormat.csv:
         return sys.stdout
     if sys.stdout.isatty():
-        raise InvalidInput("output: a PDF on the terminal is unreadable; redirect stdout to a file")
+        raise InvalidInput(
+            t("output: a PDF on the terminal is unreadable; redirect stdout to a file")
+        )
     return sys.stdout.buffer

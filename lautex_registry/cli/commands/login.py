@@ -8,6 +8,7 @@ from lautex_registry.cli.context import existing_register
 from lautex_registry.cli.output import say
 from lautex_registry.cli.params import PasswordStdin
 from lautex_registry.cli.prompts import read_password
+from lautex_registry.platform.errors import t
 
 COMMAND = "login"
 
@@ -43,4 +44,4 @@ def login(
         )
     finally:
         conn.close()
-    say(f"logged in as {user.username} ({user.role}) for 8 hours")
+    say(t("logged in as {username} ({role}) for 8 hours", username=user.username, role=user.role))

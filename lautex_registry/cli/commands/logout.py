@@ -4,6 +4,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import say
+from lautex_registry.platform.errors import t
 
 COMMAND = "logout"
 
@@ -24,4 +25,4 @@ def logout(ctx: typer.Context) -> None:
         with ws.writing():
             sessions.end_session(ws.conn, ws.user, ws.token)
         sessions.forget_session_token(register_id(ws.conn))
-    say("logged out")
+    say(t("logged out"))

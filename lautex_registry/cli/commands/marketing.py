@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.help_text import LautexTyper
 from lautex_registry.cli.output import Format, emit_rows, left_out, say, warn
 from lautex_registry.cli.params import (
     MARKETING_CHANNELS,
@@ -17,10 +18,11 @@ from lautex_registry.cli.params import (
     ListPurpose,
     choice_option,
 )
+from lautex_registry.platform.errors import t
 
 COMMAND = "marketing"
 
-marketing_app = typer.Typer(
+marketing_app = LautexTyper(
     help="Marketing lists that leave out every objection, ban and missing consent.",
     no_args_is_help=True,
 )
@@ -73,6 +75,8 @@ def marketing_list(
             if not rows.refused:  # refused: nothing was handed out, nothing to count
                 with ws.writing():
                     run.record_audit(ws.actor, fmt.value)
-    say(f"listed {run.listed} for {purpose} by {channel}; {left_out(run.left_out_counts())}")
+    left = left_out(run.left_out_counts())
+    say(t("listed {count} for {purpose} by {channel}; {left_out}", count=run.listed,
+          purpose=purpose, channel=channel, left_out=left))  # fmt: skip
     if existing_customers:
         warn(f"note: {OPT_OUT_NOTICE}")

@@ -6,6 +6,8 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import progress_bar, say
+from lautex_registry.platform.errors import t
+from lautex_registry.platform.i18n import gettext
 
 COMMAND = "migrate"
 
@@ -35,10 +37,10 @@ def migrate(
             ws.db_path,
             ws.actor,
             Path(backup_dir) if backup_dir else None,
-            bar.counter("building indexes"),
+            bar.counter(gettext("building indexes")),
         )
     if not applied:
-        say("the schema is up to date; nothing to do")
+        say(t("the schema is up to date; nothing to do"))
         return
-    say(f"backup written to {backup}")
-    say(f"applied migrations {', '.join(str(n) for n in applied)}")
+    say(t("backup written to {path}", path=backup))
+    say(t("applied migrations {numbers}", numbers=", ".join(str(n) for n in applied)))

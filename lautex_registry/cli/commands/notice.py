@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.help_text import LautexTyper
 from lautex_registry.cli.output import (
     Format,
     FormatOption,
@@ -21,10 +22,11 @@ from lautex_registry.cli.params import (
     fields_option,
     id_of,
 )
+from lautex_registry.platform.errors import t
 
 COMMAND = "notice"
 
-notice_app = typer.Typer(
+notice_app = LautexTyper(
     help="Notices owed to sources and recipients after a rectification, erasure or restriction.",
     no_args_is_help=True,
 )
@@ -100,4 +102,4 @@ def notice_sent(
         day = date_or_today(on_date, "date")
         record = mark_sent(ws.conn, ws.actor, notice_id, day, method)
     emit_record(record, fmt)
-    say(f"notice {notice_id} marked sent")
+    say(t("notice {id} marked sent", id=notice_id))

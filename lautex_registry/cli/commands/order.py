@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.help_text import LautexTyper
 from lautex_registry.cli.output import (
     Format,
     FormatOption,
@@ -20,10 +21,12 @@ from lautex_registry.cli.params import (
     choice_option,
     fields_option,
 )
+from lautex_registry.platform.errors import t
+from lautex_registry.platform.i18n import gettext
 
 COMMAND = "order"
 
-order_app = typer.Typer(help="Orders and their lines: add, list, show.", no_args_is_help=True)
+order_app = LautexTyper(help="Orders and their lines: add, list, show.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -71,7 +74,7 @@ def order_add(
             ws.conn, ws.actor, customer, number=number, order_date=order_date,
             channel=channel, reseller=reseller, lines=line,
         )  # fmt: skip
-    say(f"added order {number.strip()}")
+    say(t("added order {number}", number=number.strip()))
 
 
 # `order list --fields` (records.orders gives these; tests/test_output_rules.py keeps them
@@ -121,4 +124,8 @@ def order_show(
     from lautex_registry.records.orders import show_order
 
     with open_workspace(ctx) as ws:
-        emit_record(show_order(ws.conn, number), fmt, title=f"order {number.strip()}")
+        emit_record(
+            show_order(ws.conn, number),
+            fmt,
+            title=gettext("order {number}").format(number=number.strip()),
+        )

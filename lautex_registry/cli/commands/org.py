@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.help_text import LautexTyper
 from lautex_registry.cli.output import (
     Format,
     FormatOption,
@@ -14,6 +15,8 @@ from lautex_registry.cli.output import (
     say,
 )
 from lautex_registry.cli.params import LimitOption, Received, fields_option
+from lautex_registry.platform.errors import t
+from lautex_registry.platform.i18n import gettext
 
 COMMAND = "org"
 
@@ -23,7 +26,7 @@ def register(app: typer.Typer) -> None:
 
 
 # Other modules add commands to this group too (e.g. `org prohibit-marketing`).
-org_app = typer.Typer(
+org_app = LautexTyper(
     help="Organisations that customers represent: add, edit, list, show.", no_args_is_help=True
 )
 
@@ -72,7 +75,7 @@ def org_add(
             ws.conn, ws.actor, name, business_id, sole_trader=sole_trader, trader=trader
         )
     typer.echo(organisation_id)
-    say(f"added organisation {organisation_id}")
+    say(t("added organisation {id}", id=organisation_id))
 
 
 @org_app.command("edit")
@@ -98,7 +101,7 @@ def org_edit(
 
     with open_workspace(ctx, write=True) as ws:
         changed = edit_organisation(ws.conn, ws.actor, org, sole_trader=sole_trader, trader=trader)
-    say(f"changed: {', '.join(changed) or 'nothing'}")
+    say(t("changed: {fields}", fields=", ".join(changed)) if changed else t("changed: nothing"))
 
 
 # `org list --fields` (records.organisations gives these; tests/test_output_rules.py keeps
@@ -146,7 +149,7 @@ def org_show(ctx: typer.Context, org: OrgRef, fmt: FormatOption = Format.table) 
         ws.audit_handout(
             "org show", "organisation", record["id"], {"contacts": len(record["contacts"])}
         )
-    emit_record(record, fmt, title="organisation")
+    emit_record(record, fmt, title=gettext("organisation"))
 
 
 @org_app.command("prohibit-marketing")
@@ -172,12 +175,21 @@ def org_prohibit_marketing(
         result = set_organisation_prohibition(
             ws.conn, ws.actor, organisation_id, day, lift=withdraw
         )
-    state = (
-        f"marketing prohibited since {result.prohibited_on}"
-        if result.prohibited_on
-        else "no marketing prohibition"
-    )
-    unchanged = "" if result.changed else " (unchanged)"
-    say(f"organisation {organisation_id}: {state}{unchanged}; {result.contacts} contacts")
+    values = {"id": organisation_id, "day": result.prohibited_on, "count": result.contacts}
+    if result.prohibited_on and result.changed:
+        say(t("organisation {id}: marketing prohibited since {day}; {count} contacts", **values))
+    elif result.prohibited_on:
+        say(
+            t(
+                "organisation {id}: marketing prohibited since {day} (unchanged); {count} contacts",
+                **values,
+            )
+        )
+    elif result.changed:
+        say(t("organisation {id}: no marketing prohibition; {count} contacts", **values))
+    else:
+        say(
+            t("organisation {id}: no marketing prohibition (unchanged); {count} contacts", **values)
+        )
     if withdraw and result.contacts:
-        say("each contact's own objections stay in force")
+        say(t("each contact's own objections stay in force"))

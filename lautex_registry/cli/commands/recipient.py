@@ -5,12 +5,14 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.help_text import LautexTyper
 from lautex_registry.cli.output import Format, FormatOption, emit_rows, pick_fields, say
 from lautex_registry.cli.params import RECIPIENT_KINDS, LimitOption, choice_option, fields_option
+from lautex_registry.platform.errors import t
 
 COMMAND = "recipient"
 
-recipient_app = typer.Typer(
+recipient_app = LautexTyper(
     help="Who may receive the register's data, for which purposes, in which country.",
     no_args_is_help=True,
 )
@@ -62,7 +64,7 @@ def recipient_add(
             ws.conn, ws.actor, name, kind, purpose, country, transfer_basis
         )
     typer.echo(recipient_id)
-    say(f"added recipient {recipient_id}")
+    say(t("added recipient {id}", id=recipient_id))
 
 
 # `recipient list --fields` (records.recipients gives these; tests/test_output_rules.py

@@ -8,6 +8,7 @@ from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, FormatOption, say
 from lautex_registry.cli.params import Customer, RequestOption
 from lautex_registry.cli.rectifying import emit_certificate, report_rectification
+from lautex_registry.platform.errors import t
 
 COMMAND = "rectify"
 
@@ -43,9 +44,9 @@ def rectify(
 
     with open_workspace(ctx, write=True) as ws:
         if refuse and (assignments or supplement):
-            raise InvalidInput("refuse: --refuse cannot be combined with --set or --supplement")
+            raise InvalidInput(t("refuse: --refuse cannot be combined with --set or --supplement"))
         if refuse and request_id is None:
-            raise InvalidInput("request: a refusal answers a request: add --request ID")
+            raise InvalidInput(t("request: a refusal answers a request: add --request ID"))
         changes = rectification.parse_assignments(assignments or [])
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
         if refuse:
@@ -58,7 +59,7 @@ def rectify(
                 request_id=request_id, supplement=supplement,
             )  # fmt: skip
     if refuse:
-        say(f"request {request_id} closed as refused; the refusal certificate follows")
+        say(t("request {id} closed as refused; the refusal certificate follows", id=request_id))
         emit_certificate(certificate, None)
     else:
         report_rectification(result, request_id, fmt)

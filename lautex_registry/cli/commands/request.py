@@ -8,6 +8,7 @@ import typer
 
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, output_path
+from lautex_registry.cli.help_text import LautexTyper
 from lautex_registry.cli.output import (
     Format,
     FormatOption,
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
 COMMAND = "request"
 
-request_app = typer.Typer(
+request_app = LautexTyper(
     help="Data subject requests: add, extend, verify, list, show, close, letter, certificate.",
     no_args_is_help=True,
 )

@@ -8,6 +8,7 @@ from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, FormatOption, say
 from lautex_registry.cli.params import Customer, RequestOption
 from lautex_registry.cli.rectifying import emit_notices
+from lautex_registry.platform.errors import t
 
 COMMAND = "restrict"
 
@@ -35,7 +36,8 @@ def restrict(
     with open_workspace(ctx, write=True) as ws:
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
         result = restrict_customer(ws.conn, ws.actor, customer_id, reason, request_id)
-    say(f"customer {customer_id} is restricted (restriction {result.restriction_id})")
+    say(t("customer {id} is restricted (restriction {restriction})", id=customer_id,
+          restriction=result.restriction_id))  # fmt: skip
     if result.request_closed:
-        say(f"request {request_id} closed: completed")
+        say(t("request {id} closed: completed", id=request_id))
     emit_notices(result.notices, fmt)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.help_text import LautexTyper
 from lautex_registry.cli.output import (
     Format,
     FormatOption,
@@ -18,6 +19,8 @@ from lautex_registry.cli.output import (
     warn,
 )
 from lautex_registry.cli.params import AsOf, DryRun, Yes
+from lautex_registry.platform.errors import t
+from lautex_registry.platform.i18n import gettext
 
 if TYPE_CHECKING:
     from lautex_registry.cli.context import Workspace
@@ -25,7 +28,7 @@ if TYPE_CHECKING:
 
 COMMAND = "retention"
 
-retention_app = typer.Typer(
+retention_app = LautexTyper(
     help="Retention policy and the job that enforces it.", no_args_is_help=True
 )
 
@@ -106,7 +109,7 @@ def retention_run(
             if not yes and sys.stdin.isatty():
                 due = due_counts(ws.conn, day, RetentionPolicy.of(ws.conn))
                 say(", ".join(f"{name}: {count}" for name, count in due.items()))
-            confirm_or_abort("Run the retention job now?", assume_yes=yes)
+            confirm_or_abort(gettext("Run the retention job now?"), assume_yes=yes)
         summary = _run(ws, day, dry_run)
     if fmt in (Format.json, Format.jsonl):
         # The same fields in both, run_id included: jsonl is the summary on one line.
@@ -114,6 +117,6 @@ def retention_run(
     else:
         emit_rows(summary.rows(), fmt, ["policy", "count"])
     if dry_run:
-        say("dry run: nothing was changed")
+        say(t("dry run: nothing was changed"))
     if not summary.checkpointed:
-        warn("warning: a reader kept the WAL from being truncated; the next run retries")
+        warn(t("warning: a reader kept the WAL from being truncated; the next run retries"))

@@ -5,12 +5,15 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.help_text import LautexTyper
 from lautex_registry.cli.output import Format, FormatOption, emit_record, preview_record, say
 from lautex_registry.cli.params import DryRun, Yes
+from lautex_registry.platform.errors import t
+from lautex_registry.platform.i18n import gettext
 
 COMMAND = "settings"
 
-settings_app = typer.Typer(help="The register's settings.", no_args_is_help=True)
+settings_app = LautexTyper(help="The register's settings.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -63,19 +66,21 @@ def settings_load(
             settings, origin = load_settings_file(Path(path) if path else LOCAL_SETTINGS_FILE)
         loaded = settings_to_load(settings, origin)
         plan = settings_load_plan(ws.conn, ws.actor, loaded)
-        preview_record(plan, title=f"settings load {origin}")
+        preview_record(plan, title=gettext("settings load {origin}").format(origin=origin))
         if dry_run:
-            say("dry run: nothing was changed")
+            say(t("dry run: nothing was changed"))
             return
-        confirm_or_abort("Replace the settings in force?", assume_yes=yes)
+        confirm_or_abort(gettext("Replace the settings in force?"), assume_yes=yes)
         with ws.writing():
             sections = replace_settings(ws.conn, ws.actor, loaded)
-    say(f"settings from {origin} are in force ({', '.join(sections)})")
+    say(t("settings from {origin} are in force ({sections})", origin=origin,
+          sections=", ".join(sections)))  # fmt: skip
     if loaded.reset:
-        say(f"reset to the built-in defaults: {', '.join(loaded.reset)}")
+        say(t("reset to the built-in defaults: {sections}", sections=", ".join(loaded.reset)))
     for name in loaded.added:
-        say(f"note: {origin} has no [{name}] section (it was written before there was one): "
-            f"the built-in default is in force; add the section to change it")  # fmt: skip
+        say(t("note: {origin} has no [{name}] section (it was written before there was one): "
+              "the built-in default is in force; add the section to change it", origin=origin,
+              name=name))  # fmt: skip
 
 
 @settings_app.command("show")

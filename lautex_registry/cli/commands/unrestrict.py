@@ -7,6 +7,7 @@ import typer
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import say
 from lautex_registry.cli.params import Customer
+from lautex_registry.platform.errors import t
 
 COMMAND = "unrestrict"
 
@@ -38,4 +39,5 @@ def unrestrict(
         day = parse_date(informed_on, "informed-on")
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
         unrestrict_customer(ws.conn, ws.actor, customer_id, day)
-    say(f"customer {customer_id}: restriction lifted (the person was told on {day.isoformat()})")
+    say(t("customer {id}: restriction lifted (the person was told on {day})", id=customer_id,
+          day=day.isoformat()))  # fmt: skip

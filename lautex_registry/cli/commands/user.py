@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from lautex_registry.cli.context import open_workspace
+from lautex_registry.cli.help_text import LautexTyper
 from lautex_registry.cli.output import Format, FormatOption, emit_rows, pick_fields, say
 from lautex_registry.cli.params import (
     ROLES,
@@ -16,10 +17,12 @@ from lautex_registry.cli.params import (
     fields_option,
 )
 from lautex_registry.cli.prompts import read_password
+from lautex_registry.platform.errors import t
+from lautex_registry.platform.i18n import gettext
 
 COMMAND = "user"
 
-user_app = typer.Typer(help="Personal accounts: add, list, disable, tokens.", no_args_is_help=True)
+user_app = LautexTyper(help="Personal accounts: add, list, disable, tokens.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -50,7 +53,7 @@ def user_add(
             password = read_password(from_stdin=password_stdin, confirm=True)
         with ws.writing():
             accounts.add_user(ws.conn, ws.actor, username, full_name, role, password)
-    say(f"added {role} {username!r}")
+    say(t("added {role} {username!r}", role=role, username=username))
 
 
 # `user list --fields` (accounts.list_users gives these; tests/test_output_rules.py keeps
@@ -97,11 +100,13 @@ def user_passwd(
     with open_workspace(ctx) as ws:
         target = username or ws.user.username
         if target != ws.user.username and ws.user.role != ADMIN:
-            raise AuthError("only an admin may change another user's password")
-        password = read_password(from_stdin=password_stdin, confirm=True, prompt="New password")
+            raise AuthError(t("only an admin may change another user's password"))
+        password = read_password(
+            from_stdin=password_stdin, confirm=True, prompt=gettext("New password")
+        )
         with ws.writing():
             accounts.change_password(ws.conn, ws.actor, target, password)
-    say(f"password changed for {target!r}; their other sessions have ended")
+    say(t("password changed for {username!r}; their other sessions have ended", username=target))
 
 
 @user_app.command("disable")
@@ -123,7 +128,13 @@ def user_disable(
         accounts.get_user(ws.conn, username)
         with ws.writing():
             accounts.set_disabled(ws.conn, ws.actor, username, True)
-    say(f"disabled {username!r}: sessions ended, service token revoked; undo: lautex user enable")
+    say(
+        t(
+            "disabled {username!r}: sessions ended, service token revoked;"
+            " undo: lautex user enable",
+            username=username,
+        )
+    )
 
 
 @user_app.command("enable")
@@ -136,7 +147,7 @@ def user_enable(ctx: typer.Context, username: Username) -> None:
 
     with open_workspace(ctx, write=True) as ws:
         accounts.set_disabled(ws.conn, ws.actor, username, False)
-    say(f"enabled {username!r}")
+    say(t("enabled {username!r}", username=username))
 
 
 @user_app.command("token")
@@ -151,7 +162,7 @@ def user_token(ctx: typer.Context, username: Username) -> None:
         with ws.writing():
             token = sessions.issue_service_token(ws.conn, ws.actor, username)
         typer.echo(token)
-    say("keep this token secret: it is shown only once; use it as LAUTEX_TOKEN")
+    say(t("keep this token secret: it is shown only once; use it as LAUTEX_TOKEN"))
 
 
 @user_app.command("revoke-token")
@@ -164,4 +175,4 @@ def user_revoke_token(ctx: typer.Context, username: Username) -> None:
 
     with open_workspace(ctx, write=True) as ws:
         sessions.revoke_service_token(ws.conn, ws.actor, username)
-    say(f"revoked the service token of {username!r}")
+    say(t("revoked the service token of {username!r}", username=username))
