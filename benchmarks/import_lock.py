@@ -98,11 +98,22 @@ def measure(code: Path, db: Path, csv_path: Path) -> dict[str, float]:
     }
 
 
-def fresh(base: Path, name: str) -> Path:
+def fresh(base: Path, name: str, code: Path) -> Path:
+    """A register of 1000 customers built by `code` itself: an older checkout does not
+    open a register with a newer schema."""
     db = base / f"{name}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    build_register(db, 1000, 0)
+    if code == HERE:
+        build_register(db, 1000, 0)
+        return db
+    script = (
+        f"import sys; sys.path.insert(0, {str(code / 'benchmarks')!r}); "
+        "from pathlib import Path; from generate import build_register; "
+        f"build_register(Path({str(db)!r}), 1000, 0)"
+    )
+    subprocess.run([sys.executable, "-c", script], env=dict(os.environ, PYTHONPATH=str(code)),
+                   cwd=base, check=True)  # fmt: skip
     return db
 
 
@@ -117,7 +128,7 @@ def main() -> None:
         csv_path = base / "import.csv"
         write_csv(csv_path, size, start=10_000_000)
         for name, code in sides:
-            db = fresh(base, name.split()[0])
+            db = fresh(base, name.split()[0], code)
             plain = baseline(db)
             found = measure(code, db, csv_path)
             print(

@@ -74,7 +74,9 @@ def environment(**values: str) -> Iterator[None]:
 
 
 # What `isolated` unsets, for the session fixtures' commands too.
-_ISOLATED = {"LAUTEX_TOKEN": "", "LAUTEX_TOKEN_FILE": "", "LAUTEX_DEBUG": ""}
+# The interface speaks the machine's locale (docs/rules.md §6): the tests read English
+# whatever the machine running them speaks; tests of the Finnish interface set their own.
+_ISOLATED = {"LAUTEX_TOKEN": "", "LAUTEX_TOKEN_FILE": "", "LAUTEX_DEBUG": "", "LAUTEX_LANG": "en"}
 
 
 @pytest.fixture(scope="session")
@@ -187,6 +189,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.delenv("LAUTEX_TOKEN", raising=False)
     monkeypatch.delenv("LAUTEX_TOKEN_FILE", raising=False)
     monkeypatch.delenv("LAUTEX_DEBUG", raising=False)
+    monkeypatch.setenv("LAUTEX_LANG", _ISOLATED["LAUTEX_LANG"])
     # The user's config file (lautex config) is the test's own, never the machine's.
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     yield tmp_path

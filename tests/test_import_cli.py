@@ -95,6 +95,7 @@ def test_json_report_counts_and_problems(cli: Cli, tmp_path: Path) -> None:
     assert json.loads(skipped.stdout) == {
         "rows": 3, "valid": 1, "invalid": 1, "duplicates": 1, "stored": 1,
         "organisations_created": 0, "dry_run": False, "failed": False, "ignored_columns": [],
+        "run": 1, "run_stored": 1,
         "problems": [
             {"line": 3, "kind": "invalid", "reason": first_reason},
             {"line": 4, "kind": "duplicate",

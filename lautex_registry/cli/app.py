@@ -53,6 +53,12 @@ class RegisterGroup(HelpGroup):
 
             reader_gone()
             raise typer.Exit(141) from None
+        except SystemExit as exc:
+            # The help is drawn by rich, whose console ends the process with exit 1 when
+            # the pipe is closed (raised while it handles the BrokenPipeError).
+            if isinstance(exc.__context__, BrokenPipeError):
+                raise typer.Exit(141) from None
+            raise
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         """An old spelling runs the command under its one name (permissions, audit)."""
@@ -71,6 +77,10 @@ class RegisterGroup(HelpGroup):
             # Ctrl-C or end of input at a prompt (click turns both into Abort).
             _fail(gettext("interrupted at the prompt: nothing changed"), 130)
         except typer.Exit:
+            raise
+        except SystemExit as exc:
+            if isinstance(exc.__context__, BrokenPipeError):  # a command's help: see above
+                raise typer.Exit(141) from None
             raise
         except BrokenPipeError:
             # The reader of a pipe stopped reading (`lautex export 42 | head`): no error

@@ -79,6 +79,11 @@ FormatOption = Annotated[
 ]
 
 
+def human_format() -> Format:
+    """The default for people: a table at a terminal, tab-separated values elsewhere."""
+    return Format.table if _stdout_is_terminal() else Format.tsv
+
+
 def _stdout_is_terminal() -> bool:
     try:
         return sys.stdout.isatty()
@@ -576,9 +581,14 @@ def _emit_tsv_record(record: Mapping[str, Any]) -> None:
         _emit_tsv(items, None, out)
 
 
-def preview_record(record: Mapping[str, Any], *, title: str | None = None) -> None:
+def preview_record(
+    record: Mapping[str, Any], *, title: str | None = None, yes: bool = False
+) -> None:
     """What a command is about to do, as a table on stderr for the person who confirms it:
-    stdout stays for the result, so `--yes --format json` prints only what was done."""
+    stdout stays for the result, so `--yes --format json` prints only what was done.
+    With `--yes` nobody confirms, so `-q` silences it like any other message."""
+    if yes and settings.quiet:
+        return
     _print_record(record, title, err=True)
 
 

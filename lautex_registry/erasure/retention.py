@@ -32,7 +32,6 @@ the same date finds nothing to do. One run at a time: an exclusive flock on
 import fcntl
 import json
 import os
-import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -57,7 +56,7 @@ from lautex_registry.erasure.holds import (
 from lautex_registry.erasure.plan import ANONYMISE, ERASE
 from lautex_registry.platform import audit, journal
 from lautex_registry.platform.clock import real_today, timestamp
-from lautex_registry.platform.db import IN_LIST, json_list, transaction
+from lautex_registry.platform.db import IN_LIST, json_list, let_others_write, transaction
 from lautex_registry.platform.errors import Conflict, Refused, t
 from lautex_registry.platform.output_files import retention_lock_path
 
@@ -70,9 +69,6 @@ BACKUPS = "backups"
 POLICIES = (VOUCHERS, FINISHED_ERASURES, INACTIVE_CUSTOMERS, CLOSED_REQUESTS, DOCUMENTS, BACKUPS)
 
 DEFAULT_BATCH = 300
-# Seconds between batches in which a waiting clerk gets the write lock.
-YIELD_MIN = 0.005
-YIELD_MAX = 0.1
 Progress = Callable[[str, int], None]
 
 
@@ -352,18 +348,9 @@ class _Job:
         self.summary.counts[policy] += done
 
     def _report(self, policy: str, seen: int, started: float) -> None:
-        """After a batch has committed: let a waiting clerk in, then report progress.
-
-        A clerk's BEGIN IMMEDIATE polls for the lock at growing intervals (up to 100 ms
-        apart); a job that took the lock again at once would starve it. So the job
-        leaves the lock free for a while in proportion to how long it held it (10-50%,
-        at least 5 ms, at most 100 ms), random so that it cannot fall into step with
-        the clerk's polling: the clerk gets the lock within a batch or two.
-        """
-        held = time.monotonic() - started
-        pause = min(YIELD_MAX, max(YIELD_MIN, held * random.uniform(0.1, 0.5)))
-        time.sleep(pause)
-        self.summary.yielded += pause
+        """After a batch has committed: let a waiting clerk in (`db.let_others_write`),
+        then report progress."""
+        self.summary.yielded += let_others_write(time.monotonic() - started)
         if self.progress is not None and seen:
             self.progress(policy, seen)
 

@@ -23,7 +23,7 @@ but their own objections and their organisation's prohibition still apply.
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from lautex_registry.platform import audit, validation
@@ -218,9 +218,16 @@ class MarketingList(ListRun):
                 reason = "no-postal-address"
             left_out[reason] += 1
 
-    def record_audit(self, actor: audit.Actor, fmt: str) -> None:
-        """Audit the export: who, which list, how many rows; counts only. In a transaction
-        (checked), after `end_read`."""
+    def record_audit(
+        self,
+        actor: audit.Actor,
+        fmt: str,
+        shown: int | None = None,
+        fields: Sequence[str] | None = None,
+    ) -> None:
+        """Audit the export: who, which list, how many rows were handed out (`shown`, when
+        --limit cut the list; else every one listed), which fields when chosen; counts
+        and names only. In a transaction (checked), after `end_read`."""
         audit.record(
             self.conn,
             actor,
@@ -232,7 +239,8 @@ class MarketingList(ListRun):
                 "channel": self.channel,
                 "existing_customers": self.existing_customers,
                 "format": fmt,
-                "rows": self.listed,
+                "rows": self.listed if shown is None else shown,
                 "left_out": self.left_out_counts(),
+                **({} if fields is None else {"fields": list(fields)}),
             },
         )

@@ -81,6 +81,11 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
         "objections and publication bans (docs/privacy-statement.md P3, P9)",
     ),
     PersonalTable("consents", "customer_id", ("source",), "marketing consents (917/2014 s. 200)"),
+    # Ids only, no personal value: which import run stored the person (where the data came
+    # from, shown in the access export); the row goes with the customer (docs/rules.md §6).
+    PersonalTable(
+        "import_run_customers", "customer_id", (), "the import run that stored the person"
+    ),
 )
 
 NON_PERSONAL_TABLES: dict[str, str] = {
@@ -101,6 +106,10 @@ NON_PERSONAL_TABLES: dict[str, str] = {
     "register_counts": "totals per state and year for status: numbers only",
     # The copies themselves hold personal data; their retention is [retention] backup_days.
     "backups": "a backup copy's file name (the moment it was made), folder, hash and size",
+    # docs/rules.md §6: an import's batches and what they stored, by id; the links go with
+    # the customer or organisation on erasure (ON DELETE CASCADE).
+    "import_runs": "an import's times, state, counts, options and the file's SHA-256",
+    "import_run_organisations": "ids only: which import run created an organisation",
 }
 
 

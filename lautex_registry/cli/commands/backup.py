@@ -13,9 +13,15 @@ from lautex_registry.cli.output import (
     FormatOption,
     emit_record,
     emit_rows,
+    pick_fields,
     say,
 )
-from lautex_registry.cli.params import IdentityOption, identities_from
+from lautex_registry.cli.params import (
+    IdentityOption,
+    LimitOption,
+    fields_option,
+    identities_from,
+)
 
 # Options of `backup` itself that take a value: the word after them is not its PATH.
 _VALUED = {"--to", "--format", "-f"}
@@ -177,24 +183,32 @@ def _offsite(ctx: typer.Context, to: str, plain: bool, force: bool, fmt: Format)
         say(f"deleted {len(done.deleted)} older copies in {to} by the rotation")
 
 
+# The fields of `backup list` (erasure.backup_copies.list_copies gives these;
+# tests/test_marketing_options.py keeps them equal), written out for `-h`.
+BACKUP_FIELDS = ("location", "file", "made_at", "bytes", "encrypted", "verified_at",
+                 "expires_on", "sha256")  # fmt: skip
+
+
 @backup_app.command("list")
-def backup_list(ctx: typer.Context, fmt: FormatOption = Format.table) -> None:
+def backup_list(
+    ctx: typer.Context,
+    limit: LimitOption = None,
+    fields: Annotated[str | None, fields_option(BACKUP_FIELDS, BACKUP_FIELDS)] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
     """Show the backup copies: where, when, size, encrypted, verified, when they expire.
 
     Example: lautex backup list --format json
+    Example: lautex backup list --fields file,made_at,expires_on --limit 5
     """
     from lautex_registry.erasure.backup_copies import list_copies
 
+    columns = pick_fields(fields, BACKUP_FIELDS, BACKUP_FIELDS)
     with open_workspace(ctx) as ws:
         listing = list_copies(ws.conn)
     for folder in listing.unreachable:
         say(f"skipped {folder}: not a folder that can be reached now (is the disk mounted?)")
-    emit_rows(
-        listing.rows,
-        fmt,
-        ["location", "file", "made_at", "bytes", "encrypted", "verified_at", "expires_on",
-         "sha256"],
-    )  # fmt: skip
+    emit_rows(listing.rows, fmt, columns, limit=limit)
 
 
 @backup_app.command("verify")

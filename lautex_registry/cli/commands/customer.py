@@ -14,7 +14,9 @@ from lautex_registry.cli.output import (
     FormatOption,
     emit_record,
     emit_rows,
+    human_format,
     pick_fields,
+    preview_record,
     progress_bar,
     report_restorations,
     say,
@@ -30,12 +32,16 @@ from lautex_registry.cli.params import (
     PersonLanguage,
     ReportFormat,
     ReportFormatOption,
+    Yes,
     choice_option,
     fields_option,
     id_of,
 )
 
 COMMAND = "customer"
+# records.importing.runs.BATCH_ROWS (tests/test_import_runs.py keeps the two equal): written
+# out here so that `-h` does not import the records layer.
+IMPORT_BATCH_ROWS = 2_000
 
 customer_app = LautexTyper(
     help="The people in the register: add, show, list, search, edit, import.",
@@ -333,12 +339,12 @@ def customer_edit(
 def customer_import(
     ctx: typer.Context,
     file: Annotated[
-        str,
+        str | None,
         typer.Argument(
             help="CSV file (UTF-8 unless --encoding; `,` `;` or tab separated); - reads stdin.",
             show_default=False,
         ),
-    ],
+    ] = None,
     source: Annotated[
         str | None,
         choice_option(
@@ -369,6 +375,44 @@ def customer_import(
     ignore_extra: Annotated[
         bool, typer.Option("--ignore-extra", help="Leave out columns that name no field.")
     ] = False,
+    resume: Annotated[
+        int | None,
+        typer.Option(
+            "--resume",
+            metavar="RUN",
+            help="Finish an unfinished import run: give the same FILE (checked by its "
+            "SHA-256); it goes on after the last stored batch, with the run's options.",
+            parser=id_of("resume"),
+            show_default=False,
+        ),
+    ] = None,
+    undo: Annotated[
+        int | None,
+        typer.Option(
+            "--undo",
+            metavar="RUN",
+            help="Remove every customer (and new organisation) an import run stored; "
+            "refused when clerks have changed or referred to any of them since. Asks "
+            "first (--yes without a terminal).",
+            parser=id_of("undo"),
+            show_default=False,
+        ),
+    ] = None,
+    list_runs: Annotated[
+        bool, typer.Option("--runs", help="List the import runs, newest first.")
+    ] = False,
+    batch_rows: Annotated[
+        int,
+        typer.Option(
+            "--batch-rows",
+            metavar="N",
+            help="Rows stored (or removed by --undo) per write transaction: a clerk's write "
+            "waits one batch at most.",
+            parser=id_of("batch-rows", maximum=1_000_000),
+        ),
+    ] = IMPORT_BATCH_ROWS,
+    yes: Yes = False,
+    limit: LimitOption = None,
     fmt: ReportFormatOption = ReportFormat.text,
 ) -> None:
     """Import customers from a CSV file whose header names the fields, in English or Finnish.
@@ -379,9 +423,46 @@ def customer_import(
     org/yritys, business_id/y-tunnus, email/sähköposti, phone/puhelin,
     street/katuosoite, postal_code/postinumero, city/postitoimipaikka, country/maa,
     source/lähde, source_detail, language/kieli, notes (README: Importing customers).
+    The good rows are then stored in batches as one import run, which an error or
+    Ctrl-C leaves unfinished: finish it with --resume or remove it with --undo.
 
     Example: lautex customer import asiakkaat.csv --encoding cp1252 --source reseller
+    Example: lautex customer import --resume 3 asiakkaat.csv
+    Example: lautex customer import --undo 3 --yes
     """
+    from lautex_registry.platform.errors import InvalidInput
+
+    given = (("--resume", resume), ("--undo", undo), ("--runs", list_runs or None))
+    modes = [name for name, value in given if value is not None]
+    if len(modes) > 1:
+        raise InvalidInput(f"{modes[1].lstrip('-')}: give one of {' and '.join(modes)}")
+    if list_runs or undo is not None:
+        if file is not None:
+            raise InvalidInput(f"file: {modes[0]} takes no FILE")
+        if list_runs:
+            _import_runs(ctx, fmt, limit)
+        else:
+            _undo_import(ctx, undo or 0, dry_run=dry_run, yes=yes, batch_rows=batch_rows, fmt=fmt)
+        return
+    if resume is not None and (
+        source is not None or skip_invalid or encoding != "utf-8" or mapping or ignore_extra
+    ):
+        raise InvalidInput(
+            "resume: the run reads its file with the options it was started with: give "
+            "none of --source, --skip-invalid, --encoding, --map, --ignore-extra"
+        )
+    _import_file(
+        ctx, file, source=source, dry_run=dry_run, skip_invalid=skip_invalid,
+        encoding=encoding, mapping=mapping or [], ignore_extra=ignore_extra, resume=resume,
+        batch_rows=batch_rows, fmt=fmt,
+    )  # fmt: skip
+
+
+def _import_file(
+    ctx: typer.Context, file: str | None, *, source: str | None, dry_run: bool, skip_invalid: bool,
+    encoding: str, mapping: list[str], ignore_extra: bool, resume: int | None,
+    batch_rows: int, fmt: ReportFormat,
+) -> None:  # fmt: skip
     import json
     import sys
 
@@ -393,12 +474,14 @@ def customer_import(
         open_workspace(ctx) as ws,
         progress_bar() as bar,
     ):
+        if file is None:  # asked after the permission: a role that may not import hears that
+            raise InvalidInput("file: give the CSV file to import (- reads stdin), or --runs")
         progress = None if stdin else bar.counter(f"importing {Path(file).name}")
         report = import_customers(
             ws.conn, ws.actor, sys.stdin.buffer if stdin else Path(file),
             default_source=source, dry_run=dry_run, skip_invalid=skip_invalid,
-            encoding=encoding, mapping=mapping or [], ignore_extra=ignore_extra,
-            progress=progress,
+            encoding=encoding, mapping=mapping, ignore_extra=ignore_extra,
+            progress=progress, resume=resume, batch_rows=batch_rows,
         )  # fmt: skip
     for problem in report.problems:
         warn(f"line {problem.line}: {problem.reason}")
@@ -409,3 +492,41 @@ def customer_import(
     if report.failed:
         raise InvalidInput(f"{name}: {report.summary()}")
     say(report.summary())
+
+
+def _import_runs(ctx: typer.Context, fmt: ReportFormat, limit: int | None) -> None:
+    from lautex_registry.records.importing.runs import RUN_COLUMNS, list_runs
+
+    with open_workspace(ctx) as ws:
+        rows = list_runs(ws.conn)
+    emit_rows(rows, Format.json if fmt is ReportFormat.json else human_format(),
+              list(RUN_COLUMNS), title="import runs", limit=limit)  # fmt: skip
+
+
+def _undo_import(
+    ctx: typer.Context, run: int, *, dry_run: bool, yes: bool, batch_rows: int,
+    fmt: ReportFormat,
+) -> None:  # fmt: skip
+    import json
+    import sys
+
+    from lautex_registry.cli.prompts import confirm_or_abort
+    from lautex_registry.records.importing.runs import undo as undo_run
+
+    with open_workspace(ctx) as ws:
+        plan = undo_run(ws.conn, ws.actor, run, dry_run=True)  # refused here when it cannot be
+        shown = {"run": run, "customers": plan.customers, "organisations": plan.organisations}
+        preview_record(shown, title=f"undo import run {run}", yes=yes)
+        if dry_run:
+            say("dry run: nothing was changed")
+            return
+        confirm_or_abort(
+            f"Remove the {plan.customers} customers import run {run} stored?", assume_yes=yes
+        )
+        done = undo_run(ws.conn, ws.actor, run, batch_rows=batch_rows)
+    if fmt is ReportFormat.json:
+        result = {"run": run, "customers_removed": done.customers,
+                  "organisations_removed": done.organisations}  # fmt: skip
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+    say(f"import run {run} undone: {done.customers} customers and "
+        f"{done.organisations} organisations removed")  # fmt: skip

@@ -113,7 +113,7 @@ def invoice_write_off(
 
     with open_workspace(ctx) as ws:
         plan = write_off_plan(ws.conn, number, on)
-        preview_record(plan, title=gettext("invoice write-off"))
+        preview_record(plan, title=gettext("invoice write-off"), yes=yes)
         if dry_run:
             say(t("dry run: nothing was changed"))
             return

@@ -53,7 +53,7 @@ def restore(
             emit_record(preview.as_dict(), fmt, title="restore")
             say("dry run: nothing was changed")
             return
-        preview_record(preview.as_dict(), title="restore (preview)")
+        preview_record(preview.as_dict(), title="restore (preview)", yes=yes)
         say(f"this replaces the register {ws.db_path} with {path}: later changes are lost")
         confirm_or_abort("Restore the backup?", assume_yes=yes)
         done = restore_copy(ws.conn, ws.actor, Path(path), today(), identities=identities)

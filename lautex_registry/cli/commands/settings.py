@@ -66,7 +66,7 @@ def settings_load(
             settings, origin = load_settings_file(Path(path) if path else LOCAL_SETTINGS_FILE)
         loaded = settings_to_load(settings, origin)
         plan = settings_load_plan(ws.conn, ws.actor, loaded)
-        preview_record(plan, title=gettext("settings load {origin}").format(origin=origin))
+        preview_record(plan, title=gettext("settings load {origin}").format(origin=origin), yes=yes)
         if dry_run:
             say(t("dry run: nothing was changed"))
             return

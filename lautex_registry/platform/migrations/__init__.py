@@ -53,6 +53,7 @@ _NAMES = (
     "m0012_backup_copies",
     "m0013_order_line_units",
     "m0014_customer_search",
+    "m0015_import_runs",
 )
 
 MIGRATION_SET = "lautex"

@@ -6,7 +6,9 @@
 - `validating`: records to INSERT parameters, in a pool of worker processes for large
   files (and the pool's watchdog that ends the workers with the import);
 - `storing`: checks against the register, staging outside the write lock, and the
-  final store in one short write transaction with its audit row;
+  store in batches, each a short write transaction with its audit row;
+- `runs`: the import run the batches belong to: resumed after a stop, undone as a
+  whole, listed;
 - `staging_file`: the private file on disk the good rows are staged in, removed
   however the import ends (and an abandoned one by the next import);
 - `report`: what the import found, as the CLI prints it;

@@ -26,6 +26,8 @@ class ImportReport:
     dry_run: bool = False
     skip_invalid: bool = False
     ignored_columns: tuple[str, ...] = ()  # left out with --ignore-extra
+    run_id: int | None = None  # the import run the rows were stored in
+    run_stored: int = 0  # the customers the run stored in all (a resumed run: before too)
 
     @property
     def failed(self) -> bool:
@@ -54,6 +56,8 @@ class ImportReport:
             outcome = f"{self.stored} customers stored"
             if self.organisations_created:
                 outcome += f", {self.organisations_created} organisations created"
+            if self.run_id is not None:
+                outcome += f" (import run {self.run_id} finished, {self.run_stored} in all)"
         return f"{', '.join(parts)}; {outcome}"
 
     def as_json(self) -> dict[str, object]:
@@ -67,6 +71,8 @@ class ImportReport:
             "organisations_created": self.organisations_created,
             "dry_run": self.dry_run,
             "failed": self.failed,
+            "run": self.run_id,
+            "run_stored": self.run_stored,
             "ignored_columns": list(self.ignored_columns),
             "problems": [
                 {"line": p.line, "kind": kind, "reason": p.reason}

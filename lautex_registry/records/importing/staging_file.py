@@ -102,7 +102,7 @@ def staging_file(conn: sqlite3.Connection) -> Iterator[Path]:
         conn.execute(f"ATTACH DATABASE ? AS {SCHEMA}", (str(path),))
         try:
             # Scratch data, thrown away whole: no overwriting of freed pages (the file is
-            # removed), a rollback journal in memory (the final store may roll back), no
+            # removed), a rollback journal in memory (a batch may roll back), no
             # syncs, and a bounded page cache.
             conn.execute(f"PRAGMA {SCHEMA}.secure_delete = OFF")
             conn.execute(f"PRAGMA {SCHEMA}.journal_mode = MEMORY")

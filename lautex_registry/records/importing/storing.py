@@ -1,22 +1,34 @@
-"""Checks against the register, staging, and the final store in one short transaction.
+"""Checks against the register, staging, and the store in short batches.
 
-All or nothing, without holding the write lock while the file is read: the good rows
-are checked against the register and staged in a private file on disk
-(`staging_file`: memory stays flat whatever the file's size) while other users go on
-working; only the final store takes the write lock. What others committed meanwhile
-is checked again under the lock (docs/rules.md §6).
+The write lock is never held while the file is read: the good rows are checked
+against the register and staged in a private file on disk (`staging_file`: memory
+stays flat whatever the file's size) while other users go on working. Then the
+staged rows are stored in batches, each its own short write transaction, inside an
+import run (`runs`) that can be resumed or undone as a whole; what others committed
+meanwhile is checked again in each batch (docs/rules.md §6).
 """
 
 import sqlite3
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
 from lautex_registry.platform import audit
 from lautex_registry.platform.characters import excerpt
-from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, t
+from lautex_registry.platform.errors import (
+    Conflict,
+    InvalidInput,
+    LautexError,
+    NotFound,
+    register_error,
+    t,
+)
 from lautex_registry.platform.validation import comparison_key
 from lautex_registry.records import customers, lookup
+from lautex_registry.records.importing import runs
 from lautex_registry.records.importing.report import ImportReport, Problem
 from lautex_registry.records.importing.staging_file import staging_file
 from lautex_registry.records.importing.validating import (
@@ -70,8 +82,11 @@ class RegisterChecks:
             "(email TEXT PRIMARY KEY COLLATE NOCASE, line INTEGER) WITHOUT ROWID"
         )
 
-    def duplicates(self, emails: list[tuple[int, str]]) -> dict[int, str]:
-        """Lines whose email is already in the register or on an earlier line, with the reason.
+    def duplicates(
+        self, emails: list[tuple[int, str]], *, in_register: bool = True
+    ) -> dict[int, str]:
+        """Lines whose email is already in the register (unless `in_register` is False:
+        lines a resumed run stored) or on an earlier line, with the reason.
 
         One chunk at a time: one or two indexed IN look-ups, not a statement per row.
         """
@@ -88,6 +103,7 @@ class RegisterChecks:
                 f"SELECT email, id FROM customers WHERE email COLLATE NOCASE IN ({marks})",
                 spellings,
             )
+            if in_register
         }
         keys = [comparison_key(email) for _line, email in emails]
         earlier: dict[str, int] = dict(
@@ -102,7 +118,7 @@ class RegisterChecks:
             key = comparison_key(email)
             customer_id = existing.get(key)
             unicode_match = self._unicode_email(email, line)
-            if customer_id is None and isinstance(unicode_match, int):
+            if customer_id is None and isinstance(unicode_match, int) and in_register:
                 customer_id = unicode_match
             elif customer_id is None and isinstance(unicode_match, str):
                 found[line] = f"email: the same address is on line {unicode_match}; not imported"
@@ -256,9 +272,9 @@ def already_there(customer_id: int) -> str:
 
 
 # The staged rows: each good row's INSERT parameters and its line; `new_org` is the
-# comparison key of an organisation the final store creates. (Their emails' comparison
+# comparison key of an organisation the store creates. (Their emails' comparison
 # keys are in staging.import_emails.)
-# The time stamps are the same on every row of an import: given once to the final store.
+# The time stamps are the same on every row of an import: given once to the store.
 _STAMPS = ("created_at", "updated_at", "last_activity")
 _KEPT = tuple(c for c in customers.INSERT_COLUMNS if c not in _STAMPS)
 _KEPT_SLOTS = [customers.INSERT_COLUMNS.index(c) for c in _KEPT]
@@ -268,14 +284,26 @@ _STAGED = ("line", "new_org", *_KEPT)
 
 class Staging:
     """Validated chunks in: problems reported, good rows kept in the staging file (on
-    disk, see `staging_file`) until the final store. Nothing here takes the write lock."""
+    disk, see `staging_file`) until they are stored. Nothing here takes the write lock."""
 
-    def __init__(self, conn: sqlite3.Connection, report: ImportReport) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, report: ImportReport, resume_after: int = 0
+    ) -> None:
         self.conn = conn
         self.report = report
+        # A resumed run stored the lines up to here: they are read and checked against the
+        # file's other lines again, but not against the register (they are in it now).
+        self.resume_after = resume_after
+        self.org_ids: dict[str, int] = {}  # comparison key -> id of the new organisations
         # Taken before the first read: a commit by anyone after it changes data_version,
-        # and then the final store checks the staged rows again (docs/rules.md §6).
+        # and then each batch checks its staged rows again (docs/rules.md §6).
         self.data_version = _data_version(conn)
+        self.changed = False
+        # The customers with a higher id are new since the checks below read the register's
+        # Unicode emails: each batch looks only at those (a range of the rowid), not at
+        # every email of a register that grows by a million rows (seconds under the lock).
+        self.seen_id = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM customers").fetchone()[0])
+        self.unicode_emails: dict[str, int] = {}  # comparison key -> id, of others' new rows
         self.checks = RegisterChecks(conn)
         self.new_orgs: dict[str, str] = {}  # comparison key -> the name as first written
         self.stamps: tuple[Any, ...] = ()
@@ -326,6 +354,15 @@ class Staging:
         report.rows += len(results)
         if report.failed:
             self.staging = False  # nothing will be written: keep checking and reporting
+        stored = [(line, values) for line, values in candidates if line <= self.resume_after]
+        if stored:  # a resumed run's lines already in the register: not stored again
+            candidates = candidates[len(stored) :]
+            again = checks.duplicates(
+                [(line, values[EMAIL_SLOT]) for line, values in stored if values[EMAIL_SLOT]],
+                in_register=False,
+            )
+            report.valid += len(stored) - len(again)
+            report.duplicates.extend(Problem(line, why) for line, why in again.items())
         duplicates = checks.duplicates(
             [(line, values[EMAIL_SLOT]) for line, values in candidates if values[EMAIL_SLOT]]
         )
@@ -348,72 +385,159 @@ class Staging:
         if staged:
             insert_rows(self.conn, _insert_sql("staging.import_staged", _STAGED), staged)
 
-    def store(self, actor: audit.Actor) -> None:
-        """The final store: one write transaction, the only time the import holds the lock.
+    def store(self, actor: audit.Actor, start: "Start") -> None:
+        """The store, in batches of `start.batch_rows` staged rows, each its own short
+        write transaction (docs/rules.md §6): a clerk's write waits for one batch at most.
 
-        Whatever another user committed while the file was read is checked again here
-        (an email now taken is a duplicate, an organisation now there is used), then
-        the staged rows go in with one INSERT ... SELECT, with one audit row.
+        The batches belong to one import run (`runs`): a new one, or the run being
+        resumed, whose batches up to its last line are already in. Whatever another
+        user committed meanwhile is checked again in each batch (an email now taken is
+        a duplicate, an organisation now there is used). A batch that fails rolls back
+        alone; the batches before it stay with the run, which is left unfinished with a
+        message that says how to resume or undo it.
         """
-        from lautex_registry.platform.db import BUSY_TIMEOUT_MS, transaction
-        from lautex_registry.records.organisations import add_organisation
+        from lautex_registry.platform.db import let_others_write, transaction
 
-        report, conn = self.report, self.conn
-        # Another user's write holds the lock for milliseconds: after minutes of reading,
-        # the import waits longer for it than a command does.
+        conn, report = self.conn, self.report
+        # A new run has rows to store (the caller checks that some are valid); a resumed
+        # one may have none left, and is still marked finished.
+        to_store = int(conn.execute("SELECT count(*) FROM staging.import_staged").fetchone()[0])
+        with runs.store_lock(conn):
+            if start.run_id is None:
+                with self._write_lock(transaction):
+                    run_id = runs.start(conn, actor, start.sha256, start.options, report.rows,
+                                        to_store)  # fmt: skip
+            else:
+                run_id = start.run_id
+                if runs.resumable(conn, run_id).last_line != start.resume_after:
+                    raise Conflict(
+                        t(
+                            "run: import run {run_id} went on meanwhile: resume it again",
+                            run_id=run_id,
+                        )
+                    )
+            report.run_id = run_id
+            after = start.resume_after
+            try:
+                while True:
+                    end = conn.execute(
+                        "SELECT max(line) FROM (SELECT line FROM staging.import_staged "
+                        "WHERE line > ? ORDER BY line LIMIT ?)",
+                        (after, start.batch_rows),
+                    ).fetchone()[0]
+                    if end is None:
+                        break
+                    started = time.monotonic()
+                    with self._write_lock(transaction):
+                        self._store_batch(actor, run_id, after, int(end))
+                    after = int(end)
+                    let_others_write(time.monotonic() - started)  # a clerk's write goes next
+                with self._write_lock(transaction):
+                    report.run_stored = runs.finish(conn, actor, run_id)
+            except (Exception, KeyboardInterrupt) as exc:
+                stored = int(
+                    conn.execute(
+                        "SELECT stored FROM import_runs WHERE id = ?", (run_id,)
+                    ).fetchone()[0]
+                )
+                if isinstance(exc, KeyboardInterrupt):
+                    raise runs.unfinished(run_id, stored, "interrupted", 130) from exc
+                # A full disk or a busy register keeps its own exit code; a bug stays 1.
+                known = exc if isinstance(exc, LautexError) else register_error(exc)
+                code = known.exit_code if known is not None else 1
+                # The failed batch rolled back, but the batches before it stay: the
+                # register is not "as it was", as a one-transaction command would say.
+                cause = str(known or exc).removesuffix("; the register is as it was")
+                raise runs.unfinished(run_id, stored, cause, code) from exc
+
+    @contextmanager
+    def _write_lock(self, transaction: Callable[[sqlite3.Connection], Any]) -> Iterator[None]:
+        """One write transaction of the store. Another user's write holds the lock for
+        milliseconds: the import waits longer for it than a command does."""
+        from lautex_registry.platform.db import BUSY_TIMEOUT_MS
+
+        conn = self.conn
         conn.execute(f"PRAGMA busy_timeout = {STORE_BUSY_TIMEOUT_MS}")
         try:
             with transaction(conn):
                 conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                if _data_version(conn) != self.data_version:
-                    self._check_again()
-                orgs = self._organisations(actor, add_organisation)
-                conn.execute("DROP TABLE IF EXISTS temp.import_orgs")
-                conn.execute("CREATE TEMP TABLE import_orgs (key TEXT PRIMARY KEY, id INTEGER)")
-                conn.executemany("INSERT INTO temp.import_orgs VALUES (?, ?)", orgs.items())
-                first_id = next_customer_id(conn)
-                columns = ", ".join(
-                    "COALESCE(s.organisation_id, o.id)" if c == "organisation_id" else f"s.{c}"
-                    for c in _KEPT
-                )
-                try:
-                    cursor = conn.execute(
-                        f"INSERT INTO customers ({', '.join((*_KEPT, *_STAMPS))}, state) "
-                        f"SELECT {columns}, {', '.join('?' * len(_STAMPS))}, 'active' "
-                        "FROM staging.import_staged AS s "
-                        "LEFT JOIN temp.import_orgs AS o ON o.key = s.new_org ORDER BY s.line",
-                        self.stamps,
-                    )
-                except sqlite3.IntegrityError as exc:
-                    raise Conflict(
-                        t("the rows cannot be stored ({exc}): nothing was written", exc=exc)
-                    ) from exc
-                report.stored = cursor.rowcount
-                if not report.stored:
-                    raise _NothingWritten
-                _record_import(conn, actor, report, first_id)
-        except _NothingWritten:
-            report.stored = report.organisations_created = 0
+                yield
         finally:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("DROP TABLE IF EXISTS temp.import_orgs")
 
-    def _check_again(self) -> None:
-        """Staged rows whose email another user stored meanwhile become duplicates."""
+    def _store_batch(self, actor: audit.Actor, run_id: int, after: int, end: int) -> None:
+        """The staged rows on lines after..end, in the caller's write transaction."""
+        from lautex_registry.records.organisations import add_organisation
+
+        conn, report = self.conn, self.report
+        # Once another user has committed after the staging began, every later batch is
+        # checked again: that commit may hold an address of any line still to come.
+        self.changed = self.changed or _data_version(conn) != self.data_version
+        if self.changed:
+            self._check_again(after, end)
+        created = self._organisations(actor, add_organisation, run_id, after, end)
+        conn.execute("DROP TABLE IF EXISTS temp.import_orgs")
+        conn.execute("CREATE TEMP TABLE import_orgs (key TEXT PRIMARY KEY, id INTEGER)")
+        conn.executemany("INSERT INTO temp.import_orgs VALUES (?, ?)", self.org_ids.items())
+        first_id = next_customer_id(conn)
+        columns = ", ".join(
+            "COALESCE(s.organisation_id, o.id)" if c == "organisation_id" else f"s.{c}"
+            for c in _KEPT
+        )
+        try:
+            cursor = conn.execute(
+                f"INSERT INTO customers ({', '.join((*_KEPT, *_STAMPS))}, state) "
+                f"SELECT {columns}, {', '.join('?' * len(_STAMPS))}, 'active' "
+                "FROM staging.import_staged AS s "
+                "LEFT JOIN temp.import_orgs AS o ON o.key = s.new_org "
+                "WHERE s.line > ? AND s.line <= ? ORDER BY s.line",
+                (*self.stamps, after, end),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise Conflict(
+                t(
+                    "the rows of lines {first}-{end} cannot be stored ({exc})",
+                    first=after + 1,
+                    end=end,
+                    exc=exc,
+                )
+            ) from exc
+        finally:
+            conn.execute("DROP TABLE IF EXISTS temp.import_orgs")
+        stored = cursor.rowcount
+        report.stored += stored
+        runs.record_batch(conn, run_id, first_id, stored, end)
+        self.seen_id = max(self.seen_id, first_id + stored - 1)  # ours: no need to look again
+        _record_batch(conn, actor, report, run_id, first_id, stored, created)
+
+    def _check_again(self, after: int, end: int) -> None:
+        """Staged rows of this batch whose email another user stored meanwhile become
+        duplicates."""
         conn, report = self.conn, self.report
         taken: dict[int, int] = dict(
             conn.execute(
                 "SELECT s.line, c.id FROM staging.import_staged AS s "
                 "CROSS JOIN customers AS c ON c.email = s.email COLLATE NOCASE "
-                "WHERE s.email IS NOT NULL"
+                "WHERE s.email IS NOT NULL AND s.line > ? AND s.line <= ?",
+                (after, end),
             ).fetchall()
         )
-        for customer_id, email in conn.execute(lookup.UNICODE_EMAILS).fetchall():
+        # Full Unicode comparison (STRAßE@ is strasse@), which the NOCASE index does not
+        # make: the Unicode emails of the customers others added since the last look.
+        # (Those in the register before were checked while staging; our own batches'
+        # rows are the file's, checked against each other then.)
+        for customer_id, email in conn.execute(
+            f"{lookup.UNICODE_EMAILS} AND id > ?", (self.seen_id,)
+        ).fetchall():
+            self.unicode_emails[comparison_key(email)] = int(customer_id)
+        self.seen_id = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM customers").fetchone()[0])
+        for key, customer_id in self.unicode_emails.items():
             row = conn.execute(
-                "SELECT line FROM staging.import_emails WHERE email = ?", (comparison_key(email),)
+                "SELECT line FROM staging.import_emails WHERE email = ? AND line > ? AND line <= ?",
+                (key, after, end),
             ).fetchone()
             if row is not None:
-                taken.setdefault(int(row[0]), int(customer_id))
+                taken.setdefault(int(row[0]), customer_id)
         if not taken:
             return
         conn.executemany("DELETE FROM staging.import_staged WHERE line = ?", [(n,) for n in taken])
@@ -424,35 +548,51 @@ class Staging:
         self,
         actor: audit.Actor,
         add: Callable[[sqlite3.Connection, audit.Actor, str, str | None], int],
-    ) -> dict[str, int]:
-        """The ids of the organisations the staged rows name by a new name: created now,
-        unless another user added one of them meanwhile."""
+        run_id: int,
+        after: int,
+        end: int,
+    ) -> int:
+        """The ids of the organisations this batch's rows name by a new name (in
+        `org_ids`): created now, linked to the run, unless another user (or an earlier
+        run of this file) added one of them meanwhile. The number created."""
         from lautex_registry.records.lookup import organisation_id_by_name
 
         if not self.new_orgs:
-            return {}
+            return 0
         used = {
             row[0]
             for row in self.conn.execute(
-                "SELECT DISTINCT new_org FROM staging.import_staged WHERE new_org IS NOT NULL"
+                "SELECT DISTINCT new_org FROM staging.import_staged WHERE new_org IS NOT NULL "
+                "AND line > ? AND line <= ?",
+                (after, end),
             )
         }
-        ids: dict[str, int] = {}
-        for key in used:
+        created = 0
+        for key in sorted(used - set(self.org_ids)):
             name = self.new_orgs[key]
             found = organisation_id_by_name(self.conn, name)
             if found is None:
                 found = add(self.conn, actor, name, self.checks.business_id_of_new.get(key))
-                self.report.organisations_created += 1
-            ids[key] = found
-        return ids
+                runs.link_organisation(self.conn, run_id, found)
+                created += 1
+            self.org_ids[key] = found
+        self.report.organisations_created += created
+        return created
 
 
-class _NothingWritten(Exception):
-    """Ends the final store with a rollback: no row to store."""
+@dataclass(frozen=True)
+class Start:
+    """How the store starts: a new run of a file with this hash and these options, or
+    the run `run_id` resumed after its line `resume_after`."""
+
+    sha256: str
+    options: dict[str, Any]
+    run_id: int | None = None
+    resume_after: int = 0
+    batch_rows: int = runs.BATCH_ROWS
 
 
-# How long the final store waits for the write lock (another user's write takes milliseconds).
+# How long each batch waits for the write lock (another user's write takes milliseconds).
 STORE_BUSY_TIMEOUT_MS = 60_000
 
 
@@ -494,10 +634,18 @@ def next_customer_id(conn: sqlite3.Connection) -> int:
     return int(row[0]) + 1
 
 
-def _record_import(
-    conn: sqlite3.Connection, actor: audit.Actor, report: ImportReport, first_id: int
+def _record_batch(
+    conn: sqlite3.Connection,
+    actor: audit.Actor,
+    report: ImportReport,
+    run_id: int,
+    first_id: int,
+    stored: int,
+    organisations_created: int,
 ) -> None:
-    new_ids = range(first_id, first_id + report.stored)
+    """The batch's audit row (ids and counts only), and erased objectors' objections
+    put back on its rows (GDPR Art. 21(3))."""
+    new_ids = range(first_id, first_id + stored)
     audit.record(
         conn,
         actor,
@@ -505,11 +653,12 @@ def _record_import(
         "customer",
         None,
         {
+            "run": run_id,
             "rows": report.rows,
-            "stored": report.stored,
+            "stored": stored,
             "invalid_skipped": len(report.invalid),
             "duplicates_skipped": len(report.duplicates),
-            "organisations_created": report.organisations_created,
+            "organisations_created": organisations_created,
             "first_id": new_ids.start,
             "last_id": new_ids.stop - 1,
         },
@@ -525,8 +674,12 @@ def store_validated(
     actor: audit.Actor,
     validated: Iterable[list[Checked]],
     report: ImportReport,
+    start: Callable[[], Start] = lambda: Start("", {}),
+    resume_after: int = 0,
 ) -> ImportReport:
-    """From validated chunks to the commit: stage without the write lock, then store.
+    """From validated chunks to the commits: stage without the write lock, then store in
+    batches. `start` is asked once every row is staged (the file's hash is known then);
+    a resumed run's lines up to `resume_after` are already stored and are not staged.
 
     A dry run, or a file with a bad row (without --skip-invalid), only checks and never
     takes the write lock. benchmarks/import_speed.py times this step.
@@ -535,11 +688,11 @@ def store_validated(
     conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     try:
         with staging_file(conn):
-            staging = Staging(conn, report)
+            staging = Staging(conn, report, resume_after)
             for results in validated:
                 staging.take(results)
             if not report.dry_run and not report.failed and report.valid:
-                staging.store(actor)
+                staging.store(actor, start())
         return report
     finally:
         conn.execute(f"PRAGMA cache_size = {cache}")
