@@ -21,6 +21,7 @@ from typing import Any
 from lautex_registry.platform import sessions
 from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.identity import register_id
+from lautex_registry.platform.migrations.m0016_customer_email_key import email_search_key
 from lautex_registry.platform.settings import load_settings_file
 from lautex_registry.records.customers import INSERT_COLUMNS, INSERT_SQL, search_text_for
 from lautex_registry.setup.new_register import create_register
@@ -65,6 +66,7 @@ def customer_rows(n: int, organisations: int, stamp: str, day: str) -> Iterator[
             "search_text": search_text_for(p["first_name"], p["last_name"], p["email"],
                                            p["phone"], org_name),
         }  # fmt: skip
+        row["search_email_key"] = email_search_key(row["search_text"])
         yield tuple(row[column] for column in INSERT_COLUMNS)
 
 

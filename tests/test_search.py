@@ -1,6 +1,8 @@
 """`customer search` through its trigram index: the same rows as the LIKE scan it
 replaced, an index built for registers that had none, and no token left after erasure."""
 
+import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,11 +14,12 @@ from hypothesis import strategies as st
 
 from lautex_registry.platform import audit, migrations
 from lautex_registry.platform.db import connect, transaction
-from lautex_registry.platform.migrations import m0014_customer_search
+from lautex_registry.platform.migrations import m0014_customer_search, m0016_customer_email_key
+from lautex_registry.platform.migrations.m0016_customer_email_key import email_search_key
 from lautex_registry.platform.schema_upgrade import migrate
 from lautex_registry.records import customers
 from tests.conftest import Cli, roll_back_migrations
-from tests.helpers import EMAIL, PHONE, SURNAME, add_aino, add_customer, add_quinta
+from tests.helpers import EMAIL, PHONE, SURNAME, add_aino, add_customer, add_quinta, insert_org
 
 # --- the same rows as the scan -------------------------------------------------------------
 
@@ -56,7 +59,8 @@ def blank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connecti
 
 
 LETTERS = "aäåbcdeéfhijklmnoöprstuvwyzAÄÅBÉKLMNOÖSTZ"
-name = st.text(alphabet=LETTERS + "-' ", min_size=1, max_size=10).filter(str.strip)
+# A name is any line of text: an `@` in one gives a search text with two (always read).
+name = st.text(alphabet=LETTERS + "-' @", min_size=1, max_size=10).filter(str.strip)
 local = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789.", min_size=1, max_size=10)
 person = st.tuples(
     name,
@@ -91,13 +95,13 @@ def test_search_by_index_gives_the_rows_of_the_like_scan(
         ]  # an email address belongs to one customer
         for first, last, email, phone, org in stored:
             org_name = {1: "Puutalo Oy", 2: "Åbo Träteknik Ab", 3: "Sähkö-Äijälä Oy"}.get(org)
+            text = customers.search_text_for(first, last, email, phone, org_name)
             conn.execute(
                 "INSERT INTO customers (first_name, last_name, organisation_id, email, phone, "
-                "country, source, language, search_text, state, created_at, updated_at, "
-                "last_activity) VALUES (?, ?, ?, ?, ?, 'FI', 'partner', 'fi', ?, 'active', "
-                "'x', 'x', '2026-01-01')",
-                (first, last, org, email, phone,
-                 customers.search_text_for(first, last, email, phone, org_name)),
+                "country, source, language, search_text, search_email_key, state, created_at, "
+                "updated_at, last_activity) VALUES (?, ?, ?, ?, ?, 'FI', 'partner', 'fi', ?, ?, "
+                "'active', 'x', 'x', '2026-01-01')",
+                (first, last, org, email, phone, text, email_search_key(text)),
             )  # fmt: skip
         one = data.draw(st.sampled_from(stored))
         fields = [f for f in (one[0], one[1], one[2], one[3], "oy", "ab") if f]
@@ -121,11 +125,14 @@ def test_search_by_index_gives_the_rows_of_the_like_scan(
 
 
 def test_every_kind_of_search_narrows_by_the_index(blank: sqlite3.Connection) -> None:
-    """The plan reads the index and then customers by id, not every row, for each kind of
-    text the clerk types; text of one or two letters has no trigram and is scanned."""
-    for typed, indexed in (
-        ("aijala", True), ("aino aijala", True), ("AINO.AIJALA@EXAMPLE.FI", True),
-        ("040 123 4567", True), ("puutalo oy", True), ("ai", False),
+    """The plan reads an index and then customers by id, not every row, for each kind of
+    text the clerk types: a word with `@` and something before it the email key's B-tree,
+    any other the trigram index; text of one or two letters has no trigram and is
+    scanned."""
+    for typed, how in (
+        ("aijala", "trigrams"), ("aino aijala", "trigrams"), ("040 123 4567", "trigrams"),
+        ("puutalo oy", "trigrams"), ("@example.fi", "trigrams"), ("ai", "scan"),
+        ("AINO.AIJALA@EXAMPLE.FI", "email key"), ("aino a@", "email key"),
     ):  # fmt: skip
         seen: list[str] = []
         blank.set_trace_callback(seen.append)
@@ -135,8 +142,66 @@ def test_every_kind_of_search_narrows_by_the_index(blank: sqlite3.Connection) ->
             blank.set_trace_callback(None)
         (statement,) = [s for s in seen if s.lstrip().startswith("SELECT c.id")]
         plan = " ".join(str(r[3]) for r in blank.execute(f"EXPLAIN QUERY PLAN {statement}"))
-        assert ("customer_search VIRTUAL TABLE" in plan) is indexed, (typed, plan)
-        assert ("SEARCH c USING INTEGER PRIMARY KEY" in plan) is indexed, (typed, plan)
+        assert ("customer_search VIRTUAL TABLE" in plan) is (how == "trigrams"), (typed, plan)
+        keyed = re.findall(r"USING (?:COVERING )?INDEX customers_search_email_key", plan)
+        assert len(keyed) == (2 if how == "email key" else 0), (typed, plan)  # range, and odd
+        assert ("SEARCH c USING INTEGER PRIMARY KEY" in plan) is (how != "scan"), (typed, plan)
+
+
+def test_the_email_key_finds_the_middle_of_an_address_and_a_second_at(
+    blank: sqlite3.Connection,
+) -> None:
+    """The key's range finds a word that starts inside the part before `@`, and a row
+    whose search text has two `@` (one in a name) is read by every search with `@`."""
+    blank.execute("BEGIN IMMEDIATE")
+    try:
+        for first, email in (("Matti", "matti.virtanen@example.fi"), ("Ti@na", "tina@example.fi")):
+            text = customers.search_text_for(first, "Virtanen", email, None, None)
+            blank.execute(
+                "INSERT INTO customers (first_name, last_name, email, country, source, "
+                "language, search_text, search_email_key, state, created_at, updated_at, "
+                "last_activity) VALUES (?, 'Virtanen', ?, 'FI', 'partner', 'fi', ?, ?, "
+                "'active', 'x', 'x', '2026-01-01')",
+                (first, email, text, email_search_key(text)),
+            )
+        found = [r["email"] for r in customers.search_customers(blank, "VIRTANEN@Example")]
+        assert found == ["matti.virtanen@example.fi"]
+        # `ti@` is only in Ti@na's name; her key is the empty one of two `@`.
+        assert [r["email"] for r in customers.search_customers(blank, "ti@")] == ["tina@example.fi"]
+        assert (
+            blank.execute(
+                "SELECT search_email_key FROM customers WHERE email = 'tina@example.fi'"
+            ).fetchone()[0]
+            == ""
+        )
+    finally:
+        blank.execute("ROLLBACK")
+
+
+@pytest.mark.parametrize("before", ["\U0010ffffab", "\ud7ffab", "ab\ud7ff"])
+def test_an_email_word_at_the_ends_of_unicode_gives_the_rows_of_the_scan(
+    blank: sqlite3.Connection, before: str
+) -> None:
+    """The key's range ends at the next code point after the word's first letter: none
+    after U+10FFFF (the trigrams answer instead), and U+E000 after U+D7FF (the
+    surrogates between cannot be stored), with the same rows as the scan."""
+    blank.execute("BEGIN IMMEDIATE")
+    try:
+        email = f"{before}@example.fi"
+        text = customers.search_text_for("Ulla", "Reuna", email, None, None)
+        blank.execute(
+            "INSERT INTO customers (first_name, last_name, email, country, source, language, "
+            "search_text, search_email_key, state, created_at, updated_at, last_activity) "
+            "VALUES ('Ulla', 'Reuna', ?, 'FI', 'partner', 'fi', ?, ?, 'active', 'x', 'x', "
+            "'2026-01-01')",
+            (email, text, email_search_key(text)),
+        )
+        for typed in (email, f"{before}@", f"{before[-1]}@exa"):
+            found = customers.search_customers(blank, typed)
+            assert found == like_scan(blank, typed), typed
+            assert [r["last_name"] for r in found] == ["Reuna"], typed
+    finally:
+        blank.execute("ROLLBACK")
 
 
 # --- migration 14 --------------------------------------------------------------------------
@@ -158,11 +223,44 @@ def test_migrate_builds_the_index_for_the_customers_already_there(
                                progress=lambda done, total: seen.append((done, total)))  # fmt: skip
     conn.close()
 
-    assert applied == [14, 15]  # the index, then the import runs after it
-    assert seen == [(1, 2), (2, 2)]  # what `lautex migrate` shows as its progress bar
+    assert applied == [14, 15, 16]  # the index, the import runs, the email key
+    # What `lautex migrate` shows as its progress bar: 14 a row at a time, then 16.
+    assert seen == [(1, 2), (2, 2), (2, 2)]
     for typed, found in (("aijala", [aino]), ("ÅSTRÖM", [bertil]), ("040 123 4567", [aino])):
         rows = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
         assert [row["id"] for row in __import__("json").loads(rows)] == found
+
+
+# --- migration 16 --------------------------------------------------------------------------
+
+
+def test_migrate_gives_the_customers_already_there_their_email_keys(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A register written before the email key: migrate fills it in batches (with the
+    progress bar), and a search with `@` then finds by it what it found by scanning."""
+    aino = add_aino(cli)
+    add_customer(cli, "--first-name", "Bertil", "--last-name", "Åström", "--source", "partner")
+    quinta = add_quinta(cli)
+    roll_back_migrations(cli.db, to=15)
+    assert cli.run("customer", "search", "aino.aijala@", user="clerk").exit_code == 4
+
+    monkeypatch.setattr(m0016_customer_email_key, "BATCH", 2)
+    seen: list[tuple[int, int]] = []
+    conn = connect(cli.db)
+    _backup, applied = migrate(conn, cli.db, audit.Actor(1, "admin"),
+                               progress=lambda done, total: seen.append((done, total)))  # fmt: skip
+    keys = dict(conn.execute("SELECT id, search_email_key FROM customers").fetchall())
+    conn.close()
+
+    assert applied == [16]
+    assert seen == [(2, 3), (3, 3)]
+    assert keys[aino] == "alajia.onia@example.fi"  # aino.aijala@example.fi, before `@` reversed
+    assert len([key for key in keys.values() if key is None]) == 1  # Bertil has no email
+    for typed, found in (("AINO.AIJALA@EXAMPLE.FI", [aino]), (EMAIL.upper(), [quinta]),
+                         ("a@example", [aino])):  # fmt: skip
+        rows = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
+        assert [row["id"] for row in json.loads(rows)] == found, typed
 
 
 def test_migrations_are_applied_by_name_so_a_lower_number_can_come_later(
@@ -229,9 +327,14 @@ def _register_with_quinta(cli: Cli) -> tuple[int, list[str]]:
     add_customer(cli, "--first-name", "Cecilia", "--last-name", "Öhman", "--source", "partner")
     with cli.connect() as conn:
         grams = _own_trigrams(conn, quinta, before)
+        (key,) = conn.execute(
+            "SELECT search_email_key FROM customers WHERE id = ?", (quinta,)
+        ).fetchone()
     # Quinta's surname, email and phone give many trigrams nobody else has.
     assert len(grams) >= 10, grams
-    return quinta, grams
+    # The email key (docs/rules.md §3) holds her address's part before `@` reversed.
+    assert key.startswith(EMAIL.split("@")[0][::-1].lower() + "@"), key
+    return quinta, [*grams, key.split("@")[0] + "@"]
 
 
 @pytest.mark.parametrize("command", ["erase", "anonymize"])
@@ -272,3 +375,92 @@ def test_without_optimising_the_index_its_old_tokens_stay_in_the_file(
         )
     left = {needle for _name, needle in _found(grams, cli.db)}
     assert left and left <= {g.encode() for g in grams}  # only index tokens, no row data
+
+
+# --- a sole trader's business name leaves the other contacts' search text ------------------
+
+BUSINESS = "Qwöxvy Zirkel Tmi"
+BUSINESS_WORDS = ("Qwöxvy", "qwoxvy", "Zirkel", "zirkel")
+
+
+def _business_grams(conn: sqlite3.Connection, before: bytes) -> list[str]:
+    """The trigrams of the business's folded name the index stores whole and the file did
+    not hold before the business was added (the words themselves are looked for too)."""
+    folded = customers.fold_for_search(BUSINESS)
+    blocks = b"".join(r[0] for r in conn.execute("SELECT block FROM customer_search_data"))
+    return sorted(
+        g
+        for g in {folded[i : i + 3] for i in range(len(folded) - 2)}
+        if " " not in g and g.encode() in blocks and g.encode() not in before
+    )
+
+
+@pytest.mark.parametrize("command", ["erase", "anonymize"])
+def test_no_byte_of_an_erased_sole_traders_business_is_left_in_another_contacts_row(
+    cli: Cli, command: str
+) -> None:
+    """The business's other contact stays a customer, unlinked: the name leaves her search
+    text, the search index, the file, its WAL and a later backup (docs/rules.md §5)."""
+    before = b"".join(p.read_bytes() for p in (cli.db, Path(f"{cli.db}-wal")) if p.exists())
+    org = cli.ok("org", "add", BUSINESS, "--sole-trader", user="clerk").stdout.strip()
+    trader = add_customer(cli, "--first-name", "Matti", "--last-name", "Virtanen", "--org", org,
+                          "--source", "partner")  # fmt: skip
+    assistant = add_customer(cli, "--first-name", "Aino", "--last-name", "Apulainen",
+                             "--org", org, "--email", "aino.apu@example.fi",
+                             "--source", "partner")  # fmt: skip
+    cli.ok("org", "edit", org, "--trader", str(trader), user="clerk")
+    with cli.connect() as conn:
+        grams = _business_grams(conn, before)
+    assert len(grams) >= 5, grams
+    needles = [w.encode() for w in (*BUSINESS_WORDS, *grams)]
+    wal = Path(f"{cli.db}-wal")
+
+    cli.ok(command, str(trader), "--yes", user="clerk")
+
+    backup = cli.db.parent / "after.bak"
+    cli.ok("backup", str(backup))
+    left = [(p.name, n) for p in (cli.db, wal, backup) if p.exists()
+            for n in needles if n in p.read_bytes()]  # fmt: skip
+    assert left == []
+    for typed in ("zirkel", "qwöxvy tmi"):
+        rows = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
+        assert rows.strip() == "[]", typed
+    rows = cli.ok("customer", "search", "apulainen", "-f", "json", user="clerk").stdout
+    assert [row["id"] for row in json.loads(rows)] == [assistant]
+
+
+def test_imported_customers_are_found_by_their_email_key(cli: Cli, tmp_path: Path) -> None:
+    """`customer import` writes the key with the search text, also when the row names its
+    organisation by id and the name is added to the search text afterwards: a name with
+    `@` makes the key the always-read one."""
+    insert_org(cli)  # organisation 1, Puutalo Oy
+    insert_org(cli, "Kulma@Kahvila Oy", "0737546-2")  # organisation 2
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "first_name,last_name,org,email,source\n"
+        "Aino,Äijälä,1,aino.aijala@example.fi,web-store\n"
+        "Bertil,Åström,,bertil@example.fi,partner\n"
+        "Cecilia,Öhman,2,cecilia@example.fi,partner\n",
+        encoding="utf-8",
+    )
+    cli.ok("customer", "import", str(path), user="clerk")
+    with cli.connect() as conn:
+        rows = conn.execute("SELECT search_text, search_email_key FROM customers").fetchall()
+    assert [key for _text, key in rows] == ["alajia.onia@example.fi", "litreb@example.fi", ""]
+    assert all(key == email_search_key(text) for text, key in rows)
+    for typed, found in (
+        ("aijala@EXAMPLE puutalo", ["Äijälä"]), ("tIL@example", ["Åström"]),
+        ("kulma@kahvila", ["Öhman"]), ("a@example", ["Äijälä", "Öhman"]),
+    ):  # fmt: skip
+        rows_found = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
+        assert [row["last_name"] for row in json.loads(rows_found)] == found, typed
+
+
+def test_an_edited_email_moves_the_key(cli: Cli) -> None:
+    """`customer edit --email` writes the key again: the new address is found by it, the
+    old one no longer is."""
+    aino = add_aino(cli)
+    cli.ok("customer", "edit", str(aino), "--email", "aino.uusi@example.fi", user="clerk")
+    for typed, found in (("aino.uusi@example.fi", [aino]), ("aino.aijala@example.fi", [])):
+        rows = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
+        assert [row["id"] for row in json.loads(rows)] == found, typed

@@ -282,3 +282,28 @@ def test_a_held_trader_takes_the_business_along_and_the_invoice_keeps_its_name(c
         (matti, "anonymised-with-holds"),
         (assistant, "active"),
     ]
+
+
+def _found_by(cli: Cli, typed: str) -> list[int]:
+    rows = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
+    return [row["id"] for row in json.loads(rows)]
+
+
+def test_a_trader_linked_to_a_business_is_found_by_its_name_and_not_by_the_old_one(
+    cli: Cli,
+) -> None:
+    """Linking the trader to their business (`org add --trader`, `org edit --trader`)
+    writes their search text again: search finds them by the business they represent
+    now, and not by one they no longer represent (docs/rules.md §3)."""
+    matti = contact_without_org(cli)
+    cli.ok("org", "add", "Vanhatalo Tmi", "--sole-trader", "--trader", str(matti), user="clerk")
+    assert _found_by(cli, "vanhatalo") == [matti]
+
+    cli.ok("customer", "edit", str(matti), "--org", "", user="clerk")
+    cli.ok("org", "add", "Uusikylä Tmi", "--sole-trader", user="clerk")
+    cli.ok("org", "edit", "Uusikylä Tmi", "--trader", str(matti), user="clerk")
+
+    assert _found_by(cli, "uusikyla tmi") == [matti]
+    assert _found_by(cli, "vanhatalo") == []
+    shown = json.loads(cli.ok("customer", "show", str(matti), "-f", "json").stdout)
+    assert shown["customer"]["organisation"] == "Uusikylä Tmi"

@@ -65,6 +65,7 @@ _LABELS = {
     "city": t("contact address"),
     "notes": t("free-text notes"),
     "search_text": t("search index"),
+    "search_email_key": t("search index"),
     "source_detail": t("source detail"),
 }
 

@@ -7,6 +7,7 @@ data came from (P4: needed for access replies and rectification notices).
 
 import re
 import sqlite3
+import sys
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 from lautex_registry.platform import audit, db, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import Conflict, InvalidInput, t
+from lautex_registry.platform.migrations.m0016_customer_email_key import ODD, email_search_key
 from lautex_registry.records.customer_state import STATES, refuse_if_anonymised
 from lautex_registry.records.lookup import (
     customer_id_by_email,
@@ -163,6 +165,26 @@ def _check_address(clean: Mapping[str, str | None]) -> None:
         )
 
 
+def refresh_search_text(conn: sqlite3.Connection, customer_ids: Sequence[int]) -> None:
+    """Write again the search text (and its email key) of these customers from their row
+    and their organisation's name, after the organisation they represent changed or went
+    away: the name of one no longer theirs must not stay findable or stored in their row
+    (docs/rules.md §3, "the search index"). A cleared search text (an anonymised person)
+    stays cleared."""
+    rows = conn.execute(
+        "SELECT c.id, c.first_name, c.last_name, c.email, c.phone, o.name FROM customers c "
+        "LEFT JOIN organisations o ON o.id = c.organisation_id "
+        f"WHERE c.id {db.IN_LIST} AND c.search_text IS NOT NULL",
+        (db.json_list(customer_ids),),
+    ).fetchall()
+    for customer_id, first, last, email, phone, organisation_name in rows:
+        text = search_text_for(first, last, email, phone, organisation_name)
+        conn.execute(
+            "UPDATE customers SET search_text = ?, search_email_key = ? WHERE id = ?",
+            (text, email_search_key(text), customer_id),
+        )
+
+
 def _organisation_name(conn: sqlite3.Connection, organisation_id: int | None) -> str | None:
     if organisation_id is None:
         return None
@@ -216,6 +238,7 @@ def after_contact_written(
 INSERT_COLUMNS = (
     *(_COLUMN.get(name, name) for name in FIELDS),
     "search_text",
+    "search_email_key",
     "created_at",
     "updated_at",
     "last_activity",
@@ -234,6 +257,13 @@ def row_for_insert(
     last_activity: str,
 ) -> tuple[Any, ...]:
     """The INSERT_SQL parameters for one validated customer."""
+    search_text = search_text_for(
+        clean["first_name"],
+        clean["last_name"],
+        clean["email"],
+        clean["phone"],
+        organisation_name,
+    )
     return (
         clean["first_name"],
         clean["last_name"],
@@ -248,13 +278,8 @@ def row_for_insert(
         clean["source_detail"],
         clean["language"],
         clean["notes"],
-        search_text_for(
-            clean["first_name"],
-            clean["last_name"],
-            clean["email"],
-            clean["phone"],
-            organisation_name,
-        ),
+        search_text,
+        email_search_key(search_text),
         created_at,
         created_at,
         last_activity,
@@ -346,6 +371,7 @@ def update_customer_fields(
         clean["phone"],
         _organisation_name(conn, organisation_id),
     )
+    assignments["search_email_key"] = email_search_key(assignments["search_text"])
     assignments["updated_at"] = timestamp()
     columns = ", ".join(f"{column} = ?" for column in assignments)
     conn.execute(
@@ -471,9 +497,11 @@ def search_customers(
     Case- and accent-insensitive (`aijala` finds `Äijälä`); a phone number may be
     typed in any form (`040 123 4567`).
 
-    What matches is `search_text LIKE '%word%'` for every word, as it always was; the
-    trigram index `customer_search` only narrows the rows LIKE looks at to those that
-    hold every three-letter piece of a word (docs/rules.md §3, "the search index").
+    What matches is `search_text LIKE '%word%'` for every word, as it always was; an
+    index only narrows the rows LIKE looks at (docs/rules.md §3, "the search index"): a
+    word with `@` and something before it, the email key's B-tree range (see
+    email_search_key); any other, the trigram index `customer_search`: the rows that
+    hold every three-letter piece of a word.
     Words of one or two letters have no trigram: a search made only of those reads
     every row.
     """
@@ -490,7 +518,11 @@ def search_customers(
         conditions = ["(c.search_text LIKE ? OR c.search_text LIKE ?)"]
         params = [f"%{digits}%", f"%{phone}%"]
         narrowing = f"({_trigram_query(digits)}) OR ({_trigram_query(phone)})"
-    if narrowing:
+    keyed = None if phone is not None else _email_key_range(words)
+    if keyed is not None:
+        conditions.insert(0, f"c.id IN ({_BY_EMAIL_KEY})")
+        params[:0] = keyed
+    elif narrowing:
         conditions.insert(
             0, "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"
         )
@@ -501,6 +533,28 @@ def search_customers(
         (*params, limit),
     )
     return [dict(row) for row in rows]
+
+
+_BY_EMAIL_KEY = (
+    "SELECT id FROM customers WHERE search_email_key >= ? AND search_email_key < ? "
+    f"UNION ALL SELECT id FROM customers WHERE search_email_key = '{ODD}'"
+)
+
+
+def _email_key_range(words: list[str]) -> list[str] | None:
+    """The range of email keys (low, high) that holds every row a word with `@` can be in,
+    from the word with the longest part before its `@`; None when no word has one."""
+    befores = [word.split("@", 1)[0] for word in words if "@" in word]
+    before = max(befores, key=len, default="")
+    if not before:
+        return None
+    low = before[::-1]
+    # The next code point after the last one (UTF-8 sorts by code point; no surrogates).
+    after = ord(low[-1]) + 1
+    if after > sys.maxunicode:
+        return None
+    high = low[:-1] + chr(0xE000 if 0xD800 <= after <= 0xDFFF else after)
+    return [low, high]
 
 
 def _trigram_query(word: str) -> str:

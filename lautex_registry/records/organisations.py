@@ -16,6 +16,7 @@ from lautex_registry.platform import audit, validation
 from lautex_registry.platform.clock import timestamp
 from lautex_registry.platform.db import IN_LIST, json_list
 from lautex_registry.platform.errors import Conflict, InvalidInput, Refused, t
+from lautex_registry.records.customers import refresh_search_text
 from lautex_registry.records.lookup import (
     organisation_id_by_name,
     resolve_customer,
@@ -121,7 +122,11 @@ def _link_trader(conn: sqlite3.Connection, trader_id: int | None, organisation_i
         "WHERE id = ? AND organisation_id IS NULL",
         (organisation_id, timestamp(), trader_id),
     )
-    return cursor.rowcount > 0
+    if cursor.rowcount == 0:
+        return False
+    # Search finds a customer by the organisation they represent (docs/rules.md §3).
+    refresh_search_text(conn, [trader_id])
+    return True
 
 
 def edit_organisation(
@@ -236,9 +241,18 @@ def remove_sole_traders(conn: sqlite3.Connection, organisation_ids: set[int]) ->
     """The businesses that were the people just erased or anonymised: their other contacts
     stay customers, no longer linked to a business that is gone."""
     ids_json = json_list(sorted(organisation_ids))
+    contacts = [
+        int(row[0])
+        for row in conn.execute(
+            f"SELECT id FROM customers WHERE organisation_id {IN_LIST}", (ids_json,)
+        )
+    ]
     conn.execute(
         f"UPDATE customers SET organisation_id = NULL, updated_at = ? "
         f"WHERE organisation_id {IN_LIST}",
         (timestamp(), ids_json),
     )
     conn.execute(f"DELETE FROM organisations WHERE id {IN_LIST}", (ids_json,))
+    # The business's name is the erased person's data (GDPR Art. 4(1)): it leaves the
+    # other contacts' search text and so the search index too (docs/rules.md §5).
+    refresh_search_text(conn, contacts)

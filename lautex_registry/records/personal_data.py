@@ -33,6 +33,7 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
             "city",
             "notes",
             "search_text",
+            "search_email_key",
             "source_detail",
         ),
         "the person's identity and contact data (docs/privacy-statement.md P1)",
@@ -129,7 +130,10 @@ class PersonalIndex:
 # retention job, which anonymises the same way); `erasure/cleanup.py` then optimises the
 # index so the tokens are not left in an old segment of the file. The access export
 # shows the columns the index is built from (`search_text` is itself a folded copy of
-# them), so the index adds nothing the person cannot see.
+# them), so the index adds nothing the person cannot see. `customers.search_email_key` (the
+# email-like word of `search_text`, partly reversed, for `customer search`, docs/rules.md §3)
+# is a column of the customer row above: cleared and deleted with it, its B-tree entries
+# overwritten by secure_delete (docs/rules.md §5).
 PERSONAL_INDEXES: tuple[PersonalIndex, ...] = (
     PersonalIndex(
         "customer_search",

@@ -54,6 +54,7 @@ _NAMES = (
     "m0013_order_line_units",
     "m0014_customer_search",
     "m0015_import_runs",
+    "m0016_customer_email_key",
 )
 
 MIGRATION_SET = "lautex"

@@ -26,6 +26,7 @@ from lautex_registry.platform.errors import (
     register_error,
     t,
 )
+from lautex_registry.platform.migrations.m0016_customer_email_key import email_search_key
 from lautex_registry.platform.validation import comparison_key
 from lautex_registry.records import customers, lookup
 from lautex_registry.records.importing import runs
@@ -347,9 +348,9 @@ class Staging:
                 if resolved is not None and (org is None or org.isdigit()):
                     # The worker knew only an id or a business ID: add the name search sees.
                     name = checks.names[resolved] if isinstance(resolved, int) else resolved
-                    folded = customers.fold_for_search(name)
-                    values = (*values[:SEARCH_SLOT], f"{values[SEARCH_SLOT]} {folded}",
-                              *values[SEARCH_SLOT + 1 :])  # fmt: skip
+                    text = f"{values[SEARCH_SLOT]} {customers.fold_for_search(name)}"
+                    values = (*values[:SEARCH_SLOT], text, email_search_key(text),
+                              *values[SEARCH_SLOT + 2 :])  # fmt: skip
             candidates.append((line, values))
         report.rows += len(results)
         if report.failed:

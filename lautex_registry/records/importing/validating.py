@@ -25,6 +25,8 @@ PARALLEL_MIN_BYTES = 1_000_000
 ORG_SLOT = customers.INSERT_COLUMNS.index("organisation_id")
 EMAIL_SLOT = customers.INSERT_COLUMNS.index("email")
 SEARCH_SLOT = customers.INSERT_COLUMNS.index("search_text")
+# The email key follows the search text it is made from (storing.py rewrites both).
+assert customers.INSERT_COLUMNS.index("search_email_key") == SEARCH_SLOT + 1
 # After the INSERT parameters: the organisation's business ID, or None.
 BUSINESS_ID_SLOT = len(customers.INSERT_COLUMNS)
 
