@@ -56,7 +56,7 @@ def add_aino(cli: Cli, *extra: str) -> int:
     )  # fmt: skip
 
 
-def insert_org(cli: Cli, name: str = "Puutalo Oy", business_id: str = "1572860-0") -> None:
+def insert_org(cli: Cli, name: str = "Puutalo Oy", business_id: str | None = "1572860-0") -> None:
     with cli.connect() as conn:
         conn.execute(
             "INSERT INTO organisations (name, business_id, created_at) VALUES (?, ?, ?)",

@@ -15,7 +15,7 @@ from lautex_registry.demo.data import SEED
 from lautex_registry.platform import sessions
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.db import checkpoint, connect, transaction
-from lautex_registry.platform.errors import Conflict, InvalidInput, Refused
+from lautex_registry.platform.errors import Conflict, InvalidInput, Refused, t
 from lautex_registry.platform.identity import register_id
 from lautex_registry.platform.journal import journal_path
 from lautex_registry.platform.output_files import (
@@ -70,16 +70,32 @@ def build_demo(path: Path, *, replace: bool = False) -> DemoRegister:
     """
     if path.is_dir() and not path.is_symlink():
         if replace:
-            raise Refused(f"db: {path} is a folder, not a demo register: {ONLY_DEMOS}")
-        raise InvalidInput(f"db: {path} is a folder: give the demo register's file name")
+            raise Refused(
+                t(
+                    "db: {path} is a folder, not a demo register: {only_demos}",
+                    path=path,
+                    only_demos=ONLY_DEMOS,
+                )
+            )
+        raise InvalidInput(
+            t("db: {path} is a folder: give the demo register's file name", path=path)
+        )
     # README "Conventions": a symbolic link (dangling or not) or anything but a regular
     # file at the path is refused, as for every file the tool writes; --force too.
     check_kind(path, "db")
     if path.exists() and path.stat().st_size > 0:
         if not replace:
-            raise Conflict(f"{path} already exists: add --force to build the demo anew")
+            raise Conflict(
+                t("{path} already exists: add --force to build the demo anew", path=path)
+            )
         if not is_demo_register(path):
-            raise Refused(f"db: {path} is not a demo register: {ONLY_DEMOS}")
+            raise Refused(
+                t(
+                    "db: {path} is not a demo register: {only_demos}",
+                    path=path,
+                    only_demos=ONLY_DEMOS,
+                )
+            )
     create_private_folder(path.parent, "db")
     building = PendingOutput(path, force=True, field="db")
     try:

@@ -52,9 +52,12 @@ from lautex_registry.platform.db import IN_LIST, json_list, transaction
 from lautex_registry.platform.errors import (
     AuthError,
     InvalidInput,
+    LautexError,
+    Message,
     NotFound,
     Refused,
     SchemaError,
+    t,
 )
 from lautex_registry.platform.identity import register_id
 from lautex_registry.platform.input_files import regular_file_size
@@ -113,24 +116,38 @@ class BackupPolicy:
     ) -> "BackupPolicy":
         folder = backup.get("directory")
         if not isinstance(folder, str) or not folder.strip() or "\x00" in folder:
-            raise InvalidInput("backup.directory: a folder name, relative to the register's")
+            raise InvalidInput(t("backup.directory: a folder name, relative to the register's"))
         counts: dict[str, int] = {}
         for name, (low, high) in _LIMITS.items():
             value = backup.get(name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise InvalidInput(f"backup.{name}: a whole number of copies from {low} to {high}")
+                raise InvalidInput(
+                    t(
+                        "backup.{name}: a whole number of copies from {low} to {high}",
+                        name=name,
+                        low=low,
+                        high=high,
+                    )
+                )
             counts[name] = value
         recipients = backup.get("recipients", [])
         if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
-            raise InvalidInput('backup.recipients: a list of age public keys ("age1...")')
+            raise InvalidInput(t('backup.recipients: a list of age public keys ("age1...")'))
         for index, text in enumerate(recipients):
             parse_recipient(text, f"backup.recipients[{index}]")
         reach = max(_REACH[name] * counts[name] for name in _REACH)
         if keep_days < reach:
             raise InvalidInput(
-                f"retention.backup_days: {keep_days} is shorter than the [backup] rotation "
-                f"keeps copies (daily {counts['daily']}, weekly {counts['weekly']}, monthly "
-                f"{counts['monthly']}: up to {reach} days); make it at least {reach}"
+                t(
+                    "retention.backup_days: {keep_days} is shorter than the [backup] "
+                    "rotation keeps copies (daily {daily}, weekly {weekly}, monthly "
+                    "{monthly}: up to {reach} days); make it at least {reach}",
+                    keep_days=keep_days,
+                    daily=counts["daily"],
+                    weekly=counts["weekly"],
+                    monthly=counts["monthly"],
+                    reach=reach,
+                )
             )
         # A relative folder is the register's neighbour, wherever cron's working directory is.
         directory = register.parent / Path(folder.strip()).expanduser()
@@ -160,7 +177,13 @@ def parse_recipient(text: str, field: str) -> x25519.Recipient | ssh.Recipient:
     except pyrage.RecipientError:
         pass
     shown = value[:12] + ("..." if len(value) > 12 else "")
-    raise InvalidInput(f"{field}: {shown!r} is not an age public key (age1... or ssh-ed25519 ...)")
+    raise InvalidInput(
+        t(
+            "{field}: {shown!r} is not an age public key (age1... or ssh-ed25519 ...)",
+            field=field,
+            shown=shown,
+        )
+    )
 
 
 Identity = x25519.Identity | ssh.Identity
@@ -178,9 +201,11 @@ def _ssh_identities(text: str) -> tuple[list[Identity], str]:
             found.append(ssh.Identity.from_buffer(match[0].encode("ascii")))
         except (pyrage.IdentityError, ValueError) as exc:
             raise InvalidInput(
-                "identity: an SSH private key in it cannot be used (protected by a passphrase, "
-                "or not ed25519/RSA): give an unprotected copy, e.g. made with "
-                "`ssh-keygen -p -N '' -f COPY`"
+                t(
+                    "identity: an SSH private key in it cannot be used (protected by a "
+                    "passphrase, or not ed25519/RSA): give an unprotected copy, e.g. made "
+                    "with `ssh-keygen -p -N '' -f COPY`"
+                )
             ) from exc
     # Each block becomes as many blank lines, so that line numbers stay those of the file.
     rest = _SSH_KEY.sub(lambda m: "\n" * m[0].count("\n"), text)
@@ -193,11 +218,11 @@ def read_identities(data: bytes) -> list[Identity]:
     `ssh-ed25519`/`ssh-rsa` recipients' keys). A bad line is named by number, never shown:
     it is a secret."""
     if len(data) > IDENTITY_MAX_BYTES:
-        raise InvalidInput("identity: larger than 64 KiB; an identity file is a few lines")
+        raise InvalidInput(t("identity: larger than 64 KiB; an identity file is a few lines"))
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError as exc:
-        raise InvalidInput("identity: not an age identity file (not ASCII text)") from exc
+        raise InvalidInput(t("identity: not an age identity file (not ASCII text)")) from exc
     identities, text = _ssh_identities(text)
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
@@ -207,11 +232,14 @@ def read_identities(data: bytes) -> list[Identity]:
             identities.append(x25519.Identity.from_str(line))
         except pyrage.IdentityError as exc:
             raise InvalidInput(
-                f"identity: line {number} is not an age identity (AGE-SECRET-KEY-1... or an "
-                "SSH private key)"
+                t(
+                    "identity: line {number} is not an age identity (AGE-SECRET-KEY-1... "
+                    "or an SSH private key)",
+                    number=number,
+                )
             ) from exc
     if not identities:
-        raise InvalidInput("identity: no AGE-SECRET-KEY-1... line or SSH private key in it")
+        raise InvalidInput(t("identity: no AGE-SECRET-KEY-1... line or SSH private key in it"))
     return identities
 
 
@@ -321,34 +349,37 @@ def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> tuple
     current schema onto which the erasure journal can be replayed (docs/rules.md §5).
     Returns (customers, journal entries, people the replay would erase again)."""
 
-    def bad(reason: str) -> Refused:
-        return Refused(f"backup verify: {shown}: {reason}")
+    def bad(reason: Message | LautexError) -> Refused:
+        # Only its values are words: not in the catalogue (docs/translating.md).
+        return Refused(
+            Message("backup verify: {shown}: {reason}", {"shown": shown, "reason": reason})
+        )
 
     try:
         conn = sqlite3.connect(f"file:{quote(str(copy.resolve()))}?mode=ro", uri=True)
     except sqlite3.DatabaseError as exc:
-        raise bad(f"cannot be opened ({exc})") from exc
+        raise bad(t("cannot be opened ({exc})", exc=exc)) from exc
     conn.row_factory = sqlite3.Row
     try:
         try:
             result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
             if result != ["ok"]:
-                raise bad(f"integrity_check failed: {'; '.join(result[:3])}")
+                raise bad(t("integrity_check failed: {result}", result="; ".join(result[:3])))
             migrations.require_current(conn)
             if register_id(conn) != register_id(live):
-                raise bad("a copy of another register")
+                raise bad(t("a copy of another register"))
             customers = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
         except sqlite3.DatabaseError as exc:
-            raise bad(f"not a whole lautex register ({exc})") from exc
+            raise bad(t("not a whole lautex register ({exc})", exc=exc)) from exc
         except SchemaError as exc:
-            raise bad(str(exc)) from exc
+            raise bad(exc) from exc
         except InvalidInput as exc:
-            raise bad(str(exc)) from exc
+            raise bad(exc) from exc
         db_path = journal.database_file(live)
         try:
             journal.check_against(db_path, journal.recorded_mark(live))
         except Refused as exc:
-            raise bad(f"the erasure journal cannot be replayed onto it: {exc}") from exc
+            raise bad(t("the erasure journal cannot be replayed onto it: {exc}", exc=exc)) from exc
         rid = register_id(live)
         entries = [e for e in journal.read(db_path) if e.register_id == rid]
         replay = plan_replay(conn, entries, clock.real_now().date())
@@ -367,14 +398,21 @@ def decrypt_into(
     except pyrage.DecryptError as exc:
         if "no matching keys" in str(exc).lower():
             raise AuthError(
-                f"identity: it cannot decrypt {shown}: the copy was encrypted to other keys"
+                t(
+                    "identity: it cannot decrypt {shown}: the copy was encrypted to other keys",
+                    shown=shown,
+                )
             ) from exc
-        raise Refused(f"backup verify: {shown}: damaged or cut short ({exc})") from exc
+        raise Refused(
+            t("backup verify: {shown}: damaged or cut short ({exc})", shown=shown, exc=exc)
+        ) from exc
     except OSError as exc:
         if exc.errno is not None:
             raise  # the disk's (full, read-only): the command's boundary says so (exit 7)
         # The stream reader reports a cut or altered payload chunk as an OSError with no errno.
-        raise Refused(f"backup verify: {shown}: damaged or cut short ({exc})") from exc
+        raise Refused(
+            t("backup verify: {shown}: damaged or cut short ({exc})", shown=shown, exc=exc)
+        ) from exc
 
 
 def _location_keys(conn: sqlite3.Connection, folder: Path) -> list[str]:
@@ -412,12 +450,17 @@ def check_identity(source: Path, identities: Sequence[Identity]) -> None:
     except pyrage.DecryptError as exc:
         if "no matching keys" in str(exc).lower():
             raise AuthError(
-                f"identity: it cannot decrypt {source}: the copy was encrypted to other keys"
+                t(
+                    "identity: it cannot decrypt {source}: the copy was encrypted to other keys",
+                    source=source,
+                )
             ) from exc
-        raise Refused(f"backup: {source}: damaged or cut short ({exc})") from exc
+        raise Refused(
+            t("backup: {source}: damaged or cut short ({exc})", source=source, exc=exc)
+        ) from exc
     except OSError:
         if not sink.opened:
-            raise Refused(f"backup: {source}: damaged or cut short") from None
+            raise Refused(t("backup: {source}: damaged or cut short", source=source)) from None
 
 
 def _recorded(conn: sqlite3.Connection, path: Path) -> sqlite3.Row | None:
@@ -442,7 +485,7 @@ def verify_copy(
     if path is None:
         newest = copies_in(BackupPolicy.of(conn).directory)
         if not newest:
-            raise NotFound("backup: no copy in the backup folder yet: run `lautex backup`")
+            raise NotFound(t("backup: no copy in the backup folder yet: run `lautex backup`"))
         path = newest[0].path
     regular_file_size(path, "backup")  # a folder, a device or a pipe is exit 2
     sweep_scratch(journal.database_file(conn))
@@ -450,13 +493,18 @@ def verify_copy(
     row = _recorded(conn, path)
     if row is not None and (row["sha256"], row["bytes"]) != (copy.sha256, copy.size):
         raise Refused(
-            f"backup verify: {path}: its SHA-256 or size is not what was recorded when it "
-            "was made: the file was altered or cut short"
+            t(
+                "backup verify: {path}: its SHA-256 or size is not what was recorded "
+                "when it was made: the file was altered or cut short",
+                path=path,
+            )
         )
     encrypted = is_encrypted(path)
     if encrypted:
         if not identities:
-            raise InvalidInput(f"identity: {path} is encrypted: give --identity FILE (or - )")
+            raise InvalidInput(
+                t("identity: {path} is encrypted: give --identity FILE (or - )", path=path)
+            )
         with private_scratch(journal.database_file(conn), "verifying") as scratch:
             decrypt_into(path, scratch, identities, path)
             found = check_plain_copy(conn, scratch.temp, path)
@@ -601,7 +649,7 @@ def _delete(
         except FileNotFoundError:
             pass
         except OSError as exc:
-            raise environment_refused(exc, f"backup: cannot delete {path}") from exc
+            raise environment_refused(exc, t("backup: cannot delete {path}", path=path)) from exc
         removed.append(path.name)
     if not removed:
         return
@@ -671,25 +719,32 @@ def copy_offsite(
     personal data in the clear on a disk that travels (docs/rules.md §5)."""
     policy = BackupPolicy.of(conn)
     if not folder.is_dir():
-        raise InvalidInput(f"to: {folder} is not a folder (is the disk mounted?)")
+        raise InvalidInput(t("to: {folder} is not a folder (is the disk mounted?)", folder=folder))
     local = policy.directory
     if local.is_dir() and os.path.samefile(folder, local):
-        raise InvalidInput(f"to: {folder} is the local backup folder itself")
+        raise InvalidInput(t("to: {folder} is the local backup folder itself", folder=folder))
     copies = copies_in(local)
     if not copies:
-        raise NotFound("backup: no copy in the backup folder yet: run `lautex backup` first")
+        raise NotFound(t("backup: no copy in the backup folder yet: run `lautex backup` first"))
     newest = copies[0]
     if not newest.encrypted and not allow_plain:
         raise Refused(
-            f"to: the newest copy {newest.path.name} is not encrypted: set [backup] recipients "
-            "so that copies are, or give --allow-plain to carry personal data in the clear"
+            t(
+                "to: the newest copy {name} is not encrypted: set [backup] recipients "
+                "so that copies are, or give --allow-plain to carry personal data in "
+                "the clear",
+                name=newest.path.name,
+            )
         )
     copy = fingerprint(newest.path, newest.path)
     row = _recorded(conn, newest.path)
     if row is not None and (row["sha256"], row["bytes"]) != (copy.sha256, copy.size):
         raise Refused(
-            f"backup: {newest.path}: its SHA-256 is not what was recorded: not copied off site "
-            "(check it with `lautex backup verify`)"
+            t(
+                "backup: {path}: its SHA-256 is not what was recorded: not copied off "
+                "site (check it with `lautex backup verify`)",
+                path=newest.path,
+            )
         )
     target = folder / newest.path.name
     location = str(folder.resolve())
@@ -709,7 +764,9 @@ def copy_offsite(
                 raise pending.cannot_write(exc) from exc
             written = fingerprint(pending.temp, target)
             if written.sha256 != copy.sha256:
-                raise Refused(f"to: {target}: the copy read back differs from the original")
+                raise Refused(
+                    t("to: {target}: the copy read back differs from the original", target=target)
+                )
             with transaction(conn):
                 _record_copy(
                     conn,
@@ -929,7 +986,9 @@ def restore_copy(
     if not is_encrypted(path):
         return restore_backup(live, actor, path, as_of, dry_run=dry_run)
     if not identities:
-        raise InvalidInput(f"identity: {path} is encrypted: give --identity FILE (or - for stdin)")
+        raise InvalidInput(
+            t("identity: {path} is encrypted: give --identity FILE (or - for stdin)", path=path)
+        )
     original = fingerprint(path, path)
     with private_scratch(journal.database_file(live), "decrypted") as scratch:
         decrypt_into(path, scratch, identities, path)
@@ -960,7 +1019,9 @@ def restore_fresh(
     regular_file_size(path, "backup")
     encrypted = is_encrypted(path)
     if encrypted and not identities:
-        raise InvalidInput(f"identity: {path} is encrypted: give --identity FILE (or - for stdin)")
+        raise InvalidInput(
+            t("identity: {path} is encrypted: give --identity FILE (or - for stdin)", path=path)
+        )
     if encrypted:
         check_identity(path, identities or [])  # a wrong key creates nothing, not even the folder
     create_private_folder(db_path.parent, "db")
@@ -976,11 +1037,13 @@ def restore_fresh(
         try:
             try:
                 if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                    raise Refused(f"backup: {path}: integrity_check failed")
+                    raise Refused(t("backup: {path}: integrity_check failed", path=path))
                 migrations.require_current(conn)
                 customers = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
             except sqlite3.DatabaseError as exc:
-                raise InvalidInput(f"backup: {path} is not a lautex register ({exc})") from exc
+                raise InvalidInput(
+                    t("backup: {path} is not a lautex register ({exc})", path=path, exc=exc)
+                ) from exc
             # The journal beside the new register, when put back, must continue the copy's.
             journal.check_against(db_path, journal.recorded_mark(conn))
             entries, replay, closed = replay_journal(conn, actor, db_path, as_of, dry_run=False)

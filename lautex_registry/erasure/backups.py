@@ -39,7 +39,14 @@ from lautex_registry.platform.db import (
     json_list,
     transaction,
 )
-from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, SchemaError
+from lautex_registry.platform.errors import (
+    Conflict,
+    InvalidInput,
+    Message,
+    NotFound,
+    SchemaError,
+    t,
+)
 from lautex_registry.platform.identity import register_id
 from lautex_registry.platform.migrations import require_current
 from lautex_registry.platform.output_files import (
@@ -482,7 +489,9 @@ def _stage(backup: Path, staging: Path, shown: Path) -> sqlite3.Connection:
             source.close()
     except sqlite3.DatabaseError as exc:
         restored.close()
-        raise InvalidInput(f"backup: {shown} is not a lautex register ({exc})") from exc
+        raise InvalidInput(
+            t("backup: {shown} is not a lautex register ({exc})", shown=shown, exc=exc)
+        ) from exc
     return restored
 
 
@@ -503,10 +512,10 @@ def restore_backup(
     """
     shown = shown or backup
     if not backup.is_file():
-        raise NotFound(f"backup: no file at {shown}")
+        raise NotFound(t("backup: no file at {shown}", shown=shown))
     db_path = journal.database_file(live)
     if shown.resolve() == db_path.resolve():
-        raise InvalidInput("backup: that is the register itself")
+        raise InvalidInput(t("backup: that is the register itself"))
     staging = db_path.with_name(db_path.name + ".restoring")
     _remove_with_sidecars(staging)
     try:
@@ -516,11 +525,14 @@ def restore_backup(
                 require_current(restored)
                 backup_id = register_id(restored)
             except sqlite3.DatabaseError as exc:
-                raise InvalidInput(f"backup: {shown} is not a lautex register ({exc})") from exc
+                raise InvalidInput(
+                    t("backup: {shown} is not a lautex register ({exc})", shown=shown, exc=exc)
+                ) from exc
             except SchemaError as exc:
-                raise SchemaError(f"backup: {exc}") from exc
+                # Only its values are words: not in the catalogue (docs/translating.md).
+                raise SchemaError(Message("backup: {exc}", {"exc": exc})) from exc
             if backup_id != register_id(live):
-                raise Conflict(f"backup: {shown} is a backup of another register")
+                raise Conflict(t("backup: {shown} is a backup of another register", shown=shown))
             customers = int(restored.execute("SELECT count(*) FROM customers").fetchone()[0])
             # A deleted, truncated or rewritten journal would replay less than was erased.
             recorded = journal.recorded_mark(live)

@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from lautex_registry.platform.db import IN_LIST, json_list
-from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.settings import RETENTION_YEARS, section
 from lautex_registry.records.personal_data import personal_table
 
@@ -64,7 +64,9 @@ def parse_month_day(text: str, field: str = "retention.financial_year_end") -> t
         month, day = int(month_text), int(day_text)
         date(2000, month, day)  # a leap year accepts every real month-day
     except (ValueError, AttributeError) as exc:
-        raise InvalidInput(f"{field}: {text!r} is not a month and day as MM-DD") from exc
+        raise InvalidInput(
+            t("{field}: {text!r} is not a month and day as MM-DD", field=field, text=text)
+        ) from exc
     return month, day
 
 
@@ -163,21 +165,31 @@ class RetentionPolicy:
         for name in RETENTION_YEARS:
             value = section.get(name, getattr(defaults, name))
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
-                raise InvalidInput(f"retention.{name}: a whole number of years from 1 to 100")
+                raise InvalidInput(
+                    t("retention.{name}: a whole number of years from 1 to 100", name=name)
+                )
             values[name] = value
         days = section.get("backup_days", defaults.backup_days)
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3660:
-            raise InvalidInput("retention.backup_days: a whole number of days from 1 to 3660")
+            raise InvalidInput(t("retention.backup_days: a whole number of days from 1 to 3660"))
         values["backup_days"] = days
         fy_end = str(section.get("financial_year_end", defaults.financial_year_end))
         parse_month_day(fy_end)
+        accounting_act = t("Accounting Act 1336/1997 ch. 2 sec. 10")
         for name, floor, law in (
-            ("voucher_years", MIN_VOUCHER_YEARS, "Accounting Act 1336/1997 ch. 2 sec. 10"),
-            ("books_years", MIN_BOOKS_YEARS, "Accounting Act 1336/1997 ch. 2 sec. 10"),
-            ("claim_lapse_years", MIN_CLAIM_LAPSE_YEARS, "Limitation of Debts Act 728/2003"),
+            ("voucher_years", MIN_VOUCHER_YEARS, accounting_act),
+            ("books_years", MIN_BOOKS_YEARS, accounting_act),
+            ("claim_lapse_years", MIN_CLAIM_LAPSE_YEARS, t("Limitation of Debts Act 728/2003")),
         ):
             if values[name] < floor:
-                raise InvalidInput(f"retention.{name}: at least {floor} years ({law})")
+                raise InvalidInput(
+                    t(
+                        "retention.{name}: at least {floor} years ({law})",
+                        name=name,
+                        floor=floor,
+                        law=law,
+                    )
+                )
         return cls(financial_year_end=fy_end, **values)
 
     @classmethod
@@ -215,6 +227,18 @@ class Hold:
         if self.until_paid:
             return f"until paid, at most {self.ends_on.isoformat()}"
         return self.ends_on.isoformat()
+
+    def shown_until(self) -> str:
+        """`until` in the interface's language, for the plan a clerk reads (docs/rules.md §6)."""
+        if self.until_paid:
+            return t("until paid, at most {day}", day=self.ends_on.isoformat()).translated()
+        return self.ends_on.isoformat()
+
+    def shown_law(self) -> str:
+        """`law` in the interface's language: the Finnish statutes as the letters cite them."""
+        from lautex_registry.platform import i18n
+
+        return LAW_FI[self.rule] if i18n.language() == "fi" else self.law
 
     def reason(self, language: str = "en") -> str:
         """A line for the partial-refusal letter (GDPR Art. 12(4)): what stays, why, until when."""

@@ -37,7 +37,7 @@ from typing import Any
 
 from lautex_registry.erasure.holds import Hold, RetentionPolicy, holds_for_many
 from lautex_registry.platform import journal, validation
-from lautex_registry.platform.errors import Conflict, InvalidInput
+from lautex_registry.platform.errors import Conflict, InvalidInput, Message, shown, t
 from lautex_registry.records import lookup
 from lautex_registry.records.customer_state import ANONYMISED, WITH_HOLDS
 from lautex_registry.records.organisations import other_contacts, sole_trader_businesses
@@ -53,17 +53,20 @@ ERASED = "erased"
 # The table whose personal columns holds keep (vouchers); handled by the holds, not generically.
 HELD_TABLE = "invoices"
 
-# How the plan names a customer column to a clerk; a column missing here is shown by name.
+# How the plan names a customer column to a clerk, in the interface's language
+# (docs/rules.md §6); a column missing here is shown by name.
 _LABELS = {
-    "first_name": "name",
-    "last_name": "name",
-    "street": "contact address",
-    "postal_code": "contact address",
-    "city": "contact address",
-    "notes": "free-text notes",
-    "search_text": "search index",
-    "search_email_key": "search index",
-    "source_detail": "source detail",
+    "first_name": t("name"),
+    "last_name": t("name"),
+    "email": t("email"),
+    "phone": t("phone"),
+    "street": t("contact address"),
+    "postal_code": t("contact address"),
+    "city": t("contact address"),
+    "notes": t("free-text notes"),
+    "search_text": t("search index"),
+    "search_email_key": t("search index"),
+    "source_detail": t("source detail"),
 }
 
 
@@ -71,13 +74,22 @@ _LABELS = {
 class PlanLine:
     """One kind of data and what happens to it."""
 
-    data: str
+    # Messages: English in the JSON plan (as_dict), translated in the one a clerk reads.
+    data: Message | str
     table: str
     rows: int
-    how: str
+    how: Message
 
     def as_dict(self) -> dict[str, Any]:
-        return {"data": self.data, "table": self.table, "rows": self.rows, "how": self.how}
+        return {
+            "data": str(self.data),
+            "table": self.table,
+            "rows": self.rows,
+            "how": str(self.how),
+        }
+
+    def as_shown_dict(self) -> dict[str, Any]:
+        return {**self.as_dict(), "data": shown(self.data), "how": shown(self.how)}
 
 
 @dataclass
@@ -136,10 +148,16 @@ class ErasurePlan:
     def as_brief_dict(self) -> dict[str, Any]:
         """The same for a person at a terminal: the holds without their machine fields."""
         record = self.as_dict()
+        record["goes_now"] = [line.as_shown_dict() for line in self.goes_now]
         if self.holds:
-            record["stays"] = "billing name and address of these invoices:"
+            record["stays"] = shown(t("billing name and address of these invoices:"))
             record["holds"] = [
-                {"rule": h.rule, "invoice": h.invoice_number, "until": h.until, "law": h.law}
+                {
+                    "rule": h.rule,
+                    "invoice": h.invoice_number,
+                    "until": h.shown_until(),
+                    "law": h.shown_law(),
+                }
                 for h in self.holds
             ]
         return record
@@ -153,7 +171,13 @@ def link_is_required(conn: sqlite3.Connection, entry: PersonalTable) -> bool:
     for column in conn.execute(f"PRAGMA table_info({entry.table})"):
         if column["name"] == entry.customer_link:
             return bool(column["notnull"])
-    raise InvalidInput(f"personal_data: {entry.table}.{entry.customer_link} is not in the schema")
+    raise InvalidInput(
+        t(
+            "personal_data: {table}.{customer_link} is not in the schema",
+            table=entry.table,
+            customer_link=entry.customer_link,
+        )
+    )
 
 
 def linked_tables(conn: sqlite3.Connection) -> list[tuple[PersonalTable, bool]]:
@@ -176,17 +200,17 @@ def check_request(conn: sqlite3.Connection, request_id: int, customer_id: int) -
 
 
 def _customer_lines(row: sqlite3.Row, mode: str, outcome: str) -> list[PlanLine]:
-    how = "deleted with the customer row" if outcome == ERASED else "cleared"
-    labels: list[str] = []
+    how = t("deleted with the customer row") if outcome == ERASED else t("cleared")
+    labels: list[Message | str] = []
     for column in personal_table("customers").columns:
         label = _LABELS.get(column, column.replace("_", " "))
         if row[column] is not None and label not in labels:
             labels.append(label)
     lines = [PlanLine(label, "customers", 1, how) for label in labels]
     if row["organisation_id"] is not None:
-        lines.append(PlanLine("organisation link", "customers", 1, how))
+        lines.append(PlanLine(t("organisation link"), "customers", 1, how))
     if outcome == WITH_HOLDS and mode == ERASE and row["source"] != "anonymised":
-        lines.append(PlanLine("source", "customers", 1, "replaced by 'anonymised'"))
+        lines.append(PlanLine(t("source"), "customers", 1, t("replaced by 'anonymised'")))
     return lines
 
 
@@ -202,9 +226,9 @@ def _table_lines(conn: sqlite3.Connection, customer_id: int, outcome: str) -> li
         if not total:
             continue
         if owned:
-            how = "deleted"
+            how = t("deleted")
             if entry.table == "objections":
-                how = "deleted; an objection in force stays as a suppression record (keyed HMAC)"
+                how = t("deleted; an objection in force stays as a suppression record (keyed HMAC)")
             lines.append(PlanLine(entry.table, entry.table, total, how))
             continue
         if entry.columns:
@@ -215,10 +239,12 @@ def _table_lines(conn: sqlite3.Connection, customer_id: int, outcome: str) -> li
                 customer_id,
             )
             if with_text:
-                lines.append(PlanLine(", ".join(entry.columns), entry.table, with_text, "cleared"))
+                lines.append(
+                    PlanLine(", ".join(entry.columns), entry.table, with_text, t("cleared"))
+                )
         if outcome == ERASED:
             lines.append(
-                PlanLine("link to the person", entry.table, total, "unlinked; the rows stay")
+                PlanLine(t("link to the person"), entry.table, total, t("unlinked; the rows stay"))
             )
     return lines
 
@@ -263,7 +289,9 @@ def plan_erasure(
     ]
     if expired:
         result.goes_now.append(
-            PlanLine("billing name and address", HELD_TABLE, len(expired), "removed: no hold left")
+            PlanLine(
+                t("billing name and address"), HELD_TABLE, len(expired), t("removed: no hold left")
+            )
         )
     if row["email"]:
         unlinked = _count(
@@ -274,16 +302,16 @@ def plan_erasure(
         )
         if unlinked:
             result.goes_now.append(
-                PlanLine("requester name and email", "requests", unlinked, "cleared")
+                PlanLine(t("requester name and email"), "requests", unlinked, t("cleared"))
             )
     owed = _count(
         conn, "SELECT count(*) FROM requests WHERE state = 'open' AND customer_id = ?", customer_id
     )
     if owed:
         result.goes_now.append(
-            PlanLine("requester's name and one reply address", "requests", owed,
-                     "kept on the open request for its reply (GDPR Art. 12(3), 17(3)(b)); "
-                     "purged with the request")
+            PlanLine(t("requester's name and one reply address"), "requests", owed,
+                     t("kept on the open request for its reply (GDPR Art. 12(3), 17(3)(b)); "
+                       "purged with the request"))
         )  # fmt: skip
     result.goes_now += _sole_trader_lines(conn, customer_id)
     result.notices = _count(
@@ -299,16 +327,22 @@ def _sole_trader_lines(conn: sqlite3.Connection, customer_id: int) -> list[PlanL
     businesses = sole_trader_businesses(conn, json.dumps([customer_id])).get(customer_id, [])
     if not businesses:
         return []
-    lines = [PlanLine("sole trader's business: name and business ID", "organisations",
-                      len(businesses), "deleted: the business is the person")]  # fmt: skip
+    lines = [PlanLine(t("sole trader's business: name and business ID"), "organisations",
+                      len(businesses), t("deleted: the business is the person"))]  # fmt: skip
     others = other_contacts(conn, businesses, customer_id)
     if others:
-        lines.append(PlanLine("link to the sole trader's business", "customers", others,
-                              "unlinked: its other contacts stay customers"))  # fmt: skip
+        lines.append(PlanLine(t("link to the sole trader's business"), "customers", others,
+                              t("unlinked: its other contacts stay customers")))  # fmt: skip
     return lines
 
 
 def refuse_repeat(planned: ErasurePlan) -> None:
     """An anonymised customer has nothing left to anonymise (erase still finishes the job)."""
     if planned.mode == ANONYMISE and planned.state in (ANONYMISED, WITH_HOLDS):
-        raise Conflict(f"customer {planned.customer_id} is already {planned.state}")
+        raise Conflict(
+            t(
+                "customer {customer_id} is already {state}",
+                customer_id=planned.customer_id,
+                state=planned.state,
+            )
+        )

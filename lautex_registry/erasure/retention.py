@@ -57,7 +57,7 @@ from lautex_registry.erasure.plan import ANONYMISE, ERASE
 from lautex_registry.platform import audit, journal
 from lautex_registry.platform.clock import real_today, timestamp
 from lautex_registry.platform.db import IN_LIST, json_list, let_others_write, transaction
-from lautex_registry.platform.errors import Conflict, Refused
+from lautex_registry.platform.errors import Conflict, Refused, t
 from lautex_registry.platform.output_files import retention_lock_path
 
 VOUCHERS = "vouchers"
@@ -315,7 +315,7 @@ def run_lock(db_path: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise Conflict(
-                "another retention run is in progress on this register: try again later"
+                t("another retention run is in progress on this register: try again later")
             ) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
@@ -483,8 +483,12 @@ def refuse_future_run(as_of: date, *, dry_run: bool) -> None:
     GDPR Art. 5(1)(e)). A dry run may look ahead."""
     if not dry_run and as_of > real_today():
         raise Refused(
-            f"as-of: {as_of.isoformat()} is after today ({real_today().isoformat()}); "
-            "a real run acts only on a day that has come (look ahead with --dry-run)"
+            t(
+                "as-of: {as_of} is after today ({real_today}); a real run acts only on "
+                "a day that has come (look ahead with --dry-run)",
+                as_of=as_of.isoformat(),
+                real_today=real_today().isoformat(),
+            )
         )
 
 

@@ -29,7 +29,7 @@ from lautex_registry.marketing.lists import (
     rule_reason,
 )
 from lautex_registry.platform import audit, validation
-from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.escaping import printable, spreadsheet_safe
 from lautex_registry.platform.paper import FONT, add_fonts, postal_address
 from lautex_registry.platform.wording import HOME_COUNTRY, country_name
@@ -235,7 +235,12 @@ def check_skip(skip: int, sheet: str) -> int:
     per_page = SHEETS[validation.choice(sheet, tuple(SHEETS), "sheet")].per_page
     if not 0 <= skip < per_page:
         raise InvalidInput(
-            f"skip: {skip} is not a number of used labels on a {sheet} sheet (0-{per_page - 1})"
+            t(
+                "skip: {skip} is not a number of used labels on a {sheet} sheet (0-{value})",
+                skip=skip,
+                sheet=sheet,
+                value=per_page - 1,
+            )
         )
     return skip
 

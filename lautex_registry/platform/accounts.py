@@ -15,7 +15,7 @@ from typing import Any
 
 from lautex_registry.platform import audit, clock, validation
 from lautex_registry.platform.db import transaction
-from lautex_registry.platform.errors import AuthError, Conflict, InvalidInput, NotFound
+from lautex_registry.platform.errors import AuthError, Conflict, InvalidInput, NotFound, t
 from lautex_registry.platform.permissions import ROLES, SYSTEM
 
 MIN_PASSWORD_LENGTH = 12
@@ -47,7 +47,12 @@ def _hasher() -> Any:
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"password: at least {MIN_PASSWORD_LENGTH} characters are required")
+        raise InvalidInput(
+            t(
+                "password: at least {min_password_length} characters are required",
+                min_password_length=MIN_PASSWORD_LENGTH,
+            )
+        )
 
 
 def hash_password(password: str) -> str:
@@ -93,7 +98,7 @@ def get_user(conn: sqlite3.Connection, username: str) -> sqlite3.Row:
         "SELECT * FROM users WHERE username = ?", (username,)
     ).fetchone()
     if row is None:
-        raise NotFound(f"no user named {username!r}")
+        raise NotFound(t("no user named {username!r}", username=username))
     return row
 
 
@@ -101,12 +106,14 @@ def check_account_fields(username: str, full_name: str, role: str) -> None:
     """Refuse a bad username, role or name before anyone is asked for a password."""
     if not USERNAME_PATTERN.match(username):
         raise InvalidInput(
-            "username: 2-32 characters, lower-case letters, digits, '.', '_' or '-', "
-            "starting with a letter"
+            t(
+                "username: 2-32 characters, lower-case letters, digits, '.', '_' or "
+                "'-', starting with a letter"
+            )
         )
     role = validation.choice(role, ROLES, "role")
     if not full_name.strip():
-        raise InvalidInput("full name: every account belongs to a named person or job")
+        raise InvalidInput(t("full name: every account belongs to a named person or job"))
     validation.required_text(full_name, "full name")
 
 
@@ -125,10 +132,10 @@ def add_user(
         password_hash = None  # jobs authenticate with service tokens only
     else:
         if password is None:
-            raise InvalidInput("password: required for a personal account")
+            raise InvalidInput(t("password: required for a personal account"))
         password_hash = hash_password(password)
     if conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
-        raise Conflict(f"a user named {username!r} already exists")
+        raise Conflict(t("a user named {username!r} already exists", username=username))
     cursor = conn.execute(
         """INSERT INTO users (username, full_name, role, password_hash, created_at)
            VALUES (?, ?, ?, ?, ?)""",
@@ -156,21 +163,26 @@ def list_users(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 
 def refuse_disabled(row: sqlite3.Row) -> None:
     if row["disabled_at"] is not None:
-        raise AuthError(f"user {row['username']!r} is disabled")
+        raise AuthError(t("user {username!r} is disabled", username=row["username"]))
 
 
 def _refuse_login(row: sqlite3.Row | None, now: datetime) -> AuthError | None:
     """Why this account may not log in at all, or None if its password decides."""
     if row is None:
-        return AuthError("wrong username or password")
+        return AuthError(t("wrong username or password"))
     if row["disabled_at"] is not None:
-        return AuthError(f"user {row['username']!r} is disabled")
+        return AuthError(t("user {username!r} is disabled", username=row["username"]))
     if row["role"] == SYSTEM:
-        return AuthError("system accounts cannot log in: use a service token (LAUTEX_TOKEN)")
+        return AuthError(t("system accounts cannot log in: use a service token (LAUTEX_TOKEN)"))
     if row["locked_until"] and clock.parse_utc_text(row["locked_until"]) > now:
         return AuthError(
-            f"account {row['username']!r} is locked after {MAX_FAILED_LOGINS} wrong passwords "
-            f"until {row['locked_until']}"
+            t(
+                "account {username!r} is locked after {max_failed_logins} wrong "
+                "passwords until {locked_until}",
+                username=row["username"],
+                max_failed_logins=MAX_FAILED_LOGINS,
+                locked_until=row["locked_until"],
+            )
         )
     return None
 
@@ -210,7 +222,7 @@ def check_login(conn: sqlite3.Connection, username: str, password: str, now: dat
     if refusal is not None:
         raise refusal
     if not ok:
-        raise AuthError("wrong username or password")
+        raise AuthError(t("wrong username or password"))
     return user_from_row(row)
 
 
@@ -234,7 +246,7 @@ def change_password(
 ) -> None:
     row = get_user(conn, username)
     if row["role"] == SYSTEM:
-        raise InvalidInput("system accounts have no password: they use service tokens")
+        raise InvalidInput(t("system accounts have no password: they use service tokens"))
     conn.execute(
         "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE id = ?",
         (hash_password(password), row["id"]),
@@ -249,7 +261,7 @@ def set_disabled(
 ) -> None:
     row = get_user(conn, username)
     if disabled and row["id"] == actor.user_id:
-        raise InvalidInput("you cannot disable your own account")
+        raise InvalidInput(t("you cannot disable your own account"))
     details: dict[str, Any] = {}
     if disabled:
         now = clock.utc_text(clock.real_now())

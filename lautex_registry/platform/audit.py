@@ -243,11 +243,11 @@ def check_anchor(conn: sqlite3.Connection, report: ChainReport, anchor: str) -> 
     shorter chain that is still intact. A head mailed away each night (cron) is an anchor
     outside the file; the row it names must still be there with the same hash.
     """
-    from lautex_registry.platform.errors import InvalidInput
+    from lautex_registry.platform.errors import InvalidInput, t
 
     row_id_text, _, expected = anchor.partition(":")
     if len(expected) != 64:
-        raise InvalidInput("anchor: give ID:HASH as printed by `lautex audit verify`")
+        raise InvalidInput(t("anchor: give ID:HASH as printed by `lautex audit verify`"))
     from lautex_registry.platform.validation import record_id
 
     row_id = record_id(row_id_text, "anchor")

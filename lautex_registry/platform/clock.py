@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 
-from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput, t
 
 TODAY_ENV = "LAUTEX_TODAY"
 _business_day: ContextVar[date | None] = ContextVar("business_day", default=None)
@@ -62,13 +62,20 @@ def _pinned_today() -> date | None:
     try:
         pinned = date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(f"{TODAY_ENV}: {text!r} is not a date (YYYY-MM-DD)") from None
+        raise InvalidInput(
+            t("{today_env}: {text!r} is not a date (YYYY-MM-DD)", today_env=TODAY_ENV, text=text)
+        ) from None
     # Dates decide what is destroyed (retention, holds that end): an environment
     # variable may replay the past, never bring a future day forward.
     if pinned > real_today():
         raise InvalidInput(
-            f"{TODAY_ENV}: {pinned.isoformat()} is after today ({real_today().isoformat()}); "
-            "it may only pin a date that has come"
+            t(
+                "{today_env}: {pinned} is after today ({real_today}); it may only pin "
+                "a date that has come",
+                today_env=TODAY_ENV,
+                pinned=pinned.isoformat(),
+                real_today=real_today().isoformat(),
+            )
         )
     return pinned
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lautex_registry.platform import collation
-from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, register_error
+from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, register_error, t
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -29,7 +29,9 @@ def create_private_file(path: Path) -> None:
         refused = register_error(exc)  # a full disk or a read-only folder: exit 7, not 2
         if refused is not None:
             raise refused from exc
-        raise InvalidInput(f"db: cannot create {path}: {exc.strerror or exc}") from exc
+        raise InvalidInput(
+            t("db: cannot create {path}: {value}", path=path, value=exc.strerror or exc)
+        ) from exc
     os.close(fd)
 
 
@@ -40,10 +42,12 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     missing file is NotFound, so a typo in --db never makes an empty register.
     """
     if path.is_dir():
-        raise InvalidInput(f"db: {path} is a folder, not a register file")
+        raise InvalidInput(t("db: {path} is a folder, not a register file", path=path))
     if not path.exists():
         if not create:
-            raise NotFound(f"no register at {path}: run `lautex init` (or `lautex demo`) first")
+            raise NotFound(
+                t("no register at {path}: run `lautex init` (or `lautex demo`) first", path=path)
+            )
         create_private_file(path)
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     conn.row_factory = sqlite3.Row
@@ -72,7 +76,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
         # Busy is the usual cause; a read-only or unopenable file is the machine's (exit 7).
-        raise register_error(exc) or Conflict(f"the register is busy, try again: {exc}") from exc
+        raise register_error(exc) or Conflict(
+            t("the register is busy, try again: {exc}", exc=exc)
+        ) from exc
     try:
         yield conn
     except BaseException:

@@ -43,6 +43,11 @@ class Message:
     def __hash__(self) -> int:
         return hash(str(self))
 
+    def filled(self, **params: Any) -> "Message":
+        """This sentence with its values: for a sentence chosen before its values are known
+        (`t("invoice {number} is {state}: it cannot be marked paid")`, filled in later)."""
+        return Message(self.template, params, self.plural, self.n)
+
     def translated(self) -> str:
         """The sentence in the interface's language; English when it has no translation."""
         from lautex_registry.platform import i18n
@@ -51,8 +56,11 @@ class Message:
             template = i18n.gettext(self.template)
         else:
             template = i18n.ngettext(self.template, self.plural, self.n)
+        # A value that is itself a Message (a clause such as "the disk is full") is shown
+        # in the same language as the sentence around it.
+        params = {name: _shown_value(value) for name, value in self.params.items()}
         try:
-            return template.format(**self.params)
+            return template.format(**params)
         except (KeyError, IndexError, ValueError):
             # A translation that names a placeholder the code does not give (the catalogue
             # check refuses it, tests/test_i18n.py): the English text rather than no text.
@@ -74,6 +82,15 @@ def tn(singular: str, plural: str, n: int, /, **params: Any) -> Message:
 def shown(message: object) -> str:
     """What a person reads for `message`: a Message translated, any other text as it is."""
     return message.translated() if isinstance(message, Message) else str(message)
+
+
+def _shown_value(value: object) -> object:
+    """A value inside a sentence: a Message or a LautexError in the sentence's language."""
+    if isinstance(value, Message):
+        return value.translated()
+    if isinstance(value, LautexError):
+        return value.shown()
+    return value
 
 
 class LautexError(Exception):
@@ -143,12 +160,12 @@ class Declined(LautexError):
 # SQLite's primary result codes (https://sqlite.org/rescode.html); an extended code
 # (SQLITE_IOERR_WRITE = 778) carries its primary code in the low byte.
 _SQLITE_ENVIRONMENT = {
-    3: "permission to the register file was denied",  # SQLITE_PERM
-    8: "the register file or its file system is read-only",  # SQLITE_READONLY
-    10: "the disk failed to read or write",  # SQLITE_IOERR
-    13: "the disk is full",  # SQLITE_FULL
+    3: t("permission to the register file was denied"),  # SQLITE_PERM
+    8: t("the register file or its file system is read-only"),  # SQLITE_READONLY
+    10: t("the disk failed to read or write"),  # SQLITE_IOERR
+    13: t("the disk is full"),  # SQLITE_FULL
     # SQLITE_CANTOPEN
-    14: "a database file cannot be opened or created: is it readable, its folder writable?",
+    14: t("a database file cannot be opened or created: is it readable, its folder writable?"),
 }
 _SQLITE_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 _SQLITE_NOT_A_REGISTER = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
@@ -164,38 +181,52 @@ _SQLITE_TEXTS = {
     "file is not a database": 26,
     "file is encrypted or is not a database": 26,  # the older wording of the same
 }
-# SQLite rolls an unfinished transaction back, whatever the machine refused.
-_UNCHANGED = "the register is as it was"
 _OS_ENVIRONMENT = {
-    errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is used up",
-    errno.EROFS: "the file system is read-only",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "the operation is not permitted",
-    errno.EIO: "the disk failed to read or write",
+    errno.ENOSPC: t("the disk is full"),
+    errno.EDQUOT: t("the disk quota is used up"),
+    errno.EROFS: t("the file system is read-only"),
+    errno.EACCES: t("permission denied"),
+    errno.EPERM: t("the operation is not permitted"),
+    errno.EIO: t("the disk failed to read or write"),
 }
 # The errnos by which the machine, not the user, refuses a write.
 ENVIRONMENT_ERRNOS = frozenset(_OS_ENVIRONMENT)
 # A path no file system can follow: the user's to correct (exit 2), on every command.
 _OS_BAD_PATH = {
-    errno.ENAMETOOLONG: "is too long for the file system",
-    errno.ELOOP: "is a symbolic link loop",
+    errno.ENAMETOOLONG: (
+        t("{field}: {path} is too long for the file system"),
+        t("{field}: the path is too long for the file system"),
+    ),
+    errno.ELOOP: (
+        t("{field}: {path} is a symbolic link loop"),
+        t("{field}: the path is a symbolic link loop"),
+    ),
 }
 
 
 def bad_path(exc: OSError, field: str = "path") -> InvalidInput | None:
     """The one line for a path too long or looping, quoting only an excerpt of it."""
-    reason = _OS_BAD_PATH.get(exc.errno or 0)
-    if reason is None:
+    reasons = _OS_BAD_PATH.get(exc.errno or 0)
+    if reasons is None:
         return None
-    shown = excerpt(str(exc.filename)) if exc.filename is not None else "the path"
-    return InvalidInput(f"{field}: {shown} {reason}")
+    named, unnamed = reasons
+    if exc.filename is None:
+        return InvalidInput(unnamed.filled(field=field))
+    return InvalidInput(named.filled(field=field, path=excerpt(str(exc.filename))))
 
 
-def environment_refused(exc: OSError, doing: str) -> EnvironmentRefused:
+def environment_refused(exc: OSError, doing: str | Message) -> EnvironmentRefused:
     """The one line for a write the machine refused, saying what was being done."""
-    reason = _OS_ENVIRONMENT.get(exc.errno or 0, "the machine refused")
-    return EnvironmentRefused(f"environment: {reason}: {doing} ({exc.strerror}); {_UNCHANGED}")
+    reason = _OS_ENVIRONMENT.get(exc.errno or 0, t("the machine refused"))
+    # SQLite rolls an unfinished transaction back, whatever the machine refused.
+    return EnvironmentRefused(
+        t(
+            "environment: {reason}: {doing} ({strerror}); the register is as it was",
+            reason=reason,
+            doing=doing,
+            strerror=exc.strerror,
+        )
+    )
 
 
 def _sqlite_code(exc: sqlite3.Error) -> int | None:
@@ -221,15 +252,29 @@ def register_error(exc: BaseException) -> LautexError | None:
                 t("the register is busy ({reason}): try again in a moment", reason=str(exc))
             )
         if code in _SQLITE_NOT_A_REGISTER:
-            return InvalidInput(f"the file is not a usable lautex register: {exc}")
+            return InvalidInput(t("the file is not a usable lautex register: {exc}", exc=exc))
         if code in _SQLITE_ENVIRONMENT:
-            reason = _SQLITE_ENVIRONMENT[code]
-            return EnvironmentRefused(f"environment: {reason} ({exc}); {_UNCHANGED}")
+            return EnvironmentRefused(
+                t(
+                    "environment: {reason} ({exc}); the register is as it was",
+                    reason=_SQLITE_ENVIRONMENT[code],
+                    exc=exc,
+                )
+            )
         return None
     if isinstance(exc, OSError) and exc.errno in _OS_BAD_PATH:
         return bad_path(exc)
     if isinstance(exc, OSError) and exc.errno in _OS_ENVIRONMENT:
-        where = f": {exc.filename}" if exc.filename else ""
         reason = _OS_ENVIRONMENT[exc.errno]
-        return EnvironmentRefused(f"environment: {reason}{where}; {_UNCHANGED}")
+        if exc.filename:
+            return EnvironmentRefused(
+                t(
+                    "environment: {reason}: {file}; the register is as it was",
+                    reason=reason,
+                    file=exc.filename,
+                )
+            )
+        return EnvironmentRefused(
+            t("environment: {reason}; the register is as it was", reason=reason)
+        )
     return None

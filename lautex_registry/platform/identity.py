@@ -7,13 +7,15 @@ it); `secret` keys the suppression list's HMACs of erased contact details.
 
 import sqlite3
 
-from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput, t
 
 
 def meta_value(conn: sqlite3.Connection, key: str) -> str:
     row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     if row is None:
-        raise InvalidInput(f"the register has no {key}: was it created with `lautex init`?")
+        raise InvalidInput(
+            t("the register has no {key}: was it created with `lautex init`?", key=key)
+        )
     return str(row[0])
 
 

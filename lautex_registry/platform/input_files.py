@@ -9,7 +9,7 @@ import stat
 from pathlib import Path
 
 from lautex_registry.platform.characters import excerpt
-from lautex_registry.platform.errors import InvalidInput, NotFound, bad_path
+from lautex_registry.platform.errors import InvalidInput, NotFound, bad_path, t
 
 # The path is wrong rather than the file missing, but the user fixes both the same way.
 _MISSING = {errno.ENOENT, errno.ENOTDIR}
@@ -22,13 +22,21 @@ def regular_file_size(path: Path, field: str) -> int:
         info = path.stat()
     except OSError as exc:
         if exc.errno in _MISSING:
-            raise NotFound(f"{field}: {shown} does not exist") from exc
+            raise NotFound(t("{field}: {shown} does not exist", field=field, shown=shown)) from exc
         refused = bad_path(exc, field)
         if refused is not None:
             raise refused from exc
         raise
     if stat.S_ISDIR(info.st_mode):
-        raise InvalidInput(f"{field}: {shown} is a folder; give the file in it")
+        raise InvalidInput(
+            t("{field}: {shown} is a folder; give the file in it", field=field, shown=shown)
+        )
     if not stat.S_ISREG(info.st_mode):
-        raise InvalidInput(f"{field}: {shown} is not a regular file (a device or a pipe)")
+        raise InvalidInput(
+            t(
+                "{field}: {shown} is not a regular file (a device or a pipe)",
+                field=field,
+                shown=shown,
+            )
+        )
     return info.st_size

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lautex_registry.platform.errors import Refused
+from lautex_registry.platform.errors import Refused, t
 
 SUFFIX = ".erasure-journal"
 ERASE = "erase"
@@ -207,8 +207,14 @@ def append_and_record(conn: sqlite3.Connection, db_path: Path, entries: Sequence
     if size < mark.length:
         # Appending to a cut journal and recording it would hide the cut from `restore`.
         raise Refused(
-            f"erasure journal: {path} has {size} bytes, but the register recorded "
-            f"{mark.length} at its last erasure: put the journal back before erasing anyone"
+            t(
+                "erasure journal: {path} has {size} bytes, but the register recorded "
+                "{length} at its last erasure: put the journal back before erasing "
+                "anyone",
+                path=path,
+                size=size,
+                length=mark.length,
+            )
         )
     append(db_path, entries)
     record_mark(conn, _extend(path, mark))
@@ -224,20 +230,33 @@ def check_against(db_path: Path, recorded: Mark | None) -> None:
     path = journal_path(db_path)
     if not path.exists():
         raise Refused(
-            f"erasure journal: {path} is missing, but the register recorded "
-            f"{recorded.length} bytes of it at its last erasure: put the journal back "
-            "(from the backup of the files beside the database) before restoring"
+            t(
+                "erasure journal: {path} is missing, but the register recorded "
+                "{length} bytes of it at its last erasure: put the journal back (from "
+                "the backup of the files beside the database) before restoring",
+                path=path,
+                length=recorded.length,
+            )
         )
     size = path.stat().st_size
     if size < recorded.length:
         raise Refused(
-            f"erasure journal: {path} has {size} bytes, but the register recorded "
-            f"{recorded.length} at its last erasure: entries are missing"
+            t(
+                "erasure journal: {path} has {size} bytes, but the register recorded "
+                "{length} at its last erasure: entries are missing",
+                path=path,
+                size=size,
+                length=recorded.length,
+            )
         )
     if _extend_exactly(path, recorded.length) != recorded.chain:
         raise Refused(
-            f"erasure journal: the first {recorded.length} bytes of {path} are not what the "
-            "register recorded at its last erasure: entries were changed or removed"
+            t(
+                "erasure journal: the first {length} bytes of {path} are not what the "
+                "register recorded at its last erasure: entries were changed or removed",
+                length=recorded.length,
+                path=path,
+            )
         )
 
 
@@ -283,7 +302,12 @@ def read(db_path: Path) -> Iterator[Entry]:
                 yield _entry(json.loads(raw.decode("utf-8")))
             except (ValueError, TypeError) as exc:
                 raise Refused(
-                    f"erasure journal: line {number} of {path} is not a journal entry "
-                    f"({type(exc).__name__}): the journal is damaged; restore stops rather "
-                    "than bring back whoever that line erased"
+                    t(
+                        "erasure journal: line {number} of {path} is not a journal entry "
+                        "({name}): the journal is damaged; restore stops rather than bring "
+                        "back whoever that line erased",
+                        number=number,
+                        path=path,
+                        name=type(exc).__name__,
+                    )
                 ) from None

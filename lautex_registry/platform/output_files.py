@@ -26,7 +26,9 @@ from lautex_registry.platform.errors import (
     Conflict,
     InvalidInput,
     LautexError,
+    Message,
     environment_refused,
+    t,
 )
 
 STDOUT = "-"
@@ -79,8 +81,22 @@ def refuse_register(target: Path, register: Path, field: str = "output") -> None
     real = os.path.realpath(target)
     for companion in register_files(register):
         if real == os.path.realpath(companion) or _same_file(target, companion):
-            what = "the register" if companion == register else f"the register's {companion.name}"
-            raise InvalidInput(f"{field}: {target} is {what}; choose another file")
+            if companion == register:
+                raise InvalidInput(
+                    t(
+                        "{field}: {target} is the register; choose another file",
+                        field=field,
+                        target=target,
+                    )
+                )
+            raise InvalidInput(
+                t(
+                    "{field}: {target} is the register's {name}; choose another file",
+                    field=field,
+                    target=target,
+                    name=companion.name,
+                )
+            )
 
 
 def create_private_folder(folder: Path, field: str = "output") -> None:
@@ -96,10 +112,12 @@ def create_private_folder(folder: Path, field: str = "output") -> None:
         except FileExistsError:
             continue  # made meanwhile by someone else: theirs to set
         except OSError as exc:
-            doing = f"{field}: cannot create the folder {path}"
+            doing = t("{field}: cannot create the folder {path}", field=field, path=path)
             if exc.errno in ENVIRONMENT_ERRNOS:
                 raise environment_refused(exc, doing) from exc
-            raise InvalidInput(f"{doing}: {exc.strerror or exc}") from exc
+            raise InvalidInput(
+                Message("{doing}: {reason}", {"doing": doing, "reason": exc.strerror or exc})
+            ) from exc
         os.chmod(path, 0o700)  # mkdir's mode is masked by the umask
 
 
@@ -111,25 +129,47 @@ def check_target(
         refuse_register(target, register, field)
     folder = target.parent
     if not folder.exists():
-        raise InvalidInput(f"{field}: the folder {folder} does not exist; create it first")
+        raise InvalidInput(
+            t(
+                "{field}: the folder {folder} does not exist; create it first",
+                field=field,
+                folder=folder,
+            )
+        )
     if not folder.is_dir():
-        raise InvalidInput(f"{field}: {folder} is not a folder")
+        raise InvalidInput(t("{field}: {folder} is not a folder", field=field, folder=folder))
     check_kind(target, field)
     if target.exists() and not force:
-        raise Conflict(f"{field}: {target} already exists: add --force to replace it")
+        raise Conflict(
+            t(
+                "{field}: {target} already exists: add --force to replace it",
+                field=field,
+                target=target,
+            )
+        )
 
 
 def check_kind(target: Path, field: str = "output") -> None:
     """InvalidInput (exit 2) when `target` is a symbolic link (dangling or not), a folder,
     or anything else that is not a regular file: never written through, never replaced."""
     if target.is_symlink():
-        dangling = not target.exists()
-        kind = "a dangling symbolic link" if dangling else "a symbolic link"
-        raise InvalidInput(f"{field}: {target} is {kind}; name a real file")
+        if not target.exists():
+            raise InvalidInput(
+                t(
+                    "{field}: {target} is a dangling symbolic link; name a real file",
+                    field=field,
+                    target=target,
+                )
+            )
+        raise InvalidInput(
+            t("{field}: {target} is a symbolic link; name a real file", field=field, target=target)
+        )
     if target.is_dir():
-        raise InvalidInput(f"{field}: {target} is a folder; give a file name")
+        raise InvalidInput(
+            t("{field}: {target} is a folder; give a file name", field=field, target=target)
+        )
     if target.exists() and not target.is_file():
-        raise InvalidInput(f"{field}: {target} is not a regular file")
+        raise InvalidInput(t("{field}: {target} is not a regular file", field=field, target=target))
 
 
 class PendingOutput:
@@ -152,13 +192,16 @@ class PendingOutput:
             raise self.cannot_write(exc) from exc
 
     def cannot_write(self, exc: OSError) -> LautexError:
-        message = f"{self.field}: cannot write {self.target}: {exc.strerror or exc}"
+        doing = t("{field}: cannot write {target}", field=self.field, target=self.target)
         # A folder that is there but takes no new file (/proc answers "no such file", /sys
         # "permission denied") is refused by the machine, like a full disk: exit 7, not a typo.
         in_existing_folder = exc.errno == errno.ENOENT and self.target.parent.is_dir()
         if exc.errno in ENVIRONMENT_ERRNOS or in_existing_folder:
-            return environment_refused(exc, f"{self.field}: cannot write {self.target}")
-        return InvalidInput(message)
+            return environment_refused(exc, doing)
+        # Only its values are words: not in the catalogue (docs/translating.md).
+        return InvalidInput(
+            Message("{doing}: {reason}", {"doing": doing, "reason": exc.strerror or exc})
+        )
 
     def open(self, mode: str = "w") -> IO[Any]:
         """The temporary file as a stream; closing it is the caller's (or `publish`'s) job."""
@@ -194,7 +237,11 @@ class PendingOutput:
             _sync_folder(self.target.parent)
         except FileExistsError as exc:
             raise Conflict(
-                f"{self.field}: {self.target} already exists: add --force to replace it"
+                t(
+                    "{field}: {target} already exists: add --force to replace it",
+                    field=self.field,
+                    target=self.target,
+                )
             ) from exc
         except OSError as exc:
             raise self.cannot_write(exc) from exc

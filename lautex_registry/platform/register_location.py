@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from lautex_registry.platform.errors import InvalidInput, NotFound
+from lautex_registry.platform.errors import InvalidInput, Message, NotFound, t
 
 DEFAULT_DB = Path("data") / "lautex.db"
 CONFIG_KEYS = ("db",)
@@ -33,29 +33,48 @@ class RegisterLocation:
     source: str  # "--db", "LAUTEX_DB", "config" or "default"
     config: Path  # the config file looked at (whether it exists or not)
 
-    def describe_source(self) -> str:
-        return {
-            "--db": "given with --db",
-            "LAUTEX_DB": "from $LAUTEX_DB",
-            "config": f"`db` in {self.config}",
-            "default": f"the default: no --db, no $LAUTEX_DB, no `db` in {self.config}",
-        }[self.source]
+    def describe_source(self) -> Message:
+        if self.source == "--db":
+            return t("given with --db")
+        if self.source == "LAUTEX_DB":
+            return t("from $LAUTEX_DB")
+        if self.source == "config":
+            return t("`db` in {config}", config=self.config)
+        return t("the default: no --db, no $LAUTEX_DB, no `db` in {config}", config=self.config)
 
     def require_existing(self) -> Path:
         """The path, or NotFound (exit 3) naming where it looked and how to point elsewhere."""
         if self.path.exists():
             return self.path
+        where = self.describe_source()
         if self.source == "default":
-            fix = (
-                "run `lautex init` to create one here, or name yours with --db PATH, "
-                "LAUTEX_DB=PATH or `lautex --db PATH config --save`"
+            raise NotFound(
+                t(
+                    "no register at {path} ({where}): run `lautex init` to create one here, "
+                    "or name yours with --db PATH, LAUTEX_DB=PATH or "
+                    "`lautex --db PATH config --save`",
+                    path=self.path,
+                    where=where,
+                )
             )
-        elif self.source == "config":
-            fix = f"correct it with `lautex --db PATH config --save` (or edit {self.config})"
-        else:
-            fix = "check the path (`lautex config` shows where lautex looks)"
-        message = f"no register at {self.path} ({self.describe_source()}): {fix}"
-        raise NotFound(message)
+        if self.source == "config":
+            raise NotFound(
+                t(
+                    "no register at {path} ({where}): correct it with "
+                    "`lautex --db PATH config --save` (or edit {config})",
+                    path=self.path,
+                    where=where,
+                    config=self.config,
+                )
+            )
+        raise NotFound(
+            t(
+                "no register at {path} ({where}): check the path "
+                "(`lautex config` shows where lautex looks)",
+                path=self.path,
+                where=where,
+            )
+        )
 
 
 def read_config(path: Path | None = None) -> dict[str, str]:
@@ -66,27 +85,38 @@ def read_config(path: Path | None = None) -> dict[str, str]:
     except FileNotFoundError:
         return {}
     except OSError as exc:
-        raise InvalidInput(f"config: cannot read {path}: {exc.strerror or exc}") from exc
+        raise InvalidInput(
+            t("config: cannot read {path}: {value}", path=path, value=exc.strerror or exc)
+        ) from exc
     import tomllib
 
     try:
         parsed = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidInput(f"config: {path} is not valid TOML: {exc}") from exc
+        raise InvalidInput(
+            t("config: {path} is not valid TOML: {exc}", path=path, exc=exc)
+        ) from exc
     unknown = sorted(set(parsed) - set(CONFIG_KEYS))
     if unknown:
         raise InvalidInput(
-            f"config: {path}: unknown setting {unknown[0]!r} (known: {', '.join(CONFIG_KEYS)})"
+            t(
+                "config: {path}: unknown setting {unknown!r} (known: {config_keys})",
+                path=path,
+                unknown=unknown[0],
+                config_keys=", ".join(CONFIG_KEYS),
+            )
         )
     db = parsed.get("db")
     if db is None:
         return {}
     if not isinstance(db, str) or not db.strip():
-        raise InvalidInput(f"config: {path}: db must be a path in quotes")
+        raise InvalidInput(t("config: {path}: db must be a path in quotes", path=path))
     expanded = Path(db).expanduser()
     if not expanded.is_absolute():
         # Relative to what? The working directory is the thing the file is there to overcome.
-        raise InvalidInput(f"config: {path}: db must be an absolute path (got {db!r})")
+        raise InvalidInput(
+            t("config: {path}: db must be an absolute path (got {db!r})", path=path, db=db)
+        )
     return {"db": str(expanded)}
 
 
@@ -113,7 +143,12 @@ def save_register(path: Path) -> Path:
 
     register = path.expanduser().resolve()
     if not register.is_file():
-        raise NotFound(f"db: no register at {register}: only an existing register is saved")
+        raise NotFound(
+            t(
+                "db: no register at {register}: only an existing register is saved",
+                register=register,
+            )
+        )
     config = config_path()
     create_private_folder(config.parent, "config")
     # A TOML basic string takes JSON's escapes (\", \\, \uXXXX).

@@ -11,7 +11,7 @@ from pathlib import Path
 from lautex_registry.platform import audit, migrations
 from lautex_registry.platform.clock import now_utc
 from lautex_registry.platform.db import transaction
-from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.output_files import create_private_folder
 from lautex_registry.platform.register_file import backup_to
 
@@ -27,7 +27,7 @@ def migrate(
     transaction. Returns the backup path and the numbers applied; `progress` hears
     (done, total) from a migration that builds over existing rows."""
     if migrations.current_version(conn) == 0:
-        raise InvalidInput(f"{path} is not a lautex register: run `lautex init`")
+        raise InvalidInput(t("{path} is not a lautex register: run `lautex init`", path=path))
     migrations.refuse_newer(conn)
     todo = migrations.pending(conn)
     if not todo:

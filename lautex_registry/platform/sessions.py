@@ -17,7 +17,7 @@ from pathlib import Path
 from lautex_registry.platform import accounts, audit, clock
 from lautex_registry.platform.accounts import User
 from lautex_registry.platform.db import transaction
-from lautex_registry.platform.errors import AuthError, InvalidInput, NotFound
+from lautex_registry.platform.errors import AuthError, InvalidInput, NotFound, t
 
 SESSION_LIFETIME = timedelta(hours=8)
 
@@ -71,7 +71,7 @@ def authenticate(conn: sqlite3.Connection, token: str) -> User:
     if row is None:
         row = conn.execute("SELECT * FROM users WHERE service_token_hash = ?", (digest,)).fetchone()
     if row is None:
-        raise AuthError("the session has expired or the token is not valid: run `lautex login`")
+        raise AuthError(t("the session has expired or the token is not valid: run `lautex login`"))
     accounts.refuse_disabled(row)
     return accounts.user_from_row(row)
 
@@ -105,7 +105,7 @@ def issue_service_token(conn: sqlite3.Connection, actor: audit.Actor, username: 
 def revoke_service_token(conn: sqlite3.Connection, actor: audit.Actor, username: str) -> None:
     row = accounts.get_user(conn, username)
     if row["service_token_hash"] is None:
-        raise NotFound(f"user {username!r} has no service token")
+        raise NotFound(t("user {username!r} has no service token", username=username))
     conn.execute(
         "UPDATE users SET service_token_hash = NULL, service_token_created_at = NULL WHERE id = ?",
         (row["id"],),
@@ -131,7 +131,9 @@ def session_file(register_id: str) -> Path:
 
 
 def _cannot_keep(path: Path, reason: str) -> InvalidInput:
-    return InvalidInput(f"LAUTEX_HOME: cannot keep the session file in {path}: {reason}")
+    return InvalidInput(
+        t("LAUTEX_HOME: cannot keep the session file in {path}: {reason}", path=path, reason=reason)
+    )
 
 
 def _private_folder(path: Path, *, may_be_link: bool) -> None:
@@ -204,30 +206,47 @@ def read_token_file(path_text: str) -> str:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
     except FileNotFoundError as exc:
-        raise InvalidInput(f"{field}: no file at {path}") from exc
+        raise InvalidInput(t("{field}: no file at {path}", field=field, path=path)) from exc
     except OSError as exc:
-        raise InvalidInput(f"{field}: cannot read {path}: {exc.strerror or exc}") from exc
+        raise InvalidInput(
+            t(
+                "{field}: cannot read {path}: {value}",
+                field=field,
+                path=path,
+                value=exc.strerror or exc,
+            )
+        ) from exc
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise InvalidInput(f"{field}: {path} is not a regular file")
+            raise InvalidInput(t("{field}: {path} is not a regular file", field=field, path=path))
         if info.st_mode & 0o077:
             mode = stat.S_IMODE(info.st_mode)
             raise InvalidInput(
-                f"{field}: {path} may be read by others (mode {mode:04o}): "
-                f"`chmod 600 {path}` and issue a new token (`lautex user token NAME`)"
+                t(
+                    "{field}: {path} may be read by others (mode {mode:04o}): `chmod 600 "
+                    "{path}` and issue a new token (`lautex user token NAME`)",
+                    field=field,
+                    path=path,
+                    mode=mode,
+                )
             )
         data = handle.read(4096)
     token = data.decode("utf-8", "replace").strip()
     if not token or any(ch.isspace() for ch in token):
-        raise InvalidInput(f"{field}: {path} does not hold one token on one line")
+        raise InvalidInput(
+            t("{field}: {path} does not hold one token on one line", field=field, path=path)
+        )
     return token
 
 
 def service_token_refused(source: str) -> AuthError:
     """What a script or cron job can do about a token that is not (or no longer) valid."""
     return AuthError(
-        f"the service token in {source} is not valid (revoked, replaced by a newer one, "
-        "or its account disabled): an admin issues a new one with "
-        f"`lautex user token USERNAME` and puts it in {source}"
+        t(
+            "the service token in {source} is not valid (revoked, replaced by a "
+            "newer one, or its account disabled): an admin issues a new one with "
+            "`lautex user token USERNAME` and puts it in {source}",
+            source=source,
+        )
     )

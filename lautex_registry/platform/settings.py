@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lautex_registry.platform.characters import excerpt
-from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.input_files import regular_file_size
 from lautex_registry.platform.validation import checked_text
 
@@ -48,7 +48,7 @@ def parse_settings(text: str, origin: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"{origin}: not valid TOML: {exc}") from exc
+        raise InvalidInput(t("{origin}: not valid TOML: {exc}", origin=origin, exc=exc)) from exc
 
 
 def _settings_text(path: Path) -> str:
@@ -63,14 +63,22 @@ def _stream_text(handle: IO[bytes], shown: str) -> str:
     data = handle.read(SETTINGS_MAX_BYTES + 1)
     if len(data) > SETTINGS_MAX_BYTES:
         raise InvalidInput(
-            f"settings: {shown} is larger than {SETTINGS_MAX_BYTES // 1024} KiB; "
-            "a settings file is a short TOML text"
+            t(
+                "settings: {shown} is larger than {value} KiB; a settings file is a "
+                "short TOML text",
+                shown=shown,
+                value=SETTINGS_MAX_BYTES // 1024,
+            )
         )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidInput(
-            f"settings: {shown} is not UTF-8 text (byte {exc.start + 1}); a settings file is TOML"
+            t(
+                "settings: {shown} is not UTF-8 text (byte {value}); a settings file is TOML",
+                shown=shown,
+                value=exc.start + 1,
+            )
         ) from exc
 
 

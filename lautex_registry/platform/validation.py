@@ -26,7 +26,7 @@ from lautex_registry.platform.characters import (
     excerpt,
 )
 from lautex_registry.platform.clock import today
-from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput, Message, t
 
 DEFAULT_PHONE_REGION = "FI"
 # The largest amount the register accepts: ten billion euros, far above any order.
@@ -101,19 +101,33 @@ def checked_text(value: str, field: str, *, max_length: int, lines: bool = False
     """Free text as the register stores it: no control characters, within its length
     limit, and no personal identity code (privacy statement: none is stored)."""
     if not lines and ("\n" in value or "\r" in value):
-        raise InvalidInput(f"{field}: must be a single line")
+        raise InvalidInput(t("{field}: must be a single line", field=field))
     control = (_CONTROL_IN_LINES if lines else _CONTROL).search(value)
     if control is not None:
         raise InvalidInput(
-            f"{field}: control character {_control_name(control.group())} at position "
-            f"{control.start() + 1} is not allowed"
+            t(
+                "{field}: control character {control_name} at position {value} is not allowed",
+                field=field,
+                control_name=_control_name(control.group()),
+                value=control.start() + 1,
+            )
         )
     if len(value) > max_length:
-        raise InvalidInput(f"{field}: at most {max_length} characters (got {len(value)})")
+        raise InvalidInput(
+            t(
+                "{field}: at most {max_length} characters (got {count})",
+                field=field,
+                max_length=max_length,
+                count=len(value),
+            )
+        )
     if contains_personal_identity_code(value):
         raise InvalidInput(
-            f"{field}: looks like a Finnish personal identity code (henkilötunnus), "
-            "which the register never stores; leave it out"
+            t(
+                "{field}: looks like a Finnish personal identity code (henkilötunnus), "
+                "which the register never stores; leave it out",
+                field=field,
+            )
         )
     return value
 
@@ -148,7 +162,7 @@ def normalise_email(text: str, field: str = "email") -> str:
     """The normalised form of an email address (syntax only: no DNS look-up)."""
     value = text.strip()
     if not value:
-        raise InvalidInput(f"{field}: must not be empty")
+        raise InvalidInput(t("{field}: must not be empty", field=field))
     plain = _plain_email(value)
     if plain is not None:
         return plain
@@ -157,7 +171,9 @@ def normalise_email(text: str, field: str = "email") -> str:
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidInput(f"{field}: not a valid email address ({exc})") from exc
+        raise InvalidInput(
+            t("{field}: not a valid email address ({exc})", field=field, exc=exc)
+        ) from exc
     return str(result.normalized)
 
 
@@ -183,24 +199,28 @@ def normalise_phone(text: str, field: str = "phone") -> str:
     """
     value = text.strip()
     if not value:
-        raise InvalidInput(f"{field}: must not be empty")
+        raise InvalidInput(t("{field}: must not be empty", field=field))
     plain = _plain_finnish_mobile(value)
     if plain is not None:
         return plain
     if any(ch.isalpha() for ch in value):
         # phonenumbers would read letters as a keypad's (`040 ABC 4567` -> 040 222 4567):
         # a clerk's typo must never become someone else's number.
-        raise InvalidInput(f"{field}: digits only; letters are not allowed in a phone number")
+        raise InvalidInput(
+            t("{field}: digits only; letters are not allowed in a phone number", field=field)
+        )
     if not all(ch.isascii() or ch.isspace() for ch in value):
-        raise InvalidInput(f"{field}: digits 0-9, spaces, +, -, ( and ) only")
+        raise InvalidInput(t("{field}: digits 0-9, spaces, +, -, ( and ) only", field=field))
     import phonenumbers
 
     try:
         number = phonenumbers.parse(value, DEFAULT_PHONE_REGION)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidInput(f"{field}: not a phone number ({exc})") from exc
+        raise InvalidInput(t("{field}: not a phone number ({exc})", field=field, exc=exc)) from exc
     if not phonenumbers.is_valid_number(number):
-        raise InvalidInput(f"{field}: {excerpt(value)} is not a valid phone number")
+        raise InvalidInput(
+            t("{field}: {value} is not a valid phone number", field=field, value=excerpt(value))
+        )
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
@@ -227,14 +247,18 @@ def country(text: str, field: str = "country") -> str:
     """An ISO 3166-1 alpha-2 country code, upper case (`FI`, `SE`)."""
     value = text.strip().upper()
     if not _COUNTRY.match(value):
-        raise InvalidInput(f"{field}: a two-letter country code such as FI or SE is required")
+        raise InvalidInput(
+            t("{field}: a two-letter country code such as FI or SE is required", field=field)
+        )
     value = _COUNTRY_ALIASES.get(value, value)
     if value in EEA_COUNTRIES:
         return value  # importing phonenumbers costs a command 30-60 ms (docs/rules.md §3)
     from phonenumbers import SUPPORTED_REGIONS  # the ISO 3166-1 codes of inhabited countries
 
     if value not in SUPPORTED_REGIONS:
-        raise InvalidInput(f"{field}: {value} is not an ISO 3166-1 country code")
+        raise InvalidInput(
+            t("{field}: {value} is not an ISO 3166-1 country code", field=field, value=value)
+        )
     return value
 
 
@@ -243,10 +267,12 @@ def postal_code(text: str, country_code: str = "FI", field: str = "postal_code")
     value = text.strip()
     if country_code.upper() == "FI":
         if not _FI_POSTAL_CODE.match(value):
-            raise InvalidInput(f"{field}: a Finnish postal code is exactly five digits, e.g. 00100")
+            raise InvalidInput(
+                t("{field}: a Finnish postal code is exactly five digits, e.g. 00100", field=field)
+            )
         return value
     if not _OTHER_POSTAL_CODE.match(value):
-        raise InvalidInput(f"{field}: 1-10 letters, digits, spaces or hyphens")
+        raise InvalidInput(t("{field}: 1-10 letters, digits, spaces or hyphens", field=field))
     return value
 
 
@@ -260,7 +286,12 @@ def business_id(text: str, field: str = "business_id") -> str:
         compact = ytunnus.validate(value)
     except ValidationError as exc:
         raise InvalidInput(
-            f"{field}: {excerpt(value)} is not a valid Finnish business ID ({exc})"
+            t(
+                "{field}: {value} is not a valid Finnish business ID ({exc})",
+                field=field,
+                value=excerpt(value),
+                exc=exc,
+            )
         ) from exc
     return str(ytunnus.format(compact))
 
@@ -278,7 +309,11 @@ def parse_date(text: str, field: str) -> date:
         return date.fromisoformat(value)
     except ValueError as exc:
         raise InvalidInput(
-            f"{field}: {excerpt(value)} is not a date (use YYYY-MM-DD or D.M.YYYY)"
+            t(
+                "{field}: {value} is not a date (use YYYY-MM-DD or D.M.YYYY)",
+                field=field,
+                value=excerpt(value),
+            )
         ) from exc
 
 
@@ -296,17 +331,21 @@ def parse_money(text: str, field: str, *, allow_negative: bool = False) -> int:
     match = _MONEY.match(value)
     if not match:
         raise InvalidInput(
-            f"{field}: {excerpt(text.strip())} is not an amount in euros with at most two decimals"
+            t(
+                "{field}: {text} is not an amount in euros with at most two decimals",
+                field=field,
+                text=excerpt(text.strip()),
+            )
         )
     if match["sign"] and not allow_negative:
-        raise InvalidInput(f"{field}: must not be negative")
+        raise InvalidInput(t("{field}: must not be negative", field=field))
     try:
         amount = Decimal(value.replace(",", "."))
     except InvalidOperation as exc:  # pragma: no cover - the pattern admits only decimals
-        raise InvalidInput(f"{field}: not an amount") from exc
+        raise InvalidInput(t("{field}: not an amount", field=field)) from exc
     cents = int(amount * 100)
     if abs(cents) >= MAX_CENTS:
-        raise InvalidInput(f"{field}: the amount is too large")
+        raise InvalidInput(t("{field}: the amount is too large", field=field))
     return cents
 
 
@@ -330,14 +369,24 @@ def parse_quantity(text: str, field: str) -> int:
     match = _QUANTITY.match(value) if value.isascii() else None
     if not match:
         raise InvalidInput(
-            f"{field}: {excerpt(text.strip())} is not a quantity "
-            "(a number with at most three decimals, e.g. 12 or 1,5)"
+            t(
+                "{field}: {text} is not a quantity (a number with at most three "
+                "decimals, e.g. 12 or 1,5)",
+                field=field,
+                text=excerpt(text.strip()),
+            )
         )
     thousandths = int(match["whole"]) * QUANTITY_SCALE + int(
         (match["fraction"] or "").ljust(3, "0")
     )
     if not 0 < thousandths <= MAX_QUANTITY * QUANTITY_SCALE:
-        raise InvalidInput(f"{field}: must be more than 0 and at most {MAX_QUANTITY}")
+        raise InvalidInput(
+            t(
+                "{field}: must be more than 0 and at most {max_quantity}",
+                field=field,
+                max_quantity=MAX_QUANTITY,
+            )
+        )
     return thousandths
 
 
@@ -358,7 +407,14 @@ def choice(text: str, allowed: tuple[str, ...], field: str) -> str:
     """One of a fixed list of values (source, channel, language)."""
     value = text.strip()
     if value not in allowed:
-        raise InvalidInput(f"{field}: must be one of {', '.join(allowed)} (got {excerpt(value)})")
+        raise InvalidInput(
+            t(
+                "{field}: must be one of {allowed} (got {value})",
+                field=field,
+                allowed=", ".join(allowed),
+                value=excerpt(value),
+            )
+        )
     return value
 
 
@@ -366,7 +422,7 @@ def required_text(text: str | None, field: str, *, max_length: int = NAME_MAX) -
     """A non-empty line of text, stored literally (Äijälä, O'Brien) but trimmed."""
     value = optional_text(text, field, max_length=max_length)
     if value is None:
-        raise InvalidInput(f"{field}: is required")
+        raise InvalidInput(t("{field}: is required", field=field))
     return value
 
 
@@ -400,7 +456,7 @@ def comma_separated(values: Iterable[str]) -> Iterator[str]:
 
 
 def distinct_items(
-    values: Iterable[str], read: Callable[[str], Iterable[str]], none_given: str
+    values: Iterable[str], read: Callable[[str], Iterable[str]], none_given: Message
 ) -> list[str]:
     """The items of `comma_separated(values)` as `read` gives them (it raises for a wrong
     one), in order, each once; InvalidInput(`none_given`) when there is none."""
@@ -449,10 +505,24 @@ def record_id(text: str, field: str = "id", *, minimum: int = 1, maximum: int = 
     """
     value = text.strip()
     if not (value.isascii() and value.isdigit()):
-        raise InvalidInput(f"{field}: {excerpt(value)} is not a number (digits 0-9 only)")
+        raise InvalidInput(
+            t(
+                "{field}: {value} is not a number (digits 0-9 only)",
+                field=field,
+                value=excerpt(value),
+            )
+        )
     number = int(value)
     if not minimum <= number <= maximum:
-        raise InvalidInput(f"{field}: {excerpt(value)} is out of range ({minimum} to {maximum})")
+        raise InvalidInput(
+            t(
+                "{field}: {value} is out of range ({minimum} to {maximum})",
+                field=field,
+                value=excerpt(value),
+                minimum=minimum,
+                maximum=maximum,
+            )
+        )
     return number
 
 
@@ -460,8 +530,14 @@ def seconds(text: str, field: str, *, maximum: float) -> float:
     """A pause in seconds, 0 to `maximum` (`0.5`); not NaN, infinity or a negative time."""
     value = text.strip()
     if not re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", value):
-        raise InvalidInput(f"{field}: {excerpt(value)} is not a number of seconds such as 0.5")
+        raise InvalidInput(
+            t(
+                "{field}: {value} is not a number of seconds such as 0.5",
+                field=field,
+                value=excerpt(value),
+            )
+        )
     number = float(value)
     if number > maximum:
-        raise InvalidInput(f"{field}: at most {maximum:g} seconds")
+        raise InvalidInput(t("{field}: at most {maximum:g} seconds", field=field, maximum=maximum))
     return number

@@ -5,7 +5,7 @@ Every module that writes about a person checks it here, below the customers modu
 that the objections, the suppression list and the customers module can each import it.
 """
 
-from lautex_registry.platform.errors import Refused
+from lautex_registry.platform.errors import Refused, t
 
 # A customer's state; "erased" is not one: an erased customer's row is gone.
 ACTIVE = "active"
@@ -23,5 +23,9 @@ def refuse_if_anonymised(customer_id: int, state: str) -> None:
     suppression HMACs, GDPR Art. 21(3))."""
     if state in ANONYMISED_STATES:
         raise Refused(
-            f"customer {customer_id} is anonymised: nothing new can be recorded about the person"
+            t(
+                "customer {customer_id} is anonymised: nothing new can be recorded "
+                "about the person",
+                customer_id=customer_id,
+            )
         )

@@ -16,7 +16,7 @@ from typing import Any
 
 from lautex_registry.platform import audit, db, validation
 from lautex_registry.platform.clock import timestamp, today
-from lautex_registry.platform.errors import Conflict, InvalidInput
+from lautex_registry.platform.errors import Conflict, InvalidInput, t
 from lautex_registry.platform.migrations.m0016_customer_email_key import ODD, email_search_key
 from lautex_registry.records.customer_state import STATES, refuse_if_anonymised
 from lautex_registry.records.lookup import (
@@ -117,7 +117,13 @@ def validate_fields(fields: Mapping[str, str | None]) -> dict[str, str | None]:
     """
     unknown = sorted(set(fields) - set(FIELDS))
     if unknown:
-        raise InvalidInput(f"{unknown[0]}: not a customer field (known: {', '.join(FIELDS)})")
+        raise InvalidInput(
+            t(
+                "{unknown}: not a customer field (known: {fields})",
+                unknown=unknown[0],
+                fields=", ".join(FIELDS),
+            )
+        )
     raw = {name: fields.get(name) for name in FIELDS}
     clean: dict[str, str | None] = {}
     clean["first_name"] = validation.required_text(raw["first_name"], "first_name")
@@ -138,7 +144,7 @@ def validate_fields(fields: Mapping[str, str | None]) -> dict[str, str | None]:
     _check_address(clean)
     if not (raw["source"] or "").strip():
         # docs/privacy-statement.md P4: an access reply must say where the data came from.
-        raise InvalidInput(f"source: is required (one of {', '.join(SOURCES)})")
+        raise InvalidInput(t("source: is required (one of {sources})", sources=", ".join(SOURCES)))
     clean["source"] = validation.choice(raw["source"] or "", SOURCES, "source")
     clean["source_detail"] = validation.optional_text(raw["source_detail"], "source_detail")
     clean["language"] = validation.choice(
@@ -154,7 +160,9 @@ def _check_address(clean: Mapping[str, str | None]) -> None:
     given = [name for name in ADDRESS_FIELDS if clean.get(name)]
     if given and len(given) != len(ADDRESS_FIELDS):
         missing = next(name for name in ADDRESS_FIELDS if not clean.get(name))
-        raise InvalidInput(f"{missing}: a postal address needs street, postal_code and city")
+        raise InvalidInput(
+            t("{missing}: a postal address needs street, postal_code and city", missing=missing)
+        )
 
 
 def refresh_search_text(conn: sqlite3.Connection, customer_ids: Sequence[int]) -> None:
@@ -191,7 +199,9 @@ def refuse_duplicate_email(
         return
     existing = customer_id_by_email(conn, email)
     if existing is not None and existing != except_id:
-        raise Conflict(f"email: customer {existing} already has this email address")
+        raise Conflict(
+            t("email: customer {existing} already has this email address", existing=existing)
+        )
 
 
 # --- the hook for suppression checks --------------------------------------------------------
@@ -330,10 +340,16 @@ def update_customer_fields(
     refuse_if_anonymised(customer_id, row["state"])
     unknown = sorted(set(changes) - set(FIELDS))
     if unknown:
-        raise InvalidInput(f"{unknown[0]}: not a customer field (known: {', '.join(FIELDS)})")
+        raise InvalidInput(
+            t(
+                "{unknown}: not a customer field (known: {fields})",
+                unknown=unknown[0],
+                fields=", ".join(FIELDS),
+            )
+        )
     for name in REQUIRED_FIELDS:
         if name in changes and not (changes[name] or "").strip():
-            raise InvalidInput(f"{name}: is required and cannot be cleared")
+            raise InvalidInput(t("{name}: is required and cannot be cleared", name=name))
     current = _current_fields(conn, row)
     merged = {**current, **{name: (value or None) for name, value in changes.items()}}
     clean = validate_fields(merged)
@@ -383,10 +399,10 @@ def edit_customer(
     for name in clear:
         field = name.replace("-", "_")
         if field in changes:
-            raise InvalidInput(f"{field}: both a new value and --clear were given")
+            raise InvalidInput(t("{field}: both a new value and --clear were given", field=field))
         changes[field] = None
     if not changes:
-        raise InvalidInput("customer edit: give at least one field to change")
+        raise InvalidInput(t("customer edit: give at least one field to change"))
     customer_id = int(resolve_customer(conn, ref)["id"])
     return update_customer_fields(conn, actor, customer_id, changes)
 
@@ -491,7 +507,7 @@ def search_customers(
     """
     words = fold_for_search(text).split()
     if not words:
-        raise InvalidInput("text: give at least one word to search for")
+        raise InvalidInput(t("text: give at least one word to search for"))
     conditions = ["c.search_text LIKE ? ESCAPE '\\'" for _ in words]
     params: list[Any] = [f"%{_escape_like(word)}%" for word in words]
     narrowing = _all_of([_trigram_query(word) for word in words])

@@ -15,7 +15,7 @@ from datetime import date
 
 from lautex_registry.platform import audit, characters, validation
 from lautex_registry.platform.clock import timestamp, today
-from lautex_registry.platform.errors import InvalidInput, NotFound, Refused
+from lautex_registry.platform.errors import InvalidInput, Message, NotFound, Refused, t
 from lautex_registry.records import lookup, recipients
 from lautex_registry.records.customers import ADDRESS_FIELDS
 
@@ -53,7 +53,7 @@ def parse_fields(values: list[str] | str) -> list[str]:
     """Field names from a comma-separated list or repeated options, aliases expanded."""
     items = [values] if isinstance(values, str) else values
     return validation.distinct_items(
-        items, _fields_of, "fields: name at least one field that was disclosed"
+        items, _fields_of, t("fields: name at least one field that was disclosed")
     )
 
 
@@ -63,8 +63,12 @@ def _fields_of(given: str) -> tuple[str, ...]:
     for field in fields:
         if field not in DISCLOSABLE_FIELDS:
             raise InvalidInput(
-                f"fields: {characters.excerpt(given)} is not a customer field; "
-                f"use {', '.join(DISCLOSABLE_FIELDS)} (or name, address)"
+                t(
+                    "fields: {given} is not a customer field; use {disclosable_fields} (or "
+                    "name, address)",
+                    given=characters.excerpt(given),
+                    disclosable_fields=", ".join(DISCLOSABLE_FIELDS),
+                )
             )
     return fields
 
@@ -73,34 +77,43 @@ def stored_fields(text: str | None) -> list[str]:
     return [f for f in (text or "").split(",") if f]
 
 
-def disclosure_refusal(customer: sqlite3.Row, recipient: sqlite3.Row, purpose: str) -> str | None:
+def disclosure_refusal(
+    customer: sqlite3.Row, recipient: sqlite3.Row, purpose: str
+) -> Message | None:
     """Why this disclosure is not allowed, or None when it is."""
     name = recipient["name"]
     if purpose in recipients.MARKETING_PURPOSES or "marketing" in purpose:
-        return (
-            f"purpose {characters.excerpt(purpose)}: the privacy statement never permits "
-            "disclosing customer data for marketing"
+        return t(
+            "purpose {purpose}: the privacy statement never permits "
+            "disclosing customer data for marketing",
+            purpose=characters.excerpt(purpose),
         )
     permitted = recipients.purposes_of(recipient)
     if purpose not in permitted:
-        return (
-            f"purpose {characters.excerpt(purpose)} is not one of {name}'s permitted purposes "
-            f"({', '.join(permitted)})"
+        return t(
+            "purpose {purpose} is not one of {name}'s permitted purposes ({permitted})",
+            purpose=characters.excerpt(purpose),
+            name=name,
+            permitted=", ".join(permitted),
         )
     transfer = recipients.transfer_refusal(name, recipient["country"], recipient["transfer_basis"])
     if transfer:
         return transfer
     state = customer["state"]
     if state == "anonymised":
-        return (
-            f"customer {customer['id']} is anonymised: nothing new can be recorded about the person"
+        return t(
+            "customer {id} is anonymised: nothing new can be recorded about the person",
+            id=customer["id"],
         )
     if state in ("restricted", "anonymised-with-holds") and purpose not in LEGAL_PURPOSES:
         # GDPR Art. 18(2): while restricted, storage and the legal cases above only.
-        return (
-            f"customer {customer['id']} is {state}: their data may be disclosed only for "
-            f"legal claims or obligations ({', '.join(LEGAL_PURPOSES)}), "
-            f"not for {characters.excerpt(purpose)}"
+        return t(
+            "customer {id} is {state}: their data may be disclosed only for "
+            "legal claims or obligations ({legal_purposes}), not for {purpose}",
+            id=customer["id"],
+            state=state,
+            legal_purposes=", ".join(LEGAL_PURPOSES),
+            purpose=characters.excerpt(purpose),
         )
     return None
 
@@ -129,7 +142,7 @@ def record_disclosure(
     chosen = parse_fields(fields)
     purpose = purpose.strip()
     if on_date > today():
-        raise InvalidInput(f"date: {on_date.isoformat()} is in the future")
+        raise InvalidInput(t("date: {on_date} is in the future", on_date=on_date.isoformat()))
     reference = validation.optional_text(legal_reference, "legal_reference", max_length=500)
     customer = _customer(conn, customer_id)
     recipient = recipients.get_recipient(conn, recipient_id)
@@ -141,7 +154,13 @@ def record_disclosure(
             "SELECT customer_id FROM invoices WHERE id = ?", (invoice_id,)
         ).fetchone()
         if invoice is None or invoice["customer_id"] != customer_id:
-            raise InvalidInput(f"invoice: {invoice_id} is not an invoice of customer {customer_id}")
+            raise InvalidInput(
+                t(
+                    "invoice: {invoice_id} is not an invoice of customer {customer_id}",
+                    invoice_id=invoice_id,
+                    customer_id=customer_id,
+                )
+            )
     cursor = conn.execute(
         """INSERT INTO disclosures (customer_id, recipient_id, disclosed_on, purpose, fields,
                legal_reference, invoice_id, created_by, created_at)
@@ -235,10 +254,13 @@ def record_collection_disclosure(
         recipient = None
     if recipient is None or "collection" not in recipients.purposes_of(recipient):
         raise Refused(
-            f"agency: {characters.excerpt(agency)} is not a registered recipient for "
-            "collection: run "
-            f'`lautex recipient add "{agency}" --kind third-party --purpose collection '
-            "--country FI` first"
+            t(
+                "agency: {agency} is not a registered recipient for collection: run "
+                '`lautex recipient add "{agency2}" --kind third-party --purpose '
+                "collection --country FI` first",
+                agency=characters.excerpt(agency),
+                agency2=agency,
+            )
         )
     if invoice["customer_id"] is not None:
         record_disclosure(

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from lautex_registry.platform import audit, characters, db, validation
 from lautex_registry.platform.clock import timestamp, today
-from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, Refused, t
+from lautex_registry.platform.errors import Conflict, InvalidInput, Message, NotFound, Refused, t
 from lautex_registry.records.customer_state import refuse_if_anonymised
 from lautex_registry.records.disclosures import record_collection_disclosure
 from lautex_registry.records.orders import not_in_future, order_row, order_total_cents
@@ -47,10 +47,18 @@ def add_invoice(
     issued_on = not_in_future(issued, "issued")
     due_on = validation.parse_date(due, "due").isoformat()
     if due_on < issued_on:
-        raise InvalidInput(f"due: {due_on} is before the issue date {issued_on}")
+        raise InvalidInput(
+            t(
+                "due: {due_on} is before the issue date {issued_on}",
+                due_on=due_on,
+                issued_on=issued_on,
+            )
+        )
     order = order_row(conn, order_number)
     if order["customer_id"] is None:
-        raise Refused(f"order {order['number']} has no customer any more: nobody to bill")
+        raise Refused(
+            t("order {number} has no customer any more: nobody to bill", number=order["number"])
+        )
     customer = conn.execute(
         """SELECT c.*, o.name AS organisation FROM customers c
            LEFT JOIN organisations o ON o.id = c.organisation_id WHERE c.id = ?""",
@@ -58,7 +66,13 @@ def add_invoice(
     ).fetchone()
     refuse_if_anonymised(int(customer["id"]), customer["state"])
     if issued_on < order["order_date"]:
-        raise InvalidInput(f"issued: {issued_on} is before the order date {order['order_date']}")
+        raise InvalidInput(
+            t(
+                "issued: {issued_on} is before the order date {order_date}",
+                issued_on=issued_on,
+                order_date=order["order_date"],
+            )
+        )
     existing = conn.execute(
         "SELECT number FROM invoices WHERE number = ? OR order_id = ?",
         (clean_number, order["id"]),
@@ -66,9 +80,18 @@ def add_invoice(
     if existing is not None:
         if existing["number"] == clean_number:
             raise Conflict(
-                f"number: an invoice numbered {characters.excerpt(clean_number)} already exists"
+                t(
+                    "number: an invoice numbered {clean_number} already exists",
+                    clean_number=characters.excerpt(clean_number),
+                )
             )
-        raise Conflict(f"order {order['number']} already has invoice {existing['number']}")
+        raise Conflict(
+            t(
+                "order {number} already has invoice {number2}",
+                number=order["number"],
+                number2=existing["number"],
+            )
+        )
     amount = order_total_cents(conn, int(order["id"]))
     name = " ".join(p for p in (customer["first_name"], customer["last_name"]) if p)
     cursor = conn.execute(
@@ -107,19 +130,28 @@ def add_invoice(
 def _event_date(invoice: sqlite3.Row, value: str) -> str:
     day = not_in_future(value, "date")
     if day < invoice["issued_on"]:
-        raise InvalidInput(f"date: {day} is before the invoice was issued ({invoice['issued_on']})")
+        raise InvalidInput(
+            t(
+                "date: {day} is before the invoice was issued ({issued_on})",
+                day=day,
+                issued_on=invoice["issued_on"],
+            )
+        )
     return day
 
 
-def _require_state(invoice: sqlite3.Row, allowed: tuple[str, ...], doing: str) -> None:
+def _require_state(invoice: sqlite3.Row, allowed: tuple[str, ...], refusal: Message) -> None:
+    """`refusal`: the whole sentence, with {number} and {state} to fill in."""
     if invoice["state"] not in allowed:
-        raise Refused(f"invoice {invoice['number']} is {invoice['state']}: it cannot be {doing}")
+        raise Refused(refusal.filled(number=invoice["number"], state=invoice["state"]))
 
 
 def pay_invoice(conn: sqlite3.Connection, actor: audit.Actor, number: str, on: str) -> None:
     """Mark an open or in-collection invoice paid; the claim ends."""
     invoice = invoice_row(conn, number)
-    _require_state(invoice, OPEN_CLAIM_STATES, "marked paid")
+    _require_state(
+        invoice, OPEN_CLAIM_STATES, t("invoice {number} is {state}: it cannot be marked paid")
+    )
     day = _event_date(invoice, on)
     conn.execute(
         "UPDATE invoices SET state = 'paid', paid_on = ? WHERE id = ?", (day, invoice["id"])
@@ -130,10 +162,17 @@ def pay_invoice(conn: sqlite3.Connection, actor: audit.Actor, number: str, on: s
 def remind_invoice(conn: sqlite3.Connection, actor: audit.Actor, number: str, on: str) -> None:
     """Record a payment reminder: it starts a new 3-year limitation period (Act 728/2003)."""
     invoice = invoice_row(conn, number)
-    _require_state(invoice, OPEN_CLAIM_STATES, "reminded")
+    _require_state(
+        invoice, OPEN_CLAIM_STATES, t("invoice {number} is {state}: it cannot be reminded")
+    )
     day = _event_date(invoice, on)
     if invoice["last_reminder_on"] and day < invoice["last_reminder_on"]:
-        raise InvalidInput(f"date: a later reminder ({invoice['last_reminder_on']}) is recorded")
+        raise InvalidInput(
+            t(
+                "date: a later reminder ({last_reminder_on}) is recorded",
+                last_reminder_on=invoice["last_reminder_on"],
+            )
+        )
     conn.execute("UPDATE invoices SET last_reminder_on = ? WHERE id = ?", (day, invoice["id"]))
     audit.record(conn, actor, "invoice remind", "invoice", invoice["id"], {})
 
@@ -147,7 +186,9 @@ def collect_invoice(
     collection); the disclosure log records it alongside this change.
     """
     invoice = invoice_row(conn, number)
-    _require_state(invoice, ("open",), "sent to collection")
+    _require_state(
+        invoice, ("open",), t("invoice {number} is {state}: it cannot be sent to collection")
+    )
     clean_agency = validation.required_text(agency, "agency")
     day = _event_date(invoice, on)
     # docs/privacy-statement.md P5: the agency is a registered recipient for collection, and the
@@ -172,7 +213,9 @@ def write_off_plan(conn: sqlite3.Connection, number: str, on: str) -> dict[str, 
     and asks first (docs/rules.md §6).
     """
     invoice = invoice_row(conn, number)
-    _require_state(invoice, OPEN_CLAIM_STATES, "written off")
+    _require_state(
+        invoice, OPEN_CLAIM_STATES, t("invoice {number} is {state}: it cannot be written off")
+    )
     day = _event_date(invoice, on)
     return {
         "invoice": invoice["number"],
@@ -187,7 +230,9 @@ def write_off_plan(conn: sqlite3.Connection, number: str, on: str) -> dict[str, 
 def write_off_invoice(conn: sqlite3.Connection, actor: audit.Actor, number: str, on: str) -> None:
     """Give up an open or in-collection claim."""
     invoice = invoice_row(conn, number)
-    _require_state(invoice, OPEN_CLAIM_STATES, "written off")
+    _require_state(
+        invoice, OPEN_CLAIM_STATES, t("invoice {number} is {state}: it cannot be written off")
+    )
     day = _event_date(invoice, on)
     conn.execute(
         "UPDATE invoices SET state = 'written-off', written_off_on = ? WHERE id = ?",

@@ -19,7 +19,7 @@ from collections.abc import Collection
 from typing import cast
 
 from lautex_registry.platform import characters, validation
-from lautex_registry.platform.errors import InvalidInput, NotFound, Refused, t
+from lautex_registry.platform.errors import InvalidInput, Message, NotFound, Refused, t
 
 
 def customer_row(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row:
@@ -53,8 +53,19 @@ def resolve_customer(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
     )
 
 
-def _a(kind: str) -> str:
-    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
+def _a_request(kind: str) -> Message:
+    """`an access request`, `a rectification request`: the kind is the code a clerk types."""
+    phrase = t("an {kind} request") if kind[:1] in "aeiou" else t("a {kind} request")
+    return phrase.filled(kind=kind)
+
+
+def _either(kinds: Collection[str]) -> Message:
+    """`an access request or a rectification request`, each part translated."""
+    phrases = [_a_request(kind) for kind in kinds]
+    wanted = phrases[0]
+    for phrase in phrases[1:]:
+        wanted = t("{one} or {other}", one=wanted, other=phrase)
+    return wanted
 
 
 def request_for(
@@ -73,12 +84,32 @@ def request_for(
     """
     row = request_row(conn, request_id)
     if kinds and row["kind"] not in kinds:
-        wanted = " or ".join(f"{_a(kind)} request" for kind in kinds)
-        raise InvalidInput(f"request: {request_id} is {_a(row['kind'])} request, not {wanted}")
+        raise InvalidInput(
+            t(
+                "request: {request_id} is {a_request}, not {wanted}",
+                request_id=request_id,
+                a_request=_a_request(row["kind"]),
+                wanted=_either(kinds),
+            )
+        )
     about = row["customer_id"]
     if about != customer_id and not (unlinked and about is None):
-        whom = "no customer" if about is None else f"customer {about}"
-        raise InvalidInput(f"request: {request_id} is about {whom}, not {customer_id}")
+        if about is None:
+            raise InvalidInput(
+                t(
+                    "request: {request_id} is about no customer, not {customer_id}",
+                    request_id=request_id,
+                    customer_id=customer_id,
+                )
+            )
+        raise InvalidInput(
+            t(
+                "request: {request_id} is about customer {about}, not {customer_id}",
+                request_id=request_id,
+                about=about,
+                customer_id=customer_id,
+            )
+        )
     if open_only:
         refuse_closed(row)
     return row
@@ -95,7 +126,9 @@ def request_row(conn: sqlite3.Connection, request_id: int) -> sqlite3.Row:
 def refuse_closed(row: sqlite3.Row) -> None:
     """Refused (exit 4) when the request is closed: it was answered once already."""
     if row["state"] != "open":
-        raise Refused(f"request: {row['id']} is closed ({row['outcome']})")
+        raise Refused(
+            t("request: {id} is closed ({outcome})", id=row["id"], outcome=row["outcome"])
+        )
 
 
 # --- looking things up ---------------------------------------------------------------------
@@ -162,8 +195,11 @@ def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:
         ).fetchone()
         if row is None:
             raise NotFound(
-                f"org: no organisation with business ID {business_id} in this register "
-                "(`lautex org list` lists those it has)"
+                t(
+                    "org: no organisation with business ID {business_id} in this register "
+                    "(`lautex org list` lists those it has)",
+                    business_id=business_id,
+                )
             )
         return int(row[0])
     if validation.is_record_id(value):
@@ -176,7 +212,10 @@ def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:
         row = None if found is None else (found,)
     if row is None:
         raise NotFound(
-            f"org: no organisation {characters.excerpt(value)}: add it first with `lautex org add`"
+            t(
+                "org: no organisation {value}: add it first with `lautex org add`",
+                value=characters.excerpt(value),
+            )
         )
     return int(row[0])
 

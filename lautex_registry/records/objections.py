@@ -21,7 +21,7 @@ from datetime import date
 
 from lautex_registry.platform import audit, validation
 from lautex_registry.platform.clock import today
-from lautex_registry.platform.errors import InvalidInput, NotFound
+from lautex_registry.platform.errors import InvalidInput, NotFound, t
 from lautex_registry.records import lookup
 from lautex_registry.records.customer_state import refuse_if_anonymised
 
@@ -72,7 +72,7 @@ def blocking_purposes(list_purpose: str) -> tuple[str, ...]:
 
 def _not_in_future(day: date, field: str) -> str:
     if day > today():
-        raise InvalidInput(f"{field}: {day.isoformat()} is in the future")
+        raise InvalidInput(t("{field}: {day} is in the future", field=field, day=day.isoformat()))
     return day.isoformat()
 
 
@@ -199,15 +199,24 @@ def _withdraw(
         for row in rows:
             if row["received_on"] > withdrawn_on:
                 raise InvalidInput(
-                    f"received: the withdrawal ({withdrawn_on}) is dated before the "
-                    f"objection to {purpose} ({row['received_on']})"
+                    t(
+                        "received: the withdrawal ({withdrawn_on}) is dated before the "
+                        "objection to {purpose} ({received_on})",
+                        withdrawn_on=withdrawn_on,
+                        purpose=purpose,
+                        received_on=row["received_on"],
+                    )
                 )
             ids.append(int(row["id"]))
         if rows:
             withdrawn.append(purpose)
     if not withdrawn:
         raise NotFound(
-            f"purpose: customer {customer_id} has no objection in force to {', '.join(wanted)}"
+            t(
+                "purpose: customer {customer_id} has no objection in force to {wanted}",
+                customer_id=customer_id,
+                wanted=", ".join(wanted),
+            )
         )
     conn.executemany(
         "UPDATE objections SET withdrawn_on = ?, withdrawn_channel = ? WHERE id = ?",
@@ -218,7 +227,7 @@ def _withdraw(
 
 def _validated_purposes(purposes: list[str]) -> list[str]:
     if not purposes:
-        raise InvalidInput("purpose: give at least one purpose")
+        raise InvalidInput(t("purpose: give at least one purpose"))
     allowed = (*PURPOSES, PUBLICATION)
     unique: list[str] = []
     for purpose in purposes:
@@ -255,7 +264,7 @@ def record_consent(
     recorded_on = _not_in_future(recorded, "date")
     text = validation.optional_text(source, "source")
     if not text:
-        raise InvalidInput("source: say where the consent came from (e.g. 'web form')")
+        raise InvalidInput(t("source: say where the consent came from (e.g. 'web form')"))
     _customer_exists(conn, customer_id)
     cursor = conn.execute(
         """INSERT INTO consents (customer_id, channel, status, recorded_on, source)
@@ -302,7 +311,9 @@ def set_organisation_prohibition(
         "SELECT marketing_prohibited_on FROM organisations WHERE id = ?", (organisation_id,)
     ).fetchone()
     if row is None:
-        raise NotFound(f"org: no organisation with id {organisation_id}")
+        raise NotFound(
+            t("org: no organisation with id {organisation_id}", organisation_id=organisation_id)
+        )
     current = row["marketing_prohibited_on"]
     on = _not_in_future(received or today(), "received")
     new_value = None if lift else (current or on)

@@ -47,14 +47,23 @@ def _quantity_and_unit(text: str, field: str) -> tuple[int, str]:
     match = _QUANTITY_AND_UNIT.match(text)
     if not match:
         raise InvalidInput(
-            f"{field} quantity: write a number with at most three decimals and a unit, "
-            f"e.g. 12 or 1,5 m³ (got {characters.excerpt(text.strip())})"
+            t(
+                "{field} quantity: write a number with at most three decimals and a "
+                "unit, e.g. 12 or 1,5 m³ (got {text})",
+                field=field,
+                text=characters.excerpt(text.strip()),
+            )
         )
     unit = match["unit"] or DEFAULT_UNIT
     unit = _UNIT_SPELLINGS.get(unit.casefold(), unit.casefold())
     if unit not in UNITS:
         raise InvalidInput(
-            f"{field} unit: must be one of {', '.join(UNITS)} (got {characters.excerpt(unit)})"
+            t(
+                "{field} unit: must be one of {units} (got {unit})",
+                field=field,
+                units=", ".join(UNITS),
+                unit=characters.excerpt(unit),
+            )
         )
     return validation.parse_quantity(match["quantity"], f"{field} quantity"), unit
 
@@ -66,8 +75,11 @@ def parse_line(text: str, position: int = 1) -> OrderLine:
     parts = text.rsplit(";", 2)
     if len(parts) != 3:
         raise InvalidInput(
-            f"{field}: write it as PRODUCT;QUANTITY [UNIT];UNIT_PRICE "
-            f"(got {characters.excerpt(text)})"
+            t(
+                "{field}: write it as PRODUCT;QUANTITY [UNIT];UNIT_PRICE (got {text})",
+                field=field,
+                text=characters.excerpt(text),
+            )
         )
     product = validation.required_text(parts[0], f"{field} product")
     quantity, unit = _quantity_and_unit(parts[1], field)
@@ -81,14 +93,16 @@ def _check_total(lines: Sequence[OrderLine]) -> None:
     total = sum(line.amount_cents for line in lines)
     if total >= validation.MAX_CENTS:
         largest = validation.format_money(validation.MAX_CENTS - 1)
-        raise InvalidInput(f"line: the order's total is more than {largest} euros")
+        raise InvalidInput(
+            t("line: the order's total is more than {largest} euros", largest=largest)
+        )
 
 
 def not_in_future(value: str, field: str) -> str:
     """A validated ISO date that is not after today: the register records what happened."""
     day = validation.parse_date(value, field)
     if day > today():
-        raise InvalidInput(f"{field}: {day.isoformat()} is in the future")
+        raise InvalidInput(t("{field}: {day} is in the future", field=field, day=day.isoformat()))
     return day.isoformat()
 
 
@@ -110,12 +124,12 @@ def add_order(
     clean_reseller = validation.optional_text(reseller, "reseller")
     if clean_channel == "reseller" and clean_reseller is None:
         # docs/privacy-statement.md P4: a reply to the person must be able to name the reseller.
-        raise InvalidInput("reseller: required when the channel is reseller")
+        raise InvalidInput(t("reseller: required when the channel is reseller"))
     if clean_channel != "reseller" and clean_reseller is not None:
-        raise InvalidInput("reseller: only for orders whose channel is reseller")
+        raise InvalidInput(t("reseller: only for orders whose channel is reseller"))
     if not lines:
         raise InvalidInput(
-            "line: an order needs at least one --line PRODUCT;QUANTITY [UNIT];UNIT_PRICE"
+            t("line: an order needs at least one --line PRODUCT;QUANTITY [UNIT];UNIT_PRICE")
         )
     parsed = [parse_line(text, i) for i, text in enumerate(lines, start=1)]
     _check_total(parsed)
@@ -124,7 +138,10 @@ def add_order(
     existing = conn.execute("SELECT id FROM orders WHERE number = ?", (clean_number,)).fetchone()
     if existing is not None:
         raise Conflict(
-            f"number: an order numbered {characters.excerpt(clean_number)} already exists"
+            t(
+                "number: an order numbered {clean_number} already exists",
+                clean_number=characters.excerpt(clean_number),
+            )
         )
     cursor = conn.execute(
         """INSERT INTO orders (number, customer_id, order_date, channel, reseller, created_at)

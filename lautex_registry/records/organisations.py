@@ -15,7 +15,7 @@ from typing import Any
 from lautex_registry.platform import audit, validation
 from lautex_registry.platform.clock import timestamp
 from lautex_registry.platform.db import IN_LIST, json_list
-from lautex_registry.platform.errors import Conflict, InvalidInput, Refused
+from lautex_registry.platform.errors import Conflict, InvalidInput, Refused, t
 from lautex_registry.records.customers import refresh_search_text
 from lautex_registry.records.lookup import (
     organisation_id_by_name,
@@ -47,18 +47,24 @@ def add_organisation(
     clean_name = validation.required_text(name, "name")
     if clean_name.isdigit():
         # Commands take an organisation by name or id: an all-digit name would be ambiguous.
-        raise InvalidInput("name: an organisation's name cannot be only digits")
+        raise InvalidInput(t("name: an organisation's name cannot be only digits"))
     clean_id = validation.business_id(business_id) if business_id else None
     existing = organisation_id_by_name(conn, clean_name)
     if existing is not None:
         # NFC and case folding: an NFD or upper-case spelling is the same organisation.
-        raise Conflict(f"name: organisation {existing} already has this name")
+        raise Conflict(t("name: organisation {existing} already has this name", existing=existing))
     if clean_id is not None:
         row = conn.execute(
             "SELECT id FROM organisations WHERE business_id = ?", (clean_id,)
         ).fetchone()
         if row is not None:
-            raise Conflict(f"business_id: organisation {row[0]} already has business ID {clean_id}")
+            raise Conflict(
+                t(
+                    "business_id: organisation {row} already has business ID {clean_id}",
+                    row=row[0],
+                    clean_id=clean_id,
+                )
+            )
     cursor = conn.execute(
         "INSERT INTO organisations (name, business_id, sole_trader, trader_id, created_at) "
         "VALUES (?, ?, ?, ?, ?)",
@@ -91,14 +97,18 @@ def _trader_id(
     if trader is None:
         return None
     if not sole_trader:
-        raise InvalidInput("trader: only a sole trader's business has a trader (--sole-trader)")
+        raise InvalidInput(t("trader: only a sole trader's business has a trader (--sole-trader)"))
     row = resolve_customer(conn, trader)
     if row["state"] in ("anonymised", "anonymised-with-holds"):
-        raise Refused(f"trader: customer {row['id']} is {row['state']}")
+        raise Refused(t("trader: customer {id} is {state}", id=row["id"], state=row["state"]))
     if row["organisation_id"] not in (None, organisation_id):
         raise Refused(
-            f"trader: customer {row['id']} represents organisation {row['organisation_id']}: "
-            "change it with `customer edit --org` first"
+            t(
+                "trader: customer {id} represents organisation {organisation_id}: "
+                "change it with `customer edit --org` first",
+                id=row["id"],
+                organisation_id=row["organisation_id"],
+            )
         )
     return int(row["id"])
 
@@ -130,8 +140,9 @@ def edit_organisation(
     """Mark an organisation as a sole trader's business (with its trader) or as a legal
     person; returns the fields that changed (audited, never their values)."""
     if sole_trader is None and trader is None:
-        raise InvalidInput("org edit: nothing to change: give --sole-trader, --no-sole-trader "
-                           "or --trader")  # fmt: skip
+        raise InvalidInput(
+            t("org edit: nothing to change: give --sole-trader, --no-sole-trader or --trader")
+        )
     organisation_id = resolve_organisation_id(conn, ref)
     current = conn.execute(
         "SELECT sole_trader, trader_id FROM organisations WHERE id = ?", (organisation_id,)

@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from lautex_registry.platform import audit, characters, validation
 from lautex_registry.platform.clock import timestamp
-from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, Refused
+from lautex_registry.platform.errors import Conflict, InvalidInput, Message, NotFound, Refused, t
 
 KINDS = ("processor", "third-party", "authority")
 
@@ -48,20 +48,27 @@ def in_eu_eea(country_code: str) -> bool:
 def parse_purposes(values: list[str]) -> list[str]:
     """Purposes from repeated or comma-separated options, each one of PURPOSES, in order."""
     return validation.distinct_items(
-        values, _permitted_purpose, "purpose: at least one purpose is required"
+        values, _permitted_purpose, t("purpose: at least one purpose is required")
     )
 
 
 def _permitted_purpose(purpose: str) -> tuple[str]:
     if purpose in MARKETING_PURPOSES:
         raise Refused(
-            f"purpose: {characters.excerpt(purpose)}: the privacy statement never permits "
-            "disclosing customer data for marketing (P5)"
+            t(
+                "purpose: {purpose}: the privacy statement never permits disclosing "
+                "customer data for marketing (P5)",
+                purpose=characters.excerpt(purpose),
+            )
         )
     if purpose not in PURPOSES:
         raise InvalidInput(
-            f"purpose: {characters.excerpt(purpose)} is not a permitted disclosure purpose; "
-            f"the privacy statement permits {', '.join(PURPOSES)}"
+            t(
+                "purpose: {purpose} is not a permitted disclosure purpose; the privacy "
+                "statement permits {purposes}",
+                purpose=characters.excerpt(purpose),
+                purposes=", ".join(PURPOSES),
+            )
         )
     return (purpose,)
 
@@ -75,15 +82,17 @@ def normalise_country(text: str) -> str:
     return validation.country(text)
 
 
-def transfer_refusal(name: str, country_code: str, transfer_basis: str | None) -> str | None:
+def transfer_refusal(name: str, country_code: str, transfer_basis: str | None) -> Message | None:
     """Why a recipient in this country may not receive data, or None when it may."""
     if in_eu_eea(country_code) or transfer_basis:
         return None
     # GDPR Art. 44: no transfer to a third country without Art. 45/46 grounds.
-    return (
-        f"{name} is in {country_code}, outside the EU/EEA: a transfer needs a recorded "
+    return t(
+        "{name} is in {country_code}, outside the EU/EEA: a transfer needs a recorded "
         "basis (an adequacy decision, GDPR Art. 45, or appropriate safeguards such as "
-        "standard contractual clauses, Art. 46): add --transfer-basis"
+        "standard contractual clauses, Art. 46): add --transfer-basis",
+        name=name,
+        country_code=country_code,
     )
 
 
@@ -108,8 +117,11 @@ def add_recipient(
     existing = recipient_by_name(conn, clean_name)
     if existing:
         raise Conflict(
-            f"name: a recipient named {characters.excerpt(existing['name'])} already exists "
-            f"(id {existing['id']})"
+            t(
+                "name: a recipient named {name} already exists (id {id})",
+                name=characters.excerpt(existing["name"]),
+                id=existing["id"],
+            )
         )
     cursor = conn.execute(
         """INSERT INTO recipients (name, kind, purposes, country, transfer_basis, created_at)
@@ -152,7 +164,9 @@ def resolve_recipient(conn: sqlite3.Connection, ref: str | int) -> sqlite3.Row:
     if row is None:
         row = recipient_by_name(conn, text)
     if row is None:
-        raise NotFound(f"no recipient {characters.excerpt(text)}: see `lautex recipient list`")
+        raise NotFound(
+            t("no recipient {text}: see `lautex recipient list`", text=characters.excerpt(text))
+        )
     return row
 
 
@@ -161,7 +175,7 @@ def get_recipient(conn: sqlite3.Connection, recipient_id: int) -> sqlite3.Row:
         "SELECT * FROM recipients WHERE id = ?", (recipient_id,)
     ).fetchone()
     if row is None:
-        raise NotFound(f"no recipient with id {recipient_id}")
+        raise NotFound(t("no recipient with id {recipient_id}", recipient_id=recipient_id))
     return row
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from lautex_registry.platform import audit, documents, validation, wording
 from lautex_registry.platform.clock import today
-from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.escaping import spreadsheet_safe
 from lautex_registry.platform.output_files import check_target
 from lautex_registry.platform.paper import Paper, postal_address
@@ -471,8 +471,10 @@ def export_customer(
         else:
             if output is None:
                 raise InvalidInput(
-                    "output: a portability CSV is two files (the customer, the orders): "
-                    "give --output PATH"
+                    t(
+                        "output: a portability CSV is two files (the customer, the orders): "
+                        "give --output PATH"
+                    )
                 )
             customer_csv, orders_csv = portability_csv(document)
             files = [ExportFile(customer_csv, output), ExportFile(orders_csv, orders_path(output))]

@@ -15,7 +15,7 @@ from typing import Any
 
 from lautex_registry.platform import audit, wording
 from lautex_registry.platform.clock import today
-from lautex_registry.platform.errors import Refused
+from lautex_registry.platform.errors import Refused, t
 from lautex_registry.rights import requests
 from lautex_registry.rights.letters import RequestDocument, customer_contact, issue_document
 from lautex_registry.statement import privacy_info
@@ -84,8 +84,13 @@ def refusal_certificate(
     if request["state"] != "closed" or request["outcome"] not in requests.REFUSALS:
         state = request["outcome"] or request["state"]
         raise Refused(
-            f"request {request_id} is {state}: a refusal certificate is only for a refused "
-            "or partially refused request (close it with `lautex request close` first)"
+            t(
+                "request {request_id} is {state}: a refusal certificate is only for a "
+                "refused or partially refused request (close it with `lautex request "
+                "close` first)",
+                request_id=request_id,
+                state=state,
+            )
         )
     language = lang or privacy_info.document_language(conn, request["language"])
     context = certificate_context(conn, request, language, actor)

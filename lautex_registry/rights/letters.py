@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from lautex_registry.platform import audit, documents, validation, wording
 from lautex_registry.platform.clock import today
-from lautex_registry.platform.errors import Refused
+from lautex_registry.platform.errors import Refused, t
 from lautex_registry.platform.paper import Paper, postal_address
 from lautex_registry.rights import deadlines, requests
 from lautex_registry.statement import privacy_info
@@ -69,8 +69,13 @@ def choose_letter(row: sqlite3.Row) -> str:
         return "extension-notice"
     state = row["outcome"] or ("open, extended" if row["extended_on"] else "open")
     raise Refused(
-        f"request {row['id']} ({row['kind']}, {state}) has no reply letter yet: "
-        "extend it, close it, or name one with --type"
+        t(
+            "request {id} ({kind}, {state}) has no reply letter yet: extend it, "
+            "close it, or name one with --type",
+            id=row["id"],
+            kind=row["kind"],
+            state=state,
+        )
     )
 
 
@@ -78,20 +83,38 @@ def _check_fits(row: sqlite3.Row, which: str, conn: sqlite3.Connection) -> None:
     """Refuse a letter that would say something untrue about the request."""
     rid = row["id"]
     if which == "no-data" and row["customer_id"] is not None:
-        raise Refused(f"request {rid} is about customer {row['customer_id']}: data is held")
+        raise Refused(
+            t(
+                "request {rid} is about customer {customer_id}: data is held",
+                rid=rid,
+                customer_id=row["customer_id"],
+            )
+        )
     if which == "no-data" and row["subject_erased_on"] is not None:
-        raise Refused(f"request {rid}: the person was erased on {row['subject_erased_on']}")
+        raise Refused(
+            t(
+                "request {rid}: the person was erased on {subject_erased_on}",
+                rid=rid,
+                subject_erased_on=row["subject_erased_on"],
+            )
+        )
     if which != "no-data" and _not_in_register(row):
-        raise Refused(f"request {rid} is from a person not in the register: use --type no-data")
+        raise Refused(
+            t("request {rid} is from a person not in the register: use --type no-data", rid=rid)
+        )
     if which == "erasure-reply" and (row["kind"], row["outcome"]) != ("erasure", "completed"):
-        raise Refused(f"request {rid} is not a completed erasure request")
+        raise Refused(t("request {rid} is not a completed erasure request", rid=rid))
     if which == "extension-notice" and not row["extended_on"]:
-        raise Refused(f"request {rid} was not extended: run `lautex request extend` first")
+        raise Refused(
+            t("request {rid} was not extended: run `lautex request extend` first", rid=rid)
+        )
     if which == "refusal" and row["outcome"] not in requests.REFUSALS:
-        raise Refused(f"request {rid} was not refused: close it with --outcome refused first")
+        raise Refused(
+            t("request {rid} was not refused: close it with --outcome refused first", rid=rid)
+        )
     if which == "access-reply":
         if row["outcome"] == "refused":
-            raise Refused(f"request {rid} was refused: send the refusal letter")
+            raise Refused(t("request {rid} was refused: send the refusal letter", rid=rid))
         exported = conn.execute(
             f"""SELECT COUNT(*) FROM documents WHERE request_id = ?
                 AND kind IN ({",".join("?" * len(EXPORT_KINDS))})""",
@@ -100,8 +123,12 @@ def _check_fits(row: sqlite3.Row, which: str, conn: sqlite3.Connection) -> None:
         # GDPR Art. 15(3): the reply states the copy, or what was done by other means.
         if not exported and not row["done_outside"]:
             raise Refused(
-                f"request {rid}: make the copy first: "
-                f"lautex export {row['customer_id']} --request {rid} --format html"
+                t(
+                    "request {rid}: make the copy first: lautex export {customer_id} "
+                    "--request {rid} --format html",
+                    rid=rid,
+                    customer_id=row["customer_id"],
+                )
             )
 
 

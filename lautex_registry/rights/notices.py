@@ -13,7 +13,7 @@ from typing import Any
 
 from lautex_registry.platform import audit, db, validation
 from lautex_registry.platform.clock import today
-from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound
+from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, t
 from lautex_registry.records import lookup
 from lautex_registry.records.disclosures import recipients_of_fields, stored_fields
 
@@ -131,14 +131,29 @@ def mark_sent(
     validation.choice(method, METHODS, "method")
     row = conn.execute("SELECT * FROM notices WHERE id = ?", (notice_id,)).fetchone()
     if row is None:
-        raise NotFound(f"no notice with id {notice_id}: see `lautex notice list --pending`")
+        raise NotFound(
+            t(
+                "no notice with id {notice_id}: see `lautex notice list --pending`",
+                notice_id=notice_id,
+            )
+        )
     if row["sent_on"] is not None:
-        raise Conflict(f"notice {notice_id} was already marked sent on {row['sent_on']}")
+        raise Conflict(
+            t(
+                "notice {notice_id} was already marked sent on {sent_on}",
+                notice_id=notice_id,
+                sent_on=row["sent_on"],
+            )
+        )
     if on_date > today():
-        raise InvalidInput(f"date: {on_date.isoformat()} is in the future")
+        raise InvalidInput(t("date: {on_date} is in the future", on_date=on_date.isoformat()))
     if on_date.isoformat() < row["created_on"]:
         raise InvalidInput(
-            f"date: {on_date.isoformat()} is before the notice was created ({row['created_on']})"
+            t(
+                "date: {on_date} is before the notice was created ({created_on})",
+                on_date=on_date.isoformat(),
+                created_on=row["created_on"],
+            )
         )
     conn.execute(
         "UPDATE notices SET sent_on = ?, method = ? WHERE id = ?",

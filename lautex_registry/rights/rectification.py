@@ -20,7 +20,7 @@ from typing import Any
 
 from lautex_registry.platform import audit, characters
 from lautex_registry.platform.clock import today
-from lautex_registry.platform.errors import InvalidInput, Refused
+from lautex_registry.platform.errors import InvalidInput, Refused, t
 from lautex_registry.records import customers, lookup
 from lautex_registry.records.suppression import Restoration
 from lautex_registry.rights import notices, requests
@@ -81,17 +81,24 @@ def parse_assignments(items: list[str]) -> dict[str, str | None]:
         key = name.strip().lower().replace("-", "_")
         if not sep or not key:
             raise InvalidInput(
-                f"set: {characters.excerpt(item)} must be FIELD=VALUE, e.g. phone=040 123 4567"
+                t(
+                    "set: {item} must be FIELD=VALUE, e.g. phone=040 123 4567",
+                    item=characters.excerpt(item),
+                )
             )
         key = _FIELD_ALIASES.get(key, key)
         if key in BOOKKEEPING_FACTS:
             raise Refused(
-                f"{key}: an issued invoice is an accounting voucher that must be kept as issued "
-                "(Accounting Act 1336/1997 ch. 2 sec. 10); record the refusal with "
-                "`lautex rectify CUSTOMER --refuse --reason TEXT --request ID`"
+                t(
+                    "{key}: an issued invoice is an accounting voucher that must be kept "
+                    "as issued (Accounting Act 1336/1997 ch. 2 sec. 10); record the "
+                    "refusal with `lautex rectify CUSTOMER --refuse --reason TEXT "
+                    "--request ID`",
+                    key=key,
+                )
             )
         if key in changes:
-            raise InvalidInput(f"set: {key} is given twice")
+            raise InvalidInput(t("set: {key} is given twice", key=key))
         changes[key] = value.strip() or None
     return changes
 
@@ -157,10 +164,12 @@ def rectify(
     """
     reason_text = requests.free_text(reason, "reason")
     if reason_text is None:
-        raise InvalidInput("reason: say why the data is corrected (the request names what and why)")
+        raise InvalidInput(
+            t("reason: say why the data is corrected (the request names what and why)")
+        )
     supplement_text = requests.free_text(supplement, "supplement")
     if not changes and supplement_text is None:
-        raise InvalidInput("set: give at least one --set FIELD=VALUE or a --supplement TEXT")
+        raise InvalidInput(t("set: give at least one --set FIELD=VALUE or a --supplement TEXT"))
     request = rectification_request(conn, request_id, customer_id) if request_id else None
     # docs/privacy-statement.md P10: the one told is where the wrong data came from, also when the
     # source is corrected.
@@ -216,6 +225,6 @@ def refuse_rectification(
     The refusal certificate is then made with `certificates.refusal_certificate`.
     """
     if requests.free_text(reason, "reason") is None:
-        raise InvalidInput("reason: a refusal must give its reasons (GDPR Art. 12(4))")
+        raise InvalidInput(t("reason: a refusal must give its reasons (GDPR Art. 12(4))"))
     rectification_request(conn, request_id, customer_id)
     requests.close_request(conn, actor, request_id, "refused", reason)

@@ -9,7 +9,7 @@ rectification, restriction or objection recorded with the request.
 import sqlite3
 from typing import Any
 
-from lautex_registry.platform.errors import Refused
+from lautex_registry.platform.errors import Refused, t
 from lautex_registry.records.customer_state import ANONYMISED_STATES, WITH_HOLDS
 
 
@@ -51,10 +51,15 @@ def refuse_completed_while_held(conn: sqlite3.Connection, row: sqlite3.Row) -> N
         return
     rid, customer = row["id"], row["customer_id"]
     raise Refused(
-        f"request {rid}: customer {customer} is anonymised with holds (billing data is kept "
-        f"until the holds end), so the erasure is not complete: run `lautex erase {customer} "
-        f"--request {rid}`, which closes it as partially-refused with the holds as reasons, "
-        "or close it with --outcome partially-refused --reason TEXT"
+        t(
+            "request {rid}: customer {customer} is anonymised with holds (billing "
+            "data is kept until the holds end), so the erasure is not complete: "
+            "run `lautex erase {customer} --request {rid}`, which closes it as "
+            "partially-refused with the holds as reasons, or close it with "
+            "--outcome partially-refused --reason TEXT",
+            rid=rid,
+            customer=customer,
+        )
     )
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from lautex_registry.platform import audit, db, journal, validation
 from lautex_registry.platform.clock import timestamp, today
-from lautex_registry.platform.errors import Conflict, InvalidInput, Refused
+from lautex_registry.platform.errors import Conflict, InvalidInput, Message, Refused, t
 from lautex_registry.platform.identity import register_id
 from lautex_registry.records import lookup
 from lautex_registry.records.customer_state import refuse_if_anonymised
@@ -61,7 +61,9 @@ def parse_requester(text: str) -> tuple[str, str]:
     """`"NAME <EMAIL>"` of a requester who is not in the register -> (name, normalised email)."""
     match = _REQUESTER.match(validation.required_text(text, "requester", max_length=500))
     if not match:
-        raise InvalidInput('requester: write it as "NAME <EMAIL>", e.g. "Ville Vieras <v@ex.fi>"')
+        raise InvalidInput(
+            t('requester: write it as "NAME <EMAIL>", e.g. "Ville Vieras <v@ex.fi>"')
+        )
     name = validation.required_text(match["name"], "requester name")
     email = validation.normalise_email(match["email"], "requester email")
     return name, email
@@ -74,12 +76,14 @@ def postal_address(text: str | None) -> str | None:
     lines = [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
     if len(lines) < 2:
         raise InvalidInput(
-            'requester-address: write it as "STREET, POSTAL CODE AND CITY", '
-            'e.g. "Kuusitie 3, 00100 Helsinki"'
+            t(
+                'requester-address: write it as "STREET, POSTAL CODE AND CITY", e.g. '
+                '"Kuusitie 3, 00100 Helsinki"'
+            )
         )
     value = "\n".join(lines)
     if len(value) > 500:
-        raise InvalidInput("requester-address: at most 500 characters")
+        raise InvalidInput(t("requester-address: at most 500 characters"))
     return value
 
 
@@ -99,9 +103,10 @@ def handler_name(conn: sqlite3.Connection, row: sqlite3.Row, actor: audit.Actor)
     return str(user["full_name"]) if user else actor.username
 
 
-def _require_open(row: sqlite3.Row, doing: str) -> None:
+def _require_open(row: sqlite3.Row, refusal: Message) -> None:
+    """`refusal`: the whole sentence, with {id} and {outcome} to fill in."""
     if row["state"] != "open":
-        raise Refused(f"request {row['id']} is closed ({row['outcome']}): cannot {doing}")
+        raise Refused(refusal.filled(id=row["id"], outcome=row["outcome"]))
 
 
 def _resolve_subject(
@@ -110,10 +115,12 @@ def _resolve_subject(
     """(customer_id, requester_name, requester_email, customer language) of a new request."""
     if customer_ref is None and requester is None:
         raise InvalidInput(
-            'customer: who is asking? give CUSTOMER (id or email) or --requester "NAME <EMAIL>"'
+            t('customer: who is asking? give CUSTOMER (id or email) or --requester "NAME <EMAIL>"')
         )
     if customer_ref is not None and requester is not None:
-        raise InvalidInput("customer: give either CUSTOMER (id or email) or --requester, not both")
+        raise InvalidInput(
+            t("customer: give either CUSTOMER (id or email) or --requester, not both")
+        )
     if customer_ref is not None:
         customer = resolve_customer(conn, customer_ref)
         refuse_if_anonymised(int(customer["id"]), customer["state"])
@@ -125,8 +132,10 @@ def _resolve_subject(
     if known is not None:
         # A "no data held" answer to someone the register does hold would be false.
         raise Conflict(
-            f"requester: that email belongs to customer {known['id']}: "
-            f"use `lautex request add {known['id']} ...`"
+            t(
+                "requester: that email belongs to customer {id}: use `lautex request add {id} ...`",
+                id=known["id"],
+            )
         )
     return None, name, email, None
 
@@ -153,7 +162,9 @@ def add_request(
     channel = validation.choice(channel, CHANNELS, "channel")
     received_on = validation.date_or_today(received, "received")
     if received_on > today():
-        raise InvalidInput(f"received: {received_on.isoformat()} is in the future")
+        raise InvalidInput(
+            t("received: {received_on} is in the future", received_on=received_on.isoformat())
+        )
     note_text = free_text(note, "note")
     address = postal_address(requester_address)
     customer_id, name, email, customer_language = _resolve_subject(conn, customer_ref, requester)
@@ -205,21 +216,31 @@ def extend_request(
     Refused without a reason, after the first month, when already extended or closed.
     """
     row = get_request(conn, request_id)
-    _require_open(row, "extend it")
+    _require_open(row, t("request {id} is closed ({outcome}): cannot extend it"))
     reason_text = free_text(reason, "reason")
     if reason_text is None:
         raise Refused(
-            "reason: an extension must state its reasons, which the person is told (Art. 12(3))"
+            t("reason: an extension must state its reasons, which the person is told (Art. 12(3))")
         )
     if row["extended_on"]:
-        raise Refused(f"request {request_id} was already extended on {row['extended_on']}")
+        raise Refused(
+            t(
+                "request {request_id} was already extended on {extended_on}",
+                request_id=request_id,
+                extended_on=row["extended_on"],
+            )
+        )
     received_on = date.fromisoformat(row["received_on"])
     last_day = deadlines.extension_deadline(received_on)
     now = today()
     if now > last_day:
         raise Refused(
-            f"request {request_id}: an extension had to be recorded by {last_day.isoformat()} "
-            "(within one month of receipt, GDPR Art. 12(3)); it is too late now"
+            t(
+                "request {request_id}: an extension had to be recorded by {last_day} "
+                "(within one month of receipt, GDPR Art. 12(3)); it is too late now",
+                request_id=request_id,
+                last_day=last_day.isoformat(),
+            )
         )
     new_due = deadlines.extended_due(received_on)
     conn.execute(
@@ -276,17 +297,21 @@ def _check_fee(
     conn: sqlite3.Connection, row: sqlite3.Row, outcome: str, fee_cents: int, justified: bool
 ) -> None:
     if fee_cents <= 0:
-        raise InvalidInput("fee: must be more than zero (leave it out when there is no fee)")
+        raise InvalidInput(t("fee: must be more than zero (leave it out when there is no fee)"))
     if outcome == "refused":
-        raise Refused("fee: a refused request is not charged (Art. 12(5): charge or refuse)")
+        raise Refused(t("fee: a refused request is not charged (Art. 12(5): charge or refuse)"))
     if row["kind"] in COPY_KINDS:
         if is_first_copy(conn, row):
-            raise Refused("fee: the first copy of the data is always free (GDPR Art. 15(3))")
+            raise Refused(t("fee: the first copy of the data is always free (GDPR Art. 15(3))"))
         return
     if not justified:
         raise Refused(
-            f"fee: a {row['kind']} request is free unless it is manifestly unfounded or "
-            "excessive, with a written justification (--manifestly-unfounded, Art. 12(5))"
+            t(
+                "fee: a {kind} request is free unless it is manifestly unfounded or "
+                "excessive, with a written justification (--manifestly-unfounded, Art. "
+                "12(5))",
+                kind=row["kind"],
+            )
         )
 
 
@@ -295,9 +320,14 @@ def _check_done(row: sqlite3.Row, conn: sqlite3.Connection, done_outside: str | 
     says what was done by other means."""
     if done_outside is None and not shown_done(conn, row):
         raise Refused(
-            f"request {row['id']}: the register does not show this {row['kind']} request "
-            f"done: run `{how_to_do(row)}`, or close it with --done-outside TEXT saying what "
-            "was done by other means"
+            t(
+                "request {id}: the register does not show this {kind} request done: "
+                "run `{how_to_do}`, or close it with --done-outside TEXT saying what "
+                "was done by other means",
+                id=row["id"],
+                kind=row["kind"],
+                how_to_do=how_to_do(row),
+            )
         )
 
 
@@ -326,21 +356,26 @@ def close_request(
     `journal_closure=False` only for the restore's replay, which closes from the journal.
     """
     row = get_request(conn, request_id)
-    _require_open(row, "close it again")
+    _require_open(row, t("request {id} is closed ({outcome}): cannot close it again"))
     outcome = validation.choice(outcome, OUTCOMES, "outcome")
     reasons_text = free_text(reasons, "reason")
     outside = free_text(done_outside, "done-outside")
     if done_outside is not None and outside is None:
-        raise InvalidInput("done-outside: empty: say what was done by other means")
+        raise InvalidInput(t("done-outside: empty: say what was done by other means"))
     if outcome in REFUSALS and reasons_text is None:
         raise Refused(
-            f"reason: a {outcome} request must be given reasons (GDPR Art. 12(4)): add --reason"
+            t(
+                "reason: a {outcome} request must be given reasons (GDPR Art. 12(4)): add --reason",
+                outcome=outcome,
+            )
         )
     justification = None
     if manifestly_unfounded_justification is not None:
         justification = free_text(manifestly_unfounded_justification, "manifestly-unfounded")
         if justification is None:
-            raise Refused("manifestly-unfounded: needs a written justification (GDPR Art. 12(5))")
+            raise Refused(
+                t("manifestly-unfounded: needs a written justification (GDPR Art. 12(5))")
+            )
     if fee_cents is not None:
         _check_fee(conn, row, outcome, fee_cents, justification is not None)
     if outcome == "completed":
@@ -472,7 +507,7 @@ def list_requests(
         params.append(now.isoformat())
     if due_within is not None:
         if due_within < 0:
-            raise InvalidInput("due-within: must be zero or more days")
+            raise InvalidInput(t("due-within: must be zero or more days"))
         clauses.append("due_on <= ?")
         params.append((now + timedelta(days=due_within)).isoformat())
     if kind is not None:

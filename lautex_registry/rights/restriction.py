@@ -16,7 +16,7 @@ from typing import Any
 
 from lautex_registry.platform import audit
 from lautex_registry.platform.clock import today
-from lautex_registry.platform.errors import Conflict, InvalidInput, Refused
+from lautex_registry.platform.errors import Conflict, InvalidInput, Refused, t
 from lautex_registry.records import lookup
 from lautex_registry.records.customer_state import refuse_if_anonymised
 from lautex_registry.rights import notices, requests
@@ -58,10 +58,10 @@ def restrict(
     """
     reason_text = requests.free_text(reason, "reason")
     if reason_text is None:
-        raise InvalidInput("reason: say why processing is restricted (GDPR Art. 18(1))")
+        raise InvalidInput(t("reason: say why processing is restricted (GDPR Art. 18(1))"))
     state = _customer_state(conn, customer_id)
     if state == "restricted":
-        raise Conflict(f"customer {customer_id} is already restricted")
+        raise Conflict(t("customer {customer_id} is already restricted", customer_id=customer_id))
     refuse_if_anonymised(customer_id, state)
     request = _request_for(conn, request_id, customer_id) if request_id else None
     cursor = conn.execute(
@@ -104,7 +104,7 @@ def unrestrict(
     Returns the id of the lifted restriction.
     """
     if _customer_state(conn, customer_id) != "restricted":
-        raise Refused(f"customer {customer_id} is not restricted")
+        raise Refused(t("customer {customer_id} is not restricted", customer_id=customer_id))
     row = conn.execute(
         """SELECT id, started_on FROM restrictions WHERE customer_id = ? AND lifted_on IS NULL
            ORDER BY id DESC LIMIT 1""",
@@ -112,13 +112,19 @@ def unrestrict(
     ).fetchone()
     if informed_on > today():
         raise InvalidInput(
-            f"informed-on: {informed_on.isoformat()} is in the future; the person is told "
-            "before the restriction is lifted (GDPR Art. 18(3))"
+            t(
+                "informed-on: {informed_on} is in the future; the person is told "
+                "before the restriction is lifted (GDPR Art. 18(3))",
+                informed_on=informed_on.isoformat(),
+            )
         )
     if row is not None and informed_on.isoformat() < row["started_on"]:
         raise InvalidInput(
-            f"informed-on: {informed_on.isoformat()} is before the restriction began "
-            f"({row['started_on']})"
+            t(
+                "informed-on: {informed_on} is before the restriction began ({started_on})",
+                informed_on=informed_on.isoformat(),
+                started_on=row["started_on"],
+            )
         )
     now = today().isoformat()
     restriction_id = 0

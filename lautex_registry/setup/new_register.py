@@ -7,7 +7,7 @@ from typing import Any
 from lautex_registry.platform import accounts, audit, migrations
 from lautex_registry.platform.clock import timestamp
 from lautex_registry.platform.db import connect, transaction
-from lautex_registry.platform.errors import Conflict
+from lautex_registry.platform.errors import Conflict, t
 from lautex_registry.platform.settings import store_settings
 from lautex_registry.setup.settings_in_force import check_settings_in_force
 
@@ -27,7 +27,9 @@ def create_register(
     Nothing is left behind when any step fails: the file is removed again.
     """
     if path.exists() and path.stat().st_size > 0:
-        raise Conflict(f"{path} already exists: choose another --db or use `lautex migrate`")
+        raise Conflict(
+            t("{path} already exists: choose another --db or use `lautex migrate`", path=path)
+        )
     accounts.check_password_rules(admin_password)  # before the file is created
     if path.exists():
         path.unlink()  # an empty file (e.g. from `touch`) becomes the register

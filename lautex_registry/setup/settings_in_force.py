@@ -10,7 +10,7 @@ from lautex_registry.platform import audit
 from lautex_registry.platform.characters import excerpt
 from lautex_registry.platform.db import transaction
 from lautex_registry.platform.documents import LANGUAGES
-from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.settings import (
     RESET_KEY,
     all_settings,
@@ -58,7 +58,13 @@ def settings_to_load(settings: dict[str, Any], origin: str) -> SettingsToLoad:
     own = {key: value for key, value in settings.items() if key != RESET_KEY}
     reset = settings.get(RESET_KEY, False)
     if not isinstance(reset, bool):
-        raise InvalidInput(f"{RESET_KEY}: true or false, not {excerpt(str(reset))}")
+        raise InvalidInput(
+            t(
+                "{reset_key}: true or false, not {reset}",
+                reset_key=RESET_KEY,
+                reset=excerpt(str(reset)),
+            )
+        )
     defaults = parse_settings(default_settings_text(), "built-in defaults")
     added = [name for name in NEWER_SECTIONS if name in defaults and name not in own]
     empty = not own
@@ -68,11 +74,25 @@ def settings_to_load(settings: dict[str, Any], origin: str) -> SettingsToLoad:
         added = []
     missing = [name for name in defaults if name not in own]
     if missing and not reset:
-        what = "is empty" if empty else f"does not name {', '.join(missing)}"
+        if empty:
+            raise InvalidInput(
+                t(
+                    "settings: {origin} is empty: loading replaces every section, so name "
+                    "them all, or put `{reset_key} = true` at the top to reset the missing "
+                    "ones to the built-in defaults",
+                    origin=origin,
+                    reset_key=RESET_KEY,
+                )
+            )
         raise InvalidInput(
-            f"settings: {origin} {what}: loading replaces every section, so name them all, "
-            f"or put `{RESET_KEY} = true` at the top to reset the missing ones to the "
-            "built-in defaults"
+            t(
+                "settings: {origin} does not name {missing}: loading replaces every section, "
+                "so name them all, or put `{reset_key} = true` at the top to reset the "
+                "missing ones to the built-in defaults",
+                origin=origin,
+                missing=", ".join(missing),
+                reset_key=RESET_KEY,
+            )
         )
     return SettingsToLoad({**own, **{name: defaults[name] for name in missing}}, missing, added)
 

@@ -36,7 +36,7 @@ from typing import Any
 from lautex_registry.platform import validation, wording
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.documents import LANGUAGES, language_for
-from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.settings import RETENTION_YEARS, section
 from lautex_registry.records.personal_data import PERSONAL_TABLES
 from lautex_registry.records.recipients import in_eu_eea, normalise_country, purposes_of
@@ -181,7 +181,9 @@ def right(info: dict[str, Any], code: str) -> dict[str, str]:
     for entry in info["rights"]:
         if entry["code"] == code:
             return dict(entry)
-    raise InvalidInput(f"settings: [[statement.rights]] has no entry with code {code!r}")
+    raise InvalidInput(
+        t("settings: [[statement.rights]] has no entry with code {code!r}", code=code)
+    )
 
 
 _REFERENCE = {"fi": "pyyntö nro {id}", "sv": "begäran nr {id}", "en": "request no. {id}"}
@@ -221,21 +223,25 @@ def is_outside_eea(country: str) -> bool:
 def _text(entry: dict[str, Any], key: str, lang: str, where: str) -> str:
     value = entry.get(f"{key}_{lang}")
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"settings: {where} {key}_{lang} is missing or empty")
+        raise InvalidInput(
+            t("settings: {where} {key}_{lang} is missing or empty", where=where, key=key, lang=lang)
+        )
     return value.strip()
 
 
 def _list(entry: dict[str, Any], key: str) -> list[dict[str, Any]]:
     value = entry.get(key)
     if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
-        raise InvalidInput(f"settings: [[statement.{key}]] is missing or empty")
+        raise InvalidInput(t("settings: [[statement.{key}]] is missing or empty", key=key))
     return value
 
 
 def _string_list(entry: dict[str, Any], key: str) -> list[str]:
     value = entry.get(key)
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise InvalidInput(f"settings: [statement] {key} must be a non-empty list of texts")
+        raise InvalidInput(
+            t("settings: [statement] {key} must be a non-empty list of texts", key=key)
+        )
     return [v.strip() for v in value]
 
 
@@ -243,14 +249,16 @@ def _format(template: str, fill: dict[str, str], where: str) -> str:
     try:
         return template.format_map(fill)
     except (KeyError, IndexError, ValueError) as exc:
-        raise InvalidInput(f"settings: {where} has an unknown placeholder {exc}") from exc
+        raise InvalidInput(
+            t("settings: {where} has an unknown placeholder {exc}", where=where, exc=exc)
+        ) from exc
 
 
 def _iso_date(value: Any, where: str) -> str:
     try:
         return date.fromisoformat(str(value)).isoformat()
     except ValueError as exc:
-        raise InvalidInput(f"settings: {where} must be a date YYYY-MM-DD") from exc
+        raise InvalidInput(t("settings: {where} must be a date YYYY-MM-DD", where=where)) from exc
 
 
 def _controller(controller: dict[str, Any]) -> dict[str, str]:
@@ -260,7 +268,7 @@ def _controller(controller: dict[str, Any]) -> dict[str, str]:
     }
     for key in ("name", "contact_person", "email"):
         if not info[key]:
-            raise InvalidInput(f"settings: [controller] {key} is missing or empty")
+            raise InvalidInput(t("settings: [controller] {key} is missing or empty", key=key))
     place = " ".join(part for part in (info["postal_code"], info["city"]) if part)
     info["address"] = ", ".join(part for part in (info["street"], place) if part)
     return info
@@ -271,7 +279,9 @@ def _complaint(authority: dict[str, Any], lang: str) -> dict[str, str]:
     def value(key: str) -> str:
         text = authority.get(f"{key}_{lang}") or authority.get(key) or ""
         if not str(text).strip():
-            raise InvalidInput(f"settings: [supervisory_authority] {key} is missing or empty")
+            raise InvalidInput(
+                t("settings: [supervisory_authority] {key} is missing or empty", key=key)
+            )
         return str(text).strip()
 
     return {
@@ -288,7 +298,7 @@ def _purpose(entry: dict[str, Any], lang: str, index: int) -> dict[str, Any]:
     article = str(entry.get("article", "")).strip()
     if not article.startswith("6(1)("):
         raise InvalidInput(
-            f"settings: {where} article must be a GDPR Art. 6(1) point, e.g. 6(1)(b)"
+            t("settings: {where} article must be a GDPR Art. 6(1) point, e.g. 6(1)(b)", where=where)
         )
     interest = None
     # GDPR Art. 13(1)(d): a purpose based on legitimate interest states that interest.
@@ -331,17 +341,19 @@ def _retention_numbers(retention: dict[str, Any]) -> dict[str, Any]:
     for key in RETENTION_YEARS:
         value = retention.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise InvalidInput(f"settings: [retention] {key} must be a whole number of years")
+            raise InvalidInput(
+                t("settings: [retention] {key} must be a whole number of years", key=key)
+            )
         numbers[key] = value
     end = str(retention.get("financial_year_end", "12-31"))
     try:
         date.fromisoformat(f"2000-{end}")
     except ValueError as exc:
-        raise InvalidInput("settings: [retention] financial_year_end must be MM-DD") from exc
+        raise InvalidInput(t("settings: [retention] financial_year_end must be MM-DD")) from exc
     numbers["financial_year_end"] = end
     days = retention.get("backup_days", 100)  # the built-in default (holds.RetentionPolicy)
     if not isinstance(days, int) or isinstance(days, bool) or days < 1:
-        raise InvalidInput("settings: [retention] backup_days must be a whole number of days")
+        raise InvalidInput(t("settings: [retention] backup_days must be a whole number of days"))
     numbers["backup_days"] = days
     return numbers
 

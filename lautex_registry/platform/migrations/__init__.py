@@ -31,7 +31,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from lautex_registry.platform.db import require_transaction
-from lautex_registry.platform.errors import SchemaError
+from lautex_registry.platform.errors import SchemaError, t
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -149,13 +149,17 @@ def require_current(conn: sqlite3.Connection) -> None:
     """Refuse to work on a schema older or newer than this code."""
     applied = applied_names(conn)
     if not applied:
-        raise SchemaError("this file is not a lautex register: run `lautex init` to create one")
+        raise SchemaError(t("this file is not a lautex register: run `lautex init` to create one"))
     refuse_newer(conn, applied)
     if pending(conn):
         version = current_version(conn)
         raise SchemaError(
-            f"the register's schema is at version {version}, this lautex needs {LATEST}: "
-            "run `lautex migrate`"
+            t(
+                "the register's schema is at version {version}, this lautex needs "
+                "{latest}: run `lautex migrate`",
+                version=version,
+                latest=LATEST,
+            )
         )
 
 
@@ -165,8 +169,12 @@ def refuse_newer(conn: sqlite3.Connection, applied: list[str] | None = None) -> 
     if unknown:
         version = max(_number(name) for name in unknown)
         raise SchemaError(
-            f"the register's schema (version {version}) is newer than this lautex "
-            f"(knows up to {LATEST}): upgrade lautex"
+            t(
+                "the register's schema (version {version}) is newer than this lautex "
+                "(knows up to {latest}): upgrade lautex",
+                version=version,
+                latest=LATEST,
+            )
         )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from lautex_registry.platform.characters import excerpt
-from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.records import customers
 
 CHUNK_ROWS = 2000
@@ -123,12 +123,17 @@ def parse_map(items: Sequence[str]) -> dict[str, tuple[str, str]]:
     for item in items:
         column, equals, name = item.rpartition("=")
         if not equals or not column.strip():
-            raise InvalidInput(f"map: {excerpt(item)} is not COLUMN=FIELD (e.g. Asiakas=notes)")
+            raise InvalidInput(
+                t("map: {item} is not COLUMN=FIELD (e.g. Asiakas=notes)", item=excerpt(item))
+            )
         field = FIELD_BY_KEY.get(header_key(name))
         if field is None:
             raise InvalidInput(
-                f"map: {excerpt(name)} is not a field the register keeps "
-                f"(fields: {', '.join(FIELDS)})"
+                t(
+                    "map: {name} is not a field the register keeps (fields: {fields})",
+                    name=excerpt(name),
+                    fields=", ".join(FIELDS),
+                )
             )
         mapping[header_key(column)] = (column, field)
     return mapping
@@ -149,7 +154,13 @@ def header(
     if missing:
         shown = ", ".join(excerpt(name) for name in raw)
         written = mapping[missing[0]][0]
-        raise InvalidInput(f"map: no column {excerpt(written)} in the header ({shown})")
+        raise InvalidInput(
+            t(
+                "map: no column {written} in the header ({shown})",
+                written=excerpt(written),
+                shown=shown,
+            )
+        )
     fields: list[str | None] = []
     ignored: list[str] = []
     given: dict[str, str] = {}
@@ -158,26 +169,41 @@ def header(
         if field is None:
             if not ignore_extra:
                 raise InvalidInput(
-                    f"header: unknown column {excerpt(name)}: name the field it holds with "
-                    f"--map {excerpt(name.strip() + '=FIELD')}, or leave it out with "
-                    f"--ignore-extra (fields: {', '.join(FIELDS)})"
+                    t(
+                        "header: unknown column {name}: name the field it holds with --map "
+                        "{value}, or leave it out with --ignore-extra (fields: {fields})",
+                        name=excerpt(name),
+                        value=excerpt(name.strip() + "=FIELD"),
+                        fields=", ".join(FIELDS),
+                    )
                 )
             ignored.append(name)
             fields.append(None)
             continue
         if field in given:
             raise InvalidInput(
-                f"header: columns {excerpt(given[field])} and {excerpt(name)} both give {field}"
+                t(
+                    "header: columns {given} and {name} both give {field}",
+                    given=excerpt(given[field]),
+                    name=excerpt(name),
+                    field=field,
+                )
             )
         given[field] = name
         fields.append(field)
     for required in ("first_name", "last_name"):
         if required not in given:
             names = ", ".join(HEADER_NAMES[required][:1] + HEADER_NAMES[required][-1:])
-            raise InvalidInput(f"header: a {required} column is required (e.g. {names})")
+            raise InvalidInput(
+                t(
+                    "header: a {required} column is required (e.g. {names})",
+                    required=required,
+                    names=names,
+                )
+            )
     if "source" not in given and default_source is None:
         # docs/privacy-statement.md P4: every customer's source is recorded.
-        raise InvalidInput("header: no source column: add one or give --source")
+        raise InvalidInput(t("header: no source column: add one or give --source"))
     return Header(tuple(fields), delimiter, tuple(ignored))
 
 
@@ -193,7 +219,10 @@ def check_encoding(encoding: str) -> str:
         name = codecs.lookup(encoding).name
     except LookupError as exc:
         raise InvalidInput(
-            f"encoding: unknown encoding {excerpt(encoding)} (e.g. utf-8, cp1252, latin-1)"
+            t(
+                "encoding: unknown encoding {encoding} (e.g. utf-8, cp1252, latin-1)",
+                encoding=excerpt(encoding),
+            )
         ) from exc
     try:
         same = _STRUCTURE.encode(name) == _STRUCTURE.encode("ascii")
@@ -201,8 +230,11 @@ def check_encoding(encoding: str) -> str:
         same = False
     if not same:
         raise InvalidInput(
-            f"encoding: {name} is not supported: a CSV file here is in an encoding that keeps "
-            "ASCII as it is (utf-8, cp1252, latin-1, iso-8859-15)"
+            t(
+                "encoding: {name} is not supported: a CSV file here is in an encoding "
+                "that keeps ASCII as it is (utf-8, cp1252, latin-1, iso-8859-15)",
+                name=name,
+            )
         )
     return name
 
@@ -254,11 +286,13 @@ class DecodedLines:
         if len(line) > HEADER_MAX_CHARS:
             raise _too_long()
         if not line.strip():
-            raise InvalidInput("header: the file is empty; the first line names the columns")
+            raise InvalidInput(t("header: the file is empty; the first line names the columns"))
         if "\r" in line.rstrip("\r\n"):
             raise InvalidInput(
-                "file: its lines end in a carriage return alone (an old Mac format): "
-                "save it as CSV UTF-8, or with line feeds, and import it again"
+                t(
+                    "file: its lines end in a carriage return alone (an old Mac format): "
+                    "save it as CSV UTF-8, or with line feeds, and import it again"
+                )
             )
         return line
 
@@ -267,19 +301,31 @@ class DecodedLines:
         where = f"line {self.number}"
         if self.encoding == "utf-8":
             return InvalidInput(
-                f"file: not UTF-8 text on {where} ({bad}): if the file was saved by Excel on "
-                "Windows, give its encoding with --encoding cp1252"
+                t(
+                    "file: not UTF-8 text on {where} ({bad}): if the file was saved by "
+                    "Excel on Windows, give its encoding with --encoding cp1252",
+                    where=where,
+                    bad=bad,
+                )
             )
         return InvalidInput(
-            f"file: not {self.encoding} text on {where} ({bad}): give the file's real "
-            "encoding with --encoding (utf-8, cp1252, latin-1, ...)"
+            t(
+                "file: not {encoding} text on {where} ({bad}): give the file's real "
+                "encoding with --encoding (utf-8, cp1252, latin-1, ...)",
+                encoding=self.encoding,
+                where=where,
+                bad=bad,
+            )
         )
 
 
 def _too_long() -> InvalidInput:
     return InvalidInput(
-        f"header: the first line is longer than {HEADER_MAX_CHARS} characters; "
-        "it names the columns of a CSV file"
+        t(
+            "header: the first line is longer than {header_max_chars} characters; "
+            "it names the columns of a CSV file",
+            header_max_chars=HEADER_MAX_CHARS,
+        )
     )
 
 
@@ -333,7 +379,9 @@ def read_texts(
                 if progress is not None and counted is not None:
                     progress(counted.bytes_read, size)
     except csv.Error as exc:
-        raise InvalidInput(f"line {first_line - 1 + len(taking.taken)}: {exc}") from exc
+        raise InvalidInput(
+            t("line {value}: {exc}", value=first_line - 1 + len(taking.taken), exc=exc)
+        ) from exc
     if taking.taken:
         yield first_line, "".join(taking.taken)
     if progress is not None and counted is not None:
@@ -354,5 +402,5 @@ def records(text: Text, delimiter: str) -> Chunk:
                 continue
             chunk.append((start, record))
     except csv.Error as exc:
-        raise InvalidInput(f"line {previous_end + 1}: {exc}") from exc
+        raise InvalidInput(t("line {value}: {exc}", value=previous_end + 1, exc=exc)) from exc
     return chunk

@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from lautex_registry.platform import audit
 from lautex_registry.platform.clock import timestamp, today
-from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.input_files import regular_file_size
 from lautex_registry.records import customers
 from lautex_registry.records.importing import runs
@@ -115,8 +115,11 @@ def _starter(
             return Start(sha256, options, batch_rows=batch_rows)
         if sha256 != run.file_sha256:
             raise InvalidInput(
-                f"file: not the file import run {run.id} read (its SHA-256 differs): "
-                "resume with the same file"
+                t(
+                    "file: not the file import run {id} read (its SHA-256 differs): resume "
+                    "with the same file",
+                    id=run.id,
+                )
             )
         return Start(sha256, run.options, run.id, run.last_line, batch_rows)
 

@@ -29,7 +29,7 @@ from typing import IO, Any
 
 from lautex_registry.platform import audit
 from lautex_registry.platform.clock import timestamp
-from lautex_registry.platform.errors import Conflict, LautexError, NotFound, Refused
+from lautex_registry.platform.errors import Conflict, LautexError, NotFound, Refused, t, tn
 from lautex_registry.records.importing.staging_file import register_path
 
 RUNNING, FINISHED, UNDONE = "running", "finished", "undone"
@@ -133,8 +133,10 @@ def store_lock(conn: sqlite3.Connection) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             raise Conflict(
-                "import: another `customer import` is storing into (or undoing from) this "
-                "register now: try again when it has ended"
+                t(
+                    "import: another `customer import` is storing into (or undoing from) "
+                    "this register now: try again when it has ended"
+                )
             ) from exc
         yield
     finally:
@@ -174,7 +176,12 @@ def get(conn: sqlite3.Connection, run_id: int) -> ImportRun:
         (run_id,),
     ).fetchone()
     if row is None:
-        raise NotFound(f"run: no import run {run_id}; `lautex customer import --runs` lists them")
+        raise NotFound(
+            t(
+                "run: no import run {run_id}; `lautex customer import --runs` lists them",
+                run_id=run_id,
+            )
+        )
     return ImportRun(
         int(row[0]), str(row[1]), str(row[2]), json.loads(row[3]), int(row[4]), int(row[5]),
         int(row[6]),
@@ -185,7 +192,13 @@ def resumable(conn: sqlite3.Connection, run_id: int) -> ImportRun:
     """The run to go on with: one that has not finished and was not undone."""
     run = get(conn, run_id)
     if run.state != RUNNING:
-        raise Refused(f"run: import run {run_id} is {run.state}: there is nothing to resume")
+        raise Refused(
+            t(
+                "run: import run {run_id} is {state}: there is nothing to resume",
+                run_id=run_id,
+                state=run.state,
+            )
+        )
     return run
 
 
@@ -270,11 +283,25 @@ def _kept(conn: sqlite3.Connection, run_id: int, limit_ids: list[int] | None) ->
 
 def _refusal(run_id: int, kept: dict[str, int], removed: int) -> Refused:
     where = ", ".join(f"{table} {count}" for table, count in kept.items())
-    so_far = f"{removed} removed before it was noticed" if removed else "nothing removed"
+    so_far = (
+        tn(
+            "{count} removed before it was noticed",
+            "{count} removed before it was noticed",
+            removed,
+            count=removed,
+        )
+        if removed
+        else t("nothing removed")
+    )
     return Refused(
-        f"run: customers of import run {run_id} have been changed or referred to since "
-        f"the import ({where}); {so_far}: the clerks' work is kept, so the run cannot be "
-        "undone as a whole"
+        t(
+            "run: customers of import run {run_id} have been changed or referred "
+            "to since the import ({where}); {so_far}: the clerks' work is kept, so "
+            "the run cannot be undone as a whole",
+            run_id=run_id,
+            where=where,
+            so_far=so_far,
+        )
     )
 
 
@@ -301,7 +328,7 @@ def undo(
     with store_lock(conn):
         run = get(conn, run_id)
         if run.state == UNDONE:
-            raise Refused(f"run: import run {run_id} is already undone")
+            raise Refused(t("run: import run {run_id} is already undone", run_id=run_id))
         linked = int(
             conn.execute(
                 "SELECT count(*) FROM import_run_customers WHERE run_id = ?", (run_id,)

@@ -24,6 +24,7 @@ from lautex_registry.platform.errors import (
     LautexError,
     NotFound,
     register_error,
+    t,
 )
 from lautex_registry.platform.migrations.m0016_customer_email_key import email_search_key
 from lautex_registry.platform.validation import comparison_key
@@ -171,33 +172,62 @@ class RegisterChecks:
             if resolved is None or resolved == owner:
                 return owner
             raise InvalidInput(
-                f"business_id: {business_id} is organisation {owner}'s "
-                f"({excerpt(self.names[owner])}), not {excerpt(ref or '')}'s"
+                t(
+                    "business_id: {business_id} is organisation {owner}'s ({names}), not {value}'s",
+                    business_id=business_id,
+                    owner=owner,
+                    names=excerpt(self.names[owner]),
+                    value=excerpt(ref or ""),
+                )
             )
         if resolved is None:
             earlier = self.new_by_business_id.get(business_id)
             if earlier is not None:
                 return self.organisations[earlier]
             raise InvalidInput(
-                f"business_id: no organisation has business ID {business_id}: give its name "
-                "in an org (yritys) column to add it, or add it with `lautex org add`"
+                t(
+                    "business_id: no organisation has business ID {business_id}: give its "
+                    "name in an org (yritys) column to add it, or add it with `lautex org "
+                    "add`",
+                    business_id=business_id,
+                )
             )
         if isinstance(resolved, int):
             row = self.conn.execute(
                 "SELECT name, business_id FROM organisations WHERE id = ?", (resolved,)
             ).fetchone()
-            has = f"business ID {row[1]}" if row[1] else "no business ID"
+            if not row[1]:
+                raise InvalidInput(
+                    t(
+                        "business_id: organisation {resolved} ({name}) has no business ID, "
+                        "not {business_id}",
+                        resolved=resolved,
+                        name=excerpt(str(row[0])),
+                        business_id=business_id,
+                    )
+                )
             raise InvalidInput(
-                f"business_id: organisation {resolved} ({excerpt(str(row[0]))}) has {has}, "
-                f"not {business_id}"
+                t(
+                    "business_id: organisation {resolved} ({name}) has business ID {has}, "
+                    "not {business_id}",
+                    resolved=resolved,
+                    name=excerpt(str(row[0])),
+                    has=row[1],
+                    business_id=business_id,
+                )
             )
         key = comparison_key(resolved)
         given = self.business_id_of_new.setdefault(key, business_id)
         named = self.new_by_business_id.setdefault(business_id, key)
         if given != business_id or named != key:
             raise InvalidInput(
-                f"business_id: an earlier line gives {excerpt(resolved)} business ID {given}, "
-                f"or {business_id} to another organisation"
+                t(
+                    "business_id: an earlier line gives {resolved} business ID {given}, or "
+                    "{business_id} to another organisation",
+                    resolved=excerpt(resolved),
+                    given=given,
+                    business_id=business_id,
+                )
             )
         return resolved
 
@@ -381,7 +411,12 @@ class Staging:
             else:
                 run_id = start.run_id
                 if runs.resumable(conn, run_id).last_line != start.resume_after:
-                    raise Conflict(f"run: import run {run_id} went on meanwhile: resume it again")
+                    raise Conflict(
+                        t(
+                            "run: import run {run_id} went on meanwhile: resume it again",
+                            run_id=run_id,
+                        )
+                    )
             report.run_id = run_id
             after = start.resume_after
             try:
@@ -460,7 +495,14 @@ class Staging:
                 (*self.stamps, after, end),
             )
         except sqlite3.IntegrityError as exc:
-            raise Conflict(f"the rows of lines {after + 1}-{end} cannot be stored ({exc})") from exc
+            raise Conflict(
+                t(
+                    "the rows of lines {first}-{end} cannot be stored ({exc})",
+                    first=after + 1,
+                    end=end,
+                    exc=exc,
+                )
+            ) from exc
         finally:
             conn.execute("DROP TABLE IF EXISTS temp.import_orgs")
         stored = cursor.rowcount
