@@ -396,3 +396,23 @@ def test_the_import_summary_and_each_bad_row_read_in_finnish_and_stay_english_in
     assert {p["reason"] for p in report["problems"] if p["kind"] == "duplicate"} == {
         "email: the same address is on line 2; not imported"
     }
+
+
+def test_a_broken_audit_trail_is_named_in_finnish_and_in_english_in_json(
+    cli: Cli, locale: pytest.MonkeyPatch
+) -> None:
+    with cli.connect() as conn:
+        conn.execute("DROP TRIGGER audit_log_no_update")
+        conn.execute("""UPDATE audit_log SET details_json = '{"role": "admin"}' WHERE id = 3""")
+    finnish, english = both_languages(cli, locale, "audit", "verify")
+    assert finnish == (
+        4,
+        "virhe: tarkastusloki on rikki rivillä 3: sen sisältö ei vastaa sen tiivistettä\n",
+    )
+    assert english == (
+        4,
+        "error: the audit trail is broken at row 3: its content does not match its hash\n",
+    )
+    locale.setenv("LAUTEX_LANG", "fi")
+    report = json.loads(cli.run("audit", "verify", "-f", "json").stdout)
+    assert report["problem"] == "its content does not match its hash"

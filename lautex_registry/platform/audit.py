@@ -12,10 +12,13 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lautex_registry.platform import db
 from lautex_registry.platform.clock import real_timestamp
+
+if TYPE_CHECKING:
+    from lautex_registry.platform.errors import Message
 
 GENESIS = "0" * 64
 # The rows every trail starts with: `lautex init` adds the first admin, then records itself.
@@ -141,7 +144,8 @@ def record_many(
 class ChainReport:
     rows: int
     first_broken_id: int | None
-    problem: str | None
+    # What is wrong, for the person who runs `audit verify` (the JSON report: its English).
+    problem: "Message | None"
     head_id: int | None = None  # the last row: record it elsewhere to detect truncation
     head_hash: str | None = None
 
@@ -167,8 +171,10 @@ def _normalised(sql: str) -> str:
     return " ".join(sql.split())
 
 
-def _trigger_problem(conn: sqlite3.Connection) -> str | None:
+def _trigger_problem(conn: sqlite3.Connection) -> "Message | None":
     """A trigger on audit_log dropped, changed or added: its rows can then be rewritten."""
+    from lautex_registry.platform.errors import t
+
     present = {
         row["name"]: _normalised(row["sql"] or "")
         for row in conn.execute(
@@ -177,20 +183,22 @@ def _trigger_problem(conn: sqlite3.Connection) -> str | None:
     }
     for name, sql in expected_triggers().items():
         if name not in present:
-            return f"the append-only trigger {name} has been dropped"
+            return t("the append-only trigger {name} has been dropped", name=name)
         if present[name] != sql:
-            return f"the append-only trigger {name} has been changed"
+            return t("the append-only trigger {name} has been changed", name=name)
     for name in sorted(set(present) - set(expected_triggers())):
-        return f"an unknown trigger {name} acts on the audit trail"
+        return t("an unknown trigger {name} acts on the audit trail", name=name)
     return None
 
 
-def _row_problem(row: sqlite3.Row, prev: sqlite3.Row | None, expected_id: int) -> str | None:
+def _row_problem(row: sqlite3.Row, prev: sqlite3.Row | None, expected_id: int) -> "Message | None":
     """What is wrong with one row given the one before it (None for the first row)."""
+    from lautex_registry.platform.errors import t
+
     if row["id"] != expected_id:
-        return f"rows before id {row['id']} are missing"
+        return t("rows before id {id} are missing", id=row["id"])
     if row["prev_hash"] != (GENESIS if prev is None else prev["hash"]):
-        return "its link to the previous row is broken"
+        return t("its link to the previous row is broken")
     digest = _row_hash(
         row["prev_hash"],
         row["at"],
@@ -202,11 +210,15 @@ def _row_problem(row: sqlite3.Row, prev: sqlite3.Row | None, expected_id: int) -
         row["details_json"],
     )
     if digest != row["hash"]:
-        return "its content does not match its hash"
+        return t("its content does not match its hash")
     if row["id"] <= len(INIT_ACTIONS) and row["action"] != INIT_ACTIONS[row["id"] - 1]:
-        return "the trail does not start with the rows of the register's `init`"
+        return t("the trail does not start with the rows of the register's `init`")
     if prev is not None and row["at"] < prev["at"]:
-        return f"its time {row['at']} is before the previous row's ({prev['at']})"
+        return t(
+            "its time {at} is before the previous row's ({previous})",
+            at=row["at"],
+            previous=prev["at"],
+        )
     return None
 
 
@@ -228,8 +240,10 @@ def verify_chain(conn: sqlite3.Connection) -> ChainReport:
             return ChainReport(count, row["id"], problem)
         prev = row
     if prev is None:
+        from lautex_registry.platform.errors import t
+
         return ChainReport(
-            0, 1, "the trail is empty: it starts with the rows of the register's `init`"
+            0, 1, t("the trail is empty: it starts with the rows of the register's `init`")
         )
     head_id, head_hash = int(prev["id"]), str(prev["hash"])
     trigger = _trigger_problem(conn)
@@ -254,12 +268,13 @@ def check_anchor(conn: sqlite3.Connection, report: ChainReport, anchor: str) -> 
     row = conn.execute("SELECT hash FROM audit_log WHERE id = ?", (row_id,)).fetchone()
     if row is None:
         return ChainReport(
-            report.rows, row_id, "the recorded head row is gone: the trail was cut short",
+            report.rows, row_id, t("the recorded head row is gone: the trail was cut short"),
             report.head_id, report.head_hash,
         )  # fmt: skip
     if row["hash"] != expected.lower():
         return ChainReport(
-            report.rows, row_id, "the recorded head row has another hash: the trail was rewritten",
+            report.rows, row_id,
+            t("the recorded head row has another hash: the trail was rewritten"),
             report.head_id, report.head_hash,
         )  # fmt: skip
     return report

@@ -121,7 +121,7 @@ def audit_verify(
                 "intact": report.intact,
                 "rows": report.rows,
                 "first_broken_id": report.first_broken_id,
-                "problem": report.problem,
+                "problem": None if report.problem is None else str(report.problem),
                 "head": head,
             },
             fmt,
