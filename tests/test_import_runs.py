@@ -178,7 +178,7 @@ def test_undo_of_an_unfinished_run(cli: Cli, tmp_path: Path) -> None:
     _unfinished_run(cli, tmp_path, 7, 2, 2)
     done = cli.ok("customer", "import", "--undo", "1", "--yes", "-f", "json", user="clerk")
     assert json.loads(done.stdout) == {
-        "run": 1, "customers_removed": 4, "organisations_removed": 1,
+        "run": 1, "customers_removed": 4, "organisations_removed": 1, "customers_kept": [],
     }  # fmt: skip
     assert register_rows(cli) == before
 
@@ -369,25 +369,61 @@ def test_a_run_killed_after_its_last_batch_is_finished_by_resume(cli: Cli, tmp_p
     assert run_rows(cli)[0]["state"] == "finished"
 
 
-def test_undo_stops_when_a_clerk_changes_a_customer_between_batches(
+def test_undo_keeps_a_customer_a_clerk_changes_between_batches(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cli.ok("customer", "import", str(write(tmp_path, rows(5))), user="clerk")
-    kept = runs._kept
+    kept_ids = runs._kept_ids
     calls = []
 
-    def clerk_meanwhile(conn: sqlite3.Connection, run_id: int, ids: list[int] | None) -> object:
+    def clerk_meanwhile(conn: sqlite3.Connection, ids: list[int]) -> list[int]:
         calls.append(ids)
-        if len(calls) == 4:  # the plan, the whole run again, the first batch, the second
-            conn.execute("UPDATE customers SET updated_at = 'later' WHERE id = 4")
-        return kept(conn, run_id, ids)
+        if len(calls) == 2:  # after the first batch: a clerk edits customer 4
+            conn.execute("UPDATE customers SET notes = 'soitettu' WHERE id = 4")
+        return kept_ids(conn, ids)
 
-    monkeypatch.setattr(runs, "_kept", clerk_meanwhile)
-    result = cli.run("-q", "customer", "import", "--undo", "1", "--yes", "--batch-rows", "2",
-                     user="clerk")  # fmt: skip
-    assert_one_line_error(result, 4, "(changed 1); 2 removed before it was noticed")
+    monkeypatch.setattr(runs, "_kept_ids", clerk_meanwhile)
+    result = cli.ok("customer", "import", "--undo", "1", "--yes", "--batch-rows", "2",
+                    "-f", "json", user="clerk")  # fmt: skip
+    assert json.loads(result.stdout) == {
+        "run": 1, "customers_removed": 4, "organisations_removed": 0, "customers_kept": [4],
+    }  # fmt: skip
+    assert "import run 1: 1 customer kept, changed or referred to by a clerk while the undo " \
+        "ran: 4" in result.stderr  # fmt: skip
+    left = json.loads(cli.ok("customer", "search", "Öhman", "-f", "json").stdout)
+    assert [(c["id"], c["notes"]) for c in left] == [(4, "soitettu")]
+    [run] = run_rows(cli)
+    assert run["state"] == "undone" and run["removed"] == 4  # nothing stuck half undone
+
+
+def test_an_undo_stopped_half_way_is_finished_by_the_next(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli.ok("customer", "import", str(write(tmp_path, rows(5))), user="clerk")
+    kept_ids = runs._kept_ids
+
+    def crash_on_second_batch(conn: sqlite3.Connection, ids: list[int]) -> list[int]:
+        if ids[0] != 1:
+            raise KeyboardInterrupt  # Ctrl-C or a kill after the first batch committed
+        return kept_ids(conn, ids)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(runs, "_kept_ids", crash_on_second_batch)
+        stopped = cli.run("customer", "import", "--undo", "1", "--yes", "--batch-rows", "2",
+                          user="clerk")  # fmt: skip
+    assert stopped.exit_code != 0
     [run] = run_rows(cli)
     assert run["state"] == "finished" and run["removed"] == 2
+    cli.ok("customer", "edit", "5", "--notes", "soitettu", user="clerk")
+    planned = cli.ok("customer", "import", "--undo", "1", "--dry-run", user="clerk")
+    assert "dry run: nothing was changed" in planned.stderr
+    done = cli.ok("customer", "import", "--undo", "1", "--yes", user="clerk")
+    assert "1 customer kept, changed or referred to by a clerk while the undo ran: 5" in (
+        done.stderr
+    )
+    left = json.loads(cli.ok("customer", "search", "Öhman", "-f", "json").stdout)
+    assert [c["id"] for c in left] == [5]
+    assert run_rows(cli)[0]["state"] == "undone"
 
 
 def test_an_import_into_a_register_in_memory_needs_no_lock_file(cli: Cli) -> None:

@@ -10,7 +10,8 @@ organisation it stored is linked to it (`import_run_customers`,
   read again, and the store goes on after the last batch that committed;
 - undone as a whole: every customer it stored goes, unless a clerk has since changed
   it or added something that refers to it (an order, an invoice, a request, ...): then
-  nothing is removed and the error says how many and where.
+  nothing is removed and the error says how many and where. A clerk's change between
+  two batches of an undo keeps that customer (reported), the rest still go.
 
 A run holds counts, times, options and a hash, never personal data (docs/rules.md §5);
 its links go with the customer when the customer is erased (ON DELETE CASCADE).
@@ -29,7 +30,15 @@ from typing import IO, Any
 
 from lautex_registry.platform import audit
 from lautex_registry.platform.clock import timestamp
-from lautex_registry.platform.errors import Conflict, LautexError, NotFound, Refused, t, tn
+from lautex_registry.platform.errors import (
+    Conflict,
+    LautexError,
+    Message,
+    NotFound,
+    Refused,
+    t,
+    tn,
+)
 from lautex_registry.records.importing.staging_file import register_path
 
 RUNNING, FINISHED, UNDONE = "running", "finished", "undone"
@@ -281,28 +290,46 @@ def _kept(conn: sqlite3.Connection, run_id: int, limit_ids: list[int] | None) ->
     return kept
 
 
-def _refusal(run_id: int, kept: dict[str, int], removed: int) -> Refused:
+def _refusal(run_id: int, kept: dict[str, int]) -> Refused:
     where = ", ".join(f"{table} {count}" for table, count in kept.items())
-    so_far = (
-        tn(
-            "{count} removed before it was noticed",
-            "{count} removed before it was noticed",
-            removed,
-            count=removed,
-        )
-        if removed
-        else t("nothing removed")
-    )
     return Refused(
         t(
             "run: customers of import run {run_id} have been changed or referred "
-            "to since the import ({where}); {so_far}: the clerks' work is kept, so "
-            "the run cannot be undone as a whole",
+            "to since the import ({where}); nothing removed: the clerks' work is kept, "
+            "so the run cannot be undone as a whole",
             run_id=run_id,
             where=where,
-            so_far=so_far,
         )
     )
+
+
+def kept_note(undone: "Undone") -> Message:
+    """The customers an undo kept because clerks worked on them while it ran."""
+    ids = ", ".join(str(i) for i in undone.kept)
+    return tn(
+        "import run {run_id}: {count} customer kept, changed or referred to by a clerk "
+        "while the undo ran: {ids}",
+        "import run {run_id}: {count} customers kept, changed or referred to by a clerk "
+        "while the undo ran: {ids}",
+        len(undone.kept),
+        run_id=undone.run_id,
+        count=len(undone.kept),
+        ids=ids,
+    )
+
+
+def _kept_ids(conn: sqlite3.Connection, ids: list[int]) -> list[int]:
+    """Which of `ids` a clerk has changed since the import or something refers to."""
+    given = "SELECT value FROM json_each(?)"
+    parts = [
+        f"SELECT customer_id FROM import_run_customers WHERE customer_id IN ({given}) AND changed"
+    ]
+    parts += [
+        f"SELECT {column} FROM {table} WHERE {column} IN ({given})"
+        for table, column in _referring_columns(conn, "customers")
+    ]
+    params = [json.dumps(ids)] * len(parts)
+    return sorted(int(row[0]) for row in conn.execute(" UNION ".join(parts), params))
 
 
 @dataclass(frozen=True)
@@ -311,6 +338,8 @@ class Undone:
     customers: int
     organisations: int
     dry_run: bool
+    # Customers a clerk changed or referred to while the undo ran: the clerks' now, kept.
+    kept: tuple[int, ...] = ()
 
 
 def undo(
@@ -321,8 +350,14 @@ def undo(
     dry_run: bool = False,
     batch_rows: int = BATCH_ROWS,
 ) -> Undone:
-    """Remove every customer (and new organisation) the run stored, in batches; refused
-    when a clerk has since changed one of them or added something that refers to one."""
+    """Remove every customer (and new organisation) the run stored, in batches.
+
+    Refused up front, with nothing removed, when a clerk has changed one of them or added
+    something that refers to one. A clerk who does so between two batches makes that
+    customer the clerks': it is kept (and reported), the rest still go, and the run ends
+    undone, so no run is left half undone for good (docs/rules.md §6, "import runs"). An
+    undo stopped by a crash is finished by the next `--undo`, which keeps the same way
+    what clerks have changed since."""
     from lautex_registry.platform.db import let_others_write, transaction
 
     with store_lock(conn):
@@ -334,15 +369,25 @@ def undo(
                 "SELECT count(*) FROM import_run_customers WHERE run_id = ?", (run_id,)
             ).fetchone()[0]
         )
+        started_before = int(
+            conn.execute("SELECT removed FROM import_runs WHERE id = ?", (run_id,)).fetchone()[0]
+        )
         kept = _kept(conn, run_id, None)
-        if kept:
-            raise _refusal(run_id, kept, 0)
+        if kept and not started_before:
+            raise _refusal(run_id, kept)
         if dry_run:
             orgs = conn.execute(
                 "SELECT count(*) FROM import_run_organisations WHERE run_id = ?", (run_id,)
             ).fetchone()[0]
-            return Undone(run_id, linked, int(orgs), True)
+            keeping: tuple[int, ...] = ()
+            if kept:  # an undo half done: what clerks changed since stays
+                all_ids = conn.execute(
+                    "SELECT customer_id FROM import_run_customers WHERE run_id = ?", (run_id,)
+                )
+                keeping = tuple(_kept_ids(conn, [int(row[0]) for row in all_ids]))
+            return Undone(run_id, linked - len(keeping), int(orgs), True, keeping)
         removed = 0
+        kept_ids: list[int] = []
         while True:
             started = time.monotonic()
             with transaction(conn):
@@ -356,22 +401,35 @@ def undo(
                 ]
                 if not ids:
                     break
-                # A clerk may have written between two batches: checked again under the lock.
-                kept = _kept(conn, run_id, ids)
-                if kept:
-                    raise _refusal(run_id, kept, removed)
+                # A clerk may have written between two batches: checked again under the
+                # lock. What a clerk changed is theirs now: unlinked from the run, kept.
+                keep = _kept_ids(conn, ids)
+                if keep:
+                    conn.execute(
+                        "DELETE FROM import_run_customers "
+                        "WHERE customer_id IN (SELECT value FROM json_each(?))",
+                        (json.dumps(keep),),
+                    )
+                    kept_ids.extend(keep)
+                    audit.record(
+                        conn, actor, "customer import undo kept", "import_run", run_id,
+                        {"kept": len(keep), "customer_ids": keep},
+                    )  # fmt: skip
+                gone = [i for i in ids if i not in set(keep)]
+                if not gone:
+                    continue
                 conn.execute(
                     "DELETE FROM customers WHERE id IN (SELECT value FROM json_each(?))",
-                    (json.dumps(ids),),
+                    (json.dumps(gone),),
                 )
                 conn.execute(
-                    "UPDATE import_runs SET removed = removed + ? WHERE id = ?", (len(ids), run_id)
+                    "UPDATE import_runs SET removed = removed + ? WHERE id = ?", (len(gone), run_id)
                 )
                 audit.record(
                     conn, actor, "customer import undo", "import_run", run_id,
-                    {"removed": len(ids), "first_id": ids[0], "last_id": ids[-1]},
+                    {"removed": len(gone), "first_id": gone[0], "last_id": gone[-1]},
                 )  # fmt: skip
-                removed += len(ids)
+                removed += len(gone)
             let_others_write(time.monotonic() - started)  # a clerk's write goes next
         with transaction(conn):
             organisations = _remove_organisations(conn, run_id)
@@ -381,9 +439,10 @@ def undo(
             )
             audit.record(
                 conn, actor, "customer import undone", "import_run", run_id,
-                {"customers_removed": removed, "organisations_removed": organisations},
+                {"customers_removed": removed, "organisations_removed": organisations,
+                 "customers_kept": len(kept_ids)},
             )  # fmt: skip
-        return Undone(run_id, removed, organisations, False)
+        return Undone(run_id, removed, organisations, False, tuple(kept_ids))
 
 
 def _remove_organisations(conn: sqlite3.Connection, run_id: int) -> int:
