@@ -173,12 +173,35 @@ def test_undo_leaves_the_register_as_before(cli: Cli, tmp_path: Path) -> None:
     assert_one_line_error(again, 4, "run: import run 1 is already undone")
 
 
+def test_undo_keeps_an_organisation_a_clerk_has_changed(cli: Cli, tmp_path: Path) -> None:
+    text = rows(1, org="Uusi Firma Oy") + rows(1, 1, org="Toinen Oy") + rows(1, 2, org="Kolmas Oy")
+    cli.ok("customer", "import", str(write(tmp_path, text)), user="clerk")
+    orgs = {o["name"]: o["id"] for o in json.loads(cli.ok("org", "list", "-f", "json").stdout)}
+    cli.ok("org", "prohibit-marketing", str(orgs["Uusi Firma Oy"]), user="clerk")
+    # Prohibited and lifted again: the row is as it was, the clerk's work is in the log.
+    cli.ok("org", "prohibit-marketing", str(orgs["Toinen Oy"]), user="clerk")
+    cli.ok("org", "prohibit-marketing", str(orgs["Toinen Oy"]), "--withdraw", user="clerk")
+    done = cli.ok("customer", "import", "--undo", "1", "--yes", "-f", "json", user="clerk")
+    kept = sorted([orgs["Uusi Firma Oy"], orgs["Toinen Oy"]])
+    assert json.loads(done.stdout) == {
+        "run": 1, "customers_removed": 3, "organisations_removed": 1, "customers_kept": [],
+        "organisations_kept": kept,
+    }  # fmt: skip
+    assert f"2 organisations kept, changed by a clerk since the import: {kept[0]}, {kept[1]}" in (
+        done.stderr
+    )
+    left = {o["name"]: o for o in json.loads(cli.ok("org", "list", "-f", "json").stdout)}
+    assert "Kolmas Oy" not in left and left["Uusi Firma Oy"]["marketing_prohibited_on"]
+    assert "Toinen Oy" in left
+
+
 def test_undo_of_an_unfinished_run(cli: Cli, tmp_path: Path) -> None:
     before = register_rows(cli)
     _unfinished_run(cli, tmp_path, 7, 2, 2)
     done = cli.ok("customer", "import", "--undo", "1", "--yes", "-f", "json", user="clerk")
     assert json.loads(done.stdout) == {
         "run": 1, "customers_removed": 4, "organisations_removed": 1, "customers_kept": [],
+        "organisations_kept": [],
     }  # fmt: skip
     assert register_rows(cli) == before
 
@@ -387,6 +410,7 @@ def test_undo_keeps_a_customer_a_clerk_changes_between_batches(
                     "-f", "json", user="clerk")  # fmt: skip
     assert json.loads(result.stdout) == {
         "run": 1, "customers_removed": 4, "organisations_removed": 0, "customers_kept": [4],
+        "organisations_kept": [],
     }  # fmt: skip
     assert "import run 1: 1 customer kept, changed or referred to by a clerk while the undo " \
         "ran: 4" in result.stderr  # fmt: skip

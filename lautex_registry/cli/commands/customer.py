@@ -511,7 +511,7 @@ def _undo_import(
     import sys
 
     from lautex_registry.cli.prompts import confirm_or_abort
-    from lautex_registry.records.importing.runs import kept_note
+    from lautex_registry.records.importing.runs import kept_notes
     from lautex_registry.records.importing.runs import undo as undo_run
 
     with open_workspace(ctx) as ws:
@@ -528,9 +528,10 @@ def _undo_import(
     if fmt is ReportFormat.json:
         result = {"run": run, "customers_removed": done.customers,
                   "organisations_removed": done.organisations,
-                  "customers_kept": list(done.kept)}  # fmt: skip
+                  "customers_kept": list(done.kept),
+                  "organisations_kept": list(done.kept_organisations)}  # fmt: skip
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     say(f"import run {run} undone: {done.customers} customers and "
         f"{done.organisations} organisations removed")  # fmt: skip
-    if done.kept:
-        warn(kept_note(done))  # the clerks' work, kept: the reader should know which
+    for note in kept_notes(done):
+        warn(note)  # the clerks' work, kept: the reader should know which

@@ -303,19 +303,37 @@ def _refusal(run_id: int, kept: dict[str, int]) -> Refused:
     )
 
 
-def kept_note(undone: "Undone") -> Message:
-    """The customers an undo kept because clerks worked on them while it ran."""
-    ids = ", ".join(str(i) for i in undone.kept)
-    return tn(
-        "import run {run_id}: {count} customer kept, changed or referred to by a clerk "
-        "while the undo ran: {ids}",
-        "import run {run_id}: {count} customers kept, changed or referred to by a clerk "
-        "while the undo ran: {ids}",
-        len(undone.kept),
-        run_id=undone.run_id,
-        count=len(undone.kept),
-        ids=ids,
-    )
+def kept_notes(undone: "Undone") -> list[Message]:
+    """What an undo kept because clerks worked on it: customers changed or referred to
+    while it ran, organisations changed since the import."""
+    notes = []
+    if undone.kept:
+        notes.append(
+            tn(
+                "import run {run_id}: {count} customer kept, changed or referred to by a "
+                "clerk while the undo ran: {ids}",
+                "import run {run_id}: {count} customers kept, changed or referred to by a "
+                "clerk while the undo ran: {ids}",
+                len(undone.kept),
+                run_id=undone.run_id,
+                count=len(undone.kept),
+                ids=", ".join(str(i) for i in undone.kept),
+            )
+        )
+    if undone.kept_organisations:
+        notes.append(
+            tn(
+                "import run {run_id}: {count} organisation kept, changed by a clerk since "
+                "the import: {ids}",
+                "import run {run_id}: {count} organisations kept, changed by a clerk since "
+                "the import: {ids}",
+                len(undone.kept_organisations),
+                run_id=undone.run_id,
+                count=len(undone.kept_organisations),
+                ids=", ".join(str(i) for i in undone.kept_organisations),
+            )
+        )
+    return notes
 
 
 def _kept_ids(conn: sqlite3.Connection, ids: list[int]) -> list[int]:
@@ -340,6 +358,8 @@ class Undone:
     dry_run: bool
     # Customers a clerk changed or referred to while the undo ran: the clerks' now, kept.
     kept: tuple[int, ...] = ()
+    # Organisations the run created that a clerk has changed since: kept, theirs now.
+    kept_organisations: tuple[int, ...] = ()
 
 
 def undo(
@@ -432,7 +452,7 @@ def undo(
                 removed += len(gone)
             let_others_write(time.monotonic() - started)  # a clerk's write goes next
         with transaction(conn):
-            organisations = _remove_organisations(conn, run_id)
+            organisations, kept_organisations = _remove_organisations(conn, run_id)
             conn.execute(
                 "UPDATE import_runs SET state = ?, undone_at = ? WHERE id = ?",
                 (UNDONE, timestamp(), run_id),
@@ -440,20 +460,37 @@ def undo(
             audit.record(
                 conn, actor, "customer import undone", "import_run", run_id,
                 {"customers_removed": removed, "organisations_removed": organisations,
-                 "customers_kept": len(kept_ids)},
+                 "customers_kept": len(kept_ids), "organisations_kept": kept_organisations},
             )  # fmt: skip
-        return Undone(run_id, removed, organisations, False, tuple(kept_ids))
+        return Undone(
+            run_id, removed, organisations, False, tuple(kept_ids), tuple(kept_organisations)
+        )
 
 
-def _remove_organisations(conn: sqlite3.Connection, run_id: int) -> int:
-    """The organisations the run created that nothing refers to now."""
+def _remove_organisations(conn: sqlite3.Connection, run_id: int) -> tuple[int, list[int]]:
+    """Remove the organisations the run created that nothing refers to and no clerk has
+    changed since; return how many went and the ids of those kept for a clerk's change.
+
+    An organisation has no change marker of its own: a clerk's change to it (an edit,
+    a marketing prohibition, lifted or not) is in the audit log under its id, beside
+    the `org add` of its creation; and its row differs from what an import creates (no
+    prohibition, not a sole trader) (docs/rules.md §6, "import runs")."""
     unused = " AND ".join(
         f"NOT EXISTS (SELECT 1 FROM {table} WHERE {column} = l.organisation_id)"
         for table, column in _referring_columns(conn, "organisations")
     )
+    changed = (
+        "SELECT l.organisation_id FROM import_run_organisations AS l "
+        "JOIN organisations AS o ON o.id = l.organisation_id WHERE l.run_id = ? AND ("
+        "o.marketing_prohibited_on IS NOT NULL OR o.sole_trader OR o.trader_id IS NOT NULL "
+        "OR EXISTS (SELECT 1 FROM audit_log AS a WHERE a.entity = 'organisation' "
+        "AND a.entity_id = CAST(l.organisation_id AS TEXT) AND a.action <> 'org add'))"
+    )
+    kept = sorted(int(row[0]) for row in conn.execute(changed, (run_id,)))
     cursor = conn.execute(
         "DELETE FROM organisations WHERE id IN (SELECT l.organisation_id "
-        f"FROM import_run_organisations AS l WHERE l.run_id = ? AND {unused})",
-        (run_id,),
+        f"FROM import_run_organisations AS l WHERE l.run_id = ? AND {unused} "
+        "AND l.organisation_id NOT IN (SELECT value FROM json_each(?)))",
+        (run_id, json.dumps(kept)),
     )
-    return int(cursor.rowcount)
+    return int(cursor.rowcount), kept
