@@ -163,6 +163,10 @@ def test_undo_leaves_the_register_as_before(cli: Cli, tmp_path: Path) -> None:
     assert refused.exit_code == 2 and "add --yes" in refused.stderr
     planned = cli.ok("customer", "import", "--undo", "1", "--dry-run", user="clerk")
     assert "dry run: nothing was changed" in planned.stderr and "5" in planned.stderr
+    as_json = cli.ok("customer", "import", "--undo", "1", "--dry-run", "-f", "json", user="clerk")
+    assert json.loads(as_json.stdout) == {
+        "run": 1, "customers": 5, "organisations": 1, "dry_run": True,
+    }  # fmt: skip
     done = cli.ok("customer", "import", "--undo", "1", "--yes", user="clerk")
     assert "import run 1 undone: 5 customers and 1 organisations removed" in done.stderr
     assert register_rows(cli) == before

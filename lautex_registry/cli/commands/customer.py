@@ -519,6 +519,8 @@ def _undo_import(
         shown = {"run": run, "customers": plan.customers, "organisations": plan.organisations}
         preview_record(shown, title=f"undo import run {run}", yes=yes)
         if dry_run:
+            if fmt is ReportFormat.json:  # a script asking for JSON gets the plan on stdout
+                sys.stdout.write(json.dumps({**shown, "dry_run": True}, indent=2) + "\n")
             say("dry run: nothing was changed")
             return
         confirm_or_abort(
