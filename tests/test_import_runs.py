@@ -505,3 +505,44 @@ def test_a_batch_compares_a_clerks_new_email_in_full_unicode(
     assert report["stored"] == 4
     assert [(p["line"], p["kind"]) for p in report["problems"]] == [(6, "duplicate")]
     assert "already has this email address" in report["problems"][0]["reason"]
+
+
+def _erased_objector(cli: Cli, tmp_path: Path) -> tuple[Path, list[tuple[Any, ...]]]:
+    """An objector erased (their objection kept as keyed hashes), and a file with their
+    email again; the suppression records as they are before the import."""
+    person = cli.ok("customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
+                    "--email", "aino@example.fi", "--source", "web-store",
+                    user="clerk").stdout.strip()  # fmt: skip
+    cli.ok("object", person, "--purpose", "direct-marketing", "--channel", "email", user="clerk")
+    cli.ok("erase", person, "--yes", user="admin")
+    with sqlite3.connect(cli.db) as conn:
+        kept = conn.execute("SELECT * FROM suppression ORDER BY id").fetchall()
+    assert kept
+    return write(tmp_path, "Aino;Äijälä;;aino@example.fi;partner\n"), kept
+
+
+def test_undo_removes_an_objection_the_import_itself_restored(cli: Cli, tmp_path: Path) -> None:
+    path, suppression = _erased_objector(cli, tmp_path)
+    before = register_rows(cli)
+    imported = cli.ok("customer", "import", str(path), user="clerk")
+    assert "objection restored: direct-marketing" in imported.stderr
+    planned = cli.ok("customer", "import", "--undo", "1", "--dry-run", "-f", "json", user="clerk")
+    assert json.loads(planned.stdout)["customers"] == 1
+    cli.ok("customer", "import", "--undo", "1", "--yes", user="clerk")
+    assert register_rows(cli) == before
+    with sqlite3.connect(cli.db) as conn:  # the erased person's objection, as it was
+        assert conn.execute("SELECT * FROM suppression ORDER BY id").fetchall() == suppression
+    again = cli.ok("customer", "import", str(path), user="clerk")
+    assert "objection restored: direct-marketing" in again.stderr
+
+
+def test_undo_keeps_a_restored_objection_a_clerk_has_worked_on(cli: Cli, tmp_path: Path) -> None:
+    path, _ = _erased_objector(cli, tmp_path)
+    cli.ok("customer", "import", str(path), user="clerk")
+    [customer] = json.loads(cli.ok("customer", "search", "Äijälä", "-f", "json").stdout)
+    cli.ok("object", str(customer["id"]), "--purpose", "direct-marketing", "--withdraw",
+           "--channel", "email", user="clerk")  # fmt: skip
+    before = dump(cli)
+    refused = cli.run("customer", "import", "--undo", "1", "--yes", user="clerk")
+    assert_one_line_error(refused, 4, "objections 1", "nothing removed")
+    assert dump(cli) == before

@@ -40,6 +40,7 @@ from lautex_registry.platform.errors import (
     tn,
 )
 from lautex_registry.records.importing.staging_file import register_path
+from lautex_registry.records.objections import RESTORED_CHANNEL
 
 RUNNING, FINISHED, UNDONE = "running", "finished", "undone"
 # Rows a batch: one write transaction each, so a clerk's write waits for one batch at
@@ -266,6 +267,22 @@ def _referring_columns(conn: sqlite3.Connection, target: str) -> list[tuple[str,
     return sorted(found)
 
 
+# Rows that refer to a run's customer but are the run's own work, not a clerk's: the
+# objection the import itself put back on an erased objector it re-added (GDPR Art.
+# 21(3)), as long as nobody has withdrawn it or tied it to a request. It goes with the
+# customer on undo (ON DELETE CASCADE); the erased person's objection stays recorded in
+# `suppression` (keyed hashes), as before the import (docs/rules.md §6, "import runs").
+_RUN_OWN = {
+    "objections": f"NOT (channel = '{RESTORED_CHANNEL}' AND withdrawn_on IS NULL "
+    "AND request_id IS NULL)",
+}
+
+
+def _clerks(table: str) -> str:
+    """The condition that a row of `table` is clerks' work, not the run's own."""
+    return f" AND {_RUN_OWN[table]}" if table in _RUN_OWN else ""
+
+
 def _kept(conn: sqlite3.Connection, run_id: int, limit_ids: list[int] | None) -> dict[str, int]:
     """What keeps the run's customers: how many a clerk changed since, and how many each
     table refers to (an order, an invoice, a request, ...)."""
@@ -283,7 +300,9 @@ def _kept(conn: sqlite3.Connection, run_id: int, limit_ids: list[int] | None) ->
         kept["changed"] = int(changed)
     for table, column in _referring_columns(conn, "customers"):
         count = conn.execute(
-            f"SELECT count(DISTINCT {column}) FROM {table} WHERE {column} IN ({ids})", params
+            f"SELECT count(DISTINCT {column}) FROM {table} WHERE {column} IN ({ids})"
+            f"{_clerks(table)}",
+            params,
         ).fetchone()[0]
         if count:
             kept[table] = int(count)
@@ -343,7 +362,7 @@ def _kept_ids(conn: sqlite3.Connection, ids: list[int]) -> list[int]:
         f"SELECT customer_id FROM import_run_customers WHERE customer_id IN ({given}) AND changed"
     ]
     parts += [
-        f"SELECT {column} FROM {table} WHERE {column} IN ({given})"
+        f"SELECT {column} FROM {table} WHERE {column} IN ({given}){_clerks(table)}"
         for table, column in _referring_columns(conn, "customers")
     ]
     params = [json.dumps(ids)] * len(parts)
