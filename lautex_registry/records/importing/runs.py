@@ -283,14 +283,11 @@ def _clerks(table: str) -> str:
     return f" AND {_RUN_OWN[table]}" if table in _RUN_OWN else ""
 
 
-def _kept(conn: sqlite3.Connection, run_id: int, limit_ids: list[int] | None) -> dict[str, int]:
+def _kept(conn: sqlite3.Connection, run_id: int) -> dict[str, int]:
     """What keeps the run's customers: how many a clerk changed since, and how many each
     table refers to (an order, an invoice, a request, ...)."""
     ids = "SELECT customer_id FROM import_run_customers WHERE run_id = ?"
     params: list[Any] = [run_id]
-    if limit_ids is not None:
-        ids = "SELECT value FROM json_each(?)"
-        params = [json.dumps(limit_ids)]
     kept: dict[str, int] = {}
     changed = conn.execute(
         f"SELECT count(*) FROM import_run_customers WHERE customer_id IN ({ids}) AND changed",
@@ -411,7 +408,7 @@ def undo(
         started_before = int(
             conn.execute("SELECT removed FROM import_runs WHERE id = ?", (run_id,)).fetchone()[0]
         )
-        kept = _kept(conn, run_id, None)
+        kept = _kept(conn, run_id)
         if kept and not started_before:
             raise _refusal(run_id, kept)
         if dry_run:
