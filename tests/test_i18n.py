@@ -589,3 +589,192 @@ def test_a_damaged_catalogue_speaks_english_with_the_same_exit_code_and_stdout(
     else:  # once a file, not once a string
         assert len(warnings) == 2 and "English is shown instead" in warnings[0]
     assert again.exit_code == 0 and again.stdout == listed.stdout
+
+
+# The messages of the commands converted last (docs/translating.md, "Strings of the
+# command line"): a clerk under a Finnish locale reads no English sentence, and the same
+# steps under English read exactly what the README quotes, with the same exit codes.
+
+
+def _day_in_the_register(
+    cli: Cli, env: pytest.MonkeyPatch, folder: Path, lang: str
+) -> dict[str, Any]:
+    """The same steps in one language: what each wrote on stderr, and exit codes and stdout."""
+    env.setenv("LAUTEX_LANG", lang)
+    seen: dict[str, Any] = {}
+    rows = folder / f"asiakkaat-{lang}.csv"
+    rows.write_text(
+        "first_name,last_name,email,source\n"
+        f"Aino,Äijälä,aino.{lang}@example.fi,web-store\n"
+        "Eino,,eino@example.fi,web-store\n",
+        encoding="utf-8",
+    )
+    imported = cli.run("customer", "import", str(rows), "--dry-run", "--skip-invalid")
+    seen["import"] = imported
+    added = cli.ok("customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
+                   "--email", f"aino.{lang}@example.fi", "--source", "web-store")  # fmt: skip
+    seen["customer"] = customer = added.stdout.strip()
+    seen["add"] = added
+    seen["edit"] = cli.ok("customer", "edit", customer, "--phone", "040 123 4567")
+    seen["unchanged"] = cli.ok("customer", "edit", customer, "--phone", "040 123 4567")
+    request = cli.ok("request", "add", customer, "--kind", "erasure", "--channel", "email")
+    seen["request"] = request
+    seen["listed"] = cli.run("request", "list", "--fail-if-any")
+    seen["backup"] = cli.ok("backup", str(folder / f"copy-{lang}.db"))
+    seen["dry-run"] = cli.ok("erase", customer, "--request", request.stdout.strip(), "--dry-run")
+    seen["erase"] = cli.ok("erase", customer, "--request", request.stdout.strip(), "--yes")
+    seen["shell"] = cli.run("shell", input="login admin\nshell\n")
+    return seen
+
+
+def test_the_converted_commands_speak_finnish_and_english_is_unchanged(
+    cli: Cli, no_locale: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fi = _day_in_the_register(cli, no_locale, tmp_path, "fi")
+    en = _day_in_the_register(cli, no_locale, tmp_path, "en")
+    # Machine outputs and exit codes do not follow the language.
+    for step in fi:
+        if step != "customer":
+            assert fi[step].exit_code == en[step].exit_code, step
+    assert fi["import"].exit_code == 0 and fi["listed"].exit_code != 0
+    first, second = fi["customer"], en["customer"]
+    # customer import: each bad row's line number; the summary is the records' sentence.
+    assert fi["import"].stderr.startswith("rivi 3: ")
+    assert en["import"].stderr.startswith("line 3: ")
+    assert fi["add"].stderr == f"lisättiin asiakas {first}\n"
+    assert en["add"].stderr == f"added customer {second}\n"
+    assert fi["edit"].stderr == f"asiakas {first}: muutettiin phone\n"
+    assert en["edit"].stderr == f"customer {second}: changed phone\n"
+    assert fi["unchanged"].stderr == f"asiakas {first}: mitään ei muutettu\n"
+    assert en["unchanged"].stderr == f"customer {second}: nothing changed\n"
+    assert fi["request"].stderr.startswith("lisättiin pyyntö ")
+    assert ", määräpäivä 20" in fi["request"].stderr
+    assert en["request"].stderr.startswith("added request ") and ", due 20" in en["request"].stderr
+    # One open request in Finnish (the singular), two by the English run.
+    assert fi["listed"].stderr == (
+        "virhe: 1 pyyntö listattu: vastaa siihen (GDPR 12 art. 3 kohta)\n"
+    )
+    assert en["listed"].stderr == "error: 2 request(s) listed: answer them (GDPR Art. 12(3))\n"
+    assert fi["backup"].stderr.startswith(f"rekisteri varmuuskopioitiin: {tmp_path}")
+    assert " tavua, sha256 " in fi["backup"].stderr
+    assert en["backup"].stderr.startswith(f"backed up the register to {tmp_path}")
+    assert " bytes, sha256 " in en["backup"].stderr
+    assert "kokeiluajo: mitään ei muutettu" in fi["dry-run"].stderr
+    assert "dry run: nothing was changed" in en["dry-run"].stderr
+    assert f"asiakas {first} poistettiin kokonaan\n" in fi["erase"].stderr
+    assert f"customer {second} erased completely\n" in en["erase"].stderr
+    assert fi["shell"].stderr.splitlines() == [
+        "virhe: login: komentotulkki toimii sen käyttäjän nimissä, joka oli kirjautuneena sen "
+        "käynnistyessä: kirjoita `exit` ja sitten `lautex login`",
+        "virhe: shell: tämä on jo komentotulkki",
+    ]
+    assert en["shell"].stderr.splitlines() == [
+        "error: login: the shell runs as the user logged in when it started: type `exit`, "
+        "then `lautex login`",
+        "error: shell: this is a shell already",
+    ]
+    for step, result in fi.items():
+        if step != "customer":
+            for english in ("added ", "customer ", "request ", "backed up", "erased", "error:"):
+                assert english not in result.stderr, (step, result.stderr)
+
+
+def test_the_erasure_summary_with_holds_speaks_finnish(no_locale: pytest.MonkeyPatch) -> None:
+    from datetime import date
+    from types import SimpleNamespace
+
+    from lautex_registry.cli.erasing import describe
+
+    ends = date(2033, 12, 31)
+    held = SimpleNamespace(
+        customer_id=7, outcome="anonymised-with-holds", holds=[1, 2], last_hold_ends=ends
+    )
+    anonymised = SimpleNamespace(customer_id=7, outcome="anonymised", holds=[], last_hold_ends=None)
+    no_locale.setenv("LAUTEX_LANG", "en")
+    assert describe(held) == (  # type: ignore[arg-type]
+        "customer 7 anonymised-with-holds; 2 hold(s), the last ending 2033-12-31"
+    )
+    assert describe(anonymised) == "customer 7 anonymised"  # type: ignore[arg-type]
+    no_locale.setenv("LAUTEX_LANG", "fi")
+    assert describe(held) == (  # type: ignore[arg-type]
+        "asiakas 7 anonymisoitu säilytysvelvoittein; 2 säilytysvelvoitetta, viimeinen päättyy "
+        "2033-12-31"
+    )
+    assert describe(anonymised) == "asiakas 7 anonymisoitu"  # type: ignore[arg-type]
+
+
+def test_the_retention_policies_and_demo_counts_have_finnish_words(
+    no_locale: pytest.MonkeyPatch,
+) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from lautex_registry.cli.commands.demo import _count_words
+    from lautex_registry.cli.commands.retention import policy_words
+    from lautex_registry.cli.output import ProgressBar
+    from lautex_registry.erasure import retention
+
+    policies = [retention.VOUCHERS, retention.FINISHED_ERASURES, retention.INACTIVE_CUSTOMERS,
+                retention.CLOSED_REQUESTS, retention.DOCUMENTS, retention.BACKUPS]  # fmt: skip
+    no_locale.setenv("LAUTEX_LANG", "en")
+    assert [policy_words(name) for name in policies] == policies
+    assert _count_words("customers", 200) == "200 customers"
+    no_locale.setenv("LAUTEX_LANG", "fi")
+    words = [policy_words(name) for name in policies]
+    assert words == ["tositteet", "loppuun viedyt poistot", "passiiviset asiakkaat",
+                     "suljetut pyynnöt", "asiakirjat", "varmuuskopiot"]  # fmt: skip
+    # The progress bar of `retention run` shows these words; its tasks keep the codes.
+    with Progress(console=Console(file=StringIO())) as shown_bar:
+        bar = ProgressBar(shown_bar)
+        bar.totals({retention.VOUCHERS: 3}, policy_words)
+        bar.advance(retention.VOUCHERS, 2)
+        (task,) = shown_bar.tasks
+        assert (task.description, task.completed) == ("tositteet", 2)
+    assert _count_words("customers", 200) == "200 asiakasta"
+    assert _count_words("customers", 1) == "1 asiakas"
+    assert _count_words("requests open", 2) == "2 pyyntöä avoinna"
+
+
+def test_the_demo_counts_and_its_lines_are_finnish(
+    cli: Cli, no_locale: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    no_locale.setenv("LAUTEX_LANG", "fi")
+    result = cli.run("demo", "--db", str(tmp_path / "demo.db"), user=None)
+    assert result.exit_code == 0, result.output
+    built = result.stderr.splitlines()[0]
+    assert built.startswith("rakennettiin esittelyrekisteri "), built
+    assert ": 1 organisaatio, 200 asiakasta, " in built or " 200 asiakasta, " in built, built
+    for english in ("customers", "orders", "recipients", "requests", "consents", "objections"):
+        assert english not in built, built
+
+
+def test_a_password_mismatch_is_said_in_finnish_and_asked_again(
+    no_locale: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lautex_registry.cli.prompts import read_password
+
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+    asked: list[str] = []
+    answers = iter(["salasana-1", "salasana-2", "salasana-1", "salasana-1"])
+
+    def prompt(text: str, **options: Any) -> str:
+        asked.append(text)
+        return next(answers)
+
+    no_locale.setattr(typer, "prompt", prompt)
+    no_locale.setattr(sys, "stdin", Terminal())
+    no_locale.setenv("LAUTEX_LANG", "fi")
+    assert read_password(from_stdin=False, confirm=True) == "salasana-1"
+    assert asked == ["Salasana", "Toista vahvistukseksi"] * 2
+    assert capsys.readouterr().out == "Virhe: annetut arvot eivät täsmää.\n"
+    no_locale.setenv("LAUTEX_LANG", "en")
+    answers = iter(["a-password", "another", "a-password", "a-password"])
+    asked.clear()
+    assert read_password(from_stdin=False, confirm=True) == "a-password"
+    assert asked == ["Password", "Repeat for confirmation"] * 2
+    assert capsys.readouterr().out == "Error: The two entered values do not match.\n"

@@ -365,3 +365,34 @@ def test_the_json_import_report_keeps_its_english_reasons_under_a_finnish_locale
     assert [p["reason"] for p in report["problems"]] == [
         "business_id: organisation 1 ('Puutalo Oy') has no business ID, not 0737546-2"
     ]
+
+
+def test_the_import_summary_and_each_bad_row_read_in_finnish_and_stay_english_in_json(
+    cli: Cli, locale: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "asiakkaat.csv"
+    path.write_text(
+        "Etunimi;Sukunimi;Sähköposti;Lähde\n"
+        "Aino;Aalto;aino@example.fi;partner\n"
+        "Olli;Ojala;aino@example.fi;partner\n"
+        "Eero;Esko;ei-osoite;partner\n",
+        encoding="utf-8",
+    )
+    args = ("customer", "import", str(path), "--dry-run", "--skip-invalid")
+    finnish, english = both_languages(cli, locale, *args, user="clerk")
+    assert finnish[0] == english[0] == 0
+    assert "rivi 3: email: sama osoite on rivillä 2; ei tuotu" in finnish[1]
+    assert finnish[1].splitlines()[-1] == (
+        "rivejä luettu: 3, kelvollisia: 1, virheellisiä: 1, ohitettuja kaksoiskappaleita: 1; "
+        "kokeiluajo: mitään ei kirjoitettu; tallennettavia asiakkaita olisi 1"
+    )
+    assert "line 3: email: the same address is on line 2; not imported" in english[1]
+    assert english[1].splitlines()[-1] == (
+        "3 rows read, 1 valid, 1 invalid, 1 duplicates skipped; "
+        "dry run: nothing written; 1 customers would be stored"
+    )
+    locale.setenv("LAUTEX_LANG", "fi")
+    report = json.loads(cli.run(*args, "-f", "json", user="clerk").stdout)
+    assert {p["reason"] for p in report["problems"] if p["kind"] == "duplicate"} == {
+        "email: the same address is on line 2; not imported"
+    }

@@ -180,7 +180,7 @@ def test_parallel_validation_gives_the_same_result(cli: Cli, tmp_path: Path) -> 
     report = import_customers(
         conn, audit.Actor(1, "admin"), path, skip_invalid=True, parallel_min_bytes=0
     )
-    assert [(p.line, p.reason.split(":")[0]) for p in report.problems] == [(4323, "phone")]
+    assert [(p.line, str(p.reason).split(":")[0]) for p in report.problems] == [(4323, "phone")]
     assert report.stored == 4999
     count, first = conn.execute("SELECT COUNT(*), MIN(last_name) FROM customers").fetchone()
     assert count == 4999 and first == "Suku0"

@@ -94,7 +94,7 @@ def test_duplicates_of_rows_stored_in_earlier_chunks(
 ) -> None:
     existing = add_aino(cli)
     report = run(cli, write(tmp_path, ROWS), dry_run=dry_run)
-    assert [(p.line, p.reason) for p in report.problems] == [
+    assert [(p.line, str(p.reason)) for p in report.problems] == [
         (6, "email: the same address is on line 2; not imported"),
         (7, f"email: customer {existing} already has this email address; not imported"),
         (9, "email: the same address is on line 4; not imported"),
@@ -114,10 +114,11 @@ def test_a_bad_row_in_a_later_chunk_writes_nothing_and_reports_everything(
     rows = [*ROWS[:6], "F,Six,f@,partner", *ROWS[7:], "H,Eight,c@example.fi,partner"]
     report = run(cli, write(tmp_path, rows))
     assert report.failed and report.stored == 0
-    assert [(p.line, p.reason.split(":")[0]) for p in report.problems] == [
+    assert [(p.line, str(p.reason).split(":")[0]) for p in report.problems] == [
         (6, "email"), (7, "email"), (8, "email"), (9, "email"), (10, "email"),
     ]  # fmt: skip
-    assert "on line 4" in report.problems[3].reason and "on line 5" in report.problems[4].reason
+    assert "on line 4" in str(report.problems[3].reason)
+    assert "on line 5" in str(report.problems[4].reason)
     assert dump(cli) == before
 
 

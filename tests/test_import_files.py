@@ -17,7 +17,7 @@ from lautex_registry.records.importing import reading
 from lautex_registry.records.importing.report import ImportReport
 from lautex_registry.records.importing.run import import_customers
 from lautex_registry.records.importing.storing import store_validated
-from lautex_registry.records.importing.validating import RowContext, validate_chunk
+from lautex_registry.records.importing.validating import Checked, RowContext, validate_chunk
 from tests.conftest import Cli
 from tests.helpers import add_aino, dump, insert_org
 
@@ -229,7 +229,7 @@ def test_others_write_while_the_file_is_checked_and_the_store_checks_again(cli: 
     add_aino(cli)
     clerk = sqlite3.connect(cli.db, timeout=0, isolation_level=None)
 
-    def validated() -> Iterator[list[tuple[int, tuple[object, ...] | None, str | None]]]:
+    def validated() -> Iterator[list[Checked]]:
         yield validate_chunk(chunk((2, "One", "Uusi Oy", "one@example.fi")), CONTEXT)
         clerk.execute("BEGIN IMMEDIATE")  # would fail at once if the import held the lock
         clerk.execute(
@@ -251,7 +251,7 @@ def test_others_write_while_the_file_is_checked_and_the_store_checks_again(cli: 
     report = store_validated(conn, ADMIN, validated(), ImportReport())
     conn.close()
     clerk.close()
-    assert [(p.line, p.reason.split(";")[0]) for p in report.problems] == [
+    assert [(p.line, str(p.reason).split(";")[0]) for p in report.problems] == [
         (3, "email: customer 2 already has this email address")
     ]
     assert report.stored == 2 and report.organisations_created == 0
@@ -314,11 +314,11 @@ def test_a_business_id_column_finds_or_adds_the_organisation(cli: Cli, tmp_path:
         encoding="utf-8",
     )
     report = run(cli, path, skip_invalid=True)
-    assert [(p.line, p.reason.split(":")[0]) for p in report.problems] == [
+    assert [(p.line, str(p.reason).split(":")[0]) for p in report.problems] == [
         (5, "business_id"), (6, "business_id"), (7, "business_id"),
     ]  # fmt: skip
-    assert "0737546-2" in report.problems[0].reason
-    assert "no organisation has business ID 2345678-0" in report.problems[1].reason
+    assert "0737546-2" in str(report.problems[0].reason)
+    assert "no organisation has business ID 2345678-0" in str(report.problems[1].reason)
     assert report.stored == 3 and report.organisations_created == 1
     with cli.connect() as conn:
         orgs = conn.execute(

@@ -9,18 +9,31 @@ from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.output import Format, FormatOption, emit_record, say, warn
 from lautex_registry.cli.params import Customer, DryRun, RequestOption, Yes
 from lautex_registry.platform.errors import t
-from lautex_registry.platform.i18n import gettext
+from lautex_registry.platform.i18n import gettext, ngettext, pgettext
 
 if TYPE_CHECKING:
     from lautex_registry.erasure.plan import ErasurePlan
 
 
 def describe(result: "ErasurePlan") -> str:
+    """The one line that says what an erasure did, in the interface's language."""
     end = result.last_hold_ends
     if result.outcome == "erased":
-        return f"customer {result.customer_id} erased completely"
-    held = f"; {len(result.holds)} hold(s), the last ending {end.isoformat()}" if end else ""
-    return f"customer {result.customer_id} {result.outcome}{held}"
+        return gettext("customer {id} erased completely").format(id=result.customer_id)
+    # The outcome is the customer's state code (erasure/plan.py); shown in words here.
+    words = {
+        "anonymised": pgettext("erasure outcome", "anonymised"),
+        "anonymised-with-holds": pgettext("erasure outcome", "anonymised-with-holds"),
+    }
+    outcome = words.get(result.outcome, result.outcome)
+    if end is None:
+        return gettext("customer {id} {outcome}").format(id=result.customer_id, outcome=outcome)
+    count = len(result.holds)
+    return ngettext(
+        "customer {id} {outcome}; {count} hold(s), the last ending {date}",
+        "customer {id} {outcome}; {count} hold(s), the last ending {date}",
+        count,
+    ).format(id=result.customer_id, outcome=outcome, count=count, date=end.isoformat())
 
 
 def erasure_command(mode: str) -> Callable[..., None]:

@@ -207,11 +207,13 @@ class ProgressBar:
         self._bar = bar
         self._tasks: dict[str, TaskID] = {}
 
-    def totals(self, counts: dict[str, int]) -> None:
-        """One task per name, each with its number of steps."""
+    def totals(self, counts: dict[str, int], label: Callable[[str], str] = str) -> None:
+        """One task per name, each with its number of steps; `label` is what a person reads
+        for a name (its words in the interface's language)."""
         if self._bar is not None:
             for name, total in counts.items():
-                self._tasks[name] = self._bar.add_task(as_markup(name), total=max(total, 1))
+                task = self._bar.add_task(as_markup(label(name)), total=max(total, 1))
+                self._tasks[name] = task
 
     def advance(self, name: str, seen: int) -> None:
         if self._bar is not None and name in self._tasks:

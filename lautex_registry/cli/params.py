@@ -362,17 +362,19 @@ def identities_from(option: str | None) -> "list[Identity] | None":
         read_identities,
         read_identity_file,
     )
-    from lautex_registry.platform.errors import InvalidInput
+    from lautex_registry.platform.errors import InvalidInput, t
 
     if option is None:
         return None
     if option == "-":
         if sys.stdin.isatty():
-            raise InvalidInput("identity: - reads it from stdin, which is a terminal: redirect it")
+            raise InvalidInput(
+                t("identity: - reads it from stdin, which is a terminal: redirect it")
+            )
         return read_identities(sys.stdin.buffer.read(IDENTITY_MAX_BYTES + 1))
     if not option:
-        raise InvalidInput("identity: give the identity file, or - for stdin")
+        raise InvalidInput(t("identity: give the identity file, or - for stdin"))
     if option.strip().upper().startswith("AGE-SECRET-KEY-"):
         # A key on the command line is in the shell's history and in `ps`: never echoed.
-        raise InvalidInput("identity: give the FILE that holds the key (or -), never the key")
+        raise InvalidInput(t("identity: give the FILE that holds the key (or -), never the key"))
     return read_identity_file(Path(option))

@@ -22,14 +22,24 @@ def read_password(*, from_stdin: bool, confirm: bool, prompt: str | None = None)
         # A script or cron job has no terminal to ask at: say how to give it instead.
         raise InvalidInput(t("password: no terminal to ask at; pipe it in with --password-stdin"))
     try:
-        value: str = typer.prompt(
-            prompt or gettext("Password"),
-            hide_input=True,
-            confirmation_prompt=gettext("Repeat for confirmation") if confirm else False,
-        )
+        value = _ask_password(prompt or gettext("Password"), confirm=confirm)
     except UnicodeDecodeError as exc:
         raise InvalidInput(t("password: not UTF-8 text")) from exc
     return _utf8(value)
+
+
+def _ask_password(question: str, *, confirm: bool) -> str:
+    """Typer's own confirmation loop, with its mismatch line in the interface's language
+    (Typer writes that line in English only): asked again until both entries match."""
+    while True:
+        value: str = typer.prompt(question, hide_input=True)
+        if not confirm:
+            return value
+        again: str = typer.prompt(gettext("Repeat for confirmation"), hide_input=True)
+        if value == again:
+            return value
+        # Where Typer writes it (standard output), in the same words in English.
+        typer.echo(gettext("Error: The two entered values do not match."))
 
 
 def _utf8(password: str) -> str:

@@ -22,6 +22,8 @@ from lautex_registry.cli.params import (
     fields_option,
     identities_from,
 )
+from lautex_registry.platform.errors import t, tn
+from lautex_registry.platform.i18n import gettext
 
 # Options of `backup` itself that take a value: the word after them is not its PATH.
 _VALUED = {"--to", "--format", "-f"}
@@ -102,7 +104,9 @@ def backup(
         if to or allow_plain or force or ctx.meta.get("backup_path"):
             from lautex_registry.platform.errors import InvalidInput
 
-            raise InvalidInput(f"backup {ctx.invoked_subcommand}: give its options after it")
+            raise InvalidInput(
+                t("backup {command}: give its options after it", command=ctx.invoked_subcommand)
+            )
         return
     path = ctx.meta.get("backup_path")
     if path is not None:
@@ -119,7 +123,7 @@ def _one_off(ctx: typer.Context, path: str, force: bool, to: str | None, plain: 
     from lautex_registry.platform.errors import InvalidInput
 
     if to is not None or plain:
-        raise InvalidInput("to: --to copies the policy's newest backup; it takes no PATH")
+        raise InvalidInput(t("to: --to copies the policy's newest backup; it takes no PATH"))
     target = output_path(path, force)
     # A plain full copy anywhere is the admin's alone (README: Roles and permissions).
     with open_workspace(ctx, action=ONE_OFF) as ws:
@@ -127,8 +131,23 @@ def _one_off(ctx: typer.Context, path: str, force: bool, to: str | None, plain: 
             copy = stream_backup(ws.conn, ws.actor, _backup_stdout())
         else:
             copy = make_backup(ws.conn, ws.actor, target, force=force)
-    where = "stdout" if copy.path is None else str(copy.path)
-    say(f"backed up the register to {where} ({copy.size} bytes, sha256 {copy.sha256})")
+    if copy.path is None:
+        say(
+            t(
+                "backed up the register to stdout ({size} bytes, sha256 {sha256})",
+                size=copy.size,
+                sha256=copy.sha256,
+            )
+        )
+    else:
+        say(
+            t(
+                "backed up the register to {path} ({size} bytes, sha256 {sha256})",
+                path=copy.path,
+                size=copy.size,
+                sha256=copy.sha256,
+            )
+        )
 
 
 def _backup_stdout() -> IO[bytes]:
@@ -138,7 +157,7 @@ def _backup_stdout() -> IO[bytes]:
     from lautex_registry.platform.errors import InvalidInput
 
     if sys.stdout.isatty():
-        raise InvalidInput("backup: stdout is a terminal; redirect it (lautex backup - > FILE)")
+        raise InvalidInput(t("backup: stdout is a terminal; redirect it (lautex backup - > FILE)"))
     return sys.stdout.buffer
 
 
@@ -148,18 +167,42 @@ def _policy_copy(ctx: typer.Context, plain: bool, force: bool, fmt: Format) -> N
 
     if plain or force:
         raise InvalidInput(
-            "backup: --allow-plain goes with --to, --force with PATH; the policy's copy "
-            "takes neither"
+            t(
+                "backup: --allow-plain goes with --to, --force with PATH; the policy's copy "
+                "takes neither"
+            )
         )
     with open_workspace(ctx) as ws:
         made = make_policy_copy(ws.conn, ws.actor)
     if fmt not in HUMAN_FORMATS:
         emit_record(made.as_dict(), fmt)
-    kind = "encrypted" if made.encrypted else "NOT encrypted (no [backup] recipients)"
-    say(f"backed up the register to {made.copy.path} ({made.copy.size} bytes, "
-        f"sha256 {made.copy.sha256}, {kind}, verified)")  # fmt: skip
+    values = {"path": made.copy.path, "size": made.copy.size, "sha256": made.copy.sha256}
+    if made.encrypted:
+        say(
+            t(
+                "backed up the register to {path} ({size} bytes, sha256 {sha256}, encrypted, "
+                "verified)",
+                **values,
+            )
+        )
+    else:
+        say(
+            t(
+                "backed up the register to {path} ({size} bytes, sha256 {sha256}, NOT encrypted "
+                "(no [backup] recipients), verified)",
+                **values,
+            )
+        )
     if made.deleted:
-        say(f"deleted {len(made.deleted)} older copies by the rotation")
+        count = len(made.deleted)
+        say(
+            tn(
+                "deleted {count} older copies by the rotation",
+                "deleted {count} older copies by the rotation",
+                count,
+                count=count,
+            )
+        )
 
 
 def _offsite(ctx: typer.Context, to: str, plain: bool, force: bool, fmt: Format) -> None:
@@ -167,20 +210,36 @@ def _offsite(ctx: typer.Context, to: str, plain: bool, force: bool, fmt: Format)
     from lautex_registry.platform.errors import InvalidInput
 
     if force:
-        raise InvalidInput("force: --to never replaces a copy; it takes no --force")
+        raise InvalidInput(t("force: --to never replaces a copy; it takes no --force"))
     if not to:
-        raise InvalidInput("to: give the folder to copy the backup to")
+        raise InvalidInput(t("to: give the folder to copy the backup to"))
     with open_workspace(ctx, action=OFFSITE) as ws:
         done = copy_offsite(ws.conn, ws.actor, Path(to), allow_plain=plain)
     if fmt not in HUMAN_FORMATS:
         emit_record(done.as_dict(), fmt)
     if done.copied:
-        say(f"copied {done.source.name} to {done.target} ({done.copy.size} bytes, "
-            f"sha256 {done.copy.sha256})")  # fmt: skip
+        say(
+            t(
+                "copied {file} to {target} ({size} bytes, sha256 {sha256})",
+                file=done.source.name,
+                target=done.target,
+                size=done.copy.size,
+                sha256=done.copy.sha256,
+            )
+        )
     else:
-        say(f"{done.target} is there already with the same SHA-256")
+        say(t("{target} is there already with the same SHA-256", target=done.target))
     if done.deleted:
-        say(f"deleted {len(done.deleted)} older copies in {to} by the rotation")
+        count = len(done.deleted)
+        say(
+            tn(
+                "deleted {count} older copies in {folder} by the rotation",
+                "deleted {count} older copies in {folder} by the rotation",
+                count,
+                count=count,
+                folder=to,
+            )
+        )
 
 
 # The fields of `backup list` (erasure.backup_copies.list_copies gives these;
@@ -207,7 +266,12 @@ def backup_list(
     with open_workspace(ctx) as ws:
         listing = list_copies(ws.conn)
     for folder in listing.unreachable:
-        say(f"skipped {folder}: not a folder that can be reached now (is the disk mounted?)")
+        say(
+            t(
+                "skipped {folder}: not a folder that can be reached now (is the disk mounted?)",
+                folder=folder,
+            )
+        )
     emit_rows(listing.rows, fmt, columns, limit=limit)
 
 
@@ -230,6 +294,13 @@ def backup_verify(
     identities = identities_from(identity)
     with open_workspace(ctx) as ws:
         found = verify_copy(ws.conn, ws.actor, Path(path) if path else None, identities)
-    emit_record(found.as_dict(), fmt, title="backup verify")
-    say(f"{found.path}: ok ({found.customers} customers; the erasure journal replays "
-        f"{found.replay_would_erase} erasure(s) onto it)")  # fmt: skip
+    emit_record(found.as_dict(), fmt, title=gettext("backup verify"))
+    say(
+        t(
+            "{path}: ok ({customers} customers; the erasure journal replays {erasures} "
+            "erasure(s) onto it)",
+            path=found.path,
+            customers=found.customers,
+            erasures=found.replay_would_erase,
+        )
+    )

@@ -37,6 +37,8 @@ from lautex_registry.cli.params import (
     fields_option,
     id_of,
 )
+from lautex_registry.platform.errors import shown, t
+from lautex_registry.platform.i18n import gettext, ngettext
 
 COMMAND = "customer"
 # records.importing.runs.BATCH_ROWS (tests/test_import_runs.py keeps the two equal): written
@@ -147,7 +149,7 @@ def customer_add(ctx: typer.Context, given: dict[str, str]) -> None:
     with open_workspace(ctx, write=True) as ws:
         written = add_customer(ws.conn, ws.actor, given)
     typer.echo(written.customer_id)
-    say(f"added customer {written.customer_id}")
+    say(t("added customer {id}", id=written.customer_id))
     report_restorations(written.restored)  # an erased objector's objections are back (Art. 21(3))
 
 
@@ -168,8 +170,10 @@ def customer_show(ctx: typer.Context, customer: Customer, fmt: FormatOption = Fo
     if fmt is Format.csv:
         # A script would silently lose the orders and invoices (README "Conventions").
         raise InvalidInput(
-            "format: customer show has several tables (orders, invoices, requests, ...); "
-            "use --format json, or customer list --fields all --format csv"
+            t(
+                "format: customer show has several tables (orders, invoices, requests, ...); "
+                "use --format json, or customer list --fields all --format csv"
+            )
         )
     with open_workspace(ctx) as ws:
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
@@ -177,7 +181,11 @@ def customer_show(ctx: typer.Context, customer: Customer, fmt: FormatOption = Fo
         # Who looked at whom: a view hands the person's data out as surely as a list.
         ws.audit_handout("customer show", "customer", customer_id, {"format": fmt.value})
     if fmt in (Format.table, Format.tsv):
-        emit_record(_flatten_for_table(record), fmt, title=f"customer {record['customer']['id']}")
+        emit_record(
+            _flatten_for_table(record),
+            fmt,
+            title=gettext("customer {id}").format(id=record["customer"]["id"]),
+        )
     else:
         emit_record(record, fmt)
 
@@ -328,10 +336,16 @@ def customer_edit(
     with open_workspace(ctx, write=True) as ws:
         written = edit_customer(ws.conn, ws.actor, customer, given, clear or [])
     changed = written.changed
-    say(
-        f"customer {written.customer_id}: "
-        + (f"changed {', '.join(changed)}" if changed else "nothing changed")
-    )
+    if changed:
+        say(
+            t(
+                "customer {id}: changed {fields}",
+                id=written.customer_id,
+                fields=", ".join(changed),
+            )
+        )
+    else:
+        say(t("customer {id}: nothing changed", id=written.customer_id))
     report_restorations(written.restored)  # an erased objector's objections are back (Art. 21(3))
 
 
@@ -435,10 +449,15 @@ def customer_import(
     given = (("--resume", resume), ("--undo", undo), ("--runs", list_runs or None))
     modes = [name for name, value in given if value is not None]
     if len(modes) > 1:
-        raise InvalidInput(f"{modes[1].lstrip('-')}: give one of {' and '.join(modes)}")
+        options = modes[0]
+        for mode in modes[1:]:
+            options = gettext("{first} and {second}").format(first=options, second=mode)
+        raise InvalidInput(
+            t("{field}: give one of {options}", field=modes[1].lstrip("-"), options=options)
+        )
     if list_runs or undo is not None:
         if file is not None:
-            raise InvalidInput(f"file: {modes[0]} takes no FILE")
+            raise InvalidInput(t("file: {option} takes no FILE", option=modes[0]))
         if list_runs:
             _import_runs(ctx, fmt, limit)
         else:
@@ -448,8 +467,10 @@ def customer_import(
         source is not None or skip_invalid or encoding != "utf-8" or mapping or ignore_extra
     ):
         raise InvalidInput(
-            "resume: the run reads its file with the options it was started with: give "
-            "none of --source, --skip-invalid, --encoding, --map, --ignore-extra"
+            t(
+                "resume: the run reads its file with the options it was started with: give "
+                "none of --source, --skip-invalid, --encoding, --map, --ignore-extra"
+            )
         )
     _import_file(
         ctx, file, source=source, dry_run=dry_run, skip_invalid=skip_invalid,
@@ -475,8 +496,10 @@ def _import_file(
         progress_bar() as bar,
     ):
         if file is None:  # asked after the permission: a role that may not import hears that
-            raise InvalidInput("file: give the CSV file to import (- reads stdin), or --runs")
-        progress = None if stdin else bar.counter(f"importing {Path(file).name}")
+            raise InvalidInput(t("file: give the CSV file to import (- reads stdin), or --runs"))
+        progress = (
+            None if stdin else bar.counter(gettext("importing {file}").format(file=Path(file).name))
+        )
         report = import_customers(
             ws.conn, ws.actor, sys.stdin.buffer if stdin else Path(file),
             default_source=source, dry_run=dry_run, skip_invalid=skip_invalid,
@@ -484,14 +507,16 @@ def _import_file(
             progress=progress, resume=resume, batch_rows=batch_rows,
         )  # fmt: skip
     for problem in report.problems:
-        warn(f"line {problem.line}: {problem.reason}")
+        warn(t("line {line}: {reason}", line=problem.line, reason=shown(problem.reason)))
     report_restorations(report.restored)  # erased objectors' objections are back (Art. 21(3))
     if fmt is ReportFormat.json:
         sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
-    name = "standard input" if stdin else Path(file).name
+    summary = shown(report.summary())
     if report.failed:
-        raise InvalidInput(f"{name}: {report.summary()}")
-    say(report.summary())
+        if stdin:
+            raise InvalidInput(t("standard input: {summary}", summary=summary))
+        raise InvalidInput(f"{Path(file).name}: {summary}")
+    say(summary)
 
 
 def _import_runs(ctx: typer.Context, fmt: ReportFormat, limit: int | None) -> None:
@@ -500,7 +525,7 @@ def _import_runs(ctx: typer.Context, fmt: ReportFormat, limit: int | None) -> No
     with open_workspace(ctx) as ws:
         rows = list_runs(ws.conn)
     emit_rows(rows, Format.json if fmt is ReportFormat.json else human_format(),
-              list(RUN_COLUMNS), title="import runs", limit=limit)  # fmt: skip
+              list(RUN_COLUMNS), title=gettext("import runs"), limit=limit)  # fmt: skip
 
 
 def _undo_import(
@@ -516,16 +541,19 @@ def _undo_import(
 
     with open_workspace(ctx) as ws:
         plan = undo_run(ws.conn, ws.actor, run, dry_run=True)  # refused here when it cannot be
-        shown = {"run": run, "customers": plan.customers, "organisations": plan.organisations}
-        preview_record(shown, title=f"undo import run {run}", yes=yes)
+        preview = {"run": run, "customers": plan.customers, "organisations": plan.organisations}
+        preview_record(preview, title=gettext("undo import run {run}").format(run=run), yes=yes)
         if dry_run:
             if fmt is ReportFormat.json:  # a script asking for JSON gets the plan on stdout
-                sys.stdout.write(json.dumps({**shown, "dry_run": True}, indent=2) + "\n")
-            say("dry run: nothing was changed")
+                sys.stdout.write(json.dumps({**preview, "dry_run": True}, indent=2) + "\n")
+            say(t("dry run: nothing was changed"))
             return
-        confirm_or_abort(
-            f"Remove the {plan.customers} customers import run {run} stored?", assume_yes=yes
+        question = ngettext(
+            "Remove the {count} customers import run {run} stored?",
+            "Remove the {count} customers import run {run} stored?",
+            plan.customers,
         )
+        confirm_or_abort(question.format(count=plan.customers, run=run), assume_yes=yes)
         done = undo_run(ws.conn, ws.actor, run, batch_rows=batch_rows)
     if fmt is ReportFormat.json:
         result = {"run": run, "customers_removed": done.customers,
@@ -533,7 +561,14 @@ def _undo_import(
                   "customers_kept": list(done.kept),
                   "organisations_kept": list(done.kept_organisations)}  # fmt: skip
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
-    say(f"import run {run} undone: {done.customers} customers and "
-        f"{done.organisations} organisations removed")  # fmt: skip
+    say(
+        t(
+            "import run {run} undone: {customers} customers and {organisations} organisations "
+            "removed",
+            run=run,
+            customers=done.customers,
+            organisations=done.organisations,
+        )
+    )
     for note in kept_notes(done):
         warn(note)  # the clerks' work, kept: the reader should know which

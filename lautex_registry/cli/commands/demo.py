@@ -6,8 +6,30 @@ import typer
 
 from lautex_registry.cli.output import say
 from lautex_registry.platform.errors import t
+from lautex_registry.platform.i18n import ngettext
 
 COMMAND = "demo"
+
+
+def _count_words(what: str, n: int) -> str:
+    """`12 customers` in the interface's language; `what` is a key of the demo's counts
+    (demo/story.py), shown as it is if it has no words here."""
+    forms = {
+        "organisations": ngettext("{n} organisations", "{n} organisations", n),
+        "customers": ngettext("{n} customers", "{n} customers", n),
+        "inactive over 3 years": ngettext(
+            "{n} inactive over 3 years", "{n} inactive over 3 years", n
+        ),
+        "orders": ngettext("{n} orders", "{n} orders", n),
+        "recipients": ngettext("{n} recipients", "{n} recipients", n),
+        "disclosures": ngettext("{n} disclosures", "{n} disclosures", n),
+        "consents": ngettext("{n} consents", "{n} consents", n),
+        "objections": ngettext("{n} objections", "{n} objections", n),
+        "requests": ngettext("{n} requests", "{n} requests", n),
+        "requests open": ngettext("{n} requests open", "{n} requests open", n),
+        "restricted": ngettext("{n} restricted", "{n} restricted", n),
+    }
+    return forms.get(what, "{n} " + what).format(n=n)
 
 
 def register(app: typer.Typer) -> None:
@@ -38,7 +60,7 @@ def demo(
     # The demo never lands in $LAUTEX_DB by accident: only an explicit --db moves it.
     path = Path(db or ctx.find_root().params.get("db") or DEFAULT_DEMO_DB)
     built = build_demo(path, replace=force)
-    counts = ", ".join(f"{n} {what}" for what, n in built.counts.items())
+    counts = ", ".join(_count_words(what, n) for what, n in built.counts.items())
     say(t("built the demo register {path}: {counts}", path=built.path, counts=counts))
     say(t("WARNING: this is a DEMO register with made-up people; never put real data in it."))
     say(

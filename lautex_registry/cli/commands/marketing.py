@@ -19,6 +19,7 @@ from lautex_registry.cli.params import (
     ListPurpose,
     choice_option,
 )
+from lautex_registry.platform.errors import shown as shown_message
 from lautex_registry.platform.errors import t
 
 COMMAND = "marketing"
@@ -114,4 +115,4 @@ def marketing_list(
     say(t("listed {count} for {purpose} by {channel}; {left_out}", count=run.listed,
           purpose=purpose, channel=channel, left_out=left))  # fmt: skip
     if existing_customers:
-        warn(f"note: {OPT_OUT_NOTICE}")
+        warn(t("note: {notice}", notice=shown_message(OPT_OUT_NOTICE)))

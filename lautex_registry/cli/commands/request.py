@@ -38,6 +38,8 @@ from lautex_registry.cli.params import (
     id_of,
 )
 from lautex_registry.cli.rectifying import emit_certificate
+from lautex_registry.platform.errors import t, tn
+from lautex_registry.platform.i18n import gettext
 
 if TYPE_CHECKING:
     from lautex_registry.cli.context import Workspace
@@ -100,7 +102,7 @@ def request_add(
             )  # fmt: skip
         due = get_request(ws.conn, request_id)["due_on"]
     typer.echo(request_id)
-    say(f"added request {request_id}, due {due}")
+    say(t("added request {id}, due {due}", id=request_id, due=due))
 
 
 @request_app.command("extend")
@@ -119,8 +121,8 @@ def request_extend(
 
     with open_workspace(ctx, write=True) as ws:
         due = extend_request(ws.conn, ws.actor, request_id, reason)
-    say(f"request {request_id} extended: now due {due.isoformat()}")
-    say(f"send the extension notice: lautex request letter {request_id}")
+    say(t("request {id} extended: now due {due}", id=request_id, due=due.isoformat()))
+    say(t("send the extension notice: lautex request letter {id}", id=request_id))
 
 
 @request_app.command("verify")
@@ -139,7 +141,7 @@ def request_verify(
 
     with open_workspace(ctx, write=True) as ws:
         verify_identity(ws.conn, ws.actor, request_id, method)
-    say(f"request {request_id}: identity check recorded")
+    say(t("request {id}: identity check recorded", id=request_id))
 
 
 # `request list --fields` (rights.requests gives these; tests/test_output_rules.py keeps
@@ -188,10 +190,26 @@ def request_list(
         )
     default = TABLE_COLUMNS if fmt is Format.table else LIST_COLUMNS
     columns = pick_fields(fields, FIELDS, default)
-    emit_rows(rows, fmt, columns, title="Requests", limit=limit)
+    emit_rows(rows, fmt, columns, title=gettext("Requests"), limit=limit)
     if fail_if_any and rows:
-        what = "overdue" if overdue else "listed"
-        raise Refused(f"{len(rows)} request(s) {what}: answer them (GDPR Art. 12(3))")
+        count = len(rows)
+        if overdue:
+            raise Refused(
+                tn(
+                    "{count} request(s) overdue: answer them (GDPR Art. 12(3))",
+                    "{count} request(s) overdue: answer them (GDPR Art. 12(3))",
+                    count,
+                    count=count,
+                )
+            )
+        raise Refused(
+            tn(
+                "{count} request(s) listed: answer them (GDPR Art. 12(3))",
+                "{count} request(s) listed: answer them (GDPR Art. 12(3))",
+                count,
+                count=count,
+            )
+        )
 
 
 @request_app.command("show")
@@ -206,7 +224,7 @@ def request_show(
 
     with open_workspace(ctx, write=True) as ws:
         record = show_request(ws.conn, ws.actor, request_id)
-    emit_record(record, fmt, title=f"Request {request_id}")
+    emit_record(record, fmt, title=gettext("Request {id}").format(id=request_id))
 
 
 @request_app.command("close")
@@ -258,9 +276,15 @@ def request_close(
                 done_outside=done_outside, require_done=True,
             )  # fmt: skip
         letter = reply_letter(ws.conn, request_id)
-    say(f"request {request_id} closed: {outcome}")
+    say(t("request {id} closed: {outcome}", id=request_id, outcome=outcome))
     if letter is not None:
-        say(f"write the reply ({letter}): lautex request letter {request_id}")
+        say(
+            t(
+                "write the reply ({letter}): lautex request letter {id}",
+                letter=letter,
+                id=request_id,
+            )
+        )
 
 
 @request_app.command("letter")
@@ -286,7 +310,14 @@ def request_letter(
 
     letter, target = _issue_document(ctx, letter_fmt, output, force, make)
     if target is not None:
-        say(f"wrote the {letter.kind} ({letter.language}) to {target}")
+        say(
+            t(
+                "wrote the {kind} ({language}) to {path}",
+                kind=letter.kind,
+                language=letter.language,
+                path=target,
+            )
+        )
     else:
         emit_document(letter.text)
 

@@ -9,6 +9,8 @@ import typer
 from lautex_registry.cli.context import db_path_of, open_workspace
 from lautex_registry.cli.output import Format, FormatOption, emit_record, preview_record, say
 from lautex_registry.cli.params import DryRun, IdentityOption, Yes, identities_from
+from lautex_registry.platform.errors import t
+from lautex_registry.platform.i18n import gettext
 
 if TYPE_CHECKING:
     from lautex_registry.erasure.backup_copies import Identity
@@ -50,22 +52,32 @@ def restore(
         preview = restore_copy(ws.conn, ws.actor, Path(path), today(), identities=identities,
                                dry_run=True)  # fmt: skip
         if dry_run:
-            emit_record(preview.as_dict(), fmt, title="restore")
-            say("dry run: nothing was changed")
+            emit_record(preview.as_dict(), fmt, title=gettext("restore"))
+            say(t("dry run: nothing was changed"))
             return
-        preview_record(preview.as_dict(), title="restore (preview)", yes=yes)
-        say(f"this replaces the register {ws.db_path} with {path}: later changes are lost")
-        confirm_or_abort("Restore the backup?", assume_yes=yes)
+        preview_record(preview.as_dict(), title=gettext("restore (preview)"), yes=yes)
+        say(
+            t(
+                "this replaces the register {register} with {path}: later changes are lost",
+                register=ws.db_path,
+                path=path,
+            )
+        )
+        confirm_or_abort(gettext("Restore the backup?"), assume_yes=yes)
         done = restore_copy(ws.conn, ws.actor, Path(path), today(), identities=identities)
-    emit_record(done.as_dict(), fmt, title="restored")
+    emit_record(done.as_dict(), fmt, title=gettext("restored"))
     say(
-        f"restored {path}; {done.replayed} erasure(s) replayed from "
-        f"{done.journal_entries} journal entries"
+        t(
+            "restored {path}; {replayed} erasure(s) replayed from {entries} journal entries",
+            path=path,
+            replayed=done.replayed,
+            entries=done.journal_entries,
+        )
     )
     for customer_id in done.already_erased:
-        say(f"customer {customer_id}: already erased, nothing to replay")
+        say(t("customer {id}: already erased, nothing to replay", id=customer_id))
     for request_id in done.requests_closed_again:
-        say(f"request {request_id}: closed again, as it was answered after the backup")
+        say(t("request {id}: closed again, as it was answered after the backup", id=request_id))
 
 
 def _restore_fresh(
@@ -79,10 +91,21 @@ def _restore_fresh(
 
     db = db_path_of(ctx)
     if dry_run:
-        raise InvalidInput(f"dry-run: there is no register at {db} to compare the copy with")
-    say(f"there is no register at {db}: the copy {path} will become it")
-    confirm_or_abort("Create the register from the backup?", assume_yes=yes)
+        raise InvalidInput(
+            t("dry-run: there is no register at {register} to compare the copy with", register=db)
+        )
+    say(t("there is no register at {register}: the copy {path} will become it", register=db,
+          path=path))  # fmt: skip
+    confirm_or_abort(gettext("Create the register from the backup?"), assume_yes=yes)
     done = restore_fresh(db, Path(path), today(), identities=identities)
-    emit_record(done.as_dict(), fmt, title="restored")
-    say(f"restored {path} as {db}; {done.replayed} erasure(s) replayed from "
-        f"{done.journal_entries} journal entries; log in with an account of the copy")  # fmt: skip
+    emit_record(done.as_dict(), fmt, title=gettext("restored"))
+    say(
+        t(
+            "restored {path} as {register}; {replayed} erasure(s) replayed from {entries} "
+            "journal entries; log in with an account of the copy",
+            path=path,
+            register=db,
+            replayed=done.replayed,
+            entries=done.journal_entries,
+        )
+    )

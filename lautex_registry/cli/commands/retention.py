@@ -20,7 +20,7 @@ from lautex_registry.cli.output import (
 )
 from lautex_registry.cli.params import AsOf, DryRun, Yes
 from lautex_registry.platform.errors import t
-from lautex_registry.platform.i18n import gettext
+from lautex_registry.platform.i18n import gettext, pgettext
 
 if TYPE_CHECKING:
     from lautex_registry.cli.context import Workspace
@@ -42,6 +42,20 @@ BATCH_ENV = "LAUTEX_RETENTION_BATCH"
 
 
 PAUSE_ENV = "LAUTEX_RETENTION_PAUSE"
+
+
+def policy_words(name: str) -> str:
+    """A retention policy's name (a code of erasure/retention.py, kept as it is in tsv, csv
+    and json) in the words of the interface, for the due counts and the progress bar."""
+    words = {
+        "vouchers": pgettext("retention policy", "vouchers"),
+        "finished-erasures": pgettext("retention policy", "finished-erasures"),
+        "inactive-customers": pgettext("retention policy", "inactive-customers"),
+        "closed-requests": pgettext("retention policy", "closed-requests"),
+        "documents": pgettext("retention policy", "documents"),
+        "backups": pgettext("retention policy", "backups"),
+    }
+    return words.get(name, name)
 
 
 def _as_of(text: str | None) -> date:
@@ -75,7 +89,7 @@ def _run(ws: "Workspace", day: date, dry_run: bool) -> "RunSummary":
         with progress_bar() as bar:
             return run_retention(
                 ws.conn, ws.actor, day, batch=batch, pause=pause, progress=bar.advance,
-                totals=bar.totals,
+                totals=lambda counts: bar.totals(counts, policy_words),
             )  # fmt: skip
     return run_retention(ws.conn, ws.actor, day, dry_run=dry_run, batch=batch, pause=pause)
 
@@ -108,7 +122,7 @@ def retention_run(
             # cron line gives --yes.
             if not yes and sys.stdin.isatty():
                 due = due_counts(ws.conn, day, RetentionPolicy.of(ws.conn))
-                say(", ".join(f"{name}: {count}" for name, count in due.items()))
+                say(", ".join(f"{policy_words(name)}: {count}" for name, count in due.items()))
             confirm_or_abort(gettext("Run the retention job now?"), assume_yes=yes)
         summary = _run(ws, day, dry_run)
     if fmt in (Format.json, Format.jsonl):

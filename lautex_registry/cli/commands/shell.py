@@ -22,14 +22,19 @@ from typing import Annotated, Any
 import typer
 
 from lautex_registry.cli.context import current_token, open_workspace, register_location
+from lautex_registry.platform.errors import Message, shown, t
+from lautex_registry.platform.i18n import gettext
 
 COMMAND = "shell"
 
 # Top-level commands a shell does not run: it is one user's session on one register.
+# Messages: translated when shown (docs/translating.md).
 REFUSED = {
-    "login": "the shell runs as the user logged in when it started: type `exit`, then "
-    "`lautex login`",
-    "shell": "this is a shell already",
+    "login": t(
+        "login: the shell runs as the user logged in when it started: type `exit`, then "
+        "`lautex login`"
+    ),
+    "shell": t("shell: this is a shell already"),
 }
 # Lines that end the shell (with the last status, like Ctrl-D).
 ENDINGS = ("exit", "quit")
@@ -119,18 +124,23 @@ class Session:
         try:
             args = shlex.split(line)
         except ValueError as exc:
-            return _refuse(f"line: {str(exc).lower()}", 2)
+            return _refuse(_unreadable_line(exc), 2)
         place, name = _command_name(args)
         if name is None:
             return self._invoke(args) if args else self.status
         if any(arg == "--db" or arg.startswith("--db=") for arg in args[:place]):
-            return _refuse("db: a shell works on one register: start `lautex --db PATH shell`", 2)
+            return _refuse(
+                t("db: a shell works on one register: start `lautex --db PATH shell`"), 2
+            )
         if name in REFUSED:
-            return _refuse(f"{name}: {REFUSED[name]}", 2)
+            return _refuse(REFUSED[name], 2)
         if not self._same_session():
             return _refuse(
-                f"the session changed since this shell started as {self.username} (a login or "
-                "a new token): type `exit` and start `lautex shell` again",
+                t(
+                    "the session changed since this shell started as {username} (a login or "
+                    "a new token): type `exit` and start `lautex shell` again",
+                    username=self.username,
+                ),
                 5,
             )
         status = self._invoke(args)
@@ -273,10 +283,22 @@ def _command_name(args: list[str]) -> tuple[int, str | None]:
     return place, None
 
 
-def _refuse(message: str, code: int) -> int:
+def _unreadable_line(exc: ValueError) -> str | Message:
+    """shlex's reason (its English words, of which it has two) as a sentence of the
+    interface; any other is shown as shlex words it."""
+    reason = str(exc).lower()
+    words = {
+        "no closing quotation": t("line: no closing quotation"),
+        "no escaped character": t("line: no escaped character"),
+    }
+    return words.get(reason, f"line: {reason}")
+
+
+def _refuse(message: str | Message, code: int) -> int:
     from lautex_registry.platform.escaping import printable
 
-    typer.echo(f"error: {printable(message, one_line=True)}", err=True)
+    line = printable(shown(message), one_line=True)
+    typer.echo(gettext("error: {message}").format(message=line), err=True)
     return code
 
 

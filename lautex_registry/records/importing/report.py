@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from lautex_registry.platform.errors import Message, t
+
 if TYPE_CHECKING:
     from lautex_registry.records.suppression import Restoration
 
@@ -10,7 +12,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Problem:
     line: int
-    reason: str
+    # A Message: the clerk reads it in the interface's language, the JSON report in English.
+    reason: str | Message
 
 
 @dataclass
@@ -39,26 +42,42 @@ class ImportReport:
     def problems(self) -> list[Problem]:
         return sorted([*self.invalid, *self.duplicates], key=lambda p: p.line)
 
-    def summary(self) -> str:
-        parts = [
-            f"{self.rows} rows read",
-            f"{self.valid} valid",
-            f"{len(self.invalid)} invalid",
-            f"{len(self.duplicates)} duplicates skipped",
-        ]
+    def summary(self) -> Message:
+        """One sentence with the counts and the outcome (docs/translating.md: whole
+        sentences, so each outcome is its own template)."""
         if self.dry_run and self.failed:
-            outcome = "dry run: the import would fail: fix the rows above or use --skip-invalid"
+            outcome = t("dry run: the import would fail: fix the rows above or use --skip-invalid")
         elif self.dry_run:
-            outcome = f"dry run: nothing written; {self.valid} customers would be stored"
+            outcome = t("dry run: nothing written; {valid} customers would be stored",
+                        valid=self.valid)  # fmt: skip
         elif self.failed:
-            outcome = "nothing written: fix the rows above or use --skip-invalid"
+            outcome = t("nothing written: fix the rows above or use --skip-invalid")
         else:
-            outcome = f"{self.stored} customers stored"
-            if self.organisations_created:
-                outcome += f", {self.organisations_created} organisations created"
-            if self.run_id is not None:
-                outcome += f" (import run {self.run_id} finished, {self.run_stored} in all)"
-        return f"{', '.join(parts)}; {outcome}"
+            outcome = self._stored_outcome()
+        return t(
+            "{rows} rows read, {valid} valid, {invalid} invalid, {duplicates} duplicates "
+            "skipped; {outcome}",
+            rows=self.rows,
+            valid=self.valid,
+            invalid=len(self.invalid),
+            duplicates=len(self.duplicates),
+            outcome=outcome,
+        )
+
+    def _stored_outcome(self) -> Message:
+        stored, organisations = self.stored, self.organisations_created
+        run, in_all = self.run_id, self.run_stored
+        if organisations and run is not None:
+            return t("{stored} customers stored, {organisations} organisations created "
+                     "(import run {run} finished, {in_all} in all)", stored=stored,
+                     organisations=organisations, run=run, in_all=in_all)  # fmt: skip
+        if organisations:
+            return t("{stored} customers stored, {organisations} organisations created",
+                     stored=stored, organisations=organisations)  # fmt: skip
+        if run is not None:
+            return t("{stored} customers stored (import run {run} finished, {in_all} in all)",
+                     stored=stored, run=run, in_all=in_all)  # fmt: skip
+        return t("{stored} customers stored", stored=stored)
 
     def as_json(self) -> dict[str, object]:
         """The counts and every problem, for `customer import -f json`."""
@@ -75,7 +94,7 @@ class ImportReport:
             "run_stored": self.run_stored,
             "ignored_columns": list(self.ignored_columns),
             "problems": [
-                {"line": p.line, "kind": kind, "reason": p.reason}
+                {"line": p.line, "kind": kind, "reason": str(p.reason)}
                 for kind, p in sorted(
                     [
                         *(("invalid", p) for p in self.invalid),

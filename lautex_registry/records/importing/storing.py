@@ -22,6 +22,7 @@ from lautex_registry.platform.errors import (
     Conflict,
     InvalidInput,
     LautexError,
+    Message,
     NotFound,
     register_error,
     t,
@@ -85,13 +86,13 @@ class RegisterChecks:
 
     def duplicates(
         self, emails: list[tuple[int, str]], *, in_register: bool = True
-    ) -> dict[int, str]:
+    ) -> dict[int, Message]:
         """Lines whose email is already in the register (unless `in_register` is False:
         lines a resumed run stored) or on an earlier line, with the reason.
 
         One chunk at a time: one or two indexed IN look-ups, not a statement per row.
         """
-        found: dict[int, str] = {}
+        found: dict[int, Message] = {}
         if not emails:
             return found
         # Looked up as written and as its comparison key (`STRAßE@` finds `strasse@`);
@@ -122,13 +123,13 @@ class RegisterChecks:
             if customer_id is None and isinstance(unicode_match, int) and in_register:
                 customer_id = unicode_match
             elif customer_id is None and isinstance(unicode_match, str):
-                found[line] = f"email: the same address is on line {unicode_match}; not imported"
+                found[line] = same_address_on(unicode_match)
                 continue
             if customer_id is not None:
                 found[line] = already_there(customer_id)
                 continue
             if key in earlier:
-                found[line] = f"email: the same address is on line {earlier[key]}; not imported"
+                found[line] = same_address_on(earlier[key])
             else:
                 earlier[key] = line
                 new.append((key, line))
@@ -268,8 +269,12 @@ class RegisterChecks:
         return resolved
 
 
-def already_there(customer_id: int) -> str:
-    return f"email: customer {customer_id} already has this email address; not imported"
+def already_there(customer_id: int) -> Message:
+    return t("email: customer {id} already has this email address; not imported", id=customer_id)
+
+
+def same_address_on(line: object) -> Message:
+    return t("email: the same address is on line {line}; not imported", line=line)
 
 
 # The staged rows: each good row's INSERT parameters and its line; `new_org` is the
@@ -334,7 +339,7 @@ class Staging:
         candidates: list[tuple[int, tuple[Any, ...]]] = []
         for line, values, problem in results:
             if values is None:
-                report.invalid.append(Problem(line, problem or "invalid"))
+                report.invalid.append(Problem(line, problem or t("invalid")))
                 continue
             org, business_id = values[ORG_SLOT], values[BUSINESS_ID_SLOT]
             values = values[:BUSINESS_ID_SLOT]
@@ -342,7 +347,7 @@ class Staging:
                 try:
                     resolved = checks.organisation_for(org, business_id)
                 except (NotFound, InvalidInput) as exc:
-                    report.invalid.append(Problem(line, str(exc)))
+                    report.invalid.append(Problem(line, exc.message))
                     continue
                 values = (*values[:ORG_SLOT], resolved, *values[ORG_SLOT + 1 :])
                 if resolved is not None and (org is None or org.isdigit()):

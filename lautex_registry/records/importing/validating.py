@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lautex_registry.platform import validation
-from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.errors import InvalidInput, Message
 from lautex_registry.platform.escaping import as_written
 from lautex_registry.records import customers
 from lautex_registry.records.importing.reading import Chunk, Text, records
@@ -42,7 +42,9 @@ class RowContext:
     delimiter: str = ","
 
 
-Checked = tuple[int, tuple[Any, ...] | None, str | None]  # line, insert params or None, problem
+# line, insert params or None, problem (a Message: shown in the clerk's language, English
+# in the JSON report)
+Checked = tuple[int, tuple[Any, ...] | None, str | Message | None]
 
 
 def validate_chunk(chunk: Chunk, context: RowContext) -> list[Checked]:
@@ -67,7 +69,7 @@ def validate_chunk(chunk: Chunk, context: RowContext) -> list[Checked]:
             if business_id is not None:
                 business_id = validation.business_id(business_id)
         except InvalidInput as exc:
-            results.append((line, None, str(exc)))
+            results.append((line, None, exc.message))
             continue
         org = clean["org"]
         # The org's name as written folds the same as its stored name; an id is looked up later.
