@@ -384,3 +384,31 @@ def test_a_letter_written_to_a_file_as_it_is_made_is_the_letter_on_stdout(
         assert after == before + 1
         sha256 = hashlib.sha256(written.encode("utf-8")).hexdigest()
         assert row["sha256"] == printed_sha["sha256"] == sha256 and row["format"] == fmt
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_table_of_the_letter_has_a_title_and_words_in_every_language(
+    cli: Cli, tmp_path: Path, lang: str
+) -> None:
+    """A person reads a title and column words, never a table or column name of the schema:
+    an imported customer's letter shows the import run's table in the letter's language."""
+    import re
+
+    source = tmp_path / "c.csv"
+    source.write_text(
+        "first_name;last_name;email;source\nVäinö;Öhman;vaino@example.fi;partner\n",
+        encoding="utf-8",
+    )
+    cli.ok("customer", "import", str(source), user="clerk")
+    out = cli.ok("export", "vaino@example.fi", "--format", "md", "--lang", lang,
+                 user="clerk").stdout  # fmt: skip
+    title = {
+        "fi": "Tuonnit, joilla tietosi lisättiin rekisteriin",
+        "sv": "Importer som lade till dina uppgifter i registret",
+        "en": "Imports that added your data to the register",
+    }[lang]
+    assert re.search(rf"^## \d+\. {title}$", out, re.M), out
+    assert "import_run" not in out and "| changed |" not in out
+    # No heading of the letter is a schema name, for any personal table.
+    for table in PERSONAL_TABLES:
+        assert not re.search(rf"^## \d+\. {table.table}$", out, re.M), table.table

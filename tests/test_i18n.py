@@ -557,6 +557,40 @@ def test_a_finnish_command_that_prints_nothing_translated_opens_no_catalogue(
         i18n.translations.cache_clear()
 
 
+@pytest.mark.parametrize("damage", ["truncated", "not a catalogue", "missing"])
+def test_a_damaged_catalogue_speaks_english_with_the_same_exit_code_and_stdout(
+    cli: Cli, no_locale: pytest.MonkeyPatch, tmp_path: Path, damage: str
+) -> None:
+    expected = cli.run("customer", "show", "999")
+    listed = cli.ok("customer", "import", "--runs", "-f", "json")
+    package = _copy_locale(tmp_path, no_locale)
+    for domain in i18n.DOMAINS:
+        mo = package / "locale" / "fi" / "LC_MESSAGES" / f"{domain}.mo"
+        if damage == "truncated":
+            mo.write_bytes(mo.read_bytes()[:40])
+        elif damage == "not a catalogue":
+            mo.write_bytes(b"this is no catalogue at all, only text")
+        else:
+            mo.unlink()
+            mo.mkdir()  # no catalogue file where it should be
+    no_locale.setenv("LANG", "fi_FI.UTF-8")
+    i18n.translations.cache_clear()
+    try:
+        result = cli.run("customer", "show", "999")
+        again = cli.run("customer", "import", "--runs", "-f", "json")
+    finally:
+        i18n.translations.cache_clear()
+    assert result.exit_code == expected.exit_code == 3
+    assert result.stdout == expected.stdout
+    assert "error: customer: no customer with id 999" in result.stderr  # English
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    if damage == "missing":  # as for Swedish: English, and nothing to warn about
+        assert warnings == []
+    else:  # once a file, not once a string
+        assert len(warnings) == 2 and "English is shown instead" in warnings[0]
+    assert again.exit_code == 0 and again.stdout == listed.stdout
+
+
 # The messages of the commands converted last (docs/translating.md, "Strings of the
 # command line"): a clerk under a Finnish locale reads no English sentence, and the same
 # steps under English read exactly what the README quotes, with the same exit codes.

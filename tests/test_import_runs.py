@@ -163,6 +163,10 @@ def test_undo_leaves_the_register_as_before(cli: Cli, tmp_path: Path) -> None:
     assert refused.exit_code == 2 and "add --yes" in refused.stderr
     planned = cli.ok("customer", "import", "--undo", "1", "--dry-run", user="clerk")
     assert "dry run: nothing was changed" in planned.stderr and "5" in planned.stderr
+    as_json = cli.ok("customer", "import", "--undo", "1", "--dry-run", "-f", "json", user="clerk")
+    assert json.loads(as_json.stdout) == {
+        "run": 1, "customers": 5, "organisations": 1, "dry_run": True,
+    }  # fmt: skip
     done = cli.ok("customer", "import", "--undo", "1", "--yes", user="clerk")
     assert "import run 1 undone: 5 customers and 1 organisations removed" in done.stderr
     assert register_rows(cli) == before
@@ -173,12 +177,35 @@ def test_undo_leaves_the_register_as_before(cli: Cli, tmp_path: Path) -> None:
     assert_one_line_error(again, 4, "run: import run 1 is already undone")
 
 
+def test_undo_keeps_an_organisation_a_clerk_has_changed(cli: Cli, tmp_path: Path) -> None:
+    text = rows(1, org="Uusi Firma Oy") + rows(1, 1, org="Toinen Oy") + rows(1, 2, org="Kolmas Oy")
+    cli.ok("customer", "import", str(write(tmp_path, text)), user="clerk")
+    orgs = {o["name"]: o["id"] for o in json.loads(cli.ok("org", "list", "-f", "json").stdout)}
+    cli.ok("org", "prohibit-marketing", str(orgs["Uusi Firma Oy"]), user="clerk")
+    # Prohibited and lifted again: the row is as it was, the clerk's work is in the log.
+    cli.ok("org", "prohibit-marketing", str(orgs["Toinen Oy"]), user="clerk")
+    cli.ok("org", "prohibit-marketing", str(orgs["Toinen Oy"]), "--withdraw", user="clerk")
+    done = cli.ok("customer", "import", "--undo", "1", "--yes", "-f", "json", user="clerk")
+    kept = sorted([orgs["Uusi Firma Oy"], orgs["Toinen Oy"]])
+    assert json.loads(done.stdout) == {
+        "run": 1, "customers_removed": 3, "organisations_removed": 1, "customers_kept": [],
+        "organisations_kept": kept,
+    }  # fmt: skip
+    assert f"2 organisations kept, changed by a clerk since the import: {kept[0]}, {kept[1]}" in (
+        done.stderr
+    )
+    left = {o["name"]: o for o in json.loads(cli.ok("org", "list", "-f", "json").stdout)}
+    assert "Kolmas Oy" not in left and left["Uusi Firma Oy"]["marketing_prohibited_on"]
+    assert "Toinen Oy" in left
+
+
 def test_undo_of_an_unfinished_run(cli: Cli, tmp_path: Path) -> None:
     before = register_rows(cli)
     _unfinished_run(cli, tmp_path, 7, 2, 2)
     done = cli.ok("customer", "import", "--undo", "1", "--yes", "-f", "json", user="clerk")
     assert json.loads(done.stdout) == {
-        "run": 1, "customers_removed": 4, "organisations_removed": 1,
+        "run": 1, "customers_removed": 4, "organisations_removed": 1, "customers_kept": [],
+        "organisations_kept": [],
     }  # fmt: skip
     assert register_rows(cli) == before
 
@@ -369,25 +396,62 @@ def test_a_run_killed_after_its_last_batch_is_finished_by_resume(cli: Cli, tmp_p
     assert run_rows(cli)[0]["state"] == "finished"
 
 
-def test_undo_stops_when_a_clerk_changes_a_customer_between_batches(
+def test_undo_keeps_a_customer_a_clerk_changes_between_batches(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cli.ok("customer", "import", str(write(tmp_path, rows(5))), user="clerk")
-    kept = runs._kept
+    kept_ids = runs._kept_ids
     calls = []
 
-    def clerk_meanwhile(conn: sqlite3.Connection, run_id: int, ids: list[int] | None) -> object:
+    def clerk_meanwhile(conn: sqlite3.Connection, ids: list[int]) -> list[int]:
         calls.append(ids)
-        if len(calls) == 4:  # the plan, the whole run again, the first batch, the second
-            conn.execute("UPDATE customers SET updated_at = 'later' WHERE id = 4")
-        return kept(conn, run_id, ids)
+        if len(calls) == 2:  # after the first batch: a clerk edits the whole second one
+            conn.execute("UPDATE customers SET notes = 'soitettu' WHERE id IN (3, 4)")
+        return kept_ids(conn, ids)
 
-    monkeypatch.setattr(runs, "_kept", clerk_meanwhile)
-    result = cli.run("-q", "customer", "import", "--undo", "1", "--yes", "--batch-rows", "2",
-                     user="clerk")  # fmt: skip
-    assert_one_line_error(result, 4, "(changed 1); 2 removed before it was noticed")
+    monkeypatch.setattr(runs, "_kept_ids", clerk_meanwhile)
+    result = cli.ok("customer", "import", "--undo", "1", "--yes", "--batch-rows", "2",
+                    "-f", "json", user="clerk")  # fmt: skip
+    assert json.loads(result.stdout) == {
+        "run": 1, "customers_removed": 3, "organisations_removed": 0, "customers_kept": [3, 4],
+        "organisations_kept": [],
+    }  # fmt: skip
+    assert "import run 1: 2 customers kept, changed or referred to by a clerk while the " \
+        "undo ran: 3, 4" in result.stderr  # fmt: skip
+    left = json.loads(cli.ok("customer", "search", "Öhman", "-f", "json").stdout)
+    assert sorted((c["id"], c["notes"]) for c in left) == [(3, "soitettu"), (4, "soitettu")]
+    [run] = run_rows(cli)
+    assert run["state"] == "undone" and run["removed"] == 3  # nothing stuck half undone
+
+
+def test_an_undo_stopped_half_way_is_finished_by_the_next(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli.ok("customer", "import", str(write(tmp_path, rows(5))), user="clerk")
+    kept_ids = runs._kept_ids
+
+    def crash_on_second_batch(conn: sqlite3.Connection, ids: list[int]) -> list[int]:
+        if ids[0] != 1:
+            raise KeyboardInterrupt  # Ctrl-C or a kill after the first batch committed
+        return kept_ids(conn, ids)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(runs, "_kept_ids", crash_on_second_batch)
+        stopped = cli.run("customer", "import", "--undo", "1", "--yes", "--batch-rows", "2",
+                          user="clerk")  # fmt: skip
+    assert stopped.exit_code != 0
     [run] = run_rows(cli)
     assert run["state"] == "finished" and run["removed"] == 2
+    cli.ok("customer", "edit", "5", "--notes", "soitettu", user="clerk")
+    planned = cli.ok("customer", "import", "--undo", "1", "--dry-run", user="clerk")
+    assert "dry run: nothing was changed" in planned.stderr
+    done = cli.ok("customer", "import", "--undo", "1", "--yes", user="clerk")
+    assert "1 customer kept, changed or referred to by a clerk while the undo ran: 5" in (
+        done.stderr
+    )
+    left = json.loads(cli.ok("customer", "search", "Öhman", "-f", "json").stdout)
+    assert [c["id"] for c in left] == [5]
+    assert run_rows(cli)[0]["state"] == "undone"
 
 
 def test_an_import_into_a_register_in_memory_needs_no_lock_file(cli: Cli) -> None:
@@ -441,3 +505,44 @@ def test_a_batch_compares_a_clerks_new_email_in_full_unicode(
     assert report["stored"] == 4
     assert [(p["line"], p["kind"]) for p in report["problems"]] == [(6, "duplicate")]
     assert "already has this email address" in report["problems"][0]["reason"]
+
+
+def _erased_objector(cli: Cli, tmp_path: Path) -> tuple[Path, list[tuple[Any, ...]]]:
+    """An objector erased (their objection kept as keyed hashes), and a file with their
+    email again; the suppression records as they are before the import."""
+    person = cli.ok("customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
+                    "--email", "aino@example.fi", "--source", "web-store",
+                    user="clerk").stdout.strip()  # fmt: skip
+    cli.ok("object", person, "--purpose", "direct-marketing", "--channel", "email", user="clerk")
+    cli.ok("erase", person, "--yes", user="admin")
+    with sqlite3.connect(cli.db) as conn:
+        kept = conn.execute("SELECT * FROM suppression ORDER BY id").fetchall()
+    assert kept
+    return write(tmp_path, "Aino;Äijälä;;aino@example.fi;partner\n"), kept
+
+
+def test_undo_removes_an_objection_the_import_itself_restored(cli: Cli, tmp_path: Path) -> None:
+    path, suppression = _erased_objector(cli, tmp_path)
+    before = register_rows(cli)
+    imported = cli.ok("customer", "import", str(path), user="clerk")
+    assert "objection restored: direct-marketing" in imported.stderr
+    planned = cli.ok("customer", "import", "--undo", "1", "--dry-run", "-f", "json", user="clerk")
+    assert json.loads(planned.stdout)["customers"] == 1
+    cli.ok("customer", "import", "--undo", "1", "--yes", user="clerk")
+    assert register_rows(cli) == before
+    with sqlite3.connect(cli.db) as conn:  # the erased person's objection, as it was
+        assert conn.execute("SELECT * FROM suppression ORDER BY id").fetchall() == suppression
+    again = cli.ok("customer", "import", str(path), user="clerk")
+    assert "objection restored: direct-marketing" in again.stderr
+
+
+def test_undo_keeps_a_restored_objection_a_clerk_has_worked_on(cli: Cli, tmp_path: Path) -> None:
+    path, _ = _erased_objector(cli, tmp_path)
+    cli.ok("customer", "import", str(path), user="clerk")
+    [customer] = json.loads(cli.ok("customer", "search", "Äijälä", "-f", "json").stdout)
+    cli.ok("object", str(customer["id"]), "--purpose", "direct-marketing", "--withdraw",
+           "--channel", "email", user="clerk")  # fmt: skip
+    before = dump(cli)
+    refused = cli.run("customer", "import", "--undo", "1", "--yes", user="clerk")
+    assert_one_line_error(refused, 4, "objections 1", "nothing removed")
+    assert dump(cli) == before

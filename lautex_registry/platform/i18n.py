@@ -14,6 +14,8 @@ other package). The two are chained: a string is looked up in `messages`, then i
 
 import gettext as _gettext
 import os
+import struct
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -86,8 +88,18 @@ def translations(lang: str) -> _gettext.NullTranslations:
         path = catalogue_path(lang, domain)
         if not path.is_file():
             continue  # a language without this domain's catalogue falls back to English
-        with path.open("rb") as file:
-            found = _gettext.GNUTranslations(file)
+        try:
+            with path.open("rb") as file:
+                found = _gettext.GNUTranslations(file)
+        except (OSError, ValueError, LookupError, struct.error) as exc:
+            # A damaged catalogue (truncated, not a .mo, unreadable) speaks English, as a
+            # missing one does: the language is a courtesy, never a reason for a command
+            # to fail or change its exit code or its stdout (docs/rules.md §6). Said once.
+            sys.stderr.write(
+                f"warning: {path.name} ({lang}) cannot be read ({type(exc).__name__}): "
+                "English is shown instead\n"
+            )
+            continue
         if isinstance(chain, _gettext.GNUTranslations):
             chain.add_fallback(found)
         else:

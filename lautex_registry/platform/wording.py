@@ -54,7 +54,13 @@ CODE_COLUMNS = {
 COUNTRY_COLUMNS = frozenset({"country", "billing_country", "recipient_country"})
 MONEY_COLUMNS = frozenset({"total", "amount", "unit_price", "fee"})
 BOOLEAN_COLUMNS = frozenset(
-    {"signed", "manifestly_unfounded", "organisation_sole_trader", "marketing_prohibited"}
+    {
+        "signed",
+        "manifestly_unfounded",
+        "organisation_sole_trader",
+        "marketing_prohibited",
+        "changed",  # an imported customer's row changed since its import run
+    }
 )
 
 

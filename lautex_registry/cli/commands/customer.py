@@ -536,6 +536,7 @@ def _undo_import(
     import sys
 
     from lautex_registry.cli.prompts import confirm_or_abort
+    from lautex_registry.records.importing.runs import kept_notes
     from lautex_registry.records.importing.runs import undo as undo_run
 
     with open_workspace(ctx) as ws:
@@ -543,6 +544,8 @@ def _undo_import(
         preview = {"run": run, "customers": plan.customers, "organisations": plan.organisations}
         preview_record(preview, title=gettext("undo import run {run}").format(run=run), yes=yes)
         if dry_run:
+            if fmt is ReportFormat.json:  # a script asking for JSON gets the plan on stdout
+                sys.stdout.write(json.dumps({**preview, "dry_run": True}, indent=2) + "\n")
             say(t("dry run: nothing was changed"))
             return
         question = ngettext(
@@ -554,7 +557,9 @@ def _undo_import(
         done = undo_run(ws.conn, ws.actor, run, batch_rows=batch_rows)
     if fmt is ReportFormat.json:
         result = {"run": run, "customers_removed": done.customers,
-                  "organisations_removed": done.organisations}  # fmt: skip
+                  "organisations_removed": done.organisations,
+                  "customers_kept": list(done.kept),
+                  "organisations_kept": list(done.kept_organisations)}  # fmt: skip
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
     say(
         t(
@@ -565,3 +570,5 @@ def _undo_import(
             organisations=done.organisations,
         )
     )
+    for note in kept_notes(done):
+        warn(note)  # the clerks' work, kept: the reader should know which

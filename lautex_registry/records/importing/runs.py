@@ -10,7 +10,8 @@ organisation it stored is linked to it (`import_run_customers`,
   read again, and the store goes on after the last batch that committed;
 - undone as a whole: every customer it stored goes, unless a clerk has since changed
   it or added something that refers to it (an order, an invoice, a request, ...): then
-  nothing is removed and the error says how many and where.
+  nothing is removed and the error says how many and where. A clerk's change between
+  two batches of an undo keeps that customer (reported), the rest still go.
 
 A run holds counts, times, options and a hash, never personal data (docs/rules.md §5);
 its links go with the customer when the customer is erased (ON DELETE CASCADE).
@@ -29,8 +30,17 @@ from typing import IO, Any
 
 from lautex_registry.platform import audit
 from lautex_registry.platform.clock import timestamp
-from lautex_registry.platform.errors import Conflict, LautexError, NotFound, Refused, t, tn
+from lautex_registry.platform.errors import (
+    Conflict,
+    LautexError,
+    Message,
+    NotFound,
+    Refused,
+    t,
+    tn,
+)
 from lautex_registry.records.importing.staging_file import register_path
+from lautex_registry.records.objections import RESTORED_CHANNEL
 
 RUNNING, FINISHED, UNDONE = "running", "finished", "undone"
 # Rows a batch: one write transaction each, so a clerk's write waits for one batch at
@@ -257,14 +267,27 @@ def _referring_columns(conn: sqlite3.Connection, target: str) -> list[tuple[str,
     return sorted(found)
 
 
-def _kept(conn: sqlite3.Connection, run_id: int, limit_ids: list[int] | None) -> dict[str, int]:
+# Rows that refer to a run's customer but are the run's own work, not a clerk's: the
+# objection the import itself put back on an erased objector it re-added (GDPR Art.
+# 21(3)), as long as nobody has withdrawn it or tied it to a request. It goes with the
+# customer on undo (ON DELETE CASCADE); the erased person's objection stays recorded in
+# `suppression` (keyed hashes), as before the import (docs/rules.md §6, "import runs").
+_RUN_OWN = {
+    "objections": f"NOT (channel = '{RESTORED_CHANNEL}' AND withdrawn_on IS NULL "
+    "AND request_id IS NULL)",
+}
+
+
+def _clerks(table: str) -> str:
+    """The condition that a row of `table` is clerks' work, not the run's own."""
+    return f" AND {_RUN_OWN[table]}" if table in _RUN_OWN else ""
+
+
+def _kept(conn: sqlite3.Connection, run_id: int) -> dict[str, int]:
     """What keeps the run's customers: how many a clerk changed since, and how many each
     table refers to (an order, an invoice, a request, ...)."""
     ids = "SELECT customer_id FROM import_run_customers WHERE run_id = ?"
     params: list[Any] = [run_id]
-    if limit_ids is not None:
-        ids = "SELECT value FROM json_each(?)"
-        params = [json.dumps(limit_ids)]
     kept: dict[str, int] = {}
     changed = conn.execute(
         f"SELECT count(*) FROM import_run_customers WHERE customer_id IN ({ids}) AND changed",
@@ -274,35 +297,73 @@ def _kept(conn: sqlite3.Connection, run_id: int, limit_ids: list[int] | None) ->
         kept["changed"] = int(changed)
     for table, column in _referring_columns(conn, "customers"):
         count = conn.execute(
-            f"SELECT count(DISTINCT {column}) FROM {table} WHERE {column} IN ({ids})", params
+            f"SELECT count(DISTINCT {column}) FROM {table} WHERE {column} IN ({ids})"
+            f"{_clerks(table)}",
+            params,
         ).fetchone()[0]
         if count:
             kept[table] = int(count)
     return kept
 
 
-def _refusal(run_id: int, kept: dict[str, int], removed: int) -> Refused:
+def _refusal(run_id: int, kept: dict[str, int]) -> Refused:
     where = ", ".join(f"{table} {count}" for table, count in kept.items())
-    so_far = (
-        tn(
-            "{count} removed before it was noticed",
-            "{count} removed before it was noticed",
-            removed,
-            count=removed,
-        )
-        if removed
-        else t("nothing removed")
-    )
     return Refused(
         t(
             "run: customers of import run {run_id} have been changed or referred "
-            "to since the import ({where}); {so_far}: the clerks' work is kept, so "
-            "the run cannot be undone as a whole",
+            "to since the import ({where}); nothing removed: the clerks' work is kept, "
+            "so the run cannot be undone as a whole",
             run_id=run_id,
             where=where,
-            so_far=so_far,
         )
     )
+
+
+def kept_notes(undone: "Undone") -> list[Message]:
+    """What an undo kept because clerks worked on it: customers changed or referred to
+    while it ran, organisations changed since the import."""
+    notes = []
+    if undone.kept:
+        notes.append(
+            tn(
+                "import run {run_id}: {count} customer kept, changed or referred to by a "
+                "clerk while the undo ran: {ids}",
+                "import run {run_id}: {count} customers kept, changed or referred to by a "
+                "clerk while the undo ran: {ids}",
+                len(undone.kept),
+                run_id=undone.run_id,
+                count=len(undone.kept),
+                ids=", ".join(str(i) for i in undone.kept),
+            )
+        )
+    if undone.kept_organisations:
+        notes.append(
+            tn(
+                "import run {run_id}: {count} organisation kept, changed by a clerk since "
+                "the import: {ids}",
+                "import run {run_id}: {count} organisations kept, changed by a clerk since "
+                "the import: {ids}",
+                len(undone.kept_organisations),
+                run_id=undone.run_id,
+                count=len(undone.kept_organisations),
+                ids=", ".join(str(i) for i in undone.kept_organisations),
+            )
+        )
+    return notes
+
+
+def _kept_ids(conn: sqlite3.Connection, ids: list[int]) -> list[int]:
+    """Which of `ids` a clerk has changed since the import or something refers to."""
+    given = "SELECT value FROM json_each(?)"
+    parts = [
+        f"SELECT customer_id FROM import_run_customers WHERE customer_id IN ({given}) AND changed"
+    ]
+    parts += [
+        f"SELECT {column} FROM {table} WHERE {column} IN ({given}){_clerks(table)}"
+        for table, column in _referring_columns(conn, "customers")
+    ]
+    params = [json.dumps(ids)] * len(parts)
+    return sorted(int(row[0]) for row in conn.execute(" UNION ".join(parts), params))
 
 
 @dataclass(frozen=True)
@@ -311,6 +372,10 @@ class Undone:
     customers: int
     organisations: int
     dry_run: bool
+    # Customers a clerk changed or referred to while the undo ran: the clerks' now, kept.
+    kept: tuple[int, ...] = ()
+    # Organisations the run created that a clerk has changed since: kept, theirs now.
+    kept_organisations: tuple[int, ...] = ()
 
 
 def undo(
@@ -321,8 +386,14 @@ def undo(
     dry_run: bool = False,
     batch_rows: int = BATCH_ROWS,
 ) -> Undone:
-    """Remove every customer (and new organisation) the run stored, in batches; refused
-    when a clerk has since changed one of them or added something that refers to one."""
+    """Remove every customer (and new organisation) the run stored, in batches.
+
+    Refused up front, with nothing removed, when a clerk has changed one of them or added
+    something that refers to one. A clerk who does so between two batches makes that
+    customer the clerks': it is kept (and reported), the rest still go, and the run ends
+    undone, so no run is left half undone for good (docs/rules.md §6, "import runs"). An
+    undo stopped by a crash is finished by the next `--undo`, which keeps the same way
+    what clerks have changed since."""
     from lautex_registry.platform.db import let_others_write, transaction
 
     with store_lock(conn):
@@ -334,15 +405,25 @@ def undo(
                 "SELECT count(*) FROM import_run_customers WHERE run_id = ?", (run_id,)
             ).fetchone()[0]
         )
-        kept = _kept(conn, run_id, None)
-        if kept:
-            raise _refusal(run_id, kept, 0)
+        started_before = int(
+            conn.execute("SELECT removed FROM import_runs WHERE id = ?", (run_id,)).fetchone()[0]
+        )
+        kept = _kept(conn, run_id)
+        if kept and not started_before:
+            raise _refusal(run_id, kept)
         if dry_run:
             orgs = conn.execute(
                 "SELECT count(*) FROM import_run_organisations WHERE run_id = ?", (run_id,)
             ).fetchone()[0]
-            return Undone(run_id, linked, int(orgs), True)
+            keeping: tuple[int, ...] = ()
+            if kept:  # an undo half done: what clerks changed since stays
+                all_ids = conn.execute(
+                    "SELECT customer_id FROM import_run_customers WHERE run_id = ?", (run_id,)
+                )
+                keeping = tuple(_kept_ids(conn, [int(row[0]) for row in all_ids]))
+            return Undone(run_id, linked - len(keeping), int(orgs), True, keeping)
         removed = 0
+        kept_ids: list[int] = []
         while True:
             started = time.monotonic()
             with transaction(conn):
@@ -356,45 +437,76 @@ def undo(
                 ]
                 if not ids:
                     break
-                # A clerk may have written between two batches: checked again under the lock.
-                kept = _kept(conn, run_id, ids)
-                if kept:
-                    raise _refusal(run_id, kept, removed)
+                # A clerk may have written between two batches: checked again under the
+                # lock. What a clerk changed is theirs now: unlinked from the run, kept.
+                keep = _kept_ids(conn, ids)
+                if keep:
+                    conn.execute(
+                        "DELETE FROM import_run_customers "
+                        "WHERE customer_id IN (SELECT value FROM json_each(?))",
+                        (json.dumps(keep),),
+                    )
+                    kept_ids.extend(keep)
+                    audit.record(
+                        conn, actor, "customer import undo kept", "import_run", run_id,
+                        {"kept": len(keep), "customer_ids": keep},
+                    )  # fmt: skip
+                gone = [i for i in ids if i not in set(keep)]
+                if not gone:
+                    continue
                 conn.execute(
                     "DELETE FROM customers WHERE id IN (SELECT value FROM json_each(?))",
-                    (json.dumps(ids),),
+                    (json.dumps(gone),),
                 )
                 conn.execute(
-                    "UPDATE import_runs SET removed = removed + ? WHERE id = ?", (len(ids), run_id)
+                    "UPDATE import_runs SET removed = removed + ? WHERE id = ?", (len(gone), run_id)
                 )
                 audit.record(
                     conn, actor, "customer import undo", "import_run", run_id,
-                    {"removed": len(ids), "first_id": ids[0], "last_id": ids[-1]},
+                    {"removed": len(gone), "first_id": gone[0], "last_id": gone[-1]},
                 )  # fmt: skip
-                removed += len(ids)
+                removed += len(gone)
             let_others_write(time.monotonic() - started)  # a clerk's write goes next
         with transaction(conn):
-            organisations = _remove_organisations(conn, run_id)
+            organisations, kept_organisations = _remove_organisations(conn, run_id)
             conn.execute(
                 "UPDATE import_runs SET state = ?, undone_at = ? WHERE id = ?",
                 (UNDONE, timestamp(), run_id),
             )
             audit.record(
                 conn, actor, "customer import undone", "import_run", run_id,
-                {"customers_removed": removed, "organisations_removed": organisations},
+                {"customers_removed": removed, "organisations_removed": organisations,
+                 "customers_kept": len(kept_ids), "organisations_kept": kept_organisations},
             )  # fmt: skip
-        return Undone(run_id, removed, organisations, False)
+        return Undone(
+            run_id, removed, organisations, False, tuple(kept_ids), tuple(kept_organisations)
+        )
 
 
-def _remove_organisations(conn: sqlite3.Connection, run_id: int) -> int:
-    """The organisations the run created that nothing refers to now."""
+def _remove_organisations(conn: sqlite3.Connection, run_id: int) -> tuple[int, list[int]]:
+    """Remove the organisations the run created that nothing refers to and no clerk has
+    changed since; return how many went and the ids of those kept for a clerk's change.
+
+    An organisation has no change marker of its own: a clerk's change to it (an edit,
+    a marketing prohibition, lifted or not) is in the audit log under its id, beside
+    the `org add` of its creation; and its row differs from what an import creates (no
+    prohibition, not a sole trader) (docs/rules.md §6, "import runs")."""
     unused = " AND ".join(
         f"NOT EXISTS (SELECT 1 FROM {table} WHERE {column} = l.organisation_id)"
         for table, column in _referring_columns(conn, "organisations")
     )
+    changed = (
+        "SELECT l.organisation_id FROM import_run_organisations AS l "
+        "JOIN organisations AS o ON o.id = l.organisation_id WHERE l.run_id = ? AND ("
+        "o.marketing_prohibited_on IS NOT NULL OR o.sole_trader OR o.trader_id IS NOT NULL "
+        "OR EXISTS (SELECT 1 FROM audit_log AS a WHERE a.entity = 'organisation' "
+        "AND a.entity_id = CAST(l.organisation_id AS TEXT) AND a.action <> 'org add'))"
+    )
+    kept = sorted(int(row[0]) for row in conn.execute(changed, (run_id,)))
     cursor = conn.execute(
         "DELETE FROM organisations WHERE id IN (SELECT l.organisation_id "
-        f"FROM import_run_organisations AS l WHERE l.run_id = ? AND {unused})",
-        (run_id,),
+        f"FROM import_run_organisations AS l WHERE l.run_id = ? AND {unused} "
+        "AND l.organisation_id NOT IN (SELECT value FROM json_each(?)))",
+        (run_id, json.dumps(kept)),
     )
-    return int(cursor.rowcount)
+    return int(cursor.rowcount), kept
