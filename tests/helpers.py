@@ -353,3 +353,24 @@ def markdown_sections(text: str) -> list[tuple[str, str]]:
             heading, body = sections[-1]
             sections[-1] = (heading, body + line + "\n")
     return sections
+
+
+def dummy_args(command: Any) -> list[str]:
+    """Values for a command's required parameters that parse (customer 1, the first of a
+    closed set), for tests that run every command of the CLI's own tree."""
+    from enum import Enum
+
+    args: list[str] = []
+    for param in command.params:
+        if not param.required:
+            continue
+        annotation = param.type_descriptor.annotation
+        is_enum = isinstance(annotation, type) and issubclass(annotation, Enum)
+        value = str(next(iter(annotation)).value) if is_enum else "1"
+        if (param.metavar or "").startswith("<"):  # a closed set (cli/params.py choice_option)
+            value = param.metavar.strip("<>").split("|")[0]
+        if param.param_type_name == "argument":
+            args.extend([value] * (param.nargs if param.nargs > 0 else 1))
+        else:
+            args.extend([param.opts[0], value])
+    return args

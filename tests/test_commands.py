@@ -2,7 +2,6 @@
 permission enforced (a role without it gets exit 5 before anything else happens)."""
 
 from collections.abc import Iterator
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from lautex_registry.platform.permissions import (
     permissions_markdown,
 )
 from tests.conftest import Cli
+from tests.helpers import dummy_args
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -65,24 +65,6 @@ def test_the_readme_documents_the_permission_table() -> None:
     assert permissions_markdown() in README
 
 
-def _dummy_args(command: Any) -> list[str]:
-    """Arguments that parse: the permission check must come before any validation."""
-    args: list[str] = []
-    for param in command.params:
-        if not param.required:
-            continue
-        annotation = param.type_descriptor.annotation
-        is_enum = isinstance(annotation, type) and issubclass(annotation, Enum)
-        value = str(next(iter(annotation)).value) if is_enum else "1"
-        if (param.metavar or "").startswith("<"):  # a closed set (cli/params.py choice_option)
-            value = param.metavar.strip("<>").split("|")[0]
-        if param.param_type_name == "argument":
-            args.extend([value] * (param.nargs if param.nargs > 0 else 1))
-        else:
-            args.extend([param.opts[0], value])
-    return args
-
-
 FORBIDDEN = [
     (path, role)
     for path, _ in COMMANDS
@@ -101,7 +83,7 @@ def test_a_role_without_permission_is_refused_with_exit_5(
 ) -> None:
     command = dict(COMMANDS)[path]
     before = cli.db.read_bytes()
-    result = cli.run(*path, *_dummy_args(command), user=USER_OF_ROLE[role], input="")
+    result = cli.run(*path, *dummy_args(command), user=USER_OF_ROLE[role], input="")
     assert result.exit_code == 5, f"{' '.join(path)} as {role}: {result.output}"
     assert result.stderr == f"error: the {role} role may not run `lautex {' '.join(path)}`\n"
     assert cli.db.read_bytes() == before

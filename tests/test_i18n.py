@@ -12,7 +12,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from lautex_registry.cli.prompts import ask_yes_no
 from lautex_registry.platform import clock, i18n, i18n_catalogues
 from lautex_registry.platform.errors import LautexError, NotFound, shown, t, tn
 from tests.conftest import Cli
-from tests.helpers import add_aino, assert_one_line_error
+from tests.helpers import add_aino, assert_one_line_error, dummy_args
 
 LOCALE_VARIABLES = ("LAUTEX_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
 
@@ -304,24 +303,6 @@ def _walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...]
         yield path, command
 
 
-def _args(command: Any) -> list[str]:
-    """Values for the required parameters that parse (customer 1, the first of a set)."""
-    args: list[str] = []
-    for param in command.params:
-        if not param.required:
-            continue
-        annotation = param.type_descriptor.annotation
-        is_enum = isinstance(annotation, type) and issubclass(annotation, Enum)
-        value = str(next(iter(annotation)).value) if is_enum else "1"
-        if (param.metavar or "").startswith("<"):
-            value = param.metavar.strip("<>").split("|")[0]
-        if param.param_type_name == "argument":
-            args.extend([value] * (param.nargs if param.nargs > 0 else 1))
-        else:
-            args.extend([param.opts[0], value])
-    return args
-
-
 def _machine_formats(command: Any) -> list[list[str]]:
     """TSV (the default when piped), plus `-f json` and `-f csv` where the command has them."""
     variants: list[list[str]] = [[]]
@@ -340,7 +321,7 @@ def _run_everything(folder: Path, lang: str) -> dict[tuple[str, ...], tuple[int,
     outputs: dict[tuple[str, ...], tuple[int, bytes]] = {}
     for path, command in COMMANDS:
         for variant in _machine_formats(command):
-            argv = (*path, *_args(command), *variant)
+            argv = (*path, *dummy_args(command), *variant)
             result = runner.invoke(app, list(argv), input="", env=env)
             outputs[argv] = (result.exit_code, result.stdout_bytes)
     return outputs
