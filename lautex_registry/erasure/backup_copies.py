@@ -388,6 +388,20 @@ def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> tuple
         conn.close()
 
 
+def _decryption_error(exc: Exception, shown: Path, field: str) -> LautexError:
+    """A copy age will not open: the wrong identity is exit 5, a damaged copy exit 4."""
+    if "no matching keys" in str(exc).lower():
+        return AuthError(
+            t(
+                "identity: it cannot decrypt {shown}: the copy was encrypted to other keys",
+                shown=shown,
+            )
+        )
+    return Refused(
+        t("{field}: {shown}: damaged or cut short ({exc})", field=field, shown=shown, exc=exc)
+    )
+
+
 def decrypt_into(
     source: Path, scratch: PendingOutput, identities: Sequence[Identity], shown: Path
 ) -> None:
@@ -396,23 +410,12 @@ def decrypt_into(
         with source.open("rb") as src, scratch.open("wb") as out:
             pyrage.decrypt_io(src, cast(BufferedIOBase, out), list(identities))
     except pyrage.DecryptError as exc:
-        if "no matching keys" in str(exc).lower():
-            raise AuthError(
-                t(
-                    "identity: it cannot decrypt {shown}: the copy was encrypted to other keys",
-                    shown=shown,
-                )
-            ) from exc
-        raise Refused(
-            t("backup verify: {shown}: damaged or cut short ({exc})", shown=shown, exc=exc)
-        ) from exc
+        raise _decryption_error(exc, shown, "backup verify") from exc
     except OSError as exc:
         if exc.errno is not None:
             raise  # the disk's (full, read-only): the command's boundary says so (exit 7)
         # The stream reader reports a cut or altered payload chunk as an OSError with no errno.
-        raise Refused(
-            t("backup verify: {shown}: damaged or cut short ({exc})", shown=shown, exc=exc)
-        ) from exc
+        raise _decryption_error(exc, shown, "backup verify") from exc
 
 
 def _location_keys(conn: sqlite3.Connection, folder: Path) -> list[str]:
@@ -448,16 +451,7 @@ def check_identity(source: Path, identities: Sequence[Identity]) -> None:
         with source.open("rb") as src:
             pyrage.decrypt_io(src, sink, list(identities))
     except pyrage.DecryptError as exc:
-        if "no matching keys" in str(exc).lower():
-            raise AuthError(
-                t(
-                    "identity: it cannot decrypt {source}: the copy was encrypted to other keys",
-                    source=source,
-                )
-            ) from exc
-        raise Refused(
-            t("backup: {source}: damaged or cut short ({exc})", source=source, exc=exc)
-        ) from exc
+        raise _decryption_error(exc, source, "backup") from exc
     except OSError:
         if not sink.opened:
             raise Refused(t("backup: {source}: damaged or cut short", source=source)) from None
