@@ -12,13 +12,14 @@ the json module) and the peak Python memory of each (tracemalloc). Run it with
 PYTHONPATH pointing at another checkout to measure that one.
 """
 
-import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+
+from lautex_registry.platform.sqlite import sqlite3
 
 sys.path.insert(0, str(Path(__file__).parent))
 

@@ -14,7 +14,6 @@ alternating so that a busy machine slows every side alike (medians of REPEATS, d
 Prints each time and its ratio to plain `VACUUM INTO` in the same run.
 """
 
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from lautex_registry.erasure.backup_copies import make_policy_copy, verify_copy
 from lautex_registry.platform import audit
 from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.settings import section, store_settings
+from lautex_registry.platform.sqlite import sqlite3
 
 ACTOR = audit.Actor(None, "benchmark")
 

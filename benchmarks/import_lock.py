@@ -15,13 +15,14 @@ running (plain sqlite3, same run).
 
 import os
 import resource
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from lautex_registry.platform.sqlite import sqlite3
 
 sys.path.insert(0, str(Path(__file__).parent))
 

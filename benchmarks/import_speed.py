@@ -20,7 +20,6 @@ Runs alternate between the two sides, so a busy machine slows both alike.
 
 import csv
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from lautex_registry.platform.sqlite import sqlite3
 
 sys.path.insert(0, str(Path(__file__).parent))
 

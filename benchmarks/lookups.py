@@ -16,7 +16,6 @@ plain `python -c` script printing the same JSON), with the ratio.
 import json
 import os
 import random
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,8 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+from lautex_registry.platform.sqlite import sqlite3
 
 sys.path.insert(0, str(Path(__file__).parent))
 

@@ -17,12 +17,13 @@ shared machine), the ratios, and checks that both produced the same ids.
 """
 
 import random
-import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from lautex_registry.platform.sqlite import sqlite3
 
 sys.path.insert(0, str(Path(__file__).parent))
 

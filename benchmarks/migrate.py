@@ -13,7 +13,6 @@ Medians; the ratio is against the plain sqlite3 run.
 
 import os
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from lautex_registry.platform import migrations
 from lautex_registry.platform.db import connect, transaction
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import roll_back_migrations
 
 PASSWORD = "benchmark password 1"

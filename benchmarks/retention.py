@@ -23,7 +23,6 @@ Prints time and peak memory (tracemalloc, one more run) of each and the ratio
 import hashlib
 import json
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -32,6 +31,8 @@ import tracemalloc
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+
+from lautex_registry.platform.sqlite import sqlite3
 
 sys.path.insert(0, str(Path(__file__).parent))
 

@@ -21,7 +21,6 @@ for the person's email, name, phone and the trigrams of them that were in the in
 """
 
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+from lautex_registry.platform.sqlite import sqlite3
 
 sys.path.insert(0, str(Path(__file__).parent))
 

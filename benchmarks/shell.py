@@ -12,13 +12,14 @@ benchmarks/generate.py.
 """
 
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from lautex_registry.platform.sqlite import sqlite3
 
 COMMANDS = ("customer show 1 --format json", "status --format json")
 

@@ -12,7 +12,6 @@ Builds a register of CUSTOMERS customers (default 100000) and prints medians of:
 """
 
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -20,6 +19,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from lautex_registry.platform.sqlite import sqlite3
 
 sys.path.insert(0, str(Path(__file__).parent))
 

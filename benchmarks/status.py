@@ -17,7 +17,6 @@ the ratio.
 """
 
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from lautex_registry.platform import migrations
 from lautex_registry.platform.db import connect, transaction
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.status import register_status
 
 AS_OF = date(2026, 11, 25)

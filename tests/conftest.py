@@ -9,7 +9,6 @@ import functools
 import os
 import re
 import shutil
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typer.testing import CliRunner, Result
 
 from lautex_registry.cli.app import app, register_commands
 from lautex_registry.platform import accounts
+from lautex_registry.platform.sqlite import sqlite3
 
 PASSWORD = "correct horse battery staple"
 USERS = {"admin": "admin", "clerk": "clerk", "auditor": "auditor", "bot": "system"}

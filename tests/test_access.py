@@ -5,13 +5,13 @@ import hashlib
 import io
 import json
 import shutil
-import sqlite3
 import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.personal_data import PERSONAL_TABLES
 from tests.conftest import Cli, RegisterTemplate
 from tests.helpers import info_for

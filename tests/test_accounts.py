@@ -2,7 +2,6 @@
 
 import json
 import os
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from lautex_registry.platform import clock
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import PASSWORD, Cli
 from tests.helpers import dump
 

@@ -1,11 +1,11 @@
 """The audit trail: attributed, append-only, hash-chained, without personal values."""
 
 import json
-import sqlite3
 import subprocess
 
 import pytest
 
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import Cli
 
 RESTORE_DELETE_TRIGGER = """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log

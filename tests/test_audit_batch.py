@@ -3,7 +3,6 @@
 import hashlib
 import json
 import shutil
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 from lautex_registry.platform import audit, clock
 from lautex_registry.platform.db import OutsideTransaction, connect, transaction
 from lautex_registry.platform.errors import LautexError
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import Cli
 
 ADMIN = audit.Actor(1, "admin")

@@ -3,7 +3,6 @@
 import hashlib
 import json
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 
 from lautex_registry.erasure.backups import plan_replay
 from lautex_registry.platform.journal import JournalEntry
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import Cli
 from tests.helpers import (
     EMAIL,

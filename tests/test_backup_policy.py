@@ -1,7 +1,6 @@
 """The backup policy's services: rotation, encryption, verification, restore, retention."""
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -29,6 +28,7 @@ from lautex_registry.platform import audit, clock
 from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.errors import AuthError, InvalidInput, Refused
 from lautex_registry.platform.settings import section, store_settings
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import Cli
 from tests.helpers import EMAIL, add_quinta, every_table, needles
 

@@ -3,7 +3,6 @@ happen; LAUTEX_TODAY (the business date, for tests and rehearsals) can never mov
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -15,7 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lautex_registry.platform import clock
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import PASSWORD, Cli
+from tests.helpers import iterdump
 
 FUTURE = "2099-01-01"
 
@@ -51,7 +52,7 @@ def a_customer_long_inactive(cli: Cli) -> None:
 def register_dump(cli: Cli) -> list[str]:
     conn = sqlite3.connect(cli.db)
     try:
-        return list(conn.iterdump())
+        return list(iterdump(conn))
     finally:
         conn.close()
 

@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import sqlite3
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 from stdnum.fi import ytunnus
 from typer.testing import Result
 
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import TODAY, Cli, DemoTemplate
 from tests.helpers import assert_one_line_error
 

@@ -1,11 +1,11 @@
 """The disclosure log: permitted purposes only, never marketing, no transfer without a basis."""
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import Cli
 from tests.helpers import (
     BILLING_PARTNER,

@@ -4,7 +4,6 @@ the language writes them, and PDFs that read back with every name as written."""
 
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from lautex_registry.platform import audit, wording
 from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.documents import markdown_parser
 from lautex_registry.platform.paper import postal_address
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import (
     customer_state,
     customers,

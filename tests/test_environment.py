@@ -8,7 +8,6 @@ not stop anything).
 
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import PASSWORD, Cli
 
 LAUTEX = f"{sys.executable} -m lautex_registry"

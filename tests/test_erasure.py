@@ -2,11 +2,11 @@
 
 import json
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
 
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import Cli
 from tests.helpers import (
     EMAIL,

@@ -3,7 +3,6 @@
 import errno
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import Result
 
 from lautex_registry.platform import errors
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import status
 from tests.conftest import Cli
 from tests.helpers import assert_one_line_error, dump
@@ -209,7 +209,7 @@ def test_under_lautex_debug_a_bug_prints_its_traceback_from_the_real_command(
     )
     assert loud.returncode == 1, loud.stderr
     assert "Traceback (most recent call last)" in loud.stderr
-    assert "sqlite3.IntegrityError: UNIQUE constraint failed: meta.key" in loud.stderr
+    assert "IntegrityError: UNIQUE constraint failed: meta.key" in loud.stderr
     assert "not a usable" not in loud.stderr
     with closing(cli.connect()) as conn:
         assert conn.execute("SELECT count(*) FROM meta WHERE value = 'twice'").fetchone()[0] == 0

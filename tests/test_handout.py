@@ -3,7 +3,6 @@
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 
 from lautex_registry.cli import context
 from lautex_registry.platform import db
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import Cli, RegisterTemplate
 from tests.helpers import build_once
 

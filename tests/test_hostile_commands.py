@@ -10,7 +10,6 @@ import io
 import itertools
 import json
 import re
-import sqlite3
 import unicodedata
 from collections.abc import Callable
 from contextlib import closing
@@ -25,7 +24,9 @@ from pypdf import PdfReader
 
 from lautex_registry.platform.documents import markdown_parser
 from lautex_registry.platform.escaping import FORMULA_STARTS, printable
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import PASSWORD, Cli
+from tests.helpers import iterdump
 
 DOCUMENTED_EXITS = {0, 2, 3, 4, 5, 6, 7, 8}  # README "Exit codes"
 # What a terminal acts on: C0 controls but the newline, DEL, C1, bidirectional overrides.
@@ -208,7 +209,7 @@ SHOWN_IN_TABLE = {
 
 def snapshot(cli: Cli) -> str:
     with closing(sqlite3.connect(cli.db)) as conn:
-        return "\n".join(conn.iterdump())
+        return "\n".join(iterdump(conn))
 
 
 class Tags(HTMLParser):

@@ -11,7 +11,6 @@ import os
 import pty
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from lautex_registry.platform.escaping import (
     printable,
     spreadsheet_safe,
 )
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.importing.reading import records
 from tests.conftest import Cli, RegisterTemplate
 from tests.helpers import build_once

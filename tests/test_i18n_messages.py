@@ -7,7 +7,6 @@ and machine outputs see, does not change with the locale, nor does the exit code
 
 import errno
 import json
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +25,7 @@ from lautex_registry.platform.errors import (
     t,
 )
 from lautex_registry.platform.register_location import RegisterLocation
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import recipients
 from tests.conftest import Cli
 from tests.helpers import add_invoice, add_order_on, add_quinta, erasure_request, insert_org

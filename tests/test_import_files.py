@@ -2,7 +2,6 @@
 final store that alone takes the write lock (the service, without the CLI)."""
 
 import io
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from hypothesis import strategies as st
 from lautex_registry.platform import audit
 from lautex_registry.platform.db import connect
 from lautex_registry.platform.errors import InvalidInput
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.importing import reading
 from lautex_registry.records.importing.report import ImportReport
 from lautex_registry.records.importing.run import import_customers

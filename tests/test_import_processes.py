@@ -3,7 +3,6 @@
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.importing.validating import usable_cores
 from tests.conftest import Cli
 

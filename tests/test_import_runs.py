@@ -5,7 +5,6 @@ import fcntl
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 from lautex_registry.cli.commands.customer import IMPORT_BATCH_ROWS
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.importing import runs
 from tests.conftest import Cli
 from tests.helpers import add_order, assert_one_line_error, dump

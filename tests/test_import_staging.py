@@ -3,7 +3,6 @@
 import fcntl
 import os
 import signal
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 from lautex_registry.platform import audit
 from lautex_registry.platform.db import connect
 from lautex_registry.platform.errors import Conflict
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.importing import reading, storing
 from lautex_registry.records.importing.run import import_customers
 from lautex_registry.records.importing.staging_file import remove_abandoned, staging_files

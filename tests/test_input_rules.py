@@ -531,7 +531,7 @@ def test_a_dry_run_import_reports_unicode_case_repeats_too(cli: Cli, tmp_path: P
 def test_migrate_keeps_unicode_case_duplicates_stored_before_and_refuses_new_ones(
     cli: Cli,
 ) -> None:
-    import sqlite3
+    from lautex_registry.platform.sqlite import sqlite3
 
     roll_back_migrations(cli.db, to=migrations.named("m0008_unicode_names").number - 1)
     conn = sqlite3.connect(cli.db)

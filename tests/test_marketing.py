@@ -311,12 +311,12 @@ def test_a_list_cut_short_closes_its_read_so_its_audit_waits_out_another_writer(
     """The count's audit row is written after the rows: a read left open (the reader of a
     pipe stopped) would make BEGIN IMMEDIATE fail at once with a stale snapshot instead of
     waiting out a writer for the busy timeout."""
-    import sqlite3
     import threading
     import time
 
     from lautex_registry.marketing.lists import MarketingList
     from lautex_registry.platform.db import connect, transaction
+    from lautex_registry.platform.sqlite import sqlite3
 
     conn = connect(cli.db)
     run = MarketingList(conn, "direct-advertising", "post")

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from hypothesis import strategies as st
 
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.output_files import check_target
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import Cli, roll_back_migrations
 from tests.helpers import add_quinta, refused
 

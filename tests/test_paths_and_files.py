@@ -12,6 +12,7 @@ import pytest
 
 from lautex_registry.records import status
 from tests.conftest import Cli
+from tests.helpers import iterdump
 
 LONG = "q" * 3000  # longer than any file name a file system takes (255 bytes)
 NAME = "q" * 200  # as long as a name may be
@@ -37,7 +38,7 @@ def lautex(cli: Cli, *args: str, timeout: float = 60) -> subprocess.CompletedPro
 
 def dump(cli: Cli) -> list[str]:
     with cli.connect() as conn:
-        return list(conn.iterdump())
+        return list(iterdump(conn))
 
 
 def assert_short_refusal(stderr: str, *fragments: str) -> None:

@@ -3,7 +3,6 @@
 import hashlib
 import json
 import shutil
-import sqlite3
 import stat
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from lautex_registry.platform import audit, migrations
 from lautex_registry.platform.db import OutsideTransaction, connect, transaction
 from lautex_registry.platform.errors import SchemaError
 from lautex_registry.platform.schema_upgrade import migrate
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import PASSWORD, Cli, roll_back_migrations
 
 
@@ -396,3 +396,36 @@ def test_an_empty_table_is_silent_without_a_terminal(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0
     assert (result.stdout, result.stderr) == ("", "")
+
+
+def test_an_sqlite_older_than_the_index_needs_is_refused_before_the_file_opens(
+    tmp_path: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/rules.md §3: 3.40 would fail later, on the first write of a customer."""
+    cli.init(tmp_path / "r.db")
+    before = (tmp_path / "r.db").read_bytes()
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 40, 1))
+    result = cli.run("--db", str(tmp_path / "r.db"), "status")
+    assert result.exit_code == 7
+    assert "SQLite 3.40.1 is older than 3.42.0" in result.stderr
+    assert (tmp_path / "r.db").read_bytes() == before
+
+
+def test_the_register_runs_on_one_sqlite_module() -> None:
+    """A second sqlite3 module's exceptions would slip past `except sqlite3.Error`."""
+    package = Path(__file__).resolve().parents[1] / "lautex_registry"
+    direct = [
+        path.relative_to(package.parent).as_posix()
+        for path in package.rglob("*.py")
+        if path.name != "sqlite.py"
+        and any(
+            line.strip() in ("import sqlite3", "from sqlite3 import *")
+            or line.strip().startswith("from sqlite3 import ")
+            for line in path.read_text(encoding="utf-8").splitlines()
+        )
+    ]
+    assert direct == []
+    with sqlite3.connect(":memory:") as conn:
+        assert sqlite3.sqlite_version_info >= (3, 42, 0)
+        conn.execute("CREATE VIRTUAL TABLE f USING fts5(x, tokenize='trigram', detail='none')")
+        conn.execute("INSERT INTO f(f, rank) VALUES('secure-delete', 1)")

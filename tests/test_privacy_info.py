@@ -1,7 +1,6 @@
 """art15_information: the one source of the statement, the record and the access reply."""
 
 import json
-import sqlite3
 import tomllib
 from collections.abc import Iterator
 from html import escape
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 from lautex_registry.platform import audit
 from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.settings import default_settings_text
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.personal_data import PERSONAL_TABLES
 from lautex_registry.records.recipients import add_recipient
 from lautex_registry.statement.privacy_info import art15_information, is_outside_eea

@@ -5,13 +5,13 @@ callback, so a change to a query that loses its index fails here.
 """
 
 import re
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from lautex_registry.platform.db import connect
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import customers, invoices, lookup, orders, person
 from tests.conftest import Cli
 from tests.helpers import invoiced

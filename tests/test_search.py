@@ -3,7 +3,6 @@ replaced, an index built for registers that had none, and no token left after er
 
 import json
 import re
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.migrations import m0014_customer_search, m0016_customer_email_key
 from lautex_registry.platform.migrations.m0016_customer_email_key import email_search_key
 from lautex_registry.platform.schema_upgrade import migrate
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import customers
 from tests.conftest import Cli, roll_back_migrations
 from tests.helpers import EMAIL, PHONE, SURNAME, add_aino, add_customer, add_quinta, insert_org

@@ -7,7 +7,6 @@ is in tests/test_shell_terminal.py.
 
 import json
 import os
-import sqlite3
 import stat
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ import typer
 from lautex_registry.cli.app import app
 from lautex_registry.cli.commands import shell
 from lautex_registry.platform.db import connect
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.lookup import customer_references
 from tests.conftest import PASSWORD, Cli
 from tests.helpers import add_aino, add_customer

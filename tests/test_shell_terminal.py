@@ -13,7 +13,6 @@ import pty
 import re
 import select
 import shutil
-import sqlite3
 import stat
 import struct
 import subprocess
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import PASSWORD, TODAY, RegisterTemplate
 
 PROMPT = re.compile(rb"lautex lautex\.db \[(\d+)\]> ")

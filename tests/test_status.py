@@ -1,9 +1,9 @@
 """lautex status: the register at a glance."""
 
 import json
-import sqlite3
 from pathlib import Path
 
+from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import Cli
 from tests.helpers import add_aino, assert_one_line_error, dump, invoiced
 

@@ -5,7 +5,6 @@ is looked up in lautex_registry.platform.permissions.PERMISSIONS.
 """
 
 import os
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from lautex_registry.platform.identity import register_id
 from lautex_registry.platform.migrations import require_current
 from lautex_registry.platform.permissions import allowed
 from lautex_registry.platform.register_location import RegisterLocation, locate_register
+from lautex_registry.platform.sqlite import sqlite3
 
 _Row = TypeVar("_Row")
 

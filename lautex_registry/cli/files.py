@@ -18,7 +18,7 @@ from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.output_files import is_stdout
 
 if TYPE_CHECKING:
-    import sqlite3
+    from lautex_registry.platform.sqlite import sqlite3
 
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Replace the --output file if it already exists.")

@@ -6,7 +6,6 @@
 
 import random
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from lautex_registry.platform.output_files import (
     remove_companion_files,
 )
 from lautex_registry.platform.settings import load_settings_file
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.setup.new_register import create_register
 
 DEFAULT_DEMO_DB = Path("data") / "demo.db"

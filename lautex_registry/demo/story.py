@@ -12,7 +12,6 @@ its own demo data by appending a step function that takes a `DemoContext`.
 """
 
 import random
-import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from lautex_registry.demo.data import (
 )
 from lautex_registry.platform import audit
 from lautex_registry.platform.clock import business_day
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import invoices
 from lautex_registry.records.customers import add_customer
 from lautex_registry.records.disclosures import record_disclosure

@@ -22,7 +22,6 @@ the register remembers (a restore brings back an older `backups` table).
 import os
 import re
 import shutil
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -68,6 +67,7 @@ from lautex_registry.platform.output_files import (
 )
 from lautex_registry.platform.register_file import vacuum_into
 from lautex_registry.platform.settings import section
+from lautex_registry.platform.sqlite import sqlite3
 
 SECTION = "backup"
 # The `location` of a copy in the policy's own folder as registers before the folder was

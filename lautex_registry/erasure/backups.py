@@ -17,7 +17,6 @@ import hashlib
 import os
 import re
 import shutil
-import sqlite3
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,6 +55,7 @@ from lautex_registry.platform.output_files import (
     remove_companion_files,
 )
 from lautex_registry.platform.register_file import vacuum_into
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.customer_state import ANONYMISED_STATES, WITH_HOLDS
 from lautex_registry.rights.requests import close_request, get_request
 

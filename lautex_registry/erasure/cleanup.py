@@ -7,9 +7,8 @@ images in the `-wal` file. `erase`, `anonymise`, the retention job and `restore`
 this after their transactions.
 """
 
-import sqlite3
-
 from lautex_registry.platform.db import transaction
+from lautex_registry.platform.sqlite import sqlite3
 
 
 def physical_cleanup(conn: sqlite3.Connection) -> bool:

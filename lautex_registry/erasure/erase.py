@@ -11,7 +11,6 @@ billing data. After the transaction `cleanup.physical_cleanup` makes the deletio
 physical.
 """
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +32,7 @@ from lautex_registry.platform import audit, journal, validation
 from lautex_registry.platform.clock import timestamp
 from lautex_registry.platform.db import IN_LIST, json_list, transaction
 from lautex_registry.platform.identity import register_id
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.customer_state import ANONYMISED, WITH_HOLDS
 from lautex_registry.records.organisations import remove_sole_traders, sole_trader_businesses
 from lautex_registry.records.personal_data import personal_table

@@ -21,7 +21,6 @@ the next day. Periods in years keep the day number and fall back to the month's
 last day when it does not exist (29 Feb + 1 year = 28 Feb; EU Reg. 1182/71 Art. 3).
 """
 
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -30,6 +29,7 @@ from typing import Any
 from lautex_registry.platform.db import IN_LIST, json_list
 from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.settings import RETENTION_YEARS, section
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.personal_data import personal_table
 
 VOUCHER = "voucher"

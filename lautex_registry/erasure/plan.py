@@ -30,7 +30,6 @@ way that person goes, and its other contacts are unlinked.
 """
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -38,6 +37,7 @@ from typing import Any
 from lautex_registry.erasure.holds import Hold, RetentionPolicy, holds_for_many
 from lautex_registry.platform import journal, validation
 from lautex_registry.platform.errors import Conflict, InvalidInput, Message, shown, t
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import lookup
 from lautex_registry.records.customer_state import ANONYMISED, WITH_HOLDS
 from lautex_registry.records.organisations import other_contacts, sole_trader_businesses

@@ -32,7 +32,6 @@ the same date finds nothing to do. One run at a time: an exclusive flock on
 import fcntl
 import json
 import os
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -59,6 +58,7 @@ from lautex_registry.platform.clock import real_today, timestamp
 from lautex_registry.platform.db import IN_LIST, json_list, let_others_write, transaction
 from lautex_registry.platform.errors import Conflict, Refused, t
 from lautex_registry.platform.output_files import retention_lock_path
+from lautex_registry.platform.sqlite import sqlite3
 
 VOUCHERS = "vouchers"
 FINISHED_ERASURES = "finished-erasures"

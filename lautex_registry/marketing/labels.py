@@ -15,7 +15,6 @@ in in postal-code order) or by name in Finnish alphabetical order.
 
 import csv
 import itertools
-import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from lautex_registry.platform import audit, validation
 from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.escaping import printable, spreadsheet_safe
 from lautex_registry.platform.paper import FONT, add_fonts, postal_address
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.platform.wording import HOME_COUNTRY, country_name
 
 FORMATS = ("csv", "pdf")

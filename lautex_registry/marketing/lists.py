@@ -21,13 +21,13 @@ Contacts of an organisation (business-to-business, 917/2014 sec. 202) need no co
 but their own objections and their organisation's prohibition still apply.
 """
 
-import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from lautex_registry.platform import audit, validation
 from lautex_registry.platform.clock import today
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.customer_state import ANONYMISED_STATES
 from lautex_registry.records.objections import LIST_PURPOSES, PUBLICATION, blocking_purposes
 

@@ -8,7 +8,6 @@ known, gets in and stays in (login sessions, the session file, service tokens) i
 
 import re
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +16,7 @@ from lautex_registry.platform import audit, clock, validation
 from lautex_registry.platform.db import transaction
 from lautex_registry.platform.errors import AuthError, Conflict, InvalidInput, NotFound, t
 from lautex_registry.platform.permissions import ROLES, SYSTEM
+from lautex_registry.platform.sqlite import sqlite3
 
 MIN_PASSWORD_LENGTH = 12
 MAX_FAILED_LOGINS = 5

@@ -9,13 +9,13 @@ the sqlite3 shell breaks the chain at that row.
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lautex_registry.platform import db
 from lautex_registry.platform.clock import real_timestamp
+from lautex_registry.platform.sqlite import sqlite3
 
 if TYPE_CHECKING:
     from lautex_registry.platform.errors import Message

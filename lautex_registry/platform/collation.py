@@ -7,9 +7,10 @@ and sorts the keys, where a collation would call back into Python for every one 
 the n log n comparisons (benchmarks/README.md "Finnish order" has both).
 """
 
-import sqlite3
 import unicodedata
 from functools import lru_cache
+
+from lautex_registry.platform.sqlite import sqlite3
 
 SQL_FUNCTION = "finnish"
 # After 'z' in code point order: the three letters keep their Finnish order.

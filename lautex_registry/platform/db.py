@@ -2,14 +2,21 @@
 
 import json
 import os
-import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from lautex_registry.platform import collation
-from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, register_error, t
+from lautex_registry.platform.errors import (
+    Conflict,
+    EnvironmentRefused,
+    InvalidInput,
+    NotFound,
+    register_error,
+    t,
+)
+from lautex_registry.platform.sqlite import MINIMUM_VERSION, sqlite3
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -35,12 +42,30 @@ def create_private_file(path: Path) -> None:
     os.close(fd)
 
 
+def require_sqlite_version(version: tuple[int, int, int]) -> None:
+    """Refuse an SQLite too old for the register's search index (docs/rules.md §3).
+
+    Checked before the file is opened: an older SQLite fails on every write of a
+    customer (the index's triggers) with a message about the index, not the version.
+    """
+    if version < MINIMUM_VERSION:
+        raise EnvironmentRefused(
+            t(
+                "SQLite {version} is older than {minimum}, which the register needs:"
+                " install the project's dependencies (pysqlite3-binary)",
+                version=".".join(map(str, version)),
+                minimum=".".join(map(str, MINIMUM_VERSION)),
+            )
+        )
+
+
 def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     """Open the register with the pragmas every connection needs.
 
     The file is created (mode 0600) only when `create` is true; otherwise a
     missing file is NotFound, so a typo in --db never makes an empty register.
     """
+    require_sqlite_version(sqlite3.sqlite_version_info)
     if path.is_dir():
         raise InvalidInput(t("db: {path} is a folder, not a register file", path=path))
     if not path.exists():

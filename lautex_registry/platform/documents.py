@@ -12,7 +12,6 @@ Every document handed out is recorded with its SHA-256, not its content.
 
 import hashlib
 import re
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from html import escape
@@ -23,6 +22,7 @@ from lautex_registry.platform import validation, wording
 from lautex_registry.platform.clock import timestamp
 from lautex_registry.platform.escaping import markdown_text, printable
 from lautex_registry.platform.paper import Paper
+from lautex_registry.platform.sqlite import sqlite3
 
 if TYPE_CHECKING:
     from jinja2 import Environment

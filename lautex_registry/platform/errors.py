@@ -1,10 +1,10 @@
 """One exception hierarchy; each class carries the exit code documented in the README."""
 
 import errno
-import sqlite3
 from typing import Any
 
 from lautex_registry.platform.characters import excerpt
+from lautex_registry.platform.sqlite import sqlite3
 
 
 class Message:

@@ -5,9 +5,8 @@ it; the erasure journal's entries and a restored backup are matched to the regis
 it); `secret` keys the suppression list's HMACs of erased contact details.
 """
 
-import sqlite3
-
 from lautex_registry.platform.errors import InvalidInput, t
+from lautex_registry.platform.sqlite import sqlite3
 
 
 def meta_value(conn: sqlite3.Connection, key: str) -> str:

@@ -26,13 +26,13 @@ hash chained over its lines (`meta`: erasure_journal_length / erasure_journal_ha
 import hashlib
 import json
 import os
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lautex_registry.platform.errors import Refused, t
+from lautex_registry.platform.sqlite import sqlite3
 
 SUFFIX = ".erasure-journal"
 ERASE = "erase"

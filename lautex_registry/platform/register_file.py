@@ -4,11 +4,11 @@
 file's schema, with its safety copy first, is `schema_upgrade.py`.
 """
 
-import sqlite3
 from pathlib import Path
 
 from lautex_registry.platform import migrations
 from lautex_registry.platform.db import connect
+from lautex_registry.platform.sqlite import sqlite3
 
 
 def open_register(path: Path) -> sqlite3.Connection:

@@ -5,7 +5,6 @@ package; the copy is made by `register_file.backup_to`.
 """
 
 import hashlib
-import sqlite3
 from pathlib import Path
 
 from lautex_registry.platform import audit, migrations
@@ -14,6 +13,7 @@ from lautex_registry.platform.db import transaction
 from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.output_files import create_private_folder
 from lautex_registry.platform.register_file import backup_to
+from lautex_registry.platform.sqlite import sqlite3
 
 
 def migrate(

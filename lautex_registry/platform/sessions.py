@@ -8,7 +8,6 @@ entropy, so a fast hash is enough and a lookup stays cheap).
 import hashlib
 import os
 import secrets
-import sqlite3
 import stat
 from collections.abc import Callable
 from datetime import timedelta
@@ -18,6 +17,7 @@ from lautex_registry.platform import accounts, audit, clock
 from lautex_registry.platform.accounts import User
 from lautex_registry.platform.db import transaction
 from lautex_registry.platform.errors import AuthError, InvalidInput, NotFound, t
+from lautex_registry.platform.sqlite import sqlite3
 
 SESSION_LIFETIME = timedelta(hours=8)
 

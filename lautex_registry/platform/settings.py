@@ -7,7 +7,6 @@ own policy with it.
 """
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import IO, Any
 from lautex_registry.platform.characters import excerpt
 from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.input_files import regular_file_size
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.platform.validation import checked_text
 
 LOCAL_SETTINGS_FILE = Path("data") / "register.toml"

@@ -6,7 +6,6 @@ data came from (P4: needed for access replies and rectification notices).
 """
 
 import re
-import sqlite3
 import sys
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
@@ -18,6 +17,7 @@ from lautex_registry.platform import audit, db, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import Conflict, InvalidInput, t
 from lautex_registry.platform.migrations.m0016_customer_email_key import ODD, email_search_key
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.customer_state import STATES, refuse_if_anonymised
 from lautex_registry.records.lookup import (
     customer_id_by_email,

@@ -10,12 +10,12 @@ is logged. The log is what GDPR Art. 19 notices are built from
 (`notices.create_notices`).
 """
 
-import sqlite3
 from datetime import date
 
 from lautex_registry.platform import audit, characters, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import InvalidInput, Message, NotFound, Refused, t
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import lookup, recipients
 from lautex_registry.records.customers import ADDRESS_FIELDS
 

@@ -7,7 +7,6 @@ in-collection or written-off; in-collection -> paid or written-off. While a clai
 open or in collection, the data needed for it is kept (GDPR Art. 17(3)(b),(e)).
 """
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import date
 from typing import Any, cast
@@ -15,6 +14,7 @@ from typing import Any, cast
 from lautex_registry.platform import audit, characters, db, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import Conflict, InvalidInput, Message, NotFound, Refused, t
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.customer_state import refuse_if_anonymised
 from lautex_registry.records.disclosures import record_collection_disclosure
 from lautex_registry.records.orders import not_in_future, order_row, order_total_cents

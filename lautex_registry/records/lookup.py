@@ -14,12 +14,12 @@ exit code (README "Exit codes"):
 """
 
 import re
-import sqlite3
 from collections.abc import Collection
 from typing import cast
 
 from lautex_registry.platform import characters, validation
 from lautex_registry.platform.errors import InvalidInput, Message, NotFound, Refused, t
+from lautex_registry.platform.sqlite import sqlite3
 
 
 def customer_row(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row:

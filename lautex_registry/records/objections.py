@@ -15,13 +15,13 @@ the person's own request, never a deletion and never an override.
   (`organisations.marketing_prohibited_on`); one contact's objection covers only them.
 """
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
 from lautex_registry.platform import audit, validation
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import InvalidInput, NotFound, t
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import lookup
 from lautex_registry.records.customer_state import refuse_if_anonymised
 

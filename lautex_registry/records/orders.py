@@ -8,7 +8,6 @@ retention period of customer data counts from it (docs/rules.md §2 "Retention")
 """
 
 import re
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -16,6 +15,7 @@ from typing import Any, cast
 from lautex_registry.platform import audit, characters, db, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, t
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.customer_state import refuse_if_anonymised
 from lautex_registry.records.customers import touch_last_activity
 from lautex_registry.records.lookup import resolve_customer

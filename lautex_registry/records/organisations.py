@@ -8,7 +8,6 @@ is marked `sole_trader`, names its trader (`trader_id`, the customer it is) and 
 with that person (`erasure/erase.py`); one recorded without a trader goes with its last contact.
 """
 
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ from lautex_registry.platform import audit, validation
 from lautex_registry.platform.clock import timestamp
 from lautex_registry.platform.db import IN_LIST, json_list
 from lautex_registry.platform.errors import Conflict, InvalidInput, Refused, t
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.customers import refresh_search_text
 from lautex_registry.records.lookup import (
     organisation_id_by_name,

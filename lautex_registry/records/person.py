@@ -5,10 +5,10 @@ walks `personal_data.PERSONAL_TABLES` generically, so a table another part of th
 register adds (and lists there) appears in both without further code.
 """
 
-import sqlite3
 from typing import Any
 
 from lautex_registry.platform.errors import NotFound, t
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.platform.validation import format_money, format_quantity, line_amount_cents
 from lautex_registry.records.personal_data import PERSONAL_TABLES
 

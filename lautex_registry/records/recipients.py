@@ -8,12 +8,12 @@ it may receive data for and its country; `disclosures.record_disclosure` checks
 every disclosure against this row.
 """
 
-import sqlite3
 from typing import Any, cast
 
 from lautex_registry.platform import audit, characters, validation
 from lautex_registry.platform.clock import timestamp
 from lautex_registry.platform.errors import Conflict, InvalidInput, Message, NotFound, Refused, t
+from lautex_registry.platform.sqlite import sqlite3
 
 KINDS = ("processor", "third-party", "authority")
 

@@ -1,10 +1,10 @@
 """`lautex status`: the register at a glance (counts only, no personal data)."""
 
 import json
-import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.platform.validation import format_money
 from lautex_registry.records.customer_state import STATES
 

@@ -15,7 +15,6 @@ already holds.
 import hashlib
 import hmac
 import json
-import sqlite3
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from lautex_registry.platform import audit
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.identity import register_secret
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.platform.validation import comparison_key, normalise_phone
 from lautex_registry.records.objections import RESTORED_CHANNEL, active_purposes, insert_objection
 

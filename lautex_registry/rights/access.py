@@ -21,7 +21,6 @@ import functools
 import io
 import json
 import re
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.escaping import spreadsheet_safe
 from lautex_registry.platform.output_files import check_target
 from lautex_registry.platform.paper import Paper, postal_address
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import customers, lookup, person
 from lautex_registry.statement import privacy_info
 

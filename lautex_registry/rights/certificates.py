@@ -10,12 +10,12 @@ gets one. The authority's details come from the settings through
 `privacy_info.art15_information`, so they are written down in one place only.
 """
 
-import sqlite3
 from typing import Any
 
 from lautex_registry.platform import audit, wording
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import Refused, t
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.rights import requests
 from lautex_registry.rights.letters import RequestDocument, customer_contact, issue_document
 from lautex_registry.statement import privacy_info

@@ -15,7 +15,6 @@ written down once. Every letter is recorded in `documents` with its SHA-256 and
 audited.
 """
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
@@ -24,6 +23,7 @@ from lautex_registry.platform import audit, documents, validation, wording
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import Refused, t
 from lautex_registry.platform.paper import Paper, postal_address
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.rights import deadlines, requests
 from lautex_registry.statement import privacy_info
 

@@ -7,13 +7,13 @@ source the wrong data came from. A notice is recorded as pending when the change
 is made and marked sent (`notice sent`) when the letter, email or call is done.
 """
 
-import sqlite3
 from datetime import date
 from typing import Any
 
 from lautex_registry.platform import audit, db, validation
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import Conflict, InvalidInput, NotFound, t
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import lookup
 from lautex_registry.records.disclosures import recipients_of_fields, stored_fields
 

@@ -14,13 +14,13 @@ part of the request is refused with that reason, and recorded as a partial
 refusal.
 """
 
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
 from lautex_registry.platform import audit, characters
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import InvalidInput, Refused, t
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import customers, lookup
 from lautex_registry.records.suppression import Restoration
 from lautex_registry.rights import notices, requests

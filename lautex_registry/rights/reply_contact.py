@@ -8,10 +8,10 @@ of a person without a postal address, else the postal address). It goes with the
 request, which the retention job purges `closed_requests_years` after closing.
 """
 
-import sqlite3
 from dataclasses import dataclass
 
 from lautex_registry.platform.db import IN_LIST
+from lautex_registry.platform.sqlite import sqlite3
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ export or letter recorded for the request, the person erased or anonymised, the
 rectification, restriction or objection recorded with the request.
 """
 
-import sqlite3
 from typing import Any
 
 from lautex_registry.platform.errors import Refused, t
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.customer_state import ANONYMISED_STATES, WITH_HOLDS
 
 

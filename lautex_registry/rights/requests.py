@@ -18,7 +18,6 @@ requester's name, email and address.
 """
 
 import re
-import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,6 +25,7 @@ from lautex_registry.platform import audit, db, journal, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import Conflict, InvalidInput, Message, Refused, t
 from lautex_registry.platform.identity import register_id
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import lookup
 from lautex_registry.records.customer_state import refuse_if_anonymised
 from lautex_registry.records.customers import LANGUAGES

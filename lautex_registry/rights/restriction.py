@@ -9,7 +9,6 @@ recipient of the data (Art. 19), and the person is told before it is lifted
 (Art. 18(3)): `unrestrict` records when.
 """
 
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from lautex_registry.platform import audit
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import Conflict, InvalidInput, Refused, t
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import lookup
 from lautex_registry.records.customer_state import refuse_if_anonymised
 from lautex_registry.rights import notices, requests

@@ -1,6 +1,5 @@
 """Putting settings in force: only settings the register can work with."""
 
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +17,7 @@ from lautex_registry.platform.settings import (
     parse_settings,
     store_settings,
 )
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.statement.privacy_statement import render_statement
 from lautex_registry.statement.processing_record import render_processing_record
 

@@ -29,7 +29,6 @@ The returned keys are stable (fields may be added, never removed or renamed):
 - security: {manual, electronic}
 """
 
-import sqlite3
 from datetime import date
 from typing import Any
 
@@ -38,6 +37,7 @@ from lautex_registry.platform.clock import today
 from lautex_registry.platform.documents import LANGUAGES, language_for
 from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.settings import RETENTION_YEARS, section
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.personal_data import PERSONAL_TABLES
 from lautex_registry.records.recipients import in_eu_eea, normalise_country, purposes_of
 

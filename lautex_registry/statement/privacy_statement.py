@@ -5,11 +5,11 @@ the same information the record of processing and the access reply use, so the
 published statement always says what the register actually does.
 """
 
-import sqlite3
 from typing import Any
 
 from lautex_registry.platform import documents
 from lautex_registry.platform.paper import Paper
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.platform.wording import format_date
 from lautex_registry.statement.privacy_info import art15_information, right
 

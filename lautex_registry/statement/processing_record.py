@@ -5,11 +5,11 @@ privacy statement and the access reply, so the record never drifts from them.
 """
 
 import json
-import sqlite3
 from typing import Any
 
 from lautex_registry.platform import documents, validation
 from lautex_registry.platform.paper import Paper
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.platform.wording import format_date
 from lautex_registry.statement.privacy_info import art15_information
 

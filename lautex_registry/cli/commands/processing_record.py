@@ -8,7 +8,7 @@ from lautex_registry.cli.files import document_command
 from lautex_registry.cli.params import RecordFormat, RecordFormatOption
 
 if TYPE_CHECKING:
-    import sqlite3
+    from lautex_registry.platform.sqlite import sqlite3
 
 COMMAND = "processing-record"
 HELP = """Print the record of processing activities (GDPR Art. 30(1)(a)-(g)).

@@ -8,7 +8,7 @@ from lautex_registry.cli.files import document_command
 from lautex_registry.cli.params import StatementFormat, StatementFormatOption
 
 if TYPE_CHECKING:
-    import sqlite3
+    from lautex_registry.platform.sqlite import sqlite3
 
 COMMAND = "statement"
 HELP = """Print the privacy statement, every heading filled from the register.

@@ -23,7 +23,6 @@ next migration run.
 """
 
 import re
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from lautex_registry.platform.db import require_transaction
 from lautex_registry.platform.errors import SchemaError, t
+from lautex_registry.platform.sqlite import sqlite3
 
 if TYPE_CHECKING:
     from sqlite_utils import Database

@@ -1,7 +1,8 @@
 """Migration 14: an index for `customer search`."""
 
-import sqlite3
 from collections.abc import Callable
+
+from lautex_registry.platform.sqlite import sqlite3
 
 # `customer search` finds every word anywhere in a customer's folded name, email, phone
 # and organisation (`customers.search_text`, matched with LIKE '%word%'). Scanning a

@@ -1,8 +1,9 @@
 """Migration 16: an email key for `customer search`."""
 
 import re
-import sqlite3
 from collections.abc import Callable
+
+from lautex_registry.platform.sqlite import sqlite3
 
 # A word with `@` is not looked up by its trigrams, which every address of a domain shares
 # (`exa`, `@ex`, `.fi`: the trigram index reads most of the register for them), but by

@@ -16,7 +16,6 @@ overlap:
   (`runs`). A dry run never takes the write lock.
 """
 
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
 from pathlib import Path
@@ -26,6 +25,7 @@ from lautex_registry.platform import audit
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.input_files import regular_file_size
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import customers
 from lautex_registry.records.importing import runs
 from lautex_registry.records.importing.reading import (

@@ -21,7 +21,6 @@ import fcntl
 import hashlib
 import json
 import os
-import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,6 +38,7 @@ from lautex_registry.platform.errors import (
     t,
     tn,
 )
+from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.importing.staging_file import register_path
 from lautex_registry.records.objections import RESTORED_CHANNEL
 

@@ -15,13 +15,13 @@ data for as long as it lives (docs/rules.md §6):
 
 import fcntl
 import os
-import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from lautex_registry.platform.output_files import PARTIAL_SUFFIX, PendingOutput, register_files
+from lautex_registry.platform.sqlite import sqlite3
 
 SCHEMA = "staging"
 STAGING_SUFFIX = ".import-staging"

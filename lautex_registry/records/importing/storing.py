@@ -8,7 +8,6 @@ import run (`runs`) that can be resumed or undone as a whole; what others commit
 meanwhile is checked again in each batch (docs/rules.md §6).
 """
 
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -28,6 +27,7 @@ from lautex_registry.platform.errors import (
     t,
 )
 from lautex_registry.platform.migrations.m0016_customer_email_key import email_search_key
+from lautex_registry.platform.sqlite import sqlite3, variable_limit
 from lautex_registry.platform.validation import comparison_key
 from lautex_registry.records import customers, lookup
 from lautex_registry.records.importing import runs
@@ -613,7 +613,7 @@ def _insert_sql(table: str, columns: Iterable[str]) -> str:
 
 def insert_rows(conn: sqlite3.Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
     """`sql` for each row, MULTI_ROWS rows a statement (see MULTI_ROWS)."""
-    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    limit = variable_limit(conn)
     per_statement = max(1, min(MULTI_ROWS, limit // sql.count("?")))
     whole = len(rows) - len(rows) % per_statement
     if whole:
