@@ -42,8 +42,7 @@ EMPTY = "empty Typer app"
 # request (1), a refused erasure request (2, for its letter and certificate) and a backup
 # copy ({folder}/copy.db, for `restore --dry-run`).
 SETUP = (
-    "customer add --first-name Aino --last-name Äijälä --email aino@example.fi"
-    " --source web-store",
+    "customer add --first-name Aino --last-name Äijälä --email aino@example.fi --source web-store",
     "recipient add Laskutus --kind processor --purpose billing --country FI",
     "request add 1 --kind access --channel email",
     "request add 1 --kind erasure --channel email",

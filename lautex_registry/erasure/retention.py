@@ -41,8 +41,6 @@ from pathlib import Path
 from typing import Any
 
 from lautex_registry.erasure.backup_copies import due_copies, expire_copies
-from lautex_registry.erasure.cleanup import physical_cleanup
-from lautex_registry.erasure.erase import erase_customers, strip_invoices
 from lautex_registry.erasure.holds import (
     RetentionPolicy,
     claim_anchor_sql,
@@ -52,13 +50,15 @@ from lautex_registry.erasure.holds import (
     period_cutoff,
     voucher_expiry_cutoff,
 )
-from lautex_registry.erasure.plan import ANONYMISE, ERASE
 from lautex_registry.platform import audit, journal
 from lautex_registry.platform.clock import real_today, timestamp
 from lautex_registry.platform.db import IN_LIST, json_list, let_others_write, transaction
 from lautex_registry.platform.errors import Conflict, Refused, t
 from lautex_registry.platform.output_files import retention_lock_path
 from lautex_registry.platform.sqlite import sqlite3
+
+# The erasure and the physical clean-up are imported where the run uses them: `retention
+# show` only counts, and importing them is a tenth of its start-up (docs/rules.md §3).
 
 VOUCHERS = "vouchers"
 FINISHED_ERASURES = "finished-erasures"
@@ -367,6 +367,8 @@ class _Job:
         ]
 
     def vouchers(self) -> None:
+        from lautex_registry.erasure.erase import strip_invoices
+
         def strip(ids: list[int]) -> None:
             strip_invoices(self.conn, ids, self.cutoffs.as_of)
 
@@ -374,6 +376,8 @@ class _Job:
 
     def _people(self, name: str, state: str, where: str, mode: str) -> None:
         """Customers in `state` matching `where`, in (last_activity, id) order, batch by batch."""
+        from lautex_registry.erasure.erase import erase_customers
+
         params: dict[str, Any] = self.cutoffs.params()
         last = ("", 0)
         while True:
@@ -388,7 +392,7 @@ class _Job:
                 if not rows:
                     return
                 ids = [int(r[0]) for r in rows]
-                if mode == ERASE:
+                if mode == journal.ERASE:
                     held = _held_people(self.conn, ids, self.cutoffs.as_of, self.policy)
                     ids = [cid for cid in ids if cid not in held]
                 outcomes, entries = erase_customers(
@@ -440,8 +444,8 @@ class _Job:
 
     def run(self) -> None:
         self.vouchers()
-        self._people(FINISHED_ERASURES, "anonymised-with-holds", "1", ERASE)
-        self._people(INACTIVE_CUSTOMERS, "active", _INACTIVE, ANONYMISE)
+        self._people(FINISHED_ERASURES, "anonymised-with-holds", "1", journal.ERASE)
+        self._people(INACTIVE_CUSTOMERS, "active", _INACTIVE, journal.ANONYMISE)
         self._purge(CLOSED_REQUESTS, "requests", "q", _CLOSED_REQUESTS)
         self._purge(DOCUMENTS, "documents", "d", _DOCUMENTS)
 
@@ -537,6 +541,8 @@ def run_retention(
         except BaseException:
             _end_run(conn, actor, summary, "failed")
             raise
+        from lautex_registry.erasure.cleanup import physical_cleanup
+
         summary.checkpointed = physical_cleanup(conn)
         _end_run(conn, actor, summary, "finished")
     return summary

@@ -16,6 +16,7 @@ folder is `$LAUTEX_HOME/template-cache`, else the user's cache folder (e.g.
 only its owner may write it (0700), since its files are run as code.
 """
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -47,10 +48,9 @@ class TemplateCache(FileSystemBytecodeCache):
             bucket.reset()
 
     def dump_bytecode(self, bucket: "Bucket") -> None:
-        try:
+        # A full disk or a read-only folder: the template is compiled again next time.
+        with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
-        except OSError:  # a full disk or a read-only folder: compiled again next time
-            pass
 
 
 def template_cache(environment: "Environment") -> TemplateCache | None:
