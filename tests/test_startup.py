@@ -170,11 +170,12 @@ def test_a_cache_folder_others_could_write_to_is_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     env = Environment()
-    monkeypatch.setenv("LAUTEX_HOME", str(tmp_path / "home"))
-    assert cache_folder() == tmp_path / "home" / "template-cache"
+    monkeypatch.setenv("LAUTEX_HOME", str(tmp_path / "new" / "home"))
+    assert cache_folder() == tmp_path / "new" / "home" / "template-cache"
     made = template_cache(env)
     assert made is not None
-    assert stat.S_IMODE(cache_folder().stat().st_mode) == 0o700
+    for folder in (cache_folder(), cache_folder().parent, cache_folder().parent.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700  # made private, whatever the umask
     cache_folder().chmod(0o777)  # anyone could plant code there
     assert template_cache(env) is None
     cache_folder().rmdir()

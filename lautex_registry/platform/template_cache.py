@@ -55,11 +55,14 @@ class TemplateCache(FileSystemBytecodeCache):
 
 def template_cache(environment: "Environment") -> TemplateCache | None:
     """The cache for `environment`'s templates, or None when its folder cannot be used."""
+    from lautex_registry.platform.errors import LautexError
+    from lautex_registry.platform.output_files import create_private_folder
+
     folder = cache_folder()
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        create_private_folder(folder, "LAUTEX_HOME")  # it and any missing parent: 0700
         info = os.lstat(folder)
-    except OSError:
+    except (OSError, LautexError):
         return None
     # Its files are run as code: only a folder of the user's own that nobody else can
     # write to is used (a symlink is not followed).
