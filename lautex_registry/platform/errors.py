@@ -229,14 +229,14 @@ _SQLITE_WORDS = {
     14: t("unable to open database file"),  # SQLITE_CANTOPEN
     26: t("file is not a database"),  # SQLITE_NOTADB
 }
-# A constraint SQLite names with the table and column after a colon, by its extended code.
-_SQLITE_CONSTRAINTS = {
-    275: t("CHECK constraint failed: {detail}"),  # SQLITE_CONSTRAINT_CHECK
-    787: t("FOREIGN KEY constraint failed"),  # SQLITE_CONSTRAINT_FOREIGNKEY
-    1299: t("NOT NULL constraint failed: {detail}"),  # SQLITE_CONSTRAINT_NOTNULL
-    1555: t("UNIQUE constraint failed: {detail}"),  # SQLITE_CONSTRAINT_PRIMARYKEY
-    2067: t("UNIQUE constraint failed: {detail}"),  # SQLITE_CONSTRAINT_UNIQUE
-}
+# A constraint (SQLITE_CONSTRAINT, 19) SQLite names with the table and column after a colon.
+_SQLITE_CONSTRAINT = 19
+_SQLITE_CONSTRAINTS = (
+    t("UNIQUE constraint failed: {detail}"),
+    t("NOT NULL constraint failed: {detail}"),
+    t("CHECK constraint failed: {detail}"),
+    t("FOREIGN KEY constraint failed"),
+)
 # The C library's strerror() texts, by errno: the OS's reason inside an error line
 # ("config: cannot read ...: Is a directory").
 _OS_WORDS = {
@@ -325,13 +325,12 @@ def sqlite_reason(exc: sqlite3.Error) -> Explained:
     """SQLite's words for `exc` (`database is locked`), in the interface's language: by the
     error's code, the English text exactly as SQLite gave it."""
     words = str(exc)
-    extended = getattr(exc, "sqlite_errorcode", None)
-    constraint = _SQLITE_CONSTRAINTS.get(extended) if isinstance(extended, int) else None
-    if constraint is not None:
-        meaning = constraint.filled(detail=words.partition(": ")[2])
-        # Another wording than the one this code has: the words as they are.
-        return Explained(words, meaning if str(meaning) == words else None)
     code = _sqlite_code(exc)
+    if code == _SQLITE_CONSTRAINT:
+        # Which constraint is in the words (SQLite gives the extended code only if asked).
+        detail = words.partition(": ")[2]
+        filled = (constraint.filled(detail=detail) for constraint in _SQLITE_CONSTRAINTS)
+        return Explained(words, next((m for m in filled if str(m) == words), None))
     return Explained(words, None if code is None else _SQLITE_WORDS.get(code))
 
 
