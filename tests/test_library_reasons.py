@@ -162,6 +162,7 @@ def email_validator_messages() -> list[str]:
                 words = ("period", "hyphen") if hostname.value else ("period",)
                 for argument in node.args[1:3]:
                     assert isinstance(argument, ast.Constant), ast.dump(argument)
+                    assert isinstance(argument.value, str)
                     shapes.extend(argument.value.format(word) for word in words)
     return shapes
 
@@ -348,7 +349,7 @@ def test_sqlite_s_words_are_translated_by_its_code(
     ]
     # By the code, not the text: SQLite's words for a code may change.
     busy = sqlite3.OperationalError("database is locked (waited 5 s)")
-    busy.sqlite_errorcode = 5  # type: ignore[attr-defined]
+    busy.sqlite_errorcode = 5
     assert sqlite_reason(busy).translated() == "tietokanta on lukittu"
     assert sqlite_reason(sqlite3.OperationalError("no such table: x")).translated() == (
         "no such table: x"

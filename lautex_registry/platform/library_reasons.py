@@ -241,7 +241,8 @@ _PHONE = {
 def phone_reason(exc: Exception) -> Explained:
     """What phonenumbers said about a number (`(1) The string supplied did not seem to be a
     phone number.`), in the interface's language by its error_type."""
-    return Explained(str(exc), _PHONE.get(getattr(exc, "error_type", None)))
+    kind = getattr(exc, "error_type", None)
+    return Explained(str(exc), _PHONE.get(kind) if isinstance(kind, int) else None)
 
 
 def stdnum_reason(exc: Exception) -> Explained:
