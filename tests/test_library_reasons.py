@@ -248,6 +248,18 @@ def test_a_refused_address_s_reason_is_found_finnish_and_its_english_kept(
     assert reason.translated() == english
 
 
+def test_a_reason_found_after_unicode_normalization_is_one_finnish_sentence(
+    locale: pytest.MonkeyPatch,
+) -> None:
+    words = "After Unicode normalization: An email address cannot end with a period."
+    reason = email_reason(EmailSyntaxError(words))
+    assert str(reason) == words
+    locale.setenv("LAUTEX_LANG", "fi")
+    assert reason.translated() == (
+        "Unicode-normalisoinnin jälkeen: Sähköpostiosoite ei voi päättyä pisteeseen."
+    )
+
+
 def test_a_message_of_a_newer_email_validator_stays_english(locale: pytest.MonkeyPatch) -> None:
     reason = email_reason(EmailSyntaxError("The email address is from the future."))
     locale.setenv("LAUTEX_LANG", "fi")
