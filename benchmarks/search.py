@@ -98,7 +98,7 @@ def rarest_window(conn: sqlite3.Connection, words: list[str]) -> str:
                       "WHERE digits = ? LIMIT 1001)", (w,)).fetchone()[0], w)
         for w in windows
     ]  # fmt: skip
-    return min(counted)[1]
+    return str(min(counted)[1])
 
 
 def plain_digits(conn: sqlite3.Connection, words: list[str]) -> list[dict[str, Any]]:

@@ -124,8 +124,8 @@ def test_search_by_index_gives_the_rows_of_the_like_scan(
             )
         )
         # Migration 18's triggers stored exactly the digit windows of every search text.
-        stored = conn.execute("SELECT digits, customer_id FROM customer_search_digits")
-        assert sorted(tuple(row) for row in stored) == sorted(
+        windows = conn.execute("SELECT digits, customer_id FROM customer_search_digits")
+        assert sorted(tuple(row) for row in windows) == sorted(
             (window, customer)
             for customer, text in conn.execute("SELECT id, search_text FROM customers")
             for window in customers.digit_windows(text)
