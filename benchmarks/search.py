@@ -1,4 +1,4 @@
-"""`customer search` with its trigram index against plain sqlite3, and erasure's cost.
+"""`customer search` with its indexes against plain sqlite3, and erasure's cost.
 
     python benchmarks/search.py [CUSTOMERS] [CALLS] [REGISTER]
 
@@ -6,7 +6,7 @@ Builds a register of CUSTOMERS customers (default 10000; the issue's full size i
 1000000) with benchmarks/generate.py, no orders, then prints for each kind of search
 (a surname part, a whole name, an email in upper case, a phone number as typed, an
 organisation, and a common word that matches an eighth of the register) the median
-in-process time of:
+in-process CPU time of:
 
 - lautex: `records.customers.search_customers` (index, then LIKE, sorted);
 - plain index: the same written by hand in plain sqlite3 (the FTS5 trigram index; for
