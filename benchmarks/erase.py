@@ -34,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -234,9 +235,9 @@ def main() -> None:
         for run in range(runs):  # alternating, so a busy machine slows both alike
             n = 10 * (run + 1)
             person = add_person(db, n)
-            timings["li"].append(in_process(lambda p=person: lautex_erase(db, p)))
+            timings["li"].append(in_process(partial(lautex_erase, db, person)))
             person = add_person(db, n + 1)
-            timings["pi"].append(in_process(lambda p=person: plain_delete(db, p)))
+            timings["pi"].append(in_process(partial(plain_delete, db, person)))
             person = add_person(db, n + 2)
             command = [python, "-m", "lautex_registry", "erase", str(person), "--yes"]
             timings["lp"].append(whole_process(command, env))

@@ -358,6 +358,9 @@ def test_no_token_of_an_erased_person_is_left_in_the_file_its_wal_or_a_backup(
     assert rows.strip() == "[]"
 
 
+SECURE_DELETE_OFF = "INSERT INTO customer_search(customer_search, rank) VALUES('secure-delete', 0)"
+
+
 def _secure_delete(conn: sqlite3.Connection) -> int:
     """The search index's FTS5 `secure-delete` option as stored in its config (0: off)."""
     row = conn.execute("SELECT v FROM customer_search_config WHERE k = 'secure-delete'").fetchone()
@@ -378,7 +381,7 @@ def test_without_secure_delete_the_erased_tokens_stay_in_the_file(cli: Cli) -> N
     `secure-delete` (migration 17) is what takes them out of the file."""
     quinta, grams = _register_with_quinta(cli)
     with cli.connect() as conn:
-        conn.execute("INSERT INTO customer_search(customer_search, rank) VALUES('secure-delete', 0)")
+        conn.execute(SECURE_DELETE_OFF)
     cli.ok("erase", str(quinta), "--yes", user="clerk")
     conn = connect(cli.db)
     assert conn.execute("SELECT count(*) FROM customers WHERE id = ?", (quinta,)).fetchone()[0] == 0
@@ -476,19 +479,17 @@ def _tampered_backup(cli: Cli, quinta: int) -> Path:
     cli.ok("backup", str(backup))
     conn = sqlite3.connect(backup)
     with conn:
-        text = conn.execute(
-            "SELECT search_text FROM customers WHERE id = ?", (quinta,)
-        ).fetchone()[0]
+        row = conn.execute("SELECT search_text FROM customers WHERE id = ?", (quinta,)).fetchone()
         conn.execute(
             "INSERT INTO customer_search(customer_search, rowid, search_text) "
             "VALUES ('delete', ?, ?)",
-            (quinta, text),
+            (quinta, row[0]),
         )
         conn.execute(
             "INSERT INTO customer_search(rowid, search_text) VALUES (1, ?)",
             (customers.fold_for_search(FOREIGN),),
         )
-        conn.execute("INSERT INTO customer_search(customer_search, rank) VALUES('secure-delete', 0)")
+        conn.execute(SECURE_DELETE_OFF)
     conn.close()
     return backup
 

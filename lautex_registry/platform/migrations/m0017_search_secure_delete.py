@@ -16,9 +16,7 @@ from lautex_registry.platform.sqlite import sqlite3
 # the index into one segment once, which drops them.
 DESCRIPTION = "the search index deletes in place (FTS5 secure-delete)"
 INDEX = "customer_search"
-STATEMENTS: tuple[str, ...] = (
-    f"INSERT INTO {INDEX}({INDEX}, rank) VALUES('secure-delete', 1)",
-)
+STATEMENTS: tuple[str, ...] = (f"INSERT INTO {INDEX}({INDEX}, rank) VALUES('secure-delete', 1)",)
 
 # Leaf pages (of the FTS5 page size, 4,050 bytes by default) merged by one step: about
 # 4 MB, so a large index shows its progress and one step stays well under a second.
@@ -42,9 +40,7 @@ def build(conn: sqlite3.Connection, progress: Callable[[int, int], None] | None)
     done = 0
     while True:
         before = conn.total_changes
-        conn.execute(
-            f"INSERT INTO {INDEX}({INDEX}, rank) VALUES('merge', ?)", (-PAGES_PER_STEP,)
-        )
+        conn.execute(f"INSERT INTO {INDEX}({INDEX}, rank) VALUES('merge', ?)", (-PAGES_PER_STEP,))
         worked = conn.total_changes - before >= 2
         done = min(total, done + PAGES_PER_STEP) if worked else total
         if progress is not None:
