@@ -137,11 +137,18 @@ def prepare(source: str, folder: Path) -> tuple[Path, Path]:
     print(f"register: copy of {original} ({count} customers, {db.stat().st_size / 1e6:.0f} MB)")
     pending = [m.number for m in migrations.pending(conn)]
     if pending:  # without `lautex migrate`'s safety copy: this copy is thrown away
+        before = segments(conn)
         wall, cpu = in_process(lambda: apply_migrations(conn))
-        print(f"migrations {pending} in-process: {wall:.1f} s wall, {cpu:.1f} s CPU")
+        print(f"migrations {pending} in-process: {wall:.1f} s wall, {cpu:.1f} s CPU "
+              f"(index segments: {before} before, {segments(conn)} after)")  # fmt: skip
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return db, home
+
+
+def segments(conn: sqlite3.Connection) -> int:
+    """How many segments the search index has (each has rows in its idx table)."""
+    return int(conn.execute("SELECT count(DISTINCT segid) FROM customer_search_idx").fetchone()[0])
 
 
 def apply_migrations(conn: sqlite3.Connection) -> None:

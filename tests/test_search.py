@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lautex_registry.erasure.cleanup import MERGE_PENDING
 from lautex_registry.platform import audit, migrations
 from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.migrations import m0014_customer_search, m0016_customer_email_key
@@ -451,6 +452,72 @@ def test_a_register_migrated_to_17_deletes_in_place_and_loses_older_tokens(cli: 
     assert _segments(conn) == 1
     rows = customers.search_customers(conn, "aijala")
     assert [row["last_name"] for row in rows] == ["Äijälä"]
+    conn.close()
+
+
+def _merge_owed(conn: sqlite3.Connection) -> bool:
+    return bool(conn.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone())
+
+
+def test_a_retention_run_of_many_people_marks_their_tokens_and_merges_the_index_once(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deleting in place costs milliseconds a person: a run anonymising many marks their
+    tokens deleted and merges the index when it ends; none of them is left in the file."""
+    from lautex_registry.erasure import cleanup
+
+    quinta, grams = _register_with_quinta(cli)
+    _add_in_transactions(cli, "jalkeen", 6)
+    with cli.connect() as conn:
+        conn.execute("UPDATE customers SET last_activity = '2020-01-01' WHERE id = ?", (quinta,))
+    marked: list[int] = []
+    monkeypatch.setattr(cleanup, "PAGES_PER_PERSON_IN_PLACE", 10**6)  # bulk at any size
+    real_mark = cleanup.mark_deletions
+    monkeypatch.setattr(
+        "lautex_registry.erasure.retention.mark_deletions",
+        lambda conn: (marked.append(1), real_mark(conn)),
+    )
+
+    cli.ok("retention", "run", "--yes", "--as-of", "2026-11-25", user="bot")
+
+    assert marked  # the batch was marked, not deleted in place
+    conn = connect(cli.db)
+    assert conn.execute("SELECT state FROM customers WHERE id = ?", (quinta,)).fetchone()[0] == (
+        "anonymised"
+    )
+    assert _secure_delete(conn) == 1 and not _merge_owed(conn)
+    assert _segments(conn) == 1  # merged once, at the end
+    assert [g for g in grams if g.encode() in _index_blocks(conn)] == []
+    conn.close()
+    # The file: her email, phone and surname (the run's own audit rows name its policies,
+    # `finished-erasures` among them, which holds one of her trigrams).
+    assert _found([], cli.db, Path(f"{cli.db}-wal")) == []
+
+
+def test_a_merge_owed_by_a_killed_run_is_made_by_the_next_erasure(cli: Cli) -> None:
+    """A run killed after a marked batch committed leaves the tokens in old segments and
+    the merge owed (secure-delete is on again with the commit): the next erasure merges."""
+    from lautex_registry.erasure.cleanup import delete_in_place, mark_deletions
+
+    quinta, grams = _register_with_quinta(cli)
+    other = add_customer(cli, "--first-name", "Olli", "--last-name", "Muu", "--source", "partner")
+    conn = connect(cli.db)
+    with transaction(conn):  # the batch that committed before the kill
+        mark_deletions(conn)
+        conn.execute(
+            "UPDATE customers SET search_text = NULL, search_email_key = NULL WHERE id = ?",
+            (quinta,),
+        )
+        delete_in_place(conn)
+    assert _secure_delete(conn) == 1 and _merge_owed(conn)
+    assert {g for g in grams if g.encode() in _index_blocks(conn)}  # only marked
+    conn.close()
+
+    cli.ok("erase", str(other), "--yes", user="clerk")
+
+    conn = connect(cli.db)
+    assert not _merge_owed(conn)
+    assert [g for g in grams if g.encode() in _index_blocks(conn)] == []
     conn.close()
 
 
