@@ -473,10 +473,12 @@ def test_a_retention_run_of_many_people_marks_their_tokens_and_merges_the_index_
     marked: list[int] = []
     monkeypatch.setattr(cleanup, "PAGES_PER_PERSON_IN_PLACE", 10**6)  # bulk at any size
     real_mark = cleanup.mark_deletions
-    monkeypatch.setattr(
-        "lautex_registry.erasure.retention.mark_deletions",
-        lambda conn: (marked.append(1), real_mark(conn)),
-    )
+
+    def spy(conn: sqlite3.Connection) -> None:
+        marked.append(1)
+        real_mark(conn)
+
+    monkeypatch.setattr("lautex_registry.erasure.retention.mark_deletions", spy)
 
     cli.ok("retention", "run", "--yes", "--as-of", "2026-11-25", user="bot")
 
