@@ -12,10 +12,11 @@ other a plain-sqlite3 script does the same updates in the same batches: find the
 due customers, delete their consents, objections, restrictions and supplements,
 clear the free text of their requests, disclosures and notices, clear the
 customer's personal columns, write one audit row per person (the job's rows are
-hash-chained, the script's are not). The job also leaves the lock free after
-each batch (10-50% of the batch's time) so that a clerk waiting for it gets in
-(the script would starve them); those pauses are reported apart. The modules the
-job imports lazily are imported first, so start-up is not timed.
+hash-chained, the script's are not), and merge the search index once at the end (its
+deletions only marked, as the job marks them for a run of many people). The job also
+leaves the lock free after each batch (10-50% of the batch's time) so that a clerk
+waiting for it gets in (the script would starve them); those pauses are reported apart.
+The modules the job imports lazily are imported first, so start-up is not timed.
 Then the same as whole processes: `lautex retention run --as-of 2026-11-25 --yes` (as
 cron runs it, batches of BATCH through LAUTEX_RETENTION_BATCH) against the plain script
 run by `python -c` (it imports only the SQLite module). Prints wall and CPU time of
@@ -103,6 +104,9 @@ def plain_script(path: str, batch: int, plan: dict[str, Any]) -> int:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA secure_delete = ON")
+    # The search index: deletions only marked, one merge at the end (as the job does for
+    # a run of many people, docs/rules.md §5; in place they cost milliseconds a person).
+    conn.execute("INSERT INTO customer_search(customer_search, rank) VALUES('secure-delete', 0)")
     done = 0
     while True:
         conn.execute("BEGIN IMMEDIATE")
@@ -145,6 +149,8 @@ def plain_script(path: str, batch: int, plan: dict[str, Any]) -> int:
             )
         conn.execute("COMMIT")
         done += len(ids)
+    conn.execute("INSERT INTO customer_search(customer_search, rank) VALUES('secure-delete', 1)")
+    conn.execute("INSERT INTO customer_search(customer_search) VALUES('optimize')")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return done
