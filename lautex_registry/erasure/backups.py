@@ -509,7 +509,11 @@ def _index_anew(restored: sqlite3.Connection, shown: Path) -> None:
         rebuild_search_index(restored)
     except sqlite3.DatabaseError as exc:
         raise InvalidInput(
-            t("backup: {shown} is not a lautex register ({exc})", shown=shown, exc=exc)
+            t(
+                "backup: {shown} is not a lautex register ({exc})",
+                shown=shown,
+                exc=sqlite_reason(exc),
+            )
         ) from exc
 
 
