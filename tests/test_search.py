@@ -264,7 +264,7 @@ def test_migrate_gives_the_customers_already_there_their_digit_windows(
     aino = add_aino(cli)
     add_customer(cli, "--first-name", "Bertil", "--last-name", "Åström", "--source", "partner")
     quinta = add_quinta(cli)
-    roll_back_migrations(cli.db, to=16)
+    roll_back_migrations(cli.db, to=17)
     assert cli.run("customer", "search", "040 765 4321", user="clerk").exit_code == 4
 
     monkeypatch.setattr(m0018_customer_search_digits, "BATCH", 2)
