@@ -223,7 +223,7 @@ class Filled:
 
 
 def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
-    return [d[0] for d in conn.execute(f'SELECT * FROM "{table}" LIMIT 0').description]
+    return [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
 
 
 def _any_filled(
