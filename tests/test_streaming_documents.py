@@ -20,6 +20,7 @@ from lautex_registry.cli import output
 from lautex_registry.platform import audit
 from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.sqlite import sqlite3
+from lautex_registry.records import person
 from lautex_registry.rights import access
 from tests.conftest import Cli
 from tests.helpers import add_aino
@@ -271,3 +272,12 @@ def test_a_long_table_in_a_file_is_what_rich_draws(monkeypatch: pytest.MonkeyPat
             widths = table._calculate_column_widths(con, con.options)
         con.print(table)
     assert written.getvalue() == expected.getvalue()
+
+
+def test_a_row_shows_money_in_euros_and_leaves_out_derived_columns() -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.row_factory = sqlite3.Row
+    row = conn.execute("SELECT 1250 AS amount_cents, 'x y' AS search_text").fetchone()
+    assert person.row_to_dict(row) == {"amount": "12.50"}
+    row = conn.execute("SELECT 0 AS signed, NULL AS fee_cents, 'a' AS note").fetchone()
+    assert person.row_to_dict(row) == {"signed": False, "fee": None, "note": "a"}
