@@ -13,7 +13,11 @@ from hypothesis import strategies as st
 
 from lautex_registry.platform import audit, migrations
 from lautex_registry.platform.db import connect, transaction
-from lautex_registry.platform.migrations import m0014_customer_search, m0016_customer_email_key
+from lautex_registry.platform.migrations import (
+    m0014_customer_search,
+    m0016_customer_email_key,
+    m0018_customer_search_digits,
+)
 from lautex_registry.platform.migrations.m0016_customer_email_key import email_search_key
 from lautex_registry.platform.schema_upgrade import migrate
 from lautex_registry.platform.sqlite import sqlite3
@@ -59,8 +63,9 @@ def blank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connecti
 
 
 LETTERS = "aäåbcdeéfhijklmnoöprstuvwyzAÄÅBÉKLMNOÖSTZ"
-# A name is any line of text: an `@` in one gives a search text with two (always read).
-name = st.text(alphabet=LETTERS + "-' @", min_size=1, max_size=10).filter(str.strip)
+# A name is any line of text: an `@` in one gives a search text with two (always read), and
+# digits in one (`Yritys 123456 Oy`) give digit windows beside a phone number's.
+name = st.text(alphabet=LETTERS + "-' @0123456789", min_size=1, max_size=10).filter(str.strip)
 local = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789.", min_size=1, max_size=10)
 person = st.tuples(
     name,
@@ -114,7 +119,16 @@ def test_search_by_index_gives_the_rows_of_the_like_scan(
                 st.builds(lambda a, b: f"{a} {b}", st.just(part), name),  # and another word
                 st.text(alphabet=LETTERS + "0123456789.@ ", min_size=1, max_size=8),
                 st.integers(0, 9_999_999).map(lambda n: f"040 {n:07d}"[: 6 + n % 6]),
+                st.integers(0, 9_999_999).map(lambda n: f"+358 40 {n:07d}"),
+                st.builds(lambda a, n: f"{a} {n}", name, st.integers(0, 99_999_999)),
             )
+        )
+        # Migration 18's triggers stored exactly the digit windows of every search text.
+        windows = conn.execute("SELECT digits, customer_id FROM customer_search_digits")
+        assert sorted(tuple(row) for row in windows) == sorted(
+            (window, customer)
+            for customer, text in conn.execute("SELECT id, search_text FROM customers")
+            for window in customers.digit_windows(text)
         )
         if not typed.strip():
             return
@@ -127,10 +141,11 @@ def test_search_by_index_gives_the_rows_of_the_like_scan(
 def test_every_kind_of_search_narrows_by_the_index(blank: sqlite3.Connection) -> None:
     """The plan reads an index and then customers by id, not every row, for each kind of
     text the clerk types: a word with `@` and something before it the email key's B-tree,
-    any other the trigram index; text of one or two letters has no trigram and is
-    scanned."""
+    a phone number or a word with six digits in a row the digit windows' B-tree, any other
+    the trigram index; text of one or two letters has no trigram and is scanned."""
     for typed, how in (
-        ("aijala", "trigrams"), ("aino aijala", "trigrams"), ("040 123 4567", "trigrams"),
+        ("aijala", "trigrams"), ("aino aijala", "trigrams"), ("040 123 4567", "digits"),
+        ("+358 (0)40 123 4567", "digits"), ("yritys 123456", "digits"), ("12345", "trigrams"),
         ("puutalo oy", "trigrams"), ("@example.fi", "trigrams"), ("ai", "scan"),
         ("AINO.AIJALA@EXAMPLE.FI", "email key"), ("aino a@", "email key"),
     ):  # fmt: skip
@@ -145,6 +160,8 @@ def test_every_kind_of_search_narrows_by_the_index(blank: sqlite3.Connection) ->
         assert ("customer_search VIRTUAL TABLE" in plan) is (how == "trigrams"), (typed, plan)
         keyed = re.findall(r"USING (?:COVERING )?INDEX customers_search_email_key", plan)
         assert len(keyed) == (2 if how == "email key" else 0), (typed, plan)  # range, and odd
+        windows = "SEARCH customer_search_digits USING PRIMARY KEY (digits=?)" in plan
+        assert windows is (how == "digits"), (typed, plan)
         assert ("SEARCH c USING INTEGER PRIMARY KEY" in plan) is (how != "scan"), (typed, plan)
 
 
@@ -223,12 +240,92 @@ def test_migrate_builds_the_index_for_the_customers_already_there(
                                progress=lambda done, total: seen.append((done, total)))  # fmt: skip
     conn.close()
 
-    assert applied == [14, 15, 16]  # the index, the import runs, the email key
-    # What `lautex migrate` shows as its progress bar: 14 a row at a time, then 16.
-    assert seen == [(1, 2), (2, 2), (2, 2)]
+    assert applied == [14, 15, 16, 18]  # the index, import runs, email key, digit windows
+    # What `lautex migrate` shows as its progress bar: 14 a row at a time, then 16 and 18.
+    assert seen == [(1, 2), (2, 2), (2, 2), (2, 2)]
     for typed, found in (("aijala", [aino]), ("ÅSTRÖM", [bertil]), ("040 123 4567", [aino])):
         rows = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
         assert [row["id"] for row in __import__("json").loads(rows)] == found
+
+
+# --- migration 18 --------------------------------------------------------------------------
+
+
+def test_migrate_gives_the_customers_already_there_their_digit_windows(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A register written before the digit windows: migrate stores those of every search
+    text in batches (with the progress bar), and a phone number is then found by them."""
+    aino = add_aino(cli)
+    add_customer(cli, "--first-name", "Bertil", "--last-name", "Åström", "--source", "partner")
+    quinta = add_quinta(cli)
+    roll_back_migrations(cli.db, to=16)
+    assert cli.run("customer", "search", "040 765 4321", user="clerk").exit_code == 4
+
+    monkeypatch.setattr(m0018_customer_search_digits, "BATCH", 2)
+    seen: list[tuple[int, int]] = []
+    conn = connect(cli.db)
+    _backup, applied = migrate(conn, cli.db, audit.Actor(1, "admin"),
+                               progress=lambda done, total: seen.append((done, total)))  # fmt: skip
+    stored = sorted(
+        tuple(row) for row in conn.execute("SELECT digits, customer_id FROM customer_search_digits")
+    )
+    texts = conn.execute("SELECT id, search_text FROM customers").fetchall()
+    conn.close()
+
+    assert applied == [18]
+    assert seen == [(2, 3), (3, 3)]
+    assert stored == sorted(
+        (window, customer) for customer, text in texts for window in customers.digit_windows(text)
+    )
+    assert ("040765", quinta) in stored and ("358401", aino) in stored
+    for typed, found in (("040 765 4321", [quinta]), ("+358 40 123 4567", [aino]),
+                         ("0401234567", [aino])):  # fmt: skip
+        rows = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
+        assert [row["id"] for row in json.loads(rows)] == found, typed
+
+
+def test_an_edited_phone_moves_the_digit_windows(cli: Cli) -> None:
+    """`customer edit --phone` takes the old number's windows out and stores the new
+    one's (the triggers): the new number is found, the old one no longer is."""
+    aino = add_aino(cli)
+    cli.ok("customer", "edit", str(aino), "--phone", "050 999 8877", user="clerk")
+    for typed, found in (("050 999 8877", [aino]), ("040 123 4567", []), ("9998877", [aino])):
+        rows = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
+        assert [row["id"] for row in json.loads(rows)] == found, typed
+    with cli.connect() as conn:
+        windows = {r[0] for r in conn.execute("SELECT digits FROM customer_search_digits")}
+    assert "999887" in windows and "123456" not in windows
+
+
+def test_a_window_in_too_many_rows_leaves_the_search_to_the_trigrams(
+    blank: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A number whose every window is common is not read by the windows (their rows could
+    be most of the register): the trigrams narrow instead, with the rows of the scan."""
+    monkeypatch.setattr(customers, "RAREST_READ", 0)  # every window here is in a row
+    blank.execute("BEGIN IMMEDIATE")
+    try:
+        for first, phone in (("Ulla", "+358401234567"), ("Ville", "+358401234568")):
+            text = customers.search_text_for(first, "Reuna", None, phone, None)
+            blank.execute(
+                "INSERT INTO customers (first_name, last_name, phone, country, source, "
+                "language, search_text, state, created_at, updated_at, last_activity) "
+                "VALUES (?, 'Reuna', ?, 'FI', 'partner', 'fi', ?, 'active', 'x', 'x', "
+                "'2026-01-01')",
+                (first, phone, text),
+            )
+        for typed, found in (("040 123 456", ["Ulla", "Ville"]), ("040 123 4568", ["Ville"])):
+            seen: list[str] = []
+            blank.set_trace_callback(seen.append)
+            rows = customers.search_customers(blank, typed)
+            blank.set_trace_callback(None)
+            assert [r["first_name"] for r in rows] == found, typed
+            assert rows == like_scan(blank, typed), typed
+            assert any("customer_search MATCH" in s for s in seen), typed
+            assert not any("FROM customer_search_digits WHERE digits IN" in s for s in seen)
+    finally:
+        blank.execute("ROLLBACK")
 
 
 # --- migration 16 --------------------------------------------------------------------------
@@ -253,8 +350,8 @@ def test_migrate_gives_the_customers_already_there_their_email_keys(
     keys = dict(conn.execute("SELECT id, search_email_key FROM customers").fetchall())
     conn.close()
 
-    assert applied == [16]
-    assert seen == [(2, 3), (3, 3)]
+    assert applied == [16, 18]
+    assert seen == [(2, 3), (3, 3), (3, 3)]
     assert keys[aino] == "alajia.onia@example.fi"  # aino.aijala@example.fi, before `@` reversed
     assert len([key for key in keys.values() if key is None]) == 1  # Bertil has no email
     for typed, found in (("AINO.AIJALA@EXAMPLE.FI", [aino]), (EMAIL.upper(), [quinta]),
@@ -330,11 +427,20 @@ def _register_with_quinta(cli: Cli) -> tuple[int, list[str]]:
         (key,) = conn.execute(
             "SELECT search_email_key FROM customers WHERE id = ?", (quinta,)
         ).fetchone()
+        windows = [
+            str(row[0])
+            for row in conn.execute(
+                "SELECT digits FROM customer_search_digits WHERE customer_id = ?", (quinta,)
+            )
+            if str(row[0]).encode() not in before
+        ]
     # Quinta's surname, email and phone give many trigrams nobody else has.
     assert len(grams) >= 10, grams
     # The email key (docs/rules.md §3) holds her address's part before `@` reversed.
     assert key.startswith(EMAIL.split("@")[0][::-1].lower() + "@"), key
-    return quinta, [*grams, key.split("@")[0] + "@"]
+    # The digit windows (migration 18) hold her phone number in six-digit pieces.
+    assert {"358407", "040765", "654321"} <= set(windows), windows
+    return quinta, [*grams, key.split("@")[0] + "@", *windows]
 
 
 @pytest.mark.parametrize("command", ["erase", "anonymize"])
@@ -375,6 +481,8 @@ def test_without_optimising_the_index_its_old_tokens_stay_in_the_file(
         )
     left = {needle for _name, needle in _found(grams, cli.db)}
     assert left and left <= {g.encode() for g in grams}  # only index tokens, no row data
+    # The digit windows are a B-tree's rows: secure_delete overwrote them, no optimisation.
+    assert {n for n in left if len(n) == 6 and n.isdigit()} == set()
 
 
 # --- a sole trader's business name leaves the other contacts' search text ------------------
