@@ -18,10 +18,10 @@ in-process CPU time of:
 
 Every pair is checked to give the same rows. With REGISTER, a copy of that register
 (benchmarks/generate.py, at the current schema) is used instead of building one.
-Then one person is erased with
-`lautex erase` as a whole process (timed: the index is optimised after erasure,
-docs/rules.md §5) and the file, its -wal and a backup taken afterwards are searched
-for the person's email, name, phone and the trigrams of them that were in the index.
+Then one person is erased with `lautex erase` as a whole process (timed: the index
+deletes their tokens in place, docs/rules.md §5; benchmarks/erase.py times it against
+plain sqlite3) and the file, its -wal and a backup taken afterwards are searched for
+the person's email, name, phone and the trigrams of them that were in the index.
 """
 
 import os
@@ -243,7 +243,7 @@ def erase_and_look(db: Path, env: dict[str, str], folder: str) -> None:
     start = time.perf_counter()
     subprocess.run([*lautex, "erase", str(customer), "--yes"], env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    print(f"erase one customer (whole process, index optimised): "
+    print(f"erase one customer (whole process, secure-delete): "
           f"{time.perf_counter() - start:.2f} s")  # fmt: skip
     backup = Path(folder) / "after.bak"
     subprocess.run([*lautex, "backup", str(backup)], env=env, check=True,

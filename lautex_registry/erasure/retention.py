@@ -339,6 +339,9 @@ class _Job:
     pause: float
     progress: Progress | None
     summary: RunSummary
+    # Many people due: their search tokens are marked deleted, and the index merged once
+    # by physical_cleanup at the end (docs/rules.md §5).
+    bulk: bool = False
 
     def _commit_batch(self, policy: str, done: int, entries: list[journal.JournalEntry]) -> None:
         """End of a batch, still inside its transaction: the pause tests use, then the journal."""
@@ -376,6 +379,7 @@ class _Job:
 
     def _people(self, name: str, state: str, where: str, mode: str) -> None:
         """Customers in `state` matching `where`, in (last_activity, id) order, batch by batch."""
+        from lautex_registry.erasure.cleanup import delete_in_place, mark_deletions
         from lautex_registry.erasure.erase import erase_customers
 
         params: dict[str, Any] = self.cutoffs.params()
@@ -395,6 +399,8 @@ class _Job:
                 if mode == journal.ERASE:
                     held = _held_people(self.conn, ids, self.cutoffs.as_of, self.policy)
                     ids = [cid for cid in ids if cid not in held]
+                if self.bulk:
+                    mark_deletions(self.conn)
                 outcomes, entries = erase_customers(
                     self.conn,
                     self.actor,
@@ -406,6 +412,8 @@ class _Job:
                     policy=self.policy,
                     details={"policy": name, "run_id": self.run_id},
                 )
+                if self.bulk:
+                    delete_in_place(self.conn)
                 self._commit_batch(name, len(outcomes), entries)
             last = (str(rows[-1][1]), int(rows[-1][0]))
             self._report(name, len(rows), started)
@@ -515,21 +523,27 @@ def run_retention(
         summary.counts = due_counts(conn, as_of, policy)
         return summary
     db_file = journal.database_file(conn)
+    from lautex_registry.erasure.cleanup import bulk_pays, physical_cleanup
+
     with run_lock(db_file):
         if totals is not None:
             totals(due_counts(conn, as_of, policy))
+        cutoffs = Cutoffs.of(as_of, policy)
+        inactive = _count(conn, f"SELECT count(*) FROM customers c WHERE {_INACTIVE}",
+                          cutoffs.params())  # fmt: skip
         summary.run_id = _start_run(conn, actor, as_of)
         job = _Job(
             conn,
             actor,
             policy,
-            Cutoffs.of(as_of, policy),
+            cutoffs,
             summary.run_id,
             db_file,
             max(1, batch),
             pause,
             progress,
             summary,
+            bulk=bulk_pays(conn, inactive),
         )
         try:
             job.run()
@@ -541,8 +555,6 @@ def run_retention(
         except BaseException:
             _end_run(conn, actor, summary, "failed")
             raise
-        from lautex_registry.erasure.cleanup import physical_cleanup
-
         summary.checkpointed = physical_cleanup(conn)
         _end_run(conn, actor, summary, "finished")
     return summary

@@ -129,8 +129,9 @@ class PersonalIndex:
 
 # docs/rules.md §5: the index holds the person's data as trigrams. Triggers on customers
 # take a row's tokens out in the transaction that erases or anonymises it (and the
-# retention job, which anonymises the same way); `erasure/cleanup.py` then optimises the
-# index so the tokens are not left in an old segment of the file. The access export
+# retention job, which anonymises the same way); the index has FTS5's `secure-delete` on
+# (migration 17), so they go from the pages that held them, not only from the index's
+# view, and no old segment of the file keeps them. The access export
 # shows the columns the index is built from (`search_text` is itself a folded copy of
 # them), so the index adds nothing the person cannot see. `customers.search_email_key` (the
 # email-like word of `search_text`, partly reversed, for `customer search`, docs/rules.md §3)
