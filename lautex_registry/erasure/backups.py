@@ -27,10 +27,6 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
-from lautex_registry.erasure.cleanup import physical_cleanup, rebuild_search_index
-from lautex_registry.erasure.erase import erase_customers
-from lautex_registry.erasure.holds import RetentionPolicy, holds_for_many
-from lautex_registry.erasure.plan import ANONYMISE, ERASE
 from lautex_registry.platform import audit, clock, journal
 from lautex_registry.platform.db import (
     IN_LIST,
@@ -59,7 +55,10 @@ from lautex_registry.platform.output_files import (
 from lautex_registry.platform.register_file import vacuum_into
 from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.customer_state import ANONYMISED_STATES, WITH_HOLDS
-from lautex_registry.rights.requests import close_request, get_request
+
+# The erasure, its holds and the requests it closes are imported where a restore replays
+# the journal: `backup`, `backup list` and `backup verify` never need them, and importing
+# them is a tenth of those commands' start-up (docs/rules.md §3, benchmarks/README.md).
 
 _CHUNK = 300
 # The private scratch files beside the register: a plain copy before it is encrypted, a copy
@@ -350,7 +349,7 @@ def plan_replay(conn: sqlite3.Connection, entries: list[journal.Entry], as_of: d
             replay.requests[entry.request_id] = AnsweredRequest(entry.customer_id, entry.on)
         if row is None:
             _add(replay.already_erased, entry.customer_id)
-        elif entry.action == ERASE:
+        elif entry.action == journal.ERASE:
             _add(replay.to_erase, entry.customer_id)
         elif row["state"] in ANONYMISED_STATES:
             _add(replay.already_erased, entry.customer_id)
@@ -365,6 +364,8 @@ def plan_replay(conn: sqlite3.Connection, entries: list[journal.Entry], as_of: d
 
 def _settle_held(conn: sqlite3.Connection, replay: Replay, as_of: date) -> None:
     """An erased person whose holds still stand is in the backup as erased as they can be."""
+    from lautex_registry.erasure.holds import holds_for_many
+
     held_before = {
         int(r[0])
         for r in conn.execute(
@@ -391,6 +392,8 @@ def _outcome_again(
 ) -> tuple[str, str | None]:
     """(outcome, reasons) of a request closed again: as first closed, except that a person
     still anonymised with holds makes it a partial refusal naming the holds (Art. 17(3)(b))."""
+    from lautex_registry.erasure.holds import holds_for_many
+
     customer = answered.customer_id
     holds = holds_for_many(conn, [customer], as_of).get(customer, []) if customer else []
     state = conn.execute("SELECT state FROM customers WHERE id = ?", (customer,)).fetchone()
@@ -408,6 +411,8 @@ def _close_again(
 ) -> list[int]:
     """GDPR Art. 12(3): an erasure request answered after the backup stays answered, with
     the outcome it was closed with (a partial refusal names the holds), on its first date."""
+    from lautex_registry.rights.requests import close_request, get_request
+
     closed = []
     for request_id, answered in replay.requests.items():
         language = "fi" if get_request(conn, request_id)["language"] == "fi" else "en"
@@ -435,8 +440,11 @@ def replay_journal(
     replay = plan_replay(conn, entries, as_of)
     if dry_run:
         return len(entries), replay, sorted(replay.requests)
+    from lautex_registry.erasure.erase import erase_customers
+    from lautex_registry.erasure.holds import RetentionPolicy
+
     policy = RetentionPolicy.of(conn)
-    for mode, ids in ((ANONYMISE, replay.to_anonymise), (ERASE, replay.to_erase)):
+    for mode, ids in ((journal.ANONYMISE, replay.to_anonymise), (journal.ERASE, replay.to_erase)):
         for start in range(0, len(ids), _CHUNK):
             with transaction(conn):
                 # Notices were recorded when the person was first erased; not again.
@@ -505,6 +513,8 @@ def _index_anew(restored: sqlite3.Connection, shown: Path) -> None:
     """The copy's search index is not ours to trust (docs/rules.md §5, CVE-2026-119374):
     it is built anew from the copy's customers; an index that will not open is a copy
     that is not a whole register."""
+    from lautex_registry.erasure.cleanup import rebuild_search_index
+
     try:
         rebuild_search_index(restored)
     except sqlite3.DatabaseError as exc:
@@ -532,6 +542,8 @@ def restore_backup(
     `shown` and `original`: the encrypted copy `backup` was decrypted from, which messages
     name and whose hash the audit row records.
     """
+    from lautex_registry.erasure.cleanup import physical_cleanup
+
     shown = shown or backup
     if not backup.is_file():
         raise NotFound(t("backup: no file at {shown}", shown=shown))

@@ -41,13 +41,6 @@ from pathlib import Path
 from typing import Any
 
 from lautex_registry.erasure.backup_copies import due_copies, expire_copies
-from lautex_registry.erasure.cleanup import (
-    bulk_pays,
-    delete_in_place,
-    mark_deletions,
-    physical_cleanup,
-)
-from lautex_registry.erasure.erase import erase_customers, strip_invoices
 from lautex_registry.erasure.holds import (
     RetentionPolicy,
     claim_anchor_sql,
@@ -57,13 +50,15 @@ from lautex_registry.erasure.holds import (
     period_cutoff,
     voucher_expiry_cutoff,
 )
-from lautex_registry.erasure.plan import ANONYMISE, ERASE
 from lautex_registry.platform import audit, journal
 from lautex_registry.platform.clock import real_today, timestamp
 from lautex_registry.platform.db import IN_LIST, json_list, let_others_write, transaction
 from lautex_registry.platform.errors import Conflict, Refused, t
 from lautex_registry.platform.output_files import retention_lock_path
 from lautex_registry.platform.sqlite import sqlite3
+
+# The erasure and the physical clean-up are imported where the run uses them: `retention
+# show` only counts, and importing them is a tenth of its start-up (docs/rules.md §3).
 
 VOUCHERS = "vouchers"
 FINISHED_ERASURES = "finished-erasures"
@@ -375,6 +370,8 @@ class _Job:
         ]
 
     def vouchers(self) -> None:
+        from lautex_registry.erasure.erase import strip_invoices
+
         def strip(ids: list[int]) -> None:
             strip_invoices(self.conn, ids, self.cutoffs.as_of)
 
@@ -382,6 +379,9 @@ class _Job:
 
     def _people(self, name: str, state: str, where: str, mode: str) -> None:
         """Customers in `state` matching `where`, in (last_activity, id) order, batch by batch."""
+        from lautex_registry.erasure.cleanup import delete_in_place, mark_deletions
+        from lautex_registry.erasure.erase import erase_customers
+
         params: dict[str, Any] = self.cutoffs.params()
         last = ("", 0)
         while True:
@@ -396,7 +396,7 @@ class _Job:
                 if not rows:
                     return
                 ids = [int(r[0]) for r in rows]
-                if mode == ERASE:
+                if mode == journal.ERASE:
                     held = _held_people(self.conn, ids, self.cutoffs.as_of, self.policy)
                     ids = [cid for cid in ids if cid not in held]
                 if self.bulk:
@@ -452,8 +452,8 @@ class _Job:
 
     def run(self) -> None:
         self.vouchers()
-        self._people(FINISHED_ERASURES, "anonymised-with-holds", "1", ERASE)
-        self._people(INACTIVE_CUSTOMERS, "active", _INACTIVE, ANONYMISE)
+        self._people(FINISHED_ERASURES, "anonymised-with-holds", "1", journal.ERASE)
+        self._people(INACTIVE_CUSTOMERS, "active", _INACTIVE, journal.ANONYMISE)
         self._purge(CLOSED_REQUESTS, "requests", "q", _CLOSED_REQUESTS)
         self._purge(DOCUMENTS, "documents", "d", _DOCUMENTS)
 
@@ -523,6 +523,8 @@ def run_retention(
         summary.counts = due_counts(conn, as_of, policy)
         return summary
     db_file = journal.database_file(conn)
+    from lautex_registry.erasure.cleanup import bulk_pays, physical_cleanup
+
     with run_lock(db_file):
         if totals is not None:
             totals(due_counts(conn, as_of, policy))

@@ -81,8 +81,12 @@ def markdown_chunks(
 
 @cache
 def _environment(lang: str) -> "Environment":
-    """The templates of one language, compiled once a process (a few hundred ms each)."""
+    """The templates of one language. Compiling one costs 8-31 ms of CPU, up to a tenth of
+    a whole command; its compiled code is kept in the template cache (`template_cache`)
+    and read back in under 1 ms (docs/rules.md §3, figures in benchmarks/README.md)."""
     from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    from lautex_registry.platform.template_cache import template_cache
 
     env = Environment(
         loader=PackageLoader("lautex_registry", "templates"),
@@ -96,6 +100,7 @@ def _environment(lang: str) -> "Environment":
         lstrip_blocks=True,
     )
     env.filters.update(_filters(lang))
+    env.bytecode_cache = template_cache(env)
     return env
 
 

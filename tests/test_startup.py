@@ -1,0 +1,186 @@
+"""What a command imports before its work, and the document templates' compiled code.
+
+Every command pays its own start-up (docs/rules.md §3): a command imports only the
+libraries and services it uses, and a document's template is compiled once, then read
+from the template cache. Figures: benchmarks/README.md (start-up).
+"""
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jinja2 import DictLoader, Environment, StrictUndefined
+
+from lautex_registry.platform import documents
+from lautex_registry.platform.template_cache import cache_folder, template_cache
+from tests.conftest import Cli
+
+# Runs `lautex ARGS...` as a process of its own and writes the modules it imported.
+_RUN = """
+import atexit, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write("\\n".join(sorted(sys.modules))))
+from lautex_registry.cli.app import main
+sys.argv[0] = "lautex"
+main()
+"""
+
+# Libraries no plain command needs: documents (jinja2, babel, markdown-it, fpdf), tables
+# at a terminal (rich), phone numbers, encryption, migrations, and the erasure services.
+HEAVY = (
+    "jinja2",
+    "babel",
+    "markdown_it",
+    "fpdf",
+    "rich",
+    "phonenumbers",
+    "pyrage",
+    "sqlite_utils",
+    "lautex_registry.erasure",
+    "lautex_registry.records.customers",
+)
+# What only erasing (not listing or counting) uses.
+ERASURE = (
+    "lautex_registry.erasure.erase",
+    "lautex_registry.erasure.cleanup",
+    "lautex_registry.erasure.plan",
+    "lautex_registry.rights.requests",
+)
+
+
+def imported(cli: Cli, tmp_path: Path, *args: str) -> tuple[set[str], str]:
+    """(the modules `lautex ARGS` imported, its stdout) as a real process."""
+    listing = tmp_path / "modules.txt"
+    env = {**os.environ, "LAUTEX_TOKEN": cli.tokens["admin"]}
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN, str(listing), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    return set(listing.read_text().split()), done.stdout
+
+
+def loaded(modules: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if m.startswith(packages))
+
+
+def test_whoami_imports_no_library_it_does_not_use(cli: Cli, tmp_path: Path) -> None:
+    modules, out = imported(cli, tmp_path, "whoami", "--format", "json")
+    assert '"username": "admin"' in out
+    assert loaded(modules, HEAVY) == []
+
+
+def test_listing_and_counting_backups_imports_no_erasure(cli: Cli, tmp_path: Path) -> None:
+    # `backup list` and `retention show` read; only a restore or a run erases.
+    modules, _ = imported(cli, tmp_path, "backup", "list", "--format", "json")
+    assert "lautex_registry.erasure.backup_copies" in modules
+    assert loaded(modules, ERASURE) == []
+    modules, _ = imported(cli, tmp_path, "retention", "show", "--format", "json")
+    assert "lautex_registry.erasure.retention" in modules
+    assert loaded(modules, ERASURE) == []
+
+
+def test_a_markdown_statement_uses_no_markdown_parser_and_its_cached_template(
+    cli: Cli, tmp_path: Path
+) -> None:
+    cache = cli.home / "template-cache"
+    shutil.rmtree(cache, ignore_errors=True)  # the fixture's commands filled it
+    first_modules, first = imported(cli, tmp_path, "statement", "--lang", "en")
+    assert first.startswith("# ")
+    # Markdown is the template's own output: no parser, no table drawing, no PDF.
+    assert loaded(first_modules, ("markdown_it", "rich", "fpdf")) == []
+    written = {path: path.stat().st_mtime_ns for path in cache.iterdir()}
+    assert len(written) == 1  # the statement's template
+    assert all(stat.S_IMODE(path.stat().st_mode) & 0o077 == 0 for path in written)
+    # The next process reads the compiled code back and writes the same bytes.
+    _, again = imported(cli, tmp_path, "statement", "--lang", "en")
+    assert again == first
+    assert {path: path.stat().st_mtime_ns for path in cache.iterdir()} == written
+
+
+def test_a_template_is_compiled_once_then_read_from_the_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[str] = []
+    compile_template = Environment.compile
+
+    def counting(self: Environment, source: Any, name: Any = None, *args: Any, **kw: Any) -> Any:
+        calls.append(str(name))
+        return compile_template(self, source, name, *args, **kw)
+
+    monkeypatch.setattr(Environment, "compile", counting)
+
+    def load_anew() -> Any:
+        """The template as a new process loads it: a new environment, the same cache."""
+        documents._environment.cache_clear()
+        return documents._environment("sv").get_template("statement.sv.md.j2")
+
+    try:
+        first = load_anew()
+        assert calls == ["statement.sv.md.j2"]
+        again = load_anew()
+        assert calls == ["statement.sv.md.j2"]  # read back, not compiled again
+        assert again.root_render_func.__code__.co_code == first.root_render_func.__code__.co_code
+    finally:
+        documents._environment.cache_clear()
+
+
+def _environment(templates: dict[str, str], *, keep_newline: bool = False) -> Environment:
+    """An environment with the template cache of LAUTEX_HOME (the test's own)."""
+    env = Environment(
+        loader=DictLoader(templates), undefined=StrictUndefined, keep_trailing_newline=keep_newline
+    )
+    env.bytecode_cache = template_cache(env)
+    assert env.bytecode_cache is not None
+    return env
+
+
+def test_an_edited_template_or_a_changed_setting_is_compiled_again() -> None:
+    def render(templates: dict[str, str], *, keep_newline: bool = False) -> str:
+        return _environment(templates, keep_newline=keep_newline).get_template("t").render(x=1)
+
+    assert render({"t": "one {{ x }}\n"}) == "one 1"
+    assert render({"t": "two {{ x }}\n"}) == "two 1"  # the text's checksum differs
+    # The same text under a setting that changes the compiled code: not the old code.
+    assert render({"t": "two {{ x }}\n"}, keep_newline=True) == "two 1\n"
+    assert render({"t": "two {{ x }}\n"}) == "two 1"
+    assert len(list(cache_folder().iterdir())) == 2  # one file per setting, not per text
+
+
+def test_a_damaged_or_vanished_cache_compiles_as_before() -> None:
+    assert _environment({"t": "{{ x }}!"}).get_template("t").render(x=2) == "2!"
+    [cached] = cache_folder().iterdir()
+    cached.write_bytes(cached.read_bytes()[:20])  # cut short (a full disk, a crash)
+    assert _environment({"t": "{{ x }}!"}).get_template("t").render(x=3) == "3!"
+    cached.write_bytes(b"not a cache file at all")
+    assert _environment({"t": "{{ x }}!"}).get_template("t").render(x=4) == "4!"
+    gone = _environment({"t": "{{ x }}?"})
+    shutil.rmtree(cache_folder())  # nothing can be read or written: compiled, no error
+    assert gone.get_template("t").render(x=5) == "5?"
+
+
+def test_a_cache_folder_others_could_write_to_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = Environment()
+    monkeypatch.setenv("LAUTEX_HOME", str(tmp_path / "new" / "home"))
+    assert cache_folder() == tmp_path / "new" / "home" / "template-cache"
+    made = template_cache(env)
+    assert made is not None
+    for folder in (cache_folder(), cache_folder().parent, cache_folder().parent.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700  # made private, whatever the umask
+    cache_folder().chmod(0o777)  # anyone could plant code there
+    assert template_cache(env) is None
+    cache_folder().rmdir()
+    cache_folder().write_text("a file where the folder goes")
+    assert template_cache(env) is None
+    monkeypatch.delenv("LAUTEX_HOME")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_folder() == tmp_path / "xdg" / "lautex" / "templates"
