@@ -589,7 +589,7 @@ def test_a_retention_run_of_many_people_marks_their_tokens_and_merges_the_index_
         marked.append(1)
         real_mark(conn)
 
-    monkeypatch.setattr("lautex_registry.erasure.retention.mark_deletions", spy)
+    monkeypatch.setattr(cleanup, "mark_deletions", spy)  # retention imports it when it runs
 
     cli.ok("retention", "run", "--yes", "--as-of", "2026-11-25", user="bot")
 
@@ -808,3 +808,84 @@ def test_an_edited_email_moves_the_key(cli: Cli) -> None:
     for typed, found in (("aino.uusi@example.fi", [aino]), ("aino.aijala@example.fi", [])):
         rows = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
         assert [row["id"] for row in json.loads(rows)] == found, typed
+
+
+# --- the `_idx` rows that name leaf pages (docs/rules.md §5) -------------------------------
+
+
+def _idx_terms(conn: sqlite3.Connection) -> set[str]:
+    """The whole terms of the index's `_idx` table: one row a leaf page, naming it by its
+    first term (after the column byte '0')."""
+    return {
+        bytes(r[0])[1:].decode("utf-8", "replace")
+        for r in conn.execute("SELECT term FROM customer_search_idx")
+    }
+
+
+RARE = "qxzjvkwfyb"  # letters few names have: their trigrams sit close in the index
+
+
+def _register_of_small_pages(cli: Cli) -> tuple[int, list[str]]:
+    """A register whose index has pages of 64 bytes, so its one segment has many leaves,
+    and a person with a long name of rare letters: some trigrams only she holds name a
+    leaf page in `_idx` (as in a register of 10,000 customers with the default pages)."""
+    import random
+
+    draw = random.Random(17)
+    conn = connect(cli.db)
+    conn.execute("INSERT INTO customer_search(customer_search, rank) VALUES('pgsz', 64)")
+    with transaction(conn):
+        for n in range(60):
+            name = "".join(draw.choice(RARE) for _ in range(12))
+            fields = {"first_name": name, "last_name": f"Muu{n}", "source": "partner"}
+            customers.add_customer(conn, audit.Actor(2, "clerk"), fields)
+        others = {g for r in conn.execute("SELECT search_text FROM customers") for g in
+                  (r[0][i : i + 3] for i in range(len(r[0]) - 2))}  # fmt: skip
+        name = "".join(draw.choice(RARE) for _ in range(50))
+        fields = {"first_name": "Tuntematon", "last_name": name, "source": "partner"}
+        person = customers.add_customer(conn, audit.Actor(2, "clerk"), fields).customer_id
+    conn.execute("INSERT INTO customer_search(customer_search) VALUES('optimize')")
+    assert _segments(conn) == 1
+    assert conn.execute("SELECT count(*) FROM customer_search_idx").fetchone()[0] > 20
+    own = {name[i : i + 3] for i in range(len(name) - 2)} - others
+    naming = sorted(own & _idx_terms(conn))
+    conn.close()
+    # Some of her own trigrams name a leaf page (the test is void without one).
+    assert naming, own
+    return person, naming
+
+
+@pytest.mark.parametrize("command", ["erase", "anonymize"])
+def test_no_term_of_an_erased_person_is_left_naming_a_leaf_page(cli: Cli, command: str) -> None:
+    """FTS5 `secure-delete` takes her terms out of the leaf pages, but the `_idx` row that
+    names a page by her term would stay: the erasure sees it and merges the index."""
+    quinta, naming = _register_of_small_pages(cli)
+
+    cli.ok(command, str(quinta), "--yes", user="clerk")
+
+    conn = connect(cli.db)
+    assert sorted(set(naming) & _idx_terms(conn)) == []
+    assert not _merge_owed(conn)
+    conn.close()
+    assert _found(naming, cli.db, Path(f"{cli.db}-wal")) == []
+    backup = cli.db.parent / "after.bak"
+    cli.ok("backup", str(backup))
+    assert _found(naming, backup) == []
+
+
+def test_an_erasure_that_exposes_no_term_merges_nothing(cli: Cli) -> None:
+    """Deleting in place stays the rule: a person whose terms others hold too, or that name
+    no page, is erased without a merge (the index keeps its segments)."""
+    _add_in_transactions(cli, "ennen", 20)
+    twin = add_customer(cli, "--first-name", "Ennen0x0", "--last-name", "Kuusela0",
+                        "--source", "partner")  # fmt: skip
+    _add_in_transactions(cli, "jalkeen", 20)
+    with cli.connect() as conn:
+        segments = _segments(conn)
+        assert segments >= 3, segments
+
+    cli.ok("erase", str(twin), "--yes", user="clerk")
+
+    with cli.connect() as conn:
+        assert _segments(conn) == segments
+        assert not _merge_owed(conn)

@@ -12,6 +12,9 @@ that was killed: `erase`, `anonymise`, the retention job and `restore` call
 (a backup being restored) gets its index built anew first (`rebuild_search_index`).
 """
 
+import json
+from collections.abc import Iterable
+
 from lautex_registry.platform.db import transaction
 from lautex_registry.platform.sqlite import sqlite3
 
@@ -36,12 +39,83 @@ def physical_cleanup(conn: sqlite3.Connection) -> bool:
     Returns False when a reader kept the checkpoint from finishing (it is safe to
     run again; the next erasure or retention run does).
     """
-    if conn.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone():
-        with transaction(conn):
-            conn.execute(f"INSERT INTO {INDEX}({INDEX}) VALUES('optimize')")
-            conn.execute("DELETE FROM meta WHERE key = ?", (MERGE_PENDING,))
+    make_owed_merge(conn)
     busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     return not (busy and busy[0])
+
+
+def make_owed_merge(conn: sqlite3.Connection) -> None:
+    """docs/rules.md §5: if a merge of the index is owed, make it (outside a transaction).
+
+    FTS5's `optimize` does nothing to an index of one segment without tombstones, which
+    is what deleting in place leaves: one customer's tokens are indexed again with
+    `secure-delete` off first, so there are two segments and every page is rewritten."""
+    if not conn.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone():
+        return
+    with transaction(conn):
+        row = conn.execute(
+            "SELECT id, search_text FROM customers WHERE search_text IS NOT NULL LIMIT 1"
+        ).fetchone()
+        if row is not None:
+            conn.execute(f"INSERT INTO {INDEX}({INDEX}, rank) VALUES('secure-delete', 0)")
+            conn.execute(
+                f"INSERT INTO {INDEX}({INDEX}, rowid, search_text) VALUES ('delete', ?, ?)",
+                (row[0], row[1]),
+            )
+            conn.execute(
+                f"INSERT INTO {INDEX}(rowid, search_text) VALUES (?, ?)", (row[0], row[1])
+            )
+            delete_in_place(conn)
+        conn.execute(f"INSERT INTO {INDEX}({INDEX}) VALUES('optimize')")
+        conn.execute("DELETE FROM meta WHERE key = ?", (MERGE_PENDING,))
+
+
+def trigrams_of(text: str) -> set[str]:
+    """The terms the index's trigram tokenizer makes of `text` (migration 14: `trigram`,
+    case_sensitive 0): every three consecutive characters, each folded to lower case
+    (a character whose lower case is not one character is left as it is)."""
+    folded = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return {folded[i : i + 3] for i in range(len(folded) - 2)}
+
+
+def owe_merge_if_exposed(conn: sqlite3.Connection, old_texts: Iterable[str | None]) -> bool:
+    """docs/rules.md §5: inside the erasing transaction, after the triggers have deleted
+    the people's tokens in place. FTS5 `secure-delete` takes a term out of its leaf page,
+    but the `_idx` row that names a leaf page by its first term keeps the term until the
+    page empties or the index is merged. When a term only these people held is still a
+    whole term in `_idx`, the merge is recorded as owed, and `physical_cleanup` after
+    the commit (or the next backup, erasure or retention run) does it."""
+    if conn.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone():
+        return True  # a merge is owed already
+    terms = set().union(*(trigrams_of(text) for text in old_texts if text))
+    if not terms:
+        return False
+    # The `_idx` term is the column's byte '0' and the term (fts5_index.c); one row a
+    # leaf page, so this reads a small table.
+    named = [
+        str(bytes(r[0])[1:], "utf-8", "replace")
+        for r in conn.execute(
+            f"SELECT term FROM {INDEX}_idx WHERE term IN "
+            "(SELECT CAST('0' || value AS BLOB) FROM json_each(?))",
+            (json.dumps(sorted(terms)),),
+        )
+    ]
+    exposed = [term for term in named if not _held(conn, term)]
+    if exposed:
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO NOTHING",
+            (MERGE_PENDING,),
+        )
+    return bool(exposed)
+
+
+def _held(conn: sqlite3.Connection, term: str) -> bool:
+    """Whether some row of the index still holds `term` (a phrase of one trigram)."""
+    phrase = '"' + term.replace('"', '""') + '"'
+    found = conn.execute(
+        f"SELECT 1 FROM {INDEX} WHERE {INDEX} MATCH ? LIMIT 1", (phrase,)
+    ).fetchone()
+    return found is not None
 
 
 def bulk_pays(conn: sqlite3.Connection, people: int) -> bool:
