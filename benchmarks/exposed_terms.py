@@ -30,7 +30,8 @@ def main(source: Path, people: int) -> None:
         with transaction(conn):
             migrations.apply_pending(conn)
         ids = [
-            int(r[0]) for r in conn.execute("SELECT id FROM customers WHERE search_text IS NOT NULL")
+            int(r[0])
+            for r in conn.execute("SELECT id FROM customers WHERE search_text IS NOT NULL")
         ]
         leaves = conn.execute("SELECT count(*) FROM customer_search_idx").fetchone()[0]
         chosen = random.Random(5).sample(ids, people)
@@ -44,7 +45,10 @@ def main(source: Path, people: int) -> None:
             started = time.process_time()
             owed = owe_merge_if_exposed(conn, [text])
             cpu += time.process_time() - started
-            assert conn.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone() or not owed
+            assert (
+                conn.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone()
+                or not owed
+            )
             exposed += owed
             conn.execute("ROLLBACK")
         conn.close()

@@ -889,3 +889,82 @@ def test_an_erasure_that_exposes_no_term_merges_nothing(cli: Cli) -> None:
     with cli.connect() as conn:
         assert _segments(conn) == segments
         assert not _merge_owed(conn)
+
+
+# --- a backup holds no token a retention run only marked (docs/rules.md §5) ---------------
+
+
+def _marked_by_a_killed_run(cli: Cli) -> list[str]:
+    """Quinta anonymised by a bulk batch that committed before its run was killed: her
+    tokens only marked deleted in the index, the merge owed."""
+    from lautex_registry.erasure.cleanup import delete_in_place, mark_deletions
+
+    quinta, grams = _register_with_quinta(cli)
+    conn = connect(cli.db)
+    with transaction(conn):
+        mark_deletions(conn)
+        conn.execute(
+            "UPDATE customers SET search_text = NULL, search_email_key = NULL WHERE id = ?",
+            (quinta,),
+        )
+        delete_in_place(conn)
+    assert _merge_owed(conn)
+    assert {g for g in grams if g.encode() in _index_blocks(conn)}  # only marked
+    conn.close()
+    return [g for g in grams if len(g) == 3]  # her trigrams (the key and windows went)
+
+
+def _index_holds(path: Path, grams: list[str]) -> list[str]:
+    """Which of `grams` the index of the register file at `path` stores (its rows still
+    hold her name: only the search text was cleared here)."""
+    conn = sqlite3.connect(path)
+    try:
+        stored = _index_blocks(conn) + b"".join(
+            bytes(r[0]) for r in conn.execute("SELECT term FROM customer_search_idx")
+        )
+    finally:
+        conn.close()
+    return [g for g in grams if g.encode() in stored]
+
+
+@pytest.mark.parametrize("policy", [False, True], ids=["backup PATH", "policy copy"])
+def test_a_backup_makes_the_owed_merge_before_it_copies(cli: Cli, policy: bool) -> None:
+    grams = _marked_by_a_killed_run(cli)
+    if policy:
+        cli.ok("backup")
+        (copy,) = (cli.db.parent / "backups").glob("lautex-*.db")
+    else:
+        copy = cli.db.parent / "during.bak"
+        cli.ok("backup", str(copy))
+
+    assert _index_holds(copy, grams) == []
+    with cli.connect() as conn:
+        assert not _merge_owed(conn)
+        assert [g for g in grams if g.encode() in _index_blocks(conn)] == []
+
+
+def test_a_batch_marked_while_the_backup_copies_is_merged_in_the_copy(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retention run still going may mark another batch between the merge and the copy:
+    the copy that says so is merged and vacuumed itself."""
+    from lautex_registry.erasure import cleanup
+    from lautex_registry.platform.register_file import vacuum_into
+
+    grams: list[str] = []
+
+    def batch_then_copy(conn: sqlite3.Connection, copy: Path) -> None:
+        grams.extend(_marked_by_a_killed_run(cli))
+        vacuum_into(conn, copy)
+
+    monkeypatch.setattr(cleanup, "vacuum_into", batch_then_copy)
+    copy = cli.db.parent / "during.bak"
+    cli.ok("backup", str(copy))
+
+    assert grams and _index_holds(copy, grams) == []
+    conn = sqlite3.connect(copy)
+    assert conn.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone() is None
+    # The index itself (its content holds rows without search text, which the check
+    # against the content table, rank 1, counts as missing).
+    conn.execute("INSERT INTO customer_search(customer_search) VALUES('integrity-check')")
+    conn.close()

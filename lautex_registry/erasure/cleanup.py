@@ -14,8 +14,10 @@ that was killed: `erase`, `anonymise`, the retention job and `restore` call
 
 import json
 from collections.abc import Iterable
+from pathlib import Path
 
 from lautex_registry.platform.db import transaction
+from lautex_registry.platform.register_file import vacuum_into
 from lautex_registry.platform.sqlite import sqlite3
 
 INDEX = "customer_search"  # migration 14; secure-delete since migration 17
@@ -62,12 +64,27 @@ def make_owed_merge(conn: sqlite3.Connection) -> None:
                 f"INSERT INTO {INDEX}({INDEX}, rowid, search_text) VALUES ('delete', ?, ?)",
                 (row[0], row[1]),
             )
-            conn.execute(
-                f"INSERT INTO {INDEX}(rowid, search_text) VALUES (?, ?)", (row[0], row[1])
-            )
+            conn.execute(f"INSERT INTO {INDEX}(rowid, search_text) VALUES (?, ?)", (row[0], row[1]))
             delete_in_place(conn)
         conn.execute(f"INSERT INTO {INDEX}({INDEX}) VALUES('optimize')")
         conn.execute("DELETE FROM meta WHERE key = ?", (MERGE_PENDING,))
+
+
+def copy_without_marked_tokens(conn: sqlite3.Connection, copy: Path) -> None:
+    """docs/rules.md §5: a backup (VACUUM INTO `copy`) holds no token that a retention
+    run only marked deleted. The owed merge is made first; a run still going may mark
+    another batch before the copy is read, so a copy that says a merge is owed is merged
+    and vacuumed itself (it is a private file nobody else has opened yet)."""
+    make_owed_merge(conn)
+    vacuum_into(conn, copy)
+    own = sqlite3.connect(copy, isolation_level=None)
+    try:
+        if own.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone():
+            own.execute("PRAGMA secure_delete = ON")
+            make_owed_merge(own)
+            own.execute("VACUUM")
+    finally:
+        own.close()
 
 
 def trigrams_of(text: str) -> set[str]:

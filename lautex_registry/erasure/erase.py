@@ -187,9 +187,7 @@ def erase_customers(
     ids_json = json_list(ids)
     old_texts = [
         r[0]
-        for r in conn.execute(
-            f"SELECT search_text FROM customers WHERE id {IN_LIST}", (ids_json,)
-        )
+        for r in conn.execute(f"SELECT search_text FROM customers WHERE id {IN_LIST}", (ids_json,))
     ]
     holds = holds_for_many(conn, ids, as_of, policy)
     held_people = [cid for cid in ids if cid in holds]
