@@ -24,7 +24,16 @@ from lautex_registry.platform.schema_upgrade import migrate
 from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import customers
 from tests.conftest import Cli, roll_back_migrations
-from tests.helpers import EMAIL, PHONE, SURNAME, add_aino, add_customer, add_quinta, insert_org
+from tests.helpers import (
+    EMAIL,
+    PHONE,
+    PHONE_TYPED,
+    SURNAME,
+    add_aino,
+    add_customer,
+    add_quinta,
+    insert_org,
+)
 
 # --- the same rows as the scan -------------------------------------------------------------
 
@@ -968,3 +977,36 @@ def test_a_batch_marked_while_the_backup_copies_is_merged_in_the_copy(
     # against the content table, rank 1, counts as missing).
     conn.execute("INSERT INTO customer_search(customer_search) VALUES('integrity-check')")
     conn.close()
+
+
+def test_a_restore_makes_the_copys_digit_windows_and_email_keys_anew(cli: Cli) -> None:
+    """A copy's digit windows and email keys are derived from its search text like its
+    index, and no more trusted: a restore makes them again (docs/rules.md §3, §5)."""
+    aino = add_aino(cli)
+    quinta = add_quinta(cli)
+    backup = cli.db.parent / "r1.bak"
+    cli.ok("backup", str(backup))
+    conn = sqlite3.connect(backup)
+    with conn:
+        conn.execute("INSERT INTO customer_search_digits VALUES ('987654', ?)", (aino,))
+        conn.execute("DELETE FROM customer_search_digits WHERE customer_id = ?", (quinta,))
+        conn.execute("UPDATE customers SET search_email_key = 'vieras@x.fi' WHERE id = ?", (aino,))
+        conn.execute("UPDATE customers SET search_email_key = NULL WHERE id = ?", (quinta,))
+    conn.close()
+
+    cli.ok("restore", str(backup), "--yes")
+
+    for word in (PHONE_TYPED, EMAIL.split("@")[0][2:] + "@ex"):
+        rows = cli.ok("customer", "search", word, "-f", "json", user="clerk").stdout
+        assert [row["id"] for row in json.loads(rows)] == [quinta], word
+    with cli.connect() as conn:
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM customer_search_digits WHERE digits = '987654'"
+            ).fetchone()[0]
+            == 0
+        )
+        for cid, text, key in conn.execute(
+            "SELECT id, search_text, search_email_key FROM customers"
+        ):
+            assert key == email_search_key(text), cid

@@ -17,6 +17,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from lautex_registry.platform.db import transaction
+from lautex_registry.platform.migrations import (
+    m0016_customer_email_key,
+    m0018_customer_search_digits,
+)
 from lautex_registry.platform.register_file import vacuum_into
 from lautex_registry.platform.sqlite import sqlite3
 
@@ -179,3 +183,27 @@ def rebuild_search_index(conn: sqlite3.Connection) -> None:
         )
         delete_in_place(conn)
         conn.execute("DELETE FROM meta WHERE key = ?", (MERGE_PENDING,))  # nothing is marked
+        # The other derived search structures are not trusted either (docs/rules.md §3):
+        # the digit windows are made anew as migration 18 makes them, the email keys
+        # put right where the copy's differ from its search text's.
+        conn.execute("DELETE FROM customer_search_digits")
+        m0018_customer_search_digits.build(conn, None)
+        _correct_email_keys(conn)
+
+
+def _correct_email_keys(conn: sqlite3.Connection, batch: int = 20_000) -> None:
+    """Set every customer's `search_email_key` to what migration 16 makes of its search
+    text, writing only the rows whose key differs."""
+    last = 0
+    while rows := conn.execute(
+        "SELECT id, search_text, search_email_key FROM customers WHERE id > ? "
+        "ORDER BY id LIMIT ?",
+        (last, batch),
+    ).fetchall():
+        wrong = [
+            (key, row[0])
+            for row in rows
+            if (key := m0016_customer_email_key.email_search_key(row[1])) != row[2]
+        ]
+        conn.executemany("UPDATE customers SET search_email_key = ? WHERE id = ?", wrong)
+        last = int(rows[-1][0])
