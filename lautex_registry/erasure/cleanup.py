@@ -196,8 +196,7 @@ def _correct_email_keys(conn: sqlite3.Connection, batch: int = 20_000) -> None:
     text, writing only the rows whose key differs."""
     last = 0
     while rows := conn.execute(
-        "SELECT id, search_text, search_email_key FROM customers WHERE id > ? "
-        "ORDER BY id LIMIT ?",
+        "SELECT id, search_text, search_email_key FROM customers WHERE id > ? ORDER BY id LIMIT ?",
         (last, batch),
     ).fetchall():
         wrong = [
