@@ -864,13 +864,25 @@ def _register_of_small_pages(cli: Cli) -> tuple[int, list[str]]:
     return person, naming
 
 
-@pytest.mark.parametrize("command", ["erase", "anonymize"])
-def test_no_term_of_an_erased_person_is_left_naming_a_leaf_page(cli: Cli, command: str) -> None:
+@pytest.mark.parametrize("command", ["erase", "anonymize", "retention"])
+def test_no_term_of_an_erased_person_is_left_naming_a_leaf_page(
+    cli: Cli, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """FTS5 `secure-delete` takes her terms out of the leaf pages, but the `_idx` row that
     names a page by her term would stay: the erasure sees it and merges the index."""
+    from lautex_registry.erasure import cleanup
+
     quinta, naming = _register_of_small_pages(cli)
 
-    cli.ok(command, str(quinta), "--yes", user="clerk")
+    if command == "retention":
+        monkeypatch.setattr(cleanup, "PAGES_PER_PERSON_IN_PLACE", 0)  # in place, one by one
+        with cli.connect() as conn:
+            conn.execute(
+                "UPDATE customers SET last_activity = '2020-01-01' WHERE id = ?", (quinta,)
+            )
+        cli.ok("retention", "run", "--yes", "--as-of", "2026-11-25", user="bot")
+    else:
+        cli.ok(command, str(quinta), "--yes", user="clerk")
 
     conn = connect(cli.db)
     assert sorted(set(naming) & _idx_terms(conn)) == []
