@@ -47,10 +47,66 @@ class RowContext:
 Checked = tuple[int, tuple[Any, ...] | None, str | Message | None]
 
 
+_UNKNOWN = object()
+
+
+class RepeatedValues:
+    """The checks of platform.validation that depend on the value alone, each value
+    checked once per chunk: a file repeats its first names, cities, postal codes and
+    sources thousands of times. A value checked again would give the same result (the
+    functions read nothing else), and one that fails is not remembered: its row is
+    checked again in full and fails the same way. Kept for one chunk only, so no
+    personal data outlives the chunk's own rows in memory.
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[Any, ...], Any] = {}
+
+    def required_text(
+        self, text: str | None, field: str, *, max_length: int = validation.NAME_MAX
+    ) -> str:
+        key = ("required", text, field, max_length)
+        value = self.known.get(key, _UNKNOWN)
+        if value is _UNKNOWN:
+            value = self.known[key] = validation.required_text(text, field, max_length=max_length)
+        return str(value)
+
+    def optional_text(
+        self, text: str | None, field: str, *, max_length: int = validation.NAME_MAX
+    ) -> str | None:
+        key = ("optional", text, field, max_length)
+        value = self.known.get(key, _UNKNOWN)
+        if value is _UNKNOWN:
+            value = self.known[key] = validation.optional_text(text, field, max_length=max_length)
+        return None if value is None else str(value)
+
+    def country(self, text: str, field: str = "country") -> str:
+        key = ("country", text, field)
+        value = self.known.get(key, _UNKNOWN)
+        if value is _UNKNOWN:
+            value = self.known[key] = validation.country(text, field)
+        return str(value)
+
+    def postal_code(self, text: str, country_code: str = "FI", field: str = "postal_code") -> str:
+        key = ("postal_code", text, country_code, field)
+        value = self.known.get(key, _UNKNOWN)
+        if value is _UNKNOWN:
+            value = self.known[key] = validation.postal_code(text, country_code, field)
+        return str(value)
+
+    def choice(self, text: str, allowed: tuple[str, ...], field: str) -> str:
+        key = ("choice", text, allowed, field)
+        value = self.known.get(key, _UNKNOWN)
+        if value is _UNKNOWN:
+            value = self.known[key] = validation.choice(text, allowed, field)
+        return str(value)
+
+
 def validate_chunk(chunk: Chunk, context: RowContext) -> list[Checked]:
     """Validate records into INSERT parameters; organisation_id holds the org text for now."""
     results: list[Checked] = []
     width = len(context.header)
+    repeated = RepeatedValues()
     for line, record in chunk:
         if len(record) != width:
             results.append((line, None, f"expected {width} fields, found {len(record)}"))
@@ -65,7 +121,7 @@ def validate_chunk(chunk: Chunk, context: RowContext) -> list[Checked]:
             fields["source"] = context.default_source
         business_id = (fields.pop("business_id", None) or "").strip() or None
         try:
-            clean = customers.validate_fields(fields)
+            clean = customers.validate_fields(fields, repeated)
             if business_id is not None:
                 business_id = validation.business_id(business_id)
         except InvalidInput as exc:
