@@ -178,33 +178,33 @@ def validate_fields(
                 fields=", ".join(FIELDS),
             )
         )
-    raw = {name: fields.get(name) for name in FIELDS}
+    raw = fields.get  # a field not given is None
     clean: dict[str, str | None] = {}
-    clean["first_name"] = checks.required_text(raw["first_name"], "first_name")
-    clean["last_name"] = checks.required_text(raw["last_name"], "last_name")
-    clean["org"] = checks.optional_text(raw["org"], "org")
+    clean["first_name"] = checks.required_text(raw("first_name"), "first_name")
+    clean["last_name"] = checks.required_text(raw("last_name"), "last_name")
+    clean["org"] = checks.optional_text(raw("org"), "org")
     if clean["org"] and validation.is_record_id(clean["org"]):
         clean["org"] = str(validation.record_id(clean["org"], "org"))
     # Emails and phone numbers are each person's own: nothing to remember.
-    email = validation.optional_text(raw["email"], "email", max_length=254)
+    email = validation.optional_text(raw("email"), "email", max_length=254)
     clean["email"] = validation.normalise_email(email) if email else None
-    phone = validation.optional_text(raw["phone"], "phone", max_length=40)
+    phone = validation.optional_text(raw("phone"), "phone", max_length=40)
     clean["phone"] = validation.normalise_phone(phone) if phone else None
-    country = checks.country(raw["country"] or DEFAULT_COUNTRY)
+    country = checks.country(raw("country") or DEFAULT_COUNTRY)
     clean["country"] = country
-    clean["street"] = checks.optional_text(raw["street"], "street")
-    code = checks.optional_text(raw["postal_code"], "postal_code", max_length=10)
+    clean["street"] = checks.optional_text(raw("street"), "street")
+    code = checks.optional_text(raw("postal_code"), "postal_code", max_length=10)
     clean["postal_code"] = checks.postal_code(code, country) if code else None
-    clean["city"] = checks.optional_text(raw["city"], "city", max_length=100)
+    clean["city"] = checks.optional_text(raw("city"), "city", max_length=100)
     _check_address(clean)
-    if not (raw["source"] or "").strip():
+    if not (raw("source") or "").strip():
         # docs/privacy-statement.md P4: an access reply must say where the data came from.
         raise InvalidInput(t("source: is required (one of {sources})", sources=", ".join(SOURCES)))
-    clean["source"] = checks.choice(raw["source"] or "", SOURCES, "source")
-    clean["source_detail"] = checks.optional_text(raw["source_detail"], "source_detail")
-    clean["language"] = checks.choice(raw["language"] or DEFAULT_LANGUAGE, LANGUAGES, "language")
+    clean["source"] = checks.choice(raw("source") or "", SOURCES, "source")
+    clean["source_detail"] = checks.optional_text(raw("source_detail"), "source_detail")
+    clean["language"] = checks.choice(raw("language") or DEFAULT_LANGUAGE, LANGUAGES, "language")
     # Customer-service notes: free text about the person, erased with everything else.
-    clean["notes"] = checks.optional_text(raw["notes"], "notes", max_length=1000)
+    clean["notes"] = checks.optional_text(raw("notes"), "notes", max_length=1000)
     return clean
 
 

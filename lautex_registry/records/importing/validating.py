@@ -15,7 +15,7 @@ from typing import Any
 
 from lautex_registry.platform import validation
 from lautex_registry.platform.errors import InvalidInput, Message
-from lautex_registry.platform.escaping import as_written
+from lautex_registry.platform.escaping import GUARD, as_written
 from lautex_registry.records import customers
 from lautex_registry.records.importing.reading import Chunk, Text, records
 
@@ -113,7 +113,7 @@ def validate_chunk(chunk: Chunk, context: RowContext) -> list[Checked]:
             continue
         # A cell the register guarded against spreadsheet formulas reads back as stored.
         fields: dict[str, str | None] = {
-            name: as_written(cell)
+            name: as_written(cell) if cell.startswith(GUARD) else cell
             for name, cell in zip(context.header, record, strict=True)
             if name is not None
         }
