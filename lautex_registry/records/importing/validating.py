@@ -19,7 +19,11 @@ from lautex_registry.platform.escaping import GUARD, as_written
 from lautex_registry.records import customers
 from lautex_registry.records.importing.reading import Chunk, Text, records
 
-PARALLEL_MIN_BYTES = 1_000_000
+# The file size from which the rows are validated in a pool of processes. Starting the
+# pool costs about a second; on the shared 2-core machine the pool lost to validating
+# in-process at 1.1 MB (10,000 rows) and won narrowly from 3.3 MB (30,000 rows) on
+# (benchmarks/README.md, import_sizes.py).
+PARALLEL_MIN_BYTES = 3_000_000
 
 # Positions in customers.INSERT_SQL's parameters.
 ORG_SLOT = customers.INSERT_COLUMNS.index("organisation_id")
