@@ -147,7 +147,11 @@ def main() -> None:
                     wall[name].append(time.perf_counter() - started)
                     cpu[name].append(time.process_time() - started_cpu)
                     paused[name].append(pauses.seconds)
-                    print(f"    ({name}: {wall[name][-1]:.1f} s)", flush=True)
+                    print(
+                        f"    ({name}: {wall[name][-1]:.1f} s, {paused[name][-1]:.1f} s of it "
+                        f"paused, cpu here {cpu[name][-1]:.1f} s)",
+                        flush=True,
+                    )
             print(f"{size:>9,} rows ({csv_path.stat().st_size:,} bytes):")
             baselines = [name for name in ("plain", "plain-cache") if name in sides]
             for name in sides:
