@@ -56,6 +56,7 @@ from lautex_registry.platform.errors import (
     NotFound,
     Refused,
     SchemaError,
+    sqlite_reason,
     t,
 )
 from lautex_registry.platform.identity import register_id
@@ -358,7 +359,7 @@ def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> tuple
     try:
         conn = sqlite3.connect(f"file:{quote(str(copy.resolve()))}?mode=ro", uri=True)
     except sqlite3.DatabaseError as exc:
-        raise bad(t("cannot be opened ({exc})", exc=exc)) from exc
+        raise bad(t("cannot be opened ({exc})", exc=sqlite_reason(exc))) from exc
     conn.row_factory = sqlite3.Row
     try:
         try:
@@ -370,7 +371,7 @@ def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> tuple
                 raise bad(t("a copy of another register"))
             customers = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
         except sqlite3.DatabaseError as exc:
-            raise bad(t("not a whole lautex register ({exc})", exc=exc)) from exc
+            raise bad(t("not a whole lautex register ({exc})", exc=sqlite_reason(exc))) from exc
         except SchemaError as exc:
             raise bad(exc) from exc
         except InvalidInput as exc:
@@ -1036,7 +1037,11 @@ def restore_fresh(
                 customers = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
             except sqlite3.DatabaseError as exc:
                 raise InvalidInput(
-                    t("backup: {path} is not a lautex register ({exc})", path=path, exc=exc)
+                    t(
+                        "backup: {path} is not a lautex register ({exc})",
+                        path=path,
+                        exc=sqlite_reason(exc),
+                    )
                 ) from exc
             # The journal beside the new register, when put back, must continue the copy's.
             journal.check_against(db_path, journal.recorded_mark(conn))

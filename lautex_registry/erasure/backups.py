@@ -44,6 +44,7 @@ from lautex_registry.platform.errors import (
     Message,
     NotFound,
     SchemaError,
+    sqlite_reason,
     t,
 )
 from lautex_registry.platform.identity import register_id
@@ -490,7 +491,11 @@ def _stage(backup: Path, staging: Path, shown: Path) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         restored.close()
         raise InvalidInput(
-            t("backup: {shown} is not a lautex register ({exc})", shown=shown, exc=exc)
+            t(
+                "backup: {shown} is not a lautex register ({exc})",
+                shown=shown,
+                exc=sqlite_reason(exc),
+            )
         ) from exc
     return restored
 
@@ -526,7 +531,11 @@ def restore_backup(
                 backup_id = register_id(restored)
             except sqlite3.DatabaseError as exc:
                 raise InvalidInput(
-                    t("backup: {shown} is not a lautex register ({exc})", shown=shown, exc=exc)
+                    t(
+                        "backup: {shown} is not a lautex register ({exc})",
+                        shown=shown,
+                        exc=sqlite_reason(exc),
+                    )
                 ) from exc
             except SchemaError as exc:
                 # Only its values are words: not in the catalogue (docs/translating.md).

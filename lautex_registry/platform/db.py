@@ -13,7 +13,9 @@ from lautex_registry.platform.errors import (
     EnvironmentRefused,
     InvalidInput,
     NotFound,
+    os_reason,
     register_error,
+    sqlite_reason,
     t,
 )
 from lautex_registry.platform.sqlite import MINIMUM_VERSION, sqlite3
@@ -37,7 +39,7 @@ def create_private_file(path: Path) -> None:
         if refused is not None:
             raise refused from exc
         raise InvalidInput(
-            t("db: cannot create {path}: {value}", path=path, value=exc.strerror or exc)
+            t("db: cannot create {path}: {value}", path=path, value=os_reason(exc))
         ) from exc
     os.close(fd)
 
@@ -102,7 +104,7 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     except sqlite3.OperationalError as exc:
         # Busy is the usual cause; a read-only or unopenable file is the machine's (exit 7).
         raise register_error(exc) or Conflict(
-            t("the register is busy, try again: {exc}", exc=exc)
+            t("the register is busy, try again: {exc}", exc=sqlite_reason(exc))
         ) from exc
     try:
         yield conn

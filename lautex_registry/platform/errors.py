@@ -84,6 +84,40 @@ def shown(message: object) -> str:
     return message.translated() if isinstance(message, Message) else str(message)
 
 
+class Explained(Message):
+    """What a library or the machine said, word for word, shown in the interface's language.
+
+    email-validator's reasons, phonenumbers' and python-stdnum's, SQLite's text and the OS's
+    strerror are English sentences the register did not write. `str()` is those words exactly
+    (an English error line, a log or a JSON report carries them byte for byte); `translated()`
+    is the catalogue's sentence for the same meaning, which the caller chose by the error's
+    code, errno, class or pattern, or the words themselves when no meaning is known
+    (docs/translating.md, "A library's own words").
+    """
+
+    __slots__ = ("known", "original")
+
+    def __init__(self, original: str, meaning: Message | None = None) -> None:
+        super().__init__(original, {})
+        self.original = original
+        self.known = meaning
+
+    def meaning(self) -> Message | None:
+        """The catalogue's sentence for these words, None when none is known."""
+        return self.known
+
+    def __str__(self) -> str:
+        return self.original
+
+    def translated(self) -> str:
+        meaning = self.meaning()
+        if meaning is None:
+            return self.original
+        shown = meaning.translated()
+        # English, or a language without this sentence: the library's own words, not ours.
+        return self.original if shown == Message.__str__(meaning) else shown
+
+
 def _shown_value(value: object) -> object:
     """A value inside a sentence: a Message or a LautexError in the sentence's language."""
     if isinstance(value, Message):
@@ -181,6 +215,57 @@ _SQLITE_TEXTS = {
     "file is not a database": 26,
     "file is encrypted or is not a database": 26,  # the older wording of the same
 }
+# SQLite's own words for its primary codes, as `sqlite3_errstr()` gives them: shown inside
+# an error line ("the register is busy (database is locked)"), so read in the interface's
+# language, found by the code (docs/translating.md, "A library's own words").
+_SQLITE_WORDS = {
+    3: t("access permission denied"),  # SQLITE_PERM
+    5: t("database is locked"),  # SQLITE_BUSY
+    6: t("database table is locked"),  # SQLITE_LOCKED
+    8: t("attempt to write a readonly database"),  # SQLITE_READONLY
+    10: t("disk I/O error"),  # SQLITE_IOERR
+    11: t("database disk image is malformed"),  # SQLITE_CORRUPT
+    13: t("database or disk is full"),  # SQLITE_FULL
+    14: t("unable to open database file"),  # SQLITE_CANTOPEN
+    26: t("file is not a database"),  # SQLITE_NOTADB
+}
+# A constraint (SQLITE_CONSTRAINT, 19) SQLite names with the table and column after a colon.
+_SQLITE_CONSTRAINT = 19
+_SQLITE_CONSTRAINTS = (
+    t("UNIQUE constraint failed: {detail}"),
+    t("NOT NULL constraint failed: {detail}"),
+    t("CHECK constraint failed: {detail}"),
+    t("FOREIGN KEY constraint failed"),
+)
+# The C library's strerror() texts, by errno: the OS's reason inside an error line
+# ("config: cannot read ...: Is a directory").
+_OS_WORDS = {
+    errno.ENOENT: t("No such file or directory"),
+    errno.EACCES: t("Permission denied"),
+    errno.EPERM: t("Operation not permitted"),
+    errno.EISDIR: t("Is a directory"),
+    errno.ENOTDIR: t("Not a directory"),
+    errno.EEXIST: t("File exists"),
+    errno.ENOTEMPTY: t("Directory not empty"),
+    errno.ENOSPC: t("No space left on device"),
+    errno.EDQUOT: t("Disk quota exceeded"),
+    errno.EROFS: t("Read-only file system"),
+    errno.EIO: t("Input/output error"),
+    errno.EFBIG: t("File too large"),
+    errno.ENAMETOOLONG: t("File name too long"),
+    errno.ELOOP: t("Too many levels of symbolic links"),
+    errno.EXDEV: t("Invalid cross-device link"),
+    errno.EBUSY: t("Device or resource busy"),
+    errno.ETXTBSY: t("Text file busy"),
+    errno.EMFILE: t("Too many open files"),
+    errno.ENFILE: t("Too many open files in system"),
+    errno.ENXIO: t("No such device or address"),
+    errno.ENODEV: t("No such device"),
+    errno.EINVAL: t("Invalid argument"),
+    errno.EAGAIN: t("Resource temporarily unavailable"),
+    errno.ESTALE: t("Stale file handle"),
+    errno.EOPNOTSUPP: t("Operation not supported"),
+}
 _OS_ENVIRONMENT = {
     errno.ENOSPC: t("the disk is full"),
     errno.EDQUOT: t("the disk quota is used up"),
@@ -224,7 +309,7 @@ def environment_refused(exc: OSError, doing: str | Message) -> EnvironmentRefuse
             "environment: {reason}: {doing} ({strerror}); the register is as it was",
             reason=reason,
             doing=doing,
-            strerror=exc.strerror,
+            strerror=os_reason(exc),
         )
     )
 
@@ -234,6 +319,27 @@ def _sqlite_code(exc: sqlite3.Error) -> int | None:
     if isinstance(code, int):
         return code & 0xFF
     return _SQLITE_TEXTS.get(str(exc))
+
+
+def sqlite_reason(exc: sqlite3.Error) -> Explained:
+    """SQLite's words for `exc` (`database is locked`), in the interface's language: by the
+    error's code, the English text exactly as SQLite gave it."""
+    words = str(exc)
+    code = _sqlite_code(exc)
+    if code == _SQLITE_CONSTRAINT:
+        # Which constraint is in the words (SQLite gives the extended code only if asked).
+        detail = words.partition(": ")[2]
+        filled = (constraint.filled(detail=detail) for constraint in _SQLITE_CONSTRAINTS)
+        return Explained(words, next((m for m in filled if str(m) == words), None))
+    return Explained(words, None if code is None else _SQLITE_WORDS.get(code))
+
+
+def os_reason(exc: OSError) -> Explained | str:
+    """The OS's words for `exc` (its strerror, `Permission denied`), in the interface's
+    language by its errno; the error's own text when it has no strerror."""
+    if exc.strerror is None:
+        return str(exc)
+    return Explained(exc.strerror, _OS_WORDS.get(exc.errno or 0))
 
 
 def register_error(exc: BaseException) -> LautexError | None:
@@ -249,16 +355,21 @@ def register_error(exc: BaseException) -> LautexError | None:
         code = _sqlite_code(exc)
         if code in _SQLITE_BUSY:
             return Conflict(
-                t("the register is busy ({reason}): try again in a moment", reason=str(exc))
+                t(
+                    "the register is busy ({reason}): try again in a moment",
+                    reason=sqlite_reason(exc),
+                )
             )
         if code in _SQLITE_NOT_A_REGISTER:
-            return InvalidInput(t("the file is not a usable lautex register: {exc}", exc=exc))
+            return InvalidInput(
+                t("the file is not a usable lautex register: {exc}", exc=sqlite_reason(exc))
+            )
         if code in _SQLITE_ENVIRONMENT:
             return EnvironmentRefused(
                 t(
                     "environment: {reason} ({exc}); the register is as it was",
                     reason=_SQLITE_ENVIRONMENT[code],
-                    exc=exc,
+                    exc=sqlite_reason(exc),
                 )
             )
         return None

@@ -28,6 +28,7 @@ from lautex_registry.platform.errors import (
     LautexError,
     Message,
     environment_refused,
+    os_reason,
     t,
 )
 
@@ -116,7 +117,7 @@ def create_private_folder(folder: Path, field: str = "output") -> None:
             if exc.errno in ENVIRONMENT_ERRNOS:
                 raise environment_refused(exc, doing) from exc
             raise InvalidInput(
-                Message("{doing}: {reason}", {"doing": doing, "reason": exc.strerror or exc})
+                Message("{doing}: {reason}", {"doing": doing, "reason": os_reason(exc)})
             ) from exc
         os.chmod(path, 0o700)  # mkdir's mode is masked by the umask
 
@@ -200,7 +201,7 @@ class PendingOutput:
             return environment_refused(exc, doing)
         # Only its values are words: not in the catalogue (docs/translating.md).
         return InvalidInput(
-            Message("{doing}: {reason}", {"doing": doing, "reason": exc.strerror or exc})
+            Message("{doing}: {reason}", {"doing": doing, "reason": os_reason(exc)})
         )
 
     def open(self, mode: str = "w") -> IO[Any]:

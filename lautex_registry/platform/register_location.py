@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from lautex_registry.platform.errors import InvalidInput, Message, NotFound, t
+from lautex_registry.platform.errors import InvalidInput, Message, NotFound, os_reason, t
 
 DEFAULT_DB = Path("data") / "lautex.db"
 CONFIG_KEYS = ("db",)
@@ -86,7 +86,7 @@ def read_config(path: Path | None = None) -> dict[str, str]:
         return {}
     except OSError as exc:
         raise InvalidInput(
-            t("config: cannot read {path}: {value}", path=path, value=exc.strerror or exc)
+            t("config: cannot read {path}: {value}", path=path, value=os_reason(exc))
         ) from exc
     import tomllib
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from lautex_registry.platform import accounts, audit, clock
 from lautex_registry.platform.accounts import User
 from lautex_registry.platform.db import transaction
-from lautex_registry.platform.errors import AuthError, InvalidInput, NotFound, t
+from lautex_registry.platform.errors import AuthError, InvalidInput, NotFound, os_reason, t
 from lautex_registry.platform.sqlite import sqlite3
 
 SESSION_LIFETIME = timedelta(hours=8)
@@ -213,7 +213,7 @@ def read_token_file(path_text: str) -> str:
                 "{field}: cannot read {path}: {value}",
                 field=field,
                 path=path,
-                value=exc.strerror or exc,
+                value=os_reason(exc),
             )
         ) from exc
     with os.fdopen(fd, "rb") as handle:

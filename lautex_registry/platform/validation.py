@@ -181,8 +181,10 @@ def normalise_email(text: str, field: str = "email") -> str:
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as exc:
+        from lautex_registry.platform.library_reasons import email_reason
+
         raise InvalidInput(
-            t("{field}: not a valid email address ({exc})", field=field, exc=exc)
+            t("{field}: not a valid email address ({exc})", field=field, exc=email_reason(exc))
         ) from exc
     return str(result.normalized)
 
@@ -226,7 +228,11 @@ def normalise_phone(text: str, field: str = "phone") -> str:
     try:
         number = phonenumbers.parse(value, DEFAULT_PHONE_REGION)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidInput(t("{field}: not a phone number ({exc})", field=field, exc=exc)) from exc
+        from lautex_registry.platform.library_reasons import phone_reason
+
+        raise InvalidInput(
+            t("{field}: not a phone number ({exc})", field=field, exc=phone_reason(exc))
+        ) from exc
     if not phonenumbers.is_valid_number(number):
         raise InvalidInput(
             t("{field}: {value} is not a valid phone number", field=field, value=excerpt(value))
@@ -295,12 +301,14 @@ def business_id(text: str, field: str = "business_id") -> str:
     try:
         compact = ytunnus.validate(value)
     except ValidationError as exc:
+        from lautex_registry.platform.library_reasons import stdnum_reason
+
         raise InvalidInput(
             t(
                 "{field}: {value} is not a valid Finnish business ID ({exc})",
                 field=field,
                 value=excerpt(value),
-                exc=exc,
+                exc=stdnum_reason(exc),
             )
         ) from exc
     return str(ytunnus.format(compact))

@@ -25,6 +25,7 @@ from lautex_registry.platform.errors import (
     Message,
     NotFound,
     register_error,
+    sqlite_reason,
     t,
 )
 from lautex_registry.platform.migrations.m0016_customer_email_key import email_search_key
@@ -512,7 +513,7 @@ class Staging:
                     "the rows of lines {first}-{end} cannot be stored ({exc})",
                     first=after + 1,
                     end=end,
-                    exc=exc,
+                    exc=sqlite_reason(exc),
                 )
             ) from exc
         finally:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lautex_registry.platform import validation
-from lautex_registry.platform.errors import InvalidInput, Message
+from lautex_registry.platform.errors import InvalidInput, Message, t
 from lautex_registry.platform.escaping import GUARD, as_written
 from lautex_registry.records import customers
 from lautex_registry.records.importing.reading import Chunk, Text, records
@@ -113,7 +113,10 @@ def validate_chunk(chunk: Chunk, context: RowContext) -> list[Checked]:
     repeated = RepeatedValues()
     for line, record in chunk:
         if len(record) != width:
-            results.append((line, None, f"expected {width} fields, found {len(record)}"))
+            found = len(record)
+            results.append(
+                (line, None, t("expected {width} fields, found {found}", width=width, found=found))
+            )
             continue
         # A cell the register guarded against spreadsheet formulas reads back as stored.
         fields: dict[str, str | None] = {
