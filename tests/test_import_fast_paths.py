@@ -1,4 +1,4 @@
-"""The import's fast paths give exactly what the full checks give (issue 16).
+"""The import's fast paths give exactly what the full checks give.
 
 Each fast path is held to the function it stands in for: on every input it accepts it
 gives the same value, and it declines (None, or the full path taken) anything else.
