@@ -1,8 +1,9 @@
 """The nightly backup, its encryption and its verification against plain `VACUUM INTO`.
 
-    python benchmarks/backup.py [CUSTOMERS] [REPEATS]
+    python benchmarks/backup.py [CUSTOMERS | REGISTER] [REPEATS]
 
-Builds a register of CUSTOMERS customers (one order each; default 100000), then times,
+Builds a register of CUSTOMERS customers (one order each; default 100000), or copies
+REGISTER (a path: one generate.py built, e.g. /work/bench/r1m.db), then times,
 alternating so that a busy machine slows every side alike (medians of REPEATS, default 3):
 
 - plain: `VACUUM INTO` a new file with the sqlite3 module, nothing else (the baseline);
@@ -11,7 +12,7 @@ alternating so that a busy machine slows every side alike (medians of REPEATS, d
 - encrypted: the same with an age recipient (the copy is encrypted after its check);
 - verify: `verify_copy` of the encrypted copy: hash, decrypt to a private file, the checks.
 
-Prints each time and its ratio to plain `VACUUM INTO` in the same run.
+Prints each wall and CPU time and its ratio to plain `VACUUM INTO` in the same run.
 """
 
 import statistics
@@ -21,8 +22,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from generate import build_register
 from pyrage import x25519
+from registers import register_for
 
 from lautex_registry.erasure.backup_copies import make_policy_copy, verify_copy
 from lautex_registry.platform import audit
@@ -33,10 +34,11 @@ from lautex_registry.platform.sqlite import sqlite3
 ACTOR = audit.Actor(None, "benchmark")
 
 
-def timed(action: Callable[[], object]) -> float:
-    started = time.perf_counter()
+def timed(action: Callable[[], object]) -> tuple[float, float]:
+    """Wall and CPU seconds of one action."""
+    started, started_cpu = time.perf_counter(), time.process_time()
     action()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - started_cpu
 
 
 def plain_vacuum(source: Path, target: Path) -> None:
@@ -52,16 +54,17 @@ def set_recipients(conn: sqlite3.Connection, recipients: list[str]) -> None:
 
 
 def main() -> None:
-    customers = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    given = sys.argv[1] if len(sys.argv) > 1 else "100000"
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     key = x25519.Identity.generate()
     with tempfile.TemporaryDirectory() as folder:
-        source = Path(folder) / "register.db"
         started = time.perf_counter()
-        build_register(source, customers, 1)
+        source, customers = register_for(given, Path(folder), 1)
         built = time.perf_counter() - started
         conn = connect(source)
-        times: dict[str, list[float]] = {"plain": [], "backup": [], "encrypted": [], "verify": []}
+        times: dict[str, list[tuple[float, float]]] = {
+            name: [] for name in ("plain", "backup", "encrypted", "verify")
+        }
         sizes: dict[str, int] = {}
         target = Path(folder) / "plain-copy.db"
         sealed: list[Path] = []
@@ -84,9 +87,7 @@ def main() -> None:
             sizes["encrypted"] = sealed[-1].stat().st_size
             times["verify"].append(timed(lambda: verify_copy(conn, ACTOR, sealed[-1], [key])))
         conn.close()
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    base = medians["plain"]
-    print(f"{customers} customers (built in {built:.0f} s), medians of {repeats} runs")
+    print(f"{customers} customers (built or copied in {built:.0f} s), medians of {repeats} runs")
     print(f"copy size: {sizes['plain'] / 2**20:.1f} MiB plain, "
           f"{sizes['encrypted'] / 2**20:.1f} MiB encrypted")  # fmt: skip
     for name, label in (
@@ -95,7 +96,10 @@ def main() -> None:
         ("encrypted", "lautex backup (age-encrypted)"),
         ("verify", "lautex backup verify (decrypt)"),
     ):
-        print(f"{label:32} {medians[name]:8.2f} s  {medians[name] / base:5.2f}x")
+        wall, cpu = (statistics.median(t[k] for t in times[name]) for k in (0, 1))
+        base_wall, base_cpu = (statistics.median(t[k] for t in times["plain"]) for k in (0, 1))
+        print(f"{label:32} {wall:8.2f} s  {wall / base_wall:5.2f}x   "
+              f"CPU {cpu:8.2f} s  {cpu / base_cpu:5.2f}x")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -1,16 +1,19 @@
 """`customer show` and `customer search` against plain sqlite3 doing the same work.
 
-    python benchmarks/lookups.py [CUSTOMERS] [PROCESS_RUNS] [CALLS]
+    python benchmarks/lookups.py [CUSTOMERS | REGISTER] [PROCESS_RUNS] [CALLS]
 
 Builds a register of CUSTOMERS customers with 3 orders each (default 100000;
-the issue's full size is 1000000, i.e. 3000000 orders), then prints medians of:
+the issue's full size is 1000000, i.e. 3000000 orders), or works on a copy of
+REGISTER (a path: one generate.py built, with its session under $LAUTEX_HOME),
+then prints medians of:
 
 - `customer show` by id and by email, in-process (the service functions) and as
   a whole process (`lautex customer show REF --format json`);
 - `customer search` of a surname part typed without accents, in-process and whole;
 
 each next to plain sqlite3 doing the same reads (and, for whole processes, a
-plain `python -c` script printing the same JSON), with the ratio.
+plain `python -c` script printing the same JSON), with the ratio, in wall and in
+CPU time (the steadier figure on a shared machine). The two sides take turns.
 """
 
 import json
@@ -30,7 +33,8 @@ from lautex_registry.platform.sqlite import sqlite3
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from generate import build_register, person
+from generate import person
+from registers import children_cpu, register_for
 
 from lautex_registry.platform.db import connect
 from lautex_registry.records import customers, lookup
@@ -127,46 +131,55 @@ def lautex_search(conn: sqlite3.Connection, text: str) -> str:
     return json.dumps(customers.search_customers(conn, text), ensure_ascii=False)
 
 
-def median_call(action: Callable[[str], object], refs: list[str]) -> float:
-    timings = []
+Timings = tuple[list[float], list[float]]  # wall and CPU seconds of each call
+
+
+def median_calls(
+    actions: tuple[Callable[[str], object], Callable[[str], object]], refs: list[str]
+) -> tuple[Timings, Timings]:
+    """Wall and CPU time of each call of lautex and of plain sqlite3, in turns."""
+    timings: tuple[Timings, Timings] = (([], []), ([], []))
     for ref in refs:
-        start = time.perf_counter()
-        action(ref)
-        timings.append(time.perf_counter() - start)
-    return statistics.median(timings)
+        for action, (wall, cpu) in zip(actions, timings, strict=True):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            action(ref)
+            cpu.append(time.process_time() - start_cpu)
+            wall.append(time.perf_counter() - start)
+    return timings
 
 
 def median_processes(
     argvs: tuple[list[str], list[str]], env: dict[str, str], runs: int
-) -> tuple[float, float]:
-    """Median wall time of each of two commands, run in turns so load hits both alike."""
-    timings: tuple[list[float], list[float]] = ([], [])
+) -> tuple[Timings, Timings]:
+    """Wall and CPU time of each of two commands, run in turns so load hits both alike."""
+    timings: tuple[Timings, Timings] = (([], []), ([], []))
     for _ in range(runs):
-        for argv, times in zip(argvs, timings, strict=True):
-            start = time.perf_counter()
+        for argv, (wall, cpu) in zip(argvs, timings, strict=True):
+            start, start_cpu = time.perf_counter(), children_cpu()
             subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
-            times.append(time.perf_counter() - start)
-    return statistics.median(timings[0]), statistics.median(timings[1])
+            cpu.append(children_cpu() - start_cpu)
+            wall.append(time.perf_counter() - start)
+    return timings
 
 
-def report(label: str, ours: float, plain: float) -> None:
-    print(f"{label:<44} lautex {ours * 1000:9.3f} ms   sqlite3 {plain * 1000:9.3f} ms   "
-          f"ratio {ours / plain:6.2f}x")  # fmt: skip
+def report(label: str, ours: Timings, plain: Timings) -> None:
+    for kind, mine, theirs in (("wall", ours[0], plain[0]), ("cpu", ours[1], plain[1])):
+        a, b = statistics.median(mine), statistics.median(theirs)
+        print(f"{label:<44} {kind:4} lautex {a * 1000:9.3f} ms   sqlite3 {b * 1000:9.3f} ms   "
+              f"ratio {a / b:6.2f}x")  # fmt: skip
 
 
 def main() -> None:
-    size = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    given = sys.argv[1] if len(sys.argv) > 1 else "100000"
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 11
     calls = int(sys.argv[3]) if len(sys.argv) > 3 else 300
     with tempfile.TemporaryDirectory() as folder:
-        db = Path(folder) / "bench.db"
-        env = dict(os.environ, LAUTEX_HOME=f"{folder}/home", LAUTEX_DB=str(db))
-        env.pop("LAUTEX_TOKEN", None)
-        os.environ.update(LAUTEX_HOME=env["LAUTEX_HOME"])
         started = time.perf_counter()
-        build_register(db, size)
-        print(f"register: {size} customers, {3 * size} orders "
-              f"(built in {time.perf_counter() - started:.1f} s)")  # fmt: skip
+        db, size = register_for(given, Path(folder))
+        env = dict(os.environ, LAUTEX_DB=str(db))  # register_for set LAUTEX_HOME
+        env.pop("LAUTEX_TOKEN", None)
+        print(f"register: {size} customers "
+              f"(built or copied in {time.perf_counter() - started:.1f} s)")  # fmt: skip
         rng = random.Random(7)
         picks = [rng.randrange(size) for _ in range(calls)]
         ids = [str(i + 1) for i in picks]
@@ -178,12 +191,11 @@ def main() -> None:
             ("customer show by id (in-process)", lautex_show, plain_show, ids),
             ("customer show by email (in-process)", lautex_show, plain_show, emails),
         ):
-            report(label, median_call(partial(ours, conn), refs),
-                   median_call(partial(plain, conn), refs))  # fmt: skip
+            report(label, *median_calls((partial(ours, conn), partial(plain, conn)), refs))
         search_runs = [term] * max(5, runs)
         report(f"customer search {term!r} (in-process)",
-               median_call(lambda t: lautex_search(conn, t), search_runs),
-               median_call(lambda t: plain_search(conn, t), search_runs))  # fmt: skip
+               *median_calls((partial(lautex_search, conn), partial(plain_search, conn)),
+                             search_runs))  # fmt: skip
         conn.close()
         lautex = [sys.executable, "-m", "lautex_registry"]
         plain_py = [sys.executable, "-c"]

@@ -1,9 +1,10 @@
 """`marketing list` against one plain SQL query producing the same rows.
 
-    python benchmarks/marketing_list.py [CUSTOMERS] [RUNS]
+    python benchmarks/marketing_list.py [CUSTOMERS | REGISTER] [RUNS]
 
 Builds a register of CUSTOMERS customers (default 10000; the issue's full size is
-1000000) with 3 orders each, then gives 30 % of them an email consent (a tenth of
+1000000) with 3 orders each, or copies REGISTER (a path: one generate.py built), then
+gives 30 % of them an email consent (a tenth of
 those later withdrawn), 1 % an objection and 0.1 % a restriction. Then, interleaved
 RUNS times (default 3), for `direct-advertising` by email:
 
@@ -27,7 +28,7 @@ from lautex_registry.platform.sqlite import sqlite3
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from generate import build_register
+from registers import register_for
 
 from lautex_registry.marketing.lists import MarketingList
 from lautex_registry.platform.db import connect
@@ -108,11 +109,10 @@ def plain(path: Path) -> list[int]:
 
 
 def main() -> None:
-    customers = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    given = sys.argv[1] if len(sys.argv) > 1 else "10000"
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.db"
-        build_register(path, customers, 3)
+        path, customers = register_for(given, Path(tmp))
         add_marketing_facts(path, customers)
         if lautex(path) != plain(path):
             sys.exit("the lists differ: the benchmark's plain query is not the same list")

@@ -343,3 +343,22 @@ def test_a_list_cut_short_closes_its_read_so_its_audit_waits_out_another_writer(
         conn.execute("SELECT 1")
     writer.join()
     conn.close()
+
+
+def test_an_objection_and_a_ban_count_once_under_the_objection(cli: Cli, people: People) -> None:
+    """One probe of the objections finds both kinds: a person with an objection in force and
+    a ban is counted under the objection (checked first), one with a ban and an objection
+    that does not block this purpose under the ban."""
+    ban(cli, people.objector)  # also objected to direct advertising
+    ban(cli, people.researched)  # objected to market research only: was listed
+    result = cli.ok(
+        "marketing", "list", "--purpose", "direct-advertising", "--channel", "email",
+        "--format", "json", user="clerk",
+    )  # fmt: skip
+    assert {row["id"] for row in json.loads(result.stdout)} == {
+        people.consenting,
+        people.business_contact,
+    }
+    message = result.stderr.strip().splitlines()[-1]
+    assert "objection 2" in message
+    assert "publication-ban 2" in message

@@ -63,28 +63,36 @@ OPT_OUT_NOTICE = (
 
 # The rules every list and label export shares (state, restriction, objection, ban,
 # prohibition), as one SQL expression: SQLite decides each customer's reason while it
-# reads the row, and each EXISTS is one index probe (docs/rules.md §3). Parameters:
-# the blocking purposes (expanded into `{marks}`), then the publication-ban purpose.
-_RULE_CASE = f"""
-    WHEN c.state IN ({", ".join(f"'{state}'" for state in ANONYMISED_STATES)})
-        THEN 'anonymised'
+# reads the row, and each probe is one index search (docs/rules.md §3). An objection
+# and a publication ban are both rows of `objections`, so one probe finds either: MIN of
+# `purpose = publication` over the rows in force is 0 when any blocking purpose is among
+# them (an objection wins, as it is checked first), 1 when only the ban is, NULL when
+# neither (a blocking purpose is never `publication`). `otherwise` is the reason when no
+# shared rule applies. Parameters: the publication-ban purpose, the blocking purposes
+# (`marks`), the publication-ban purpose again.
+def _rule_case(marks: str, otherwise: str = "NULL") -> str:
+    anonymised = ", ".join(f"'{state}'" for state in ANONYMISED_STATES)
+    return f"""CASE
+    WHEN c.state IN ({anonymised}) THEN 'anonymised'
     WHEN c.state = 'restricted'
          OR EXISTS (SELECT 1 FROM restrictions r
                     WHERE r.customer_id = c.id AND r.lifted_on IS NULL) THEN 'restricted'
-    WHEN EXISTS (SELECT 1 FROM objections j
-                 WHERE j.customer_id = c.id AND j.withdrawn_on IS NULL
-                   AND j.purpose IN ({{marks}})) THEN 'objection'
-    WHEN EXISTS (SELECT 1 FROM objections b
-                 WHERE b.customer_id = c.id AND b.withdrawn_on IS NULL
-                   AND b.purpose = ?) THEN 'publication-ban'
-    WHEN o.marketing_prohibited_on IS NOT NULL THEN 'organisation-prohibited'"""
+    ELSE CASE (SELECT MIN(j.purpose = ?) FROM objections j
+               WHERE j.customer_id = c.id AND j.withdrawn_on IS NULL
+                 AND j.purpose IN ({marks}, ?))
+        WHEN 0 THEN 'objection'
+        WHEN 1 THEN 'publication-ban'
+        ELSE CASE WHEN o.marketing_prohibited_on IS NOT NULL THEN 'organisation-prohibited'
+                  ELSE {otherwise} END END END"""
+
+
 _CONSENT = """(SELECT k.status FROM consents k WHERE k.customer_id = c.id AND k.channel = ?
                ORDER BY k.recorded_on DESC, k.id DESC LIMIT 1)"""
 
 
 def _rule_params(list_purpose: str) -> tuple[str, tuple[str, ...]]:
     blocking = blocking_purposes(list_purpose)
-    return ", ".join("?" for _ in blocking), (*blocking, PUBLICATION)
+    return ", ".join("?" for _ in blocking), (PUBLICATION, *blocking, PUBLICATION)
 
 
 def candidates(conn: sqlite3.Connection, list_purpose: str) -> sqlite3.Cursor:
@@ -95,7 +103,7 @@ def candidates(conn: sqlite3.Connection, list_purpose: str) -> sqlite3.Cursor:
         f"""SELECT c.id, c.first_name, c.last_name, c.email, c.phone, c.street,
                c.postal_code, c.city, c.country, c.language, c.organisation_id,
                o.name AS organisation,
-               CASE {_RULE_CASE.format(marks=marks)} END AS reason
+               {_rule_case(marks)} AS reason
            FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id
            ORDER BY c.id""",
         params,
@@ -171,7 +179,7 @@ class MarketingList(ListRun):
         after = f"CASE {' '.join(rest)} END" if rest else "NULL"
         consent_channel = CONSENT_CHANNEL.get(self.channel)
         if consent_channel is None:
-            reason = f"CASE {_RULE_CASE.format(marks=marks)} ELSE {after} END"
+            reason = _rule_case(marks, after)
             params = (*params, *rest_params)
         else:
             # The latest consent is read once. A withdrawn consent is a refusal of this
@@ -179,11 +187,13 @@ class MarketingList(ListRun):
             # undoes it; without consent a natural person is listed only as an existing
             # customer (917/2014 sec. 200).
             no_consent = after if self.existing_customers else "'no-consent'"
-            reason = f"""CASE {_RULE_CASE.format(marks=marks)} ELSE
-                CASE {_CONSENT} WHEN 'withdrawn' THEN 'consent-withdrawn'
+            reason = _rule_case(
+                marks,
+                f"""CASE {_CONSENT} WHEN 'withdrawn' THEN 'consent-withdrawn'
                      WHEN 'given' THEN {after}
                      ELSE CASE WHEN c.organisation_id IS NULL THEN {no_consent}
-                               ELSE {after} END END END"""
+                               ELSE {after} END END""",
+            )
             twice = rest_params * (1 if self.existing_customers else 0)
             params = (*params, consent_channel, *rest_params, *twice, *rest_params)
         fields = {
@@ -191,10 +201,20 @@ class MarketingList(ListRun):
             "organisation": "o.name",
             **{name: f"c.{name}" for name in self.columns if name not in ("id", "organisation")},
         }
-        select = ", ".join(fields[name] for name in self.columns)
-        sql = f"""SELECT {select}, {reason}
+        inner = ", ".join(f"{fields[name]} AS {name}" for name in self.columns)
+        # Half the register or more is left out of a list, and only its reason is read:
+        # the address columns of those rows come out NULL, so no text is copied into
+        # Python for them (a tenth of the list's time at 1,000,000 customers). The
+        # reason is worked out once, in a subquery SQLite runs as a co-routine, row by
+        # row; its OFFSET keeps SQLite from flattening it into the outer query, which
+        # would repeat the reason's CASE (and its probes) in every column.
+        outer = ", ".join(
+            name if name == "id" else f"IIF(reason IS NULL, {name}, NULL)" for name in self.columns
+        )
+        sql = f"""SELECT {outer}, reason FROM (
+                  SELECT {inner}, {reason} AS reason
                   FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id
-                  ORDER BY c.id"""
+                  ORDER BY c.id LIMIT -1 OFFSET 0)"""
         return sql, params
 
     def rows(self) -> Iterator[dict[str, Any]]:
