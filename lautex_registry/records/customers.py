@@ -103,8 +103,8 @@ def _unicode_fold(text: str) -> str:
 # names a bulk import has by the million) folds character by character: none of these
 # characters is a combining mark or decomposes to one first, so no step of
 # _unicode_fold joins or reorders two of them, and a table of each character's own
-# fold gives the same text at a third of the cost. tests/test_customers.py checks
-# with hypothesis that both give the same for any such text.
+# fold gives the same text in about half the time. tests/test_import_fast_paths.py
+# checks with hypothesis that both give the same for any such text.
 _NOT_LATIN = re.compile("[^\x00-\u024f]")
 
 
@@ -136,8 +136,9 @@ def search_text_for(
     if not parts:
         return None
     # Each part folded on its own: a space is a character no step of the fold joins to
-    # its neighbours, so this is fold_for_search of the joined text (tests/test_customers.py
-    # checks it with hypothesis), and the email and phone numbers, ASCII, fold by lower().
+    # its neighbours, so this is fold_for_search of the joined text (checked with
+    # hypothesis in tests/test_import_fast_paths.py), and the email and the phone
+    # numbers, ASCII, fold by lower().
     return " ".join([fold_for_search(part) for part in parts])
 
 
