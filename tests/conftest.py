@@ -241,6 +241,9 @@ def _undo(statement: str) -> str:
     )
     if created:
         return f"DROP {created[1]} {created[2]}"
+    option = re.match(r"\s*INSERT INTO (\w+)\(\1, rank\) VALUES\('([\w-]+)', 1\)\Z", statement)
+    if option:  # an FTS5 option turned on (migration 17's secure-delete): off again
+        return f"INSERT INTO {option[1]}({option[1]}, rank) VALUES('{option[2]}', 0)"
     if statement.lstrip().startswith("INSERT"):
         return "SELECT 1"  # rows filled in by the migration go with their table
     added = re.match(r"\s*ALTER TABLE (\w+) ADD COLUMN (\w+)", statement)

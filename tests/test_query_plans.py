@@ -13,6 +13,7 @@ import pytest
 from lautex_registry.platform.db import connect
 from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import customers, invoices, lookup, orders, person
+from lautex_registry.rights import access
 from tests.conftest import Cli
 from tests.helpers import invoiced
 
@@ -66,6 +67,28 @@ def test_lookup_uses_indexes(cli: Cli, name: str) -> None:
     for sql, details in plans:
         for line in details:
             assert not FULL_SCAN.match(line), f"full table scan ({line}) in: {sql}"
+
+
+# The register's own few rows that a letter reads whole: its settings and recipients.
+REGISTER_TABLES = frozenset({"recipients", "settings"})
+
+
+def test_the_access_letter_reads_the_persons_rows_through_indexes_in_order(cli: Cli) -> None:
+    """The letter reads the person's rows as it writes them (docs/rules.md §3): by index,
+    and in the order of the index, so SQLite sorts nothing either."""
+    invoiced(cli)
+    conn = connect(cli.db)
+    document = access.access_document(conn, 1, "en")
+    plans = plans_of(conn, lambda: "".join(access.render_access_chunks(document, "md")))
+    conn.close()
+    every_line = [line for _sql, details in plans for line in details]
+    assert any("order_lines_order" in line for line in every_line), every_line
+    assert any("orders_customer" in line for line in every_line), every_line
+    for sql, details in plans:
+        for line in details:
+            scan = FULL_SCAN.match(line)
+            assert scan is None or scan.group(1) in REGISTER_TABLES, f"{line} in: {sql}"
+            assert "TEMP B-TREE" not in line or "recipients" in sql, f"{line} in: {sql}"
 
 
 def test_every_foreign_key_has_an_index_on_its_child_column(cli: Cli) -> None:

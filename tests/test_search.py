@@ -11,9 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lautex_registry.erasure.cleanup import MERGE_PENDING
 from lautex_registry.platform import audit, migrations
 from lautex_registry.platform.db import connect, transaction
-from lautex_registry.platform.migrations import m0014_customer_search, m0016_customer_email_key
+from lautex_registry.platform.migrations import (
+    m0014_customer_search,
+    m0016_customer_email_key,
+    m0018_customer_search_digits,
+)
 from lautex_registry.platform.migrations.m0016_customer_email_key import email_search_key
 from lautex_registry.platform.schema_upgrade import migrate
 from lautex_registry.platform.sqlite import sqlite3
@@ -59,8 +64,9 @@ def blank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connecti
 
 
 LETTERS = "aäåbcdeéfhijklmnoöprstuvwyzAÄÅBÉKLMNOÖSTZ"
-# A name is any line of text: an `@` in one gives a search text with two (always read).
-name = st.text(alphabet=LETTERS + "-' @", min_size=1, max_size=10).filter(str.strip)
+# A name is any line of text: an `@` in one gives a search text with two (always read), and
+# digits in one (`Yritys 123456 Oy`) give digit windows beside a phone number's.
+name = st.text(alphabet=LETTERS + "-' @0123456789", min_size=1, max_size=10).filter(str.strip)
 local = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789.", min_size=1, max_size=10)
 person = st.tuples(
     name,
@@ -114,7 +120,16 @@ def test_search_by_index_gives_the_rows_of_the_like_scan(
                 st.builds(lambda a, b: f"{a} {b}", st.just(part), name),  # and another word
                 st.text(alphabet=LETTERS + "0123456789.@ ", min_size=1, max_size=8),
                 st.integers(0, 9_999_999).map(lambda n: f"040 {n:07d}"[: 6 + n % 6]),
+                st.integers(0, 9_999_999).map(lambda n: f"+358 40 {n:07d}"),
+                st.builds(lambda a, n: f"{a} {n}", name, st.integers(0, 99_999_999)),
             )
+        )
+        # Migration 18's triggers stored exactly the digit windows of every search text.
+        windows = conn.execute("SELECT digits, customer_id FROM customer_search_digits")
+        assert sorted(tuple(row) for row in windows) == sorted(
+            (window, customer)
+            for customer, text in conn.execute("SELECT id, search_text FROM customers")
+            for window in customers.digit_windows(text)
         )
         if not typed.strip():
             return
@@ -127,10 +142,11 @@ def test_search_by_index_gives_the_rows_of_the_like_scan(
 def test_every_kind_of_search_narrows_by_the_index(blank: sqlite3.Connection) -> None:
     """The plan reads an index and then customers by id, not every row, for each kind of
     text the clerk types: a word with `@` and something before it the email key's B-tree,
-    any other the trigram index; text of one or two letters has no trigram and is
-    scanned."""
+    a phone number or a word with six digits in a row the digit windows' B-tree, any other
+    the trigram index; text of one or two letters has no trigram and is scanned."""
     for typed, how in (
-        ("aijala", "trigrams"), ("aino aijala", "trigrams"), ("040 123 4567", "trigrams"),
+        ("aijala", "trigrams"), ("aino aijala", "trigrams"), ("040 123 4567", "digits"),
+        ("+358 (0)40 123 4567", "digits"), ("yritys 123456", "digits"), ("12345", "trigrams"),
         ("puutalo oy", "trigrams"), ("@example.fi", "trigrams"), ("ai", "scan"),
         ("AINO.AIJALA@EXAMPLE.FI", "email key"), ("aino a@", "email key"),
     ):  # fmt: skip
@@ -145,6 +161,8 @@ def test_every_kind_of_search_narrows_by_the_index(blank: sqlite3.Connection) ->
         assert ("customer_search VIRTUAL TABLE" in plan) is (how == "trigrams"), (typed, plan)
         keyed = re.findall(r"USING (?:COVERING )?INDEX customers_search_email_key", plan)
         assert len(keyed) == (2 if how == "email key" else 0), (typed, plan)  # range, and odd
+        windows = "SEARCH customer_search_digits USING PRIMARY KEY (digits=?)" in plan
+        assert windows is (how == "digits"), (typed, plan)
         assert ("SEARCH c USING INTEGER PRIMARY KEY" in plan) is (how != "scan"), (typed, plan)
 
 
@@ -223,12 +241,96 @@ def test_migrate_builds_the_index_for_the_customers_already_there(
                                progress=lambda done, total: seen.append((done, total)))  # fmt: skip
     conn.close()
 
-    assert applied == [14, 15, 16]  # the index, the import runs, the email key
-    # What `lautex migrate` shows as its progress bar: 14 a row at a time, then 16.
-    assert seen == [(1, 2), (2, 2), (2, 2)]
+    # The index, import runs, email key, secure-delete, digit windows.
+    assert applied == [14, 15, 16, 17, 18]
+    # What `lautex migrate` shows as its progress bar: 14 a row at a time, then 16, then
+    # 17 merging the index (in leaf pages) until it is one segment, then 18.
+    assert seen[:3] == [(1, 2), (2, 2), (2, 2)] and seen[-1] == (2, 2)
+    merged = seen[3:-1]
+    assert merged and merged[-1][0] == merged[-1][1]
     for typed, found in (("aijala", [aino]), ("ÅSTRÖM", [bertil]), ("040 123 4567", [aino])):
         rows = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
         assert [row["id"] for row in __import__("json").loads(rows)] == found
+
+
+# --- migration 18 --------------------------------------------------------------------------
+
+
+def test_migrate_gives_the_customers_already_there_their_digit_windows(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A register written before the digit windows: migrate stores those of every search
+    text in batches (with the progress bar), and a phone number is then found by them."""
+    aino = add_aino(cli)
+    add_customer(cli, "--first-name", "Bertil", "--last-name", "Åström", "--source", "partner")
+    quinta = add_quinta(cli)
+    roll_back_migrations(cli.db, to=17)
+    assert cli.run("customer", "search", "040 765 4321", user="clerk").exit_code == 4
+
+    monkeypatch.setattr(m0018_customer_search_digits, "BATCH", 2)
+    seen: list[tuple[int, int]] = []
+    conn = connect(cli.db)
+    _backup, applied = migrate(conn, cli.db, audit.Actor(1, "admin"),
+                               progress=lambda done, total: seen.append((done, total)))  # fmt: skip
+    stored = sorted(
+        tuple(row) for row in conn.execute("SELECT digits, customer_id FROM customer_search_digits")
+    )
+    texts = conn.execute("SELECT id, search_text FROM customers").fetchall()
+    conn.close()
+
+    assert applied == [18]
+    assert seen == [(2, 3), (3, 3)]
+    assert stored == sorted(
+        (window, customer) for customer, text in texts for window in customers.digit_windows(text)
+    )
+    assert ("040765", quinta) in stored and ("358401", aino) in stored
+    for typed, found in (("040 765 4321", [quinta]), ("+358 40 123 4567", [aino]),
+                         ("0401234567", [aino])):  # fmt: skip
+        rows = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
+        assert [row["id"] for row in json.loads(rows)] == found, typed
+
+
+def test_an_edited_phone_moves_the_digit_windows(cli: Cli) -> None:
+    """`customer edit --phone` takes the old number's windows out and stores the new
+    one's (the triggers): the new number is found, the old one no longer is."""
+    aino = add_aino(cli)
+    cli.ok("customer", "edit", str(aino), "--phone", "050 999 8877", user="clerk")
+    for typed, found in (("050 999 8877", [aino]), ("040 123 4567", []), ("9998877", [aino])):
+        rows = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
+        assert [row["id"] for row in json.loads(rows)] == found, typed
+    with cli.connect() as conn:
+        windows = {r[0] for r in conn.execute("SELECT digits FROM customer_search_digits")}
+    assert "999887" in windows and "123456" not in windows
+
+
+def test_a_window_in_too_many_rows_leaves_the_search_to_the_trigrams(
+    blank: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A number whose every window is common is not read by the windows (their rows could
+    be most of the register): the trigrams narrow instead, with the rows of the scan."""
+    monkeypatch.setattr(customers, "RAREST_READ", 0)  # every window here is in a row
+    blank.execute("BEGIN IMMEDIATE")
+    try:
+        for first, phone in (("Ulla", "+358401234567"), ("Ville", "+358401234568")):
+            text = customers.search_text_for(first, "Reuna", None, phone, None)
+            blank.execute(
+                "INSERT INTO customers (first_name, last_name, phone, country, source, "
+                "language, search_text, state, created_at, updated_at, last_activity) "
+                "VALUES (?, 'Reuna', ?, 'FI', 'partner', 'fi', ?, 'active', 'x', 'x', "
+                "'2026-01-01')",
+                (first, phone, text),
+            )
+        for typed, found in (("040 123 456", ["Ulla", "Ville"]), ("040 123 4568", ["Ville"])):
+            seen: list[str] = []
+            blank.set_trace_callback(seen.append)
+            rows = customers.search_customers(blank, typed)
+            blank.set_trace_callback(None)
+            assert [r["first_name"] for r in rows] == found, typed
+            assert rows == like_scan(blank, typed), typed
+            assert any("customer_search MATCH" in s for s in seen), typed
+            assert not any("FROM customer_search_digits WHERE digits IN" in s for s in seen)
+    finally:
+        blank.execute("ROLLBACK")
 
 
 # --- migration 16 --------------------------------------------------------------------------
@@ -253,8 +355,9 @@ def test_migrate_gives_the_customers_already_there_their_email_keys(
     keys = dict(conn.execute("SELECT id, search_email_key FROM customers").fetchall())
     conn.close()
 
-    assert applied == [16]
-    assert seen == [(2, 3), (3, 3)]
+    assert applied == [16, 17, 18]
+    # 16 in batches of 2, 17 merging the index, 18 in one batch of 3.
+    assert seen[:2] == [(2, 3), (3, 3)] and seen[-1] == (3, 3)
     assert keys[aino] == "alajia.onia@example.fi"  # aino.aijala@example.fi, before `@` reversed
     assert len([key for key in keys.values() if key is None]) == 1  # Bertil has no email
     for typed, found in (("AINO.AIJALA@EXAMPLE.FI", [aino]), (EMAIL.upper(), [quinta]),
@@ -318,7 +421,7 @@ def _found(grams: list[str], *paths: Path) -> list[tuple[str, bytes]]:
     ]
 
 
-def _register_with_quinta(cli: Cli) -> tuple[int, list[str]]:
+def _register_with_quinta(cli: Cli, at_least: int = 10) -> tuple[int, list[str]]:
     add_aino(cli)
     add_customer(cli, "--first-name", "Bertil", "--last-name", "Åström", "--source", "partner",
                  "--email", "bertil@example.fi")  # fmt: skip
@@ -330,11 +433,21 @@ def _register_with_quinta(cli: Cli) -> tuple[int, list[str]]:
         (key,) = conn.execute(
             "SELECT search_email_key FROM customers WHERE id = ?", (quinta,)
         ).fetchone()
-    # Quinta's surname, email and phone give many trigrams nobody else has.
-    assert len(grams) >= 10, grams
+        windows = [
+            str(row[0])
+            for row in conn.execute(
+                "SELECT digits FROM customer_search_digits WHERE customer_id = ?", (quinta,)
+            )
+            if str(row[0]).encode() not in before
+        ]
+    # Quinta's surname, email and phone give many trigrams nobody else has (a larger index
+    # stores more of them as the suffix of the term before, so fewer are found whole).
+    assert len(grams) >= at_least, grams
     # The email key (docs/rules.md §3) holds her address's part before `@` reversed.
     assert key.startswith(EMAIL.split("@")[0][::-1].lower() + "@"), key
-    return quinta, [*grams, key.split("@")[0] + "@"]
+    # The digit windows (migration 18) hold her phone number in six-digit pieces.
+    assert {"358407", "040765", "654321"} <= set(windows), windows
+    return quinta, [*grams, key.split("@")[0] + "@", *windows]
 
 
 @pytest.mark.parametrize("command", ["erase", "anonymize"])
@@ -355,26 +468,257 @@ def test_no_token_of_an_erased_person_is_left_in_the_file_its_wal_or_a_backup(
     assert rows.strip() == "[]"
 
 
-def test_without_optimising_the_index_its_old_tokens_stay_in_the_file(
-    cli: Cli, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The byte test above catches an index left unmerged: the clean-up is what helps."""
-    from lautex_registry.erasure import erase
+SECURE_DELETE_OFF = "INSERT INTO customer_search(customer_search, rank) VALUES('secure-delete', 0)"
 
-    def checkpoint_only(conn: sqlite3.Connection) -> bool:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return True
 
+def _secure_delete(conn: sqlite3.Connection) -> int:
+    """The search index's FTS5 `secure-delete` option as stored in its config (0: off)."""
+    row = conn.execute("SELECT v FROM customer_search_config WHERE k = 'secure-delete'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _index_blocks(conn: sqlite3.Connection) -> bytes:
+    return b"".join(r[0] for r in conn.execute("SELECT block FROM customer_search_data"))
+
+
+def _segments(conn: sqlite3.Connection) -> int:
+    """How many segments (b-trees) the index has: each has rows in the idx table."""
+    return int(conn.execute("SELECT count(DISTINCT segid) FROM customer_search_idx").fetchone()[0])
+
+
+def test_without_secure_delete_the_erased_tokens_stay_in_the_file(cli: Cli) -> None:
+    """The byte test above catches an index that only marks tokens deleted: FTS5's
+    `secure-delete` (migration 17) is what takes them out of the file."""
     quinta, grams = _register_with_quinta(cli)
-    monkeypatch.setattr(erase, "physical_cleanup", checkpoint_only)
-    cli.ok("erase", str(quinta), "--yes", user="clerk")
     with cli.connect() as conn:
-        assert (
-            conn.execute("SELECT count(*) FROM customers WHERE id = ?", (quinta,)).fetchone()[0]
-            == 0
-        )
+        conn.execute(SECURE_DELETE_OFF)
+    cli.ok("erase", str(quinta), "--yes", user="clerk")
+    conn = connect(cli.db)
+    assert conn.execute("SELECT count(*) FROM customers WHERE id = ?", (quinta,)).fetchone()[0] == 0
+    assert customers.search_customers(conn, SURNAME) == []  # the index's view is right
+    conn.close()
     left = {needle for _name, needle in _found(grams, cli.db)}
     assert left and left <= {g.encode() for g in grams}  # only index tokens, no row data
+    # The digit windows are a B-tree's rows: secure_delete overwrote them, no optimisation.
+    assert {n for n in left if len(n) == 6 and n.isdigit()} == set()
+
+
+def _add_in_transactions(cli: Cli, prefix: str, transactions: int) -> None:
+    """Customers added through the service, a few per transaction: each commit writes
+    the index a new segment (FTS5 merges some of them, never into one)."""
+    conn = connect(cli.db)
+    for n in range(transactions):
+        with transaction(conn):
+            for k in range(3):
+                fields = {"first_name": f"{prefix}{n}x{k}", "last_name": f"Kuusela{n}",
+                          "email": f"{prefix}.{n}.{k}@example.fi", "source": "partner"}  # fmt: skip
+                customers.add_customer(conn, audit.Actor(2, "clerk"), fields)
+    conn.close()
+
+
+def test_an_erasure_takes_the_tokens_out_of_an_index_of_many_segments(cli: Cli) -> None:
+    """Nothing merges the index any more after an erasure: the person's trigrams must go
+    from the segment that holds them while newer segments lie over it (docs/rules.md §5)."""
+    _add_in_transactions(cli, "ennen", 20)
+    quinta, grams = _register_with_quinta(cli, at_least=5)
+    _add_in_transactions(cli, "jalkeen", 20)
+    wal = Path(f"{cli.db}-wal")
+    with cli.connect() as conn:
+        assert _secure_delete(conn) == 1
+        segments = _segments(conn)
+        assert segments >= 3, segments
+        assert {g for g in grams if g.encode() in _index_blocks(conn)}  # before: all there
+
+    cli.ok("erase", str(quinta), "--yes", user="clerk")
+
+    conn = connect(cli.db)
+    blocks = _index_blocks(conn)
+    assert [g for g in grams if g.encode() in blocks] == []
+    assert _segments(conn) >= 3  # nothing was merged: the tokens went in place
+    found = customers.search_customers(conn, "kuusela1", limit=1000)
+    assert len(found) == 3 * 2 * 11  # the others are still found (1, 10-19 of both)
+    conn.close()
+    assert _found(grams, cli.db, wal) == []
+
+
+def test_a_register_migrated_to_17_deletes_in_place_and_loses_older_tokens(cli: Cli) -> None:
+    """A new register has `secure-delete` on; one written before migration 17 gets it, and
+    the migration merges the index once, so tokens that were only marked deleted before
+    (here by a plain sqlite3 client at schema 16) leave the file too."""
+    with cli.connect() as conn:
+        assert _secure_delete(conn) == 1  # `lautex init` applied every migration
+    quinta, grams = _register_with_quinta(cli)
+    roll_back_migrations(cli.db, to=16)
+    with cli.connect() as conn:
+        assert _secure_delete(conn) == 0
+        conn.execute("DELETE FROM customers WHERE id = ?", (quinta,))  # the trigger marks them
+    with cli.connect() as conn:
+        assert {g for g in grams if g.encode() in _index_blocks(conn)}
+
+    cli.ok("migrate")
+
+    conn = connect(cli.db)
+    assert _secure_delete(conn) == 1
+    assert [g for g in grams if g.encode() in _index_blocks(conn)] == []
+    assert _segments(conn) == 1
+    rows = customers.search_customers(conn, "aijala")
+    assert [row["last_name"] for row in rows] == ["Äijälä"]
+    conn.close()
+
+
+def _merge_owed(conn: sqlite3.Connection) -> bool:
+    return bool(conn.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone())
+
+
+def test_a_retention_run_of_many_people_marks_their_tokens_and_merges_the_index_once(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deleting in place costs milliseconds a person: a run anonymising many marks their
+    tokens deleted and merges the index when it ends; none of them is left in the file."""
+    from lautex_registry.erasure import cleanup
+
+    quinta, grams = _register_with_quinta(cli)
+    _add_in_transactions(cli, "jalkeen", 6)
+    with cli.connect() as conn:
+        conn.execute("UPDATE customers SET last_activity = '2020-01-01' WHERE id = ?", (quinta,))
+    marked: list[int] = []
+    monkeypatch.setattr(cleanup, "PAGES_PER_PERSON_IN_PLACE", 10**6)  # bulk at any size
+    real_mark = cleanup.mark_deletions
+
+    def spy(conn: sqlite3.Connection) -> None:
+        marked.append(1)
+        real_mark(conn)
+
+    monkeypatch.setattr("lautex_registry.erasure.retention.mark_deletions", spy)
+
+    cli.ok("retention", "run", "--yes", "--as-of", "2026-11-25", user="bot")
+
+    assert marked  # the batch was marked, not deleted in place
+    conn = connect(cli.db)
+    assert conn.execute("SELECT state FROM customers WHERE id = ?", (quinta,)).fetchone()[0] == (
+        "anonymised"
+    )
+    assert _secure_delete(conn) == 1 and not _merge_owed(conn)
+    assert _segments(conn) == 1  # merged once, at the end
+    assert [g for g in grams if g.encode() in _index_blocks(conn)] == []
+    conn.close()
+    # The file: her email, phone and surname (the run's own audit rows name its policies,
+    # `finished-erasures` among them, which holds one of her trigrams).
+    assert _found([], cli.db, Path(f"{cli.db}-wal")) == []
+
+
+def test_a_merge_owed_by_a_killed_run_is_made_by_the_next_erasure(cli: Cli) -> None:
+    """A run killed after a marked batch committed leaves the tokens in old segments and
+    the merge owed (secure-delete is on again with the commit): the next erasure merges."""
+    from lautex_registry.erasure.cleanup import delete_in_place, mark_deletions
+
+    quinta, grams = _register_with_quinta(cli)
+    other = add_customer(cli, "--first-name", "Olli", "--last-name", "Muu", "--source", "partner")
+    conn = connect(cli.db)
+    with transaction(conn):  # the batch that committed before the kill
+        mark_deletions(conn)
+        conn.execute(
+            "UPDATE customers SET search_text = NULL, search_email_key = NULL WHERE id = ?",
+            (quinta,),
+        )
+        delete_in_place(conn)
+    assert _secure_delete(conn) == 1 and _merge_owed(conn)
+    assert {g for g in grams if g.encode() in _index_blocks(conn)}  # only marked
+    conn.close()
+
+    cli.ok("erase", str(other), "--yes", user="clerk")
+
+    conn = connect(cli.db)
+    assert not _merge_owed(conn)
+    assert [g for g in grams if g.encode() in _index_blocks(conn)] == []
+    conn.close()
+
+
+# --- a restore builds the copy's index anew (docs/rules.md §5) ----------------------------
+
+FOREIGN = "Xqvjöd Wkzyhp"  # words nobody in the register has
+
+
+def _trigrams_in(path: Path) -> list[bytes]:
+    """The terms stored in the index blocks of the register file at `path`."""
+    conn = sqlite3.connect(path)
+    try:
+        return [
+            block[i : i + 3]
+            for (block,) in conn.execute("SELECT block FROM customer_search_data")
+            for i in range(len(block) - 2)
+        ]
+    finally:
+        conn.close()
+
+
+def _tampered_backup(cli: Cli, quinta: int) -> Path:
+    """A backup whose index says what its rows do not: a foreign text indexed under
+    Aino's id, Quinta's tokens taken out, secure-delete off."""
+    backup = cli.db.parent / "tampered.bak"
+    cli.ok("backup", str(backup))
+    conn = sqlite3.connect(backup)
+    with conn:
+        row = conn.execute("SELECT search_text FROM customers WHERE id = ?", (quinta,)).fetchone()
+        conn.execute(
+            "INSERT INTO customer_search(customer_search, rowid, search_text) "
+            "VALUES ('delete', ?, ?)",
+            (quinta, row[0]),
+        )
+        conn.execute(
+            "INSERT INTO customer_search(rowid, search_text) VALUES (1, ?)",
+            (customers.fold_for_search(FOREIGN),),
+        )
+        conn.execute(SECURE_DELETE_OFF)
+    conn.close()
+    return backup
+
+
+def test_a_restore_builds_the_copys_index_anew_from_its_customers(cli: Cli) -> None:
+    """The copy's index structure is not trusted (CVE-2026-119374): after the restore the
+    search finds what the rows hold, the foreign tokens are gone from the file and the
+    index deletes in place again."""
+    aino = add_aino(cli)
+    assert aino == 1
+    quinta = add_quinta(cli)
+    backup = _tampered_backup(cli, quinta)
+    words = customers.fold_for_search(FOREIGN).split()
+    foreign = {w[i : i + 3].encode() for w in words for i in range(len(w) - 2)}
+    assert foreign & set(_trigrams_in(backup))  # the copy's index holds the foreign text
+
+    cli.ok("restore", str(backup), "--yes")
+
+    rows = cli.ok("customer", "search", SURNAME, "-f", "json", user="clerk").stdout
+    assert [row["id"] for row in json.loads(rows)] == [quinta]
+    with cli.connect() as conn:
+        assert _secure_delete(conn) == 1
+        # FTS5's own check of the index against its content table.
+        conn.execute(
+            "INSERT INTO customer_search(customer_search, rank) VALUES('integrity-check', 1)"
+        )
+    assert [p.name for p in (cli.db, Path(f"{cli.db}-wal")) if p.exists()
+            for gram in foreign if gram in p.read_bytes()] == []  # fmt: skip
+
+
+def test_a_copy_whose_index_will_not_open_is_not_restored(cli: Cli) -> None:
+    """An index whose config names a format FTS5 does not know: exit 2, one line, the
+    register as it was."""
+    add_aino(cli)
+    backup = cli.db.parent / "broken.bak"
+    cli.ok("backup", str(backup))
+    conn = sqlite3.connect(backup)
+    with conn:
+        conn.execute("UPDATE customer_search_config SET v = 99 WHERE k = 'version'")
+    conn.close()
+    before = cli.db.read_bytes()
+
+    result = cli.run("restore", str(backup), "--yes")
+
+    assert result.exit_code == 2, result.output
+    last = result.stderr.splitlines()[-1]  # after the preview of what would be replayed
+    assert last.startswith("error: backup: ") and "is not a lautex register" in last
+    assert cli.db.read_bytes() == before
+    assert not Path(f"{cli.db}.restoring").exists()
 
 
 # --- a sole trader's business name leaves the other contacts' search text ------------------

@@ -14,6 +14,7 @@ tables and messages; a CSV cell never starts a spreadsheet formula.
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -412,36 +413,105 @@ def _emit_table(
         kwargs.update(width=UNBOUNDED_WIDTH)
     con = console(**kwargs)
     names = list(columns) if columns is not None else None
-    widths: list[int] | None = None
     chunk: list[Mapping[str, Any]] = []
-    drawn = False
-
-    def draw(first: bool) -> list[int] | None:
-        assert names is not None
-        table = _table(names, None if not first else title, first, widths)
-        for row in chunk:
-            table.add_row(*(shown(value_label(name, row.get(name))) for name in names))
-        measured = widths
-        if first:
-            measured = table._calculate_column_widths(con, con.options)
-        con.print(table)
-        chunk.clear()
-        return measured
-
+    later: _LaterRows | None = None
     for row in rows:
+        if later is not None:
+            chunk.append(row)
+            if len(chunk) >= TABLE_CHUNK:
+                out.write("".join(map(later.text, chunk)))
+                chunk.clear()
+            continue
         if names is None:
             names = list(row.keys())
         chunk.append(row)
         if len(chunk) >= TABLE_CHUNK:
-            widths = draw(not drawn)
-            drawn = True
-    if chunk:
-        draw(not drawn)
-        drawn = True
-    if not drawn and sys.stderr.isatty():
+            later = _LaterRows(con, names, _draw_first(con, names, title, chunk))
+            chunk.clear()
+    if later is not None:
+        out.write("".join(map(later.text, chunk)))
+    elif chunk:
+        assert names is not None
+        _draw_first(con, names, title, chunk)
+    elif sys.stderr.isatty():
         # Only a person at a terminal is told; a cron job stays silent when there is
         # nothing to report, so its mail arrives only when something needs attention.
         say(t("(nothing to show)"))
+
+
+def _draw_first(
+    con: "Console", names: list[str], title: str | None, rows: Sequence[Mapping[str, Any]]
+) -> list[int]:
+    """The title, the header and the first rows, as rich draws them; returns the widths
+    rich measured on these rows, at which the rest are drawn.
+
+    rich measures the rows and draws the title and the header; the rows themselves are
+    written at the widths rich gave their columns (`_LaterRows`), which is what rich
+    would draw."""
+    table = _table(names, title, True, None)
+    lang = language()
+    for row in rows:
+        table.add_row(*(shown(value_label(name, row.get(name), lang)) for name in names))
+    widths: list[int] = table._calculate_column_widths(con, con.options)
+    # What rich's Table gives the columns when it is printed: the room left by the
+    # separators, each width with a space of padding on either side.
+    options = con.options
+    drawn = table._calculate_column_widths(
+        con, options.update_width(options.max_width - table._extra_width)
+    )
+    if min(drawn) < 3:  # a column too narrow to hold its padding at a fixed width
+        con.print(table)
+        return widths
+    fixed = [width - 2 for width in drawn]
+    con.print(_table(names, title, True, fixed))  # the title and the header
+    first = _LaterRows(con, names, fixed)
+    con.file.write("".join(map(first.text, rows)))
+    return widths
+
+
+# A cell the row writer writes itself: characters one column wide each, none that rich
+# would expand, strip or wrap (tabs, controls, combining and wide characters, soft hyphen).
+_PLAIN_CELL = re.compile(r"[ -~\xa0-\xac\xae-\u024f\u20ac]*")
+
+
+class _LaterRows:
+    """The rows after the first chunk, drawn as rich draws them at its widths, without rich.
+
+    rich measures and lays out every cell (about 0.6 ms a row), so a long list (a
+    customer's 10,000 orders) would take many times its JSON (docs/rules.md §3, §6). At
+    fixed widths a row of cells that fit on one line is each cell padded to its column's
+    width, one space between columns, and that is what is written here: the same text
+    `shown` gives rich (`printable`: control characters as escapes; never markup). A row
+    with a cell that does not fit, or holds a character whose width rich works out
+    (`_PLAIN_CELL`), is drawn by rich as before, as a one-row table at the same widths."""
+
+    def __init__(self, con: "Console", names: list[str], widths: list[int]) -> None:
+        self.con, self.names, self.widths = con, names, widths
+        # The widths rich gives these columns in a table of their own (the text of a cell
+        # and a space of padding on each side), worked out as rich's Table does when it is
+        # printed; the content of the cells does not change them.
+        table = _table(names, None, False, widths)
+        options = con.options
+        room = options.update_width(options.max_width - table._extra_width)
+        self.rooms = [width - 2 for width in table._calculate_column_widths(con, room)]
+        self.lang = language()
+
+    def text(self, row: Mapping[str, Any]) -> str:
+        cells = []
+        lang = self.lang
+        for name, room in zip(self.names, self.rooms, strict=True):
+            text = printable(_cell(value_label(name, row.get(name), lang)))
+            if len(text) > room or not _PLAIN_CELL.fullmatch(text):
+                return self._drawn(row)
+            cells.append(" " + text + " " * (room - len(text) + 1))
+        return " ".join(cells) + "\n"
+
+    def _drawn(self, row: Mapping[str, Any]) -> str:
+        table = _table(self.names, None, False, self.widths)
+        table.add_row(*(shown(value_label(name, row.get(name))) for name in self.names))
+        with self.con.capture() as captured:
+            self.con.print(table)
+        return captured.get()
 
 
 def _table(names: Sequence[str], title: str | None, header: bool, widths: list[int] | None) -> Any:
@@ -620,11 +690,12 @@ def heading(name: str) -> str:
     return gettext(name.replace("_", " "))
 
 
-def value_label(column: str, value: Any) -> Any:
+def value_label(column: str, value: Any, lang: str | None = None) -> Any:
     """A stored code as a person reads it in a table, in the interface's language
     (`active` -> "voimassa"), from the register's words for its codes
-    (templates/codes.<lang>.toml); English shows the code itself, as before."""
-    lang = language()
+    (templates/codes.<lang>.toml); English shows the code itself, as before. `lang`:
+    the interface's language, when the caller has it (a long table asks once)."""
+    lang = lang or language()
     if lang == SOURCE_LANGUAGE or value is None:
         return value
     if isinstance(value, bool):

@@ -1008,7 +1008,7 @@ def restore_fresh(
     does it take the register's name. Holding the identity is holding the data, so no login
     is asked for; the audit row says `restore` by `restore (identity)`."""
     from lautex_registry.erasure.backups import replay_journal
-    from lautex_registry.erasure.cleanup import physical_cleanup
+    from lautex_registry.erasure.cleanup import physical_cleanup, rebuild_search_index
     from lautex_registry.platform.db import connect
 
     regular_file_size(path, "backup")
@@ -1035,6 +1035,8 @@ def restore_fresh(
                     raise Refused(t("backup: {path}: integrity_check failed", path=path))
                 migrations.require_current(conn)
                 customers = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
+                # Before the replay deletes from it (docs/rules.md §5, CVE-2026-119374).
+                rebuild_search_index(conn)
             except sqlite3.DatabaseError as exc:
                 raise InvalidInput(
                     t(

@@ -7,9 +7,10 @@ the restore: anyone erased or anonymised after the backup was taken is erased or
 anonymised again before the restored register is visible to anyone.
 
 How: the backup is copied to `<db>.restoring`, checked (same register, current
-schema), the journal is replayed there, and only then is it copied into the
-live file with SQLite's online backup API, which takes the database's own locks
-(other connections see the old or the new register, never a mix).
+schema), its search index is built anew from its customers (the copy's index structure
+is not trusted: docs/rules.md §5), the journal is replayed there, and only then is it
+copied into the live file with SQLite's online backup API, which takes the database's
+own locks (other connections see the old or the new register, never a mix).
 """
 
 import fcntl
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
-from lautex_registry.erasure.cleanup import physical_cleanup
+from lautex_registry.erasure.cleanup import physical_cleanup, rebuild_search_index
 from lautex_registry.erasure.erase import erase_customers
 from lautex_registry.erasure.holds import RetentionPolicy, holds_for_many
 from lautex_registry.erasure.plan import ANONYMISE, ERASE
@@ -500,6 +501,22 @@ def _stage(backup: Path, staging: Path, shown: Path) -> sqlite3.Connection:
     return restored
 
 
+def _index_anew(restored: sqlite3.Connection, shown: Path) -> None:
+    """The copy's search index is not ours to trust (docs/rules.md §5, CVE-2026-119374):
+    it is built anew from the copy's customers; an index that will not open is a copy
+    that is not a whole register."""
+    try:
+        rebuild_search_index(restored)
+    except sqlite3.DatabaseError as exc:
+        raise InvalidInput(
+            t(
+                "backup: {shown} is not a lautex register ({exc})",
+                shown=shown,
+                exc=sqlite_reason(exc),
+            )
+        ) from exc
+
+
 def restore_backup(
     live: sqlite3.Connection,
     actor: audit.Actor,
@@ -542,6 +559,8 @@ def restore_backup(
                 raise SchemaError(Message("backup: {exc}", {"exc": exc})) from exc
             if backup_id != register_id(live):
                 raise Conflict(t("backup: {shown} is a backup of another register", shown=shown))
+            if not dry_run:  # before the replay deletes from the copy's index
+                _index_anew(restored, shown)
             customers = int(restored.execute("SELECT count(*) FROM customers").fetchone()[0])
             # A deleted, truncated or rewritten journal would replay less than was erased.
             recorded = journal.recorded_mark(live)

@@ -7,8 +7,9 @@ HMAC, GDPR Art. 21(3)) and pending notices are recorded for every recipient the 
 was disclosed to (Art. 19); then owned rows are deleted and the rest cleared or
 unlinked, the request is closed with its outcome and the erasure is journalled
 (docs/rules.md §5). A held invoice keeps its billing organisation like the rest of its
-billing data. After the transaction `cleanup.physical_cleanup` makes the deletion
-physical.
+billing data. The search index's triggers take the person's tokens out of its pages in
+the same transaction (FTS5 `secure-delete`); after it `cleanup.physical_cleanup`
+truncates the WAL, so no old page image keeps them (docs/rules.md §5).
 """
 
 from collections.abc import Sequence

@@ -41,7 +41,12 @@ from pathlib import Path
 from typing import Any
 
 from lautex_registry.erasure.backup_copies import due_copies, expire_copies
-from lautex_registry.erasure.cleanup import physical_cleanup
+from lautex_registry.erasure.cleanup import (
+    bulk_pays,
+    delete_in_place,
+    mark_deletions,
+    physical_cleanup,
+)
 from lautex_registry.erasure.erase import erase_customers, strip_invoices
 from lautex_registry.erasure.holds import (
     RetentionPolicy,
@@ -339,6 +344,9 @@ class _Job:
     pause: float
     progress: Progress | None
     summary: RunSummary
+    # Many people due: their search tokens are marked deleted, and the index merged once
+    # by physical_cleanup at the end (docs/rules.md §5).
+    bulk: bool = False
 
     def _commit_batch(self, policy: str, done: int, entries: list[journal.JournalEntry]) -> None:
         """End of a batch, still inside its transaction: the pause tests use, then the journal."""
@@ -391,6 +399,8 @@ class _Job:
                 if mode == ERASE:
                     held = _held_people(self.conn, ids, self.cutoffs.as_of, self.policy)
                     ids = [cid for cid in ids if cid not in held]
+                if self.bulk:
+                    mark_deletions(self.conn)
                 outcomes, entries = erase_customers(
                     self.conn,
                     self.actor,
@@ -402,6 +412,8 @@ class _Job:
                     policy=self.policy,
                     details={"policy": name, "run_id": self.run_id},
                 )
+                if self.bulk:
+                    delete_in_place(self.conn)
                 self._commit_batch(name, len(outcomes), entries)
             last = (str(rows[-1][1]), int(rows[-1][0]))
             self._report(name, len(rows), started)
@@ -514,18 +526,22 @@ def run_retention(
     with run_lock(db_file):
         if totals is not None:
             totals(due_counts(conn, as_of, policy))
+        cutoffs = Cutoffs.of(as_of, policy)
+        inactive = _count(conn, f"SELECT count(*) FROM customers c WHERE {_INACTIVE}",
+                          cutoffs.params())  # fmt: skip
         summary.run_id = _start_run(conn, actor, as_of)
         job = _Job(
             conn,
             actor,
             policy,
-            Cutoffs.of(as_of, policy),
+            cutoffs,
             summary.run_id,
             db_file,
             max(1, batch),
             pause,
             progress,
             summary,
+            bulk=bulk_pays(conn, inactive),
         )
         try:
             job.run()

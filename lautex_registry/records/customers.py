@@ -5,6 +5,7 @@ What the register holds about a person is exactly what the privacy statement lis
 data came from (P4: needed for access replies and rectification notices).
 """
 
+import json
 import re
 import sys
 import unicodedata
@@ -18,6 +19,7 @@ from lautex_registry.platform import audit, db, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.errors import Conflict, InvalidInput, t
 from lautex_registry.platform.migrations.m0016_customer_email_key import ODD, email_search_key
+from lautex_registry.platform.migrations.m0018_customer_search_digits import WINDOW
 from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.customer_state import STATES, refuse_if_anonymised
 from lautex_registry.records.lookup import (
@@ -554,8 +556,10 @@ def search_customers(
     What matches is `search_text LIKE '%word%'` for every word, as it always was; an
     index only narrows the rows LIKE looks at (docs/rules.md §3, "the search index"): a
     word with `@` and something before it, the email key's B-tree range (see
-    email_search_key); any other, the trigram index `customer_search`: the rows that
-    hold every three-letter piece of a word.
+    email_search_key); a phone number, or a word with six digits in a row, the rows of
+    its rarest digit window (`customer_search_digits`) when that is in few enough rows;
+    any other, the trigram index `customer_search`: the rows that hold every
+    three-letter piece of a word.
     Words of one or two letters have no trigram: a search made only of those reads
     every row.
     """
@@ -565,6 +569,8 @@ def search_customers(
     conditions = ["c.search_text LIKE ? ESCAPE '\\'" for _ in words]
     params: list[Any] = [f"%{_escape_like(word)}%" for word in words]
     narrowing = _all_of([_trigram_query(word) for word in words])
+    # Each alternative's words must all be in a matching row.
+    alternatives = [words]
     phone = _as_phone(text)
     if phone is not None:
         # A number typed with spaces or +358 (0)...: its digits, or the whole E.164 form.
@@ -572,10 +578,15 @@ def search_customers(
         conditions = ["(c.search_text LIKE ? OR c.search_text LIKE ?)"]
         params = [f"%{digits}%", f"%{phone}%"]
         narrowing = f"({_trigram_query(digits)}) OR ({_trigram_query(phone)})"
+        alternatives = [[digits], [phone]]
     keyed = None if phone is not None else _email_key_range(words)
+    windows = None if keyed is not None else _rarest_windows(conn, alternatives)
     if keyed is not None:
         conditions.insert(0, f"c.id IN ({_BY_EMAIL_KEY})")
         params[:0] = keyed
+    elif windows is not None:
+        conditions.insert(0, _BY_DIGITS.format(marks=", ".join("?" for _ in windows)))
+        params[:0] = windows
     elif narrowing:
         conditions.insert(
             0, "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"
@@ -587,6 +598,48 @@ def search_customers(
         (*params, limit),
     )
     return [dict(row) for row in rows]
+
+
+_BY_DIGITS = "c.id IN (SELECT customer_id FROM customer_search_digits WHERE digits IN ({marks}))"
+# A digit window is looked up only when it is in at most this many rows: reading them by id
+# costs about as much as the trigram index for an ordinary name, and counting up to it for
+# each window of a number stays well under a millisecond (benchmarks/README.md).
+RAREST_READ = 1000
+_DIGIT_RUN = re.compile(f"[0-9]{{{WINDOW},}}")
+_RAREST = (
+    "SELECT w.value, (SELECT count(*) FROM (SELECT 1 FROM customer_search_digits "
+    "WHERE digits = w.value LIMIT ?)) AS n FROM json_each(?) w ORDER BY n, w.value LIMIT 1"
+)
+
+
+def digit_windows(word: str) -> list[str]:
+    """Every run of WINDOW consecutive ASCII digits in `word`, as migration 18 stores those
+    of the search text (`040 050` has none: the space breaks the run)."""
+    return sorted(
+        {run[i : i + WINDOW] for run in _DIGIT_RUN.findall(word)
+         for i in range(len(run) - WINDOW + 1)}
+    )  # fmt: skip
+
+
+def _rarest_windows(conn: sqlite3.Connection, alternatives: list[list[str]]) -> list[str] | None:
+    """Digit windows whose rows hold every row LIKE can match, or None (look elsewhere).
+
+    A row matches when it holds every word of one alternative (a phone number: its typed
+    digits, or its E.164 form). Then it holds every window of those words, so the rows of
+    the rarest window of each alternative hold every match. An alternative without a
+    window, or whose rarest window is in more than RAREST_READ rows, leaves the search to
+    the other indexes (docs/rules.md §3, "the search index").
+    """
+    picked = []
+    for words in alternatives:
+        windows = [window for word in words for window in digit_windows(word)]
+        if not windows:
+            return None
+        window, rows = conn.execute(_RAREST, (RAREST_READ + 1, json.dumps(windows))).fetchone()
+        if rows > RAREST_READ:
+            return None
+        picked.append(str(window))
+    return picked
 
 
 _BY_EMAIL_KEY = (

@@ -116,19 +116,22 @@ NON_PERSONAL_TABLES: dict[str, str] = {
 
 @dataclass(frozen=True)
 class PersonalIndex:
-    """A full-text index over personal columns: a copy of them in pieces, kept in its own
-    tables (SQLite's shadow tables of an FTS5 index)."""
+    """An index over personal columns: a copy of them in pieces, kept in its own tables
+    (SQLite's shadow tables of an FTS5 index, or a B-tree table of ours kept by triggers,
+    whose `customer_link` names the customer)."""
 
     table: str
     source: str  # "table.column" the index is built from, row by row
     shadow_tables: tuple[str, ...]
     why: str
+    customer_link: str | None = None  # None: an FTS5 index, whose rowid is the customer
 
 
 # docs/rules.md §5: the index holds the person's data as trigrams. Triggers on customers
 # take a row's tokens out in the transaction that erases or anonymises it (and the
-# retention job, which anonymises the same way); `erasure/cleanup.py` then optimises the
-# index so the tokens are not left in an old segment of the file. The access export
+# retention job, which anonymises the same way); the index has FTS5's `secure-delete` on
+# (migration 17), so they go from the pages that held them, not only from the index's
+# view, and no old segment of the file keeps them. The access export
 # shows the columns the index is built from (`search_text` is itself a folded copy of
 # them), so the index adds nothing the person cannot see. `customers.search_email_key` (the
 # email-like word of `search_text`, partly reversed, for `customer search`, docs/rules.md §3)
@@ -146,6 +149,18 @@ PERSONAL_INDEXES: tuple[PersonalIndex, ...] = (
         ),
         "`customer search`: the trigrams of each customer's name, email, phone and "
         "organisation (docs/rules.md §3)",
+    ),
+    # Migration 18: every six digits in a row of search_text (a phone number in pieces),
+    # an ordinary B-tree kept by triggers on customers like the index above: a row's
+    # windows go in the transaction that clears or deletes its search text, and
+    # secure_delete overwrites their cells (docs/rules.md §5); no optimisation needed.
+    PersonalIndex(
+        "customer_search_digits",
+        "customers.search_text",
+        (),
+        "`customer search`: the six-digit windows of each customer's search text "
+        "(docs/rules.md §3)",
+        customer_link="customer_id",
     ),
 )
 

@@ -40,8 +40,9 @@ ACCESS_FORMAT = "lautex-access-export"
 PORTABILITY_FORMAT = "lautex-portability-export"
 EXPORT_VERSION = 1
 FORMATS = ("json", "csv", "html", "md", "pdf")
-# Written to a file as they are made: a long letter is never held whole (docs/rules.md §3).
-STREAMED_FORMATS = ("md", "html")
+# Written to a file as they are made, the person's rows read as they are written: a long
+# export is never held whole (docs/rules.md §3). A PDF is made whole (fpdf2 numbers pages).
+STREAMED_FORMATS = ("md", "html", "json", "csv")
 PORTABILITY_FORMATS = ("json", "csv")
 ACCESS_KIND = "access-export"
 PORTABILITY_KIND = "portability-export"
@@ -98,20 +99,63 @@ class Export:
 # --- gathering --------------------------------------------------------------------------
 
 
-def _with_recipients(conn: sqlite3.Connection, data: dict[str, Any]) -> None:
-    """Name the recipient of every disclosure and notice (Art. 15(1)(c): who received what)."""
-    recipients = {
-        row["id"]: row for row in conn.execute("SELECT id, name, kind, country FROM recipients")
-    }
-    for rows in data.values():
-        if not isinstance(rows, list):
-            continue
-        for row in rows:
+class _Named:
+    """A table's rows (`person.PersonRows`) with the recipient of every disclosure and notice
+    named as they are read (Art. 15(1)(c): who received what)."""
+
+    def __init__(self, rows: "person.PersonRows", recipients: Mapping[Any, sqlite3.Row]) -> None:
+        self.rows = rows
+        self.recipients = recipients
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        recipients = self.recipients
+        for row in self.rows:
             recipient = recipients.get(row.get("recipient_id"))
             if recipient is not None:
                 row["recipient"] = recipient["name"]
                 row["recipient_kind"] = recipient["kind"]
                 row["recipient_country"] = recipient["country"]
+            yield row
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def child_rows(self, label: str, column: str) -> "person.ChildRows":
+        return self.rows.child_rows(label, column)
+
+    def filled(self) -> "person.Filled":
+        """`PersonRows.filled`, with the keys the recipient adds to a row that names one."""
+        own = self.rows.filled()
+        if "recipient_id" not in own.keys:
+            return own
+        joined = f'JOIN recipients r ON r.id = "{self.rows.table}".recipient_id'
+        named = self.rows.filled(joined, list(_RECIPIENT_KEYS.values()))
+        if not named.count:
+            return own
+        filled = own.filled | {
+            key for key, value in _RECIPIENT_KEYS.items() if value in named.filled
+        }
+        return person.Filled(own.keys + list(_RECIPIENT_KEYS), filled, own.count)
+
+
+# The keys `_Named` adds to a row and where their values come from.
+_RECIPIENT_KEYS = {
+    "recipient": "r.name",
+    "recipient_kind": "r.kind",
+    "recipient_country": "r.country",
+}
+
+
+def _with_recipients(conn: sqlite3.Connection, data: dict[str, Any]) -> dict[str, Any]:
+    """The person's tables, each naming the recipients of its rows as it is read (the
+    recipients are the register's few companies and authorities, read once)."""
+    recipients = {
+        row["id"]: row for row in conn.execute("SELECT id, name, kind, country FROM recipients")
+    }
+    return {
+        table: rows if isinstance(rows, Mapping) else _Named(rows, recipients)
+        for table, rows in data.items()
+    }
 
 
 def _source(customer: Mapping[str, Any], info: Mapping[str, Any]) -> dict[str, Any]:
@@ -138,10 +182,11 @@ def _request_info(
 def access_document(
     conn: sqlite3.Connection, customer_id: int, lang: str, request_id: int | None = None
 ) -> dict[str, Any]:
-    """The access export as one JSON-ready dict (structure documented in the README)."""
+    """The access export as one JSON-ready dict (structure documented in the README), whose
+    tables of the person's rows are read from the register as they are written (iterable
+    and sized, not lists: `json_chunks`, `access_csv_chunks` and the letter read them)."""
     info = privacy_info.art15_information(conn, lang)
-    data = person.person_record(conn, customer_id)
-    _with_recipients(conn, data)
+    data = _with_recipients(conn, person.person_tables(conn, customer_id))
     return {
         "format": ACCESS_FORMAT,
         "version": EXPORT_VERSION,
@@ -160,7 +205,7 @@ def access_document(
 
 def counts_of(data: Mapping[str, Any]) -> dict[str, int]:
     """Rows per table: what the audit row and the document record say about an export."""
-    return {table: (len(rows) if isinstance(rows, list) else 1) for table, rows in data.items()}
+    return {table: (1 if isinstance(rows, Mapping) else len(rows)) for table, rows in data.items()}
 
 
 def portable_document(conn: sqlite3.Connection, customer_id: int) -> dict[str, Any]:
@@ -206,11 +251,13 @@ def _flatten(value: Any, prefix: str) -> Iterator[tuple[str, Any]]:
     if isinstance(value, Mapping):
         for key, item in value.items():
             yield from _flatten(item, f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(value, list):
-        if not value:
-            yield prefix, ""
+    elif isinstance(value, list | _Named):
+        empty = True
         for index, item in enumerate(value, start=1):
+            empty = False
             yield from _flatten(item, f"{prefix}.{index}")
+        if empty:
+            yield prefix, ""
     else:
         yield prefix, value
 
@@ -234,8 +281,63 @@ def _csv_cell(value: Any) -> str:
 
 def access_csv(document: Mapping[str, Any]) -> str:
     """Every value of the JSON structure as one `field,value` row (`data.orders.1.number`)."""
-    rows = [{"field": path, "value": value} for path, value in _flatten(document, "")]
-    return _csv_text(("field", "value"), rows)
+    return "".join(access_csv_chunks(document))
+
+
+# Rows of the access CSV written at a time (a few hundred kB at most).
+CSV_CHUNK = 2000
+
+
+def access_csv_chunks(document: Mapping[str, Any]) -> Iterator[str]:
+    """`access_csv` piece by piece, as the person's rows are read."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)  # CRLF, as `_csv_text`
+    writer.writerow(("field", "value"))
+    for count, (path, value) in enumerate(_flatten(document, ""), start=1):
+        writer.writerow((path, _csv_cell(value)))
+        if count % CSV_CHUNK == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def json_chunks(document: Mapping[str, Any]) -> Iterator[str]:
+    """`json.dumps(document, ensure_ascii=False, indent=2, default=str)` and a newline, the
+    same bytes, written a row at a time: the person's tables are read as they are written
+    (as `customer list -f json` writes its rows)."""
+    yield from _json_object(document, "")
+    yield "\n"
+
+
+def _json_object(value: Mapping[str, Any], indent: str) -> Iterator[str]:
+    inner = indent + "  "
+    opened = False
+    for key, item in value.items():
+        yield ("{\n" if not opened else ",\n") + inner + json.dumps(key, ensure_ascii=False) + ": "
+        opened = True
+        if isinstance(item, _Named):
+            yield from _json_array(item, inner)
+        elif key == "data" and not indent:
+            yield from _json_object(item, inner)
+        else:
+            yield _json_value(item, inner)
+    yield ("\n" + indent + "}") if opened else "{}"
+
+
+def _json_array(rows: Iterable[Any], indent: str) -> Iterator[str]:
+    inner = indent + "  "
+    opened = False
+    for row in rows:
+        yield ("[\n" if not opened else ",\n") + inner + _json_value(row, inner)
+        opened = True
+    yield ("\n" + indent + "]") if opened else "[]"
+
+
+def _json_value(value: Any, indent: str) -> str:
+    """A value as json.dumps(indent=2) writes it at this depth (a string holds no newline)."""
+    text = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+    return text.replace("\n", "\n" + indent) if indent and "\n" in text else text
 
 
 _SPACES = re.compile(r"[^\S\xa0\u202f]+")
@@ -279,11 +381,13 @@ class _Cells:
     """A letter table's rows as cells in words, made one row at a time as the template reads
     them (the letter is written as it is made: no second copy of 10,000 orders)."""
 
-    def __init__(self, rows: Iterable[Mapping[str, Any]], columns: list[str], lang: str) -> None:
+    def __init__(
+        self, rows: Iterable[Mapping[str, Any]], columns: list[str], lang: str, empty: bool
+    ) -> None:
         self.rows = rows
         self.columns = columns
         self.lang = lang
-        self.empty = not any(True for _ in rows)
+        self.empty = empty
 
     def __bool__(self) -> bool:
         return not self.empty
@@ -291,42 +395,30 @@ class _Cells:
     def __iter__(self) -> Iterator[list[str]]:
         columns, lang = self.columns, self.lang
         for row in self.rows:
-            yield [_cell(column, row.get(column), lang) for column in columns]
+            yield [_repeated_cell(column, row.get(column), lang) for column in columns]
 
 
-def _table(table: str, rows: Iterable[Mapping[str, Any]], lang: str) -> dict[str, Any]:
+# 10,000 orders repeat the same days, channels, amounts and products: each cell is worded
+# once (a bounded cache: the letter's memory stays flat). `typed`: 1 and True differ.
+_repeated_cell = functools.lru_cache(maxsize=1024, typed=True)(_cell)
+
+
+def _table(table: str, rows: "_Named | person.ChildRows", lang: str) -> dict[str, Any]:
     """Rows of one table for the letter template: column names and cells in words.
 
-    Linear in the rows: which columns hold a value anywhere is found in one pass, not
-    by rescanning every row for every column (a customer may have thousands of orders,
-    docs/rules.md §3); the cells are made as the template reads them. The columns are
-    `_printable`'s: no internal links, none empty in every row. `rows` is read twice."""
+    Linear in the rows and streaming: which columns hold a value in some row is asked of
+    SQL (`filled`), and the cells are made as the template reads the rows from the
+    register (a customer may have thousands of orders, docs/rules.md §3). The columns are
+    `_printable`'s, in the order the rows list them: no internal links, none empty in every
+    row; nested rows (an order's lines) get a table of their own."""
     ids = table in NUMBERED_TABLES
-    columns: dict[str, None] = {}
-    for row in rows:
-        for key, value in row.items():
-            if key in columns or value in (None, "", []):
-                continue
-            if key.endswith(("_id", "_by")) or (key == "id" and not ids):
-                continue
-            if isinstance(value, list) and isinstance(value[0], Mapping):
-                continue  # nested rows (an order's lines) get a table of their own
-            columns[key] = None
-    # In the order the columns come in the rows, as the first row that has them lists them.
-    order = list(dict.fromkeys(key for row in rows for key in row if key in columns))
-    return {"columns": order, "rows": _Cells(rows, order, lang)}
-
-
-class _OrderLines:
-    """Every line of every order, with its order's number first; read afresh each time."""
-
-    def __init__(self, orders: list[Mapping[str, Any]]) -> None:
-        self.orders = orders
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        for order in self.orders:
-            for line in order.get("lines", []):
-                yield {"order": order["number"], **line}
+    filled = rows.filled()
+    order = [
+        key
+        for key in filled.keys
+        if key in filled.filled and not (key.endswith(("_id", "_by")) or (key == "id" and not ids))
+    ]
+    return {"columns": order, "rows": _Cells(rows, order, lang, not filled.count)}
 
 
 # The letter shows the orders first, then the invoices, then the rest in the map's order.
@@ -345,7 +437,11 @@ def letter_context(document: Mapping[str, Any]) -> dict[str, Any]:
         tables.append({"table": table, **_table(table, rows, lang)})
         if table == "orders":
             tables.append(
-                {"table": "order_lines", **_table("order_lines", _OrderLines(rows), lang)}
+                # Every line of every order, with its order's number first.
+                {
+                    "table": "order_lines",
+                    **_table("order_lines", rows.child_rows("order", "number"), lang),
+                }
             )
     customer = [
         (key, _cell(key, value, lang))
@@ -392,10 +488,6 @@ def _paper(document: Mapping[str, Any], title: str) -> Paper:
 
 def render_access(document: Mapping[str, Any], fmt: str) -> str | bytes:
     lang = str(document["language"])
-    if fmt == "json":
-        return json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n"
-    if fmt == "csv":
-        return access_csv(document)
     if fmt in STREAMED_FORMATS:
         return "".join(render_access_chunks(document, fmt))
     title = document["information"]["register_name"]
@@ -404,7 +496,12 @@ def render_access(document: Mapping[str, Any], fmt: str) -> str | bytes:
 
 
 def render_access_chunks(document: Mapping[str, Any], fmt: str) -> Iterator[str]:
-    """The letter in Markdown or HTML, piece by piece (a table row at a time)."""
+    """The export in JSON or CSV, or the letter in Markdown or HTML, piece by piece (a row
+    at a time)."""
+    if fmt == "json":
+        return json_chunks(document)
+    if fmt == "csv":
+        return access_csv_chunks(document)
     title = document["information"]["register_name"]
     context = letter_context(document)
     return documents.render_chunks("access_export", str(document["language"]), fmt, context, title)

@@ -55,6 +55,8 @@ _NAMES = (
     "m0014_customer_search",
     "m0015_import_runs",
     "m0016_customer_email_key",
+    "m0017_search_secure_delete",
+    "m0018_customer_search_digits",
 )
 
 MIGRATION_SET = "lautex"
