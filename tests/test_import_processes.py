@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from lautex_registry.platform.sqlite import sqlite3
-from lautex_registry.records.importing.validating import usable_cores
+from lautex_registry.records.importing.validating import PARALLEL_MIN_BYTES, usable_cores
 from tests.conftest import Cli
 
 
@@ -94,10 +94,10 @@ def test_a_large_import_works_under_a_deep_tmpdir(cli: Cli, tmp_path: Path) -> N
     # The pool's Unix socket would not fit under it (107 bytes at most): validated in-process.
     deep = tmp_path / ("t" * 60) / ("mp" * 30)
     deep.mkdir(parents=True)
-    rows = "".join(f"Väinö{i};Öhman;v{i}@example.fi;partner\n" for i in range(30_000))
+    rows = "".join(f"Väinö{i};Öhman;v{i}@example.fi;partner\n" for i in range(90_000))
     csv = tmp_path / "big.csv"
     csv.write_text("first_name;last_name;email;source\n" + rows, encoding="utf-8")
-    assert csv.stat().st_size > 1_000_000  # the size that starts the pool
+    assert csv.stat().st_size > PARALLEL_MIN_BYTES  # the size that starts the pool
     env = dict(os.environ, LAUTEX_DB=str(cli.db), LAUTEX_TOKEN=cli.tokens["clerk"],
                TMPDIR=str(deep))  # fmt: skip
     done = subprocess.run(
@@ -110,5 +110,5 @@ def test_a_large_import_works_under_a_deep_tmpdir(cli: Cli, tmp_path: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     with cli.connect() as conn:
-        assert conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0] == 30_000
+        assert conn.execute("SELECT COUNT(*) FROM customers").fetchone()[0] == 90_000
     conn.close()

@@ -141,11 +141,13 @@ UNICODE_ORGANISATION_NAMES = "SELECT id, name FROM organisations WHERE name GLOB
 ORGANISATION_BY_NAME = "SELECT id FROM organisations WHERE name = ? COLLATE NOCASE"
 
 
-def nocase_spellings(value: str) -> tuple[str, ...]:
+def nocase_spellings(value: str, key: str | None = None) -> tuple[str, ...]:
     """What to look a value up with in a NOCASE index: as given, and its comparison key
     when that is plain ASCII but not the value (`STRAßE@` -> `strasse@`, `ﬁ` -> `fi`, a
-    no-break space -> a space), which a stored ASCII value then matches."""
-    key = validation.comparison_key(value)
+    no-break space -> a space), which a stored ASCII value then matches. `key` is the
+    value's comparison key when the caller has it already."""
+    if key is None:
+        key = validation.comparison_key(value)
     if key.isascii() and key != value.lower():
         return (value, key)
     return (value,)

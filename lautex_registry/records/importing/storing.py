@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from lautex_registry.platform import audit
@@ -96,9 +97,15 @@ class RegisterChecks:
         found: dict[int, Message] = {}
         if not emails:
             return found
+        # Each email's comparison key, once (a chunk has thousands).
+        keys = [comparison_key(email) for _line, email in emails]
         # Looked up as written and as its comparison key (`STRAßE@` finds `strasse@`);
         # the temporary table holds comparison keys.
-        spellings = [s for _line, email in emails for s in lookup.nocase_spellings(email)]
+        spellings = [
+            spelling
+            for (_line, email), key in zip(emails, keys, strict=True)
+            for spelling in lookup.nocase_spellings(email, key)
+        ]
         marks = ",".join("?" * len(spellings))
         existing = {
             comparison_key(email): customer_id
@@ -108,7 +115,6 @@ class RegisterChecks:
             )
             if in_register
         }
-        keys = [comparison_key(email) for _line, email in emails]
         earlier: dict[str, int] = dict(
             self.conn.execute(
                 "SELECT email, line FROM staging.import_emails "
@@ -117,10 +123,9 @@ class RegisterChecks:
             ).fetchall()
         )
         new: list[tuple[str, int]] = []
-        for line, email in emails:
-            key = comparison_key(email)
+        for (line, email), key in zip(emails, keys, strict=True):
             customer_id = existing.get(key)
-            unicode_match = self._unicode_email(email, line)
+            unicode_match = self._unicode_email(email, line, key)
             if customer_id is None and isinstance(unicode_match, int) and in_register:
                 customer_id = unicode_match
             elif customer_id is None and isinstance(unicode_match, str):
@@ -140,10 +145,10 @@ class RegisterChecks:
             )
         return found
 
-    def _unicode_email(self, email: str, line: int) -> int | str | None:
+    def _unicode_email(self, email: str, line: int, key: str) -> int | str | None:
         """A customer id (in the register before), or the line (as text) of the same
-        address earlier in the file, by full Unicode comparison; None when new."""
-        key = comparison_key(email)
+        address earlier in the file, by full Unicode comparison; None when new. `key` is
+        the email's comparison key."""
         if email.isascii() and key == email.lower() and key not in self.unicode_emails:
             return None
         known = self.unicode_emails.get(key)
@@ -285,6 +290,7 @@ def same_address_on(line: object) -> Message:
 _STAMPS = ("created_at", "updated_at", "last_activity")
 _KEPT = tuple(c for c in customers.INSERT_COLUMNS if c not in _STAMPS)
 _KEPT_SLOTS = [customers.INSERT_COLUMNS.index(c) for c in _KEPT]
+_kept = itemgetter(*_KEPT_SLOTS)  # a row's kept values, picked in C
 _STAMP_SLOTS = [customers.INSERT_COLUMNS.index(c) for c in _STAMPS]
 _STAGED = ("line", "new_org", *_KEPT)
 
@@ -387,9 +393,10 @@ class Staging:
                 new_org = comparison_key(org)
                 self.new_orgs.setdefault(new_org, org)
                 values = (*values[:ORG_SLOT], None, *values[ORG_SLOT + 1 :])
-            staged.append((line, new_org, *[values[i] for i in _KEPT_SLOTS]))
-            self.stamps = tuple(values[i] for i in _STAMP_SLOTS)
+            staged.append((line, new_org, *_kept(values)))
+            stamped = values
         if staged:
+            self.stamps = tuple(stamped[i] for i in _STAMP_SLOTS)
             insert_rows(self.conn, _insert_sql("staging.import_staged", _STAGED), staged)
 
     def store(self, actor: audit.Actor, start: "Start") -> None:

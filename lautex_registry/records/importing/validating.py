@@ -15,11 +15,15 @@ from typing import Any
 
 from lautex_registry.platform import validation
 from lautex_registry.platform.errors import InvalidInput, Message, t
-from lautex_registry.platform.escaping import as_written
+from lautex_registry.platform.escaping import GUARD, as_written
 from lautex_registry.records import customers
 from lautex_registry.records.importing.reading import Chunk, Text, records
 
-PARALLEL_MIN_BYTES = 1_000_000
+# The file size from which the rows are validated in a pool of processes. Starting the
+# pool costs about a second; on the shared 2-core machine the pool lost to validating
+# in-process at 1.1 MB (10,000 rows) and won narrowly from 3.3 MB (30,000 rows) on
+# (benchmarks/README.md, import_sizes.py).
+PARALLEL_MIN_BYTES = 3_000_000
 
 # Positions in customers.INSERT_SQL's parameters.
 ORG_SLOT = customers.INSERT_COLUMNS.index("organisation_id")
@@ -47,10 +51,66 @@ class RowContext:
 Checked = tuple[int, tuple[Any, ...] | None, str | Message | None]
 
 
+_UNKNOWN = object()
+
+
+class RepeatedValues:
+    """The checks of platform.validation that depend on the value alone, each value
+    checked once per chunk: a file repeats its first names, cities, postal codes and
+    sources thousands of times. A value checked again would give the same result (the
+    functions read nothing else), and one that fails is not remembered: its row is
+    checked again in full and fails the same way. Kept for one chunk only, so no
+    personal data outlives the chunk's own rows in memory.
+    """
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[Any, ...], Any] = {}
+
+    def required_text(
+        self, text: str | None, field: str, *, max_length: int = validation.NAME_MAX
+    ) -> str:
+        key = ("required", text, field, max_length)
+        value = self.known.get(key, _UNKNOWN)
+        if value is _UNKNOWN:
+            value = self.known[key] = validation.required_text(text, field, max_length=max_length)
+        return str(value)
+
+    def optional_text(
+        self, text: str | None, field: str, *, max_length: int = validation.NAME_MAX
+    ) -> str | None:
+        key = ("optional", text, field, max_length)
+        value = self.known.get(key, _UNKNOWN)
+        if value is _UNKNOWN:
+            value = self.known[key] = validation.optional_text(text, field, max_length=max_length)
+        return None if value is None else str(value)
+
+    def country(self, text: str, field: str = "country") -> str:
+        key = ("country", text, field)
+        value = self.known.get(key, _UNKNOWN)
+        if value is _UNKNOWN:
+            value = self.known[key] = validation.country(text, field)
+        return str(value)
+
+    def postal_code(self, text: str, country_code: str = "FI", field: str = "postal_code") -> str:
+        key = ("postal_code", text, country_code, field)
+        value = self.known.get(key, _UNKNOWN)
+        if value is _UNKNOWN:
+            value = self.known[key] = validation.postal_code(text, country_code, field)
+        return str(value)
+
+    def choice(self, text: str, allowed: tuple[str, ...], field: str) -> str:
+        key = ("choice", text, allowed, field)
+        value = self.known.get(key, _UNKNOWN)
+        if value is _UNKNOWN:
+            value = self.known[key] = validation.choice(text, allowed, field)
+        return str(value)
+
+
 def validate_chunk(chunk: Chunk, context: RowContext) -> list[Checked]:
     """Validate records into INSERT parameters; organisation_id holds the org text for now."""
     results: list[Checked] = []
     width = len(context.header)
+    repeated = RepeatedValues()
     for line, record in chunk:
         if len(record) != width:
             found = len(record)
@@ -60,7 +120,7 @@ def validate_chunk(chunk: Chunk, context: RowContext) -> list[Checked]:
             continue
         # A cell the register guarded against spreadsheet formulas reads back as stored.
         fields: dict[str, str | None] = {
-            name: as_written(cell)
+            name: as_written(cell) if cell.startswith(GUARD) else cell
             for name, cell in zip(context.header, record, strict=True)
             if name is not None
         }
@@ -68,7 +128,7 @@ def validate_chunk(chunk: Chunk, context: RowContext) -> list[Checked]:
             fields["source"] = context.default_source
         business_id = (fields.pop("business_id", None) or "").strip() or None
         try:
-            clean = customers.validate_fields(fields)
+            clean = customers.validate_fields(fields, repeated)
             if business_id is not None:
                 business_id = validation.business_id(business_id)
         except InvalidInput as exc:
