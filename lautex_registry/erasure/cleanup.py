@@ -6,10 +6,13 @@ overwritten in place, and the search index has FTS5's `secure-delete` on (migrat
 so the triggers that take an erased person's tokens out of it remove them from the pages
 that held them, in the erasing transaction. A retention run that anonymises many people
 at once only marks their tokens deleted (cheaper per person) and merges the index once at
-the end. What is left is old page images in the `-wal` file, and a merge owed by a run
-that was killed: `erase`, `anonymise`, the retention job and `restore` call
-`physical_cleanup` after their transactions. A register copy we did not write ourselves
-(a backup being restored) gets its index built anew first (`rebuild_search_index`).
+the end. What is left is old page images in the `-wal` file, an `_idx` row still naming
+a leaf page by a term only the erased held (`owe_merge_if_exposed` owes the merge then),
+and a merge owed by a run that was killed: `erase`, `anonymise`, the retention job and
+`restore` call `physical_cleanup` after their transactions, and a backup makes the owed
+merge before it copies (`copy_without_marked_tokens`). A register copy we did not write
+ourselves (a backup being restored) gets its index, digit windows and email keys made
+anew first (`rebuild_search_index`).
 """
 
 import json
