@@ -67,6 +67,17 @@ def test_the_token_file_must_be_the_owners_alone(cli: Cli, tmp_path: Path) -> No
     )  # fmt: skip
 
 
+def test_a_token_file_that_is_a_folder_is_refused_in_one_line(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "tokens"
+    folder.mkdir(mode=0o700)
+    before = dump(cli)
+    result = _cron(cli, folder, "status")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        2, "", f"error: LAUTEX_TOKEN_FILE: {folder} is not a regular file\n",
+    )  # fmt: skip
+    assert dump(cli) == before
+
+
 def test_a_bad_service_token_says_what_a_cron_job_can_do(cli: Cli, tmp_path: Path) -> None:
     token = _token_file(tmp_path, cli.tokens["bot"])
     cli.ok("user", "revoke-token", "bot")

@@ -24,7 +24,16 @@ from lautex_registry.platform.schema_upgrade import migrate
 from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import customers
 from tests.conftest import Cli, roll_back_migrations
-from tests.helpers import EMAIL, PHONE, SURNAME, add_aino, add_customer, add_quinta, insert_org
+from tests.helpers import (
+    EMAIL,
+    PHONE,
+    PHONE_TYPED,
+    SURNAME,
+    add_aino,
+    add_customer,
+    add_quinta,
+    insert_org,
+)
 
 # --- the same rows as the scan -------------------------------------------------------------
 
@@ -589,7 +598,7 @@ def test_a_retention_run_of_many_people_marks_their_tokens_and_merges_the_index_
         marked.append(1)
         real_mark(conn)
 
-    monkeypatch.setattr("lautex_registry.erasure.retention.mark_deletions", spy)
+    monkeypatch.setattr(cleanup, "mark_deletions", spy)  # retention imports it when it runs
 
     cli.ok("retention", "run", "--yes", "--as-of", "2026-11-25", user="bot")
 
@@ -808,3 +817,208 @@ def test_an_edited_email_moves_the_key(cli: Cli) -> None:
     for typed, found in (("aino.uusi@example.fi", [aino]), ("aino.aijala@example.fi", [])):
         rows = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
         assert [row["id"] for row in json.loads(rows)] == found, typed
+
+
+# --- the `_idx` rows that name leaf pages (docs/rules.md §5) -------------------------------
+
+
+def _idx_terms(conn: sqlite3.Connection) -> set[str]:
+    """The whole terms of the index's `_idx` table: one row a leaf page, naming it by its
+    first term (after the column byte '0')."""
+    return {
+        bytes(r[0])[1:].decode("utf-8", "replace")
+        for r in conn.execute("SELECT term FROM customer_search_idx")
+    }
+
+
+RARE = "qxzjvkwfyb"  # letters few names have: their trigrams sit close in the index
+
+
+def _register_of_small_pages(cli: Cli) -> tuple[int, list[str]]:
+    """A register whose index has pages of 64 bytes, so its one segment has many leaves,
+    and a person with a long name of rare letters: some trigrams only she holds name a
+    leaf page in `_idx` (as in a register of 10,000 customers with the default pages)."""
+    import random
+
+    draw = random.Random(17)
+    conn = connect(cli.db)
+    conn.execute("INSERT INTO customer_search(customer_search, rank) VALUES('pgsz', 64)")
+    with transaction(conn):
+        for n in range(60):
+            name = "".join(draw.choice(RARE) for _ in range(12))
+            fields = {"first_name": name, "last_name": f"Muu{n}", "source": "partner"}
+            customers.add_customer(conn, audit.Actor(2, "clerk"), fields)
+        others = {g for r in conn.execute("SELECT search_text FROM customers") for g in
+                  (r[0][i : i + 3] for i in range(len(r[0]) - 2))}  # fmt: skip
+        name = "".join(draw.choice(RARE) for _ in range(50))
+        fields = {"first_name": "Tuntematon", "last_name": name, "source": "partner"}
+        person = customers.add_customer(conn, audit.Actor(2, "clerk"), fields).customer_id
+    conn.execute("INSERT INTO customer_search(customer_search) VALUES('optimize')")
+    assert _segments(conn) == 1
+    assert conn.execute("SELECT count(*) FROM customer_search_idx").fetchone()[0] > 20
+    own = {name[i : i + 3] for i in range(len(name) - 2)} - others
+    naming = sorted(own & _idx_terms(conn))
+    conn.close()
+    # Some of her own trigrams name a leaf page (the test is void without one).
+    assert naming, own
+    return person, naming
+
+
+@pytest.mark.parametrize("command", ["erase", "anonymize", "retention"])
+def test_no_term_of_an_erased_person_is_left_naming_a_leaf_page(
+    cli: Cli, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FTS5 `secure-delete` takes her terms out of the leaf pages, but the `_idx` row that
+    names a page by her term would stay: the erasure sees it and merges the index."""
+    from lautex_registry.erasure import cleanup
+
+    quinta, naming = _register_of_small_pages(cli)
+
+    if command == "retention":
+        monkeypatch.setattr(cleanup, "PAGES_PER_PERSON_IN_PLACE", 0)  # in place, one by one
+        with cli.connect() as conn:
+            conn.execute(
+                "UPDATE customers SET last_activity = '2020-01-01' WHERE id = ?", (quinta,)
+            )
+        cli.ok("retention", "run", "--yes", "--as-of", "2026-11-25", user="bot")
+    else:
+        cli.ok(command, str(quinta), "--yes", user="clerk")
+
+    conn = connect(cli.db)
+    assert sorted(set(naming) & _idx_terms(conn)) == []
+    assert not _merge_owed(conn)
+    conn.close()
+    assert _found(naming, cli.db, Path(f"{cli.db}-wal")) == []
+    backup = cli.db.parent / "after.bak"
+    cli.ok("backup", str(backup))
+    assert _found(naming, backup) == []
+
+
+def test_an_erasure_that_exposes_no_term_merges_nothing(cli: Cli) -> None:
+    """Deleting in place stays the rule: a person whose terms others hold too, or that name
+    no page, is erased without a merge (the index keeps its segments)."""
+    _add_in_transactions(cli, "ennen", 20)
+    twin = add_customer(cli, "--first-name", "Ennen0x0", "--last-name", "Kuusela0",
+                        "--source", "partner")  # fmt: skip
+    _add_in_transactions(cli, "jalkeen", 20)
+    with cli.connect() as conn:
+        segments = _segments(conn)
+        assert segments >= 3, segments
+
+    cli.ok("erase", str(twin), "--yes", user="clerk")
+
+    with cli.connect() as conn:
+        assert _segments(conn) == segments
+        assert not _merge_owed(conn)
+
+
+# --- a backup holds no token a retention run only marked (docs/rules.md §5) ---------------
+
+
+def _marked_by_a_killed_run(cli: Cli) -> list[str]:
+    """Quinta anonymised by a bulk batch that committed before its run was killed: her
+    tokens only marked deleted in the index, the merge owed."""
+    from lautex_registry.erasure.cleanup import delete_in_place, mark_deletions
+
+    quinta, grams = _register_with_quinta(cli)
+    conn = connect(cli.db)
+    with transaction(conn):
+        mark_deletions(conn)
+        conn.execute(
+            "UPDATE customers SET search_text = NULL, search_email_key = NULL WHERE id = ?",
+            (quinta,),
+        )
+        delete_in_place(conn)
+    assert _merge_owed(conn)
+    assert {g for g in grams if g.encode() in _index_blocks(conn)}  # only marked
+    conn.close()
+    return [g for g in grams if len(g) == 3]  # her trigrams (the key and windows went)
+
+
+def _index_holds(path: Path, grams: list[str]) -> list[str]:
+    """Which of `grams` the index of the register file at `path` stores (its rows still
+    hold her name: only the search text was cleared here)."""
+    conn = sqlite3.connect(path)
+    try:
+        stored = _index_blocks(conn) + b"".join(
+            bytes(r[0]) for r in conn.execute("SELECT term FROM customer_search_idx")
+        )
+    finally:
+        conn.close()
+    return [g for g in grams if g.encode() in stored]
+
+
+@pytest.mark.parametrize("policy", [False, True], ids=["backup PATH", "policy copy"])
+def test_a_backup_makes_the_owed_merge_before_it_copies(cli: Cli, policy: bool) -> None:
+    grams = _marked_by_a_killed_run(cli)
+    if policy:
+        cli.ok("backup")
+        (copy,) = (cli.db.parent / "backups").glob("lautex-*.db")
+    else:
+        copy = cli.db.parent / "during.bak"
+        cli.ok("backup", str(copy))
+
+    assert _index_holds(copy, grams) == []
+    with cli.connect() as conn:
+        assert not _merge_owed(conn)
+        assert [g for g in grams if g.encode() in _index_blocks(conn)] == []
+
+
+def test_a_batch_marked_while_the_backup_copies_is_merged_in_the_copy(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retention run still going may mark another batch between the merge and the copy:
+    the copy that says so is merged and vacuumed itself."""
+    from lautex_registry.erasure import cleanup
+    from lautex_registry.platform.register_file import vacuum_into
+
+    grams: list[str] = []
+
+    def batch_then_copy(conn: sqlite3.Connection, copy: Path) -> None:
+        grams.extend(_marked_by_a_killed_run(cli))
+        vacuum_into(conn, copy)
+
+    monkeypatch.setattr(cleanup, "vacuum_into", batch_then_copy)
+    copy = cli.db.parent / "during.bak"
+    cli.ok("backup", str(copy))
+
+    assert grams and _index_holds(copy, grams) == []
+    conn = sqlite3.connect(copy)
+    assert conn.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone() is None
+    # The index itself (its content holds rows without search text, which the check
+    # against the content table, rank 1, counts as missing).
+    conn.execute("INSERT INTO customer_search(customer_search) VALUES('integrity-check')")
+    conn.close()
+
+
+def test_a_restore_makes_the_copys_digit_windows_and_email_keys_anew(cli: Cli) -> None:
+    """A copy's digit windows and email keys are derived from its search text like its
+    index, and no more trusted: a restore makes them again (docs/rules.md §3, §5)."""
+    aino = add_aino(cli)
+    quinta = add_quinta(cli)
+    backup = cli.db.parent / "r1.bak"
+    cli.ok("backup", str(backup))
+    conn = sqlite3.connect(backup)
+    with conn:
+        conn.execute("INSERT INTO customer_search_digits VALUES ('987654', ?)", (aino,))
+        conn.execute("DELETE FROM customer_search_digits WHERE customer_id = ?", (quinta,))
+        conn.execute("UPDATE customers SET search_email_key = 'vieras@x.fi' WHERE id = ?", (aino,))
+        conn.execute("UPDATE customers SET search_email_key = NULL WHERE id = ?", (quinta,))
+    conn.close()
+
+    cli.ok("restore", str(backup), "--yes")
+
+    for word in (PHONE_TYPED, EMAIL.split("@")[0][2:] + "@ex"):
+        rows = cli.ok("customer", "search", word, "-f", "json", user="clerk").stdout
+        assert [row["id"] for row in json.loads(rows)] == [quinta], word
+    with cli.connect() as conn:
+        assert (
+            conn.execute(
+                "SELECT count(*) FROM customer_search_digits WHERE digits = '987654'"
+            ).fetchone()[0]
+            == 0
+        )
+        for cid, text, key in conn.execute(
+            "SELECT id, search_text, search_email_key FROM customers"
+        ):
+            assert key == email_search_key(text), cid

@@ -66,7 +66,6 @@ from lautex_registry.platform.output_files import (
     create_private_folder,
     new_output_file,
 )
-from lautex_registry.platform.register_file import vacuum_into
 from lautex_registry.platform.settings import section
 from lautex_registry.platform.sqlite import sqlite3
 
@@ -588,6 +587,8 @@ def _record_copy(
 def make_policy_copy(conn: sqlite3.Connection, actor: audit.Actor) -> PolicyCopy:
     """The night's copy in the policy's folder, checked, encrypted when recipients are set,
     recorded and audited; then the rotation. A copy that fails its check is not kept."""
+    from lautex_registry.erasure.cleanup import copy_without_marked_tokens  # docs/rules.md §5
+
     policy = BackupPolicy.of(conn)
     register = journal.database_file(conn)
     create_private_folder(policy.directory, "backup.directory")
@@ -599,7 +600,7 @@ def make_policy_copy(conn: sqlite3.Connection, actor: audit.Actor) -> PolicyCopy
     with new_output_file(target, register, field="backup") as pending, held_while_written(pending):
         if recipients:
             with private_scratch(register, "backup") as plain:
-                vacuum_into(conn, plain.hand_over())
+                copy_without_marked_tokens(conn, plain.hand_over())
                 check_plain_copy(conn, plain.temp, target)
                 try:
                     with plain.temp.open("rb") as src, pending.open("wb") as out:
@@ -607,7 +608,7 @@ def make_policy_copy(conn: sqlite3.Connection, actor: audit.Actor) -> PolicyCopy
                 except OSError as exc:
                     raise pending.cannot_write(exc) from exc
         else:
-            vacuum_into(conn, pending.hand_over())
+            copy_without_marked_tokens(conn, pending.hand_over())
             check_plain_copy(conn, pending.temp, target)
         try:
             pending.sync()

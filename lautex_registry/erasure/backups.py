@@ -52,7 +52,6 @@ from lautex_registry.platform.output_files import (
     new_output_file,
     remove_companion_files,
 )
-from lautex_registry.platform.register_file import vacuum_into
 from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.customer_state import ANONYMISED_STATES, WITH_HOLDS
 
@@ -197,10 +196,12 @@ def make_backup(
     only when whole, inside the audit row's transaction: a killed or failed backup
     leaves nothing under that name, and no audit row for a file that is not there.
     """
+    from lautex_registry.erasure.cleanup import copy_without_marked_tokens  # docs/rules.md §5
+
     with new_output_file(
         destination, journal.database_file(conn), force=force, field="backup"
     ) as pending:
-        vacuum_into(conn, pending.hand_over())
+        copy_without_marked_tokens(conn, pending.hand_over())
         copy = fingerprint(pending.temp, destination)
         try:
             pending.sync()  # before the write lock is taken: a large copy takes a while
@@ -236,10 +237,12 @@ def stream_backup(conn: sqlite3.Connection, actor: audit.Actor, sink: IO[bytes])
     The copy is made in a private temporary file beside the register (VACUUM INTO needs
     a file), audited before the first byte goes out, and removed afterwards.
     """
+    from lautex_registry.erasure.cleanup import copy_without_marked_tokens  # docs/rules.md §5
+
     register = journal.database_file(conn)
     sweep_scratch(register)
     with private_scratch(register, "backup") as scratch:
-        vacuum_into(conn, scratch.hand_over())
+        copy_without_marked_tokens(conn, scratch.hand_over())
         copy = fingerprint(scratch.temp, None)
         with transaction(conn):
             _audit_backup(conn, actor, copy)

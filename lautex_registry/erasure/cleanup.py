@@ -6,13 +6,25 @@ overwritten in place, and the search index has FTS5's `secure-delete` on (migrat
 so the triggers that take an erased person's tokens out of it remove them from the pages
 that held them, in the erasing transaction. A retention run that anonymises many people
 at once only marks their tokens deleted (cheaper per person) and merges the index once at
-the end. What is left is old page images in the `-wal` file, and a merge owed by a run
-that was killed: `erase`, `anonymise`, the retention job and `restore` call
-`physical_cleanup` after their transactions. A register copy we did not write ourselves
-(a backup being restored) gets its index built anew first (`rebuild_search_index`).
+the end. What is left is old page images in the `-wal` file, an `_idx` row still naming
+a leaf page by a term only the erased held (`owe_merge_if_exposed` owes the merge then),
+and a merge owed by a run that was killed: `erase`, `anonymise`, the retention job and
+`restore` call `physical_cleanup` after their transactions, and a backup makes the owed
+merge before it copies (`copy_without_marked_tokens`). A register copy we did not write
+ourselves (a backup being restored) gets its index, digit windows and email keys made
+anew first (`rebuild_search_index`).
 """
 
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
 from lautex_registry.platform.db import transaction
+from lautex_registry.platform.migrations import (
+    m0016_customer_email_key,
+    m0018_customer_search_digits,
+)
+from lautex_registry.platform.register_file import vacuum_into
 from lautex_registry.platform.sqlite import sqlite3
 
 INDEX = "customer_search"  # migration 14; secure-delete since migration 17
@@ -36,12 +48,98 @@ def physical_cleanup(conn: sqlite3.Connection) -> bool:
     Returns False when a reader kept the checkpoint from finishing (it is safe to
     run again; the next erasure or retention run does).
     """
-    if conn.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone():
-        with transaction(conn):
-            conn.execute(f"INSERT INTO {INDEX}({INDEX}) VALUES('optimize')")
-            conn.execute("DELETE FROM meta WHERE key = ?", (MERGE_PENDING,))
+    make_owed_merge(conn)
     busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     return not (busy and busy[0])
+
+
+def make_owed_merge(conn: sqlite3.Connection) -> None:
+    """docs/rules.md §5: if a merge of the index is owed, make it (outside a transaction).
+
+    FTS5's `optimize` does nothing to an index of one segment without tombstones, which
+    is what deleting in place leaves: one customer's tokens are indexed again with
+    `secure-delete` off first, so there are two segments and every page is rewritten."""
+    if not conn.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone():
+        return
+    with transaction(conn):
+        row = conn.execute(
+            "SELECT id, search_text FROM customers WHERE search_text IS NOT NULL LIMIT 1"
+        ).fetchone()
+        if row is not None:
+            conn.execute(f"INSERT INTO {INDEX}({INDEX}, rank) VALUES('secure-delete', 0)")
+            conn.execute(
+                f"INSERT INTO {INDEX}({INDEX}, rowid, search_text) VALUES ('delete', ?, ?)",
+                (row[0], row[1]),
+            )
+            conn.execute(f"INSERT INTO {INDEX}(rowid, search_text) VALUES (?, ?)", (row[0], row[1]))
+            delete_in_place(conn)
+        conn.execute(f"INSERT INTO {INDEX}({INDEX}) VALUES('optimize')")
+        conn.execute("DELETE FROM meta WHERE key = ?", (MERGE_PENDING,))
+
+
+def copy_without_marked_tokens(conn: sqlite3.Connection, copy: Path) -> None:
+    """docs/rules.md §5: a backup (VACUUM INTO `copy`) holds no token that a retention
+    run only marked deleted. The owed merge is made first; a run still going may mark
+    another batch before the copy is read, so a copy that says a merge is owed is merged
+    and vacuumed itself (it is a private file nobody else has opened yet)."""
+    make_owed_merge(conn)
+    vacuum_into(conn, copy)
+    own = sqlite3.connect(copy, isolation_level=None)
+    try:
+        if own.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone():
+            own.execute("PRAGMA secure_delete = ON")
+            make_owed_merge(own)
+            own.execute("VACUUM")
+    finally:
+        own.close()
+
+
+def trigrams_of(text: str) -> set[str]:
+    """The terms the index's trigram tokenizer makes of `text` (migration 14: `trigram`,
+    case_sensitive 0): every three consecutive characters, each folded to lower case
+    (a character whose lower case is not one character is left as it is)."""
+    folded = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return {folded[i : i + 3] for i in range(len(folded) - 2)}
+
+
+def owe_merge_if_exposed(conn: sqlite3.Connection, old_texts: Iterable[str | None]) -> bool:
+    """docs/rules.md §5: inside the erasing transaction, after the triggers have deleted
+    the people's tokens in place. FTS5 `secure-delete` takes a term out of its leaf page,
+    but the `_idx` row that names a leaf page by its first term keeps the term until the
+    page empties or the index is merged. When a term only these people held is still a
+    whole term in `_idx`, the merge is recorded as owed, and `physical_cleanup` after
+    the commit (or the next backup, erasure or retention run) does it."""
+    if conn.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone():
+        return True  # a merge is owed already
+    terms = set().union(*(trigrams_of(text) for text in old_texts if text))
+    if not terms:
+        return False
+    # The `_idx` term is the column's byte '0' and the term (fts5_index.c); one row a
+    # leaf page, so this reads a small table.
+    named = [
+        str(bytes(r[0])[1:], "utf-8", "replace")
+        for r in conn.execute(
+            f"SELECT term FROM {INDEX}_idx WHERE term IN "
+            "(SELECT CAST('0' || value AS BLOB) FROM json_each(?))",
+            (json.dumps(sorted(terms)),),
+        )
+    ]
+    exposed = [term for term in named if not _held(conn, term)]
+    if exposed:
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO NOTHING",
+            (MERGE_PENDING,),
+        )
+    return bool(exposed)
+
+
+def _held(conn: sqlite3.Connection, term: str) -> bool:
+    """Whether some row of the index still holds `term` (a phrase of one trigram)."""
+    phrase = '"' + term.replace('"', '""') + '"'
+    found = conn.execute(
+        f"SELECT 1 FROM {INDEX} WHERE {INDEX} MATCH ? LIMIT 1", (phrase,)
+    ).fetchone()
+    return found is not None
 
 
 def bulk_pays(conn: sqlite3.Connection, people: int) -> bool:
@@ -88,3 +186,26 @@ def rebuild_search_index(conn: sqlite3.Connection) -> None:
         )
         delete_in_place(conn)
         conn.execute("DELETE FROM meta WHERE key = ?", (MERGE_PENDING,))  # nothing is marked
+        # The other derived search structures are not trusted either (docs/rules.md §3):
+        # the digit windows are made anew as migration 18 makes them, the email keys
+        # put right where the copy's differ from its search text's.
+        conn.execute("DELETE FROM customer_search_digits")
+        m0018_customer_search_digits.build(conn, None)
+        _correct_email_keys(conn)
+
+
+def _correct_email_keys(conn: sqlite3.Connection, batch: int = 20_000) -> None:
+    """Set every customer's `search_email_key` to what migration 16 makes of its search
+    text, writing only the rows whose key differs."""
+    last = 0
+    while rows := conn.execute(
+        "SELECT id, search_text, search_email_key FROM customers WHERE id > ? ORDER BY id LIMIT ?",
+        (last, batch),
+    ).fetchall():
+        wrong = [
+            (key, row[0])
+            for row in rows
+            if (key := m0016_customer_email_key.email_search_key(row[1])) != row[2]
+        ]
+        conn.executemany("UPDATE customers SET search_email_key = ? WHERE id = ?", wrong)
+        last = int(rows[-1][0])

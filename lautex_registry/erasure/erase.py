@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from lautex_registry.erasure.cleanup import physical_cleanup
+from lautex_registry.erasure.cleanup import owe_merge_if_exposed, physical_cleanup
 from lautex_registry.erasure.holds import Hold, RetentionPolicy, billing_columns, holds_for_many
 from lautex_registry.erasure.plan import (
     ANONYMISE,
@@ -185,6 +185,10 @@ def erase_customers(
     if not ids:
         return [], []
     ids_json = json_list(ids)
+    old_texts = [
+        r[0]
+        for r in conn.execute(f"SELECT search_text FROM customers WHERE id {IN_LIST}", (ids_json,))
+    ]
     holds = holds_for_many(conn, ids, as_of, policy)
     held_people = [cid for cid in ids if cid in holds]
     free_people = [cid for cid in ids if cid not in holds]
@@ -218,6 +222,8 @@ def erase_customers(
     remove_sole_traders(conn, {org for orgs in sole_traders.values() for org in orgs})
     for owed_request, contact in owed.items():
         keep_reply_contact(conn, owed_request, contact)
+    # docs/rules.md §5: a term only these people held may still name a leaf page.
+    owe_merge_if_exposed(conn, old_texts)
 
     outcomes = []
     entries = []

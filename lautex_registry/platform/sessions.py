@@ -216,10 +216,13 @@ def read_token_file(path_text: str) -> str:
                 value=os_reason(exc),
             )
         ) from exc
+    # Checked on the descriptor before a file object is made of it: Python refuses to
+    # open a folder as one (IsADirectoryError), and the user should hear why, in one line.
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise InvalidInput(t("{field}: {path} is not a regular file", field=field, path=path))
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise InvalidInput(t("{field}: {path} is not a regular file", field=field, path=path))
         if info.st_mode & 0o077:
             mode = stat.S_IMODE(info.st_mode)
             raise InvalidInput(
