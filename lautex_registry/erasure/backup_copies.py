@@ -38,6 +38,7 @@ from lautex_registry.erasure.backups import (
     RestoreResult,
     fingerprint,
     held_while_written,
+    not_a_register,
     partial_name,
     plan_replay,
     private_scratch,
@@ -1039,13 +1040,7 @@ def restore_fresh(
                 # Before the replay deletes from it (docs/rules.md §5, CVE-2026-119374).
                 rebuild_search_index(conn)
             except sqlite3.DatabaseError as exc:
-                raise InvalidInput(
-                    t(
-                        "backup: {path} is not a lautex register ({exc})",
-                        path=path,
-                        exc=sqlite_reason(exc),
-                    )
-                ) from exc
+                raise not_a_register(path, exc) from exc
             # The journal beside the new register, when put back, must continue the copy's.
             journal.check_against(db_path, journal.recorded_mark(conn))
             entries, replay, closed = replay_journal(conn, actor, db_path, as_of, dry_run=False)

@@ -502,14 +502,15 @@ def _stage(backup: Path, staging: Path, shown: Path) -> sqlite3.Connection:
             source.close()
     except sqlite3.DatabaseError as exc:
         restored.close()
-        raise InvalidInput(
-            t(
-                "backup: {shown} is not a lautex register ({exc})",
-                shown=shown,
-                exc=sqlite_reason(exc),
-            )
-        ) from exc
+        raise not_a_register(shown, exc) from exc
     return restored
+
+
+def not_a_register(shown: Path, exc: sqlite3.DatabaseError) -> InvalidInput:
+    """A copy at `shown` that does not open as a register, SQLite's reason in brackets."""
+    return InvalidInput(
+        t("backup: {shown} is not a lautex register ({exc})", shown=shown, exc=sqlite_reason(exc))
+    )
 
 
 def _index_anew(restored: sqlite3.Connection, shown: Path) -> None:
@@ -521,13 +522,7 @@ def _index_anew(restored: sqlite3.Connection, shown: Path) -> None:
     try:
         rebuild_search_index(restored)
     except sqlite3.DatabaseError as exc:
-        raise InvalidInput(
-            t(
-                "backup: {shown} is not a lautex register ({exc})",
-                shown=shown,
-                exc=sqlite_reason(exc),
-            )
-        ) from exc
+        raise not_a_register(shown, exc) from exc
 
 
 def restore_backup(
@@ -562,13 +557,7 @@ def restore_backup(
                 require_current(restored)
                 backup_id = register_id(restored)
             except sqlite3.DatabaseError as exc:
-                raise InvalidInput(
-                    t(
-                        "backup: {shown} is not a lautex register ({exc})",
-                        shown=shown,
-                        exc=sqlite_reason(exc),
-                    )
-                ) from exc
+                raise not_a_register(shown, exc) from exc
             except SchemaError as exc:
                 # Only its values are words: not in the catalogue (docs/translating.md).
                 raise SchemaError(Message("backup: {exc}", {"exc": exc})) from exc
