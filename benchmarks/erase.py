@@ -25,7 +25,6 @@ reversed part and the trigrams of them the index had stored.
 
 import mmap
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -40,6 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from generate import build_register
+from registers import whole_process
 
 from lautex_registry.erasure import erase
 from lautex_registry.erasure.plan import ERASE
@@ -101,18 +101,6 @@ def in_process(action: Callable[[], None]) -> tuple[float, float]:
     wall, cpu = time.perf_counter(), time.process_time()
     action()
     return time.perf_counter() - wall, time.process_time() - cpu
-
-
-def child_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def whole_process(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    wall, cpu = time.perf_counter(), child_cpu()
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)  # fmt: skip
-    return time.perf_counter() - wall, child_cpu() - cpu
 
 
 def prepare(source: str, folder: Path) -> tuple[Path, Path]:

@@ -11,6 +11,7 @@ the copy's own home, so `lautex` processes run on the copy as they would on a fr
 import os
 import resource
 import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -67,6 +68,14 @@ def children_cpu() -> float:
     """User and system CPU seconds of every child process waited for so far."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def whole_process(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds (the child's own, user + system) of one process, output dropped."""
+    wall, cpu = time.perf_counter(), children_cpu()
+    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)  # fmt: skip
+    return time.perf_counter() - wall, children_cpu() - cpu
 
 
 def timed(action: Callable[[], T]) -> tuple[T, float, float]:

@@ -29,10 +29,8 @@ import hashlib
 import inspect
 import json
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +45,7 @@ from lautex_registry.platform.sqlite import sqlite3
 sys.path.insert(0, str(Path(__file__).parent))
 
 from generate import build_register
+from registers import whole_process
 
 from lautex_registry.erasure.retention import run_retention
 from lautex_registry.platform import audit
@@ -164,19 +163,6 @@ PLAIN_PROCESS = (
     + inspect.getsource(plain_script)
     + "\nprint(plain_script(sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])))\n"
 )
-
-
-def child_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def whole_process(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall and CPU time (the child's own, user + system) of one process."""
-    wall, cpu = time.perf_counter(), child_cpu()
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)  # fmt: skip
-    return time.perf_counter() - wall, child_cpu() - cpu
 
 
 YIELDED: list[float] = []

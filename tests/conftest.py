@@ -179,6 +179,17 @@ class Cli:
         return conn
 
 
+LOCALE_VARIABLES = ("LAUTEX_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
+
+
+@pytest.fixture
+def no_locale(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No language chosen by the environment; the test sets the one it means."""
+    for name in LOCALE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """No test touches real data: LAUTEX_DB, LAUTEX_HOME and the working directory are temporary."""

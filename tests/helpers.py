@@ -86,6 +86,18 @@ def show(cli: Cli, ref: str) -> dict:  # type: ignore[type-arg]
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
+def both_languages(
+    cli: Cli, no_locale: pytest.MonkeyPatch, *args: str, user: str = "admin"
+) -> tuple[tuple[int, str], tuple[int, str]]:
+    """(exit code, stderr) of the same command under LAUTEX_LANG=fi and under LANG=C."""
+    no_locale.setenv("LAUTEX_LANG", "fi")
+    finnish = cli.run(*args, user=user)
+    no_locale.delenv("LAUTEX_LANG")
+    no_locale.setenv("LANG", "C")
+    english = cli.run(*args, user=user)
+    return (finnish.exit_code, finnish.stderr), (english.exit_code, english.stderr)
+
+
 def assert_one_line_error(result, code: int, *fragments: str) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == code, result.output
     assert result.stderr.count("\n") == 1, result.stderr

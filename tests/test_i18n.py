@@ -28,15 +28,6 @@ from lautex_registry.platform.errors import LautexError, NotFound, shown, t, tn
 from tests.conftest import Cli
 from tests.helpers import add_aino, assert_one_line_error, dummy_args
 
-LOCALE_VARIABLES = ("LAUTEX_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
-
-
-@pytest.fixture
-def no_locale(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in LOCALE_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
-
 
 @pytest.mark.parametrize(
     ("env", "expected"),

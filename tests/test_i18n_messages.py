@@ -28,42 +28,28 @@ from lautex_registry.platform.register_location import RegisterLocation
 from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import recipients
 from tests.conftest import Cli
-from tests.helpers import add_invoice, add_order_on, add_quinta, erasure_request, insert_org
-
-LOCALE_VARIABLES = ("LAUTEX_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
-
-
-@pytest.fixture
-def locale(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in LOCALE_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
+from tests.helpers import (
+    add_invoice,
+    add_order_on,
+    add_quinta,
+    both_languages,
+    erasure_request,
+    insert_org,
+)
 
 
-def both_languages(
-    cli: Cli, locale: pytest.MonkeyPatch, *args: str, user: str = "admin"
-) -> tuple[tuple[int, str], tuple[int, str]]:
-    """(exit code, stderr) of the same command under LAUTEX_LANG=fi and under LANG=C."""
-    locale.setenv("LAUTEX_LANG", "fi")
-    finnish = cli.run(*args, user=user)
-    locale.delenv("LAUTEX_LANG")
-    locale.setenv("LANG", "C")
-    english = cli.run(*args, user=user)
-    return (finnish.exit_code, finnish.stderr), (english.exit_code, english.stderr)
-
-
-def test_customer_not_found_is_finnish_with_its_id(cli: Cli, locale: pytest.MonkeyPatch) -> None:
-    finnish, english = both_languages(cli, locale, "customer", "show", "4711")
+def test_customer_not_found_is_finnish_with_its_id(cli: Cli, no_locale: pytest.MonkeyPatch) -> None:
+    finnish, english = both_languages(cli, no_locale, "customer", "show", "4711")
     assert finnish == (3, "virhe: customer: ei asiakasta tunnuksella 4711\n")
     assert english == (3, "error: customer: no customer with id 4711\n")
 
 
 def test_an_invalid_email_on_customer_add_is_finnish_and_adds_nobody(
-    cli: Cli, locale: pytest.MonkeyPatch
+    cli: Cli, no_locale: pytest.MonkeyPatch
 ) -> None:
     args = ("customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
             "--email", "aino@@example.fi", "--source", "web-store")  # fmt: skip
-    finnish, english = both_languages(cli, locale, *args, user="clerk")
+    finnish, english = both_languages(cli, no_locale, *args, user="clerk")
     assert finnish[0] == english[0] == 2
     # The field before the colon is what the clerk typed; the reason is translated, and so
     # is email-validator's explanation in brackets (platform/library_reasons.py).
@@ -93,18 +79,18 @@ def test_an_invalid_email_on_customer_add_is_finnish_and_adds_nobody(
     ],
 )  # fmt: skip
 def test_a_validator_speaks_finnish_with_the_value_filled_in(
-    cli: Cli, locale: pytest.MonkeyPatch, option: str, value: str, finnish: str, english: str
+    cli: Cli, no_locale: pytest.MonkeyPatch, option: str, value: str, finnish: str, english: str
 ) -> None:
     args = ["customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
             "--source", "web-store", option, value]  # fmt: skip
-    fi, en = both_languages(cli, locale, *args, user="clerk")
+    fi, en = both_languages(cli, no_locale, *args, user="clerk")
     assert fi[0] == en[0] == 2
     assert fi[1].startswith(f"virhe: {finnish}"), fi[1]
     assert en[1].startswith(f"error: {english}"), en[1]
 
 
 def test_a_refused_erasure_request_with_a_hold_is_finnish(
-    cli: Cli, locale: pytest.MonkeyPatch
+    cli: Cli, no_locale: pytest.MonkeyPatch
 ) -> None:
     customer = add_quinta(cli)
     add_order_on(cli, customer, "T-1")
@@ -113,7 +99,7 @@ def test_a_refused_erasure_request_with_a_hold_is_finnish(
     cli.ok("erase", str(customer), "--request", str(first), "--yes", user="clerk")
 
     args = ("request", "close", str(second), "--outcome", "completed")
-    (fi_code, fi_err), (en_code, en_err) = both_languages(cli, locale, *args, user="clerk")
+    (fi_code, fi_err), (en_code, en_err) = both_languages(cli, no_locale, *args, user="clerk")
 
     assert fi_code == en_code == 4
     assert fi_err == (
@@ -129,14 +115,14 @@ def test_a_refused_erasure_request_with_a_hold_is_finnish(
 
 
 def test_an_invoice_in_the_wrong_state_names_the_action_refused_in_finnish(
-    cli: Cli, locale: pytest.MonkeyPatch
+    cli: Cli, no_locale: pytest.MonkeyPatch
 ) -> None:
     customer = add_quinta(cli)
     add_order_on(cli, customer, "T-1")
     add_invoice(cli, "T-1", "2026-0001", "2026-11-20", "2026-12-04")
     cli.ok("invoice", "pay", "2026-0001", "--date", "2026-11-25", user="clerk")
     fi, en = both_languages(
-        cli, locale, "invoice", "remind", "2026-0001", "--date", "2026-11-26", user="clerk"
+        cli, no_locale, "invoice", "remind", "2026-0001", "--date", "2026-11-26", user="clerk"
     )
     assert fi == (4, "virhe: lasku 2026-0001 on tilassa paid: siitä ei voi lähettää "
                      "maksumuistutusta\n")  # fmt: skip
@@ -144,7 +130,7 @@ def test_an_invoice_in_the_wrong_state_names_the_action_refused_in_finnish(
 
 
 def test_a_request_of_the_wrong_kind_is_one_finnish_sentence(
-    cli: Cli, locale: pytest.MonkeyPatch
+    cli: Cli, no_locale: pytest.MonkeyPatch
 ) -> None:
     customer = add_quinta(cli)
     added = cli.ok("request", "add", str(customer), "--kind", "access", "--channel", "email",
@@ -152,7 +138,7 @@ def test_a_request_of_the_wrong_kind_is_one_finnish_sentence(
     access = int(added.stdout)
     args = ("rectify", str(customer), "--set", "city=Espoo", "--reason", "moved",
             "--request", str(access))  # fmt: skip
-    fi, en = both_languages(cli, locale, *args, user="clerk")
+    fi, en = both_languages(cli, no_locale, *args, user="clerk")
     assert fi == (2, f"virhe: request: pyyntö {access} on access-pyyntö, ei "
                      "rectification-pyyntö\n")  # fmt: skip
     assert en == (2, f"error: request: {access} is an access request, not a rectification "
@@ -171,13 +157,13 @@ def write_lock_held(cli: Cli) -> Iterator[None]:
 
 
 def test_a_busy_register_says_so_in_finnish_and_exits_6(
-    cli: Cli, locale: pytest.MonkeyPatch
+    cli: Cli, no_locale: pytest.MonkeyPatch
 ) -> None:
-    locale.setattr(db, "BUSY_TIMEOUT_MS", 100)
+    no_locale.setattr(db, "BUSY_TIMEOUT_MS", 100)
     args = ("customer", "add", "--first-name", "Aino", "--last-name", "Äijälä",
             "--source", "web-store")  # fmt: skip
     with write_lock_held(cli):
-        fi, en = both_languages(cli, locale, *args, user="clerk")
+        fi, en = both_languages(cli, no_locale, *args, user="clerk")
     assert fi == (6, "virhe: rekisteri on varattu (tietokanta on lukittu): yritä hetken "
                      "kuluttua uudelleen\n")  # fmt: skip
     assert en == (6, "error: the register is busy (database is locked): try again in a "
@@ -187,14 +173,14 @@ def test_a_busy_register_says_so_in_finnish_and_exits_6(
 
 
 def test_a_clause_inside_a_sentence_is_shown_in_the_same_language(
-    locale: pytest.MonkeyPatch,
+    no_locale: pytest.MonkeyPatch,
 ) -> None:
     """The machine's reason and what was being done are Messages inside the sentence."""
     exc = OSError(28, "No space left on device")
     error = environment_refused(exc, t("{field}: cannot write {target}", field="output",
                                        target="/tmp/x.csv"))  # fmt: skip
     assert isinstance(error, EnvironmentRefused)
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     assert error.shown() == (
         "ympäristö: levy on täynnä: output: tiedostoon /tmp/x.csv ei voi kirjoittaa "
         "(laitteella ei ole tilaa); rekisteri on ennallaan"
@@ -208,30 +194,30 @@ def test_a_clause_inside_a_sentence_is_shown_in_the_same_language(
     assert full is not None and full.shown() == (
         "ympäristö: levy on täynnä (tietokanta tai levy on täynnä); rekisteri on ennallaan"
     )
-    locale.setenv("LAUTEX_LANG", "en")
+    no_locale.setenv("LAUTEX_LANG", "en")
     assert error.shown() == str(error)
 
 
-def test_an_error_inside_a_sentence_is_shown_translated(locale: pytest.MonkeyPatch) -> None:
+def test_an_error_inside_a_sentence_is_shown_translated(no_locale: pytest.MonkeyPatch) -> None:
     inner = InvalidInput(t("{field}: must not be empty", field="name"))
     outer = Refused(t("backup verify: {shown}: {reason}", shown="copy.db", reason=inner))
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     assert outer.shown() == "backup verify: copy.db: name: ei saa olla tyhjä"
     assert str(outer) == "backup verify: copy.db: name: must not be empty"
 
 
 def test_a_refusal_returned_by_a_service_is_a_translatable_sentence(
-    locale: pytest.MonkeyPatch,
+    no_locale: pytest.MonkeyPatch,
 ) -> None:
     refusal = recipients.transfer_refusal("Acme Inc", "US", None)
     assert refusal is not None
     assert str(refusal).startswith("Acme Inc is in US, outside the EU/EEA")
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     assert refusal.translated().startswith("Acme Inc sijaitsee maassa US, EU:n/ETA:n ulkopuolella")
 
 
 def test_the_erasure_plan_a_clerk_reads_is_finnish_and_the_json_plan_is_not(
-    cli: Cli, locale: pytest.MonkeyPatch
+    cli: Cli, no_locale: pytest.MonkeyPatch
 ) -> None:
     customer = add_quinta(cli)
     add_order_on(cli, customer, "T-1")
@@ -239,11 +225,11 @@ def test_the_erasure_plan_a_clerk_reads_is_finnish_and_the_json_plan_is_not(
     table = ("erase", str(customer), "--dry-run", "-f", "table")
     json_plan = ("erase", str(customer), "--dry-run", "-f", "json")
 
-    locale.setenv("LAUTEX_LANG", "fi")
-    locale.setenv("COLUMNS", "200")
+    no_locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("COLUMNS", "200")
     finnish = cli.run(*table, user="clerk")
     finnish_json = cli.run(*json_plan, user="clerk")
-    locale.setenv("LAUTEX_LANG", "en")
+    no_locale.setenv("LAUTEX_LANG", "en")
     english = cli.run(*table, user="clerk")
     english_json = cli.run(*json_plan, user="clerk")
 
@@ -291,27 +277,27 @@ def test_a_msgid_of_both_domains_reads_the_same_in_both() -> None:
     ],
 )
 def test_a_missing_register_says_where_the_path_came_from(
-    tmp_path: Path, locale: pytest.MonkeyPatch, source: str, where: str, fix: str
+    tmp_path: Path, no_locale: pytest.MonkeyPatch, source: str, where: str, fix: str
 ) -> None:
     location = RegisterLocation(tmp_path / "gone.db", source, tmp_path / "config.toml")
     with pytest.raises(NotFound) as raised:
         location.require_existing()
     assert str(raised.value).startswith(f"no register at {tmp_path / 'gone.db'} ({where}")
     assert fix in str(raised.value)
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     assert raised.value.shown().startswith(f"rekisteriä ei ole polussa {tmp_path / 'gone.db'}")
     assert where not in raised.value.shown()
 
 
 @pytest.mark.parametrize("filename", ["/tmp/x" * 3, None])
 def test_a_path_the_file_system_cannot_follow_names_it_when_it_is_known(
-    locale: pytest.MonkeyPatch, filename: str | None
+    no_locale: pytest.MonkeyPatch, filename: str | None
 ) -> None:
     error = bad_path(OSError(errno.ENAMETOOLONG, "File name too long", filename), "output")
     assert error is not None
     named = "'/tmp/x/tmp/x/tmp/x'" if filename else "the path"
     assert str(error) == f"output: {named} is too long for the file system"
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     assert error.shown() == (
         f"output: {named if filename else 'polku'} on liian pitkä tiedostojärjestelmälle"
     )
@@ -320,7 +306,7 @@ def test_a_path_the_file_system_cannot_follow_names_it_when_it_is_known(
 
 @pytest.mark.parametrize("filename", ["/srv/register.db", None])
 def test_a_refused_write_names_the_file_when_it_is_known(
-    locale: pytest.MonkeyPatch, filename: str | None
+    no_locale: pytest.MonkeyPatch, filename: str | None
 ) -> None:
     error = register_error(OSError(errno.EROFS, "Read-only file system", filename))
     assert isinstance(error, EnvironmentRefused)
@@ -328,14 +314,14 @@ def test_a_refused_write_names_the_file_when_it_is_known(
     assert (
         str(error) == f"environment: the file system is read-only{where}; the register is as it was"
     )
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     assert error.shown() == (
         f"ympäristö: tiedostojärjestelmä on vain luku -tilassa{where}; rekisteri on ennallaan"
     )
 
 
 def test_a_request_about_nobody_is_refused_for_a_customer_in_finnish(
-    cli: Cli, locale: pytest.MonkeyPatch
+    cli: Cli, no_locale: pytest.MonkeyPatch
 ) -> None:
     customer = add_quinta(cli)
     added = cli.ok("request", "add", "--requester", "Ville Vieras <v@ex.fi>", "--kind",
@@ -343,14 +329,14 @@ def test_a_request_about_nobody_is_refused_for_a_customer_in_finnish(
     request = int(added.stdout)
     args = ("rectify", str(customer), "--set", "city=Espoo", "--reason", "moved",
             "--request", str(request))  # fmt: skip
-    fi, en = both_languages(cli, locale, *args, user="clerk")
+    fi, en = both_languages(cli, no_locale, *args, user="clerk")
     assert en == (2, f"error: request: {request} is about no customer, not {customer}\n")
     assert fi == (2, f"virhe: request: pyyntö {request} ei koske mitään asiakasta, ei "
                      f"asiakasta {customer}\n")  # fmt: skip
 
 
 def test_the_json_import_report_keeps_its_english_reasons_under_a_finnish_locale(
-    cli: Cli, locale: pytest.MonkeyPatch, tmp_path: Path
+    cli: Cli, no_locale: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     insert_org(cli, "Puutalo Oy", None)  # an organisation without a business ID
     path = tmp_path / "yritykset.csv"
@@ -359,9 +345,9 @@ def test_the_json_import_report_keeps_its_english_reasons_under_a_finnish_locale
         encoding="utf-8",
     )
     args = ("customer", "import", str(path), "--dry-run", "-f", "json")
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     finnish = cli.run(*args, user="clerk")
-    locale.setenv("LAUTEX_LANG", "en")
+    no_locale.setenv("LAUTEX_LANG", "en")
     english = cli.run(*args, user="clerk")
     assert finnish.exit_code == english.exit_code != 0
     assert finnish.stdout == english.stdout
@@ -372,7 +358,7 @@ def test_the_json_import_report_keeps_its_english_reasons_under_a_finnish_locale
 
 
 def test_the_import_summary_and_each_bad_row_read_in_finnish_and_stay_english_in_json(
-    cli: Cli, locale: pytest.MonkeyPatch, tmp_path: Path
+    cli: Cli, no_locale: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     path = tmp_path / "asiakkaat.csv"
     path.write_text(
@@ -383,7 +369,7 @@ def test_the_import_summary_and_each_bad_row_read_in_finnish_and_stay_english_in
         encoding="utf-8",
     )
     args = ("customer", "import", str(path), "--dry-run", "--skip-invalid")
-    finnish, english = both_languages(cli, locale, *args, user="clerk")
+    finnish, english = both_languages(cli, no_locale, *args, user="clerk")
     assert finnish[0] == english[0] == 0
     assert "rivi 3: email: sama osoite on rivillä 2; ei tuotu" in finnish[1]
     assert finnish[1].splitlines()[-1] == (
@@ -395,7 +381,7 @@ def test_the_import_summary_and_each_bad_row_read_in_finnish_and_stay_english_in
         "3 rows read, 1 valid, 1 invalid, 1 duplicates skipped; "
         "dry run: nothing written; 1 customers would be stored"
     )
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     report = json.loads(cli.run(*args, "-f", "json", user="clerk").stdout)
     assert {p["reason"] for p in report["problems"] if p["kind"] == "duplicate"} == {
         "email: the same address is on line 2; not imported"
@@ -403,12 +389,12 @@ def test_the_import_summary_and_each_bad_row_read_in_finnish_and_stay_english_in
 
 
 def test_a_broken_audit_trail_is_named_in_finnish_and_in_english_in_json(
-    cli: Cli, locale: pytest.MonkeyPatch
+    cli: Cli, no_locale: pytest.MonkeyPatch
 ) -> None:
     with cli.connect() as conn:
         conn.execute("DROP TRIGGER audit_log_no_update")
         conn.execute("""UPDATE audit_log SET details_json = '{"role": "admin"}' WHERE id = 3""")
-    finnish, english = both_languages(cli, locale, "audit", "verify")
+    finnish, english = both_languages(cli, no_locale, "audit", "verify")
     assert finnish == (
         4,
         "virhe: tarkastusloki on rikki rivillä 3: sen sisältö ei vastaa sen tiivistettä\n",
@@ -417,6 +403,6 @@ def test_a_broken_audit_trail_is_named_in_finnish_and_in_english_in_json(
         4,
         "error: the audit trail is broken at row 3: its content does not match its hash\n",
     )
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     report = json.loads(cli.run("audit", "verify", "-f", "json").stdout)
     assert report["problem"] == "its content does not match its hash"

@@ -25,27 +25,7 @@ from lautex_registry.platform.errors import os_reason, shown, sqlite_reason
 from lautex_registry.platform.library_reasons import email_reason, phone_reason, stdnum_reason
 from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import Cli
-
-LOCALE_VARIABLES = ("LAUTEX_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE")
-
-
-@pytest.fixture
-def locale(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in LOCALE_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    return monkeypatch
-
-
-def both_languages(
-    cli: Cli, locale: pytest.MonkeyPatch, *args: str, user: str = "admin"
-) -> tuple[tuple[int, str], tuple[int, str]]:
-    """(exit code, stderr) of the same command under LAUTEX_LANG=fi and under LANG=C."""
-    locale.setenv("LAUTEX_LANG", "fi")
-    finnish = cli.run(*args, user=user)
-    locale.delenv("LAUTEX_LANG")
-    locale.setenv("LANG", "C")
-    english = cli.run(*args, user=user)
-    return (finnish.exit_code, finnish.stderr), (english.exit_code, english.stderr)
+from tests.helpers import both_languages
 
 
 def customer_add(*option: str) -> tuple[str, ...]:
@@ -79,9 +59,9 @@ def customer_add(*option: str) -> tuple[str, ...]:
     ],
 )  # fmt: skip
 def test_a_library_s_reason_is_finnish_in_the_finnish_line_and_unchanged_in_english(
-    cli: Cli, locale: pytest.MonkeyPatch, option: tuple[str, ...], finnish: str, english: str
+    cli: Cli, no_locale: pytest.MonkeyPatch, option: tuple[str, ...], finnish: str, english: str
 ) -> None:
-    fi, en = both_languages(cli, locale, *customer_add(*option), user="clerk")
+    fi, en = both_languages(cli, no_locale, *customer_add(*option), user="clerk")
     assert fi == (2, finnish + "\n")
     assert en == (2, english + "\n")
     with cli.connect() as conn:
@@ -89,9 +69,11 @@ def test_a_library_s_reason_is_finnish_in_the_finnish_line_and_unchanged_in_engl
 
 
 def test_a_business_id_with_a_wrong_check_digit_says_so_in_finnish(
-    cli: Cli, locale: pytest.MonkeyPatch
+    cli: Cli, no_locale: pytest.MonkeyPatch
 ) -> None:
-    fi, en = both_languages(cli, locale, "org", "add", "Puutalo Oy", "--business-id", "1572860-1")
+    fi, en = both_languages(
+        cli, no_locale, "org", "add", "Puutalo Oy", "--business-id", "1572860-1"
+    )
     assert fi == (2, "virhe: business_id: '1572860-1' ei ole kelvollinen y-tunnus (Tunnuksen "
                      "tarkistusmerkki ei täsmää.)\n")  # fmt: skip
     assert en == (2, "error: business_id: '1572860-1' is not a valid Finnish business ID (The "
@@ -99,23 +81,23 @@ def test_a_business_id_with_a_wrong_check_digit_says_so_in_finnish(
 
 
 def test_a_file_that_is_no_database_is_named_in_finnish_words_of_sqlite(
-    cli: Cli, locale: pytest.MonkeyPatch, tmp_path: Path
+    cli: Cli, no_locale: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     junk = tmp_path / "notes.db"
     junk.write_bytes(b"these are my notes, not a register\n" * 200)
-    fi, en = both_languages(cli, locale, "--db", str(junk), "status")
+    fi, en = both_languages(cli, no_locale, "--db", str(junk), "status")
     assert fi == (2, "virhe: tiedosto ei ole käyttökelpoinen lautex-rekisteri: tiedosto ei ole "
                      "tietokanta\n")  # fmt: skip
     assert en == (2, "error: the file is not a usable lautex register: file is not a database\n")
 
 
 def test_a_config_file_that_is_a_folder_is_named_in_finnish_words_of_the_os(
-    cli: Cli, locale: pytest.MonkeyPatch, tmp_path: Path
+    cli: Cli, no_locale: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     config = tmp_path / "config" / "lautex" / "config.toml"
     config.mkdir(parents=True)
-    locale.delenv("LAUTEX_DB")  # the config file is read only when no register is named
-    fi, en = both_languages(cli, locale, "status")
+    no_locale.delenv("LAUTEX_DB")  # the config file is read only when no register is named
+    fi, en = both_languages(cli, no_locale, "status")
     assert fi == (2, f"virhe: config: tiedostoa {config} ei voi lukea: se on kansio\n")
     assert en == (2, f"error: config: cannot read {config}: Is a directory\n")
 
@@ -231,7 +213,7 @@ REFUSED_ADDRESSES = [
 
 @pytest.mark.parametrize("address", REFUSED_ADDRESSES)
 def test_a_refused_address_s_reason_is_found_finnish_and_its_english_kept(
-    locale: pytest.MonkeyPatch, address: str
+    no_locale: pytest.MonkeyPatch, address: str
 ) -> None:
     with pytest.raises(email_validator.EmailNotValidError) as raised:
         validate_email(address, check_deliverability=False)
@@ -239,42 +221,42 @@ def test_a_refused_address_s_reason_is_found_finnish_and_its_english_kept(
     reason = email_reason(raised.value)
     assert str(reason) == english
     assert reason.meaning() is not None, english
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     finnish = reason.translated()
     assert finnish != english
     # Only the characters quoted and the other libraries' words in brackets stay as given.
     assert not _words(english) & _words(finnish), finnish
-    locale.setenv("LAUTEX_LANG", "en")
+    no_locale.setenv("LAUTEX_LANG", "en")
     assert reason.translated() == english
 
 
 def test_a_reason_found_after_unicode_normalization_is_one_finnish_sentence(
-    locale: pytest.MonkeyPatch,
+    no_locale: pytest.MonkeyPatch,
 ) -> None:
     words = "After Unicode normalization: An email address cannot end with a period."
     reason = email_reason(EmailSyntaxError(words))
     assert str(reason) == words
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     assert reason.translated() == (
         "Unicode-normalisoinnin jälkeen: Sähköpostiosoite ei voi päättyä pisteeseen."
     )
 
 
-def test_a_message_of_a_newer_email_validator_stays_english(locale: pytest.MonkeyPatch) -> None:
+def test_a_message_of_a_newer_email_validator_stays_english(no_locale: pytest.MonkeyPatch) -> None:
     reason = email_reason(EmailSyntaxError("The email address is from the future."))
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     assert reason.translated() == "The email address is from the future."
     # A template that matches but would not give back the very words is not used.
     odd = email_reason(EmailSyntaxError("The email address is too long (01 characters too many)."))
     assert odd.meaning() is None
 
 
-def test_a_reason_crosses_to_an_import_worker_and_back(locale: pytest.MonkeyPatch) -> None:
+def test_a_reason_crosses_to_an_import_worker_and_back(no_locale: pytest.MonkeyPatch) -> None:
     """A bulk import validates in other processes: the reason travels pickled."""
     with pytest.raises(email_validator.EmailNotValidError) as raised:
         validate_email("aino virtanen@example.fi", check_deliverability=False)
     reason = pickle.loads(pickle.dumps(email_reason(raised.value)))
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     assert reason.translated() == (
         "Sähköpostiosoitteen @-merkkiä edeltävässä osassa on merkkejä, jotka eivät kelpaa: "
         "välilyönti."
@@ -289,19 +271,19 @@ def test_a_reason_crosses_to_an_import_worker_and_back(locale: pytest.MonkeyPatc
     [("+", 1), ("1", 1), ("00 1", 2), ("+358", 3), ("040 1234567890123456789", 4)],
 )
 def test_each_phone_parse_error_is_translated_by_its_type(
-    locale: pytest.MonkeyPatch, number: str, error_type: int
+    no_locale: pytest.MonkeyPatch, number: str, error_type: int
 ) -> None:
     with pytest.raises(phonenumbers.NumberParseException) as raised:
         phonenumbers.parse(number, "FI")
     assert raised.value.error_type == error_type
     reason = phone_reason(raised.value)
     assert str(reason) == str(raised.value)
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     assert reason.translated() not in (str(raised.value), raised.value._msg)
 
 
-def test_all_five_phone_error_types_have_a_finnish_sentence(locale: pytest.MonkeyPatch) -> None:
-    locale.setenv("LAUTEX_LANG", "fi")
+def test_all_five_phone_error_types_have_a_finnish_sentence(no_locale: pytest.MonkeyPatch) -> None:
+    no_locale.setenv("LAUTEX_LANG", "fi")
     kinds = [0, 1, 2, 3, 4]
     # By type, not by text: the words phonenumbers chose do not matter.
     shown = [
@@ -321,13 +303,13 @@ def test_all_five_phone_error_types_have_a_finnish_sentence(locale: pytest.Monke
      ("A572860-0", "Tunnus on väärää muotoa.")],
 )  # fmt: skip
 def test_a_business_id_s_reason_is_translated_by_its_class(
-    locale: pytest.MonkeyPatch, value: str, finnish: str
+    no_locale: pytest.MonkeyPatch, value: str, finnish: str
 ) -> None:
     with pytest.raises(stdnum_exceptions.ValidationError) as raised:
         ytunnus.validate(value)
     reason = stdnum_reason(raised.value)
     assert str(reason) == str(raised.value)
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     assert reason.translated() == finnish
     component = stdnum_reason(stdnum_exceptions.InvalidComponent("The county is unknown."))
     assert component.translated() == "Jokin tunnuksen osista on virheellinen tai tuntematon."
@@ -337,7 +319,7 @@ def test_a_business_id_s_reason_is_translated_by_its_class(
 
 
 def test_sqlite_s_words_are_translated_by_its_code(
-    locale: pytest.MonkeyPatch, tmp_path: Path
+    no_locale: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     path = tmp_path / "x.db"
     with sqlite3.connect(path) as conn:
@@ -354,7 +336,7 @@ def test_sqlite_s_words_are_translated_by_its_code(
         "UNIQUE constraint failed: t.k",
         "attempt to write a readonly database",
     ]
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     assert [r.translated() for r in reasons] == [
         "sama arvo on jo rekisterissä (UNIQUE): t.k",
         "yritys kirjoittaa vain luettavaan tietokantaan",
@@ -368,14 +350,16 @@ def test_sqlite_s_words_are_translated_by_its_code(
     )
 
 
-def test_the_os_s_words_are_translated_by_errno(locale: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_os_s_words_are_translated_by_errno(
+    no_locale: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     with pytest.raises(IsADirectoryError) as folder:
         tmp_path.read_bytes()
     with pytest.raises(FileNotFoundError) as missing:
         (tmp_path / "gone").read_bytes()
     reasons = [os_reason(folder.value), os_reason(missing.value)]
     assert [str(r) for r in reasons] == ["Is a directory", "No such file or directory"]
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     assert [shown(r) for r in reasons] == ["se on kansio", "tiedostoa tai kansiota ei ole"]
     # An errno without a sentence, an error without a strerror: the words as they are.
     assert shown(os_reason(OSError(errno.ECHILD, "No child processes"))) == "No child processes"
@@ -383,7 +367,7 @@ def test_the_os_s_words_are_translated_by_errno(locale: pytest.MonkeyPatch, tmp_
 
 
 def test_an_import_s_bad_rows_read_in_finnish_and_its_json_report_stays_english(
-    cli: Cli, locale: pytest.MonkeyPatch, tmp_path: Path
+    cli: Cli, no_locale: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Each bad row's line, the explanation of email-validator included, is Finnish; the
     reasons of the JSON report are the library's English words (docs/rules.md §6)."""
@@ -393,7 +377,7 @@ def test_an_import_s_bad_rows_read_in_finnish_and_its_json_report_stays_english(
         encoding="utf-8",
     )
     args = ("customer", "import", str(path), "--dry-run", "--skip-invalid")
-    fi, en = both_languages(cli, locale, *args, user="clerk")
+    fi, en = both_languages(cli, no_locale, *args, user="clerk")
     assert fi[0] == en[0] == 0
     assert fi[1].splitlines()[:2] == [
         "rivi 2: email: ei ole kelvollinen sähköpostiosoite (Sähköpostiosoitteen @-merkkiä "
@@ -405,7 +389,7 @@ def test_an_import_s_bad_rows_read_in_finnish_and_its_json_report_stays_english(
         "characters before the @-sign: SPACE.)",
         "line 3: expected 4 fields, found 1",
     ]
-    locale.setenv("LAUTEX_LANG", "fi")
+    no_locale.setenv("LAUTEX_LANG", "fi")
     report = json.loads(cli.run(*args, "-f", "json", user="clerk").stdout)
     assert [p["reason"] for p in report["problems"]] == [
         "email: not a valid email address (The email address contains invalid characters "
