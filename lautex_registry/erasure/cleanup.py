@@ -94,12 +94,27 @@ def copy_without_marked_tokens(conn: sqlite3.Connection, copy: Path) -> None:
         own.close()
 
 
-def trigrams_of(text: str) -> set[str]:
-    """The terms the index's trigram tokenizer makes of `text` (migration 14: `trigram`,
-    case_sensitive 0): every three consecutive characters, each folded to lower case
-    (a character whose lower case is not one character is left as it is)."""
-    folded = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return {folded[i : i + 3] for i in range(len(folded) - 2)}
+def trigrams_of(conn: sqlite3.Connection, texts: Iterable[str]) -> set[str]:
+    """The terms the index's own tokenizer (migration 14: `trigram`, case_sensitive 0)
+    makes of `texts`, asked of SQLite rather than imitated: FTS5 folds case by its own
+    tables, which differ from Python's (Cherokee, which `casefold` makes upper case, it
+    leaves as it is). The scratch table is a temporary one, held in memory
+    (`temp_store = MEMORY`, `platform.db.connect`), and emptied before returning."""
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.erased_text "
+        "USING fts5(text, tokenize='trigram', detail='none')"
+    )
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.erased_terms "
+        "USING fts5vocab(temp, erased_text, 'row')"
+    )
+    try:
+        conn.executemany(
+            "INSERT INTO temp.erased_text (text) VALUES (?)", ((text,) for text in texts)
+        )
+        return {str(term) for (term,) in conn.execute("SELECT term FROM temp.erased_terms")}
+    finally:
+        conn.execute("DELETE FROM temp.erased_text")
 
 
 def owe_merge_if_exposed(conn: sqlite3.Connection, old_texts: Iterable[str | None]) -> bool:
@@ -111,7 +126,7 @@ def owe_merge_if_exposed(conn: sqlite3.Connection, old_texts: Iterable[str | Non
     the commit (or the next backup, erasure or retention run) does it."""
     if conn.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone():
         return True  # a merge is owed already
-    terms = set().union(*(trigrams_of(text) for text in old_texts if text))
+    terms = trigrams_of(conn, [text for text in old_texts if text])
     if not terms:
         return False
     # The `_idx` term is the column's byte '0' and the term (fts5_index.c); one row a
