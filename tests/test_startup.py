@@ -5,7 +5,10 @@ libraries and services it uses, and a document's template is compiled once, then
 from the template cache. Figures: benchmarks/README.md (start-up).
 """
 
+import io
+import marshal
 import os
+import pickle
 import shutil
 import stat
 import subprocess
@@ -15,6 +18,7 @@ from typing import Any
 
 import pytest
 from jinja2 import DictLoader, Environment, StrictUndefined
+from jinja2.bccache import bc_magic
 
 from lautex_registry.platform import documents
 from lautex_registry.platform.template_cache import cache_folder, template_cache
@@ -161,6 +165,15 @@ def test_a_damaged_or_vanished_cache_compiles_as_before() -> None:
     assert _environment({"t": "{{ x }}!"}).get_template("t").render(x=3) == "3!"
     cached.write_bytes(b"not a cache file at all")
     assert _environment({"t": "{{ x }}!"}).get_template("t").render(x=4) == "4!"
+    # A whole header, then a value marshal reads but that is not compiled code: a number
+    # failed at every render, a string would have been run as source (review 2026-11-28).
+    for planted in (42, "print('run from the cache')"):
+        assert _environment({"t": "{{ x }}!"}).get_template("t").render(x=6) == "6!"
+        header = io.BytesIO(cached.read_bytes())
+        header.seek(len(bc_magic))
+        pickle.load(header)  # the template's checksum
+        cached.write_bytes(header.getvalue()[: header.tell()] + marshal.dumps(planted))
+        assert _environment({"t": "{{ x }}!"}).get_template("t").render(x=7) == "7!"
     gone = _environment({"t": "{{ x }}?"})
     shutil.rmtree(cache_folder())  # nothing can be read or written: compiled, no error
     assert gone.get_template("t").render(x=5) == "5?"

@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import os
 import stat
+import types
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,10 @@ class TemplateCache(FileSystemBytecodeCache):
         try:
             super().load_bytecode(bucket)
         except Exception:  # an unreadable or damaged file is a miss: compile again
+            bucket.reset()
+        # marshal reads any value; Jinja would run a string as source and fail on a number
+        # only when rendering, every time: what is not compiled code is a miss too.
+        if bucket.code is not None and not isinstance(bucket.code, types.CodeType):
             bucket.reset()
 
     def dump_bytecode(self, bucket: "Bucket") -> None:
