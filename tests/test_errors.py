@@ -18,7 +18,7 @@ from lautex_registry.platform import errors
 from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import status
 from tests.conftest import Cli
-from tests.helpers import assert_one_line_error, dump
+from tests.helpers import assert_one_line_error, dump, sigint_as_a_shell_gives_it
 
 
 def test_a_file_that_is_not_a_database_is_blamed_on_the_file(cli: Cli, tmp_path: Path) -> None:
@@ -66,6 +66,7 @@ def _at_the_prompt(cli: Cli, *args: str) -> tuple[subprocess.Popen[bytes], int]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
+        preexec_fn=sigint_as_a_shell_gives_it,
     )
     os.close(their_end)
     assert child.stderr is not None

@@ -17,7 +17,7 @@ from lautex_registry.cli.commands.customer import IMPORT_BATCH_ROWS
 from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.importing import runs
 from tests.conftest import Cli
-from tests.helpers import add_order, assert_one_line_error, dump
+from tests.helpers import add_order, assert_one_line_error, dump, sigint_as_a_shell_gives_it
 
 HEADER = "first_name;last_name;org;email;source\n"
 
@@ -254,6 +254,7 @@ def _start(cli: Cli, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "lautex_registry", "customer", "import", *args],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=sigint_as_a_shell_gives_it,
     )  # fmt: skip
 
 

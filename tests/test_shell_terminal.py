@@ -26,6 +26,7 @@ import pytest
 
 from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import PASSWORD, TODAY, RegisterTemplate
+from tests.helpers import sigint_as_a_shell_gives_it
 
 PROMPT = re.compile(rb"lautex lautex\.db \[(\d+)\]> ")
 WAIT = 120  # seconds: a loaded 2-core machine is slow, never wrong
@@ -39,6 +40,7 @@ def _controlling_terminal() -> None:
     """In the child: a session of its own with the pseudo-terminal as its terminal."""
     os.setsid()
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    sigint_as_a_shell_gives_it()
 
 
 class Terminal:
