@@ -41,6 +41,18 @@ MERGE_PENDING = "search_index_merge_pending"
 PAGES_PER_PERSON_IN_PLACE = 16
 
 
+def merge_owed(conn: sqlite3.Connection) -> bool:
+    """Whether a merge of the index is owed (docs/rules.md §5)."""
+    return conn.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone() is not None
+
+
+def _owe_merge(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO NOTHING",
+        (MERGE_PENDING,),
+    )
+
+
 def physical_cleanup(conn: sqlite3.Connection) -> bool:
     """docs/rules.md §5: merge the index if deletions were only marked in it, and truncate
     the WAL, so no old token or page image of an erased row survives.
@@ -59,7 +71,7 @@ def make_owed_merge(conn: sqlite3.Connection) -> None:
     FTS5's `optimize` does nothing to an index of one segment without tombstones, which
     is what deleting in place leaves: one customer's tokens are indexed again with
     `secure-delete` off first, so there are two segments and every page is rewritten."""
-    if not conn.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone():
+    if not merge_owed(conn):
         return
     with transaction(conn):
         row = conn.execute(
@@ -86,7 +98,7 @@ def copy_without_marked_tokens(conn: sqlite3.Connection, copy: Path) -> None:
     vacuum_into(conn, copy)
     own = sqlite3.connect(copy, isolation_level=None)
     try:
-        if own.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone():
+        if merge_owed(own):
             own.execute("PRAGMA secure_delete = ON")
             make_owed_merge(own)
             own.execute("VACUUM")
@@ -124,8 +136,8 @@ def owe_merge_if_exposed(conn: sqlite3.Connection, old_texts: Iterable[str | Non
     page empties or the index is merged. When a term only these people held is still a
     whole term in `_idx`, the merge is recorded as owed, and `physical_cleanup` after
     the commit (or the next backup, erasure or retention run) does it."""
-    if conn.execute("SELECT 1 FROM meta WHERE key = ?", (MERGE_PENDING,)).fetchone():
-        return True  # a merge is owed already
+    if merge_owed(conn):
+        return True
     terms = trigrams_of(conn, [text for text in old_texts if text])
     if not terms:
         return False
@@ -141,10 +153,7 @@ def owe_merge_if_exposed(conn: sqlite3.Connection, old_texts: Iterable[str | Non
     ]
     exposed = [term for term in named if not _held(conn, term)]
     if exposed:
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO NOTHING",
-            (MERGE_PENDING,),
-        )
+        _owe_merge(conn)
     return bool(exposed)
 
 
@@ -170,10 +179,7 @@ def mark_deletions(conn: sqlite3.Connection) -> None:
     `delete_in_place` must follow in the same transaction: the option is stored in the
     index, so a batch that fails rolls it back to on with everything else."""
     conn.execute(f"INSERT INTO {INDEX}({INDEX}, rank) VALUES('secure-delete', 0)")
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT (key) DO NOTHING",
-        (MERGE_PENDING,),
-    )
+    _owe_merge(conn)
 
 
 def delete_in_place(conn: sqlite3.Connection) -> None:
