@@ -449,6 +449,8 @@ def main() -> None:
     print(f"{customers} customers, {due} due, batches of {batch}, medians of {repeats} runs")
     print(f"set up: {json.dumps(counts)}")
     print(f"done: lautex {json.dumps(ours_n)}, plain {json.dumps(plain_n)}{memory}")
+    if ours_n != plain_n:
+        sys.exit("the job and the plain script did different work: the benchmark is wrong")
     print(ratio_line("in-process", ours, plain))
     print(ratio_line("whole process", ours_p, plain_p))
     # Start-up (Python, imports, the CLI, opening and logging in) is what a whole process
