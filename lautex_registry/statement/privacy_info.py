@@ -316,7 +316,7 @@ def _purpose(entry: dict[str, Any], lang: str, index: int) -> dict[str, Any]:
 def _categories(statement: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     """The categories of the settings; any personal column they miss is listed on its own,
     so the statement can never leave out what the schema holds."""
-    categories = []
+    categories: list[dict[str, Any]] = []
     covered: set[str] = set()
     for i, entry in enumerate(_list(statement, "categories")):
         columns = [str(c) for c in entry.get("columns", [])]
