@@ -31,7 +31,8 @@ time) so that a clerk waiting for it gets in (the script would starve them); tho
 pauses are reported apart. The modules the job imports lazily are imported first, so
 start-up is not timed. Then the same as whole processes: `lautex retention run --as-of
 2026-11-25 --yes` (as cron runs it, batches of BATCH through LAUTEX_RETENTION_BATCH)
-against the plain script run by `python -c` (it imports only the SQLite module). Prints
+against the plain script run by `python -c` (it imports only the SQLite module and the
+register's `finnish()` function, which the schema's triggers call). Prints
 wall and CPU time of each (CPU: this process's in-process, the child's own for a whole
 process) with the ratios (goal: within 2x as a whole process), the start-up (a whole
 process's CPU time less the in-process run's) so the job's own work can be told from
@@ -68,7 +69,7 @@ from lautex_registry.erasure import cleanup as _cleanup  # noqa: F401 (the job i
 from lautex_registry.erasure import erase as _erase  # noqa: F401
 from lautex_registry.erasure.holds import billing_columns
 from lautex_registry.erasure.retention import run_retention
-from lautex_registry.platform import audit, migrations
+from lautex_registry.platform import audit, collation, migrations
 from lautex_registry.platform.db import connect, transaction
 from lautex_registry.records import suppression  # noqa: F401 (warm imports
 from lautex_registry.records.personal_data import PERSONAL_TABLES, personal_table
@@ -102,6 +103,7 @@ def source_register(given: str, folder: Path) -> Path:
 def prepare(path: Path) -> tuple[int, int, dict[str, int]]:
     """Give the register its due rows (see the module's doc); customers, due, and counts."""
     conn = sqlite3.connect(path, isolation_level=None)
+    collation.register(conn)  # the schema's triggers keep names' Finnish keys (migration 19)
     conn.execute("PRAGMA foreign_keys = ON")
     # Setting up, not timed: the index's deletions marked and merged once at the end.
     conn.execute("INSERT INTO customer_search(customer_search, rank) VALUES('secure-delete', 0)")
@@ -210,6 +212,9 @@ def plain_plan() -> dict[str, Any]:
 def plain_script(path: str, batch: int, plan: dict[str, Any]) -> dict[str, int]:
     """The same updates with nothing but sqlite3: no holds, no journal, no hash chain."""
     conn = sqlite3.connect(path, isolation_level=None)
+    # The schema's triggers check the stored name order with the register's finnish()
+    # (migration 19): a script writing customers must have it.
+    collation.register(conn)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA secure_delete = ON")
@@ -329,6 +334,7 @@ PLAIN_PROCESS = (
     "import hashlib, json, sys\n"
     "from collections.abc import Callable\n"
     "from typing import Any\n"
+    "from lautex_registry.platform import collation\n"
     "from lautex_registry.platform.sqlite import sqlite3\n"
     + inspect.getsource(plain_script)
     + "\nprint(plain_script(sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])))\n"
