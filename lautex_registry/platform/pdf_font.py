@@ -11,6 +11,7 @@ unused glyphs are empty, so no id is renumbered.
 """
 
 import codecs
+import re
 import struct
 from functools import cache
 from pathlib import Path
@@ -19,7 +20,10 @@ from pathlib import Path
 # replacement character; `?` in a font without it).
 REPLACEMENT = "\ufffd"
 GLYPH_ERRORS = "lautex-pdf-glyph"  # the codec error handler for what the font lacks
-NEXT_LINE = "\ufdd0"  # a noncharacter: never text (see `TrueTypeFont.codes`)
+# Noncharacters (never text), each a mark between two cells of a table row set as one
+# string (`TrueTypeFont.codes`, `pdf_layout._TableLayout.flush`): the first ends a row.
+MARKS = [chr(code) for code in range(0xFDD0, 0xFDF0)]
+_MARK = re.compile("[\ufdd0-\ufdef]")
 # Tables a PDF reader needs of an embedded TrueType font (ISO 32000-1 9.9), and `post`
 # and `OS/2`, small, for readers that check a font as a whole.
 _KEPT_TABLES = (b"head", b"hhea", b"maxp", b"hmtx", b"loca", b"glyf", b"cvt ", b"fpgm", b"prep",
@@ -45,9 +49,13 @@ codecs.register_error(GLYPH_ERRORS, _replaced)
 charmap_encode = codecs.charmap_encode
 
 
-def without_next_line(text: str) -> str:
-    """Text with NEXT_LINE, were it there, as the replacement character."""
-    return text.replace(NEXT_LINE, REPLACEMENT) if NEXT_LINE in text else text
+def has_marks(text: str) -> bool:
+    return _MARK.search(text) is not None
+
+
+def without_marks(text: str) -> str:
+    """Text with any of the MARKS, were one there, as the replacement character."""
+    return _MARK.sub(REPLACEMENT, text) if _MARK.search(text) else text
 
 
 class _Widths(dict[str, float]):
@@ -96,10 +104,11 @@ class TrueTypeFont:
         # one the font lacks is the replacement's glyph (`_replaced`).
         self.codes = {code: b"%04x" % glyph for code, glyph in self.cmap.items()}
         self.codes[ord(REPLACEMENT)] = b"%04x" % fallback
-        # NEXT_LINE ends a string shown and starts the next one on the next text line (T*):
-        # a column of a table is set as one string (`paper._TableLayout`). Text that holds
-        # the character itself has it replaced before it is set (`without_next_line`).
-        self.codes[ord(NEXT_LINE)] = b"> Tj T* <"
+        # A mark ends a string shown and names the move to the next cell's (`#01`): the
+        # rows of a table are set as one string (`pdf_layout._TableLayout.flush`). Text
+        # that holds a mark itself has it replaced before it is set (`without_marks`).
+        for index, mark in enumerate(MARKS):
+            self.codes[ord(mark)] = b"> Tj #%02d <" % index
         self.widths = _Widths(self.cmap, self.advances, fallback)
         self.name = path.stem.replace(" ", "")
 
@@ -124,7 +133,7 @@ class TrueTypeFont:
 
     def hex(self, text: str) -> str:
         """`text` as its glyph ids, four hex digits each (Identity-H)."""
-        return str(charmap_encode(without_next_line(text), GLYPH_ERRORS, self.codes)[0], "ascii")
+        return str(charmap_encode(without_marks(text), GLYPH_ERRORS, self.codes)[0], "ascii")
 
     def glyph_of(self, char: str) -> int:
         return self.cmap.get(ord(char), self.fallback)

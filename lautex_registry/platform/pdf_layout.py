@@ -10,7 +10,7 @@ held whole (docs/rules.md §3 "Linear and streaming"). Figures in benchmarks/REA
 import re
 from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
-from operator import le
+from operator import add
 from typing import Any
 
 from lautex_registry.platform import pdf_writer
@@ -31,7 +31,7 @@ from lautex_registry.platform.paper import (
     _line,
     font_path,
 )
-from lautex_registry.platform.pdf_font import GLYPH_ERRORS, NEXT_LINE, without_next_line
+from lautex_registry.platform.pdf_font import GLYPH_ERRORS, MARKS, has_marks
 from lautex_registry.platform.pdf_font import charmap_encode as encode
 from lautex_registry.platform.pdf_writer import MM, PdfFont, PdfStream
 
@@ -356,6 +356,8 @@ class _TableLayout:
         self.pending: list[list[str]] = []  # rows of one line, not yet set (on this page)
         self.pending_top = 0.0
         self.rules: dict[float, str] = {}
+        self.marks: list[str] = []  # after each cell of a row
+        self.moves: list[str] = []  # each mark's move (`flush`)
         # the lines of a row that fit on a page under the letterhead and the header row
         self.fresh = int((sheet.bottom - BODY_TOP * MM - 2 * CELL_VPAD) // TABLE_LEADING) - 2
 
@@ -381,6 +383,13 @@ class _TableLayout:
         widths = self.column_widths(sample)
         self.limits = [width - 2 * CELL_PAD for width in widths]
         self.xs = [sheet.left + CELL_PAD + sum(widths[:index]) for index in range(len(widths))]
+        # Between the cells of a row: the mark of the move to the next column (Td moves
+        # from the start of the last cell), after the last, mark 0: back and down a row.
+        count = len(widths)
+        if 0 < count <= len(MARKS):
+            self.marks = [MARKS[index] for index in range(1, count)] + [""]
+        self.moves = [f"{-sum(widths[:-1]):.2f} {-ROW:.2f} Td\n"]
+        self.moves += [f"{width:.2f} 0 Td\n" for width in widths[:-1]]
         # how many characters of ASCII surely fit each column (at the widest's advance)
         widest = max(sheet.regular.width(chr(code), TABLE_SIZE) for code in range(32, 127))
         self.surely = [int(limit // widest) for limit in self.limits]
@@ -451,10 +460,7 @@ class _TableLayout:
 
     def fits(self, cells: list[str]) -> bool:
         """Whether a row of the body's font fits its columns on one line: a short ASCII
-        cell surely does (every cell checked at C speed first); others are measured,
-        repeated ones once (dates, amounts)."""
-        if all(map(le, map(len, cells), self.surely)) and "".join(cells).isascii():
-            return True
+        cell surely does; others are measured, repeated ones once (dates, amounts)."""
         measured = self.measured
         for cell, surely, limit in zip(cells, self.surely, self.limits, strict=False):
             if len(cell) <= surely and cell.isascii():
@@ -491,26 +497,29 @@ class _TableLayout:
         sheet.ops.append("".join(parts))
 
     def flush(self) -> None:
-        """The rows waiting in `pending`, each column one string shown line under line
-        (NEXT_LINE: `pdf_font.TrueTypeFont.codes`), and the rules under them."""
+        """The rows waiting in `pending`, set as one string in reading order: between two
+        cells a mark (`pdf_font.MARKS`) that becomes the move to the next column, after
+        a row the move to the next row's first; then the rules under the rows."""
         rows, self.pending = self.pending, []
-        if not rows:
+        if not rows or not self.xs:
             return
         sheet = self.sheet
         font = sheet.regular
-        codes = font.font.codes
         top = self.pending_top
+        values = "".join(map("".join, rows))
+        font.used.update(values)
+        if self.marks and not has_marks(values):
+            marks = self.marks
+            text = MARKS[0].join(["".join(map(add, row, marks)) for row in rows])
+            shown = str(encode(text, GLYPH_ERRORS, font.font.codes)[0], "ascii")
+            for index, move in enumerate(self.moves):
+                shown = shown.replace(f"#{index:02d}", move)
+        else:  # (never in practice) a value that holds a mark, or over 32 columns
+            shown = self.by_row(rows)
         baseline = sheet.height - top - CELL_VPAD - TABLE_LEADING / 2 - TABLE_SIZE * 0.35
-        parts = [f"BT /{font.key} {TABLE_SIZE} Tf {ROW:.2f} TL\n"]
-        for index, x in enumerate(self.xs):
-            column = [row[index] for row in rows]
-            text = "".join(column)
-            font.used.update(text)
-            if NEXT_LINE in text:
-                column = [without_next_line(cell) for cell in column]
-            shown = str(encode(NEXT_LINE.join(column), GLYPH_ERRORS, codes)[0], "ascii")
-            parts.append(f"1 0 0 1 {x:.2f} {baseline:.2f} Tm <{shown}> Tj\n")
-        parts.append("ET\n0.25 w 0.6 G\n")
+        parts = [f"BT /{font.key} {TABLE_SIZE} Tf {self.xs[0]:.2f} {baseline:.2f} Td\n<"]
+        parts.append(shown)
+        parts.append("> Tj\nET\n0.25 w 0.6 G\n")
         rules = self.rules
         for index in range(1, len(rows) + 1):
             y = top + index * ROW
@@ -525,6 +534,19 @@ class _TableLayout:
             parts.append(rule)
         parts.append("S\n")
         sheet.ops.append("".join(parts))
+
+    def by_row(self, rows: list[list[str]]) -> str:
+        """`flush`'s string made a cell at a time, each value's marks replaced."""
+        font = self.sheet.regular
+        moves = self.moves
+        last = len(self.xs) - 1
+        parts = []
+        for row in rows:
+            for index, cell in enumerate(row):
+                parts.append(font.hex(cell))
+                move = moves[0] if index == last else moves[index + 1]
+                parts.append(f"> Tj {move}<")
+        return "".join(parts)[: -len(f"> Tj {moves[0]}<")]
 
 
 class _Prose(HTMLParser):

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from lautex_registry.platform.pdf_font import NEXT_LINE, REPLACEMENT, TrueTypeFont, load
+from lautex_registry.platform.pdf_font import MARKS, REPLACEMENT, TrueTypeFont, load
 
 MM = 72 / 25.4  # points in a millimetre
 A4 = (595.276, 841.89)
@@ -188,7 +188,7 @@ class PdfStream:
         font = pdf_font.font
         type0, cid, descriptor, file, to_unicode = self.reserve(_FONT_OBJECTS)
         glyph_chars: dict[int, str] = {}
-        for char in sorted(pdf_font.used - {NEXT_LINE}):
+        for char in sorted(pdf_font.used.difference(MARKS)):
             glyph_chars.setdefault(font.glyph_of(char), char)
         if font.fallback in glyph_chars and font.glyph_of(REPLACEMENT) == font.fallback:
             # what the font lacks is copied as U+FFFD, the character it is shown as
