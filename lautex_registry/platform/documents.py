@@ -211,7 +211,8 @@ def body_blocks(markdown: Iterable[str]) -> Iterator[tuple[str, Any]]:
     for line in _lines(markdown):
         blank = not line.strip(" \t")
         if table is not None:
-            cells = None if blank or not table.continues(line) else table.cells(line)
+            row = not blank and (line.startswith("|") or table.continues(line))
+            cells = table.cells(line) if row else None
             if cells is not None:
                 yield "row", (cells, bool(_CELL_SPECIAL.search(line)))
                 continue
