@@ -228,8 +228,7 @@ def _sheets(
         ops.extend(_label_ops(font, label, x, y, geometry))
     # the last sheet, or a valid, empty sheet rather than no file
     stream.write_page("".join(ops))
-    stream.finish()
-    yield
+    yield from stream.finish()
 
 
 def _label_ops(

@@ -181,8 +181,7 @@ class _Sheet:
         if self.paper.signer is not None:
             self.signature()
         self.end_page()
-        self.stream.finish(self.page_form)
-        yield
+        yield from self.stream.finish(self.page_form)
 
     def new_page(self) -> None:
         if self.page:

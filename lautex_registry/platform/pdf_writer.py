@@ -3,7 +3,8 @@
 
 Objects are written in order with their byte offsets noted; the page tree, the fonts and
 the cross-reference table come at the end. What is kept until then is an offset an
-object, two object numbers a page and the characters the text used. "Page N of M" is not
+object and a page's object number (8 bytes each, in arrays) and the characters the text
+used; the end is written in pieces too. "Page N of M" is not
 known while the pages go out: each page draws it through a small form (an XObject) that
 is written at the end, when M is known (`page_form`).
 
@@ -14,9 +15,11 @@ ToUnicode map go with each font, so the text can be searched and copied.
 
 import hashlib
 import zlib
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import repeat
 
 from lautex_registry.platform.pdf_font import MARKS, REPLACEMENT, TrueTypeFont, load
 
@@ -80,11 +83,12 @@ class PdfStream:
         self.info = {"Title": title, "Author": author, "Creator": "lautex", "Producer": "lautex"}
         self.lang = lang
         self.page_size = page_size
-        self.offsets: list[int] = [0]  # by object number; 0: reserved, not yet written
+        # by object number (0: reserved, not yet written): 8 bytes an object
+        self.offsets = array("q", [0])
         self.position = 0
         self.out: list[bytes] = []
-        self.pages: list[int] = []  # the page objects, in order
-        self.forms: list[tuple[int, ...]] = []  # each page's page-number forms
+        self.pages = array("q")  # the page objects, in order
+        self.form_counts = array("B")  # each page's page-number forms
         self.catalog, self.page_tree, self.font_resources = self.reserve(3)
         self._emit(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 
@@ -92,7 +96,7 @@ class PdfStream:
 
     def reserve(self, count: int = 1) -> list[int]:
         start = len(self.offsets)
-        self.offsets.extend([0] * count)
+        self.offsets.extend(repeat(0, count))
         return list(range(start, start + count))
 
     def _emit(self, data: bytes) -> None:
@@ -128,7 +132,7 @@ class PdfStream:
         """One full page: its content stream (which may draw `/P1` ... `/P{forms}`, the
         page's page-number forms, see `finish`) and its page object, written now."""
         page, stream = self.reserve(2)
-        form_numbers = tuple(self.reserve(forms))
+        form_numbers = self.reserve(forms)
         self.write_stream(stream, content.encode("latin-1"))
         forms_entry = " ".join(f"/P{i} {n} 0 R" for i, n in enumerate(form_numbers, 1))
         width, height = self.page_size
@@ -139,26 +143,29 @@ class PdfStream:
             f"{self.font_resources} 0 R /XObject << {forms_entry} >> >> >>",
         )
         self.pages.append(page)
-        self.forms.append(form_numbers)
+        self.form_counts.append(forms)
 
-    def finish(self, page_form: Callable[[int, int, int], str] | None = None) -> None:
+    def finish(self, page_form: Callable[[int, int, int], str] | None = None) -> Iterator[None]:
         """The page-number forms (`page_form(form, page, pages)` gives the content of
         form `form` of page `page`, 1-based), the fonts, the page tree, the catalogue,
-        the cross-reference table and the trailer."""
+        the cross-reference table and the trailer; yields now and then, so that what is
+        written can go out (`take`) and memory stays flat."""
         total = len(self.pages)
-        for page, numbers in enumerate(self.forms, 1):
-            for form, object_number in enumerate(numbers, 1):
-                content = page_form(form, page, total) if page_form else ""
+        resources = f" /Resources << /Font {self.font_resources} 0 R >>"
+        for index, (page, count) in enumerate(zip(self.pages, self.form_counts, strict=True), 1):
+            for form in range(1, count + 1):  # numbered right after the page and its content
+                content = page_form(form, index, total) if page_form else ""
                 self.write_stream(
-                    object_number,
+                    page + 1 + form,
                     content.encode("latin-1"),
-                    f" /Type /XObject /Subtype /Form /BBox [-600 -100 600 100]"
-                    f" /Resources << /Font {self.font_resources} 0 R >>",
+                    f" /Type /XObject /Subtype /Form /BBox [-600 -100 600 100]{resources}",
                 )
+            if index % 256 == 0:
+                yield
         used = [font for font in self.fonts.values() if font.used]
         entries = " ".join(f"/{font.key} {self._write_font(font)} 0 R" for font in used)
         self.write_object(self.font_resources, f"<< {entries} >>")
-        kids = " ".join(f"{page} 0 R" for page in self.pages)
+        kids = " ".join(map("{} 0 R".format, self.pages))
         self.write_object(self.page_tree, f"<< /Type /Pages /Kids [{kids}] /Count {total} >>")
         lang = f" /Lang {text_string(self.lang)}" if self.lang else ""
         self.write_object(self.catalog, f"<< /Type /Catalog /Pages {self.page_tree} 0 R{lang} >>")
@@ -167,18 +174,23 @@ class PdfStream:
             f"/{key} {text_string(value)}" for key, value in self.info.items() if value
         )
         self.write_object(info, f"<< {fields} >>")
-        self._cross_reference(info)
+        yield
+        yield from self._cross_reference(info)
 
-    def _cross_reference(self, info: int) -> None:
+    def _cross_reference(self, info: int) -> Iterator[None]:
         start = self.position
-        rows = [f"xref\n0 {len(self.offsets)}\n0000000000 65535 f \n"]
-        rows.extend(f"{offset:010d} 00000 n \n" for offset in self.offsets[1:])
-        identity = hashlib.md5(str(self.offsets).encode(), usedforsecurity=False).hexdigest()
-        rows.append(
-            f"trailer\n<< /Size {len(self.offsets)} /Root {self.catalog} 0 R /Info {info} 0 R"
-            f" /ID [<{identity}> <{identity}>] >>\nstartxref\n{start}\n%%EOF\n"
+        offsets = self.offsets
+        self._emit(b"xref\n0 %d\n0000000000 65535 f \n" % len(offsets))
+        for first in range(1, len(offsets), 4096):
+            rows = offsets[first : first + 4096]
+            self._emit(b"".join(b"%010d 00000 n \n" % offset for offset in rows))
+            yield
+        identity = hashlib.md5(offsets.tobytes(), usedforsecurity=False).hexdigest()
+        self._emit(
+            f"trailer\n<< /Size {len(offsets)} /Root {self.catalog} 0 R /Info {info} 0 R"
+            f" /ID [<{identity}> <{identity}>] >>\nstartxref\n{start}\n%%EOF\n".encode("latin-1")
         )
-        self._emit("".join(rows).encode("latin-1"))
+        yield
 
     # --- fonts ----------------------------------------------------------------------
 
