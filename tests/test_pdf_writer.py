@@ -325,3 +325,11 @@ def test_a_font_with_only_a_bmp_cmap_and_scaled_components_subsets_whole(
     parts = {c.glyphName for name in composites for c in glyf[name].components}
     unused = next(n for n in order[1:] if n not in parts and glyf[n].numberOfContours > 0)
     assert subset["glyf"][names[order.index(unused)]].numberOfContours == 0  # the rest: empty
+
+
+def test_a_header_row_taller_than_its_rows_leaves_room_for_them() -> None:
+    head = " | ".join(["otsikko " * 12] * 4)
+    rows = "".join(f"| {'sana ' * 30} | b | c | d |\n" for _ in range(60))
+    data = documents.markdown_to_pdf(f"| {head} |\n|---|---|---|---|\n{rows}", PAPER)
+    assert checked_structure(data) > 3
+    assert "".join(page_texts(data)).count("sana") == 60 * 30

@@ -450,14 +450,17 @@ class _TableLayout:
         self.flush()
         count = max(map(len, lines), default=1) or 1
         done = 0
+        turned = False  # a new page was just begun for this row: it goes on this one
         while done < count:
             room = int((sheet.bottom - sheet.y - 2 * CELL_VPAD) // TABLE_LEADING)
-            if room < count - done and room < self.fresh:
+            if room < count - done and room < self.fresh and not turned:
                 sheet.new_page()
                 if not header:
                     self.draw(self.head, sheet.bold, header=True)
+                turned = True
                 continue
-            take = min(room, count - done)
+            take = max(1, min(room, count - done))
+            turned = False
             for index in range(take):
                 line = [cell[done + index] if done + index < len(cell) else "" for cell in lines]
                 last = index == take - 1
