@@ -246,6 +246,8 @@ def test_metadata_is_escaped_and_the_file_is_the_same_every_time() -> None:
     assert reader.metadata.title == "(Otsikko) \\ <FEFF> ä"
     assert reader.metadata.author == ") /Evil"
     assert checked_structure(first) == 1
+    broken = Paper(lang="fi", title="a\ud800b", controller={"name": "x\udfffy"}, date="")
+    assert checked_structure(documents.markdown_to_pdf("\ud800 teksti\n", broken)) == 1
 
 
 def test_the_font_reader_matches_the_font_file() -> None:

@@ -31,7 +31,7 @@ _COMPRESSION = 1  # a sixth larger than level 6, a third of its time
 
 def text_string(text: str) -> str:
     """A PDF text string (metadata) as UTF-16BE hex: no character needs escaping."""
-    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
+    return "<FEFF" + text.encode("utf-16-be", "replace").hex().upper() + ">"  # a lone surrogate: ?
 
 
 def number(value: float) -> str:
