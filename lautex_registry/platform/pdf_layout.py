@@ -365,7 +365,14 @@ class _TableLayout:
         if len(cells) != len(self.head):  # a row of markdown-it's own HTML table
             cells = (cells + [""] * len(self.head))[: len(self.head)]
         if self.sample is None:
-            self.draw(cells, self.sheet.regular)
+            sheet = self.sheet
+            if sheet.y + ROW <= sheet.bottom and self.fits(cells):  # most rows (see `draw`)
+                if not self.pending:
+                    self.pending_top = sheet.y
+                self.pending.append(cells)
+                sheet.y += ROW
+                return
+            self.draw(cells, sheet.regular)
             return
         self.sample.append(cells)
         if len(self.sample) >= SAMPLE_ROWS:
