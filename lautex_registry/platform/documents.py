@@ -136,7 +136,7 @@ def pdf_chunks(markdown: Iterable[str], paper: Paper) -> Iterator[bytes]:
     """The PDF of a Markdown document, page by page as the Markdown arrives."""
     from lautex_registry.platform.pdf_layout import pdf_chunks as layout_chunks
 
-    return layout_chunks(body_blocks(markdown), paper)
+    return layout_chunks(body_blocks(markdown), paper, cell_text)
 
 
 def _lines(chunks: Iterable[str]) -> Iterator[str]:

@@ -8,7 +8,7 @@ held whole (docs/rules.md §3 "Linear and streaming"). Figures in benchmarks/REA
 """
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from html.parser import HTMLParser
 from operator import add
 from typing import Any
@@ -56,16 +56,19 @@ def font_paths() -> dict[str, str]:
     return {style: font_path(style) for style in _FONT_FILES}
 
 
-def pdf_chunks(blocks: Iterable[tuple[str, Any]], paper: Paper) -> Iterator[bytes]:
+def pdf_chunks(
+    blocks: Iterable[tuple[str, Any]], paper: Paper, cell_text: Callable[[str], str]
+) -> Iterator[bytes]:
     """The document as PDF, in pieces written as its pages fill (`documents.body_blocks`
-    gives the blocks: prose as HTML, tables row by row)."""
+    gives the blocks: prose as HTML, tables row by row; `cell_text` the text a cell that
+    may hold markup shows)."""
     stream = PdfStream(
         font_paths(),
         title=_line(paper.title),
         author=_line(paper.controller.get("name", "")),
         lang=paper.lang,
     )
-    return pdf_writer.chunks(stream, _Sheet(stream, paper).pages(blocks))
+    return pdf_writer.chunks(stream, _Sheet(stream, paper).pages(blocks, cell_text))
 
 
 def wrap(runs: Iterable[Run], size: float, width: float) -> list[list[Run]]:
@@ -157,10 +160,10 @@ class _Sheet:
 
     # --- pages ----------------------------------------------------------------------
 
-    def pages(self, blocks: Iterable[tuple[str, Any]]) -> Iterator[None]:
+    def pages(
+        self, blocks: Iterable[tuple[str, Any]], cell_text: Callable[[str], str]
+    ) -> Iterator[None]:
         """Set the blocks; yields when a page has been written, so it goes out at once."""
-        from lautex_registry.platform.documents import cell_text
-
         self.new_page()
         out = self.stream.out
         for kind, value in blocks:
