@@ -17,7 +17,6 @@ import pytest
 from lautex_registry.platform import audit, documents, pdf_font
 from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.paper import Paper, font_path
-from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.rights.access import export_customer, write_export
 
 pypdf = pytest.importorskip("pypdf")
@@ -69,9 +68,9 @@ def table(rows: int, *, cell: str = "Koivulauta 2 m") -> Iterator[str]:
 
 
 def add_orders(db: Path, customer_id: int, count: int, prefix: str = "X") -> None:
-    conn = sqlite3.connect(db)
+    conn = connect(db)  # the register's own SQL functions (the name order's triggers)
     first = conn.execute("SELECT COALESCE(MAX(id), 0) FROM orders").fetchone()[0] + 1
-    with conn:
+    with transaction(conn):
         conn.executemany(
             """INSERT INTO orders (id, number, customer_id, order_date, channel, created_at)
                VALUES (?, ?, ?, '2026-01-02', 'web-store', '2026-11-25T00:00:00Z')""",
