@@ -280,8 +280,10 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def peak_kib(rows: int, target: Path) -> int:
-    done = subprocess.run([sys.executable, "-c", PEAK, str(rows), str(target)],
-                          check=True, capture_output=True, text=True)  # fmt: skip
+    # The tests run in a folder of their own: the child finds `tests` from the repository.
+    root = str(Path(__file__).resolve().parent.parent)
+    done = subprocess.run([sys.executable, "-c", PEAK, str(rows), str(target)], check=True,
+                          capture_output=True, text=True, cwd=root)  # fmt: skip
     return int(done.stdout.strip())
 
 
