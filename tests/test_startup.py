@@ -34,13 +34,14 @@ sys.argv[0] = "lautex"
 main()
 """
 
-# Libraries no plain command needs: documents (jinja2, babel, markdown-it, fpdf), tables
+# Libraries no plain command needs: documents (jinja2, babel, markdown-it, the PDF), tables
 # at a terminal (rich), phone numbers, encryption, migrations, and the erasure services.
 HEAVY = (
     "jinja2",
     "babel",
     "markdown_it",
-    "fpdf",
+    "lautex_registry.platform.pdf_layout",
+    "lautex_registry.platform.pdf_writer",
     "rich",
     "phonenumbers",
     "pyrage",
@@ -99,7 +100,9 @@ def test_a_markdown_statement_uses_no_markdown_parser_and_its_cached_template(
     first_modules, first = imported(cli, tmp_path, "statement", "--lang", "en")
     assert first.startswith("# ")
     # Markdown is the template's own output: no parser, no table drawing, no PDF.
-    assert loaded(first_modules, ("markdown_it", "rich", "fpdf")) == []
+    assert (
+        loaded(first_modules, ("markdown_it", "rich", "lautex_registry.platform.pdf_writer")) == []
+    )
     written = {path: path.stat().st_mtime_ns for path in cache.iterdir()}
     assert len(written) == 1  # the statement's template
     assert all(stat.S_IMODE(path.stat().st_mode) & 0o077 == 0 for path in written)
