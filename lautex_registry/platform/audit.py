@@ -156,10 +156,10 @@ class ChainReport:
 
 def expected_triggers() -> dict[str, str]:
     """The append-only triggers the migrations put on audit_log, by name, as created."""
-    from lautex_registry.platform.migrations import MIGRATIONS
+    from lautex_registry.platform import migrations
 
     found = {}
-    for migration in MIGRATIONS:
+    for migration in migrations.known():
         for statement in migration.statements:
             words = statement.split()
             if words[:2] == ["CREATE", "TRIGGER"] and "audit_log" in words[3:8]:
