@@ -197,3 +197,41 @@ def test_a_cache_folder_others_could_write_to_is_not_used(
     monkeypatch.delenv("LAUTEX_HOME")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache_folder() == tmp_path / "xdg" / "lautex" / "templates"
+
+
+# Runs `python -m lautex_registry ARGS...` as `lautex` runs, and writes whether the cycle
+# collector was on once the command was done and how many start-up objects it left frozen.
+_COLLECTOR = """
+import atexit, gc, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write(f"{gc.isenabled()} {gc.get_freeze_count()}"))
+from lautex_registry.__main__ import main
+sys.argv[0] = "lautex"
+main()
+"""
+
+
+def test_the_garbage_collector_is_off_for_start_up_and_on_for_the_work(
+    cli: Cli, tmp_path: Path
+) -> None:
+    listing = tmp_path / "collector.txt"
+    env = {**os.environ, "LAUTEX_TOKEN": cli.tokens["admin"]}
+    done = subprocess.run(
+        [sys.executable, "-c", _COLLECTOR, str(listing), "whoami", "--format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    enabled, frozen = listing.read_text().split()
+    # A long job (the retention run, an import) collects its garbage as any process does;
+    # what start-up made is kept out of the collector's walks.
+    assert enabled == "True"
+    assert int(frozen) > 10_000
+
+
+def test_opening_a_register_imports_no_migration(cli: Cli, tmp_path: Path) -> None:
+    # The ledger is compared with the migrations' names; their statements are for `migrate`.
+    modules, _ = imported(cli, tmp_path, "status", "--format", "json")
+    assert "lautex_registry.platform.migrations" in modules
+    assert loaded(modules, ("lautex_registry.platform.migrations.",)) == []
