@@ -9,6 +9,7 @@ import io
 import marshal
 import os
 import pickle
+import re
 import shutil
 import stat
 import subprocess
@@ -98,8 +99,9 @@ def test_a_markdown_statement_uses_no_markdown_parser_and_its_cached_template(
     shutil.rmtree(cache, ignore_errors=True)  # the fixture's commands filled it
     first_modules, first = imported(cli, tmp_path, "statement", "--lang", "en")
     assert first.startswith("# ")
-    # Markdown is the template's own output: no parser, no table drawing, no PDF.
-    assert loaded(first_modules, ("markdown_it", "rich", "fpdf")) == []
+    # Markdown is the template's own output: no parser, no table drawing, no PDF; its
+    # dates and country names are CLDR's words shipped with lautex, not Babel's data.
+    assert loaded(first_modules, ("markdown_it", "rich", "fpdf", "babel")) == []
     written = {path: path.stat().st_mtime_ns for path in cache.iterdir()}
     assert len(written) == 1  # the statement's template
     assert all(stat.S_IMODE(path.stat().st_mode) & 0o077 == 0 for path in written)
@@ -235,3 +237,16 @@ def test_opening_a_register_imports_no_migration(cli: Cli, tmp_path: Path) -> No
     modules, _ = imported(cli, tmp_path, "status", "--format", "json")
     assert "lautex_registry.platform.migrations" in modules
     assert loaded(modules, ("lautex_registry.platform.migrations.",)) == []
+
+
+def test_a_lazy_pattern_matches_as_the_compiled_one_from_its_first_use() -> None:
+    from lautex_registry.platform.characters import lazy_pattern
+
+    source = r"(?P<word>[a-zäö]+)-(?P<number>[0-9]+)"
+    lazy, compiled = lazy_pattern(source, re.IGNORECASE), re.compile(source, re.IGNORECASE)
+    text = "Äijälä-12 and ohman-7"
+    assert lazy.search(text).groupdict() == compiled.search(text).groupdict()  # type: ignore[union-attr]
+    assert lazy.findall(text) == compiled.findall(text)
+    assert lazy.sub(r"\g<number>", text) == compiled.sub(r"\g<number>", text)
+    assert (lazy.pattern, lazy.flags) == (compiled.pattern, compiled.flags)
+    assert lazy.fullmatch("x-1") is not None and lazy.match("-1") is None
