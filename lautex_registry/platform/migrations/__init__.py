@@ -24,10 +24,9 @@ next migration run.
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from lautex_registry.platform.db import require_transaction
 from lautex_registry.platform.errors import SchemaError, t
@@ -66,8 +65,9 @@ Progress = Callable[[int, int], None]  # (done, total) of a migration's build st
 _NUMBERED = re.compile(r"m(\d{4})_\w+\Z")
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(NamedTuple):
+    """One migration (a named tuple, cheaper than a dataclass to make at import)."""
+
     number: int
     name: str  # the module's name, as the ledger records it: "m0007_answered_for_real"
     description: str
