@@ -14,7 +14,6 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -118,6 +117,8 @@ def markdown_to_html(markdown: str, title: str, lang: str) -> str:
 
 def html_chunks(markdown: Iterable[str], title: str, lang: str) -> Iterator[str]:
     """The HTML page of a Markdown document, piece by piece as the Markdown arrives."""
+    from html import escape  # HTML only: `html` imports its table of entities (start-up)
+
     heading = escape(printable(title, one_line=True))  # the controller's name, from settings
     yield (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
@@ -315,7 +316,9 @@ class _Table:
 
 def _html_text(text: str) -> str:
     """Text in HTML as markdown-it escapes it (&, <, > and the double quote)."""
-    return escape(text, quote=False).replace('"', "&quot;")
+    # html.escape(text, quote=False), written out: `html` is imported only for a page's head.
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;")
 
 
 def render(
