@@ -9,11 +9,13 @@ language. After upgrading Babel: `python -m lautex_registry.platform.cldr_build`
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency
+from babel.numbers import format_currency, parse_pattern
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -35,6 +37,24 @@ def test_the_shipped_data_is_what_the_installed_babel_gives() -> None:
     assert shipped == cldr_build.source(), "run: python -m lautex_registry.platform.cldr_build"
     assert cldr_build.TARGET.name == "cldr_data.py"
     assert set(cldr_data.MONTHS) == set(cldr_data.MONEY) == set(LANGUAGES)
+
+
+def test_the_script_writes_the_data_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "cldr_data.py"
+    monkeypatch.setattr(cldr_build, "TARGET", target)
+    cldr_build.main()
+    assert target.read_text(encoding="utf-8") == cldr_build.source()
+    assert str(target) in capsys.readouterr().out
+
+
+def test_a_currency_pattern_it_cannot_write_stops_the_script() -> None:
+    # A locale whose amounts have an exponent (no CLDR locale of ours has one).
+    scientific = SimpleNamespace(currency_formats={"standard": parse_pattern("¤#E0")})
+    with pytest.raises(SystemExit, match="cannot write"):
+        cldr_build.money_shape(scientific)  # type: ignore[arg-type]
+    assert cldr_build.money_shape(babel_locale("en"))["prefix"] == ("€", "-€")
 
 
 def every_day(first: date, last: date) -> list[date]:
