@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lautex_registry.platform import sessions
+from lautex_registry.platform.collation import sort_key
 from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.identity import register_id
 from lautex_registry.platform.migrations.m0016_customer_email_key import email_search_key
@@ -67,6 +68,8 @@ def customer_rows(n: int, organisations: int, stamp: str, day: str) -> Iterator[
                                            p["phone"], org_name),
         }  # fmt: skip
         row["search_email_key"] = email_search_key(row["search_text"])
+        row["sort_last_name"] = sort_key(p["last_name"])
+        row["sort_first_name"] = sort_key(p["first_name"])
         yield tuple(row[column] for column in INSERT_COLUMNS)
 
 

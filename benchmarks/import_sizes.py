@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from generate import build_register, write_csv
 from import_speed import validated_chunks
 
-from lautex_registry.platform import audit, db
+from lautex_registry.platform import audit, collation, db
 from lautex_registry.platform.db import connect
 from lautex_registry.records.customers import INSERT_SQL
 from lautex_registry.records.importing.run import import_customers
@@ -105,6 +105,9 @@ def main() -> None:
             def plain(cache_kib: int, rows: list = rows) -> Callable[[Path], None]:  # type: ignore[type-arg]
                 def run(register: Path) -> None:
                     conn = sqlite3.connect(register, isolation_level=None)
+                    # The schema's triggers check the stored name order with the register's
+                    # finnish() (migration 19): a script writing customers must have it.
+                    collation.register(conn)
                     if cache_kib:
                         conn.execute(f"PRAGMA cache_size = -{cache_kib}")
                     conn.execute("BEGIN IMMEDIATE")

@@ -57,7 +57,7 @@ SELECT = (
 )  # fmt: skip
 # Finnish alphabetical order, as every customer list (platform/collation.py's SQL function,
 # registered on every connection): the same sort, so the ratio is lautex's overhead.
-ORDER = " ORDER BY finnish(c.last_name), finnish(c.first_name), c.id LIMIT 100"
+ORDER = " ORDER BY +c.sort_last_name, +c.sort_first_name, c.id LIMIT 100"
 
 
 def grams(word: str) -> str:

@@ -30,6 +30,8 @@ OPS = [
      "'FI', 'plain client', 'x', 'x', '2026-11-25', 'active')"),
     ("update a customer's city", "UPDATE customers SET city = 'Espoo' WHERE id = "
      "(SELECT min(id) FROM customers)"),
+    ("update a customer's last name (the trigger calls finnish(), migration 19)",
+     "UPDATE customers SET last_name = 'Plain' WHERE id = (SELECT min(id) FROM customers)"),
     ("update a customer's search_text", "UPDATE customers SET search_text = search_text || ' x' "
      "WHERE id = (SELECT min(id) FROM customers WHERE search_text IS NOT NULL)"),
     ("delete a customer (the trigger deletes from the index)",

@@ -21,7 +21,7 @@ from hypothesis import settings
 from typer.testing import CliRunner, Result
 
 from lautex_registry.cli.app import app, register_commands
-from lautex_registry.platform import accounts
+from lautex_registry.platform import accounts, collation
 from lautex_registry.platform.sqlite import sqlite3
 
 PASSWORD = "correct horse battery staple"
@@ -174,8 +174,11 @@ class Cli:
         )  # fmt: skip
 
     def connect(self) -> sqlite3.Connection:
+        """A plain connection, with the register's finnish() (its triggers call it when a
+        name is written, migration 19)."""
         conn = sqlite3.connect(self.db)
         conn.row_factory = sqlite3.Row
+        collation.register(conn)
         return conn
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lautex_registry.platform import audit
+from lautex_registry.platform import audit, collation
 from lautex_registry.platform.db import connect
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.sqlite import sqlite3
@@ -228,6 +228,7 @@ def test_others_write_while_the_file_is_checked_and_the_store_checks_again(cli: 
     the same email is a duplicate, the same organisation is used, not created twice."""
     add_aino(cli)
     clerk = sqlite3.connect(cli.db, timeout=0, isolation_level=None)
+    collation.register(clerk)  # a clerk's lautex has it: names are written in order
 
     def validated() -> Iterator[list[Checked]]:
         yield validate_chunk(chunk((2, "One", "Uusi Oy", "one@example.fi")), CONTEXT)
@@ -266,6 +267,7 @@ def test_a_bad_row_never_takes_the_write_lock(cli: Cli) -> None:
     insert_org(cli)
     before = dump(cli)
     clerk = sqlite3.connect(cli.db, timeout=0, isolation_level=None)
+    collation.register(clerk)  # a clerk's lautex has it: names are written in order
     clerk.execute("BEGIN IMMEDIATE")  # the clerk holds the lock for the whole import
     conn = connect(cli.db)
     rows = chunk((2, "One", "Puutalo Oy", "one@example.fi"), (3, "Two", "", "bad@"))

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from lautex_registry.cli.commands.customer import IMPORT_BATCH_ROWS
+from lautex_registry.platform import collation
 from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.importing import runs
 from tests.conftest import Cli
@@ -463,6 +464,7 @@ def test_an_import_into_a_register_in_memory_needs_no_lock_file(cli: Cli) -> Non
 
     disk = sqlite3.connect(cli.db)
     memory = sqlite3.connect(":memory:", isolation_level=None)
+    collation.register(memory)  # as db.connect does for every register
     disk.backup(memory)
     disk.close()
     memory.execute("PRAGMA foreign_keys = ON")
@@ -488,7 +490,7 @@ def test_a_batch_compares_a_clerks_new_email_in_full_unicode(
     def take_lock(self: Staging, transaction: object) -> object:
         calls.append(transaction)
         if len(calls) == 3:  # 1: the run starts, 2: the first batch, 3: the second
-            other = sqlite3.connect(cli.db)
+            other = cli.connect()
             other.execute(
                 "INSERT INTO customers (first_name, last_name, email, country, source, language, "
                 "state, created_at, updated_at, last_activity) VALUES ('K', 'Clerk', "

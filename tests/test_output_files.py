@@ -22,6 +22,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from lautex_registry.platform import collation
 from lautex_registry.platform.errors import InvalidInput
 from lautex_registry.platform.output_files import check_target
 from lautex_registry.platform.sqlite import sqlite3
@@ -277,6 +278,7 @@ def lautex(cli: Cli, *args: str, stdout: IO[bytes] | int) -> "subprocess.Popen[b
 def grow_register(db: Path, customers: int) -> None:
     """Customers with 1 KB of incompressible notes each: a backup that takes a while."""
     with closing(sqlite3.connect(db)) as conn, conn:
+        collation.register(conn)  # the triggers put each name in Finnish order
         conn.execute(
             """WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
                INSERT INTO customers (first_name, last_name, source, language, notes,

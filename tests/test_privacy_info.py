@@ -99,6 +99,21 @@ def test_every_personal_column_of_the_schema_has_a_category_in_the_settings() ->
     assert missing == [], "add these to a [[statement.categories]] entry of register.toml"
 
 
+def test_a_copy_of_a_name_is_listed_with_the_name_when_older_settings_miss_it() -> None:
+    """A register's settings are stored when it is made: one made before migration 19 has
+    no category naming the sort keys, which copy the names. The statement lists them
+    with the names rather than as a category called by its column (code in a letter)."""
+    from lautex_registry.statement.privacy_info import _categories
+
+    statement = tomllib.loads(default_settings_text())["statement"]
+    for category in statement["categories"]:
+        category["columns"] = [c for c in category["columns"] if ".sort_" not in c]
+    categories = _categories(statement, "en")
+    identity = next(c for c in categories if c["code"] == "identity")
+    assert {"customers.sort_first_name", "customers.sort_last_name"} <= set(identity["columns"])
+    assert not any(".sort_" in c["category"] for c in categories)
+
+
 def test_data_register_toml_is_the_built_in_settings() -> None:
     assert (REPO / "data" / "register.toml").read_text("utf-8") == default_settings_text()
 

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from lautex_registry.platform import collation
 from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import Cli
 from tests.helpers import lautex_env
@@ -22,6 +23,7 @@ DUE = "2020-01-01"  # last activity long past the 3-year period on 2026-11-25
 def seed_due_customers(db: Path, count: int) -> list[int]:
     """Customers inactive since 2020, each with a consent and an objection (plain SQL setup)."""
     conn = sqlite3.connect(db)
+    collation.register(conn)  # the triggers put each name in Finnish order
     with conn:
         ids = []
         for n in range(count):

@@ -250,10 +250,10 @@ def test_migrate_builds_the_index_for_the_customers_already_there(
                                progress=lambda done, total: seen.append((done, total)))  # fmt: skip
     conn.close()
 
-    # The index, import runs, email key, secure-delete, digit windows.
-    assert applied == [14, 15, 16, 17, 18]
+    # The index, import runs, email key, secure-delete, digit windows, name order.
+    assert applied == [14, 15, 16, 17, 18, 19]
     # What `lautex migrate` shows as its progress bar: 14 a row at a time, then 16, then
-    # 17 merging the index (in leaf pages) until it is one segment, then 18.
+    # 17 merging the index (in leaf pages) until it is one segment, then 18 and 19.
     assert seen[:3] == [(1, 2), (2, 2), (2, 2)] and seen[-1] == (2, 2)
     merged = seen[3:-1]
     assert merged and merged[-1][0] == merged[-1][1]
@@ -287,8 +287,8 @@ def test_migrate_gives_the_customers_already_there_their_digit_windows(
     texts = conn.execute("SELECT id, search_text FROM customers").fetchall()
     conn.close()
 
-    assert applied == [18]
-    assert seen == [(2, 3), (3, 3)]
+    assert applied == [18, 19]
+    assert seen == [(2, 3), (3, 3), (3, 3)]  # 18 in batches of two, then 19 at once
     assert stored == sorted(
         (window, customer) for customer, text in texts for window in customers.digit_windows(text)
     )
@@ -297,6 +297,34 @@ def test_migrate_gives_the_customers_already_there_their_digit_windows(
                          ("0401234567", [aino])):  # fmt: skip
         rows = cli.ok("customer", "search", typed, "-f", "json", user="clerk").stdout
         assert [row["id"] for row in json.loads(rows)] == found, typed
+
+
+def test_a_search_reads_only_its_rarest_trigrams(
+    blank: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trigram in most rows (`yri` of `Yritys N Oy`) costs more to read than it rules
+    out: the search reads the rare one (`qzx`) and LIKE does the rest, same rows."""
+    monkeypatch.setattr(customers, "PROBE_ROWS", 10)  # guessed from 10 rows, not counted
+    blank.execute("BEGIN IMMEDIATE")
+    try:
+        for n in range(300):
+            last = "Qzxwv" if n == 150 else "Virta"
+            text = customers.search_text_for("Aino", last, None, None, f"Yritys {n} Oy")
+            blank.execute(
+                "INSERT INTO customers (first_name, last_name, country, source, language, "
+                "search_text, state, created_at, updated_at, last_activity) VALUES ('Aino', "
+                "?, 'FI', 'partner', 'fi', ?, 'active', 'x', 'x', '2026-01-01')",
+                (last, text),
+            )
+        assert customers._narrowest_trigrams(blank, ["yritys", "qzx"]) == '"qzx"'
+        rare = customers._narrowest_trigrams(blank, ["yritys", "15", "qzxwv"])
+        assert set(rare.split(" AND ")) <= {'"qzx"', '"zxw"', '"xwv"'}
+        common = customers._narrowest_trigrams(blank, ["yritys"])
+        assert common.count('"') == 2  # one trigram: a second would rule out nothing
+        for typed in ("yritys qzx", "Yritys 15", "virta yritys 29", "aino QZXWV"):
+            assert customers.search_customers(blank, typed) == like_scan(blank, typed), typed
+    finally:
+        blank.execute("ROLLBACK")
 
 
 def test_an_edited_phone_moves_the_digit_windows(cli: Cli) -> None:
@@ -364,7 +392,7 @@ def test_migrate_gives_the_customers_already_there_their_email_keys(
     keys = dict(conn.execute("SELECT id, search_email_key FROM customers").fetchall())
     conn.close()
 
-    assert applied == [16, 17, 18]
+    assert applied == [16, 17, 18, 19]
     # 16 in batches of 2, 17 merging the index, 18 in one batch of 3.
     assert seen[:2] == [(2, 3), (3, 3)] and seen[-1] == (3, 3)
     assert keys[aino] == "alajia.onia@example.fi"  # aino.aijala@example.fi, before `@` reversed

@@ -58,6 +58,8 @@ HELD_TABLE = "invoices"
 _LABELS = {
     "first_name": t("name"),
     "last_name": t("name"),
+    "sort_first_name": t("name"),
+    "sort_last_name": t("name"),
     "email": t("email"),
     "phone": t("phone"),
     "street": t("contact address"),

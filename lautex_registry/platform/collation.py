@@ -16,11 +16,13 @@ SQL_FUNCTION = "finnish"
 # After 'z' in code point order: the three letters keep their Finnish order.
 _AFTER_Z = {"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}"}
 _AS = {"ü": "y", "ß": "ss"}
+SEPARATOR = "\x01"
 
 
 @lru_cache(maxsize=65536)
 def finnish_key(text: str) -> str:
-    """The sort key of a name: `Äijälä` -> `|ij|l|`, `de Wit` -> `de wit`."""
+    """The sort key of a name: `Äijälä` -> `|ij|l|`, `de Wit` -> `de wit` (each followed by
+    SEPARATOR and the name itself)."""
     key = []
     for ch in unicodedata.normalize("NFC", text).lower():
         mapped = _AFTER_Z.get(ch) or _AS.get(ch)
@@ -30,15 +32,18 @@ def finnish_key(text: str) -> str:
                 c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)
             )
         key.append(mapped)
-    # Names equal but for case or accents still come in one fixed order.
-    return "".join(key) + "\x00" + text
+    # Names equal but for case or accents still come in one fixed order. The separator
+    # sorts before every character a name may hold (no control characters: README.md,
+    # "Input rules"), and is not NUL, at which SQLite would cut the key short.
+    return "".join(key) + SEPARATOR + text
 
 
-def _sql_key(value: object) -> str | None:
-    """`finnish(x)` in SQL: NULL stays NULL (and sorts first); anything else by its text."""
+def sort_key(value: object) -> str | None:
+    """`finnish(x)` in SQL: NULL stays NULL (and sorts first); anything else by its text.
+    Also what a writer stores in `customers.sort_last_name` (migration 19)."""
     return None if value is None else finnish_key(str(value))
 
 
 def register(conn: sqlite3.Connection) -> None:
     """Make `finnish()` available on this connection (db.connect calls it)."""
-    conn.create_function(SQL_FUNCTION, 1, _sql_key, deterministic=True)
+    conn.create_function(SQL_FUNCTION, 1, sort_key, deterministic=True)

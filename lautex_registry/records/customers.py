@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from lautex_registry.platform import audit, db, validation
 from lautex_registry.platform.clock import timestamp, today
+from lautex_registry.platform.collation import sort_key
 from lautex_registry.platform.errors import Conflict, InvalidInput, t
 from lautex_registry.platform.migrations.m0016_customer_email_key import ODD, email_search_key
 from lautex_registry.platform.migrations.m0018_customer_search_digits import WINDOW
@@ -298,6 +299,9 @@ INSERT_COLUMNS = (
     "created_at",
     "updated_at",
     "last_activity",
+    # Given here, migration 19's trigger finds them right and does not update the row.
+    "sort_last_name",
+    "sort_first_name",
 )
 INSERT_SQL = (
     f"INSERT INTO customers ({', '.join(INSERT_COLUMNS)}, state) "
@@ -339,6 +343,8 @@ def row_for_insert(
         created_at,
         created_at,
         last_activity,
+        sort_key(clean["last_name"]),
+        sort_key(clean["first_name"]),
     )
 
 
@@ -514,7 +520,8 @@ _LIST_SELECT = (
 
 _LIST_ORDER = {
     "id": "c.id",
-    "name": "finnish(c.last_name), finnish(c.first_name), c.id",
+    # The keys migration 19 stores: the list streams in the order of their index.
+    "name": "c.sort_last_name, c.sort_first_name, c.id",
 }
 
 
@@ -545,9 +552,22 @@ def list_customers(
         yield dict(row)
 
 
+@dataclass(frozen=True)
+class Found:
+    """What `customer search` found: the first rows in Finnish order, and how many matched."""
+
+    rows: list[dict[str, Any]]
+    total: int
+
+
 def search_customers(
     conn: sqlite3.Connection, text: str, *, limit: int = 100
 ) -> list[dict[str, Any]]:
+    """The first `limit` customers `find_customers` finds (the rows only)."""
+    return find_customers(conn, text, limit=limit).rows
+
+
+def find_customers(conn: sqlite3.Connection, text: str, *, limit: int = 100) -> Found:
     """Customers whose name, email, phone or organisation contain every word of `text`.
 
     Case- and accent-insensitive (`aijala` finds `Äijälä`); a phone number may be
@@ -558,17 +578,37 @@ def search_customers(
     word with `@` and something before it, the email key's B-tree range (see
     email_search_key); a phone number, or a word with six digits in a row, the rows of
     its rarest digit window (`customer_search_digits`) when that is in few enough rows;
-    any other, the trigram index `customer_search`: the rows that hold every
-    three-letter piece of a word.
+    any other, the trigram index `customer_search`: the rows that hold the rarest
+    three-letter pieces of the words (`_narrowest_trigrams`).
     Words of one or two letters have no trigram: a search made only of those reads
-    every row.
+    every row. The matches are sorted by their stored Finnish keys (migration 19) and
+    counted in the same pass; only the first `limit` are read whole.
     """
+    where, params = _search_condition(conn, text)
+    # `+` keeps SQLite from walking the name index in order and testing every customer:
+    # the matches are found first, and SQLite's top-N sort keeps the first `limit`.
+    first = conn.execute(
+        f"SELECT c.id, count(*) OVER () FROM customers c WHERE {where} "
+        "ORDER BY +c.sort_last_name, +c.sort_first_name, c.id LIMIT ?",
+        (*params, limit),
+    ).fetchall()
+    if not first:
+        return Found([], 0)
+    rows = conn.execute(
+        f"{_LIST_SELECT} WHERE c.id IN (SELECT value FROM json_each(?)) "
+        "ORDER BY c.sort_last_name, c.sort_first_name, c.id",
+        (json.dumps([row[0] for row in first]),),
+    )
+    return Found([dict(row) for row in rows], int(first[0][1]))
+
+
+def _search_condition(conn: sqlite3.Connection, text: str) -> tuple[str, list[Any]]:
+    """The WHERE clause (over `customers c`) and its parameters for the words of `text`."""
     words = fold_for_search(text).split()
     if not words:
         raise InvalidInput(t("text: give at least one word to search for"))
     conditions = ["c.search_text LIKE ? ESCAPE '\\'" for _ in words]
     params: list[Any] = [f"%{_escape_like(word)}%" for word in words]
-    narrowing = _all_of([_trigram_query(word) for word in words])
     # Each alternative's words must all be in a matching row.
     alternatives = [words]
     phone = _as_phone(text)
@@ -577,7 +617,6 @@ def search_customers(
         digits = "".join(ch for ch in text if ch.isdigit())
         conditions = ["(c.search_text LIKE ? OR c.search_text LIKE ?)"]
         params = [f"%{digits}%", f"%{phone}%"]
-        narrowing = f"({_trigram_query(digits)}) OR ({_trigram_query(phone)})"
         alternatives = [[digits], [phone]]
     keyed = None if phone is not None else _email_key_range(words)
     windows = None if keyed is not None else _rarest_windows(conn, alternatives)
@@ -587,17 +626,16 @@ def search_customers(
     elif windows is not None:
         conditions.insert(0, _BY_DIGITS.format(marks=", ".join("?" for _ in windows)))
         params[:0] = windows
-    elif narrowing:
-        conditions.insert(
-            0, "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"
-        )
-        params.insert(0, narrowing)
-    rows = conn.execute(
-        f"{_LIST_SELECT} WHERE {' AND '.join(conditions)} "
-        "ORDER BY finnish(c.last_name), finnish(c.first_name), c.id LIMIT ?",
-        (*params, limit),
-    )
-    return [dict(row) for row in rows]
+    else:
+        queries = [_narrowest_trigrams(conn, words) for words in alternatives]
+        # An alternative without a trigram (words of one or two letters) may match any row.
+        if all(queries):
+            narrowing = " OR ".join(f"({query})" for query in queries)
+            conditions.insert(
+                0, "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"
+            )
+            params.insert(0, narrowing)
+    return " AND ".join(conditions), params
 
 
 _BY_DIGITS = "c.id IN (SELECT customer_id FROM customer_search_digits WHERE digits IN ({marks}))"
@@ -664,18 +702,65 @@ def _email_key_range(words: list[str]) -> list[str] | None:
     return [low, high]
 
 
-def _trigram_query(word: str) -> str:
-    """An FTS5 query for the rows holding every trigram of `word` ('' under three letters).
+# Which trigrams narrow a search (`_narrowest_trigrams`). The index keeps no positions
+# (detail=none), so ANDing trigrams reads each one's whole list of rows: about 36 ns a
+# row, while a row left over costs about a microsecond for LIKE to read and test. At
+# 1,000,000 customers `yri` is in 333,334 rows (12 ms to read) and `667` in 4,367
+# (0.2 ms); `yritys 6667` read all its trigrams in 11.5 ms, its two rarest in 0.5 ms
+# (benchmarks/README.md, "customer search").
+PROBE_ROWS = 100  # rows read of each trigram to guess how many rows hold it
+PROBED_TRIGRAMS = 8  # a long search probes this many of its trigrams, spread over it
+ROW_COST = 28  # a row left for LIKE costs as much as this many index entries read
+_PROBE = (
+    "SELECT count(*), max(rowid) FROM (SELECT rowid FROM customer_search "
+    "WHERE customer_search MATCH ? LIMIT ?)"
+)
 
-    Each trigram is its own quoted string, ANDed: the index keeps no positions
-    (detail=none), and LIKE checks the order afterwards.
+
+def _trigrams(word: str) -> list[str]:
+    return sorted({word[i : i + 3] for i in range(len(word) - 2)})
+
+
+def _quoted(gram: str) -> str:
+    return '"' + gram.replace('"', '""') + '"'
+
+
+def _narrowest_trigrams(conn: sqlite3.Connection, words: list[str]) -> str:
+    """An FTS5 query for rows holding the trigrams of `words` that narrow the search
+    most for what they cost to read ('' when no word has three letters).
+
+    Every row LIKE can match holds every trigram of every word, so any of them narrows
+    correctly; the rest is cost. How many rows hold a trigram is guessed from how far
+    into the index (in id order) its first PROBE_ROWS rows reach. Starting from the
+    rarest, a trigram is added while reading its rows costs less than the rows it is
+    expected to rule out would cost LIKE (ROW_COST), as if trigrams were independent.
     """
-    grams = sorted({word[i : i + 3] for i in range(len(word) - 2)})
-    return " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
+    grams = sorted({gram for word in words for gram in _trigrams(word)})
+    if len(grams) <= 1:
+        return " AND ".join(_quoted(gram) for gram in grams)
+    if len(grams) > PROBED_TRIGRAMS:
+        step = (len(grams) - 1) / (PROBED_TRIGRAMS - 1)
+        grams = [grams[round(i * step)] for i in range(PROBED_TRIGRAMS)]
+    top = conn.execute("SELECT max(id) FROM customers").fetchone()[0] or 1
+    guessed = sorted((_rows_holding(conn, gram, top), gram) for gram in grams)
+    rows, chosen = guessed[0]
+    picked, left = [chosen], float(rows)
+    for rows, gram in guessed[1:]:
+        ruled_out = left * (1 - rows / top)
+        if rows >= ruled_out * ROW_COST:
+            break
+        picked.append(gram)
+        left -= ruled_out
+    return " AND ".join(_quoted(gram) for gram in sorted(picked))
 
 
-def _all_of(queries: list[str]) -> str:
-    return " AND ".join(query for query in queries if query)
+def _rows_holding(conn: sqlite3.Connection, gram: str, top: int) -> float:
+    """How many rows hold `gram`: exact under PROBE_ROWS, else extrapolated from the id
+    of its PROBE_ROWS-th row (ids below `top`)."""
+    count, reached = conn.execute(_PROBE, (_quoted(gram), PROBE_ROWS)).fetchone()
+    if count < PROBE_ROWS:
+        return float(count)
+    return PROBE_ROWS * top / max(int(reached), 1)
 
 
 def _as_phone(text: str) -> str | None:

@@ -195,7 +195,7 @@ def show_organisation(conn: sqlite3.Connection, ref: str) -> dict[str, Any]:
         for row in conn.execute(
             """SELECT id, first_name, last_name, email, state FROM customers
                WHERE organisation_id = ?
-               ORDER BY finnish(last_name), finnish(first_name), id""",
+               ORDER BY sort_last_name, sort_first_name, id""",
             (organisation_id,),
         )
     ]

@@ -19,6 +19,15 @@ class PersonalTable:
     why: str
 
 
+# Columns that are another column of the same row in another form: migration 19's sort
+# keys of the names (docs/rules.md §3, "Names in Finnish order, stored"). The statement
+# lists each with the column it copies, so a register whose settings predate it still
+# names it in words.
+COPIES = {
+    "customers.sort_first_name": "customers.first_name",
+    "customers.sort_last_name": "customers.last_name",
+}
+
 PERSONAL_TABLES: tuple[PersonalTable, ...] = (
     PersonalTable(
         "customers",
@@ -34,6 +43,8 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
             "notes",
             "search_text",
             "search_email_key",
+            "sort_first_name",
+            "sort_last_name",
             "source_detail",
         ),
         "the person's identity and contact data (docs/privacy-statement.md P1)",

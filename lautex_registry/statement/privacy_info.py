@@ -38,7 +38,7 @@ from lautex_registry.platform.documents import LANGUAGES, language_for
 from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.settings import RETENTION_YEARS, section
 from lautex_registry.platform.sqlite import sqlite3
-from lautex_registry.records.personal_data import PERSONAL_TABLES
+from lautex_registry.records.personal_data import COPIES, PERSONAL_TABLES
 from lautex_registry.records.recipients import in_eu_eea, normalise_country, purposes_of
 
 _KIND_TEXT = {
@@ -316,7 +316,7 @@ def _purpose(entry: dict[str, Any], lang: str, index: int) -> dict[str, Any]:
 def _categories(statement: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     """The categories of the settings; any personal column they miss is listed on its own,
     so the statement can never leave out what the schema holds."""
-    categories = []
+    categories: list[dict[str, Any]] = []
     covered: set[str] = set()
     for i, entry in enumerate(_list(statement, "categories")):
         columns = [str(c) for c in entry.get("columns", [])]
@@ -331,7 +331,13 @@ def _categories(statement: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     for table in PERSONAL_TABLES:
         for column in table.columns:
             name = f"{table.table}.{column}"
-            if name not in covered:
+            if name in covered:
+                continue
+            copied = COPIES.get(name)
+            holding = [c for c in categories if copied is not None and copied in c["columns"]]
+            if holding:
+                holding[0]["columns"].append(name)
+            else:
                 categories.append({"code": name, "category": name, "columns": [name]})
     return categories
 

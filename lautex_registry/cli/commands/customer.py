@@ -300,16 +300,13 @@ def customer_search(
 
     Example: lautex customer search aijala
     """
-    from lautex_registry.platform.validation import MAX_ID
-    from lautex_registry.records.customers import search_customers
+    from lautex_registry.records.customers import find_customers
 
     columns = pick_fields(fields, LIST_FIELDS, LIST_COLUMNS)
     with open_workspace(ctx) as ws:
-        # Every match is read so that a cut list can say how many matched in all.
-        rows = search_customers(ws.conn, text, limit=MAX_ID)
-        shown = rows[:limit]
-        ws.audit_handout("customer search", "customer", None, {"rows": len(shown)})
-    emit_rows(rows, fmt, columns, limit=limit)
+        found = find_customers(ws.conn, text, limit=limit)
+        ws.audit_handout("customer search", "customer", None, {"rows": len(found.rows)})
+    emit_rows(found.rows, fmt, columns, limit=limit, total=found.total)
 
 
 @customer_app.command("edit")

@@ -56,6 +56,7 @@ _NAMES = (
     "m0016_customer_email_key",
     "m0017_search_secure_delete",
     "m0018_customer_search_digits",
+    "m0019_customer_name_order",
 )
 
 MIGRATION_SET = "lautex"
