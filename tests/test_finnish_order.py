@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lautex_registry.platform import collation
 from lautex_registry.platform.collation import SEPARATOR, finnish_key, sort_key
 from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.sqlite import sqlite3
@@ -123,3 +124,24 @@ def test_a_client_without_finnish_can_read_but_not_write_a_name(cli: Cli) -> Non
     finally:
         plain.close()
     assert _stored_keys(cli)[customer] == (sort_key("Aalto"), sort_key("Aino"))
+
+
+def test_names_are_written_where_sqlite_trusts_no_function_in_a_schema(cli: Cli) -> None:
+    """An SQLite built with trusted_schema off refuses an application function in a
+    trigger unless it is marked innocuous, which Python cannot mark: the register's own
+    connection turns the pragma on with finnish(), or no name could be written."""
+    customer = add_customer(
+        cli, "--first-name", "Aino", "--last-name", "Aalto", "--source", "partner"
+    )
+    conn = sqlite3.connect(cli.db)
+    try:
+        conn.execute("PRAGMA trusted_schema = OFF")  # as such a build starts
+        collation.register(conn)
+        conn.execute("UPDATE customers SET last_name = 'Öhman' WHERE id = ?", (customer,))
+        conn.commit()
+        conn.execute("PRAGMA trusted_schema = OFF")  # what register() is there to undo
+        with pytest.raises(sqlite3.OperationalError, match="unsafe use of finnish"):
+            conn.execute("UPDATE customers SET last_name = 'Mäki' WHERE id = ?", (customer,))
+    finally:
+        conn.close()
+    assert _stored_keys(cli)[customer] == (sort_key("Öhman"), sort_key("Aino"))

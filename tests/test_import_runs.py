@@ -17,7 +17,7 @@ from lautex_registry.cli.commands.customer import IMPORT_BATCH_ROWS
 from lautex_registry.platform import collation
 from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.importing import runs
-from tests.conftest import Cli
+from tests.conftest import Cli, roll_back_migrations
 from tests.helpers import add_order, assert_one_line_error, dump, sigint_as_a_shell_gives_it
 
 HEADER = "first_name;last_name;org;email;source\n"
@@ -549,3 +549,34 @@ def test_undo_keeps_a_restored_objection_a_clerk_has_worked_on(cli: Cli, tmp_pat
     refused = cli.run("customer", "import", "--undo", "1", "--yes", user="clerk")
     assert_one_line_error(refused, 4, "objections 1", "nothing removed")
     assert dump(cli) == before
+
+
+# --- migration 19 stores every customer's sort keys ----------------------------------------
+
+
+def test_a_run_imported_before_migration_19_can_still_be_undone(cli: Cli, tmp_path: Path) -> None:
+    """Storing the keys updates every customer row; an imported customer nobody touched
+    must not count as changed, or `--undo` of an older run would be refused."""
+    path = write(tmp_path, rows(3))
+    cli.ok("customer", "import", str(path), user="clerk")
+    roll_back_migrations(cli.db, to=18)  # the register as release 18 left it
+    cli.ok("migrate")
+    with cli.connect() as conn:
+        assert conn.execute("SELECT sum(changed) FROM import_run_customers").fetchone()[0] == 0
+        trigger = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'import_run_customer_changed'"
+        ).fetchone()
+    assert trigger is not None  # set aside while the keys were written, then back
+    cli.ok("customer", "import", "--undo", "1", "--yes", user="clerk")
+
+
+def test_an_unfinished_run_from_before_migration_19_is_resumed_then_undone(
+    cli: Cli, tmp_path: Path
+) -> None:
+    path = _unfinished_run(cli, tmp_path, 7, 2, 2)  # a crash left it at 4 of 7
+    roll_back_migrations(cli.db, to=18)
+    cli.ok("migrate")
+    done = cli.ok("customer", "import", "--resume", "1", str(path), "-f", "json", user="clerk")
+    assert json.loads(done.stdout)["run_stored"] == 7
+    undone = cli.ok("customer", "import", "--undo", "1", "--yes", "-f", "json", user="clerk")
+    assert json.loads(undone.stdout)["customers_kept"] == []

@@ -165,14 +165,17 @@ def test_every_kind_of_search_narrows_by_the_index(blank: sqlite3.Connection) ->
             customers.search_customers(blank, typed)
         finally:
             blank.set_trace_callback(None)
-        (statement,) = [s for s in seen if s.lstrip().startswith("SELECT c.id")]
-        plan = " ".join(str(r[3]) for r in blank.execute(f"EXPLAIN QUERY PLAN {statement}"))
+        (statement,) = [s for s in seen if s.lstrip().startswith("WITH first")]
+        steps = [str(r[3]) for r in blank.execute(f"EXPLAIN QUERY PLAN {statement}")]
+        plan = " ".join(steps)
         assert ("customer_search VIRTUAL TABLE" in plan) is (how == "trigrams"), (typed, plan)
         keyed = re.findall(r"USING (?:COVERING )?INDEX customers_search_email_key", plan)
         assert len(keyed) == (2 if how == "email key" else 0), (typed, plan)  # range, and odd
         windows = "SEARCH customer_search_digits USING PRIMARY KEY (digits=?)" in plan
         assert windows is (how == "digits"), (typed, plan)
-        assert ("SEARCH c USING INTEGER PRIMARY KEY" in plan) is (how != "scan"), (typed, plan)
+        # Only the matches' first rows are read whole, by id, whatever found them.
+        assert ("SCAN c" in steps) is (how == "scan"), (typed, plan)
+        assert "SEARCH c USING INTEGER PRIMARY KEY (rowid=?)" in steps, (typed, plan)
 
 
 def test_the_email_key_finds_the_middle_of_an_address_and_a_second_at(
@@ -325,6 +328,47 @@ def test_a_search_reads_only_its_rarest_trigrams(
             assert customers.search_customers(blank, typed) == like_scan(blank, typed), typed
     finally:
         blank.execute("ROLLBACK")
+
+
+def test_the_trigrams_probed_come_from_every_word() -> None:
+    """A short rare word is probed beside long common ones, each word's share spread over
+    it (the first and last trigram of each): `bqx` is what narrows this search."""
+    probed = customers.probed_trigrams(["virtanen", "helsinki", "bqx"])
+    assert len(probed) <= customers.PROBED_TRIGRAMS and "bqx" in probed
+    assert {"vir", "nen", "hel", "nki"} <= set(probed)
+    assert customers.probed_trigrams(["ab", "c"]) == []
+    long = customers.probed_trigrams(["abcdefghijklmnopqrstuvwxyz"])
+    assert len(long) == customers.PROBED_TRIGRAMS and long[0] == "abc" and long[-1] == "xyz"
+
+
+def test_a_search_reads_rows_and_total_from_one_snapshot(cli: Cli) -> None:
+    """Another clerk renames a match while the search runs: what it shows and the count it
+    gives are both from before or both from after, never a renamed row among matches."""
+    first = add_customer(cli, "--first-name", "Aino", "--last-name", "Virtanen",
+                         "--source", "partner")  # fmt: skip
+    add_customer(cli, "--first-name", "Eino", "--last-name", "Virtanen", "--source", "partner")
+    conn = connect(cli.db)
+    other = cli.connect()
+    reads: list[str] = []
+
+    def rename_once(statement: str) -> None:
+        if "customers c" not in statement:
+            return
+        reads.append(statement)
+        if len(reads) == 2:  # a second statement reading customers: rename in between
+            other.execute("UPDATE customers SET last_name = 'Mäki', search_text = 'aino maki' "
+                          "WHERE id = ?", (first,))  # fmt: skip
+            other.commit()
+
+    try:
+        conn.set_trace_callback(rename_once)
+        found = customers.find_customers(conn, "virtanen")
+    finally:
+        conn.set_trace_callback(None)
+        conn.close()
+        other.close()
+    assert all(row["last_name"] == "Virtanen" for row in found.rows)
+    assert found.total == len(found.rows)
 
 
 def test_an_edited_phone_moves_the_digit_windows(cli: Cli) -> None:

@@ -35,13 +35,14 @@ sys.argv[0] = "lautex"
 main()
 """
 
-# Libraries no plain command needs: documents (jinja2, babel, markdown-it, fpdf), tables
+# Libraries no plain command needs: documents (jinja2, babel, markdown-it, the PDF), tables
 # at a terminal (rich), phone numbers, encryption, migrations, and the erasure services.
 HEAVY = (
     "jinja2",
     "babel",
     "markdown_it",
-    "fpdf",
+    "lautex_registry.platform.pdf_layout",
+    "lautex_registry.platform.pdf_writer",
     "rich",
     "phonenumbers",
     "pyrage",
@@ -101,7 +102,8 @@ def test_a_markdown_statement_uses_no_markdown_parser_and_its_cached_template(
     assert first.startswith("# ")
     # Markdown is the template's own output: no parser, no table drawing, no PDF; its
     # dates and country names are CLDR's words shipped with lautex, not Babel's data.
-    assert loaded(first_modules, ("markdown_it", "rich", "fpdf", "babel")) == []
+    documents_only = ("markdown_it", "rich", "lautex_registry.platform.pdf_writer", "babel")
+    assert loaded(first_modules, documents_only) == []
     written = {path: path.stat().st_mtime_ns for path in cache.iterdir()}
     assert len(written) == 1  # the statement's template
     assert all(stat.S_IMODE(path.stat().st_mode) & 0o077 == 0 for path in written)

@@ -1,4 +1,4 @@
-"""Mailing labels: CSV, or printable A4 label sheets (fpdf2).
+"""Mailing labels: CSV, or printable A4 label sheets (PDF, `platform/pdf_writer.py`).
 
 Labels are a list in the statement's sense (docs/privacy-statement.md P3): everyone with a
 publication ban, an
@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from lautex_registry.marketing.lists import (
     ListRun,
@@ -30,9 +30,12 @@ from lautex_registry.marketing.lists import (
 from lautex_registry.platform import audit, validation
 from lautex_registry.platform.errors import InvalidInput, t
 from lautex_registry.platform.escaping import printable, spreadsheet_safe
-from lautex_registry.platform.paper import FONT, add_fonts, postal_address
+from lautex_registry.platform.paper import font_path, postal_address
 from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.platform.wording import HOME_COUNTRY, country_name
+
+if TYPE_CHECKING:
+    from lautex_registry.platform.pdf_writer import PdfFont, PdfStream
 
 FORMATS = ("csv", "pdf")
 SORTS = ("postal-code", "name")
@@ -194,33 +197,57 @@ def label_lines(label: dict[str, str]) -> list[str]:
     return [printable(" ".join(line.split())) for line in lines if line.strip()]
 
 
-def pdf_bytes(labels: Iterable[dict[str, str]], sheet: str = DEFAULT_SHEET, skip: int = 0) -> bytes:
-    """The label sheets as PDF bytes; `skip` labels of the first sheet are already used."""
-    from fpdf import FPDF
+def pdf_chunks(
+    labels: Iterable[dict[str, str]], sheet: str = DEFAULT_SHEET, skip: int = 0
+) -> Iterator[bytes]:
+    """The label sheets as PDF, a sheet at a time as the labels are read (`pdf_writer`)."""
+    from lautex_registry.platform.pdf_writer import PdfStream, chunks
 
     geometry = SHEETS[validation.choice(sheet, tuple(SHEETS), "sheet")]
     skip = check_skip(skip, sheet)
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.set_auto_page_break(False)
-    pdf.set_margins(0, 0, 0)
-    pdf.set_title("Mailing labels")
-    pdf.set_creator("lautex")
-    add_fonts(pdf)
-    pdf.set_font(FONT, size=FONT_SIZE)
+    stream = PdfStream({"": font_path()}, title="Mailing labels")
+    return chunks(stream, _sheets(stream, labels, geometry, skip))
+
+
+def _sheets(
+    stream: "PdfStream", labels: Iterable[dict[str, str]], geometry: Sheet, skip: int
+) -> Iterator[None]:
+    font = stream.fonts[""]
     per_page = geometry.per_page
     top = (PAGE_HEIGHT - geometry.rows * geometry.height) / 2
     left = (PAGE_WIDTH - geometry.columns * geometry.width) / 2
-    count = 0
+    ops: list[str] = []
     for count, label in enumerate(labels, start=1):
         slot = (count - 1 + skip) % per_page
-        if slot == 0 or count == 1:
-            pdf.add_page()
+        if slot == 0 and count > 1:  # this sheet is full: out it goes
+            stream.write_page("".join(ops))
+            ops = []
+            yield
         x = left + (slot % geometry.columns) * geometry.width
         y = top + (slot // geometry.columns) * geometry.height
-        _draw_label(pdf, label, x, y, geometry)
-    if count == 0:
-        pdf.add_page()  # a valid, empty sheet rather than no file
-    return bytes(pdf.output())
+        ops.extend(_label_ops(font, label, x, y, geometry))
+    # the last sheet, or a valid, empty sheet rather than no file
+    stream.write_page("".join(ops))
+    yield from stream.finish()
+
+
+def _label_ops(
+    font: "PdfFont", label: dict[str, str], x: float, y: float, sheet: Sheet
+) -> Iterator[str]:
+    """The lines of one label, centred in its height (x, y: its top left corner in mm)."""
+    from lautex_registry.platform.pdf_writer import MM
+
+    lines = label_lines(label)
+    width = (sheet.width - 2 * PADDING) * MM
+    top = y + (sheet.height - len(lines) * LINE_HEIGHT) / 2
+    for index, line in enumerate(lines):
+        size = FONT_SIZE
+        # A long line is set smaller rather than cut: an address must stay whole.
+        while size > MIN_FONT_SIZE and font.width(line, size) > width:
+            size -= 0.5
+        baseline = (PAGE_HEIGHT - top - index * LINE_HEIGHT - LINE_HEIGHT / 2) * MM - size * 0.35
+        left = (x + PADDING) * MM
+        yield f"BT /{font.key} {size} Tf {left:.2f} {baseline:.2f} Td <{font.hex(line)}> Tj ET\n"
 
 
 def check_sheet(sheet: str, skip: int = 0) -> str:
@@ -243,22 +270,6 @@ def check_skip(skip: int, sheet: str) -> int:
             )
         )
     return skip
-
-
-def _draw_label(pdf: Any, label: dict[str, str], x: float, y: float, sheet: Sheet) -> None:
-    lines = label_lines(label)
-    width = sheet.width - 2 * PADDING
-    top = y + (sheet.height - len(lines) * LINE_HEIGHT) / 2
-    for index, line in enumerate(lines):
-        size = FONT_SIZE
-        pdf.set_font_size(size)
-        # A long line is set smaller rather than cut: an address must stay whole.
-        while size > MIN_FONT_SIZE and pdf.get_string_width(line) > width:
-            size -= 0.5
-            pdf.set_font_size(size)
-        pdf.set_xy(x + PADDING, top + index * LINE_HEIGHT)
-        pdf.cell(w=width, h=LINE_HEIGHT, text=line)
-    pdf.set_font_size(FONT_SIZE)
 
 
 def default_path(fmt: str, on: str) -> Path:
@@ -311,4 +322,5 @@ def write_labels(
     if fmt == "csv":
         write_csv(labels, handle)
         return
-    handle.write(pdf_bytes(labels, sheet, skip))
+    for chunk in pdf_chunks(labels, sheet, skip):
+        handle.write(chunk)

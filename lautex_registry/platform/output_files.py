@@ -324,20 +324,24 @@ def new_output_file(
 
 def write_output(
     target: Path,
-    content: str | bytes | Iterable[str],
+    content: str | bytes | Iterable[str] | Iterable[bytes],
     register: Path | None,
     *,
     force: bool = False,
 ) -> Path:
-    """Write a whole document to `target` (mode 0600) through a temporary file; text may
-    come in pieces (a long document written as it is made)."""
+    """Write a whole document to `target` (mode 0600) through a temporary file; text or
+    bytes (a PDF) may come in pieces (a long document written as it is made)."""
     with new_output_file(target, register, force=force) as pending:
         try:
-            with pending.open("wb" if isinstance(content, bytes) else "w") as handle:
-                if isinstance(content, str | bytes):
+            if isinstance(content, str | bytes):
+                with pending.open("wb" if isinstance(content, bytes) else "w") as handle:
                     handle.write(content)
-                else:
-                    handle.writelines(content)
+            else:
+                pieces = iter(content)
+                first = next(pieces, "")
+                with pending.open("wb" if isinstance(first, bytes) else "w") as handle:
+                    handle.write(first)
+                    handle.writelines(pieces)
         except OSError as exc:  # e.g. the disk is full: the file is not what was recorded
             raise pending.cannot_write(exc) from exc
     return target

@@ -2,15 +2,15 @@
 the date, the reference, page numbers and a signature line (docs/rules.md §2 "Letters on
 paper").
 
-The body is the document's own Markdown, rendered to HTML by the one Markdown parser
-(`documents.markdown_parser`) and set by fpdf2. The font is DejaVu Sans, shipped in
-`lautex_registry/fonts/` with its licence, so every name prints as written (Å, Ø, ß, Č);
-no letter is transliterated.
+The body is the document's own Markdown, read by the one Markdown parser
+(`documents.body_blocks`: prose as HTML, tables row by row) and set page by page as it
+arrives (`pdf_layout.py`), written by our own streaming PDF writer (`pdf_writer.py`). The
+font is DejaVu Sans, shipped in `lautex_registry/fonts/` with its licence, so every name
+prints as written (Å, Ø, ß, Č); no letter is transliterated.
 """
 
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
 
 from lautex_registry.platform.escaping import printable
 
@@ -74,12 +74,6 @@ def font_path(style: str = "") -> str:
     return str(resources.files("lautex_registry").joinpath(f"fonts/{_FONT_FILES[style]}"))
 
 
-def add_fonts(pdf: Any) -> None:
-    """Register the shipped Unicode font in its four styles."""
-    for style in _FONT_FILES:
-        pdf.add_font(FONT, style=style, fname=font_path(style))
-
-
 def _line(text: str) -> str:
     # One printed line: a control character has no glyph, so it is printed as its escape.
     return printable(" ".join(str(text).split()), one_line=True)
@@ -98,93 +92,6 @@ def _letterhead_lines(controller: dict[str, str], lang: str) -> list[str]:
         if p
     )
     return [line for line in (address, contact) if line]
-
-
-def pdf_document(html_body: str, paper: Paper) -> bytes:
-    """The document as PDF bytes: `html_body` is the Markdown's HTML (no <html> wrapper)."""
-    from fpdf import FPDF
-
-    words = _WORDS[paper.lang]
-
-    class Letter(FPDF):
-        def header(self) -> None:
-            self.set_xy(LEFT, 12)
-            self.set_font(FONT, "B", 11)
-            self.cell(95, 5, _line(paper.controller.get("name", "")))
-            self.set_font(FONT, "", 8)
-            for index, text in enumerate(_letterhead_lines(paper.controller, paper.lang)):
-                self.set_xy(LEFT, 18 + index * 4)
-                self.cell(95, 4, _line(text))
-            info = [f"{words['date']}: {paper.date}"]
-            if paper.reference:
-                info.append(f"{words['reference']}: {paper.reference}")
-            info.append(f"{words['page']} {self.page_no()}/{{nb}}")
-            self.set_font(FONT, "", 9)
-            for index, text in enumerate(info):
-                self.set_xy(INFO_X, 12 + index * 4.5)
-                self.cell(PAGE_WIDTH - RIGHT - INFO_X, 4.5, _line(text), align="R")
-            self.set_draw_color(150)
-            self.line(LEFT, 31, PAGE_WIDTH - RIGHT, 31)
-            self.set_y(BODY_TOP_FIRST if self.page_no() == 1 else BODY_TOP)
-
-        def footer(self) -> None:
-            self.set_y(-12)
-            self.set_font(FONT, "", 8)
-            name = _line(paper.controller.get("name", ""))
-            self.cell(0, 4, f"{name} · {words['page']} {self.page_no()}/{{nb}}", align="C")
-
-    pdf = Letter(orientation="portrait", unit="mm", format="A4")
-    pdf.set_title(_line(paper.title))
-    pdf.set_creator("lautex")
-    pdf.set_author(_line(paper.controller.get("name", "")))
-    pdf.set_lang(paper.lang)
-    pdf.set_margins(LEFT, BODY_TOP, RIGHT)
-    pdf.set_auto_page_break(True, margin=BOTTOM)
-    add_fonts(pdf)
-    pdf.add_page()
-    if paper.recipient:
-        pdf.set_font(FONT, "", 10)
-        for index, text in enumerate(paper.recipient[:8]):
-            pdf.set_xy(WINDOW_X + 2, WINDOW_Y + 3 + index * 5)
-            pdf.cell(WINDOW_WIDTH - 4, 5, _line(text))
-    pdf.set_y(BODY_TOP_FIRST)
-    pdf.set_font(FONT, "", 9.5)
-    from fpdf.fonts import TextStyle
-
-    # Black headings in the body's font: a letter, not a web page.
-    headings = {
-        tag: TextStyle(font_family=FONT, font_style="B", font_size_pt=size, color=0, t_margin=top)
-        for tag, size, top in (("h1", 14, 2), ("h2", 11.5, 5), ("h3", 10.5, 4), ("h4", 10, 3))
-    }
-    headings["p"] = TextStyle(t_margin=1.5, b_margin=1.5)  # a gap between paragraphs
-    pdf.write_html(
-        html_body,
-        font_family=FONT,
-        tag_styles=headings,
-        table_line_separators=True,
-        li_prefix_color=(0, 0, 0),
-        warn_on_tags_not_matching=False,
-    )
-    if paper.signer is not None:
-        _signature(pdf, paper, words)
-    return bytes(pdf.output())
-
-
-def _signature(pdf: Any, paper: Paper, words: dict[str, str]) -> None:
-    """A line to sign on, with the handler's name and the controller under it."""
-    if pdf.get_y() > PAGE_HEIGHT - BOTTOM - 35:
-        pdf.add_page()
-    y = pdf.get_y() + 18
-    pdf.set_draw_color(0)
-    pdf.line(LEFT, y, LEFT + 75, y)
-    pdf.set_font(FONT, "", 8)
-    pdf.set_xy(LEFT, y + 1)
-    pdf.cell(75, 4, words["signature"])
-    pdf.set_font(FONT, "", 10)
-    pdf.set_xy(LEFT, y + 5)
-    pdf.cell(120, 5, _line(paper.signer or ""))
-    pdf.set_xy(LEFT, y + 10)
-    pdf.cell(120, 5, _line(paper.controller.get("name", "")))
 
 
 def postal_address(

@@ -511,11 +511,11 @@ LIST_FIELDS = (
     "updated_at",
     "last_activity",
 )
-_LIST_SELECT = (
-    "SELECT "
-    + ", ".join("o.name AS organisation" if f == "organisation" else f"c.{f}" for f in LIST_FIELDS)
-    + " FROM customers c LEFT JOIN organisations o ON o.id = c.organisation_id"
+_LIST_COLUMNS = ", ".join(
+    "o.name AS organisation" if f == "organisation" else f"c.{f}" for f in LIST_FIELDS
 )
+_WITH_ORGANISATION = "LEFT JOIN organisations o ON o.id = c.organisation_id"
+_LIST_SELECT = f"SELECT {_LIST_COLUMNS} FROM customers c {_WITH_ORGANISATION}"
 
 
 _LIST_ORDER = {
@@ -585,21 +585,29 @@ def find_customers(conn: sqlite3.Connection, text: str, *, limit: int = 100) -> 
     counted in the same pass; only the first `limit` are read whole.
     """
     where, params = _search_condition(conn, text)
-    # `+` keeps SQLite from walking the name index in order and testing every customer:
-    # the matches are found first, and SQLite's top-N sort keeps the first `limit`.
-    first = conn.execute(
-        f"SELECT c.id, count(*) OVER () FROM customers c WHERE {where} "
-        "ORDER BY +c.sort_last_name, +c.sort_first_name, c.id LIMIT ?",
-        (*params, limit),
-    ).fetchall()
-    if not first:
-        return Found([], 0)
-    rows = conn.execute(
-        f"{_LIST_SELECT} WHERE c.id IN (SELECT value FROM json_each(?)) "
-        "ORDER BY c.sort_last_name, c.sort_first_name, c.id",
-        (json.dumps([row[0] for row in first]),),
-    )
-    return Found([dict(row) for row in rows], int(first[0][1]))
+    rows = [
+        dict(row)
+        for row in conn.execute(
+            # One statement, so rows and total come from one snapshot of the register. `+`
+            # keeps SQLite from walking the name index in order and testing every customer:
+            # the matches are found first, SQLite's top-N sort keeps the first `limit`
+            # with the count of them all, and only those are read whole.
+            f"WITH first AS (SELECT c.id, c.sort_last_name, c.sort_first_name, "
+            f"count(*) OVER () AS total FROM customers c WHERE {where} "
+            "ORDER BY +c.sort_last_name, +c.sort_first_name, c.id LIMIT ?) "
+            f"SELECT {_LIST_COLUMNS}, first.total AS {_TOTAL} FROM first "
+            f"JOIN customers c ON c.id = first.id {_WITH_ORGANISATION} "
+            "ORDER BY first.sort_last_name, first.sort_first_name, first.id",
+            (*params, limit),
+        )
+    ]
+    total = rows[0].pop(_TOTAL) if rows else 0
+    for row in rows[1:]:
+        del row[_TOTAL]
+    return Found(rows, int(total))
+
+
+_TOTAL = "matched_in_all"
 
 
 def _search_condition(conn: sqlite3.Connection, text: str) -> tuple[str, list[Any]]:
@@ -717,10 +725,6 @@ _PROBE = (
 )
 
 
-def _trigrams(word: str) -> list[str]:
-    return sorted({word[i : i + 3] for i in range(len(word) - 2)})
-
-
 def _quoted(gram: str) -> str:
     return '"' + gram.replace('"', '""') + '"'
 
@@ -735,12 +739,9 @@ def _narrowest_trigrams(conn: sqlite3.Connection, words: list[str]) -> str:
     rarest, a trigram is added while reading its rows costs less than the rows it is
     expected to rule out would cost LIKE (ROW_COST), as if trigrams were independent.
     """
-    grams = sorted({gram for word in words for gram in _trigrams(word)})
+    grams = probed_trigrams(words)
     if len(grams) <= 1:
         return " AND ".join(_quoted(gram) for gram in grams)
-    if len(grams) > PROBED_TRIGRAMS:
-        step = (len(grams) - 1) / (PROBED_TRIGRAMS - 1)
-        grams = [grams[round(i * step)] for i in range(PROBED_TRIGRAMS)]
     top = conn.execute("SELECT max(id) FROM customers").fetchone()[0] or 1
     guessed = sorted((_rows_holding(conn, gram, top), gram) for gram in grams)
     rows, chosen = guessed[0]
@@ -752,6 +753,34 @@ def _narrowest_trigrams(conn: sqlite3.Connection, words: list[str]) -> str:
         picked.append(gram)
         left -= ruled_out
     return " AND ".join(_quoted(gram) for gram in sorted(picked))
+
+
+def probed_trigrams(words: list[str]) -> list[str]:
+    """The trigrams a search probes: at most PROBED_TRIGRAMS, spread over each word and
+    taken from every word in turn, so a short rare word is probed beside long ones."""
+    each = [grams for grams in map(_trigrams_in_order, words) if grams]
+    quota = -(-PROBED_TRIGRAMS // max(len(each), 1))  # a fair share of each word, rounded up
+    spread = [_spread(grams, quota) for grams in each]
+    picked: list[str] = []
+    for turn in range(PROBED_TRIGRAMS):
+        for grams in spread:
+            if turn < len(grams) and grams[turn] not in picked:
+                picked.append(grams[turn])
+    return picked[:PROBED_TRIGRAMS]
+
+
+def _trigrams_in_order(word: str) -> list[str]:
+    return list(dict.fromkeys(word[i : i + 3] for i in range(len(word) - 2)))
+
+
+def _spread(items: list[str], most: int) -> list[str]:
+    """At most `most` of `items`, evenly spaced, the first and the last among them."""
+    if len(items) <= most:
+        return items
+    if most == 1:
+        return items[:1]
+    step = (len(items) - 1) / (most - 1)
+    return [items[round(i * step)] for i in range(most)]
 
 
 def _rows_holding(conn: sqlite3.Connection, gram: str, top: int) -> float:

@@ -41,8 +41,8 @@ PORTABILITY_FORMAT = "lautex-portability-export"
 EXPORT_VERSION = 1
 FORMATS = ("json", "csv", "html", "md", "pdf")
 # Written to a file as they are made, the person's rows read as they are written: a long
-# export is never held whole (docs/rules.md §3). A PDF is made whole (fpdf2 numbers pages).
-STREAMED_FORMATS = ("md", "html", "json", "csv")
+# export is never held whole (docs/rules.md §3); a PDF page by page (`pdf_layout.py`).
+STREAMED_FORMATS = ("md", "html", "json", "csv", "pdf")
 PORTABILITY_FORMATS = ("json", "csv")
 ACCESS_KIND = "access-export"
 PORTABILITY_KIND = "portability-export"
@@ -81,9 +81,10 @@ ART15_POINTS = {
 class ExportFile:
     """One file of an export: its content and where it goes (None: standard output)."""
 
-    # bytes for a PDF; pieces of text for a letter written to a file as it is made (read
-    # them once, to the end: the document is recorded when the last piece has passed)
-    content: str | bytes | Iterator[str]
+    # bytes for a PDF; pieces of text (of bytes for a PDF) for a letter written to a file
+    # as it is made (read them once, to the end: the document is recorded when the last
+    # piece has passed)
+    content: str | bytes | Iterator[str] | Iterator[bytes]
     path: Path | None
 
 
@@ -487,12 +488,9 @@ def _paper(document: Mapping[str, Any], title: str) -> Paper:
 
 
 def render_access(document: Mapping[str, Any], fmt: str) -> str | bytes:
-    lang = str(document["language"])
-    if fmt in STREAMED_FORMATS:
-        return "".join(render_access_chunks(document, fmt))
-    title = document["information"]["register_name"]
-    context = letter_context(document)
-    return documents.render("access_export", lang, fmt, context, title, _paper(document, title))
+    if fmt == "pdf":
+        return b"".join(render_access_pdf(document))
+    return "".join(render_access_chunks(document, fmt))
 
 
 def render_access_chunks(document: Mapping[str, Any], fmt: str) -> Iterator[str]:
@@ -505,6 +503,15 @@ def render_access_chunks(document: Mapping[str, Any], fmt: str) -> Iterator[str]
     title = document["information"]["register_name"]
     context = letter_context(document)
     return documents.render_chunks("access_export", str(document["language"]), fmt, context, title)
+
+
+def render_access_pdf(document: Mapping[str, Any]) -> Iterator[bytes]:
+    """The letter as PDF, page by page as its rows are read."""
+    lang = str(document["language"])
+    title = document["information"]["register_name"]
+    context = letter_context(document)
+    markdown = documents.markdown_chunks("access_export", lang, context, paper=True)
+    return documents.pdf_chunks(markdown, _paper(document, title))
 
 
 def portability_csv(document: Mapping[str, Any]) -> tuple[str, str]:
@@ -591,10 +598,16 @@ def export_customer(
                 customer_id=customer_id,
                 request_id=request_id,
             )
-            chunks = documents.hashed(
-                render_access_chunks(document, fmt), lambda sha256: record(sha256=sha256)
-            )
-            files = [ExportFile(chunks, output)]
+            files = [
+                ExportFile(
+                    documents.hashed(render_access_pdf(document), lambda s: record(sha256=s))
+                    if fmt == "pdf"
+                    else documents.hashed(
+                        render_access_chunks(document, fmt), lambda s: record(sha256=s)
+                    ),
+                    output,
+                )
+            ]
         else:
             files = [ExportFile(render_access(document, fmt), output)]
     for file in files:

@@ -44,9 +44,27 @@ STATEMENTS: tuple[str, ...] = (
 BATCH = 20_000
 
 
+# Migration 15's trigger marks an imported customer as changed on any update of the row,
+# which `customer import --undo` then refuses to remove. Storing the keys changes nobody:
+# the trigger is set aside while they are written (in the migration's transaction, so a
+# failure puts it back with everything else).
+_IMPORT_TRIGGER = "import_run_customer_changed"
+
+
 def build(conn: sqlite3.Connection, progress: Callable[[int, int], None] | None) -> None:
     """Give the customers already in the register their keys, a batch of ids at a time
     so a large register shows its progress (done, total)."""
+    saved = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_IMPORT_TRIGGER,)
+    ).fetchone()
+    if saved is not None:
+        conn.execute(f"DROP TRIGGER {_IMPORT_TRIGGER}")
+    _store_keys(conn, progress)
+    if saved is not None:
+        conn.execute(saved[0])
+
+
+def _store_keys(conn: sqlite3.Connection, progress: Callable[[int, int], None] | None) -> None:
     total = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
     done, last = 0, 0
     while True:
