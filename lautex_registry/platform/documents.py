@@ -11,7 +11,6 @@ Every document handed out is recorded with its SHA-256, not its content.
 """
 
 import hashlib
-import html
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
@@ -337,6 +336,8 @@ def cell_text(cell: str) -> str:
         return cell
     text = _plain_cell(cell)
     if text is None:
+        import html  # markup in a cell is rare; `html` loads its entity table (start-up)
+
         rendered = str(_inline_parser().renderInline(cell))
         return html.unescape(_TAG.sub("", rendered))
     return text
