@@ -31,7 +31,7 @@ PASSWORD = "benchmark password 1"
 def plain(db: Path, keep: int) -> None:
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("BEGIN IMMEDIATE")
-    for migration in migrations.MIGRATIONS:
+    for migration in migrations.known():
         if migration.number > keep:
             for statement in migration.statements:
                 conn.execute(statement)

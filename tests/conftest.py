@@ -287,7 +287,7 @@ def roll_back_migrations(db: Path, to: int | None = None) -> None:
 
     keep = migrations.LATEST - 1 if to is None else to
     conn = sqlite3.connect(db)
-    for migration in reversed(migrations.MIGRATIONS):
+    for migration in reversed(migrations.known()):
         if migration.number <= keep:
             break
         for statement in reversed(migration.statements):

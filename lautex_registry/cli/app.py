@@ -1,5 +1,6 @@
 """The `lautex` command: the root group, global options and the error boundary."""
 
+import gc
 import os
 import sys
 from importlib import import_module
@@ -67,6 +68,7 @@ class RegisterGroup(HelpGroup):
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
+        collect_garbage_from_here()
         try:
             return super().invoke(ctx)
         except LautexError as exc:
@@ -108,6 +110,15 @@ class RegisterGroup(HelpGroup):
             if os.environ.get("LAUTEX_DEBUG"):
                 raise
             _unexpected(exc)
+
+
+def collect_garbage_from_here() -> None:
+    """The command's work starts: the cycle collector, off during start-up (`main`), runs
+    again, and what start-up made (modules, classes, the command tree: kept to the end)
+    is frozen out of its walks. Once a process: a `lautex shell` command finds it on."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 # Characters of an unexpected error's own message shown on its line.
@@ -276,6 +287,7 @@ def set_up_completion() -> None:
 
 
 def main() -> None:
+    gc.disable()  # until the command's work starts (`collect_garbage_from_here`)
     if os.environ.get(COMPLETE_VAR):
         set_up_completion()  # only then: start-up stays as it was (benchmarks/README.md)
     register_commands(commands_for(sys.argv[1:]))

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lautex_registry.platform import db
 from lautex_registry.platform.clock import real_timestamp
@@ -140,8 +140,10 @@ def record_many(
     )
 
 
-@dataclass(frozen=True)
-class ChainReport:
+class ChainReport(NamedTuple):
+    """What `audit verify` found (a named tuple: a dataclass costs every command's start-up
+    about 0.7 ms to make, and only `audit verify` makes reports)."""
+
     rows: int
     first_broken_id: int | None
     # What is wrong, for the person who runs `audit verify` (the JSON report: its English).
@@ -156,10 +158,10 @@ class ChainReport:
 
 def expected_triggers() -> dict[str, str]:
     """The append-only triggers the migrations put on audit_log, by name, as created."""
-    from lautex_registry.platform.migrations import MIGRATIONS
+    from lautex_registry.platform import migrations
 
     found = {}
-    for migration in MIGRATIONS:
+    for migration in migrations.known():
         for statement in migration.statements:
             words = statement.split()
             if words[:2] == ["CREATE", "TRIGGER"] and "audit_log" in words[3:8]:

@@ -5,6 +5,7 @@ imports nothing of the register's.
 """
 
 import re
+from typing import Any, cast
 
 # How many characters of a bad value an error line quotes (README "Input rules").
 EXCERPT_MAX = 20
@@ -27,7 +28,34 @@ CONTROL_CHARACTERS_BUT_NEWLINE = (
     "\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff" + FORMAT_CHARACTERS
 )
 CONTROL_CHARACTERS = "\n" + CONTROL_CHARACTERS_BUT_NEWLINE
-_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+
+
+def lazy_pattern(pattern: str, flags: int = 0) -> "re.Pattern[str]":
+    """`re.compile(pattern, flags)`, compiled when first used rather than at import.
+
+    Every command imports the modules that validate and escape, and compiling all their
+    patterns cost each one about 5 ms of its start-up (the classes of control characters
+    are long), most of them for patterns the command never uses (benchmarks/README.md).
+    On first use the compiled pattern's methods become the object's own, so a bulk
+    import's millions of calls cost what they cost on a compiled pattern.
+    """
+    return cast("re.Pattern[str]", _LazyPattern(pattern, flags))
+
+
+class _LazyPattern:
+    _METHODS = ("match", "fullmatch", "search", "sub", "subn", "split", "findall", "finditer")
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self._source = (pattern, flags)
+
+    def __getattr__(self, name: str) -> Any:
+        compiled = re.compile(*self._source)
+        for method in self._METHODS:
+            self.__dict__[method] = getattr(compiled, method)
+        return getattr(compiled, name)
+
+
+_CONTROL = lazy_pattern(f"[{CONTROL_CHARACTERS}]")
 
 
 def excerpt(value: str, limit: int = EXCERPT_MAX) -> str:

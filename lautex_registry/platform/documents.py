@@ -11,11 +11,9 @@ Every document handed out is recorded with its SHA-256, not its content.
 """
 
 import hashlib
-import html
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, AnyStr
 
@@ -119,6 +117,8 @@ def markdown_to_html(markdown: str, title: str, lang: str) -> str:
 
 def html_chunks(markdown: Iterable[str], title: str, lang: str) -> Iterator[str]:
     """The HTML page of a Markdown document, piece by piece as the Markdown arrives."""
+    from html import escape  # HTML only: `html` imports its table of entities (start-up)
+
     heading = escape(printable(title, one_line=True))  # the controller's name, from settings
     yield (
         f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
@@ -336,6 +336,8 @@ def cell_text(cell: str) -> str:
         return cell
     text = _plain_cell(cell)
     if text is None:
+        import html  # markup in a cell is rare; `html` loads its entity table (start-up)
+
         rendered = str(_inline_parser().renderInline(cell))
         return html.unescape(_TAG.sub("", rendered))
     return text
@@ -384,7 +386,9 @@ def _inline_parser() -> "MarkdownIt":
 
 def _html_text(text: str) -> str:
     """Text in HTML as markdown-it escapes it (&, <, > and the double quote)."""
-    return escape(text, quote=False).replace('"', "&quot;")
+    # html.escape(text, quote=False), written out: `html` is imported only for a page's head.
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;")
 
 
 def render(

@@ -14,6 +14,7 @@ from lautex_registry.platform.characters import (
     CONTROL_CHARACTERS,
     CONTROL_CHARACTERS_BUT_NEWLINE,
     escaped_character,
+    lazy_pattern,
 )
 
 # Exactly what validation refuses in free text (README "Input rules"): C0 and C1
@@ -21,8 +22,8 @@ from lautex_registry.platform.characters import (
 # the invisible format characters such as bidirectional overrides, which make a name
 # read differently from what is stored. A value stored before a rule was in force, or
 # a machine's own text, is shown with these escaped.
-_CONTROL = re.compile(f"[{CONTROL_CHARACTERS_BUT_NEWLINE}]")
-_CONTROL_OR_NEWLINE = re.compile(f"[{CONTROL_CHARACTERS}]")
+_CONTROL = lazy_pattern(f"[{CONTROL_CHARACTERS_BUT_NEWLINE}]")
+_CONTROL_OR_NEWLINE = lazy_pattern(f"[{CONTROL_CHARACTERS}]")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -47,7 +48,7 @@ def printable(text: str, *, one_line: bool = False) -> str:
 # backslash are written as `\t`, `\n`, `\r` and `\\` (as PostgreSQL's COPY text
 # format does, so a script can undo them); any other control character shows as in a
 # table (`\x1b`), so `| less` never runs one.
-_TSV_SPECIAL = re.compile(f"[\\\\{CONTROL_CHARACTERS}]")
+_TSV_SPECIAL = lazy_pattern(f"[\\\\{CONTROL_CHARACTERS}]")
 _TSV_NAMED = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -62,7 +63,7 @@ def tsv_safe(cell: str) -> str:
 # injection"); a leading apostrophe makes the cell text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 GUARD = "'"
-_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
+_PLAIN_NUMBER = lazy_pattern(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
 
 
 def spreadsheet_safe(cell: str) -> str:
@@ -108,13 +109,13 @@ _ANYWHERE = {
     "<": "&lt;",
     ">": "&gt;",
 }
-_ANYWHERE_PATTERN = re.compile("[\\\\`*\\[\\]|~&<>]")
+_ANYWHERE_PATTERN = lazy_pattern("[\\\\`*\\[\\]|~&<>]")
 # `_` opens emphasis unless a letter or digit is on both sides (`first_name` is safe).
-_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+_UNDERSCORE = lazy_pattern(r"(?<![^\W_])_|_(?![^\W_])")
 # At the start of a line (CommonMark block starts): an ATX heading (`# ` to `###### `), a
 # list item (`- `, `+ `, `1. `, `1) `), a setext underline or thematic break (a line of
 # `=` or `-`). Leading spaces do not hide them. `+358 40 ...` or `-2` is none of them.
-_LINE_START = re.compile(
+_LINE_START = lazy_pattern(
     r"^([ \t]*)(?:(#{1,6}|[+-])(?=[ \t]|$)|([=-])(?=[= \t-]*$)|([0-9]{1,9})([.)])(?=[ \t]|$))",
     re.MULTILINE,
 )
@@ -130,7 +131,7 @@ def _line_start(match: re.Match[str]) -> str:
 # Every character the steps below may change, and every line start they may escape: a
 # value with none of them (most names, dates and amounts) is already literal text, and a
 # letter with 10,000 orders writes 100,000 cells (docs/rules.md §3).
-_MAYBE_MARKUP = re.compile(
+_MAYBE_MARKUP = lazy_pattern(
     f"[{CONTROL_CHARACTERS_BUT_NEWLINE}\\\\`*\\[\\]|~&<>_]"
     "|^[ \t]*(?:[#+=-]|[0-9]{1,9}[.)](?=[ \t]|$))",
     re.MULTILINE,

@@ -24,6 +24,7 @@ from lautex_registry.platform.characters import (
     CONTROL_CHARACTERS,
     CONTROL_CHARACTERS_BUT_NEWLINE,
     excerpt,
+    lazy_pattern,
 )
 from lautex_registry.platform.clock import today
 from lautex_registry.platform.errors import InvalidInput, Message, t
@@ -32,24 +33,24 @@ DEFAULT_PHONE_REGION = "FI"
 # The largest amount the register accepts: ten billion euros, far above any order.
 MAX_CENTS = 10**12
 
-_MONEY = re.compile(r"^(?P<sign>-?)(?P<euros>[0-9]+)(?:[.,](?P<cents>[0-9]{1,2}))?$")
-_FI_POSTAL_CODE = re.compile(r"^[0-9]{5}$")
-_OTHER_POSTAL_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]{0,9}$")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
-_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-_FINNISH_DATE = re.compile(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
+_MONEY = lazy_pattern(r"^(?P<sign>-?)(?P<euros>[0-9]+)(?:[.,](?P<cents>[0-9]{1,2}))?$")
+_FI_POSTAL_CODE = lazy_pattern(r"^[0-9]{5}$")
+_OTHER_POSTAL_CODE = lazy_pattern(r"^[A-Za-z0-9][A-Za-z0-9 -]{0,9}$")
+_COUNTRY = lazy_pattern(r"^[A-Z]{2}$")
+_ISO_DATE = lazy_pattern(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_FINNISH_DATE = lazy_pattern(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
 
 # The length limits of free text (README "Input rules").
 NAME_MAX = 200
 NOTES_MAX = 1000
 TEXT_MAX = 4000
 
-_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
-_CONTROL_IN_LINES = re.compile(f"[{CONTROL_CHARACTERS_BUT_NEWLINE}]")
+_CONTROL = lazy_pattern(f"[{CONTROL_CHARACTERS}]")
+_CONTROL_IN_LINES = lazy_pattern(f"[{CONTROL_CHARACTERS_BUT_NEWLINE}]")
 _CONTROL_NAMES = {0: "NUL", 1: "SOH", 7: "BEL", 8: "BS", 9: "TAB", 0x1B: "ESC", 0x7F: "DEL"}
 # A henkilötunnus: DDMMYY, the century sign, the individual number and the check
 # character, standing on its own (stdnum.fi.hetu then checks the date and checksum).
-_HETU_CANDIDATE = re.compile(
+_HETU_CANDIDATE = lazy_pattern(
     r"(?<![0-9])[0-3][0-9][01][0-9][0-9]{2}[-+A-FU-Y][0-9]{3}[0-9A-Y](?![0-9A-Za-z])",
     re.IGNORECASE,
 )
@@ -78,7 +79,7 @@ def _as_typed_in_ascii(text: str) -> str:
     return _dashes_as_hyphens(unicodedata.normalize("NFKC", text))
 
 
-_DASH = re.compile("[" + "".join(chr(code) for code in _DASHES) + "]")
+_DASH = lazy_pattern("[" + "".join(chr(code) for code in _DASHES) + "]")
 
 
 def _dashes_as_hyphens(text: str) -> str:
@@ -148,7 +149,7 @@ def checked_text(value: str, field: str, *, max_length: int, lines: bool = False
 # hypothesis that this path gives exactly what email-validator gives; anything
 # else goes to email-validator.
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_PLAIN_EMAIL = re.compile(
+_PLAIN_EMAIL = lazy_pattern(
     rf"^(?P<local>{_ATEXT}(?:\.{_ATEXT})*)@"
     r"(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})$"
 )
@@ -195,7 +196,7 @@ def normalise_email(text: str, field: str = "email") -> str:
 # mobile numbers (national number `(?:4[0-8]|50)\d{4,8}`); tests/test_validation.py
 # checks with hypothesis that this path gives exactly what phonenumbers gives.
 # Anything else goes to phonenumbers.
-_PLAIN_FI_MOBILE = re.compile(r"^(?:\+358|00358|0)((?:4[0-8]|50)[0-9]{4,8})$")
+_PLAIN_FI_MOBILE = lazy_pattern(r"^(?:\+358|00358|0)((?:4[0-8]|50)[0-9]{4,8})$")
 _PHONE_SEPARATORS = str.maketrans("", "", " -")
 
 
@@ -378,7 +379,7 @@ def format_money(cents: int) -> str:
 # 1,5 m³ is 1500, never the float 1.5.
 QUANTITY_SCALE = 1000
 MAX_QUANTITY = 1_000_000
-_QUANTITY = re.compile(r"^(?P<whole>[0-9]+)(?:[.,](?P<fraction>[0-9]{1,3}))?$")
+_QUANTITY = lazy_pattern(r"^(?P<whole>[0-9]+)(?:[.,](?P<fraction>[0-9]{1,3}))?$")
 
 
 def parse_quantity(text: str, field: str) -> int:
@@ -488,7 +489,7 @@ def distinct_items(
     return found
 
 
-_WHITESPACE_RUN = re.compile(r"\s+")
+_WHITESPACE_RUN = lazy_pattern(r"\s+")
 
 
 def comparison_key(text: str) -> str:

@@ -4,9 +4,12 @@ Letters, certificates, the readable access export, the statement and the record 
 processing (Markdown, HTML, PDF) write dates, money, countries and the register's codes
 the way the reader's language does (docs/rules.md §2 "Formats of documents"); the JSON
 and CSV copies keep their machine formats (docs/rules.md §6). Dates, money and country
-names come from the CLDR data of Babel, not from tables written here; the words for the
-register's own codes live beside the templates, one file per language
-(`templates/codes.<lang>.toml`), so a new language is a new file, not new code.
+names come from the CLDR data of Babel, not from tables written here: the few that the
+documents use are taken from Babel by `cldr_build.py` and shipped in `cldr_data.py`, since
+loading Babel's data cost every document 20 ms of its start-up (tests/test_cldr.py keeps
+them equal to Babel's). The words for the register's own codes live beside the
+templates, one file per language (`templates/codes.<lang>.toml`), so a new language is a
+new file, not new code.
 """
 
 import tomllib
@@ -14,18 +17,17 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from itertools import groupby
+from typing import Any
 from zoneinfo import ZoneInfo
-
-if TYPE_CHECKING:
-    from babel import Locale
 
 # The languages every document is written in: Finnish (the register's own), Swedish (the
 # other national language), English.
 LANGUAGES = ("fi", "sv", "en")
 # The CLDR locale of each language: Finland's Finnish and Swedish; British English writes
 # the day before the month ("27 November 2026"), as the letters do.
-_LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
+LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en_GB"}
+CURRENCY = "EUR"
 # Finnish and Swedish write a date 27.11.2026 (CLDR's short Swedish date is ISO); English
 # writes the month's name.
 _DATE_PATTERNS = {"fi": "d.M.yyyy", "sv": "d.M.yyyy", "en": "d MMMM yyyy"}
@@ -101,32 +103,45 @@ def format_date(value: str | date, lang: str) -> str:
     return _day_text(local_date(value), lang)
 
 
-# Babel takes 20-150 microseconds a date or an amount; a customer's 10,000 orders repeat
-# the same days and prices, so each is written once (documents stay linear and quick:
-# docs/rules.md §3). The caches are bounded, so a long run holds no more than this.
+# A customer's 10,000 orders repeat the same days and prices, so each is written once
+# (documents stay linear and quick: docs/rules.md §3). The caches are bounded, so a long
+# run holds no more than this.
 _CACHED_TEXTS = 4096
 
 
 @lru_cache(maxsize=_CACHED_TEXTS)
 def _day_text(day: date, lang: str) -> str:
-    from babel.dates import format_date as babel_date
-
-    return str(babel_date(day, _DATE_PATTERNS[lang], locale=_locale(lang)))
+    return written_date(day, _DATE_PATTERNS[lang], lang)
 
 
-@cache
-def _locale(lang: str) -> "Locale":
-    from babel import Locale
+def written_date(day: date, pattern: str, lang: str) -> str:
+    """`day` in a CLDR date pattern, as Babel's `format_date` writes it in `lang`'s locale:
+    `d` the day and `M` the month as numbers (`dd`, `MM` with a leading zero), `MMMM` the
+    month's name, `yyyy` the year in four digits (`yy` two); other characters as they are."""
+    from lautex_registry.platform.cldr_data import MONTHS
 
-    return Locale.parse(_LOCALES[lang])
+    parts = []
+    for letter, run in groupby(pattern):
+        width = len(list(run))
+        if letter == "d":
+            parts.append(f"{day.day:0{width}d}")
+        elif letter == "M" and width == 4:
+            parts.append(MONTHS[lang][day.month - 1])
+        elif letter == "M" and width <= 2:
+            parts.append(f"{day.month:0{width}d}")
+        elif letter == "y":
+            parts.append(f"{day.year % 100:02d}" if width == 2 else f"{day.year:0{width}d}")
+        elif (letter.isascii() and letter.isalpha()) or letter == "'":
+            raise ValueError(f"a date field not written here: {letter * width}")
+        else:
+            parts.append(letter * width)
+    return "".join(parts)
 
 
 def format_day_month(month: int, day: int, lang: str) -> str:
     """A day of every year (a financial year's end): 31.12. / 31 December."""
-    from babel.dates import format_date as babel_date
-
     pattern = "d MMMM" if lang == "en" else "d.M."
-    return str(babel_date(date(2000, month, day), pattern, locale=_LOCALES[lang]))
+    return written_date(date(2000, month, day), pattern, lang)
 
 
 def format_money(value: int | str | Decimal, lang: str, *, cents: bool = False) -> str:
@@ -134,30 +149,54 @@ def format_money(value: int | str | Decimal, lang: str, *, cents: bool = False) 
 
     `value` is euros (`"1250.00"`, as the register's records give them) or, with `cents`,
     whole cents. The space CLDR puts in Finnish and Swedish amounts is a no-break space,
-    so an amount is never split over two lines.
+    so an amount is never split over two lines. What is not a number is shown as it is.
     """
     try:
         amount = Decimal(value) / 100 if cents else Decimal(str(value))
     except InvalidOperation:
         return str(value)
-    return _money_text(amount, lang)
+    if not amount.is_finite():
+        return str(value)
+    # The sign apart: -0 equals 0 as a cache key, but Babel writes it with its minus.
+    return _money_text(amount.copy_abs(), amount.is_signed(), lang)
 
 
 @lru_cache(maxsize=_CACHED_TEXTS)
-def _money_text(amount: Decimal, lang: str) -> str:
-    from babel.numbers import format_currency
+def _money_text(size: Decimal, negative: bool, lang: str) -> str:
+    """The amount as Babel's `format_currency(amount, "EUR", locale)` writes it: its sign
+    taken first (`negative`, of `size` not below zero), rounded to the cent half to even
+    (the decimal context's rounding), the whole euros in groups (`MoneyShape`)."""
+    from lautex_registry.platform.cldr_data import MONEY
 
-    return str(format_currency(amount, "EUR", locale=_locale(lang)))
+    shape = MONEY[lang]
+    rounded = abs(size).normalize().quantize(Decimal(10) ** -shape.fraction_digits)
+    whole, _, fraction = f"{rounded:f}".partition(".")
+    digits = _grouped(whole.zfill(shape.min_integer_digits), shape.group, shape.grouping)
+    fraction = (fraction or "0").ljust(shape.fraction_digits, "0")
+    if shape.fraction_digits:
+        digits += shape.decimal + fraction
+    return shape.prefix[negative] + digits + shape.suffix[negative]
+
+
+def _grouped(whole: str, separator: str, grouping: tuple[int, int]) -> str:
+    """1234567 -> 1 234 567: the first group from the right of `grouping[0]` digits, the
+    others of `grouping[1]`."""
+    size, groups = grouping[0], ""
+    while len(whole) > size:
+        groups = separator + whole[-size:] + groups
+        whole = whole[:-size]
+        size = grouping[1]
+    return whole + groups
 
 
 def country_name(code: str | None, lang: str) -> str:
     """The country's name in `lang` (CLDR): FI -> Suomi / Finland / Finland."""
-    from babel import Locale
+    from lautex_registry.platform.cldr_data import TERRITORIES
 
     value = (code or "").strip().upper()
     if not value:
         return ""
-    return str(Locale.parse(_LOCALES[lang]).territories.get(value, value))
+    return TERRITORIES[lang].get(value, value)
 
 
 def present(column: str, value: Any, lang: str) -> str:

@@ -40,7 +40,7 @@ def rectify(
     """
     from lautex_registry.platform.errors import InvalidInput
     from lautex_registry.records.lookup import resolve_customer
-    from lautex_registry.rights import certificates, rectification
+    from lautex_registry.rights import rectification
 
     with open_workspace(ctx, write=True) as ws:
         if refuse and (assignments or supplement):
@@ -51,6 +51,9 @@ def rectify(
         customer_id = int(resolve_customer(ws.conn, customer)["id"])
         if refuse:
             assert request_id is not None
+            # Only a refusal writes a document: the others import no letters (start-up).
+            from lautex_registry.rights import certificates
+
             rectification.refuse_rectification(ws.conn, ws.actor, customer_id, request_id, reason)
             certificate = certificates.refusal_certificate(ws.conn, ws.actor, request_id)
         else:

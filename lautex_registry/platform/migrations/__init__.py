@@ -24,10 +24,9 @@ next migration run.
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import cache
 from importlib import import_module
-from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from lautex_registry.platform.db import require_transaction
 from lautex_registry.platform.errors import SchemaError, t
@@ -67,8 +66,9 @@ Progress = Callable[[int, int], None]  # (done, total) of a migration's build st
 _NUMBERED = re.compile(r"m(\d{4})_\w+\Z")
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(NamedTuple):
+    """One migration (a named tuple, cheaper than a dataclass to make at import)."""
+
     number: int
     name: str  # the module's name, as the ledger records it: "m0007_answered_for_real"
     description: str
@@ -78,30 +78,35 @@ class Migration:
     build: "Callable[[sqlite3.Connection, Progress | None], None] | None" = None
 
 
-def _migration(module: ModuleType) -> Migration:
-    name = module.__name__.rpartition(".")[2]
+def _number_of(name: str) -> int | None:
     numbered = _NUMBERED.match(name)
-    assert numbered, f"a migration module is named mNNNN_what: {name}"
-    build = getattr(module, "build", None)
-    return Migration(int(numbered[1]), name, module.DESCRIPTION, module.STATEMENTS, build)
+    return int(numbered[1]) if numbered else None
 
 
-MIGRATIONS: tuple[Migration, ...] = tuple(
-    _migration(import_module(f"{__name__}.{name}")) for name in _NAMES
-)
-LATEST = MIGRATIONS[-1].number
-_BY_NAME = {m.name: m for m in MIGRATIONS}
-_BY_NUMBER = {m.number: m for m in MIGRATIONS}
+# Opening a register compares the ledger with these names alone: the migrations' modules
+# (their statements) are imported only to migrate or to read them, since importing all
+# of them cost every command about 4 ms of its start-up (benchmarks/README.md).
+LATEST = _number_of(_NAMES[-1]) or 0
 
 
+@cache
 def named(name: str) -> Migration:
-    """The migration of module `name` (tests and benchmarks take one back by name)."""
-    return _BY_NAME[name]
+    """The migration of module `name`, its module imported now."""
+    module = import_module(f"{__name__}.{name}")
+    number = _number_of(name)
+    assert number is not None, f"a migration module is named mNNNN_what: {name}"
+    build = getattr(module, "build", None)
+    return Migration(number, name, module.DESCRIPTION, module.STATEMENTS, build)
+
+
+def known() -> tuple[Migration, ...]:
+    """Every migration this code knows, in the order they are applied."""
+    return tuple(named(name) for name in _NAMES)
 
 
 def _legacy_name(number: int) -> str:
-    known = _BY_NUMBER.get(number)
-    return known.name if known else f"m{number:04d}_unknown"
+    known_name = next((name for name in _NAMES if _number_of(name) == number), None)
+    return known_name or f"m{number:04d}_unknown"
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
@@ -134,8 +139,8 @@ def applied_names(conn: sqlite3.Connection) -> list[str]:
 
 
 def _number(name: str) -> int:
-    numbered = _NUMBERED.match(name)
-    return int(numbered[1]) if numbered else LATEST + 1  # a name we cannot read is newer
+    number = _number_of(name)
+    return LATEST + 1 if number is None else number  # a name we cannot read is newer
 
 
 def current_version(conn: sqlite3.Connection) -> int:
@@ -143,9 +148,13 @@ def current_version(conn: sqlite3.Connection) -> int:
     return max((_number(name) for name in applied_names(conn)), default=0)
 
 
+def pending_names(conn: sqlite3.Connection, applied: list[str] | None = None) -> list[str]:
+    done = set(applied_names(conn) if applied is None else applied)
+    return [name for name in _NAMES if name not in done]
+
+
 def pending(conn: sqlite3.Connection) -> list[Migration]:
-    applied = set(applied_names(conn))
-    return [m for m in MIGRATIONS if m.name not in applied]
+    return [named(name) for name in pending_names(conn)]
 
 
 def require_current(conn: sqlite3.Connection) -> None:
@@ -154,7 +163,7 @@ def require_current(conn: sqlite3.Connection) -> None:
     if not applied:
         raise SchemaError(t("this file is not a lautex register: run `lautex init` to create one"))
     refuse_newer(conn, applied)
-    if pending(conn):
+    if pending_names(conn, applied):
         version = current_version(conn)
         raise SchemaError(
             t(
@@ -168,7 +177,7 @@ def require_current(conn: sqlite3.Connection) -> None:
 
 def refuse_newer(conn: sqlite3.Connection, applied: list[str] | None = None) -> None:
     """A register migrated by a newer lautex: this code does not know its schema."""
-    unknown = set(applied_names(conn) if applied is None else applied) - set(_BY_NAME)
+    unknown = set(applied_names(conn) if applied is None else applied) - set(_NAMES)
     if unknown:
         version = max(_number(name) for name in unknown)
         raise SchemaError(
@@ -185,7 +194,7 @@ def _runner(progress: Progress | None) -> "Migrations":
     from sqlite_utils.migrations import Migrations
 
     runner = Migrations(MIGRATION_SET)
-    for migration in MIGRATIONS:
+    for migration in known():
         runner(name=migration.name)(_step(migration, progress))
     return runner
 
