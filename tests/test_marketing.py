@@ -362,3 +362,38 @@ def test_an_objection_and_a_ban_count_once_under_the_objection(cli: Cli, people:
     message = result.stderr.strip().splitlines()[-1]
     assert "objection 2" in message
     assert "publication-ban 2" in message
+
+
+def test_left_out_counts_read_twice_or_mid_list_stay_true(cli: Cli, people: People) -> None:
+    """The reasons are counted by their codes while the rows stream: the counts asked for
+    while the list is still being read, and again after it, are those of the rows read."""
+    from lautex_registry.marketing.lists import MarketingList
+    from lautex_registry.platform.db import connect
+
+    conn = connect(cli.db)
+    try:
+        run = MarketingList(conn, "direct-advertising", "email")
+        rows = run.rows()
+        first = next(rows)
+        early = run.left_out_counts()
+        rest = list(rows)
+        run.end_read()
+        counts = run.left_out_counts()
+        assert run.left_out_counts() == counts
+    finally:
+        conn.close()
+    assert set(first) == {"id", "first_name", "last_name", "organisation", "language", "email"}
+    assert first["id"] == people.consenting and first["email"] == "äijälä@example.fi"
+    assert 1 + len(rest) == run.listed == 3
+    assert all(early[reason] <= counts[reason] for reason in early)
+    assert counts["objection"] == 2 and counts["no-consent"] == 2
+    assert sum(counts.values()) + run.listed == 12
+
+
+def test_a_list_row_is_made_only_of_column_names() -> None:
+    from lautex_registry.marketing.lists import row_maker
+
+    make = row_maker(("id", "email"))
+    assert make((7, "a@example.fi", None)) == {"id": 7, "email": "a@example.fi"}
+    with pytest.raises(ValueError, match="not column names"):
+        row_maker(("id", "email'] or __import__('os')"))
