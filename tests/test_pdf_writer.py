@@ -169,6 +169,15 @@ def test_what_the_font_lacks_is_a_visible_replacement_and_any_script_sets(tmp_pa
     assert "x\ufffdy" in text  # one cell still, on its row
 
 
+def test_a_noncharacter_alone_is_still_a_visible_replacement_that_copies() -> None:
+    """A value's U+FDD0 (a noncharacter validation lets through, and the writer's own cell
+    mark) is set as U+FFFD: the subset must hold that glyph, its width and its text even
+    when nothing else in the document lacks a glyph."""
+    data = documents.markdown_to_pdf("Nimi: A\ufdd0B\n", PAPER)
+    assert checked_structure(data) == 1
+    assert "A\ufffdB" in page_texts(data)[0]
+
+
 def test_a_row_taller_than_a_page_and_words_longer_than_a_column_are_split(
     tmp_path: Path,
 ) -> None:
@@ -180,6 +189,23 @@ def test_a_row_taller_than_a_page_and_words_longer_than_a_column_are_split(
     assert pages >= 3
     whole = "".join(page_texts(data)).replace("\n", "")
     assert whole.count("sana") == 2000 and word in whole.replace(" ", "")
+
+
+def test_a_table_wider_than_the_page_keeps_headers_and_later_amounts_whole() -> None:
+    """One long product among the first rows makes the table too wide: the narrow columns
+    still hold their header words whole, and an amount of thousands after the sampled
+    amounts of units fits its column instead of being cut inside the word."""
+    product = "Terassilauta 28x120 lämpökäsitelty mänty, pituus 4,2 m, toimitus nosturilla"
+    body = "| tilaus | tuote | määrä | yksikköhinta | yksikkö |\n|---|---|---|---|---|\n"
+    body += f"| T-1 | {product} | 3 | 4,85\u00a0€ | kpl |\n"
+    body += "".join(f"| T-{n} | Ruuvit | 1 | 4,90\u00a0€ | kpl |\n" for n in range(2, 42))
+    body += "| T-42 | Liimapuupalkki | 120 | 1\u00a0234,50\u00a0€ | kpl |\n"
+    data = documents.markdown_to_pdf(body, PAPER)
+    lines = [line for text in page_texts(data) for line in text.splitlines()]
+    header = next(line for line in lines if "tilaus" in line)
+    assert "tilaus" in header.split() and "määrä" in header.split(), header
+    last = next(line for line in lines if "T-42" in line)
+    assert "1\u00a0234,50\u00a0€" in last or "1 234,50 €" in last, last
 
 
 def test_prose_keeps_its_reading_order_lists_quotes_rules_and_markdown_it_tables() -> None:

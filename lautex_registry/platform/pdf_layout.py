@@ -39,6 +39,13 @@ from lautex_registry.platform.pdf_writer import MM, PdfFont, PdfStream
 # the headings (size, space above in mm) of the fpdf2 letters this layout replaced.
 BODY_SIZE, BODY_LEADING = 9.5, 13.0
 TABLE_SIZE, TABLE_LEADING, CELL_PAD, CELL_VPAD = 8.5, 10.5, 3.0, 1.5
+# Widths are sums of floats: a text measured to fit exactly may come out a hair over its
+# limit once the padding is added and taken off again. Within this it fits (points).
+SLACK = 0.01
+# In a table wider than the page, a narrow column gets this much more than its widest
+# sampled cell, so a later, longer value of the same kind (an amount of thousands after
+# amounts of tens) still fits whole rather than being cut inside a word.
+NARROW_ROOM = 1.3
 ROW = TABLE_LEADING + 2 * CELL_VPAD  # a row of one line
 HEADINGS = {1: (14.0, 2.0), 2: (11.5, 5.0), 3: (10.5, 4.0), 4: (10.0, 3.0)}
 INDENT = 6 * MM  # a list level, a quotation
@@ -90,7 +97,7 @@ def wrap(runs: Iterable[Run], size: float, width: float) -> list[list[Run]]:
                     x += advance
                 continue
             for piece, piece_width in _pieces(token, font, size, width, advance):
-                if line and x + piece_width > width:
+                if line and x + piece_width > width + SLACK:
                     lines.append(_trimmed(line))
                     line, x = [], 0.0
                 if line and line[-1][1] is font:
@@ -115,13 +122,13 @@ def _pieces(
     word: str, font: PdfFont, size: float, width: float, advance: float
 ) -> Iterator[tuple[str, float]]:
     """A word as pieces that fit a line (itself, when it fits)."""
-    if advance <= width:
+    if advance <= width + SLACK:
         yield word, advance
         return
     piece, piece_width = "", 0.0
     for char in word:
         char_width = font.width(char, size)
-        if piece and piece_width + char_width > width:
+        if piece and piece_width + char_width > width + SLACK:
             yield piece, piece_width
             piece, piece_width = "", 0.0
         piece += char
@@ -132,7 +139,7 @@ def _pieces(
 
 def wrap_text(text: str, font: PdfFont, size: float, width: float) -> list[str]:
     """One font's text as lines (a table cell): most cells fit, and are measured once."""
-    if font.width(text, size) <= width:
+    if font.width(text, size) <= width + SLACK:
         return [text]
     return ["".join(t for t, _ in line) for line in wrap([(text, font)], size, width)]
 
@@ -417,7 +424,8 @@ class _TableLayout:
 
     def column_widths(self, sample: list[list[str]]) -> list[float]:
         """The whole width shared out: each column as wide as its widest cell of the header
-        and the sample where all fit, else the wide columns narrowed in proportion."""
+        and the sample where all fit, else the narrow ones with NARROW_ROOM and the wide
+        ones narrowed in proportion."""
         sheet = self.sheet
         available = sheet.right - sheet.left
         count = max(1, len(self.head))
@@ -430,7 +438,7 @@ class _TableLayout:
         if total <= available:
             return [width + (available - total) / count for width in natural]
         fair = available / count
-        widths = [min(width, fair) for width in natural]
+        widths = [min(width * NARROW_ROOM, fair) if width < fair else fair for width in natural]
         wanting = [max(0.0, width - fair) for width in natural]
         spare = available - sum(widths)
         need = sum(wanting)
@@ -489,7 +497,7 @@ class _TableLayout:
                 if len(measured) >= 4096:  # bounded: memory stays flat
                     measured.clear()
                 width = measured[cell] = self.sheet.regular.width(cell, TABLE_SIZE)
-            if width > limit:
+            if width > limit + SLACK:
                 return False
         return True
 

@@ -202,8 +202,11 @@ class PdfStream:
         glyph_chars: dict[int, str] = {}
         for char in sorted(pdf_font.used.difference(MARKS)):
             glyph_chars.setdefault(font.glyph_of(char), char)
-        if font.fallback in glyph_chars and font.glyph_of(REPLACEMENT) == font.fallback:
-            # what the font lacks is copied as U+FFFD, the character it is shown as
+        if font.glyph_of(REPLACEMENT) == font.fallback and (
+            font.fallback in glyph_chars or not pdf_font.used.isdisjoint(MARKS)
+        ):
+            # what the font lacks is copied as U+FFFD, the character it is shown as; so
+            # is a value's noncharacter of the MARKS range, set as U+FFFD (without_marks)
             glyph_chars[font.fallback] = REPLACEMENT
         glyphs = sorted(glyph_chars)
         # A subset's name starts with six capitals that differ between subsets (9.6.4).
