@@ -237,6 +237,16 @@ def test_an_email_word_at_the_ends_of_unicode_gives_the_rows_of_the_scan(
 # --- migration 14 --------------------------------------------------------------------------
 
 
+def migrate_watching(db: Path) -> tuple[sqlite3.Connection, list[int], list[tuple[int, int]]]:
+    """`lautex migrate` in-process: the open connection, the migrations applied, and the
+    (done, total) of every step its progress bar was shown."""
+    seen: list[tuple[int, int]] = []
+    conn = connect(db)
+    _backup, applied = migrate(conn, db, audit.Actor(1, "admin"),
+                               progress=lambda done, total: seen.append((done, total)))  # fmt: skip
+    return conn, applied, seen
+
+
 def test_migrate_builds_the_index_for_the_customers_already_there(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -247,10 +257,7 @@ def test_migrate_builds_the_index_for_the_customers_already_there(
     assert cli.run("customer", "search", "aijala").exit_code == 4  # asks for migrate
 
     monkeypatch.setattr(m0014_customer_search, "BATCH", 1)
-    seen: list[tuple[int, int]] = []
-    conn = connect(cli.db)
-    _backup, applied = migrate(conn, cli.db, audit.Actor(1, "admin"),
-                               progress=lambda done, total: seen.append((done, total)))  # fmt: skip
+    conn, applied, seen = migrate_watching(cli.db)
     conn.close()
 
     # The index, import runs, email key, secure-delete, digit windows, name order.
@@ -280,10 +287,7 @@ def test_migrate_gives_the_customers_already_there_their_digit_windows(
     assert cli.run("customer", "search", "040 765 4321", user="clerk").exit_code == 4
 
     monkeypatch.setattr(m0018_customer_search_digits, "BATCH", 2)
-    seen: list[tuple[int, int]] = []
-    conn = connect(cli.db)
-    _backup, applied = migrate(conn, cli.db, audit.Actor(1, "admin"),
-                               progress=lambda done, total: seen.append((done, total)))  # fmt: skip
+    conn, applied, seen = migrate_watching(cli.db)
     stored = sorted(
         tuple(row) for row in conn.execute("SELECT digits, customer_id FROM customer_search_digits")
     )
@@ -429,10 +433,7 @@ def test_migrate_gives_the_customers_already_there_their_email_keys(
     assert cli.run("customer", "search", "aino.aijala@", user="clerk").exit_code == 4
 
     monkeypatch.setattr(m0016_customer_email_key, "BATCH", 2)
-    seen: list[tuple[int, int]] = []
-    conn = connect(cli.db)
-    _backup, applied = migrate(conn, cli.db, audit.Actor(1, "admin"),
-                               progress=lambda done, total: seen.append((done, total)))  # fmt: skip
+    conn, applied, seen = migrate_watching(cli.db)
     keys = dict(conn.execute("SELECT id, search_email_key FROM customers").fetchall())
     conn.close()
 

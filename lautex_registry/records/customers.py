@@ -601,9 +601,9 @@ def find_customers(conn: sqlite3.Connection, text: str, *, limit: int = 100) -> 
             (*params, limit),
         )
     ]
-    total = rows[0].pop(_TOTAL) if rows else 0
-    for row in rows[1:]:
-        del row[_TOTAL]
+    total = rows[0][_TOTAL] if rows else 0
+    for row in rows:
+        del row[_TOTAL]  # every row has it; it is not a field of the customer
     return Found(rows, int(total))
 
 
