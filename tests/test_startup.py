@@ -83,6 +83,40 @@ def test_whoami_imports_no_library_it_does_not_use(cli: Cli, tmp_path: Path) -> 
     assert loaded(modules, HEAVY) == []
 
 
+# Typer's parameter checks: values Typer's adapters would hand back as they are skip them
+# (cli/typer_params.py), a third of a process's start-up.
+TYPERS_ADAPTERS = ("pydantic", "typer._adapters")
+
+
+def test_a_command_with_plain_values_imports_no_pydantic(cli: Cli, tmp_path: Path) -> None:
+    modules, out = imported(cli, tmp_path, "--db", str(cli.db), "whoami", "--format", "JSON")
+    assert '"username": "admin"' in out
+    assert loaded(modules, TYPERS_ADAPTERS) == []
+    # The retention job as cron runs it: a date, --yes and a format.
+    modules, out = imported(
+        cli, tmp_path, "retention", "run", "--as-of", "2026-11-25", "--yes", "-f", "json"
+    )
+    assert '"run_id"' in out
+    assert loaded(modules, TYPERS_ADAPTERS) == []
+
+
+def test_a_value_typers_adapter_must_check_is_still_checked(cli: Cli, tmp_path: Path) -> None:
+    listing = tmp_path / "modules.txt"
+    env = {**os.environ, "LAUTEX_TOKEN": cli.tokens["admin"]}
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN, str(listing), "whoami", "--format", "xml"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    # Refused as before the shortcut, by Typer's adapter running our parser.
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "error: format: must be one of table, tsv, json, jsonl, csv (got 'xml')\n"
+    )
+    assert "pydantic" in listing.read_text().split()
+
+
 def test_listing_and_counting_backups_imports_no_erasure(cli: Cli, tmp_path: Path) -> None:
     # `backup list` and `retention show` read; only a restore or a run erases.
     modules, _ = imported(cli, tmp_path, "backup", "list", "--format", "json")
