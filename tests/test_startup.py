@@ -6,6 +6,7 @@ from the template cache. Figures: benchmarks/README.md (start-up).
 """
 
 import io
+import json
 import marshal
 import os
 import pickle
@@ -92,12 +93,34 @@ def test_a_command_with_plain_values_imports_no_pydantic(cli: Cli, tmp_path: Pat
     modules, out = imported(cli, tmp_path, "--db", str(cli.db), "whoami", "--format", "JSON")
     assert '"username": "admin"' in out
     assert loaded(modules, TYPERS_ADAPTERS) == []
-    # The retention job as cron runs it: a date, --yes and a format.
+
+
+# What the retention job's erasure of a person with no disclosures, no request and no
+# business does not use: notices and requests (and the customers module they import),
+# dateutil (its years are added by holds.add_years) and Typer's adapters.
+NOT_IN_A_RETENTION_RUN = (
+    "lautex_registry.records.customers",
+    "lautex_registry.rights.requests",
+    "lautex_registry.rights.notices",
+    "dateutil",
+    *TYPERS_ADAPTERS,
+)
+
+
+def test_a_retention_run_imports_only_the_erasure_it_carries_out(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAUTEX_TODAY", "2023-11-01")  # inactive for three years by now
+    cli.ok("customer", "add", "--first-name", "Ritva", "--last-name", "Hiljainen",
+           "--email", "ritva@example.fi", "--source", "web-store", user="clerk")  # fmt: skip
+    monkeypatch.setenv("LAUTEX_TODAY", "2026-11-25")
+    # As cron runs it: a date, --yes and a format.
     modules, out = imported(
         cli, tmp_path, "retention", "run", "--as-of", "2026-11-25", "--yes", "-f", "json"
     )
-    assert '"run_id"' in out
-    assert loaded(modules, TYPERS_ADAPTERS) == []
+    assert json.loads(out)["counts"]["inactive-customers"] == 1
+    assert "lautex_registry.erasure.erase" in modules
+    assert loaded(modules, NOT_IN_A_RETENTION_RUN) == []
 
 
 def test_a_value_typers_adapter_must_check_is_still_checked(cli: Cli, tmp_path: Path) -> None:
