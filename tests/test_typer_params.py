@@ -1,6 +1,7 @@
 """Typer's parameter values without pydantic (cli/typer_params.py): the same values and
 the same errors as Typer's own adapters, for every parameter of every command."""
 
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,12 +17,14 @@ from lautex_registry.cli.typer_params import PlainValues
 from lautex_registry.platform.errors import InvalidInput
 
 # What a command line can hand a parameter: nothing, texts of every kind (choices in any
-# case, numbers, dates, a surrogate from an undecodable argument, bad ones), and the
-# non-text values defaults are.
+# case, numbers, dates, a surrogate from an undecodable argument, bad ones), the non-text
+# values defaults are, and the lists an option given many times collects.
 VALUES: tuple[Any, ...] = (
     None, "", "x", "json", "JSON", " Json ", "table", "md", "xml", "12", "0", "-1", "1.5",
     "100001", "abc", "\udcff", "2026-11-25", "25.11.2026", "fi", "EN", "email", "access",
-    "market-research", ("a", "b"), 7, True,
+    "market-research", 7, 0, -1, 100_001, True, 1.5,
+    (), ("a", "b"), ["email=a@example.fi", "city=Oulu"], ("JSON",), ("12", "x"), ("\udcff",),
+    ("market-research", "profiling"), (1, 2), "a=b",
 )  # fmt: skip
 
 
@@ -81,3 +84,35 @@ def test_texts_and_choices_are_taken_without_typers_adapter() -> None:
     with pytest.raises(InvalidInput, match="xml"):
         values.coerce("xml", param=fmt, ctx=ctx)
     assert values._typers is not None
+
+
+def test_an_option_given_many_times_builds_no_adapter() -> None:
+    (ctx, sets), *_ = [
+        (ctx, param)
+        for command, ctx, param in every_parameter()
+        if command.name == "rectify" and param.name == "assignments"
+    ]
+    values = PlainValues(sets.type_descriptor)
+    given = ("email=a@example.fi", "city=Oulu")
+    assert values.coerce(given, param=sets, ctx=ctx) == list(given)
+    assert values.coerce(None, param=sets, ctx=ctx) == ()
+    assert values._typers is None
+
+
+def test_typers_adapter_is_built_with_the_cycle_collector_as_it_was() -> None:
+    """Built with the collector off (pydantic's import makes objects kept to the end),
+    then left as the command's work had it."""
+    limit, *_ = [
+        param
+        for command, _, param in every_parameter()
+        if command.name == "list" and param.name == "limit"
+    ]
+    for collecting in (True, False):
+        values = PlainValues(limit.type_descriptor)
+        gc.enable() if collecting else gc.disable()
+        try:
+            values.typers()
+            assert gc.isenabled() is collecting
+        finally:
+            gc.enable()
+        assert values._typers is not None
