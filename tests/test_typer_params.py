@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 import typer.main
 from typer._click import Command, Context
-from typer._coercion import build_runtime_param
+from typer._coercion import build_runtime_param, resolve_type_descriptor
 from typer.core import _TyperParameter
 
+from lautex_registry.cli import typer_params
 from lautex_registry.cli.app import app, register_commands
 from lautex_registry.cli.output import Format
-from lautex_registry.cli.typer_params import PlainValues
+from lautex_registry.cli.typer_params import UNDECIDED, PlainValues, plain_value
 from lautex_registry.platform.errors import InvalidInput
 
 # What a command line can hand a parameter: nothing, texts of every kind (choices in any
@@ -116,3 +117,23 @@ def test_typers_adapter_is_built_with_the_cycle_collector_as_it_was() -> None:
         finally:
             gc.enable()
         assert values._typers is not None
+
+
+def test_shapes_our_commands_do_not_use_are_left_to_typer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Files, tuples (`nargs=2`) and a list given as one value go to Typer's adapter;
+    it is built once; a Typer without the classes keeps its own coercion."""
+    info = typer.models.OptionInfo()
+    for annotation, value, many in (
+        (typer.FileText, "notes.txt", False),
+        (tuple[str, str], ("a", "b"), False),
+        (list[str], ["a"], False),
+        (tuple[str, ...], ("a",), True),
+    ):
+        descriptor = resolve_type_descriptor(annotation, info)
+        assert plain_value(descriptor, value, None, many=many) is UNDECIDED
+    values = PlainValues(resolve_type_descriptor(int, info))
+    assert values.typers() is values.typers()
+    monkeypatch.setattr(typer_params, "_TyperParameter", None)
+    typer_params.install()  # nothing to install on
