@@ -1203,4 +1203,6 @@ def test_the_clerk_is_told_more_matched_without_a_count(
     monkeypatch.setenv("LAUTEX_LANG", "fi")
     fi = cli.ok("customer", "search", "virtanen", "--limit", "2", "-f", "json")
     assert fi.stdout == result.stdout  # machine output does not change with the language
-    assert fi.stderr == "näytetään 2; osumia on enemmän: tarkenna hakua tai käytä valintaa --limit\n"
+    assert fi.stderr == (
+        "näytetään 2; osumia on enemmän: tarkenna hakua tai käytä valintaa --limit\n"
+    )

@@ -626,13 +626,13 @@ def _sorted(conn: sqlite3.Connection, plan: "_Plan", limit: int, *, counted: boo
 
 
 # Dense searches (docs/rules.md §3, "dense searches"). Reading every match costs about a
-# microsecond a row (`Virtanen` in 125,000 of 1,000,000 customers: 137 ms), so a search
+# microsecond a row (`Matti` in 100,000 of 1,000,000 customers: 225 ms), so a search
 # expected to leave at least DENSE_MATCHES rows first walks the names in Finnish order,
-# testing each row with LIKE (about 0.4 us a row), and stops at the first `limit` + 1
-# matches: `matti` in 100,000 customers spread over the alphabet takes 0.3 ms. Matches
+# testing each row with LIKE (about 2 us a row: the name order is not the table's), and
+# stops at the `limit` + 1st match: `Matti`, spread over the alphabet, in 3 ms. Matches
 # that cluster in name order (a surname) leave the walk empty-handed: every WALK_CHECK
-# rows it projects the rows it would still read and gives up when they pass half the
-# rows the exact way reads, so the walk costs at most half again what the search did.
+# rows it projects the rows it would need and gives up once they pass the expected
+# matches / WALK_SHARE, so a walk costs at most about half what reading them would.
 DENSE_MATCHES = 10_000
 WALK_CHECK = 500
 WALK_SHARE = 4
@@ -882,7 +882,7 @@ def _spread(items: list[str], most: int) -> list[str]:
     return [items[round(i * step)] for i in range(most)]
 
 
-def _rows_holding(conn: sqlite3.Connection, gram: str, top: int) -> float:
+def _rows_holding(conn: sqlite3.Connection, gram: str, top: float) -> float:
     """How many rows hold `gram`: exact under PROBE_ROWS, else extrapolated from the id
     of its PROBE_ROWS-th row (ids below `top`)."""
     count, reached = conn.execute(_PROBE, (_quoted(gram), PROBE_ROWS)).fetchone()
