@@ -1206,3 +1206,12 @@ def test_the_clerk_is_told_more_matched_without_a_count(
     assert fi.stderr == (
         "näytetään 2; osumia on enemmän: tarkenna hakua tai käytä valintaa --limit\n"
     )
+
+
+def test_a_search_expects_each_word_in_its_rarest_trigrams_rows() -> None:
+    """The guess that makes a search dense: the trigrams of one word go together (a word is
+    in about as many rows as its rarest trigram), different words are independent."""
+    holding = {"mat": 100.0, "att": 120.0, "tti": 110.0, "vir": 130.0, "ane": 400.0}
+    assert customers._expected_matches(["matti"], holding, 1000) == 100
+    assert customers._expected_matches(["matti", "virtanen"], holding, 1000) == pytest.approx(13)
+    assert customers._expected_matches(["matti", "xy"], holding, 1000) == 100  # no trigram

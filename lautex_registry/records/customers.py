@@ -830,7 +830,7 @@ def _quoted(gram: str) -> str:
 def _narrowest_trigrams(conn: sqlite3.Connection, words: list[str]) -> tuple[str, float]:
     """An FTS5 query for rows holding the trigrams of `words` that narrow the search
     most for what they cost to read ('' when no word has three letters), and how many
-    rows its rarest trigram is guessed to be in (what reading the matches costs, at most).
+    rows are expected to match (`_expected_matches`).
 
     Every row LIKE can match holds every trigram of every word, so any of them narrows
     correctly; the rest is cost. How many rows hold a trigram is guessed from how far
@@ -842,7 +842,8 @@ def _narrowest_trigrams(conn: sqlite3.Connection, words: list[str]) -> tuple[str
     if not grams:
         return "", 0.0
     top = _customers_up_to(conn) or 1.0
-    guessed = sorted((_rows_holding(conn, gram, top), gram) for gram in grams)
+    holding = {gram: _rows_holding(conn, gram, top) for gram in grams}
+    guessed = sorted((rows, gram) for gram, rows in holding.items())
     rows, chosen = guessed[0]
     picked, left = [chosen], float(rows)
     for rows, gram in guessed[1:]:
@@ -851,7 +852,21 @@ def _narrowest_trigrams(conn: sqlite3.Connection, words: list[str]) -> tuple[str
             break
         picked.append(gram)
         left -= ruled_out
-    return " AND ".join(_quoted(gram) for gram in sorted(picked)), guessed[0][0]
+    query = " AND ".join(_quoted(gram) for gram in sorted(picked))
+    return query, _expected_matches(words, holding, top)
+
+
+def _expected_matches(words: list[str], holding: dict[str, float], top: float) -> float:
+    """How many rows hold every word, guessed: a word is in about as many rows as its
+    rarest probed trigram (the trigrams of one word go together: every `matti` holds
+    `mat`, `att` and `tti`), and different words are taken as independent (`matti
+    virtanen`: a tenth of an eighth)."""
+    expected = top
+    for word in words:
+        rows = [holding[gram] for gram in _trigrams_in_order(word) if gram in holding]
+        if rows:
+            expected *= min(rows) / top
+    return expected
 
 
 def probed_trigrams(words: list[str]) -> list[str]:
