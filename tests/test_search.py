@@ -148,12 +148,14 @@ def test_search_by_index_gives_the_rows_of_the_like_scan(
         # Taken as dense, the search walks the names in order: the same first rows, and
         # whether more matched.
         matched = len(like_scan(conn, typed, 1000))
-        with patch.object(customers, "DENSE_MATCHES", 0):
-            for limit in (1, 5, 100):
-                found = customers.find_customers(conn, typed, limit=limit)
-                assert found.rows == like_scan(conn, typed, limit)
-                assert found.more == (matched > limit)
-                assert found.total in (None if found.more else matched,)
+        # WALK_CHECK 1: the walk may give up at any row, and the matches are read instead.
+        for check in (500, 1):
+            with patch.multiple(customers, DENSE_MATCHES=0, WALK_CHECK=check):
+                for limit in (1, 5, 100):
+                    found = customers.find_customers(conn, typed, limit=limit)
+                    assert found.rows == like_scan(conn, typed, limit)
+                    assert found.more == (matched > limit)
+                    assert found.total in ((None, matched) if found.more else (matched,))
     finally:
         conn.execute("ROLLBACK")
 
@@ -1155,7 +1157,7 @@ def test_a_dense_search_stops_after_the_first_matches_in_name_order(
         # Below DENSE_MATCHES the matches are read, sorted and counted as before.
         monkeypatch.setattr(customers, "DENSE_MATCHES", 10_000)
         counted = customers.find_customers(blank, "matti", limit=10)
-        assert (counted.rows, counted.total, counted.more) == (found.rows, 200, False)
+        assert (counted.rows, counted.total, counted.more) == (found.rows, 200, True)
     finally:
         blank.execute("ROLLBACK")
 
@@ -1215,3 +1217,39 @@ def test_a_search_expects_each_word_in_its_rarest_trigrams_rows() -> None:
     assert customers._expected_matches(["matti"], holding, 1000) == 100
     assert customers._expected_matches(["matti", "virtanen"], holding, 1000) == pytest.approx(13)
     assert customers._expected_matches(["matti", "xy"], holding, 1000) == 100  # no trigram
+
+
+def test_a_trigram_in_rows_bunched_together_is_not_taken_as_spread(
+    blank: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The oldest customers (the lowest ids) are the only Kuuselas: the first rows of the
+    trigram reach id 10 of 340, yet it is in 40 rows, not 340. The two ends of its rows
+    meet, so they are counted; rows spread evenly are extrapolated from both ends."""
+    monkeypatch.setattr(customers, "PROBE_ROWS", 10)
+    blank.execute("BEGIN IMMEDIATE")
+    try:
+        _insert_named(blank, [("Aino", "Kuusela")] * 40)
+        _insert_named(
+            blank, [("Eino", f"Virta{n:03d}" if n % 10 else "Kuuvaara") for n in range(300)]
+        )
+        assert customers._rows_holding(blank, "sel") == 40
+        assert customers._rows_holding(blank, "vaa") == pytest.approx(30, rel=0.2)
+        # 40 expected matches: counted, as the clerk was always told.
+        monkeypatch.setattr(customers, "DENSE_MATCHES", 100)
+        found = customers.find_customers(blank, "kuusela", limit=10)
+        assert (len(found.rows), found.total, found.more) == (10, 40, True)
+    finally:
+        blank.execute("ROLLBACK")
+
+
+def test_a_limit_that_asks_for_everything_is_counted(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--limit` at its largest (scripts' "all of them") on a dense search: every row,
+    no notice, exit 0 (a limit beyond the expected matches is not walked)."""
+    for first in ("Aino", "Eino", "Matti"):
+        add_customer(cli, "--first-name", first, "--last-name", "Virtanen",
+                     "--source", "partner")  # fmt: skip
+    monkeypatch.setattr(customers, "DENSE_MATCHES", 0)
+    result = cli.ok("customer", "search", "virtanen", "--limit", str(2**63 - 1), "-f", "csv")
+    assert len(result.stdout.splitlines()) == 1 + 3 and result.stderr == ""

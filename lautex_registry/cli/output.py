@@ -288,8 +288,8 @@ def emit_rows(
 
     Every format writes a row as soon as it is read, so memory stays flat however long
     the list (a table at a terminal is drawn in chunks). With `limit`, the rows after
-    it are only counted (or `total` says how many there are, or `more` that there are
-    more, uncounted), and stderr says how many were cut. When the reader of a pipe
+    it are only counted (or `total` says how many there are, or, without `total`, `more`
+    that there are more, uncounted), and stderr says how many were cut. When the reader of a pipe
     (or the pager) stops reading, the rows stop and the count says how many were handed
     out, so the command can still audit them.
     """
@@ -303,7 +303,7 @@ def emit_rows(
     except BrokenPipeError:
         reader_gone()
         return taken.count
-    if limit is not None and taken.count == limit and more:
+    if limit is not None and taken.count == limit and more and total is None:
         say(t("{shown:,} shown; more match: narrow the search or use --limit", shown=limit))
     elif limit is not None and taken.count == limit:
         rest = sum(1 for _ in source) if total is None else total - limit

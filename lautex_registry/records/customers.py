@@ -554,8 +554,8 @@ def list_customers(
 
 @dataclass(frozen=True)
 class Found:
-    """What `customer search` found: the first rows in Finnish order, and how many matched
-    (None when a dense search stopped after the first ones: `more` says whether it did)."""
+    """What `customer search` found: the first rows in Finnish order, whether more matched,
+    and how many (None when a dense search stopped after the first ones, uncounted)."""
 
     rows: list[dict[str, Any]]
     total: int | None
@@ -590,7 +590,9 @@ def find_customers(conn: sqlite3.Connection, text: str, *, limit: int = 100) -> 
     how many (docs/rules.md §3, "dense searches").
     """
     plan = _search_plan(conn, text)
-    if plan.expected < DENSE_MATCHES:
+    if plan.expected < DENSE_MATCHES or limit >= plan.expected:
+        # Few matches, or a limit that asks for about all of them: the walk would not stop
+        # early, so every match is read, and counted.
         return _sorted(conn, plan, limit, counted=True)
     with db.snapshot(conn):  # the walk and the rows it found, from one snapshot
         walked = _walk_by_name(conn, plan, limit)
@@ -620,9 +622,12 @@ def _sorted(conn: sqlite3.Connection, plan: "_Plan", limit: int, *, counted: boo
     for total, *values in cursor:
         totals.append(total)  # every row has it; it is not a field of the customer
         rows.append(dict(zip(names, values, strict=True)))
-    if not counted:
-        return Found(rows[:limit], None, more=len(rows) > limit)
-    return Found(rows, int(totals[0]) if totals else 0)
+    if not counted and len(rows) > limit:
+        return Found(rows[:limit], None, more=True)
+    if not counted:  # no more than were shown: they are all of them
+        return Found(rows, len(rows))
+    total = int(totals[0]) if totals else 0
+    return Found(rows, total, more=total > len(rows))
 
 
 # Dense searches (docs/rules.md §3, "dense searches"). Reading every match costs about a
@@ -632,17 +637,22 @@ def _sorted(conn: sqlite3.Connection, plan: "_Plan", limit: int, *, counted: boo
 # stops at the `limit` + 1st match: `Matti`, spread over the alphabet, in 3 ms. Matches
 # that cluster in name order (a surname) leave the walk empty-handed: every WALK_CHECK
 # rows it projects the rows it would need and gives up once they pass the expected
-# matches / WALK_SHARE, so a walk costs at most about half what reading them would.
+# matches / WALK_SHARE (and a scan's rows / WALK_SHARE / SCAN_SPEEDUP when no index
+# narrows), so a walk costs at most about half what reading them would.
 DENSE_MATCHES = 10_000
 WALK_CHECK = 500
 WALK_SHARE = 4
+SCAN_SPEEDUP = 5
 _BY_NAME = "c.sort_last_name, c.sort_first_name, c.id"
 
 
 def _walk_by_name(conn: sqlite3.Connection, plan: "_Plan", limit: int) -> Found | None:
     """The first `limit` matches in Finnish order, walking the name index and testing each
     customer with LIKE; None when the walk would read more than the exact way."""
-    budget = plan.expected / WALK_SHARE
+    # Reading the matches costs about a microsecond each (the rows of an index, by id);
+    # with no index to narrow them, reading is a scan of every row at a fifth of that.
+    share = WALK_SHARE if plan.narrowing is not None else WALK_SHARE * SCAN_SPEEDUP
+    budget = plan.expected / share
     hits: list[int] = []
     walk = conn.cursor()
     walk.row_factory = None  # plain tuples: a Row object for every customer walked costs more
@@ -817,10 +827,7 @@ def _email_key_range(words: list[str]) -> list[str] | None:
 PROBE_ROWS = 100  # rows read of each trigram to guess how many rows hold it
 PROBED_TRIGRAMS = 8  # a long search probes this many of its trigrams, spread over it
 ROW_COST = 28  # a row left for LIKE costs as much as this many index entries read
-_PROBE = (
-    "SELECT count(*), max(rowid) FROM (SELECT rowid FROM customer_search "
-    "WHERE customer_search MATCH ? LIMIT ?)"
-)
+_PROBE = "SELECT rowid FROM customer_search WHERE customer_search MATCH ? ORDER BY rowid {} LIMIT ?"
 
 
 def _quoted(gram: str) -> str:
@@ -842,7 +849,7 @@ def _narrowest_trigrams(conn: sqlite3.Connection, words: list[str]) -> tuple[str
     if not grams:
         return "", 0.0
     top = _customers_up_to(conn) or 1.0
-    holding = {gram: _rows_holding(conn, gram, top) for gram in grams}
+    holding = {gram: _rows_holding(conn, gram) for gram in grams}
     guessed = sorted((rows, gram) for gram, rows in holding.items())
     rows, chosen = guessed[0]
     picked, left = [chosen], float(rows)
@@ -897,13 +904,25 @@ def _spread(items: list[str], most: int) -> list[str]:
     return [items[round(i * step)] for i in range(most)]
 
 
-def _rows_holding(conn: sqlite3.Connection, gram: str, top: float) -> float:
-    """How many rows hold `gram`: exact under PROBE_ROWS, else extrapolated from the id
-    of its PROBE_ROWS-th row (ids below `top`)."""
-    count, reached = conn.execute(_PROBE, (_quoted(gram), PROBE_ROWS)).fetchone()
-    if count < PROBE_ROWS:
-        return float(count)
-    return PROBE_ROWS * top / max(int(reached), 1)
+def _rows_holding(conn: sqlite3.Connection, gram: str) -> float:
+    """How many rows hold `gram`: exact when its first and last PROBE_ROWS rows (in id
+    order) meet, else the rows of those two ends spread over all the ids between them.
+
+    Both ends, so that rows bunched at either end (the oldest customers, or the newest)
+    are not taken as spread over the whole register (docs/rules.md §3)."""
+    first = _probe(conn, gram, "ASC")
+    if len(first) < PROBE_ROWS:
+        return float(len(first))
+    last = _probe(conn, gram, "DESC")
+    if last[-1] <= first[-1]:  # the two ends overlap: every row was seen
+        return float(len(set(first) | set(last)))
+    covered = (first[-1] - first[0] + 1) + (last[0] - last[-1] + 1)
+    return 2 * PROBE_ROWS * (last[0] - first[0] + 1) / covered
+
+
+def _probe(conn: sqlite3.Connection, gram: str, order: str) -> list[int]:
+    query = _PROBE.format(order)
+    return [int(row[0]) for row in conn.execute(query, (_quoted(gram), PROBE_ROWS))]
 
 
 def _as_phone(text: str) -> str | None:
