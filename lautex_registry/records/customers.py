@@ -849,7 +849,7 @@ def _narrowest_trigrams(conn: sqlite3.Connection, words: list[str]) -> tuple[str
     if not grams:
         return "", 0.0
     top = _customers_up_to(conn) or 1.0
-    holding = {gram: _rows_holding(conn, gram) for gram in grams}
+    holding = {gram: _rows_holding(conn, gram, top) for gram in grams}
     guessed = sorted((rows, gram) for gram, rows in holding.items())
     rows, chosen = guessed[0]
     picked, left = [chosen], float(rows)
@@ -904,15 +904,22 @@ def _spread(items: list[str], most: int) -> list[str]:
     return [items[round(i * step)] for i in range(most)]
 
 
-def _rows_holding(conn: sqlite3.Connection, gram: str) -> float:
-    """How many rows hold `gram`: exact when its first and last PROBE_ROWS rows (in id
-    order) meet, else the rows of those two ends spread over all the ids between them.
+def _rows_holding(conn: sqlite3.Connection, gram: str, top: float) -> float:
+    """How many rows hold `gram`: exact under PROBE_ROWS, else extrapolated from how far
+    into the ids (below `top`) its first PROBE_ROWS rows reach; when that makes it dense,
+    its last PROBE_ROWS rows are read too (docs/rules.md §3, "dense searches").
 
-    Both ends, so that rows bunched at either end (the oldest customers, or the newest)
-    are not taken as spread over the whole register (docs/rules.md §3)."""
+    Rows bunched at the start (the oldest customers) would be taken as spread over the
+    whole register, and a search of a few of them as dense, uncounted. With both ends:
+    when they meet, the rows are counted; else the rows of the two ends are spread over
+    the ids between them. (Rows bunched at the end are guessed fewer than they are: the
+    search is then read and counted, as a search of few rows is.)"""
     first = _probe(conn, gram, "ASC")
     if len(first) < PROBE_ROWS:
         return float(len(first))
+    guessed = PROBE_ROWS * top / max(first[-1], 1)
+    if guessed < DENSE_MATCHES:
+        return guessed
     last = _probe(conn, gram, "DESC")
     if last[-1] <= first[-1]:  # the two ends overlap: every row was seen
         return float(len(set(first) | set(last)))
