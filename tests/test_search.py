@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -144,6 +145,17 @@ def test_search_by_index_gives_the_rows_of_the_like_scan(
             return
         assert customers.search_customers(conn, typed, limit=5) == like_scan(conn, typed, 5)
         assert customers.search_customers(conn, typed) == like_scan(conn, typed)
+        # Taken as dense, the search walks the names in order: the same first rows, and
+        # whether more matched.
+        matched = len(like_scan(conn, typed, 1000))
+        # WALK_CHECK 1: the walk may give up at any row, and the matches are read instead.
+        for check in (500, 1):
+            with patch.multiple(customers, DENSE_MATCHES=0, WALK_CHECK=check):
+                for limit in (1, 5, 100):
+                    found = customers.find_customers(conn, typed, limit=limit)
+                    assert found.rows == like_scan(conn, typed, limit)
+                    assert found.more == (matched > limit)
+                    assert found.total in ((None, matched) if found.more else (matched,))
     finally:
         conn.execute("ROLLBACK")
 
@@ -323,10 +335,11 @@ def test_a_search_reads_only_its_rarest_trigrams(
                 "?, 'FI', 'partner', 'fi', ?, 'active', 'x', 'x', '2026-01-01')",
                 (last, text),
             )
-        assert customers._narrowest_trigrams(blank, ["yritys", "qzx"]) == '"qzx"'
-        rare = customers._narrowest_trigrams(blank, ["yritys", "15", "qzxwv"])
+        assert customers._narrowest_trigrams(blank, ["yritys", "qzx"]) == ('"qzx"', 1)
+        rare, _rows = customers._narrowest_trigrams(blank, ["yritys", "15", "qzxwv"])
         assert set(rare.split(" AND ")) <= {'"qzx"', '"zxw"', '"xwv"'}
-        common = customers._narrowest_trigrams(blank, ["yritys"])
+        common, rows = customers._narrowest_trigrams(blank, ["yritys"])
+        assert rows == 300  # in every row: its 10th row is the 10th of 300
         assert common.count('"') == 2  # one trigram: a second would rule out nothing
         for typed in ("yritys qzx", "Yritys 15", "virta yritys 29", "aino QZXWV"):
             assert customers.search_customers(blank, typed) == like_scan(blank, typed), typed
@@ -345,9 +358,15 @@ def test_the_trigrams_probed_come_from_every_word() -> None:
     assert len(long) == customers.PROBED_TRIGRAMS and long[0] == "abc" and long[-1] == "xyz"
 
 
-def test_a_search_reads_rows_and_total_from_one_snapshot(cli: Cli) -> None:
+@pytest.mark.parametrize("dense", [False, True], ids=["counted", "walked"])
+def test_a_search_reads_rows_and_total_from_one_snapshot(
+    cli: Cli, dense: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Another clerk renames a match while the search runs: what it shows and the count it
-    gives are both from before or both from after, never a renamed row among matches."""
+    gives are both from before or both from after, never a renamed row among matches;
+    also when a dense search walks the names and then reads the rows it found."""
+    if dense:
+        monkeypatch.setattr(customers, "DENSE_MATCHES", 0)
     first = add_customer(cli, "--first-name", "Aino", "--last-name", "Virtanen",
                          "--source", "partner")  # fmt: skip
     add_customer(cli, "--first-name", "Eino", "--last-name", "Virtanen", "--source", "partner")
@@ -1097,3 +1116,141 @@ def test_a_restore_makes_the_copys_digit_windows_and_email_keys_anew(cli: Cli) -
             "SELECT id, search_text, search_email_key FROM customers"
         ):
             assert key == email_search_key(text), cid
+
+
+# --- dense searches: the names walked in order ---------------------------------------------
+
+
+def _insert_named(conn: sqlite3.Connection, names: list[tuple[str, str]]) -> None:
+    for first, last in names:
+        conn.execute(
+            "INSERT INTO customers (first_name, last_name, country, source, language, "
+            "search_text, state, created_at, updated_at, last_activity) VALUES (?, ?, 'FI', "
+            "'partner', 'fi', ?, 'active', 'x', 'x', '2026-01-01')",
+            (first, last, customers.search_text_for(first, last, None, None, None)),
+        )
+
+
+def _statements(conn: sqlite3.Connection, typed: str, limit: int) -> tuple[Any, list[str]]:
+    ran: list[str] = []
+    conn.set_trace_callback(ran.append)
+    try:
+        return customers.find_customers(conn, typed, limit=limit), ran
+    finally:
+        conn.set_trace_callback(None)
+
+
+def test_a_dense_search_stops_after_the_first_matches_in_name_order(
+    blank: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Matches spread over the alphabet: the walk finds the first `limit` in Finnish order
+    and one more, says there are more, and never reads every match (no sort, no count)."""
+    monkeypatch.setattr(customers, "DENSE_MATCHES", 100)
+    blank.execute("BEGIN IMMEDIATE")
+    try:
+        _insert_named(blank, [(("Matti", "Aino")[n % 2], f"Sukunimi{n:04d}") for n in range(400)])
+        found, ran = _statements(blank, "matti", 10)
+        assert found.rows == like_scan(blank, "matti", 10)
+        assert (found.total, found.more) == (None, True)
+        assert not any("count(*) OVER" in statement for statement in ran)
+        assert any("INDEXED BY customers_by_name" in statement for statement in ran)
+        # Below DENSE_MATCHES the matches are read, sorted and counted as before.
+        monkeypatch.setattr(customers, "DENSE_MATCHES", 10_000)
+        counted = customers.find_customers(blank, "matti", limit=10)
+        assert (counted.rows, counted.total, counted.more) == (found.rows, 200, True)
+    finally:
+        blank.execute("ROLLBACK")
+
+
+def test_a_dense_search_whose_matches_cluster_gives_up_the_walk(
+    blank: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A surname sorts late: walking from the start of the alphabet finds nothing for a
+    long way, so the walk gives up at its first check and the matches are read and
+    sorted (not counted): the same rows, and more there are."""
+    monkeypatch.setattr(customers, "DENSE_MATCHES", 10)
+    monkeypatch.setattr(customers, "WALK_CHECK", 50)
+    blank.execute("BEGIN IMMEDIATE")
+    try:
+        _insert_named(blank, [("Aino", f"Aalto{n:04d}") for n in range(300)])
+        _insert_named(blank, [(f"Eino{n:02d}", "Virtanen") for n in range(40)])
+        found, ran = _statements(blank, "virtanen", 10)
+        assert found.rows == like_scan(blank, "virtanen", 10)
+        assert [row["last_name"] for row in found.rows] == ["Virtanen"] * 10
+        assert (found.total, found.more) == (None, True)
+        walked = [s for s in ran if "INDEXED BY customers_by_name" in s]
+        read = [s for s in ran if "WITH first AS" in s]
+        assert len(walked) == 1 and len(read) == 1 and "count(*) OVER" not in read[0]
+    finally:
+        blank.execute("ROLLBACK")
+
+
+def test_the_clerk_is_told_more_matched_without_a_count(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`customer search` of a dense word: the rows, and on stderr that more matched (the
+    walk did not count them); the pipe gets the rows only, and `-q` drops the notice."""
+    for first in ("Aino", "Eino", "Matti"):
+        add_customer(cli, "--first-name", first, "--last-name", "Virtanen",
+                     "--source", "partner")  # fmt: skip
+    monkeypatch.setattr(customers, "DENSE_MATCHES", 0)
+    result = cli.ok("customer", "search", "virtanen", "--limit", "2", "-f", "json")
+    assert [row["first_name"] for row in json.loads(result.stdout)] == ["Aino", "Eino"]
+    assert result.stderr == "2 shown; more match: narrow the search or use --limit\n"
+    quiet = cli.ok("-q", "customer", "search", "virtanen", "--limit", "2", "-f", "json")
+    assert quiet.stdout == result.stdout and quiet.stderr == ""
+    # All of them fit: the walk reached the end, so nothing is cut and nothing is said.
+    whole = cli.ok("customer", "search", "virtanen", "--limit", "3", "-f", "json")
+    assert len(json.loads(whole.stdout)) == 3 and whole.stderr == ""
+    monkeypatch.setenv("LAUTEX_LANG", "fi")
+    fi = cli.ok("customer", "search", "virtanen", "--limit", "2", "-f", "json")
+    assert fi.stdout == result.stdout  # machine output does not change with the language
+    assert fi.stderr == (
+        "näytetään 2; osumia on enemmän: tarkenna hakua tai käytä valintaa --limit\n"
+    )
+
+
+def test_a_search_expects_each_word_in_its_rarest_trigrams_rows() -> None:
+    """The guess that makes a search dense: the trigrams of one word go together (a word is
+    in about as many rows as its rarest trigram), different words are independent."""
+    holding = {"mat": 100.0, "att": 120.0, "tti": 110.0, "vir": 130.0, "ane": 400.0}
+    assert customers._expected_matches(["matti"], holding, 1000) == 100
+    assert customers._expected_matches(["matti", "virtanen"], holding, 1000) == pytest.approx(13)
+    assert customers._expected_matches(["matti", "xy"], holding, 1000) == 100  # no trigram
+
+
+def test_a_trigram_in_rows_bunched_together_is_not_taken_as_spread(
+    blank: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The oldest customers (the lowest ids) are the only Kuuselas: the first rows of the
+    trigram reach id 10 of 340, yet it is in 40 rows, not 340. The two ends of its rows
+    meet, so they are counted; rows spread evenly are extrapolated from both ends."""
+    monkeypatch.setattr(customers, "PROBE_ROWS", 10)
+    blank.execute("BEGIN IMMEDIATE")
+    try:
+        _insert_named(blank, [("Aino", "Kuusela")] * 40)
+        _insert_named(
+            blank, [("Eino", f"Virta{n:03d}" if n % 10 else "Kuuvaara") for n in range(300)]
+        )
+        monkeypatch.setattr(customers, "DENSE_MATCHES", 20)  # both guesses look dense
+        assert customers._rows_holding(blank, "sel", 340) == 40
+        assert customers._rows_holding(blank, "vaa", 340) == pytest.approx(30, rel=0.2)
+        # 40 expected matches: counted, as the clerk was always told.
+        monkeypatch.setattr(customers, "DENSE_MATCHES", 100)
+        found = customers.find_customers(blank, "kuusela", limit=10)
+        assert (len(found.rows), found.total, found.more) == (10, 40, True)
+    finally:
+        blank.execute("ROLLBACK")
+
+
+def test_a_limit_that_asks_for_everything_is_counted(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--limit` at its largest (scripts' "all of them") on a dense search: every row,
+    no notice, exit 0 (a limit beyond the expected matches is not walked)."""
+    for first in ("Aino", "Eino", "Matti"):
+        add_customer(cli, "--first-name", first, "--last-name", "Virtanen",
+                     "--source", "partner")  # fmt: skip
+    monkeypatch.setattr(customers, "DENSE_MATCHES", 0)
+    result = cli.ok("customer", "search", "virtanen", "--limit", str(2**63 - 1), "-f", "csv")
+    assert len(result.stdout.splitlines()) == 1 + 3 and result.stderr == ""

@@ -282,13 +282,14 @@ def emit_rows(
     title: str | None = None,
     limit: int | None = None,
     total: int | None = None,
+    more: bool = False,
 ) -> int:
     """Write rows in the chosen format, streaming; returns how many were written.
 
     Every format writes a row as soon as it is read, so memory stays flat however long
     the list (a table at a terminal is drawn in chunks). With `limit`, the rows after
-    it are only counted (or `total` says how many there are), and stderr says how many
-    were cut. When the reader of a pipe
+    it are only counted (or `total` says how many there are, or, without `total`, `more`
+    that there are more, uncounted), and stderr says how many were cut. When the reader of a pipe
     (or the pager) stops reading, the rows stop and the count says how many were handed
     out, so the command can still audit them.
     """
@@ -302,7 +303,9 @@ def emit_rows(
     except BrokenPipeError:
         reader_gone()
         return taken.count
-    if limit is not None and taken.count == limit:
+    if limit is not None and taken.count == limit and more and total is None:
+        say(t("{shown:,} shown; more match: narrow the search or use --limit", shown=limit))
+    elif limit is not None and taken.count == limit:
         rest = sum(1 for _ in source) if total is None else total - limit
         if rest > 0:
             total = limit + rest

@@ -115,6 +115,20 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("COMMIT")
 
 
+@contextmanager
+def snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Several reads from one state of the register: a read transaction (in WAL mode,
+    one snapshot; writers go on) unless the caller is already in a transaction."""
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN DEFERRED")
+    try:
+        yield conn
+    finally:
+        conn.execute("COMMIT")  # nothing was written: this only ends the snapshot
+
+
 class OutsideTransaction(RuntimeError):
     """A bug, never the user's input: a write that belongs in the caller's transaction ran
     outside one, so it would commit on its own, apart from the change it goes with."""

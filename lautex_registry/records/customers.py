@@ -554,10 +554,12 @@ def list_customers(
 
 @dataclass(frozen=True)
 class Found:
-    """What `customer search` found: the first rows in Finnish order, and how many matched."""
+    """What `customer search` found: the first rows in Finnish order, whether more matched,
+    and how many (None when a dense search stopped after the first ones, uncounted)."""
 
     rows: list[dict[str, Any]]
-    total: int
+    total: int | None
+    more: bool = False
 
 
 def search_customers(
@@ -582,36 +584,135 @@ def find_customers(conn: sqlite3.Connection, text: str, *, limit: int = 100) -> 
     three-letter pieces of the words (`_narrowest_trigrams`).
     Words of one or two letters have no trigram: a search made only of those reads
     every row. The matches are sorted by their stored Finnish keys (migration 19) and
-    counted in the same pass; only the first `limit` are read whole.
+    counted in the same pass; only the first `limit` are read whole. A search whose
+    matches are too many to read them all cheaply walks the names in order instead
+    and stops after the first `limit` (`_walk_by_name`): it says there are more, not
+    how many (docs/rules.md §3, "dense searches").
     """
-    where, params = _search_condition(conn, text)
-    rows = [
-        dict(row)
-        for row in conn.execute(
-            # One statement, so rows and total come from one snapshot of the register. `+`
-            # keeps SQLite from walking the name index in order and testing every customer:
-            # the matches are found first, SQLite's top-N sort keeps the first `limit`
-            # with the count of them all, and only those are read whole.
-            f"WITH first AS (SELECT c.id, c.sort_last_name, c.sort_first_name, "
-            f"count(*) OVER () AS total FROM customers c WHERE {where} "
-            "ORDER BY +c.sort_last_name, +c.sort_first_name, c.id LIMIT ?) "
-            f"SELECT {_LIST_COLUMNS}, first.total AS {_TOTAL} FROM first "
-            f"JOIN customers c ON c.id = first.id {_WITH_ORGANISATION} "
-            "ORDER BY first.sort_last_name, first.sort_first_name, first.id",
-            (*params, limit),
-        )
-    ]
-    total = rows[0][_TOTAL] if rows else 0
-    for row in rows:
-        del row[_TOTAL]  # every row has it; it is not a field of the customer
-    return Found(rows, int(total))
+    plan = _search_plan(conn, text)
+    if plan.expected < DENSE_MATCHES or limit >= plan.expected:
+        # Few matches, or a limit that asks for about all of them: the walk would not stop
+        # early, so every match is read, and counted.
+        return _sorted(conn, plan, limit, counted=True)
+    with db.snapshot(conn):  # the walk and the rows it found, from one snapshot
+        walked = _walk_by_name(conn, plan, limit)
+    return walked or _sorted(conn, plan, limit, counted=False)
 
 
-_TOTAL = "matched_in_all"
+def _sorted(conn: sqlite3.Connection, plan: "_Plan", limit: int, *, counted: bool) -> Found:
+    """Every match read and the first `limit` of them in Finnish order, with the count of
+    them all when `counted` (else one more row is read, to tell whether there are more)."""
+    cursor = conn.cursor()
+    cursor.row_factory = None  # dicts made by zip: a Row object per row costs more
+    cursor.execute(
+        # One statement, so rows and total come from one snapshot of the register. `+`
+        # keeps SQLite from walking the name index in order and testing every customer:
+        # the matches are found first, SQLite's top-N sort keeps the first ones (with
+        # the count of them all), and only those are read whole.
+        f"WITH first AS (SELECT c.id, c.sort_last_name, c.sort_first_name, "
+        f"{'count(*) OVER ()' if counted else 'NULL'} AS total FROM customers c "
+        f"WHERE {plan.where} ORDER BY +c.sort_last_name, +c.sort_first_name, c.id LIMIT ?) "
+        f"SELECT first.total, {_LIST_COLUMNS} FROM first "
+        f"JOIN customers c ON c.id = first.id {_WITH_ORGANISATION} "
+        "ORDER BY first.sort_last_name, first.sort_first_name, first.id",
+        (*plan.where_params, limit if counted else limit + 1),
+    )
+    names = [column[0] for column in cursor.description[1:]]
+    totals, rows = [], []
+    for total, *values in cursor:
+        totals.append(total)  # every row has it; it is not a field of the customer
+        rows.append(dict(zip(names, values, strict=True)))
+    if not counted and len(rows) > limit:
+        return Found(rows[:limit], None, more=True)
+    if not counted:  # no more than were shown: they are all of them
+        return Found(rows, len(rows))
+    total = int(totals[0]) if totals else 0
+    return Found(rows, total, more=total > len(rows))
 
 
-def _search_condition(conn: sqlite3.Connection, text: str) -> tuple[str, list[Any]]:
-    """The WHERE clause (over `customers c`) and its parameters for the words of `text`."""
+# Dense searches (docs/rules.md §3, "dense searches"). Reading every match costs about a
+# microsecond a row (`Matti` in 100,000 of 1,000,000 customers: 225 ms), so a search
+# expected to leave at least DENSE_MATCHES rows first walks the names in Finnish order,
+# testing each row with LIKE (about 2 us a row: the name order is not the table's), and
+# stops at the `limit` + 1st match: `Matti`, spread over the alphabet, in 3 ms. Matches
+# that cluster in name order (a surname) leave the walk empty-handed: every WALK_CHECK
+# rows it projects the rows it would need and gives up once they pass the expected
+# matches / WALK_SHARE (and a scan's rows / WALK_SHARE / SCAN_SPEEDUP when no index
+# narrows), so a walk costs at most about half what reading them would.
+DENSE_MATCHES = 10_000
+WALK_CHECK = 500
+WALK_SHARE = 4
+SCAN_SPEEDUP = 5
+_BY_NAME = "c.sort_last_name, c.sort_first_name, c.id"
+
+
+def _walk_by_name(conn: sqlite3.Connection, plan: "_Plan", limit: int) -> Found | None:
+    """The first `limit` matches in Finnish order, walking the name index and testing each
+    customer with LIKE; None when the walk would read more than the exact way."""
+    # Reading the matches costs about a microsecond each (the rows of an index, by id);
+    # with no index to narrow them, reading is a scan of every row at a fifth of that.
+    share = WALK_SHARE if plan.narrowing is not None else WALK_SHARE * SCAN_SPEEDUP
+    budget = plan.expected / share
+    hits: list[int] = []
+    walk = conn.cursor()
+    walk.row_factory = None  # plain tuples: a Row object for every customer walked costs more
+    walk.execute(
+        f"SELECT c.id, {plan.matching} FROM customers c INDEXED BY customers_by_name "
+        f"ORDER BY {_BY_NAME}",
+        plan.params,
+    )
+    try:
+        for walked, (customer_id, hit) in enumerate(walk, start=1):
+            if hit:
+                hits.append(customer_id)
+                if len(hits) > limit:
+                    break
+            elif walked % WALK_CHECK == 0 and walked * (limit + 1) / max(len(hits), 1) > budget:
+                return None
+    finally:
+        walk.close()
+    more = len(hits) > limit
+    shown = hits[:limit]
+    rows = _whole_rows(conn, shown)
+    # Walked to the end: every match was seen, so the count is exact.
+    return Found(rows, None if more else len(rows), more)
+
+
+def _whole_rows(conn: sqlite3.Connection, ids: list[int]) -> list[dict[str, Any]]:
+    """The list columns of these customers, in Finnish order."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    cursor.execute(
+        f"SELECT {_LIST_COLUMNS} FROM customers c {_WITH_ORGANISATION} "
+        f"WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY {_BY_NAME}",
+        (json.dumps(ids),),
+    )
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How a search finds its rows: LIKE decides (`matching`), an index may narrow first
+    (`narrowing`), and `expected` guesses how many rows the narrowing leaves."""
+
+    matching: str
+    params: list[Any]
+    narrowing: str | None = None
+    narrowing_params: list[Any] = field(default_factory=list)
+    expected: float = 0.0
+
+    @property
+    def where(self) -> str:
+        return " AND ".join(filter(None, (self.narrowing, self.matching)))
+
+    @property
+    def where_params(self) -> list[Any]:
+        return [*self.narrowing_params, *self.params]
+
+
+def _search_plan(conn: sqlite3.Connection, text: str) -> _Plan:
+    """How to find the customers matching the words of `text` (`find_customers`)."""
     words = fold_for_search(text).split()
     if not words:
         raise InvalidInput(t("text: give at least one word to search for"))
@@ -626,24 +727,31 @@ def _search_condition(conn: sqlite3.Connection, text: str) -> tuple[str, list[An
         conditions = ["(c.search_text LIKE ? OR c.search_text LIKE ?)"]
         params = [f"%{digits}%", f"%{phone}%"]
         alternatives = [[digits], [phone]]
+    matching = " AND ".join(conditions)
     keyed = None if phone is not None else _email_key_range(words)
-    windows = None if keyed is not None else _rarest_windows(conn, alternatives)
     if keyed is not None:
-        conditions.insert(0, f"c.id IN ({_BY_EMAIL_KEY})")
-        params[:0] = keyed
-    elif windows is not None:
-        conditions.insert(0, _BY_DIGITS.format(marks=", ".join("?" for _ in windows)))
-        params[:0] = windows
-    else:
-        queries = [_narrowest_trigrams(conn, words) for words in alternatives]
+        return _Plan(matching, params, f"c.id IN ({_BY_EMAIL_KEY})", keyed)
+    windows = _rarest_windows(conn, alternatives)
+    if windows is not None:
+        marks = ", ".join("?" for _ in windows)
+        return _Plan(matching, params, _BY_DIGITS.format(marks=marks), windows)
+    narrowed = [_narrowest_trigrams(conn, words) for words in alternatives]
+    if not all(query for query, _rows in narrowed):
         # An alternative without a trigram (words of one or two letters) may match any row.
-        if all(queries):
-            narrowing = " OR ".join(f"({query})" for query in queries)
-            conditions.insert(
-                0, "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)"
-            )
-            params.insert(0, narrowing)
-    return " AND ".join(conditions), params
+        return _Plan(matching, params, expected=_customers_up_to(conn))
+    query = " OR ".join(f"({query})" for query, _rows in narrowed)
+    return _Plan(
+        matching,
+        params,
+        "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)",
+        [query],
+        expected=sum(rows for _query, rows in narrowed),
+    )
+
+
+def _customers_up_to(conn: sqlite3.Connection) -> float:
+    """The highest customer id: at least as many as there are customers, read at once."""
+    return float(conn.execute("SELECT max(id) FROM customers").fetchone()[0] or 0)
 
 
 _BY_DIGITS = "c.id IN (SELECT customer_id FROM customer_search_digits WHERE digits IN ({marks}))"
@@ -719,19 +827,17 @@ def _email_key_range(words: list[str]) -> list[str] | None:
 PROBE_ROWS = 100  # rows read of each trigram to guess how many rows hold it
 PROBED_TRIGRAMS = 8  # a long search probes this many of its trigrams, spread over it
 ROW_COST = 28  # a row left for LIKE costs as much as this many index entries read
-_PROBE = (
-    "SELECT count(*), max(rowid) FROM (SELECT rowid FROM customer_search "
-    "WHERE customer_search MATCH ? LIMIT ?)"
-)
+_PROBE = "SELECT rowid FROM customer_search WHERE customer_search MATCH ? ORDER BY rowid {} LIMIT ?"
 
 
 def _quoted(gram: str) -> str:
     return '"' + gram.replace('"', '""') + '"'
 
 
-def _narrowest_trigrams(conn: sqlite3.Connection, words: list[str]) -> str:
+def _narrowest_trigrams(conn: sqlite3.Connection, words: list[str]) -> tuple[str, float]:
     """An FTS5 query for rows holding the trigrams of `words` that narrow the search
-    most for what they cost to read ('' when no word has three letters).
+    most for what they cost to read ('' when no word has three letters), and how many
+    rows are expected to match (`_expected_matches`).
 
     Every row LIKE can match holds every trigram of every word, so any of them narrows
     correctly; the rest is cost. How many rows hold a trigram is guessed from how far
@@ -740,10 +846,11 @@ def _narrowest_trigrams(conn: sqlite3.Connection, words: list[str]) -> str:
     expected to rule out would cost LIKE (ROW_COST), as if trigrams were independent.
     """
     grams = probed_trigrams(words)
-    if len(grams) <= 1:
-        return " AND ".join(_quoted(gram) for gram in grams)
-    top = conn.execute("SELECT max(id) FROM customers").fetchone()[0] or 1
-    guessed = sorted((_rows_holding(conn, gram, top), gram) for gram in grams)
+    if not grams:
+        return "", 0.0
+    top = _customers_up_to(conn) or 1.0
+    holding = {gram: _rows_holding(conn, gram, top) for gram in grams}
+    guessed = sorted((rows, gram) for gram, rows in holding.items())
     rows, chosen = guessed[0]
     picked, left = [chosen], float(rows)
     for rows, gram in guessed[1:]:
@@ -752,7 +859,21 @@ def _narrowest_trigrams(conn: sqlite3.Connection, words: list[str]) -> str:
             break
         picked.append(gram)
         left -= ruled_out
-    return " AND ".join(_quoted(gram) for gram in sorted(picked))
+    query = " AND ".join(_quoted(gram) for gram in sorted(picked))
+    return query, _expected_matches(words, holding, top)
+
+
+def _expected_matches(words: list[str], holding: dict[str, float], top: float) -> float:
+    """How many rows hold every word, guessed: a word is in about as many rows as its
+    rarest probed trigram (the trigrams of one word go together: every `matti` holds
+    `mat`, `att` and `tti`), and different words are taken as independent (`matti
+    virtanen`: a tenth of an eighth)."""
+    expected = top
+    for word in words:
+        rows = [holding[gram] for gram in _trigrams_in_order(word) if gram in holding]
+        if rows:
+            expected *= min(rows) / top
+    return expected
 
 
 def probed_trigrams(words: list[str]) -> list[str]:
@@ -783,13 +904,32 @@ def _spread(items: list[str], most: int) -> list[str]:
     return [items[round(i * step)] for i in range(most)]
 
 
-def _rows_holding(conn: sqlite3.Connection, gram: str, top: int) -> float:
-    """How many rows hold `gram`: exact under PROBE_ROWS, else extrapolated from the id
-    of its PROBE_ROWS-th row (ids below `top`)."""
-    count, reached = conn.execute(_PROBE, (_quoted(gram), PROBE_ROWS)).fetchone()
-    if count < PROBE_ROWS:
-        return float(count)
-    return PROBE_ROWS * top / max(int(reached), 1)
+def _rows_holding(conn: sqlite3.Connection, gram: str, top: float) -> float:
+    """How many rows hold `gram`: exact under PROBE_ROWS, else extrapolated from how far
+    into the ids (below `top`) its first PROBE_ROWS rows reach; when that makes it dense,
+    its last PROBE_ROWS rows are read too (docs/rules.md §3, "dense searches").
+
+    Rows bunched at the start (the oldest customers) would be taken as spread over the
+    whole register, and a search of a few of them as dense, uncounted. With both ends:
+    when they meet, the rows are counted; else the rows of the two ends are spread over
+    the ids between them. (Rows bunched at the end are guessed fewer than they are: the
+    search is then read and counted, as a search of few rows is.)"""
+    first = _probe(conn, gram, "ASC")
+    if len(first) < PROBE_ROWS:
+        return float(len(first))
+    guessed = PROBE_ROWS * top / max(first[-1], 1)
+    if guessed < DENSE_MATCHES:
+        return guessed
+    last = _probe(conn, gram, "DESC")
+    if last[-1] <= first[-1]:  # the two ends overlap: every row was seen
+        return float(len(set(first) | set(last)))
+    covered = (first[-1] - first[0] + 1) + (last[0] - last[-1] + 1)
+    return 2 * PROBE_ROWS * (last[0] - first[0] + 1) / covered
+
+
+def _probe(conn: sqlite3.Connection, gram: str, order: str) -> list[int]:
+    query = _PROBE.format(order)
+    return [int(row[0]) for row in conn.execute(query, (_quoted(gram), PROBE_ROWS))]
 
 
 def _as_phone(text: str) -> str | None:

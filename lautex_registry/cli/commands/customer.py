@@ -289,7 +289,8 @@ def customer_search(
         int,
         typer.Option(
             "--limit",
-            help="Show at most this many customers; stderr says how many more matched.",
+            help="Show at most this many customers; stderr says how many more matched "
+            "(or, when very many match, that more did).",
             parser=id_of("limit"),
         ),
     ] = 100,
@@ -306,7 +307,7 @@ def customer_search(
     with open_workspace(ctx) as ws:
         found = find_customers(ws.conn, text, limit=limit)
         ws.audit_handout("customer search", "customer", None, {"rows": len(found.rows)})
-    emit_rows(found.rows, fmt, columns, limit=limit, total=found.total)
+    emit_rows(found.rows, fmt, columns, limit=limit, total=found.total, more=found.more)
 
 
 @customer_app.command("edit")
