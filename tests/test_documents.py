@@ -518,6 +518,6 @@ def test_a_long_address_stays_whole_inside_the_envelope_window(
     in_window = [w for w in words if w[1] < 90 and w[3] > 45]
     assert "".join(word for *_box, word in in_window) == expected
     for left, top, right, bottom, word in in_window:
-        assert 20 <= left and right <= 105 and 45 <= top and bottom <= 90, word
+        assert left >= 20 and right <= 105 and top >= 45 and bottom <= 90, word
     body = [w for w in words if w[1] >= 90]
     assert body and not [w for w in words if 31 < w[1] < 45]  # nothing between head and window
