@@ -2,6 +2,7 @@
 PDF, rendered from the demo register: no empty heading, no internal code, dates and money as
 the language writes them, and PDFs that read back with every name as written."""
 
+import html
 import re
 import shutil
 import subprocess
@@ -468,3 +469,55 @@ def test_a_pdf_is_refused_on_a_terminal_before_anything_is_recorded(cli: Cli) ->
         "error: output: a PDF on the terminal is unreadable; give --output FILE or redirect stdout"
     ]
     assert dump(cli) == before
+
+
+def _words_on_page_one(pdf: bytes, tmp_path: Path) -> list[tuple[float, float, float, float, str]]:
+    """Every word of page 1 with its box in mm (left, top, right, bottom), pdftotext's."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "page.pdf"
+    path.write_bytes(pdf)
+    done = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"],
+                          check=True, capture_output=True, text=True)  # fmt: skip
+    mm = 25.4 / 72
+    return [
+        (float(x1) * mm, float(y1) * mm, float(x2) * mm, float(y2) * mm, html.unescape(word))
+        for x1, y1, x2, y2, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+            done.stdout,
+        )
+    ]
+
+
+# The longest address the register accepts (validation: names and street 200 characters,
+# the city 100), in wide letters and words too long for a line, and one long street as
+# people write it.
+LONGEST = {"first_name": "Ww" * 100, "last_name": "Mm" * 100,
+           "street": ("Qq" * 20 + " ") * 4 + "Qq" * 18, "city": "Zz" * 50}  # fmt: skip
+LONG_STREET = {"street": "Pohjoisesplanadin ja Eteläesplanadin kulma 123 A 45, porraskäytävä C"}
+
+
+@pytest.mark.parametrize("address", [LONG_STREET, LONGEST], ids=["long-street", "longest"])
+def test_a_long_address_stays_whole_inside_the_envelope_window(
+    conn: sqlite3.Connection, tmp_path: Path, address: dict[str, str]
+) -> None:
+    """Every word of the address is printed, inside the window (20-105 mm from the left,
+    45-90 mm from the top): set smaller or broken between words, never cut or hidden by
+    the envelope; the letter's text starts under it."""
+    with transaction(conn):
+        sets = ", ".join(f"{field} = ?" for field in address)
+        conn.execute(f"UPDATE customers SET {sets} WHERE id = 42", list(address.values()))
+    words = _words_on_page_one(as_pdf(DOCUMENTS["refusal-letter"](conn, "fi", "pdf")), tmp_path)
+    lines = postal_address(
+        name=f"{address.get('first_name', FIRST)} {address.get('last_name', LAST)}",
+        street=address["street"],
+        postal_code="00100",
+        city=address.get("city", "Helsinki"),
+    )
+    expected = "".join("".join(lines).split())
+    in_window = [w for w in words if w[1] < 90 and w[3] > 45]
+    assert "".join(word for *_box, word in in_window) == expected
+    for left, top, right, bottom, word in in_window:
+        assert left >= 20 and right <= 105 and top >= 45 and bottom <= 90, word
+    body = [w for w in words if w[1] >= 90]
+    assert body and not [w for w in words if 31 < w[1] < 45]  # nothing between head and window

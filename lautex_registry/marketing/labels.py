@@ -65,6 +65,8 @@ SHEETS = {
 }
 DEFAULT_SHEET = "3x8"
 PADDING = 6.0  # printers do not print to the paper's edge
+VERTICAL_PADDING = 1.5  # nor a line on the label's cut
+# A long line is set smaller, down to MIN_FONT_SIZE, before it is broken between words.
 FONT_SIZE, MIN_FONT_SIZE = 10.0, 6.0
 LINE_HEIGHT = 4.6  # mm, for 10 pt
 
@@ -234,19 +236,25 @@ def _sheets(
 def _label_ops(
     font: "PdfFont", label: dict[str, str], x: float, y: float, sheet: Sheet
 ) -> Iterator[str]:
-    """The lines of one label, centred in its height (x, y: its top left corner in mm)."""
+    """The lines of one label, centred in its height (x, y: its top left corner in mm),
+    as large as they fit inside it: never cut, never over the next label."""
+    from lautex_registry.platform.pdf_layout import fit_lines
     from lautex_registry.platform.pdf_writer import MM
 
-    lines = label_lines(label)
-    width = (sheet.width - 2 * PADDING) * MM
-    top = y + (sheet.height - len(lines) * LINE_HEIGHT) / 2
+    box = ((sheet.width - 2 * PADDING) * MM, (sheet.height - 2 * VERTICAL_PADDING) * MM)
+    size, lines = fit_lines(
+        label_lines(label),
+        font,
+        box,
+        largest=FONT_SIZE,
+        unbroken_down_to=MIN_FONT_SIZE,
+        leading=LINE_HEIGHT / FONT_SIZE * MM,
+    )
+    pitch = LINE_HEIGHT * size / FONT_SIZE  # mm
+    top = y + (sheet.height - len(lines) * pitch) / 2
+    left = (x + PADDING) * MM
     for index, line in enumerate(lines):
-        size = FONT_SIZE
-        # A long line is set smaller rather than cut: an address must stay whole.
-        while size > MIN_FONT_SIZE and font.width(line, size) > width:
-            size -= 0.5
-        baseline = (PAGE_HEIGHT - top - index * LINE_HEIGHT - LINE_HEIGHT / 2) * MM - size * 0.35
-        left = (x + PADDING) * MM
+        baseline = (PAGE_HEIGHT - top - index * pitch - pitch / 2) * MM - size * 0.35
         yield f"BT /{font.key} {size} Tf {left:.2f} {baseline:.2f} Td <{font.hex(line)}> Tj ET\n"
 
 

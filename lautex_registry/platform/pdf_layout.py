@@ -24,6 +24,8 @@ from lautex_registry.platform.paper import (
     PAGE_HEIGHT,
     PAGE_WIDTH,
     RIGHT,
+    WINDOW_HEIGHT,
+    WINDOW_WIDTH,
     WINDOW_X,
     WINDOW_Y,
     Paper,
@@ -49,6 +51,9 @@ NARROW_ROOM = 1.3
 ROW = TABLE_LEADING + 2 * CELL_VPAD  # a row of one line
 HEADINGS = {1: (14.0, 2.0), 2: (11.5, 5.0), 3: (10.5, 4.0), 4: (10.0, 3.0)}
 INDENT = 6 * MM  # a list level, a quotation
+# The address in the window: 3 mm below its top edge and 2 mm in from the others, lines
+# 0.5 mm apart a point of size (5 mm at 10 pt: eight lines in the window).
+WINDOW_TOP_PAD, WINDOW_PAD, WINDOW_LEADING = 3.0, 2.0, 0.5 * MM
 # A table's column widths are worked out from its header and first rows and kept for the
 # rest, so a table of 10,000 rows is set as it arrives (docs/rules.md §3).
 SAMPLE_ROWS = 40
@@ -137,6 +142,45 @@ def _pieces(
         yield piece, piece_width
 
 
+def fit_lines(
+    lines: list[str],
+    font: PdfFont,
+    box: tuple[float, float],
+    *,
+    largest: float,
+    unbroken_down_to: float,
+    leading: float,
+) -> tuple[float, list[str]]:
+    """An address set as large as it fits in its box (width, height in points), never
+    cut and never over the box's edge (docs/rules.md §2 "Letters on paper"): the size and
+    the lines to print, `leading` points apart for each point of size.
+
+    From `largest` down in half points: first whole, each line on one line (a sorting
+    machine reads a street as written) as long as the size stays at least
+    `unbroken_down_to`; then with long lines broken between words, as small as it takes.
+    The fields' length limits (validation.NAME_MAX) keep the smallest size readable
+    (tests/test_documents.py sets the longest address the register accepts)."""
+    width, height = box
+    size = largest
+    while size >= unbroken_down_to:
+        if len(lines) * size * leading <= height + SLACK and all(
+            font.width(line, size) <= width + SLACK for line in lines
+        ):
+            return size, lines
+        size -= 0.5
+    size = largest
+    while True:
+        broken = [part for line in lines for part in wrap_text(line, font, size, width)]
+        if len(broken) * size * leading <= height + SLACK or size <= SMALLEST:
+            return size, broken
+        size -= 0.5
+
+
+# Below this an address is no longer set smaller: only an address longer than any the
+# register accepts would get here, and it is printed whole, below its box if it must.
+SMALLEST = 2.0
+
+
 def wrap_text(text: str, font: PdfFont, size: float, width: float) -> list[str]:
     """One font's text as lines (a table cell): most cells fit, and are measured once."""
     if font.width(text, size) <= width + SLACK:
@@ -164,6 +208,7 @@ class _Sheet:
         self.y = 0.0  # from the top of the page, in points
         self.table: _TableLayout | None = None
         self.head_ops: str | None = None
+        self.address_bottom = 0.0  # where the address in the window ends (page 1)
 
     # --- pages ----------------------------------------------------------------------
 
@@ -201,6 +246,8 @@ class _Sheet:
         if self.page == 1:
             self.recipient()
         self.y = (BODY_TOP_FIRST if self.page == 1 else BODY_TOP) * MM
+        if self.page == 1:  # an address taller than the window: the body starts under it
+            self.y = max(self.y, self.address_bottom + 5 * MM)
 
     def end_page(self) -> None:
         if self.table is not None:
@@ -254,9 +301,21 @@ class _Sheet:
         self.rule(self.left, 31 * MM, self.right, 0.6)
 
     def recipient(self) -> None:
-        for index, line in enumerate(self.paper.recipient[:8]):
-            top = (WINDOW_Y + 3 + index * 5) * MM
-            self.text((WINDOW_X + 2) * MM, top, 5 * MM, self.regular, 10, _line(line))
+        """The name and address in the envelope's window, as large as they fit in it
+        (`fit_lines`); an address taller than the window moves the body down."""
+        lines = [_line(line) for line in self.paper.recipient]
+        box = (
+            (WINDOW_WIDTH - 2 * WINDOW_PAD) * MM,
+            (WINDOW_HEIGHT - WINDOW_TOP_PAD - WINDOW_PAD) * MM,
+        )
+        size, lines = fit_lines(
+            lines, self.regular, box, largest=10, unbroken_down_to=8, leading=WINDOW_LEADING
+        )
+        pitch = size * WINDOW_LEADING
+        for index, line in enumerate(lines):
+            top = (WINDOW_Y + WINDOW_TOP_PAD) * MM + index * pitch
+            self.text((WINDOW_X + WINDOW_PAD) * MM, top, pitch, self.regular, size, line)
+        self.address_bottom = (WINDOW_Y + WINDOW_TOP_PAD) * MM + len(lines) * pitch
 
     def signature(self) -> None:
         """A line to sign on, with the handler's name and the controller under it."""
