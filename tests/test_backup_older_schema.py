@@ -143,7 +143,7 @@ def test_verify_refuses_an_older_copy_whose_rows_no_migration_takes(cli: Cli) ->
 
     result = cli.run("backup", "verify", str(copy))
 
-    assert_one_line_error(result, 4, f"backup verify: {copy}: ", "not a lautex register")
+    assert_one_line_error(result, 4, f"backup verify: {copy}: not a whole lautex register (duplicate")
     assert scratch_left(cli.db.parent) == []
 
 
@@ -239,3 +239,25 @@ def test_an_older_encrypted_copy_is_restored_onto_the_register(cli: Cli, tmp_pat
     assert json.loads(verified.stdout)["schema_version"] == LAST_NIGHT
     assert_no_trace_in_tables(cli)
     assert scratch_left(cli.db.parent) == []
+
+
+
+def test_an_sqlite_file_of_no_lautex_is_still_refused_and_nothing_migrated(
+    cli: Cli, tmp_path: Path
+) -> None:
+    add_quinta(cli)
+    other = tmp_path / "someone-elses.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY)")
+    made = sha256_of(other)
+    with cli.connect() as conn:
+        before = every_table(conn)
+
+    restored = cli.run("restore", str(other), "--yes")
+    verified = cli.run("backup", "verify", str(other))
+
+    assert_one_line_error(restored, 4, f"backup: {other}: ", "is not a lautex register")
+    assert_one_line_error(verified, 4, f"backup verify: {other}: ", "is not a lautex register")
+    assert sha256_of(other) == made
+    with cli.connect() as conn:
+        assert every_table(conn) == before

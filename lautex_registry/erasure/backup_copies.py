@@ -408,7 +408,9 @@ def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> CopyC
         else:
             try:
                 would_erase = _replay_on_migrated(db_path, copy, shown, entries)
-            except InvalidInput as exc:  # a migration the copy's rows do not take
+            except sqlite3.DatabaseError as exc:  # a migration the copy's tables do not take
+                raise bad(t("not a whole lautex register ({exc})", exc=sqlite_reason(exc))) from exc
+            except InvalidInput as exc:  # it cannot even be copied
                 raise bad(exc) from exc
         return CopyChecked(customers, len(entries), would_erase, version, behind is not None)
     finally:
@@ -424,7 +426,7 @@ def _replay_on_migrated(
     with private_scratch(register, "verifying") as scratch:
         migrated = copy_into(copy, scratch.hand_over(), shown)
         try:
-            migrate_copy(migrated, shown)
+            migrate_copy(migrated)
             return len(plan_replay(migrated, entries, clock.real_now().date()).customers)
         finally:
             migrated.close()
@@ -1086,9 +1088,9 @@ def restore_fresh(
                 raise SchemaError(
                     Message("backup: {shown}: {exc}", {"shown": path, "exc": exc})
                 ) from exc
-            if behind is not None:  # the new file is ours: migrated in place
-                migrate_copy(conn, path)
             try:
+                if behind is not None:  # the new file is ours: migrated in place
+                    migrate_copy(conn)
                 # Before the replay deletes from it (docs/rules.md §5, CVE-2026-119374).
                 rebuild_search_index(conn)
             except sqlite3.DatabaseError as exc:

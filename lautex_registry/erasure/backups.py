@@ -545,9 +545,10 @@ def schema_behind(copy: sqlite3.Connection) -> int | None:
     return None
 
 
-def migrate_copy(copy: sqlite3.Connection, shown: Path) -> None:
+def migrate_copy(copy: sqlite3.Connection) -> None:
     """docs/rules.md §5: bring a copy staged in a file of ours (never the backup itself) to
-    the current schema, with the migrations `lautex migrate` runs, in one transaction.
+    the current schema, with the migrations `lautex migrate` runs, in one transaction
+    (sqlite3.DatabaseError: a copy whose tables a migration does not take).
 
     The copy's search index is emptied first (FTS5 `delete-all` empties its tables and
     reads nothing of the old structure): a migration would otherwise merge an index
@@ -556,16 +557,13 @@ def migrate_copy(copy: sqlite3.Connection, shown: Path) -> None:
     """
     from lautex_registry.erasure.cleanup import INDEX
 
-    try:
-        with transaction(copy):
-            has_index = copy.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (INDEX,)
-            ).fetchone()
-            if has_index:
-                copy.execute(f"INSERT INTO {INDEX}({INDEX}) VALUES('delete-all')")
-            migrations.apply_pending(copy)
-    except sqlite3.DatabaseError as exc:
-        raise not_a_register(shown, exc) from exc
+    with transaction(copy):
+        has_index = copy.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (INDEX,)
+        ).fetchone()
+        if has_index:
+            copy.execute(f"INSERT INTO {INDEX}({INDEX}) VALUES('delete-all')")
+        migrations.apply_pending(copy)
 
 
 def _index_anew(restored: sqlite3.Connection, shown: Path) -> None:
@@ -621,7 +619,10 @@ def restore_backup(
             if backup_id != register_id(live):
                 raise Conflict(t("backup: {shown} is a backup of another register", shown=shown))
             if behind is not None:  # in the staging file, also for a dry run
-                migrate_copy(restored, shown)
+                try:
+                    migrate_copy(restored)
+                except sqlite3.DatabaseError as exc:
+                    raise not_a_register(shown, exc) from exc
             if not dry_run:  # before the replay deletes from the copy's index
                 _index_anew(restored, shown)
             customers = int(restored.execute("SELECT count(*) FROM customers").fetchone()[0])
