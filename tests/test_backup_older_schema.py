@@ -143,7 +143,8 @@ def test_verify_refuses_an_older_copy_whose_rows_no_migration_takes(cli: Cli) ->
 
     result = cli.run("backup", "verify", str(copy))
 
-    assert_one_line_error(result, 4, f"backup verify: {copy}: not a whole lautex register (duplicate")
+    refused = f"backup verify: {copy}: not a whole lautex register (duplicate column"
+    assert_one_line_error(result, 4, refused)
     assert scratch_left(cli.db.parent) == []
 
 
@@ -239,7 +240,6 @@ def test_an_older_encrypted_copy_is_restored_onto_the_register(cli: Cli, tmp_pat
     assert json.loads(verified.stdout)["schema_version"] == LAST_NIGHT
     assert_no_trace_in_tables(cli)
     assert scratch_left(cli.db.parent) == []
-
 
 
 def test_an_sqlite_file_of_no_lautex_is_still_refused_and_nothing_migrated(
