@@ -12,6 +12,7 @@ from lautex_registry.erasure.holds import (
     OPEN_INVOICE,
     VOUCHER,
     RetentionPolicy,
+    add_years,
     claim_lapse,
     financial_year_end_of,
     holds_of_invoice,
@@ -180,3 +181,28 @@ def test_a_paid_voucher_holds_to_the_end_of_2030_and_nothing_after() -> None:
     assert _rules(_invoice("paid"), date(2030, 12, 31)) == {VOUCHER: date(2030, 12, 31)}
     assert _rules(_invoice("paid"), date(2031, 1, 1)) == {}
     assert _rules(_invoice("paid", billing_data_removed_on="2031-01-01"), date(2026, 1, 1)) == {}
+
+
+@given(
+    st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)),
+    st.integers(min_value=-30, max_value=30),
+)
+def test_adding_years_is_what_relativedelta_gives(day: date, years: int) -> None:
+    """29 February becomes 28 February in a common year; a year out of range fails alike."""
+    try:
+        expected: date | str = day + relativedelta(years=years)
+    except ValueError as exc:
+        expected = str(exc)
+    try:
+        got: date | str = add_years(day, years)
+    except ValueError as exc:
+        got = str(exc)
+    assert got == expected
+
+
+def test_adding_years_to_a_leap_day() -> None:
+    assert add_years(date(2024, 2, 29), 3) == date(2027, 2, 28)
+    assert add_years(date(2024, 2, 29), 4) == date(2028, 2, 29)
+    assert add_years(date(2024, 2, 29), -1) == date(2023, 2, 28)
+    with pytest.raises(ValueError):
+        add_years(date(9999, 12, 31), 1)

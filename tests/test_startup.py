@@ -6,6 +6,7 @@ from the template cache. Figures: benchmarks/README.md (start-up).
 """
 
 import io
+import json
 import marshal
 import os
 import pickle
@@ -81,6 +82,62 @@ def test_whoami_imports_no_library_it_does_not_use(cli: Cli, tmp_path: Path) -> 
     modules, out = imported(cli, tmp_path, "whoami", "--format", "json")
     assert '"username": "admin"' in out
     assert loaded(modules, HEAVY) == []
+
+
+# Typer's parameter checks: values Typer's adapters would hand back as they are skip them
+# (cli/typer_params.py), a third of a process's start-up.
+TYPERS_ADAPTERS = ("pydantic", "typer._adapters")
+
+
+def test_a_command_with_plain_values_imports_no_pydantic(cli: Cli, tmp_path: Path) -> None:
+    modules, out = imported(cli, tmp_path, "--db", str(cli.db), "whoami", "--format", "JSON")
+    assert '"username": "admin"' in out
+    assert loaded(modules, TYPERS_ADAPTERS) == []
+
+
+# What the retention job's erasure of a person with no disclosures, no request and no
+# business does not use: notices and requests (and the customers module they import),
+# dateutil (its years are added by holds.add_years) and Typer's adapters.
+NOT_IN_A_RETENTION_RUN = (
+    "lautex_registry.records.customers",
+    "lautex_registry.rights.requests",
+    "lautex_registry.rights.notices",
+    "dateutil",
+    *TYPERS_ADAPTERS,
+)
+
+
+def test_a_retention_run_imports_only_the_erasure_it_carries_out(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAUTEX_TODAY", "2023-11-01")  # inactive for three years by now
+    cli.ok("customer", "add", "--first-name", "Ritva", "--last-name", "Hiljainen",
+           "--email", "ritva@example.fi", "--source", "web-store", user="clerk")  # fmt: skip
+    monkeypatch.setenv("LAUTEX_TODAY", "2026-11-25")
+    # As cron runs it: a date, --yes and a format.
+    modules, out = imported(
+        cli, tmp_path, "retention", "run", "--as-of", "2026-11-25", "--yes", "-f", "json"
+    )
+    assert json.loads(out)["counts"]["inactive-customers"] == 1
+    assert "lautex_registry.erasure.erase" in modules
+    assert loaded(modules, NOT_IN_A_RETENTION_RUN) == []
+
+
+def test_a_value_typers_adapter_must_check_is_still_checked(cli: Cli, tmp_path: Path) -> None:
+    listing = tmp_path / "modules.txt"
+    env = {**os.environ, "LAUTEX_TOKEN": cli.tokens["admin"]}
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN, str(listing), "whoami", "--format", "xml"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    # Refused as before the shortcut, by Typer's adapter running our parser.
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "error: format: must be one of table, tsv, json, jsonl, csv (got 'xml')\n"
+    )
+    assert "pydantic" in listing.read_text().split()
 
 
 def test_listing_and_counting_backups_imports_no_erasure(cli: Cli, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import typer
 from typer.exceptions import TyperException
 
 from lautex_registry import __version__
+from lautex_registry.cli import typer_params
 from lautex_registry.cli.help_text import HelpGroup, LautexTyper, translate_usage_error
 from lautex_registry.platform.errors import LautexError, register_error
 from lautex_registry.platform.i18n import (
@@ -22,6 +23,8 @@ from lautex_registry.platform.i18n import (
 # Click's and Typer's own words (Usage, Options, "No such command") in the interface's
 # language: routed through the register's catalogue (platform/i18n.py).
 route_library_strings()
+# Values Typer's pydantic adapters would hand back unchanged skip them (cli/typer_params.py).
+typer_params.install()
 
 
 class RegisterGroup(HelpGroup):

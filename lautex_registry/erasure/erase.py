@@ -38,9 +38,12 @@ from lautex_registry.records.customer_state import ANONYMISED, WITH_HOLDS
 from lautex_registry.records.organisations import remove_sole_traders, sole_trader_businesses
 from lautex_registry.records.personal_data import personal_table
 from lautex_registry.records.suppression import record_suppression
-from lautex_registry.rights.notices import create_notices
 from lautex_registry.rights.reply_contact import keep_reply_contact, replies_owed
-from lautex_registry.rights.requests import close_request, get_request
+
+# Notices (and the disclosures and customers they read) and requests are imported where
+# a person with disclosures is erased or a request is closed: the retention job erases
+# hundreds of people who have neither, and its whole process pays for every import
+# (benchmarks/README.md, retention start-up; docs/rules.md §3).
 
 
 def _record_suppressions(conn: sqlite3.Connection, ids_json: str) -> None:
@@ -57,6 +60,8 @@ def _create_notices(conn: sqlite3.Connection, ids_json: str, request_id: int | N
     for (customer_id,) in conn.execute(
         f"SELECT DISTINCT customer_id FROM disclosures WHERE customer_id {IN_LIST}", (ids_json,)
     ).fetchall():
+        from lautex_registry.rights.notices import create_notices
+
         # Art. 19 names recipients; the source is not told of an erasure (and its label
         # would keep the customer's source detail).
         created.update(
@@ -293,6 +298,8 @@ def carry_out(
             request_id=request_id,
         )
         if request_id is not None:
+            from lautex_registry.rights.requests import close_request, get_request
+
             language = str(get_request(conn, request_id)["language"])
             close_request(conn, actor, request_id, fresh.request_outcome, fresh.reasons(language))
         journal.append_and_record(conn, db_file, entries)

@@ -16,7 +16,6 @@ from lautex_registry.platform.clock import timestamp
 from lautex_registry.platform.db import IN_LIST, json_list
 from lautex_registry.platform.errors import Conflict, InvalidInput, Refused, t
 from lautex_registry.platform.sqlite import sqlite3
-from lautex_registry.records.customers import refresh_search_text
 from lautex_registry.records.lookup import (
     organisation_id_by_name,
     resolve_customer,
@@ -125,6 +124,8 @@ def _link_trader(conn: sqlite3.Connection, trader_id: int | None, organisation_i
     if cursor.rowcount == 0:
         return False
     # Search finds a customer by the organisation they represent (docs/rules.md §3).
+    from lautex_registry.records.customers import refresh_search_text
+
     refresh_search_text(conn, [trader_id])
     return True
 
@@ -254,5 +255,10 @@ def remove_sole_traders(conn: sqlite3.Connection, organisation_ids: set[int]) ->
     )
     conn.execute(f"DELETE FROM organisations WHERE id {IN_LIST}", (ids_json,))
     # The business's name is the erased person's data (GDPR Art. 4(1)): it leaves the
-    # other contacts' search text and so the search index too (docs/rules.md §5).
-    refresh_search_text(conn, contacts)
+    # other contacts' search text and so the search index too (docs/rules.md §5). Most
+    # batches of the retention job erase no business: records.customers is imported only
+    # when there are contacts to rewrite (benchmarks/README.md, retention start-up).
+    if contacts:
+        from lautex_registry.records.customers import refresh_search_text
+
+        refresh_search_text(conn, contacts)
