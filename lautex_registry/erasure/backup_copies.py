@@ -10,7 +10,9 @@ retention period like any other (docs/rules.md §2, Retention; docs/privacy-stat
   the erasure journal replayable onto it), encrypts it with age when recipients are set,
   records its SHA-256 and size in `backups` with an audit row, and only then gives it its
   name; then copies beyond the rotation or past the retention period are deleted;
-- `verify_copy` decrypts a copy to a private temporary file and checks it the same way;
+- `verify_copy` decrypts a copy to a private temporary file and checks it the same way; a
+  copy of an older schema is good too (a restore migrates it), its replay planned on a
+  migrated private copy;
 - `copy_offsite` puts the newest copy in another folder with the same rotation;
 - `expire_copies` (the retention job) deletes copies past the period, whoever made them.
 
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from io import BufferedIOBase
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 from urllib.parse import quote
 
 import pyrage
@@ -36,13 +38,16 @@ from pyrage import ssh, x25519
 from lautex_registry.erasure.backups import (
     BackupCopy,
     RestoreResult,
+    copy_into,
     fingerprint,
     held_while_written,
+    migrate_copy,
     not_a_register,
     partial_name,
     plan_replay,
     private_scratch,
     restore_backup,
+    schema_behind,
     sweep_partial_files,
     sweep_scratch,
 )
@@ -325,6 +330,8 @@ class Verification:
     customers: int
     journal_entries: int
     replay_would_erase: int
+    schema_version: int  # the copy's: older than this lautex's is migrated by a restore
+    migrates_on_restore: bool
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -337,6 +344,8 @@ class Verification:
             "customers": self.customers,
             "journal_entries": self.journal_entries,
             "replay_would_erase": self.replay_would_erase,
+            "schema_version": self.schema_version,
+            "migrates_on_restore": self.migrates_on_restore,
         }
 
 
@@ -345,10 +354,20 @@ def is_encrypted(path: Path) -> bool:
         return handle.read(len(AGE_HEADER)) == AGE_HEADER
 
 
-def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> tuple[int, int, int]:
-    """Refused (exit 4) unless the plain copy at `copy` is a whole register of this one at the
-    current schema onto which the erasure journal can be replayed (docs/rules.md §5).
-    Returns (customers, journal entries, people the replay would erase again)."""
+class CopyChecked(NamedTuple):
+    """What the check of a copy found."""
+
+    customers: int
+    journal_entries: int
+    replay_would_erase: int  # people the erasure journal would erase again in it
+    schema_version: int
+    migrates_on_restore: bool  # an older schema than this lautex's
+
+
+def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> CopyChecked:
+    """Refused (exit 4) unless the plain copy at `copy` is a whole register of this one, at
+    the current schema or an older one (a restore migrates it), onto which the erasure
+    journal can be replayed (docs/rules.md §5). Nothing is written to `copy`."""
 
     def bad(reason: Message | LautexError) -> Refused:
         # Only its values are words: not in the catalogue (docs/translating.md).
@@ -366,10 +385,11 @@ def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> tuple
             result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
             if result != ["ok"]:
                 raise bad(t("integrity_check failed: {result}", result="; ".join(result[:3])))
-            migrations.require_current(conn)
+            behind = schema_behind(conn)
             if register_id(conn) != register_id(live):
                 raise bad(t("a copy of another register"))
             customers = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
+            version = migrations.current_version(conn)
         except sqlite3.DatabaseError as exc:
             raise bad(t("not a whole lautex register ({exc})", exc=sqlite_reason(exc))) from exc
         except SchemaError as exc:
@@ -383,10 +403,33 @@ def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> tuple
             raise bad(t("the erasure journal cannot be replayed onto it: {exc}", exc=exc)) from exc
         rid = register_id(live)
         entries = [e for e in journal.read(db_path) if e.register_id == rid]
-        replay = plan_replay(conn, entries, clock.real_now().date())
-        return customers, len(entries), len(replay.customers)
+        if behind is None:
+            would_erase = len(plan_replay(conn, entries, clock.real_now().date()).customers)
+        else:
+            try:
+                would_erase = _replay_on_migrated(db_path, copy, shown, entries)
+            except sqlite3.DatabaseError as exc:  # a migration the copy's tables do not take
+                raise bad(t("not a whole lautex register ({exc})", exc=sqlite_reason(exc))) from exc
+            except InvalidInput as exc:  # it cannot even be copied
+                raise bad(exc) from exc
+        return CopyChecked(customers, len(entries), would_erase, version, behind is not None)
     finally:
         conn.close()
+
+
+def _replay_on_migrated(
+    register: Path, copy: Path, shown: Path, entries: list[journal.Entry]
+) -> int:
+    """How many people the journal would erase again in a copy of an older schema: the
+    replay is planned for the current schema, so on a migrated copy of it, a private file
+    beside the register that is removed afterwards, however the check ends."""
+    with private_scratch(register, "verifying") as scratch:
+        migrated = copy_into(copy, scratch.hand_over(), shown)
+        try:
+            migrate_copy(migrated)
+            return len(plan_replay(migrated, entries, clock.real_now().date()).customers)
+        finally:
+            migrated.close()
 
 
 def _decryption_error(exc: Exception, shown: Path, field: str) -> LautexError:
@@ -1005,8 +1048,9 @@ def restore_fresh(
     db_path: Path, path: Path, as_of: date, *, identities: Sequence[Identity] | None
 ) -> RestoreResult:
     """A register rebuilt from a copy on a machine that has none (the old one was lost): the
-    copy is decrypted into a private file, checked (whole, a register at the current schema),
-    the erasure journal beside `db_path` (if it was put back) replayed onto it, and only then
+    copy is decrypted into a private file, checked (whole, a register of a schema this lautex
+    knows), migrated when older (docs/rules.md §5), the erasure journal beside `db_path` (if
+    it was put back) replayed onto it, and only then
     does it take the register's name. Holding the identity is holding the data, so no login
     is asked for; the audit row says `restore` by `restore (identity)`."""
     from lautex_registry.erasure.backups import replay_journal
@@ -1035,8 +1079,18 @@ def restore_fresh(
             try:
                 if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                     raise Refused(t("backup: {path}: integrity_check failed", path=path))
-                migrations.require_current(conn)
+                behind = schema_behind(conn)
                 customers = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
+            except sqlite3.DatabaseError as exc:
+                raise not_a_register(path, exc) from exc
+            except SchemaError as exc:
+                # Only its values are words: not in the catalogue (docs/translating.md).
+                raise SchemaError(
+                    Message("backup: {shown}: {exc}", {"shown": path, "exc": exc})
+                ) from exc
+            try:
+                if behind is not None:  # the new file is ours: migrated in place
+                    migrate_copy(conn)
                 # Before the replay deletes from it (docs/rules.md §5, CVE-2026-119374).
                 rebuild_search_index(conn)
             except sqlite3.DatabaseError as exc:
@@ -1057,6 +1111,7 @@ def restore_fresh(
                         "journal_entries": entries,
                         "replayed": len(replay.customers),
                         "fresh": True,
+                        "migrated_from": behind,
                     },
                 )
             physical_cleanup(conn)
@@ -1071,4 +1126,5 @@ def restore_fresh(
         replay.customers,
         replay.already_erased,
         closed,
+        behind,
     )

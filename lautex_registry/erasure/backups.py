@@ -6,11 +6,12 @@ then replays the erasure journal, which lives beside the database and survives
 the restore: anyone erased or anonymised after the backup was taken is erased or
 anonymised again before the restored register is visible to anyone.
 
-How: the backup is copied to `<db>.restoring`, checked (same register, current
-schema), its search index is built anew from its customers (the copy's index structure
-is not trusted: docs/rules.md §5), the journal is replayed there, and only then is it
-copied into the live file with SQLite's online backup API, which takes the database's
-own locks (other connections see the old or the new register, never a mix).
+How: the backup is copied to `<db>.restoring`, checked (same register, a schema this
+lautex knows), migrated there when it is older (the migrations `lautex migrate` runs), its
+search index is built anew from its customers (the copy's index structure is not trusted:
+docs/rules.md §5), the journal is replayed there, and only then is it copied into the
+live file with SQLite's online backup API, which takes the database's own locks (other
+connections see the old or the new register, never a mix).
 """
 
 import fcntl
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
-from lautex_registry.platform import audit, clock, journal
+from lautex_registry.platform import audit, clock, journal, migrations
 from lautex_registry.platform.db import (
     IN_LIST,
     connect,
@@ -45,7 +46,6 @@ from lautex_registry.platform.errors import (
     t,
 )
 from lautex_registry.platform.identity import register_id
-from lautex_registry.platform.migrations import require_current
 from lautex_registry.platform.output_files import (
     PARTIAL_SUFFIX,
     PendingOutput,
@@ -262,6 +262,8 @@ class RestoreResult:
     replayed_customers: list[int] = field(default_factory=list)
     already_erased: list[int] = field(default_factory=list)
     requests_closed_again: list[int] = field(default_factory=list)
+    # The copy's schema version when it was older than this lautex's (migrated on restore).
+    migrated_from: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -272,6 +274,7 @@ class RestoreResult:
             "replayed_customers": self.replayed_customers,
             "already_erased": self.already_erased,
             "requests_closed_again": self.requests_closed_again,
+            "migrated_from": self.migrated_from,
             "dry_run": self.dry_run,
         }
 
@@ -493,6 +496,12 @@ def _remove_with_sidecars(path: Path) -> None:
 def _stage(backup: Path, staging: Path, shown: Path) -> sqlite3.Connection:
     """Copy the backup (with its WAL, if someone copied one along) to a private staging file."""
     create_private_file(staging)
+    return copy_into(backup, staging, shown)
+
+
+def copy_into(backup: Path, staging: Path, shown: Path) -> sqlite3.Connection:
+    """The backup copied into the private file `staging` (which exists), opened on it; the
+    backup itself is only read."""
     restored = connect(staging)
     try:
         source = sqlite3.connect(f"file:{quote(str(backup.resolve()))}?mode=ro", uri=True)
@@ -511,6 +520,50 @@ def not_a_register(shown: Path, exc: sqlite3.DatabaseError) -> InvalidInput:
     return InvalidInput(
         t("backup: {shown} is not a lautex register ({exc})", shown=shown, exc=sqlite_reason(exc))
     )
+
+
+def schema_behind(copy: sqlite3.Connection) -> int | None:
+    """The schema version of a copy made before this lautex's latest migration (a restore
+    migrates it: docs/rules.md §5), None for a copy at the current schema. SchemaError for
+    a file no lautex wrote, and for a copy a newer lautex migrated: this one cannot know
+    what its schema holds."""
+    applied = migrations.applied_names(copy)
+    if not applied:
+        migrations.require_current(copy)  # not a lautex register: refused as it always was
+    newer = migrations.newer_version(applied)
+    if newer is not None:
+        raise SchemaError(
+            t(
+                "the copy's schema (version {version}) is newer than this lautex (knows up "
+                "to {latest}): use it with a lautex at least that new",
+                version=newer,
+                latest=migrations.LATEST,
+            )
+        )
+    if migrations.pending_names(copy, applied):
+        return migrations.current_version(copy)
+    return None
+
+
+def migrate_copy(copy: sqlite3.Connection) -> None:
+    """docs/rules.md §5: bring a copy staged in a file of ours (never the backup itself) to
+    the current schema, with the migrations `lautex migrate` runs, in one transaction
+    (sqlite3.DatabaseError: a copy whose tables a migration does not take).
+
+    The copy's search index is emptied first (FTS5 `delete-all` empties its tables and
+    reads nothing of the old structure): a migration would otherwise merge an index
+    structure we did not write (migration 17), which is not ours to trust
+    (CVE-2026-119374). The restore builds the index anew from the customers afterwards.
+    """
+    from lautex_registry.erasure.cleanup import INDEX
+
+    with transaction(copy):
+        has_index = copy.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (INDEX,)
+        ).fetchone()
+        if has_index:
+            copy.execute(f"INSERT INTO {INDEX}({INDEX}) VALUES('delete-all')")
+        migrations.apply_pending(copy)
 
 
 def _index_anew(restored: sqlite3.Connection, shown: Path) -> None:
@@ -554,15 +607,22 @@ def restore_backup(
         restored = _stage(backup, staging, shown)
         try:
             try:
-                require_current(restored)
+                behind = schema_behind(restored)
                 backup_id = register_id(restored)
             except sqlite3.DatabaseError as exc:
                 raise not_a_register(shown, exc) from exc
             except SchemaError as exc:
                 # Only its values are words: not in the catalogue (docs/translating.md).
-                raise SchemaError(Message("backup: {exc}", {"exc": exc})) from exc
+                raise SchemaError(
+                    Message("backup: {shown}: {exc}", {"shown": shown, "exc": exc})
+                ) from exc
             if backup_id != register_id(live):
                 raise Conflict(t("backup: {shown} is a backup of another register", shown=shown))
+            if behind is not None:  # in the staging file, also for a dry run
+                try:
+                    migrate_copy(restored)
+                except sqlite3.DatabaseError as exc:
+                    raise not_a_register(shown, exc) from exc
             if not dry_run:  # before the replay deletes from the copy's index
                 _index_anew(restored, shown)
             customers = int(restored.execute("SELECT count(*) FROM customers").fetchone()[0])
@@ -574,7 +634,7 @@ def restore_backup(
             )
             result = RestoreResult(
                 shown, customers, entries, len(replay.customers), dry_run,
-                replay.customers, replay.already_erased, closed,
+                replay.customers, replay.already_erased, closed, behind,
             )  # fmt: skip
             if dry_run:
                 return result
@@ -598,6 +658,7 @@ def restore_backup(
                         "replayed": len(replay.customers),
                         "already_erased": len(replay.already_erased),
                         "requests_closed_again": closed,
+                        "migrated_from": behind,
                     },
                 )
             physical_cleanup(restored)

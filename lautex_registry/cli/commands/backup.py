@@ -304,3 +304,15 @@ def backup_verify(
             erasures=found.replay_would_erase,
         )
     )
+    if found.migrates_on_restore:
+        from lautex_registry.platform.migrations import LATEST
+
+        say(
+            t(
+                "{path}: the copy's schema is at version {version}: a restore migrates it "
+                "to version {latest}",
+                path=found.path,
+                version=found.schema_version,
+                latest=LATEST,
+            )
+        )

@@ -14,6 +14,7 @@ from lautex_registry.platform.i18n import gettext
 
 if TYPE_CHECKING:
     from lautex_registry.erasure.backup_copies import Identity
+    from lautex_registry.erasure.backups import RestoreResult
 
 COMMAND = "restore"
 
@@ -53,9 +54,11 @@ def restore(
                                dry_run=True)  # fmt: skip
         if dry_run:
             emit_record(preview.as_dict(), fmt, title=gettext("restore"))
+            _say_migration(preview)
             say(t("dry run: nothing was changed"))
             return
         preview_record(preview.as_dict(), title=gettext("restore (preview)"), yes=yes)
+        _say_migration(preview)
         say(
             t(
                 "this replaces the register {register} with {path}: later changes are lost",
@@ -74,6 +77,7 @@ def restore(
             entries=done.journal_entries,
         )
     )
+    _say_migration(done)
     for customer_id in done.already_erased:
         say(t("customer {id}: already erased, nothing to replay", id=customer_id))
     for request_id in done.requests_closed_again:
@@ -107,5 +111,32 @@ def _restore_fresh(
             register=db,
             replayed=done.replayed,
             entries=done.journal_entries,
+        )
+    )
+    _say_migration(done)
+
+
+def _say_migration(result: "RestoreResult") -> None:
+    """A copy of an older schema is migrated in its staging file (docs/rules.md §5)."""
+    from lautex_registry.platform.migrations import LATEST
+
+    if result.migrated_from is None:
+        return
+    if result.dry_run:
+        say(
+            t(
+                "the copy is at schema version {version}: the restore migrates it to "
+                "version {latest} before the erasures are replayed",
+                version=result.migrated_from,
+                latest=LATEST,
+            )
+        )
+        return
+    say(
+        t(
+            "the copy was at schema version {version}: migrated to version {latest} before "
+            "the erasures were replayed",
+            version=result.migrated_from,
+            latest=LATEST,
         )
     )

@@ -175,11 +175,16 @@ def require_current(conn: sqlite3.Connection) -> None:
         )
 
 
+def newer_version(applied: list[str]) -> int | None:
+    """The version of a schema a newer lautex migrated (a name this code does not know)."""
+    unknown = set(applied) - set(_NAMES)
+    return max(_number(name) for name in unknown) if unknown else None
+
+
 def refuse_newer(conn: sqlite3.Connection, applied: list[str] | None = None) -> None:
     """A register migrated by a newer lautex: this code does not know its schema."""
-    unknown = set(applied_names(conn) if applied is None else applied) - set(_NAMES)
-    if unknown:
-        version = max(_number(name) for name in unknown)
+    version = newer_version(applied_names(conn) if applied is None else applied)
+    if version is not None:
         raise SchemaError(
             t(
                 "the register's schema (version {version}) is newer than this lautex "
