@@ -23,6 +23,8 @@ from lautex_registry.platform import audit, wording
 from lautex_registry.platform.db import connect, transaction
 from lautex_registry.platform.documents import markdown_parser
 from lautex_registry.platform.paper import postal_address
+from lautex_registry.platform.pdf_layout import fit_lines, font_paths
+from lautex_registry.platform.pdf_writer import PdfFont, PdfStream
 from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records import (
     customer_state,
@@ -521,3 +523,59 @@ def test_a_long_address_stays_whole_inside_the_envelope_window(
         assert left >= 20 and right <= 105 and top >= 45 and bottom <= 90, word
     body = [w for w in words if w[1] >= 90]
     assert body and not [w for w in words if 31 < w[1] < 45]  # nothing between head and window
+
+
+def _window_font() -> PdfFont:
+    return PdfStream(font_paths()).fonts[""]
+
+
+WINDOW_BOX = (81 * 72 / 25.4, 40 * 72 / 25.4)  # the window less its margins, in points
+
+
+def test_an_address_breaks_between_words_and_after_hyphens_before_cutting_a_word() -> None:
+    """A word that fits a line whole at a smaller size is not cut at a larger one, and a
+    hyphenated name breaks after its hyphen: every printed piece is a whole word or a
+    whole part of one."""
+    font = _window_font()
+    for lines in (
+        ["Kiinteistöosakeyhtiö Lentokonesuihkuturbiinimoottoriapumekaanikko", "Aino Aalto",
+         "Kuusitie 3", "00100 HELSINKI"],
+        ["Etelä-Pohjanmaan-sairaanhoitopiirin-kuntayhtymän-hallintokeskuksen-tukipalvelut",
+         "Asunto Oy Pohjoisesplanadin-Eteläesplanadin Kulmatalo ja Liiketilat",
+         "00100 HELSINKI"],
+    ):  # fmt: skip
+        for box in (WINDOW_BOX, (58 * 72 / 25.4, 34 * 72 / 25.4)):  # a 3x8 label's too
+            size, printed = fit_lines(
+                lines, font, box, largest=10, unbroken_down_to=8, leading=0.5 * 72 / 25.4
+            )
+            parts = {
+                p
+                for line in lines
+                for word in line.split()
+                for p in re.findall(r"[^-]*-|[^-]+", word)
+            }
+            pieces = [
+                p
+                for line in printed
+                for word in line.split()
+                for p in re.findall(r"[^-]*-|[^-]+", word)
+            ]
+            assert set(pieces) <= parts, (box, printed)
+            assert "".join(pieces) == "".join(lines).replace(" ", "")
+            assert all(font.width(line, size) <= box[0] + 0.01 for line in printed)
+            assert size >= 8 or box != WINDOW_BOX  # in the window every word fits at 8 pt
+
+
+def test_the_longest_requester_address_fits_the_window() -> None:
+    """Six lines of 500 characters in all (what `request add --requester-address` takes)
+    under a name of 200: inside the window, however small it must be set."""
+    font = _window_font()
+    lines = ["Ww" * 100, *["Qq" * 41 + "Q"] * 6]
+    assert sum(map(len, lines[1:])) <= 500
+    leading = 0.5 * 72 / 25.4
+    size, printed = fit_lines(
+        lines, font, WINDOW_BOX, largest=10, unbroken_down_to=8, leading=leading
+    )
+    assert len(printed) * size * leading <= WINDOW_BOX[1] + 0.01
+    assert all(font.width(line, size) <= WINDOW_BOX[0] + 0.01 for line in printed)
+    assert "".join(printed) == "".join(lines)

@@ -110,6 +110,16 @@ def test_no_data_letter_to_a_requester_not_in_the_register(cli: Cli, lang: str) 
     assert doc["kind"] == "no-data-letter" and doc["customer_id"] is None
 
 
+def test_a_no_data_letter_goes_to_the_address_the_requester_gave(cli: Cli) -> None:
+    """Someone not in the register asked by letter and gave their address for the reply:
+    the letter's window shows it under their name."""
+    request_id = add_request(cli, "--requester", "Ville Vieras <ville@example.org>",
+                             "--kind", "access", "--channel", "letter",
+                             "--requester-address", "Postilokero 9, 00101 Helsinki")  # fmt: skip
+    text = flat(letter(cli, request_id, "--lang", "en").replace("\\\n", "\n"))
+    assert "To: Ville Vieras Postilokero 9 00101 Helsinki" in text
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_access_reply_cover_letter_lists_the_copy_and_says_it_is_free(cli: Cli, lang: str) -> None:
     customer = add_addressee(cli)
@@ -284,6 +294,14 @@ def test_a_reply_address_given_with_the_request_is_used(cli: Cli) -> None:
     bad = cli.run("request", "add", customer, "--kind", "access", "--channel", "letter",
                   "--requester-address", "Postilokero 7", user="clerk")  # fmt: skip
     assert bad.exit_code in (2, 3)
+    # More lines than the envelope's window holds under the name: refused, nothing recorded.
+    before = cli.ok("request", "list", "-f", "json", user="clerk").stdout
+    many = ", ".join(f"Rivi {n}" for n in range(7))
+    refused = cli.run("request", "add", customer, "--kind", "access", "--channel", "letter",
+                      "--requester-address", many, user="clerk")  # fmt: skip
+    assert refused.exit_code == 2
+    assert refused.stderr == ("error: requester-address: at most 6 lines (one per comma), got 7\n")
+    assert cli.ok("request", "list", "-f", "json", user="clerk").stdout == before
 
 
 def test_an_erasure_without_request_still_keeps_the_reply_contact_of_the_open_request(

@@ -436,13 +436,15 @@ _part = st.text(
 ).filter(lambda text: text.strip() != "")
 
 
-@given(parts=st.lists(_part, min_size=1, max_size=5))
+@given(parts=st.lists(_part, min_size=1, max_size=9))
 def test_a_reply_address_is_whole_lines_or_refused(parts: list[str]) -> None:
+    """Two to six lines (street, postal code and city at least; with the name they fill
+    the envelope's window at 10 pt), else refused."""
     from lautex_registry.platform.errors import InvalidInput
     from lautex_registry.rights.requests import postal_address
 
     lines = [part.strip() for part in parts]
-    if len(lines) < 2:
+    if len(lines) < 2 or len(lines) > 6:
         with pytest.raises(InvalidInput, match="requester-address"):
             postal_address(", ".join(parts))
         return

@@ -66,8 +66,9 @@ SHEETS = {
 DEFAULT_SHEET = "3x8"
 PADDING = 6.0  # printers do not print to the paper's edge
 VERTICAL_PADDING = 1.5  # nor a line on the label's cut
-# A long line is set smaller, down to MIN_FONT_SIZE, before it is broken between words.
-FONT_SIZE, MIN_FONT_SIZE = 10.0, 6.0
+# A long line is set smaller, down to MIN_FONT_SIZE (still read easily, and by the
+# sorting machines), before it is broken between words (`pdf_layout.fit_lines`).
+FONT_SIZE, MIN_FONT_SIZE = 10.0, 8.0
 LINE_HEIGHT = 4.6  # mm, for 10 pt
 
 # Finnish alphabetical order (SFS 4600): Å, Ä and Ö are letters of their own after Z; other

@@ -155,30 +155,152 @@ def fit_lines(
     cut and never over the box's edge (docs/rules.md §2 "Letters on paper"): the size and
     the lines to print, `leading` points apart for each point of size.
 
-    From `largest` down in half points: first whole, each line on one line (a sorting
-    machine reads a street as written) as long as the size stays at least
-    `unbroken_down_to`; then with long lines broken between words, as small as it takes.
-    The fields' length limits (validation.NAME_MAX) keep the smallest size readable
-    (tests/test_documents.py sets the longest address the register accepts)."""
+    From `largest` down in half points, as long as the size stays at least
+    `unbroken_down_to`: first each line whole (a sorting machine reads a street best as
+    one line), then long lines broken between words and after hyphens. Below that size,
+    words too long for a line are cut too, as small as it takes. Widths are measured
+    once, at 1 pt (a width grows with the size)."""
     width, height = box
-    size = largest
-    while size >= unbroken_down_to:
-        if len(lines) * size * leading <= height + SLACK and all(
-            font.width(line, size) <= width + SLACK for line in lines
-        ):
+    measured = [_AddressLine(line, font) for line in lines]
+
+    def fits(count: int, size: float) -> bool:
+        return count * size * leading <= height + SLACK
+
+    readable = _sizes(largest, unbroken_down_to)
+    for size in readable:
+        if fits(len(lines), size) and all(line.width * size <= width + SLACK for line in measured):
             return size, lines
-        size -= 0.5
-    size = largest
-    while True:
-        broken = [part for line in lines for part in wrap_text(line, font, size, width)]
-        if len(broken) * size * leading <= height + SLACK or size <= SMALLEST:
+    for size in readable:
+        broken = _broken(measured, size, width, cut=False)
+        if broken is not None and fits(len(broken), size):
             return size, broken
-        size -= 0.5
+
+    # Smaller, words that did not fit whole do; only when none is small enough to keep
+    # every word whole are words cut. A smaller size seldom takes more lines, so each
+    # size is found by halving (one that fits, or the smallest).
+    smaller = _sizes(min(unbroken_down_to, largest), SMALLEST)
+    whole = _largest_fitting(smaller, lambda size: _broken(measured, size, width, cut=False), fits)
+    if whole is not None:
+        return whole
+    cut = _largest_fitting(
+        smaller, lambda size: _broken(measured, size, width, cut=True), fits, last_resort=True
+    )
+    assert cut is not None  # the last resort is always given
+    return cut
+
+
+def _largest_fitting(
+    sizes: list[float],
+    set_at: Callable[[float], list[str] | None],
+    fits: Callable[[int, float], bool],
+    *,
+    last_resort: bool = False,
+) -> tuple[float, list[str]] | None:
+    """The first of `sizes` (largest first) at which `set_at` gives lines that fit, found
+    by halving; when none does, None, or with `last_resort` the smallest's lines."""
+
+    def good(index: int) -> bool:
+        lines = set_at(sizes[index])
+        return lines is not None and fits(len(lines), sizes[index])
+
+    low, high = 0, len(sizes) - 1
+    if not good(high):
+        lines = set_at(sizes[high]) if last_resort else None
+        return None if lines is None else (sizes[high], lines)
+    while low < high:
+        middle = (low + high) // 2
+        if good(middle):
+            high = middle
+        else:
+            low = middle + 1
+    lines = set_at(sizes[low])
+    assert lines is not None
+    return sizes[low], lines
 
 
 # Below this an address is no longer set smaller: only an address longer than any the
 # register accepts would get here, and it is printed whole, below its box if it must.
 SMALLEST = 2.0
+_HYPHENATED = re.compile(r"[^-]*-|[^-]+")  # a word's parts, each with the hyphen after it
+
+
+def _sizes(largest: float, smallest: float) -> list[float]:
+    """From `largest` down to `smallest` in half points."""
+    count = int((largest - smallest) / 0.5 + 1e-9) + 1
+    return [largest - 0.5 * step for step in range(max(count, 1))]
+
+
+def _broken(
+    lines: "list[_AddressLine]", size: float, width: float, *, cut: bool
+) -> list[str] | None:
+    """Every line broken to `width` at `size`; None when a word does not fit and may not
+    be cut."""
+    out: list[str] = []
+    for line in lines:
+        broken = line.broken(size, width, cut=cut)
+        if broken is None:
+            return None
+        out += broken
+    return out
+
+
+class _AddressLine:
+    """One line of an address, its words and their parts after hyphens, measured at 1 pt."""
+
+    def __init__(self, text: str, font: PdfFont) -> None:
+        self.text = text
+        self.font = font
+        self.width = font.width(text, 1)
+        self.space = font.width(" ", 1)
+        self.char_widths: dict[str, list[float]] = {}
+        # (part, whether it goes on from the part before it without a space, its width)
+        self.parts = [
+            (part, index > 0, font.width(part, 1))
+            for word in text.split(" ")
+            if word
+            for index, part in enumerate(_HYPHENATED.findall(word))
+        ]
+
+    def broken(self, size: float, width: float, *, cut: bool) -> list[str] | None:
+        if self.width * size <= width + SLACK:
+            return [self.text]
+        lines: list[str] = []
+        line, x = "", 0.0
+        for part, glued, part_width in self.parts:
+            advance = part_width * size
+            gap = 0.0 if glued or not line else self.space * size
+            if line and x + gap + advance <= width + SLACK:
+                line, x = line + ("" if glued else " ") + part, x + gap + advance
+                continue
+            if line:
+                lines.append(line)
+            if advance <= width + SLACK:
+                line, x = part, advance
+                continue
+            if not cut:
+                return None
+            *whole, (line, x) = self.cut(part, size, width)
+            lines += [piece for piece, _width in whole]
+        if line:
+            lines.append(line)
+        return lines
+
+    def cut(self, part: str, size: float, width: float) -> list[tuple[str, float]]:
+        """A part too wide for a line, cut into pieces that fit (with their widths); a
+        combining mark, of no width, stays with the letter before it."""
+        widths = self.char_widths.get(part)
+        if widths is None:
+            widths = self.char_widths[part] = [self.font.width(char, 1) for char in part]
+        pieces: list[tuple[str, float]] = []
+        piece, x = "", 0.0
+        for char, char_width in zip(part, widths, strict=True):
+            advance = char_width * size
+            if piece and x + advance > width + SLACK:
+                pieces.append((piece, x))
+                piece, x = "", 0.0
+            piece, x = piece + char, x + advance
+        pieces.append((piece, x))
+        return pieces
 
 
 def wrap_text(text: str, font: PdfFont, size: float, width: float) -> list[str]:

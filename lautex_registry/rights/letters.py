@@ -183,7 +183,9 @@ def customer_contact(conn: sqlite3.Connection, customer_id: int) -> CustomerCont
 
 def _addressee(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     if row["customer_id"] is None:
-        address = _kept_contact(row) if row["subject_erased_on"] else []
+        # Someone not in the register: the postal address they gave for the reply, if any.
+        given = str(row["requester_address"]).split("\n") if row["requester_address"] else []
+        address = _kept_contact(row) if row["subject_erased_on"] else given
         return {"name": row["requester_name"], "email": row["requester_email"], "address": address}
     customer = customer_contact(conn, row["customer_id"])
     if row["requester_name"] or row["requester_address"]:

@@ -69,6 +69,12 @@ def parse_requester(text: str) -> tuple[str, str]:
     return name, email
 
 
+# Lines of an address under the name, as Posti reads them: organisation, c/o, street or
+# PO box, postal code and town, country (docs/rules.md §2 "Addresses"); with the name they
+# fill the envelope's window at 10 pt.
+ADDRESS_LINES = 6
+
+
 def postal_address(text: str | None) -> str | None:
     """`"Kuusitie 3, 00100 Helsinki"` -> the lines of a letter's address, one per comma."""
     if text is None or not text.strip():
@@ -79,6 +85,14 @@ def postal_address(text: str | None) -> str | None:
             t(
                 'requester-address: write it as "STREET, POSTAL CODE AND CITY", e.g. '
                 '"Kuusitie 3, 00100 Helsinki"'
+            )
+        )
+    if len(lines) > ADDRESS_LINES:
+        raise InvalidInput(
+            t(
+                "requester-address: at most {most} lines (one per comma), got {count}",
+                most=ADDRESS_LINES,
+                count=len(lines),
             )
         )
     value = "\n".join(lines)
