@@ -389,7 +389,7 @@ def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> CopyC
             if register_id(conn) != register_id(live):
                 raise bad(t("a copy of another register"))
             customers = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
-            version = migrations.current_version(conn)
+            version = migrations.current_version(conn) if behind is None else behind
         except sqlite3.DatabaseError as exc:
             raise bad(t("not a whole lautex register ({exc})", exc=sqlite_reason(exc))) from exc
         except SchemaError as exc:

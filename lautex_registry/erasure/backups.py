@@ -524,7 +524,8 @@ def not_a_register(shown: Path, exc: sqlite3.DatabaseError) -> InvalidInput:
 
 def schema_behind(copy: sqlite3.Connection) -> int | None:
     """The schema version of a copy made before this lautex's latest migration (a restore
-    migrates it: docs/rules.md §5), None for a copy at the current schema. SchemaError for
+    migrates it: docs/rules.md §5), as far as it is whole (the version before the first
+    migration it lacks), None for a copy at the current schema. SchemaError for
     a file no lautex wrote, and for a copy a newer lautex migrated: this one cannot know
     what its schema holds."""
     applied = migrations.applied_names(copy)
@@ -540,8 +541,9 @@ def schema_behind(copy: sqlite3.Connection) -> int | None:
                 latest=migrations.LATEST,
             )
         )
-    if migrations.pending_names(copy, applied):
-        return migrations.current_version(copy)
+    pending = migrations.pending_names(copy, applied)
+    if pending:
+        return migrations.whole_up_to(pending)
     return None
 
 
