@@ -39,9 +39,11 @@ from lautex_registry.platform.db import (
 from lautex_registry.platform.errors import (
     Conflict,
     InvalidInput,
+    LautexError,
     Message,
     NotFound,
     SchemaError,
+    machine_refusal,
     sqlite_reason,
     t,
 )
@@ -511,7 +513,7 @@ def copy_into(backup: Path, staging: Path, shown: Path) -> sqlite3.Connection:
             source.close()
     except sqlite3.DatabaseError as exc:
         restored.close()
-        raise not_a_register(shown, exc) from exc
+        raise copy_failed(shown, exc) from exc
     return restored
 
 
@@ -520,6 +522,13 @@ def not_a_register(shown: Path, exc: sqlite3.DatabaseError) -> InvalidInput:
     return InvalidInput(
         t("backup: {shown} is not a lautex register ({exc})", shown=shown, exc=sqlite_reason(exc))
     )
+
+
+def copy_failed(shown: Path, exc: sqlite3.DatabaseError) -> LautexError:
+    """SQLite's failure while a copy was read, staged, migrated or indexed: a full disk or an
+    I/O error is the machine's (exit 7) and a busy file another process's (6), whatever was
+    being done; only the rest says the copy is no register (exit 2)."""
+    return machine_refusal(exc) or not_a_register(shown, exc)
 
 
 def schema_behind(copy: sqlite3.Connection) -> int | None:
@@ -577,7 +586,7 @@ def _index_anew(restored: sqlite3.Connection, shown: Path) -> None:
     try:
         rebuild_search_index(restored)
     except sqlite3.DatabaseError as exc:
-        raise not_a_register(shown, exc) from exc
+        raise copy_failed(shown, exc) from exc
 
 
 def restore_backup(
@@ -612,7 +621,7 @@ def restore_backup(
                 behind = schema_behind(restored)
                 backup_id = register_id(restored)
             except sqlite3.DatabaseError as exc:
-                raise not_a_register(shown, exc) from exc
+                raise copy_failed(shown, exc) from exc
             except SchemaError as exc:
                 # Only its values are words: not in the catalogue (docs/translating.md).
                 raise SchemaError(
@@ -624,7 +633,7 @@ def restore_backup(
                 try:
                     migrate_copy(restored)
                 except sqlite3.DatabaseError as exc:
-                    raise not_a_register(shown, exc) from exc
+                    raise copy_failed(shown, exc) from exc
             if not dry_run:  # before the replay deletes from the copy's index
                 _index_anew(restored, shown)
             customers = int(restored.execute("SELECT count(*) FROM customers").fetchone()[0])
