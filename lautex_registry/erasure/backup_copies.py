@@ -1073,9 +1073,12 @@ def restore_fresh(
     if encrypted:
         check_identity(path, identities or [])  # a wrong key creates nothing, not even the folder
     create_private_folder(db_path.parent, "db")
+    # What a killed restore left here holds the copy, erased people too (docs/rules.md §5).
+    sweep_scratch(db_path)
     actor = audit.Actor(None, "restore (identity)")
     original = fingerprint(path, path)
-    with new_output_file(db_path, None, field="db") as pending:
+    # Held under a lock while it is built, so that no sweep takes it from a running restore.
+    with new_output_file(db_path, None, field="db") as pending, held_while_written(pending):
         if encrypted:
             decrypt_into(path, pending, identities or [], path)
         else:
@@ -1124,6 +1127,7 @@ def restore_fresh(
             physical_cleanup(conn)
         finally:
             conn.close()
+        pending.publish()  # while still held: a sweep between would take it
     return RestoreResult(
         path,
         customers,

@@ -6,12 +6,13 @@ then replays the erasure journal, which lives beside the database and survives
 the restore: anyone erased or anonymised after the backup was taken is erased or
 anonymised again before the restored register is visible to anyone.
 
-How: the backup is copied to `<db>.restoring`, checked (same register, a schema this
-lautex knows), migrated there when it is older (the migrations `lautex migrate` runs), its
-search index is built anew from its customers (the copy's index structure is not trusted:
-docs/rules.md §5), the journal is replayed there, and only then is it copied into the
-live file with SQLite's online backup API, which takes the database's own locks (other
-connections see the old or the new register, never a mix).
+How: the backup is copied to a private scratch file beside the register (a random name,
+held under a lock, so that the next command sweeps a killed restore's copy), checked (same
+register, a schema this lautex knows), migrated there when it is older (the migrations
+`lautex migrate` runs), its search index is built anew from its customers (the copy's
+index structure is not trusted: docs/rules.md §5), the journal is replayed there, and only
+then is it copied into the live file with SQLite's online backup API, which takes the
+database's own locks (other connections see the old or the new register, never a mix).
 """
 
 import fcntl
@@ -32,7 +33,6 @@ from lautex_registry.platform import audit, clock, journal, migrations
 from lautex_registry.platform.db import (
     IN_LIST,
     connect,
-    create_private_file,
     json_list,
     transaction,
 )
@@ -52,7 +52,6 @@ from lautex_registry.platform.output_files import (
     PARTIAL_SUFFIX,
     PendingOutput,
     new_output_file,
-    remove_companion_files,
 )
 from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.customer_state import ANONYMISED_STATES, WITH_HOLDS
@@ -63,8 +62,9 @@ from lautex_registry.records.customer_state import ANONYMISED_STATES, WITH_HOLDS
 
 _CHUNK = 300
 # The private scratch files beside the register: a plain copy before it is encrypted, a copy
-# decrypted to be verified or restored. Each is personal data in the clear.
-SCRATCH_PURPOSES = ("backup", "verifying", "decrypted")
+# decrypted to be verified or restored, a copy staged to be restored (and migrated). Each is
+# personal data in the clear.
+SCRATCH_PURPOSES = ("backup", "verifying", "decrypted", "restoring")
 _SQLITE_SIDES = ("-wal", "-shm", "-journal")
 
 
@@ -113,11 +113,14 @@ def partial_name(names: str) -> re.Pattern[str]:
 
 def sweep_scratch(register: Path) -> int:
     """Remove the scratch files a killed backup, verify or restore of this register left
-    beside it. Returns how many were removed."""
+    beside it: its scratch copies, a register a restore onto a new machine was building
+    under its name, and the fixed staging name `<db>.restoring` older versions used (none
+    of them holds it). Returns how many were removed (docs/rules.md §5)."""
     purposes = "|".join(SCRATCH_PURPOSES)
-    return sweep_partial_files(
-        register.parent, partial_name(rf"{re.escape(register.name)}\.(?:{purposes})")
-    )
+    name = re.escape(register.name)
+    removed = sweep_partial_files(register.parent, partial_name(rf"{name}(?:\.(?:{purposes}))?"))
+    legacy = re.compile(rf"^{name}\.restoring(?P<side>{'|'.join(_SQLITE_SIDES)})?$")
+    return removed + sweep_partial_files(register.parent, legacy)
 
 
 def sweep_partial_files(folder: Path, pattern: re.Pattern[str]) -> int:
@@ -200,9 +203,9 @@ def make_backup(
     """
     from lautex_registry.erasure.cleanup import copy_without_marked_tokens  # docs/rules.md §5
 
-    with new_output_file(
-        destination, journal.database_file(conn), force=force, field="backup"
-    ) as pending:
+    register = journal.database_file(conn)
+    sweep_scratch(register)
+    with new_output_file(destination, register, force=force, field="backup") as pending:
         copy_without_marked_tokens(conn, pending.hand_over())
         copy = fingerprint(pending.temp, destination)
         try:
@@ -490,17 +493,6 @@ def _carry_backups(live: sqlite3.Connection, restored: sqlite3.Connection) -> No
     )
 
 
-def _remove_with_sidecars(path: Path) -> None:
-    path.unlink(missing_ok=True)
-    remove_companion_files(path)
-
-
-def _stage(backup: Path, staging: Path, shown: Path) -> sqlite3.Connection:
-    """Copy the backup (with its WAL, if someone copied one along) to a private staging file."""
-    create_private_file(staging)
-    return copy_into(backup, staging, shown)
-
-
 def copy_into(backup: Path, staging: Path, shown: Path) -> sqlite3.Connection:
     """The backup copied into the private file `staging` (which exists), opened on it; the
     backup itself is only read."""
@@ -612,10 +604,11 @@ def restore_backup(
     db_path = journal.database_file(live)
     if shown.resolve() == db_path.resolve():
         raise InvalidInput(t("backup: that is the register itself"))
-    staging = db_path.with_name(db_path.name + ".restoring")
-    _remove_with_sidecars(staging)
-    try:
-        restored = _stage(backup, staging, shown)
+    # A private scratch file of a random name, held under a lock while the restore runs: a
+    # killed restore leaves the whole copy in it, so the next backup, verify, restore or
+    # retention run removes it (docs/rules.md §5).
+    with private_scratch(db_path, "restoring") as staging:
+        restored = copy_into(backup, staging.hand_over(), shown)
         try:
             try:
                 behind = schema_behind(restored)
@@ -680,5 +673,3 @@ def restore_backup(
             restored.close()
         physical_cleanup(live)
         return result
-    finally:
-        _remove_with_sidecars(staging)
