@@ -19,7 +19,7 @@ from lautex_registry.platform import migrations
 from lautex_registry.platform.output_files import PendingOutput
 from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import Cli
-from tests.helpers import add_quinta, assert_one_line_error, lautex_env, needles
+from tests.helpers import add_quinta, assert_one_line_error, every_table, lautex_env, needles
 from tests.test_backup_older_schema import backup_before_the_upgrade, sha256_of
 
 ROOT = Path(__file__).parent.parent
@@ -288,3 +288,36 @@ def test_a_copy_that_lacks_one_migration_is_reported_at_the_version_before_it(
 
     assert "the copy is at schema version 16: the restore migrates it" in preview.stderr
     assert json.loads(verified.stdout)["schema_version"] == 16
+
+
+# --- a copy found damaged only when the replay writes to it ------------------------------------
+
+
+def test_a_copy_whose_index_the_replay_finds_damaged_is_refused_naming_the_copy(
+    cli: Cli, tmp_path: Path
+) -> None:
+    erased = add_quinta(cli)
+    copy = tmp_path / "today.db"
+    cli.ok("backup", str(copy))
+    cli.ok("erase", str(erased), "--yes", user="clerk")
+    with sqlite3.connect(copy) as conn:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        (root,) = conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'customers_search_email_key'"
+        ).fetchone()
+    damaged = bytearray(copy.read_bytes())
+    offset = (root - 1) * page_size
+    damaged[offset : offset + 12] = b"\x0d" + b"\xff" * 11  # a leaf page that makes no sense
+    copy.write_bytes(bytes(damaged))
+    with cli.connect() as conn:
+        before = every_table(conn)
+
+    result = cli.run("restore", str(copy), "--yes")
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1] == (
+        f"error: backup: {copy} is not a lautex register (database disk image is malformed)"
+    )
+    with cli.connect() as conn:
+        assert every_table(conn) == before
+    assert leftovers(cli.db.parent) == []

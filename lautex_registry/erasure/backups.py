@@ -44,6 +44,7 @@ from lautex_registry.platform.errors import (
     NotFound,
     SchemaError,
     machine_refusal,
+    register_error,
     sqlite_reason,
     t,
 )
@@ -523,6 +524,19 @@ def copy_failed(shown: Path, exc: sqlite3.DatabaseError) -> LautexError:
     return machine_refusal(exc) or not_a_register(shown, exc)
 
 
+@contextmanager
+def damage_named(shown: Path) -> Iterator[None]:
+    """A copy found damaged while the journal is replayed onto its staging file (a page of
+    an index the replay writes to, which a dry run does not): refused naming the copy, as
+    every other check of it is (exit 2), not as a register that will not open."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if isinstance(register_error(exc), InvalidInput):
+            raise not_a_register(shown, exc) from exc
+        raise
+
+
 def schema_behind(copy: sqlite3.Connection) -> int | None:
     """The schema version of a copy made before this lautex's latest migration (a restore
     migrates it: docs/rules.md §5), as far as it is whole (the version before the first
@@ -633,9 +647,10 @@ def restore_backup(
             # A deleted, truncated or rewritten journal would replay less than was erased.
             recorded = journal.recorded_mark(live)
             journal.check_against(db_path, recorded)
-            entries, replay, closed = replay_journal(
-                restored, actor, db_path, as_of, dry_run=dry_run
-            )
+            with damage_named(shown):
+                entries, replay, closed = replay_journal(
+                    restored, actor, db_path, as_of, dry_run=dry_run
+                )
             result = RestoreResult(
                 shown, customers, entries, len(replay.customers), dry_run,
                 replay.customers, replay.already_erased, closed, behind,
