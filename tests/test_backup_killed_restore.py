@@ -247,6 +247,18 @@ def test_a_full_disk_while_the_index_is_built_anew_is_exit_7(
     assert not new.exists()
 
 
+def test_a_full_disk_while_the_journal_is_replayed_onto_the_copy_is_exit_7(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lautex_registry.erasure import backups
+
+    copy = erased_after_last_nights_copy(cli, tmp_path / "copies")
+    monkeypatch.setattr(backups, "replay_journal", full_disk)
+
+    assert_refused_by_the_machine(cli.run("restore", str(copy), "--yes"))
+    assert leftovers(cli.db.parent) == []
+
+
 def test_a_full_disk_while_a_copy_is_migrated_on_a_new_machine_is_exit_7(
     cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
