@@ -177,6 +177,9 @@ def test_the_sweep_takes_a_killed_restores_files_and_leaves_a_running_ones(cli: 
         path.write_bytes(b"a whole copy")
     other = folder / ".other.db.0123abcd.lautex-partial"
     other.write_bytes(b"not this register's")
+    # A demo register being built by that name: made anew by create_register, out of a
+    # lock's reach, so it has a name of its own that no sweep takes.
+    demo = PendingOutput(cli.db, force=True, field="db", kind="demo")
     running = PendingOutput(cli.db, force=False, field="db")
     try:
         with held_while_written(running):
@@ -187,6 +190,8 @@ def test_the_sweep_takes_a_killed_restores_files_and_leaves_a_running_ones(cli: 
     assert not building.exists() and not Path(f"{building}-wal").exists()
     assert not any(path.exists() for path in legacy)
     assert other.exists() and cli.db.exists()
+    assert demo.temp.exists()
+    demo.discard()
 
 
 # --- a full disk while a copy is migrated ------------------------------------------------------

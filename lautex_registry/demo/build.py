@@ -97,19 +97,17 @@ def build_demo(path: Path, *, replace: bool = False) -> DemoRegister:
                 )
             )
     create_private_folder(path.parent, "db")
-    from lautex_registry.erasure.backups import held_while_written
-
-    building = PendingOutput(path, force=True, field="db")
+    # A name of its own: the temporary name of a register a restore onto a new machine is
+    # building is swept when no process holds it, and this file is made anew by
+    # create_register, beyond a lock's reach (docs/rules.md §5).
+    building = PendingOutput(path, force=True, field="db", kind="demo")
     try:
-        # Held while built: a backup or restore of a register by that name sweeps the ones
-        # a killed restore left under the same temporary name (docs/rules.md §5).
-        with held_while_written(building):
-            password, counts = _fill_demo(building.hand_over())
-            # The old demo's WAL files, journals and lock must not meet the new register.
-            remove_companion_files(path)
-            if journal_path(building.temp).exists():
-                journal_path(building.temp).rename(journal_path(path))
-            building.publish()
+        password, counts = _fill_demo(building.hand_over())
+        # The old demo's WAL files, journals and lock must not meet the new register.
+        remove_companion_files(path)
+        if journal_path(building.temp).exists():
+            journal_path(building.temp).rename(journal_path(path))
+        building.publish()
     finally:
         building.discard()
     return DemoRegister(path, DEMO_ADMIN, password, counts)
