@@ -1,9 +1,12 @@
 """Helpers the test modules share, one of each: test modules import from here and conftest only."""
 
+import html
 import json
 import os
+import re
 import shutil
 import signal
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
@@ -415,3 +418,20 @@ def dummy_args(command: Any) -> list[str]:
         else:
             args.extend([param.opts[0], value])
     return args
+
+
+def pdf_words(path: Path | str) -> list[tuple[float, float, float, float, str]]:
+    """Every word of a PDF's first page with its box in mm (left, top, right, bottom), as
+    pdftotext finds them; the test is skipped where poppler-utils is not installed."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    done = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"],
+                          check=True, capture_output=True, text=True)  # fmt: skip
+    mm = 25.4 / 72
+    return [
+        (float(x1) * mm, float(y1) * mm, float(x2) * mm, float(y2) * mm, html.unescape(word))
+        for x1, y1, x2, y2, word in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
+            done.stdout,
+        )
+    ]

@@ -2,7 +2,6 @@
 PDF, rendered from the demo register: no empty heading, no internal code, dates and money as
 the language writes them, and PDFs that read back with every name as written."""
 
-import html
 import re
 import shutil
 import subprocess
@@ -39,6 +38,7 @@ from lautex_registry.rights import access, certificates, letters, notices, reque
 from lautex_registry.statement.privacy_statement import render_statement
 from lautex_registry.statement.processing_record import render_processing_record
 from tests.conftest import TODAY, Cli, DemoTemplate, environment
+from tests.helpers import pdf_words
 
 LANGS = ("fi", "sv", "en")
 FORMATS = ("md", "html", "pdf")
@@ -474,21 +474,9 @@ def test_a_pdf_is_refused_on_a_terminal_before_anything_is_recorded(cli: Cli) ->
 
 
 def _words_on_page_one(pdf: bytes, tmp_path: Path) -> list[tuple[float, float, float, float, str]]:
-    """Every word of page 1 with its box in mm (left, top, right, bottom), pdftotext's."""
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
     path = tmp_path / "page.pdf"
     path.write_bytes(pdf)
-    done = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"],
-                          check=True, capture_output=True, text=True)  # fmt: skip
-    mm = 25.4 / 72
-    return [
-        (float(x1) * mm, float(y1) * mm, float(x2) * mm, float(y2) * mm, html.unescape(word))
-        for x1, y1, x2, y2, word in re.findall(
-            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
-            done.stdout,
-        )
-    ]
+    return pdf_words(path)
 
 
 # The longest address the register accepts (validation: names and street 200 characters,

@@ -574,3 +574,22 @@ def test_an_identity_code_stored_before_the_rules_must_go_before_other_edits(
     assert dump(register) == before
     register.ok("customer", "edit", "1", "--clear", "notes")
     register.ok("customer", "edit", "1", "--source-detail", "shop")
+
+
+def test_hostile_numbers_dates_and_bytes_are_refused_in_one_line(cli: Cli) -> None:
+    """Ids of thousands of digits, dates at the ends of the calendar, a search holding
+    bytes that are not UTF-8 and a skip written as a decimal: exit 2, one line, in the
+    register's words, nothing changed (they were tracebacks, "unexpected" exit 1, or
+    Typer's wording)."""
+    before = dump(cli)
+    assert_refused(cli.run("customer", "show", "9" * 5000), 2, "out of range")
+    assert_refused(cli.run("customer", "list", "--limit", "9" * 5000), 2, "limit: ", "out of range")
+    for day in ("0001-01-01", "9999-12-31", "31.12.1899"):
+        assert_refused(
+            cli.run("retention", "show", "--as-of", day), 2, "as-of: ", "years 1900 to 2999"
+        )
+    assert_refused(cli.run("customer", "search", "a\udcff"), 2, "text: ", "is not UTF-8 text")
+    assert_refused(
+        cli.run("labels", "--format", "csv", "--skip", "2.0"), 2, "skip: '2.0' is not a number"
+    )
+    assert dump(cli) == before

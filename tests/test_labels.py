@@ -1,10 +1,8 @@
 """Mailing labels: who is on them, the CSV, and printable A4 sheets with every name as written."""
 
 import csv
-import html
 import io
 import json
-import re
 import shutil
 import stat
 import subprocess
@@ -17,7 +15,7 @@ from hypothesis import strategies as st
 
 from lautex_registry.marketing.labels import SHEETS, finnish_key
 from tests.conftest import Cli, RegisterTemplate
-from tests.helpers import add_org, add_person, ban, build_once, dump, object_to
+from tests.helpers import add_org, add_person, ban, build_once, dump, object_to, pdf_words
 
 
 def build_mailing(cli: Cli) -> dict[str, int]:
@@ -260,22 +258,6 @@ def test_an_unwritable_output_is_one_clear_line_and_changes_nothing(
     assert dump(cli) == before  # no audit row for labels never handed out
 
 
-def _words(path: str) -> list[tuple[float, float, float, float, str]]:
-    """Every word of page 1 with its box in mm (left, top, right, bottom), pdftotext's."""
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    done = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", path, "-"],
-                          check=True, capture_output=True, text=True)  # fmt: skip
-    mm = 25.4 / 72
-    return [
-        (float(x1) * mm, float(y1) * mm, float(x2) * mm, float(y2) * mm, html.unescape(word))
-        for x1, y1, x2, y2, word in re.findall(
-            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
-            done.stdout,
-        )
-    ]
-
-
 @pytest.mark.parametrize("sheet", sorted(SHEETS))
 def test_a_long_address_stays_whole_on_its_own_label(cli: Cli, sheet: str) -> None:
     """The longest address the register accepts (names and street of 200 characters, a
@@ -291,7 +273,7 @@ def test_a_long_address_stays_whole_on_its_own_label(cli: Cli, sheet: str) -> No
     left = (210 - geometry.columns * geometry.width) / 2
     top = (297 - geometry.rows * geometry.height) / 2
     by_label: dict[tuple[int, int], str] = {}
-    for x1, y1, x2, y2, word in _words("l.pdf"):
+    for x1, y1, x2, y2, word in pdf_words("l.pdf"):
         column, row = int((x1 - left) // geometry.width), int((y1 - top) // geometry.height)
         assert x2 <= left + (column + 1) * geometry.width - 1, word  # not over the next one
         assert y2 <= top + (row + 1) * geometry.height, word

@@ -157,12 +157,36 @@ def test_negative_cents_are_formatted_with_a_sign() -> None:
 
 
 @given(st.dates())
-def test_iso_and_finnish_dates_parse_to_the_same_day(day: date) -> None:
-    if day.year < 1000:
+def test_iso_and_finnish_dates_parse_to_the_same_day_or_are_refused_outside_the_years(
+    day: date,
+) -> None:
+    """Every day from 1900 to 2999 reads the same in both forms; before or after, the
+    date is refused (retention counts a hundred years either way: docs/rules.md §2)."""
+    finnish = f"{day.day}.{day.month}.{day.year}"
+    if not validation.FIRST_YEAR <= day.year <= validation.LAST_YEAR:
+        # Years before 1000 are not written with four digits: not a date at all.
+        with pytest.raises(
+            InvalidInput, match=r"^date: .* (is out of range \(years 1900 to 2999\)|is not a date)"
+        ):
+            validation.parse_date(finnish, "date")
+        if day.year >= 1000:
+            with pytest.raises(InvalidInput, match="out of range"):
+                validation.parse_date(day.isoformat(), "date")
         return
     assert validation.parse_date(day.isoformat(), "date") == day
-    finnish = f"{day.day}.{day.month}.{day.year}"
     assert validation.parse_date(finnish, "date") == day
+
+
+@given(st.integers(min_value=0, max_value=10**6).map(lambda n: "9" * n + "0"))
+def test_an_id_of_any_length_is_read_or_refused_as_out_of_range(digits: str) -> None:
+    """However many digits (Python refuses to read more than 4,300), an id is read or
+    refused in the register's words, never with an error of Python's."""
+    if len(digits) <= 19 and 1 <= int(digits) <= validation.MAX_ID:
+        assert validation.record_id(digits) == int(digits)
+        return
+    with pytest.raises(InvalidInput, match=r"^id: .* is out of range \(1 to 9223372036854775807\)"):
+        validation.record_id(digits)
+    assert validation.record_id("0" * 5000 + "42") == 42  # leading zeros are no digits
 
 
 @pytest.mark.parametrize(

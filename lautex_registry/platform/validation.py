@@ -316,16 +316,18 @@ def business_id(text: str, field: str = "business_id") -> str:
 
 
 def parse_date(text: str, field: str) -> date:
-    """A calendar date: ISO `2026-11-25`, or the Finnish `25.11.2026`."""
+    """A calendar date: ISO `2026-11-25`, or the Finnish `25.11.2026`, in the years the
+    register's dates can be (FIRST_YEAR to LAST_YEAR)."""
     value = text.strip()
     finnish = _FINNISH_DATE.match(value)
     try:
         if finnish:
             day, month, year = (int(part) for part in finnish.groups())
-            return date(year, month, day)
-        if not _ISO_DATE.match(value):
+            parsed = date(year, month, day)
+        elif not _ISO_DATE.match(value):
             raise ValueError("expected YYYY-MM-DD")
-        return date.fromisoformat(value)
+        else:
+            parsed = date.fromisoformat(value)
     except ValueError as exc:
         raise InvalidInput(
             t(
@@ -334,6 +336,23 @@ def parse_date(text: str, field: str) -> date:
                 value=excerpt(value),
             )
         ) from exc
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise InvalidInput(
+            t(
+                "{field}: {value} is out of range (years {first} to {last})",
+                field=field,
+                value=excerpt(value),
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+            )
+        )
+    return parsed
+
+
+# The years a date given to the register may be in. Retention counts up to 100 years from
+# a date, back and forth (docs/rules.md §2): the calendar ends at year 9999, and a typo of
+# 0001 or 9999 must be refused at the prompt, not crash a retention run.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 def date_or_today(text: str | None, field: str) -> date:
@@ -531,7 +550,10 @@ def record_id(text: str, field: str = "id", *, minimum: int = 1, maximum: int = 
                 value=excerpt(value),
             )
         )
-    number = int(value)
+    # Python refuses to read an int of more than 4,300 digits: such a number is out of
+    # range, said so before it is read.
+    digits = value.lstrip("0") or "0"
+    number = int(digits) if len(digits) <= len(str(maximum)) else maximum + 1
     if not minimum <= number <= maximum:
         raise InvalidInput(
             t(

@@ -11,7 +11,7 @@ import typer
 from lautex_registry.cli.context import open_workspace
 from lautex_registry.cli.files import ForceOption, output_path
 from lautex_registry.cli.output import left_out, say
-from lautex_registry.cli.params import LabelFormat, LabelFormatOption, ListPurpose
+from lautex_registry.cli.params import LabelFormat, LabelFormatOption, ListPurpose, id_of
 from lautex_registry.platform.errors import t
 
 if TYPE_CHECKING:
@@ -39,7 +39,12 @@ def labels(
         str, typer.Option("--sheet", help="Label sheet: 3x8 (70 x 37 mm), 3x7 or 2x7.")
     ] = "3x8",
     skip: Annotated[
-        int, typer.Option("--skip", help="Labels already used on the first sheet.")
+        int,
+        typer.Option(
+            "--skip",
+            help="Labels already used on the first sheet.",
+            parser=id_of("skip", minimum=0),
+        ),
     ] = 0,
     output: Annotated[
         str | None,
