@@ -97,7 +97,10 @@ def build_demo(path: Path, *, replace: bool = False) -> DemoRegister:
                 )
             )
     create_private_folder(path.parent, "db")
-    building = PendingOutput(path, force=True, field="db")
+    # A name of its own: the temporary name of a register a restore onto a new machine is
+    # building is swept when no process holds it, and this file is made anew by
+    # create_register, beyond a lock's reach (docs/rules.md §5).
+    building = PendingOutput(path, force=True, field="db", kind="demo")
     try:
         password, counts = _fill_demo(building.hand_over())
         # The old demo's WAL files, journals and lock must not meet the new register.

@@ -38,11 +38,11 @@ from pyrage import ssh, x25519
 from lautex_registry.erasure.backups import (
     BackupCopy,
     RestoreResult,
+    copy_failed,
     copy_into,
     fingerprint,
     held_while_written,
     migrate_copy,
-    not_a_register,
     partial_name,
     plan_replay,
     private_scratch,
@@ -62,6 +62,7 @@ from lautex_registry.platform.errors import (
     NotFound,
     Refused,
     SchemaError,
+    machine_refusal,
     sqlite_reason,
     t,
 )
@@ -378,7 +379,9 @@ def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> CopyC
     try:
         conn = sqlite3.connect(f"file:{quote(str(copy.resolve()))}?mode=ro", uri=True)
     except sqlite3.DatabaseError as exc:
-        raise bad(t("cannot be opened ({exc})", exc=sqlite_reason(exc))) from exc
+        raise machine_refusal(exc) or bad(
+            t("cannot be opened ({exc})", exc=sqlite_reason(exc))
+        ) from exc
     conn.row_factory = sqlite3.Row
     try:
         try:
@@ -389,9 +392,11 @@ def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> CopyC
             if register_id(conn) != register_id(live):
                 raise bad(t("a copy of another register"))
             customers = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
-            version = migrations.current_version(conn)
+            version = migrations.current_version(conn) if behind is None else behind
         except sqlite3.DatabaseError as exc:
-            raise bad(t("not a whole lautex register ({exc})", exc=sqlite_reason(exc))) from exc
+            raise machine_refusal(exc) or bad(
+                t("not a whole lautex register ({exc})", exc=sqlite_reason(exc))
+            ) from exc
         except SchemaError as exc:
             raise bad(exc) from exc
         except InvalidInput as exc:
@@ -409,7 +414,9 @@ def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> CopyC
             try:
                 would_erase = _replay_on_migrated(db_path, copy, shown, entries)
             except sqlite3.DatabaseError as exc:  # a migration the copy's tables do not take
-                raise bad(t("not a whole lautex register ({exc})", exc=sqlite_reason(exc))) from exc
+                raise machine_refusal(exc) or bad(
+                    t("not a whole lautex register ({exc})", exc=sqlite_reason(exc))
+                ) from exc
             except InvalidInput as exc:  # it cannot even be copied
                 raise bad(exc) from exc
         return CopyChecked(customers, len(entries), would_erase, version, behind is not None)
@@ -1066,9 +1073,12 @@ def restore_fresh(
     if encrypted:
         check_identity(path, identities or [])  # a wrong key creates nothing, not even the folder
     create_private_folder(db_path.parent, "db")
+    # What a killed restore left here holds the copy, erased people too (docs/rules.md §5).
+    sweep_scratch(db_path)
     actor = audit.Actor(None, "restore (identity)")
     original = fingerprint(path, path)
-    with new_output_file(db_path, None, field="db") as pending:
+    # Held under a lock while it is built, so that no sweep takes it from a running restore.
+    with new_output_file(db_path, None, field="db") as pending, held_while_written(pending):
         if encrypted:
             decrypt_into(path, pending, identities or [], path)
         else:
@@ -1082,7 +1092,7 @@ def restore_fresh(
                 behind = schema_behind(conn)
                 customers = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
             except sqlite3.DatabaseError as exc:
-                raise not_a_register(path, exc) from exc
+                raise copy_failed(path, exc) from exc
             except SchemaError as exc:
                 # Only its values are words: not in the catalogue (docs/translating.md).
                 raise SchemaError(
@@ -1094,7 +1104,7 @@ def restore_fresh(
                 # Before the replay deletes from it (docs/rules.md §5, CVE-2026-119374).
                 rebuild_search_index(conn)
             except sqlite3.DatabaseError as exc:
-                raise not_a_register(path, exc) from exc
+                raise copy_failed(path, exc) from exc
             # The journal beside the new register, when put back, must continue the copy's.
             journal.check_against(db_path, journal.recorded_mark(conn))
             entries, replay, closed = replay_journal(conn, actor, db_path, as_of, dry_run=False)
@@ -1117,6 +1127,7 @@ def restore_fresh(
             physical_cleanup(conn)
         finally:
             conn.close()
+        pending.publish()  # while still held: a sweep between would take it
     return RestoreResult(
         path,
         customers,

@@ -6,12 +6,13 @@ then replays the erasure journal, which lives beside the database and survives
 the restore: anyone erased or anonymised after the backup was taken is erased or
 anonymised again before the restored register is visible to anyone.
 
-How: the backup is copied to `<db>.restoring`, checked (same register, a schema this
-lautex knows), migrated there when it is older (the migrations `lautex migrate` runs), its
-search index is built anew from its customers (the copy's index structure is not trusted:
-docs/rules.md §5), the journal is replayed there, and only then is it copied into the
-live file with SQLite's online backup API, which takes the database's own locks (other
-connections see the old or the new register, never a mix).
+How: the backup is copied to a private scratch file beside the register (a random name,
+held under a lock, so that the next command sweeps a killed restore's copy), checked (same
+register, a schema this lautex knows), migrated there when it is older (the migrations
+`lautex migrate` runs), its search index is built anew from its customers (the copy's
+index structure is not trusted: docs/rules.md §5), the journal is replayed there, and only
+then is it copied into the live file with SQLite's online backup API, which takes the
+database's own locks (other connections see the old or the new register, never a mix).
 """
 
 import fcntl
@@ -32,16 +33,18 @@ from lautex_registry.platform import audit, clock, journal, migrations
 from lautex_registry.platform.db import (
     IN_LIST,
     connect,
-    create_private_file,
     json_list,
     transaction,
 )
 from lautex_registry.platform.errors import (
     Conflict,
     InvalidInput,
+    LautexError,
     Message,
     NotFound,
     SchemaError,
+    machine_refusal,
+    register_error,
     sqlite_reason,
     t,
 )
@@ -50,7 +53,6 @@ from lautex_registry.platform.output_files import (
     PARTIAL_SUFFIX,
     PendingOutput,
     new_output_file,
-    remove_companion_files,
 )
 from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.customer_state import ANONYMISED_STATES, WITH_HOLDS
@@ -61,8 +63,9 @@ from lautex_registry.records.customer_state import ANONYMISED_STATES, WITH_HOLDS
 
 _CHUNK = 300
 # The private scratch files beside the register: a plain copy before it is encrypted, a copy
-# decrypted to be verified or restored. Each is personal data in the clear.
-SCRATCH_PURPOSES = ("backup", "verifying", "decrypted")
+# decrypted to be verified or restored, a copy staged to be restored (and migrated). Each is
+# personal data in the clear.
+SCRATCH_PURPOSES = ("backup", "verifying", "decrypted", "restoring")
 _SQLITE_SIDES = ("-wal", "-shm", "-journal")
 
 
@@ -111,11 +114,14 @@ def partial_name(names: str) -> re.Pattern[str]:
 
 def sweep_scratch(register: Path) -> int:
     """Remove the scratch files a killed backup, verify or restore of this register left
-    beside it. Returns how many were removed."""
+    beside it: its scratch copies, a register a restore onto a new machine was building
+    under its name, and the fixed staging name `<db>.restoring` older versions used (none
+    of them holds it). Returns how many were removed (docs/rules.md §5)."""
     purposes = "|".join(SCRATCH_PURPOSES)
-    return sweep_partial_files(
-        register.parent, partial_name(rf"{re.escape(register.name)}\.(?:{purposes})")
-    )
+    name = re.escape(register.name)
+    removed = sweep_partial_files(register.parent, partial_name(rf"{name}(?:\.(?:{purposes}))?"))
+    legacy = re.compile(rf"^{name}\.restoring(?P<side>{'|'.join(_SQLITE_SIDES)})?$")
+    return removed + sweep_partial_files(register.parent, legacy)
 
 
 def sweep_partial_files(folder: Path, pattern: re.Pattern[str]) -> int:
@@ -198,9 +204,9 @@ def make_backup(
     """
     from lautex_registry.erasure.cleanup import copy_without_marked_tokens  # docs/rules.md §5
 
-    with new_output_file(
-        destination, journal.database_file(conn), force=force, field="backup"
-    ) as pending:
+    register = journal.database_file(conn)
+    sweep_scratch(register)
+    with new_output_file(destination, register, force=force, field="backup") as pending:
         copy_without_marked_tokens(conn, pending.hand_over())
         copy = fingerprint(pending.temp, destination)
         try:
@@ -488,17 +494,6 @@ def _carry_backups(live: sqlite3.Connection, restored: sqlite3.Connection) -> No
     )
 
 
-def _remove_with_sidecars(path: Path) -> None:
-    path.unlink(missing_ok=True)
-    remove_companion_files(path)
-
-
-def _stage(backup: Path, staging: Path, shown: Path) -> sqlite3.Connection:
-    """Copy the backup (with its WAL, if someone copied one along) to a private staging file."""
-    create_private_file(staging)
-    return copy_into(backup, staging, shown)
-
-
 def copy_into(backup: Path, staging: Path, shown: Path) -> sqlite3.Connection:
     """The backup copied into the private file `staging` (which exists), opened on it; the
     backup itself is only read."""
@@ -511,7 +506,7 @@ def copy_into(backup: Path, staging: Path, shown: Path) -> sqlite3.Connection:
             source.close()
     except sqlite3.DatabaseError as exc:
         restored.close()
-        raise not_a_register(shown, exc) from exc
+        raise copy_failed(shown, exc) from exc
     return restored
 
 
@@ -522,9 +517,30 @@ def not_a_register(shown: Path, exc: sqlite3.DatabaseError) -> InvalidInput:
     )
 
 
+def copy_failed(shown: Path, exc: sqlite3.DatabaseError) -> LautexError:
+    """SQLite's failure while a copy was read, staged, migrated or indexed: a full disk or an
+    I/O error is the machine's (exit 7) and a busy file another process's (6), whatever was
+    being done; only the rest says the copy is no register (exit 2)."""
+    return machine_refusal(exc) or not_a_register(shown, exc)
+
+
+@contextmanager
+def damage_named(shown: Path) -> Iterator[None]:
+    """A copy found damaged while the journal is replayed onto its staging file (a page of
+    an index the replay writes to, which a dry run does not): refused naming the copy, as
+    every other check of it is (exit 2), not as a register that will not open."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        if isinstance(register_error(exc), InvalidInput):
+            raise not_a_register(shown, exc) from exc
+        raise
+
+
 def schema_behind(copy: sqlite3.Connection) -> int | None:
     """The schema version of a copy made before this lautex's latest migration (a restore
-    migrates it: docs/rules.md §5), None for a copy at the current schema. SchemaError for
+    migrates it: docs/rules.md §5), as far as it is whole (the version before the first
+    migration it lacks), None for a copy at the current schema. SchemaError for
     a file no lautex wrote, and for a copy a newer lautex migrated: this one cannot know
     what its schema holds."""
     applied = migrations.applied_names(copy)
@@ -540,8 +556,9 @@ def schema_behind(copy: sqlite3.Connection) -> int | None:
                 latest=migrations.LATEST,
             )
         )
-    if migrations.pending_names(copy, applied):
-        return migrations.current_version(copy)
+    pending = migrations.pending_names(copy, applied)
+    if pending:
+        return migrations.whole_up_to(pending)
     return None
 
 
@@ -575,7 +592,7 @@ def _index_anew(restored: sqlite3.Connection, shown: Path) -> None:
     try:
         rebuild_search_index(restored)
     except sqlite3.DatabaseError as exc:
-        raise not_a_register(shown, exc) from exc
+        raise copy_failed(shown, exc) from exc
 
 
 def restore_backup(
@@ -601,16 +618,17 @@ def restore_backup(
     db_path = journal.database_file(live)
     if shown.resolve() == db_path.resolve():
         raise InvalidInput(t("backup: that is the register itself"))
-    staging = db_path.with_name(db_path.name + ".restoring")
-    _remove_with_sidecars(staging)
-    try:
-        restored = _stage(backup, staging, shown)
+    # A private scratch file of a random name, held under a lock while the restore runs: a
+    # killed restore leaves the whole copy in it, so the next backup, verify, restore or
+    # retention run removes it (docs/rules.md §5).
+    with private_scratch(db_path, "restoring") as staging:
+        restored = copy_into(backup, staging.hand_over(), shown)
         try:
             try:
                 behind = schema_behind(restored)
                 backup_id = register_id(restored)
             except sqlite3.DatabaseError as exc:
-                raise not_a_register(shown, exc) from exc
+                raise copy_failed(shown, exc) from exc
             except SchemaError as exc:
                 # Only its values are words: not in the catalogue (docs/translating.md).
                 raise SchemaError(
@@ -622,16 +640,17 @@ def restore_backup(
                 try:
                     migrate_copy(restored)
                 except sqlite3.DatabaseError as exc:
-                    raise not_a_register(shown, exc) from exc
+                    raise copy_failed(shown, exc) from exc
             if not dry_run:  # before the replay deletes from the copy's index
                 _index_anew(restored, shown)
             customers = int(restored.execute("SELECT count(*) FROM customers").fetchone()[0])
             # A deleted, truncated or rewritten journal would replay less than was erased.
             recorded = journal.recorded_mark(live)
             journal.check_against(db_path, recorded)
-            entries, replay, closed = replay_journal(
-                restored, actor, db_path, as_of, dry_run=dry_run
-            )
+            with damage_named(shown):
+                entries, replay, closed = replay_journal(
+                    restored, actor, db_path, as_of, dry_run=dry_run
+                )
             result = RestoreResult(
                 shown, customers, entries, len(replay.customers), dry_run,
                 replay.customers, replay.already_erased, closed, behind,
@@ -669,5 +688,3 @@ def restore_backup(
             restored.close()
         physical_cleanup(live)
         return result
-    finally:
-        _remove_with_sidecars(staging)

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from lautex_registry.erasure.backup_copies import due_copies, expire_copies
+from lautex_registry.erasure.backups import sweep_scratch
 from lautex_registry.erasure.holds import (
     RetentionPolicy,
     claim_anchor_sql,
@@ -519,6 +520,9 @@ def run_retention(
     refuse_future_run(as_of, dry_run=dry_run)
     policy = RetentionPolicy.of(conn)
     summary = RunSummary(as_of, dry_run)
+    # A copy a killed backup, verify or restore left in the clear beside the register goes
+    # first, a dry run too: it is no data the run would keep or erase (docs/rules.md §5).
+    sweep_scratch(journal.database_file(conn))
     if dry_run:
         summary.counts = due_counts(conn, as_of, policy)
         return summary

@@ -389,3 +389,14 @@ def register_error(exc: BaseException) -> LautexError | None:
             t("environment: {reason}; the register is as it was", reason=reason)
         )
     return None
+
+
+def machine_refusal(exc: BaseException) -> EnvironmentRefused | Conflict | None:
+    """What the machine or another process did to a command reading or writing a file it
+    was handed (a copy, its staging file): a full disk or an I/O error (exit 7) or a busy
+    file (6), None when the file itself is at fault. A good copy on a tight disk is not a
+    damaged copy (README "Exit codes")."""
+    refused = register_error(exc)
+    if isinstance(refused, EnvironmentRefused | Conflict):
+        return refused
+    return None

@@ -176,11 +176,15 @@ def check_kind(target: Path, field: str = "output") -> None:
 class PendingOutput:
     """A private temporary file beside the target, put in place by `publish`."""
 
-    def __init__(self, target: Path, *, force: bool, field: str) -> None:
+    def __init__(self, target: Path, *, force: bool, field: str, kind: str = "") -> None:
+        """`kind` goes into the temporary name (`.NAME.KIND.XXXXXXXX.lautex-partial`), so that
+        a sweep of what a killed command left can tell its files from others' (docs/rules.md
+        §5)."""
         self.target = target
         self.force = force
         self.field = field
-        name = f".{target.name}.{secrets.token_hex(4)}{PARTIAL_SUFFIX}"
+        infix = f"{kind}." if kind else ""
+        name = f".{target.name}.{infix}{secrets.token_hex(4)}{PARTIAL_SUFFIX}"
         self.temp = target.with_name(name)
         self.published = False
         self.synced = False

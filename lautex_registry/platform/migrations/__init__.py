@@ -148,6 +148,13 @@ def current_version(conn: sqlite3.Connection) -> int:
     return max((_number(name) for name in applied_names(conn)), default=0)
 
 
+def whole_up_to(pending: list[str]) -> int:
+    """The schema version a register that lacks the migrations `pending` (not empty) is whole
+    up to: every migration below it is applied, the one after it is not. A copy that lacks
+    only migration 17 is at version 16 whatever later ones it has, not at 19."""
+    return min(_number(name) for name in pending) - 1
+
+
 def pending_names(conn: sqlite3.Connection, applied: list[str] | None = None) -> list[str]:
     done = set(applied_names(conn) if applied is None else applied)
     return [name for name in _NAMES if name not in done]
