@@ -580,3 +580,27 @@ def test_an_unfinished_run_from_before_migration_19_is_resumed_then_undone(
     assert json.loads(done.stdout)["run_stored"] == 7
     undone = cli.ok("customer", "import", "--undo", "1", "--yes", "-f", "json", user="clerk")
     assert json.loads(undone.stdout)["customers_kept"] == []
+
+
+def test_a_ctrl_c_during_a_batch_is_raised_after_it(tmp_path: Path) -> None:
+    """Ctrl-C while a batch runs (SQLite may be calling finnish() for the sort-key
+    trigger, where sqlite3 would turn KeyboardInterrupt into "user-defined function raised
+    exception"): the batch completes, and the interrupt comes out as itself after it."""
+    from lautex_registry.platform import db, migrations
+
+    conn = db.connect(tmp_path / "r.db", create=True)
+    with db.transaction(conn):
+        migrations.apply_pending(conn)
+    with pytest.raises(KeyboardInterrupt), db.batches_interrupted_between():
+        with db.transaction(conn):
+            signal.raise_signal(signal.SIGINT)  # pressed inside the batch: only marked
+            conn.execute(
+                "INSERT INTO customers (first_name, last_name, country, source, language, "
+                "search_text, state, created_at, updated_at, last_activity) VALUES "
+                "('Aino', 'Äijälä', 'FI', 'partner', 'fi', 'aino aijala', 'active', 'x', 'x', "
+                "'2026-01-01')"
+            )
+        db.let_others_write(0.0)
+    assert conn.execute("SELECT count(*) FROM customers").fetchone()[0] == 1
+    db.let_others_write(0.0)  # raised once: nothing left over for the next job
+    conn.close()

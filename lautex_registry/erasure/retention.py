@@ -53,7 +53,13 @@ from lautex_registry.erasure.holds import (
 )
 from lautex_registry.platform import audit, journal
 from lautex_registry.platform.clock import real_today, timestamp
-from lautex_registry.platform.db import IN_LIST, json_list, let_others_write, transaction
+from lautex_registry.platform.db import (
+    IN_LIST,
+    batches_interrupted_between,
+    json_list,
+    let_others_write,
+    transaction,
+)
 from lautex_registry.platform.errors import Conflict, Refused, t
 from lautex_registry.platform.output_files import retention_lock_path
 from lautex_registry.platform.sqlite import sqlite3
@@ -452,11 +458,12 @@ class _Job:
             self._report(name, len(ids), started)
 
     def run(self) -> None:
-        self.vouchers()
-        self._people(FINISHED_ERASURES, "anonymised-with-holds", "1", journal.ERASE)
-        self._people(INACTIVE_CUSTOMERS, "active", _INACTIVE, journal.ANONYMISE)
-        self._purge(CLOSED_REQUESTS, "requests", "q", _CLOSED_REQUESTS)
-        self._purge(DOCUMENTS, "documents", "d", _DOCUMENTS)
+        with batches_interrupted_between():  # Ctrl-C between batches (docs/rules.md §3)
+            self.vouchers()
+            self._people(FINISHED_ERASURES, "anonymised-with-holds", "1", journal.ERASE)
+            self._people(INACTIVE_CUSTOMERS, "active", _INACTIVE, journal.ANONYMISE)
+            self._purge(CLOSED_REQUESTS, "requests", "q", _CLOSED_REQUESTS)
+            self._purge(DOCUMENTS, "documents", "d", _DOCUMENTS)
 
 
 def _start_run(conn: sqlite3.Connection, actor: audit.Actor, as_of: date) -> int:

@@ -139,6 +139,43 @@ YIELD_MIN = 0.005
 YIELD_MAX = 0.1
 
 
+_interrupt_pressed = False
+
+
+@contextmanager
+def batches_interrupted_between() -> Iterator[None]:
+    """While a job writes in batches, Ctrl-C stops it between batches, not inside one.
+
+    Python raises KeyboardInterrupt wherever the main thread is running Python code, and
+    inside a batch that is often SQLite's call of finnish() for the triggers that keep
+    names' sort keys (migration 19): sqlite3 turns it into "user-defined function raised
+    exception", a failed batch and a bug's exit 1 instead of the interrupt's 130 and its
+    "run N is unfinished" (docs/rules.md §3). So Ctrl-C only marks the interrupt here;
+    `let_others_write` raises it after the batch, and so does the end of the block.
+    """
+    import signal
+    import threading
+
+    global _interrupt_pressed
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only
+        return
+
+    def mark(_signal: int, _frame: Any) -> None:
+        global _interrupt_pressed
+        _interrupt_pressed = True
+
+    _interrupt_pressed = False
+    previous = signal.signal(signal.SIGINT, mark)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if _interrupt_pressed:  # pressed during the last batch
+        _interrupt_pressed = False
+        raise KeyboardInterrupt
+
+
 def let_others_write(held: float) -> float:
     """After a batch has committed: leave the write lock free for a while; the seconds.
 
@@ -147,10 +184,17 @@ def let_others_write(held: float) -> float:
     the lock free in proportion to how long it held it (`held` seconds: 10-50%, at
     least 5 ms, at most 100 ms), random so that it cannot fall into step with the
     clerk's polling: the clerk gets the lock within a batch or two.
+
+    A Ctrl-C pressed during the batch (`batches_interrupted_between`) is raised here,
+    once the batch has committed.
     """
     import random
     import time
 
+    global _interrupt_pressed
+    if _interrupt_pressed:
+        _interrupt_pressed = False
+        raise KeyboardInterrupt
     pause = min(YIELD_MAX, max(YIELD_MIN, held * random.uniform(0.1, 0.5)))
     time.sleep(pause)
     return pause

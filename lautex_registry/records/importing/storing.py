@@ -410,7 +410,11 @@ class Staging:
         alone; the batches before it stay with the run, which is left unfinished with a
         message that says how to resume or undo it.
         """
-        from lautex_registry.platform.db import let_others_write, transaction
+        from lautex_registry.platform.db import (
+            batches_interrupted_between,
+            let_others_write,
+            transaction,
+        )
 
         conn, report = self.conn, self.report
         # A new run has rows to store (the caller checks that some are valid); a resumed
@@ -433,19 +437,20 @@ class Staging:
             report.run_id = run_id
             after = start.resume_after
             try:
-                while True:
-                    end = conn.execute(
-                        "SELECT max(line) FROM (SELECT line FROM staging.import_staged "
-                        "WHERE line > ? ORDER BY line LIMIT ?)",
-                        (after, start.batch_rows),
-                    ).fetchone()[0]
-                    if end is None:
-                        break
-                    started = time.monotonic()
-                    with self._write_lock(transaction):
-                        self._store_batch(actor, run_id, after, int(end))
-                    after = int(end)
-                    let_others_write(time.monotonic() - started)  # a clerk's write goes next
+                with batches_interrupted_between():
+                    while True:
+                        end = conn.execute(
+                            "SELECT max(line) FROM (SELECT line FROM staging.import_staged "
+                            "WHERE line > ? ORDER BY line LIMIT ?)",
+                            (after, start.batch_rows),
+                        ).fetchone()[0]
+                        if end is None:
+                            break
+                        started = time.monotonic()
+                        with self._write_lock(transaction):
+                            self._store_batch(actor, run_id, after, int(end))
+                        after = int(end)
+                        let_others_write(time.monotonic() - started)  # a clerk's write next
                 with self._write_lock(transaction):
                     report.run_stored = runs.finish(conn, actor, run_id)
             except (Exception, KeyboardInterrupt) as exc:
