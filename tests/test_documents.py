@@ -567,3 +567,15 @@ def test_the_longest_requester_address_fits_the_window() -> None:
     assert len(printed) * size * leading <= WINDOW_BOX[1] + 0.01
     assert all(font.width(line, size) <= WINDOW_BOX[0] + 0.01 for line in printed)
     assert "".join(printed) == "".join(lines)
+
+
+def test_a_house_number_range_is_never_broken_at_its_hyphen() -> None:
+    """Breaking after a hyphen is for names (`Etelä-` / `Pohjanmaan`), not `112-114`."""
+    font = _window_font()
+    street = "Kauppaneuvoksentie Ruoholahdenranta Itäinen 112-114 B 5"
+    for width in (40, 58, 70):
+        _size, printed = fit_lines(
+            [street], font, (width * 72 / 25.4, 80 * 72 / 25.4),
+            largest=10, unbroken_down_to=8, leading=0.5 * 72 / 25.4,
+        )  # fmt: skip
+        assert any("112-114" in line for line in printed), printed

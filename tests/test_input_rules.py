@@ -589,7 +589,63 @@ def test_hostile_numbers_dates_and_bytes_are_refused_in_one_line(cli: Cli) -> No
             cli.run("retention", "show", "--as-of", day), 2, "as-of: ", "years 1900 to 2999"
         )
     assert_refused(cli.run("customer", "search", "a\udcff"), 2, "text: ", "is not UTF-8 text")
+    for command in (
+        ("customer", "show", "Ai\udcffno@x.fi"),
+        ("org", "show", "Ai\udcffno"),
+        ("customer", "list", "--org", "Ai\udcffno"),
+        ("order", "show", "Ai\udcffno"),
+        ("request", "add", "Ai\udcffno@x.fi", "--kind", "access", "--channel", "email"),
+    ):
+        assert_refused(cli.run(*command), 2, "is not UTF-8 text")
     assert_refused(
         cli.run("labels", "--format", "csv", "--skip", "2.0"), 2, "skip: '2.0' is not a number"
+    )
+    assert dump(cli) == before
+
+
+def test_a_requester_address_is_free_text_like_the_name(cli: Cli) -> None:
+    """Each line of `--requester-address` is checked as the requester's name is: a
+    personal identity code or a control character is refused, nothing recorded."""
+    before = dump(cli)
+    for address in (f"Kuusitie 3 {HETU}, 00100 Helsinki", "Kuusitie\x1b[2J 3, 00100 Helsinki"):
+        result = cli.run("request", "add", "--requester", "Ville Vieras <v@example.org>",
+                         "--kind", "access", "--channel", "letter",
+                         "--requester-address", address)  # fmt: skip
+        assert_refused(result, 2, "requester-address: ")
+    assert dump(cli) == before
+
+
+def test_a_pinned_today_before_the_registers_years_is_refused(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LAUTEX_TODAY in year 1 would send retention's hundred years off the calendar."""
+    monkeypatch.setenv("LAUTEX_TODAY", "0001-01-10")
+    assert_refused(
+        cli.run("retention", "run", "--dry-run"), 2, "LAUTEX_TODAY: 0001-01-10 is before 1900"
+    )
+
+
+def test_a_settings_date_may_be_toml_s_own_and_is_a_date_of_the_register(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """`statement_date = 2018-01-04` unquoted (TOML's date) loads, and the statement says
+    that date; a date outside the register's years is refused like any typed date."""
+    from lautex_registry.platform.settings import default_settings_text
+
+    text = default_settings_text()
+    assert 'statement_date = "2018-01-04"' in text
+    unquoted = tmp_path / "unquoted.toml"
+    unquoted.write_text(
+        text.replace('statement_date = "2018-01-04"', "statement_date = 2018-02-05")
+    )
+    cli.ok("settings", "load", "--yes", str(unquoted))
+    assert "5.2.2018" in cli.ok("statement", "--lang", "fi").stdout
+    before = dump(cli)
+    ancient = tmp_path / "ancient.toml"
+    ancient.write_text(
+        text.replace('statement_date = "2018-01-04"', 'statement_date = "0001-01-01"')
+    )
+    assert_refused(
+        cli.run("settings", "load", "--yes", str(ancient)), 2, "statement_date", "out of range"
     )
     assert dump(cli) == before

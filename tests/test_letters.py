@@ -118,6 +118,8 @@ def test_a_no_data_letter_goes_to_the_address_the_requester_gave(cli: Cli) -> No
                              "--requester-address", "Postilokero 9, 00101 Helsinki")  # fmt: skip
     text = flat(letter(cli, request_id, "--lang", "en").replace("\\\n", "\n"))
     assert "To: Ville Vieras Postilokero 9 00101 Helsinki" in text
+    # ... and says it is kept with the request (GDPR Art. 13: what is kept, told).
+    assert "your name, postal address, email address and how we answered" in text
 
 
 @pytest.mark.parametrize("lang", LANGS)

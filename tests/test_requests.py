@@ -441,10 +441,20 @@ def test_a_reply_address_is_whole_lines_or_refused(parts: list[str]) -> None:
     """Two to six lines (street, postal code and city at least; with the name they fill
     the envelope's window at 10 pt), else refused."""
     from lautex_registry.platform.errors import InvalidInput
+    from lautex_registry.platform.validation import checked_text
     from lautex_registry.rights.requests import postal_address
 
     lines = [part.strip() for part in parts]
-    if len(lines) < 2 or len(lines) > 6:
+
+    def free_text(line: str) -> bool:
+        try:
+            checked_text(line, "line", max_length=200)
+        except InvalidInput:
+            return False
+        return True
+
+    # Each line is checked as free text is (controls, identity codes: refused).
+    if len(lines) < 2 or len(lines) > 6 or not all(map(free_text, lines)):
         with pytest.raises(InvalidInput, match="requester-address"):
             postal_address(", ".join(parts))
         return

@@ -65,6 +65,18 @@ def _pinned_today() -> date | None:
         raise InvalidInput(
             t("{today_env}: {text!r} is not a date (YYYY-MM-DD)", today_env=TODAY_ENV, text=text)
         ) from None
+    from lautex_registry.platform.validation import FIRST_YEAR
+
+    if pinned.year < FIRST_YEAR:  # the years a date in the register may be in
+        raise InvalidInput(
+            t(
+                "{today_env}: {pinned} is before {first}, the first year a register's date "
+                "may be in",
+                today_env=TODAY_ENV,
+                pinned=pinned.isoformat(),
+                first=FIRST_YEAR,
+            )
+        )
     # Dates decide what is destroyed (retention, holds that end): an environment
     # variable may replay the past, never bring a future day forward.
     if pinned > real_today():

@@ -221,7 +221,9 @@ def _largest_fitting(
 # Below this an address is no longer set smaller: only an address longer than any the
 # register accepts would get here, and it is printed whole, below its box if it must.
 SMALLEST = 2.0
-_HYPHENATED = re.compile(r"[^-]*-|[^-]+")  # a word's parts, each with the hyphen after it
+# A word's parts, each with its hyphen: a line may break after a hyphen between letters
+# (`Pohjoisesplanadin-` / `Eteläesplanadin`), never inside a number range (`112-114`).
+_HYPHENATED = re.compile(r"(?:[^-]|-(?![^\W\d_])|(?<![^\W\d_])-)*(?:-|$)")
 
 
 def _sizes(largest: float, smallest: float) -> list[float]:
@@ -258,7 +260,7 @@ class _AddressLine:
             (part, index > 0, font.width(part, 1))
             for word in text.split(" ")
             if word
-            for index, part in enumerate(_HYPHENATED.findall(word))
+            for index, part in enumerate(filter(None, _HYPHENATED.findall(word)))
         ]
 
     def broken(self, size: float, width: float, *, cut: bool) -> list[str] | None:

@@ -8,6 +8,7 @@ own policy with it.
 
 import json
 from collections.abc import Iterator
+from datetime import date, time
 from importlib import resources
 from pathlib import Path
 from typing import IO, Any
@@ -46,9 +47,22 @@ def parse_settings(text: str, origin: str) -> dict[str, Any]:
     import tomllib  # here: most commands read stored settings, never a TOML file
 
     try:
-        return tomllib.loads(text)
+        settings: dict[str, Any] = _dates_as_text(tomllib.loads(text))
+        return settings
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(t("{origin}: not valid TOML: {exc}", origin=origin, exc=exc)) from exc
+
+
+def _dates_as_text(value: Any) -> Any:
+    """TOML's dates and times (`statement_date = 2018-01-04`, unquoted) as ISO text, as
+    the stored settings (JSON) and every reader of them hold dates."""
+    if isinstance(value, dict):
+        return {key: _dates_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(item) for item in value]
+    if isinstance(value, date | time):  # a datetime is a date
+        return value.isoformat()
+    return value
 
 
 def _settings_text(path: Path) -> str:

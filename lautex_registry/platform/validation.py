@@ -108,6 +108,19 @@ def contains_personal_identity_code(text: str) -> bool:
     return False
 
 
+_NOT_UTF8 = lazy_pattern("[\ud800-\udfff]")
+
+
+def readable(text: str, field: str) -> str:
+    """`text` as given, unless it holds bytes that were not UTF-8 (Python keeps them as
+    lone surrogates, which no SQL parameter and no file can carry): refused, exit 2."""
+    if _NOT_UTF8.search(text):
+        raise InvalidInput(
+            t("{field}: {value} is not UTF-8 text", field=field, value=excerpt(text))
+        )
+    return text
+
+
 def checked_text(value: str, field: str, *, max_length: int, lines: bool = False) -> str:
     """Free text as the register stores it: no control characters, within its length
     limit, and no personal identity code (privacy statement: none is stored)."""

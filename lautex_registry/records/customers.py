@@ -15,7 +15,7 @@ from dataclasses import fields as dataclass_fields
 from functools import cache
 from typing import Any, Protocol
 
-from lautex_registry.platform import audit, characters, db, validation
+from lautex_registry.platform import audit, db, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.collation import sort_key
 from lautex_registry.platform.errors import Conflict, InvalidInput, t
@@ -713,8 +713,7 @@ class _Plan:
 
 def _search_plan(conn: sqlite3.Connection, text: str) -> _Plan:
     """How to find the customers matching the words of `text` (`find_customers`)."""
-    if _NOT_UTF8.search(text):  # bytes that were not UTF-8 kept as lone surrogates
-        raise InvalidInput(t("text: {value} is not UTF-8 text", value=characters.excerpt(text)))
+    validation.readable(text, "text")
     words = fold_for_search(text).split()
     if not words:
         raise InvalidInput(t("text: give at least one word to search for"))
@@ -749,9 +748,6 @@ def _search_plan(conn: sqlite3.Connection, text: str) -> _Plan:
         [query],
         expected=sum(rows for _query, rows in narrowed),
     )
-
-
-_NOT_UTF8 = re.compile("[\ud800-\udfff]")
 
 
 def _customers_up_to(conn: sqlite3.Connection) -> float:

@@ -24,6 +24,7 @@ OPEN_CLAIM_STATES = ("open", "in-collection")
 
 
 def invoice_row(conn: sqlite3.Connection, number: str) -> sqlite3.Row:
+    validation.readable(number, "invoice")
     row = conn.execute("SELECT * FROM invoices WHERE number = ?", (number.strip(),)).fetchone()
     if row is None:
         raise NotFound(

@@ -32,7 +32,7 @@ def customer_row(conn: sqlite3.Connection, customer_id: int) -> sqlite3.Row:
 
 def resolve_customer(conn: sqlite3.Connection, ref: str) -> sqlite3.Row:
     """The customer named by id (`42`) or email (any case); NotFound otherwise."""
-    value = ref.strip()
+    value = validation.readable(ref.strip(), "customer")
     if validation.is_record_id(value):
         return customer_row(conn, validation.record_id(value, "customer"))
     if "@" in value:
@@ -178,6 +178,7 @@ def _by_key(conn: sqlite3.Connection, candidates: str, value: str) -> int | None
 
 def organisation_id_by_name(conn: sqlite3.Connection, name: str) -> int | None:
     """The organisation with this name after NFC and case folding (`PUUTALO ÄÖ OY`)."""
+    validation.readable(name, "org")
     found = _by_nocase(conn, ORGANISATION_BY_NAME, name)
     return found if found is not None else _by_key(conn, UNICODE_ORGANISATION_NAMES, name)
 
@@ -189,7 +190,7 @@ _BUSINESS_ID_SHAPE = re.compile(r"[0-9]{7}-[0-9]\Z")
 def resolve_organisation_id(conn: sqlite3.Connection, ref: str) -> int:
     """The id of the organisation named by id, business ID (`1019945-5`) or name (any case);
     NotFound otherwise."""
-    value = ref.strip()
+    value = validation.readable(ref.strip(), "org")
     if _BUSINESS_ID_SHAPE.match(value):
         business_id = validation.business_id(value, "org")
         row = conn.execute(

@@ -170,6 +170,7 @@ def add_order(
 
 
 def order_row(conn: sqlite3.Connection, number: str) -> sqlite3.Row:
+    validation.readable(number, "order")
     row = conn.execute("SELECT * FROM orders WHERE number = ?", (number.strip(),)).fetchone()
     if row is None:
         raise NotFound(

@@ -79,7 +79,13 @@ def postal_address(text: str | None) -> str | None:
     """`"Kuusitie 3, 00100 Helsinki"` -> the lines of a letter's address, one per comma."""
     if text is None or not text.strip():
         return None
-    lines = [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
+    lines = [
+        # Each line is free text like the name (README "Input rules"): no control character,
+        # no personal identity code.
+        validation.checked_text(part.strip(), "requester-address", max_length=validation.NAME_MAX)
+        for part in re.split(r"[,\n]", text)
+        if part.strip()
+    ]
     if len(lines) < 2:
         raise InvalidInput(
             t(

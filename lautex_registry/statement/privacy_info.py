@@ -255,10 +255,12 @@ def _format(template: str, fill: dict[str, str], where: str) -> str:
 
 
 def _iso_date(value: Any, where: str) -> str:
-    try:
-        return date.fromisoformat(str(value)).isoformat()
-    except ValueError as exc:
-        raise InvalidInput(t("settings: {where} must be a date YYYY-MM-DD", where=where)) from exc
+    """A date of the settings (TOML's own date, or text as dates are typed), in ISO."""
+    if isinstance(value, date):
+        value = value.isoformat()
+    if not isinstance(value, str):
+        raise InvalidInput(t("settings: {where} must be a date YYYY-MM-DD", where=where))
+    return validation.parse_date(value, f"settings: {where}").isoformat()
 
 
 def _controller(controller: dict[str, Any]) -> dict[str, str]:

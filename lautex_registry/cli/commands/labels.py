@@ -14,6 +14,9 @@ from lautex_registry.cli.output import left_out, say
 from lautex_registry.cli.params import LabelFormat, LabelFormatOption, ListPurpose, id_of
 from lautex_registry.platform.errors import t
 
+# The labels of the largest sheet (3x8) but one: what --skip can be at most.
+MOST_LABELS_USED = 23
+
 if TYPE_CHECKING:
     from lautex_registry.cli.context import Workspace
     from lautex_registry.marketing.labels import LabelRun
@@ -43,7 +46,8 @@ def labels(
         typer.Option(
             "--skip",
             help="Labels already used on the first sheet.",
-            parser=id_of("skip", minimum=0),
+            # The sheet's own limit is checked with the sheet (labels.check_skip).
+            parser=id_of("skip", minimum=0, maximum=MOST_LABELS_USED),
         ),
     ] = 0,
     output: Annotated[
