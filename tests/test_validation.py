@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.fi import ytunnus
 
-from lautex_registry.platform import characters, validation
+from lautex_registry.platform import characters, clock, validation
 from lautex_registry.platform.errors import InvalidInput
 
 # --- phone -----------------------------------------------------------------------------------
@@ -163,7 +163,7 @@ def test_iso_and_finnish_dates_parse_to_the_same_day_or_are_refused_outside_the_
     """Every day from 1900 to 2999 reads the same in both forms; before or after, the
     date is refused (retention counts a hundred years either way: docs/rules.md §2)."""
     finnish = f"{day.day}.{day.month}.{day.year}"
-    if not validation.FIRST_YEAR <= day.year <= validation.LAST_YEAR:
+    if not clock.FIRST_YEAR <= day.year <= clock.LAST_YEAR:
         # Years before 1000 are not written with four digits: not a date at all.
         with pytest.raises(
             InvalidInput, match=r"^date: .* (is out of range \(years 1900 to 2999\)|is not a date)"

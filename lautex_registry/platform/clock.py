@@ -55,6 +55,12 @@ def real_today() -> date:
     return (moment.astimezone(UTC) + finnish_offset(moment)).date()
 
 
+# The years a date given to the register may be in. Retention counts up to 100 years from
+# a date, back and forth (docs/rules.md §2): the calendar ends at year 9999, and a typo of
+# 0001 or 9999 must be refused at the prompt, not crash a retention run.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def _pinned_today() -> date | None:
     text = os.environ.get(TODAY_ENV)
     if not text:
@@ -65,8 +71,6 @@ def _pinned_today() -> date | None:
         raise InvalidInput(
             t("{today_env}: {text!r} is not a date (YYYY-MM-DD)", today_env=TODAY_ENV, text=text)
         ) from None
-    from lautex_registry.platform.validation import FIRST_YEAR
-
     if pinned.year < FIRST_YEAR:  # the years a date in the register may be in
         raise InvalidInput(
             t(

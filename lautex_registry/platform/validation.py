@@ -26,7 +26,7 @@ from lautex_registry.platform.characters import (
     excerpt,
     lazy_pattern,
 )
-from lautex_registry.platform.clock import today
+from lautex_registry.platform.clock import FIRST_YEAR, LAST_YEAR, today
 from lautex_registry.platform.errors import InvalidInput, Message, t
 
 DEFAULT_PHONE_REGION = "FI"
@@ -360,12 +360,6 @@ def parse_date(text: str, field: str) -> date:
             )
         )
     return parsed
-
-
-# The years a date given to the register may be in. Retention counts up to 100 years from
-# a date, back and forth (docs/rules.md §2): the calendar ends at year 9999, and a typo of
-# 0001 or 9999 must be refused at the prompt, not crash a retention run.
-FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 def date_or_today(text: str | None, field: str) -> date:
