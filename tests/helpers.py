@@ -435,3 +435,18 @@ def pdf_words(path: Path | str) -> list[tuple[float, float, float, float, str]]:
             done.stdout,
         )
     ]
+
+
+def age_copy(plain: Path, folder: Path) -> tuple[Path, Path]:
+    """`plain` encrypted as the nightly backup names its copies, and the identity file
+    (mode 0600) that opens it: (copy, identity)."""
+    import pyrage
+    from pyrage import x25519
+
+    key = x25519.Identity.generate()
+    identity = folder / "backup.key"
+    identity.write_text(f"{key}\n")
+    identity.chmod(0o600)
+    copy = folder / "lautex-20261127T013000Z.db.age"
+    copy.write_bytes(pyrage.encrypt(plain.read_bytes(), [key.to_public()]))
+    return copy, identity

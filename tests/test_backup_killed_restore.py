@@ -10,16 +10,21 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import pyrage
 import pytest
-from pyrage import x25519
 
 from lautex_registry.erasure.backups import held_while_written, sweep_scratch
 from lautex_registry.platform import migrations
 from lautex_registry.platform.output_files import PendingOutput
 from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import Cli
-from tests.helpers import add_quinta, assert_one_line_error, every_table, lautex_env, needles
+from tests.helpers import (
+    add_quinta,
+    age_copy,
+    assert_one_line_error,
+    every_table,
+    lautex_env,
+    needles,
+)
 from tests.test_backup_older_schema import backup_before_the_upgrade, sha256_of
 
 ROOT = Path(__file__).parent.parent
@@ -123,12 +128,7 @@ def test_an_encrypted_copy_killed_mid_restore_leaves_nothing_in_the_clear_after_
     cli: Cli, tmp_path: Path
 ) -> None:
     plain = erased_after_last_nights_copy(cli, tmp_path / "copies")
-    key = x25519.Identity.generate()
-    identity = tmp_path / "backup.key"
-    identity.write_text(f"{key}\n")
-    identity.chmod(0o600)
-    copy = tmp_path / "lautex-20261127T013000Z.db.age"
-    copy.write_bytes(pyrage.encrypt(plain.read_bytes(), [key.to_public()]))
+    copy, identity = age_copy(plain, tmp_path)
     plain.unlink()
     env = lautex_env(cli, "admin")
 

@@ -6,9 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
-import pyrage
 import pytest
-from pyrage import x25519
 
 from lautex_registry.erasure.backups import make_backup
 from lautex_registry.platform import audit, migrations
@@ -17,6 +15,7 @@ from lautex_registry.platform.sqlite import sqlite3
 from tests.conftest import Cli, roll_back_migrations
 from tests.helpers import (
     add_quinta,
+    age_copy,
     assert_no_trace_in_files,
     assert_no_trace_in_tables,
     assert_one_line_error,
@@ -190,12 +189,7 @@ def test_a_new_machine_is_restored_from_an_older_encrypted_copy_and_its_journal(
     keeper = add_quinta(cli, email="keeper@example.fi", last="Pysyvä", phone="040 111 2222")
     plain = tmp_path / "plain.db"
     backup_before_the_upgrade(cli, plain)
-    key = x25519.Identity.generate()
-    identity = tmp_path / "backup.key"
-    identity.write_text(f"{key}\n")
-    identity.chmod(0o600)
-    copy = tmp_path / "lautex-20261127T013000Z.db.age"
-    copy.write_bytes(pyrage.encrypt(plain.read_bytes(), [key.to_public()]))
+    copy, identity = age_copy(plain, tmp_path)
     cli.ok("erase", str(erased), "--yes", user="clerk")
     # The old machine is lost; the copy, its journal and the key are what is left.
     new = tmp_path / "new-machine" / "lautex.db"
@@ -225,12 +219,7 @@ def test_an_older_encrypted_copy_is_restored_onto_the_register(cli: Cli, tmp_pat
     erased = add_quinta(cli)
     plain = tmp_path / "plain.db"
     backup_before_the_upgrade(cli, plain)
-    key = x25519.Identity.generate()
-    identity = tmp_path / "backup.key"
-    identity.write_text(f"{key}\n")
-    identity.chmod(0o600)
-    copy = tmp_path / "lautex-20261127T013000Z.db.age"
-    copy.write_bytes(pyrage.encrypt(plain.read_bytes(), [key.to_public()]))
+    copy, identity = age_copy(plain, tmp_path)
     cli.ok("erase", str(erased), "--yes", user="clerk")
 
     done = cli.ok("restore", str(copy), "--identity", str(identity), "--yes", "-f", "json")

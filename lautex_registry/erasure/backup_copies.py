@@ -40,6 +40,7 @@ from lautex_registry.erasure.backups import (
     RestoreResult,
     copy_failed,
     copy_into,
+    copy_read,
     fingerprint,
     held_while_written,
     migrate_copy,
@@ -1086,18 +1087,11 @@ def restore_fresh(
                 shutil.copyfileobj(src, out, 1 << 20)
         conn = connect(pending.temp)
         try:
-            try:
+            with copy_read(path):
                 if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                     raise Refused(t("backup: {path}: integrity_check failed", path=path))
                 behind = schema_behind(conn)
                 customers = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
-            except sqlite3.DatabaseError as exc:
-                raise copy_failed(path, exc) from exc
-            except SchemaError as exc:
-                # Only its values are words: not in the catalogue (docs/translating.md).
-                raise SchemaError(
-                    Message("backup: {shown}: {exc}", {"shown": path, "exc": exc})
-                ) from exc
             try:
                 if behind is not None:  # the new file is ours: migrated in place
                     migrate_copy(conn)

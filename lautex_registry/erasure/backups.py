@@ -525,6 +525,19 @@ def copy_failed(shown: Path, exc: sqlite3.DatabaseError) -> LautexError:
 
 
 @contextmanager
+def copy_read(shown: Path) -> Iterator[None]:
+    """Reading a copy's schema and counts: SQLite's failures as `copy_failed` says, and
+    a schema this lautex cannot take named by the copy."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        raise copy_failed(shown, exc) from exc
+    except SchemaError as exc:
+        # Only its values are words: not in the catalogue (docs/translating.md).
+        raise SchemaError(Message("backup: {shown}: {exc}", {"shown": shown, "exc": exc})) from exc
+
+
+@contextmanager
 def damage_named(shown: Path) -> Iterator[None]:
     """A copy found damaged while the journal is replayed onto its staging file (a page of
     an index the replay writes to, which a dry run does not): refused naming the copy, as
@@ -624,16 +637,9 @@ def restore_backup(
     with private_scratch(db_path, "restoring") as staging:
         restored = copy_into(backup, staging.hand_over(), shown)
         try:
-            try:
+            with copy_read(shown):
                 behind = schema_behind(restored)
                 backup_id = register_id(restored)
-            except sqlite3.DatabaseError as exc:
-                raise copy_failed(shown, exc) from exc
-            except SchemaError as exc:
-                # Only its values are words: not in the catalogue (docs/translating.md).
-                raise SchemaError(
-                    Message("backup: {shown}: {exc}", {"shown": shown, "exc": exc})
-                ) from exc
             if backup_id != register_id(live):
                 raise Conflict(t("backup: {shown} is a backup of another register", shown=shown))
             if behind is not None:  # in the staging file, also for a dry run
