@@ -38,7 +38,6 @@ from pyrage import ssh, x25519
 from lautex_registry.erasure.backups import (
     BackupCopy,
     RestoreResult,
-    copy_failed,
     copy_into,
     copy_read,
     fingerprint,
@@ -1092,13 +1091,11 @@ def restore_fresh(
                     raise Refused(t("backup: {path}: integrity_check failed", path=path))
                 behind = schema_behind(conn)
                 customers = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
-            try:
+            with copy_read(path):
                 if behind is not None:  # the new file is ours: migrated in place
                     migrate_copy(conn)
                 # Before the replay deletes from it (docs/rules.md §5, CVE-2026-119374).
                 rebuild_search_index(conn)
-            except sqlite3.DatabaseError as exc:
-                raise copy_failed(path, exc) from exc
             # The journal beside the new register, when put back, must continue the copy's.
             journal.check_against(db_path, journal.recorded_mark(conn))
             entries, replay, closed = replay_journal(conn, actor, db_path, as_of, dry_run=False)

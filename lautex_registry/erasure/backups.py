@@ -643,10 +643,8 @@ def restore_backup(
             if backup_id != register_id(live):
                 raise Conflict(t("backup: {shown} is a backup of another register", shown=shown))
             if behind is not None:  # in the staging file, also for a dry run
-                try:
+                with copy_read(shown):
                     migrate_copy(restored)
-                except sqlite3.DatabaseError as exc:
-                    raise copy_failed(shown, exc) from exc
             if not dry_run:  # before the replay deletes from the copy's index
                 _index_anew(restored, shown)
             customers = int(restored.execute("SELECT count(*) FROM customers").fetchone()[0])
