@@ -65,26 +65,33 @@ def physical_cleanup(conn: sqlite3.Connection) -> bool:
     return not (busy and busy[0])
 
 
+# A row of the index that is no customer's: SQLite gives rowids from 1, and the index's
+# rows are the customers'.
+SPARE_ROWID = -1
+SPARE_TEXT = "lautex"
+
+
 def make_owed_merge(conn: sqlite3.Connection) -> None:
     """docs/rules.md §5: if a merge of the index is owed, make it (outside a transaction).
 
     FTS5's `optimize` does nothing to an index of one segment without tombstones, which
-    is what deleting in place leaves: one customer's tokens are indexed again with
-    `secure-delete` off first, so there are two segments and every page is rewritten."""
+    is what deleting in place leaves: a spare row (SPARE_ROWID, no customer's) is indexed
+    and deleted again with `secure-delete` off first, so there is a second segment and
+    every page is rewritten. Not a customer's own row: FTS5 (SQLite 3.51) leaves a rowid
+    deleted and indexed again in one transaction with `secure-delete` off so that the
+    next in-place delete of that rowid (the customer's erasure) corrupts the index."""
     if not merge_owed(conn):
         return
     with transaction(conn):
-        row = conn.execute(
-            "SELECT id, search_text FROM customers WHERE search_text IS NOT NULL LIMIT 1"
-        ).fetchone()
-        if row is not None:
-            conn.execute(f"INSERT INTO {INDEX}({INDEX}, rank) VALUES('secure-delete', 0)")
-            conn.execute(
-                f"INSERT INTO {INDEX}({INDEX}, rowid, search_text) VALUES ('delete', ?, ?)",
-                (row[0], row[1]),
-            )
-            conn.execute(f"INSERT INTO {INDEX}(rowid, search_text) VALUES (?, ?)", (row[0], row[1]))
-            delete_in_place(conn)
+        conn.execute(f"INSERT INTO {INDEX}({INDEX}, rank) VALUES('secure-delete', 0)")
+        conn.execute(
+            f"INSERT INTO {INDEX}(rowid, search_text) VALUES (?, ?)", (SPARE_ROWID, SPARE_TEXT)
+        )
+        conn.execute(
+            f"INSERT INTO {INDEX}({INDEX}, rowid, search_text) VALUES ('delete', ?, ?)",
+            (SPARE_ROWID, SPARE_TEXT),
+        )
+        delete_in_place(conn)
         conn.execute(f"INSERT INTO {INDEX}({INDEX}) VALUES('optimize')")
         conn.execute("DELETE FROM meta WHERE key = ?", (MERGE_PENDING,))
 
