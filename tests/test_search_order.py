@@ -134,6 +134,10 @@ def test_a_rename_that_leaves_the_place_is_refused(cli: Cli) -> None:
             ("INSERT INTO customers (id, first_name, last_name, country, source, language, "
              "state, created_at, updated_at, last_activity) VALUES (?, 'A', 'B', 'FI', "
              "'partner', 'fi', 'active', 'x', 'x', 'x')", (ROWID_STEP,)),
+            # A named customer given the place of the nameless: first in every search.
+            ("UPDATE customers SET name_bucket = NULL WHERE id = ?", (aino,)),
+            ("UPDATE customers SET last_name = 'Zeta', name_bucket = NULL WHERE id = ?",
+             (aino,)),
         ):  # fmt: skip
             with pytest.raises(sqlite3.IntegrityError):
                 conn.execute(statement, params)
@@ -248,3 +252,78 @@ def test_the_nightly_run_moves_the_index_rows_and_leaves_no_old_one(
         assert not cleanup.merge_owed(conn)
         assert UNPLACED not in _buckets_in_name_order(conn)
         _assert_in_order(conn)
+
+
+def test_a_bucket_is_read_whole_since_its_rows_come_in_id_order(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within a bucket the index gives its rows by id, not by name: customers added in
+    reverse alphabetical order share one bucket, and the first two by name are the last
+    two added. The search reads the bucket to its end before it stops."""
+    surnames = ["Öhman", "Virtanen", "Korhonen", "de Wit", "Aalto"]
+    for last in surnames:
+        add_customer(cli, "--first-name", "Aino", "--last-name", last, "--source", "partner")
+    with cli.connect() as conn:
+        assert _place_all(conn) == 5
+        assert len(set(_buckets_in_name_order(conn))) == 1
+    found = json.loads(cli.ok("customer", "search", "aino", "--limit", "2", "-f", "json").stdout)
+    assert [c["last_name"] for c in found] == ["Aalto", "de Wit"]
+
+
+@pytest.mark.parametrize("customer_id", [ROWID_STEP + 1, -5])
+def test_migrate_refuses_an_id_the_index_cannot_number(cli: Cli, customer_id: int) -> None:
+    """An older register holding an id outside 0..2**32 - 1 (written by a plain client):
+    its index row would carry another customer's id, so migrate refuses it in one line
+    and leaves the register at 19, where the clerk can renumber the customer."""
+    _add_people(cli, 2)
+    roll_back_migrations(cli.db, to=19)
+    with cli.connect() as conn:
+        conn.execute(
+            "INSERT INTO customers (id, first_name, last_name, country, source, language, "
+            "state, created_at, updated_at, last_activity) VALUES (?, 'Zeta', 'Öhman', 'FI', "
+            "'partner', 'fi', 'active', 'x', 'x', 'x')",
+            (customer_id,),
+        )
+    refused = cli.run("migrate", user="admin")
+    assert_one_line_error(refused, 4, f"customer {customer_id}: an id outside 0-4294967295")
+    with cli.connect() as conn:
+        columns = {r[1] for r in conn.execute("PRAGMA table_xinfo(customers)")}
+        assert "name_bucket" not in columns  # still at 19, nothing half done
+
+
+def test_many_unplaced_matches_are_counted_only_so_far(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a large import (every customer unplaced until the night) a common word is
+    read like any other: its first rows in order, counted up to COUNTED_UP_TO."""
+    from lautex_registry.records import customers
+
+    for first in ("Aino", "Eino", "Matti", "Väinö", "Jörn", "Helmi"):
+        add_customer(cli, "--first-name", first, "--last-name", "Virtanen", "--source", "partner")
+    monkeypatch.setattr(customers, "COUNTED_UP_TO", 3)
+    few = cli.ok("customer", "search", "virtanen", "--limit", "2", "-f", "json")
+    assert [c["first_name"] for c in json.loads(few.stdout)] == ["Aino", "Eino"]
+    assert few.stderr == "2 shown; more match: narrow the search or use --limit\n"
+    every = cli.ok("customer", "search", "virtanen", "--limit", "10", "-f", "json")
+    assert len(json.loads(every.stdout)) == 6 and every.stderr == ""
+
+
+def test_trigram_guesses_take_the_unplaced_rows_apart(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unplaced rows lie past every placed one: the rows of a trigram guessed over the
+    placed and the unplaced rows each on their own, not over the gap between them."""
+    from lautex_registry.records import customers
+
+    monkeypatch.setattr(customers, "PROBE_ROWS", 4)
+    for n in range(30):
+        add_customer(cli, "--first-name", "Aino", "--last-name", f"Kuusela{n:02d}",
+                     "--source", "partner")  # fmt: skip
+    with cli.connect() as conn:
+        _place_all(conn)
+    for n in range(10):
+        add_customer(cli, "--first-name", "Eino", "--last-name", f"Kuusela{n:02d}x",
+                     "--source", "partner")  # fmt: skip
+    with cli.connect() as conn:
+        guessed = customers._rows_holding(conn, "sel", 1000)
+    assert guessed == pytest.approx(40, rel=0.3)

@@ -23,6 +23,7 @@ a bucket that moved under the index's feet would take the row's tokens with it.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from lautex_registry.platform.errors import SchemaError, t
 from lautex_registry.platform.sqlite import sqlite3
 
 UNPLACED = 2**31 - 1
@@ -59,13 +60,15 @@ def number_all(conn: sqlite3.Connection, progress: Callable[[int, int], None] | 
     (`cleanup.rebuild_search_index`) sets its trigger aside (`index_trigger_aside`) and
     builds the index afterwards.
     """
+    refuse_unnumbered_ids(conn)
     conn.execute(
         "UPDATE customers SET name_bucket = NULL "
         "WHERE sort_last_name IS NULL AND name_bucket IS NOT NULL"
     )
     conn.execute(
         f"UPDATE customers SET name_bucket = {UNPLACED} "
-        "WHERE sort_last_name IS NOT NULL AND sort_first_name IS NULL"
+        f"WHERE sort_last_name IS NOT NULL AND sort_first_name IS NULL "
+        f"AND name_bucket IS NOT {UNPLACED}"
     )
     total = int(conn.execute(f"SELECT count(*) FROM customers WHERE {_PLACEABLE}").fetchone()[0])
     conn.execute("DROP TABLE IF EXISTS temp.name_places")
@@ -96,6 +99,25 @@ def number_all(conn: sqlite3.Connection, progress: Callable[[int, int], None] | 
                 progress(done, total)
     finally:
         conn.execute("DROP TABLE temp.name_places")
+
+
+def refuse_unnumbered_ids(conn: sqlite3.Connection) -> None:
+    """A register (an older one being migrated, a copy being restored) holding a customer
+    id the index's rowid cannot carry: below 0 or from ROWID_STEP up. Migration 20's
+    triggers refuse such ids from then on; one already there is refused here, with the
+    migration or the restore, rather than left out of every search."""
+    found = conn.execute(
+        "SELECT id FROM customers WHERE id < 0 OR id >= ? LIMIT 1", (ROWID_STEP,)
+    ).fetchone()
+    if found is not None:
+        raise SchemaError(
+            t(
+                "customer {id}: an id outside 0-{highest} cannot be numbered in the search "
+                'index (docs/rules.md §3, "The search index in name order")',
+                id=found[0],
+                highest=ROWID_STEP - 1,
+            )
+        )
 
 
 def _spacing(customers: int) -> int:

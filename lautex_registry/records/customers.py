@@ -708,6 +708,7 @@ def _whole_rows(conn: sqlite3.Connection, ids: list[int]) -> list[dict[str, Any]
 # up to COUNTED_UP_TO matches, so that counting never costs more than the rows did.
 COUNTED_UP_TO = 1000
 _UNPLACED_FROM = UNPLACED * ROWID_STEP
+_LAST_ROWID = _UNPLACED_FROM + ROWID_STEP - 1  # 2**63 - 1, SQLite's largest
 # The placed matches in the index's order; LIKE tests the candidates in SQL, so only the
 # matches come back to Python.
 _PLACED_MATCHES = (
@@ -722,12 +723,17 @@ _Key = tuple[str | None, str | None, int]
 def _in_name_order(conn: sqlite3.Connection, plan: "_Plan", limit: int) -> Found:
     """The first `limit` matches of a search the trigram index narrows, in Finnish order."""
     placed, rest = _placed_matches(conn, plan, limit)
-    unplaced, unplaced_count = _unplaced_matches(conn, plan, limit)
+    unplaced = _unplaced_matches(conn, plan, limit)
     first = heapq.nsmallest(limit, placed + unplaced, key=_name_order)
     rows = _whole_rows(conn, [key[2] for key in first])
+    # Unplaced matches beyond the first `limit` are counted only as far as COUNTED_UP_TO.
+    most = max(COUNTED_UP_TO, limit)
+    unplaced_count = len(unplaced) if len(unplaced) < limit else _unplaced_up_to(conn, plan, most)
     read = len(placed) + unplaced_count
-    if rest is None:  # every match was read
-        return Found(rows, read, more=read > limit)
+    if rest is None and unplaced_count <= most:
+        return Found(rows, read, more=read > limit)  # every match was read and counted
+    if read > COUNTED_UP_TO or rest is None:
+        return Found(rows, None, more=True)
     return Found(rows, _counted(conn, plan, rest, read), more=True)
 
 
@@ -754,26 +760,37 @@ def _placed_matches(
     return matches, None
 
 
-def _unplaced_matches(
-    conn: sqlite3.Connection, plan: "_Plan", limit: int
-) -> tuple[list[_Key], int]:
-    """The first `limit` unplaced matches in name order (SQLite's top-N sort: after a large
-    import every customer may be unplaced until the night), and how many there are."""
+# The unplaced matches (platform/search_order.py): every one is read for the first `limit`
+# by name, sorted by SQLite's top-N sort as before migration 20.
+_UNPLACED_MATCHES = (
+    "SELECT c.sort_last_name, c.sort_first_name, c.id "
+    f"FROM customer_search f JOIN customers c ON c.id = f.rowid % {ROWID_STEP} "
+    f"WHERE customer_search MATCH ? AND f.rowid >= {_UNPLACED_FROM} AND {{matching}} "
+    "{tail}"
+)
+
+
+def _unplaced_matches(conn: sqlite3.Connection, plan: "_Plan", limit: int) -> list[_Key]:
+    """The first `limit` unplaced matches in name order (after a large import every
+    customer may be unplaced until the night)."""
     if not search_order.any_unplaced(conn):  # the usual case after the nightly run
-        return [], 0
+        return []
     cursor = conn.cursor()
     cursor.row_factory = None
+    tail = "ORDER BY c.sort_last_name, c.sort_first_name, c.id LIMIT ?"
     cursor.execute(
-        "SELECT c.sort_last_name, c.sort_first_name, c.id, count(*) OVER () "
-        f"FROM customer_search f JOIN customers c ON c.id = f.rowid % {ROWID_STEP} "
-        f"WHERE customer_search MATCH ? AND f.rowid >= {_UNPLACED_FROM} AND {plan.matching} "
-        "ORDER BY c.sort_last_name, c.sort_first_name, c.id LIMIT ?",
+        _UNPLACED_MATCHES.format(matching=plan.matching, tail=tail),
         (plan.trigrams, *plan.params, limit),
     )
-    rows = cursor.fetchall()
-    return [(last, first, customer_id) for last, first, customer_id, _n in rows], (
-        int(rows[0][3]) if rows else 0
-    )
+    return [(last, first, customer_id) for last, first, customer_id in cursor]
+
+
+def _unplaced_up_to(conn: sqlite3.Connection, plan: "_Plan", most: int) -> int:
+    """How many unplaced rows match, counted up to one past `most`."""
+    query = _UNPLACED_MATCHES.format(matching=plan.matching, tail="LIMIT ?")
+    params = (plan.trigrams, *plan.params, most + 1)
+    counted = conn.execute(f"SELECT count(*) FROM ({query})", params)
+    return int(counted.fetchone()[0])
 
 
 def _counted(conn: sqlite3.Connection, plan: "_Plan", rest: int, read: int) -> int | None:
@@ -938,7 +955,10 @@ def _email_key_range(words: list[str]) -> list[str] | None:
 PROBE_ROWS = 100  # rows read of each trigram to guess how many rows hold it
 PROBED_TRIGRAMS = 8  # a long search probes this many of its trigrams, spread over it
 ROW_COST = 28  # a row left for LIKE costs as much as this many index entries read
-_PROBE = "SELECT rowid FROM customer_search WHERE customer_search MATCH ? ORDER BY rowid {} LIMIT ?"
+_PROBE = (
+    "SELECT rowid FROM customer_search WHERE customer_search MATCH ? "
+    "AND rowid BETWEEN ? AND ? ORDER BY rowid {} LIMIT ?"
+)
 
 
 def _quoted(gram: str) -> str:
@@ -951,10 +971,10 @@ def _narrowest_trigrams(conn: sqlite3.Connection, words: list[str]) -> tuple[str
     rows are expected to match (`_expected_matches`).
 
     Every row LIKE can match holds every trigram of every word, so any of them narrows
-    correctly; the rest is cost. How many rows hold a trigram is guessed from how far
-    into the index (in id order) its first PROBE_ROWS rows reach. Starting from the
-    rarest, a trigram is added while reading its rows costs less than the rows it is
-    expected to rule out would cost LIKE (ROW_COST), as if trigrams were independent.
+    correctly; the rest is cost. How many rows hold a trigram is guessed from its first
+    and last PROBE_ROWS rows in the index (`_rows_holding`). Starting from the rarest, a
+    trigram is added while reading its rows costs less than the rows it is expected to
+    rule out would cost LIKE (ROW_COST), as if trigrams were independent.
     """
     grams = probed_trigrams(words)
     if not grams:
@@ -1018,27 +1038,37 @@ def _spread(items: list[str], most: int) -> list[str]:
 def _rows_holding(conn: sqlite3.Connection, gram: str, top: float) -> float:
     """How many rows hold `gram` (at most `top`): exact under PROBE_ROWS, else guessed
     from its first and last PROBE_ROWS rows in the index (docs/rules.md §3, "Which
-    trigrams a search reads").
+    trigrams a search reads"), the placed and the unplaced rows each on their own.
 
     The index's rows are in name order (migration 20), and a trigram's rows cluster
     there (a surname's): the first rows alone would say nothing of a cluster further
     on. With both ends: when they meet, the rows are counted; else the rows of the two
-    ends are spread over the places in name order between them."""
-    first = _probe(conn, gram, "ASC")
+    ends are spread over the places in name order between them. The unplaced rows lie
+    past every placed one (UNPLACED), by id: a span across the two would be mostly the
+    gap between them."""
+    rows = _rows_between(conn, gram, 0, _UNPLACED_FROM - 1)
+    if search_order.any_unplaced(conn):
+        rows += _rows_between(conn, gram, _UNPLACED_FROM, _LAST_ROWID)
+    return min(top, rows)
+
+
+def _rows_between(conn: sqlite3.Connection, gram: str, low: int, high: int) -> float:
+    """_rows_holding of the rows from rowid `low` to `high`."""
+    first = _probe(conn, gram, "ASC", low, high)
     if len(first) < PROBE_ROWS:
         return float(len(first))
-    last = _probe(conn, gram, "DESC")
+    last = _probe(conn, gram, "DESC", low, high)
     if last[-1] <= first[-1]:  # the two ends overlap: every row was seen
         return float(len(set(first) | set(last)))
     # In whole rowids: a float would lose the ids of rowids as large as UNPLACED's.
     covered = (first[-1] - first[0]) + (last[0] - last[-1])
     between = last[0] - first[0]
-    return min(top, 2 * PROBE_ROWS * between / max(covered, 1))
+    return 2 * PROBE_ROWS * between / max(covered, 1)
 
 
-def _probe(conn: sqlite3.Connection, gram: str, order: str) -> list[int]:
+def _probe(conn: sqlite3.Connection, gram: str, order: str, low: int, high: int) -> list[int]:
     query = _PROBE.format(order)
-    return [int(row[0]) for row in conn.execute(query, (_quoted(gram), PROBE_ROWS))]
+    return [int(row[0]) for row in conn.execute(query, (_quoted(gram), low, high, PROBE_ROWS))]
 
 
 def _as_phone(text: str) -> str | None:

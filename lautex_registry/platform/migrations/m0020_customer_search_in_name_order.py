@@ -57,11 +57,15 @@ _NAME_CHANGED = (
     "OR OLD.sort_first_name IS NOT NEW.sort_first_name "
     "OR OLD.sort_last_name IS NOT NEW.sort_last_name)"
 )
+# NULL is the place of a customer without a name's key only: a NULL given to a named
+# customer would put it first in every search and out of the nightly placing's reach.
+_NAMELESS = "(NEW.name_bucket IS NULL AND NEW.sort_last_name IS NULL)"
 _GUARDS = (
     f"""CREATE TRIGGER customers_renamed_unplaced
-           BEFORE UPDATE OF first_name, last_name, sort_first_name, sort_last_name ON customers
-           WHEN {_NAME_CHANGED} AND NEW.name_bucket IS NOT NULL
-                AND NEW.name_bucket <> {UNPLACED} BEGIN
+           BEFORE UPDATE OF first_name, last_name, sort_first_name, sort_last_name, name_bucket
+           ON customers
+           WHEN ({_NAME_CHANGED} AND NEW.name_bucket IS NOT {UNPLACED} AND NOT {_NAMELESS})
+                OR (NEW.name_bucket IS NULL AND NEW.sort_last_name IS NOT NULL) BEGIN
            SELECT RAISE(ABORT, 'a renamed customer must be unplaced: set name_bucket = {UNPLACED}');
        END""",
     f"""CREATE TRIGGER customers_placed_here_only BEFORE INSERT ON customers
