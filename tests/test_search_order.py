@@ -327,3 +327,14 @@ def test_trigram_guesses_take_the_unplaced_rows_apart(
     with cli.connect() as conn:
         guessed = customers._rows_holding(conn, "sel", 1000)
     assert guessed == pytest.approx(40, rel=0.3)
+
+
+def test_the_place_in_order_is_not_shown_to_the_person_or_the_clerk(cli: Cli) -> None:
+    """The bucket and the index's rowid are the register's own bookkeeping, derived from
+    the name: `customer show` and the access export leave them out, as the sort keys."""
+    (aino,) = _add_people(cli, 1)
+    for command in (("customer", "show", str(aino)), ("export", str(aino))):
+        shown = json.loads(cli.ok(*command, "-f", "json", user="clerk").stdout)
+        customer = shown["customer"] if "customer" in shown else shown["data"]["customer"]
+        assert customer["last_name"] == "Öhman"
+        assert {"name_bucket", "search_rowid", "sort_last_name"}.isdisjoint(customer)
