@@ -23,6 +23,7 @@ a bucket that moved under the index's feet would take the row's tokens with it.
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from lautex_registry.platform.db import rowid_batches
 from lautex_registry.platform.errors import SchemaError, t
 from lautex_registry.platform.sqlite import sqlite3
 
@@ -79,22 +80,15 @@ def number_all(conn: sqlite3.Connection, progress: Callable[[int, int], None] | 
         (_spacing(total),),
     )
     try:
-        done, last = 0, 0
-        while True:
-            row = conn.execute(
-                "SELECT max(rowid), count(*) FROM (SELECT rowid FROM temp.name_places "
-                "WHERE rowid > ? ORDER BY rowid LIMIT ?)",
-                (last, BATCH),
-            ).fetchone()
-            if not row[1]:
-                return
+        done = 0
+        for after, up_to, rows in rowid_batches(conn, "temp.name_places", BATCH):
             conn.execute(
                 "UPDATE customers SET name_bucket = p.bucket FROM temp.name_places p "
                 "WHERE p.rowid > ? AND p.rowid <= ? AND customers.id = p.id "
                 "AND customers.name_bucket IS NOT p.bucket",
-                (last, row[0]),
+                (after, up_to),
             )
-            last, done = int(row[0]), done + int(row[1])
+            done += rows
             if progress is not None:
                 progress(done, total)
     finally:

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from lautex_registry.platform import search_order
+from lautex_registry.platform.db import rowid_batches
 from lautex_registry.platform.search_order import ROWID_STEP, UNPLACED
 from lautex_registry.platform.sqlite import sqlite3
 
@@ -144,20 +145,13 @@ def create_index(conn: sqlite3.Connection) -> None:
 def fill_index(conn: sqlite3.Connection, progress: Callable[[int, int], None] | None) -> None:
     """Index every customer that has a search text, a batch of ids at a time."""
     total = int(conn.execute("SELECT count(*) FROM customers").fetchone()[0])
-    done, last = 0, 0
-    while True:
-        row = conn.execute(
-            "SELECT max(id), count(*) FROM (SELECT id FROM customers WHERE id > ? "
-            "ORDER BY id LIMIT ?)",
-            (last, BATCH),
-        ).fetchone()
-        if not row[1]:
-            break
+    done = 0
+    for after, up_to, rows in rowid_batches(conn, "customers", BATCH):
         conn.execute(
             f"INSERT INTO {INDEX}(rowid, search_text) SELECT search_rowid, search_text "
             "FROM customers WHERE id > ? AND id <= ? AND search_text IS NOT NULL",
-            (last, row[0]),
+            (after, up_to),
         )
-        last, done = int(row[0]), done + int(row[1])
+        done += rows
         if progress is not None:
             progress(done, total)
