@@ -1280,6 +1280,30 @@ def test_the_clerk_is_told_more_matched_without_a_count(
     assert counted.stdout == result.stdout and counted.stderr == "2 of 4 shown; use --limit\n"
 
 
+def test_each_words_rarest_trigram_is_weighed_before_a_words_second(
+    blank: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`helmi virtanen`: Helmi's three trigrams go together, so weighed one after another
+    as independent they looked as if they left a tenth of a tenth of the Helmis, and no
+    trigram of Virtanen was read: the search went through every Helmi for the few
+    Virtanens among them. The rarest trigram of each word is weighed first."""
+    monkeypatch.setattr(customers, "PROBE_ROWS", 10)
+    blank.execute("BEGIN IMMEDIATE")
+    try:
+        names = [("Helmi", f"Aalto{n:03d}") for n in range(120)]
+        names += [("Eino", f"Virtanen{n:03d}") for n in range(100)]
+        names += [("Helmi", f"Virtanen{n:03d}") for n in range(20)]
+        names += [("Aino", f"Korhonen{n:03d}") for n in range(100)]
+        _insert_named(blank, names)
+        query, _rows = customers._narrowest_trigrams(blank, ["helmi", "virtanen"])
+        grams = {gram.strip('"') for gram in query.split(" AND ")}
+        assert grams & {"hel", "elm", "lmi"} and grams & {"vir", "irt", "rta", "tan", "ane"}
+        found = customers.find_customers(blank, "helmi virtanen", limit=5)
+        assert found.rows == like_scan(blank, "helmi virtanen", 5) and found.total == 20
+    finally:
+        blank.execute("ROLLBACK")
+
+
 def test_a_search_expects_each_word_in_its_rarest_trigrams_rows() -> None:
     """The guess that makes a search dense: the trigrams of one word go together (a word is
     in about as many rows as its rarest trigram), different words are independent."""

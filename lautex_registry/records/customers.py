@@ -972,26 +972,41 @@ def _narrowest_trigrams(conn: sqlite3.Connection, words: list[str]) -> tuple[str
 
     Every row LIKE can match holds every trigram of every word, so any of them narrows
     correctly; the rest is cost. How many rows hold a trigram is guessed from its first
-    and last PROBE_ROWS rows in the index (`_rows_holding`). Starting from the rarest, a
-    trigram is added while reading its rows costs less than the rows it is expected to
-    rule out would cost LIKE (ROW_COST), as if trigrams were independent.
+    and last PROBE_ROWS rows in the index (`_rows_holding`). In the order of
+    `_words_first`, after the first, a trigram is added when reading its rows costs less
+    than the rows it is expected to rule out would cost LIKE (ROW_COST), as if trigrams
+    were independent.
     """
     grams = probed_trigrams(words)
     if not grams:
         return "", 0.0
     top = _customers_up_to(conn) or 1.0
     holding = {gram: _rows_holding(conn, gram, top) for gram in grams}
-    guessed = sorted((rows, gram) for gram, rows in holding.items())
+    guessed = _words_first(words, holding)
     rows, chosen = guessed[0]
     picked, left = [chosen], float(rows)
     for rows, gram in guessed[1:]:
         ruled_out = left * (1 - rows / top)
-        if rows >= ruled_out * ROW_COST:
-            break
-        picked.append(gram)
-        left -= ruled_out
+        if rows < ruled_out * ROW_COST:
+            picked.append(gram)
+            left -= ruled_out
     query = " AND ".join(_quoted(gram) for gram in sorted(picked))
     return query, _expected_matches(words, holding, top)
+
+
+def _words_first(words: list[str], holding: dict[str, float]) -> list[tuple[float, str]]:
+    """The probed trigrams in the order they are weighed: the rarest of each word first,
+    rarest first, then the others, rarest first. The trigrams of one word go together
+    (every `helmi` holds `hel`, `elm` and `lmi`), so weighed as independent a word's
+    second and third would look as if they ruled out what only another word's trigram
+    does: `helmi virtanen` read every Helmi for the Virtanens among them."""
+    rarest = {
+        min((holding[gram], gram) for gram in _trigrams_in_order(word) if gram in holding)
+        for word in words
+        if any(gram in holding for gram in _trigrams_in_order(word))
+    }
+    rest = {(rows, gram) for gram, rows in holding.items()} - rarest
+    return sorted(rarest) + sorted(rest)
 
 
 def _expected_matches(words: list[str], holding: dict[str, float], top: float) -> float:
