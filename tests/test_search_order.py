@@ -338,3 +338,75 @@ def test_the_place_in_order_is_not_shown_to_the_person_or_the_clerk(cli: Cli) ->
         customer = shown["customer"] if "customer" in shown else shown["data"]["customer"]
         assert customer["last_name"] == "Öhman"
         assert {"name_bucket", "search_rowid", "sort_last_name"}.isdisjoint(customer)
+
+
+def test_a_trigram_guess_goes_by_buckets_not_rowids(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From one bucket to the next the rowids jump by SPACING * 2**32, within one by the
+    ids: a surname whose first and last buckets grew (a day's new names placed beside
+    the old) had both ends' rows in a span of a few ids, and was guessed to be in every
+    row of the register. The ends are spread over the buckets between them."""
+    from lautex_registry.erasure.cleanup import rebuild_search_index
+    from lautex_registry.records import customers
+
+    monkeypatch.setattr(customers, "PROBE_ROWS", 8)
+    monkeypatch.setattr(search_order, "TARGET", 8)
+    monkeypatch.setattr(search_order, "LARGEST", 16)
+    conn = cli.connect()
+    with conn:
+        for last, count in (("Aalto", 8), ("Kivi", 64), ("Virtanen", 400)):
+            conn.executemany(
+                "INSERT INTO customers (first_name, last_name, country, source, language, "
+                "search_text, state, created_at, updated_at, last_activity) VALUES (?, ?, "
+                "'FI', 'partner', 'fi', ?, 'active', 'x', 'x', '2026-01-01')",
+                [(f"Aino{n:03d}", last, f"aino{n:03d} {last.lower()}") for n in range(count)],
+            )
+    rebuild_search_index(conn)  # numbered: eight to a bucket
+    with conn:  # a day's new Kivis beside the first and the last of them: 16 in each
+        conn.executemany(
+            "INSERT INTO customers (first_name, last_name, country, source, language, "
+            "search_text, state, created_at, updated_at, last_activity) VALUES (?, 'Kivi', "
+            "'FI', 'partner', 'fi', ?, 'active', 'x', 'x', '2026-01-01')",
+            [(f"Aino{n:03d}x", f"aino{n:03d}x kivi") for n in (*range(8), *range(56, 64))],
+        )
+    _place_all(conn)
+    guessed = customers._rows_holding(conn, "kiv", 488)
+    conn.close()
+    assert guessed == pytest.approx(80, rel=0.5)  # 80 Kivis; it was 488, the register
+
+
+def test_a_copy_holding_an_id_the_index_cannot_number_is_refused_naming_it(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """A backup taken at 19 of a register holding such an id: `restore` and `backup verify`
+    both refuse it in one line that names the copy, and leave the register as it was."""
+    from lautex_registry.erasure.backups import make_backup
+    from lautex_registry.platform import audit
+    from lautex_registry.platform.db import connect
+
+    add_customer(cli, "--first-name", "Aino", "--last-name", "Aalto", "--source", "partner")
+    roll_back_migrations(cli.db, to=19)
+    with cli.connect() as conn:
+        conn.execute(
+            "INSERT INTO customers (id, first_name, last_name, country, source, language, "
+            "state, created_at, updated_at, last_activity) VALUES (?, 'Zeta', 'Öhman', 'FI', "
+            "'partner', 'fi', 'active', 'x', 'x', 'x')",
+            (ROWID_STEP + 1,),
+        )
+    copy = tmp_path / "copy.db"
+    conn = connect(cli.db)
+    try:
+        make_backup(conn, audit.Actor(None, "admin"), copy)
+    finally:
+        conn.close()
+    with cli.connect() as conn:
+        conn.execute("DELETE FROM customers WHERE id = ?", (ROWID_STEP + 1,))
+    cli.ok("migrate", user="admin")
+    with cli.connect() as conn:
+        before = [tuple(row) for row in conn.execute("SELECT * FROM customers ORDER BY id")]
+    for command in (("restore", str(copy), "--yes"), ("backup", "verify", str(copy))):
+        refused = cli.run(*command, user="admin")
+        assert_one_line_error(refused, 4, str(copy), "an id outside 0-4294967295")
+    with cli.connect() as conn:
+        assert [tuple(row) for row in conn.execute("SELECT * FROM customers ORDER BY id")] == before

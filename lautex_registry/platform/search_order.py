@@ -203,6 +203,11 @@ _ABOVE = (
 _BELOW = f"SELECT max(name_bucket) FROM customers WHERE name_bucket < ? AND name_bucket >= {FIRST}"
 
 
+def bucket_after(conn: sqlite3.Connection, bucket: int) -> int:
+    """The placed bucket next above `bucket` (UNPLACED when none): where its names end."""
+    return _next_bucket(conn, bucket, "above")
+
+
 def _next_bucket(conn: sqlite3.Connection, bucket: int, way: str) -> int:
     """The placed bucket next above (or below) `bucket`: UNPLACED (FIRST - 1) when none."""
     above = way == "above"

@@ -10,7 +10,7 @@ import json
 import re
 import sys
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from functools import cache
@@ -1058,16 +1058,39 @@ def _rows_holding(conn: sqlite3.Connection, gram: str, top: float) -> float:
     The index's rows are in name order (migration 20), and a trigram's rows cluster
     there (a surname's): the first rows alone would say nothing of a cluster further
     on. With both ends: when they meet, the rows are counted; else the rows of the two
-    ends are spread over the places in name order between them. The unplaced rows lie
-    past every placed one (UNPLACED), by id: a span across the two would be mostly the
-    gap between them."""
-    rows = _rows_between(conn, gram, 0, _UNPLACED_FROM - 1)
+    ends are spread over the places in name order between them: for placed rows, the
+    buckets (a bucket from its number up to the next placed one), for unplaced rows,
+    which lie past every placed one, their ids."""
+    rows = _rows_between(conn, gram, 0, _UNPLACED_FROM - 1, _bucket_places(conn))
     if search_order.any_unplaced(conn):
-        rows += _rows_between(conn, gram, _UNPLACED_FROM, _LAST_ROWID)
+        rows += _rows_between(conn, gram, _UNPLACED_FROM, _LAST_ROWID, _id_places)
     return min(top, rows)
 
 
-def _rows_between(conn: sqlite3.Connection, gram: str, low: int, high: int) -> float:
+_Places = Callable[[int, int], tuple[int, int]]
+
+
+def _bucket_places(conn: sqlite3.Connection) -> _Places:
+    """The places in name order from the first to the last of some placed rows: from the
+    first's bucket up to the placed bucket after the last's. Rowids would not do: within
+    a bucket they differ by the ids, from one bucket to the next by SPACING * 2**32."""
+
+    def places(first: int, last: int) -> tuple[int, int]:
+        bucket = last // ROWID_STEP
+        # The last placed bucket ends where the next would be numbered.
+        end = min(search_order.bucket_after(conn, bucket), bucket + search_order.SPACING)
+        return first // ROWID_STEP, end
+
+    return places
+
+
+def _id_places(first: int, last: int) -> tuple[int, int]:
+    return first, last + 1
+
+
+def _rows_between(
+    conn: sqlite3.Connection, gram: str, low: int, high: int, places: _Places
+) -> float:
     """_rows_holding of the rows from rowid `low` to `high`."""
     first = _probe(conn, gram, "ASC", low, high)
     if len(first) < PROBE_ROWS:
@@ -1075,10 +1098,13 @@ def _rows_between(conn: sqlite3.Connection, gram: str, low: int, high: int) -> f
     last = _probe(conn, gram, "DESC", low, high)
     if last[-1] <= first[-1]:  # the two ends overlap: every row was seen
         return float(len(set(first) | set(last)))
-    # In whole rowids: a float would lose the ids of rowids as large as UNPLACED's.
-    covered = (first[-1] - first[0]) + (last[0] - last[-1])
-    between = last[0] - first[0]
-    return 2 * PROBE_ROWS * between / max(covered, 1)
+    if first[0] // ROWID_STEP == last[0] // ROWID_STEP:  # one bucket: its rows go by id
+        places = _id_places
+    start, first_end = places(first[0], first[-1])
+    last_start, end = places(last[-1], last[0])
+    covered = (first_end - start) + (end - last_start)
+    # The ends did not meet: at least their own rows are there.
+    return max(2 * PROBE_ROWS * (end - start) / max(covered, 1), 2.0 * PROBE_ROWS)
 
 
 def _probe(conn: sqlite3.Connection, gram: str, order: str, low: int, high: int) -> list[int]:
