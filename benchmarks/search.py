@@ -47,6 +47,7 @@ from generate import PASSWORD, build_register, person
 from lautex_registry.platform import sessions
 from lautex_registry.platform.db import connect
 from lautex_registry.platform.identity import register_id
+from lautex_registry.platform.search_order import ROWID_STEP
 from lautex_registry.records import customers
 
 # The columns every customer list shows (customers.LIST_FIELDS), written out plainly.
@@ -68,7 +69,8 @@ def grams(word: str) -> str:
 def plain_index(conn: sqlite3.Connection, words: list[str]) -> list[dict[str, Any]]:
     """The same search written by hand: the index narrows, LIKE decides."""
     sql = (
-        f"{SELECT} WHERE c.id IN (SELECT rowid FROM customer_search WHERE customer_search "
+        f"{SELECT} WHERE c.id IN (SELECT rowid % {ROWID_STEP} FROM customer_search WHERE "
+        "customer_search "
         f"MATCH ?) AND {' AND '.join('c.search_text LIKE ?' for _ in words)}{ORDER}"
     )
     query = " AND ".join(grams(w) for w in words if len(w) >= 3)

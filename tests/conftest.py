@@ -280,6 +280,38 @@ def _undo(statement: str) -> str:
     raise AssertionError(f"cannot undo: {statement[:60]}")
 
 
+def _undo_search_in_name_order(conn: sqlite3.Connection) -> None:
+    """Migration 20 taken back: the index as migrations 14 and 17 left it, numbered by id,
+    with their triggers, and migration 15's trigger as it was."""
+    from lautex_registry.platform.migrations import (
+        m0014_customer_search,
+        m0015_import_runs,
+        m0020_customer_search_in_name_order,
+    )
+
+    for name in (
+        "customers_search_in", "customers_search_out", "customers_search_moved",
+        "customers_renamed_unplaced", "customers_placed_here_only", "customers_id_in_range",
+        "customers_id_kept_in_range", "import_run_customer_changed",
+    ):  # fmt: skip
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute("DROP TABLE customer_search")
+    conn.execute("DROP INDEX customers_by_bucket")
+    conn.execute("ALTER TABLE customers DROP COLUMN search_rowid")
+    conn.execute("ALTER TABLE customers DROP COLUMN name_bucket")
+    (trigger,) = [
+        statement
+        for statement in m0015_import_runs.STATEMENTS
+        if "TRIGGER import_run_customer_changed" in statement
+    ]
+    conn.execute(trigger)
+    for statement in m0014_customer_search.STATEMENTS:
+        conn.execute(statement)
+    index = m0020_customer_search_in_name_order.INDEX
+    conn.execute(f"INSERT INTO {index}({index}, rank) VALUES('secure-delete', 1)")
+    m0014_customer_search.build(conn, None)
+
+
 def roll_back_migrations(db: Path, to: int | None = None) -> None:
     """Make the file look like one written by an older release: the migrations after
     number `to` (default: all but the latest) are taken back, newest first."""
@@ -290,8 +322,11 @@ def roll_back_migrations(db: Path, to: int | None = None) -> None:
     for migration in reversed(migrations.known()):
         if migration.number <= keep:
             break
-        for statement in reversed(migration.statements):
-            conn.execute(_undo(statement))
+        if migration.number == 20:
+            _undo_search_in_name_order(conn)
+        else:
+            for statement in reversed(migration.statements):
+                conn.execute(_undo(statement))
         conn.execute(
             f"DELETE FROM {migrations.LEDGER} WHERE migration_set = ? AND name = ?",
             (migrations.MIGRATION_SET, migration.name),

@@ -417,7 +417,7 @@ def check_plain_copy(live: sqlite3.Connection, copy: Path, shown: Path) -> CopyC
                 raise machine_refusal(exc) or bad(
                     t("not a whole lautex register ({exc})", exc=sqlite_reason(exc))
                 ) from exc
-            except InvalidInput as exc:  # it cannot even be copied
+            except (InvalidInput, SchemaError) as exc:  # not copied, or not migrated
                 raise bad(exc) from exc
         return CopyChecked(customers, len(entries), would_erase, version, behind is not None)
     finally:

@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from lautex_registry.platform import search_order
 from lautex_registry.platform.db import transaction
 from lautex_registry.platform.migrations import (
     m0016_customer_email_key,
@@ -65,26 +66,32 @@ def physical_cleanup(conn: sqlite3.Connection) -> bool:
     return not (busy and busy[0])
 
 
+# A row of the index that is no customer's (ids are not negative: migration 20's trigger).
+SPARE_ROWID = -1
+SPARE_TEXT = "lautex"
+
+
 def make_owed_merge(conn: sqlite3.Connection) -> None:
     """docs/rules.md §5: if a merge of the index is owed, make it (outside a transaction).
 
     FTS5's `optimize` does nothing to an index of one segment without tombstones, which
-    is what deleting in place leaves: one customer's tokens are indexed again with
-    `secure-delete` off first, so there are two segments and every page is rewritten."""
+    is what deleting in place leaves: a spare row (SPARE_ROWID, no customer's) is indexed
+    and deleted again with `secure-delete` off first, so there is a second segment and
+    every page is rewritten. Not a customer's own row: FTS5 (SQLite 3.51) leaves a rowid
+    deleted and indexed again in one transaction with `secure-delete` off so that the
+    next in-place delete of that rowid (the customer's erasure) corrupts the index."""
     if not merge_owed(conn):
         return
     with transaction(conn):
-        row = conn.execute(
-            "SELECT id, search_text FROM customers WHERE search_text IS NOT NULL LIMIT 1"
-        ).fetchone()
-        if row is not None:
-            conn.execute(f"INSERT INTO {INDEX}({INDEX}, rank) VALUES('secure-delete', 0)")
-            conn.execute(
-                f"INSERT INTO {INDEX}({INDEX}, rowid, search_text) VALUES ('delete', ?, ?)",
-                (row[0], row[1]),
-            )
-            conn.execute(f"INSERT INTO {INDEX}(rowid, search_text) VALUES (?, ?)", (row[0], row[1]))
-            delete_in_place(conn)
+        conn.execute(f"INSERT INTO {INDEX}({INDEX}, rank) VALUES('secure-delete', 0)")
+        conn.execute(
+            f"INSERT INTO {INDEX}(rowid, search_text) VALUES (?, ?)", (SPARE_ROWID, SPARE_TEXT)
+        )
+        conn.execute(
+            f"INSERT INTO {INDEX}({INDEX}, rowid, search_text) VALUES ('delete', ?, ?)",
+            (SPARE_ROWID, SPARE_TEXT),
+        )
+        delete_in_place(conn)
         conn.execute(f"INSERT INTO {INDEX}({INDEX}) VALUES('optimize')")
         conn.execute("DELETE FROM meta WHERE key = ?", (MERGE_PENDING,))
 
@@ -197,13 +204,18 @@ def rebuild_search_index(conn: sqlite3.Connection) -> None:
     emptied, nothing is deleted from it entry by entry), the customers' search text is
     indexed again as migration 14 does (only rows that have one, as the triggers keep
     it), so the copy holds no token its rows do not, and `secure-delete` is turned on
-    whatever the copy's config said.
+    whatever the copy's config said. Its customers are numbered in name order afresh
+    (migration 20), so no bucket of the copy's can put a search's rows out of order.
     """
     with transaction(conn):
         conn.execute(f"INSERT INTO {INDEX}({INDEX}) VALUES('delete-all')")
+        # The copy's places in name order are not trusted either: numbered afresh, with
+        # the index empty (its trigger aside), before the index is filled under them.
+        with search_order.index_trigger_aside(conn):
+            search_order.number_all(conn, None)
         conn.execute(
-            f"INSERT INTO {INDEX}(rowid, search_text) SELECT id, search_text FROM customers "
-            "WHERE search_text IS NOT NULL"
+            f"INSERT INTO {INDEX}(rowid, search_text) SELECT search_rowid, search_text "
+            "FROM customers WHERE search_text IS NOT NULL"
         )
         delete_in_place(conn)
         conn.execute("DELETE FROM meta WHERE key = ?", (MERGE_PENDING,))  # nothing is marked

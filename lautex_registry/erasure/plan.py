@@ -60,6 +60,7 @@ _LABELS = {
     "last_name": t("name"),
     "sort_first_name": t("name"),
     "sort_last_name": t("name"),
+    "name_bucket": t("name"),
     "email": t("email"),
     "phone": t("phone"),
     "street": t("contact address"),

@@ -225,3 +225,22 @@ IN_LIST = "IN (SELECT value FROM json_each(?))"
 def json_list(values: Iterable[Any]) -> str:
     """The parameter an IN_LIST reads: `values` as a JSON array."""
     return json.dumps(list(values))
+
+
+def rowid_batches(
+    conn: sqlite3.Connection, table: str, batch: int
+) -> Iterator[tuple[int, int, int]]:
+    """The rows of `table` (a name we wrote, not input) in batches of `batch` by rowid:
+    (after, up_to, rows) of each, for work done a batch at a time with its progress shown
+    (migrations over every customer, the numbering of names in order)."""
+    last = 0
+    while True:
+        up_to, rows = conn.execute(
+            f"SELECT max(rowid), count(*) FROM (SELECT rowid FROM {table} WHERE rowid > ? "
+            "ORDER BY rowid LIMIT ?)",
+            (last, batch),
+        ).fetchone()
+        if not rows:
+            return
+        yield last, int(up_to), int(rows)
+        last = int(up_to)

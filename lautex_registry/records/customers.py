@@ -5,22 +5,24 @@ What the register holds about a person is exactly what the privacy statement lis
 data came from (P4: needed for access replies and rectification notices).
 """
 
+import heapq
 import json
 import re
 import sys
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from functools import cache
 from typing import Any, Protocol
 
-from lautex_registry.platform import audit, db, validation
+from lautex_registry.platform import audit, db, search_order, validation
 from lautex_registry.platform.clock import timestamp, today
 from lautex_registry.platform.collation import sort_key
 from lautex_registry.platform.errors import Conflict, InvalidInput, t
 from lautex_registry.platform.migrations.m0016_customer_email_key import ODD, email_search_key
 from lautex_registry.platform.migrations.m0018_customer_search_digits import WINDOW
+from lautex_registry.platform.search_order import ROWID_STEP, UNPLACED
 from lautex_registry.platform.sqlite import sqlite3
 from lautex_registry.records.customer_state import STATES, refuse_if_anonymised
 from lautex_registry.records.lookup import (
@@ -424,16 +426,21 @@ def update_customer_fields(
         return CustomerWrite(customer_id, [])
     if "email" in changed:
         refuse_duplicate_email(conn, clean["email"], except_id=customer_id)
-    assignments = {_COLUMN.get(name, name): clean[name] for name in changed}
+    assignments: dict[str, str | int | None] = {
+        _COLUMN.get(name, name): clean[name] for name in changed
+    }
     assignments["organisation_id"] = organisation_id
-    assignments["search_text"] = search_text_for(
+    assignments["search_text"] = search_text = search_text_for(
         clean["first_name"],
         clean["last_name"],
         clean["email"],
         clean["phone"],
         _organisation_name(conn, organisation_id),
     )
-    assignments["search_email_key"] = email_search_key(assignments["search_text"])
+    assignments["search_email_key"] = email_search_key(search_text)
+    if "first_name" in changed or "last_name" in changed:
+        # The name leaves its place in the search order, in this statement (migration 20).
+        assignments["name_bucket"] = search_order.UNPLACED
     assignments["updated_at"] = timestamp()
     columns = ", ".join(f"{column} = ?" for column in assignments)
     conn.execute(
@@ -582,14 +589,19 @@ def find_customers(conn: sqlite3.Connection, text: str, *, limit: int = 100) -> 
     its rarest digit window (`customer_search_digits`) when that is in few enough rows;
     any other, the trigram index `customer_search`: the rows that hold the rarest
     three-letter pieces of the words (`_narrowest_trigrams`).
-    Words of one or two letters have no trigram: a search made only of those reads
-    every row. The matches are sorted by their stored Finnish keys (migration 19) and
-    counted in the same pass; only the first `limit` are read whole. A search whose
-    matches are too many to read them all cheaply walks the names in order instead
-    and stops after the first `limit` (`_walk_by_name`): it says there are more, not
-    how many (docs/rules.md §3, "dense searches").
+    The trigram index keeps its rows in Finnish name order (migration 20): its matches
+    are read in that order until the first `limit` are known (`_in_name_order`, docs/
+    rules.md §3, "The search index in name order"). The others are sorted by their
+    stored Finnish keys (migration 19) and counted in the same pass; only the first
+    `limit` are read whole. Words of one or two letters have no trigram: a search made
+    only of those may match every row, and in a large register walks the names in
+    order and stops after the first `limit` (`_walk_by_name`), saying there are more,
+    not how many (docs/rules.md §3, "Dense searches without an index").
     """
     plan = _search_plan(conn, text)
+    if plan.trigrams is not None:
+        with db.snapshot(conn):  # the matches, their count and their rows from one snapshot
+            return _in_name_order(conn, plan, limit)
     if plan.expected < DENSE_MATCHES or limit >= plan.expected:
         # Few matches, or a limit that asks for about all of them: the walk would not stop
         # early, so every match is read, and counted.
@@ -630,15 +642,15 @@ def _sorted(conn: sqlite3.Connection, plan: "_Plan", limit: int, *, counted: boo
     return Found(rows, total, more=total > len(rows))
 
 
-# Dense searches (docs/rules.md §3, "dense searches"). Reading every match costs about a
-# microsecond a row (`Matti` in 100,000 of 1,000,000 customers: 225 ms), so a search
-# expected to leave at least DENSE_MATCHES rows first walks the names in Finnish order,
-# testing each row with LIKE (about 2 us a row: the name order is not the table's), and
-# stops at the `limit` + 1st match: `Matti`, spread over the alphabet, in 3 ms. Matches
-# that cluster in name order (a surname) leave the walk empty-handed: every WALK_CHECK
-# rows it projects the rows it would need and gives up once they pass the expected
-# matches / WALK_SHARE (and a scan's rows / WALK_SHARE / SCAN_SPEEDUP when no index
-# narrows), so a walk costs at most about half what reading them would.
+# Dense searches without an index (docs/rules.md §3): words of one or two letters have no
+# trigram and may match every row. With at least DENSE_MATCHES customers such a search
+# walks the names in Finnish order, testing each row with LIKE (about 2 us a row: the
+# name order is not the table's), and stops at the `limit` + 1st match: `oy`, spread
+# over the alphabet, in 1-3 ms at 1,000,000. Matches that cluster far into the order
+# leave the walk empty-handed: every WALK_CHECK rows it projects the rows it would need
+# and gives up once they pass the register / WALK_SHARE / SCAN_SPEEDUP (a scan reads a
+# row at about a fifth of a walked row's cost), so a walk costs at most about half the
+# scan it saves.
 DENSE_MATCHES = 10_000
 WALK_CHECK = 500
 WALK_SHARE = 4
@@ -649,10 +661,7 @@ _BY_NAME = "c.sort_last_name, c.sort_first_name, c.id"
 def _walk_by_name(conn: sqlite3.Connection, plan: "_Plan", limit: int) -> Found | None:
     """The first `limit` matches in Finnish order, walking the name index and testing each
     customer with LIKE; None when the walk would read more than the exact way."""
-    # Reading the matches costs about a microsecond each (the rows of an index, by id);
-    # with no index to narrow them, reading is a scan of every row at a fifth of that.
-    share = WALK_SHARE if plan.narrowing is not None else WALK_SHARE * SCAN_SPEEDUP
-    budget = plan.expected / share
+    budget = plan.expected / (WALK_SHARE * SCAN_SPEEDUP)
     hits: list[int] = []
     walk = conn.cursor()
     walk.row_factory = None  # plain tuples: a Row object for every customer walked costs more
@@ -691,6 +700,122 @@ def _whole_rows(conn: sqlite3.Connection, ids: list[int]) -> list[dict[str, Any]
     return [dict(zip(names, values, strict=True)) for values in cursor]
 
 
+# The trigram index in name order (docs/rules.md §3, "The search index in name order";
+# platform/search_order.py): its rows come bucket by bucket in Finnish order, the
+# unplaced ones last. A search reads the placed matches until it has more than `limit`
+# and the bucket ends, and every unplaced match; the first `limit` of those, sorted by
+# their keys, are the first `limit` of all. A search that stopped early is counted only
+# up to COUNTED_UP_TO matches, so that counting never costs more than the rows did.
+COUNTED_UP_TO = 1000
+_UNPLACED_FROM = UNPLACED * ROWID_STEP
+_LAST_ROWID = _UNPLACED_FROM + ROWID_STEP - 1  # 2**63 - 1, SQLite's largest
+# The placed matches in the index's order; LIKE tests the candidates in SQL, so only the
+# matches come back to Python.
+_PLACED_MATCHES = (
+    "SELECT f.rowid, c.id, c.sort_last_name, c.sort_first_name "
+    f"FROM customer_search f JOIN customers c ON c.id = f.rowid % {ROWID_STEP} "
+    f"WHERE customer_search MATCH ? AND f.rowid < {_UNPLACED_FROM} AND {{matching}} "
+    "ORDER BY f.rowid"
+)
+_Key = tuple[str | None, str | None, int]
+
+
+def _in_name_order(conn: sqlite3.Connection, plan: "_Plan", limit: int) -> Found:
+    """The first `limit` matches of a search the trigram index narrows, in Finnish order."""
+    placed, rest = _placed_matches(conn, plan, limit)
+    unplaced = _unplaced_matches(conn, plan, limit)
+    first = heapq.nsmallest(limit, placed + unplaced, key=_name_order)
+    rows = _whole_rows(conn, [key[2] for key in first])
+    # Unplaced matches beyond the first `limit` are counted only as far as COUNTED_UP_TO.
+    most = max(COUNTED_UP_TO, limit)
+    unplaced_count = len(unplaced) if len(unplaced) < limit else _unplaced_up_to(conn, plan, most)
+    read = len(placed) + unplaced_count
+    if rest is None and unplaced_count <= most:
+        return Found(rows, read, more=read > limit)  # every match was read and counted
+    if read > COUNTED_UP_TO or rest is None:
+        return Found(rows, None, more=True)
+    return Found(rows, _counted(conn, plan, rest, read), more=True)
+
+
+def _placed_matches(
+    conn: sqlite3.Connection, plan: "_Plan", limit: int
+) -> tuple[list[_Key], int | None]:
+    """The placed matches of the buckets up to the one where there are more than `limit`,
+    and the rowid the rest begin at (None: there is no rest)."""
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: a Row object per match costs more
+    cursor.execute(_PLACED_MATCHES.format(matching=plan.matching), (plan.trigrams, *plan.params))
+    matches: list[_Key] = []
+    bucket = -1
+    try:
+        for rowid, customer_id, last, first in cursor:
+            if rowid // ROWID_STEP != bucket:
+                # A bucket's rows are in id order, not name order: a bucket is read whole.
+                if len(matches) > limit:
+                    return matches, rowid
+                bucket = rowid // ROWID_STEP
+            matches.append((last, first, customer_id))
+    finally:
+        cursor.close()
+    return matches, None
+
+
+# The unplaced matches (platform/search_order.py): every one is read for the first `limit`
+# by name, sorted by SQLite's top-N sort as before migration 20.
+_UNPLACED_MATCHES = (
+    "SELECT c.sort_last_name, c.sort_first_name, c.id "
+    f"FROM customer_search f JOIN customers c ON c.id = f.rowid % {ROWID_STEP} "
+    f"WHERE customer_search MATCH ? AND f.rowid >= {_UNPLACED_FROM} AND {{matching}} "
+    "{tail}"
+)
+
+
+def _unplaced_matches(conn: sqlite3.Connection, plan: "_Plan", limit: int) -> list[_Key]:
+    """The first `limit` unplaced matches in name order (after a large import every
+    customer may be unplaced until the night)."""
+    if not search_order.any_unplaced(conn):  # the usual case after the nightly run
+        return []
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    tail = "ORDER BY c.sort_last_name, c.sort_first_name, c.id LIMIT ?"
+    cursor.execute(
+        _UNPLACED_MATCHES.format(matching=plan.matching, tail=tail),
+        (plan.trigrams, *plan.params, limit),
+    )
+    return [(last, first, customer_id) for last, first, customer_id in cursor]
+
+
+def _unplaced_up_to(conn: sqlite3.Connection, plan: "_Plan", most: int) -> int:
+    """How many unplaced rows match, counted up to one past `most`."""
+    query = _UNPLACED_MATCHES.format(matching=plan.matching, tail="LIMIT ?")
+    params = (plan.trigrams, *plan.params, most + 1)
+    counted = conn.execute(f"SELECT count(*) FROM ({query})", params)
+    return int(counted.fetchone()[0])
+
+
+def _counted(conn: sqlite3.Connection, plan: "_Plan", rest: int, read: int) -> int | None:
+    """How many rows match, `read` of them already read and the rest placed from rowid
+    `rest` on, when no more than COUNTED_UP_TO do; else None."""
+    if read > COUNTED_UP_TO:
+        return None
+    more = conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM customer_search f "
+        f"JOIN customers c ON c.id = f.rowid % {ROWID_STEP} "
+        f"WHERE customer_search MATCH ? AND f.rowid >= ? AND f.rowid < {_UNPLACED_FROM} "
+        f"AND {plan.matching} LIMIT ?)",
+        (plan.trigrams, rest, *plan.params, COUNTED_UP_TO - read + 1),
+    ).fetchone()[0]
+    total = read + int(more)
+    return None if total > COUNTED_UP_TO else total
+
+
+def _name_order(key: _Key) -> tuple[bool, str, bool, str, int]:
+    """SQLite's order of (sort_last_name, sort_first_name, id): NULL first, then the text
+    by code point (the order of its UTF-8 bytes)."""
+    last, first, customer_id = key
+    return (last is not None, last or "", first is not None, first or "", customer_id)
+
+
 @dataclass(frozen=True)
 class _Plan:
     """How a search finds its rows: LIKE decides (`matching`), an index may narrow first
@@ -701,6 +826,7 @@ class _Plan:
     narrowing: str | None = None
     narrowing_params: list[Any] = field(default_factory=list)
     expected: float = 0.0
+    trigrams: str | None = None  # the FTS5 query of the trigram index, when it narrows
 
     @property
     def where(self) -> str:
@@ -744,9 +870,10 @@ def _search_plan(conn: sqlite3.Connection, text: str) -> _Plan:
     return _Plan(
         matching,
         params,
-        "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)",
+        f"c.id IN (SELECT rowid % {ROWID_STEP} FROM customer_search WHERE customer_search MATCH ?)",
         [query],
         expected=sum(rows for _query, rows in narrowed),
+        trigrams=query,
     )
 
 
@@ -828,7 +955,10 @@ def _email_key_range(words: list[str]) -> list[str] | None:
 PROBE_ROWS = 100  # rows read of each trigram to guess how many rows hold it
 PROBED_TRIGRAMS = 8  # a long search probes this many of its trigrams, spread over it
 ROW_COST = 28  # a row left for LIKE costs as much as this many index entries read
-_PROBE = "SELECT rowid FROM customer_search WHERE customer_search MATCH ? ORDER BY rowid {} LIMIT ?"
+_PROBE = (
+    "SELECT rowid FROM customer_search WHERE customer_search MATCH ? "
+    "AND rowid BETWEEN ? AND ? ORDER BY rowid {} LIMIT ?"
+)
 
 
 def _quoted(gram: str) -> str:
@@ -841,27 +971,42 @@ def _narrowest_trigrams(conn: sqlite3.Connection, words: list[str]) -> tuple[str
     rows are expected to match (`_expected_matches`).
 
     Every row LIKE can match holds every trigram of every word, so any of them narrows
-    correctly; the rest is cost. How many rows hold a trigram is guessed from how far
-    into the index (in id order) its first PROBE_ROWS rows reach. Starting from the
-    rarest, a trigram is added while reading its rows costs less than the rows it is
-    expected to rule out would cost LIKE (ROW_COST), as if trigrams were independent.
+    correctly; the rest is cost. How many rows hold a trigram is guessed from its first
+    and last PROBE_ROWS rows in the index (`_rows_holding`). In the order of
+    `_words_first`, after the first, a trigram is added when reading its rows costs less
+    than the rows it is expected to rule out would cost LIKE (ROW_COST), as if trigrams
+    were independent.
     """
     grams = probed_trigrams(words)
     if not grams:
         return "", 0.0
     top = _customers_up_to(conn) or 1.0
     holding = {gram: _rows_holding(conn, gram, top) for gram in grams}
-    guessed = sorted((rows, gram) for gram, rows in holding.items())
+    guessed = _words_first(words, holding)
     rows, chosen = guessed[0]
     picked, left = [chosen], float(rows)
     for rows, gram in guessed[1:]:
         ruled_out = left * (1 - rows / top)
-        if rows >= ruled_out * ROW_COST:
-            break
-        picked.append(gram)
-        left -= ruled_out
+        if rows < ruled_out * ROW_COST:
+            picked.append(gram)
+            left -= ruled_out
     query = " AND ".join(_quoted(gram) for gram in sorted(picked))
     return query, _expected_matches(words, holding, top)
+
+
+def _words_first(words: list[str], holding: dict[str, float]) -> list[tuple[float, str]]:
+    """The probed trigrams in the order they are weighed: the rarest of each word first,
+    rarest first, then the others, rarest first. The trigrams of one word go together
+    (every `helmi` holds `hel`, `elm` and `lmi`), so weighed as independent a word's
+    second and third would look as if they ruled out what only another word's trigram
+    does: `helmi virtanen` read every Helmi for the Virtanens among them."""
+    rarest = {
+        min((holding[gram], gram) for gram in _trigrams_in_order(word) if gram in holding)
+        for word in words
+        if any(gram in holding for gram in _trigrams_in_order(word))
+    }
+    rest = {(rows, gram) for gram, rows in holding.items()} - rarest
+    return sorted(rarest) + sorted(rest)
 
 
 def _expected_matches(words: list[str], holding: dict[str, float], top: float) -> float:
@@ -906,31 +1051,65 @@ def _spread(items: list[str], most: int) -> list[str]:
 
 
 def _rows_holding(conn: sqlite3.Connection, gram: str, top: float) -> float:
-    """How many rows hold `gram`: exact under PROBE_ROWS, else extrapolated from how far
-    into the ids (below `top`) its first PROBE_ROWS rows reach; when that makes it dense,
-    its last PROBE_ROWS rows are read too (docs/rules.md §3, "dense searches").
+    """How many rows hold `gram` (at most `top`): exact under PROBE_ROWS, else guessed
+    from its first and last PROBE_ROWS rows in the index (docs/rules.md §3, "Which
+    trigrams a search reads"), the placed and the unplaced rows each on their own.
 
-    Rows bunched at the start (the oldest customers) would be taken as spread over the
-    whole register, and a search of a few of them as dense, uncounted. With both ends:
-    when they meet, the rows are counted; else the rows of the two ends are spread over
-    the ids between them. (Rows bunched at the end are guessed fewer than they are: the
-    search is then read and counted, as a search of few rows is.)"""
-    first = _probe(conn, gram, "ASC")
+    The index's rows are in name order (migration 20), and a trigram's rows cluster
+    there (a surname's): the first rows alone would say nothing of a cluster further
+    on. With both ends: when they meet, the rows are counted; else the rows of the two
+    ends are spread over the places in name order between them: for placed rows, the
+    buckets (a bucket from its number up to the next placed one), for unplaced rows,
+    which lie past every placed one, their ids."""
+    rows = _rows_between(conn, gram, 0, _UNPLACED_FROM - 1, _bucket_places(conn))
+    if search_order.any_unplaced(conn):
+        rows += _rows_between(conn, gram, _UNPLACED_FROM, _LAST_ROWID, _id_places)
+    return min(top, rows)
+
+
+_Places = Callable[[int, int], tuple[int, int]]
+
+
+def _bucket_places(conn: sqlite3.Connection) -> _Places:
+    """The places in name order from the first to the last of some placed rows: from the
+    first's bucket up to the placed bucket after the last's. Rowids would not do: within
+    a bucket they differ by the ids, from one bucket to the next by SPACING * 2**32."""
+
+    def places(first: int, last: int) -> tuple[int, int]:
+        bucket = last // ROWID_STEP
+        # The last placed bucket ends where the next would be numbered.
+        end = min(search_order.bucket_after(conn, bucket), bucket + search_order.SPACING)
+        return first // ROWID_STEP, end
+
+    return places
+
+
+def _id_places(first: int, last: int) -> tuple[int, int]:
+    return first, last + 1
+
+
+def _rows_between(
+    conn: sqlite3.Connection, gram: str, low: int, high: int, places: _Places
+) -> float:
+    """_rows_holding of the rows from rowid `low` to `high`."""
+    first = _probe(conn, gram, "ASC", low, high)
     if len(first) < PROBE_ROWS:
         return float(len(first))
-    guessed = PROBE_ROWS * top / max(first[-1], 1)
-    if guessed < DENSE_MATCHES:
-        return guessed
-    last = _probe(conn, gram, "DESC")
+    last = _probe(conn, gram, "DESC", low, high)
     if last[-1] <= first[-1]:  # the two ends overlap: every row was seen
         return float(len(set(first) | set(last)))
-    covered = (first[-1] - first[0] + 1) + (last[0] - last[-1] + 1)
-    return 2 * PROBE_ROWS * (last[0] - first[0] + 1) / covered
+    if first[0] // ROWID_STEP == last[0] // ROWID_STEP:  # one bucket: its rows go by id
+        places = _id_places
+    start, first_end = places(first[0], first[-1])
+    last_start, end = places(last[-1], last[0])
+    covered = (first_end - start) + (end - last_start)
+    # The ends did not meet: at least their own rows are there.
+    return max(2 * PROBE_ROWS * (end - start) / max(covered, 1), 2.0 * PROBE_ROWS)
 
 
-def _probe(conn: sqlite3.Connection, gram: str, order: str) -> list[int]:
+def _probe(conn: sqlite3.Connection, gram: str, order: str, low: int, high: int) -> list[int]:
     query = _PROBE.format(order)
-    return [int(row[0]) for row in conn.execute(query, (_quoted(gram), PROBE_ROWS))]
+    return [int(row[0]) for row in conn.execute(query, (_quoted(gram), low, high, PROBE_ROWS))]
 
 
 def _as_phone(text: str) -> str | None:

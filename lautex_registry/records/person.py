@@ -18,7 +18,14 @@ from lautex_registry.records.personal_data import PERSONAL_TABLES
 
 # Derived columns that repeat other columns of the same row: not shown separately.
 DERIVED_COLUMNS = frozenset(
-    {"search_text", "search_email_key", "sort_first_name", "sort_last_name"}
+    {
+        "search_text",
+        "search_email_key",
+        "sort_first_name",
+        "sort_last_name",
+        "name_bucket",
+        "search_rowid",  # migration 20: the id and the name's place, read-only
+    }
 )
 # Rows that belong to a linked row rather than to the person directly:
 # table -> (child table, foreign key in the child, key in the output).

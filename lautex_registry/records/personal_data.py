@@ -26,6 +26,8 @@ class PersonalTable:
 COPIES = {
     "customers.sort_first_name": "customers.first_name",
     "customers.sort_last_name": "customers.last_name",
+    # Migration 20: the name's place in Finnish order (platform/search_order.py).
+    "customers.name_bucket": "customers.last_name",
 }
 
 PERSONAL_TABLES: tuple[PersonalTable, ...] = (
@@ -45,6 +47,7 @@ PERSONAL_TABLES: tuple[PersonalTable, ...] = (
             "search_email_key",
             "sort_first_name",
             "sort_last_name",
+            "name_bucket",
             "source_detail",
         ),
         "the person's identity and contact data (docs/privacy-statement.md P1)",
@@ -135,7 +138,9 @@ class PersonalIndex:
     source: str  # "table.column" the index is built from, row by row
     shadow_tables: tuple[str, ...]
     why: str
-    customer_link: str | None = None  # None: an FTS5 index, whose rowid is the customer
+    # None: an FTS5 index, whose rowid names the customer (`customers.search_rowid`: the
+    # id and the name's place in order, migration 20)
+    customer_link: str | None = None
 
 
 # docs/rules.md §5: the index holds the person's data as trigrams. Triggers on customers

@@ -57,6 +57,7 @@ _NAMES = (
     "m0017_search_secure_delete",
     "m0018_customer_search_digits",
     "m0019_customer_name_order",
+    "m0020_customer_search_in_name_order",
 )
 
 MIGRATION_SET = "lautex"
