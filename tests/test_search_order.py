@@ -270,12 +270,9 @@ def test_a_bucket_is_read_whole_since_its_rows_come_in_id_order(
     assert [c["last_name"] for c in found] == ["Aalto", "de Wit"]
 
 
-@pytest.mark.parametrize("customer_id", [ROWID_STEP + 1, -5])
-def test_migrate_refuses_an_id_the_index_cannot_number(cli: Cli, customer_id: int) -> None:
-    """An older register holding an id outside 0..2**32 - 1 (written by a plain client):
-    its index row would carry another customer's id, so migrate refuses it in one line
-    and leaves the register at 19, where the clerk can renumber the customer."""
-    _add_people(cli, 2)
+def _at_19_with_id(cli: Cli, customer_id: int) -> None:
+    """The register taken back to migration 19, and a customer Zeta Öhman given this id
+    by a plain client."""
     roll_back_migrations(cli.db, to=19)
     with cli.connect() as conn:
         conn.execute(
@@ -284,6 +281,15 @@ def test_migrate_refuses_an_id_the_index_cannot_number(cli: Cli, customer_id: in
             "'partner', 'fi', 'active', 'x', 'x', 'x')",
             (customer_id,),
         )
+
+
+@pytest.mark.parametrize("customer_id", [ROWID_STEP + 1, -5])
+def test_migrate_refuses_an_id_the_index_cannot_number(cli: Cli, customer_id: int) -> None:
+    """An older register holding an id outside 0..2**32 - 1 (written by a plain client):
+    its index row would carry another customer's id, so migrate refuses it in one line
+    and leaves the register at 19, where the clerk can renumber the customer."""
+    _add_people(cli, 2)
+    _at_19_with_id(cli, customer_id)
     refused = cli.run("migrate", user="admin")
     assert_one_line_error(refused, 4, f"customer {customer_id}: an id outside 0-4294967295")
     with cli.connect() as conn:
@@ -386,14 +392,7 @@ def test_a_copy_holding_an_id_the_index_cannot_number_is_refused_naming_it(
     from lautex_registry.platform.db import connect
 
     add_customer(cli, "--first-name", "Aino", "--last-name", "Aalto", "--source", "partner")
-    roll_back_migrations(cli.db, to=19)
-    with cli.connect() as conn:
-        conn.execute(
-            "INSERT INTO customers (id, first_name, last_name, country, source, language, "
-            "state, created_at, updated_at, last_activity) VALUES (?, 'Zeta', 'Öhman', 'FI', "
-            "'partner', 'fi', 'active', 'x', 'x', 'x')",
-            (ROWID_STEP + 1,),
-        )
+    _at_19_with_id(cli, ROWID_STEP + 1)
     copy = tmp_path / "copy.db"
     conn = connect(cli.db)
     try:
