@@ -46,11 +46,6 @@ _PLACEABLE = "sort_last_name IS NOT NULL AND sort_first_name IS NOT NULL"
 _SEARCH_TRIGGER = "customers_search_moved"  # migration 20: moves a row's tokens with it
 
 
-def bucket_of(rowid: int) -> int:
-    """The bucket of an index rowid (0 for a row whose bucket is NULL)."""
-    return rowid // ROWID_STEP
-
-
 def number_all(conn: sqlite3.Connection, progress: Callable[[int, int], None] | None) -> None:
     """Give every customer its bucket afresh, TARGET customers a bucket in name order,
     inside the caller's transaction; `progress` hears (done, total).
