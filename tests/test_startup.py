@@ -60,16 +60,24 @@ ERASURE = (
 )
 
 
-def imported(cli: Cli, tmp_path: Path, *args: str) -> tuple[set[str], str]:
-    """(the modules `lautex ARGS` imported, its stdout) as a real process."""
-    listing = tmp_path / "modules.txt"
+def as_admin(
+    cli: Cli, script: str, listing: Path, *args: str
+) -> "subprocess.CompletedProcess[str]":
+    """`lautex ARGS` as the admin in a real process run by `script`, which writes what it
+    saw of the process to `listing`."""
     env = {**os.environ, "LAUTEX_TOKEN": cli.tokens["admin"]}
-    done = subprocess.run(
-        [sys.executable, "-c", _RUN, str(listing), *args],
+    return subprocess.run(
+        [sys.executable, "-c", script, str(listing), *args],
         env=env,
         capture_output=True,
         text=True,
     )
+
+
+def imported(cli: Cli, tmp_path: Path, *args: str) -> tuple[set[str], str]:
+    """(the modules `lautex ARGS` imported, its stdout) as a real process."""
+    listing = tmp_path / "modules.txt"
+    done = as_admin(cli, _RUN, listing, *args)
     assert done.returncode == 0, done.stderr
     return set(listing.read_text().split()), done.stdout
 
@@ -125,13 +133,7 @@ def test_a_retention_run_imports_only_the_erasure_it_carries_out(
 
 def test_a_value_typers_adapter_must_check_is_still_checked(cli: Cli, tmp_path: Path) -> None:
     listing = tmp_path / "modules.txt"
-    env = {**os.environ, "LAUTEX_TOKEN": cli.tokens["admin"]}
-    done = subprocess.run(
-        [sys.executable, "-c", _RUN, str(listing), "whoami", "--format", "xml"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    done = as_admin(cli, _RUN, listing, "whoami", "--format", "xml")
     # Refused as before the shortcut, by Typer's adapter running our parser.
     assert done.returncode == 2, done.stderr
     assert done.stderr == (
@@ -276,13 +278,7 @@ def test_the_garbage_collector_is_off_for_start_up_and_on_for_the_work(
     cli: Cli, tmp_path: Path
 ) -> None:
     listing = tmp_path / "collector.txt"
-    env = {**os.environ, "LAUTEX_TOKEN": cli.tokens["admin"]}
-    done = subprocess.run(
-        [sys.executable, "-c", _COLLECTOR, str(listing), "whoami", "--format", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    done = as_admin(cli, _COLLECTOR, listing, "whoami", "--format", "json")
     assert done.returncode == 0, done.stderr
     enabled, frozen = listing.read_text().split()
     # A long job (the retention run, an import) collects its garbage as any process does;
