@@ -981,7 +981,8 @@ def _narrowest_trigrams(conn: sqlite3.Connection, words: list[str]) -> tuple[str
     if not grams:
         return "", 0.0
     top = _customers_up_to(conn) or 1.0
-    holding = {gram: _rows_holding(conn, gram, top) for gram in grams}
+    unplaced = search_order.any_unplaced(conn)  # asked once, not for every trigram
+    holding = {gram: _rows_holding(conn, gram, top, unplaced) for gram in grams}
     guessed = _words_first(words, holding)
     rows, chosen = guessed[0]
     picked, left = [chosen], float(rows)
@@ -1050,7 +1051,9 @@ def _spread(items: list[str], most: int) -> list[str]:
     return [items[round(i * step)] for i in range(most)]
 
 
-def _rows_holding(conn: sqlite3.Connection, gram: str, top: float) -> float:
+def _rows_holding(
+    conn: sqlite3.Connection, gram: str, top: float, unplaced: bool | None = None
+) -> float:
     """How many rows hold `gram` (at most `top`): exact under PROBE_ROWS, else guessed
     from its first and last PROBE_ROWS rows in the index (docs/rules.md §3, "Which
     trigrams a search reads"), the placed and the unplaced rows each on their own.
@@ -1062,7 +1065,9 @@ def _rows_holding(conn: sqlite3.Connection, gram: str, top: float) -> float:
     buckets (a bucket from its number up to the next placed one), for unplaced rows,
     which lie past every placed one, their ids."""
     rows = _rows_between(conn, gram, 0, _UNPLACED_FROM - 1, _bucket_places(conn))
-    if search_order.any_unplaced(conn):
+    if unplaced is None:  # whether any customer is unplaced: a search asks once
+        unplaced = search_order.any_unplaced(conn)
+    if unplaced:
         rows += _rows_between(conn, gram, _UNPLACED_FROM, _LAST_ROWID, _id_places)
     return min(top, rows)
 
